@@ -1,0 +1,28 @@
+/*
+ * clock.h: the injectable clock.
+ *
+ * Everything in guichet that asks "what time is it" (token expiry, deadlines,
+ * retention, timetables, the access log's business timestamps) asks
+ * clock_now().  The operator's "clock" setting makes it either the system
+ * clock, a frozen instant (an RFC 3339 timestamp) or the system clock moved by
+ * a signed offset ("+30d", "-3600s"), so that tests can cross a deadline.
+ * Times are microseconds since the Unix epoch, UTC.
+ */
+#ifndef GUICHET_CLOCK_H
+#define GUICHET_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse a clock setting; 0 on success (and the clock is set), -1 if malformed. */
+int	 clock_configure(const char *);
+int64_t	 clock_now(void);
+/* Monotonic microseconds, for durations; never affected by clock_configure. */
+int64_t	 clock_mono(void);
+
+/* "2026-12-20T08:30:00Z" (no fraction when whole seconds); out >= 32 bytes. */
+void	 clock_format(int64_t, char *, size_t);
+/* RFC 3339 with 'Z' or an offset, optional fraction; 0 on success, -1 otherwise. */
+int	 clock_parse(const char *, int64_t *);
+
+#endif

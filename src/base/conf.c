@@ -1,0 +1,381 @@
+/*
+ * conf.c: the settings table and the three loaders (file, environment,
+ * flags all go through conf_set()).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/guichet"
+#endif
+
+enum conf_type { CT_STRING, CT_INT };
+
+struct conf_def {
+	const char	*key;
+	enum conf_type	 type;
+	size_t		 off;
+	const char	*dflt;
+	long		 min, max;
+	int		(*check)(const char *);
+	const char	*help;
+};
+
+static int	check_log_level(const char *);
+static int	check_url(const char *);
+static int	check_clock(const char *);
+static int	check_nonempty(const char *);
+
+#define S(f)	offsetof(struct conf, f)
+
+static const struct conf_def defs[] = {
+	{ "listen_address", CT_STRING, S(listen_address), "127.0.0.1", 0, 0,
+	  check_nonempty, "IPv4 or IPv6 address to listen on" },
+	{ "port", CT_INT, S(port), "8080", 1, 65535, NULL,
+	  "TCP port to listen on" },
+	{ "database", CT_STRING, S(database), "dbname=guichet", 0, 0,
+	  check_nonempty, "libpq connection string of the database" },
+	{ "threads", CT_INT, S(threads), "0", 0, 256, NULL,
+	  "worker threads, each with its own database connection "
+	  "(0: four per CPU)" },
+	{ "connection_limit", CT_INT, S(connection_limit), "4096", 1, 1000000,
+	  NULL, "maximum number of open client connections" },
+	{ "per_ip_connection_limit", CT_INT, S(per_ip_connection_limit), "256",
+	  0, 1000000, NULL,
+	  "maximum connections from one address (0: no limit, behind a proxy)" },
+	{ "connection_timeout", CT_INT, S(connection_timeout), "30", 1, 3600,
+	  NULL, "seconds of client inactivity before a connection is closed" },
+	{ "connection_memory_limit", CT_INT, S(connection_memory_limit),
+	  "32768", 8192, 1048576, NULL,
+	  "bytes of memory per connection (bounds the request header size)" },
+	{ "body_max", CT_INT, S(body_max), "1048576", 1024, 1073741824, NULL,
+	  "largest request body accepted, in bytes (413 beyond)" },
+	{ "json_max_depth", CT_INT, S(json_max_depth), "32", 1, 1000, NULL,
+	  "deepest nesting of arrays and objects accepted in a JSON body" },
+	{ "statement_timeout", CT_INT, S(statement_timeout), "5000", 100,
+	  3600000, NULL, "milliseconds before a database statement is cancelled" },
+	{ "db_connect_timeout", CT_INT, S(db_connect_timeout), "2", 1, 60, NULL,
+	  "seconds to wait for a database connection" },
+	{ "shutdown_timeout", CT_INT, S(shutdown_timeout), "10", 0, 600, NULL,
+	  "seconds to let requests in flight finish on SIGTERM" },
+	{ "jwt_key_file", CT_STRING, S(jwt_key_file), "", 0, 0, NULL,
+	  "file holding the token signing key" },
+	{ "log_level", CT_STRING, S(log_level), "info", 0, 0, check_log_level,
+	  "debug, info, warn or error" },
+	{ "public_url", CT_STRING, S(public_url), "http://127.0.0.1:8080", 0, 0,
+	  check_url, "base URL the public reaches guichet at" },
+	{ "clock", CT_STRING, S(clock), "system", 0, 0, check_clock,
+	  "system, an RFC 3339 instant (frozen) or an offset such as +30d" },
+	{ "sql_dir", CT_STRING, S(sql_dir), PKGDATADIR "/sql", 0, 0,
+	  check_nonempty, "directory of the schema migrations" },
+	{ "templates_dir", CT_STRING, S(templates_dir), PKGDATADIR "/templates",
+	  0, 0, check_nonempty, "directory of the page templates" },
+	{ "static_dir", CT_STRING, S(static_dir), PKGDATADIR "/static", 0, 0,
+	  check_nonempty, "directory of the static files" },
+};
+
+#define NDEFS	(sizeof(defs) / sizeof(defs[0]))
+
+static int
+check_nonempty(const char *v)
+{
+	return (v[0] == '\0' ? -1 : 0);
+}
+
+static int
+check_log_level(const char *v)
+{
+	enum log_level	 l;
+
+	return (log_level_parse(v, &l));
+}
+
+static int
+check_url(const char *v)
+{
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return (-1);
+	if (strchr(v, ' ') != NULL || v[strlen(v) - 1] == '/')
+		return (-1);
+	return (0);
+}
+
+static int
+check_clock(const char *v)
+{
+	int64_t	 t;
+
+	if (strcmp(v, "system") == 0 || clock_parse(v, &t) == 0)
+		return (0);
+	if ((v[0] == '+' || v[0] == '-') && isdigit((unsigned char)v[1])) {
+		const char *p = v + 1;
+
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (strcmp(p, "s") == 0 || strcmp(p, "d") == 0)
+			return (0);
+	}
+	return (-1);
+}
+
+static const char *const check_hint[] = {
+	"a non-empty value", "one of debug, info, warn, error",
+	"an http:// or https:// URL without a trailing slash",
+	"system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
+	"such as +30d or -3600s",
+};
+
+static const char *
+hint_for(const struct conf_def *d)
+{
+	if (d->check == check_nonempty)
+		return (check_hint[0]);
+	if (d->check == check_log_level)
+		return (check_hint[1]);
+	if (d->check == check_url)
+		return (check_hint[2]);
+	return (check_hint[3]);
+}
+
+static void
+seterr(struct conf_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct conf_error *err, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static const struct conf_def *
+find(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < NDEFS; i++)
+		if (strcmp(defs[i].key, key) == 0)
+			return (&defs[i]);
+	return (NULL);
+}
+
+int
+conf_is_key(const char *key)
+{
+	return (find(key) != NULL);
+}
+
+int
+conf_set(struct conf *c, const char *key, const char *value,
+    const char *origin, struct conf_error *err)
+{
+	const struct conf_def	*d;
+	char			*end, **sp;
+	long			 n;
+
+	if ((d = find(key)) == NULL) {
+		seterr(err, "%s: unknown key '%s'", origin, key);
+		return (-1);
+	}
+	if (d->type == CT_INT) {
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (value[0] == '\0' || *end != '\0' || errno != 0 ||
+		    isspace((unsigned char)value[0])) {
+			seterr(err, "%s: %s: '%s' is not an integer", origin,
+			    key, value);
+			return (-1);
+		}
+		if (n < d->min || n > d->max) {
+			seterr(err, "%s: %s: %ld is out of range (%ld to %ld)",
+			    origin, key, n, d->min, d->max);
+			return (-1);
+		}
+		*(int *)(void *)((char *)c + d->off) = (int)n;
+		return (0);
+	}
+	if (d->check != NULL && d->check(value) == -1) {
+		seterr(err, "%s: %s: '%s' is not valid (expected %s)", origin,
+		    key, value, hint_for(d));
+		return (-1);
+	}
+	sp = (char **)(void *)((char *)c + d->off);
+	free(*sp);
+	*sp = xstrdup(value);
+	return (0);
+}
+
+void
+conf_init(struct conf *c)
+{
+	size_t	 i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NDEFS; i++)
+		if (conf_set(c, defs[i].key, defs[i].dflt, "default", NULL)
+		    == -1)
+			fatalx("bad default for %s", defs[i].key);
+}
+
+void
+conf_cleanup(struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < NDEFS; i++)
+		if (defs[i].type == CT_STRING)
+			free(*(char **)(void *)((char *)c + defs[i].off));
+	memset(c, 0, sizeof(*c));
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return (s);
+}
+
+int
+conf_load_file(struct conf *c, const char *path, int required,
+    struct conf_error *err)
+{
+	FILE	*f;
+	char	*line = NULL, *p, *key, *val, origin[300];
+	size_t	 cap = 0, len;
+	ssize_t	 n;
+	int	 lineno = 0, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !required)
+			return (0);
+		seterr(err, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		if ((size_t)n != strlen(line)) {
+			seterr(err, "%s: NUL byte in line", origin);
+			goto out;
+		}
+		p = trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((val = strchr(p, '=')) == NULL) {
+			seterr(err, "%s: expected 'key = value'", origin);
+			goto out;
+		}
+		*val++ = '\0';
+		key = trim(p);
+		val = trim(val);
+		len = strlen(val);
+		/* A value may be quoted to keep leading or trailing spaces or a '#'. */
+		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+			val[len - 1] = '\0';
+			val++;
+		} else if ((p = strstr(val, " #")) != NULL) {
+			*p = '\0';
+			val = trim(val);
+		}
+		if (*key == '\0') {
+			seterr(err, "%s: missing key before '='", origin);
+			goto out;
+		}
+		if (conf_set(c, key, val, origin, err) == -1)
+			goto out;
+	}
+	if (ferror(f)) {
+		seterr(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	fclose(f);
+	return (rc);
+}
+
+int
+conf_load_env(struct conf *c, char *const *envp, struct conf_error *err)
+{
+	char		 key[128], origin[160];
+	const char	*e, *eq;
+	size_t		 i, klen;
+
+	for (; *envp != NULL; envp++) {
+		e = *envp;
+		if (strncmp(e, "GUICHET_", 8) != 0 ||
+		    (eq = strchr(e, '=')) == NULL)
+			continue;
+		klen = (size_t)(eq - (e + 8));
+		if (klen == 0 || klen >= sizeof(key))
+			continue;
+		for (i = 0; i < klen; i++)
+			key[i] = (char)tolower((unsigned char)e[8 + i]);
+		key[klen] = '\0';
+		/* GUICHET_CONFIG names the file; GUICHET_TEST_* belong to tests. */
+		if (strcmp(key, "config") == 0 || strncmp(key, "test_", 5) == 0)
+			continue;
+		snprintf(origin, sizeof(origin), "environment GUICHET_%.*s",
+		    (int)klen, e + 8);
+		if (conf_set(c, key, eq + 1, origin, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+size_t
+conf_nkeys(void)
+{
+	return (NDEFS);
+}
+
+int
+conf_key(size_t i, struct conf_key_info *out)
+{
+	if (i >= NDEFS)
+		return (-1);
+	out->key = defs[i].key;
+	out->type = defs[i].type == CT_INT ? "integer" : "string";
+	out->dflt = defs[i].dflt;
+	out->help = defs[i].help;
+	return (0);
+}
+
+void
+conf_get(const struct conf *c, const char *key, char *out, size_t len)
+{
+	const struct conf_def	*d;
+
+	if ((d = find(key)) == NULL) {
+		snprintf(out, len, "%s", "");
+		return;
+	}
+	if (d->type == CT_INT)
+		snprintf(out, len, "%d",
+		    *(const int *)(const void *)((const char *)c + d->off));
+	else
+		snprintf(out, len, "%s", *(char *const *)(const void *)
+		    ((const char *)c + d->off));
+}

@@ -1,0 +1,167 @@
+/*
+ * ctl.c: guichetctl, the operator's tool.  Each command is one entry of a
+ * table; the shared code (configuration, database, migrations) is the
+ * library's, the same as guichetd's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include "app/cli.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+
+extern char **environ;
+
+struct ctl {
+	struct cli	*cli;
+	struct db	*db;
+	char		**args;		/* the command's own arguments */
+	int		 nargs;
+};
+
+struct command {
+	const char	*name;
+	int		(*fn)(struct ctl *);
+	const char	*usage;
+	const char	*help;
+};
+
+static int	cmd_migrate(struct ctl *);
+static int	cmd_demo(struct ctl *);
+static int	cmd_help(struct ctl *);
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate, "migrate",
+	  "apply pending schema migrations" },
+	{ "demo", cmd_demo, "demo",
+	  "load the demo town (idempotent; migrates first)" },
+	{ "help", cmd_help, "help", "print this help" },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static int
+cmd_help(struct ctl *ctl)
+{
+	size_t	 i;
+
+	(void)ctl;
+	printf("usage: guichetctl [--config PATH] [--SETTING VALUE]... "
+	    "COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("  %-30s %s\n", commands[i].usage, commands[i].help);
+	printf("\n");
+	cli_print_settings();
+	printf("\nSee guichetctl(8) and guichet.conf(5).\n");
+	return (0);
+}
+
+static int
+migrate_to_latest(struct ctl *ctl)
+{
+	struct migration_set	 set;
+	char			 err[600];
+	int			 applied;
+
+	if (migrate_load(ctl->cli->conf.sql_dir, &set, err, sizeof(err))
+	    == -1) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		return (-1);
+	}
+	if (migrate_apply(ctl->db, &set, &applied, err, sizeof(err)) == -1) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		migrate_set_free(&set);
+		return (-1);
+	}
+	printf("schema at version %d: %d migration%s applied\n",
+	    migrate_latest(&set), applied, applied == 1 ? "" : "s");
+	migrate_set_free(&set);
+	return (0);
+}
+
+static int
+cmd_migrate(struct ctl *ctl)
+{
+	return (migrate_to_latest(ctl));
+}
+
+static int
+cmd_demo(struct ctl *ctl)
+{
+	char	 dir[4096], err[600];
+	int	 ran;
+
+	if (migrate_to_latest(ctl) == -1)
+		return (-1);
+	snprintf(dir, sizeof(dir), "%s/demo", ctl->cli->conf.sql_dir);
+	if (migrate_run_dir(ctl->db, dir, &ran, err, sizeof(err)) == -1) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		return (-1);
+	}
+	printf("demo town loaded (%d file%s)\n", ran, ran == 1 ? "" : "s");
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const flags[] = { "version", "help", NULL };
+	struct cli		 cli;
+	struct ctl		 ctl;
+	struct db_config	 dbc;
+	enum log_level		 level;
+	const struct command	*cmd = NULL;
+	char			 err[600];
+	size_t			 i;
+	int			 rc = 1;
+
+	if (cli_parse(&cli, argc, argv, environ, flags, err, sizeof(err))
+	    == -1) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		return (1);
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.cli = &cli;
+	if (cli.version) {
+		printf("guichetctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		cli_cleanup(&cli);
+		return (0);
+	}
+	if (cli.help || cli.nwords == 0) {
+		cmd_help(&ctl);
+		cli_cleanup(&cli);
+		return (cli.help ? 0 : 1);
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, cli.words[0]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "guichetctl: unknown command '%s' (see "
+		    "guichetctl help)\n", cli.words[0]);
+		cli_cleanup(&cli);
+		return (1);
+	}
+	(void)log_level_parse(cli.conf.log_level, &level);
+	/* The operator reads guichetctl's output: only warnings on stderr. */
+	log_init(level < LOG_LEVEL_WARN ? LOG_LEVEL_WARN : level,
+	    STDERR_FILENO);
+	(void)clock_configure(cli.conf.clock);
+	dbc.conninfo = cli.conf.database;
+	dbc.statement_timeout_ms = 0;	/* operator commands may be long */
+	dbc.connect_timeout_s = cli.conf.db_connect_timeout;
+	dbc.application_name = "guichetctl";
+	db_configure(&dbc);
+	ctl.db = db_open();
+	ctl.args = cli.words + 1;
+	ctl.nargs = cli.nwords - 1;
+	rc = cmd->fn(&ctl) == 0 ? 0 : 1;
+	db_close(ctl.db);
+	cli_cleanup(&cli);
+	return (rc);
+}

@@ -1,0 +1,448 @@
+/*
+ * db.c: per-thread PostgreSQL connections, prepared statements, the
+ * transaction runner and the SQLSTATE classification (see db.h).
+ *
+ * Invariants:
+ *  - a struct db is used by one thread at a time;
+ *  - 'prepared[i]' is true only for statements prepared on the current
+ *    PGconn: it is cleared whenever the connection is replaced;
+ *  - a connection found dead (the server restarted) is replaced before the
+ *    next statement is sent, so a restart costs no request that arrives
+ *    after the database is back.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "db/db.h"
+
+struct db {
+	PGconn		*conn;
+	unsigned char	*prepared;
+	size_t		 nprepared;
+	int		 down;		/* last attempt failed: log once */
+	int		 in_tx;
+};
+
+struct db_res {
+	PGresult	*res;
+};
+
+static struct db_config		 cfg;
+static char			 options[256];
+static char			 timeout_s[16];
+static struct db_stmt		**stmts;
+static size_t			 nstmts;
+static pthread_key_t		 thread_key;
+static pthread_once_t		 key_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t		 n_errors, n_reconnects, n_connect_failures;
+
+static void
+thread_destroy(void *p)
+{
+	db_close(p);
+}
+
+static void
+key_init(void)
+{
+	if (pthread_key_create(&thread_key, thread_destroy) != 0)
+		fatalx("could not create the database thread key");
+}
+
+void
+db_configure(const struct db_config *c)
+{
+	cfg = *c;
+	/* In the startup packet, so that they survive every reconnect. */
+	snprintf(options, sizeof(options), "-c statement_timeout=%d "
+	    "-c lock_timeout=%d -c idle_in_transaction_session_timeout=%d "
+	    "-c TimeZone=UTC -c client_encoding=UTF8",
+	    c->statement_timeout_ms, c->statement_timeout_ms,
+	    c->statement_timeout_ms * 6);
+	snprintf(timeout_s, sizeof(timeout_s), "%d", c->connect_timeout_s);
+	pthread_once(&key_once, key_init);
+}
+
+void
+db_register(struct db_stmt *t, size_t n)
+{
+	size_t	 i, j;
+
+	stmts = xrealloc(stmts, (nstmts + n) * sizeof(*stmts));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nstmts; j++)
+			if (strcmp(stmts[j]->name, t[i].name) == 0)
+				fatalx("statement %s registered twice",
+				    t[i].name);
+		t[i].id = (int)nstmts;
+		stmts[nstmts++] = &t[i];
+	}
+}
+
+struct db *
+db_open(void)
+{
+	return (xcalloc(1, sizeof(struct db)));
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->prepared);
+	free(db);
+}
+
+struct db *
+db_thread(void)
+{
+	struct db	*db;
+
+	pthread_once(&key_once, key_init);
+	if ((db = pthread_getspecific(thread_key)) == NULL) {
+		db = db_open();
+		pthread_setspecific(thread_key, db);
+	}
+	return (db);
+}
+
+void
+db_thread_close(void)
+{
+	struct db	*db;
+
+	pthread_once(&key_once, key_init);
+	if ((db = pthread_getspecific(thread_key)) != NULL) {
+		pthread_setspecific(thread_key, NULL);
+		db_close(db);
+	}
+}
+
+static void
+set_err(struct db_error *err, enum db_err code, const char *state,
+    const char *constraint)
+{
+	if (err == NULL)
+		return;
+	err->code = code;
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s",
+	    state != NULL ? state : "");
+	snprintf(err->constraint, sizeof(err->constraint), "%s",
+	    constraint != NULL ? constraint : "");
+}
+
+static void
+drop_conn(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->in_tx = 0;
+	if (db->prepared != NULL)
+		memset(db->prepared, 0, db->nprepared);
+}
+
+/* The connection looks alive but the server may have closed it: check. */
+static void
+check_alive(struct db *db)
+{
+	struct pollfd	 pfd;
+
+	if (db->conn == NULL || db->in_tx)
+		return;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0 || poll(&pfd, 1, 0) != 1)
+		return;
+	/* Readable while idle: EOF, an error report, or a notification. */
+	if (PQconsumeInput(db->conn) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		log_info("database connection closed by the server; "
+		    "reconnecting");
+		drop_conn(db);
+	} else {
+		PGnotify	*n;
+
+		while ((n = PQnotifies(db->conn)) != NULL)
+			PQfreemem(n);
+	}
+}
+
+static void
+notice_quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+int
+db_ensure(struct db *db, struct db_error *err)
+{
+	const char	*keys[] = { "dbname", "options", "connect_timeout",
+	    "application_name", NULL };
+	const char	*vals[] = { cfg.conninfo, options, timeout_s,
+	    cfg.application_name != NULL ? cfg.application_name : "guichet",
+	    NULL };
+	int		 had;
+
+	check_alive(db);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return (0);
+	had = db->conn != NULL;
+	drop_conn(db);
+	if (cfg.conninfo == NULL) {
+		set_err(err, DB_E_UNAVAILABLE, NULL, NULL);
+		return (-1);
+	}
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		atomic_fetch_add(&n_connect_failures, 1);
+		if (!db->down) {
+			char	 msg[256];
+			size_t	 n;
+
+			snprintf(msg, sizeof(msg), "%s", db->conn != NULL ?
+			    PQerrorMessage(db->conn) : "out of memory");
+			n = strlen(msg);
+			while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+				msg[--n] = '\0';
+			log_warnx("database unavailable: %s", msg);
+		}
+		db->down = 1;
+		drop_conn(db);
+		set_err(err, DB_E_UNAVAILABLE, NULL, NULL);
+		return (-1);
+	}
+	PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
+	if (had || db->down)
+		atomic_fetch_add(&n_reconnects, 1);
+	if (db->down)
+		log_info("database connection re-established");
+	db->down = 0;
+	if (db->nprepared < nstmts) {
+		db->prepared = xrealloc(db->prepared, nstmts);
+		db->nprepared = nstmts;
+	}
+	memset(db->prepared, 0, db->nprepared);
+	return (0);
+}
+
+static enum db_err
+classify(const char *state)
+{
+	if (state == NULL)
+		return (DB_E_UNAVAILABLE);
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+		return (DB_E_TIMEOUT);
+	if (strcmp(state, "23505") == 0)
+		return (DB_E_UNIQUE);
+	if (strcmp(state, "23503") == 0)
+		return (DB_E_FOREIGN_KEY);
+	if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 ||
+	    strncmp(state, "22", 2) == 0)
+		return (DB_E_CHECK);
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return (DB_E_SERIALIZATION);
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
+		return (DB_E_UNAVAILABLE);
+	return (DB_E_INTERNAL);
+}
+
+/* Classify a failed result, log it once, and drop a dead connection. */
+static int
+fail(struct db *db, PGresult *res, const char *what, struct db_error *err)
+{
+	const char	*state = NULL, *primary = NULL, *constraint = NULL;
+	enum db_err	 code;
+
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		code = DB_E_UNAVAILABLE;
+	else
+		code = classify(state);
+	set_err(err, code, state, constraint);
+	atomic_fetch_add(&n_errors, 1);
+	/* Constraint violations are expected answers (409/422): debug only. */
+	if (code == DB_E_UNIQUE || code == DB_E_FOREIGN_KEY ||
+	    code == DB_E_CHECK || code == DB_E_SERIALIZATION)
+		log_debug("statement %s: %s (%s)", what, primary != NULL ?
+		    primary : "error", state != NULL ? state : "-");
+	else
+		log_warnx("statement %s failed: %s (sqlstate %s)", what,
+		    primary != NULL ? primary : "connection lost",
+		    state != NULL ? state : "-");
+	PQclear(res);
+	if (code == DB_E_UNAVAILABLE)
+		drop_conn(db);
+	return (-1);
+}
+
+int
+db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
+    struct db_res **out, struct db_error *err)
+{
+	PGresult	*res;
+	ExecStatusType	 s;
+	int		 attempt;
+
+	if (out != NULL)
+		*out = NULL;
+	set_err(err, DB_OK, NULL, NULL);
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_ensure(db, err) == -1)
+			return (-1);
+		if (st->id < 0 || (size_t)st->id >= nstmts ||
+		    stmts[st->id] != st)
+			fatalx("statement %s used but not registered", st->name);
+		if ((size_t)st->id >= db->nprepared) {
+			db->prepared = xrealloc(db->prepared, nstmts);
+			memset(db->prepared + db->nprepared, 0,
+			    nstmts - db->nprepared);
+			db->nprepared = nstmts;
+		}
+		if (!db->prepared[st->id]) {
+			res = PQprepare(db->conn, st->name, st->sql, st->nparams,
+			    NULL);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK)
+				return (fail(db, res, st->name, err));
+			PQclear(res);
+			db->prepared[st->id] = 1;
+		}
+		res = PQexecPrepared(db->conn, st->name, st->nparams, params,
+		    NULL, NULL, 0);
+		s = PQresultStatus(res);
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+			if (out != NULL) {
+				*out = xmalloc(sizeof(**out));
+				(*out)->res = res;
+			} else
+				PQclear(res);
+			return (0);
+		}
+		/* A pooler or a reset dropped our statements: prepare again once. */
+		if (attempt == 0 && !db->in_tx && res != NULL &&
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&
+		    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		    "26000") == 0) {
+			PQclear(res);
+			memset(db->prepared, 0, db->nprepared);
+			continue;
+		}
+		return (fail(db, res, st->name, err));
+	}
+	return (-1);
+}
+
+int
+db_exec_sql(struct db *db, const char *sql, struct db_error *err)
+{
+	PGresult	*res;
+	ExecStatusType	 s;
+
+	set_err(err, DB_OK, NULL, NULL);
+	if (db_ensure(db, err) == -1)
+		return (-1);
+	res = PQexec(db->conn, sql);
+	s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return (fail(db, res, "(literal)", err));
+	PQclear(res);
+	return (0);
+}
+
+int
+db_tx(struct db *db, db_tx_fn fn, void *arg, struct db_error *err)
+{
+	struct db_error	 e;
+	int		 attempt, rc;
+
+	for (attempt = 0; attempt < 4; attempt++) {
+		memset(&e, 0, sizeof(e));
+		if (db_exec_sql(db, "BEGIN", &e) == -1)
+			break;
+		db->in_tx = 1;
+		rc = fn(db, arg, &e);
+		if (rc == -1) {
+			if (db->conn != NULL)
+				(void)db_exec_sql(db, "ROLLBACK", NULL);
+			db->in_tx = 0;
+			if (e.code == DB_E_SERIALIZATION)
+				continue;
+			break;
+		}
+		rc = db_exec_sql(db, "COMMIT", &e);
+		db->in_tx = 0;
+		if (rc == 0) {
+			set_err(err, DB_OK, NULL, NULL);
+			return (0);
+		}
+		if (e.code != DB_E_SERIALIZATION)
+			break;
+	}
+	db->in_tx = 0;
+	if (err != NULL)
+		*err = e;
+	return (-1);
+}
+
+int
+db_res_rows(const struct db_res *r)
+{
+	return (r != NULL ? PQntuples(r->res) : 0);
+}
+
+const char *
+db_res_get(const struct db_res *r, int row, int col)
+{
+	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
+		return (NULL);
+	if (PQgetisnull(r->res, row, col))
+		return (NULL);
+	return (PQgetvalue(r->res, row, col));
+}
+
+long
+db_res_affected(const struct db_res *r)
+{
+	const char	*s;
+
+	if (r == NULL || (s = PQcmdTuples(r->res)) == NULL || *s == '\0')
+		return (0);
+	return (strtol(s, NULL, 10));
+}
+
+void
+db_res_free(struct db_res *r)
+{
+	if (r == NULL)
+		return;
+	PQclear(r->res);
+	free(r);
+}
+
+void
+db_stats(struct db_stats *s)
+{
+	s->errors = atomic_load(&n_errors);
+	s->reconnects = atomic_load(&n_reconnects);
+	s->connect_failures = atomic_load(&n_connect_failures);
+}

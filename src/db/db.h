@@ -1,0 +1,106 @@
+/*
+ * db.h: the one database access layer.
+ *
+ * Each worker thread owns one PostgreSQL connection, opened lazily on first
+ * use and reopened after a failure (a PostgreSQL restart), with
+ * statement_timeout, lock_timeout and idle_in_transaction_session_timeout
+ * set in the connection options so that they survive a reconnect.
+ * Statements are declared by each domain in a table (struct db_stmt),
+ * registered once at start-up, and prepared on a connection the first time
+ * they are used on it.  Parameters only: no SQL is ever built from input.
+ *
+ * Errors are classified (enum db_err) so that the HTTP layer can map them
+ * to a status without knowing SQLSTATEs; the full message goes to the log
+ * once, here, with the statement name.  Nothing here knows about HTTP.
+ */
+#ifndef GUICHET_DB_H
+#define GUICHET_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_res;
+
+struct db_stmt {
+	const char	*name;		/* <domain>_<verb>_<object>: unique */
+	const char	*sql;		/* $1.. parameters */
+	int		 nparams;
+	int		 id;		/* set by db_register() */
+};
+
+enum db_err {
+	DB_OK = 0,
+	DB_E_UNAVAILABLE,	/* no connection: 503 */
+	DB_E_TIMEOUT,		/* statement_timeout or lock_timeout: 503 */
+	DB_E_UNIQUE,		/* 23505: 409 */
+	DB_E_FOREIGN_KEY,	/* 23503: 409 */
+	DB_E_CHECK,		/* 23514, 23502, 22xxx: 422 */
+	DB_E_SERIALIZATION,	/* 40001, 40P01: retried by db_tx(), then 503 */
+	DB_E_INTERNAL,		/* anything else: 500 */
+};
+
+struct db_error {
+	enum db_err	 code;
+	char		 sqlstate[6];
+	char		 constraint[64];	/* for unique/check violations */
+};
+
+struct db_config {
+	const char	*conninfo;
+	int		 statement_timeout_ms;
+	int		 connect_timeout_s;
+	const char	*application_name;
+};
+
+/* Once, before any thread uses the layer. */
+void	 db_configure(const struct db_config *);
+/* Register a domain's statements; call before the server starts. */
+void	 db_register(struct db_stmt *, size_t);
+
+/* The calling thread's connection (never NULL; may be down). */
+struct db *db_thread(void);
+/* Close the calling thread's connection (thread exit). */
+void	 db_thread_close(void);
+/* A connection not bound to a thread (guichetctl, migrations, workers). */
+struct db *db_open(void);
+void	 db_close(struct db *);
+/* 0 when connected (connecting if needed), -1 with 'err' set otherwise. */
+int	 db_ensure(struct db *, struct db_error *);
+
+/*
+ * Run a registered statement with text parameters (NULL = SQL NULL).
+ * Returns 0 and *res (caller frees with db_res_free()) or -1 with 'err'.
+ * 'res' may be NULL when the rows are not wanted.
+ */
+int	 db_exec(struct db *, const struct db_stmt *, const char *const *,
+	    struct db_res **, struct db_error *);
+/* Run literal, trusted SQL (migrations, BEGIN, COMMIT): never input. */
+int	 db_exec_sql(struct db *, const char *, struct db_error *);
+
+/*
+ * Run fn(db, arg, err) in a transaction: BEGIN, fn, COMMIT; ROLLBACK when
+ * fn returns -1.  Serialization failures and deadlocks are retried up to
+ * three times.  Returns fn's result (0) or -1 with 'err'; 'err->code' is
+ * DB_OK when fn failed for a reason of its own.
+ */
+typedef int	(*db_tx_fn)(struct db *, void *, struct db_error *);
+int	 db_tx(struct db *, db_tx_fn, void *, struct db_error *);
+
+int	 db_res_rows(const struct db_res *);
+/* The text of a cell, or NULL for SQL NULL. */
+const char *db_res_get(const struct db_res *, int, int);
+/* Rows affected by an INSERT/UPDATE/DELETE. */
+long	 db_res_affected(const struct db_res *);
+void	 db_res_free(struct db_res *);
+
+/* Counters for /metrics. */
+struct db_stats {
+	uint64_t	 errors;
+	uint64_t	 reconnects;
+	uint64_t	 connect_failures;
+};
+void	 db_stats(struct db_stats *);
+
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * metrics.c: per-route request counts by status and latency histograms.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/xmalloc.h"
+#include "http/metrics.h"
+#include "http/route.h"
+
+static const int statuses[] = { 200, 201, 202, 204, 301, 302, 303, 304, 400,
+    401, 403, 404, 405, 406, 409, 410, 413, 415, 422, 429, 431, 500, 501, 503,
+    504 };
+#define NSTATUS		(sizeof(statuses) / sizeof(statuses[0]) + 1)	/* + other */
+
+/* Upper bounds in microseconds. */
+static const int64_t bounds[] = { 250, 500, 1000, 2500, 5000, 10000, 25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000 };
+#define NBUCKET		(sizeof(bounds) / sizeof(bounds[0]) + 1)	/* + +Inf */
+
+struct route_metrics {
+	_Atomic uint64_t	 count[NSTATUS];
+	_Atomic uint64_t	 bucket[NBUCKET];
+	_Atomic uint64_t	 sum_us;
+};
+
+static struct route_metrics	*table;		/* [0] is "unmatched" */
+static size_t			 nslots;
+
+void
+metrics_init(void)
+{
+	nslots = router_count() + 1;
+	table = xcalloc(nslots, sizeof(*table));
+}
+
+static size_t
+status_slot(int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSTATUS - 1; i++)
+		if (statuses[i] == status)
+			return (i);
+	return (NSTATUS - 1);
+}
+
+void
+metrics_observe(int route, int status, int64_t us)
+{
+	struct route_metrics	*m;
+	size_t			 b;
+
+	if (table == NULL)
+		return;
+	m = &table[route < 0 ? 0 : (size_t)route + 1 < nslots ?
+	    (size_t)route + 1 : 0];
+	atomic_fetch_add_explicit(&m->count[status_slot(status)], 1,
+	    memory_order_relaxed);
+	for (b = 0; b < NBUCKET - 1 && us > bounds[b]; b++)
+		;
+	atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->sum_us, (uint64_t)(us < 0 ? 0 : us),
+	    memory_order_relaxed);
+}
+
+static void
+labels(struct buf *out, size_t slot)
+{
+	const struct route	*r;
+
+	if (slot == 0) {
+		buf_adds(out, "route=\"unmatched\",method=\"\"");
+		return;
+	}
+	r = router_at(slot - 1);
+	buf_addf(out, "route=\"%s\",method=\"%s\"", r->pattern, r->method);
+}
+
+void
+metrics_render(struct buf *out)
+{
+	struct route_metrics	*m;
+	uint64_t		 v, cum, total;
+	size_t			 i, s, b;
+
+	if (table == NULL)
+		return;
+	buf_adds(out, "# HELP guichet_http_requests_total HTTP requests "
+	    "answered, by route pattern, method and status.\n"
+	    "# TYPE guichet_http_requests_total counter\n");
+	for (i = 0; i < nslots; i++) {
+		m = &table[i];
+		for (s = 0; s < NSTATUS; s++) {
+			v = atomic_load_explicit(&m->count[s],
+			    memory_order_relaxed);
+			if (v == 0)
+				continue;
+			buf_adds(out, "guichet_http_requests_total{");
+			labels(out, i);
+			if (s == NSTATUS - 1)
+				buf_adds(out, ",status=\"other\"");
+			else
+				buf_addf(out, ",status=\"%d\"", statuses[s]);
+			buf_addf(out, "} %llu\n", (unsigned long long)v);
+		}
+	}
+	buf_adds(out, "# HELP guichet_http_request_duration_seconds Time from "
+	    "the request's arrival to its response, by route pattern.\n"
+	    "# TYPE guichet_http_request_duration_seconds histogram\n");
+	for (i = 0; i < nslots; i++) {
+		m = &table[i];
+		total = 0;
+		for (b = 0; b < NBUCKET; b++)
+			total += atomic_load_explicit(&m->bucket[b],
+			    memory_order_relaxed);
+		if (total == 0 && i != 0)
+			continue;
+		cum = 0;
+		for (b = 0; b < NBUCKET; b++) {
+			cum += atomic_load_explicit(&m->bucket[b],
+			    memory_order_relaxed);
+			buf_adds(out, "guichet_http_request_duration_seconds_"
+			    "bucket{");
+			labels(out, i);
+			if (b == NBUCKET - 1)
+				buf_adds(out, ",le=\"+Inf\"");
+			else
+				buf_addf(out, ",le=\"%g\"",
+				    (double)bounds[b] / 1e6);
+			buf_addf(out, "} %llu\n", (unsigned long long)cum);
+		}
+		buf_adds(out, "guichet_http_request_duration_seconds_sum{");
+		labels(out, i);
+		buf_addf(out, "} %.6f\n", (double)atomic_load_explicit(
+		    &m->sum_us, memory_order_relaxed) / 1e6);
+		buf_adds(out, "guichet_http_request_duration_seconds_count{");
+		labels(out, i);
+		buf_addf(out, "} %llu\n", (unsigned long long)cum);
+	}
+}

@@ -1,0 +1,233 @@
+/*
+ * reply.c: setting the one reply of a request, and the problem documents
+ * (RFC 9457) that every error uses.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmalloc.h"
+#include "db/db.h"
+#include "http/reply.h"
+
+struct problem_def {
+	int		 status;
+	const char	*type;
+	const char	*title[3];	/* fr, en, it */
+};
+
+static const struct problem_def problems[PROB__COUNT] = {
+	[PROB_MALFORMED] = { 400, "/problems/malformed",
+	    { "Requête mal formée", "Malformed request",
+	      "Richiesta non valida" } },
+	[PROB_BAD_REQUEST] = { 400, "/problems/bad-request",
+	    { "Requête incorrecte", "Bad request", "Richiesta errata" } },
+	[PROB_UNAUTHORIZED] = { 401, "/problems/unauthorized",
+	    { "Authentification requise", "Authentication required",
+	      "Autenticazione richiesta" } },
+	[PROB_FORBIDDEN] = { 403, "/problems/forbidden",
+	    { "Accès refusé", "Forbidden", "Accesso negato" } },
+	[PROB_NOT_FOUND] = { 404, "/problems/not-found",
+	    { "Introuvable", "Not found", "Non trovato" } },
+	[PROB_METHOD] = { 405, "/problems/method-not-allowed",
+	    { "Méthode non autorisée", "Method not allowed",
+	      "Metodo non consentito" } },
+	[PROB_NOT_ACCEPTABLE] = { 406, "/problems/not-acceptable",
+	    { "Format non disponible", "Not acceptable",
+	      "Formato non disponibile" } },
+	[PROB_CONFLICT] = { 409, "/problems/conflict",
+	    { "Conflit", "Conflict", "Conflitto" } },
+	[PROB_GONE] = { 410, "/problems/gone",
+	    { "N'existe plus", "Gone", "Non più disponibile" } },
+	[PROB_TOO_LARGE] = { 413, "/problems/payload-too-large",
+	    { "Contenu trop volumineux", "Payload too large",
+	      "Contenuto troppo grande" } },
+	[PROB_MEDIA_TYPE] = { 415, "/problems/unsupported-media-type",
+	    { "Type de contenu non pris en charge", "Unsupported media type",
+	      "Tipo di contenuto non supportato" } },
+	[PROB_VALIDATION] = { 422, "/problems/validation",
+	    { "Requête invalide", "Invalid request", "Richiesta non valida" } },
+	[PROB_TOO_MANY] = { 429, "/problems/too-many-requests",
+	    { "Trop de requêtes", "Too many requests", "Troppe richieste" } },
+	[PROB_INTERNAL] = { 500, "/problems/internal",
+	    { "Erreur interne", "Internal error", "Errore interno" } },
+	[PROB_UNAVAILABLE] = { 503, "/problems/unavailable",
+	    { "Service momentanément indisponible",
+	      "Service temporarily unavailable",
+	      "Servizio temporaneamente non disponibile" } },
+	[PROB_TIMEOUT] = { 503, "/problems/timeout",
+	    { "Délai dépassé", "Timed out", "Tempo scaduto" } },
+};
+
+int
+problem_status(enum problem p)
+{
+	return (problems[p].status);
+}
+
+const char *
+problem_type(enum problem p)
+{
+	return (problems[p].type);
+}
+
+const char *
+problem_title(enum problem p, enum lang l)
+{
+	return (problems[p].title[l]);
+}
+
+void
+reply_reset(struct request *req)
+{
+	int	 i;
+
+	for (i = 0; i < req->reply.nheaders; i++) {
+		free(req->reply.headers[i].name);
+		free(req->reply.headers[i].value);
+	}
+	req->reply.nheaders = 0;
+	buf_cleanup(&req->reply.body);
+	req->reply.static_body = NULL;
+	req->reply.static_len = 0;
+	req->reply.status = 0;
+	req->reply.content_type = NULL;
+}
+
+static void
+reply_set(struct request *req, int status, const char *ctype)
+{
+	if (req->reply.status != 0)
+		reply_reset(req);
+	req->reply.status = status;
+	req->reply.content_type = ctype;
+}
+
+void
+reply_header(struct request *req, const char *name, const char *value)
+{
+	struct reply	*r = &req->reply;
+
+	if (r->nheaders == REPLY_HEADERS_MAX)
+		return;
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void
+reply_json(struct request *req, int status, json_t *v)
+{
+	char	*s;
+
+	reply_set(req, status, CT_JSON);
+	if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
+		abort();
+	buf_adds(&req->reply.body, s);
+	free(s);
+	json_decref(v);
+}
+
+void
+reply_bytes(struct request *req, int status, const char *ctype,
+    const void *p, size_t n)
+{
+	reply_set(req, status, ctype);
+	buf_add(&req->reply.body, p, n);
+}
+
+void
+reply_static(struct request *req, int status, const char *ctype,
+    const void *p, size_t n)
+{
+	reply_set(req, status, ctype);
+	req->reply.static_body = p;
+	req->reply.static_len = n;
+}
+
+static void
+vproblem(struct request *req, enum problem p, json_t *errors,
+    const char *fmt, va_list ap)
+{
+	json_t	*o;
+	char	 detail[512];
+	char	*s;
+
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
+	    "type", problems[p].type,
+	    "title", problems[p].title[req->lang],
+	    "status", problems[p].status,
+	    "detail", detail,
+	    "instance", req->path != NULL ? req->path : "",
+	    "request_id", req->id);
+	if (o == NULL)
+		abort();
+	if (errors != NULL)
+		json_object_set_new(o, "errors", errors);
+	reply_set(req, problems[p].status, CT_PROBLEM);
+	/* Invalid UTF-8 in 'detail' would make jansson refuse: never expected. */
+	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
+		abort();
+	buf_adds(&req->reply.body, s);
+	free(s);
+	json_decref(o);
+	if (p == PROB_UNAVAILABLE || p == PROB_TIMEOUT)
+		reply_header(req, "Retry-After", "1");
+	if (p == PROB_UNAUTHORIZED)
+		reply_header(req, "WWW-Authenticate", "Bearer");
+}
+
+void
+reply_problem(struct request *req, enum problem p, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vproblem(req, p, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+reply_problem_errors(struct request *req, enum problem p, json_t *errors,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vproblem(req, p, errors, fmt, ap);
+	va_end(ap);
+}
+
+void
+reply_db_error(struct request *req, const struct db_error *err)
+{
+	switch (err->code) {
+	case DB_E_UNAVAILABLE:
+		reply_problem(req, PROB_UNAVAILABLE,
+		    "the database is unavailable; try again shortly");
+		break;
+	case DB_E_TIMEOUT:
+		reply_problem(req, PROB_TIMEOUT,
+		    "the database did not answer in time; try again shortly");
+		break;
+	case DB_E_SERIALIZATION:
+		reply_problem(req, PROB_UNAVAILABLE,
+		    "too many concurrent changes; try again");
+		break;
+	case DB_E_UNIQUE:
+	case DB_E_FOREIGN_KEY:
+		reply_problem(req, PROB_CONFLICT,
+		    "this conflicts with the current state of the resource");
+		break;
+	case DB_E_CHECK:
+		reply_problem(req, PROB_VALIDATION,
+		    "a value was refused by the database rules");
+		break;
+	default:
+		reply_problem(req, PROB_INTERNAL,
+		    "the request could not be completed");
+		break;
+	}
+}

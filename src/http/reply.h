@@ -1,0 +1,75 @@
+/*
+ * reply.h: the one way to answer a request.
+ *
+ * A handler sets one reply: JSON, text/bytes with their own content type, or
+ * a problem document (RFC 9457).  Every error of every module goes through
+ * reply_problem(), so every error body has the same shape:
+ *   {"type","title","status","detail","instance","request_id"[,"errors"]}
+ * Titles are translated (fr, en, it); details are written by the caller.
+ * Helpers named *_or_reply() set the problem themselves and return -1; the
+ * caller just returns.
+ */
+#ifndef GUICHET_REPLY_H
+#define GUICHET_REPLY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "http/request.h"
+
+enum problem {
+	PROB_MALFORMED,		/* 400 */
+	PROB_BAD_REQUEST,	/* 400 */
+	PROB_UNAUTHORIZED,	/* 401 */
+	PROB_FORBIDDEN,		/* 403 */
+	PROB_NOT_FOUND,		/* 404 */
+	PROB_METHOD,		/* 405 */
+	PROB_NOT_ACCEPTABLE,	/* 406 */
+	PROB_CONFLICT,		/* 409 */
+	PROB_GONE,		/* 410 */
+	PROB_TOO_LARGE,		/* 413 */
+	PROB_MEDIA_TYPE,	/* 415 */
+	PROB_VALIDATION,	/* 422 */
+	PROB_TOO_MANY,		/* 429 */
+	PROB_INTERNAL,		/* 500 */
+	PROB_UNAVAILABLE,	/* 503 */
+	PROB_TIMEOUT,		/* 503: the database took too long */
+	PROB__COUNT
+};
+
+/* The HTTP status of a problem type. */
+int	 problem_status(enum problem);
+/* "/problems/not-found" */
+const char *problem_type(enum problem);
+const char *problem_title(enum problem, enum lang);
+
+void	 reply_json(struct request *, int, json_t *);	/* steals the reference */
+void	 reply_bytes(struct request *, int, const char *, const void *, size_t);
+/* Bytes that outlive the request (constants): no copy. */
+void	 reply_static(struct request *, int, const char *, const void *, size_t);
+void	 reply_problem(struct request *, enum problem, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* A 422 (or other) with an "errors" array; steals 'errors'. */
+void	 reply_problem_errors(struct request *, enum problem, json_t *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+void	 reply_header(struct request *, const char *, const char *);
+/*
+ * The problem for a database failure: 503 with Retry-After when the
+ * database is unreachable or too slow, 409 for a conflict, 422 for a value
+ * the database refused, 500 otherwise.  The SQL error itself is logged by
+ * the db layer, never sent.
+ */
+struct db_error;
+void	 reply_db_error(struct request *, const struct db_error *);
+/* Forget a reply already set (the server's safety net uses it). */
+void	 reply_reset(struct request *);
+
+/* Content types. */
+#define CT_JSON		"application/json"
+#define CT_PROBLEM	"application/problem+json"
+#define CT_TEXT		"text/plain; charset=utf-8"
+#define CT_HTML		"text/html; charset=utf-8"
+#define CT_XML		"text/xml; charset=utf-8"
+#define CT_PROMETHEUS	"text/plain; version=0.0.4; charset=utf-8"
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * request.h: what a handler sees of an HTTP request, and how it answers.
+ *
+ * Handlers never include <microhttpd.h>: they read the request through the
+ * accessors below and set exactly one reply through reply.h.  Everything
+ * with request lifetime hangs off struct request and is freed by the server
+ * when the response has been sent; handlers never free it.
+ */
+#ifndef GUICHET_REQUEST_H
+#define GUICHET_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+#define REQUEST_ID_MAX		64
+#define ROUTE_PARAMS_MAX	4
+#define REPLY_HEADERS_MAX	12
+
+struct route;
+struct principal;
+
+enum lang { LANG_FR, LANG_EN, LANG_IT };
+
+struct route_param {
+	const char	*name;
+	char		*value;		/* percent-decoded, owned by the request */
+};
+
+struct reply_header {
+	char	*name;
+	char	*value;
+};
+
+struct reply {
+	int			 status;	/* 0 until a reply is set */
+	const char		*content_type;	/* static string */
+	struct buf		 body;
+	const void		*static_body;	/* when set, sent as is, not copied */
+	size_t			 static_len;
+	struct reply_header	 headers[REPLY_HEADERS_MAX];
+	int			 nheaders;
+	size_t			 sent;		/* body bytes queued, for the access log */
+};
+
+struct request {
+	void			*conn;		/* the HTTP connection (opaque) */
+	const char		*method;
+	const char		*path;		/* decoded path, no query string */
+	char			 id[REQUEST_ID_MAX];
+	enum lang		 lang;
+	int64_t			 started;	/* clock_mono() at arrival */
+
+	const struct route	*route;		/* NULL when no route matched */
+	int			 route_index;	/* -1 when no route matched */
+	struct route_param	 params[ROUTE_PARAMS_MAX];
+	int			 nparams;
+
+	struct buf		 body;
+	size_t			 body_seen;	/* bytes announced or received */
+	int			 body_refused;	/* the body is no longer kept */
+	json_t			*json;		/* the checked body, when the route has a schema */
+
+	const struct principal	*principal;	/* NULL: anonymous */
+	char			 principal_id[40];
+
+	struct reply		 reply;
+	int			 draining;	/* server shutting down: close after reply */
+	int			 phase;		/* server-private state */
+	int			 early;		/* a problem decided before the body ended */
+	void			*allocs;	/* request_alloc() list */
+};
+
+const char	*request_header(const struct request *, const char *);
+/* The raw value of query argument 'name', or NULL. */
+const char	*request_query(const struct request *, const char *);
+/* A path parameter captured by the route pattern, or NULL. */
+const char	*request_param(const struct request *, const char *);
+/* The client's address as text (for throttling and the access log). */
+void		 request_peer(const struct request *, char *, size_t);
+/* Memory that lives as long as the request (zeroed); never freed by the caller. */
+void		*request_alloc(struct request *, size_t);
+char		*request_strdup(struct request *, const char *);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * route.h: the router.
+ *
+ * One table, assembled in src/app/routes.c, lists every route: method,
+ * pattern, handler, permission, input schema and flags.  Patterns are
+ * literal segments and "{name}" parameters ("/api/v1/cases/{id}").  A path
+ * with no route is 404; a path whose routes all have other methods is 405
+ * with an Allow header.  The OpenAPI document and the authorization matrix
+ * test are checked against this table.
+ */
+#ifndef GUICHET_ROUTE_H
+#define GUICHET_ROUTE_H
+
+#include <stddef.h>
+
+#include "http/request.h"
+
+struct json_spec;
+
+/* Who may call a route; policy_allows() interprets it. */
+enum perm {
+	PERM_UNSET = 0,		/* never valid: a route must declare one */
+	PERM_PUBLIC,		/* anyone, signed in or not */
+};
+
+#define ROUTE_BODY	0x01	/* accepts a request body */
+#define ROUTE_NO_LOG	0x02	/* not counted in the request metrics */
+
+/* Returns 0; a handler sets exactly one reply on every path. */
+typedef int	(*route_handler)(struct request *);
+
+struct route {
+	const char		*method;
+	const char		*pattern;
+	route_handler		 handler;
+	enum perm		 perm;
+	const struct json_spec	*input;		/* NULL: no JSON body expected */
+	unsigned		 flags;
+	const char		*body_type;	/* content type of a non-JSON body */
+};
+
+/* Install the table (done once, before the server starts). */
+void	 router_init(const struct route *, size_t);
+size_t	 router_count(void);
+const struct route *router_at(size_t);
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
+
+/*
+ * Match 'method' and 'path'.  On ROUTE_FOUND, *index is the route's
+ * position and the parameters are stored in 'req' (values allocated).
+ * On ROUTE_BAD_METHOD, 'allow' receives the "GET, HEAD" style list.
+ */
+enum route_result route_match(const char *, const char *, struct request *,
+	    int *, char *, size_t);
+
+#endif

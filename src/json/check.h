@@ -1,0 +1,97 @@
+/*
+ * check.h: the one strict JSON input checker.
+ *
+ * Two steps, two kinds of error:
+ *  1. json_parse_strict(): the bytes must be one JSON value, valid UTF-8,
+ *     no duplicate object keys, no NUL escapes (\u0000), nesting no deeper
+ *     than 'max_depth'.  Failure is a *malformed* body: HTTP 400.
+ *  2. json_check(): the value must match a declarative schema (struct
+ *     json_spec): types, required fields, unknown fields refused, string
+ *     lengths counted in Unicode characters, enums, formats, integer
+ *     bounds, nested objects and arrays.  Failure is a *validation* error:
+ *     HTTP 422 with one error object per problem:
+ *       {"field": "/employment/contract_start", "code": "format",
+ *        "message": "..."}
+ *     "field" is a JSON Pointer (RFC 6901) into the request body.
+ * Nothing here knows about HTTP.
+ */
+#ifndef GUICHET_JSON_CHECK_H
+#define GUICHET_JSON_CHECK_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum json_kind {
+	JK_END = 0,	/* terminates a field list */
+	JK_STRING,
+	JK_INTEGER,	/* a JSON number without fraction or exponent */
+	JK_NUMBER,
+	JK_BOOLEAN,
+	JK_OBJECT,	/* checked against 'object' */
+	JK_ARRAY,	/* each item checked against 'items' */
+};
+
+enum json_format {
+	JF_NONE = 0,
+	JF_EMAIL,	/* local@domain, one '@', a dot in the domain, no spaces, <= 254 */
+	JF_DATE,	/* YYYY-MM-DD, a real calendar date */
+	JF_DATETIME,	/* RFC 3339 with Z or offset */
+	JF_UUID,	/* 8-4-4-4-12 hex */
+	JF_E164,	/* '+' then 8 to 15 digits, first not 0 */
+	JF_LANG,	/* fr, en or it */
+};
+
+#define JF_REQUIRED	0x01
+#define JF_NULLABLE	0x02	/* null is accepted in place of the value */
+
+struct json_spec;
+
+struct json_field {
+	const char		*name;
+	enum json_kind		 kind;
+	unsigned		 flags;
+	enum json_format	 format;	/* strings only */
+	size_t			 min_len;	/* strings: characters; arrays: items */
+	size_t			 max_len;	/* 0: no bound */
+	long long		 min, max;	/* integers, when min < max */
+	const char *const	*one_of;	/* strings: NULL-terminated allowed values */
+	const struct json_spec	*object;	/* JK_OBJECT, or JK_ARRAY of objects */
+	enum json_kind		 items;		/* JK_ARRAY of scalars: their kind */
+};
+
+struct json_spec {
+	const char		*name;		/* for documentation */
+	const struct json_field	*fields;	/* terminated by { NULL, JK_END } */
+};
+
+enum json_lang { JSON_LANG_FR, JSON_LANG_EN, JSON_LANG_IT };
+
+struct json_parse_error {
+	char	 reason[160];	/* "duplicate key 'email' at byte 52", English */
+	size_t	 position;	/* byte offset */
+};
+
+/*
+ * Parse 'len' bytes.  Returns the value (caller owns a reference) or NULL
+ * with 'err' filled.
+ */
+json_t	*json_parse_strict(const char *, size_t, size_t, struct json_parse_error *);
+
+/*
+ * Check 'value' against 'spec' (the top level must be an object).  Appends
+ * one error object per problem to 'errors' (a JSON array) with messages in
+ * 'lang'.  Returns the number of problems found (0 when valid).
+ */
+size_t	 json_check(const json_t *, const struct json_spec *, enum json_lang,
+	    json_t *);
+
+/* Helpers for handlers that add their own semantic errors in the same shape. */
+void	 json_error_add(json_t *, const char *, const char *, const char *);
+
+/* Validate one string against a format; 1 when it conforms. */
+int	 json_format_ok(enum json_format, const char *);
+
+/* Length of a valid UTF-8 string in characters. */
+size_t	 json_utf8_len(const char *);
+
+#endif

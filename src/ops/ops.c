@@ -1,0 +1,125 @@
+/*
+ * ops.c: operations endpoints.
+ *  /healthz   the process is alive and serving (no database);
+ *  /readyz    the database answers and its schema is the one this binary
+ *             expects: one round trip;
+ *  /metrics   Prometheus text: HTTP and database counters;
+ *  /api/v1/openapi.json  the OpenAPI document compiled into the binary.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "db/db.h"
+#include "http/metrics.h"
+#include "http/reply.h"
+#include "http/server.h"
+#include "ops/ops.h"
+
+static struct db_stmt ops_stmts[] = {
+	/* Used in ops_readyz(). */
+	{ "ops_select_schema",
+	  "SELECT count(*), coalesce(max(version), 0) "
+	  "FROM ops.schema_migrations", 0, 0 },
+};
+
+static _Atomic int	expected_version;
+static _Atomic int	expected_count;
+
+static const char	healthz_body[] = "{\"status\":\"ok\"}";
+
+void
+ops_register(void)
+{
+	db_register(ops_stmts, sizeof(ops_stmts) / sizeof(ops_stmts[0]));
+}
+
+void
+ops_set_expected_schema(int version, int count)
+{
+	atomic_store(&expected_version, version);
+	atomic_store(&expected_count, count);
+}
+
+int
+ops_healthz(struct request *req)
+{
+	reply_static(req, 200, CT_JSON, healthz_body,
+	    sizeof(healthz_body) - 1);
+	return (0);
+}
+
+int
+ops_readyz(struct request *req)
+{
+	struct db_error	 err;
+	struct db_res	*res = NULL;
+	int		 count, version;
+	char		 body[96];
+
+	if (db_exec(db_thread(), &ops_stmts[0], NULL, &res, &err) == -1) {
+		if (err.code == DB_E_UNAVAILABLE || err.code == DB_E_TIMEOUT)
+			reply_db_error(req, &err);
+		else
+			reply_problem(req, PROB_UNAVAILABLE, "the database "
+			    "schema is missing: run guichetd --migrate");
+		return (0);
+	}
+	count = atoi(db_res_get(res, 0, 0));
+	version = atoi(db_res_get(res, 0, 1));
+	db_res_free(res);
+	if (count != atomic_load(&expected_count) ||
+	    version != atomic_load(&expected_version)) {
+		reply_problem(req, PROB_UNAVAILABLE, "the database schema is "
+		    "at version %d (%d migrations) but this guichetd needs %d "
+		    "(%d migrations): run guichetd --migrate", version, count,
+		    atomic_load(&expected_version),
+		    atomic_load(&expected_count));
+		return (0);
+	}
+	snprintf(body, sizeof(body),
+	    "{\"status\":\"ready\",\"schema_version\":%d}", version);
+	reply_bytes(req, 200, CT_JSON, body, strlen(body));
+	return (0);
+}
+
+int
+ops_metrics(struct request *req)
+{
+	struct db_stats	 st;
+	struct buf	 b;
+
+	buf_init(&b);
+	metrics_render(&b);
+	db_stats(&st);
+	buf_addf(&b, "# HELP guichet_http_requests_in_flight Requests being "
+	    "processed.\n# TYPE guichet_http_requests_in_flight gauge\n"
+	    "guichet_http_requests_in_flight %ld\n", server_inflight());
+	buf_addf(&b, "# HELP guichet_db_errors_total Failed database "
+	    "statements.\n# TYPE guichet_db_errors_total counter\n"
+	    "guichet_db_errors_total %llu\n",
+	    (unsigned long long)st.errors);
+	buf_addf(&b, "# HELP guichet_db_reconnects_total Database "
+	    "connections re-established after a failure.\n"
+	    "# TYPE guichet_db_reconnects_total counter\n"
+	    "guichet_db_reconnects_total %llu\n",
+	    (unsigned long long)st.reconnects);
+	buf_addf(&b, "# HELP guichet_db_connect_failures_total Failed "
+	    "attempts to connect to the database.\n"
+	    "# TYPE guichet_db_connect_failures_total counter\n"
+	    "guichet_db_connect_failures_total %llu\n",
+	    (unsigned long long)st.connect_failures);
+	reply_bytes(req, 200, CT_PROMETHEUS, b.data, b.len);
+	buf_cleanup(&b);
+	return (0);
+}
+
+int
+ops_openapi(struct request *req)
+{
+	reply_static(req, 200, CT_JSON, openapi_json, openapi_json_len);
+	reply_header(req, "Cache-Control", "public, max-age=300");
+	return (0);
+}
