@@ -1,0 +1,168 @@
+/*
+ * test_route.c: the router's matching rules.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/request.h"
+#include "http/route.h"
+
+static int	h(struct request *r) { (void)r; return (0); }
+
+static const struct route table[] = {
+	{ "GET",  "/healthz", h, PERM_PUBLIC, NULL, 0, NULL },
+	{ "GET",  "/api/v1/cases", h, PERM_PUBLIC, NULL, 0, NULL },
+	{ "POST", "/api/v1/cases", h, PERM_PUBLIC, NULL, ROUTE_BODY, NULL },
+	{ "GET",  "/api/v1/cases/{id}", h, PERM_PUBLIC, NULL, 0, NULL },
+	{ "PATCH", "/api/v1/cases/{id}", h, PERM_PUBLIC, NULL, ROUTE_BODY, NULL },
+	{ "GET",  "/api/v1/cases/{id}/messages/{mid}", h, PERM_PUBLIC, NULL, 0, NULL },
+};
+
+static void
+setup(void)
+{
+	router_init(table, sizeof(table) / sizeof(table[0]));
+}
+
+static void
+req_free(struct request *r)
+{
+	int	 i;
+
+	for (i = 0; i < ROUTE_PARAMS_MAX; i++) {
+		free((char *)(uintptr_t)r->params[i].name);
+		free(r->params[i].value);
+	}
+}
+
+static enum route_result
+match(const char *m, const char *p, struct request *r, int *idx, char *allow)
+{
+	memset(r, 0, sizeof(*r));
+	return (route_match(m, p, r, idx, allow, 64));
+}
+
+START_TEST(test_route_literal)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("GET", "/healthz", &r, &idx, allow), ROUTE_FOUND);
+	ck_assert_int_eq(idx, 0);
+	ck_assert_int_eq(r.nparams, 0);
+	ck_assert_int_eq(match("POST", "/api/v1/cases", &r, &idx, allow), ROUTE_FOUND);
+	ck_assert_int_eq(idx, 2);
+}
+END_TEST
+
+START_TEST(test_route_not_found)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("GET", "/nope", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(idx, -1);
+	ck_assert_int_eq(match("GET", "/healthz/", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("GET", "/api/v1/cases/", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("GET", "/api/v1/cases/1/messages", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("GET", "", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("GET", "healthz", &r, &idx, allow), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("GET", "//healthz", &r, &idx, allow), ROUTE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_route_params)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("GET", "/api/v1/cases/abc/messages/x%20y", &r, &idx,
+	    allow), ROUTE_FOUND);
+	ck_assert_int_eq(idx, 5);
+	ck_assert_int_eq(r.nparams, 2);
+	ck_assert_str_eq(request_param(&r, "id"), "abc");
+	ck_assert_str_eq(request_param(&r, "mid"), "x y");
+	ck_assert_ptr_null(request_param(&r, "other"));
+	req_free(&r);
+}
+END_TEST
+
+START_TEST(test_route_bad_escape)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("GET", "/api/v1/cases/%zz", &r, &idx, allow), ROUTE_NOT_FOUND);
+	req_free(&r);
+	ck_assert_int_eq(match("GET", "/api/v1/cases/%00", &r, &idx, allow), ROUTE_NOT_FOUND);
+	req_free(&r);
+	ck_assert_int_eq(match("GET", "/api/v1/cases/ab%4", &r, &idx, allow), ROUTE_NOT_FOUND);
+	req_free(&r);
+	/* An encoded slash stays inside the segment. */
+	ck_assert_int_eq(match("GET", "/api/v1/cases/a%2Fb", &r, &idx, allow), ROUTE_FOUND);
+	ck_assert_str_eq(request_param(&r, "id"), "a/b");
+	req_free(&r);
+}
+END_TEST
+
+START_TEST(test_route_method_not_allowed)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("DELETE", "/api/v1/cases", &r, &idx, allow),
+	    ROUTE_BAD_METHOD);
+	ck_assert_str_eq(allow, "GET, HEAD, POST");
+	ck_assert_int_eq(match("POST", "/healthz", &r, &idx, allow), ROUTE_BAD_METHOD);
+	ck_assert_str_eq(allow, "GET, HEAD");
+	ck_assert_int_eq(match("POST", "/api/v1/cases/7", &r, &idx, allow),
+	    ROUTE_BAD_METHOD);
+	ck_assert_str_eq(allow, "GET, HEAD, PATCH");
+}
+END_TEST
+
+START_TEST(test_route_head_is_get)
+{
+	struct request	 r;
+	char		 allow[64];
+	int		 idx;
+
+	ck_assert_int_eq(match("HEAD", "/healthz", &r, &idx, allow), ROUTE_FOUND);
+	ck_assert_int_eq(idx, 0);
+}
+END_TEST
+
+static Suite *
+route_suite(void)
+{
+	Suite	*s = suite_create("route");
+	TCase	*tc = tcase_create("match");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_route_literal);
+	tcase_add_test(tc, test_route_not_found);
+	tcase_add_test(tc, test_route_params);
+	tcase_add_test(tc, test_route_bad_escape);
+	tcase_add_test(tc, test_route_method_not_allowed);
+	tcase_add_test(tc, test_route_head_is_get);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(route_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
