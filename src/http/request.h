@@ -15,7 +15,7 @@
 
 #include "base/buf.h"
 
-#define REQUEST_ID_MAX		64
+#define REQUEST_ID_MAX		65	/* 64 characters and the NUL */
 #define ROUTE_PARAMS_MAX	4
 #define REPLY_HEADERS_MAX	12
 
