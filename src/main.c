@@ -151,6 +151,10 @@ main(int argc, char **argv)
 	sc.connection_memory_limit = c->connection_memory_limit;
 	sc.body_max = (size_t)c->body_max;
 	sc.json_max_depth = (size_t)c->json_max_depth;
+	sc.slow_threads = c->slow_threads > 0 ? c->slow_threads :
+	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
+	    sysconf(_SC_NPROCESSORS_ONLN) / 2 : 1);
+	sc.slow_queue = c->slow_queue;
 
 	/* Worker threads inherit this mask: only this thread takes signals. */
 	sigemptyset(&sigs);

@@ -49,36 +49,68 @@ clock_now(void)
 	}
 }
 
-int
-clock_configure(const char *s)
+/*
+ * Offsets are bounded (a thousand years either way) so that clock_now()'s
+ * sum and clock_format()'s calendar can never overflow.
+ */
+#define CLOCK_MAX_OFFSET	(INT64_C(365250) * 86400 * 1000000)
+
+static int
+clock_setting(const char *s, int *mode, int64_t *value)
 {
-	int64_t		 v;
-	long long	 n;
+	long long	 n, unit;
 	char		*end;
 
 	if (strcmp(s, "system") == 0) {
-		atomic_store(&clock_mode, CLOCK_SYSTEM);
+		*mode = CLOCK_SYSTEM;
+		*value = 0;
 		return (0);
 	}
 	if (s[0] == '+' || s[0] == '-') {
+		if (!isdigit((unsigned char)s[1]))
+			return (-1);
 		errno = 0;
 		n = strtoll(s, &end, 10);
-		if (errno != 0 || end == s + 1 || !isdigit((unsigned char)s[1]))
+		if (errno != 0)
 			return (-1);
 		if (strcmp(end, "s") == 0)
-			v = (int64_t)n * 1000000;
+			unit = 1000000;
 		else if (strcmp(end, "d") == 0)
-			v = (int64_t)n * 86400 * 1000000;
+			unit = INT64_C(86400) * 1000000;
 		else
 			return (-1);
-		atomic_store(&clock_value, v);
-		atomic_store(&clock_mode, CLOCK_SHIFTED);
+		if (n > CLOCK_MAX_OFFSET / unit ||
+		    n < -(CLOCK_MAX_OFFSET / unit))
+			return (-1);
+		*mode = CLOCK_SHIFTED;
+		*value = (int64_t)n * unit;
 		return (0);
 	}
-	if (clock_parse(s, &v) == -1)
+	if (clock_parse(s, value) == -1)
+		return (-1);
+	*mode = CLOCK_FROZEN;
+	return (0);
+}
+
+int
+clock_check(const char *s)
+{
+	int64_t	 v;
+	int	 mode;
+
+	return (clock_setting(s, &mode, &v));
+}
+
+int
+clock_configure(const char *s)
+{
+	int64_t	 v;
+	int	 mode;
+
+	if (clock_setting(s, &mode, &v) == -1)
 		return (-1);
 	atomic_store(&clock_value, v);
-	atomic_store(&clock_mode, CLOCK_FROZEN);
+	atomic_store(&clock_mode, mode);
 	return (0);
 }
 

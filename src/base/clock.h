@@ -16,6 +16,8 @@
 
 /* Parse a clock setting; 0 on success (and the clock is set), -1 if malformed. */
 int	 clock_configure(const char *);
+/* 0 when clock_configure() would accept the setting; changes nothing. */
+int	 clock_check(const char *);
 int64_t	 clock_now(void);
 /* Monotonic microseconds, for durations; never affected by clock_configure. */
 int64_t	 clock_mono(void);

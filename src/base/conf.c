@@ -82,6 +82,17 @@ static const struct conf_def defs[] = {
 	  0, 0, check_nonempty, "directory of the page templates" },
 	{ "static_dir", CT_STRING, S(static_dir), PKGDATADIR "/static", 0, 0,
 	  check_nonempty, "directory of the static files" },
+	{ "slow_threads", CT_INT, S(slow_threads), "0", 0, 64, NULL,
+	  "workers of the slow lane that hashes passwords (0: half the CPUs, "
+	  "at least 1)" },
+	{ "slow_queue", CT_INT, S(slow_queue), "64", 1, 100000, NULL,
+	  "requests that may wait for the slow lane before 503" },
+	{ "password_memory_kib", CT_INT, S(password_memory_kib), "19456",
+	  19456, 4194304, NULL, "argon2id memory cost in KiB" },
+	{ "password_iterations", CT_INT, S(password_iterations), "2", 2, 100,
+	  NULL, "argon2id time cost (passes)" },
+	{ "password_parallelism", CT_INT, S(password_parallelism), "1", 1, 64,
+	  NULL, "argon2id lanes" },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))
@@ -113,19 +124,7 @@ check_url(const char *v)
 static int
 check_clock(const char *v)
 {
-	int64_t	 t;
-
-	if (strcmp(v, "system") == 0 || clock_parse(v, &t) == 0)
-		return (0);
-	if ((v[0] == '+' || v[0] == '-') && isdigit((unsigned char)v[1])) {
-		const char *p = v + 1;
-
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (strcmp(p, "s") == 0 || strcmp(p, "d") == 0)
-			return (0);
-	}
-	return (-1);
+	return (clock_check(v));
 }
 
 static const char *const check_hint[] = {
@@ -261,7 +260,7 @@ conf_load_file(struct conf *c, const char *path, int required,
     struct conf_error *err)
 {
 	FILE	*f;
-	char	*line = NULL, *p, *key, *val, origin[300];
+	char	*line = NULL, *p, *q, *key, *val, origin[300];
 	size_t	 cap = 0, len;
 	ssize_t	 n;
 	int	 lineno = 0, rc = -1;
@@ -291,10 +290,19 @@ conf_load_file(struct conf *c, const char *path, int required,
 		val = trim(val);
 		len = strlen(val);
 		/* A value may be quoted to keep leading or trailing spaces or a '#'. */
-		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
-			val[len - 1] = '\0';
+		if (len >= 2 && val[0] == '"' &&
+		    (q = strchr(val + 1, '"')) != NULL) {
+			for (p = q + 1; isspace((unsigned char)*p); p++)
+				;
+			if (*p != '\0' && *p != '#') {
+				seterr(err, "%s: text after the closing quote",
+				    origin);
+				goto out;
+			}
+			*q = '\0';
 			val++;
-		} else if ((p = strstr(val, " #")) != NULL) {
+		} else if ((p = strstr(val, " #")) != NULL ||
+		    (p = strstr(val, "\t#")) != NULL) {
 			*p = '\0';
 			val = trim(val);
 		}

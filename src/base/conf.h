@@ -36,6 +36,11 @@ struct conf {
 	char	*sql_dir;
 	char	*templates_dir;
 	char	*static_dir;
+	int	 slow_threads;
+	int	 slow_queue;
+	int	 password_memory_kib;
+	int	 password_iterations;
+	int	 password_parallelism;
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -89,6 +89,9 @@ log_line_end(struct buf *b)
 	}
 }
 
+static void	vlog(enum log_level, const char *, int, const char *, va_list)
+		    __attribute__((format(printf, 4, 0)));
+
 static void
 vlog(enum log_level level, const char *fatal_level, int with_errno,
     const char *fmt, va_list ap)

@@ -24,7 +24,7 @@ enum perm {
 };
 
 #define ROUTE_BODY	0x01	/* accepts a request body */
-#define ROUTE_NO_LOG	0x02	/* not counted in the request metrics */
+#define ROUTE_SLOW	0x02	/* CPU-heavy (password hashing): runs on the slow lane */
 
 /* Returns 0; a handler sets exactly one reply on every path. */
 typedef int	(*route_handler)(struct request *);

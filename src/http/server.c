@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
@@ -39,7 +40,7 @@
 #include "http/server.h"
 #include "json/check.h"
 
-enum phase { PH_NEW, PH_BODY, PH_DONE };
+enum phase { PH_NEW, PH_BODY, PH_QUEUED, PH_READY, PH_DONE };
 
 struct alloc {
 	struct alloc	*next;
@@ -51,6 +52,15 @@ static struct server_config	 cfg;
 static server_guard_fn		 guard;
 static _Atomic long		 inflight;
 static _Atomic int		 draining;
+
+/* The slow lane: a bounded ring of requests and its workers. */
+static pthread_mutex_t		 slow_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		 slow_cv = PTHREAD_COND_INITIALIZER;
+static struct request		**slow_ring;
+static size_t			 slow_head, slow_len, slow_cap;
+static pthread_t		*slow_workers;
+static int			 slow_nworkers;
+static int			 slow_stop;
 
 void
 server_set_guard(server_guard_fn fn)
@@ -465,6 +475,51 @@ queue(struct MHD_Connection *conn, struct request *req)
 	return (ret);
 }
 
+static void	run(struct request *);
+
+static void *
+slow_worker(void *arg)
+{
+	struct request	*req;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&slow_mtx);
+		while (slow_len == 0 && !slow_stop)
+			pthread_cond_wait(&slow_cv, &slow_mtx);
+		if (slow_len == 0 && slow_stop) {
+			pthread_mutex_unlock(&slow_mtx);
+			break;
+		}
+		req = slow_ring[slow_head];
+		slow_head = (slow_head + 1) % slow_cap;
+		slow_len--;
+		pthread_mutex_unlock(&slow_mtx);
+		run(req);
+		req->phase = PH_READY;
+		MHD_resume_connection(req->conn);
+	}
+	return (NULL);
+}
+
+/* Hand 'req' to the slow lane; -1 when the queue is full. */
+static int
+slow_submit(struct request *req)
+{
+	pthread_mutex_lock(&slow_mtx);
+	if (slow_len == slow_cap || slow_stop) {
+		pthread_mutex_unlock(&slow_mtx);
+		return (-1);
+	}
+	req->phase = PH_QUEUED;
+	MHD_suspend_connection(req->conn);
+	slow_ring[(slow_head + slow_len) % slow_cap] = req;
+	slow_len++;
+	pthread_cond_signal(&slow_cv);
+	pthread_mutex_unlock(&slow_mtx);
+	return (0);
+}
+
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -499,8 +554,12 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		req->phase = PH_BODY;
 		return (MHD_YES);
 	}
-	if (req->phase == PH_DONE)
+	if (req->phase == PH_DONE || req->phase == PH_QUEUED)
 		return (MHD_YES);
+	if (req->phase == PH_READY) {
+		req->phase = PH_DONE;
+		return (queue(conn, req));
+	}
 	if (req->early) {
 		/* Answer now: the rest of the body is never read. */
 		*upload_size = 0;
@@ -520,6 +579,14 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_add(&req->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return (MHD_YES);
+	}
+	if (req->route->flags & ROUTE_SLOW) {
+		if (slow_submit(req) == 0)
+			return (MHD_YES);
+		reply_problem(req, PROB_UNAVAILABLE, "too many requests of "
+		    "this kind are waiting; try again shortly");
+		req->phase = PH_DONE;
+		return (queue(conn, req));
 	}
 	run(req);
 	req->phase = PH_DONE;
@@ -626,7 +693,7 @@ server_start(const struct server_config *c)
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (inet_pton(AF_INET, c->listen_address, &sin.sin_addr) == 1) {
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons((uint16_t)c->port);
@@ -643,6 +710,14 @@ server_start(const struct server_config *c)
 		return (-1);
 	}
 	metrics_init();
+	slow_cap = (size_t)(c->slow_queue > 0 ? c->slow_queue : 1);
+	slow_ring = xcalloc(slow_cap, sizeof(*slow_ring));
+	slow_nworkers = c->slow_threads > 0 ? c->slow_threads : 1;
+	slow_workers = xcalloc((size_t)slow_nworkers, sizeof(*slow_workers));
+	for (int i = 0; i < slow_nworkers; i++)
+		if (pthread_create(&slow_workers[i], NULL, slow_worker, NULL)
+		    != 0)
+			fatalx("could not start the slow lane");
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
 	    access_handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
@@ -687,6 +762,16 @@ server_stop(int timeout)
 	if (atomic_load(&inflight) > 0)
 		log_warnx("stopping with %ld requests still in flight",
 		    atomic_load(&inflight));
+	pthread_mutex_lock(&slow_mtx);
+	slow_stop = 1;
+	pthread_cond_broadcast(&slow_cv);
+	pthread_mutex_unlock(&slow_mtx);
+	for (int i = 0; i < slow_nworkers; i++)
+		pthread_join(slow_workers[i], NULL);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
+	free(slow_workers);
+	free(slow_ring);
+	slow_workers = NULL;
+	slow_ring = NULL;
 }

@@ -5,6 +5,13 @@
  * The server holds no state of its own beyond the connections; hooks let the
  * application plug authentication and policy in without the http layer
  * depending on them.
+ *
+ * The slow lane: routes flagged ROUTE_SLOW (password hashing costs ~35 ms
+ * of CPU) are not run on the request threads, where they would stall every
+ * other connection of that thread.  Their connection is suspended and the
+ * request handed to a small pool of workers through a bounded queue; a full
+ * queue answers 503 at once.  Reads keep their threads whatever the load of
+ * logins.
  */
 #ifndef GUICHET_SERVER_H
 #define GUICHET_SERVER_H
@@ -23,6 +30,8 @@ struct server_config {
 	int		 connection_memory_limit;
 	size_t		 body_max;
 	size_t		 json_max_depth;
+	int		 slow_threads;	/* the slow lane's workers */
+	int		 slow_queue;	/* requests waiting for it, at most */
 };
 
 /*
