@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "identity/identity.h"
 
 extern char **environ;
 
@@ -35,14 +36,78 @@ struct command {
 static int	cmd_migrate(struct ctl *);
 static int	cmd_demo(struct ctl *);
 static int	cmd_help(struct ctl *);
+static int	cmd_agent(struct ctl *);
+static int	cmd_client(struct ctl *);
+static int	cmd_keys(struct ctl *);
+static int	cmd_outbox(struct ctl *);
 
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate",
 	  "apply pending schema migrations" },
 	{ "demo", cmd_demo, "demo",
-	  "load the demo town (idempotent; migrates first)" },
+	  "load the demo town and its demo accounts (idempotent)" },
+	{ "agent", cmd_agent, "agent add EMAIL [--name N] [--roles r,..] "
+	  "[--departments d,..]", "create an agent (invited by email)" },
+	{ "agent", cmd_agent, "agent list | agent block ID",
+	  "list agents, block one (revokes its tokens)" },
+	{ "client", cmd_client, "client add NAME --scopes s,.. "
+	  "[--rate-limit N]", "create a partner app; prints its secret once" },
+	{ "client", cmd_client, "client list | client revoke ID",
+	  "list partner apps, revoke one" },
+	{ "keys", cmd_keys, "keys rotate [--alg HS256|ES256|RS256]",
+	  "add a new token signing key (the previous one still verifies)" },
+	{ "outbox", cmd_outbox, "outbox list",
+	  "show the messages waiting to be sent" },
 	{ "help", cmd_help, "help", "print this help" },
 };
+
+/* Commands that use the identity layer need its statements and costs. */
+static int
+identity_ready(struct ctl *ctl)
+{
+	char	 err[600];
+
+	if (identity_init(&ctl->cli->conf, err, sizeof(err)) == -1 &&
+	    strstr(err, "jwt_key_file") == NULL && strstr(err, "key") == NULL) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+cmd_agent(struct ctl *ctl)
+{
+	if (identity_ready(ctl) == -1)
+		return (-1);
+	return (identity_ctl_agent(ctl->db, &ctl->cli->conf, ctl->args,
+	    ctl->nargs));
+}
+
+static int
+cmd_client(struct ctl *ctl)
+{
+	if (identity_ready(ctl) == -1)
+		return (-1);
+	return (identity_ctl_client(ctl->db, &ctl->cli->conf, ctl->args,
+	    ctl->nargs));
+}
+
+static int
+cmd_keys(struct ctl *ctl)
+{
+	return (identity_ctl_keys(ctl->db, &ctl->cli->conf, ctl->args,
+	    ctl->nargs));
+}
+
+static int
+cmd_outbox(struct ctl *ctl)
+{
+	if (identity_ready(ctl) == -1)
+		return (-1);
+	return (identity_ctl_outbox(ctl->db, &ctl->cli->conf, ctl->args,
+	    ctl->nargs));
+}
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -105,7 +170,9 @@ cmd_demo(struct ctl *ctl)
 		return (-1);
 	}
 	printf("demo town loaded (%d file%s)\n", ran, ran == 1 ? "" : "s");
-	return (0);
+	if (identity_ready(ctl) == -1)
+		return (-1);
+	return (identity_ctl_demo(ctl->db, &ctl->cli->conf));
 }
 
 int

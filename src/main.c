@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "identity/identity.h"
 #include "ops/ops.h"
 
 extern char **environ;
@@ -141,7 +142,10 @@ main(int argc, char **argv)
 	ops_set_expected_schema(migrate_latest(&set), (int)set.n);
 	migrate_set_free(&set);
 
-	app_init(c);
+	if (app_init(c, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	sc.listen_address = c->listen_address;
 	sc.port = c->port;
 	sc.threads = auto_threads(c->threads);
@@ -162,8 +166,11 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (server_start(&sc) == -1)
+	identity_start();
+	if (server_start(&sc) == -1) {
+		identity_stop();
 		goto out;
+	}
 	log_info("guichetd %s listening on %s port %d with %d threads",
 	    PACKAGE_VERSION, c->listen_address, c->port, sc.threads);
 	for (;;) {
@@ -175,6 +182,7 @@ main(int argc, char **argv)
 	log_info("received %s: finishing requests in flight",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(c->shutdown_timeout);
+	identity_stop();
 	log_info("stopped");
 	db_thread_close();
 	rc = 0;

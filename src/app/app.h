@@ -7,7 +7,12 @@
 
 struct conf;
 
-/* Install the route table and register every module's statements. */
-void	app_init(const struct conf *);
+#include <stddef.h>
+
+/*
+ * Install the route table, register every module's statements and set the
+ * modules up (keys, password costs).  -1 with a message.
+ */
+int	app_init(const struct conf *, char *, size_t);
 
 #endif

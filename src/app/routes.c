@@ -7,23 +7,67 @@
  * this table; both fail when a line is added without its counterpart.
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "app/app.h"
 #include "base/conf.h"
 #include "http/route.h"
+#include "http/server.h"
+#include "identity/identity.h"
 #include "ops/ops.h"
 
+#define B	ROUTE_BODY
+#define SLOW	(ROUTE_BODY | ROUTE_SLOW)
+
 static const struct route routes[] = {
-	{ "GET",  "/healthz",		  ops_healthz, PERM_PUBLIC, NULL, 0, NULL },
-	{ "GET",  "/readyz",		  ops_readyz,  PERM_PUBLIC, NULL, 0, NULL },
-	{ "GET",  "/metrics",		  ops_metrics, PERM_PUBLIC, NULL, 0, NULL },
-	{ "GET",  "/api/v1/openapi.json", ops_openapi, PERM_PUBLIC, NULL, 0, NULL },
+	/* operations */
+	{ "GET", "/healthz", ops_healthz, PERM_PUBLIC, NULL, 0, NULL },
+	{ "GET", "/readyz", ops_readyz, PERM_PUBLIC, NULL, 0, NULL },
+	{ "GET", "/metrics", ops_metrics, PERM_PUBLIC, NULL, 0, NULL },
+	{ "GET", "/api/v1/openapi.json", ops_openapi, PERM_PUBLIC, NULL, 0, NULL },
+	/* identity: accounts and tokens */
+	{ "POST", "/api/v1/accounts", identity_register, PERM_PUBLIC,
+	  &identity_register_spec, SLOW, NULL },
+	{ "POST", "/api/v1/accounts/verify", identity_verify_email, PERM_PUBLIC,
+	  &identity_verify_spec, B, NULL },
+	{ "POST", "/api/v1/auth/token", identity_token, PERM_PUBLIC,
+	  &identity_token_spec, SLOW | ROUTE_FORM, NULL },
+	{ "POST", "/api/v1/auth/logout", identity_logout, PERM_SELF,
+	  &identity_logout_spec, B, NULL },
+	{ "POST", "/api/v1/auth/password-reset", identity_password_reset,
+	  PERM_PUBLIC, &identity_reset_spec, B, NULL },
+	{ "POST", "/api/v1/auth/password-reset/confirm",
+	  identity_password_reset_confirm, PERM_PUBLIC,
+	  &identity_reset_confirm_spec, SLOW, NULL },
+	{ "GET", "/.well-known/jwks.json", identity_jwks, PERM_PUBLIC, NULL, 0,
+	  NULL },
+	{ "GET", "/api/v1/me", identity_me_get, PERM_SELF, NULL, 0, NULL },
+	{ "PATCH", "/api/v1/me", identity_me_patch, PERM_SELF,
+	  &identity_me_patch_spec, B, NULL },
+	{ "POST", "/api/v1/me/password", identity_me_password, PERM_SELF,
+	  &identity_password_spec, SLOW, NULL },
+	{ "POST", "/api/v1/me/totp", identity_totp_enrol, PERM_SELF, NULL, 0,
+	  NULL },
+	{ "POST", "/api/v1/me/totp/verify", identity_totp_confirm, PERM_SELF,
+	  &identity_totp_spec, B, NULL },
+	/* identity: administration */
+	{ "GET", "/api/v1/admin/agents", identity_admin_agents_list, PERM_ADMIN,
+	  NULL, 0, NULL },
+	{ "POST", "/api/v1/admin/agents", identity_admin_agents_create,
+	  PERM_ADMIN, &identity_agent_create_spec, B, NULL },
+	{ "PATCH", "/api/v1/admin/agents/{id}", identity_admin_agents_patch,
+	  PERM_ADMIN, &identity_agent_patch_spec, B, NULL },
+	{ "POST", "/api/v1/admin/agents/{id}/block", identity_admin_agents_block,
+	  PERM_ADMIN, NULL, 0, NULL },
 };
 
-void
-app_init(const struct conf *c)
+int
+app_init(const struct conf *c, char *err, size_t errlen)
 {
-	(void)c;
 	router_init(routes, sizeof(routes) / sizeof(routes[0]));
 	ops_register();
+	if (identity_init(c, err, errlen) == -1)
+		return (-1);
+	server_set_guard(identity_guard);
+	return (0);
 }

@@ -446,3 +446,44 @@ db_stats(struct db_stats *s)
 	s->reconnects = atomic_load(&n_reconnects);
 	s->connect_failures = atomic_load(&n_connect_failures);
 }
+
+int
+db_listen(struct db *db, const char *channel, struct db_error *err)
+{
+	char	 sql[128];
+
+	/* 'channel' is a constant of ours, never input. */
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return (db_exec_sql(db, sql, err));
+}
+
+int
+db_wait_notify(struct db *db, int timeout_ms, char *payload, size_t len)
+{
+	struct pollfd	 pfd;
+	PGnotify	*n;
+	int		 rc;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return (-1);
+	if ((n = PQnotifies(db->conn)) == NULL) {
+		pfd.fd = PQsocket(db->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc == -1 && errno != EINTR)
+			return (-1);
+		if (rc <= 0)
+			return (0);
+		if (PQconsumeInput(db->conn) == 0 ||
+		    PQstatus(db->conn) != CONNECTION_OK) {
+			drop_conn(db);
+			return (-1);
+		}
+		if ((n = PQnotifies(db->conn)) == NULL)
+			return (0);
+	}
+	snprintf(payload, len, "%s", n->extra != NULL ? n->extra : "");
+	PQfreemem(n);
+	return (1);
+}

@@ -94,6 +94,16 @@ const char *db_res_get(const struct db_res *, int, int);
 long	 db_res_affected(const struct db_res *);
 void	 db_res_free(struct db_res *);
 
+/*
+ * LISTEN on a dedicated connection (never a worker's): db_listen() issues
+ * LISTEN 'channel' (a constant identifier); db_wait_notify() waits up to
+ * 'timeout_ms' and returns 1 with the payload of one notification, 0 on
+ * timeout, -1 when the connection failed (the caller reconnects with
+ * db_listen() and must assume it missed notifications).
+ */
+int	 db_listen(struct db *, const char *, struct db_error *);
+int	 db_wait_notify(struct db *, int, char *, size_t);
+
 /* Counters for /metrics. */
 struct db_stats {
 	uint64_t	 errors;

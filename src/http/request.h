@@ -63,13 +63,14 @@ struct request {
 	int			 body_refused;	/* the body is no longer kept */
 	json_t			*json;		/* the checked body, when the route has a schema */
 
-	const struct principal	*principal;	/* NULL: anonymous */
-	char			 principal_id[40];
+	const struct principal	*principal;	/* NULL: anonymous; set by the guard */
+	char			 principal_id[40];	/* for the access log */
 
 	struct reply		 reply;
 	int			 draining;	/* server shutting down: close after reply */
 	int			 phase;		/* server-private state */
 	int			 early;		/* a problem decided before the body ended */
+	int			 form;		/* the body is form-urlencoded */
 	void			*allocs;	/* request_alloc() list */
 };
 

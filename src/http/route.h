@@ -15,16 +15,13 @@
 
 #include "http/request.h"
 
-struct json_spec;
+#include "auth/policy.h"	/* enum perm: what a route requires */
 
-/* Who may call a route; policy_allows() interprets it. */
-enum perm {
-	PERM_UNSET = 0,		/* never valid: a route must declare one */
-	PERM_PUBLIC,		/* anyone, signed in or not */
-};
+struct json_spec;
 
 #define ROUTE_BODY	0x01	/* accepts a request body */
 #define ROUTE_SLOW	0x02	/* CPU-heavy (password hashing): runs on the slow lane */
+#define ROUTE_FORM	0x04	/* also accepts application/x-www-form-urlencoded */
 
 /* Returns 0; a handler sets exactly one reply on every path. */
 typedef int	(*route_handler)(struct request *);

@@ -304,6 +304,64 @@ content_type_is_json(const char *ct)
 }
 
 static int
+content_type_is_form(const char *ct)
+{
+	size_t	 n = strlen("application/x-www-form-urlencoded");
+
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded",
+	    n) != 0)
+		return (0);
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return (*ct == '\0' || *ct == ';');
+}
+
+/*
+ * A form body becomes a JSON object of strings, so that one checker
+ * validates both encodings.  NULL with a reason when malformed.
+ */
+static json_t *
+form_to_json(struct request *req, const char **why)
+{
+	json_t		*o;
+	char		*copy, *pair, *save = NULL, *eq, *k, *v;
+
+	o = json_object();
+	copy = request_strdup(req, req->body.data);
+	if (strlen(copy) != req->body.len) {
+		*why = "NUL byte in the form";
+		goto bad;
+	}
+	for (pair = strtok_r(copy, "&", &save); pair != NULL;
+	    pair = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(pair, '=')) == NULL) {
+			*why = "form field without '='";
+			goto bad;
+		}
+		*eq = '\0';
+		if ((k = query_decode(req, pair)) == NULL ||
+		    (v = query_decode(req, eq + 1)) == NULL) {
+			*why = "bad percent-encoding in the form";
+			goto bad;
+		}
+		if (json_object_get(o, k) != NULL) {
+			*why = "duplicate form field";
+			goto bad;
+		}
+		if (json_object_set_new(o, k, json_string(v)) == -1 ||
+		    json_object_get(o, k) == NULL) {
+			*why = "the form is not valid UTF-8";
+			goto bad;
+		}
+	}
+	return (o);
+bad:
+	json_decref(o);
+	return (NULL);
+}
+
+static int
 has_body(struct MHD_Connection *conn)
 {
 	const char	*cl, *te;
@@ -366,8 +424,12 @@ route_request(struct request *req, struct MHD_Connection *conn)
 			    "the body must be %s", r->body_type);
 			req->early = 1;
 		}
+	} else if ((r->flags & ROUTE_FORM) && content_type_is_form(ct)) {
+		req->form = 1;
 	} else if (!content_type_is_json(ct)) {
-		reply_problem(req, PROB_MEDIA_TYPE,
+		reply_problem(req, PROB_MEDIA_TYPE, (r->flags & ROUTE_FORM) ?
+		    "the body must be application/json (UTF-8) or "
+		    "application/x-www-form-urlencoded" :
 		    "the body must be application/json (UTF-8)");
 		req->early = 1;
 	}
@@ -382,24 +444,39 @@ run(struct request *req)
 	json_t			*errors;
 	size_t			 nerr;
 
-	if (r->perm == PERM_UNSET) {
-		/* Default deny: a route without a permission is a bug. */
-		log_warnx("route %s %s declares no permission", r->method,
-		    r->pattern);
-		reply_problem(req, PROB_FORBIDDEN, "access to this resource "
-		    "is not configured");
-		return;
-	}
 	if (guard != NULL && guard(req) == -1)
 		return;
+	/* The one authorization choke point: every route passes here. */
+	switch (policy_allows(req->principal, r->perm)) {
+	case POLICY_ALLOW:
+		break;
+	case POLICY_UNAUTHENTICATED:
+		reply_problem(req, PROB_UNAUTHORIZED,
+		    "sign in to use this resource");
+		return;
+	case POLICY_FORBIDDEN:
+		log_info("request %s: %s %s denied to %s (needs %s)", req->id,
+		    r->method, r->pattern, req->principal_id, perm_name(r->perm));
+		reply_problem(req, PROB_FORBIDDEN,
+		    "you are not allowed to use this resource");
+		return;
+	}
 	if (r->input != NULL) {
 		if (req->body.len == 0) {
 			reply_problem(req, PROB_MALFORMED,
-			    "a JSON body is required");
+			    "a request body is required");
 			return;
 		}
-		req->json = json_parse_strict(req->body.data, req->body.len,
-		    cfg.json_max_depth, &perr);
+		if (req->form) {
+			const char	*why = NULL;
+
+			if ((req->json = form_to_json(req, &why)) == NULL) {
+				reply_problem(req, PROB_MALFORMED, "%s", why);
+				return;
+			}
+		} else
+			req->json = json_parse_strict(req->body.data,
+			    req->body.len, cfg.json_max_depth, &perr);
 		if (req->json == NULL) {
 			reply_problem(req, PROB_MALFORMED, "%s", perr.reason);
 			return;

@@ -1,0 +1,65 @@
+/*
+ * token.h: access tokens (JWT), the only code that includes <jwt.h>.
+ *
+ * libjwt 1.10 verifies nothing with a NULL key, trusts the header's alg and
+ * never checks exp: token_verify() therefore allows exactly the configured
+ * algorithm, requires a known "kid", and checks exp, nbf, iat, iss, aud
+ * (string or array) and typ by hand, with at most 60 s of leeway.  Every
+ * failure is the same -1 to the caller: the HTTP answer is a generic 401.
+ *
+ * Keys live in the key file (jwt_key_file): one key per line,
+ *   "<kid> <alg> <base64url secret>"           for HS256
+ *   "<kid> <alg> <path to PEM private key>"    for ES256 / RS256
+ * The first line signs; every line verifies (rotation keeps the previous
+ * key until the tokens it signed have expired).  All keys share one alg.
+ * The file is re-read when its modification time changes.
+ * For asymmetric algorithms verified tokens are cached (keyed by a hash of
+ * the token, until their exp) because libjwt re-parses the PEM key on every
+ * call (481 us for ES256).
+ */
+#ifndef GUICHET_TOKEN_H
+#define GUICHET_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOKEN_LIFETIME		900	/* access tokens: 15 minutes */
+#define TOKEN_MAX_ROLES		8
+#define TOKEN_MAX_SCOPES	16
+
+struct token_claims {
+	char		 sub[40];	/* account uuid, or client id for partners */
+	char		 jti[40];
+	int64_t		 iat;		/* seconds */
+	int64_t		 exp;
+	char		 kind[12];	/* "person" or "client" */
+	char		 roles[TOKEN_MAX_ROLES][16];	/* agent, supervisor, admin, dpo */
+	int		 nroles;
+	char		 scopes[TOKEN_MAX_SCOPES][24];	/* incidents:read ... */
+	int		 nscopes;
+	int		 mfa;		/* second factor verified at login */
+	int64_t		 tv;		/* the account's token version */
+};
+
+/* Issuer and audience: the public URL and "guichet". */
+void	 token_configure(const char *, const char *);
+/* Load (or reload) the key file; -1 with a message (no key, short HS key...). */
+int	 token_keys_load(const char *, char *, size_t);
+/* Sign 'c' with the current key; the caller frees *out. */
+int	 token_sign(const struct token_claims *, char **);
+/* 0 and 'c' filled when valid now (clock_now()), -1 otherwise. */
+int	 token_verify(const char *, struct token_claims *);
+/* The JWKS document, or NULL for a symmetric algorithm; caller frees. */
+char	*token_jwks(void);
+/* 1 when the configured algorithm is asymmetric. */
+int	 token_asymmetric(void);
+
+/*
+ * guichetctl keys rotate: add a new key at the top of the file (creating
+ * it with mode 0600), keep the previous signing key for verification and
+ * drop keys older than that.  'alg' is HS256, ES256 or RS256 (new file
+ * only; an existing file keeps its algorithm).  0 or -1 with a message.
+ */
+int	 token_keys_rotate(const char *, const char *, char *, size_t);
+
+#endif

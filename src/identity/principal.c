@@ -1,0 +1,287 @@
+/*
+ * principal.c: from "Authorization: Bearer <jwt>" to a principal.
+ *
+ * The token's signature and claims are checked by token_verify(); what the
+ * token cannot know (the account was blocked, erased, its password changed,
+ * a client revoked) is checked against a per-process cache of principals:
+ * sub -> {token version, active, rate limit}.  The cache is filled from the
+ * database on a miss, and emptied entry by entry by the NOTIFY that the
+ * accounts and clients tables send on every such change (and entirely when
+ * the listening connection is lost), so that a revocation reaches every
+ * guichetd at once without a database round trip per request.  Entries
+ * also expire after a minute, a bound on any notification lost.
+ *
+ * Partner clients are rate-limited here per minute (fixed window, per
+ * process).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/policy.h"
+#include "auth/token.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "db/db.h"
+#include "http/reply.h"
+#include "identity/identity.h"
+#include "identity/identity_int.h"
+
+#define CACHE_SLOTS	4096		/* power of two */
+#define CACHE_TTL	(60 * 1000000)	/* microseconds */
+
+struct cache_entry {
+	char		 sub[40];
+	int64_t		 version;
+	int		 active;
+	int		 rate_limit;	/* clients: per minute */
+	int64_t		 loaded;	/* clock_mono() */
+	int64_t		 window;	/* clients: current minute */
+	int		 count;		/* clients: requests in it */
+};
+
+static struct cache_entry	 cache[CACHE_SLOTS];
+static pthread_mutex_t		 cache_locks[64];
+static pthread_t		 listener;
+static _Atomic int		 listener_stop;
+static int			 listener_started;
+
+static unsigned
+slot_of(const char *sub)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *sub != '\0'; sub++)
+		h = (h ^ (unsigned char)*sub) * 16777619u;
+	return (h & (CACHE_SLOTS - 1));
+}
+
+static pthread_mutex_t *
+lock_of(unsigned slot)
+{
+	return (&cache_locks[slot & 63]);
+}
+
+void
+principal_cache_forget(const char *sub)
+{
+	unsigned	 s = slot_of(sub);
+
+	pthread_mutex_lock(lock_of(s));
+	if (strcmp(cache[s].sub, sub) == 0)
+		cache[s].sub[0] = '\0';
+	pthread_mutex_unlock(lock_of(s));
+}
+
+static void
+cache_flush(void)
+{
+	unsigned	 s;
+
+	for (s = 0; s < CACHE_SLOTS; s++) {
+		pthread_mutex_lock(lock_of(s));
+		cache[s].sub[0] = '\0';
+		pthread_mutex_unlock(lock_of(s));
+	}
+}
+
+/* Load a principal's state from the database into 'e'; -1 with 'err'. */
+static int
+load(const struct token_claims *c, struct cache_entry *e,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*params[1] = { c->sub };
+	int		 kind_client = strcmp(c->kind, "client") == 0;
+
+	if (db_exec(db_thread(), ID_STMT(kind_client ? ID_CLIENT_GET :
+	    ID_ACCOUNT_PRINCIPAL), params, &res, err) == -1)
+		return (-1);
+	memset(e, 0, sizeof(*e));
+	snprintf(e->sub, sizeof(e->sub), "%s", c->sub);
+	if (db_res_rows(res) == 1) {
+		if (kind_client) {
+			e->active = strcmp(db_res_get(res, 0, 3), "t") == 0;
+			e->rate_limit = atoi(db_res_get(res, 0, 2));
+		} else {
+			e->version = strtoll(db_res_get(res, 0, 0), NULL, 10);
+			e->active = strcmp(db_res_get(res, 0, 1), "t") == 0;
+		}
+	}
+	e->loaded = clock_mono();
+	db_res_free(res);
+	return (0);
+}
+
+/*
+ * Is the token's principal still good?  1 yes, 0 no (revoked), -1 database
+ * error, -2 client over its rate (*retry set).
+ */
+static int
+check_principal(const struct token_claims *c, struct db_error *err,
+    int *retry)
+{
+	struct cache_entry	 fresh;
+	unsigned		 s = slot_of(c->sub);
+	int64_t			 now = clock_mono(), minute;
+	int			 ok;
+
+	pthread_mutex_lock(lock_of(s));
+	if (strcmp(cache[s].sub, c->sub) != 0 ||
+	    now - cache[s].loaded > CACHE_TTL) {
+		pthread_mutex_unlock(lock_of(s));
+		if (load(c, &fresh, err) == -1)
+			return (-1);
+		pthread_mutex_lock(lock_of(s));
+		cache[s] = fresh;
+	}
+	ok = cache[s].active && (strcmp(c->kind, "client") == 0 ||
+	    cache[s].version == c->tv);
+	if (ok && strcmp(c->kind, "client") == 0) {
+		minute = clock_now() / 60000000;
+		if (cache[s].window != minute) {
+			cache[s].window = minute;
+			cache[s].count = 0;
+		}
+		if (++cache[s].count > cache[s].rate_limit) {
+			*retry = (int)(60 - (clock_now() / 1000000) % 60);
+			ok = -2;
+		}
+	}
+	pthread_mutex_unlock(lock_of(s));
+	return (ok);
+}
+
+static void
+unauthorized(struct request *req)
+{
+	reply_problem(req, PROB_UNAUTHORIZED,
+	    "the access token is missing, invalid or expired");
+}
+
+int
+identity_guard(struct request *req)
+{
+	struct token_claims	 c;
+	struct principal	*p;
+	struct db_error		 err;
+	const char		*h;
+	char			 retry[16];
+	int			 i, rc, wait = 0;
+	unsigned		 bit;
+
+	h = request_header(req, "Authorization");
+	if (h == NULL)
+		return (0);	/* anonymous: policy decides */
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		log_info("auth: request %s: unsupported authorization scheme",
+		    req->id);
+		unauthorized(req);
+		return (-1);
+	}
+	if (token_verify(h + 7, &c) == -1) {
+		log_info("auth: request %s: token refused", req->id);
+		unauthorized(req);
+		return (-1);
+	}
+	rc = check_principal(&c, &err, &wait);
+	if (rc == -1) {
+		/* Fail closed: no decision without the database. */
+		reply_db_error(req, &err);
+		return (-1);
+	}
+	if (rc == -2) {
+		snprintf(retry, sizeof(retry), "%d", wait);
+		reply_problem(req, PROB_TOO_MANY, "this client sent more "
+		    "requests than its rate limit allows; retry in %d s", wait);
+		reply_header(req, "Retry-After", retry);
+		return (-1);
+	}
+	if (rc == 0) {
+		log_info("auth: request %s: token of %s %s no longer valid",
+		    req->id, c.kind, c.sub);
+		unauthorized(req);
+		return (-1);
+	}
+	p = request_alloc(req, sizeof(*p));
+	p->kind = strcmp(c.kind, "client") == 0 ? PRINCIPAL_CLIENT :
+	    PRINCIPAL_PERSON;
+	snprintf(p->id, sizeof(p->id), "%s", c.sub);
+	snprintf(p->jti, sizeof(p->jti), "%s", c.jti);
+	p->mfa = c.mfa;
+	p->token_version = c.tv;
+	p->exp = c.exp;
+	for (i = 0; i < c.nroles; i++)
+		p->roles |= role_from_name(c.roles[i]);
+	for (i = 0; i < c.nscopes; i++)
+		if ((bit = scope_from_name(c.scopes[i])) != 0)
+			p->scopes |= bit;
+	req->principal = p;
+	snprintf(req->principal_id, sizeof(req->principal_id), "%s", p->id);
+	return (0);
+}
+
+static void *
+listen_loop(void *arg)
+{
+	struct db	*db;
+	struct db_error	 err;
+	char		 payload[128];
+	int		 rc, listening = 0;
+	struct timespec	 pause = { 0, 500 * 1000 * 1000 };
+
+	(void)arg;
+	db = db_open();
+	while (!atomic_load(&listener_stop)) {
+		if (!listening) {
+			if (db_listen(db, "guichet_principal", &err) == -1) {
+				nanosleep(&pause, NULL);
+				continue;
+			}
+			/* Whatever changed while we were deaf is forgotten. */
+			cache_flush();
+			listening = 1;
+		}
+		rc = db_wait_notify(db, 500, payload, sizeof(payload));
+		if (rc == 1)
+			principal_cache_forget(payload);
+		else if (rc == -1) {
+			listening = 0;
+			cache_flush();
+		}
+	}
+	db_close(db);
+	return (NULL);
+}
+
+void
+principal_cache_init(void)
+{
+	int	 i;
+
+	for (i = 0; i < 64; i++)
+		pthread_mutex_init(&cache_locks[i], NULL);
+}
+
+void
+identity_start(void)
+{
+	if (pthread_create(&listener, NULL, listen_loop, NULL) == 0)
+		listener_started = 1;
+	else
+		log_warnx("could not start the principal listener");
+}
+
+void
+identity_stop(void)
+{
+	if (!listener_started)
+		return;
+	atomic_store(&listener_stop, 1);
+	pthread_join(listener, NULL);
+	listener_started = 0;
+}
