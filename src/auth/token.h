@@ -4,7 +4,10 @@
  * libjwt 1.10 verifies nothing with a NULL key, trusts the header's alg and
  * never checks exp: token_verify() therefore allows exactly the configured
  * algorithm, requires a known "kid", and checks exp, nbf, iat, iss, aud
- * (string or array) and typ by hand, with at most 60 s of leeway.  Every
+ * (string or array) and typ by hand, with at most 60 s of leeway.  typ is
+ * "JWT": libjwt 1.10 rewrites any other value when signing and refuses any
+ * other when decoding, so our tokens are told apart from other JWTs by the
+ * checks only they pass (our iss and aud, kind, tv), as RFC 8725 3.12 allows.  Every
  * failure is the same -1 to the caller: the HTTP answer is a generic 401.
  *
  * Keys live in the key file (jwt_key_file): one key per line,
@@ -12,7 +15,8 @@
  *   "<kid> <alg> <path to PEM private key>"    for ES256 / RS256
  * The first line signs; every line verifies (rotation keeps the previous
  * key until the tokens it signed have expired).  All keys share one alg.
- * The file is re-read when its modification time changes.
+ * The file is re-read (at most once a second) when its inode, size or
+ * modification time changes.
  * For asymmetric algorithms verified tokens are cached (keyed by a hash of
  * the token, until their exp) because libjwt re-parses the PEM key on every
  * call (481 us for ES256).
