@@ -115,7 +115,7 @@ CREATE UNIQUE INDEX clients_name_key ON identity.clients (lower(name)) WHERE rev
 COMMENT ON TABLE identity.clients IS 'partner applications (OAuth2 client credentials)';
 COMMENT ON COLUMN identity.clients.id IS 'nopii';
 COMMENT ON COLUMN identity.clients.name IS 'nopii: an organisation or application name';
-COMMENT ON COLUMN identity.clients.secret_hash IS 'nopii: argon2id of the client secret';
+COMMENT ON COLUMN identity.clients.secret_hash IS 'nopii: SHA-256 of the client secret (256 random bits)';
 COMMENT ON COLUMN identity.clients.scopes IS 'nopii';
 COMMENT ON COLUMN identity.clients.rate_limit IS 'nopii: requests per minute';
 

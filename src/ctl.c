@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	size_t			 i;
 	int			 rc = 1;
 
-	if (cli_parse(&cli, argc, argv, environ, flags, err, sizeof(err))
+	if (cli_parse(&cli, argc, argv, environ, flags, 1, err, sizeof(err))
 	    == -1) {
 		fprintf(stderr, "guichetctl: %s\n", err);
 		return (1);

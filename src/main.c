@@ -71,7 +71,7 @@ main(int argc, char **argv)
 	char			 err[600];
 	int			 sig, applied, rc = 1;
 
-	if (cli_parse(&cli, argc, argv, environ, flags, err, sizeof(err))
+	if (cli_parse(&cli, argc, argv, environ, flags, 0, err, sizeof(err))
 	    == -1) {
 		fprintf(stderr, "guichetd: %s\n", err);
 		return (1);
@@ -159,11 +159,13 @@ main(int argc, char **argv)
 	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
 	    sysconf(_SC_NPROCESSORS_ONLN) / 2 : 1);
 	sc.slow_queue = c->slow_queue;
+	sc.trusted_proxy = c->trusted_proxy;
 
 	/* Worker threads inherit this mask: only this thread takes signals. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	identity_start();
@@ -178,6 +180,10 @@ main(int argc, char **argv)
 			continue;
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
+		/* The key file reloads itself; the rest needs a restart. */
+		if (sig == SIGHUP)
+			log_info("SIGHUP ignored: token keys are reloaded when "
+			    "their file changes; other settings need a restart");
 	}
 	log_info("received %s: finishing requests in flight",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");

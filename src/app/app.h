@@ -14,5 +14,7 @@ struct conf;
  * modules up (keys, password costs).  -1 with a message.
  */
 int	app_init(const struct conf *, char *, size_t);
+/* Only the route table (for the tests that walk it). */
+void	app_routes_install(void);
 
 #endif

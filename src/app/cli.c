@@ -19,7 +19,7 @@ flag_known(const char *name, const char *const *allowed)
 
 int
 cli_parse(struct cli *cli, int argc, char **argv, char **envp,
-    const char *const *allowed, char *err, size_t errlen)
+    const char *const *allowed, int stop_at_word, char *err, size_t errlen)
 {
 	struct conf_error	 ce;
 	char			 key[128], origin[160], *eq;
@@ -42,6 +42,8 @@ cli_parse(struct cli *cli, int argc, char **argv, char **envp,
 	/* --config first: the file comes before the other flags. */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (stop_at_word && argv[i][0] != '-')
 			break;
 		if (strcmp(argv[i], "--config") == 0) {
 			if (i + 1 >= argc) {
@@ -72,6 +74,11 @@ cli_parse(struct cli *cli, int argc, char **argv, char **envp,
 				snprintf(err, errlen, "unknown option '%s' "
 				    "(see --help)", arg);
 				return (-1);
+			}
+			if (stop_at_word) {
+				for (; i < argc; i++)
+					cli->words[cli->nwords++] = argv[i];
+				break;
 			}
 			cli->words[cli->nwords++] = argv[i];
 			continue;

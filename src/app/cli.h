@@ -27,11 +27,13 @@ struct cli {
 
 /*
  * Parse argv and environ into 'cli'.  'flags_allowed' lists the boolean
- * flags the program knows ("migrate", "version", "help").  Returns 0, or -1
- * with a complete message in 'err'.
+ * flags the program knows ("migrate", "version", "help").  With
+ * 'stop_at_word', everything from the first non-option word on is left
+ * to the program (guichetctl's command and its own options).  Returns 0,
+ * or -1 with a complete message in 'err'.
  */
 int	 cli_parse(struct cli *, int, char **, char **, const char *const *,
-	    char *, size_t);
+	    int, char *, size_t);
 void	 cli_cleanup(struct cli *);
 /* Print the settings with their help, for --help. */
 void	 cli_print_settings(void);

@@ -61,10 +61,16 @@ static const struct route routes[] = {
 	  PERM_ADMIN, NULL, 0, NULL },
 };
 
+void
+app_routes_install(void)
+{
+	router_init(routes, sizeof(routes) / sizeof(routes[0]));
+}
+
 int
 app_init(const struct conf *c, char *err, size_t errlen)
 {
-	router_init(routes, sizeof(routes) / sizeof(routes[0]));
+	app_routes_install();
 	ops_register();
 	if (identity_init(c, err, errlen) == -1)
 		return (-1);

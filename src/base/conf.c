@@ -2,6 +2,9 @@
  * conf.c: the settings table and the three loaders (file, environment,
  * flags all go through conf_set()).
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +38,7 @@ static int	check_log_level(const char *);
 static int	check_url(const char *);
 static int	check_clock(const char *);
 static int	check_nonempty(const char *);
+static int	check_ip(const char *);
 
 #define S(f)	offsetof(struct conf, f)
 
@@ -93,6 +97,9 @@ static const struct conf_def defs[] = {
 	  NULL, "argon2id time cost (passes)" },
 	{ "password_parallelism", CT_INT, S(password_parallelism), "1", 1, 64,
 	  NULL, "argon2id lanes" },
+	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
+	  "address of the reverse proxy whose X-Forwarded-For is believed "
+	  "(empty: none)" },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))
@@ -101,6 +108,17 @@ static int
 check_nonempty(const char *v)
 {
 	return (v[0] == '\0' ? -1 : 0);
+}
+
+static int
+check_ip(const char *v)
+{
+	unsigned char	 a[16];
+
+	if (*v == '\0')
+		return (0);
+	return (inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1 ?
+	    0 : -1);
 }
 
 static int
@@ -132,6 +150,7 @@ static const char *const check_hint[] = {
 	"an http:// or https:// URL without a trailing slash",
 	"system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
 	"such as +30d or -3600s",
+	"an IPv4 or IPv6 address, or empty",
 };
 
 static const char *
@@ -143,6 +162,8 @@ hint_for(const struct conf_def *d)
 		return (check_hint[1]);
 	if (d->check == check_url)
 		return (check_hint[2]);
+	if (d->check == check_ip)
+		return (check_hint[4]);
 	return (check_hint[3]);
 }
 
@@ -342,8 +363,12 @@ conf_load_env(struct conf *c, char *const *envp, struct conf_error *err)
 		for (i = 0; i < klen; i++)
 			key[i] = (char)tolower((unsigned char)e[8 + i]);
 		key[klen] = '\0';
-		/* GUICHET_CONFIG names the file; GUICHET_TEST_* belong to tests. */
-		if (strcmp(key, "config") == 0 || strncmp(key, "test_", 5) == 0)
+		/*
+		 * GUICHET_CONFIG names the file; GUICHET_TEST_* and
+		 * GUICHET_DEV_* belong to the tests and tools/dev.
+		 */
+		if (strcmp(key, "config") == 0 || strncmp(key, "test_", 5) == 0 ||
+		    strncmp(key, "dev_", 4) == 0)
 			continue;
 		snprintf(origin, sizeof(origin), "environment GUICHET_%.*s",
 		    (int)klen, e + 8);

@@ -4,7 +4,8 @@
  * One table (conf.c) names every setting with its type, default and bounds.
  * Sources apply in this order, each overriding the one before: built-in
  * defaults, the file (/etc/guichet/guichet.conf or --config PATH), the
- * GUICHET_<KEY> environment variables, then command-line flags (--key value
+ * GUICHET_<KEY> environment variables (GUICHET_CONFIG, GUICHET_TEST_* and
+ * GUICHET_DEV_* excepted), then command-line flags (--key value
  * or --key=value, with '-' for '_').  The file is "key = value" lines, '#'
  * comments and blank lines.  An unknown key or a bad value is an error that
  * names the key and where it came from (file:line, the variable, the flag).
@@ -41,6 +42,7 @@ struct conf {
 	int	 password_memory_kib;
 	int	 password_iterations;
 	int	 password_parallelism;
+	char	*trusted_proxy;
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -49,6 +49,7 @@ struct alloc {
 
 static struct MHD_Daemon	*daemon_;
 static struct server_config	 cfg;
+static char			 trusted_proxy[64];
 static server_guard_fn		 guard;
 static _Atomic long		 inflight;
 static _Atomic int		 draining;
@@ -165,6 +166,36 @@ request_param(const struct request *req, const char *name)
 	return (NULL);
 }
 
+/*
+ * Behind our own reverse proxy, the client is the last address the proxy
+ * appended to X-Forwarded-For (earlier ones come from the client and
+ * prove nothing).  Left unchanged unless it is a valid address.
+ */
+static void
+forwarded_for(const struct request *req, char *out, size_t len)
+{
+	const char	*h, *last;
+	char		 cand[64];
+	unsigned char	 a[16];
+	size_t		 n;
+
+	h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    "X-Forwarded-For");
+	if (h == NULL)
+		return;
+	last = strrchr(h, ',');
+	last = last != NULL ? last + 1 : h;
+	while (*last == ' ')
+		last++;
+	n = strcspn(last, " ");
+	if (n == 0 || n >= sizeof(cand))
+		return;
+	memcpy(cand, last, n);
+	cand[n] = '\0';
+	if (inet_pton(AF_INET, cand, a) == 1 || inet_pton(AF_INET6, cand, a) == 1)
+		snprintf(out, len, "%s", cand);
+}
+
 void
 request_peer(const struct request *req, char *out, size_t len)
 {
@@ -182,6 +213,8 @@ request_peer(const struct request *req, char *out, size_t len)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
 		    (const void *)sa)->sin6_addr, out, (socklen_t)len);
+	if (trusted_proxy[0] != '\0' && strcmp(out, trusted_proxy) == 0)
+		forwarded_for(req, out, len);
 }
 
 /* Request ids. */
@@ -629,6 +662,16 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = req;
 		route_request(req, conn);
 		req->phase = PH_BODY;
+		/*
+		 * libmicrohttpd accepts a response before the body is read or
+		 * after it ended, not in between: a refused body is answered
+		 * now (the connection then closes, its body unread).  Without
+		 * a body, answer on the next call to keep the connection.
+		 */
+		if (req->early && has_body(conn)) {
+			req->phase = PH_DONE;
+			return (queue(conn, req));
+		}
 		return (MHD_YES);
 	}
 	if (req->phase == PH_DONE || req->phase == PH_QUEUED)
@@ -644,18 +687,33 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return (queue(conn, req));
 	}
 	if (*upload_size > 0) {
-		req->body_seen += *upload_size;
+		size_t	 n = *upload_size;
+
+		req->body_seen += n;
+		*upload_size = 0;
+		if (req->body_refused) {
+			/*
+			 * A body without Content-Length went past the cap: the
+			 * answer can only be sent once it ends.  Discard it up
+			 * to a bound, then cut the connection.
+			 */
+			if (req->body_seen > cfg.body_max * 4 + (1 << 20))
+				return (MHD_NO);
+			return (MHD_YES);
+		}
 		if (req->body_seen > cfg.body_max) {
 			buf_cleanup(&req->body);
+			req->body_refused = 1;
 			reply_problem(req, PROB_TOO_LARGE,
 			    "the body may not exceed %zu bytes", cfg.body_max);
-			*upload_size = 0;
-			req->phase = PH_DONE;
-			return (queue(conn, req));
+			return (MHD_YES);
 		}
-		buf_add(&req->body, upload_data, *upload_size);
-		*upload_size = 0;
+		buf_add(&req->body, upload_data, n);
 		return (MHD_YES);
+	}
+	if (req->body_refused) {
+		req->phase = PH_DONE;
+		return (queue(conn, req));
 	}
 	if (req->route->flags & ROUTE_SLOW) {
 		if (slow_submit(req) == 0)
@@ -767,6 +825,8 @@ server_start(const struct server_config *c)
 	unsigned int		 flags;
 
 	cfg = *c;
+	snprintf(trusted_proxy, sizeof(trusted_proxy), "%s",
+	    c->trusted_proxy != NULL ? c->trusted_proxy : "");
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |

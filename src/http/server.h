@@ -32,6 +32,7 @@ struct server_config {
 	size_t		 json_max_depth;
 	int		 slow_threads;	/* the slow lane's workers */
 	int		 slow_queue;	/* requests waiting for it, at most */
+	const char	*trusted_proxy;	/* believe its X-Forwarded-For; NULL/"": none */
 };
 
 /*

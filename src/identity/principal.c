@@ -177,6 +177,9 @@ identity_guard(struct request *req)
 	h = request_header(req, "Authorization");
 	if (h == NULL)
 		return (0);	/* anonymous: policy decides */
+	/* Client credentials at the token endpoint; anonymous elsewhere. */
+	if (strncasecmp(h, "Basic ", 6) == 0)
+		return (0);
 	if (strncasecmp(h, "Bearer ", 7) != 0) {
 		log_info("auth: request %s: unsupported authorization scheme",
 		    req->id);

@@ -643,7 +643,7 @@ main(void)
 	int		 failed;
 
 	conf_init(&conf);
-	app_init(&conf);
+	app_routes_install();
 	doc_load();
 
 	sr = srunner_create(openapi_suite());
