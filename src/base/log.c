@@ -57,15 +57,34 @@ log_level_name(enum log_level l)
 void
 log_line_begin(struct buf *b, const char *level)
 {
-	struct timeval	 tv;
-	struct tm	 tm;
-	char		 ts[40];
+	static _Thread_local time_t	 last_sec = -1;
+	static _Thread_local char	 last_ts[24];
+	struct timeval			 tv;
+	struct tm			 tm;
+	char				 us[8];
+	long				 v;
+	int				 i;
 
+	/* One line per request: format the date once per second per thread. */
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_addf(b, "{\"time\":\"%s.%06ldZ\",\"level\":\"%s\"", ts,
-	    (long)tv.tv_usec, level);
+	if (tv.tv_sec != last_sec) {
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(last_ts, sizeof(last_ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = tv.tv_sec;
+	}
+	v = (long)tv.tv_usec;
+	us[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		us[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	us[7] = '\0';
+	buf_adds(b, "{\"time\":\"");
+	buf_adds(b, last_ts);
+	buf_adds(b, us);
+	buf_adds(b, "Z\",\"level\":\"");
+	buf_adds(b, level);
+	buf_addc(b, '"');
 }
 
 void

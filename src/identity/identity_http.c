@@ -1429,6 +1429,72 @@ identity_jwks(struct request *req)
 
 #define AGENT_PAGE_MAX	100
 
+/* Keyset cursors are opaque: base64url of the last key seen. */
+static char *
+cursor_encode(const char *key)
+{
+	unsigned char	*b64;
+	size_t		 n = strlen(key);
+	int		 len, i;
+	char		*out;
+
+	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
+	len = EVP_EncodeBlock(b64, (const unsigned char *)key, (int)n);
+	out = xmalloc((size_t)len + 1);
+	for (i = 0; i < len && b64[i] != '='; i++)
+		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
+		    (char)b64[i];
+	out[i] = '\0';
+	free(b64);
+	return (out);
+}
+
+/* NULL when 'c' is not a cursor we made. */
+static char *
+cursor_decode(const char *c)
+{
+	size_t		 n = strlen(c), i, pad;
+	char		*in;
+	unsigned char	*out;
+	int		 len;
+
+	if (n == 0 || n > 400)
+		return (NULL);
+	pad = (4 - n % 4) % 4;
+	if (pad == 3)
+		return (NULL);
+	in = xmalloc(n + pad + 1);
+	for (i = 0; i < n; i++) {
+		if (c[i] == '-')
+			in[i] = '+';
+		else if (c[i] == '_')
+			in[i] = '/';
+		else if ((c[i] >= 'A' && c[i] <= 'Z') || (c[i] >= 'a' &&
+		    c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9'))
+			in[i] = c[i];
+		else {
+			free(in);
+			return (NULL);
+		}
+	}
+	memset(in + n, '=', pad);
+	in[n + pad] = '\0';
+	out = xmalloc(n + pad + 1);
+	len = EVP_DecodeBlock(out, (unsigned char *)in, (int)(n + pad));
+	free(in);
+	if (len < 0) {
+		free(out);
+		return (NULL);
+	}
+	len -= (int)pad;
+	out[len] = '\0';
+	if (strlen((char *)out) != (size_t)len) {
+		free(out);
+		return (NULL);
+	}
+	return ((char *)out);
+}
+
 int
 identity_admin_agents_list(struct request *req)
 {
@@ -1436,7 +1502,7 @@ identity_admin_agents_list(struct request *req)
 	const char	*cursor = request_query(req, "cursor");
 	const char	*limit_s = request_query(req, "limit");
 	const char	*p[2];
-	char		 lim[16], *end;
+	char		 lim[16], *end, *after = NULL, *next;
 	long		 limit = 20;
 	json_t		*items, *a;
 	int		 i, n;
@@ -1450,11 +1516,18 @@ identity_admin_agents_list(struct request *req)
 			return (0);
 		}
 	}
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
-	p[0] = cursor != NULL ? cursor : "";
-	p[1] = lim;
-	if (exec_or_reply(req, ID_AGENT_LIST, p, &res) == -1)
+	if (cursor != NULL && (after = cursor_decode(cursor)) == NULL) {
+		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
 		return (0);
+	}
+	snprintf(lim, sizeof(lim), "%ld", limit + 1);
+	p[0] = after != NULL ? after : "";
+	p[1] = lim;
+	if (exec_or_reply(req, ID_AGENT_LIST, p, &res) == -1) {
+		free(after);
+		return (0);
+	}
+	free(after);
 	items = json_array();
 	n = db_res_rows(res);
 	for (i = 0; i < n && i < limit; i++) {
@@ -1463,9 +1536,14 @@ identity_admin_agents_list(struct request *req)
 		    json_string(db_res_get(res, i, 21)));
 		json_array_append_new(items, a);
 	}
-	reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
-	    "next_cursor", n > limit ? json_string(db_res_get(res,
-	    (int)limit - 1, 1)) : json_null()));
+	if (n > limit) {
+		next = cursor_encode(db_res_get(res, (int)limit - 1, 1));
+		reply_json(req, 200, json_pack("{s:o, s:s}", "items", items,
+		    "next_cursor", next));
+		free(next);
+	} else
+		reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
+		    "next_cursor"));
 	db_res_free(res);
 	return (0);
 }
