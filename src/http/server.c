@@ -786,7 +786,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		/* The client went away before an answer: 499 as nginx says. */
 		req->reply.status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ?
 		    408 : 499;
-	access_log(req, us);
+	if (log_get_level() <= LOG_LEVEL_INFO)
+		access_log(req, us);
 	metrics_observe(req->route_index, req->reply.status, us);
 	request_free(req);
 	*con_cls = NULL;

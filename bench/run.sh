@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# bench/run.sh: guichetd's throughput, latency and memory on this machine.
+#
+# Run it through `tools/dev bench`, which installs wrk, builds var/build,
+# starts the dev PostgreSQL cluster, migrates it and sets the environment
+# below.  Never part of `make check`.
+#
+# What it does:
+#  1. starts var/build/guichetd in the background (stderr to
+#     var/bench/guichetd.log) with per_ip_connection_limit 4096 and
+#     connection_limit 8192 (every client is 127.0.0.1), threads at their
+#     default and log_level warn (no access log line per request: the
+#     benchmark measures the server, not the terminal);
+#  2. reads its RSS (VmRSS of /proc/PID/status) at start, then with 1,000
+#     idle keep-alive connections open (var/bench/idle, built from
+#     bench/idle.c);
+#  3. for every entry of ENDPOINTS: a 3 s wrk warm-up (discarded), then
+#     `wrk -t2 -c64 -d10s --latency`, sampling the RSS every 0.2 s;
+#  4. `pgbench -n -S -M prepared -c 64 -j 2 -T 10` on the database `bench`
+#     of the same cluster (initialised once with `pgbench -i -s 10`): the
+#     physical limit of one primary-key lookup per request on this box;
+#  5. prints a table, the RSS figures and whether each floor passes; exits 1
+#     when one does not.
+#
+# Why -t2 -c64: the box has 2 cores shared by the load generator, guichetd
+# and PostgreSQL.  pgbench runs with -j 2 (two client threads) and the same
+# 64 connections, so the HTTP and the SQL figures come from clients of the
+# same shape and the ratio /readyz / pgbench compares like with like.  With
+# -t1, wrk's single thread can itself become the limit near the /healthz
+# floor (80,000 req/s), and the figure would measure wrk, not guichetd.
+# (shared/reference/performance.md prefers -t1 for cross-server ratios; the
+# floors here are this project's own, measured this way.)
+# Ten seconds after a three-second warm-up is short but stable enough for
+# floors that are ratios or far from the measured figures; raise
+# BENCH_DURATION for finer numbers.
+#
+# Adding an endpoint: append a line to ENDPOINTS below,
+#     "name|METHOD|/path|headers|floor|body"
+#   headers  extra request headers separated by ';;' (e.g.
+#            'Authorization: Bearer ${TOKEN};;Accept: application/json');
+#            '${TOKEN}' is replaced by what bench_token prints (called
+#            once, only when some entry uses it);
+#   floor    '-' (none), N (at least N req/s) or xP (at least x times the
+#            pgbench -S TPS, e.g. 0.6P);
+#   body     optional request body (sent with Content-Type:
+#            application/json unless the headers say otherwise).
+set -euo pipefail
+
+ENDPOINTS=(
+	"healthz|GET|/healthz||80000|"
+	"readyz|GET|/readyz||0.4P|"
+)
+
+# bench_token: print a bearer token for the entries that use ${TOKEN}.  It
+# can use GUICHET_DATABASE, BENCH_BUILDDIR (guichetctl), BENCH_URL and curl.
+# No endpoint needs one yet.
+bench_token() {
+	echo "bench_token: no way to obtain a token yet (see bench/run.sh)" >&2
+	return 1
+}
+
+# --- settings (environment) ----------------------------------------------
+: "${BENCH_ROOT:?run this through tools/dev bench}"
+: "${BENCH_BUILDDIR:?}" "${BENCH_OUT:?}" "${BENCH_PGBIN:?}"
+: "${BENCH_PGHOST:?}" "${BENCH_PGPORT:?}" "${GUICHET_DATABASE:?}"
+BENCH_PORT=${BENCH_PORT:-}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-64}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-3}
+IDLE_N=${BENCH_IDLE:-1000}
+PG_SCALE=10
+RSS_MAX_MIB=64
+LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
+
+OUT=$BENCH_OUT
+mkdir -p "$OUT"
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- the server -------------------------------------------------------------
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ -z "$BENCH_PORT" ]; then
+	BENCH_PORT=18080
+	while port_busy "$BENCH_PORT"; do
+		BENCH_PORT=$((BENCH_PORT + 1))
+	done
+elif port_busy "$BENCH_PORT"; then
+	die "port $BENCH_PORT is in use"
+fi
+URL=http://127.0.0.1:$BENCH_PORT
+export BENCH_URL=$URL
+
+# 8,192 connections need as many descriptors; so do 1,000 idle ones here.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+PID=""
+SAMPLER=""
+IDLEPID=""
+cleanup() {
+	local rc=$?
+	[ -z "$SAMPLER" ] || kill "$SAMPLER" 2>/dev/null || true
+	[ -z "$IDLEPID" ] || kill "$IDLEPID" 2>/dev/null || true
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		say "stopping guichetd ($PID)"
+		kill -TERM "$PID" 2>/dev/null || true
+		local i
+		for i in $(seq 1 150); do
+			kill -0 "$PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$PID" 2>/dev/null || true
+	fi
+	rm -f "$OUT/guichetd.pid"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "guichetd on $URL (log: ${OUT#"$BENCH_ROOT"/}/guichetd.log)"
+"$BENCH_BUILDDIR/guichetd" --port "$BENCH_PORT" \
+    --per-ip-connection-limit 4096 --connection-limit 8192 \
+    --log-level "$LOG_LEVEL" </dev/null 2>"$OUT/guichetd.log" &
+PID=$!
+echo "$PID" >"$OUT/guichetd.pid"
+
+for i in $(seq 1 100); do
+	if ! kill -0 "$PID" 2>/dev/null; then
+		tail -n 20 "$OUT/guichetd.log" >&2
+		die "guichetd exited"
+	fi
+	curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null && break
+	[ "$i" -eq 100 ] && die "guichetd does not answer /healthz"
+	sleep 0.1
+done
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+RSS_START=$(rss_kib)
+
+# --- idle connections -----------------------------------------------------
+
+IDLE=$OUT/idle
+if [ ! -x "$IDLE" ] || [ "$BENCH_ROOT/bench/idle.c" -nt "$IDLE" ]; then
+	say "cc bench/idle.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$IDLE" \
+	    "$BENCH_ROOT/bench/idle.c"
+fi
+say "$IDLE_N idle keep-alive connections"
+"$IDLE" 127.0.0.1 "$BENCH_PORT" "$IDLE_N" 20 >"$OUT/idle.out" \
+    2>"$OUT/idle.err" &
+IDLEPID=$!
+for i in $(seq 1 300); do
+	grep -q '^ready' "$OUT/idle.out" && break
+	kill -0 "$IDLEPID" 2>/dev/null || break
+	sleep 0.1
+done
+IDLE_OK=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT/idle.out")
+[ -n "$IDLE_OK" ] || { cat "$OUT/idle.err" >&2; die "idle connections failed"; }
+sleep 1			# let the server settle with them open
+RSS_IDLE=$(rss_kib)
+kill -TERM "$IDLEPID" 2>/dev/null || true
+wait "$IDLEPID" || true
+IDLEPID=""
+IDLE_CLOSED=$(sed -n 's/^held [0-9]* closed \([0-9]*\)$/\1/p' "$OUT/idle.out")
+sleep 0.5
+
+# --- HTTP endpoints -------------------------------------------------------
+
+TOKEN=""
+for e in "${ENDPOINTS[@]}"; do
+	case $e in
+	*'${TOKEN}'*) TOKEN=$(bench_token) || die "bench_token failed"; break ;;
+	esac
+done
+
+# ms VALUE-WITH-UNIT: wrk's 325.00us / 1.20ms / 1.05s in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") n /= 1000; else if (u == "s") n *= 1000
+		else if (u == "m") n *= 60000
+		printf "%.2f", n }'
+}
+
+RSS_SAMPLES=$OUT/rss-samples.txt
+: >"$RSS_SAMPLES"
+declare -A RPS P50 P99 BAD FLOOR
+NAMES=()
+
+for e in "${ENDPOINTS[@]}"; do
+	IFS='|' read -r name method path headers floor body <<<"$e"
+	NAMES+=("$name")
+	FLOOR[$name]=${floor:--}
+	args=(-t "$WRK_THREADS" -c "$CONNS" -s "$BENCH_ROOT/bench/request.lua")
+	if [ -n "$headers" ]; then
+		headers=${headers//'${TOKEN}'/$TOKEN}
+		while [ -n "$headers" ]; do
+			h=${headers%%;;*}
+			args+=(-H "$h")
+			[ "$h" = "$headers" ] && headers="" || headers=${headers#*;;}
+		done
+	fi
+	export BENCH_METHOD=$method BENCH_BODY=$body
+	say "$name: $method $path (warm-up ${WARMUP}s, then ${DURATION}s)"
+	wrk "${args[@]}" -d "${WARMUP}s" "$URL$path" >/dev/null
+	( while :; do
+		awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || exit 0
+		sleep 0.2
+	  done >>"$RSS_SAMPLES" ) &
+	SAMPLER=$!
+	wrk "${args[@]}" -d "${DURATION}s" --latency "$URL$path" \
+	    >"$OUT/wrk-$name.txt"
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=""
+	f=$OUT/wrk-$name.txt
+	RPS[$name]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
+	P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")
+	P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")
+	BAD[$name]=$(awk '/Non-2xx or 3xx responses:/ { n += $NF }
+	    /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+	    END { print n + 0 }' "$f")
+	kill -0 "$PID" 2>/dev/null || die "guichetd died during $name"
+done
+RSS_PEAK=$(sort -n "$RSS_SAMPLES" | tail -n 1)
+RSS_PEAK=${RSS_PEAK:-0}
+
+# --- PostgreSQL alone -----------------------------------------------------
+
+PGARGS=(-h "$BENCH_PGHOST" -p "$BENCH_PGPORT" -U guichet)
+psql_() { "$BENCH_PGBIN/psql" -X -qtA "${PGARGS[@]}" "$@"; }
+if [ -z "$(psql_ -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'bench'")" ]; then
+	psql_ -d postgres -c 'CREATE DATABASE bench'
+fi
+if [ "$(psql_ -d bench -c 'SELECT count(*) FROM pgbench_branches' 2>/dev/null)" != "$PG_SCALE" ]; then
+	say "pgbench -i -s $PG_SCALE (database bench)"
+	"$BENCH_PGBIN/pgbench" -i -q -s "$PG_SCALE" "${PGARGS[@]}" bench \
+	    >"$OUT/pgbench-init.txt" 2>&1 ||
+	    { cat "$OUT/pgbench-init.txt" >&2; die "pgbench -i failed"; }
+fi
+say "pgbench -n -S -M prepared -c $CONNS -j 2 -T $DURATION"
+"$BENCH_PGBIN/pgbench" -n -S -M prepared -c "$CONNS" -j 2 -T "$WARMUP" \
+    "${PGARGS[@]}" bench >/dev/null 2>&1
+"$BENCH_PGBIN/pgbench" -n -S -M prepared -c "$CONNS" -j 2 -T "$DURATION" \
+    "${PGARGS[@]}" bench >"$OUT/pgbench.txt" 2>&1 ||
+    { cat "$OUT/pgbench.txt" >&2; die "pgbench failed"; }
+PG_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$OUT/pgbench.txt")
+PG_LAT=$(awk '/^latency average = / { printf "%.2f", $4 }' "$OUT/pgbench.txt")
+
+# --- report ---------------------------------------------------------------
+
+fails=0
+{
+	printf '\nguichet bench  %s  (%s, %s cores)\n' "$(date -u +%FT%TZ)" \
+	    "$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '-')" \
+	    "$(nproc)"
+	printf 'wrk -t%s -c%s -d%ss --latency after a %ss warm-up; pgbench -n -S -M prepared -c %s -j 2 -T %s (scale %s)\n\n' \
+	    "$WRK_THREADS" "$CONNS" "$DURATION" "$WARMUP" "$CONNS" "$DURATION" "$PG_SCALE"
+	printf '%-14s %10s %9s %9s %10s %8s\n' target req/s p50-ms p99-ms '/pgbench' errors
+	for n in "${NAMES[@]}"; do
+		printf '%-14s %10s %9s %9s %10s %8s\n' "$n" "${RPS[$n]}" \
+		    "${P50[$n]}" "${P99[$n]}" \
+		    "$(awk -v a="${RPS[$n]}" -v b="$PG_TPS" 'BEGIN { printf "%.2f", b ? a / b : 0 }')" \
+		    "${BAD[$n]}"
+	done
+	printf '%-14s %10s %9s %9s %10s %8s\n' pgbench-S "$PG_TPS" \
+	    "avg $PG_LAT" - 1.00 -
+	printf '\nRSS start: %s MiB\n' "$(mib "$RSS_START")"
+	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
+	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
+	printf 'RSS peak under load: %s MiB\n' "$(mib "$RSS_PEAK")"
+
+	printf '\nfloors:\n'
+	for n in "${NAMES[@]}"; do
+		fl=${FLOOR[$n]}
+		[ "$fl" = - ] && continue
+		case $fl in
+		*P) need=$(awk -v x="${fl%P}" -v p="$PG_TPS" 'BEGIN { printf "%.0f", x * p }')
+		    what="${fl%P} x pgbench -S ($PG_TPS) = $need" ;;
+		*) need=$fl; what=$fl ;;
+		esac
+		if [ "${RPS[$n]}" -ge "$need" ] && [ "${BAD[$n]}" -eq 0 ]; then
+			r=PASS
+		else
+			r=FAIL
+			fails=$((fails + 1))
+		fi
+		extra=""
+		[ "${BAD[$n]}" -eq 0 ] || extra=" (${BAD[$n]} errors)"
+		printf '  %s  %s: %s req/s >= %s%s\n' "$r" "$n" "${RPS[$n]}" \
+		    "$what" "$extra"
+	done
+	max=$RSS_START
+	for v in "$RSS_IDLE" "$RSS_PEAK"; do
+		[ "$v" -gt "$max" ] && max=$v
+	done
+	if [ "$max" -lt $((RSS_MAX_MIB * 1024)) ] &&
+	    [ "$IDLE_OK" -eq "$IDLE_N" ]; then
+		r=PASS
+	else
+		r=FAIL
+		fails=$((fails + 1))
+	fi
+	printf '  %s  RSS: largest %s MiB < %s MiB (start, idle-%s, peak)\n' \
+	    "$r" "$(mib "$max")" "$RSS_MAX_MIB" "$IDLE_N"
+	[ "$IDLE_OK" -eq "$IDLE_N" ] ||
+	    printf '        only %s of %s idle connections were served\n' \
+	    "$IDLE_OK" "$IDLE_N"
+} | tee "$OUT/results.txt"
+fails=$(grep -c '^  FAIL' "$OUT/results.txt" || true)
+[ "$fails" -eq 0 ] || exit 1
