@@ -168,7 +168,12 @@ check_alive(struct db *db)
 	pfd.revents = 0;
 	if (pfd.fd < 0 || poll(&pfd, 1, 0) != 1)
 		return;
-	/* Readable while idle: EOF, an error report, or a notification. */
+	/*
+	 * Readable while idle: EOF, the server's "terminating connection"
+	 * report, or a notification.  Anything but notifications means the
+	 * session is ending (the FIN may lag behind the report): replace the
+	 * connection now rather than fail the request we are about to send.
+	 */
 	if (PQconsumeInput(db->conn) == 0 ||
 	    PQstatus(db->conn) != CONNECTION_OK) {
 		log_info("database connection closed by the server; "
@@ -176,9 +181,17 @@ check_alive(struct db *db)
 		drop_conn(db);
 	} else {
 		PGnotify	*n;
+		int		 notes = 0;
 
-		while ((n = PQnotifies(db->conn)) != NULL)
+		while ((n = PQnotifies(db->conn)) != NULL) {
 			PQfreemem(n);
+			notes++;
+		}
+		if (notes == 0) {
+			log_info("database connection ended by the server; "
+			    "reconnecting");
+			drop_conn(db);
+		}
 	}
 }
 
