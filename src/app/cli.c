@@ -45,6 +45,17 @@ cli_parse(struct cli *cli, int argc, char **argv, char **envp,
 			break;
 		if (stop_at_word && argv[i][0] != '-')
 			break;
+		if (strncmp(argv[i], "--", 2) == 0 && strchr(argv[i], '=') ==
+		    NULL && strcmp(argv[i], "--config") != 0) {
+			/* Skip a setting's value: it is not a command word. */
+			snprintf(key, sizeof(key), "%s", argv[i] + 2);
+			for (k = 0; key[k] != '\0'; k++)
+				if (key[k] == '-')
+					key[k] = '_';
+			if (conf_is_key(key) && i + 1 < argc)
+				i++;
+			continue;
+		}
 		if (strcmp(argv[i], "--config") == 0) {
 			if (i + 1 >= argc) {
 				snprintf(err, errlen, "--config needs a path");
