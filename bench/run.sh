@@ -49,14 +49,21 @@ set -euo pipefail
 ENDPOINTS=(
 	"healthz|GET|/healthz||80000|"
 	"readyz|GET|/readyz||0.4P|"
+	"me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|"
 )
 
-# bench_token: print a bearer token for the entries that use ${TOKEN}.  It
-# can use GUICHET_DATABASE, BENCH_BUILDDIR (guichetctl), BENCH_URL and curl.
-# No endpoint needs one yet.
+# The demo resident (guichetctl demo, loaded by tools/dev).
+BENCH_USER=resident@demo.guichet.test
+BENCH_PASSWORD=demo-resident-2026
+
+# bench_token: print a bearer token for the entries that use ${TOKEN}: the
+# password grant of the demo resident.
 bench_token() {
-	echo "bench_token: no way to obtain a token yet (see bench/run.sh)" >&2
-	return 1
+	curl -fsS -X POST "$BENCH_URL/api/v1/auth/token" \
+	    --data-urlencode grant_type=password \
+	    --data-urlencode "username=$BENCH_USER" \
+	    --data-urlencode "password=$BENCH_PASSWORD" |
+	    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
 }
 
 # --- settings (environment) ----------------------------------------------
@@ -226,6 +233,39 @@ for e in "${ENDPOINTS[@]}"; do
 	    END { print n + 0 }' "$f")
 	kill -0 "$PID" 2>/dev/null || die "guichetd died during $name"
 done
+# --- logins against reads ---------------------------------------------------
+# argon2id costs ~35 ms of CPU per login: logins run on the slow lane (a
+# bounded pool), so that reads keep their threads.  Hammer the token
+# endpoint with STORM_CONNS connections while /api/v1/me is measured again;
+# the floor: reads keep at least half their throughput.
+
+STORM_CONNS=${BENCH_STORM_CONNECTIONS:-16}
+say "logins: POST /api/v1/auth/token x$STORM_CONNS during GET /api/v1/me"
+export BENCH_METHOD=POST
+export BENCH_BODY="grant_type=password&username=${BENCH_USER/@/%40}&password=$BENCH_PASSWORD"
+wrk -t1 -c "$STORM_CONNS" -d "$((DURATION + 2))s" -s "$BENCH_ROOT/bench/request.lua" \
+    -H 'Content-Type: application/x-www-form-urlencoded' \
+    "$URL/api/v1/auth/token" >"$OUT/wrk-logins.txt" &
+STORM=$!
+sleep 1
+export BENCH_METHOD=GET BENCH_BODY=
+( while :; do
+	awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || exit 0
+	sleep 0.2
+  done >>"$RSS_SAMPLES" ) &
+SAMPLER=$!
+wrk -t1 -c "$CONNS" -d "${DURATION}s" --latency -s "$BENCH_ROOT/bench/request.lua" \
+    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/me" >"$OUT/wrk-me-storm.txt"
+wait "$STORM" || true
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+SAMPLER=""
+ME_STORM=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$OUT/wrk-me-storm.txt")
+ME_STORM_BAD=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$OUT/wrk-me-storm.txt")
+LOGIN_RPS=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' "$OUT/wrk-logins.txt")
+LOGIN_REFUSED=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$OUT/wrk-logins.txt")
+kill -0 "$PID" 2>/dev/null || die "guichetd died during the login storm"
+
 RSS_PEAK=$(sort -n "$RSS_SAMPLES" | tail -n 1)
 RSS_PEAK=${RSS_PEAK:-0}
 
@@ -269,6 +309,8 @@ fails=0
 	done
 	printf '%-14s %10s %9s %9s %10s %8s\n' pgbench-S "$PG_TPS" \
 	    "avg $PG_LAT" - 1.00 -
+	printf '\nlogins (slow lane) during reads: %s logins/s answered (%s refused with 503/429), GET /api/v1/me %s req/s (%s without logins; %s errors)\n' \
+	    "$LOGIN_RPS" "$LOGIN_REFUSED" "$ME_STORM" "${RPS[me]}" "$ME_STORM_BAD"
 	printf '\nRSS start: %s MiB\n' "$(mib "$RSS_START")"
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
@@ -294,6 +336,14 @@ fails=0
 		printf '  %s  %s: %s req/s >= %s%s\n' "$r" "$n" "${RPS[$n]}" \
 		    "$what" "$extra"
 	done
+	need=$(( ${RPS[me]} / 2 ))
+	if [ "$ME_STORM" -ge "$need" ] && [ "$ME_STORM_BAD" -eq 0 ]; then
+		r=PASS
+	else
+		r=FAIL
+	fi
+	printf '  %s  me during logins: %s req/s >= 0.5 x %s = %s\n' "$r" \
+	    "$ME_STORM" "${RPS[me]}" "$need"
 	max=$RSS_START
 	for v in "$RSS_IDLE" "$RSS_PEAK"; do
 		[ "$v" -gt "$max" ] && max=$v
