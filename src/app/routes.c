@@ -33,7 +33,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/auth/token", identity_token, PERM_PUBLIC,
 	  &identity_token_spec, SLOW | ROUTE_FORM, NULL },
 	{ "POST", "/api/v1/auth/logout", identity_logout, PERM_SELF,
-	  &identity_logout_spec, B, NULL },
+	  &identity_logout_spec, B | ROUTE_BODY_OPTIONAL, NULL },
 	{ "POST", "/api/v1/auth/password-reset", identity_password_reset,
 	  PERM_PUBLIC, &identity_reset_spec, B, NULL },
 	{ "POST", "/api/v1/auth/password-reset/confirm",

@@ -222,7 +222,12 @@ reply_db_error(struct request *req, const struct db_error *err)
 		    "this conflicts with the current state of the resource");
 		break;
 	case DB_E_CHECK:
-		reply_problem(req, PROB_VALIDATION,
+		/* Same shape as every 422; the field is not known here. */
+		reply_problem_errors(req, PROB_VALIDATION, json_pack(
+		    "[{s:s, s:s, s:s}]", "field", "", "code", "constraint",
+		    "message", req->lang == LANG_FR ? "une valeur ne respecte "
+		    "pas les règles" : req->lang == LANG_IT ? "un valore non "
+		    "rispetta le regole" : "a value breaks the rules"),
 		    "a value was refused by the database rules");
 		break;
 	default:

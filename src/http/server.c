@@ -457,6 +457,8 @@ route_request(struct request *req, struct MHD_Connection *conn)
 			    "the body must be %s", r->body_type);
 			req->early = 1;
 		}
+	} else if ((r->flags & ROUTE_BODY_OPTIONAL) && !has_body(conn)) {
+		/* Nothing to type-check. */
 	} else if ((r->flags & ROUTE_FORM) && content_type_is_form(ct)) {
 		req->form = 1;
 	} else if (!content_type_is_json(ct)) {
@@ -495,12 +497,14 @@ run(struct request *req)
 		return;
 	}
 	if (r->input != NULL) {
-		if (req->body.len == 0) {
+		if (req->body.len == 0 && !(r->flags & ROUTE_BODY_OPTIONAL)) {
 			reply_problem(req, PROB_MALFORMED,
 			    "a request body is required");
 			return;
 		}
-		if (req->form) {
+		if (req->body.len == 0)
+			req->json = json_object();
+		else if (req->form) {
 			const char	*why = NULL;
 
 			if ((req->json = form_to_json(req, &why)) == NULL) {

@@ -65,9 +65,9 @@ static const struct json_spec stay_spec = { "stay", stay_fields };
 
 static const struct json_field address_fields[] = {
 	{ "street", JK_STRING, JF_REQUIRED, JF_NONE, 1, 200, 0, 0, NULL, NULL, 0 },
-	{ "postcode", JK_STRING, JF_REQUIRED, JF_NONE, 3, 10, 0, 0, NULL, NULL, 0 },
+	{ "postcode", JK_STRING, JF_REQUIRED, JF_POSTCODE, 3, 10, 0, 0, NULL, NULL, 0 },
 	{ "city", JK_STRING, JF_REQUIRED, JF_NONE, 1, 100, 0, 0, NULL, NULL, 0 },
-	{ "insee_code", JK_STRING, 0, JF_NONE, 5, 5, 0, 0, NULL, NULL, 0 },
+	{ "insee_code", JK_STRING, 0, JF_INSEE, 5, 5, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 static const struct json_spec address_spec = { "address", address_fields };
@@ -465,7 +465,8 @@ identity_register(struct request *req)
 	log_info("account %s registered", t.id);
 	snprintf(loc, sizeof(loc), "/api/v1/me");
 	reply_account(req, 201, t.id);
-	reply_header(req, "Location", loc);
+	if (req->reply.status == 201)
+		reply_header(req, "Location", loc);
 	return (0);
 }
 
@@ -759,15 +760,42 @@ throttle_fail(const char *ipkey, const char *userkey)
 	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
 }
 
+/* -1 (and a 429 with Retry-After) while either key is blocked. */
+static int
+throttled_or_reply(struct request *req, const char *ipkey, const char *userkey)
+{
+	struct db_res	*th = NULL;
+	const char	*p[3];
+	char		 now[40], retry[24];
+
+	id_now(now);
+	p[0] = ipkey;
+	p[1] = userkey;
+	p[2] = now;
+	if (exec_or_reply(req, ID_THROTTLE_GET, p, &th) == -1)
+		return (-1);
+	if (db_res_get(th, 0, 0) == NULL) {
+		db_res_free(th);
+		return (0);
+	}
+	snprintf(retry, sizeof(retry), "%s", db_res_get(th, 0, 0));
+	db_res_free(th);
+	log_info("auth: password check throttled (request %s)", req->id);
+	reply_problem(req, PROB_TOO_MANY, "too many failed sign-in attempts; "
+	    "try again in %s s", retry);
+	reply_header(req, "Retry-After", retry);
+	return (-1);
+}
+
 static int
 grant_password(struct request *req)
 {
 	const json_t	*in = req->json;
 	const char	*user = jstr(in, "username"), *pw = jstr(in, "password");
 	const char	*otp = jstr(in, "otp"), *p[3], *phc, *secret;
-	struct db_res	*res = NULL, *th = NULL;
+	struct db_res	*res = NULL;
 	struct token_claims c;
-	char		 ipkey[80], userkey[80], now[40], retry[24];
+	char		 ipkey[80], userkey[80], retry[24];
 	char		 newhash[PASSWORD_HASH_MAX], id[40];
 	int		 ok, is_agent, enrolled;
 	int64_t		 step, last;
@@ -778,23 +806,8 @@ grant_password(struct request *req)
 		return (0);
 	}
 	throttle_keys(req, user, ipkey, userkey);
-	id_now(now);
-	p[0] = ipkey;
-	p[1] = userkey;
-	p[2] = now;
-	if (exec_or_reply(req, ID_THROTTLE_GET, p, &th) == -1)
+	if (throttled_or_reply(req, ipkey, userkey) == -1)
 		return (0);
-	if (db_res_get(th, 0, 0) != NULL) {
-		snprintf(retry, sizeof(retry), "%s", db_res_get(th, 0, 0));
-		db_res_free(th);
-		log_info("auth: password login throttled (request %s)",
-		    req->id);
-		reply_problem(req, PROB_TOO_MANY, "too many failed sign-in "
-		    "attempts; try again in %s s", retry);
-		reply_header(req, "Retry-After", retry);
-		return (0);
-	}
-	db_res_free(th);
 	p[0] = user;
 	if (exec_or_reply(req, ID_ACCOUNT_LOGIN, p, &res) == -1)
 		return (0);
@@ -1133,6 +1146,22 @@ identity_logout(struct request *req)
 	return (0);
 }
 
+/* A verification mail for a changed address, in one transaction. */
+struct mail_tx {
+	const char	*account;
+	const char	*email;
+	const char	*locale;
+};
+
+static int
+mail_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct mail_tx	*m = arg;
+
+	return (queue_token_mail(db, m->account, m->email, m->locale,
+	    "verify_email", VERIFY_LIFETIME, "/verify-email", err));
+}
+
 /* GET /api/v1/me */
 
 int
@@ -1150,7 +1179,7 @@ identity_me_patch(struct request *req)
 	const json_t	*emp, *stay, *addr, *v;
 	struct db_res	*cur = NULL;
 	const char	*p[22], *kind;
-	char		 now[40];
+	char		 now[40], old_email[256], old_locale[8];
 	json_t		*errors;
 
 	if (json_object_size(in) == 0) {
@@ -1165,6 +1194,8 @@ identity_me_patch(struct request *req)
 		reply_problem(req, PROB_NOT_FOUND, "no such account");
 		return (0);
 	}
+	snprintf(old_email, sizeof(old_email), "%s", db_res_get(cur, 0, 1));
+	snprintf(old_locale, sizeof(old_locale), "%s", db_res_get(cur, 0, 4));
 	/* The profile fields move together: check the result, not the patch. */
 	kind = jstr(in, "profile_kind") != NULL ? jstr(in, "profile_kind") :
 	    db_res_get(cur, 0, 5);
@@ -1251,6 +1282,18 @@ identity_me_patch(struct request *req)
 			return (0);
 		}
 	}
+	if (json_object_get(in, "email") != NULL &&
+	    strcasecmp(old_email, jstr(in, "email")) != 0) {
+		struct mail_tx	 m = { req->principal->id, jstr(in, "email"),
+		    old_locale };
+		struct db_error	 err;
+
+		/* The new address is unverified until its owner confirms it. */
+		if (db_tx(db_thread(), mail_tx, &m, &err) == -1) {
+			reply_db_error(req, &err);
+			return (0);
+		}
+	}
 	log_info("account %s updated its profile", req->principal->id);
 	return (reply_account(req, 200, req->principal->id));
 }
@@ -1265,7 +1308,7 @@ identity_me_password(struct request *req)
 	struct db_error		 err;
 	const char		*p[1] = { req->principal->id };
 	json_t			*errors;
-	char			 hash[PASSWORD_HASH_MAX];
+	char			 hash[PASSWORD_HASH_MAX], ipkey[80], userkey[80];
 	int			 ok;
 
 	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &acc) == -1)
@@ -1276,6 +1319,11 @@ identity_me_password(struct request *req)
 		return (0);
 	}
 	p[0] = db_res_get(acc, 0, 1);	/* email */
+	throttle_keys(req, p[0], ipkey, userkey);
+	if (throttled_or_reply(req, ipkey, userkey) == -1) {
+		db_res_free(acc);
+		return (0);
+	}
 	if (exec_or_reply(req, ID_ACCOUNT_LOGIN, p, &res) == -1) {
 		db_res_free(acc);
 		return (0);
@@ -1293,9 +1341,12 @@ identity_me_password(struct request *req)
 		    db_res_get(acc, 0, 3));
 	db_res_free(acc);
 	if (json_array_size(errors) > 0) {
-		if (!ok)
+		if (!ok) {
+			/* A stolen access token must not buy unlimited guesses. */
+			throttle_fail(ipkey, userkey);
 			log_info("auth: account %s password change refused "
 			    "(wrong current password)", req->principal->id);
+		}
 		validation(req, errors);
 		return (0);
 	}

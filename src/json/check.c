@@ -49,6 +49,8 @@ enum msg_id {
 	M_FMT_UUID,
 	M_FMT_E164,
 	M_FMT_LANG,
+	M_FMT_INSEE,
+	M_FMT_POSTCODE,
 	M_FMT_OTHER,
 	M_MINIMUM,		/* {n} */
 	M_MAXIMUM,		/* {n} */
@@ -85,6 +87,8 @@ static const char *const messages[3][M_COUNT] = {
 		[M_FMT_E164] = "doit être un numéro de téléphone au format "
 		    "international (+33…)",
 		[M_FMT_LANG] = "doit valoir fr, en ou it",
+		[M_FMT_INSEE] = "doit être un code INSEE de commune (5 caractères)",
+		[M_FMT_POSTCODE] = "doit être un code postal",
 		[M_FMT_OTHER] = "format non valide",
 		[M_MINIMUM] = "doit être supérieur ou égal à {n}",
 		[M_MAXIMUM] = "doit être inférieur ou égal à {n}",
@@ -118,6 +122,8 @@ static const char *const messages[3][M_COUNT] = {
 		[M_FMT_E164] = "must be a phone number in international format "
 		    "(+33…)",
 		[M_FMT_LANG] = "must be fr, en or it",
+		[M_FMT_INSEE] = "must be a commune's INSEE code (5 characters)",
+		[M_FMT_POSTCODE] = "must be a postcode",
 		[M_FMT_OTHER] = "invalid format",
 		[M_MINIMUM] = "must be at least {n}",
 		[M_MAXIMUM] = "must be at most {n}",
@@ -151,6 +157,8 @@ static const char *const messages[3][M_COUNT] = {
 		[M_FMT_E164] = "deve essere un numero di telefono in formato "
 		    "internazionale (+39…)",
 		[M_FMT_LANG] = "deve essere fr, en o it",
+		[M_FMT_INSEE] = "deve essere un codice INSEE di comune (5 caratteri)",
+		[M_FMT_POSTCODE] = "deve essere un codice postale",
 		[M_FMT_OTHER] = "formato non valido",
 		[M_MINIMUM] = "deve essere maggiore o uguale a {n}",
 		[M_MAXIMUM] = "deve essere minore o uguale a {n}",
@@ -468,6 +476,7 @@ check_string(struct check_ctx *ctx, const struct json_field *f,
 		[JF_EMAIL] = M_FMT_EMAIL, [JF_DATE] = M_FMT_DATE,
 		[JF_DATETIME] = M_FMT_DATETIME, [JF_UUID] = M_FMT_UUID,
 		[JF_E164] = M_FMT_E164, [JF_LANG] = M_FMT_LANG,
+		[JF_INSEE] = M_FMT_INSEE, [JF_POSTCODE] = M_FMT_POSTCODE,
 	};
 	const char		*s = json_string_value(v);
 	const char *const	*o;
@@ -779,6 +788,19 @@ json_format_ok(enum json_format fmt, const char *s)
 	case JF_LANG:
 		return (strcmp(s, "fr") == 0 || strcmp(s, "en") == 0 ||
 		    strcmp(s, "it") == 0);
+	case JF_INSEE:
+		return (strlen(s) == 5 && isdigit((unsigned char)s[0]) &&
+		    (isdigit((unsigned char)s[1]) || s[1] == 'A' ||
+		    s[1] == 'B') && isdigit((unsigned char)s[2]) &&
+		    isdigit((unsigned char)s[3]) && isdigit((unsigned char)s[4]));
+	case JF_POSTCODE:
+		if (strlen(s) < 3 || strlen(s) > 10)
+			return (0);
+		for (; *s != '\0'; s++)
+			if (!isalnum((unsigned char)*s) && *s != ' ' &&
+			    *s != '-')
+				return (0);
+		return (1);
 	default:
 		return (0);
 	}

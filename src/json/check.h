@@ -39,6 +39,8 @@ enum json_format {
 	JF_UUID,	/* 8-4-4-4-12 hex */
 	JF_E164,	/* '+' then 8 to 15 digits, first not 0 */
 	JF_LANG,	/* fr, en or it */
+	JF_INSEE,	/* a commune's INSEE code: 2 chars (digits, 2A, 2B), 3 digits */
+	JF_POSTCODE,	/* 3 to 10 letters, digits, spaces or '-' */
 };
 
 #define JF_REQUIRED	0x01
