@@ -60,7 +60,7 @@ static const struct conf_def defs[] = {
 	{ "connection_timeout", CT_INT, S(connection_timeout), "30", 1, 3600,
 	  NULL, "seconds of client inactivity before a connection is closed" },
 	{ "connection_memory_limit", CT_INT, S(connection_memory_limit),
-	  "32768", 8192, 1048576, NULL,
+	  "16384", 8192, 1048576, NULL,
 	  "bytes of memory per connection (bounds the request header size)" },
 	{ "body_max", CT_INT, S(body_max), "1048576", 1024, 1073741824, NULL,
 	  "largest request body accepted, in bytes (413 beyond)" },
