@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "web/web.h"
 
 #define B	ROUTE_BODY
 #define SLOW	(ROUTE_BODY | ROUTE_SLOW)
@@ -25,6 +26,8 @@ static const struct route routes[] = {
 	{ "GET", "/readyz", ops_readyz, PERM_PUBLIC, NULL, 0, NULL },
 	{ "GET", "/metrics", ops_metrics, PERM_PUBLIC, NULL, 0, NULL },
 	{ "GET", "/api/v1/openapi.json", ops_openapi, PERM_PUBLIC, NULL, 0, NULL },
+	/* web */
+	{ "GET", "/static/{file}", web_static, PERM_PUBLIC, NULL, 0, NULL },
 	/* identity: accounts and tokens */
 	{ "POST", "/api/v1/accounts", identity_register, PERM_PUBLIC,
 	  &identity_register_spec, SLOW, NULL },
@@ -72,6 +75,7 @@ app_init(const struct conf *c, char *err, size_t errlen)
 {
 	app_routes_install();
 	ops_register();
+	web_init(c);
 	if (identity_init(c, err, errlen) == -1)
 		return (-1);
 	server_set_guard(identity_guard);

@@ -586,6 +586,43 @@ START_TEST(test_openapi_served)
 }
 END_TEST
 
+/* /static/{file}: the tree's static/ files, typed, cached, and nothing else. */
+START_TEST(test_static_files)
+{
+	static const char *const refused[] = { "/static/.gitignore",
+	    "/static/..%2Fsql%2F001_base.sql", "/static/nope.css",
+	    "/static/README", "/static/guichet.css.bak", NULL };
+	struct server	 s;
+	struct http_resp r;
+	char		 inm[128];
+	int		 i;
+
+	start(&s, NULL);
+	get_with(&s, "/static/guichet.css", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
+	    "text/css; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(r.body, "focus-visible"));
+	ck_assert_ptr_nonnull(http_resp_header(&r, "ETag"));
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+	    "public, max-age=3600");
+	snprintf(inm, sizeof(inm), "If-None-Match: %s",
+	    http_resp_header(&r, "ETag"));
+	http_resp_free(&r);
+	get_with(&s, "/static/guichet.css", inm, &r);
+	ck_assert_int_eq(r.status, 304);
+	ck_assert_uint_eq(r.body_len, 0);
+	http_resp_free(&r);
+	for (i = 0; refused[i] != NULL; i++) {
+		get_with(&s, refused[i], NULL, &r);
+		ck_assert_msg(r.status == 404, "%s: %ld", refused[i], r.status);
+		http_resp_free(&r);
+	}
+	harness_server_stop(&s);
+	harness_server_free(&s);
+}
+END_TEST
+
 START_TEST(test_cli_version)
 {
 	char		*bin = harness_bin("guichetd"), *out = NULL, *err = NULL;
@@ -683,6 +720,7 @@ main(void)
 	tcase_add_test(tc, test_accesslog_injection);
 	tcase_add_test(tc, test_metrics_exposition);
 	tcase_add_test(tc, test_openapi_served);
+	tcase_add_test(tc, test_static_files);
 	tcase_add_test(tc, test_cli_version);
 	tcase_add_test(tc, test_cli_help_lists_keys);
 	tcase_add_test(tc, test_sigterm_exit_zero);

@@ -1,0 +1,128 @@
+/*
+ * static.c: GET /static/{file}: the files of static_dir, by name only
+ * (no sub-directories, no dot files), with their content type, an ETag
+ * and an hour of caching.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "http/reply.h"
+#include "web/web.h"
+
+#define STATIC_MAX	(4 * 1024 * 1024)
+
+static char	*static_dir;
+
+static const struct {
+	const char	*ext;
+	const char	*type;
+} types[] = {
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".txt", "text/plain; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/x-icon" },
+	{ ".woff2", "font/woff2" },
+	{ ".json", "application/json" },
+};
+
+void
+web_init(const struct conf *c)
+{
+	free(static_dir);
+	static_dir = xstrdup(c->static_dir);
+}
+
+static const char *
+type_of(const char *name)
+{
+	const char	*dot = strrchr(name, '.');
+	size_t		 i;
+
+	if (dot == NULL)
+		return (NULL);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return (types[i].type);
+	return (NULL);
+}
+
+static int
+name_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > 128)
+		return (0);
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+		    *s == '_'))
+			return (0);
+	return (1);
+}
+
+int
+web_static(struct request *req)
+{
+	const char	*name = request_param(req, "file"), *type, *inm;
+	struct stat	 st;
+	struct buf	 b;
+	char		 path[4096], etag[64], chunk[8192];
+	ssize_t		 n;
+	int		 fd;
+
+	if (!name_ok(name) || (type = type_of(name)) == NULL ||
+	    static_dir == NULL) {
+		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		return (0);
+	}
+	snprintf(path, sizeof(path), "%s/%s", static_dir, name);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warn("static file %s", name);
+		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		return (0);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STATIC_MAX) {
+		close(fd);
+		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		return (0);
+	}
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
+	    (unsigned long long)st.st_size,
+	    (unsigned long long)st.st_mtim.tv_sec);
+	inm = request_header(req, "If-None-Match");
+	if (inm != NULL && strcmp(inm, etag) == 0) {
+		close(fd);
+		reply_bytes(req, 304, NULL, "", 0);
+		reply_header(req, "ETag", etag);
+		reply_header(req, "Cache-Control", "public, max-age=3600");
+		return (0);
+	}
+	buf_init(&b);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	if (n == -1) {
+		log_warn("static file %s", name);
+		buf_cleanup(&b);
+		reply_problem(req, PROB_INTERNAL, "the file could not be read");
+		return (0);
+	}
+	reply_bytes(req, 200, type, b.data, b.len);
+	buf_cleanup(&b);
+	reply_header(req, "ETag", etag);
+	reply_header(req, "Cache-Control", "public, max-age=3600");
+	return (0);
+}
