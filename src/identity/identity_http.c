@@ -54,14 +54,14 @@ static const struct json_field employment_fields[] = {
 	{ "contract_end", JK_STRING, 0, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-static const struct json_spec employment_spec = { "employment", employment_fields };
+static const struct json_spec employment_spec = { "employment", employment_fields, 0 };
 
 static const struct json_field stay_fields[] = {
 	{ "start", JK_STRING, JF_REQUIRED, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "end", JK_STRING, JF_REQUIRED, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-static const struct json_spec stay_spec = { "stay", stay_fields };
+static const struct json_spec stay_spec = { "stay", stay_fields, 0 };
 
 static const struct json_field address_fields[] = {
 	{ "street", JK_STRING, JF_REQUIRED, JF_NONE, 1, 200, 0, 0, NULL, NULL, 0 },
@@ -70,7 +70,7 @@ static const struct json_field address_fields[] = {
 	{ "insee_code", JK_STRING, 0, JF_INSEE, 5, 5, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-static const struct json_spec address_spec = { "address", address_fields };
+static const struct json_spec address_spec = { "address", address_fields, 0 };
 
 static const struct json_field register_fields[] = {
 	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
@@ -85,7 +85,7 @@ static const struct json_field register_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_register_spec = { "account_registration",
-    register_fields };
+    register_fields, 0 };
 
 static const struct json_field me_patch_fields[] = {
 	{ "email", JK_STRING, 0, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
@@ -99,20 +99,20 @@ static const struct json_field me_patch_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_me_patch_spec = { "account_patch",
-    me_patch_fields };
+    me_patch_fields, 0 };
 
 static const struct json_field token_only_fields[] = {
 	{ "token", JK_STRING, JF_REQUIRED, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_verify_spec = { "email_verification",
-    token_only_fields };
+    token_only_fields, 0 };
 
 static const struct json_field reset_fields[] = {
 	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-const struct json_spec identity_reset_spec = { "password_reset", reset_fields };
+const struct json_spec identity_reset_spec = { "password_reset", reset_fields, 0 };
 
 static const struct json_field reset_confirm_fields[] = {
 	{ "token", JK_STRING, JF_REQUIRED, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
@@ -120,7 +120,7 @@ static const struct json_field reset_confirm_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_reset_confirm_spec = { "password_reset_confirm",
-    reset_confirm_fields };
+    reset_confirm_fields, 0 };
 
 /* OAuth2 names its parameters; the handler answers OAuth2 errors itself. */
 static const struct json_field token_fields[] = {
@@ -134,14 +134,16 @@ static const struct json_field token_fields[] = {
 	{ "scope", JK_STRING, 0, JF_NONE, 0, 512, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-const struct json_spec identity_token_spec = { "token_request", token_fields };
+/* RFC 6749 3.2: "parameters not recognized must be ignored". */
+const struct json_spec identity_token_spec = { "token_request", token_fields,
+    1 };
 
 static const struct json_field logout_fields[] = {
 	{ "refresh_token", JK_STRING, 0, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
 	{ "all", JK_BOOLEAN, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-const struct json_spec identity_logout_spec = { "logout", logout_fields };
+const struct json_spec identity_logout_spec = { "logout", logout_fields, 0 };
 
 static const struct json_field password_fields[] = {
 	{ "current_password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
@@ -149,13 +151,13 @@ static const struct json_field password_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_password_spec = { "password_change",
-    password_fields };
+    password_fields, 0 };
 
 static const struct json_field totp_fields[] = {
 	{ "code", JK_STRING, JF_REQUIRED, JF_NONE, 6, 6, 0, 0, NULL, NULL, 0 },
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
-const struct json_spec identity_totp_spec = { "totp_code", totp_fields };
+const struct json_spec identity_totp_spec = { "totp_code", totp_fields, 0 };
 
 static const struct json_field agent_create_fields[] = {
 	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
@@ -166,7 +168,7 @@ static const struct json_field agent_create_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_agent_create_spec = { "agent_creation",
-    agent_create_fields };
+    agent_create_fields, 0 };
 
 static const struct json_field agent_patch_fields[] = {
 	{ "roles", JK_ARRAY, 0, JF_NONE, 1, 4, 0, 0, role_names, NULL, JK_STRING },
@@ -174,7 +176,7 @@ static const struct json_field agent_patch_fields[] = {
 	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
 };
 const struct json_spec identity_agent_patch_spec = { "agent_patch",
-    agent_patch_fields };
+    agent_patch_fields, 0 };
 
 /* Messages of the checks that the schema cannot express. */
 enum msg { M_WEAK_SHORT, M_WEAK_LONG, M_WEAK_COMMON, M_WEAK_IDENTITY,

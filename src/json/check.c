@@ -657,6 +657,9 @@ check_object(struct check_ctx *ctx, const json_t *obj,
 			check_value(ctx, f, v);
 		path_pop(&ctx->path, saved);
 	}
+	/* Protocols that must ignore unknown members (OAuth2) say so. */
+	if (spec->ignore_unknown)
+		return;
 	/* jansson's iterator wants a mutable object; nothing is changed. */
 	json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
 		for (f = spec->fields; f->name != NULL; f++)

@@ -64,6 +64,7 @@ struct json_field {
 struct json_spec {
 	const char		*name;		/* for documentation */
 	const struct json_field	*fields;	/* terminated by { NULL, JK_END } */
+	int			 ignore_unknown;	/* only where a protocol says so */
 };
 
 enum json_lang { JSON_LANG_FR, JSON_LANG_EN, JSON_LANG_IT };

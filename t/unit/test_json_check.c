@@ -24,15 +24,14 @@ static const struct json_field employment_fields[] = {
 	{ .name = NULL },
 };
 static const struct json_spec employment_spec = {
-	"employment", employment_fields
-};
+	"employment", employment_fields, 0 };
 
 static const struct json_field child_fields[] = {
 	{ .name = "name", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .max_len = 40 },
 	{ .name = NULL },
 };
-static const struct json_spec child_spec = { "child", child_fields };
+static const struct json_spec child_spec = { "child", child_fields, 0 };
 
 static const struct json_field person_fields[] = {
 	{ .name = "name", .kind = JK_STRING, .flags = JF_REQUIRED,
@@ -63,14 +62,14 @@ static const struct json_field person_fields[] = {
 	{ .name = "extra", .kind = JK_OBJECT },	/* free-form */
 	{ .name = NULL },
 };
-static const struct json_spec person_spec = { "person", person_fields };
+static const struct json_spec person_spec = { "person", person_fields, 0 };
 
 static const struct json_field odd_fields[] = {
 	{ .name = "a/b", .kind = JK_STRING, .flags = JF_REQUIRED },
 	{ .name = "m~n", .kind = JK_STRING, .flags = JF_REQUIRED },
 	{ .name = NULL },
 };
-static const struct json_spec odd_spec = { "odd", odd_fields };
+static const struct json_spec odd_spec = { "odd", odd_fields, 0 };
 
 /* Helpers. */
 

@@ -1,0 +1,912 @@
+/*
+ * idlib.c: shared code of the identity integration tests (see idlib.h).
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <liboath/oath.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "idlib.h"
+
+struct idl_demo	 idl_demo;
+
+static char	*keyfile;
+static char	*template;	/* conninfo */
+static char	*template_name;
+static char	 prefix[32];
+static pid_t	 main_pid;
+static int	 copies;
+
+static void	 fatal(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Set-up failures in main() are hard errors (99), as in harness.c. */
+static void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "idlib: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (template != NULL)
+		harness_db_drop(template);
+	exit(99);
+}
+
+static char *
+xstrdup_(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("out of memory");
+	return (p);
+}
+
+static char *
+conninfo_dbname(const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *name = NULL;
+
+	if ((opts = PQconninfoParse(conninfo, &err)) == NULL)
+		fatal("bad conninfo: %s", err != NULL ? err : conninfo);
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "dbname") == 0 && o->val != NULL)
+			name = xstrdup_(o->val);
+	PQconninfoFree(opts);
+	if (name == NULL)
+		fatal("no dbname in %s", conninfo);
+	return (name);
+}
+
+/* 'base' with its dbname replaced, each value quoted the libpq way. */
+static char *
+conninfo_with_db(const char *base, const char *dbname)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *out, *tmp;
+	const char		*v;
+	size_t			 len, cap;
+
+	if ((opts = PQconninfoParse(base, &err)) == NULL)
+		fatal("bad conninfo: %s", err != NULL ? err : base);
+	cap = strlen(base) * 2 + strlen(dbname) * 2 + 64;
+	if ((out = malloc(cap)) == NULL)
+		fatal("out of memory");
+	len = 0;
+	out[0] = '\0';
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		v = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
+		if (len + strlen(o->keyword) + 2 * strlen(v) + 8 >= cap) {
+			cap = (len + strlen(o->keyword) + 2 * strlen(v)) *
+			    2 + 64;
+			if ((tmp = realloc(out, cap)) == NULL)
+				fatal("out of memory");
+			out = tmp;
+		}
+		len += (size_t)sprintf(out + len, "%s%s='", len ? " " : "",
+		    o->keyword);
+		for (; *v != '\0'; v++) {
+			if (*v == '\'' || *v == '\\')
+				out[len++] = '\\';
+			out[len++] = *v;
+		}
+		out[len++] = '\'';
+		out[len] = '\0';
+	}
+	PQconninfoFree(opts);
+	return (out);
+}
+
+int
+idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
+    char **err)
+{
+	const char	*argv[48];
+	char		*bin, *sql;
+	int		 n = 0, i, rc;
+
+	bin = harness_bin("guichetctl");
+	sql = harness_src("sql");
+	argv[n++] = bin;
+	if (db != NULL) {
+		argv[n++] = "--database";
+		argv[n++] = db;
+	}
+	argv[n++] = "--sql-dir";
+	argv[n++] = sql;
+	argv[n++] = "--jwt-key-file";
+	argv[n++] = keyfile;
+	if (dashdash)
+		argv[n++] = "--";
+	for (i = 0; args[i] != NULL && n < 47; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	rc = harness_exec(argv, NULL, 60000, out, err);
+	free(bin);
+	free(sql);
+	return (rc);
+}
+
+/* "  client_id cl_...  client_secret ...  scopes ..." */
+static void
+parse_demo(const char *out)
+{
+	const char	*p;
+
+	if ((p = strstr(out, "client_id ")) == NULL ||
+	    sscanf(p, "client_id %39s", idl_demo.client_id) != 1)
+		fatal("no client_id in the demo output:\n%s", out);
+	if ((p = strstr(out, "client_secret ")) == NULL ||
+	    sscanf(p, "client_secret %79s", idl_demo.client_secret) != 1)
+		fatal("no client_secret in the demo output:\n%s", out);
+}
+
+static void
+demo_id(const char *email, char *out)
+{
+	char	*sql, *v;
+
+	sql = harness_printf("SELECT id FROM identity.accounts WHERE email = "
+	    "'%s'", email);
+	if ((v = harness_sql(template, sql)) == NULL)
+		fatal("no demo account %s", email);
+	snprintf(out, 40, "%s", v);
+	free(v);
+	free(sql);
+}
+
+void
+idl_init(const char *name, const char *pfx, const char *alg)
+{
+	const char	*rot[] = { "keys", "rotate", "--alg", alg, NULL };
+	const char	*mig[] = { "migrate", NULL };
+	const char	*demo[] = { "demo", NULL };
+	char		*out = NULL, *err = NULL;
+	int		 rc;
+
+	harness_init(name);
+	main_pid = getpid();
+	snprintf(prefix, sizeof(prefix), "%s", pfx);
+	if (oath_init() != OATH_OK)
+		fatal("oath_init failed");
+	keyfile = harness_printf("%s/jwt.keys", harness_tmpdir());
+	if (alg == NULL)
+		rot[2] = NULL;
+	if ((rc = idl_ctl(NULL, 1, rot, &out, &err)) != 0)
+		fatal("guichetctl keys rotate exited %d: %s%s", rc, out, err);
+	free(out);
+	free(err);
+	template = harness_db_create(pfx);
+	template_name = conninfo_dbname(template);
+	if ((rc = idl_ctl(template, 0, mig, &out, &err)) != 0)
+		fatal("guichetctl migrate exited %d: %s%s", rc, out, err);
+	free(out);
+	free(err);
+	if ((rc = idl_ctl(template, 0, demo, &out, &err)) != 0)
+		fatal("guichetctl demo exited %d: %s%s", rc, out, err);
+	parse_demo(out);
+	free(out);
+	free(err);
+	demo_id(IDL_RESIDENT_EMAIL, idl_demo.resident_id);
+	demo_id(IDL_AGENT_EMAIL, idl_demo.agent_id);
+	demo_id(IDL_ADMIN_EMAIL, idl_demo.admin_id);
+}
+
+int
+idl_main(TCase *tc)
+{
+	return (harness_main(tc, xstrdup_(template)));
+}
+
+const char *
+idl_keyfile(void)
+{
+	return (keyfile);
+}
+
+const char *
+idl_template(void)
+{
+	return (template);
+}
+
+/* A copy of the template, named so that harness_main() drops leftovers. */
+static char *
+db_copy(void)
+{
+	char	*name, *sql, *conn;
+
+	name = harness_printf("%s_%ld_%ld_c%d", prefix, (long)main_pid,
+	    (long)getpid(), ++copies);
+	sql = harness_printf("CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name,
+	    template_name);
+	ck_assert_msg(harness_sql_exec(getenv("GUICHET_TEST_DATABASE"), sql)
+	    == 0, "cannot copy the template database");
+	conn = conninfo_with_db(template, name);
+	free(sql);
+	free(name);
+	return (conn);
+}
+
+void
+idl_start(struct idenv *e)
+{
+	const char	*argv[40];
+	int		 n = 0, i;
+
+	if (e->db == NULL)
+		e->db = db_copy();
+	if (!e->started) {
+		memset(&e->s, 0, sizeof(e->s));
+		e->started = 1;
+	}
+	/*
+	 * The template is migrated, but a migration added since the
+	 * program started would stop guichetd: --migrate is cheap.
+	 */
+	argv[n++] = "--jwt-key-file";
+	argv[n++] = e->keyfile != NULL ? e->keyfile : keyfile;
+	if (e->clock != NULL) {
+		argv[n++] = "--clock";
+		argv[n++] = e->clock;
+	}
+	for (i = 0; e->extra != NULL && e->extra[i] != NULL && n < 39; i++)
+		argv[n++] = e->extra[i];
+	argv[n] = NULL;
+	ck_assert_msg(harness_server_start(&e->s, e->db, argv) == 0,
+	    "guichetd did not start (clock %s)", e->clock ? e->clock :
+	    "system");
+}
+
+void
+idl_stop(struct idenv *e)
+{
+	harness_server_stop(&e->s);
+	harness_server_free(&e->s);
+	free(e->db);
+	free(e->oldlogs);
+	e->db = NULL;
+	e->oldlogs = NULL;
+	e->started = 0;
+}
+
+void
+idl_restart(struct idenv *e, const char *clock)
+{
+	char	*log, *all;
+
+	harness_server_stop(&e->s);
+	log = harness_server_log(&e->s);
+	all = harness_printf("%s%s", e->oldlogs ? e->oldlogs : "",
+	    log ? log : "");
+	free(log);
+	free(e->oldlogs);
+	e->oldlogs = all;
+	e->clock = clock;
+	idl_start(e);
+}
+
+char *
+idl_log(const struct idenv *e)
+{
+	char	*log, *all;
+
+	log = harness_server_log(&e->s);
+	all = harness_printf("%s%s", e->oldlogs ? e->oldlogs : "",
+	    log ? log : "");
+	free(log);
+	return (all);
+}
+
+char *
+idl_sql(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql, *v;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) == -1)
+		fatal("out of memory");
+	va_end(ap);
+	v = harness_sql(e->db, sql);
+	free(sql);
+	return (v);
+}
+
+int
+idl_sql_exec(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql;
+	int	 rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) == -1)
+		fatal("out of memory");
+	va_end(ap);
+	rc = harness_sql_exec(e->db, sql);
+	free(sql);
+	return (rc);
+}
+
+/* HTTP. */
+
+long
+idl_reqh(const struct idenv *e, const char *method, const char *path,
+    const char *const *headers, const char *body, struct http_resp *r)
+{
+	int	 rc;
+
+	rc = harness_http(&e->s, method, path, headers, body,
+	    body != NULL ? strlen(body) : 0, r);
+	ck_assert_msg(rc == 0, "%s %s: no response: %s", method, path,
+	    r->error);
+	return (r->status);
+}
+
+long
+idl_req(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *json, struct http_resp *r)
+{
+	const char	*h[4];
+	char		*auth = NULL;
+	int		 n = 0;
+	long		 st;
+
+	if (token != NULL) {
+		auth = harness_printf("Authorization: Bearer %s", token);
+		h[n++] = auth;
+	}
+	if (json != NULL)
+		h[n++] = "Content-Type: application/json";
+	h[n] = NULL;
+	st = idl_reqh(e, method, path, h, json, r);
+	free(auth);
+	return (st);
+}
+
+json_t *
+idl_reqj(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *json, long *status)
+{
+	struct http_resp r;
+	json_t		*j;
+
+	*status = idl_req(e, method, path, token, json, &r);
+	j = harness_json(&r);
+	http_resp_free(&r);
+	return (j);
+}
+
+json_t *
+idl_sendj(const struct idenv *e, const char *method, const char *path,
+    const char *token, json_t *in, long *status)
+{
+	char	*body = NULL;
+	json_t	*j;
+
+	if (in != NULL) {
+		body = json_dumps(in, JSON_COMPACT);
+		json_decref(in);
+	}
+	j = idl_reqj(e, method, path, token, body, status);
+	free(body);
+	return (j);
+}
+
+long
+idl_form(const struct idenv *e, const char *path, const char *form,
+    struct http_resp *r)
+{
+	const char	*h[] = {
+	    "Content-Type: application/x-www-form-urlencoded", NULL };
+
+	return (idl_reqh(e, "POST", path, h, form, r));
+}
+
+char *
+idl_urlencode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char		*out, *o;
+
+	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
+		fatal("out of memory");
+	for (o = out; *s != '\0'; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			*o++ = (char)c;
+		else if (c == ' ')
+			*o++ = '+';
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return (out);
+}
+
+long
+idl_login(const struct idenv *e, const char *user, const char *pw,
+    const char *otp, char **access, char **refresh)
+{
+	struct http_resp r;
+	json_t		*in, *j;
+	char		*body;
+	long		 st;
+
+	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password",
+	    "username", user, "password", pw);
+	if (otp != NULL)
+		json_object_set_new(in, "otp", json_string(otp));
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	st = idl_req(e, "POST", "/api/v1/auth/token", NULL, body, &r);
+	free(body);
+	if (access != NULL)
+		*access = NULL;
+	if (refresh != NULL)
+		*refresh = NULL;
+	if (st == 200 && (j = harness_json(&r)) != NULL) {
+		if (access != NULL && idl_jstr(j, "access_token") != NULL)
+			*access = xstrdup_(idl_jstr(j, "access_token"));
+		if (refresh != NULL && idl_jstr(j, "refresh_token") != NULL)
+			*refresh = xstrdup_(idl_jstr(j, "refresh_token"));
+		json_decref(j);
+	}
+	http_resp_free(&r);
+	return (st);
+}
+
+char *
+idl_login_ok(const struct idenv *e, const char *user, const char *pw,
+    const char *otp)
+{
+	char	*at = NULL;
+	long	 st;
+
+	st = idl_login(e, user, pw, otp, &at, NULL);
+	ck_assert_msg(st == 200 && at != NULL, "login of %s: status %ld",
+	    user, st);
+	return (at);
+}
+
+char *
+idl_login_admin(struct idenv *e)
+{
+	char	 code[8];
+
+	idl_otp(e, IDL_ADMIN_TOTP, code);
+	return (idl_login_ok(e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, code));
+}
+
+char *
+idl_register(const struct idenv *e, const char *email, const char *pw)
+{
+	json_t	*in, *j;
+	char	*body, *id;
+	long	 st;
+
+	in = json_pack("{s:s, s:s, s:s, s:s}", "email", email, "password", pw,
+	    "display_name", "Test Person", "profile_kind",
+	    "permanent_resident");
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	j = idl_reqj(e, "POST", "/api/v1/accounts", NULL, body, &st);
+	free(body);
+	ck_assert_msg(st == 201 && idl_jstr(j, "id") != NULL,
+	    "registration of %s: status %ld", email, st);
+	id = xstrdup_(idl_jstr(j, "id"));
+	json_decref(j);
+	return (id);
+}
+
+/* TOTP. */
+
+static int
+frozen(const struct idenv *e)
+{
+	return (e->clock != NULL && strcmp(e->clock, "system") != 0 &&
+	    e->clock[0] != '+' && e->clock[0] != '-');
+}
+
+int64_t
+idl_server_now(const struct idenv *e)
+{
+	const char	*c = e->clock;
+	struct tm	 tm;
+	char		*end;
+	long long	 n;
+	int64_t		 now = (int64_t)time(NULL);
+
+	if (c == NULL || strcmp(c, "system") == 0)
+		return (now);
+	if (c[0] == '+' || c[0] == '-') {
+		n = strtoll(c, &end, 10);
+		if (*end == 'd')
+			n *= 86400;
+		return (now + n);
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(c, "%Y-%m-%dT%H:%M:%S", &tm);
+	ck_assert_msg(end != NULL, "clock %s: not understood", c);
+	return ((int64_t)timegm(&tm));
+}
+
+void
+idl_totp(const char *secret, int64_t step, char *out)
+{
+	char	*raw = NULL;
+	size_t	 rawlen = 0;
+	int	 rc;
+
+	rc = oath_base32_decode(secret, strlen(secret), &raw, &rawlen);
+	ck_assert_msg(rc == OATH_OK, "bad base32 secret %s", secret);
+	rc = oath_totp_generate(raw, rawlen, (time_t)(step * 30), 30, 0, 6,
+	    out);
+	ck_assert_msg(rc == OATH_OK, "oath_totp_generate: %d", rc);
+	free(raw);
+}
+
+static int
+otp_slot(struct idenv *e, const char *secret)
+{
+	int	 i;
+
+	for (i = 0; i < IDL_OTP_SLOTS; i++)
+		if (strcmp(e->otp[i].secret, secret) == 0)
+			return (i);
+	for (i = 0; i < IDL_OTP_SLOTS; i++)
+		if (e->otp[i].secret[0] == '\0') {
+			snprintf(e->otp[i].secret, sizeof(e->otp[i].secret),
+			    "%s", secret);
+			e->otp[i].last = -1;
+			return (i);
+		}
+	ck_abort_msg("too many TOTP secrets in one test");
+	return (-1);
+}
+
+void
+idl_otp_used(struct idenv *e, const char *secret, int64_t step)
+{
+	int	 i = otp_slot(e, secret);
+
+	if (step > e->otp[i].last)
+		e->otp[i].last = step;
+}
+
+int64_t
+idl_otp(struct idenv *e, const char *secret, char *out)
+{
+	int	 i = otp_slot(e, secret);
+	int64_t	 now, cur, step;
+
+	for (;;) {
+		now = idl_server_now(e);
+		cur = now / 30;
+		/* A code of step cur - 1 must not age out in flight. */
+		if (!frozen(e) && now % 30 >= 27) {
+			harness_sleep_ms((int)(30 - now % 30) * 1000 + 100);
+			continue;
+		}
+		step = cur - 1;
+		if (step <= e->otp[i].last)
+			step = e->otp[i].last + 1;
+		if (step <= cur + 1)
+			break;
+		ck_assert_msg(!frozen(e), "no unused TOTP step left at the "
+		    "frozen clock %s", e->clock);
+		harness_sleep_ms((int)((step - 1) * 30 - now) * 1000 + 100);
+	}
+	e->otp[i].last = step;
+	idl_totp(secret, step, out);
+	return (step);
+}
+
+/* JWT pieces. */
+
+char *
+idl_b64url(const unsigned char *in, size_t len)
+{
+	char	*out;
+	int	 n, i;
+
+	if ((out = malloc(len * 4 / 3 + 8)) == NULL)
+		fatal("out of memory");
+	n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	for (i = 0; i < n; i++) {
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+		else if (out[i] == '=')
+			break;
+	}
+	out[i] = '\0';
+	return (out);
+}
+
+unsigned char *
+idl_b64url_decode(const char *in, size_t len, size_t *outlen)
+{
+	char		*tmp;
+	unsigned char	*out;
+	size_t		 i, pad;
+	int		 n;
+
+	if (len % 4 == 1)
+		return (NULL);
+	pad = (4 - len % 4) % 4;
+	if ((tmp = malloc(len + pad + 1)) == NULL ||
+	    (out = malloc(len + pad + 1)) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < len; i++) {
+		if (in[i] == '-')
+			tmp[i] = '+';
+		else if (in[i] == '_')
+			tmp[i] = '/';
+		else if (isalnum((unsigned char)in[i]))
+			tmp[i] = in[i];
+		else {
+			free(tmp);
+			free(out);
+			return (NULL);
+		}
+	}
+	for (; i < len + pad; i++)
+		tmp[i] = '=';
+	tmp[i] = '\0';
+	n = EVP_DecodeBlock(out, (unsigned char *)tmp, (int)(len + pad));
+	free(tmp);
+	if (n < 0) {
+		free(out);
+		return (NULL);
+	}
+	*outlen = (size_t)n - pad;
+	out[*outlen] = '\0';
+	return (out);
+}
+
+json_t *
+idl_jwt_json(const char *jwt, int part)
+{
+	const char	*p = jwt, *dot;
+	unsigned char	*raw;
+	size_t		 len;
+	json_t		*j;
+	int		 i;
+
+	for (i = 0; i < part; i++) {
+		if ((p = strchr(p, '.')) == NULL)
+			return (NULL);
+		p++;
+	}
+	dot = strchr(p, '.');
+	len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+	if ((raw = idl_b64url_decode(p, len, &len)) == NULL)
+		return (NULL);
+	j = json_loadb((char *)raw, len, 0, NULL);
+	free(raw);
+	return (j);
+}
+
+static char *
+signing_input(const char *hdr, const char *claims)
+{
+	char	*h, *c, *s;
+
+	h = idl_b64url((const unsigned char *)hdr, strlen(hdr));
+	c = idl_b64url((const unsigned char *)claims, strlen(claims));
+	s = harness_printf("%s.%s", h, c);
+	free(h);
+	free(c);
+	return (s);
+}
+
+char *
+idl_jwt_hs256(const char *hdr, const char *claims, const unsigned char *key,
+    size_t keylen)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		*in, *sig, *out;
+
+	in = signing_input(hdr, claims);
+	ck_assert(HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)in,
+	    strlen(in), md, &mdlen) != NULL);
+	sig = idl_b64url(md, mdlen);
+	out = harness_printf("%s.%s", in, sig);
+	free(in);
+	free(sig);
+	return (out);
+}
+
+char *
+idl_jwt_es256(const char *hdr, const char *claims, const char *pem)
+{
+	FILE		*f;
+	EVP_PKEY	*pkey;
+	EVP_MD_CTX	*md;
+	ECDSA_SIG	*es;
+	const BIGNUM	*r, *s;
+	unsigned char	 der[128], raw[64];
+	const unsigned char *dp = der;
+	size_t		 derlen = sizeof(der);
+	char		*in, *sig, *out;
+
+	ck_assert_msg((f = fopen(pem, "r")) != NULL, "cannot open %s", pem);
+	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	ck_assert_msg(pkey != NULL, "no private key in %s", pem);
+	in = signing_input(hdr, claims);
+	md = EVP_MD_CTX_new();
+	ck_assert(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) == 1);
+	ck_assert(EVP_DigestSign(md, der, &derlen, (unsigned char *)in,
+	    strlen(in)) == 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pkey);
+	/* JOSE wants r || s, 32 bytes each, not DER. */
+	ck_assert((es = d2i_ECDSA_SIG(NULL, &dp, (long)derlen)) != NULL);
+	ECDSA_SIG_get0(es, &r, &s);
+	ck_assert(BN_bn2binpad(r, raw, 32) == 32 &&
+	    BN_bn2binpad(s, raw + 32, 32) == 32);
+	ECDSA_SIG_free(es);
+	sig = idl_b64url(raw, sizeof(raw));
+	out = harness_printf("%s.%s", in, sig);
+	free(in);
+	free(sig);
+	return (out);
+}
+
+/* The first key line of a key file: its three fields. */
+static int
+keyfile_line(const char *path, char *kid, size_t kidlen, char *alg,
+    char *value)
+{
+	char	*all, *line, *nl;
+	int	 rc = -1;
+
+	if ((all = harness_read_file(path, NULL)) == NULL)
+		return (-1);
+	for (line = all; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (*line != '#' && *line != '\0') {
+			char	 k[128];
+
+			if (sscanf(line, "%127s %15s %1023s", k, alg, value) ==
+			    3) {
+				snprintf(kid, kidlen, "%s", k);
+				rc = 0;
+			}
+			break;
+		}
+		if (nl == NULL)
+			break;
+	}
+	free(all);
+	return (rc);
+}
+
+int
+idl_keyfile_hs256(const char *path, char *kid, size_t kidlen,
+    unsigned char **key, size_t *keylen)
+{
+	char	 alg[16], value[1024];
+
+	if (keyfile_line(path, kid, kidlen, alg, value) == -1 ||
+	    strcmp(alg, "HS256") != 0)
+		return (-1);
+	*key = idl_b64url_decode(value, strlen(value), keylen);
+	return (*key != NULL ? 0 : -1);
+}
+
+char *
+idl_keyfile_pem(const char *path, char *kid, size_t kidlen)
+{
+	char		 alg[16], value[1024];
+	const char	*slash;
+
+	if (keyfile_line(path, kid, kidlen, alg, value) == -1 ||
+	    strcmp(alg, "HS256") == 0)
+		return (NULL);
+	if (value[0] == '/' || (slash = strrchr(path, '/')) == NULL)
+		return (xstrdup_(value));
+	return (harness_printf("%.*s/%s", (int)(slash - path), path, value));
+}
+
+/* Small things. */
+
+const char *
+idl_jstr(const json_t *j, const char *name)
+{
+	json_t	*v = json_object_get(j, name);
+
+	return (json_is_string(v) ? json_string_value(v) : NULL);
+}
+
+char *
+idl_marker(size_t n)
+{
+	unsigned char	 b;
+	char		*s;
+	size_t		 i;
+
+	if ((s = malloc(n + 1)) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < n; i++) {
+		if (RAND_bytes(&b, 1) != 1)
+			fatal("RAND_bytes failed");
+		s[i] = "0123456789abcdef"[b & 15];
+	}
+	s[n] = '\0';
+	return (s);
+}
+
+int
+idl_count(const char *hay, const char *needle)
+{
+	const char	*p;
+	int		 n = 0;
+
+	if (hay == NULL || *needle == '\0')
+		return (0);
+	for (p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return (n);
+}
+
+char *
+idl_body_sans_ids(const struct http_resp *r)
+{
+	json_t	*j;
+	char	*s;
+
+	if ((j = harness_json(r)) == NULL)
+		return (xstrdup_(r->body != NULL ? r->body : ""));
+	json_object_del(j, "request_id");
+	json_object_del(j, "instance");
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return (s);
+}
+
+json_t *
+idl_error_for(const json_t *body, const char *field)
+{
+	json_t	*errs, *e;
+	size_t	 i;
+
+	errs = json_object_get(body, "errors");
+	json_array_foreach(errs, i, e) {
+		if (idl_jstr(e, "field") != NULL &&
+		    strcmp(idl_jstr(e, "field"), field) == 0)
+			return (e);
+	}
+	return (NULL);
+}

@@ -1,0 +1,177 @@
+/*
+ * idlib.h: what the identity integration tests (t3001 to t3007) share, on
+ * top of harness.h.
+ *
+ * A program calls idl_init() in main(): it creates the program's token key
+ * file (guichetctl keys rotate) and a template database, migrated and
+ * loaded with the demo town and its demo accounts.  Each test then works
+ * in its own copy of that template (CREATE DATABASE ... TEMPLATE), so that
+ * failed logins, throttling rows, TOTP steps and revocations of one test
+ * never reach another, at the price of a file copy instead of a migration.
+ *
+ * Like harness.c, this file sees guichetd from outside: it links neither
+ * libguichet.a nor its headers.  Tokens are decoded and signed here with
+ * OpenSSL, TOTP codes computed with liboath.
+ */
+#ifndef GUICHET_IDLIB_H
+#define GUICHET_IDLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+#define IDL_RESIDENT_EMAIL	"resident@demo.guichet.test"
+#define IDL_RESIDENT_PASSWORD	"demo-resident-2026"
+#define IDL_AGENT_EMAIL		"agent@demo.guichet.test"
+#define IDL_AGENT_PASSWORD	"demo-agent-2026"
+#define IDL_ADMIN_EMAIL		"admin@demo.guichet.test"
+#define IDL_ADMIN_PASSWORD	"demo-admin-2026"
+#define IDL_ADMIN_TOTP		"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#define IDL_ISSUER		"http://127.0.0.1:8080"
+#define IDL_AUDIENCE		"guichet"
+
+/* What `guichetctl demo` printed and the template holds. */
+struct idl_demo {
+	char	 resident_id[40];
+	char	 agent_id[40];
+	char	 admin_id[40];
+	char	 client_id[40];
+	char	 client_secret[80];
+};
+extern struct idl_demo	idl_demo;
+
+/*
+ * Set the program up: harness_init(), the key file ('alg' NULL: HS256),
+ * the template database.  Exits 77 without GUICHET_TEST_DATABASE.
+ */
+void	 idl_init(const char *, const char *, const char *);
+/* Run the test case; drops the template and every copy. */
+int	 idl_main(TCase *);
+/* The program's key file, the template's conninfo. */
+const char *idl_keyfile(void);
+const char *idl_template(void);
+
+/*
+ * guichetctl against database 'db' (NULL: none) with the program's key
+ * file and sql dir; 'args' NULL-terminated.  With 'dashdash' the command
+ * words follow "--", so that their own options (--roles, --scopes...) are
+ * not read as settings.  The exit status; *out and *err may be NULL.
+ */
+int	 idl_ctl(const char *, int, const char *const *, char **, char **);
+
+/* One test's server and database. */
+#define IDL_OTP_SLOTS	4
+struct idenv {
+	/* options, set before idl_start() */
+	const char	*clock;		/* --clock (NULL: system) */
+	const char	*keyfile;	/* NULL: the program's */
+	const char *const *extra;	/* more guichetd arguments */
+
+	/* state */
+	char		*db;		/* a copy of the template */
+	struct server	 s;
+	int		 started;
+	char		*oldlogs;	/* logs of the stopped servers */
+	struct {
+		char	 secret[64];
+		int64_t	 last;
+	}		 otp[IDL_OTP_SLOTS];
+};
+
+/* Copy the template (first time only) and start guichetd on the copy. */
+void	 idl_start(struct idenv *);
+/* Stop and start again with another clock (NULL: the system clock). */
+void	 idl_restart(struct idenv *, const char *);
+/* Stop the server and free the idenv (the database stays until the end). */
+void	 idl_stop(struct idenv *);
+/* Every log line written so far by this test's servers (caller frees). */
+char	*idl_log(const struct idenv *);
+/* The first cell of a query on the test's database (caller frees). */
+char	*idl_sql(const struct idenv *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 idl_sql_exec(const struct idenv *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * HTTP.  idl_req() sends 'json' (may be NULL) as application/json, with
+ * "Authorization: Bearer 'token'" when 'token' is not NULL, asserts that a
+ * response came back and returns its status.  idl_reqh() takes the whole
+ * header list.  idl_reqj() returns the body parsed (NULL when not JSON)
+ * and frees the response.
+ */
+long	 idl_req(const struct idenv *, const char *, const char *,
+	    const char *, const char *, struct http_resp *);
+long	 idl_reqh(const struct idenv *, const char *, const char *,
+	    const char *const *, const char *, struct http_resp *);
+json_t	*idl_reqj(const struct idenv *, const char *, const char *,
+	    const char *, const char *, long *);
+/* idl_reqj() with a JSON value as the body ('in' is stolen; may be NULL). */
+json_t	*idl_sendj(const struct idenv *, const char *, const char *,
+	    const char *, json_t *, long *);
+/* The token endpoint with a form body (already encoded). */
+long	 idl_form(const struct idenv *, const char *, const char *,
+	    struct http_resp *);
+/* application/x-www-form-urlencoded escaping (caller frees). */
+char	*idl_urlencode(const char *);
+
+/*
+ * Password grant (JSON body); 'otp' may be NULL.  The status; on 200
+ * *access and *refresh (each may be NULL) get the tokens (caller frees).
+ */
+long	 idl_login(const struct idenv *, const char *, const char *,
+	    const char *, char **, char **);
+/* Like idl_login() but asserts 200 and returns the access token. */
+char	*idl_login_ok(const struct idenv *, const char *, const char *,
+	    const char *);
+/* The demo admin with a fresh TOTP code: its access token (mfa). */
+char	*idl_login_admin(struct idenv *);
+/* Register a permanent resident; asserts 201, returns its id. */
+char	*idl_register(const struct idenv *, const char *, const char *);
+
+/*
+ * TOTP.  idl_server_now() is what guichetd's clock says (the test's
+ * --clock applied to the system clock).  idl_otp() gives a code for
+ * 'secret' that the server has not seen used yet (the step moves forward
+ * per secret within one idenv; it waits for the next 30 s step when the
+ * window of three is used up).  idl_otp_used() records a step used
+ * elsewhere (an enrolment).
+ */
+int64_t	 idl_server_now(const struct idenv *);
+void	 idl_totp(const char *, int64_t, char *);
+int64_t	 idl_otp(struct idenv *, const char *, char *);
+void	 idl_otp_used(struct idenv *, const char *, int64_t);
+
+/*
+ * JWT pieces.  idl_b64url() and idl_b64url_decode() allocate; decode
+ * returns NULL on bad input.  idl_jwt_json() parses part 0 (header) or 1
+ * (claims).  idl_jwt_hs256() and idl_jwt_es256() sign the given header
+ * and claims texts as they are.
+ */
+char	*idl_b64url(const unsigned char *, size_t);
+unsigned char *idl_b64url_decode(const char *, size_t, size_t *);
+json_t	*idl_jwt_json(const char *, int);
+char	*idl_jwt_hs256(const char *, const char *, const unsigned char *,
+	    size_t);
+char	*idl_jwt_es256(const char *, const char *, const char *);
+/*
+ * The signing key of an HS256 key file ("<kid> HS256 <base64url>"): 0,
+ * 'kid' filled and *key allocated; -1 otherwise.  idl_keyfile_pem() gives
+ * the PEM path of an ES256/RS256 key file's signing key (caller frees).
+ */
+int	 idl_keyfile_hs256(const char *, char *, size_t, unsigned char **,
+	    size_t *);
+char	*idl_keyfile_pem(const char *, char *, size_t);
+
+/* Small things. */
+const char *idl_jstr(const json_t *, const char *);
+/* A random lowercase hex marker of 'n' characters into a new string. */
+char	*idl_marker(size_t);
+/* Occurrences of 'needle' in 'hay'. */
+int	 idl_count(const char *, const char *);
+/* A problem body without its per-request members, dumped (caller frees). */
+char	*idl_body_sans_ids(const struct http_resp *);
+/* The errors[] entry of a 422 for field 'field', or NULL. */
+json_t	*idl_error_for(const json_t *, const char *);
+
+#endif

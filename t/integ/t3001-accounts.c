@@ -1,0 +1,924 @@
+/*
+ * t3001-accounts: registration of each profile kind and its validation,
+ * duplicate emails, weak passwords, password storage (reference B1), email
+ * verification, password reset, the caller's own account (GET and PATCH
+ * /api/v1/me), and passwords kept out of the log (B4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "idlib.h"
+
+#define GOOD_PASSWORD	"Correct-Horse-Battery-9"
+
+static void
+start(struct idenv *e)
+{
+	memset(e, 0, sizeof(*e));
+	idl_start(e);
+}
+
+/* A registration body of the given kind with a good password. */
+static json_t *
+account(const char *email, const char *kind)
+{
+	return (json_pack("{s:s, s:s, s:s, s:s}", "email", email, "password",
+	    GOOD_PASSWORD, "display_name", "Test Person", "profile_kind",
+	    kind));
+}
+
+static json_t *
+employment(void)
+{
+	return (json_pack("{s:s, s:s, s:s}", "employer", "Station de ski",
+	    "contract_start", "2026-12-01", "contract_end", "2027-04-15"));
+}
+
+static json_t *
+stay(void)
+{
+	return (json_pack("{s:s, s:s}", "start", "2026-12-20", "end",
+	    "2027-01-03"));
+}
+
+static json_t *
+address(void)
+{
+	return (json_pack("{s:s, s:s, s:s, s:s}", "street", "2 rue du Col",
+	    "postcode", "05100", "city", "Montgenèvre", "insee_code", "05085"));
+}
+
+static char *
+dump(const json_t *j)
+{
+	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	return (s != NULL ? s : strdup("(not JSON)"));
+}
+
+/* A 422 whose errors[] has 'field' with 'code' and a message. */
+static void
+assert_field_error(long st, const json_t *body, const char *field,
+    const char *code)
+{
+	json_t	*err;
+	char	*d = dump(body);
+
+	ck_assert_msg(st == 422, "status %ld, expected 422: %s", st, d);
+	err = idl_error_for(body, field);
+	ck_assert_msg(err != NULL, "no error for %s: %s", field, d);
+	ck_assert_msg(idl_jstr(err, "code") != NULL &&
+	    strcmp(idl_jstr(err, "code"), code) == 0,
+	    "error for %s: code is not %s: %s", field, code, d);
+	ck_assert_msg(idl_jstr(err, "message") != NULL &&
+	    idl_jstr(err, "message")[0] != '\0', "error for %s without "
+	    "message: %s", field, d);
+	free(d);
+}
+
+static long
+count_accounts(const struct idenv *e, const char *email)
+{
+	char	*v;
+	long	 n;
+
+	v = idl_sql(e, "SELECT count(*) FROM identity.accounts WHERE "
+	    "lower(email) = lower('%s')", email);
+	ck_assert(v != NULL);
+	n = atol(v);
+	free(v);
+	return (n);
+}
+
+static char *
+outbox_token(const struct idenv *e, const char *email, const char *tpl)
+{
+	char	*t;
+
+	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
+	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
+	    "LIMIT 1", email, tpl);
+	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
+	    "outbox for %s", tpl, email);
+	return (t);
+}
+
+START_TEST(test_register_permanent_resident)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*in, *j, *a;
+	const char	*loc;
+	char		*body;
+
+	start(&e);
+	in = account("perm@example.org", "permanent_resident");
+	json_object_set_new(in, "phone", json_string("+33612345678"));
+	json_object_set_new(in, "address", address());
+	json_object_set_new(in, "locale", json_string("en"));
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	ck_assert_int_eq(idl_req(&e, "POST", "/api/v1/accounts", NULL, body,
+	    &r), 201);
+	loc = http_resp_header(&r, "Location");
+	ck_assert_msg(loc != NULL && strstr(loc, "/api/v1/me") != NULL,
+	    "Location is %s", loc ? loc : "(none)");
+	j = harness_json(&r);
+	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
+	ck_assert_msg(idl_jstr(j, "id") != NULL && strlen(idl_jstr(j, "id"))
+	    == 36, "no uuid id: %s", r.body);
+	ck_assert_str_eq(idl_jstr(j, "email"), "perm@example.org");
+	ck_assert_str_eq(idl_jstr(j, "display_name"), "Test Person");
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "permanent_resident");
+	ck_assert_str_eq(idl_jstr(j, "locale"), "en");
+	ck_assert_str_eq(idl_jstr(j, "phone"), "+33612345678");
+	ck_assert_msg(json_is_false(json_object_get(j, "email_verified")),
+	    "email_verified is not false: %s", r.body);
+	a = json_object_get(j, "address");
+	ck_assert_msg(json_is_object(a), "no address object: %s", r.body);
+	ck_assert_str_eq(idl_jstr(a, "street"), "2 rue du Col");
+	ck_assert_str_eq(idl_jstr(a, "postcode"), "05100");
+	ck_assert_str_eq(idl_jstr(a, "city"), "Montgenèvre");
+	ck_assert_str_eq(idl_jstr(a, "insee_code"), "05085");
+	ck_assert_msg(json_object_get(j, "password") == NULL &&
+	    json_object_get(j, "password_hash") == NULL &&
+	    strstr(r.body, GOOD_PASSWORD) == NULL && strstr(r.body,
+	    "argon2") == NULL, "the password shows: %s", r.body);
+	ck_assert_msg(json_object_get(j, "employment") == NULL &&
+	    json_object_get(j, "stay") == NULL, "profile fields of another "
+	    "kind: %s", r.body);
+	ck_assert_int_eq(count_accounts(&e, "perm@example.org"), 1);
+	json_decref(j);
+	http_resp_free(&r);
+	free(body);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_secondary_resident)
+{
+	struct idenv	 e;
+	json_t		*j;
+	long		 st;
+
+	start(&e);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
+	    account("second@example.org", "secondary_resident"), &st);
+	ck_assert_msg(st == 201, "status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "secondary_resident");
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_seasonal_worker)
+{
+	struct idenv	 e;
+	json_t		*in, *j, *emp;
+	long		 st;
+
+	start(&e);
+	/* Without employment: refused, nothing created. */
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
+	    account("season@example.org", "seasonal_worker"), &st);
+	assert_field_error(st, j, "/employment", "required");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "season@example.org"), 0);
+
+	in = account("season@example.org", "seasonal_worker");
+	json_object_set_new(in, "employment", employment());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	ck_assert_msg(st == 201, "status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "seasonal_worker");
+	emp = json_object_get(j, "employment");
+	ck_assert_msg(json_is_object(emp), "no employment in the answer");
+	ck_assert_str_eq(idl_jstr(emp, "employer"), "Station de ski");
+	ck_assert_str_eq(idl_jstr(emp, "contract_start"), "2026-12-01");
+	ck_assert_str_eq(idl_jstr(emp, "contract_end"), "2027-04-15");
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_tourist)
+{
+	struct idenv	 e;
+	json_t		*in, *j, *s;
+	long		 st;
+
+	start(&e);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
+	    account("tourist@example.org", "tourist"), &st);
+	assert_field_error(st, j, "/stay", "required");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "tourist@example.org"), 0);
+
+	in = account("tourist@example.org", "tourist");
+	json_object_set_new(in, "stay", stay());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	ck_assert_msg(st == 201, "status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "tourist");
+	s = json_object_get(j, "stay");
+	ck_assert_msg(json_is_object(s), "no stay in the answer");
+	ck_assert_str_eq(idl_jstr(s, "start"), "2026-12-20");
+	ck_assert_str_eq(idl_jstr(s, "end"), "2027-01-03");
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_profile_fields_not_allowed)
+{
+	struct idenv	 e;
+	json_t		*in, *j;
+	long		 st;
+
+	start(&e);
+	in = account("notallowed@example.org", "permanent_resident");
+	json_object_set_new(in, "employment", employment());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/employment", "not_allowed");
+	json_decref(j);
+
+	in = account("notallowed@example.org", "secondary_resident");
+	json_object_set_new(in, "stay", stay());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/stay", "not_allowed");
+	json_decref(j);
+
+	in = account("notallowed@example.org", "tourist");
+	json_object_set_new(in, "stay", stay());
+	json_object_set_new(in, "employment", employment());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/employment", "not_allowed");
+	json_decref(j);
+
+	in = account("notallowed@example.org", "seasonal_worker");
+	json_object_set_new(in, "employment", employment());
+	json_object_set_new(in, "stay", stay());
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/stay", "not_allowed");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "notallowed@example.org"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_unknown_field)
+{
+	struct idenv	 e;
+	json_t		*in, *j;
+	long		 st;
+
+	start(&e);
+	in = account("unknown@example.org", "permanent_resident");
+	json_object_set_new(in, "nickname", json_string("Cam"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/nickname", "unknown");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "unknown@example.org"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_phone_e164)
+{
+	static const char *const bad[] = { "0612345678", "+33 6 12 34 56 78",
+	    "+0612345678", "33612345678", "+336123456789012345" };
+	struct idenv	 e;
+	json_t		*in, *j;
+	size_t		 i;
+	long		 st;
+
+	start(&e);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		in = account("phone@example.org", "permanent_resident");
+		json_object_set_new(in, "phone", json_string(bad[i]));
+		j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+		ck_assert_msg(st == 422, "phone %s: status %ld", bad[i], st);
+		assert_field_error(st, j, "/phone", "format");
+		json_decref(j);
+	}
+	ck_assert_int_eq(count_accounts(&e, "phone@example.org"), 0);
+	in = account("phone@example.org", "permanent_resident");
+	json_object_set_new(in, "phone", json_string("+390123456789"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	ck_assert_msg(st == 201, "a good E.164 number: status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "phone"), "+390123456789");
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_address_object)
+{
+	struct idenv	 e;
+	json_t		*in, *j, *a;
+	long		 st;
+
+	start(&e);
+	in = account("addr@example.org", "permanent_resident");
+	json_object_set_new(in, "address", json_string("2 rue du Col, 05100"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/address", "type");
+	json_decref(j);
+
+	in = account("addr@example.org", "permanent_resident");
+	a = address();
+	json_object_del(a, "city");
+	json_object_set_new(in, "address", a);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/address/city", "required");
+	json_decref(j);
+
+	in = account("addr@example.org", "permanent_resident");
+	a = address();
+	json_object_set_new(a, "floor", json_string("3"));
+	json_object_set_new(in, "address", a);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/address/floor", "unknown");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "addr@example.org"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_register_duplicate_email)
+{
+	struct idenv	 e;
+	struct http_resp r1, r2, r3;
+	json_t		*in, *j;
+	char		*b1, *b2, *b3, *body;
+	long		 st;
+
+	start(&e);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
+	    account("dup@example.org", "permanent_resident"), &st);
+	ck_assert_msg(st == 201, "status %ld", st);
+	json_decref(j);
+
+	/* Same password, another case. */
+	in = account("DUP@Example.ORG", "permanent_resident");
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r1);
+	free(body);
+	json_decref(harness_assert_problem(&r1, 409, "/problems/conflict",
+	    "/api/v1/accounts"));
+	/* Another password, same case as the first. */
+	in = account("dup@example.org", "secondary_resident");
+	json_object_set_new(in, "password",
+	    json_string("Other-Pass-Phrase-42"));
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r2);
+	free(body);
+	json_decref(harness_assert_problem(&r2, 409, "/problems/conflict",
+	    "/api/v1/accounts"));
+	/* Another password, another case. */
+	in = account("Dup@example.org", "permanent_resident");
+	json_object_set_new(in, "password",
+	    json_string("Third-Pass-Phrase-43"));
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r3);
+	free(body);
+	ck_assert_int_eq(r3.status, 409);
+
+	b1 = idl_body_sans_ids(&r1);
+	b2 = idl_body_sans_ids(&r2);
+	b3 = idl_body_sans_ids(&r3);
+	ck_assert_msg(strcmp(b1, b2) == 0 && strcmp(b1, b3) == 0,
+	    "the 409 bodies differ:\n%s\n%s\n%s", b1, b2, b3);
+	ck_assert_int_eq(count_accounts(&e, "dup@example.org"), 1);
+	free(b1);
+	free(b2);
+	free(b3);
+	http_resp_free(&r1);
+	http_resp_free(&r2);
+	http_resp_free(&r3);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_weak_password_short)
+{
+	struct idenv	 e;
+	json_t		*in, *j, *err;
+	long		 st;
+
+	start(&e);
+	in = account("short@example.org", "permanent_resident");
+	json_object_set_new(in, "password", json_string("Kx9-mqv2-Lp"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/password", "weak");
+	err = idl_error_for(j, "/password");
+	ck_assert_msg(strstr(idl_jstr(err, "message"), "12") != NULL,
+	    "the message does not say the minimum: %s",
+	    idl_jstr(err, "message"));
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "short@example.org"), 0);
+	/* Twelve characters are enough. */
+	in = account("short@example.org", "permanent_resident");
+	json_object_set_new(in, "password", json_string("Kx9-mqv2-Lp7"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	ck_assert_msg(st == 201, "12 characters: status %ld", st);
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_weak_password_common)
+{
+	struct idenv	 e;
+	json_t		*in, *j;
+	long		 st;
+
+	start(&e);
+	in = account("common@example.org", "permanent_resident");
+	json_object_set_new(in, "password", json_string("password1234"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/password", "weak");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "common@example.org"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_weak_password_is_email)
+{
+	struct idenv	 e;
+	json_t		*in, *j;
+	long		 st;
+
+	start(&e);
+	in = account("marguerite.long@example.org", "permanent_resident");
+	json_object_set_new(in, "password",
+	    json_string("marguerite.long@example.org"));
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	assert_field_error(st, j, "/password", "weak");
+	json_decref(j);
+	ck_assert_int_eq(count_accounts(&e, "marguerite.long@example.org"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_password_hash_argon2id)
+{
+	static const char prefix[] = "$argon2id$v=19$m=19456,t=2,p=1$";
+	struct idenv	 e;
+	char		*id1, *id2, *h1, *h2, *salt_end;
+
+	start(&e);
+	id1 = idl_register(&e, "hash1@example.org", GOOD_PASSWORD);
+	id2 = idl_register(&e, "hash2@example.org", GOOD_PASSWORD);
+	h1 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
+	    "id = '%s'", id1);
+	h2 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
+	    "id = '%s'", id2);
+	ck_assert(h1 != NULL && h2 != NULL);
+	ck_assert_msg(strncmp(h1, prefix, strlen(prefix)) == 0,
+	    "stored hash %s does not start with %s", h1, prefix);
+	/* A salt of at least 16 bytes: 22 base64 characters. */
+	salt_end = strchr(h1 + strlen(prefix), '$');
+	ck_assert_msg(salt_end != NULL && salt_end - (h1 + strlen(prefix)) >=
+	    22, "salt shorter than 16 bytes: %s", h1);
+	ck_assert_msg(strcmp(h1, h2) != 0, "same password, same hash: %s", h1);
+	ck_assert_msg(strstr(h1, GOOD_PASSWORD) == NULL, "plaintext stored");
+	free(id1);
+	free(id2);
+	free(h1);
+	free(h2);
+	idl_stop(&e);
+}
+END_TEST
+
+/* B1: the stored hash follows the configured costs at the next login. */
+START_TEST(test_rehash_on_login)
+{
+	static const char *const t3[] = { "--password-iterations", "3", NULL };
+	struct idenv	 e;
+	char		*id, *h1, *h2;
+
+	start(&e);
+	id = idl_register(&e, "rehash@example.org", GOOD_PASSWORD);
+	h1 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
+	    "id = '%s'", id);
+	ck_assert_msg(h1 != NULL && strstr(h1, ",t=2,") != NULL, "hash %s",
+	    h1);
+	e.extra = t3;
+	idl_restart(&e, NULL);
+	ck_assert_int_eq(idl_login(&e, "rehash@example.org", GOOD_PASSWORD,
+	    NULL, NULL, NULL), 200);
+	h2 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
+	    "id = '%s'", id);
+	ck_assert_msg(h2 != NULL && strncmp(h2, "$argon2id$v=19$m=19456,t=3,"
+	    "p=1$", 27) == 0, "not re-hashed with t=3: %s", h2);
+	/* And the new hash verifies. */
+	ck_assert_int_eq(idl_login(&e, "rehash@example.org", GOOD_PASSWORD,
+	    NULL, NULL, NULL), 200);
+	free(id);
+	free(h1);
+	free(h2);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_verify_email)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*id, *tok, *url, *at;
+	long		 st;
+
+	start(&e);
+	id = idl_register(&e, "verify@example.org", GOOD_PASSWORD);
+	tok = outbox_token(&e, "verify@example.org", "verify_email");
+	url = idl_sql(&e, "SELECT payload->>'url' FROM ops.outbox WHERE "
+	    "recipient = 'verify@example.org' AND template = 'verify_email'");
+	ck_assert_msg(url != NULL && strstr(url, tok) != NULL,
+	    "the link does not carry the token: %s", url ? url : "(none)");
+	at = idl_login_ok(&e, "verify@example.org", GOOD_PASSWORD, NULL);
+	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
+	ck_assert_msg(st == 200 && json_is_false(json_object_get(j,
+	    "email_verified")), "before: status %ld", st);
+	json_decref(j);
+
+	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), &st);
+	ck_assert_msg(st == 204, "verification: status %ld", st);
+	json_decref(j);
+	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
+	ck_assert_msg(st == 200 && json_is_true(json_object_get(j,
+	    "email_verified")), "after: status %ld, email_verified not true",
+	    st);
+	json_decref(j);
+
+	/* Single use. */
+	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), &st);
+	assert_field_error(st, j, "/token", "invalid");
+	json_decref(j);
+	/* And a token that never was. */
+	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), &st);
+	assert_field_error(st, j, "/token", "invalid");
+	json_decref(j);
+	free(id);
+	free(tok);
+	free(url);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_verify_email_expired)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*id, *tok, *v;
+	long		 st;
+
+	start(&e);
+	id = idl_register(&e, "late@example.org", GOOD_PASSWORD);
+	tok = outbox_token(&e, "late@example.org", "verify_email");
+	/* Three days later: past the 48 h of the link. */
+	idl_restart(&e, "+3d");
+	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), &st);
+	assert_field_error(st, j, "/token", "invalid");
+	json_decref(j);
+	v = idl_sql(&e, "SELECT email_verified_at IS NULL FROM "
+	    "identity.accounts WHERE id = '%s'", id);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "verified anyway");
+	free(v);
+	/* The same token in time: it was only the date that refused it. */
+	idl_restart(&e, NULL);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), &st);
+	ck_assert_msg(st == 204, "in time: status %ld", st);
+	json_decref(j);
+	free(id);
+	free(tok);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_outbox_list_ctl)
+{
+	const char	*args[] = { "outbox", "list", NULL };
+	struct idenv	 e;
+	char		*id, *out = NULL, *err = NULL, *line;
+	int		 rc;
+
+	start(&e);
+	id = idl_register(&e, "outbox@example.org", GOOD_PASSWORD);
+	rc = idl_ctl(e.db, 0, args, &out, &err);
+	ck_assert_msg(rc == 0, "guichetctl outbox list exited %d: %s", rc, err);
+	line = strstr(out, "outbox@example.org");
+	ck_assert_msg(line != NULL, "the message is not listed:\n%s", out);
+	while (line > out && line[-1] != '\n')
+		line--;
+	ck_assert_msg(strstr(line, "verify_email") != NULL &&
+	    (strchr(line, '\n') == NULL || strstr(line, "verify_email") <
+	    strchr(line, '\n')), "its line does not say verify_email:\n%s",
+	    out);
+	free(id);
+	free(out);
+	free(err);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_password_reset_same_answer)
+{
+	struct idenv	 e;
+	struct http_resp r1, r2;
+	char		*b1, *b2, *n;
+
+	start(&e);
+	idl_req(&e, "POST", "/api/v1/auth/password-reset", NULL,
+	    "{\"email\":\"" IDL_RESIDENT_EMAIL "\"}", &r1);
+	idl_req(&e, "POST", "/api/v1/auth/password-reset", NULL,
+	    "{\"email\":\"nobody@example.org\"}", &r2);
+	ck_assert_msg(r1.status == 202 && r2.status == 202,
+	    "statuses %ld and %ld", r1.status, r2.status);
+	b1 = idl_body_sans_ids(&r1);
+	b2 = idl_body_sans_ids(&r2);
+	ck_assert_msg(strcmp(b1, b2) == 0, "bodies differ:\n%s\n%s", b1, b2);
+	n = idl_sql(&e, "SELECT count(*) FROM ops.outbox WHERE recipient = '"
+	    IDL_RESIDENT_EMAIL "' AND template = 'reset_password'");
+	ck_assert_msg(n != NULL && strcmp(n, "1") == 0, "%s reset messages "
+	    "for the existing account", n);
+	free(n);
+	n = idl_sql(&e, "SELECT count(*) FROM ops.outbox WHERE recipient = "
+	    "'nobody@example.org'");
+	ck_assert_msg(n != NULL && strcmp(n, "0") == 0, "%s messages for an "
+	    "email without account", n);
+	free(n);
+	free(b1);
+	free(b2);
+	http_resp_free(&r1);
+	http_resp_free(&r2);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_password_reset_confirm)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*tok;
+	long		 st;
+
+	start(&e);
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset", NULL,
+	    json_pack("{s:s}", "email", IDL_RESIDENT_EMAIL), &st);
+	ck_assert_int_eq(st, 202);
+	json_decref(j);
+	tok = outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
+
+	/* A weak new password is refused and does not spend the token. */
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	    json_pack("{s:s, s:s}", "token", tok, "password", "short"), &st);
+	assert_field_error(st, j, "/password", "weak");
+	json_decref(j);
+
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	    json_pack("{s:s, s:s}", "token", tok, "password",
+	    "Brand-New-Secret-77"), &st);
+	ck_assert_msg(st == 204, "confirm: status %ld", st);
+	json_decref(j);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, NULL, NULL), 400);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    "Brand-New-Secret-77", NULL, NULL, NULL), 200);
+
+	/* Single use. */
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	    json_pack("{s:s, s:s}", "token", tok, "password",
+	    "Another-New-Secret-78"), &st);
+	assert_field_error(st, j, "/token", "invalid");
+	json_decref(j);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    "Another-New-Secret-78", NULL, NULL, NULL), 400);
+	free(tok);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_me_get)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*at;
+	long		 st;
+
+	start(&e);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
+	ck_assert_msg(st == 200, "status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
+	ck_assert_str_eq(idl_jstr(j, "email"), IDL_RESIDENT_EMAIL);
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "permanent_resident");
+	ck_assert_msg(json_object_get(j, "password_hash") == NULL,
+	    "the hash is shown");
+	json_decref(j);
+	idl_req(&e, "GET", "/api/v1/me", NULL, NULL, &r);
+	json_decref(harness_assert_problem(&r, 401, NULL, "/api/v1/me"));
+	http_resp_free(&r);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_me_patch)
+{
+	struct idenv	 e;
+	json_t		*j, *a;
+	char		*at;
+	long		 st;
+
+	start(&e);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s, s:s, "
+	    "s:{s:s, s:s, s:s}, s:s}", "display_name", "Camille Nouveau",
+	    "phone", "+33687654321", "address", "street", "3 chemin des "
+	    "Alpes", "postcode", "05100", "city", "Briançon", "locale", "it"),
+	    &st);
+	ck_assert_msg(st == 200, "patch: status %ld", st);
+	json_decref(j);
+	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_str_eq(idl_jstr(j, "display_name"), "Camille Nouveau");
+	ck_assert_str_eq(idl_jstr(j, "phone"), "+33687654321");
+	ck_assert_str_eq(idl_jstr(j, "locale"), "it");
+	a = json_object_get(j, "address");
+	ck_assert_msg(json_is_object(a), "no address");
+	ck_assert_str_eq(idl_jstr(a, "street"), "3 chemin des Alpes");
+	ck_assert_str_eq(idl_jstr(a, "city"), "Briançon");
+	json_decref(j);
+
+	/* The same validation as at registration. */
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "phone", "06 87 65 43 21"), &st);
+	assert_field_error(st, j, "/phone", "format");
+	json_decref(j);
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "nickname", "Cam"), &st);
+	assert_field_error(st, j, "/nickname", "unknown");
+	json_decref(j);
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:{s:s}}",
+	    "address", "street", "nowhere"), &st);
+	ck_assert_msg(st == 422 && idl_error_for(j, "/address/city") != NULL,
+	    "an incomplete address: status %ld", st);
+	json_decref(j);
+	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
+	ck_assert_str_eq(idl_jstr(j, "phone"), "+33687654321");
+	json_decref(j);
+
+	/* phone is nullable: removed. */
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:n}",
+	    "phone"), &st);
+	ck_assert_msg(st == 200 && json_object_get(j, "phone") == NULL,
+	    "phone null: status %ld", st);
+	json_decref(j);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_me_patch_profile_kind)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at, *v;
+	long		 st;
+
+	start(&e);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "profile_kind", "tourist"), &st);
+	assert_field_error(st, j, "/stay", "required");
+	json_decref(j);
+	v = idl_sql(&e, "SELECT profile_kind FROM identity.accounts WHERE "
+	    "id = '%s'", idl_demo.resident_id);
+	ck_assert_str_eq(v, "permanent_resident");
+	free(v);
+
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s, s:o}",
+	    "profile_kind", "tourist", "stay", stay()), &st);
+	ck_assert_msg(st == 200, "tourist with a stay: status %ld", st);
+	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "tourist");
+	ck_assert_msg(json_is_object(json_object_get(j, "stay")), "no stay");
+	json_decref(j);
+
+	/* A tourist has no employment. */
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:o}",
+	    "employment", employment()), &st);
+	assert_field_error(st, j, "/employment", "not_allowed");
+	json_decref(j);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_password_not_in_log)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*m1, *m2, *m3, *m4, *pw1, *pw2, *pw3, *pw4;
+	char		*id, *at, *log, *tok;
+	long		 st;
+
+	start(&e);
+	m1 = idl_marker(16);
+	m2 = idl_marker(16);
+	m3 = idl_marker(16);
+	m4 = idl_marker(16);
+	pw1 = harness_printf("Zq7-%s-pw", m1);
+	pw2 = harness_printf("Zq7-%s-pw", m2);
+	pw3 = harness_printf("Zq7-%s-pw", m3);
+	pw4 = harness_printf("Zq7-%s-pw", m4);
+	id = idl_register(&e, "logged@example.org", pw1);
+	ck_assert_int_eq(idl_login(&e, "logged@example.org", pw2, NULL, NULL,
+	    NULL), 400);
+	at = idl_login_ok(&e, "logged@example.org", pw1, NULL);
+	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
+	    json_pack("{s:s, s:s}", "current_password", pw2, "new_password",
+	    pw3), &st);
+	ck_assert_int_eq(st, 422);
+	json_decref(j);
+	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
+	    json_pack("{s:s, s:s}", "current_password", pw1, "new_password",
+	    pw3), &st);
+	ck_assert_int_eq(st, 204);
+	json_decref(j);
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset", NULL,
+	    json_pack("{s:s}", "email", "logged@example.org"), &st);
+	json_decref(j);
+	tok = outbox_token(&e, "logged@example.org", "reset_password");
+	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	    json_pack("{s:s, s:s}", "token", tok, "password", pw4), &st);
+	ck_assert_int_eq(st, 204);
+	json_decref(j);
+	log = idl_log(&e);
+	ck_assert_msg(log != NULL && strstr(log, "/api/v1/auth/token") != NULL,
+	    "the log has no request lines");
+	ck_assert_msg(idl_count(log, m1) == 0 && idl_count(log, m2) == 0 &&
+	    idl_count(log, m3) == 0 && idl_count(log, m4) == 0,
+	    "a password is in the log:\n%s", log);
+	ck_assert_msg(idl_count(log, tok) == 0, "the reset token is in the "
+	    "log");
+	free(m1);
+	free(m2);
+	free(m3);
+	free(m4);
+	free(pw1);
+	free(pw2);
+	free(pw3);
+	free(pw4);
+	free(tok);
+	free(id);
+	free(at);
+	free(log);
+	idl_stop(&e);
+}
+END_TEST
+
+int
+main(void)
+{
+	TCase	*tc;
+
+	idl_init("t3001-accounts", "t3001", NULL);
+	tc = tcase_create("accounts");
+	tcase_add_test(tc, test_register_permanent_resident);
+	tcase_add_test(tc, test_register_secondary_resident);
+	tcase_add_test(tc, test_register_seasonal_worker);
+	tcase_add_test(tc, test_register_tourist);
+	tcase_add_test(tc, test_register_profile_fields_not_allowed);
+	tcase_add_test(tc, test_register_unknown_field);
+	tcase_add_test(tc, test_register_phone_e164);
+	tcase_add_test(tc, test_register_address_object);
+	tcase_add_test(tc, test_register_duplicate_email);
+	tcase_add_test(tc, test_weak_password_short);
+	tcase_add_test(tc, test_weak_password_common);
+	tcase_add_test(tc, test_weak_password_is_email);
+	tcase_add_test(tc, test_password_hash_argon2id);
+	tcase_add_test(tc, test_rehash_on_login);
+	tcase_add_test(tc, test_verify_email);
+	tcase_add_test(tc, test_verify_email_expired);
+	tcase_add_test(tc, test_outbox_list_ctl);
+	tcase_add_test(tc, test_password_reset_same_answer);
+	tcase_add_test(tc, test_password_reset_confirm);
+	tcase_add_test(tc, test_me_get);
+	tcase_add_test(tc, test_me_patch);
+	tcase_add_test(tc, test_me_patch_profile_kind);
+	tcase_add_test(tc, test_password_not_in_log);
+	return (idl_main(tc));
+}

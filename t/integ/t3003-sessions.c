@@ -1,0 +1,475 @@
+/*
+ * t3003-sessions: the OAuth2 token endpoint for people: the token
+ * response and the access token's claims, refresh token rotation and
+ * reuse detection, logout (one session, everywhere), a password change
+ * ending every session (reference B3), and the OAuth2 errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "idlib.h"
+
+static void
+start(struct idenv *e)
+{
+	memset(e, 0, sizeof(*e));
+	idl_start(e);
+}
+
+/* The refresh grant (JSON); the status, new tokens on 200. */
+static long
+refresh(const struct idenv *e, const char *rt, char **at, char **rt2,
+    char **error)
+{
+	json_t	*j;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/auth/token", NULL,
+	    json_pack("{s:s, s:s}", "grant_type", "refresh_token",
+	    "refresh_token", rt), &st);
+	if (at != NULL)
+		*at = idl_jstr(j, "access_token") != NULL ?
+		    strdup(idl_jstr(j, "access_token")) : NULL;
+	if (rt2 != NULL)
+		*rt2 = idl_jstr(j, "refresh_token") != NULL ?
+		    strdup(idl_jstr(j, "refresh_token")) : NULL;
+	if (error != NULL)
+		*error = idl_jstr(j, "error") != NULL ?
+		    strdup(idl_jstr(j, "error")) : NULL;
+	json_decref(j);
+	return (st);
+}
+
+static void
+expect_invalid_grant(const struct idenv *e, const char *rt, const char *what)
+{
+	char	*err = NULL;
+	long	 st;
+
+	st = refresh(e, rt, NULL, NULL, &err);
+	ck_assert_msg(st == 400 && err != NULL &&
+	    strcmp(err, "invalid_grant") == 0, "%s: status %ld, error %s, "
+	    "expected 400 invalid_grant", what, st, err ? err : "(none)");
+	free(err);
+}
+
+static long
+me_status(const struct idenv *e, const char *at)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = idl_req(e, "GET", "/api/v1/me", at, NULL, &r);
+	http_resp_free(&r);
+	return (st);
+}
+
+/* An OAuth2 error answer: status, error code, JSON. */
+static void
+expect_oauth_error(const struct http_resp *r, long status, const char *code)
+{
+	json_t	*j;
+
+	ck_assert_msg(r->status == status, "status %ld, expected %ld: %s",
+	    r->status, status, r->body);
+	j = harness_json(r);
+	ck_assert_msg(j != NULL && idl_jstr(j, "error") != NULL &&
+	    strcmp(idl_jstr(j, "error"), code) == 0, "error is not %s: %s",
+	    code, r->body);
+	json_decref(j);
+}
+
+START_TEST(test_token_response)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	const char	*cc;
+
+	start(&e);
+	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
+	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
+	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+	cc = http_resp_header(&r, "Cache-Control");
+	ck_assert_msg(cc != NULL && strstr(cc, "no-store") != NULL,
+	    "Cache-Control is %s", cc ? cc : "(none)");
+	j = harness_json(&r);
+	ck_assert_msg(j != NULL, "not JSON: %s", r.body);
+	ck_assert_str_eq(idl_jstr(j, "token_type"), "Bearer");
+	ck_assert_msg(json_integer_value(json_object_get(j, "expires_in")) ==
+	    900, "expires_in is not 900: %s", r.body);
+	ck_assert_msg(idl_jstr(j, "access_token") != NULL &&
+	    idl_jstr(j, "refresh_token") != NULL, "tokens missing: %s", r.body);
+	ck_assert_msg(strlen(idl_jstr(j, "refresh_token")) >= 43,
+	    "refresh token of less than 256 bits");
+	json_decref(j);
+	http_resp_free(&r);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_access_token_claims)
+{
+	struct idenv	 e;
+	json_t		*h, *c, *aud;
+	unsigned char	*key;
+	char		 kid[128];
+	char		*at, *tv, *claims;
+	size_t		 keylen;
+	size_t		 i;
+	int		 aud_ok = 0;
+
+	start(&e);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	h = idl_jwt_json(at, 0);
+	c = idl_jwt_json(at, 1);
+	ck_assert_msg(h != NULL && c != NULL, "the token does not decode");
+	ck_assert_msg(idl_keyfile_hs256(idl_keyfile(), kid, sizeof(kid),
+	    &key, &keylen) == 0, "key file");
+	ck_assert_str_eq(idl_jstr(h, "alg"), "HS256");
+	ck_assert_msg(idl_jstr(h, "kid") != NULL &&
+	    strcmp(idl_jstr(h, "kid"), kid) == 0, "kid is not the signing "
+	    "key's %s", kid);
+	ck_assert_msg(idl_jstr(h, "typ") != NULL, "no typ header");
+	ck_assert_str_eq(idl_jstr(c, "iss"), IDL_ISSUER);
+	aud = json_object_get(c, "aud");
+	if (json_is_string(aud))
+		aud_ok = strcmp(json_string_value(aud), IDL_AUDIENCE) == 0;
+	for (i = 0; json_is_array(aud) && i < json_array_size(aud); i++)
+		if (json_is_string(json_array_get(aud, i)) &&
+		    strcmp(json_string_value(json_array_get(aud, i)),
+		    IDL_AUDIENCE) == 0)
+			aud_ok = 1;
+	ck_assert_msg(aud_ok, "aud does not hold %s", IDL_AUDIENCE);
+	ck_assert_str_eq(idl_jstr(c, "sub"), idl_demo.resident_id);
+	ck_assert_msg(json_is_integer(json_object_get(c, "exp")) &&
+	    json_is_integer(json_object_get(c, "iat")) &&
+	    json_integer_value(json_object_get(c, "exp")) -
+	    json_integer_value(json_object_get(c, "iat")) == 900,
+	    "exp - iat is not 900");
+	ck_assert_msg(idl_jstr(c, "jti") != NULL &&
+	    strlen(idl_jstr(c, "jti")) >= 16, "no jti");
+	tv = idl_sql(&e, "SELECT token_version FROM identity.accounts WHERE "
+	    "id = '%s'", idl_demo.resident_id);
+	ck_assert_msg(json_is_integer(json_object_get(c, "tv")) &&
+	    json_integer_value(json_object_get(c, "tv")) == atoll(tv),
+	    "tv is not the account's token version %s", tv);
+	ck_assert_str_eq(idl_jstr(c, "kind"), "person");
+	ck_assert_msg(json_is_false(json_object_get(c, "mfa")) ||
+	    json_object_get(c, "mfa") == NULL, "a resident with mfa");
+	/* No personal data in a token anyone can decode. */
+	claims = json_dumps(c, 0);
+	ck_assert_msg(strstr(claims, "demo.guichet.test") == NULL,
+	    "the email is in the token: %s", claims);
+	free(claims);
+	json_decref(h);
+	json_decref(c);
+	free(key);
+	free(tv);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_refresh_rotation_and_reuse)
+{
+	struct idenv	 e;
+	char		*at1, *rt1, *at2 = NULL, *rt2 = NULL, *log;
+	long		 st;
+
+	start(&e);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
+	st = refresh(&e, rt1, &at2, &rt2, NULL);
+	ck_assert_msg(st == 200 && at2 != NULL && rt2 != NULL,
+	    "refresh: status %ld", st);
+	ck_assert_msg(strcmp(rt1, rt2) != 0, "the refresh token did not "
+	    "rotate");
+	ck_assert_msg(strcmp(at1, at2) != 0, "the same access token");
+	ck_assert_int_eq(me_status(&e, at2), 200);
+	/* The used token comes back: someone holds a copy... */
+	expect_invalid_grant(&e, rt1, "the used refresh token");
+	/* ...so the whole family dies, the legitimate newest one too. */
+	expect_invalid_grant(&e, rt2, "the newest token of the family after "
+	    "a reuse");
+	expect_invalid_grant(&e, "not-a-refresh-token", "a made-up token");
+	/* Reference B4: no token in the log, access or refresh. */
+	log = idl_log(&e);
+	ck_assert_msg(idl_count(log, rt1) == 0 && idl_count(log, rt2) == 0,
+	    "a refresh token is in the log");
+	ck_assert_msg(idl_count(log, strrchr(at1, '.') + 1) == 0 &&
+	    idl_count(log, strrchr(at2, '.') + 1) == 0, "an access token is "
+	    "in the log");
+	free(log);
+	free(at1);
+	free(rt1);
+	free(at2);
+	free(rt2);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_logout_refresh_token)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at, *rt, *at2, *rt2;
+	long		 st;
+
+	start(&e);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
+	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at,
+	    json_pack("{s:s}", "refresh_token", rt), &st);
+	ck_assert_msg(st == 204, "logout: status %ld", st);
+	json_decref(j);
+	expect_invalid_grant(&e, rt, "a logged-out refresh token");
+	/* The other session lives on. */
+	ck_assert_int_eq(refresh(&e, rt2, NULL, NULL, NULL), 200);
+	free(at);
+	free(rt);
+	free(at2);
+	free(rt2);
+	idl_stop(&e);
+}
+END_TEST
+
+/* C2: a refresh token of someone else is not the caller's to revoke. */
+START_TEST(test_logout_other_persons_token)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at_a, *rt_a, *at_b, *rt_b;
+	long		 st;
+
+	start(&e);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at_a, &rt_a), 200);
+	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
+	    NULL, &at_b, &rt_b), 200);
+	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at_a,
+	    json_pack("{s:s}", "refresh_token", rt_b), &st);
+	ck_assert_msg(st == 204 || st == 404 || st == 403, "status %ld", st);
+	json_decref(j);
+	/* B's session is intact. */
+	ck_assert_int_eq(refresh(&e, rt_b, NULL, NULL, NULL), 200);
+	free(at_a);
+	free(rt_a);
+	free(at_b);
+	free(rt_b);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_logout_all)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at1, *rt1, *at2, *rt2;
+	long		 st;
+
+	start(&e);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
+	ck_assert_int_eq(me_status(&e, at1), 200);
+	ck_assert_int_eq(me_status(&e, at2), 200);
+	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at1,
+	    json_pack("{s:b}", "all", 1), &st);
+	ck_assert_msg(st == 204, "logout all: status %ld", st);
+	json_decref(j);
+	ck_assert_int_eq(me_status(&e, at1), 401);
+	ck_assert_int_eq(me_status(&e, at2), 401);
+	expect_invalid_grant(&e, rt1, "refresh token 1 after logout all");
+	expect_invalid_grant(&e, rt2, "refresh token 2 after logout all");
+	/* Signing in again works. */
+	free(at1);
+	at1 = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	ck_assert_int_eq(me_status(&e, at1), 200);
+	free(at1);
+	free(rt1);
+	free(at2);
+	free(rt2);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_password_change_ends_sessions)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at, *rt, *dump;
+	long		 st;
+
+	start(&e);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
+	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
+	    json_pack("{s:s, s:s}", "current_password", "wrong-password-0",
+	    "new_password", "Changed-Secret-88"), &st);
+	dump = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(st == 422 && idl_error_for(j, "/current_password") !=
+	    NULL, "wrong current password: status %ld %s", st, dump);
+	free(dump);
+	json_decref(j);
+	ck_assert_int_eq(me_status(&e, at), 200);
+
+	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
+	    json_pack("{s:s, s:s}", "current_password", IDL_RESIDENT_PASSWORD,
+	    "new_password", "Changed-Secret-88"), &st);
+	ck_assert_msg(st == 204, "password change: status %ld", st);
+	json_decref(j);
+	ck_assert_int_eq(me_status(&e, at), 401);
+	expect_invalid_grant(&e, rt, "refresh token after a password change");
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, NULL, NULL), 400);
+	free(at);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, "Changed-Secret-88", NULL);
+	ck_assert_int_eq(me_status(&e, at), 200);
+	free(at);
+	free(rt);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_unsupported_grant_type)
+{
+	struct idenv	 e;
+	struct http_resp r;
+
+	start(&e);
+	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code",
+	    &r);
+	expect_oauth_error(&r, 400, "unsupported_grant_type");
+	http_resp_free(&r);
+	idl_req(&e, "POST", "/api/v1/auth/token", NULL,
+	    "{\"grant_type\":\"implicit\"}", &r);
+	expect_oauth_error(&r, 400, "unsupported_grant_type");
+	http_resp_free(&r);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * RFC 6749 3.2: "The authorization server MUST ignore unrecognized
+ * request parameters."  Clients send extras (RFC 8707's resource, an
+ * authorization code's redirect_uri...): the grant still decides.
+ */
+START_TEST(test_unknown_parameters_ignored)
+{
+	struct idenv	 e;
+	struct http_resp r;
+
+	start(&e);
+	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code&"
+	    "code=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb", &r);
+	expect_oauth_error(&r, 400, "unsupported_grant_type");
+	http_resp_free(&r);
+	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
+	    "resident%40demo.guichet.test&password=demo-resident-2026&"
+	    "resource=https%3A%2F%2Fguichet.example", &r);
+	ck_assert_msg(r.status == 200, "password grant with a resource "
+	    "parameter: status %ld: %s", r.status, r.body);
+	http_resp_free(&r);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_missing_grant_type)
+{
+	struct idenv	 e;
+	struct http_resp r;
+
+	start(&e);
+	idl_form(&e, "/api/v1/auth/token", "username=resident%40demo.guichet."
+	    "test&password=demo-resident-2026", &r);
+	expect_oauth_error(&r, 400, "invalid_request");
+	http_resp_free(&r);
+	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{}", &r);
+	expect_oauth_error(&r, 400, "invalid_request");
+	http_resp_free(&r);
+	/* A password grant without a password. */
+	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
+	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\"}", &r);
+	expect_oauth_error(&r, 400, "invalid_request");
+	http_resp_free(&r);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_form_and_json_bodies)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*form, *rt, *at;
+
+	start(&e);
+	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
+	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
+	ck_assert_msg(r.status == 200, "form login: %ld %s", r.status, r.body);
+	j = harness_json(&r);
+	rt = idl_urlencode(idl_jstr(j, "refresh_token"));
+	json_decref(j);
+	http_resp_free(&r);
+	/* A refresh grant as a form too. */
+	form = harness_printf("grant_type=refresh_token&refresh_token=%s", rt);
+	idl_form(&e, "/api/v1/auth/token", form, &r);
+	ck_assert_msg(r.status == 200, "form refresh: %ld %s", r.status,
+	    r.body);
+	http_resp_free(&r);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	ck_assert_int_eq(me_status(&e, at), 200);
+	free(form);
+	free(rt);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_wrong_password_oauth_error)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	const char	*cc;
+
+	start(&e);
+	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
+	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\","
+	    "\"password\":\"not-the-password\"}", &r);
+	expect_oauth_error(&r, 400, "invalid_grant");
+	cc = http_resp_header(&r, "Content-Type");
+	ck_assert_msg(cc != NULL && strncasecmp(cc, "application/json", 16) ==
+	    0, "Content-Type %s", cc ? cc : "(none)");
+	ck_assert_msg(strstr(r.body, "access_token") == NULL, "a token");
+	http_resp_free(&r);
+	idl_stop(&e);
+}
+END_TEST
+
+int
+main(void)
+{
+	TCase	*tc;
+
+	idl_init("t3003-sessions", "t3003", NULL);
+	tc = tcase_create("sessions");
+	tcase_add_test(tc, test_token_response);
+	tcase_add_test(tc, test_access_token_claims);
+	tcase_add_test(tc, test_refresh_rotation_and_reuse);
+	tcase_add_test(tc, test_logout_refresh_token);
+	tcase_add_test(tc, test_logout_other_persons_token);
+	tcase_add_test(tc, test_logout_all);
+	tcase_add_test(tc, test_password_change_ends_sessions);
+	tcase_add_test(tc, test_unsupported_grant_type);
+	tcase_add_test(tc, test_unknown_parameters_ignored);
+	tcase_add_test(tc, test_missing_grant_type);
+	tcase_add_test(tc, test_form_and_json_bodies);
+	tcase_add_test(tc, test_wrong_password_oauth_error);
+	return (idl_main(tc));
+}
