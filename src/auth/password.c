@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "base/random.h"
 #include "auth/common_passwords.h"
 #include "auth/password.h"
 #include "base/log.h"
@@ -63,7 +63,6 @@ struct phc {
 	size_t		 tag_bytes;
 };
 
-static int	 fill_random(void *, size_t);
 static const char *parse_u32(const char *, const char *, uint32_t *);
 static const char *parse_b64(const char *, int, size_t *);
 static int	 phc_parse(const char *, struct phc *);
@@ -101,7 +100,7 @@ password_hash(const char *password, char *out, size_t len)
 
 	if (n > PASSWORD_MAX_BYTES || len == 0)
 		return (-1);
-	if (fill_random(salt, sizeof(salt)) == -1) {
+	if (random_fill(salt, sizeof(salt)) == -1) {
 		log_warn("password hash: getrandom");
 		return (-1);
 	}
@@ -203,25 +202,6 @@ password_strength(const char *password, const char *email, const char *name)
 	if (is_pattern(cps, ncp))
 		return (PASSWORD_TOO_COMMON);
 	return (PASSWORD_OK);
-}
-
-/* getrandom(2) until 'len' bytes are read; 0 or -1 with errno set. */
-static int
-fill_random(void *p, size_t len)
-{
-	unsigned char	*b = p;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = getrandom(b, len, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	return (0);
 }
 
 /* Decimal without sign, leading zero or overflow, then 'sep'. */

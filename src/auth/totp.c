@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "base/random.h"
 #include "auth/totp.h"
 #include "base/log.h"
 
@@ -38,7 +38,6 @@ struct out {
 };
 
 static void	 init_oath(void);
-static int	 fill_random(void *, size_t);
 static int	 secret_decode(const char *, char **, size_t *);
 static void	 secret_free(char *, size_t);
 static int	 code_cmp(void *, const char *);
@@ -62,7 +61,7 @@ totp_secret_new(char *out, size_t len)
 
 	if (totp_init() == -1)
 		return (-1);
-	if (fill_random(raw, sizeof(raw)) == -1) {
+	if (random_fill(raw, sizeof(raw)) == -1) {
 		log_warn("totp secret: getrandom");
 		goto out;
 	}
@@ -164,25 +163,6 @@ init_oath(void)
 		return;
 	}
 	init_rc = 0;
-}
-
-/* getrandom(2) until 'len' bytes are read; 0 or -1 with errno set. */
-static int
-fill_random(void *p, size_t len)
-{
-	unsigned char	*b = p;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = getrandom(b, len, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	return (0);
 }
 
 /* Base32 to bytes (freed with secret_free()); -1 when invalid or empty. */
