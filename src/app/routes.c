@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "privacy/privacy.h"
 #include "web/web.h"
 
 #define B	ROUTE_BODY
@@ -62,6 +63,15 @@ static const struct route routes[] = {
 	  PERM_ADMIN, &identity_agent_patch_spec, B, NULL },
 	{ "POST", "/api/v1/admin/agents/{id}/block", identity_admin_agents_block,
 	  PERM_ADMIN, NULL, 0, NULL },
+	/* privacy: the register of processing activities, consents */
+	{ "GET", "/api/v1/privacy/register", privacy_register_get, PERM_PUBLIC,
+	  NULL, 0, NULL },
+	{ "GET", "/api/v1/me/consents", privacy_consents_list, PERM_SELF, NULL,
+	  0, NULL },
+	{ "PUT", "/api/v1/me/consents/{purpose}", privacy_consent_give,
+	  PERM_SELF, NULL, 0, NULL },
+	{ "DELETE", "/api/v1/me/consents/{purpose}", privacy_consent_withdraw,
+	  PERM_SELF, NULL, 0, NULL },
 };
 
 void
@@ -78,6 +88,7 @@ app_init(const struct conf *c, char *err, size_t errlen)
 	web_init(c);
 	if (identity_init(c, err, errlen) == -1)
 		return (-1);
+	privacy_init();
 	server_set_guard(identity_guard);
 	return (0);
 }

@@ -26,8 +26,8 @@
 	"privacy.consent_given($1, p.code), l.action, l.purpose_version, " \
 	RFC3339("l.at") " FROM privacy.purposes p LEFT JOIN LATERAL " \
 	"(SELECT action, purpose_version, at FROM privacy.consent_ledger " \
-	"WHERE account_id = $1 AND purpose = p.code ORDER BY id DESC LIMIT 1) " \
-	"l ON true WHERE p.optional"
+	"WHERE account_id = $1 AND purpose = p.code " \
+	"ORDER BY id DESC LIMIT 1) l ON true WHERE p.optional"
 
 struct db_stmt privacy_stmts[PRIV__COUNT] = {
 	/* privacy_register_get(): the controller */
@@ -40,7 +40,7 @@ struct db_stmt privacy_stmts[PRIV__COUNT] = {
 	  LOC("$1", "e.description") " FROM privacy.categories c "
 	  "JOIN privacy.retention_events e ON e.code = c.retention_from "
 	  "ORDER BY c.code", 1, 0 },
-	/* privacy_register_get(): the purposes, those that need no consent first */
+	/* privacy_register_get(): purposes, those needing no consent first */
 	[PRIV_PURPOSE_LIST] = { "privacy_select_purposes",
 	  "SELECT p.code, p.legal_basis, " LOC("$1", "p.title") ", "
 	  LOC("$1", "p.description") ", array_to_json(p.categories), "

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "auth/policy.h"
 #include "base/log.h"
 #include "db/db.h"
 #include "http/reply.h"
@@ -34,8 +35,8 @@ static const struct {
 	const char	*text[3];
 } measures[] = {
 	{ "password_hashing", {
-	    "Mots de passe conservés uniquement sous forme d'empreinte Argon2id "
-	    "salée ; les mots de passe trop courants sont refusés.",
+	    "Mots de passe conservés uniquement sous forme d'empreinte "
+	    "Argon2id salée ; les mots de passe trop courants sont refusés.",
 	    "Passwords are kept only as salted Argon2id hashes; the most "
 	    "common passwords are refused.",
 	    "Le password sono conservate solo come impronte Argon2id con sale; "
@@ -47,12 +48,14 @@ static const struct {
 	    "Short-lived signed access tokens, revoked when the password "
 	    "changes; single-use refresh tokens, kept as hashes.",
 	    "Token di accesso firmati e di breve durata, revocati al cambio "
-	    "di password; token di rinnovo monouso, conservati come impronte." } },
+	    "di password; token di rinnovo monouso, conservati come "
+	    "impronte." } },
 	{ "second_factor", {
 	    "Second facteur (TOTP) obligatoire pour les agents et les "
 	    "administrateurs.",
 	    "A second factor (TOTP) is required for agents and administrators.",
-	    "Secondo fattore (TOTP) obbligatorio per agenti e amministratori." } },
+	    "Secondo fattore (TOTP) obbligatorio per agenti e "
+	    "amministratori." } },
 	{ "access_control", {
 	    "Un point unique de contrôle d'accès, qui refuse par défaut.",
 	    "One access-control choke point, which denies by default.",
@@ -66,12 +69,12 @@ static const struct {
 	    "Accessi rallentati dopo fallimenti ripetuti, per indirizzo e per "
 	    "account." } },
 	{ "input_validation", {
-	    "Chaque requête est vérifiée contre un schéma strict ; les requêtes "
-	    "SQL ne reçoivent les valeurs que comme paramètres.",
+	    "Chaque requête est vérifiée contre un schéma strict ; les "
+	    "requêtes SQL ne reçoivent les valeurs que comme paramètres.",
 	    "Every request is checked against a strict schema; SQL statements "
 	    "receive values only as parameters.",
-	    "Ogni richiesta è verificata con uno schema rigoroso; le istruzioni "
-	    "SQL ricevono i valori solo come parametri." } },
+	    "Ogni richiesta è verificata con uno schema rigoroso; le "
+	    "istruzioni SQL ricevono i valori solo come parametri." } },
 	{ "logging", {
 	    "Les journaux portent des identifiants, jamais de données "
 	    "personnelles, de mots de passe ni de jetons.",
