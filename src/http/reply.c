@@ -83,6 +83,11 @@ reply_reset(struct request *req)
 {
 	int	 i;
 
+	if (req->reply.stream_done != NULL)
+		req->reply.stream_done(req->reply.stream_cls);
+	req->reply.stream = NULL;
+	req->reply.stream_cls = NULL;
+	req->reply.stream_done = NULL;
 	for (i = 0; i < req->reply.nheaders; i++) {
 		free(req->reply.headers[i].name);
 		free(req->reply.headers[i].value);
@@ -144,6 +149,16 @@ reply_static(struct request *req, int status, const char *ctype,
 	reply_set(req, status, ctype);
 	req->reply.static_body = p;
 	req->reply.static_len = n;
+}
+
+void
+reply_stream(struct request *req, int status, const char *ctype,
+    reply_stream_fn next, void *cls, void (*done)(void *))
+{
+	reply_set(req, status, ctype);
+	req->reply.stream = next;
+	req->reply.stream_cls = cls;
+	req->reply.stream_done = done;
 }
 
 static void

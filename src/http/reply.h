@@ -61,6 +61,16 @@ void	 reply_header(struct request *, const char *, const char *);
  */
 struct db_error;
 void	 reply_db_error(struct request *, const struct db_error *);
+/*
+ * A body produced while it is sent (chunked): 'next' writes at most 'max'
+ * bytes into 'buf' and returns how many, 0 at the end, -1 to abort the
+ * transfer (the client sees a cut connection: decide errors before
+ * streaming).  It runs on the request's worker thread, after the handler
+ * returned; 'done' (may be NULL) frees 'cls' when the transfer ends.
+ */
+typedef long	(*reply_stream_fn)(void *, char *, size_t);
+void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
+	    void *, void (*)(void *));
 /* Forget a reply already set (the server's safety net uses it). */
 void	 reply_reset(struct request *);
 

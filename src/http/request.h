@@ -43,6 +43,9 @@ struct reply {
 	struct reply_header	 headers[REPLY_HEADERS_MAX];
 	int			 nheaders;
 	size_t			 sent;		/* body bytes queued, for the access log */
+	long			(*stream)(void *, char *, size_t);	/* reply_stream() */
+	void			*stream_cls;
+	void			(*stream_done)(void *);
 };
 
 struct request {

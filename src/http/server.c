@@ -538,6 +538,39 @@ run(struct request *req)
 	}
 }
 
+struct stream_ctx {
+	long		(*next)(void *, char *, size_t);
+	void		*cls;
+	void		(*done)(void *);
+	size_t		*sent;		/* the request's counter (outlives us) */
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_ctx	*sc = cls;
+	long			 n;
+
+	(void)pos;
+	n = sc->next(sc->cls, buf, max);
+	if (n < 0)
+		return (MHD_CONTENT_READER_END_WITH_ERROR);
+	if (n == 0)
+		return (MHD_CONTENT_READER_END_OF_STREAM);
+	*sc->sent += (size_t)n;
+	return ((ssize_t)n);
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream_ctx	*sc = cls;
+
+	if (sc->done != NULL)
+		sc->done(sc->cls);
+	free(sc);
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *conn, struct request *req)
 {
@@ -548,7 +581,20 @@ queue(struct MHD_Connection *conn, struct request *req)
 	char			*body;
 	int			 i, has_cache = 0;
 
-	if (rp->static_body != NULL) {
+	if (rp->stream != NULL) {
+		struct stream_ctx	*sc = xcalloc(1, sizeof(*sc));
+
+		/* The response owns the producer from here on. */
+		sc->next = rp->stream;
+		sc->cls = rp->stream_cls;
+		sc->done = rp->stream_done;
+		sc->sent = &rp->sent;
+		rp->stream = NULL;
+		rp->stream_cls = NULL;
+		rp->stream_done = NULL;
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		    32 * 1024, stream_read, sc, stream_free);
+	} else if (rp->static_body != NULL) {
 		rp->sent = rp->static_len;
 		resp = MHD_create_response_from_buffer(rp->static_len,
 		    (void *)(uintptr_t)rp->static_body, MHD_RESPMEM_PERSISTENT);
