@@ -49,7 +49,7 @@ set -euo pipefail
 ENDPOINTS=(
 	"healthz|GET|/healthz||80000|"
 	"readyz|GET|/readyz||0.4P|"
-	"me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|"
+	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
 )
 
 # The demo resident (guichetctl demo, loaded by tools/dev).

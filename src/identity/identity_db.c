@@ -12,20 +12,24 @@
 #include "base/clock.h"
 #include "identity/identity_int.h"
 
-#define ACCOUNT_COLUMNS \
+/*
+ * The account as the API shows it.  Timestamps come raw (the session's
+ * TimeZone is UTC) and are formatted in C: to_char() cost a third of the
+ * throughput of GET /api/v1/me.  ACCOUNT_AGENT adds the roles and
+ * departments; residents (no roles in their token) skip that join.
+ */
+#define ACCOUNT_BASE \
 	"a.id, a.email, a.email_verified_at IS NOT NULL, a.display_name, " \
 	"a.locale, a.profile_kind, a.employer, a.contract_start, " \
 	"a.contract_end, a.stay_start, a.stay_end, a.phone, a.street, " \
-	"a.postcode, a.city, a.insee_code, " \
-	"to_char(a.created_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(a.updated_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"a.postcode, a.city, a.insee_code, a.created_at, a.updated_at, "
+#define ACCOUNT_COLUMNS ACCOUNT_BASE \
 	"(SELECT array_to_json(g.roles) FROM identity.agents g " \
 	" WHERE g.account_id = a.id), " \
 	"(SELECT json_agg(d.department ORDER BY d.department) " \
 	" FROM identity.agent_departments d WHERE d.account_id = a.id), " \
 	"a.token_version"
+#define ACCOUNT_PLAIN ACCOUNT_BASE "NULL::json, NULL::json, a.token_version"
 
 struct db_stmt identity_stmts[ID__COUNT] = {
 	/* identity_register() */
@@ -38,6 +42,10 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	/* identity_me_get() and after every change */
 	[ID_ACCOUNT_GET] = { "identity_select_account",
 	  "SELECT " ACCOUNT_COLUMNS " FROM identity.accounts a "
+	  "WHERE a.id = $1 AND a.status = 'active'", 1, 0 },
+	/* identity_me_get() for a person whose token carries no role */
+	[ID_ACCOUNT_GET_PLAIN] = { "identity_select_account_plain",
+	  "SELECT " ACCOUNT_PLAIN " FROM identity.accounts a "
 	  "WHERE a.id = $1 AND a.status = 'active'", 1, 0 },
 	/* password grant */
 	[ID_ACCOUNT_LOGIN] = { "identity_select_login",
@@ -255,6 +263,28 @@ set_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
+/* PostgreSQL's "2026-11-23 10:57:45.123+00" as RFC 3339 (UTC sessions). */
+static void
+set_ts(json_t *o, const char *k, const char *v)
+{
+	char	 out[40];
+	size_t	 n;
+
+	if (v == NULL)
+		return;
+	n = strcspn(v, "+");
+	if (n >= sizeof(out) - 1 || n < 19) {
+		set_str(o, k, v);
+		return;
+	}
+	memcpy(out, v, n);
+	out[10] = 'T';
+	/* Whole seconds, as everywhere else in the API. */
+	out[19] = 'Z';
+	out[20] = '\0';
+	set_str(o, k, out);
+}
+
 json_t *
 id_account_json(const struct db_res *r, int row)
 {
@@ -293,8 +323,8 @@ id_account_json(const struct db_res *r, int row)
 		set_str(sub, "insee_code", db_res_get(r, row, 15));
 		json_object_set_new(o, "address", sub);
 	}
-	set_str(o, "created_at", db_res_get(r, row, 16));
-	set_str(o, "updated_at", db_res_get(r, row, 17));
+	set_ts(o, "created_at", db_res_get(r, row, 16));
+	set_ts(o, "updated_at", db_res_get(r, row, 17));
 	if ((v = db_res_get(r, row, 18)) != NULL)
 		json_object_set_new(o, "roles", json_loads(v, 0, NULL));
 	if (db_res_get(r, row, 18) != NULL) {

@@ -310,12 +310,13 @@ exec_or_reply(struct request *req, enum identity_stmt st,
 
 /* The caller's account as JSON (the one read after any change). */
 static int
-reply_account(struct request *req, int status, const char *id)
+reply_account_stmt(struct request *req, int status, const char *id,
+    enum identity_stmt st)
 {
 	struct db_res	*res = NULL;
 	const char	*params[1] = { id };
 
-	if (exec_or_reply(req, ID_ACCOUNT_GET, params, &res) == -1)
+	if (exec_or_reply(req, st, params, &res) == -1)
 		return (0);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
@@ -325,6 +326,12 @@ reply_account(struct request *req, int status, const char *id)
 	reply_json(req, status, id_account_json(res, 0));
 	db_res_free(res);
 	return (0);
+}
+
+static int
+reply_account(struct request *req, int status, const char *id)
+{
+	return (reply_account_stmt(req, status, id, ID_ACCOUNT_GET));
 }
 
 /* Queue a one-time token and its email, inside the caller's transaction. */
@@ -1169,7 +1176,9 @@ mail_tx(struct db *db, void *arg, struct db_error *err)
 int
 identity_me_get(struct request *req)
 {
-	return (reply_account(req, 200, req->principal->id));
+	/* Roles change only with the token version: the token's are current. */
+	return (reply_account_stmt(req, 200, req->principal->id,
+	    req->principal->roles != 0 ? ID_ACCOUNT_GET : ID_ACCOUNT_GET_PLAIN));
 }
 
 /* PATCH /api/v1/me */
