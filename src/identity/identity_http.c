@@ -1190,7 +1190,7 @@ identity_me_patch(struct request *req)
 	const json_t	*emp, *stay, *addr, *v;
 	struct db_res	*cur = NULL;
 	const char	*p[22], *kind;
-	char		 now[40], old_email[256], old_locale[8];
+	char		 now[40], old_email[256], old_locale[8], old_kind[32];
 	json_t		*errors;
 
 	if (json_object_size(in) == 0) {
@@ -1208,8 +1208,10 @@ identity_me_patch(struct request *req)
 	snprintf(old_email, sizeof(old_email), "%s", db_res_get(cur, 0, 1));
 	snprintf(old_locale, sizeof(old_locale), "%s", db_res_get(cur, 0, 4));
 	/* The profile fields move together: check the result, not the patch. */
+	/* Copied: 'cur' is freed before the update is sent. */
+	snprintf(old_kind, sizeof(old_kind), "%s", db_res_get(cur, 0, 5));
 	kind = jstr(in, "profile_kind") != NULL ? jstr(in, "profile_kind") :
-	    db_res_get(cur, 0, 5);
+	    old_kind;
 	emp = json_object_get(in, "employment");
 	stay = json_object_get(in, "stay");
 	errors = json_array();
@@ -1224,7 +1226,7 @@ identity_me_patch(struct request *req)
 			stay = cur_stay = json_incref(json_object_get(full,
 			    "stay"));
 		if (jstr(in, "profile_kind") != NULL &&
-		    strcmp(kind, db_res_get(cur, 0, 5)) != 0) {
+		    strcmp(kind, old_kind) != 0) {
 			/* A new profile drops what belonged to the old one. */
 			if (json_object_get(in, "employment") == NULL)
 				emp = NULL;
