@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "privacy/erase.h"
 #include "privacy/privacy.h"
 #include "web/web.h"
 
@@ -72,6 +73,12 @@ static const struct route routes[] = {
 	  PERM_SELF, NULL, 0, NULL },
 	{ "DELETE", "/api/v1/me/consents/{purpose}", privacy_consent_withdraw,
 	  PERM_SELF, NULL, 0, NULL },
+	/* privacy: erasure (Art. 17) */
+	{ "DELETE", "/api/v1/me", privacy_me_erase, PERM_SELF,
+	  &privacy_me_erase_spec, SLOW, NULL },
+	{ "POST", "/api/v1/admin/privacy/subjects/{id}/erase",
+	  privacy_admin_subject_erase, PERM_DPO, &privacy_dpo_erase_spec, B,
+	  NULL },
 };
 
 void
@@ -89,6 +96,7 @@ app_init(const struct conf *c, char *err, size_t errlen)
 	if (identity_init(c, err, errlen) == -1)
 		return (-1);
 	privacy_init();
+	privacy_erase_init();
 	server_set_guard(identity_guard);
 	return (0);
 }

@@ -24,6 +24,18 @@ void	 identity_stop(void);
 
 /* The server guard: Authorization header -> principal, or 401/429/503. */
 int	 identity_guard(struct request *);
+/*
+ * Sign-in throttling, for every check of a password (sign-in, password
+ * change, erasure): -1 after a 429 while the client address or the account
+ * is blocked; identity_throttle_failure() counts a wrong password.  Keys
+ * are "ip:<address>" and "user:<HMAC of the lower-cased email>" keyed by
+ * this instance's secret, so that a key cannot be linked back to an email.
+ */
+int	 identity_throttle_check(struct request *, const char *);
+void	 identity_throttle_failure(struct request *, const char *);
+/* The user key of an email (80 bytes), for erasure. */
+void	 identity_throttle_user_key(const char *, char *);
+
 /* Forget what this process knows of a principal (after our own change). */
 void	 principal_cache_forget(const char *);
 

@@ -206,6 +206,9 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "AND revoked_at IS NULL", 2, 0 },
 	[ID_DEPARTMENT_EXISTS] = { "identity_select_department",
 	  "SELECT 1 FROM identity.departments WHERE code = $1", 1, 0 },
+	/* identity_init(): the key of the sign-in throttle's hashes */
+	[ID_INSTANCE_SECRET] = { "identity_select_instance_secret",
+	  "SELECT secret FROM ops.instance_secret", 0, 0 },
 };
 
 int

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "auth/password.h"
 #include "auth/policy.h"
@@ -27,6 +28,7 @@
 #include "base/clock.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/reply.h"
@@ -39,6 +41,9 @@
 #define RESET_LIFETIME		(3600)
 
 static char	*public_url;
+
+static int	throttled_or_reply(struct request *, const char *, const char *);
+static void	throttle_fail(const char *, const char *);
 
 /* Input schemas. */
 
@@ -737,21 +742,40 @@ claims_roles(struct token_claims *c, const char *roles)
 	free(copy);
 }
 
+static unsigned char	instance_secret[32];
+static size_t		instance_secret_len;
+
+void
+identity_throttle_user_key(const char *email, char *out)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+	char		 lower[256], hex[65];
+	size_t		 j;
+
+	for (j = 0; email[j] != '\0' && j < sizeof(lower) - 1; j++)
+		lower[j] = (char)((email[j] >= 'A' && email[j] <= 'Z') ?
+		    email[j] + 32 : email[j]);
+	lower[j] = '\0';
+	/* Keyed: an unsalted hash of an email could be linked back to it. */
+	HMAC(EVP_sha256(), instance_secret, (int)instance_secret_len,
+	    (const unsigned char *)lower, j, md, &n);
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * i] = '\0';
+	snprintf(out, 80, "user:%s", hex);
+	OPENSSL_cleanse(lower, sizeof(lower));
+}
+
 static void
 throttle_keys(struct request *req, const char *email, char *ipkey,
     char *userkey)
 {
-	char	 peer[64], lower[256], hex[65];
-	size_t	 i;
+	char	 peer[64];
 
 	request_peer(req, peer, sizeof(peer));
 	snprintf(ipkey, 80, "ip:%s", peer);
-	for (i = 0; email[i] != '\0' && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ?
-		    email[i] + 32 : email[i]);
-	lower[i] = '\0';
-	id_sha256_hex(lower, hex);
-	snprintf(userkey, 80, "user:%s", hex);
+	identity_throttle_user_key(email, userkey);
 }
 
 static void
@@ -767,6 +791,24 @@ throttle_fail(const char *ipkey, const char *userkey)
 	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
 	p[0] = userkey;
 	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
+}
+
+int
+identity_throttle_check(struct request *req, const char *email)
+{
+	char	 ipkey[80], userkey[80];
+
+	throttle_keys(req, email, ipkey, userkey);
+	return (throttled_or_reply(req, ipkey, userkey));
+}
+
+void
+identity_throttle_failure(struct request *req, const char *email)
+{
+	char	 ipkey[80], userkey[80];
+
+	throttle_keys(req, email, ipkey, userkey);
+	throttle_fail(ipkey, userkey);
 }
 
 /* -1 (and a 429 with Retry-After) while either key is blocked. */
@@ -1832,6 +1874,41 @@ identity_admin_agents_block(struct request *req)
 
 /* Start-up. */
 
+/* The instance's secret (ops.instance_secret, made by the migration). */
+static int
+load_instance_secret(char *err, size_t errlen)
+{
+	struct db_res	*res = NULL;
+	struct db_error	 e;
+	const char	*hex;
+	size_t		 i;
+	struct db	*db = db_open();
+
+	if (db_exec(db, ID_STMT(ID_INSTANCE_SECRET), NULL, &res, &e) == -1 ||
+	    db_res_rows(res) != 1 || (hex = db_res_get(res, 0, 0)) == NULL ||
+	    strlen(hex) != 64) {
+		/* Not fatal at start: the database may come later. */
+		db_res_free(res);
+		db_close(db);
+		(void)err;
+		(void)errlen;
+		log_warnx("instance secret unavailable: sign-in throttling "
+		    "keys use a process secret until restart");
+		return (random_fill(instance_secret, sizeof(instance_secret)) ==
+		    0 ? (instance_secret_len = sizeof(instance_secret), 0) : -1);
+	}
+	for (i = 0; i < 32; i++) {
+		unsigned int	 b;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		instance_secret[i] = (unsigned char)b;
+	}
+	instance_secret_len = 32;
+	db_res_free(res);
+	db_close(db);
+	return (0);
+}
+
 int
 identity_init(const struct conf *c, char *err, size_t errlen)
 {
@@ -1853,6 +1930,8 @@ identity_init(const struct conf *c, char *err, size_t errlen)
 		return (-1);
 	}
 	token_configure(c->public_url, "guichet");
+	if (load_instance_secret(err, errlen) == -1)
+		return (-1);
 	if (c->jwt_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_key_file is not set: create one "
 		    "with 'guichetctl keys rotate' and set jwt_key_file");

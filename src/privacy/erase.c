@@ -1,0 +1,375 @@
+/*
+ * erase.c: erasure (Art. 17 RGPD): the driver that runs every module's
+ * erase hook in one transaction, and its two endpoints: DELETE /api/v1/me
+ * (the person, re-authenticated by password) and
+ * POST /api/v1/admin/privacy/subjects/{id}/erase (the DPO, with a reason).
+ *
+ * Rules kept here (see erase.h for the invariants):
+ *  - nothing is logged but ids: the erased values never reach the log,
+ *    and neither does the password or the DPO's reason;
+ *  - a wrong password counts as a failed sign-in for the throttle, like
+ *    a password change does: a stolen access token must not buy
+ *    unlimited guesses;
+ *  - agents' accounts are the town's: they are blocked by an
+ *    administrator, never erased by these routes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth/password.h"
+#include "auth/policy.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "db/db.h"
+#include "http/reply.h"
+#include "identity/identity.h"
+#include "json/check.h"
+#include "privacy/erase.h"
+#include "privacy/hooks.h"
+
+#define SALT_BYTES	32
+
+enum erase_stmt {
+	ERA_ACCOUNT_LOCK,
+	ERA_INSERT,
+	ERA_ACCOUNT_STATUS,
+	ERA_FINISH,
+	ERA_TOMBSTONE,
+	ERA_SELF_GET,
+	ERA__COUNT
+};
+
+static struct db_stmt erase_stmts[ERA__COUNT] = {
+	/* privacy_erase(): one erasure of a person at a time */
+	[ERA_ACCOUNT_LOCK] = { "privacy_lock_erase_account",
+	  "SELECT a.status, EXISTS (SELECT 1 FROM identity.agents g "
+	  "WHERE g.account_id = a.id) FROM identity.accounts a "
+	  "WHERE a.id = $1 FOR UPDATE", 1, 0 },
+	/* written first: the hooks may read the tombstone */
+	[ERA_INSERT] = { "privacy_insert_erasure",
+	  "INSERT INTO privacy.erasures (account_id, actor, agent_id, reason, "
+	  "at) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, 0 },
+	/* after the hooks: the identity hook must have erased the account */
+	[ERA_ACCOUNT_STATUS] = { "privacy_select_erased_status",
+	  "SELECT status FROM identity.accounts WHERE id = $1", 1, 0 },
+	[ERA_FINISH] = { "privacy_update_erasure",
+	  "UPDATE privacy.erasures SET erased = $2::jsonb, "
+	  "retained = $3::jsonb WHERE id = $1", 3, 0 },
+	[ERA_TOMBSTONE] = { "privacy_select_tombstone",
+	  "SELECT tombstone FROM privacy.erasures WHERE account_id = $1", 1, 0 },
+	/* DELETE /api/v1/me: the re-authentication */
+	[ERA_SELF_GET] = { "privacy_select_erase_self",
+	  "SELECT password_hash, email FROM identity.accounts "
+	  "WHERE id = $1 AND status = 'active'", 1, 0 },
+};
+
+#define ERA_STMT(x)	(&erase_stmts[(x)])
+
+/* Input schemas. */
+
+static const struct json_field me_erase_fields[] = {
+	{ "password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
+	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+};
+const struct json_spec privacy_me_erase_spec = { "erase_self",
+    me_erase_fields, 0 };
+
+static const struct json_field dpo_erase_fields[] = {
+	{ "reason", JK_STRING, JF_REQUIRED, JF_NONE, 1, 500, 0, 0, NULL, NULL, 0 },
+	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+};
+const struct json_spec privacy_dpo_erase_spec = { "erase_subject",
+    dpo_erase_fields, 0 };
+
+static const char *const wrong_password[] = {
+	"le mot de passe est incorrect",
+	"the password is wrong",
+	"la password è errata",
+};
+
+void
+privacy_erase_init(void)
+{
+	db_register(erase_stmts, ERA__COUNT);
+}
+
+/* The driver. */
+
+struct erase_tx {
+	const char		*account;
+	const char		*dpo;
+	const char		*reason;
+	const char		*salt;
+	const char		*at;
+	json_t			*erased;
+	json_t			*retained;
+	enum erase_outcome	 outcome;
+};
+
+static int
+erase_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct erase_tx			*t = arg;
+	const struct privacy_hook	*h;
+	struct db_res			*res = NULL;
+	const char			*p[5];
+	char				 id[40], *e, *r;
+	size_t				 i;
+	int				 rc;
+
+	/* A retried transaction starts again from nothing. */
+	json_array_clear(t->erased);
+	json_array_clear(t->retained);
+	t->outcome = ERASE_FAILED;
+	p[0] = t->account;
+	if (db_exec(db, ERA_STMT(ERA_ACCOUNT_LOCK), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1 ||
+	    strcmp(db_res_get(res, 0, 0), "erased") == 0 ||
+	    strcmp(db_res_get(res, 0, 1), "t") == 0) {
+		t->outcome = db_res_rows(res) != 1 ? ERASE_NO_ACCOUNT :
+		    strcmp(db_res_get(res, 0, 0), "erased") == 0 ?
+		    ERASE_ALREADY : ERASE_AGENT;
+		db_res_free(res);
+		err->code = DB_OK;
+		return (-1);
+	}
+	db_res_free(res);
+	p[0] = t->account;
+	p[1] = t->dpo != NULL ? "dpo" : "self";
+	p[2] = t->dpo;
+	p[3] = t->reason;
+	p[4] = t->at;
+	if (db_exec(db, ERA_STMT(ERA_INSERT), p, &res, err) == -1)
+		return (-1);
+	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
+	db_res_free(res);
+
+	for (i = 0; i < privacy_hook_count(); i++) {
+		h = privacy_hook_at(i);
+		if (h->erase == NULL)
+			continue;
+		if (h->erase(db, t->account, t->salt, t->erased, t->retained,
+		    err) == -1) {
+			if (err->code == DB_OK)
+				log_warnx("privacy: erasure of account %s: the "
+				    "%s hook failed", t->account, h->module);
+			return (-1);
+		}
+	}
+
+	/* Fail closed: an erasure that left the account as it was is none. */
+	p[0] = t->account;
+	if (db_exec(db, ERA_STMT(ERA_ACCOUNT_STATUS), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1 ||
+	    strcmp(db_res_get(res, 0, 0), "erased") != 0) {
+		db_res_free(res);
+		log_warnx("privacy: erasure of account %s: no hook erased the "
+		    "account; rolled back", t->account);
+		err->code = DB_OK;
+		return (-1);
+	}
+	db_res_free(res);
+
+	e = json_dumps(t->erased, JSON_COMPACT);
+	r = json_dumps(t->retained, JSON_COMPACT);
+	if (e == NULL || r == NULL)
+		abort();
+	p[0] = id;
+	p[1] = e;
+	p[2] = r;
+	rc = db_exec(db, ERA_STMT(ERA_FINISH), p, NULL, err);
+	free(e);
+	free(r);
+	if (rc == -1)
+		return (-1);
+	t->outcome = ERASE_DONE;
+	return (0);
+}
+
+enum erase_outcome
+privacy_erase(struct db *db, const char *account, const char *dpo,
+    const char *reason, json_t **summary, struct db_error *err)
+{
+	struct erase_tx	 t;
+	unsigned char	 raw[SALT_BYTES];
+	char		 salt[2 * SALT_BYTES + 1], at[40];
+	size_t		 i;
+	int		 rc;
+
+	*summary = NULL;
+	memset(err, 0, sizeof(*err));
+	if (random_fill(raw, sizeof(raw)) == -1) {
+		log_warn("privacy: no random salt for an erasure");
+		err->code = DB_OK;
+		return (ERASE_FAILED);
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(salt + 2 * i, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	clock_format(clock_now(), at, sizeof(at));
+
+	memset(&t, 0, sizeof(t));
+	t.account = account;
+	t.dpo = dpo;
+	t.reason = reason;
+	t.salt = salt;
+	t.at = at;
+	t.erased = json_array();
+	t.retained = json_array();
+	rc = db_tx(db, erase_tx, &t, err);
+	/* The salt is never stored: once the hooks ran, it is gone. */
+	OPENSSL_cleanse(salt, sizeof(salt));
+	if (rc == -1) {
+		json_decref(t.erased);
+		json_decref(t.retained);
+		return (t.outcome == ERASE_DONE ? ERASE_FAILED : t.outcome);
+	}
+	principal_cache_forget(account);
+	*summary = json_pack("{s:o, s:o, s:s}", "erased", t.erased,
+	    "retained", t.retained, "erased_at", at);
+	return (ERASE_DONE);
+}
+
+int
+privacy_erase_tombstone(struct db *db, const char *account, char *out,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[1] = { account };
+
+	if (db_exec(db, ERA_STMT(ERA_TOMBSTONE), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		err->code = DB_OK;
+		return (-1);
+	}
+	snprintf(out, 37, "%s", db_res_get(res, 0, 0));
+	db_res_free(res);
+	return (0);
+}
+
+/* The endpoints. */
+
+/* Answer for an outcome other than ERASE_DONE. */
+static void
+erase_failed(struct request *req, enum erase_outcome out,
+    const struct db_error *err)
+{
+	switch (out) {
+	case ERASE_NO_ACCOUNT:
+		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		break;
+	case ERASE_ALREADY:
+		reply_problem(req, PROB_CONFLICT, "this person's data was "
+		    "already erased");
+		break;
+	case ERASE_AGENT:
+		reply_problem(req, PROB_CONFLICT, "this is an agent's account: "
+		    "it belongs to the town and is blocked by an "
+		    "administrator, not erased");
+		break;
+	case ERASE_DONE:
+	case ERASE_FAILED:
+		if (err->code != DB_OK)
+			reply_db_error(req, err);
+		else
+			reply_problem(req, PROB_INTERNAL, "the erasure could "
+			    "not be completed; nothing was erased");
+		break;
+	}
+}
+
+/* DELETE /api/v1/me */
+
+int
+privacy_me_erase(struct request *req)
+{
+	struct db_res		*res = NULL;
+	struct db_error		 err;
+	enum erase_outcome	 out;
+	const char		*p[1] = { req->principal->id };
+	const char		*pw;
+	json_t			*summary, *errors;
+	char			 email[256];
+	int			 ok;
+
+	if (req->principal->roles != 0) {
+		reply_problem(req, PROB_FORBIDDEN, "an agent's account belongs "
+		    "to the town: it cannot be erased this way; an "
+		    "administrator blocks it");
+		return (0);
+	}
+	if (db_exec(db_thread(), ERA_STMT(ERA_SELF_GET), p, &res, &err) == -1) {
+		reply_db_error(req, &err);
+		return (0);
+	}
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		return (0);
+	}
+	snprintf(email, sizeof(email), "%s", db_res_get(res, 0, 1));
+	if (identity_throttle_check(req, email) == -1) {
+		db_res_free(res);
+		return (0);
+	}
+	pw = json_string_value(json_object_get(req->json, "password"));
+	ok = pw != NULL && password_verify(pw, db_res_get(res, 0, 0)) == 1;
+	db_res_free(res);
+	if (!ok) {
+		identity_throttle_failure(req, email);
+		log_info("privacy: account %s erasure refused (wrong password)",
+		    req->principal->id);
+		errors = json_array();
+		json_error_add(errors, "/password", "wrong",
+		    wrong_password[req->lang]);
+		reply_problem_errors(req, PROB_VALIDATION, errors,
+		    "1 field is invalid");
+		return (0);
+	}
+	out = privacy_erase(db_thread(), req->principal->id, NULL, NULL,
+	    &summary, &err);
+	if (out != ERASE_DONE) {
+		erase_failed(req, out, &err);
+		return (0);
+	}
+	log_info("privacy: account %s erased at its own request",
+	    req->principal->id);
+	reply_json(req, 200, summary);
+	return (0);
+}
+
+/* POST /api/v1/admin/privacy/subjects/{id}/erase */
+
+int
+privacy_admin_subject_erase(struct request *req)
+{
+	struct db_error		 err;
+	enum erase_outcome	 out;
+	const char		*id = request_param(req, "id");
+	json_t			*summary;
+
+	if (id == NULL || !json_format_ok(JF_UUID, id)) {
+		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		return (0);
+	}
+	out = privacy_erase(db_thread(), id, req->principal->id,
+	    json_string_value(json_object_get(req->json, "reason")), &summary,
+	    &err);
+	if (out != ERASE_DONE) {
+		erase_failed(req, out, &err);
+		return (0);
+	}
+	log_info("privacy: account %s erased by dpo %s", id,
+	    req->principal->id);
+	reply_json(req, 200, summary);
+	return (0);
+}
