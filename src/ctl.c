@@ -16,6 +16,9 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "identity/identity.h"
+#include "privacy/erase.h"
+#include "privacy/privacy.h"
+#include "privacy/retention.h"
 
 extern char **environ;
 
@@ -40,6 +43,7 @@ static int	cmd_agent(struct ctl *);
 static int	cmd_client(struct ctl *);
 static int	cmd_keys(struct ctl *);
 static int	cmd_outbox(struct ctl *);
+static int	cmd_privacy(struct ctl *);
 
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate",
@@ -58,6 +62,8 @@ static const struct command commands[] = {
 	  "add a new token signing key (the previous one still verifies)" },
 	{ "outbox", cmd_outbox, "outbox list",
 	  "show the messages waiting to be sent" },
+	{ "privacy", cmd_privacy, "privacy purge",
+	  "delete or anonymise what is past its retention (prints counts)" },
 	{ "help", cmd_help, "help", "print this help" },
 };
 
@@ -107,6 +113,21 @@ cmd_outbox(struct ctl *ctl)
 		return (-1);
 	return (identity_ctl_outbox(ctl->db, &ctl->cli->conf, ctl->args,
 	    ctl->nargs));
+}
+
+static int
+cmd_privacy(struct ctl *ctl)
+{
+	if (identity_ready(ctl) == -1)
+		return (-1);
+	privacy_init();
+	privacy_erase_init();
+	retention_set_anonymiser(retention_erase_account);
+	if (ctl->nargs >= 1 && strcmp(ctl->args[0], "purge") == 0)
+		return (privacy_purge_ctl(ctl->db, &ctl->cli->conf,
+		    ctl->args + 1, ctl->nargs - 1));
+	fprintf(stderr, "usage: guichetctl privacy purge\n");
+	return (-1);
 }
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "privacy/retention.h"
 
 extern char **environ;
 
@@ -169,7 +170,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	identity_start();
+	/* Before the workers: it registers its statements. */
+	retention_start();
 	if (server_start(&sc) == -1) {
+		retention_stop();
 		identity_stop();
 		goto out;
 	}
@@ -187,6 +191,7 @@ main(int argc, char **argv)
 	}
 	log_info("received %s: finishing requests in flight",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	retention_stop();
 	server_stop(c->shutdown_timeout);
 	identity_stop();
 	log_info("stopped");

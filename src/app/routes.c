@@ -16,6 +16,7 @@
 #include "identity/identity.h"
 #include "ops/ops.h"
 #include "privacy/erase.h"
+#include "privacy/retention.h"
 #include "privacy/privacy.h"
 #include "web/web.h"
 
@@ -97,6 +98,7 @@ app_init(const struct conf *c, char *err, size_t errlen)
 		return (-1);
 	privacy_init();
 	privacy_erase_init();
+	retention_set_anonymiser(retention_erase_account);
 	server_set_guard(identity_guard);
 	return (0);
 }

@@ -1,0 +1,280 @@
+/*
+ * retention.c: the purge (Art. 5(1)(e) RGPD): every rule of
+ * privacy.retention_rules, each in its own transaction, at a time given
+ * as a parameter; guichetctl privacy purge; and guichetd's daily thread.
+ * What a rule selects is SQL in the rule (sql/007), run by the functions
+ * privacy.retention_delete() and privacy.retention_due(): this file only
+ * passes a rule's code and the time.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "db/db.h"
+#include "privacy/erase.h"
+#include "privacy/retention.h"
+
+/* First run after start-up (the server is up by then), then daily. */
+#define RETENTION_FIRST_DELAY_MS	2000
+#define RETENTION_PERIOD_MS		(24LL * 3600 * 1000)
+/* Sleeps are cut in steps so that retention_stop() is prompt. */
+#define RETENTION_STEP_MS		200
+
+enum ret_stmt {
+	RET_RULES,
+	RET_DELETE,
+	RET_DUE,
+	RET__COUNT
+};
+
+static struct db_stmt ret_stmts[RET__COUNT] = {
+	[RET_RULES] = { "retention_select_rules",
+	  "SELECT code, table_name, action, privacy.iso_duration(retention), "
+	  "retention_from FROM privacy.retention_rules "
+	  "ORDER BY position, code", 0, 0 },
+	[RET_DELETE] = { "retention_delete_due",
+	  "SELECT privacy.retention_delete($1, $2::timestamptz)", 2, 0 },
+	[RET_DUE] = { "retention_select_due",
+	  "SELECT privacy.retention_due($1, $2::timestamptz)", 2, 0 },
+};
+
+static pthread_once_t		 ret_once = PTHREAD_ONCE_INIT;
+static retention_anonymise_fn	 anonymiser;
+static pthread_t		 ret_thread;
+static int			 ret_started;
+static atomic_int		 ret_stop;
+
+static void
+ret_register(void)
+{
+	db_register(ret_stmts, RET__COUNT);
+}
+
+void
+retention_set_anonymiser(retention_anonymise_fn fn)
+{
+	anonymiser = fn;
+}
+
+int
+retention_erase_account(struct db *db, const char *account, int64_t now,
+    struct db_error *err)
+{
+	json_t	*summary = NULL;
+	int	 rc;
+
+	/* privacy_erase() reads the same clock: 'now' is clock_now(). */
+	(void)now;
+	switch (privacy_erase(db, account, NULL, NULL, &summary, err)) {
+	case ERASE_DONE:
+		rc = 0;
+		break;
+	case ERASE_FAILED:
+		rc = -1;
+		break;
+	default:	/* gone, already erased, or an agent's meanwhile */
+		rc = 1;
+		break;
+	}
+	json_decref(summary);
+	return (rc);
+}
+
+struct delete_tx {
+	const char	*rule;
+	const char	*now;
+	long		 count;
+};
+
+static int
+delete_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct delete_tx	*t = arg;
+	struct db_res		*res = NULL;
+	const char		*p[2] = { t->rule, t->now };
+
+	if (db_exec(db, &ret_stmts[RET_DELETE], p, &res, err) == -1)
+		return (-1);
+	t->count = db_res_rows(res) == 1 && db_res_get(res, 0, 0) != NULL ?
+	    atol(db_res_get(res, 0, 0)) : 0;
+	db_res_free(res);
+	return (0);
+}
+
+/* An 'anonymise' rule: each due account goes through the anonymiser. */
+static int
+run_anonymise(struct db *db, const char *rule, const char *now, int64_t now_us,
+    long *count, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[2] = { rule, now };
+	int		 i, rc, failed = 0;
+
+	*count = 0;
+	if (db_exec(db, &ret_stmts[RET_DUE], p, &res, err) == -1)
+		return (-1);
+	for (i = 0; i < db_res_rows(res); i++) {
+		rc = anonymiser(db, db_res_get(res, i, 0), now_us, err);
+		if (rc == -1)
+			failed = 1;
+		else if (rc == 0)
+			(*count)++;
+	}
+	db_res_free(res);
+	return (failed ? -1 : 0);
+}
+
+int
+privacy_purge(struct db *db, int64_t now_us, json_t **report)
+{
+	struct db_res		*rules = NULL;
+	struct db_error		 err;
+	struct delete_tx	 t;
+	json_t			*list, *o;
+	const char		*code, *action, *status;
+	char			 now[40];
+	long			 count;
+	int			 i, rc, failed = 0;
+
+	pthread_once(&ret_once, ret_register);
+	if (report != NULL)
+		*report = NULL;
+	clock_format(now_us, now, sizeof(now));
+	if (db_exec(db, &ret_stmts[RET_RULES], NULL, &rules, &err) == -1) {
+		log_warnx("retention: cannot read the rules (%s)",
+		    err.sqlstate);
+		return (-1);
+	}
+	list = json_array();
+	for (i = 0; i < db_res_rows(rules); i++) {
+		code = db_res_get(rules, i, 0);
+		action = db_res_get(rules, i, 2);
+		count = 0;
+		if (strcmp(action, "delete") == 0) {
+			memset(&t, 0, sizeof(t));
+			t.rule = code;
+			t.now = now;
+			rc = db_tx(db, delete_tx, &t, &err);
+			count = t.count;
+			status = rc == 0 ? "ok" : "failed";
+		} else if (anonymiser == NULL)
+			status = "skipped";
+		else {
+			rc = run_anonymise(db, code, now, now_us, &count,
+			    &err);
+			status = rc == 0 ? "ok" : "failed";
+		}
+		if (strcmp(status, "failed") == 0) {
+			failed = 1;
+			log_warnx("retention: rule %s failed (sqlstate %s)",
+			    code, err.sqlstate);
+		} else if (strcmp(status, "skipped") == 0)
+			log_warnx("retention: rule %s skipped: no anonymiser",
+			    code);
+		else
+			log_info("retention: rule %s: %ld row%s %s", code,
+			    count, count == 1 ? "" : "s",
+			    strcmp(action, "delete") == 0 ? "deleted" :
+			    "anonymised");
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+		    "rule", code, "table", db_res_get(rules, i, 1),
+		    "action", action, "retention", db_res_get(rules, i, 3),
+		    "from", db_res_get(rules, i, 4), "status", status,
+		    "count", (json_int_t)count);
+		json_array_append_new(list, o);
+	}
+	db_res_free(rules);
+	if (report != NULL)
+		*report = json_pack("{s:s, s:o}", "at", now, "rules", list);
+	else
+		json_decref(list);
+	return (failed ? -1 : 0);
+}
+
+int
+privacy_purge_ctl(struct db *db, const struct conf *c, char **argv, int argc)
+{
+	json_t	*report = NULL;
+	char	*s;
+	int	 rc;
+
+	(void)c;
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: guichetctl privacy purge\n");
+		return (-1);
+	}
+	rc = privacy_purge(db, clock_now(), &report);
+	if (report == NULL) {
+		fprintf(stderr, "guichetctl: the purge could not read its "
+		    "rules (is the database migrated?)\n");
+		return (-1);
+	}
+	if ((s = json_dumps(report, JSON_INDENT(2))) == NULL)
+		abort();
+	printf("%s\n", s);
+	free(s);
+	json_decref(report);
+	if (rc == -1)
+		fprintf(stderr, "guichetctl: a rule failed (see the report)\n");
+	return (rc);
+}
+
+/* Sleep 'ms', in steps; 1 when asked to stop meanwhile. */
+static int
+ret_sleep(long long ms)
+{
+	struct timespec	 step = { 0, RETENTION_STEP_MS * 1000000L };
+	int64_t		 end;
+
+	end = clock_mono() + ms * 1000;
+	while (!atomic_load(&ret_stop)) {
+		if (clock_mono() >= end)
+			return (0);
+		nanosleep(&step, NULL);
+	}
+	return (1);
+}
+
+static void *
+ret_loop(void *arg)
+{
+	struct db	*db;
+
+	(void)arg;
+	db = db_open();
+	if (ret_sleep(RETENTION_FIRST_DELAY_MS) == 0) {
+		do {
+			/* A failure is logged; tomorrow's run tries again. */
+			(void)privacy_purge(db, clock_now(), NULL);
+		} while (ret_sleep(RETENTION_PERIOD_MS) == 0);
+	}
+	db_close(db);
+	return (NULL);
+}
+
+void
+retention_start(void)
+{
+	pthread_once(&ret_once, ret_register);
+	atomic_store(&ret_stop, 0);
+	if (pthread_create(&ret_thread, NULL, ret_loop, NULL) == 0)
+		ret_started = 1;
+	else
+		log_warnx("could not start the retention thread");
+}
+
+void
+retention_stop(void)
+{
+	if (!ret_started)
+		return;
+	atomic_store(&ret_stop, 1);
+	pthread_join(ret_thread, NULL);
+	ret_started = 0;
+}
