@@ -112,5 +112,32 @@ INSERT INTO privacy.purposes (code, legal_basis, title_fr, title_en, title_it,
 	    'policy, which it gives you.',
 	    'Per la durata della stagione; il gestore conserva poi i dati '
 	    'secondo la propria politica, che ti comunica.',
+	    1),
+	('data_protection_rights', 'legal_obligation',
+	    'Exercice de vos droits et traçabilité des consultations',
+	    'Exercising your rights and tracing who read your data',
+	    'Esercizio dei tuoi diritti e tracciamento delle consultazioni',
+	    'Suivre vos demandes d''accès, de rectification, d''effacement, de '
+	    'limitation et d''opposition dans les délais légaux, et tenir le '
+	    'journal des consultations de vos données par les agents, le '
+	    'délégué à la protection des données et les applications '
+	    'partenaires, que vous pouvez consulter.',
+	    'Handling your requests for access, rectification, erasure, '
+	    'restriction and objection within the legal time limits, and '
+	    'keeping the log of the reads of your data by agents, the data '
+	    'protection officer and partner applications, which you can see.',
+	    'Gestire le tue richieste di accesso, rettifica, cancellazione, '
+	    'limitazione e opposizione nei termini di legge, e tenere il '
+	    'registro delle consultazioni dei tuoi dati da parte degli agenti, '
+	    'del responsabile della protezione dei dati e delle applicazioni '
+	    'partner, che puoi consultare.',
+	    ARRAY['identity', 'contact', 'rights_request', 'access_trace',
+		'free_text'],
+	    ARRAY['town_services'],
+	    'Les demandes et leurs réponses : 5 ans ; le journal des '
+	    'consultations : 1 an.',
+	    'Requests and their answers: 5 years; the log of reads: 1 year.',
+	    'Le richieste e le loro risposte: 5 anni; il registro delle '
+	    'consultazioni: 1 anno.',
 	    1)
 ON CONFLICT (code) DO NOTHING;

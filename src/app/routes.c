@@ -18,6 +18,7 @@
 #include "privacy/erase.h"
 #include "privacy/retention.h"
 #include "privacy/privacy.h"
+#include "privacy/rights.h"
 #include "web/web.h"
 
 #define B	ROUTE_BODY
@@ -74,6 +75,25 @@ static const struct route routes[] = {
 	  PERM_SELF, NULL, 0, NULL },
 	{ "DELETE", "/api/v1/me/consents/{purpose}", privacy_consent_withdraw,
 	  PERM_SELF, NULL, 0, NULL },
+	/* privacy: who looked at my data, rights requests, restriction, objection */
+	{ "GET", "/api/v1/me/access-log", privacy_access_log_get, PERM_SELF,
+	  NULL, 0, NULL },
+	{ "GET", "/api/v1/me/restriction", privacy_restriction_get, PERM_SELF,
+	  NULL, 0, NULL },
+	{ "POST", "/api/v1/me/restriction", privacy_restriction_post, PERM_SELF,
+	  NULL, 0, NULL },
+	{ "POST", "/api/v1/me/objections", privacy_objection_post, PERM_SELF,
+	  &privacy_objection_spec, B, NULL },
+	{ "GET", "/api/v1/admin/privacy/subjects/{id}", privacy_subject_get,
+	  PERM_DPO, NULL, 0, NULL },
+	{ "POST", "/api/v1/admin/privacy/subjects/{id}/restriction/lift",
+	  privacy_restriction_lift, PERM_DPO, NULL, 0, NULL },
+	{ "GET", "/api/v1/admin/privacy/requests", privacy_requests_list,
+	  PERM_DPO, NULL, 0, NULL },
+	{ "POST", "/api/v1/admin/privacy/requests", privacy_requests_create,
+	  PERM_DPO, &privacy_request_create_spec, B, NULL },
+	{ "PATCH", "/api/v1/admin/privacy/requests/{id}", privacy_requests_patch,
+	  PERM_DPO, &privacy_request_patch_spec, B, NULL },
 	/* privacy: erasure (Art. 17) */
 	{ "DELETE", "/api/v1/me", privacy_me_erase, PERM_SELF,
 	  &privacy_me_erase_spec, SLOW, NULL },
@@ -97,6 +117,7 @@ app_init(const struct conf *c, char *err, size_t errlen)
 	if (identity_init(c, err, errlen) == -1)
 		return (-1);
 	privacy_init();
+	privacy_rights_init();
 	privacy_erase_init();
 	retention_set_anonymiser(retention_erase_account);
 	server_set_guard(identity_guard);

@@ -1,0 +1,443 @@
+/*
+ * t3107-access-log: who looked at my data (reference A18).  A DPO's read
+ * of a person (GET /api/v1/admin/privacy/subjects/{id}) needs a purpose
+ * (X-Purpose) and writes an access-log row in the transaction of the
+ * read; the person sees it at GET /api/v1/me/access-log (when, who with
+ * the agent's department or the partner's name, what, why), newest first,
+ * paged by an opaque keyset cursor; a read under legal secrecy
+ * (X-Disclose-After) is recorded at once and shown only once the server's
+ * clock has passed that date; another person sees none of it; the log is
+ * append-only except through its SECURITY DEFINER purge and erase
+ * functions.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idlib.h"
+
+#define FROZEN		"2026-12-20T08:30:00Z"
+#define LATER		"2027-01-20T08:30:00Z"	/* after the secrecy */
+#define SECRET_UNTIL	"2027-01-19T00:00:00Z"
+#define GOOD_PASSWORD	"Correct-Horse-Battery-9"
+
+static void
+start(struct idenv *e, const char *clock)
+{
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	idl_start(e);
+}
+
+static char *
+dump(const json_t *j)
+{
+	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	return (s != NULL ? s : strdup("(not JSON)"));
+}
+
+static long	 sql_count(const struct idenv *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static long
+sql_count(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql, *v;
+	long	 n;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	va_end(ap);
+	v = harness_sql(e->db, sql);
+	ck_assert_msg(v != NULL, "no answer to %s", sql);
+	n = atol(v);
+	free(v);
+	free(sql);
+	return (n);
+}
+
+/* GET the subject with optional X-Purpose / X-Disclose-After: status. */
+static long
+read_subject(const struct idenv *e, const char *token, const char *id,
+    const char *purpose, const char *after, json_t **out)
+{
+	const char	*h[4];
+	char		*auth, *ph = NULL, *ah = NULL, *path;
+	struct http_resp r;
+	long		 st;
+	int		 n = 0;
+
+	auth = harness_printf("Authorization: Bearer %s", token);
+	h[n++] = auth;
+	if (purpose != NULL)
+		h[n++] = ph = harness_printf("X-Purpose: %s", purpose);
+	if (after != NULL)
+		h[n++] = ah = harness_printf("X-Disclose-After: %s", after);
+	h[n] = NULL;
+	path = harness_printf("/api/v1/admin/privacy/subjects/%s", id);
+	st = idl_reqh(e, "GET", path, h, NULL, &r);
+	if (out != NULL)
+		*out = harness_json(&r);
+	ck_assert_msg(st != 402 && strstr(r.body, "fee") == NULL,
+	    "a fee in %s", r.body);
+	http_resp_free(&r);
+	free(path);
+	free(auth);
+	free(ph);
+	free(ah);
+	return (st);
+}
+
+/* GET /api/v1/me/access-log[?query], asserted 200. */
+static json_t *
+access_log(const struct idenv *e, const char *token, const char *query)
+{
+	char	*path, *d;
+	json_t	*j;
+	long	 st;
+
+	path = harness_printf("/api/v1/me/access-log%s", query ? query : "");
+	j = idl_reqj(e, "GET", path, token, NULL, &st);
+	d = dump(j);
+	ck_assert_msg(st == 200 && json_is_array(json_object_get(j, "items")),
+	    "GET %s: %ld %s", path, st, d);
+	free(d);
+	free(path);
+	return (j);
+}
+
+static size_t
+nitems(const json_t *j)
+{
+	return (json_array_size(json_object_get(j, "items")));
+}
+
+START_TEST(test_dpo_read_is_logged_and_shown)
+{
+	struct idenv	 e;
+	char		*dpo, *res, *d;
+	json_t		*j, *log, *it, *who;
+	long		 st;
+
+	start(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	st = read_subject(&e, dpo, idl_demo.resident_id,
+	    "dossier URB-2026-0042", NULL, &j);
+	d = dump(j);
+	ck_assert_msg(st == 200, "subject read: %ld %s", st, d);
+	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
+	ck_assert_str_eq(idl_jstr(j, "email"), IDL_RESIDENT_EMAIL);
+	ck_assert_msg(json_is_false(json_object_get(json_object_get(j,
+	    "restriction"), "restricted")), "restriction: %s", d);
+	free(d);
+	json_decref(j);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	    "WHERE account_id = '%s' AND reader_kind = 'dpo' AND "
+	    "reader_account = '%s' AND dataset = 'identity.account' AND "
+	    "purpose = 'dossier URB-2026-0042' AND at = '" FROZEN "'",
+	    idl_demo.resident_id, idl_demo.admin_id), 1);
+
+	log = access_log(&e, res, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 1, "access log: %s", d);
+	it = json_array_get(json_object_get(log, "items"), 0);
+	who = json_object_get(it, "reader");
+	ck_assert_str_eq(idl_jstr(it, "at"), FROZEN);
+	ck_assert_str_eq(idl_jstr(it, "dataset"), "identity.account");
+	ck_assert_str_eq(idl_jstr(it, "record"), idl_demo.resident_id);
+	ck_assert_str_eq(idl_jstr(it, "purpose"), "dossier URB-2026-0042");
+	ck_assert_str_eq(idl_jstr(who, "kind"), "dpo");
+	ck_assert_str_eq(idl_jstr(who, "id"), idl_demo.admin_id);
+	ck_assert_msg(json_is_null(json_object_get(log, "next_cursor")), "%s",
+	    d);
+	free(d);
+	json_decref(log);
+
+	/* An agent's row names the department, a partner's its name. */
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, reader_account, department, dataset, "
+	    "record, purpose) SELECT '2026-12-20T09:00:00Z', '%s', 'agent', "
+	    "account_id, department, 'cases.case', 'C-1', 'instruction' FROM "
+	    "identity.agent_departments WHERE account_id = '%s' LIMIT 1",
+	    idl_demo.resident_id, idl_demo.agent_id), 0);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, client_id, dataset, record) VALUES "
+	    "('2026-12-20T10:00:00Z', '%s', 'client', '%s', 'mobility.pass', "
+	    "'P-7')", idl_demo.resident_id, idl_demo.client_id), 0);
+	log = access_log(&e, res, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 3, "access log: %s", d);
+	it = json_array_get(json_object_get(log, "items"), 0);	/* newest */
+	who = json_object_get(it, "reader");
+	ck_assert_msg(strcmp(idl_jstr(who, "kind"), "client") == 0 &&
+	    strcmp(idl_jstr(who, "id"), idl_demo.client_id) == 0 &&
+	    strcmp(idl_jstr(who, "name"), "Demo lift operator") == 0, "%s", d);
+	it = json_array_get(json_object_get(log, "items"), 1);
+	who = json_object_get(it, "reader");
+	ck_assert_msg(strcmp(idl_jstr(who, "kind"), "agent") == 0 &&
+	    strcmp(idl_jstr(who, "id"), idl_demo.agent_id) == 0 &&
+	    idl_jstr(json_object_get(who, "department"), "name") != NULL &&
+	    strcmp(idl_jstr(json_object_get(who, "department"), "code"),
+	    "services_techniques") == 0 &&
+	    strcmp(idl_jstr(it, "purpose"), "instruction") == 0, "%s", d);
+	free(d);
+	json_decref(log);
+	free(dpo);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_read_without_purpose_refused)
+{
+	struct idenv	 e;
+	char		*dpo, *res;
+	json_t		*j;
+	long		 st;
+
+	start(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	st = read_subject(&e, dpo, idl_demo.resident_id, NULL, NULL, &j);
+	ck_assert_msg(st == 400 && strstr(idl_jstr(j, "detail"),
+	    "without a purpose is refused") != NULL, "no purpose: %ld", st);
+	json_decref(j);
+	st = read_subject(&e, dpo, idl_demo.resident_id, "   ", NULL, NULL);
+	ck_assert_int_eq(st, 400);
+	st = read_subject(&e, dpo, idl_demo.resident_id, "x", "tomorrow",
+	    NULL);
+	ck_assert_int_eq(st, 400);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 0);
+	/* Neither a resident nor an unknown subject reads anything. */
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	st = read_subject(&e, res, idl_demo.resident_id, "curious", NULL, NULL);
+	ck_assert_int_eq(st, 403);
+	st = read_subject(&e, dpo, "00000000-0000-4000-8000-000000000000",
+	    "check", NULL, NULL);
+	ck_assert_int_eq(st, 404);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 0);
+	/* The database refuses a purposeless agent row too. */
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, reader_account, dataset) VALUES "
+	    "('" FROZEN "', '%s', 'dpo', '%s', 'identity.account')",
+	    idl_demo.resident_id, idl_demo.admin_id), -1);
+	free(dpo);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_deferred_disclosure)
+{
+	struct idenv	 e;
+	char		*dpo, *res, *d;
+	json_t		*log;
+	long		 st;
+
+	start(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	st = read_subject(&e, dpo, idl_demo.resident_id, "enquête judiciaire",
+	    SECRET_UNTIL, NULL);
+	ck_assert_int_eq(st, 200);
+	st = read_subject(&e, dpo, idl_demo.resident_id, "ordinary", NULL,
+	    NULL);
+	ck_assert_int_eq(st, 200);
+	/* Recorded at once... */
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	    "WHERE disclose_after = '" SECRET_UNTIL "' AND at = '" FROZEN "'"),
+	    1);
+	/* ...hidden before the date. */
+	log = access_log(&e, res, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 1 && strcmp(idl_jstr(json_array_get(
+	    json_object_get(log, "items"), 0), "purpose"), "ordinary") == 0,
+	    "before the date: %s", d);
+	ck_assert_msg(strstr(d, "judiciaire") == NULL, "%s", d);
+	free(d);
+	json_decref(log);
+	free(res);
+	free(dpo);
+
+	/* The server's clock passes the date: the row appears. */
+	idl_restart(&e, LATER);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	log = access_log(&e, res, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 2 && strstr(d, "enquête judiciaire") !=
+	    NULL, "after the date: %s", d);
+	free(d);
+	json_decref(log);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_paging)
+{
+	struct idenv	 e;
+	char		*res, *q, *d, *cursor = NULL, seen[64];
+	json_t		*log, *it;
+	const char	*rec, *prev_at = NULL;
+	char		 last_at[40] = "";
+	int		 pages = 0, total = 0, i;
+	size_t		 k;
+	long		 st;
+
+	start(&e, FROZEN);
+	/* 45 rows; pairs share their time, so the id breaks the tie. */
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, reader_account, dataset, record, purpose) "
+	    "SELECT timestamptz '2026-12-01T00:00:00Z' + (g / 2) * "
+	    "interval '1 hour', '%s', 'dpo', '%s', 'identity.account', "
+	    "'r' || g, 'p' FROM generate_series(1, 45) g",
+	    idl_demo.resident_id, idl_demo.admin_id), 0);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	memset(seen, 0, sizeof(seen));
+	do {
+		q = cursor == NULL ? strdup("?limit=20") :
+		    harness_printf("?limit=20&cursor=%s", cursor);
+		log = access_log(&e, res, q);
+		free(q);
+		free(cursor);
+		cursor = NULL;
+		d = dump(log);
+		pages++;
+		json_array_foreach(json_object_get(log, "items"), k, it) {
+			rec = idl_jstr(it, "record");
+			i = atoi(rec + 1);
+			ck_assert_msg(i >= 1 && i <= 45 && !seen[i],
+			    "record %s twice or unknown: %s", rec, d);
+			seen[i] = 1;
+			total++;
+			/* Newest first. */
+			if (prev_at != NULL || last_at[0] != '\0')
+				ck_assert_msg(strcmp(idl_jstr(it, "at"),
+				    last_at) <= 0, "order: %s", d);
+			snprintf(last_at, sizeof(last_at), "%s",
+			    idl_jstr(it, "at"));
+		}
+		if (json_is_string(json_object_get(log, "next_cursor")))
+			cursor = strdup(idl_jstr(log, "next_cursor"));
+		ck_assert_msg(pages > 2 || nitems(log) == 20, "page %d: %s",
+		    pages, d);
+		free(d);
+		json_decref(log);
+	} while (cursor != NULL && pages < 10);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(total, 45);
+	/* Default 20, bounds, a cursor we did not make. */
+	log = access_log(&e, res, NULL);
+	ck_assert_int_eq(nitems(log), 20);
+	json_decref(log);
+	json_decref(idl_reqj(&e, "GET", "/api/v1/me/access-log?limit=0", res,
+	    NULL, &st));
+	ck_assert_int_eq(st, 400);
+	json_decref(idl_reqj(&e, "GET", "/api/v1/me/access-log?limit=101", res,
+	    NULL, &st));
+	ck_assert_int_eq(st, 400);
+	json_decref(idl_reqj(&e, "GET", "/api/v1/me/access-log?cursor=a.b*c",
+	    res, NULL, &st));
+	ck_assert_int_eq(st, 400);
+	json_decref(idl_reqj(&e, "GET", "/api/v1/me/access-log?cursor="
+	    "bm90LWEtY3Vyc29y", res, NULL, &st));
+	ck_assert_int_eq(st, 400);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_another_person_sees_nothing)
+{
+	struct idenv	 e;
+	char		*dpo, *other, *tok, *d;
+	json_t		*log;
+	long		 st;
+
+	start(&e, FROZEN);
+	other = idl_register(&e, "other-3107@example.org", GOOD_PASSWORD);
+	dpo = idl_login_admin(&e);
+	ck_assert_int_eq(read_subject(&e, dpo, idl_demo.resident_id,
+	    "secret-purpose-of-resident", NULL, NULL), 200);
+	tok = idl_login_ok(&e, "other-3107@example.org", GOOD_PASSWORD, NULL);
+	log = access_log(&e, tok, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 0 && strstr(d, idl_demo.resident_id) ==
+	    NULL, "another person: %s", d);
+	free(d);
+	json_decref(log);
+	ck_assert_int_eq(read_subject(&e, dpo, other, "own-purpose", NULL,
+	    NULL), 200);
+	log = access_log(&e, tok, NULL);
+	d = dump(log);
+	ck_assert_msg(nitems(log) == 1 && strstr(d, "own-purpose") != NULL &&
+	    strstr(d, "secret-purpose-of-resident") == NULL, "%s", d);
+	free(d);
+	json_decref(log);
+	/* Without a token: 401. */
+	json_decref(idl_reqj(&e, "GET", "/api/v1/me/access-log", NULL, NULL,
+	    &st));
+	ck_assert_int_eq(st, 401);
+	free(tok);
+	free(other);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_append_only_but_purgeable)
+{
+	struct idenv	 e;
+
+	start(&e, FROZEN);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, reader_account, dataset, purpose) "
+	    "SELECT t, '%s', 'dpo', '%s', 'identity.account', 'p' FROM "
+	    "unnest(ARRAY[timestamptz '2025-01-01Z', '2026-06-01Z', "
+	    "'2026-12-01Z']) t", idl_demo.resident_id, idl_demo.admin_id), 0);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.access_log SET "
+	    "purpose = 'changed'"), -1);
+	ck_assert_int_eq(idl_sql_exec(&e, "DELETE FROM privacy.access_log"), -1);
+	ck_assert_int_eq(idl_sql_exec(&e, "TRUNCATE privacy.access_log"), -1);
+	/* Setting the marker by hand outside the function still fails for UPDATE. */
+	ck_assert_int_eq(idl_sql_exec(&e, "BEGIN; SELECT set_config("
+	    "'guichet.access_log_delete', 'on', true); UPDATE "
+	    "privacy.access_log SET purpose = 'x'; COMMIT"), -1);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	    "WHERE purpose = 'p'"), 3);
+	/* The retention path: one year before the clock. */
+	ck_assert_int_eq(sql_count(&e, "SELECT privacy.access_log_purge("
+	    "'2025-12-20T08:30:00Z', '" FROZEN "')"), 1);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 2);
+	/* The marker does not outlive the function. */
+	ck_assert_int_eq(idl_sql_exec(&e, "BEGIN; SELECT "
+	    "privacy.access_log_purge('2000-01-01Z', '" FROZEN "'); DELETE FROM "
+	    "privacy.access_log; COMMIT"), -1);
+	ck_assert_int_eq(sql_count(&e, "SELECT privacy.access_log_erase('%s')",
+	    idl_demo.resident_id), 2);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+int
+main(void)
+{
+	TCase	*tc = tcase_create("access-log");
+
+	idl_init("t3107-access-log", "t3107", NULL);
+	tcase_add_test(tc, test_dpo_read_is_logged_and_shown);
+	tcase_add_test(tc, test_read_without_purpose_refused);
+	tcase_add_test(tc, test_deferred_disclosure);
+	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_another_person_sees_nothing);
+	tcase_add_test(tc, test_append_only_but_purgeable);
+	return (idl_main(tc));
+}

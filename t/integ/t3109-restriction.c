@@ -1,0 +1,448 @@
+/*
+ * t3109-restriction: restriction (Art. 18, reference A12) and objection
+ * (Art. 21, reference A14).  A person restricts the processing of their
+ * data (POST /api/v1/me/restriction): they leave the newsletter list, the
+ * subject read stays the DPO's only and shows the restriction, and the
+ * lift by the DPO queues the notice to the person (ops.outbox,
+ * restriction_lift, in their language) before the state changes, which
+ * the database itself requires.  An objection to the newsletter withdraws
+ * the consent at once; one to a public-task purpose becomes a request the
+ * DPO decides with recorded grounds; one to another consent-based
+ * purpose is sent to the consent endpoint.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idlib.h"
+
+#define FROZEN		"2026-12-20T08:30:00Z"
+#define REQS		"/api/v1/admin/privacy/requests"
+
+static void
+start(struct idenv *e, const char *clock)
+{
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	idl_start(e);
+}
+
+static char *
+dump(const json_t *j)
+{
+	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	return (s != NULL ? s : strdup("(not JSON)"));
+}
+
+static long	 sql_count(const struct idenv *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static long
+sql_count(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql, *v;
+	long	 n;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	va_end(ap);
+	v = harness_sql(e->db, sql);
+	ck_assert_msg(v != NULL, "no answer to %s", sql);
+	n = atol(v);
+	free(v);
+	free(sql);
+	return (n);
+}
+
+static long
+in_newsletter(const struct idenv *e, const char *account)
+{
+	return (sql_count(e, "SELECT count(*) FROM "
+	    "privacy.newsletter_recipients WHERE account_id = '%s'", account));
+}
+
+static void
+assert_str(const json_t *j, const char *k, const char *want)
+{
+	char	*d = dump(j);
+
+	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
+	    0, "%s is not %s: %s", k, want, d);
+	free(d);
+}
+
+static long
+subject_read(const struct idenv *e, const char *token, const char *id,
+    json_t **out)
+{
+	const char	*h[3];
+	char		*auth, *path;
+	struct http_resp r;
+	long		 st;
+
+	auth = harness_printf("Authorization: Bearer %s", token);
+	h[0] = auth;
+	h[1] = "X-Purpose: contentieux";
+	h[2] = NULL;
+	path = harness_printf("/api/v1/admin/privacy/subjects/%s", id);
+	st = idl_reqh(e, "GET", path, h, NULL, &r);
+	if (out != NULL)
+		*out = harness_json(&r);
+	http_resp_free(&r);
+	free(path);
+	free(auth);
+	return (st);
+}
+
+/* The demo agent, given a TOTP secret: its token (roles agent, mfa). */
+static char *
+agent_token(struct idenv *e)
+{
+	char	 code[8];
+
+	ck_assert_int_eq(idl_sql_exec(e, "UPDATE identity.agents SET "
+	    "totp_secret = '" IDL_ADMIN_TOTP "', totp_enrolled_at = "
+	    "'2026-01-01Z' WHERE account_id = '%s'", idl_demo.agent_id), 0);
+	idl_otp(e, IDL_ADMIN_TOTP, code);
+	return (idl_login_ok(e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, code));
+}
+
+START_TEST(test_restriction_freezes)
+{
+	struct idenv	 e;
+	char		*res, *dpo, *agent, *d;
+	json_t		*j;
+	long		 st;
+
+	start(&e, FROZEN);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
+	    NULL, &st));
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
+	j = idl_reqj(&e, "GET", "/api/v1/me/restriction", res, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert(json_is_false(json_object_get(j, "restricted")));
+	json_decref(j);
+
+	j = idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL, &st);
+	d = dump(j);
+	ck_assert_msg(st == 201 && json_is_true(json_object_get(j,
+	    "restricted")), "restrict: %ld %s", st, d);
+	assert_str(j, "since", FROZEN);
+	free(d);
+	json_decref(j);
+	/* Idempotent. */
+	j = idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert(json_is_true(json_object_get(j, "restricted")));
+	json_decref(j);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.restrictions WHERE account_id = '%s'",
+	    idl_demo.resident_id), 1);
+	ck_assert_int_eq(sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
+	    idl_demo.resident_id), 1);
+	/* Out of the mailing list, though the consent stays given. */
+	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 0);
+	ck_assert_int_eq(sql_count(&e, "SELECT privacy.consent_given('%s', "
+	    "'newsletter')::int", idl_demo.resident_id), 1);
+
+	/*
+	 * An agent cannot read the person: the subject read is the DPO's
+	 * route (403); the handler would answer 409 "restricted" to an
+	 * agent if the route were opened to agents.  The DPO can, and sees
+	 * why.
+	 */
+	agent = agent_token(&e);
+	st = subject_read(&e, agent, idl_demo.resident_id, NULL);
+	ck_assert_msg(st == 403, "agent read: %ld", st);
+	dpo = idl_login_admin(&e);
+	st = subject_read(&e, dpo, idl_demo.resident_id, &j);
+	d = dump(j);
+	ck_assert_msg(st == 200 && json_is_true(json_object_get(
+	    json_object_get(j, "restriction"), "restricted")), "dpo read: %ld "
+	    "%s", st, d);
+	free(d);
+	json_decref(j);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	    "WHERE account_id = '%s'", idl_demo.resident_id), 1);
+	free(agent);
+	free(dpo);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_lift_tells_the_person_first)
+{
+	struct idenv	 e;
+	char		*res, *dpo, *path, *d, *v;
+	json_t		*j;
+	long		 st;
+
+	start(&e, NULL);	/* the system clock: times move between calls */
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
+	    NULL, &st));
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET locale "
+	    "= 'it' WHERE id = '%s'", idl_demo.resident_id), 0);
+	dpo = idl_login_admin(&e);
+	path = harness_printf("/api/v1/admin/privacy/subjects/%s/restriction/"
+	    "lift", idl_demo.resident_id);
+	/* Nothing to lift yet. */
+	json_decref(idl_reqj(&e, "POST", path, dpo, NULL, &st));
+	ck_assert_int_eq(st, 409);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL,
+	    &st));
+	ck_assert_int_eq(st, 201);
+	/* The person may not lift it; the database refuses a silent lift. */
+	json_decref(idl_reqj(&e, "POST", path, res, NULL, &st));
+	ck_assert_int_eq(st, 403);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.restrictions SET "
+	    "lifted_at = now(), notified_at = now(), lifted_by = '%s' WHERE "
+	    "account_id = '%s'", idl_demo.admin_id, idl_demo.resident_id), -1);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	    "template = 'restriction_lift'"), 0);
+
+	j = idl_reqj(&e, "POST", path, dpo, NULL, &st);
+	d = dump(j);
+	ck_assert_msg(st == 200 && json_is_false(json_object_get(j,
+	    "restricted")), "lift: %ld %s", st, d);
+	free(d);
+	json_decref(j);
+	/* One notice, in the person's language, named by the lift. */
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox o JOIN "
+	    "privacy.restrictions r ON r.notice_outbox = o.id WHERE "
+	    "o.account_id = '%s' AND o.template = 'restriction_lift' AND "
+	    "o.locale = 'it' AND o.recipient = '" IDL_RESIDENT_EMAIL "' AND "
+	    "r.lifted_by = '%s'", idl_demo.resident_id, idl_demo.admin_id), 1);
+	/* Queued first: notice <= notified_at <= lifted_at. */
+	v = idl_sql(&e, "SELECT (o.created_at <= r.notified_at AND "
+	    "r.notified_at <= r.lifted_at)::text || ' ' || o.created_at || ' ' "
+	    "|| r.lifted_at FROM ops.outbox o JOIN privacy.restrictions r ON "
+	    "r.notice_outbox = o.id");
+	ck_assert_msg(v != NULL && strncmp(v, "true ", 5) == 0, "order: %s",
+	    v ? v : "(none)");
+	free(v);
+	ck_assert_int_eq(sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
+	    idl_demo.resident_id), 0);
+	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
+	/* Lifted once; the history keeps it; a lifted row never changes. */
+	json_decref(idl_reqj(&e, "POST", path, dpo, NULL, &st));
+	ck_assert_int_eq(st, 409);
+	j = idl_reqj(&e, "GET", "/api/v1/me/restriction", res, NULL, &st);
+	d = dump(j);
+	ck_assert_msg(st == 200 && json_array_size(json_object_get(j,
+	    "history")) == 1 && idl_jstr(json_array_get(json_object_get(j,
+	    "history"), 0), "lifted_at") != NULL, "%s", d);
+	free(d);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.restrictions SET "
+	    "lifted_at = lifted_at + interval '1 day'"), -1);
+	/* The outbox's purge may still take the sent notice away. */
+	ck_assert_int_eq(idl_sql_exec(&e, "DELETE FROM ops.outbox WHERE "
+	    "template = 'restriction_lift'"), 0);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.restrictions WHERE notice_outbox IS NULL AND notified_at "
+	    "IS NOT NULL AND lifted_at IS NOT NULL"), 1);
+	free(path);
+	free(res);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_objection_to_newsletter_at_once)
+{
+	struct idenv	 e;
+	char		*res, *d, *v;
+	json_t		*j;
+	long		 st;
+
+	start(&e, FROZEN);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
+	    NULL, &st));
+	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
+	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"newsletter\"}", &st);
+	d = dump(j);
+	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
+	assert_str(j, "kind", "objection");
+	assert_str(j, "purpose", "newsletter");
+	assert_str(j, "status", "answered");
+	assert_str(j, "decision", "upheld");
+	assert_str(j, "channel", "api");
+	free(d);
+	json_decref(j);
+	/* At once: the consent is withdrawn through the ledger. */
+	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 0);
+	v = idl_sql(&e, "SELECT action || '/' || channel FROM "
+	    "privacy.consent_ledger WHERE account_id = '%s' AND purpose = "
+	    "'newsletter' ORDER BY id DESC LIMIT 1", idl_demo.resident_id);
+	ck_assert_str_eq(v, "withdrawn/api");
+	free(v);
+	/* Absolute: even without a consent given, it is upheld. */
+	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"newsletter\",\"grounds\":\"no more\"}", &st);
+	ck_assert_int_eq(st, 201);
+	assert_str(j, "decision", "upheld");
+	json_decref(j);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_objection_to_public_task_decided)
+{
+	struct idenv	 e;
+	char		*res, *dpo, *id, *path, *d;
+	json_t		*j;
+	long		 st;
+
+	start(&e, FROZEN);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"case_notifications\",\"grounds\":\"I read my "
+	    "requests on line\"}", &st);
+	d = dump(j);
+	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
+	assert_str(j, "status", "received");
+	assert_str(j, "purpose", "case_notifications");
+	assert_str(j, "grounds", "I read my requests on line");
+	assert_str(j, "due_at", "2027-01-20T08:30:00Z");
+	ck_assert(json_is_null(json_object_get(j, "decision")));
+	id = strdup(idl_jstr(j, "id"));
+	free(d);
+	json_decref(j);
+	/* One at a time per purpose. */
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"case_notifications\"}", &st));
+	ck_assert_int_eq(st, 409);
+
+	dpo = idl_login_admin(&e);
+	path = harness_printf(REQS "/%s", id);
+	/* A decision needs its grounds. */
+	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"rejected\"}",
+	    &st);
+	ck_assert_msg(st == 422 && idl_error_for(j, "/grounds") != NULL,
+	    "no grounds: %ld", st);
+	json_decref(j);
+	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"rejected\","
+	    "\"grounds\":\"Notifications are part of the legal procedure "
+	    "(compelling legitimate grounds)\"}", &st);
+	d = dump(j);
+	ck_assert_msg(st == 200, "decide: %ld %s", st, d);
+	assert_str(j, "decision", "rejected");
+	assert_str(j, "status", "refused");
+	assert_str(j, "decided_by", idl_demo.admin_id);
+	ck_assert_msg(strstr(idl_jstr(j, "decision_grounds"),
+	    "compelling legitimate grounds") != NULL &&
+	    strstr(idl_jstr(j, "answer"), "CNIL") != NULL, "%s", d);
+	free(d);
+	json_decref(j);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	    "WHERE id = '%s' AND decision = 'rejected' AND decision_grounds IS "
+	    "NOT NULL AND decided_by = '%s'", id, idl_demo.admin_id), 1);
+	free(path);
+	free(id);
+	/* A new objection, upheld. */
+	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"case_notifications\"}", &st);
+	ck_assert_int_eq(st, 201);
+	path = harness_printf(REQS "/%s", idl_jstr(j, "id"));
+	json_decref(j);
+	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"upheld\","
+	    "\"grounds\":\"No overriding reason\"}", &st);
+	ck_assert_int_eq(st, 200);
+	assert_str(j, "status", "answered");
+	assert_str(j, "decision", "upheld");
+	json_decref(j);
+	free(path);
+	/* Only objections are decided. */
+	j = idl_sendj(&e, "POST", REQS, dpo, json_pack("{s:s, s:s}",
+	    "account_id", idl_demo.resident_id, "kind", "access"), &st);
+	ck_assert_int_eq(st, 201);
+	path = harness_printf(REQS "/%s", idl_jstr(j, "id"));
+	json_decref(j);
+	json_decref(idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"upheld\","
+	    "\"grounds\":\"x\"}", &st));
+	ck_assert_int_eq(st, 409);
+	free(path);
+	free(dpo);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_objection_other_bases)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*res, *auth;
+	const char	*h[3];
+	json_t		*j;
+	long		 st;
+
+	start(&e, FROZEN);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	auth = harness_printf("Authorization: Bearer %s", res);
+	h[0] = auth;
+	h[1] = "Content-Type: application/json";
+	h[2] = NULL;
+	/* Consent-based, not marketing: withdraw the consent instead. */
+	st = idl_reqh(&e, "POST", "/api/v1/me/objections", h,
+	    "{\"purpose\":\"visitor_statistics\"}", &r);
+	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
+	ck_assert_msg(strstr(idl_jstr(j, "detail"), "withdraw your consent "
+	    "instead") != NULL && strstr(idl_jstr(j, "detail"),
+	    "/api/v1/me/consents/visitor_statistics") != NULL, "%s",
+	    idl_jstr(j, "detail"));
+	ck_assert_msg(http_resp_header(&r, "Link") != NULL && strstr(
+	    http_resp_header(&r, "Link"), "/api/v1/me/consents/"
+	    "visitor_statistics") != NULL, "no Link");
+	json_decref(j);
+	http_resp_free(&r);
+	/* Contract or legal obligation: no right to object. */
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
+	    "legal_basis, title_fr, title_en, title_it, description_fr, "
+	    "description_en, description_it, categories, retention_fr, "
+	    "retention_en, retention_it) VALUES ('civil_status', "
+	    "'legal_obligation', 't', 't', 't', 'd', 'd', 'd', "
+	    "ARRAY['identity'], 'r', 'r', 'r')"), 0);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"civil_status\"}", &st));
+	ck_assert_int_eq(st, 409);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"purpose\":\"no_such_purpose\"}", &st));
+	ck_assert_int_eq(st, 404);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
+	    "{\"grounds\":\"x\"}", &st));
+	ck_assert_int_eq(st, 422);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", NULL,
+	    "{\"purpose\":\"newsletter\"}", &st));
+	ck_assert_int_eq(st, 401);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 0);
+	free(auth);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+int
+main(void)
+{
+	TCase	*tc = tcase_create("restriction");
+
+	idl_init("t3109-restriction", "t3109", NULL);
+	tcase_add_test(tc, test_restriction_freezes);
+	tcase_add_test(tc, test_lift_tells_the_person_first);
+	tcase_add_test(tc, test_objection_to_newsletter_at_once);
+	tcase_add_test(tc, test_objection_to_public_task_decided);
+	tcase_add_test(tc, test_objection_other_bases);
+	return (idl_main(tc));
+}
