@@ -17,6 +17,7 @@
 #include "db/migrate.h"
 #include "identity/identity.h"
 #include "privacy/erase.h"
+#include "privacy/export.h"
 #include "privacy/privacy.h"
 #include "privacy/retention.h"
 
@@ -44,6 +45,7 @@ static int	cmd_client(struct ctl *);
 static int	cmd_keys(struct ctl *);
 static int	cmd_outbox(struct ctl *);
 static int	cmd_privacy(struct ctl *);
+static int	privacy_export_ctl(struct ctl *);
 
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate",
@@ -62,6 +64,8 @@ static const struct command commands[] = {
 	  "add a new token signing key (the previous one still verifies)" },
 	{ "outbox", cmd_outbox, "outbox list",
 	  "show the messages waiting to be sent" },
+	{ "privacy", cmd_privacy, "privacy export EMAIL [--lang fr|en|it]",
+	  "print everything held about a person (Art. 15, 20) as JSON" },
 	{ "privacy", cmd_privacy, "privacy purge",
 	  "delete or anonymise what is past its retention (prints counts)" },
 	{ "help", cmd_help, "help", "print this help" },
@@ -122,12 +126,49 @@ cmd_privacy(struct ctl *ctl)
 		return (-1);
 	privacy_init();
 	privacy_erase_init();
+	/* The hooks: the purge erases inactive accounts through them. */
+	privacy_export_init(&ctl->cli->conf);
+	identity_privacy_register();
+	privacy_privacy_register();
 	retention_set_anonymiser(retention_erase_account);
 	if (ctl->nargs >= 1 && strcmp(ctl->args[0], "purge") == 0)
 		return (privacy_purge_ctl(ctl->db, &ctl->cli->conf,
 		    ctl->args + 1, ctl->nargs - 1));
-	fprintf(stderr, "usage: guichetctl privacy purge\n");
+	if (ctl->nargs >= 2 && strcmp(ctl->args[0], "export") == 0)
+		return (privacy_export_ctl(ctl));
+	fprintf(stderr, "usage: guichetctl privacy purge | "
+	    "privacy export EMAIL [--lang fr|en|it]\n");
 	return (-1);
+}
+
+/* guichetctl privacy export EMAIL [--lang fr|en|it]: the JSON on stdout. */
+static int
+privacy_export_ctl(struct ctl *ctl)
+{
+	struct db_error	 err;
+	const char	*lang = NULL;
+	char		 id[40];
+	int		 rc;
+
+	if (ctl->nargs >= 4 && strcmp(ctl->args[2], "--lang") == 0)
+		lang = ctl->args[3];
+	if (lang != NULL && strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0
+	    && strcmp(lang, "it") != 0) {
+		fprintf(stderr, "guichetctl: --lang is fr, en or it\n");
+		return (-1);
+	}
+	rc = identity_privacy_find(ctl->db, ctl->args[1], id, sizeof(id),
+	    &err);
+	if (rc == -1) {
+		fprintf(stderr, "guichetctl: the database is unavailable\n");
+		return (-1);
+	}
+	if (rc == 1 || (rc = privacy_export_to_file(ctl->db, id, lang,
+	    stdout)) == 1) {
+		fprintf(stderr, "guichetctl: no account has this email\n");
+		return (-1);
+	}
+	return (rc);
 }
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -16,6 +16,7 @@
 #include "identity/identity.h"
 #include "ops/ops.h"
 #include "privacy/erase.h"
+#include "privacy/export.h"
 #include "privacy/retention.h"
 #include "privacy/privacy.h"
 #include "privacy/rights.h"
@@ -94,6 +95,11 @@ static const struct route routes[] = {
 	  PERM_DPO, &privacy_request_create_spec, B, NULL },
 	{ "PATCH", "/api/v1/admin/privacy/requests/{id}", privacy_requests_patch,
 	  PERM_DPO, &privacy_request_patch_spec, B, NULL },
+	/* privacy: access and portability (Art. 15, 20) */
+	{ "GET", "/api/v1/me/export", privacy_export_me, PERM_SELF, NULL, 0,
+	  NULL },
+	{ "GET", "/api/v1/admin/privacy/subjects/{id}/export",
+	  privacy_export_subject, PERM_DPO, NULL, 0, NULL },
 	/* privacy: erasure (Art. 17) */
 	{ "DELETE", "/api/v1/me", privacy_me_erase, PERM_SELF,
 	  &privacy_me_erase_spec, SLOW, NULL },
@@ -119,6 +125,10 @@ app_init(const struct conf *c, char *err, size_t errlen)
 	privacy_init();
 	privacy_rights_init();
 	privacy_erase_init();
+	privacy_export_init(c);
+	/* Privacy hooks: export and erasure run them in this order. */
+	identity_privacy_register();
+	privacy_privacy_register();
 	retention_set_anonymiser(retention_erase_account);
 	server_set_guard(identity_guard);
 	return (0);

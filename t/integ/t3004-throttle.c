@@ -141,8 +141,7 @@ throttle_rows(const struct idenv *e, const char *where)
 
 /* The throttle key of an account, as the schema describes it. */
 #define USER_KEY(email) \
-	"'user:' || encode(sha256(convert_to(lower('" email "'), 'UTF8')), " \
-	"'hex')"
+	"identity.throttle_user_key('" email "')"
 
 START_TEST(test_account_lockout)
 {

@@ -335,8 +335,8 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", p->id), 3);
 	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
-	    "identity.auth_throttle WHERE key = 'user:' || "
-	    "encode(sha256(convert_to(lower('%s'), 'UTF8')), 'hex')",
+	    "identity.auth_throttle WHERE key = "
+	    "identity.throttle_user_key('%s')",
 	    p->email), 1);
 }
 
@@ -397,8 +397,8 @@ static const char *const bystander_tables[] = {
 	"identity.one_time_tokens t WHERE t.account_id = '@ID@'",
 	"ops.outbox t WHERE t.account_id = '@ID@'",
 	"privacy.consent_ledger t WHERE t.account_id = '@ID@'",
-	"identity.auth_throttle t WHERE t.key = 'user:' || "
-	    "encode(sha256(convert_to(lower('@EMAIL@'), 'UTF8')), 'hex')",
+	"identity.auth_throttle t WHERE t.key = "
+	    "identity.throttle_user_key('@EMAIL@')",
 	NULL,
 };
 
@@ -878,8 +878,8 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	    "account_id = '%s'", r.id), 2);
 	/* The wrong password counted as a failed sign-in. */
 	ck_assert_int_eq(sql_count(&e, "SELECT failures FROM "
-	    "identity.auth_throttle WHERE key = 'user:' || "
-	    "encode(sha256(convert_to(lower('%s'), 'UTF8')), 'hex')",
+	    "identity.auth_throttle WHERE key = "
+	    "identity.throttle_user_key('%s')",
 	    r.email), 2);
 	person_free(&r);
 	idl_stop(&e);

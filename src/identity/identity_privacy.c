@@ -1,0 +1,324 @@
+/*
+ * identity_privacy.c: identity's privacy hook (src/privacy/hooks.h): what
+ * it holds about a person, for access and portability (Art. 15, 20), and
+ * how that is erased (Art. 17).
+ *
+ * Export: the account, the agent row (roles, departments), the sessions
+ * (refresh tokens: times only), the one-time tokens (times only), the
+ * messages queued for the person and the sign-in failures counted against
+ * their email (the key is keyed-hashed from it: identity_throttle_user_key).  Secrets are never exported: the password hash, the TOTP
+ * secret, token hashes and the single-use links in messages are said to
+ * exist, without their value.  Failures counted per client address cannot
+ * be linked to anyone (the key is the address): the section says so.
+ * Each section is built by PostgreSQL in one statement (json_agg), so a
+ * person with thousands of rows costs one round trip, not one per row.
+ *
+ * Portable: the account's fields whose category (their 'pii:' tag) is
+ * portable for the person now (privacy.portable_categories()).  Sessions,
+ * tokens and messages are the town's records, never portable.
+ *
+ * Erasure (inside the erasure transaction): sessions, one-time tokens,
+ * messages and the sign-in failures of the account's email are deleted;
+ * the account row stays (other records point to it) but identifies nobody:
+ * email -> sha256(salt || email) @erased.invalid (unique, unlinkable once
+ * the salt is gone), password -> '!erased' (no hash matches it), name ->
+ * a constant, optional fields -> NULL, profile_kind (NOT NULL) -> a
+ * constant, status 'erased', every access token revoked.  An agent's TOTP
+ * secret goes; the agent row (roles, departments) stays: staff actions
+ * stay attributable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "db/db.h"
+#include "identity/identity.h"
+#include "privacy/export.h"
+#include "privacy/hooks.h"
+
+#define TS(x) \
+	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The identity section of the person 'a'. */
+#define IDENTITY_SECTION \
+	"json_build_object(" \
+	"'account', json_build_object('id', a.id, 'email', a.email, " \
+	"'email_verified_at', " TS("a.email_verified_at") ", " \
+	"'display_name', a.display_name, 'locale', a.locale, " \
+	"'profile_kind', a.profile_kind, 'employer', a.employer, " \
+	"'contract_start', a.contract_start, 'contract_end', a.contract_end, " \
+	"'stay_start', a.stay_start, 'stay_end', a.stay_end, " \
+	"'phone', a.phone, 'street', a.street, 'postcode', a.postcode, " \
+	"'city', a.city, 'insee_code', a.insee_code, 'status', a.status, " \
+	"'created_at', " TS("a.created_at") ", " \
+	"'updated_at', " TS("a.updated_at") "), " \
+	"'credentials', json_build_object(" \
+	"'password', json_build_object('held', a.password_hash <> '!erased', " \
+	"'exported', false, 'reason', 'secret'), " \
+	"'totp', (SELECT json_build_object('held', g.totp_secret IS NOT NULL, " \
+	"'enrolled_at', " TS("g.totp_enrolled_at") ", 'exported', false, " \
+	"'reason', 'secret') FROM identity.agents g " \
+	"WHERE g.account_id = a.id)), " \
+	"'agent', (SELECT json_build_object('roles', g.roles, " \
+	"'departments', coalesce((SELECT json_agg(d.department " \
+	"ORDER BY d.department) FROM identity.agent_departments d " \
+	"WHERE d.account_id = a.id), '[]'), " \
+	"'created_at', " TS("g.created_at") ") FROM identity.agents g " \
+	"WHERE g.account_id = a.id), " \
+	"'sessions', coalesce((SELECT json_agg(json_build_object(" \
+	"'created_at', " TS("r.created_at") ", " \
+	"'expires_at', " TS("r.expires_at") ", " \
+	"'used_at', " TS("r.used_at") ", 'revoked_at', " TS("r.revoked_at") \
+	", 'second_factor', r.mfa) ORDER BY r.created_at, r.id) " \
+	"FROM identity.refresh_tokens r WHERE r.account_id = a.id), '[]'), " \
+	"'one_time_tokens', coalesce((SELECT json_agg(json_build_object(" \
+	"'purpose', o.purpose, 'created_at', " TS("o.created_at") ", " \
+	"'expires_at', " TS("o.expires_at") ", 'used_at', " TS("o.used_at") \
+	") ORDER BY o.created_at, o.id) FROM identity.one_time_tokens o " \
+	"WHERE o.account_id = a.id), '[]'), " \
+	"'messages', coalesce((SELECT json_agg(json_build_object(" \
+	"'created_at', " TS("m.created_at") ", 'sent_at', " TS("m.sent_at") \
+	", 'template', m.template, 'locale', m.locale, " \
+	"'recipient', m.recipient, 'payload', CASE WHEN " \
+	"jsonb_typeof(m.payload) <> 'object' THEN m.payload " \
+	"WHEN m.payload ?| ARRAY['token', 'url'] THEN m.payload - 'token' " \
+	"- 'url' || (SELECT jsonb_object_agg(k, " \
+	"'(withheld: single-use link)') FROM unnest(ARRAY['token', 'url']) k " \
+	"WHERE m.payload ? k) ELSE m.payload END) " \
+	"ORDER BY m.created_at, m.id) FROM ops.outbox m " \
+	"WHERE m.account_id = a.id), '[]'), " \
+	"'sign_in_throttling', json_build_object('by_account', " \
+	"(SELECT json_build_object('failures', t.failures, " \
+	"'last_failure', " TS("t.last_failure") ", " \
+	"'blocked_until', " TS("t.blocked_until") ") " \
+	"FROM identity.auth_throttle t WHERE t.key = $2), 'by_address', json_build_object('exported', false, " \
+	"'reason', 'not_linkable')))::text"
+
+/*
+ * The portable part: which categories are portable and why, and the
+ * account's columns whose 'pii:' tag names one of them.
+ */
+#define IDENTITY_PORTABLE \
+	"(WITH pc AS (SELECT * FROM privacy.portable_categories(a.id)) " \
+	"SELECT json_build_object('categories', coalesce((SELECT " \
+	"json_object_agg(pc.category, json_build_object('purposes', " \
+	"pc.purposes, 'legal_bases', pc.legal_bases) ORDER BY pc.category) " \
+	"FROM pc), '{}'), 'account', (SELECT coalesce(jsonb_object_agg(" \
+	"e.key, e.value ORDER BY e.key), '{}') FROM jsonb_each(to_jsonb(a)) e " \
+	"JOIN privacy.column_categories('identity.accounts') cc " \
+	"ON cc.col = e.key JOIN pc ON pc.category = cc.category))::text)"
+
+enum idp_stmt {
+	IDP_EMAIL,
+	IDP_EXPORT,
+	IDP_EXPORT_PORTABLE,
+	IDP_FIND,
+	IDP_ERASE_LOCK,
+	IDP_ERASE_THROTTLE,
+	IDP_ERASE_OUTBOX,
+	IDP_ERASE_REFRESH,
+	IDP_ERASE_OTT,
+	IDP_ERASE_TOTP,
+	IDP_ERASE_ACCOUNT,
+	IDP__COUNT
+};
+
+static struct db_stmt idp_stmts[IDP__COUNT] = {
+	/* the sign-in throttle key is derived from it (in C: keyed) */
+	[IDP_EMAIL] = { "identity_select_privacy_email",
+	  "SELECT email FROM identity.accounts WHERE id = $1", 1, 0 },
+	/* $1 account, $2 its sign-in throttle key */
+	[IDP_EXPORT] = { "identity_select_privacy_export",
+	  "SELECT " IDENTITY_SECTION " FROM identity.accounts a "
+	  "WHERE a.id = $1", 2, 0 },
+	[IDP_EXPORT_PORTABLE] = { "identity_select_privacy_export_portable",
+	  "SELECT " IDENTITY_SECTION ", " IDENTITY_PORTABLE
+	  " FROM identity.accounts a WHERE a.id = $1", 2, 0 },
+	/* guichetctl privacy export EMAIL */
+	[IDP_FIND] = { "identity_select_privacy_find",
+	  "SELECT id FROM identity.accounts WHERE lower(email) = lower($1) "
+	  "AND status <> 'erased'", 1, 0 },
+	/* erasure: what the person is, before anything changes */
+	[IDP_ERASE_LOCK] = { "identity_lock_privacy_erase",
+	  "SELECT a.status, EXISTS (SELECT 1 FROM identity.agents g "
+	  "WHERE g.account_id = a.id AND g.totp_secret IS NOT NULL), a.email "
+	  "FROM identity.accounts a WHERE a.id = $1 FOR UPDATE", 1, 0 },
+	/* the key of the account's email, computed before it is rewritten */
+	[IDP_ERASE_THROTTLE] = { "identity_delete_privacy_throttle",
+	  "DELETE FROM identity.auth_throttle WHERE key = $1", 1, 0 },
+	[IDP_ERASE_OUTBOX] = { "identity_delete_privacy_outbox",
+	  "DELETE FROM ops.outbox WHERE account_id = $1", 1, 0 },
+	[IDP_ERASE_REFRESH] = { "identity_delete_privacy_refresh",
+	  "DELETE FROM identity.refresh_tokens WHERE account_id = $1", 1, 0 },
+	[IDP_ERASE_OTT] = { "identity_delete_privacy_ott",
+	  "DELETE FROM identity.one_time_tokens WHERE account_id = $1", 1, 0 },
+	[IDP_ERASE_TOTP] = { "identity_update_privacy_totp",
+	  "UPDATE identity.agents SET totp_secret = NULL, "
+	  "totp_enrolled_at = NULL WHERE account_id = $1", 1, 0 },
+	/* $2 the erasure's salt, $3 now */
+	[IDP_ERASE_ACCOUNT] = { "identity_update_privacy_erase",
+	  "UPDATE identity.accounts SET "
+	  "email = encode(sha256(convert_to($2 || ':' || lower(email), "
+	  "'UTF8')), 'hex') || '@erased.invalid', email_verified_at = NULL, "
+	  "password_hash = '!erased', display_name = 'Personne effacée', "
+	  "profile_kind = 'permanent_resident', employer = NULL, "
+	  "contract_start = NULL, contract_end = NULL, stay_start = NULL, "
+	  "stay_end = NULL, phone = NULL, street = NULL, postcode = NULL, "
+	  "city = NULL, insee_code = NULL, status = 'erased', "
+	  "token_version = token_version + 1, updated_at = $3 "
+	  "WHERE id = $1 AND status <> 'erased'", 3, 0 },
+};
+
+#define IDP(x)	(&idp_stmts[(x)])
+
+static int
+identity_export(struct db *db, const char *account, struct buf *out,
+    struct buf *portable, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[2] = { account, NULL };
+	const char	*v;
+	char		 key[80];
+
+	if (db_exec(db, IDP(IDP_EMAIL), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) == 1) {
+		identity_throttle_user_key(db_res_get(res, 0, 0), key);
+		p[1] = key;
+	}
+	db_res_free(res);
+	res = NULL;
+	if (db_exec(db, IDP(portable != NULL ? IDP_EXPORT_PORTABLE :
+	    IDP_EXPORT), p, &res, err) == -1)
+		return (-1);
+	/* No such account (erased in between): an empty section. */
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		buf_adds(out, "{}");
+		if (portable != NULL)
+			buf_adds(portable, "{}");
+		return (0);
+	}
+	v = db_res_get(res, 0, 0);
+	buf_adds(out, v != NULL ? v : "{}");
+	if (portable != NULL) {
+		v = db_res_get(res, 0, 1);
+		buf_adds(portable, v != NULL ? v : "{}");
+	}
+	db_res_free(res);
+	return (0);
+}
+
+/* Run a DELETE or UPDATE of the erasure; the rows it touched, or -1. */
+static long
+erase_exec(struct db *db, enum idp_stmt st, const char *const *p,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	long		 n;
+
+	if (db_exec(db, IDP(st), p, &res, err) == -1)
+		return (-1);
+	n = db_res_affected(res);
+	db_res_free(res);
+	return (n);
+}
+
+static void
+erased_add(json_t *erased, const char *category, long records,
+    const char *strategy)
+{
+	if (records <= 0)
+		return;
+	json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
+	    "module", "identity", "category", category, "records",
+	    (json_int_t)records, "strategy", strategy));
+}
+
+static int
+identity_erase(struct db *db, const char *account, const char *salt,
+    json_t *erased, json_t *retained, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[3];
+	char		 now[40];
+	long		 throttle, outbox, refresh, ott, totp = 0, acct;
+	int		 has_totp;
+	char		 key[80];
+
+	(void)retained;
+	p[0] = account;
+	if (db_exec(db, IDP(IDP_ERASE_LOCK), p, &res, err) == -1)
+		return (-1);
+	/* Nothing held, or erased already: nothing to do. */
+	if (db_res_rows(res) != 1 ||
+	    strcmp(db_res_get(res, 0, 0), "erased") == 0) {
+		db_res_free(res);
+		return (0);
+	}
+	has_totp = strcmp(db_res_get(res, 0, 1), "t") == 0;
+	identity_throttle_user_key(db_res_get(res, 0, 2), key);
+	db_res_free(res);
+	p[0] = key;
+	throttle = erase_exec(db, IDP_ERASE_THROTTLE, p, err);
+	p[0] = account;
+	if (throttle == -1 ||
+	    (outbox = erase_exec(db, IDP_ERASE_OUTBOX, p, err)) == -1 ||
+	    (refresh = erase_exec(db, IDP_ERASE_REFRESH, p, err)) == -1 ||
+	    (ott = erase_exec(db, IDP_ERASE_OTT, p, err)) == -1)
+		return (-1);
+	if (has_totp && (totp = erase_exec(db, IDP_ERASE_TOTP, p, err)) == -1)
+		return (-1);
+	clock_format(clock_now(), now, sizeof(now));
+	p[1] = salt;
+	p[2] = now;
+	if ((acct = erase_exec(db, IDP_ERASE_ACCOUNT, p, err)) == -1)
+		return (-1);
+	erased_add(erased, "identity", acct, "rewrite");
+	erased_add(erased, "contact", acct + outbox, "salted_hash");
+	erased_add(erased, "address", acct, "nullify");
+	/* profile_kind is NOT NULL: rewritten; the other fields nullified. */
+	erased_add(erased, "profile", acct, "rewrite");
+	erased_add(erased, "credential", acct + totp, "rewrite");
+	erased_add(erased, "free_text", outbox, "delete");
+	erased_add(erased, "network", refresh + ott + throttle, "delete");
+	return (0);
+}
+
+static const struct privacy_hook identity_hook = {
+	"identity", identity_export, identity_erase
+};
+
+void
+identity_privacy_register(void)
+{
+	static int	 registered;
+
+	if (!registered) {
+		db_register(idp_stmts, IDP__COUNT);
+		registered = 1;
+	}
+	privacy_hook_register(&identity_hook);
+}
+
+int
+identity_privacy_find(struct db *db, const char *email, char *id, size_t len,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[1] = { email };
+
+	if (db_exec(db, IDP(IDP_FIND), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		return (1);
+	}
+	snprintf(id, len, "%s", db_res_get(res, 0, 0));
+	db_res_free(res);
+	return (0);
+}

@@ -1,0 +1,61 @@
+/*
+ * export.h: access and portability (Art. 15 and 20 RGPD).
+ *
+ * One document per person: the Art. 15 information (purposes, categories,
+ * recipients, retention, source, rights, complaint), then "data", one
+ * member per module that registered a privacy hook (hooks.h), then
+ * "portable", the part the person provided under consent or contract.
+ * The document is produced while it is sent: the modules' export hooks
+ * run one after the other, so memory holds one section at a time.  Its
+ * JSON Schema is static/export-schema.json.
+ *
+ * Invariants:
+ *  - nothing is decided after the first byte is sent except a database
+ *    failure, which cuts the transfer (a truncated document never parses);
+ *  - secrets are never exported (password hash, TOTP secret, token hashes,
+ *    the links with tokens of queued messages): the document says they
+ *    exist, without their value;
+ *  - the HTML form carries the same content, every text escaped.
+ */
+#ifndef GUICHET_PRIVACY_EXPORT_H
+#define GUICHET_PRIVACY_EXPORT_H
+
+#include <stdio.h>
+
+struct conf;
+struct db;
+struct db_error;
+struct request;
+
+/* The statements and the public URL; once, before the server starts. */
+void	 privacy_export_init(const struct conf *);
+
+/* Handlers (route table). */
+int	 privacy_export_me(struct request *);		/* PERM_SELF */
+int	 privacy_export_subject(struct request *);	/* PERM_DPO */
+
+/*
+ * The JSON document of 'account' in 'lang' ("fr", "en", "it"; NULL: the
+ * account's own) to 'f' (guichetctl privacy export).  0, 1 when there is
+ * no such account, -1 on a database or write failure (said on stderr).
+ */
+int	 privacy_export_to_file(struct db *, const char *, const char *,
+	    FILE *);
+
+/*
+ * The modules' privacy hooks (hooks.h), each defined beside its module:
+ * called by app_init() and by guichetctl before any export or erasure.
+ * Registering twice is harmless.
+ */
+void	 identity_privacy_register(void);	/* identity_privacy.c */
+void	 privacy_privacy_register(void);	/* privacy_hook.c */
+
+/*
+ * The id of the account whose email is 'email' (case-insensitive) into
+ * 'id' (>= 37 bytes): 0, 1 when there is none, -1 with 'err'
+ * (identity_privacy.c; for guichetctl privacy export EMAIL).
+ */
+int	 identity_privacy_find(struct db *, const char *, char *, size_t,
+	    struct db_error *);
+
+#endif
