@@ -269,6 +269,14 @@ kill -0 "$PID" 2>/dev/null || die "guichetd died during the login storm"
 RSS_PEAK=$(sort -n "$RSS_SAMPLES" | tail -n 1)
 RSS_PEAK=${RSS_PEAK:-0}
 
+# --- personal data: export and erasure of a person with 10,000 records ------
+
+say "export and erasure of a person with ${BENCH_EXPORT_RECORDS:-10000} records"
+EXPORT_LINE=$("$BENCH_ROOT/bench/export.sh" "$URL" 2>&1 | tail -n 1) ||
+    EXPORT_LINE="export: failed ($EXPORT_LINE)"
+ERASE_LINE=$("$BENCH_ROOT/bench/erase.sh" "$URL" 2>&1 | tail -n 1) ||
+    ERASE_LINE="erasure: failed ($ERASE_LINE)"
+
 # --- PostgreSQL alone -----------------------------------------------------
 
 PGARGS=(-h "$BENCH_PGHOST" -p "$BENCH_PGPORT" -U guichet)
@@ -311,6 +319,7 @@ fails=0
 	    "avg $PG_LAT" - 1.00 -
 	printf '\nlogins (slow lane) during reads: %s logins/s answered (%s refused with 503/429), GET /api/v1/me %s req/s (%s without logins; %s errors)\n' \
 	    "$LOGIN_RPS" "$LOGIN_REFUSED" "$ME_STORM" "${RPS[me]}" "$ME_STORM_BAD"
+	printf '\n%s\n%s\n' "$EXPORT_LINE" "$ERASE_LINE"
 	printf '\nRSS start: %s MiB\n' "$(mib "$RSS_START")"
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
