@@ -149,7 +149,10 @@ main(int argc, char **argv)
 	}
 	sc.listen_address = c->listen_address;
 	sc.port = c->port;
-	sc.threads = auto_threads(c->threads);
+	sc.db_threads = auto_threads(c->threads);
+	sc.threads = c->http_threads > 0 ? c->http_threads :
+	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+	    sysconf(_SC_NPROCESSORS_ONLN) : 1);
 	sc.connection_limit = c->connection_limit;
 	sc.per_ip_connection_limit = c->per_ip_connection_limit;
 	sc.connection_timeout = c->connection_timeout;
@@ -177,8 +180,9 @@ main(int argc, char **argv)
 		identity_stop();
 		goto out;
 	}
-	log_info("guichetd %s listening on %s port %d with %d threads",
-	    PACKAGE_VERSION, c->listen_address, c->port, sc.threads);
+	log_info("guichetd %s listening on %s port %d with %d polling threads "
+	    "and %d database workers", PACKAGE_VERSION, c->listen_address,
+	    c->port, sc.threads, sc.db_threads);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;

@@ -54,14 +54,30 @@ static server_guard_fn		 guard;
 static _Atomic long		 inflight;
 static _Atomic int		 draining;
 
-/* The slow lane: a bounded ring of requests and its workers. */
-static pthread_mutex_t		 slow_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t		 slow_cv = PTHREAD_COND_INITIALIZER;
-static struct request		**slow_ring;
-static size_t			 slow_head, slow_len, slow_cap;
-static pthread_t		*slow_workers;
-static int			 slow_nworkers;
-static int			 slow_stop;
+/*
+ * Worker lanes: bounded rings of requests and their threads.  The slow
+ * lane hashes passwords; the database lane runs every route that may
+ * block on PostgreSQL, so that the few polling threads never wait.
+ */
+enum { LANE_SLOW, LANE_DB, LANE__COUNT };
+
+struct lane {
+	pthread_mutex_t	  mtx;
+	pthread_cond_t	  cv;
+	struct request	**ring;
+	size_t		  head, len, cap;
+	pthread_t	 *workers;
+	int		  nworkers;
+	int		  stop;
+	const char	 *name;
+};
+
+static struct lane	lanes[LANE__COUNT] = {
+	[LANE_SLOW] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    NULL, 0, 0, 0, NULL, 0, 0, "slow" },
+	[LANE_DB] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    NULL, 0, 0, 0, NULL, 0, 0, "database" },
+};
 
 void
 server_set_guard(server_guard_fn fn)
@@ -638,23 +654,23 @@ queue(struct MHD_Connection *conn, struct request *req)
 static void	run(struct request *);
 
 static void *
-slow_worker(void *arg)
+lane_worker(void *arg)
 {
+	struct lane	*l = arg;
 	struct request	*req;
 
-	(void)arg;
 	for (;;) {
-		pthread_mutex_lock(&slow_mtx);
-		while (slow_len == 0 && !slow_stop)
-			pthread_cond_wait(&slow_cv, &slow_mtx);
-		if (slow_len == 0 && slow_stop) {
-			pthread_mutex_unlock(&slow_mtx);
+		pthread_mutex_lock(&l->mtx);
+		while (l->len == 0 && !l->stop)
+			pthread_cond_wait(&l->cv, &l->mtx);
+		if (l->len == 0 && l->stop) {
+			pthread_mutex_unlock(&l->mtx);
 			break;
 		}
-		req = slow_ring[slow_head];
-		slow_head = (slow_head + 1) % slow_cap;
-		slow_len--;
-		pthread_mutex_unlock(&slow_mtx);
+		req = l->ring[l->head];
+		l->head = (l->head + 1) % l->cap;
+		l->len--;
+		pthread_mutex_unlock(&l->mtx);
 		run(req);
 		req->phase = PH_READY;
 		MHD_resume_connection(req->conn);
@@ -662,22 +678,53 @@ slow_worker(void *arg)
 	return (NULL);
 }
 
-/* Hand 'req' to the slow lane; -1 when the queue is full. */
+/* Hand 'req' to a lane; -1 when its queue is full. */
 static int
-slow_submit(struct request *req)
+lane_submit(struct lane *l, struct request *req)
 {
-	pthread_mutex_lock(&slow_mtx);
-	if (slow_len == slow_cap || slow_stop) {
-		pthread_mutex_unlock(&slow_mtx);
+	pthread_mutex_lock(&l->mtx);
+	if (l->len == l->cap || l->stop) {
+		pthread_mutex_unlock(&l->mtx);
 		return (-1);
 	}
 	req->phase = PH_QUEUED;
 	MHD_suspend_connection(req->conn);
-	slow_ring[(slow_head + slow_len) % slow_cap] = req;
-	slow_len++;
-	pthread_cond_signal(&slow_cv);
-	pthread_mutex_unlock(&slow_mtx);
+	l->ring[(l->head + l->len) % l->cap] = req;
+	l->len++;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mtx);
 	return (0);
+}
+
+static void
+lane_start(struct lane *l, int nworkers, int queue)
+{
+	int	 i;
+
+	l->cap = (size_t)(queue > 0 ? queue : 1);
+	l->ring = xcalloc(l->cap, sizeof(*l->ring));
+	l->nworkers = nworkers > 0 ? nworkers : 1;
+	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
+	for (i = 0; i < l->nworkers; i++)
+		if (pthread_create(&l->workers[i], NULL, lane_worker, l) != 0)
+			fatalx("could not start the %s lane", l->name);
+}
+
+static void
+lane_stop(struct lane *l)
+{
+	int	 i;
+
+	pthread_mutex_lock(&l->mtx);
+	l->stop = 1;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mtx);
+	for (i = 0; i < l->nworkers; i++)
+		pthread_join(l->workers[i], NULL);
+	free(l->workers);
+	free(l->ring);
+	l->workers = NULL;
+	l->ring = NULL;
 }
 
 static enum MHD_Result
@@ -765,8 +812,9 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		req->phase = PH_DONE;
 		return (queue(conn, req));
 	}
-	if (req->route->flags & ROUTE_SLOW) {
-		if (slow_submit(req) == 0)
+	if (!(req->route->flags & ROUTE_INLINE)) {
+		if (lane_submit(&lanes[(req->route->flags & ROUTE_SLOW) ?
+		    LANE_SLOW : LANE_DB], req) == 0)
 			return (MHD_YES);
 		reply_problem(req, PROB_UNAVAILABLE, "too many requests of "
 		    "this kind are waiting; try again shortly");
@@ -898,14 +946,8 @@ server_start(const struct server_config *c)
 		return (-1);
 	}
 	metrics_init();
-	slow_cap = (size_t)(c->slow_queue > 0 ? c->slow_queue : 1);
-	slow_ring = xcalloc(slow_cap, sizeof(*slow_ring));
-	slow_nworkers = c->slow_threads > 0 ? c->slow_threads : 1;
-	slow_workers = xcalloc((size_t)slow_nworkers, sizeof(*slow_workers));
-	for (int i = 0; i < slow_nworkers; i++)
-		if (pthread_create(&slow_workers[i], NULL, slow_worker, NULL)
-		    != 0)
-			fatalx("could not start the slow lane");
+	lane_start(&lanes[LANE_SLOW], c->slow_threads, c->slow_queue);
+	lane_start(&lanes[LANE_DB], c->db_threads, c->connection_limit);
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
 	    access_handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
@@ -950,16 +992,8 @@ server_stop(int timeout)
 	if (atomic_load(&inflight) > 0)
 		log_warnx("stopping with %ld requests still in flight",
 		    atomic_load(&inflight));
-	pthread_mutex_lock(&slow_mtx);
-	slow_stop = 1;
-	pthread_cond_broadcast(&slow_cv);
-	pthread_mutex_unlock(&slow_mtx);
-	for (int i = 0; i < slow_nworkers; i++)
-		pthread_join(slow_workers[i], NULL);
+	lane_stop(&lanes[LANE_SLOW]);
+	lane_stop(&lanes[LANE_DB]);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
-	free(slow_workers);
-	free(slow_ring);
-	slow_workers = NULL;
-	slow_ring = NULL;
 }

@@ -6,12 +6,13 @@
  * application plug authentication and policy in without the http layer
  * depending on them.
  *
- * The slow lane: routes flagged ROUTE_SLOW (password hashing costs ~35 ms
- * of CPU) are not run on the request threads, where they would stall every
- * other connection of that thread.  Their connection is suspended and the
- * request handed to a small pool of workers through a bounded queue; a full
- * queue answers 503 at once.  Reads keep their threads whatever the load of
- * logins.
+ * Lanes: a few polling threads (one per CPU) parse and answer; every
+ * route that may block (on PostgreSQL) runs on the database lane, a pool of
+ * workers each with its own connection, and CPU-heavy routes (ROUTE_SLOW:
+ * password hashing, ~35 ms) on the small slow lane.  The connection is
+ * suspended meanwhile and resumed with the answer; a full queue answers 503
+ * at once.  Only ROUTE_INLINE routes (no database) run on the polling
+ * threads.  So logins cannot starve reads, and reads cannot stall /healthz.
  */
 #ifndef GUICHET_SERVER_H
 #define GUICHET_SERVER_H
@@ -23,7 +24,8 @@ struct request;
 struct server_config {
 	const char	*listen_address;
 	int		 port;
-	int		 threads;
+	int		 threads;		/* polling threads (libmicrohttpd) */
+	int		 db_threads;		/* the database lane's workers */
 	int		 connection_limit;
 	int		 per_ip_connection_limit;
 	int		 connection_timeout;
