@@ -324,6 +324,29 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	ck_assert_int_eq(idl_login(e, p->email, "not-the-password-at-all",
 	    NULL, NULL, NULL), 400);
 
+	/* A rights request (an objection, with the person's own grounds). */
+	{
+		char	*grounds = harness_printf("my grounds %s", p->mark);
+
+		j = idl_sendj(e, "POST", "/api/v1/me/objections", p->access,
+		    json_pack("{s:s, s:s}", "purpose", "service", "grounds",
+		    grounds), &st);
+		ck_assert_msg(st >= 200 && st < 300, "objection: %ld", st);
+		json_decref(j);
+		free(grounds);
+	}
+	/* A restriction of processing. */
+	j = idl_sendj(e, "POST", "/api/v1/me/restriction", p->access, NULL,
+	    &st);
+	ck_assert_msg(st >= 200 && st < 300, "restriction: %ld", st);
+	json_decref(j);
+	/* Someone looked at the data: an access-log row (as the DPO would). */
+	ck_assert_int_eq(idl_sql_exec(e, "INSERT INTO privacy.access_log (at, "
+	    "account_id, reader_kind, reader_account, dataset, record, purpose) "
+	    "SELECT now(), '%s', 'dpo', a.id, 'identity.account', '%s', "
+	    "'counter request' FROM identity.accounts a WHERE a.email = "
+	    "'admin@demo.guichet.test'", p->id, p->id), 0);
+
 	/* The records are there (else the proof proves nothing). */
 	ck_assert_int_ge(sql_count(e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'", p->id), 4);
@@ -338,6 +361,13 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "identity.auth_throttle WHERE key = "
 	    "identity.throttle_user_key('%s')",
 	    p->email), 1);
+	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM privacy.requests "
+	    "WHERE account_id = '%s' AND grounds LIKE '%%%s%%'", p->id,
+	    p->mark), 1);
+	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	    "privacy.restrictions WHERE account_id = '%s'", p->id), 1);
+	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE account_id = '%s'", p->id), 1);
 }
 
 /* DELETE /api/v1/me with 'password': the status, the body in *out. */
