@@ -35,6 +35,7 @@
 #include "identity/identity.h"
 #include "identity/identity_int.h"
 #include "json/check.h"
+#include "privacy/rights.h"
 
 #define REFRESH_LIFETIME	(30 * 86400)	/* seconds */
 #define VERIFY_LIFETIME		(48 * 3600)
@@ -307,6 +308,24 @@ exec_or_reply(struct request *req, enum identity_stmt st,
 	struct db_error	 err;
 
 	if (db_exec(db_thread(), ID_STMT(st), params, res, &err) == -1) {
+		reply_db_error(req, &err);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * An administrator reads agents' personal data (staff administration):
+ * each read is written to the access log, whose purpose is the route's
+ * own.  No row, no read: on failure the problem is set and -1 returned.
+ */
+static int
+record_staff_read(struct request *req, const char *agent)
+{
+	struct db_error	 err;
+
+	if (privacy_access_record(db_thread(), agent, req->principal,
+	    "identity.account", agent, "staff administration", 0, &err) == -1) {
 		reply_db_error(req, &err);
 		return (-1);
 	}
@@ -1637,6 +1656,11 @@ identity_admin_agents_list(struct request *req)
 	items = json_array();
 	n = db_res_rows(res);
 	for (i = 0; i < n && i < limit; i++) {
+		if (record_staff_read(req, db_res_get(res, i, 0)) == -1) {
+			json_decref(items);
+			db_res_free(res);
+			return (0);
+		}
 		a = id_account_json(res, i);
 		json_object_set_new(a, "status",
 		    json_string(db_res_get(res, i, 21)));
@@ -1788,6 +1812,8 @@ identity_admin_agents_create(struct request *req)
 		return (0);
 	}
 	log_info("admin %s created agent %s", req->principal->id, t.new_id);
+	if (record_staff_read(req, t.new_id) == -1)
+		return (0);
 	return (reply_account(req, 201, t.new_id));
 }
 
@@ -1837,6 +1863,8 @@ identity_admin_agents_patch(struct request *req)
 	}
 	principal_cache_forget(t.id);
 	log_info("admin %s changed agent %s", req->principal->id, t.id);
+	if (record_staff_read(req, t.id) == -1)
+		return (0);
 	return (reply_account(req, 200, t.id));
 }
 

@@ -222,6 +222,18 @@ START_TEST(test_admin_agents_list_paging)
 	    json_is_null(json_object_get(j, "next_cursor")), "next_cursor "
 	    "is not null on the last page");
 	json_decref(j);
+	/* Who looked: each listed agent has a row naming the reader and why. */
+	{
+		char	*v = idl_sql(&e, "SELECT count(DISTINCT l.account_id) "
+		    "FROM privacy.access_log l JOIN identity.accounts r ON "
+		    "r.id = l.reader_account WHERE r.email = "
+		    "'admin@demo.guichet.test' AND l.purpose = "
+		    "'staff administration' AND l.dataset = 'identity.account'");
+
+		ck_assert_msg(v != NULL && strcmp(v, "2") == 0, "access log "
+		    "rows for the listed agents: %s", v != NULL ? v : "none");
+		free(v);
+	}
 
 	/* One by one, following next_cursor. */
 	for (;;) {
