@@ -251,3 +251,16 @@ reply_db_error(struct request *req, const struct db_error *err)
 		break;
 	}
 }
+
+int
+reply_exec(struct request *req, const struct db_stmt *st,
+    const char *const *params, struct db_res **res)
+{
+	struct db_error	 err;
+
+	if (db_exec(db_thread(), st, params, res, &err) == -1) {
+		reply_db_error(req, &err);
+		return (-1);
+	}
+	return (0);
+}

@@ -60,7 +60,12 @@ void	 reply_header(struct request *, const char *, const char *);
  * the db layer, never sent.
  */
 struct db_error;
+struct db_res;
+struct db_stmt;
 void	 reply_db_error(struct request *, const struct db_error *);
+/* db_exec() on the thread's connection; on failure the problem is set: -1. */
+int	 reply_exec(struct request *, const struct db_stmt *,
+	    const char *const *, struct db_res **);
 /*
  * A body produced while it is sent (chunked): 'next' writes at most 'max'
  * bytes into 'buf' and returns how many, 0 at the end, -1 to abort the

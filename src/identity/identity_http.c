@@ -31,6 +31,7 @@
 #include "base/random.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
+#include "http/page.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "identity/identity_int.h"
@@ -305,13 +306,7 @@ static int
 exec_or_reply(struct request *req, enum identity_stmt st,
     const char *const *params, struct db_res **res)
 {
-	struct db_error	 err;
-
-	if (db_exec(db_thread(), ID_STMT(st), params, res, &err) == -1) {
-		reply_db_error(req, &err);
-		return (-1);
-	}
-	return (0);
+	return (reply_exec(req, ID_STMT(st), params, res));
 }
 
 /*
@@ -1552,96 +1547,20 @@ identity_jwks(struct request *req)
 
 /* Admin: agents. */
 
-#define AGENT_PAGE_MAX	100
-
-/* Keyset cursors are opaque: base64url of the last key seen. */
-static char *
-cursor_encode(const char *key)
-{
-	unsigned char	*b64;
-	size_t		 n = strlen(key);
-	int		 len, i;
-	char		*out;
-
-	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-	len = EVP_EncodeBlock(b64, (const unsigned char *)key, (int)n);
-	out = xmalloc((size_t)len + 1);
-	for (i = 0; i < len && b64[i] != '='; i++)
-		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
-		    (char)b64[i];
-	out[i] = '\0';
-	free(b64);
-	return (out);
-}
-
-/* NULL when 'c' is not a cursor we made. */
-static char *
-cursor_decode(const char *c)
-{
-	size_t		 n = strlen(c), i, pad;
-	char		*in;
-	unsigned char	*out;
-	int		 len;
-
-	if (n == 0 || n > 400)
-		return (NULL);
-	pad = (4 - n % 4) % 4;
-	if (pad == 3)
-		return (NULL);
-	in = xmalloc(n + pad + 1);
-	for (i = 0; i < n; i++) {
-		if (c[i] == '-')
-			in[i] = '+';
-		else if (c[i] == '_')
-			in[i] = '/';
-		else if ((c[i] >= 'A' && c[i] <= 'Z') || (c[i] >= 'a' &&
-		    c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9'))
-			in[i] = c[i];
-		else {
-			free(in);
-			return (NULL);
-		}
-	}
-	memset(in + n, '=', pad);
-	in[n + pad] = '\0';
-	out = xmalloc(n + pad + 1);
-	len = EVP_DecodeBlock(out, (unsigned char *)in, (int)(n + pad));
-	free(in);
-	if (len < 0) {
-		free(out);
-		return (NULL);
-	}
-	len -= (int)pad;
-	out[len] = '\0';
-	if (strlen((char *)out) != (size_t)len) {
-		free(out);
-		return (NULL);
-	}
-	return ((char *)out);
-}
-
 int
 identity_admin_agents_list(struct request *req)
 {
 	struct db_res	*res = NULL;
 	const char	*cursor = request_query(req, "cursor");
-	const char	*limit_s = request_query(req, "limit");
 	const char	*p[2];
-	char		 lim[16], *end, *after = NULL, *next;
-	long		 limit = 20;
+	char		 lim[24], *after = NULL, *next;
+	long		 limit;
 	json_t		*items, *a;
 	int		 i, n;
 
-	if (limit_s != NULL) {
-		limit = strtol(limit_s, &end, 10);
-		if (*limit_s == '\0' || *end != '\0' || limit < 1 ||
-		    limit > AGENT_PAGE_MAX) {
-			reply_problem(req, PROB_BAD_REQUEST,
-			    "limit must be an integer from 1 to 100");
-			return (0);
-		}
-	}
-	if (cursor != NULL && (after = cursor_decode(cursor)) == NULL) {
+	if (page_limit_or_reply(req, &limit) == -1)
+		return (0);
+	if (cursor != NULL && (after = page_cursor_decode(cursor)) == NULL) {
 		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
 		return (0);
 	}
@@ -1667,7 +1586,7 @@ identity_admin_agents_list(struct request *req)
 		json_array_append_new(items, a);
 	}
 	if (n > limit) {
-		next = cursor_encode(db_res_get(res, (int)limit - 1, 1));
+		next = page_cursor_encode(db_res_get(res, (int)limit - 1, 1));
 		reply_json(req, 200, json_pack("{s:o, s:s}", "items", items,
 		    "next_cursor", next));
 		free(next);

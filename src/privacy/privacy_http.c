@@ -105,13 +105,7 @@ static int
 exec_or_reply(struct request *req, enum privacy_stmt st,
     const char *const *params, struct db_res **res)
 {
-	struct db_error	 err;
-
-	if (db_exec(db_thread(), PRIV_STMT(st), params, res, &err) == -1) {
-		reply_db_error(req, &err);
-		return (-1);
-	}
-	return (0);
+	return (reply_exec(req, PRIV_STMT(st), params, res));
 }
 
 static void

@@ -15,21 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "auth/policy.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
+#include "http/page.h"
 #include "http/reply.h"
 #include "json/check.h"
 #include "privacy/deadline.h"
 #include "privacy/privacy.h"
 #include "privacy/rights.h"
 
-#define PAGE_DEFAULT	20
-#define PAGE_MAX	100
 #define PURPOSE_MAX	500	/* X-Purpose, characters */
 
 static const char *const lang_codes[] = { "fr", "en", "it" };
@@ -146,13 +144,7 @@ static int
 exec_or_reply(struct request *req, enum rights_stmt st,
     const char *const *params, struct db_res **res)
 {
-	struct db_error	 err;
-
-	if (db_exec(db_thread(), R_STMT(st), params, res, &err) == -1) {
-		reply_db_error(req, &err);
-		return (-1);
-	}
-	return (0);
+	return (reply_exec(req, R_STMT(st), params, res));
 }
 
 static void
@@ -172,27 +164,15 @@ uuid_param_or_reply(struct request *req, const char **id, const char *what)
 	return (0);
 }
 
-/* Keyset cursors are opaque: base64url of "<time>|<id>". */
+/* Keyset cursors: the shared opaque form of "<time>|<id>". */
 static char *
 cursor_encode(const char *at, const char *id)
 {
-	unsigned char	*b64;
-	char		*key, *out;
-	size_t		 n;
-	int		 len, i;
+	char	*key, *out;
 
-	key = xmalloc(strlen(at) + strlen(id) + 2);
-	snprintf(key, strlen(at) + strlen(id) + 2, "%s|%s", at, id);
-	n = strlen(key);
-	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-	len = EVP_EncodeBlock(b64, (const unsigned char *)key, (int)n);
+	xasprintf(&key, "%s|%s", at, id);
+	out = page_cursor_encode(key);
 	free(key);
-	out = xmalloc((size_t)len + 1);
-	for (i = 0; i < len && b64[i] != '='; i++)
-		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
-		    (char)b64[i];
-	out[i] = '\0';
-	free(b64);
 	return (out);
 }
 
@@ -203,78 +183,28 @@ cursor_encode(const char *at, const char *id)
 static int
 cursor_decode(const char *c, char *at, char *id, int uuid_id)
 {
-	size_t		 n = strlen(c), i, pad;
-	char		*in, *bar;
-	unsigned char	*out;
-	int64_t		 t;
-	int		 len;
+	char	*key, *bar;
+	int64_t	 t;
+	int	 rc = -1;
 
-	if (n == 0 || n > 200)
+	if ((key = page_cursor_decode(c)) == NULL)
 		return (-1);
-	pad = (4 - n % 4) % 4;
-	if (pad == 3)
-		return (-1);
-	in = xmalloc(n + pad + 1);
-	for (i = 0; i < n; i++) {
-		if (c[i] == '-')
-			in[i] = '+';
-		else if (c[i] == '_')
-			in[i] = '/';
-		else if ((c[i] >= 'A' && c[i] <= 'Z') || (c[i] >= 'a' &&
-		    c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9'))
-			in[i] = c[i];
-		else {
-			free(in);
-			return (-1);
-		}
-	}
-	memset(in + n, '=', pad);
-	in[n + pad] = '\0';
-	out = xmalloc(n + pad + 1);
-	len = EVP_DecodeBlock(out, (unsigned char *)in, (int)(n + pad));
-	free(in);
-	if (len < 0 || (len -= (int)pad) < 3) {
-		free(out);
-		return (-1);
-	}
-	out[len] = '\0';
-	if (strlen((char *)out) != (size_t)len ||
-	    (bar = strchr((char *)out, '|')) == NULL) {
-		free(out);
-		return (-1);
-	}
+	if ((bar = strchr(key, '|')) == NULL)
+		goto out;
 	*bar++ = '\0';
-	if (strlen((char *)out) >= 40 || strlen(bar) >= 40 ||
-	    clock_parse((char *)out, &t) == -1 ||
+	if (strlen(key) >= 40 || strlen(bar) >= 40 ||
+	    clock_parse(key, &t) == -1 ||
 	    (uuid_id ? !json_format_ok(JF_UUID, bar) :
-	    strspn(bar, "0123456789") != strlen(bar) || *bar == '\0')) {
-		free(out);
-		return (-1);
-	}
-	snprintf(at, 40, "%s", (char *)out);
+	    strspn(bar, "0123456789") != strlen(bar) || *bar == '\0'))
+		goto out;
+	snprintf(at, 40, "%s", key);
 	snprintf(id, 40, "%s", bar);
-	free(out);
-	return (0);
+	rc = 0;
+out:
+	free(key);
+	return (rc);
 }
 
-/* ?limit: 1 to 100, default 20; -1 with the problem set. */
-static int
-limit_or_reply(struct request *req, long *limit)
-{
-	const char	*s = request_query(req, "limit");
-	char		*end;
-
-	*limit = PAGE_DEFAULT;
-	if (s == NULL)
-		return (0);
-	*limit = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || *limit < 1 || *limit > PAGE_MAX) {
-		reply_problem(req, PROB_BAD_REQUEST,
-		    "limit must be an integer from 1 to 100");
-		return (-1);
-	}
-	return (0);
-}
 
 static void
 reply_page(struct request *req, json_t *items, const char *at, const char *id)
@@ -458,7 +388,7 @@ privacy_access_log_get(struct request *req)
 	json_t		*items;
 	int		 i, n;
 
-	if (limit_or_reply(req, &limit) == -1)
+	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
 	if (cursor != NULL && cursor_decode(cursor, at, id, 0) == -1) {
 		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
@@ -717,7 +647,7 @@ privacy_requests_list(struct request *req)
 	json_t		*items;
 	int		 i, n;
 
-	if (limit_or_reply(req, &limit) == -1)
+	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
 	if (overdue != NULL && strcmp(overdue, "true") != 0 &&
 	    strcmp(overdue, "false") != 0 && strcmp(overdue, "1") != 0 &&
