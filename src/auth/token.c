@@ -61,7 +61,7 @@
 #define RSA_MIN_BITS	2048
 #define RSA_NEW_BITS	3072		/* ANSSI: 3072 for use past 2030 */
 #define RELOAD_EVERY	1000000		/* us between looks at the key file */
-#define CACHE_SLOTS	4096		/* verified asymmetric tokens */
+#define CACHE_SLOTS	4096		/* verified tokens, by SHA-256 */
 #define CACHE_WAYS	4		/* slots per set: collisions coexist */
 #define CACHE_SETS	(CACHE_SLOTS / CACHE_WAYS)
 #define CACHE_STRIPES	64
@@ -135,6 +135,7 @@ static _Atomic int64_t	 last_check;
 static struct cache_slot cache[CACHE_SLOTS];
 static pthread_mutex_t	 cache_locks[CACHE_STRIPES];
 static pthread_once_t	 cache_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t	 cache_hits;
 
 /* Copy 's' into 'dst' of 'size' bytes, truncating (callers check lengths). */
 static void
@@ -1288,7 +1289,6 @@ token_verify(const char *token, struct token_claims *c)
 	size_t			 len;
 	int64_t			 now, nbf;
 	uint64_t		 gen;
-	int			 asym;
 
 	memset(c, 0, sizeof(*c));
 	if (token == NULL || (len = strnlen(token, TOKEN_MAX_LEN + 1)) == 0 ||
@@ -1306,21 +1306,20 @@ token_verify(const char *token, struct token_claims *c)
 		return (-1);
 	}
 	gen = generation;
-	if ((asym = asymmetric(keys->alg)) != 0) {
-		pthread_once(&cache_once, cache_init);
-		sha256(token, len, d);
-		if (cache_get(d, gen, &tmp, &nbf)) {
-			pthread_rwlock_unlock(&keys_lock);
-			if ((why = times_ok(&tmp, nbf, now)) != NULL) {
-				log_debug("token refused: %s", why);
-				return (-1);
-			}
-			*c = tmp;
-			return (0);
+	pthread_once(&cache_once, cache_init);
+	sha256(token, len, d);
+	if (cache_get(d, gen, &tmp, &nbf)) {
+		pthread_rwlock_unlock(&keys_lock);
+		atomic_fetch_add_explicit(&cache_hits, 1, memory_order_relaxed);
+		if ((why = times_ok(&tmp, nbf, now)) != NULL) {
+			log_debug("token refused: %s", why);
+			return (-1);
 		}
+		*c = tmp;
+		return (0);
 	}
 	why = verify_locked(keys, token, len, now, &tmp, &nbf);
-	if (why == NULL && asym)
+	if (why == NULL)
 		cache_put(d, gen, &tmp, nbf);
 	pthread_rwlock_unlock(&keys_lock);
 	if (why != NULL) {
@@ -1329,6 +1328,12 @@ token_verify(const char *token, struct token_claims *c)
 	}
 	*c = tmp;
 	return (0);
+}
+
+uint64_t
+token_cache_hits(void)
+{
+	return (atomic_load_explicit(&cache_hits, memory_order_relaxed));
 }
 
 /* Rotation (guichetctl keys rotate). */

@@ -526,6 +526,42 @@ START_TEST(test_token_es256_round_trip)
 }
 END_TEST
 
+/*
+ * HS256 verifications are cached too: the second is a hit with the same
+ * claims; the hit still honours exp; a changed secret under the same kid
+ * (a new generation) refuses the cached token.
+ */
+START_TEST(test_token_hs256_cache)
+{
+	struct token_claims	 in, out;
+	uint64_t		 hits;
+	char			*tok, *line;
+
+	fill_claims(&in);
+	ck_assert_int_eq(token_sign(&in, &tok), 0);
+	ck_assert_int_eq(token_verify(tok, &out), 0);
+	hits = token_cache_hits();
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(token_verify(tok, &out), 0);
+	ck_assert_uint_eq(token_cache_hits(), hits + 1);
+	assert_same_claims(&in, &out);
+	ck_assert_int_eq(clock_configure("2026-12-20T08:45:59Z"), 0);
+	ck_assert_int_eq(token_verify(tok, &out), 0);	/* exp + 59 s */
+	ck_assert_uint_eq(token_cache_hits(), hits + 2);
+	ck_assert_int_eq(clock_configure("2026-12-20T08:46:00Z"), 0);
+	ck_assert_int_eq(token_verify(tok, &out), -1);	/* exp + 60 s */
+	ck_assert_int_eq(clock_configure("2026-12-20T08:40:00Z"), 0);
+	ck_assert_int_eq(token_verify(tok, &out), 0);
+	/* Same kid, another secret: the cached verification no longer counts. */
+	line = hs_line("hs1", "another-secret-for-the-same-kid!", HS_LEN);
+	write_file(keyfile, line, 0600);
+	free(line);
+	load_ok();
+	ck_assert_int_eq(token_verify(tok, &out), -1);
+	free(tok);
+}
+END_TEST
+
 START_TEST(test_token_es256_cache_honours_exp)
 {
 	struct token_claims	 in, out;
@@ -1414,6 +1450,7 @@ token_suite(void)
 	tcase_add_test(tc, test_token_sign_client_without_scopes);
 	tcase_add_test(tc, test_token_sign_refuses_bad_claims);
 	tcase_add_test(tc, test_token_forged_valid);
+	tcase_add_test(tc, test_token_hs256_cache);
 	tcase_add_test(tc, test_token_alg_none);
 	tcase_add_test(tc, test_token_alg_none_uppercase);
 	tcase_add_test(tc, test_token_expired);
