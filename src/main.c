@@ -149,10 +149,7 @@ main(int argc, char **argv)
 	}
 	sc.listen_address = c->listen_address;
 	sc.port = c->port;
-	sc.db_threads = auto_threads(c->threads);
-	sc.threads = c->http_threads > 0 ? c->http_threads :
-	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
-	    sysconf(_SC_NPROCESSORS_ONLN) : 1);
+	sc.threads = auto_threads(c->threads);
 	sc.connection_limit = c->connection_limit;
 	sc.per_ip_connection_limit = c->per_ip_connection_limit;
 	sc.connection_timeout = c->connection_timeout;
@@ -180,9 +177,10 @@ main(int argc, char **argv)
 		identity_stop();
 		goto out;
 	}
-	log_info("guichetd %s listening on %s port %d with %d polling threads "
-	    "and %d database workers", PACKAGE_VERSION, c->listen_address,
-	    c->port, sc.threads, sc.db_threads);
+	log_info("guichetd %s listening on %s port %d with %d threads (each "
+	    "with its own database connection) and %d on the slow lane",
+	    PACKAGE_VERSION, c->listen_address, c->port, sc.threads,
+	    sc.slow_threads);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;

@@ -24,16 +24,15 @@
 
 #define B	ROUTE_BODY
 #define SLOW	(ROUTE_BODY | ROUTE_SLOW)
-#define I	ROUTE_INLINE	/* no database: answered on the polling thread */
 
 static const struct route routes[] = {
 	/* operations */
-	{ "GET", "/healthz", ops_healthz, PERM_PUBLIC, NULL, I, NULL },
+	{ "GET", "/healthz", ops_healthz, PERM_PUBLIC, NULL, 0, NULL },
 	{ "GET", "/readyz", ops_readyz, PERM_PUBLIC, NULL, 0, NULL },
-	{ "GET", "/metrics", ops_metrics, PERM_PUBLIC, NULL, I, NULL },
-	{ "GET", "/api/v1/openapi.json", ops_openapi, PERM_PUBLIC, NULL, I, NULL },
+	{ "GET", "/metrics", ops_metrics, PERM_PUBLIC, NULL, 0, NULL },
+	{ "GET", "/api/v1/openapi.json", ops_openapi, PERM_PUBLIC, NULL, 0, NULL },
 	/* web */
-	{ "GET", "/static/{file}", web_static, PERM_PUBLIC, NULL, I, NULL },
+	{ "GET", "/static/{file}", web_static, PERM_PUBLIC, NULL, 0, NULL },
 	/* identity: accounts and tokens */
 	{ "POST", "/api/v1/accounts", identity_register, PERM_PUBLIC,
 	  &identity_register_spec, SLOW, NULL },
@@ -48,7 +47,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/auth/password-reset/confirm",
 	  identity_password_reset_confirm, PERM_PUBLIC,
 	  &identity_reset_confirm_spec, SLOW, NULL },
-	{ "GET", "/.well-known/jwks.json", identity_jwks, PERM_PUBLIC, NULL, I,
+	{ "GET", "/.well-known/jwks.json", identity_jwks, PERM_PUBLIC, NULL, 0,
 	  NULL },
 	{ "GET", "/api/v1/me", identity_me_get, PERM_SELF, NULL, 0, NULL },
 	{ "PATCH", "/api/v1/me", identity_me_patch, PERM_SELF,

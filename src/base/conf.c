@@ -50,11 +50,8 @@ static const struct conf_def defs[] = {
 	{ "database", CT_STRING, S(database), "dbname=guichet", 0, 0,
 	  check_nonempty, "libpq connection string of the database" },
 	{ "threads", CT_INT, S(threads), "0", 0, 256, NULL,
-	  "database workers, each with its own database connection "
-	  "(0: four per CPU)" },
-	{ "http_threads", CT_INT, S(http_threads), "0", 0, 64, NULL,
-	  "threads that poll the connections and answer what needs no "
-	  "database (0: one per CPU)" },
+	  "threads that poll the connections and run their requests, each "
+	  "with its own database connection (0: four per CPU)" },
 	{ "connection_limit", CT_INT, S(connection_limit), "4096", 1, 1000000,
 	  NULL, "maximum number of open client connections" },
 	{ "per_ip_connection_limit", CT_INT, S(per_ip_connection_limit), "256",

@@ -43,7 +43,6 @@ struct conf {
 	int	 password_iterations;
 	int	 password_parallelism;
 	char	*trusted_proxy;
-	int	 http_threads;
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -55,12 +55,11 @@ static _Atomic long		 inflight;
 static _Atomic int		 draining;
 
 /*
- * Worker lanes: bounded rings of requests and their threads.  The slow
- * lane hashes passwords; the database lane runs every route that may
- * block on PostgreSQL, so that the few polling threads never wait.
+ * The slow lane: a bounded ring of requests and the few threads that
+ * hash passwords (~35 ms of CPU each), so that logins cannot take the
+ * polling threads from everything else.  Every other route runs on the
+ * polling thread that read it (server.h says why).
  */
-enum { LANE_SLOW, LANE_DB, LANE__COUNT };
-
 struct lane {
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cv;
@@ -69,15 +68,11 @@ struct lane {
 	pthread_t	 *workers;
 	int		  nworkers;
 	int		  stop;
-	const char	 *name;
 };
 
-static struct lane	lanes[LANE__COUNT] = {
-	[LANE_SLOW] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	    NULL, 0, 0, 0, NULL, 0, 0, "slow" },
-	[LANE_DB] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	    NULL, 0, 0, 0, NULL, 0, 0, "database" },
-};
+static struct lane	slow_lane = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	NULL, 0, 0, 0, NULL, 0, 0 };
 
 void
 server_set_guard(server_guard_fn fn)
@@ -707,7 +702,7 @@ lane_start(struct lane *l, int nworkers, int queue)
 	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
 	for (i = 0; i < l->nworkers; i++)
 		if (pthread_create(&l->workers[i], NULL, lane_worker, l) != 0)
-			fatalx("could not start the %s lane", l->name);
+			fatalx("could not start the slow lane");
 }
 
 static void
@@ -812,9 +807,8 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		req->phase = PH_DONE;
 		return (queue(conn, req));
 	}
-	if (!(req->route->flags & ROUTE_INLINE)) {
-		if (lane_submit(&lanes[(req->route->flags & ROUTE_SLOW) ?
-		    LANE_SLOW : LANE_DB], req) == 0)
+	if (req->route->flags & ROUTE_SLOW) {
+		if (lane_submit(&slow_lane, req) == 0)
 			return (MHD_YES);
 		reply_problem(req, PROB_UNAVAILABLE, "too many requests of "
 		    "this kind are waiting; try again shortly");
@@ -946,8 +940,7 @@ server_start(const struct server_config *c)
 		return (-1);
 	}
 	metrics_init();
-	lane_start(&lanes[LANE_SLOW], c->slow_threads, c->slow_queue);
-	lane_start(&lanes[LANE_DB], c->db_threads, c->connection_limit);
+	lane_start(&slow_lane, c->slow_threads, c->slow_queue);
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
 	    access_handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
@@ -992,8 +985,7 @@ server_stop(int timeout)
 	if (atomic_load(&inflight) > 0)
 		log_warnx("stopping with %ld requests still in flight",
 		    atomic_load(&inflight));
-	lane_stop(&lanes[LANE_SLOW]);
-	lane_stop(&lanes[LANE_DB]);
+	lane_stop(&slow_lane);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
 }

@@ -503,7 +503,6 @@ static const char *const all_keys[] = {
 	"statement_timeout", "db_connect_timeout", "shutdown_timeout",
 	"jwt_key_file", "log_level", "public_url", "clock", "sql_dir",
 	"templates_dir", "static_dir", "slow_threads", "slow_queue",
-	"http_threads",
 	"trusted_proxy",
 	"password_memory_kib", "password_iterations", "password_parallelism",
 	NULL
