@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "identity/identity_int.h"
 
 /*
@@ -56,8 +57,8 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "ON g.account_id = a.id WHERE lower(a.email) = lower($1)", 1, 0 },
 	/* the principal cache (identity_guard) */
 	[ID_ACCOUNT_PRINCIPAL] = { "identity_select_principal",
-	  "SELECT token_version, status = 'active' FROM identity.accounts "
-	  "WHERE id = $1", 1, 0 },
+	  "SELECT token_version, status = 'active', locale "
+	  "FROM identity.accounts WHERE id = $1", 1, 0 },
 	/* identity_me_patch(): $2k is "set this field", $2k+1 its value */
 	[ID_ACCOUNT_UPDATE] = { "identity_update_account",
 	  "UPDATE identity.accounts SET "
@@ -231,12 +232,7 @@ id_random_token(char *out, size_t len)
 void
 id_sha256_hex(const char *s, char *out)
 {
-	unsigned char	 md[32];
-	unsigned int	 n = 0, i;
-
-	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(s, strlen(s), out);
 }
 
 void

@@ -1363,6 +1363,9 @@ identity_me_patch(struct request *req)
 			return (0);
 		}
 	}
+	/* The NOTIFY tells the other processes; this one knows now. */
+	if (json_object_get(in, "locale") != NULL)
+		principal_cache_forget(req->principal->id);
 	log_info("account %s updated its profile", req->principal->id);
 	return (reply_account(req, 200, req->principal->id));
 }

@@ -4,7 +4,7 @@
  * The token's signature and claims are checked by token_verify(); what the
  * token cannot know (the account was blocked, erased, its password changed,
  * a client revoked) is checked against a per-process cache of principals:
- * sub -> {token version, active, rate limit}.  The cache is filled from the
+ * sub -> {token version, active, locale, rate limit}.  The cache is filled from the
  * database on a miss, and emptied entry by entry by the NOTIFY that the
  * accounts and clients tables send on every such change (and entirely when
  * the listening connection is lost), so that a revocation reaches every
@@ -13,6 +13,11 @@
  *
  * Partner clients are rate-limited here per minute (fixed window, per
  * process).
+ *
+ * A signed-in person's account locale replaces the language negotiated
+ * from Accept-Language (API.md: "an account's locale wins when signed
+ * in"); the answers decided before the guard runs (404, 405, 413, 415)
+ * keep Accept-Language.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +43,7 @@ struct cache_entry {
 	char		 sub[40];
 	int64_t		 version;
 	int		 active;
+	int		 lang;		/* persons: enum lang of the locale */
 	int		 rate_limit;	/* clients: per minute */
 	int64_t		 loaded;	/* clock_mono() */
 	int64_t		 window;	/* clients: current minute */
@@ -89,6 +95,16 @@ cache_flush(void)
 	}
 }
 
+static int
+lang_of(const char *locale)
+{
+	if (strcmp(locale, "en") == 0)
+		return (LANG_EN);
+	if (strcmp(locale, "it") == 0)
+		return (LANG_IT);
+	return (LANG_FR);
+}
+
 /* Load a principal's state from the database into 'e'; -1 with 'err'. */
 static int
 load(const struct token_claims *c, struct cache_entry *e,
@@ -110,6 +126,7 @@ load(const struct token_claims *c, struct cache_entry *e,
 		} else {
 			e->version = strtoll(db_res_get(res, 0, 0), NULL, 10);
 			e->active = strcmp(db_res_get(res, 0, 1), "t") == 0;
+			e->lang = lang_of(db_res_get(res, 0, 2));
 		}
 	}
 	e->loaded = clock_mono();
@@ -119,11 +136,11 @@ load(const struct token_claims *c, struct cache_entry *e,
 
 /*
  * Is the token's principal still good?  1 yes, 0 no (revoked), -1 database
- * error, -2 client over its rate (*retry set).
+ * error, -2 client over its rate (*retry set).  *lang: a person's locale.
  */
 static int
 check_principal(const struct token_claims *c, struct db_error *err,
-    int *retry)
+    int *retry, int *lang)
 {
 	struct cache_entry	 fresh;
 	unsigned		 s = slot_of(c->sub);
@@ -141,6 +158,7 @@ check_principal(const struct token_claims *c, struct db_error *err,
 	}
 	ok = cache[s].active && (strcmp(c->kind, "client") == 0 ||
 	    cache[s].version == c->tv);
+	*lang = cache[s].lang;
 	if (ok && strcmp(c->kind, "client") == 0) {
 		minute = clock_now() / 60000000;
 		if (cache[s].window != minute) {
@@ -171,7 +189,7 @@ identity_guard(struct request *req)
 	struct db_error		 err;
 	const char		*h;
 	char			 retry[16];
-	int			 i, rc, wait = 0;
+	int			 i, rc, wait = 0, lang = LANG_FR;
 	unsigned		 bit;
 
 	h = request_header(req, "Authorization");
@@ -191,7 +209,7 @@ identity_guard(struct request *req)
 		unauthorized(req);
 		return (-1);
 	}
-	rc = check_principal(&c, &err, &wait);
+	rc = check_principal(&c, &err, &wait, &lang);
 	if (rc == -1) {
 		/* Fail closed: no decision without the database. */
 		reply_db_error(req, &err);
@@ -224,6 +242,8 @@ identity_guard(struct request *req)
 		if ((bit = scope_from_name(c.scopes[i])) != 0)
 			p->scopes |= bit;
 	req->principal = p;
+	if (p->kind == PRINCIPAL_PERSON)
+		req->lang = (enum lang)lang;
 	snprintf(req->principal_id, sizeof(req->principal_id), "%s", p->id);
 	return (0);
 }

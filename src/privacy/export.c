@@ -829,9 +829,12 @@ export_reply(struct request *req, const char *account)
 	}
 	html = format != NULL && strcmp(format, "html") == 0;
 	j = job_new(NULL, account, html);
-	/* Without Accept-Language, the language the person chose. */
-	rc = job_head(j, request_header(req, "Accept-Language") != NULL ?
-	    lang_codes[req->lang] : NULL, &err);
+	/*
+	 * The caller's language: a signed-in person's is their account's
+	 * locale (the guard sets it), so a person reads their own export in
+	 * the language they chose and the DPO reads one in theirs.
+	 */
+	rc = job_head(j, lang_codes[req->lang], &err);
 	if (rc != 0) {
 		if (rc == 1)
 			reply_problem(req, PROB_NOT_FOUND, "no such account");
