@@ -47,6 +47,7 @@
 
 #include "auth/token.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -231,15 +232,6 @@ random_hex(char *out, size_t n)
 	out[2 * n] = '\0';
 	OPENSSL_cleanse(b, sizeof(b));
 	return (0);
-}
-
-static void
-sha256(const void *in, size_t len, unsigned char out[32])
-{
-	unsigned int	 n = 32;
-
-	if (EVP_Digest(in, len, out, &n, EVP_sha256(), NULL) != 1)
-		fatalx("sha-256 failed");
 }
 
 static int

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
@@ -78,19 +78,6 @@ migrate_name_ok(const char *name, int *version)
 	if (version != NULL)
 		*version = v;
 	return (v > 0);
-}
-
-static void
-sha256_hex(const char *p, size_t n, char out[65])
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
-
-	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1)
-		fatalx("sha-256 failed");
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
 }
 
 static char *

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/digest.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/reply.h"
@@ -121,16 +123,93 @@ reply_header(struct request *req, const char *name, const char *value)
 	r->nheaders++;
 }
 
+const char *
+reply_header_get(const struct request *req, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < req->reply.nheaders; i++)
+		if (strcasecmp(req->reply.headers[i].name, name) == 0)
+			return (req->reply.headers[i].value);
+	return (NULL);
+}
+
+/* One entity-tag at 'p' (after optional W/): its opaque part and length. */
+static const char *
+etag_next(const char *p, const char **tag, size_t *len)
+{
+	const char	*q;
+
+	while (*p == ' ' || *p == '\t' || *p == ',')
+		p++;
+	if (*p == '\0')
+		return (NULL);
+	if (p[0] == 'W' && p[1] == '/')
+		p += 2;
+	if (*p != '"') {
+		/* Not an entity-tag: skip to the next comma. */
+		*tag = NULL;
+		*len = 0;
+		q = strchr(p, ',');
+		return (q != NULL ? q : p + strlen(p));
+	}
+	q = strchr(p + 1, '"');
+	if (q == NULL) {
+		*tag = NULL;
+		*len = 0;
+		return (p + strlen(p));
+	}
+	*tag = p;
+	*len = (size_t)(q + 1 - p);
+	return (q + 1);
+}
+
+int
+etag_match(const char *inm, const char *etag)
+{
+	const char	*p, *tag;
+	size_t		 len, elen;
+
+	if (inm == NULL || etag == NULL)
+		return (0);
+	while (*inm == ' ' || *inm == '\t')
+		inm++;
+	if (inm[0] == '*' && (inm[1] == '\0' || inm[1] == ' '))
+		return (1);
+	if (etag[0] == 'W' && etag[1] == '/')
+		etag += 2;
+	elen = strlen(etag);
+	for (p = inm; (p = etag_next(p, &tag, &len)) != NULL; )
+		if (tag != NULL && len == elen && memcmp(tag, etag, len) == 0)
+			return (1);
+	return (0);
+}
+
+void
+etag_of(const void *p, size_t len, char *out)
+{
+	char	 hex[SHA256_HEX_LEN];
+
+	sha256_hex(p, len, hex);
+	/* 128 bits are plenty to tell versions of one resource apart. */
+	snprintf(out, 35, "\"%.32s\"", hex);
+}
+
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return (0);
+}
+
 void
 reply_json(struct request *req, int status, json_t *v)
 {
-	char	*s;
-
 	reply_set(req, status, CT_JSON);
-	if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
+	/* Straight into the body: no intermediate string to grow and copy. */
+	if (json_dump_callback(v, dump_to_buf, &req->reply.body,
+	    JSON_COMPACT) == -1)
 		abort();
-	buf_adds(&req->reply.body, s);
-	free(s);
 	json_decref(v);
 }
 

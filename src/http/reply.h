@@ -53,6 +53,25 @@ void	 reply_problem(struct request *, enum problem, const char *, ...)
 void	 reply_problem_errors(struct request *, enum problem, json_t *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 void	 reply_header(struct request *, const char *, const char *);
+/* The value of a header of the reply (case-insensitive name), or NULL. */
+const char *reply_header_get(const struct request *, const char *);
+
+/*
+ * Conditional GET (API.md: public GETs send ETag and Cache-Control;
+ * If-None-Match -> 304).  The server does it for every public GET answered
+ * 200 with a body in memory, unless the reply says Cache-Control: no-store:
+ * the ETag is the handler's (a cheaper validator it knows) or a hash of
+ * the body; Cache-Control defaults to "public, no-cache" (revalidate each
+ * time); a matching If-None-Match turns the reply into a 304 without body.
+ * A handler that can skip work for a 304 asks etag_match() itself.
+ *
+ * etag_match: 1 when the If-None-Match value 'inm' matches 'etag' by the
+ * weak comparison of RFC 9110 13.1.2 ("*", or one tag of the list equal
+ * to ours once any W/ is set aside), 0 otherwise (also for NULL 'inm').
+ */
+int	 etag_match(const char *, const char *);
+/* "\"<32 hex digits>\"": a strong ETag for 'len' bytes (into >= 35 bytes). */
+void	 etag_of(const void *, size_t, char *);
 /*
  * The problem for a database failure: 503 with Retry-After when the
  * database is unreachable or too slow, 409 for a conflict, 422 for a value

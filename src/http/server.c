@@ -481,6 +481,42 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	}
 }
 
+/* reply.h, "Conditional GET": after the handler of a public GET. */
+static void
+conditional_get(struct request *req)
+{
+	struct reply	*rp = &req->reply;
+	const char	*cc, *etag;
+	char		 computed[40];
+
+	if (rp->status != 200 || rp->stream != NULL ||
+	    req->route->perm != PERM_PUBLIC ||
+	    strcmp(req->method, MHD_HTTP_METHOD_GET) != 0)
+		return;
+	cc = reply_header_get(req, "Cache-Control");
+	if (cc != NULL && strstr(cc, "no-store") != NULL)
+		return;
+	if ((etag = reply_header_get(req, "ETag")) == NULL) {
+		if (rp->static_body != NULL)
+			etag_of(rp->static_body, rp->static_len, computed);
+		else
+			etag_of(rp->body.data != NULL ? rp->body.data : "",
+			    rp->body.len, computed);
+		reply_header(req, "ETag", computed);
+		etag = computed;
+	}
+	if (cc == NULL)
+		reply_header(req, "Cache-Control", "public, no-cache");
+	if (etag_match(request_header(req, "If-None-Match"), etag)) {
+		/* RFC 9110 15.4.5: the headers of the 200, without content. */
+		rp->status = 304;
+		rp->static_body = NULL;
+		rp->static_len = 0;
+		buf_reset(&rp->body);
+		rp->content_type = NULL;
+	}
+}
+
 /* The pipeline, once the whole body is in. */
 static void
 run(struct request *req)
@@ -547,6 +583,7 @@ run(struct request *req)
 		reply_problem(req, PROB_INTERNAL, "the request could not be "
 		    "completed");
 	}
+	conditional_get(req);
 }
 
 struct stream_ctx {

@@ -6,6 +6,7 @@
  *  /metrics   Prometheus text: HTTP and database counters;
  *  /api/v1/openapi.json  the OpenAPI document compiled into the binary.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ ops_healthz(struct request *req)
 {
 	reply_static(req, 200, CT_JSON, healthz_body,
 	    sizeof(healthz_body) - 1);
+	reply_header(req, "Cache-Control", "no-store");
 	return (0);
 }
 
@@ -82,6 +84,8 @@ ops_readyz(struct request *req)
 	snprintf(body, sizeof(body),
 	    "{\"status\":\"ready\",\"schema_version\":%d}", version);
 	reply_bytes(req, 200, CT_JSON, body, strlen(body));
+	/* Probes want the state of now, never a stored answer. */
+	reply_header(req, "Cache-Control", "no-store");
 	return (0);
 }
 
@@ -112,14 +116,27 @@ ops_metrics(struct request *req)
 	    "guichet_db_connect_failures_total %llu\n",
 	    (unsigned long long)st.connect_failures);
 	reply_bytes(req, 200, CT_PROMETHEUS, b.data, b.len);
+	reply_header(req, "Cache-Control", "no-store");
 	buf_cleanup(&b);
 	return (0);
+}
+
+static char		 openapi_etag[40];
+static pthread_once_t	 openapi_once = PTHREAD_ONCE_INIT;
+
+static void
+openapi_etag_init(void)
+{
+	etag_of(openapi_json, openapi_json_len, openapi_etag);
 }
 
 int
 ops_openapi(struct request *req)
 {
+	pthread_once(&openapi_once, openapi_etag_init);
 	reply_static(req, 200, CT_JSON, openapi_json, openapi_json_len);
+	/* Hashed once: 270 KB per request would be a waste. */
+	reply_header(req, "ETag", openapi_etag);
 	reply_header(req, "Cache-Control", "public, max-age=300");
 	return (0);
 }

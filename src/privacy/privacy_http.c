@@ -5,7 +5,7 @@
  *
  * Rules kept here:
  *  - the register is built from the database on every request (never a
- *    copy in the code), in the language of Accept-Language, with an ETag
+ *    copy in the code), in the caller's language, with an ETag
  *    so that clients revalidate instead of downloading it again;
  *  - giving and withdrawing a consent are one call each, of the same
  *    shape (PUT and DELETE on the same resource), both idempotent;
@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "auth/policy.h"
 #include "base/log.h"
@@ -233,38 +232,11 @@ register_measures(enum lang l)
 	return (a);
 }
 
-/* A strong validator of the body: the first 128 bits of its SHA-256. */
-static void
-etag_of(const char *body, size_t len, char *out, size_t outlen)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
-	char		 hex[33];
-
-	EVP_Digest(body, len, md, &n, EVP_sha256(), NULL);
-	for (i = 0; i < 16 && i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * i] = '\0';
-	snprintf(out, outlen, "\"%s\"", hex);
-}
-
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	if (inm == NULL)
-		return (0);
-	if (strcmp(inm, "*") == 0)
-		return (1);
-	/* A list of tags, possibly weak (W/"..."): ours is anywhere in it. */
-	return (strstr(inm, etag) != NULL);
-}
-
 int
 privacy_register_get(struct request *req)
 {
 	const char	*lang = lang_codes[req->lang];
 	json_t		*o, *controller, *purposes, *categories;
-	char		*body, etag[40];
 	int		 failed = 0;
 
 	controller = register_controller(req, &failed);
@@ -288,18 +260,8 @@ privacy_register_get(struct request *req)
 	json_object_set_new(o, "categories", categories);
 	json_object_set_new(o, "security_measures",
 	    register_measures(req->lang));
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (body == NULL)
-		abort();
-	etag_of(body, strlen(body), etag, sizeof(etag));
-	if (etag_matches(request_header(req, "If-None-Match"), etag))
-		reply_bytes(req, 304, NULL, "", 0);
-	else
-		reply_bytes(req, 200, CT_JSON, body, strlen(body));
-	free(body);
-	reply_header(req, "ETag", etag);
-	reply_header(req, "Cache-Control", "public, no-cache");
+	/* The server adds the ETag and answers If-None-Match (reply.h). */
+	reply_json(req, 200, o);
 	language_headers(req);
 	return (0);
 }

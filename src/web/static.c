@@ -74,7 +74,7 @@ name_ok(const char *s)
 int
 web_static(struct request *req)
 {
-	const char	*name = request_param(req, "file"), *type, *inm;
+	const char	*name = request_param(req, "file"), *type;
 	struct stat	 st;
 	struct buf	 b;
 	char		 path[4096], etag[64], chunk[8192];
@@ -102,8 +102,8 @@ web_static(struct request *req)
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
 	    (unsigned long long)st.st_size,
 	    (unsigned long long)st.st_mtim.tv_sec);
-	inm = request_header(req, "If-None-Match");
-	if (inm != NULL && strcmp(inm, etag) == 0) {
+	/* Answered here, before the file is read (reply.h). */
+	if (etag_match(request_header(req, "If-None-Match"), etag)) {
 		close(fd);
 		reply_bytes(req, 304, NULL, "", 0);
 		reply_header(req, "ETag", etag);

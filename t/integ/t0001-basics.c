@@ -586,6 +586,80 @@ START_TEST(test_openapi_served)
 }
 END_TEST
 
+/*
+ * API.md: public GETs send ETag and Cache-Control; If-None-Match -> 304.
+ * The OpenAPI document (a handler's ETag) and the JWKS-less key endpoint
+ * aside, the server does it for every public GET; probes and metrics say
+ * no-store and have no ETag; signed-in answers are never cached.
+ */
+START_TEST(test_conditional_get)
+{
+	struct server	 s;
+	struct http_resp r;
+	char		*etag, *inm;
+	const char	*v;
+
+	start(&s, NULL);
+	get_with(&s, "/api/v1/openapi.json", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	v = http_resp_header(&r, "ETag");
+	ck_assert_msg(v != NULL && v[0] == '"', "ETag %s", v ? v : "(none)");
+	etag = strdup(v);
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+	    "public, max-age=300");
+	http_resp_free(&r);
+
+	/* The same tag, weak, or in a list: 304, no body, same headers. */
+	inm = harness_printf("If-None-Match: %s", etag);
+	get_with(&s, "/api/v1/openapi.json", inm, &r);
+	ck_assert_int_eq(r.status, 304);
+	ck_assert_uint_eq(r.body_len, 0);
+	ck_assert_str_eq(http_resp_header(&r, "ETag"), etag);
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+	    "public, max-age=300");
+	ck_assert_ptr_nonnull(http_resp_header(&r, "X-Request-Id"));
+	http_resp_free(&r);
+	free(inm);
+	inm = harness_printf("If-None-Match: \"other\", W/%s", etag);
+	get_with(&s, "/api/v1/openapi.json", inm, &r);
+	ck_assert_int_eq(r.status, 304);
+	http_resp_free(&r);
+	free(inm);
+	/* Another tag, or a longer one that contains ours: the document. */
+	inm = harness_printf("If-None-Match: \"%.*sff\"",
+	    (int)strlen(etag) - 2, etag + 1);
+	get_with(&s, "/api/v1/openapi.json", inm, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_gt(r.body_len, 1000);
+	http_resp_free(&r);
+	free(inm);
+	free(etag);
+
+	/* Probes: never stored, no validator, If-None-Match ignored. */
+	get_with(&s, "/healthz", "If-None-Match: *", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
+	http_resp_free(&r);
+	get_with(&s, "/readyz", "If-None-Match: *", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
+	http_resp_free(&r);
+	get_with(&s, "/metrics", NULL, &r);
+	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
+	http_resp_free(&r);
+	/* Errors are not validated either. */
+	get_with(&s, "/api/v1/nothing-here", "If-None-Match: *", &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+	http_resp_free(&r);
+	harness_server_stop(&s);
+	harness_server_free(&s);
+}
+END_TEST
+
 /* /static/{file}: the tree's static/ files, typed, cached, and nothing else. */
 START_TEST(test_static_files)
 {
@@ -720,6 +794,7 @@ main(void)
 	tcase_add_test(tc, test_accesslog_injection);
 	tcase_add_test(tc, test_metrics_exposition);
 	tcase_add_test(tc, test_openapi_served);
+	tcase_add_test(tc, test_conditional_get);
 	tcase_add_test(tc, test_static_files);
 	tcase_add_test(tc, test_cli_version);
 	tcase_add_test(tc, test_cli_help_lists_keys);

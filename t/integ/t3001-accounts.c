@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "idlib.h"
 
@@ -728,6 +729,11 @@ START_TEST(test_me_get)
 	ck_assert_msg(json_object_get(j, "password_hash") == NULL,
 	    "the hash is shown");
 	json_decref(j);
+	/* Personal: never stored, no validator. */
+	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/me", at, NULL, &r), 200);
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
+	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+	http_resp_free(&r);
 	idl_req(&e, "GET", "/api/v1/me", NULL, NULL, &r);
 	json_decref(harness_assert_problem(&r, 401, NULL, "/api/v1/me"));
 	http_resp_free(&r);
@@ -827,6 +833,80 @@ START_TEST(test_me_patch_profile_kind)
 }
 END_TEST
 
+/*
+ * API.md: "an account's locale wins when signed in".  A bad PATCH gives a
+ * 422 whose title is in the account's language, whatever Accept-Language
+ * says; a change of locale applies to the next request, also when made
+ * behind guichetd's back (the NOTIFY of migration 010).
+ */
+static const char *
+title_with(const struct idenv *e, const char *at, const char *accept,
+    char *buf, size_t len)
+{
+	struct http_resp r;
+	json_t		*j;
+	char		*auth = NULL, *al;
+	const char	*h[4];
+	int		 n = 0;
+
+	if (at != NULL)
+		h[n++] = auth = harness_printf("Authorization: Bearer %s", at);
+	h[n++] = al = harness_printf("Accept-Language: %s", accept);
+	h[n++] = "Content-Type: application/json";
+	h[n] = NULL;
+	idl_reqh(e, "PATCH", "/api/v1/me", h, "{\"phone\": \"nope\"}", &r);
+	j = harness_assert_problem(&r, at != NULL ? 422 : 401, NULL,
+	    "/api/v1/me");
+	snprintf(buf, len, "%s", idl_jstr(j, "title"));
+	json_decref(j);
+	http_resp_free(&r);
+	free(auth);
+	free(al);
+	return (buf);
+}
+
+START_TEST(test_me_locale_wins)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*at, t[128];
+	long		 st;
+	int		 i;
+
+	start(&e);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	/* Anonymous: Accept-Language decides. */
+	ck_assert_str_eq(title_with(&e, NULL, "it", t, sizeof(t)),
+	    "Autenticazione richiesta");
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "locale", "it"), &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	ck_assert_str_eq(title_with(&e, at, "en", t, sizeof(t)),
+	    "Richiesta non valida");
+	ck_assert_str_eq(title_with(&e, at, "fr-FR, en;q=0.5", t, sizeof(t)),
+	    "Richiesta non valida");
+	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "locale", "en"), &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	ck_assert_str_eq(title_with(&e, at, "it", t, sizeof(t)),
+	    "Invalid request");
+	/* Changed in the database by someone else: the NOTIFY carries it. */
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+	    "locale = 'fr' WHERE id = '%s'", idl_demo.resident_id), 0);
+	for (i = 0; i < 50; i++) {
+		if (strcmp(title_with(&e, at, "it", t, sizeof(t)),
+		    "Requête invalide") == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_str_eq(t, "Requête invalide");
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_password_not_in_log)
 {
 	struct idenv	 e;
@@ -919,6 +999,7 @@ main(void)
 	tcase_add_test(tc, test_me_get);
 	tcase_add_test(tc, test_me_patch);
 	tcase_add_test(tc, test_me_patch_profile_kind);
+	tcase_add_test(tc, test_me_locale_wins);
 	tcase_add_test(tc, test_password_not_in_log);
 	return (idl_main(tc));
 }

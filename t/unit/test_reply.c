@@ -166,6 +166,45 @@ START_TEST(test_reply_replaces_previous)
 }
 END_TEST
 
+/* RFC 9110 13.1.2 weak comparison, as If-None-Match uses it. */
+START_TEST(test_etag_match)
+{
+	const char	*tag = "\"5d41402abc4b2a76\"";
+
+	ck_assert_int_eq(etag_match(NULL, tag), 0);
+	ck_assert_int_eq(etag_match("", tag), 0);
+	ck_assert_int_eq(etag_match("*", tag), 1);
+	ck_assert_int_eq(etag_match(tag, tag), 1);
+	ck_assert_int_eq(etag_match("W/\"5d41402abc4b2a76\"", tag), 1);
+	ck_assert_int_eq(etag_match(tag, "W/\"5d41402abc4b2a76\""), 1);
+	ck_assert_int_eq(etag_match("\"x\", W/\"y\",\t\"5d41402abc4b2a76\"",
+	    tag), 1);
+	ck_assert_int_eq(etag_match("\"x\",\"5d41402abc4b2a76\"", tag), 1);
+	/* Not a substring search: a longer or shorter tag is another tag. */
+	ck_assert_int_eq(etag_match("\"5d41402abc4b2a76ff\"", tag), 0);
+	ck_assert_int_eq(etag_match("\"5d41402abc4b2a7\"", tag), 0);
+	ck_assert_int_eq(etag_match("\"a\"5d41402abc4b2a76\"\"", tag), 0);
+	/* Unquoted or unterminated tags match nothing, and stop nothing. */
+	ck_assert_int_eq(etag_match("5d41402abc4b2a76", tag), 0);
+	ck_assert_int_eq(etag_match("\"5d41402abc4b2a76", tag), 0);
+	ck_assert_int_eq(etag_match("junk, \"5d41402abc4b2a76\"", tag), 1);
+	ck_assert_int_eq(etag_match("*x", tag), 0);
+}
+END_TEST
+
+START_TEST(test_etag_of)
+{
+	char	 a[40], b[40];
+
+	etag_of("hello", 5, a);
+	/* The first 128 bits of SHA-256("hello"), quoted. */
+	ck_assert_str_eq(a, "\"2cf24dba5fb0a30e26e83b2ac5b9e29e\"");
+	etag_of("hellp", 5, b);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(etag_match(a, a), 1);
+}
+END_TEST
+
 static Suite *
 reply_suite(void)
 {
@@ -179,6 +218,8 @@ reply_suite(void)
 	tcase_add_test(tc, test_reply_unavailable_retry_after);
 	tcase_add_test(tc, test_reply_db_error_mapping);
 	tcase_add_test(tc, test_reply_replaces_previous);
+	tcase_add_test(tc, test_etag_match);
+	tcase_add_test(tc, test_etag_of);
 	suite_add_tcase(s, tc);
 	return (s);
 }
