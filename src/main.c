@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "db/db.h"
+#include "db/notify.h"
 #include "db/migrate.h"
 #include "http/server.h"
 #include "identity/identity.h"
@@ -169,12 +170,12 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	identity_start();
+	notify_start();
 	/* Before the workers: it registers its statements. */
 	retention_start();
 	if (server_start(&sc) == -1) {
 		retention_stop();
-		identity_stop();
+		notify_stop();
 		goto out;
 	}
 	log_info("guichetd %s listening on %s port %d with %d threads (each "
@@ -195,7 +196,7 @@ main(int argc, char **argv)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	retention_stop();
 	server_stop(c->shutdown_timeout);
-	identity_stop();
+	notify_stop();
 	log_info("stopped");
 	db_thread_close();
 	rc = 0;

@@ -17,6 +17,8 @@
 #include "ops/ops.h"
 #include "privacy/erase.h"
 #include "privacy/export.h"
+#include "http/cache.h"
+#include "ops/idempotency.h"
 #include "privacy/retention.h"
 #include "privacy/privacy.h"
 #include "privacy/rights.h"
@@ -39,7 +41,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/accounts/verify", identity_verify_email, PERM_PUBLIC,
 	  &identity_verify_spec, B, NULL },
 	{ "POST", "/api/v1/auth/token", identity_token, PERM_PUBLIC,
-	  &identity_token_spec, SLOW | ROUTE_FORM, NULL },
+	  &identity_token_spec, SLOW | ROUTE_FORM | ROUTE_NO_REPLAY, NULL },
 	{ "POST", "/api/v1/auth/logout", identity_logout, PERM_SELF,
 	  &identity_logout_spec, B | ROUTE_BODY_OPTIONAL, NULL },
 	{ "POST", "/api/v1/auth/password-reset", identity_password_reset,
@@ -54,8 +56,8 @@ static const struct route routes[] = {
 	  &identity_me_patch_spec, B, NULL },
 	{ "POST", "/api/v1/me/password", identity_me_password, PERM_SELF,
 	  &identity_password_spec, SLOW, NULL },
-	{ "POST", "/api/v1/me/totp", identity_totp_enrol, PERM_SELF, NULL, 0,
-	  NULL },
+	{ "POST", "/api/v1/me/totp", identity_totp_enrol, PERM_SELF, NULL,
+	  ROUTE_NO_REPLAY, NULL },
 	{ "POST", "/api/v1/me/totp/verify", identity_totp_confirm, PERM_SELF,
 	  &identity_totp_spec, B, NULL },
 	/* identity: administration */
@@ -129,6 +131,9 @@ app_init(const struct conf *c, char *err, size_t errlen)
 	/* Privacy hooks: export and erasure run them in this order. */
 	identity_privacy_register();
 	privacy_privacy_register();
+	cache_init();
+	idempotency_init();
+	idempotency_privacy_register();
 	retention_set_anonymiser(retention_erase_account);
 	server_set_guard(identity_guard);
 	return (0);

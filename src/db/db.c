@@ -471,7 +471,8 @@ db_listen(struct db *db, const char *channel, struct db_error *err)
 }
 
 int
-db_wait_notify(struct db *db, int timeout_ms, char *payload, size_t len)
+db_wait_notify(struct db *db, int timeout_ms, char *channel, size_t clen,
+    char *payload, size_t len)
 {
 	struct pollfd	 pfd;
 	PGnotify	*n;
@@ -496,6 +497,7 @@ db_wait_notify(struct db *db, int timeout_ms, char *payload, size_t len)
 		if ((n = PQnotifies(db->conn)) == NULL)
 			return (0);
 	}
+	snprintf(channel, clen, "%s", n->relname != NULL ? n->relname : "");
 	snprintf(payload, len, "%s", n->extra != NULL ? n->extra : "");
 	PQfreemem(n);
 	return (1);

@@ -97,12 +97,13 @@ void	 db_res_free(struct db_res *);
 /*
  * LISTEN on a dedicated connection (never a worker's): db_listen() issues
  * LISTEN 'channel' (a constant identifier); db_wait_notify() waits up to
- * 'timeout_ms' and returns 1 with the payload of one notification, 0 on
- * timeout, -1 when the connection failed (the caller reconnects with
- * db_listen() and must assume it missed notifications).
+ * 'timeout_ms' and returns 1 with the channel and the payload of one
+ * notification, 0 on timeout, -1 when the connection failed (the caller
+ * reconnects with db_listen() and must assume it missed notifications).
+ * Modules do not call these: they subscribe through db/notify.h.
  */
 int	 db_listen(struct db *, const char *, struct db_error *);
-int	 db_wait_notify(struct db *, int, char *, size_t);
+int	 db_wait_notify(struct db *, int, char *, size_t, char *, size_t);
 
 /* Counters for /metrics. */
 struct db_stats {

@@ -74,6 +74,8 @@ struct request {
 	int			 phase;		/* server-private state */
 	int			 early;		/* a problem decided before the body ended */
 	int			 form;		/* the body is form-urlencoded */
+	void			*replay;	/* the replay hook's state (server.h) */
+	uint64_t		 cache_epoch;	/* set by cache_reply() (cache.h) */
 	void			*allocs;	/* request_alloc() list */
 };
 

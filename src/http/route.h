@@ -23,6 +23,7 @@ struct json_spec;
 #define ROUTE_SLOW	0x02	/* CPU-heavy (password hashing): runs on the slow lane */
 #define ROUTE_FORM	0x04	/* also accepts application/x-www-form-urlencoded */
 #define ROUTE_BODY_OPTIONAL 0x08	/* an empty body reads as {} */
+#define ROUTE_NO_REPLAY	0x10	/* the answer holds a secret: never stored for Idempotency-Key */
 
 /* Returns 0; a handler sets exactly one reply on every path. */
 typedef int	(*route_handler)(struct request *);

@@ -51,6 +51,7 @@ static struct MHD_Daemon	*daemon_;
 static struct server_config	 cfg;
 static char			 trusted_proxy[64];
 static server_guard_fn		 guard;
+static const struct server_replay *replay_hooks;
 static _Atomic long		 inflight;
 static _Atomic int		 draining;
 
@@ -78,6 +79,12 @@ void
 server_set_guard(server_guard_fn fn)
 {
 	guard = fn;
+}
+
+void
+server_set_replay(const struct server_replay *r)
+{
+	replay_hooks = r;
 }
 
 long
@@ -576,6 +583,8 @@ run(struct request *req)
 		}
 		json_decref(errors);
 	}
+	if (replay_hooks != NULL && replay_hooks->begin(req) != 0)
+		return;
 	r->handler(req);
 	if (req->reply.status == 0) {
 		log_warnx("request %s: handler for %s %s set no reply",
@@ -583,6 +592,8 @@ run(struct request *req)
 		reply_problem(req, PROB_INTERNAL, "the request could not be "
 		    "completed");
 	}
+	if (replay_hooks != NULL)
+		replay_hooks->end(req);
 	conditional_get(req);
 }
 

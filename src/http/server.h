@@ -50,6 +50,19 @@ struct server_config {
 typedef int	(*server_guard_fn)(struct request *);
 void	 server_set_guard(server_guard_fn);
 
+/*
+ * The replay hook (Idempotency-Key, src/ops/idempotency.c): begin() runs
+ * after authorization and the input checks, just before the handler; 1
+ * means it answered (a stored answer, or a problem) and the handler does
+ * not run; 0 runs the handler, after which end() runs.  Both run on the
+ * thread that runs the request, with its database connection.
+ */
+struct server_replay {
+	int	(*begin)(struct request *);
+	void	(*end)(struct request *);
+};
+void	 server_set_replay(const struct server_replay *);
+
 int	 server_start(const struct server_config *);
 /* Stop accepting, let requests in flight finish (up to 'timeout' s), stop. */
 void	 server_stop(int);

@@ -18,9 +18,6 @@ struct db;
 
 /* Statements, token keys, password costs; -1 with a message. */
 int	 identity_init(const struct conf *, char *, size_t);
-/* The principal cache's LISTEN thread (guichetd only). */
-void	 identity_start(void);
-void	 identity_stop(void);
 
 /* The server guard: Authorization header -> principal, or 401/429/503. */
 int	 identity_guard(struct request *);

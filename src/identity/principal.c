@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
+#include "db/notify.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "identity/identity_int.h"
@@ -52,9 +53,6 @@ struct cache_entry {
 
 static struct cache_entry	 cache[CACHE_SLOTS];
 static pthread_mutex_t		 cache_locks[64];
-static pthread_t		 listener;
-static _Atomic int		 listener_stop;
-static int			 listener_started;
 
 static unsigned
 slot_of(const char *sub)
@@ -248,38 +246,16 @@ identity_guard(struct request *req)
 	return (0);
 }
 
-static void *
-listen_loop(void *arg)
+static void
+on_reset(int listening)
 {
-	struct db	*db;
-	struct db_error	 err;
-	char		 payload[128];
-	int		 rc, listening = 0;
-	struct timespec	 pause = { 0, 500 * 1000 * 1000 };
-
-	(void)arg;
-	db = db_open();
-	while (!atomic_load(&listener_stop)) {
-		if (!listening) {
-			if (db_listen(db, "guichet_principal", &err) == -1) {
-				nanosleep(&pause, NULL);
-				continue;
-			}
-			/* Whatever changed while we were deaf is forgotten. */
-			cache_flush();
-			listening = 1;
-		}
-		rc = db_wait_notify(db, 500, payload, sizeof(payload));
-		if (rc == 1)
-			principal_cache_forget(payload);
-		else if (rc == -1) {
-			listening = 0;
-			cache_flush();
-		}
-	}
-	db_close(db);
-	return (NULL);
+	(void)listening;
+	cache_flush();
 }
+
+static const struct notify_sub principal_sub = {
+	"guichet_principal", principal_cache_forget, on_reset
+};
 
 void
 principal_cache_init(void)
@@ -288,23 +264,5 @@ principal_cache_init(void)
 
 	for (i = 0; i < 64; i++)
 		pthread_mutex_init(&cache_locks[i], NULL);
-}
-
-void
-identity_start(void)
-{
-	if (pthread_create(&listener, NULL, listen_loop, NULL) == 0)
-		listener_started = 1;
-	else
-		log_warnx("could not start the principal listener");
-}
-
-void
-identity_stop(void)
-{
-	if (!listener_started)
-		return;
-	atomic_store(&listener_stop, 1);
-	pthread_join(listener, NULL);
-	listener_started = 0;
+	notify_subscribe(&principal_sub);
 }

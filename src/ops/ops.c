@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "db/db.h"
+#include "http/cache.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/server.h"
@@ -93,6 +94,7 @@ int
 ops_metrics(struct request *req)
 {
 	struct db_stats	 st;
+	struct cache_stats cs;
 	struct buf	 b;
 
 	buf_init(&b);
@@ -115,6 +117,24 @@ ops_metrics(struct request *req)
 	    "# TYPE guichet_db_connect_failures_total counter\n"
 	    "guichet_db_connect_failures_total %llu\n",
 	    (unsigned long long)st.connect_failures);
+	cache_stats(&cs);
+	buf_addf(&b, "# HELP guichet_cache_requests_total Lookups in the "
+	    "response cache, by result.\n"
+	    "# TYPE guichet_cache_requests_total counter\n"
+	    "guichet_cache_requests_total{result=\"hit\"} %llu\n"
+	    "guichet_cache_requests_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)cs.hits, (unsigned long long)cs.misses);
+	buf_addf(&b, "# HELP guichet_cache_drops_total Cached answers dropped "
+	    "because their data changed (or notifications were lost).\n"
+	    "# TYPE guichet_cache_drops_total counter\n"
+	    "guichet_cache_drops_total %llu\n",
+	    (unsigned long long)cs.drops);
+	buf_addf(&b, "# HELP guichet_cache_entries Answers held in the "
+	    "response cache.\n# TYPE guichet_cache_entries gauge\n"
+	    "guichet_cache_entries %llu\n"
+	    "# HELP guichet_cache_bytes Bytes of the answers held.\n"
+	    "# TYPE guichet_cache_bytes gauge\nguichet_cache_bytes %llu\n",
+	    (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
 	reply_bytes(req, 200, CT_PROMETHEUS, b.data, b.len);
 	reply_header(req, "Cache-Control", "no-store");
 	buf_cleanup(&b);

@@ -19,6 +19,7 @@
 #include "auth/policy.h"
 #include "base/log.h"
 #include "db/db.h"
+#include "http/cache.h"
 #include "http/reply.h"
 #include "privacy/privacy.h"
 #include "privacy/privacy_int.h"
@@ -237,7 +238,13 @@ privacy_register_get(struct request *req)
 {
 	const char	*lang = lang_codes[req->lang];
 	json_t		*o, *controller, *purposes, *categories;
+	char		 key[40];
 	int		 failed = 0;
+
+	/* Dropped by the triggers of migration 012 (cache.h). */
+	snprintf(key, sizeof(key), "privacy_register:%s", lang);
+	if (cache_reply(req, key))
+		return (0);
 
 	controller = register_controller(req, &failed);
 	if (failed)
@@ -260,9 +267,10 @@ privacy_register_get(struct request *req)
 	json_object_set_new(o, "categories", categories);
 	json_object_set_new(o, "security_measures",
 	    register_measures(req->lang));
-	/* The server adds the ETag and answers If-None-Match (reply.h). */
+	/* The server answers If-None-Match (reply.h). */
 	reply_json(req, 200, o);
 	language_headers(req);
+	cache_store(req, key, "privacy_register");
 	return (0);
 }
 

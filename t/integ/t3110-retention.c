@@ -263,6 +263,56 @@ START_TEST(test_auth_throttle)
 }
 END_TEST
 
+/*
+ * Answers kept for Idempotency-Key: one day after the request.  Made by
+ * guichetd at T0 (an objection whose grounds hold a marker, so the
+ * stored answer is the person's data): kept an hour before the day is
+ * over, deleted an hour after.
+ */
+START_TEST(test_idempotency_keys)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	const char	*h[4];
+	char		*at, *auth, *body, *marker, *before, *after;
+
+	start(&e, T0);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	marker = idl_marker(24);
+	auth = harness_printf("Authorization: Bearer %s", at);
+	body = harness_printf("{\"purpose\": \"newsletter\", "
+	    "\"grounds\": \"%s\"}", marker);
+	h[0] = auth;
+	h[1] = "Content-Type: application/json";
+	h[2] = "Idempotency-Key: t3110-retention";
+	h[3] = NULL;
+	ck_assert_int_eq(idl_reqh(&e, "POST", "/api/v1/me/objections", h, body,
+	    &r), 201);
+	http_resp_free(&r);
+	harness_server_stop(&e.s);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys WHERE created_at = '" T0 "' AND status = 201 "
+	    "AND strpos(body, '%s') > 0", marker), 1);
+	before = sql_time(&e, "SELECT max(created_at) + interval '1 day' - "
+	    "interval '1 hour' FROM ops.idempotency_keys");
+	after = sql_time(&e, "SELECT max(created_at) + interval '1 day' + "
+	    "interval '1 hour' FROM ops.idempotency_keys");
+	ck_assert_int_eq(purge(&e, before, "idempotency_keys"), 0);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys"), 1);
+	ck_assert_int_eq(purge(&e, after, "idempotency_keys"), 1);
+	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys"), 0);
+	free(before);
+	free(after);
+	free(body);
+	free(auth);
+	free(marker);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
 /* Messages: 3 months after sending, or after creation if never sent. */
 START_TEST(test_outbox)
 {
@@ -547,6 +597,7 @@ main(void)
 	tcase_add_test(tc, test_one_time_tokens);
 	tcase_add_test(tc, test_auth_throttle);
 	tcase_add_test(tc, test_outbox);
+	tcase_add_test(tc, test_idempotency_keys);
 	tcase_add_test(tc, test_rectifications);
 	tcase_add_test(tc, test_consent_ledger);
 	tcase_add_test(tc, test_inactive_accounts);

@@ -1,0 +1,114 @@
+/*
+ * notify.c: the one LISTEN connection of the process (notify.h).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "db/db.h"
+#include "db/notify.h"
+
+static const struct notify_sub	*subs[NOTIFY_SUBS_MAX];
+static size_t			 nsubs;
+static pthread_t		 listener;
+static _Atomic int		 stop;
+static int			 started;
+
+void
+notify_subscribe(const struct notify_sub *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i] == s)
+			return;
+	if (nsubs == NOTIFY_SUBS_MAX)
+		fatalx("too many notification subscriptions");
+	subs[nsubs++] = s;
+}
+
+static void
+reset_all(int listening)
+{
+	size_t	 i;
+
+	for (i = 0; i < nsubs; i++)
+		if (subs[i]->on_reset != NULL)
+			subs[i]->on_reset(listening);
+}
+
+static int
+listen_all(struct db *db)
+{
+	struct db_error	 err;
+	size_t		 i;
+
+	for (i = 0; i < nsubs; i++)
+		if (db_listen(db, subs[i]->channel, &err) == -1)
+			return (-1);
+	return (0);
+}
+
+static void *
+loop(void *arg)
+{
+	struct db	*db;
+	char		 channel[64], payload[256];
+	size_t		 i;
+	int		 rc, listening = 0;
+	struct timespec	 pause = { 0, 500 * 1000 * 1000 };
+
+	(void)arg;
+	db = db_open();
+	while (!atomic_load(&stop)) {
+		if (!listening) {
+			if (listen_all(db) == -1) {
+				nanosleep(&pause, NULL);
+				continue;
+			}
+			listening = 1;
+			/* Whatever changed while we were deaf is forgotten. */
+			reset_all(1);
+		}
+		rc = db_wait_notify(db, 500, channel, sizeof(channel), payload,
+		    sizeof(payload));
+		if (rc == 1) {
+			for (i = 0; i < nsubs; i++)
+				if (strcmp(subs[i]->channel, channel) == 0 &&
+				    subs[i]->on_payload != NULL)
+					subs[i]->on_payload(payload);
+		} else if (rc == -1) {
+			log_warnx("notifications: the listening connection was "
+			    "lost; caches emptied until it is back");
+			listening = 0;
+			reset_all(0);
+		}
+	}
+	db_close(db);
+	return (NULL);
+}
+
+void
+notify_start(void)
+{
+	if (started || nsubs == 0)
+		return;
+	atomic_store(&stop, 0);
+	if (pthread_create(&listener, NULL, loop, NULL) == 0)
+		started = 1;
+	else
+		log_warnx("could not start the notification listener");
+}
+
+void
+notify_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&stop, 1);
+	pthread_join(listener, NULL);
+	started = 0;
+}

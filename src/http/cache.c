@@ -1,0 +1,232 @@
+/*
+ * cache.c: the response cache of public read-mostly GETs (cache.h).
+ *
+ * A small table under one mutex: CACHE_ENTRIES slots scanned by hash (a
+ * hit compares 256 integers and one string), which is plenty for what it
+ * holds (a few documents per language) and simple to bound.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/xmalloc.h"
+#include "db/notify.h"
+#include "http/cache.h"
+#include "http/reply.h"
+#include "http/request.h"
+
+struct entry {
+	char			*key;		/* NULL: free slot */
+	char			*tag;
+	uint64_t		 hash;
+	uint64_t		 seq;		/* store order, for eviction */
+	int64_t			 stored;	/* clock_mono() */
+	char			*ctype;
+	char			*body;
+	size_t			 len;
+	struct reply_header	 hdr[REPLY_HEADERS_MAX];
+	int			 nhdr;
+};
+
+static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct entry	 entries[CACHE_ENTRIES];
+static uint64_t		 epoch = 1;	/* mtx: bumped by every drop */
+static uint64_t		 seq;		/* mtx */
+static int		 live;		/* mtx: the listener listens */
+static struct cache_stats st;		/* mtx */
+
+static uint64_t
+hash_of(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
+}
+
+/* mtx held. */
+static void
+entry_free(struct entry *e)
+{
+	int	 i;
+
+	if (e->key == NULL)
+		return;
+	st.entries--;
+	st.bytes -= e->len;
+	free(e->key);
+	free(e->tag);
+	free(e->ctype);
+	free(e->body);
+	for (i = 0; i < e->nhdr; i++) {
+		free(e->hdr[i].name);
+		free(e->hdr[i].value);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+/* mtx held. */
+static struct entry *
+find(const char *key, uint64_t h)
+{
+	size_t	 i;
+
+	for (i = 0; i < CACHE_ENTRIES; i++)
+		if (entries[i].key != NULL && entries[i].hash == h &&
+		    strcmp(entries[i].key, key) == 0)
+			return (&entries[i]);
+	return (NULL);
+}
+
+/* mtx held: the oldest entry, or NULL when there is none. */
+static struct entry *
+oldest(void)
+{
+	struct entry	*o = NULL;
+	size_t		 i;
+
+	for (i = 0; i < CACHE_ENTRIES; i++)
+		if (entries[i].key != NULL && (o == NULL ||
+		    entries[i].seq < o->seq))
+			o = &entries[i];
+	return (o);
+}
+
+void
+cache_drop(const char *tag)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&mtx);
+	epoch++;
+	for (i = 0; i < CACHE_ENTRIES; i++)
+		if (entries[i].key != NULL &&
+		    (tag == NULL || strcmp(entries[i].tag, tag) == 0)) {
+			entry_free(&entries[i]);
+			st.drops++;
+		}
+	pthread_mutex_unlock(&mtx);
+}
+
+static void
+on_payload(const char *tag)
+{
+	cache_drop(tag);
+}
+
+static void
+on_reset(int listening)
+{
+	cache_drop(NULL);
+	pthread_mutex_lock(&mtx);
+	live = listening;
+	pthread_mutex_unlock(&mtx);
+}
+
+static const struct notify_sub sub = {
+	"guichet_cache", on_payload, on_reset
+};
+
+void
+cache_init(void)
+{
+	notify_subscribe(&sub);
+}
+
+int
+cache_reply(struct request *req, const char *key)
+{
+	struct entry	*e;
+	uint64_t	 h = hash_of(key);
+	int		 i;
+
+	pthread_mutex_lock(&mtx);
+	req->cache_epoch = epoch;
+	if (!live || (e = find(key, h)) == NULL) {
+		st.misses++;
+		pthread_mutex_unlock(&mtx);
+		return (0);
+	}
+	if (clock_mono() - e->stored > (int64_t)CACHE_TTL * 1000000) {
+		entry_free(e);
+		st.misses++;
+		pthread_mutex_unlock(&mtx);
+		return (0);
+	}
+	/* Copies: the entry may go as soon as the lock is released. */
+	reply_bytes(req, 200, e->ctype != NULL ? request_strdup(req, e->ctype) :
+	    NULL, e->body, e->len);
+	for (i = 0; i < e->nhdr; i++)
+		reply_header(req, e->hdr[i].name, e->hdr[i].value);
+	st.hits++;
+	pthread_mutex_unlock(&mtx);
+	return (1);
+}
+
+void
+cache_store(struct request *req, const char *key, const char *tag)
+{
+	const struct reply	*rp = &req->reply;
+	struct entry		*e;
+	const char		*body;
+	char			 etag[40];
+	uint64_t		 h = hash_of(key);
+	size_t			 len;
+	int			 i;
+
+	if (rp->status != 200 || rp->stream != NULL)
+		return;
+	body = rp->static_body != NULL ? rp->static_body :
+	    rp->body.data != NULL ? rp->body.data : "";
+	len = rp->static_body != NULL ? rp->static_len : rp->body.len;
+	if (len > CACHE_ENTRY_BYTES)
+		return;
+	/* Hashed once here rather than on every hit (server.c adds one). */
+	if (reply_header_get(req, "ETag") == NULL) {
+		etag_of(body, len, etag);
+		reply_header(req, "ETag", etag);
+	}
+	pthread_mutex_lock(&mtx);
+	/* Built from data that changed since: not worth keeping. */
+	if (!live || req->cache_epoch != epoch) {
+		pthread_mutex_unlock(&mtx);
+		return;
+	}
+	if ((e = find(key, h)) != NULL)
+		entry_free(e);
+	while (st.entries > 0 && (st.entries == CACHE_ENTRIES ||
+	    st.bytes + len > CACHE_BYTES))
+		entry_free(oldest());
+	for (e = entries; e->key != NULL; e++)
+		;
+	e->key = xstrdup(key);
+	e->tag = xstrdup(tag);
+	e->hash = h;
+	e->seq = ++seq;
+	e->stored = clock_mono();
+	e->ctype = rp->content_type != NULL ? xstrdup(rp->content_type) : NULL;
+	e->body = xmalloc(len + 1);
+	memcpy(e->body, body, len);
+	e->body[len] = '\0';
+	e->len = len;
+	for (i = 0; i < rp->nheaders; i++) {
+		e->hdr[i].name = xstrdup(rp->headers[i].name);
+		e->hdr[i].value = xstrdup(rp->headers[i].value);
+	}
+	e->nhdr = rp->nheaders;
+	st.entries++;
+	st.bytes += len;
+	st.stores++;
+	pthread_mutex_unlock(&mtx);
+}
+
+void
+cache_stats(struct cache_stats *out)
+{
+	pthread_mutex_lock(&mtx);
+	*out = st;
+	pthread_mutex_unlock(&mtx);
+}
