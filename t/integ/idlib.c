@@ -334,6 +334,24 @@ idl_sql(const struct idenv *e, const char *fmt, ...)
 	return (v);
 }
 
+long
+idl_sql_count(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql, *v;
+	long	 n;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	va_end(ap);
+	v = harness_sql(e->db, sql);
+	ck_assert_msg(v != NULL, "no answer to %s", sql);
+	n = atol(v);
+	free(v);
+	free(sql);
+	return (n);
+}
+
 int
 idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 {

@@ -92,6 +92,9 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The first cell of a query as a number (a count); asserts an answer. */
+long	 idl_sql_count(const struct idenv *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /*
  * HTTP.  idl_req() sends 'json' (may be NULL) as application/json, with

@@ -52,32 +52,12 @@ start(struct idenv *e)
 	idl_start(e);
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 /* Objections of 'account' to 'purpose' on record. */
 static long
 objections(const struct idenv *e, const char *account, const char *purpose)
 {
-	return (sql_count(e, "SELECT count(*) FROM privacy.requests WHERE "
+	return (idl_sql_count(e, "SELECT count(*) FROM privacy.requests WHERE "
 	    "account_id = '%s' AND kind = 'objection' AND purpose = '%s'",
 	    account, purpose));
 }
@@ -86,7 +66,7 @@ objections(const struct idenv *e, const char *account, const char *purpose)
 static long
 keys_of(const struct idenv *e, const char *account)
 {
-	return (sql_count(e, "SELECT count(*) FROM ops.idempotency_keys WHERE "
+	return (idl_sql_count(e, "SELECT count(*) FROM ops.idempotency_keys WHERE "
 	    "scope = 'person:' || '%s'", account));
 }
 
@@ -243,9 +223,9 @@ START_TEST(test_key_syntax)
 		free(what);
 	}
 	/* Nothing was recorded, nothing was claimed. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 
 	/* The limits themselves are keys: 255 characters, one, every one. */
@@ -269,9 +249,9 @@ START_TEST(test_key_syntax)
 	ck_assert_msg(http_resp_header(&r, "Idempotent-Replayed") != NULL,
 	    "the key of every visible character was not kept as it is");
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 4);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = (SELECT string_agg(chr(c), '' "
 	    "ORDER BY c) FROM generate_series(33, 126) c)"), 1);
 	free(body);
@@ -303,7 +283,7 @@ START_TEST(test_replay_created)
 	ck_assert_msg(loc != NULL && strstr(loc, id) != NULL, "Location %s",
 	    loc != NULL ? loc : "(none)");
 	/* Stored for the DPO, the caller. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE scope = 'person:%s' AND key = "
 	    "'req-3008-1' AND status = 201", idl_demo.admin_id), 1);
 
@@ -314,9 +294,9 @@ START_TEST(test_replay_created)
 	assert_replay(&r1, &r3, "third send");
 	http_resp_free(&r2);
 	http_resp_free(&r3);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests WHERE id = '%s'", id), 1);
 
 	/* The key decides, not the body: a new key is a new request. */
@@ -325,7 +305,7 @@ START_TEST(test_replay_created)
 	ck_assert_msg(!same_header(&r1, &r2, "Location"), "a new key got the "
 	    "first request's Location");
 	http_resp_free(&r2);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 2);
 	http_resp_free(&r1);
 	free(id);
@@ -394,7 +374,7 @@ START_TEST(test_same_key_other_request)
 	json_decref(harness_assert_problem(&r, 422, "/problems/validation",
 	    NULL));
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.restrictions WHERE account_id = '%s'",
 	    idl_demo.resident_id), 0);
 	/* The first request's answer is still the key's. */
@@ -402,7 +382,7 @@ START_TEST(test_same_key_other_request)
 	assert_replay(&r1, &r, "the first request after the refusals");
 	http_resp_free(&r);
 	ck_assert_int_eq(objections(&e, idl_demo.resident_id, "service"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 1);
 	/* The restriction itself works: the 422 came from the key. */
 	ireq(&e, "POST", "/api/v1/me/restriction", at, NULL, NULL, &r);
@@ -503,7 +483,7 @@ START_TEST(test_still_running)
 	inflight_start(&f, &e, at, "k-live", OBJ_SERVICE);
 	/* Claimed: the handler runs (and waits for the lock). */
 	for (i = 0; i < 400; i++) {
-		n = sql_count(&e, "SELECT count(*) FROM ops.idempotency_keys "
+		n = idl_sql_count(&e, "SELECT count(*) FROM ops.idempotency_keys "
 		    "WHERE key = 'k-live' AND status IS NULL");
 		if (n == 1)
 			break;
@@ -552,7 +532,7 @@ START_TEST(test_still_running)
 	assert_fresh(&r1, 201, "a claim of two minutes, taken over");
 	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
 	    "case_notifications"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'k-stale' AND status = 201"), 1);
 	ireq(&e, "POST", OBJ, at, "k-stale", OBJ_NOTICES, &r);
 	assert_replay(&r1, &r, "the request that took over, again");
@@ -598,9 +578,9 @@ START_TEST(test_keys_per_caller)
 	body = request_body("access");
 	ireq(&e, "POST", REQS, dpo, "shared-key", body, &r3);
 	assert_fresh(&r3, 201, "the DPO's request under the same key");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
 	    "WHERE kind = 'access'"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'shared-key'"), 3);
 	http_resp_free(&r1);
 	http_resp_free(&r2);
@@ -629,16 +609,16 @@ START_TEST(test_anonymous_refused)
 	ireq(&e, "POST", "/api/v1/accounts", NULL, "reg-1", reg, &r);
 	assert_bad_request(&r, "registration with a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE email = 'anon-3008@example.org'"), 0);
 	ireq(&e, "POST", "/api/v1/auth/password-reset", NULL, "reset-1", reset,
 	    &r);
 	assert_bad_request(&r, "password reset with a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "recipient = '" IDL_RESIDENT_EMAIL "' AND template = "
 	    "'reset_password'"), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 	/* The same requests without the key run: the key was the reason. */
 	ireq(&e, "POST", "/api/v1/accounts", NULL, NULL, reg, &r);
@@ -647,7 +627,7 @@ START_TEST(test_anonymous_refused)
 	ireq(&e, "POST", "/api/v1/auth/password-reset", NULL, NULL, reset, &r);
 	assert_fresh(&r, 202, "password reset without a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "recipient = '" IDL_RESIDENT_EMAIL "' AND template = "
 	    "'reset_password'"), 1);
 	idl_stop(&e);
@@ -663,7 +643,7 @@ START_TEST(test_secret_answer_refused)
 
 	start(&e);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.agents "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NULL",
 	    idl_demo.agent_id), 1);
 	ireq(&e, "POST", "/api/v1/me/totp", at, "totp-1", NULL, &r);
@@ -672,19 +652,19 @@ START_TEST(test_secret_answer_refused)
 	    strstr(r.body, "otpauth") == NULL, "a secret in the refusal: %s",
 	    r.body);
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.agents "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NULL",
 	    idl_demo.agent_id), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 	/* Without the key, the enrolment starts. */
 	ireq(&e, "POST", "/api/v1/me/totp", at, NULL, NULL, &r);
 	assert_fresh(&r, 201, "TOTP enrolment without a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.agents "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NOT NULL",
 	    idl_demo.agent_id), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 	free(at);
 	idl_stop(&e);
@@ -739,7 +719,7 @@ START_TEST(test_other_methods_ignore_key)
 	    "the DELETE was not applied: %s", r.body);
 	json_decref(j);
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 	free(at);
 	idl_stop(&e);
@@ -765,7 +745,7 @@ START_TEST(test_handler_problems_replayed)
 	assert_fresh(&r1, 409, "objection to a consent purpose");
 	json_decref(harness_assert_problem(&r1, 409, "/problems/conflict",
 	    NULL));
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'k-409' AND status = 409"), 1);
 	/* Now an objection would be accepted... */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
@@ -824,7 +804,7 @@ START_TEST(test_unavailable_not_stored)
 	    r.status, r.body);
 	ck_assert(http_resp_header(&r, "Idempotent-Replayed") == NULL);
 	http_resp_free(&r);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'k-503' AND status IS NOT NULL"),
 	    0);
 	ck_assert_int_eq(idl_sql_exec(&e, "DROP TRIGGER t3008_fail ON "
@@ -874,7 +854,7 @@ START_TEST(test_erasure)
 	ck_assert_int_eq(keys_of(&e, p), 2);
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
 	/* The stored answers hold what the person wrote. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE strpos(body, '%s') > 0", mark), 2);
 
 	ireq(&e, "DELETE", "/api/v1/me", pat, NULL, "{\"password\":\""
@@ -883,7 +863,7 @@ START_TEST(test_erasure)
 	    r.body);
 	http_resp_free(&r);
 	ck_assert_int_eq(keys_of(&e, p), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE strpos(body, '%s') > 0", mark), 0);
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
 	/* The resident's key still replays. */

@@ -43,39 +43,18 @@ dump(const json_t *j)
 	return (s != NULL ? s : strdup("(not JSON)"));
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* A count from SQL on the test's database, asserted to come back. */
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 static long
 ledger_rows(const struct idenv *e, const char *account, const char *purpose)
 {
-	return (sql_count(e, "SELECT count(*) FROM privacy.consent_ledger "
+	return (idl_sql_count(e, "SELECT count(*) FROM privacy.consent_ledger "
 	    "WHERE account_id = '%s' AND purpose = '%s'", account, purpose));
 }
 
 static long
 in_newsletter(const struct idenv *e, const char *account)
 {
-	return (sql_count(e, "SELECT count(*) FROM "
+	return (idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.newsletter_recipients WHERE account_id = '%s'", account));
 }
 
@@ -195,7 +174,7 @@ START_TEST(test_consents_need_a_token)
 		    m[i][0], m[i][1], r.status);
 		http_resp_free(&r);
 	}
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	idl_stop(&e);
 }
@@ -231,12 +210,12 @@ START_TEST(test_new_account_starts_withdrawn)
 	    item(j, "case_notifications") == NULL, "a purpose that rests on "
 	    "no consent is listed as a choice: %s", d);
 	ck_assert_msg(json_array_size(json_object_get(j, "items")) ==
-	    (size_t)sql_count(&e, "SELECT count(*) FROM privacy.purposes "
+	    (size_t)idl_sql_count(&e, "SELECT count(*) FROM privacy.purposes "
 	    "WHERE legal_basis = 'consent'"), "not every "
 	    "consent-based purpose is listed: %s", d);
 	ck_assert_msg(json_array_size(json_object_get(j, "history")) == 0,
 	    "history of a new account: %s", d);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", id), 0);
 	ck_assert_int_eq(in_newsletter(&e, id), 0);
 	free(d);
@@ -358,7 +337,7 @@ START_TEST(test_unknown_purpose_404)
 		http_resp_free(&r);
 		free(path);
 	}
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	free(at);
 	idl_stop(&e);
@@ -388,7 +367,7 @@ START_TEST(test_not_consent_based_409)
 		http_resp_free(&r);
 		free(path);
 	}
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	free(at);
 	idl_stop(&e);
@@ -517,7 +496,7 @@ START_TEST(test_new_version_needs_new_consent)
 	    l);
 	free(l);
 	/* The text each consent was given to is kept. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.purpose_versions WHERE purpose = 'newsletter'"), 2);
 	free(at);
 	idl_stop(&e);

@@ -18,8 +18,6 @@
 
 #define REGISTER	"/api/v1/privacy/register"
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 
 static void
 start(struct idenv *e)
@@ -34,25 +32,6 @@ dump(const json_t *j)
 	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-/* A count from SQL on the test's database, asserted to come back. */
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
 }
 
 /* GET the register with Accept-Language 'lang' (NULL: none); 200 asserted. */
@@ -177,7 +156,7 @@ START_TEST(test_register_categories_are_the_table)
 	start(&e);
 	j = get_register(&e, NULL, NULL);
 	d = dump(j);
-	n = sql_count(&e, "SELECT count(*) FROM privacy.categories");
+	n = idl_sql_count(&e, "SELECT count(*) FROM privacy.categories");
 	ck_assert_msg((size_t)n == json_array_size(json_object_get(j,
 	    "categories")), "%ld categories in the table, %zu in the register",
 	    n, json_array_size(json_object_get(j, "categories")));
@@ -190,7 +169,7 @@ START_TEST(test_register_categories_are_the_table)
 		    idl_jstr(ret, "from") != NULL &&
 		    idl_jstr(ret, "from_description") != NULL,
 		    "category %zu incomplete: %s", i, d);
-		ck_assert_msg(sql_count(&e, "SELECT count(*) FROM "
+		ck_assert_msg(idl_sql_count(&e, "SELECT count(*) FROM "
 		    "privacy.categories WHERE code = '%s' AND erasure = '%s' "
 		    "AND retention = '%s'::interval AND retention_from = '%s'",
 		    idl_jstr(c, "code"), idl_jstr(c, "erasure"),
@@ -270,7 +249,7 @@ START_TEST(test_register_demo_purposes)
 	j = get_register(&e, NULL, NULL);
 	d = dump(j);
 	ck_assert_msg(json_array_size(json_object_get(j, "purposes")) ==
-	    (size_t)sql_count(&e, "SELECT count(*) FROM privacy.purposes"),
+	    (size_t)idl_sql_count(&e, "SELECT count(*) FROM privacy.purposes"),
 	    "the register does not list every purpose: %s", d);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		p = find(j, "purposes", want[i].code);

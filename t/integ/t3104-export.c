@@ -96,26 +96,6 @@ person_free(struct person *p)
 	free(p->token);
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 static void
 consent(const struct idenv *e, const char *method, const char *purpose,
@@ -654,7 +634,7 @@ START_TEST(test_export_dpo)
 	free(log);
 	free(needle);
 	/* The read is in the person's access log, with the reason. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
 	    "WHERE account_id = '%s' AND reader_kind = 'dpo' AND dataset = "
 	    "'privacy.export' AND purpose = 'asked at the counter'", r.id), 1);
 	/* X-Purpose, as every other read of the town, is a reason too. */
@@ -831,10 +811,10 @@ START_TEST(test_erase_hooks)
 	person_make(&s, "zqf");
 	person_seed(&e, &r, 1);
 	person_seed(&e, &s, 1);
-	before_s = sql_count(&e, "SELECT count(*) FROM privacy.consent_ledger "
+	before_s = idl_sql_count(&e, "SELECT count(*) FROM privacy.consent_ledger "
 	    "WHERE account_id = '%s'", s.id);
 	ck_assert_int_eq(before_s, 4);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.auth_throttle WHERE key LIKE 'user:%%'"), 2);
 
 	j = idl_sendj(&e, "DELETE", "/api/v1/me", r.token, json_pack("{s:s}",
@@ -880,18 +860,18 @@ START_TEST(test_erase_hooks)
 	/* The email's hash is salted: not sha256 of the email alone. */
 	sum = idl_sql(&e, "SELECT encode(sha256(convert_to(lower('%s'), "
 	    "'UTF8')), 'hex')", r.email);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE email LIKE '%s%%'", sum), 0);
 	free(sum);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.auth_throttle WHERE key LIKE 'user:%%'"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'", r.id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'", r.id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE account_id = '%s'", r.id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", r.id), 0);
 	all = idl_sql(&e, "SELECT concat_ws(' ', (SELECT string_agg(to_jsonb("
 	    "a)::text, ' ') FROM identity.accounts a), (SELECT string_agg("
@@ -908,11 +888,11 @@ START_TEST(test_erase_hooks)
 	tomb = idl_sql(&e, "SELECT tombstone FROM privacy.erasures "
 	    "WHERE account_id = '%s'", r.id);
 	ck_assert_msg(tomb != NULL && strlen(tomb) == 36, "no tombstone");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", tomb), 4);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s'", tomb), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", s.id), before_s);
 	/* Still append-only for everybody else, the marker alone is no key. */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "

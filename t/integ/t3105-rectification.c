@@ -18,26 +18,6 @@
 #define T1		"2027-03-02T11:00:00Z"
 #define GOOD_PASSWORD	"correct horse battery staple 7"
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 static const char *
 pg_dump_path(void)
@@ -192,7 +172,7 @@ START_TEST(test_old_value_gone_everywhere)
 	/* The database holds the old value nowhere; the audit, field names. */
 	ck_assert_int_eq(dump_count(&e, old), 0);
 	ck_assert_int_ge(dump_count(&e, new), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND at = '" T1 "' AND fields = '{display_name}' AND channel = "
 	    "'api'", id, id), 1);
@@ -224,14 +204,14 @@ START_TEST(test_locale_records_nothing)
 	m = idl_marker(20);
 	id = person(&e, m, &at);
 	ck_assert_int_eq(patch_me(&e, at, "{\"locale\": \"it\"}"), 200);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE id = '%s' AND locale = 'it'", id), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	/* The same value again changes nothing either. */
 	body = harness_printf("{\"display_name\": \"%s\"}", m);
 	ck_assert_int_eq(patch_me(&e, at, body), 200);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	free(body);
 	free(at);
@@ -259,7 +239,7 @@ START_TEST(test_several_fields)
 	    NULL && strstr(v, "city") != NULL && strstr(v, "locale") == NULL,
 	    "fields: %s", v);
 	free(v);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications r WHERE account_id = '%s' AND (r::text "
 	    "LIKE '%%612345678%%' OR r::text LIKE '%%Marker%%')", id), 0);
 	free(at);
@@ -288,7 +268,7 @@ START_TEST(test_actor_and_other_paths)
 	    "'counter', true); UPDATE identity.accounts SET email = "
 	    "'counter-%s@example.test', updated_at = '2027-04-01T09:00:00Z' "
 	    "WHERE id = '%s'; COMMIT", idl_demo.admin_id, m, id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND channel = 'counter' AND fields = '{email}' AND at = "
 	    "'2027-04-01T09:00:00Z'", id, idl_demo.admin_id), 1);
@@ -296,7 +276,7 @@ START_TEST(test_actor_and_other_paths)
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
 	    "employer = NULL, city = 'Briancon', updated_at = "
 	    "'2027-04-02T09:00:00Z' WHERE id = '%s'", id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND channel = 'api' AND fields = '{city}'", id, id), 1);
 	/* A new password is not a rectification. */
@@ -304,13 +284,13 @@ START_TEST(test_actor_and_other_paths)
 	    "{\"current_password\": \"" GOOD_PASSWORD "\", \"new_password\": "
 	    "\"another good passphrase 8\"}", &st);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 2);
 	/* An erasure is recorded by the erasure journal, not here. */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
 	    "status = 'erased', display_name = 'erased', updated_at = "
 	    "'2027-04-03T09:00:00Z' WHERE id = '%s'", id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 2);
 	free(at);
 	free(id);

@@ -125,26 +125,6 @@ person_free(struct person *p)
 	free(p->refresh);
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 /* Every identifier of a person, named, for the absence checks. */
 struct needle {
@@ -348,25 +328,25 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "'admin@demo.guichet.test'", p->id, p->id), 0);
 
 	/* The records are there (else the proof proves nothing). */
-	ck_assert_int_ge(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'", p->id), 4);
-	ck_assert_int_ge(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'", p->id), 2);
-	ck_assert_int_ge(sql_count(e, "SELECT count(*) FROM ops.outbox "
+	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE account_id = '%s' AND recipient = '%s'", p->id, p->email),
 	    2);
-	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", p->id), 3);
-	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "identity.auth_throttle WHERE key = "
 	    "identity.throttle_user_key('%s')",
 	    p->email), 1);
-	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM privacy.requests "
 	    "WHERE account_id = '%s' AND grounds LIKE '%%%s%%'", p->id,
 	    p->mark), 1);
-	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.restrictions WHERE account_id = '%s'", p->id), 1);
-	ck_assert_int_eq(sql_count(e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.access_log WHERE account_id = '%s'", p->id), 1);
 }
 
@@ -577,7 +557,7 @@ START_TEST(test_old_access_refresh_and_password_all_dead)
 	ck_assert_int_eq(login(&e, &r, NULL, NULL), 400);
 	/* Not even a second erasure with the same token. */
 	ck_assert_int_eq(erase_self(&e, r.access, r.password, NULL), 401);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s' AND revoked_at "
 	    "IS NULL AND used_at IS NULL", r.id), 0);
 	person_free(&r);
@@ -699,7 +679,7 @@ START_TEST(test_erasure_recorded_without_erased_values)
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	erase_self_ok(&e, &r, &j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.erasures "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures "
 	    "WHERE account_id = '%s' AND actor = 'self' AND agent_id IS NULL "
 	    "AND reason IS NULL AND tombstone IS NOT NULL AND tombstone <> "
 	    "account_id", r.id), 1);
@@ -776,7 +756,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	    &st);
 	ck_assert_int_eq(st, 422);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE id = '%s' AND status = 'active'", t.id), 1);
 
 	/* The DPO: 200 with the same answer as the person's own erasure. */
@@ -787,7 +767,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	free(d);
 	assert_summary(j, 1);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.erasures "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures "
 	    "WHERE account_id = '%s' AND actor = 'dpo' AND agent_id = '%s' "
 	    "AND reason = '%s'", t.id, idl_demo.admin_id,
 	    "Demande ecrite recue a l''accueil de la mairie"), 1);
@@ -802,7 +782,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	    DPO_REASON), &st);
 	ck_assert_int_eq(st, 409);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.erasures "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures "
 	    "WHERE account_id = '%s'", t.id), 1);
 	free(path);
 
@@ -824,7 +804,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	ck_assert_int_eq(st, 409);
 	json_decref(j);
 	free(path);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE status = 'erased'"), 1);
 	free(dpo);
 	free(agent);
@@ -902,12 +882,12 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	j = get_me(&e, r.access, 200);
 	json_decref(j);
 	ck_assert_int_eq(refresh(&e, r.refresh, NULL), 200);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.erasures"),
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures"),
 	    0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "account_id = '%s'", r.id), 2);
 	/* The wrong password counted as a failed sign-in. */
-	ck_assert_int_eq(sql_count(&e, "SELECT failures FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT failures FROM "
 	    "identity.auth_throttle WHERE key = "
 	    "identity.throttle_user_key('%s')",
 	    r.email), 2);
@@ -934,7 +914,7 @@ START_TEST(test_agent_cannot_erase_own_account)
 	json_decref(j);
 	http_resp_free(&resp);
 	free(body);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
 	    "WHERE id = '%s' AND status = 'active'", idl_demo.agent_id), 1);
 	free(at);
 	idl_stop(&e);

@@ -54,26 +54,6 @@ dump(const json_t *j)
 	return (s != NULL ? s : strdup("(not JSON)"));
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 /* GET the subject with optional X-Purpose / X-Disclose-After: status. */
 static long
@@ -151,7 +131,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	    "restriction"), "restricted")), "restriction: %s", d);
 	free(d);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
 	    "WHERE account_id = '%s' AND reader_kind = 'dpo' AND "
 	    "reader_account = '%s' AND dataset = 'identity.account' AND "
 	    "purpose = 'dossier URB-2026-0042' AND at = '" FROZEN "'",
@@ -226,7 +206,7 @@ START_TEST(test_read_without_purpose_refused)
 	st = read_subject(&e, dpo, idl_demo.resident_id, "x", "tomorrow",
 	    NULL);
 	ck_assert_int_eq(st, 400);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 0);
 	/* Neither a resident nor an unknown subject reads anything. */
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
@@ -235,7 +215,7 @@ START_TEST(test_read_without_purpose_refused)
 	st = read_subject(&e, dpo, "00000000-0000-4000-8000-000000000000",
 	    "check", NULL, NULL);
 	ck_assert_int_eq(st, 404);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 0);
 	/* The database refuses a purposeless agent row too. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
@@ -265,7 +245,7 @@ START_TEST(test_deferred_disclosure)
 	    NULL);
 	ck_assert_int_eq(st, 200);
 	/* Recorded at once... */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
 	    "WHERE disclose_after = '" SECRET_UNTIL "' AND at = '" FROZEN "'"),
 	    1);
 	/* ...hidden before the date. */
@@ -424,20 +404,20 @@ START_TEST(test_append_only_but_purgeable)
 	ck_assert_int_eq(idl_sql_exec(&e, "BEGIN; SELECT set_config("
 	    "'guichet.access_log_delete', 'on', true); UPDATE "
 	    "privacy.access_log SET purpose = 'x'; COMMIT"), -1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
 	    "WHERE purpose = 'p'"), 3);
 	/* The retention path: one year before the clock. */
-	ck_assert_int_eq(sql_count(&e, "SELECT privacy.access_log_purge("
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT privacy.access_log_purge("
 	    "'2025-12-20T08:30:00Z', '" FROZEN "')"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 2);
 	/* The marker does not outlive the function. */
 	ck_assert_int_eq(idl_sql_exec(&e, "BEGIN; SELECT "
 	    "privacy.access_log_purge('2000-01-01Z', '" FROZEN "'); DELETE FROM "
 	    "privacy.access_log; COMMIT"), -1);
-	ck_assert_int_eq(sql_count(&e, "SELECT privacy.access_log_erase('%s')",
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT privacy.access_log_erase('%s')",
 	    idl_demo.resident_id), 2);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 0);
 	idl_stop(&e);
 }

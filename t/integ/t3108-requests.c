@@ -36,26 +36,6 @@ dump(const json_t *j)
 	return (s != NULL ? s : strdup("(not JSON)"));
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 /* 'w' in 's' with no letter or digit on either side. */
 static int
@@ -195,7 +175,7 @@ START_TEST(test_due_one_calendar_month)
 	st = call(&e, "POST", REQS, dpo, json_pack("{s:s, s:s}", "account_id",
 	    idl_demo.resident_id, "kind", "objection"), NULL);
 	ck_assert_int_eq(st, 422);	/* an objection names its purpose */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests"),
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests"),
 	    6);
 	/* The database checks the month too. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.requests "
@@ -335,7 +315,7 @@ START_TEST(test_extension_within_first_month_only)
 	assert_str(j, "deadline", "2026-04-20T09:00:00Z");
 	json_decref(j);
 	/* The person is told, with the reason. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "account_id = '%s' AND template = 'rights_request_extended' AND "
 	    "payload->>'request_id' = '%s' AND payload->>'reason' = "
 	    "'many records in several services'", idl_demo.resident_id, r1), 1);
@@ -350,7 +330,7 @@ START_TEST(test_extension_within_first_month_only)
 	    "late extension: %ld %s", st, d);
 	free(d);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
 	    "WHERE id = '%s' AND extended_until IS NULL AND status = "
 	    "'received'", r2), 1);
 	/* The database refuses it too, and more than two months. */
@@ -400,7 +380,7 @@ START_TEST(test_refusal_reason_and_remedies)
 	err = idl_error_for(j, "/reason");
 	ck_assert_msg(st == 422 && err != NULL, "no reason: %ld", st);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
 	    "WHERE id = '%s' AND status = 'received'", r), 1);
 	st = patch(&e, dpo, r, json_pack("{s:s}", "status", "answered"), NULL);
 	ck_assert_int_eq(st, 422);	/* an answer has a text */
@@ -424,7 +404,7 @@ START_TEST(test_refusal_reason_and_remedies)
 	assert_str(j, "decided_at", "2026-02-10T12:00:00Z");
 	free(d);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "account_id = '%s' AND template = 'rights_request_answer' AND "
 	    "payload->>'answer' LIKE '%%CNIL%%'", idl_demo.resident_id), 1);
 	/* Closed: no second decision. */

@@ -36,31 +36,11 @@ dump(const json_t *j)
 	return (s != NULL ? s : strdup("(not JSON)"));
 }
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
-}
 
 static long
 in_newsletter(const struct idenv *e, const char *account)
 {
-	return (sql_count(e, "SELECT count(*) FROM "
+	return (idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.newsletter_recipients WHERE account_id = '%s'", account));
 }
 
@@ -140,14 +120,14 @@ START_TEST(test_restriction_freezes)
 	ck_assert_int_eq(st, 200);
 	ck_assert(json_is_true(json_object_get(j, "restricted")));
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.restrictions WHERE account_id = '%s'",
 	    idl_demo.resident_id), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
 	    idl_demo.resident_id), 1);
 	/* Out of the mailing list, though the consent stays given. */
 	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT privacy.consent_given('%s', "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT privacy.consent_given('%s', "
 	    "'newsletter')::int", idl_demo.resident_id), 1);
 
 	/*
@@ -167,7 +147,7 @@ START_TEST(test_restriction_freezes)
 	    "%s", st, d);
 	free(d);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
 	    "WHERE account_id = '%s'", idl_demo.resident_id), 1);
 	free(agent);
 	free(dpo);
@@ -204,7 +184,7 @@ START_TEST(test_lift_tells_the_person_first)
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE privacy.restrictions SET "
 	    "lifted_at = now(), notified_at = now(), lifted_by = '%s' WHERE "
 	    "account_id = '%s'", idl_demo.admin_id, idl_demo.resident_id), -1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 	    "template = 'restriction_lift'"), 0);
 
 	j = idl_reqj(&e, "POST", path, dpo, NULL, &st);
@@ -214,7 +194,7 @@ START_TEST(test_lift_tells_the_person_first)
 	free(d);
 	json_decref(j);
 	/* One notice, in the person's language, named by the lift. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox o JOIN "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox o JOIN "
 	    "privacy.restrictions r ON r.notice_outbox = o.id WHERE "
 	    "o.account_id = '%s' AND o.template = 'restriction_lift' AND "
 	    "o.locale = 'it' AND o.recipient = '" IDL_RESIDENT_EMAIL "' AND "
@@ -227,7 +207,7 @@ START_TEST(test_lift_tells_the_person_first)
 	ck_assert_msg(v != NULL && strncmp(v, "true ", 5) == 0, "order: %s",
 	    v ? v : "(none)");
 	free(v);
-	ck_assert_int_eq(sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT privacy.is_restricted('%s')::int",
 	    idl_demo.resident_id), 0);
 	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
 	/* Lifted once; the history keeps it; a lifted row never changes. */
@@ -245,7 +225,7 @@ START_TEST(test_lift_tells_the_person_first)
 	/* The outbox's purge may still take the sent notice away. */
 	ck_assert_int_eq(idl_sql_exec(&e, "DELETE FROM ops.outbox WHERE "
 	    "template = 'restriction_lift'"), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.restrictions WHERE notice_outbox IS NULL AND notified_at "
 	    "IS NOT NULL AND lifted_at IS NOT NULL"), 1);
 	free(path);
@@ -344,7 +324,7 @@ START_TEST(test_objection_to_public_task_decided)
 	    strstr(idl_jstr(j, "answer"), "CNIL") != NULL, "%s", d);
 	free(d);
 	json_decref(j);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
 	    "WHERE id = '%s' AND decision = 'rejected' AND decision_grounds IS "
 	    "NOT NULL AND decided_by = '%s'", id, idl_demo.admin_id), 1);
 	free(path);
@@ -425,7 +405,7 @@ START_TEST(test_objection_other_bases)
 	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", NULL,
 	    "{\"purpose\":\"newsletter\"}", &st));
 	ck_assert_int_eq(st, 401);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
 	free(auth);
 	free(res);

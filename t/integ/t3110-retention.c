@@ -19,8 +19,6 @@
 #define T0		"2027-03-01T10:00:00Z"
 #define GOOD_PASSWORD	"correct horse battery staple 7"
 
-static long	 sql_count(const struct idenv *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static char	*sql_time(const struct idenv *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -38,24 +36,6 @@ no_server(struct idenv *e)
 {
 	start(e, T0);
 	harness_server_stop(&e->s);
-}
-
-static long
-sql_count(const struct idenv *e, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*sql, *v;
-	long	 n;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
-	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	free(sql);
-	return (n);
 }
 
 /* A timestamptz expression as the RFC 3339 text --clock takes. */
@@ -156,7 +136,7 @@ START_TEST(test_refresh_tokens)
 	start(&e, T0);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	harness_server_stop(&e.s);
-	n = sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
+	n = idl_sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
 	    "WHERE account_id = '%s' AND created_at = '" T0 "'",
 	    idl_demo.resident_id);
 	ck_assert_int_eq(n, 1);
@@ -167,11 +147,11 @@ START_TEST(test_refresh_tokens)
 	    "FROM identity.refresh_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id);
 	purge(&e, before, "refresh_tokens");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id), n);
 	ck_assert_int_ge(purge(&e, after, "refresh_tokens"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id), 0);
 	free(at);
@@ -194,11 +174,11 @@ START_TEST(test_refresh_tokens_revoked)
 	    "'" T0 "'::timestamptz + interval '1 year', '" T0 "')",
 	    idl_demo.resident_id), 0);
 	purge(&e, "2027-03-30T10:00:00Z", "refresh_tokens");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 1);
 	ck_assert_int_eq(purge(&e, "2027-04-01T10:00:00Z", "refresh_tokens"),
 	    1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 0);
 	idl_stop(&e);
 }
@@ -220,12 +200,12 @@ START_TEST(test_one_time_tokens)
 	    "'" T0 "'::timestamptz + interval '30 days', '" T0 "')",
 	    idl_demo.resident_id, idl_demo.resident_id), 0);
 	purge(&e, "2027-03-07T10:00:00Z", "one_time_tokens");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id), 2);
 	ck_assert_int_eq(purge(&e, "2027-03-09T10:00:00Z", "one_time_tokens"),
 	    2);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id), 0);
 	idl_stop(&e);
@@ -244,7 +224,7 @@ START_TEST(test_auth_throttle)
 	    NULL, NULL);
 	ck_assert_msg(st == 400 || st == 401, "wrong password: %ld", st);
 	harness_server_stop(&e.s);
-	n = sql_count(&e, "SELECT count(*) FROM identity.auth_throttle "
+	n = idl_sql_count(&e, "SELECT count(*) FROM identity.auth_throttle "
 	    "WHERE last_failure = '" T0 "'");
 	ck_assert_int_ge(n, 1);
 	before = sql_time(&e, "SELECT max(greatest(last_failure, "
@@ -252,10 +232,10 @@ START_TEST(test_auth_throttle)
 	after = sql_time(&e, "SELECT max(greatest(last_failure, "
 	    "blocked_until)) + interval '2 days' FROM identity.auth_throttle");
 	purge(&e, before, "auth_throttle");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.auth_throttle WHERE last_failure = '" T0 "'"), n);
 	ck_assert_int_eq(purge(&e, after, "auth_throttle"), n);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.auth_throttle"), 0);
 	free(before);
 	free(after);
@@ -290,7 +270,7 @@ START_TEST(test_idempotency_keys)
 	    &r), 201);
 	http_resp_free(&r);
 	harness_server_stop(&e.s);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE created_at = '" T0 "' AND status = 201 "
 	    "AND strpos(body, '%s') > 0", marker), 1);
 	before = sql_time(&e, "SELECT max(created_at) + interval '1 day' - "
@@ -298,10 +278,10 @@ START_TEST(test_idempotency_keys)
 	after = sql_time(&e, "SELECT max(created_at) + interval '1 day' + "
 	    "interval '1 hour' FROM ops.idempotency_keys");
 	ck_assert_int_eq(purge(&e, before, "idempotency_keys"), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 1);
 	ck_assert_int_eq(purge(&e, after, "idempotency_keys"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys"), 0);
 	free(before);
 	free(after);
@@ -330,10 +310,10 @@ START_TEST(test_outbox)
 	    "NULL)", idl_demo.resident_id, m, m, m, m), 0);
 	ck_assert_int_eq(dump_count(&e, m), 4);
 	purge(&e, "2027-05-31T10:00:00Z", "outbox");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE recipient LIKE '%%%s%%'", m), 2);
 	ck_assert_int_ge(purge(&e, "2027-06-02T10:00:00Z", "outbox"), 2);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE recipient LIKE '%%%s%%'", m), 0);
 	ck_assert_int_eq(dump_count(&e, m), 0);
 	free(m);
@@ -356,14 +336,14 @@ START_TEST(test_rectifications)
 	ck_assert_int_eq(st, 200);
 	json_decref(j);
 	harness_server_stop(&e.s);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE at = '" T0 "'"), 1);
 	purge(&e, "2030-02-28T10:00:00Z", "rectifications");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE at = '" T0 "'"), 1);
 	ck_assert_int_eq(purge(&e, "2030-03-02T10:00:00Z", "rectifications"),
 	    1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications"), 0);
 	free(at);
 	idl_stop(&e);
@@ -405,13 +385,13 @@ START_TEST(test_consent_ledger)
 	    "updated_at = '2032-01-01T00:00:00Z' WHERE id = '%s'",
 	    idl_demo.resident_id), 0);
 	purge(&e, "2032-02-29T10:00:00Z", "consent_ledger");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", id), 1);
 	ck_assert_int_eq(purge(&e, "2032-03-02T10:00:00Z", "consent_ledger"),
 	    1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'", id), 0);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'",
 	    idl_demo.resident_id), 1);
 	/* Outside the purge, still append-only. */
@@ -452,15 +432,15 @@ START_TEST(test_inactive_accounts)
 	harness_server_stop(&e.s);
 	ck_assert_int_ge(dump_count(&e, m), 2);
 	purge(&e, "2030-02-28T10:00:00Z", "inactive_accounts");
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
 	ck_assert_int_ge(purge(&e, "2030-03-02T10:00:00Z",
 	    "inactive_accounts"), 1);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND status = 'erased'", id), 1);
 	ck_assert_int_eq(dump_count(&e, m), 0);
 	/* The demo agent and admin are staff: not purged as inactive. */
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id IN ('%s', '%s') AND status = 'active'",
 	    idl_demo.agent_id, idl_demo.admin_id), 2);
 	free(body);
@@ -479,9 +459,9 @@ START_TEST(test_access_log_rule)
 	long		 table, rule;
 
 	no_server(&e);
-	table = sql_count(&e, "SELECT count(*) FROM pg_attribute WHERE "
+	table = idl_sql_count(&e, "SELECT count(*) FROM pg_attribute WHERE "
 	    "attrelid = to_regclass('privacy.access_log') AND attname = 'at'");
-	rule = sql_count(&e, "SELECT count(*) FROM privacy.retention_rules "
+	rule = idl_sql_count(&e, "SELECT count(*) FROM privacy.retention_rules "
 	    "WHERE code = 'access_log' AND retention = interval '1 year' "
 	    "AND action = 'delete'");
 	ck_assert_int_eq(rule, table);
@@ -521,9 +501,9 @@ START_TEST(test_every_category_has_a_rule)
 	    "c.retention_from AND r.retention > c.retention");
 	ck_assert_msg(bad == NULL, "rules keeping longer than the register "
 	    "says: %s", bad);
-	ck_assert_int_eq(sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.retention_rules WHERE cardinality(categories) > 0"),
-	    sql_count(&e, "SELECT count(*) FROM privacy.retention_rules "
+	    idl_sql_count(&e, "SELECT count(*) FROM privacy.retention_rules "
 	    "WHERE cardinality(categories) > 0 AND categories <@ (SELECT "
 	    "array_agg(code) FROM privacy.categories)"));
 	idl_req(&e, "GET", "/api/v1/privacy/register", NULL, NULL, &r);
@@ -566,7 +546,7 @@ START_TEST(test_background_purge_at_start)
 	idl_start(&e);
 	until = harness_now_ms() + 15000;
 	while (harness_now_ms() < until) {
-		n = sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+		n = idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
 		    "recipient LIKE 'bg-%s%%'", m);
 		if (n == 0)
 			break;
