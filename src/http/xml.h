@@ -1,0 +1,45 @@
+/*
+ * xml.h: XML answers written from the JSON a handler already built.
+ *
+ * Open311 GeoReport v2 (shared/reference/open311.md) defines its JSON as a
+ * mechanical mapping of its XML, so one handler builds the jansson value
+ * and answers either format: xml_from_json() writes
+ *   - an object as one child element per member, in insertion order;
+ *   - an array member "services" as <services> holding one <service> per
+ *     item: the item's name comes from the caller's table of plurals, and
+ *     an array with no entry there is an error (never a guess);
+ *   - a string as escaped text, a number as JSON writes it, true/false as
+ *     such, null as an empty element (<datatype_description></...>).
+ * The root is named by the caller ("services" with items "service" for a
+ * list, "service_definition" for an object).  Names must be XML names
+ * ([A-Za-z_][A-Za-z0-9_.-]*): anything else fails, as does a nesting
+ * deeper than XML_DEPTH_MAX.  Text is UTF-8 (jansson guarantees it); the
+ * characters XML 1.0 forbids (C0 controls but tab, LF and CR) become
+ * U+FFFD.  Output starts with <?xml version="1.0" encoding="utf-8"?>.
+ */
+#ifndef GUICHET_XML_H
+#define GUICHET_XML_H
+
+#include <jansson.h>
+
+struct buf;
+struct request;
+
+#define XML_DEPTH_MAX	32
+
+/* One plural -> singular pair; the table ends with { NULL, NULL }. */
+struct xml_plural {
+	const char	*plural;
+	const char	*singular;
+};
+
+/* Escaped text of 's' (element content or attribute value). */
+void	 xml_escape(struct buf *, const char *);
+/* 0, or -1 with a reason in 'why' (nothing sensible was written). */
+int	 xml_from_json(struct buf *, const char *, const json_t *,
+	    const struct xml_plural *, const char **);
+/* reply_json()'s twin: 'v' as text/xml (stolen); 500 when unmappable. */
+void	 reply_xml(struct request *, int, json_t *, const char *,
+	    const struct xml_plural *);
+
+#endif
