@@ -148,8 +148,8 @@ check_clock(const char *v)
 static const char *const check_hint[] = {
 	"a non-empty value", "one of debug, info, warn, error",
 	"an http:// or https:// URL without a trailing slash",
-	"system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
-	"such as +30d or -3600s",
+	("system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
+	"such as +30d or -3600s"),
 	"an IPv4 or IPv6 address, or empty",
 };
 

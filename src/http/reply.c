@@ -240,6 +240,9 @@ reply_stream(struct request *req, int status, const char *ctype,
 	req->reply.stream_done = done;
 }
 
+static void	vproblem(struct request *, enum problem, json_t *,
+		    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 vproblem(struct request *req, enum problem p, json_t *errors,
     const char *fmt, va_list ap)

@@ -943,6 +943,9 @@ unescape_none(void *cls, struct MHD_Connection *conn, char *s)
 	return (strlen(s));
 }
 
+static void	mhd_log(void *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
