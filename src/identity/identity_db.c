@@ -59,6 +59,11 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	[ID_ACCOUNT_PRINCIPAL] = { "identity_select_principal",
 	  "SELECT token_version, status = 'active', locale "
 	  "FROM identity.accounts WHERE id = $1", 1, 0 },
+	/* issue(): a sign-in or a refresh, written at most once a day */
+	[ID_ACCOUNT_SEEN] = { "identity_update_last_seen",
+	  "UPDATE identity.accounts SET last_seen_at = $2 WHERE id = $1 "
+	  "AND (last_seen_at IS NULL OR "
+	  "last_seen_at < $2::timestamptz - interval '1 day')", 2, 0 },
 	/* identity_me_patch(): $2k is "set this field", $2k+1 its value */
 	[ID_ACCOUNT_UPDATE] = { "identity_update_account",
 	  "UPDATE identity.accounts SET "

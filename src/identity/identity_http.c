@@ -724,6 +724,14 @@ issue(struct request *req, struct token_claims *c, const char *family,
 			reply_db_error(req, &err);
 			return (0);
 		}
+		/* A person's activity: where the inactivity period starts. */
+		p[1] = now;
+		if (db_exec(db_thread(), ID_STMT(ID_ACCOUNT_SEEN), p, NULL,
+		    &err) == -1) {
+			json_decref(o);
+			reply_db_error(req, &err);
+			return (0);
+		}
 		json_object_set_new(o, "refresh_token", json_string(rt));
 		OPENSSL_cleanse(rt, sizeof(rt));
 	}

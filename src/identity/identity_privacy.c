@@ -55,7 +55,8 @@
 	"'phone', a.phone, 'street', a.street, 'postcode', a.postcode, " \
 	"'city', a.city, 'insee_code', a.insee_code, 'status', a.status, " \
 	"'created_at', " TS("a.created_at") ", " \
-	"'updated_at', " TS("a.updated_at") "), " \
+	"'updated_at', " TS("a.updated_at") ", " \
+	"'last_seen_at', " TS("a.last_seen_at") "), " \
 	"'credentials', json_build_object(" \
 	"'password', json_build_object('held', a.password_hash <> '!erased', " \
 	"'exported', false, 'reason', 'secret'), " \
@@ -169,6 +170,7 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	  "contract_start = NULL, contract_end = NULL, stay_start = NULL, "
 	  "stay_end = NULL, phone = NULL, street = NULL, postcode = NULL, "
 	  "city = NULL, insee_code = NULL, status = 'erased', "
+	  "last_seen_at = NULL, "
 	  "token_version = token_version + 1, updated_at = $3 "
 	  "WHERE id = $1 AND status <> 'erased'", 3, 0 },
 };

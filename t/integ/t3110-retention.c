@@ -453,6 +453,52 @@ START_TEST(test_inactive_accounts)
 END_TEST
 
 /* The access log (another migration): 1 year, when the table exists. */
+/*
+ * Signing in is activity (the register says "connexion ou démarche"): a
+ * person whose profile last changed at T0 but who signed in two years
+ * later is kept three years after that sign-in, not after T0.  The sign-in
+ * time is written at most once a day.
+ */
+START_TEST(test_sign_in_is_activity)
+{
+	struct idenv	 e;
+	char		*email, *id, *at, *m, *seen;
+
+	start(&e, T0);
+	m = idl_marker(24);
+	email = harness_printf("t3110-seen-%s@example.test", m);
+	id = idl_register(&e, email, GOOD_PASSWORD);
+	idl_restart(&e, "2029-03-01T10:00:00Z");
+	at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
+	free(at);
+	seen = sql_time(&e, "SELECT last_seen_at FROM identity.accounts "
+	    "WHERE id = '%s'", id);
+	idl_restart(&e, "2029-03-01T15:00:00Z");
+	at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
+	free(at);
+	harness_server_stop(&e.s);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND last_seen_at = '%s' AND "
+	    "last_seen_at > updated_at", id, seen), 1);
+	/* Three years after T0 and a day: still active. */
+	purge(&e, "2030-03-02T10:00:00Z", "inactive_accounts");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
+	/* Three years after the sign-in and a day: erased. */
+	ck_assert_int_ge(purge(&e, "2032-03-02T10:00:00Z",
+	    "inactive_accounts"), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'erased' AND "
+	    "last_seen_at IS NULL", id), 1);
+	ck_assert_int_eq(dump_count(&e, m), 0);
+	free(seen);
+	free(id);
+	free(email);
+	free(m);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_access_log_rule)
 {
 	struct idenv	 e;
@@ -581,6 +627,7 @@ main(void)
 	tcase_add_test(tc, test_rectifications);
 	tcase_add_test(tc, test_consent_ledger);
 	tcase_add_test(tc, test_inactive_accounts);
+	tcase_add_test(tc, test_sign_in_is_activity);
 	tcase_add_test(tc, test_access_log_rule);
 	tcase_add_test(tc, test_every_category_has_a_rule);
 	tcase_add_test(tc, test_background_purge_at_start);
