@@ -170,9 +170,9 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	notify_start();
-	/* Before the workers: it registers its statements. */
+	/* Before the threads that use the database: it registers statements. */
 	retention_start();
+	notify_start();
 	if (server_start(&sc) == -1) {
 		retention_stop();
 		notify_stop();

@@ -205,9 +205,17 @@ notice_quiet(void *arg, const PGresult *res)
 int
 db_ensure(struct db *db, struct db_error *err)
 {
-	const char	*keys[] = { "dbname", "options", "connect_timeout",
-	    "application_name", NULL };
-	const char	*vals[] = { cfg.conninfo, options, timeout_s,
+	/*
+	 * TCP keepalives first, so that the conninfo (expanded from dbname)
+	 * may override them: a half-open connection (a host gone without a
+	 * FIN) is noticed in about a minute, not never; it matters most to
+	 * the LISTEN connection, which only ever waits.
+	 */
+	const char	*keys[] = { "keepalives", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "dbname", "options",
+	    "connect_timeout", "application_name", NULL };
+	const char	*vals[] = { "1", "30", "10", "3", cfg.conninfo, options,
+	    timeout_s,
 	    cfg.application_name != NULL ? cfg.application_name : "guichet",
 	    NULL };
 	int		 had;
@@ -458,16 +466,6 @@ db_stats(struct db_stats *s)
 	s->errors = atomic_load(&n_errors);
 	s->reconnects = atomic_load(&n_reconnects);
 	s->connect_failures = atomic_load(&n_connect_failures);
-}
-
-int
-db_listen(struct db *db, const char *channel, struct db_error *err)
-{
-	char	 sql[128];
-
-	/* 'channel' is a constant of ours, never input. */
-	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
-	return (db_exec_sql(db, sql, err));
 }
 
 int

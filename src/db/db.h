@@ -95,14 +95,12 @@ long	 db_res_affected(const struct db_res *);
 void	 db_res_free(struct db_res *);
 
 /*
- * LISTEN on a dedicated connection (never a worker's): db_listen() issues
- * LISTEN 'channel' (a constant identifier); db_wait_notify() waits up to
- * 'timeout_ms' and returns 1 with the channel and the payload of one
- * notification, 0 on timeout, -1 when the connection failed (the caller
- * reconnects with db_listen() and must assume it missed notifications).
- * Modules do not call these: they subscribe through db/notify.h.
+ * On the LISTEN connection (db/notify.c, which issues the LISTENs with
+ * db_exec_sql()): wait up to 'timeout_ms'; 1 with the channel and the
+ * payload of one notification, 0 on timeout, -1 when the connection
+ * failed (the caller listens again and must assume it missed some).
+ * Modules do not call this: they subscribe through db/notify.h.
  */
-int	 db_listen(struct db *, const char *, struct db_error *);
 int	 db_wait_notify(struct db *, int, char *, size_t, char *, size_t);
 
 /* Counters for /metrics. */

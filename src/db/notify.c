@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,16 +41,22 @@ reset_all(int listening)
 			subs[i]->on_reset(listening);
 }
 
+/*
+ * Every channel in one statement, so on one connection: a reconnection
+ * between two LISTENs would leave the first channel unheard.
+ */
 static int
 listen_all(struct db *db)
 {
 	struct db_error	 err;
-	size_t		 i;
+	char		 sql[NOTIFY_SUBS_MAX * 72];
+	size_t		 i, n = 0;
 
+	sql[0] = '\0';
 	for (i = 0; i < nsubs; i++)
-		if (db_listen(db, subs[i]->channel, &err) == -1)
-			return (-1);
-	return (0);
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%sLISTEN %s",
+		    i > 0 ? "; " : "", subs[i]->channel);
+	return (db_exec_sql(db, sql, &err));
 }
 
 static void *

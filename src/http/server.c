@@ -498,7 +498,8 @@ conditional_get(struct request *req)
 
 	if (rp->status != 200 || rp->stream != NULL ||
 	    req->route->perm != PERM_PUBLIC ||
-	    strcmp(req->method, MHD_HTTP_METHOD_GET) != 0)
+	    (strcmp(req->method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(req->method, MHD_HTTP_METHOD_HEAD) != 0))
 		return;
 	cc = reply_header_get(req, "Cache-Control");
 	if (cc != NULL && strstr(cc, "no-store") != NULL)
@@ -512,8 +513,13 @@ conditional_get(struct request *req)
 		reply_header(req, "ETag", computed);
 		etag = computed;
 	}
+	/*
+	 * A signed-in caller's answer may depend on them (the language of
+	 * their account): no shared cache keeps it.
+	 */
 	if (cc == NULL)
-		reply_header(req, "Cache-Control", "public, no-cache");
+		reply_header(req, "Cache-Control", req->principal != NULL ?
+		    "private, no-cache" : "public, no-cache");
 	if (etag_match(request_header(req, "If-None-Match"), etag)) {
 		/* RFC 9110 15.4.5: the headers of the 200, without content. */
 		rp->status = 304;

@@ -15,7 +15,9 @@
  * of this (GET /readyz 35k vs 48-58k req/s, GET /api/v1/me 31k vs 35-48k
  * on the 2-core box): the extra wake-ups cost more than they saved.  The
  * price is that a connection waits while another request of the same
- * thread waits on PostgreSQL, bounded by statement_timeout.  CPU-heavy
+ * thread waits on PostgreSQL: up to statement_timeout, or, while the
+ * database cannot be reached, up to db_connect_timeout per statement
+ * (with a local socket a refused connection fails at once).  CPU-heavy
  * routes (ROUTE_SLOW: password hashing, ~35 ms) run on the small slow lane
  * while their connection is suspended; a full slow queue answers 503 at
  * once, so logins cannot starve reads.

@@ -40,11 +40,16 @@ xml_escape(struct buf *b, const char *s)
 			buf_addc(b, (char)*p);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				/* Not an XML 1.0 character (0x7f is legal but
 				 * invisible and a classic injection vector). */
 				buf_adds(b, "\xef\xbf\xbd");
-			else
+			} else if (p[0] == 0xef && p[1] == 0xbf &&
+			    (p[2] == 0xbe || p[2] == 0xbf)) {
+				/* U+FFFE and U+FFFF are not XML characters. */
+				buf_adds(b, "\xef\xbf\xbd");
+				p += 2;
+			} else
 				buf_addc(b, (char)*p);
 		}
 	}

@@ -14,8 +14,8 @@
  * list, "service_definition" for an object).  Names must be XML names
  * ([A-Za-z_][A-Za-z0-9_.-]*): anything else fails, as does a nesting
  * deeper than XML_DEPTH_MAX.  Text is UTF-8 (jansson guarantees it); the
- * characters XML 1.0 forbids (C0 controls but tab, LF and CR) become
- * U+FFFD.  Output starts with <?xml version="1.0" encoding="utf-8"?>.
+ * characters XML 1.0 forbids (C0 controls but tab, LF and CR, U+FFFE,
+ * U+FFFF) and DEL become U+FFFD.  Output starts with <?xml version="1.0" encoding="utf-8"?>.
  */
 #ifndef GUICHET_XML_H
 #define GUICHET_XML_H

@@ -724,14 +724,17 @@ issue(struct request *req, struct token_claims *c, const char *family,
 			reply_db_error(req, &err);
 			return (0);
 		}
-		/* A person's activity: where the inactivity period starts. */
+		/*
+		 * A person's activity: where the inactivity period starts.
+		 * Best effort: the refresh token just used is spent, so
+		 * failing now would make the client's retry look like a
+		 * reuse and end the session; tomorrow's sign-in writes it.
+		 */
 		p[1] = now;
 		if (db_exec(db_thread(), ID_STMT(ID_ACCOUNT_SEEN), p, NULL,
-		    &err) == -1) {
-			json_decref(o);
-			reply_db_error(req, &err);
-			return (0);
-		}
+		    &err) == -1)
+			log_warnx("request %s: the sign-in time of %s could not "
+			    "be recorded", req->id, c->sub);
 		json_object_set_new(o, "refresh_token", json_string(rt));
 		OPENSSL_cleanse(rt, sizeof(rt));
 	}

@@ -52,6 +52,12 @@ struct cache_entry {
 };
 
 static struct cache_entry	 cache[CACHE_SLOTS];
+/*
+ * Bumped by every forget and flush of the slot (under its lock): a load
+ * that started before a forget is not stored after it, or a revocation
+ * could be undone by a request already in flight.
+ */
+static uint64_t			 gens[CACHE_SLOTS];
 static pthread_mutex_t		 cache_locks[64];
 
 static unsigned
@@ -76,6 +82,7 @@ principal_cache_forget(const char *sub)
 	unsigned	 s = slot_of(sub);
 
 	pthread_mutex_lock(lock_of(s));
+	gens[s]++;
 	if (strcmp(cache[s].sub, sub) == 0)
 		cache[s].sub[0] = '\0';
 	pthread_mutex_unlock(lock_of(s));
@@ -88,6 +95,7 @@ cache_flush(void)
 
 	for (s = 0; s < CACHE_SLOTS; s++) {
 		pthread_mutex_lock(lock_of(s));
+		gens[s]++;
 		cache[s].sub[0] = '\0';
 		pthread_mutex_unlock(lock_of(s));
 	}
@@ -140,30 +148,43 @@ static int
 check_principal(const struct token_claims *c, struct db_error *err,
     int *retry, int *lang)
 {
-	struct cache_entry	 fresh;
+	struct cache_entry	 fresh, *e;
 	unsigned		 s = slot_of(c->sub);
 	int64_t			 now = clock_mono(), minute;
-	int			 ok;
+	uint64_t		 gen;
+	int			 ok, tries;
 
 	pthread_mutex_lock(lock_of(s));
-	if (strcmp(cache[s].sub, c->sub) != 0 ||
-	    now - cache[s].loaded > CACHE_TTL) {
+	e = &cache[s];
+	for (tries = 0; strcmp(e->sub, c->sub) != 0 ||
+	    now - e->loaded > CACHE_TTL; tries++) {
+		gen = gens[s];
 		pthread_mutex_unlock(lock_of(s));
 		if (load(c, &fresh, err) == -1)
 			return (-1);
 		pthread_mutex_lock(lock_of(s));
-		cache[s] = fresh;
+		if (gens[s] == gen) {
+			cache[s] = fresh;
+			e = &cache[s];
+			break;
+		}
+		/* Forgotten meanwhile: load again, or decide uncached. */
+		if (tries == 2) {
+			e = &fresh;
+			break;
+		}
+		e = &cache[s];
 	}
-	ok = cache[s].active && (strcmp(c->kind, "client") == 0 ||
-	    cache[s].version == c->tv);
-	*lang = cache[s].lang;
+	ok = e->active && (strcmp(c->kind, "client") == 0 ||
+	    e->version == c->tv);
+	*lang = e->lang;
 	if (ok && strcmp(c->kind, "client") == 0) {
 		minute = clock_now() / 60000000;
-		if (cache[s].window != minute) {
-			cache[s].window = minute;
-			cache[s].count = 0;
+		if (e->window != minute) {
+			e->window = minute;
+			e->count = 0;
 		}
-		if (++cache[s].count > cache[s].rate_limit) {
+		if (++e->count > e->rate_limit) {
 			*retry = (int)(60 - (clock_now() / 1000000) % 60);
 			ok = -2;
 		}

@@ -61,14 +61,15 @@ static struct db_stmt stmts[IK__COUNT] = {
 	  "request_hash = $5, created_at = $6 WHERE scope = $1 AND key = $2 "
 	  "AND status IS NULL AND created_at < $6::timestamptz - interval '"
 	  STALE_SECONDS " seconds'", 6, 0 },
+	/* Only our own claim ($8: its time): not one taken over since. */
 	[IK_DONE] = { "ops_update_idempotency_answer",
 	  "UPDATE ops.idempotency_keys SET status = $3, content_type = $4, "
 	  "location = $5, body = $6, completed_at = $7 "
 	  "WHERE scope = $1 AND key = $2 AND status IS NULL "
-	  "AND request_hash = $8", 8, 0 },
+	  "AND created_at = $8::timestamptz", 8, 0 },
 	[IK_DROP] = { "ops_delete_idempotency_claim",
 	  "DELETE FROM ops.idempotency_keys WHERE scope = $1 AND key = $2 "
-	  "AND status IS NULL AND request_hash = $3", 3, 0 },
+	  "AND status IS NULL AND created_at = $3::timestamptz", 3, 0 },
 	/* The privacy hook: what was stored, never the answers themselves. */
 	[IK_EXPORT] = { "ops_select_idempotency_export",
 	  "SELECT coalesce(json_agg(json_build_object('method', method, "
@@ -76,9 +77,13 @@ static struct db_stmt stmts[IK__COUNT] = {
 	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) "
 	  "ORDER BY created_at, key), '[]') FROM ops.idempotency_keys "
 	  "WHERE scope = 'person:' || $1", 1, 0 },
+	/*
+	 * The person's own answers, and those kept for staff that name
+	 * them (a rights request recorded by the DPO holds the account id).
+	 */
 	[IK_ERASE] = { "ops_delete_idempotency_person",
-	  "DELETE FROM ops.idempotency_keys WHERE scope = 'person:' || $1",
-	  1, 0 },
+	  "DELETE FROM ops.idempotency_keys WHERE scope = 'person:' || $1 "
+	  "OR strpos(body, $1) > 0", 1, 0 },
 };
 
 /* What idem_begin() leaves for idem_end(). */
@@ -270,11 +275,11 @@ idem_end(struct request *req)
 	len = rp->static_body != NULL ? rp->static_len : rp->body.len;
 	/* Worth retrying, or not storable as text: the claim goes. */
 	keep = rp->status < 500 && rp->status != 408 && rp->status != 429 &&
-	    rp->stream == NULL && strlen(body) == len;
+	    rp->stream == NULL && memchr(body, '\0', len) == NULL;
 	p[0] = st->scope;
 	p[1] = st->key;
 	if (!keep) {
-		p[2] = st->hash;
+		p[2] = st->now;
 		if (db_exec(db_thread(), &stmts[IK_DROP], p, NULL, &err) == -1)
 			log_warnx("request %s: the Idempotency-Key claim could "
 			    "not be dropped; it expires in " STALE_SECONDS " s",
@@ -288,7 +293,7 @@ idem_end(struct request *req)
 	p[4] = reply_header_get(req, "Location");
 	p[5] = body;
 	p[6] = now;
-	p[7] = st->hash;
+	p[7] = st->now;
 	if (db_exec(db_thread(), &stmts[IK_DONE], p, NULL, &err) == -1)
 		log_warnx("request %s: the answer for its Idempotency-Key could "
 		    "not be stored; a retry after " STALE_SECONDS " s runs "

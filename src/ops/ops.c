@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "auth/token.h"
 #include "db/db.h"
 #include "http/cache.h"
 #include "http/metrics.h"
@@ -117,6 +118,11 @@ ops_metrics(struct request *req)
 	    "# TYPE guichet_db_connect_failures_total counter\n"
 	    "guichet_db_connect_failures_total %llu\n",
 	    (unsigned long long)st.connect_failures);
+	buf_addf(&b, "# HELP guichet_token_cache_hits_total Access tokens "
+	    "whose verification came from the cache.\n"
+	    "# TYPE guichet_token_cache_hits_total counter\n"
+	    "guichet_token_cache_hits_total %llu\n",
+	    (unsigned long long)token_cache_hits());
 	cache_stats(&cs);
 	buf_addf(&b, "# HELP guichet_cache_requests_total Lookups in the "
 	    "response cache, by result.\n"

@@ -624,6 +624,21 @@ START_TEST(test_conditional_get)
 	get_with(&s, "/api/v1/openapi.json", inm, &r);
 	ck_assert_int_eq(r.status, 304);
 	http_resp_free(&r);
+	/* HEAD is GET without the body: the same validator, the same 304. */
+	{
+		const char	*h[] = { inm, NULL };
+
+		ck_assert(harness_http(&s, "HEAD", "/api/v1/openapi.json", h,
+		    NULL, 0, &r) == 0);
+		ck_assert_int_eq(r.status, 304);
+		ck_assert_str_eq(http_resp_header(&r, "ETag"), etag);
+		http_resp_free(&r);
+		ck_assert(harness_http(&s, "HEAD", "/api/v1/openapi.json", NULL,
+		    NULL, 0, &r) == 0);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_str_eq(http_resp_header(&r, "ETag"), etag);
+		http_resp_free(&r);
+	}
 	free(inm);
 	/* Another tag, or a longer one that contains ours: the document. */
 	inm = harness_printf("If-None-Match: \"%.*sff\"",

@@ -828,7 +828,7 @@ START_TEST(test_erasure)
 {
 	struct idenv	 e;
 	struct http_resp r;
-	char		*p, *pat, *res, *mark, *b1, *b2, *b3;
+	char		*p, *pat, *res, *mark, *b1, *b2, *b3, *dpo, *b4;
 
 	start(&e);
 	p = idl_register(&e, "erased-3008@example.org", GOOD_PASSWORD);
@@ -851,6 +851,16 @@ START_TEST(test_erasure)
 	ireq(&e, "POST", OBJ, res, "p-1", b3, &r);
 	assert_fresh(&r, 201, "the resident's objection");
 	http_resp_free(&r);
+	/* The DPO records a request for the person: their answer names them. */
+	dpo = idl_login_admin(&e);
+	b4 = harness_printf("{\"account_id\":\"%s\",\"kind\":\"access\"}",
+	    p);
+	ireq(&e, "POST", REQS, dpo, "dpo-1", b4, &r);
+	assert_fresh(&r, 201, "the DPO's request for the person");
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys WHERE scope = 'person:%s' AND "
+	    "strpos(body, '%s') > 0", idl_demo.admin_id, p), 1);
 	ck_assert_int_eq(keys_of(&e, p), 2);
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
 	/* The stored answers hold what the person wrote. */
@@ -865,6 +875,9 @@ START_TEST(test_erasure)
 	ck_assert_int_eq(keys_of(&e, p), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE strpos(body, '%s') > 0", mark), 0);
+	/* Staff answers that name the person go with them too. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys WHERE strpos(body, '%s') > 0", p), 0);
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
 	/* The resident's key still replays. */
 	ireq(&e, "POST", OBJ, res, "p-1", b3, &r);
@@ -875,6 +888,8 @@ START_TEST(test_erasure)
 	free(b1);
 	free(b2);
 	free(b3);
+	free(b4);
+	free(dpo);
 	free(mark);
 	free(res);
 	free(pat);

@@ -478,6 +478,51 @@ START_TEST(test_register_cached_until_notified)
 }
 END_TEST
 
+/*
+ * Signed in, the register is in the account's language, whatever
+ * Accept-Language says, and marked private (a shared cache must not hand
+ * it to someone else); anonymous, it is public.
+ */
+START_TEST(test_register_signed_in_is_private)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	const char	*h[3];
+	char		*at, *auth;
+	json_t		*j;
+
+	start(&e);
+	j = get_register(&e, "en", &r);
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+	    "public, no-cache");
+	json_decref(j);
+	http_resp_free(&r);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+	    "locale = 'it' WHERE id = '%s'", idl_demo.resident_id), 0);
+	auth = harness_printf("Authorization: Bearer %s", at);
+	h[0] = auth;
+	h[1] = "Accept-Language: en";
+	h[2] = NULL;
+	/* The locale reaches guichetd by NOTIFY: wait for it. */
+	for (int i = 0; i < 50; i++) {
+		idl_reqh(&e, "GET", REGISTER, h, NULL, &r);
+		if (strcmp(http_resp_header(&r, "Content-Language"), "it") == 0)
+			break;
+		http_resp_free(&r);
+		usleep(100 * 1000);
+	}
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Language"), "it");
+	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+	    "private, no-cache");
+	http_resp_free(&r);
+	free(auth);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -492,5 +537,6 @@ main(void)
 	tcase_add_test(tc, test_register_languages);
 	tcase_add_test(tc, test_register_etag_and_changes);
 	tcase_add_test(tc, test_register_cached_until_notified);
+	tcase_add_test(tc, test_register_signed_in_is_private);
 	return (idl_main(tc));
 }

@@ -59,6 +59,12 @@ START_TEST(test_xml_escape)
 	/* C0 controls but tab, LF, CR are not XML 1.0 characters. */
 	xml_escape(&b, "x\x01y\x1fz\x7f");
 	ck_assert_str_eq(b.data, "x\xef\xbf\xbdy\xef\xbf\xbdz\xef\xbf\xbd");
+	buf_reset(&b);
+	/* Nor are U+FFFE and U+FFFF; U+FFFD and U+FFFC pass. */
+	xml_escape(&b, "a" "\xef\xbf\xbe" "b" "\xef\xbf\xbf" "c"
+	    "\xef\xbf\xbd" "\xef\xbf\xbc");
+	ck_assert_str_eq(b.data, "a" "\xef\xbf\xbd" "b" "\xef\xbf\xbd" "c"
+	    "\xef\xbf\xbd" "\xef\xbf\xbc");
 	buf_cleanup(&b);
 }
 END_TEST
