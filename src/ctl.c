@@ -54,8 +54,9 @@ static const struct command commands[] = {
 	  "load the demo town and its demo accounts (idempotent)" },
 	{ "agent", cmd_agent, "agent add EMAIL [--name N] [--roles r,..] "
 	  "[--departments d,..]", "create an agent (invited by email)" },
-	{ "agent", cmd_agent, "agent list | agent block ID",
-	  "list agents, block one (revokes its tokens)" },
+	{ "agent", cmd_agent, "agent list | agent block ID | agent reset-totp ID",
+	  "list agents, block one (revokes its tokens), or remove its lost "
+	  "second factor (it enrols again)" },
 	{ "client", cmd_client, "client add NAME --scopes s,.. "
 	  "[--rate-limit N]", "create a partner app; prints its secret once" },
 	{ "client", cmd_client, "client list | client revoke ID",

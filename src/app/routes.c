@@ -69,6 +69,8 @@ static const struct route routes[] = {
 	  PERM_ADMIN, &identity_agent_patch_spec, B, NULL },
 	{ "POST", "/api/v1/admin/agents/{id}/block", identity_admin_agents_block,
 	  PERM_ADMIN, NULL, 0, NULL },
+	{ "POST", "/api/v1/admin/agents/{id}/totp/reset",
+	  identity_admin_agents_totp_reset, PERM_ADMIN, NULL, 0, NULL },
 	/* privacy: the register of processing activities, consents */
 	{ "GET", "/api/v1/privacy/register", privacy_register_get, PERM_PUBLIC,
 	  NULL, 0, NULL },

@@ -53,6 +53,7 @@ int	 identity_admin_agents_list(struct request *);
 int	 identity_admin_agents_create(struct request *);
 int	 identity_admin_agents_patch(struct request *);
 int	 identity_admin_agents_block(struct request *);
+int	 identity_admin_agents_totp_reset(struct request *);
 
 /* Input schemas (route table). */
 extern const struct json_spec	identity_register_spec;

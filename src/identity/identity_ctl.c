@@ -265,8 +265,31 @@ identity_ctl_agent(struct db *db, const struct conf *c, char **argv, int argc)
 		printf("agent %s blocked; its tokens are revoked\n", argv[1]);
 		return (0);
 	}
+	if (argc >= 2 && strcmp(argv[0], "reset-totp") == 0) {
+		if (!json_format_ok(JF_UUID, argv[1]))
+			return (fail("'%s' is not an agent id", argv[1]));
+		p[0] = argv[1];
+		if (exec_or_say(db, ID_AGENT_GET, p, &res) == -1)
+			return (-1);
+		if (db_res_rows(res) != 1) {
+			db_res_free(res);
+			return (fail("no agent %s", argv[1]));
+		}
+		db_res_free(res);
+		id_now(now);
+		p[1] = now;
+		if (exec_or_say(db, ID_AGENT_TOTP_RESET, p, NULL) == -1 ||
+		    exec_or_say(db, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1 ||
+		    exec_or_say(db, ID_ACCOUNT_BUMP_VERSION, p, NULL) == -1)
+			return (-1);
+		printf("agent %s: second factor removed, sessions revoked; it "
+		    "enrols again after signing in with its password\n",
+		    argv[1]);
+		return (0);
+	}
 	return (fail("%s", "usage: guichetctl agent add EMAIL [--name NAME] "
-	    "[--roles r1,r2] [--departments d1,d2] | list | block ID"));
+	    "[--roles r1,r2] [--departments d1,d2] | list | block ID | "
+	    "reset-totp ID"));
 }
 
 /* Create a client; prints the id and the secret (shown once). */

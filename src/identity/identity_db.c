@@ -170,6 +170,10 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "SELECT array_to_string(roles, ' '), totp_secret, "
 	  "totp_enrolled_at IS NOT NULL, totp_last_step "
 	  "FROM identity.agents WHERE account_id = $1", 1, 0 },
+	/* a lost second factor: the agent enrols again at next sign-in */
+	[ID_AGENT_TOTP_RESET] = { "identity_update_agent_totp_reset",
+	  "UPDATE identity.agents SET totp_secret = NULL, "
+	  "totp_enrolled_at = NULL WHERE account_id = $1", 1, 0 },
 	[ID_AGENT_SET_ROLES] = { "identity_update_agent_roles",
 	  "UPDATE identity.agents SET roles = string_to_array($2, ' ') "
 	  "WHERE account_id = $1", 2, 0 },

@@ -1833,6 +1833,44 @@ identity_admin_agents_block(struct request *req)
 	return (0);
 }
 
+/*
+ * POST /api/v1/admin/agents/{id}/totp/reset: an agent lost their second
+ * factor.  The secret goes, every session of the agent ends (refresh
+ * tokens revoked, access tokens invalid through the token version), and
+ * the agent signs in with the password alone, then enrols again, as a new
+ * agent does; until then the admin routes stay closed to them.
+ */
+int
+identity_admin_agents_totp_reset(struct request *req)
+{
+	struct db_res	*ag = NULL;
+	const char	*id, *p[2];
+	char		 now[40];
+
+	if (uuid_param_or_reply(req, &id) == -1)
+		return (0);
+	p[0] = id;
+	if (exec_or_reply(req, ID_AGENT_GET, p, &ag) == -1)
+		return (0);
+	if (db_res_rows(ag) != 1) {
+		db_res_free(ag);
+		reply_problem(req, PROB_NOT_FOUND, "no such agent");
+		return (0);
+	}
+	db_res_free(ag);
+	id_now(now);
+	p[1] = now;
+	if (exec_or_reply(req, ID_AGENT_TOTP_RESET, p, NULL) == -1 ||
+	    exec_or_reply(req, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1 ||
+	    exec_or_reply(req, ID_ACCOUNT_BUMP_VERSION, p, NULL) == -1)
+		return (0);
+	principal_cache_forget(id);
+	log_info("admin %s reset the second factor of agent %s; its sessions "
+	    "are revoked", req->principal->id, id);
+	reply_bytes(req, 204, NULL, "", 0);
+	return (0);
+}
+
 /* Start-up. */
 
 /* The instance's secret (ops.instance_secret, made by the migration). */

@@ -505,6 +505,99 @@ START_TEST(test_totp_enrolment)
 }
 END_TEST
 
+/* Enrol the demo agent; its access token with the mfa claim. */
+static char *
+enrol_agent(struct idenv *e, char **secret)
+{
+	json_t		*j;
+	char		*at, code[8];
+	long		 st;
+
+	at = idl_login_ok(e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
+	j = idl_reqj(e, "POST", "/api/v1/me/totp", at, NULL, &st);
+	ck_assert_msg(st == 201 || st == 200, "enrol: status %ld", st);
+	*secret = strdup(idl_jstr(j, "secret"));
+	json_decref(j);
+	idl_otp(e, *secret, code);
+	j = idl_sendj(e, "POST", "/api/v1/me/totp/verify", at,
+	    json_pack("{s:s}", "code", code), &st);
+	ck_assert_int_eq(st, 204);
+	json_decref(j);
+	free(at);
+	idl_otp(e, *secret, code);
+	return (idl_login_ok(e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, code));
+}
+
+/*
+ * An agent who lost their second factor: an administrator removes it
+ * (API or guichetctl); the agent's sessions end, the password alone signs
+ * in again (without the mfa claim) and the agent enrols anew.
+ */
+START_TEST(test_admin_totp_reset)
+{
+	const char	*args[] = { "agent", "reset-totp", idl_demo.agent_id,
+	    NULL };
+	struct idenv	 e;
+	json_t		*j, *c;
+	char		*admin, *agent, *path, *secret, *refresh = NULL;
+	char		*out = NULL, *err = NULL;
+	long		 st;
+	int		 rc;
+
+	start(&e);
+	agent = enrol_agent(&e, &secret);
+	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
+	    NULL, NULL, NULL), 400);	/* a code is needed */
+	admin = idl_login_admin(&e);
+	path = harness_printf("/api/v1/admin/agents/%s/totp/reset",
+	    idl_demo.agent_id);
+	j = idl_reqj(&e, "POST", path, admin, NULL, &st);
+	ck_assert_msg(st == 204, "reset: status %ld", st);
+	json_decref(j);
+	/* Its sessions are over at once. */
+	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE account_id = '%s' AND revoked_at "
+	    "IS NULL", idl_demo.agent_id), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.agents WHERE account_id = '%s' AND totp_secret IS NULL "
+	    "AND totp_enrolled_at IS NULL", idl_demo.agent_id), 1);
+	/* The password alone signs in, without mfa, and may enrol again. */
+	free(agent);
+	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
+	    NULL, &agent, &refresh), 200);
+	c = idl_jwt_json(agent, 1);
+	ck_assert_msg(!json_is_true(json_object_get(c, "mfa")), "mfa claim "
+	    "without a second factor");
+	json_decref(c);
+	j = idl_reqj(&e, "POST", "/api/v1/me/totp", agent, NULL, &st);
+	ck_assert_msg(st == 201 || st == 200, "enrol again: status %ld", st);
+	ck_assert_str_ne(idl_jstr(j, "secret"), secret);
+	json_decref(j);
+	/* Not an agent: 404. */
+	j = idl_reqj(&e, "POST", "/api/v1/admin/agents/"
+	    "00000000-0000-4000-8000-000000000000/totp/reset", admin, NULL, &st);
+	ck_assert_msg(st == 404, "unknown agent: status %ld", st);
+	json_decref(j);
+	/* The operator's way, for when no administrator can sign in. */
+	rc = idl_ctl(e.db, 0, args, &out, &err);
+	ck_assert_msg(rc == 0 && strstr(out, "second factor removed") != NULL,
+	    "guichetctl agent reset-totp exited %d: %s%s", rc, out, err);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.agents WHERE account_id = '%s' AND totp_secret IS NULL",
+	    idl_demo.agent_id), 1);
+	free(out);
+	free(err);
+	free(refresh);
+	free(secret);
+	free(path);
+	free(agent);
+	free(admin);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_ctl_block_reaches_server)
 {
 	const char	*args[] = { "agent", "block", idl_demo.agent_id,
@@ -566,6 +659,7 @@ main(void)
 	tcase_add_test(tc, test_admin_block);
 	tcase_add_test(tc, test_admin_without_mfa_forbidden);
 	tcase_add_test(tc, test_totp_enrolment);
+	tcase_add_test(tc, test_admin_totp_reset);
 	tcase_add_test(tc, test_ctl_block_reaches_server);
 	return (idl_main(tc));
 }
