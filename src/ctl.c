@@ -286,6 +286,8 @@ main(int argc, char **argv)
 	dbc.statement_timeout_ms = 0;	/* operator commands may be long */
 	dbc.connect_timeout_s = cli.conf.db_connect_timeout;
 	dbc.application_name = "guichetctl";
+	/* The operator's commands act with the login role's own rights. */
+	dbc.role = NULL;
 	db_configure(&dbc);
 	ctl.db = db_open();
 	ctl.args = cli.words + 1;

@@ -102,6 +102,7 @@ main(int argc, char **argv)
 	dbc.statement_timeout_ms = c->statement_timeout;
 	dbc.connect_timeout_s = c->db_connect_timeout;
 	dbc.application_name = "guichetd";
+	dbc.role = c->database_role;
 	db_configure(&dbc);
 
 	if (migrate_load(c->sql_dir, &set, err, sizeof(err)) == -1) {

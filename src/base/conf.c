@@ -39,6 +39,7 @@ static int	check_url(const char *);
 static int	check_clock(const char *);
 static int	check_nonempty(const char *);
 static int	check_ip(const char *);
+static int	check_role(const char *);
 
 #define S(f)	offsetof(struct conf, f)
 
@@ -49,6 +50,9 @@ static const struct conf_def defs[] = {
 	  "TCP port to listen on" },
 	{ "database", CT_STRING, S(database), "dbname=guichet", 0, 0,
 	  check_nonempty, "libpq connection string of the database" },
+	{ "database_role", CT_STRING, S(database_role), "guichet_app", 0, 0,
+	  check_role, "role the request threads act as (SET ROLE; empty: the "
+	  "login role's own rights)" },
 	{ "threads", CT_INT, S(threads), "0", 0, 256, NULL,
 	  "threads that poll the connections and run their requests, each "
 	  "with its own database connection (0: four per CPU)" },
@@ -121,6 +125,23 @@ check_ip(const char *v)
 	    0 : -1);
 }
 
+/* A plain lowercase identifier: it goes into the startup options. */
+static int
+check_role(const char *v)
+{
+	size_t	 i;
+
+	if (v[0] == '\0')
+		return (0);
+	if (!(v[0] >= 'a' && v[0] <= 'z') && v[0] != '_')
+		return (-1);
+	for (i = 1; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '_') || i >= 63)
+			return (-1);
+	return (0);
+}
+
 static int
 check_log_level(const char *v)
 {
@@ -151,6 +172,7 @@ static const char *const check_hint[] = {
 	("system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
 	"such as +30d or -3600s"),
 	"an IPv4 or IPv6 address, or empty",
+	"a PostgreSQL role name (lowercase letters, digits, _), or empty",
 };
 
 static const char *
@@ -164,6 +186,8 @@ hint_for(const struct conf_def *d)
 		return (check_hint[2]);
 	if (d->check == check_ip)
 		return (check_hint[4]);
+	if (d->check == check_role)
+		return (check_hint[5]);
 	return (check_hint[3]);
 }
 

@@ -20,6 +20,7 @@ struct conf {
 	char	*listen_address;
 	int	 port;
 	char	*database;
+	char	*database_role;
 	int	 threads;
 	int	 connection_limit;
 	int	 per_ip_connection_limit;

@@ -31,6 +31,7 @@ struct db {
 	size_t		 nprepared;
 	int		 down;		/* last attempt failed: log once */
 	int		 in_tx;
+	int		 worker;	/* db_thread(): acts as cfg.role */
 };
 
 struct db_res {
@@ -39,6 +40,7 @@ struct db_res {
 
 static struct db_config		 cfg;
 static char			 options[256];
+static char			 options_role[360];	/* options + the role */
 static char			 timeout_s[16];
 static struct db_stmt		**stmts;
 static size_t			 nstmts;
@@ -69,6 +71,11 @@ db_configure(const struct db_config *c)
 	    "-c TimeZone=UTC -c client_encoding=UTF8",
 	    c->statement_timeout_ms, c->statement_timeout_ms,
 	    c->statement_timeout_ms * 6);
+	if (c->role != NULL && c->role[0] != '\0')
+		snprintf(options_role, sizeof(options_role), "%s -c role=%s",
+		    options, c->role);
+	else
+		snprintf(options_role, sizeof(options_role), "%s", options);
 	snprintf(timeout_s, sizeof(timeout_s), "%d", c->connect_timeout_s);
 	pthread_once(&key_once, key_init);
 }
@@ -114,6 +121,7 @@ db_thread(void)
 	pthread_once(&key_once, key_init);
 	if ((db = pthread_getspecific(thread_key)) == NULL) {
 		db = db_open();
+		db->worker = 1;
 		pthread_setspecific(thread_key, db);
 	}
 	return (db);
@@ -214,8 +222,8 @@ db_ensure(struct db *db, struct db_error *err)
 	const char	*keys[] = { "keepalives", "keepalives_idle",
 	    "keepalives_interval", "keepalives_count", "dbname", "options",
 	    "connect_timeout", "application_name", NULL };
-	const char	*vals[] = { "1", "30", "10", "3", cfg.conninfo, options,
-	    timeout_s,
+	const char	*vals[] = { "1", "30", "10", "3", cfg.conninfo,
+	    db->worker ? options_role : options, timeout_s,
 	    cfg.application_name != NULL ? cfg.application_name : "guichet",
 	    NULL };
 	int		 had;

@@ -51,6 +51,13 @@ struct db_config {
 	int		 statement_timeout_ms;
 	int		 connect_timeout_s;
 	const char	*application_name;
+	/*
+	 * The role of the request threads' connections (db_thread()), set in
+	 * the startup packet; NULL or "": none.  Other connections (the
+	 * migrations, the purge, the listener, guichetctl) keep the login
+	 * role's rights.
+	 */
+	const char	*role;
 };
 
 /* Once, before any thread uses the layer. */

@@ -395,6 +395,66 @@ START_TEST(test_readyz_schema_behind_503)
 }
 END_TEST
 
+/*
+ * Least privilege (migration 014): guichetd's request threads act as
+ * guichet_app, which may not remove or rewrite the append-only records
+ * (whatever markers a session sets) nor what only migrations change.
+ */
+START_TEST(test_requests_act_as_app_role)
+{
+	static const char *const refused[] = {
+	    "DELETE FROM privacy.consent_ledger",
+	    "SET guichet.retention = 'consent_ledger'; "
+	    "DELETE FROM privacy.consent_ledger",
+	    "UPDATE privacy.consent_ledger SET action = 'given'",
+	    "SELECT set_config('guichet.access_log_delete', 'on', false); "
+	    "DELETE FROM privacy.access_log",
+	    "TRUNCATE privacy.access_log",
+	    "DELETE FROM ops.schema_migrations",
+	    "UPDATE privacy.retention_rules SET retention = '1 day'",
+	    "UPDATE ops.instance_secret SET secret = secret",
+	    "CREATE TABLE ops.intruder (x int)",
+	    NULL };
+	char		*db = harness_db_create("t2001"), *app, *v;
+	struct server	 s;
+	struct http_resp r;
+	int		 i;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_msg(harness_server_start(&s, db, NULL) == 0,
+	    "guichetd did not start");
+	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
+	http_resp_free(&r);
+	/* /readyz reads the migrations' table: as guichet_app. */
+	ck_assert_int_eq(harness_sql_exec(db, "REVOKE SELECT ON "
+	    "ops.schema_migrations FROM guichet_app"), 0);
+	ck_assert_msg(readyz_becomes(&s, 503, &r), "readyz %ld without "
+	    "guichet_app's right", r.status);
+	http_resp_free(&r);
+	ck_assert_int_eq(harness_sql_exec(db, "GRANT SELECT ON "
+	    "ops.schema_migrations TO guichet_app"), 0);
+	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
+	http_resp_free(&r);
+	ck_assert_int_eq(harness_server_stop(&s), 0);
+
+	app = harness_printf("%s options='-c role=guichet_app'", db);
+	v = harness_sql(app, "SELECT current_user");
+	ck_assert_str_eq(v, "guichet_app");
+	free(v);
+	/* It reads and writes the domain's data... */
+	ck_assert_int_eq(harness_sql_exec(app, "SELECT count(*) FROM "
+	    "identity.accounts; SELECT count(*) FROM privacy.access_log"), 0);
+	/* ...but none of this. */
+	for (i = 0; refused[i] != NULL; i++)
+		ck_assert_msg(harness_sql_exec(app, refused[i]) == -1,
+		    "guichet_app may: %s", refused[i]);
+	free(app);
+	harness_db_drop(db);
+	free(db);
+	harness_server_free(&s);
+}
+END_TEST
+
 START_TEST(test_ctl_migrate)
 {
 	char	*db = harness_db_create("t2001"), *dir, *files, *names;
@@ -467,6 +527,7 @@ main(void)
 	tcase_add_test(tc, test_migrate_changed_file_refused);
 	tcase_add_test(tc, test_migrate_failure_rolled_back);
 	tcase_add_test(tc, test_readyz_schema_behind_503);
+	tcase_add_test(tc, test_requests_act_as_app_role);
 	tcase_add_test(tc, test_ctl_migrate);
 	tcase_add_test(tc, test_ctl_demo_idempotent);
 	return (harness_main(tc, NULL));

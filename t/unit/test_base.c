@@ -497,7 +497,8 @@ END_TEST
 /* conf */
 
 static const char *const all_keys[] = {
-	"listen_address", "port", "database", "threads", "connection_limit",
+	"listen_address", "port", "database", "database_role", "threads",
+	"connection_limit",
 	"per_ip_connection_limit", "connection_timeout",
 	"connection_memory_limit", "body_max", "json_max_depth",
 	"statement_timeout", "db_connect_timeout", "shutdown_timeout",
