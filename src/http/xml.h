@@ -33,7 +33,10 @@ struct xml_plural {
 	const char	*singular;
 };
 
-/* Escaped text of 's' (element content or attribute value). */
+/*
+ * Escaped text of 's' (element content or attribute value), in XML and in
+ * HTML alike (HTML5 knows &apos;): the one escaper of markup.
+ */
 void	 xml_escape(struct buf *, const char *);
 /* 0, or -1 with a reason in 'why' (nothing sensible was written). */
 int	 xml_from_json(struct buf *, const char *, const json_t *,

@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "http/reply.h"
 #include "http/request.h"
+#include "http/xml.h"
 #include "privacy/export.h"
 #include "privacy/hooks.h"
 #include "privacy/rights.h"
@@ -373,29 +374,6 @@ art15_texts(json_t *art15, int l)
 
 /* HTML */
 
-static void
-html_esc(struct buf *b, const char *s)
-{
-	const char	*run;
-
-	for (run = s; *s != '\0'; s++) {
-		const char	*rep;
-
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		buf_add(b, run, (size_t)(s - run));
-		buf_adds(b, rep);
-		run = s + 1;
-	}
-	buf_add(b, run, (size_t)(s - run));
-}
-
 static int
 is_scalar(const json_t *v)
 {
@@ -434,12 +412,12 @@ html_scalar(struct buf *b, const json_t *v, int l)
 		if (strncmp(s, "https://", 8) == 0 ||
 		    strncmp(s, "http://", 7) == 0) {
 			buf_adds(b, "<a href=\"");
-			html_esc(b, s);
+			xml_escape(b, s);
 			buf_adds(b, "\">");
-			html_esc(b, s);
+			xml_escape(b, s);
 			buf_adds(b, "</a>");
 		} else
-			html_esc(b, s);
+			xml_escape(b, s);
 	} else if (json_is_integer(v))
 		buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
@@ -467,7 +445,7 @@ html_table(struct buf *b, const json_t *a, int l)
 	buf_adds(b, "<table><thead><tr>");
 	json_object_foreach(cols, k, v) {
 		buf_adds(b, "<th scope=\"col\">");
-		html_esc(b, k);
+		xml_escape(b, k);
 		buf_adds(b, "</th>");
 	}
 	buf_adds(b, "</tr></thead><tbody>\n");
@@ -500,7 +478,7 @@ html_value(struct buf *b, const json_t *v, int l)
 		buf_adds(b, "<dl>\n");
 		json_object_foreach((json_t *)(uintptr_t)v, k, it) {
 			buf_adds(b, "<dt>");
-			html_esc(b, k);
+			xml_escape(b, k);
 			buf_adds(b, "</dt><dd>");
 			html_value(b, it, l);
 			buf_adds(b, "</dd>\n");
@@ -535,7 +513,7 @@ html_section(struct buf *b, const char *kind, const char *module,
 		return (-1);
 	buf_addf(b, "<section aria-labelledby=\"%s-%s\"><h3 id=\"%s-%s\">",
 	    kind, module, kind, module);
-	html_esc(b, module);
+	xml_escape(b, module);
 	buf_adds(b, "</h3>\n");
 	html_value(b, v, l);
 	buf_adds(b, "</section>\n");
@@ -552,31 +530,31 @@ html_head(struct buf *b, const json_t *doc, int l)
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>",
 	    lang_codes[l]);
-	html_esc(b, title);
+	xml_escape(b, title);
 	buf_adds(b, " — guichet</title>\n<link rel=\"stylesheet\" "
 	    "href=\"/static/guichet.css\">\n</head>\n<body>\n<main>\n<h1>");
-	html_esc(b, title);
+	xml_escape(b, title);
 	buf_adds(b, "</h1>\n<dl>\n<dt>");
-	html_esc(b, html_texts[H_GENERATED][l]);
+	xml_escape(b, html_texts[H_GENERATED][l]);
 	buf_adds(b, "</dt><dd>");
-	html_esc(b, json_string_value(json_object_get(doc, "generated_at")));
+	xml_escape(b, json_string_value(json_object_get(doc, "generated_at")));
 	buf_adds(b, "</dd>\n<dt>");
-	html_esc(b, html_texts[H_SUBJECT][l]);
+	xml_escape(b, html_texts[H_SUBJECT][l]);
 	buf_adds(b, "</dt><dd>");
-	html_esc(b, json_string_value(json_object_get(json_object_get(doc,
+	xml_escape(b, json_string_value(json_object_get(json_object_get(doc,
 	    "subject"), "account_id")));
 	buf_adds(b, "</dd>\n<dt>");
-	html_esc(b, html_texts[H_SCHEMA][l]);
+	xml_escape(b, html_texts[H_SCHEMA][l]);
 	buf_adds(b, "</dt><dd>");
 	html_scalar(b, json_object_get(doc, "$schema"), l);
 	buf_adds(b, "</dd>\n</dl>\n<section aria-labelledby=\"art15\">"
 	    "<h2 id=\"art15\">");
-	html_esc(b, html_texts[H_ART15][l]);
+	xml_escape(b, html_texts[H_ART15][l]);
 	buf_adds(b, "</h2>\n");
 	html_value(b, json_object_get(doc, "art15"), l);
 	buf_adds(b, "</section>\n<section aria-labelledby=\"data\">"
 	    "<h2 id=\"data\">");
-	html_esc(b, html_texts[H_DATA][l]);
+	xml_escape(b, html_texts[H_DATA][l]);
 	buf_adds(b, "</h2>\n");
 }
 
@@ -726,7 +704,7 @@ job_step(struct export_job *j)
 		if (j->html) {
 			buf_adds(&j->pending, "</section>\n<section "
 			    "aria-labelledby=\"portable\"><h2 id=\"portable\">");
-			html_esc(&j->pending, html_texts[H_PORTABLE][j->lang]);
+			xml_escape(&j->pending, html_texts[H_PORTABLE][j->lang]);
 			buf_adds(&j->pending, "</h2>\n");
 		} else
 			buf_adds(&j->pending, "},\"portable\":{");

@@ -1049,6 +1049,29 @@ harness_get(const struct server *s, const char *path, struct http_resp *r)
 	return (harness_http(s, "GET", path, NULL, NULL, 0, r));
 }
 
+long
+harness_metric(const struct server *s, const char *sample)
+{
+	struct http_resp r;
+	const char	*p;
+	size_t		 n = strlen(sample);
+	long		 v = -1;
+
+	if (harness_get(s, "/metrics", &r) != 0 || r.status != 200 ||
+	    r.body == NULL) {
+		http_resp_free(&r);
+		return (-1);
+	}
+	/* The sample's own line, not its # HELP or # TYPE lines. */
+	for (p = r.body; (p = strstr(p, sample)) != NULL; p += n)
+		if ((p == r.body || p[-1] == '\n') && p[n] == ' ') {
+			v = strtol(p + n + 1, NULL, 10);
+			break;
+		}
+	http_resp_free(&r);
+	return (v);
+}
+
 const char *
 http_resp_header(const struct http_resp *r, const char *name)
 {

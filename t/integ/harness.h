@@ -163,6 +163,12 @@ extern long	harness_http_timeout_ms;	/* per transfer, default 10000 */
 int	 harness_http(const struct server *, const char *, const char *,
 	    const char *const *, const char *, size_t, struct http_resp *);
 int	 harness_get(const struct server *, const char *, struct http_resp *);
+/*
+ * The value of one sample of GET /metrics: 'sample' is the metric's name
+ * with its labels as written (guichet_cache_requests_total{result="hit"});
+ * -1 when there is no such line or no answer.
+ */
+long	 harness_metric(const struct server *, const char *);
 /* A response header by name (case-insensitive), or NULL. */
 const char *http_resp_header(const struct http_resp *, const char *);
 /* The number of headers of that name. */

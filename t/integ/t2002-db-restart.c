@@ -120,26 +120,6 @@ wait_ready(struct server *s)
 	}
 }
 
-static long
-metric(struct server *s, const char *name)
-{
-	struct http_resp r;
-	const char	*p;
-	long		 v = -1;
-
-	ck_assert_int_eq(harness_get(s, "/metrics", &r), 0);
-	for (p = r.body; (p = strstr(p, name)) != NULL; p++)
-		if ((p == r.body || p[-1] == '\n') &&
-		    (p[strlen(name)] == ' ' || p[strlen(name)] == '{')) {
-			p = strchr(p, ' ');
-			if (p != NULL)
-				v = strtol(p + 1, NULL, 10);
-			break;
-		}
-	http_resp_free(&r);
-	return (v);
-}
-
 START_TEST(test_dbdown_503_then_recovers)
 {
 	struct server	 s;
@@ -177,7 +157,7 @@ START_TEST(test_dbdown_503_then_recovers)
 		    r.status, r.body);
 		http_resp_free(&r);
 	}
-	ck_assert_msg(metric(&s, "guichet_db_reconnects_total") >= 1,
+	ck_assert_msg(harness_metric(&s, "guichet_db_reconnects_total") >= 1,
 	    "guichet_db_reconnects_total did not count the reconnection");
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	harness_server_free(&s);

@@ -395,28 +395,8 @@ START_TEST(test_register_etag_and_changes)
 }
 END_TEST
 
-/* A Prometheus counter of /metrics, or -1 when absent. */
-static long
-metric(const struct idenv *e, const char *name)
-{
-	struct http_resp r;
-	const char	*p;
-	char		*line;
-	long		 v = -1;
-
-	idl_req(e, "GET", "/metrics", NULL, NULL, &r);
-	ck_assert_int_eq(r.status, 200);
-	/* The sample line, not the # HELP and # TYPE lines. */
-	line = harness_printf("\n%s", name);
-	if ((p = strstr(r.body, line)) != NULL)
-		v = strtol(p + strlen(line), NULL, 10);
-	free(line);
-	http_resp_free(&r);
-	return (v);
-}
-
-#define HITS	"guichet_cache_requests_total{result=\"hit\"} "
-#define DROPS	"guichet_cache_drops_total "
+#define HITS	"guichet_cache_requests_total{result=\"hit\"}"
+#define DROPS	"guichet_cache_drops_total"
 
 /*
  * The register comes from the response cache once built, per language,
@@ -436,18 +416,18 @@ START_TEST(test_register_cached_until_notified)
 	/* The listener may need a moment to LISTEN after start-up. */
 	for (i = 0; i < 50; i++) {
 		json_decref(get_register(&e, "en", NULL));
-		hits = metric(&e, HITS);
+		hits = harness_metric(&e.s, HITS);
 		json_decref(get_register(&e, "en", NULL));
-		if (metric(&e, HITS) == hits + 1)
+		if (harness_metric(&e.s, HITS) == hits + 1)
 			break;
 		usleep(100 * 1000);
 	}
-	hits = metric(&e, HITS);
+	hits = harness_metric(&e.s, HITS);
 	j = get_register(&e, "en", &r1);
 	json_decref(j);
 	j = get_register(&e, "en", &r2);
 	json_decref(j);
-	ck_assert_int_eq(metric(&e, HITS), hits + 2);
+	ck_assert_int_eq(harness_metric(&e.s, HITS), hits + 2);
 	ck_assert_uint_eq(r1.body_len, r2.body_len);
 	ck_assert(memcmp(r1.body, r2.body, r1.body_len) == 0);
 	ck_assert_str_eq(http_resp_header(&r1, "ETag"),
@@ -460,7 +440,7 @@ START_TEST(test_register_cached_until_notified)
 	ck_assert_str_eq(idl_jstr(j, "language"), "it");
 	json_decref(j);
 
-	drops = metric(&e, DROPS);
+	drops = harness_metric(&e.s, DROPS);
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE ops.town SET "
 	    "name = 'Commune t3103'"), 0);
 	for (i = 0; i < 50 && !changed; i++) {
@@ -473,7 +453,7 @@ START_TEST(test_register_cached_until_notified)
 			usleep(100 * 1000);
 	}
 	ck_assert_msg(changed, "the cached register outlived the UPDATE");
-	ck_assert_int_gt(metric(&e, DROPS), drops);
+	ck_assert_int_gt(harness_metric(&e.s, DROPS), drops);
 	idl_stop(&e);
 }
 END_TEST
