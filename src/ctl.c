@@ -1,7 +1,7 @@
 /*
- * ctl.c: guichetctl, the operator's tool.  Each command is one entry of a
- * table; the shared code (configuration, database, migrations) is the
- * library's, the same as guichetd's.
+ * ctl.c: guichetctl, the operator's tool.  Its own commands (migrate,
+ * demo, modules, help) and every module's (core/module.h), found through
+ * the one module list, initialised as guichetd initialises them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,180 +10,52 @@
 
 #include "config.h"
 
+#include "app/app.h"
 #include "app/cli.h"
 #include "base/clock.h"
+#include "base/conf.h"
 #include "base/log.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "db/migrate.h"
-#include "identity/identity.h"
-#include "privacy/erase.h"
-#include "privacy/export.h"
-#include "privacy/privacy.h"
-#include "privacy/retention.h"
 
 extern char **environ;
 
-struct ctl {
-	struct cli	*cli;
-	struct db	*db;
-	char		**args;		/* the command's own arguments */
-	int		 nargs;
-};
+static int	cmd_migrate(struct ctl_ctx *);
+static int	cmd_demo(struct ctl_ctx *);
+static int	cmd_modules(struct ctl_ctx *);
+static int	cmd_help(struct ctl_ctx *);
 
-struct command {
-	const char	*name;
-	int		(*fn)(struct ctl *);
-	const char	*usage;
-	const char	*help;
-};
-
-static int	cmd_migrate(struct ctl *);
-static int	cmd_demo(struct ctl *);
-static int	cmd_help(struct ctl *);
-static int	cmd_agent(struct ctl *);
-static int	cmd_client(struct ctl *);
-static int	cmd_keys(struct ctl *);
-static int	cmd_outbox(struct ctl *);
-static int	cmd_privacy(struct ctl *);
-static int	privacy_export_ctl(struct ctl *);
-
-static const struct command commands[] = {
+static const struct ctl_command builtin[] = {
 	{ "migrate", cmd_migrate, "migrate",
 	  "apply pending schema migrations" },
 	{ "demo", cmd_demo, "demo",
 	  "load the demo town and its demo accounts (idempotent)" },
-	{ "agent", cmd_agent, "agent add EMAIL [--name N] [--roles r,..] "
-	  "[--departments d,..]", "create an agent (invited by email)" },
-	{ "agent", cmd_agent, "agent list | agent block ID | agent reset-totp ID",
-	  "list agents, block one (revokes its tokens), or remove its lost "
-	  "second factor (it enrols again)" },
-	{ "client", cmd_client, "client add NAME --scopes s,.. "
-	  "[--rate-limit N]", "create a partner app; prints its secret once" },
-	{ "client", cmd_client, "client list | client revoke ID",
-	  "list partner apps, revoke one" },
-	{ "keys", cmd_keys, "keys rotate [--alg HS256|ES256|RS256]",
-	  "add a new token signing key (the previous one still verifies)" },
-	{ "outbox", cmd_outbox, "outbox list",
-	  "show the messages waiting to be sent" },
-	{ "privacy", cmd_privacy, "privacy export EMAIL [--lang fr|en|it]",
-	  "print everything held about a person (Art. 15, 20) as JSON" },
-	{ "privacy", cmd_privacy, "privacy purge",
-	  "delete or anonymise what is past its retention (prints counts)" },
+	{ "modules", cmd_modules, "modules",
+	  "print the modules and what each registered" },
 	{ "help", cmd_help, "help", "print this help" },
 };
 
-/* Commands that use the identity layer need its statements and costs. */
-static int
-identity_ready(struct ctl *ctl)
+static void
+usage_line(const struct ctl_command *c)
 {
-	char	 err[600];
-
-	if (identity_init(&ctl->cli->conf, err, sizeof(err)) == -1 &&
-	    strstr(err, "jwt_key_file") == NULL && strstr(err, "key") == NULL) {
-		fprintf(stderr, "guichetctl: %s\n", err);
-		return (-1);
-	}
-	return (0);
+	printf("  %-30s %s\n", c->usage, c->help);
 }
 
 static int
-cmd_agent(struct ctl *ctl)
+cmd_help(struct ctl_ctx *ctl)
 {
-	if (identity_ready(ctl) == -1)
-		return (-1);
-	return (identity_ctl_agent(ctl->db, &ctl->cli->conf, ctl->args,
-	    ctl->nargs));
-}
-
-static int
-cmd_client(struct ctl *ctl)
-{
-	if (identity_ready(ctl) == -1)
-		return (-1);
-	return (identity_ctl_client(ctl->db, &ctl->cli->conf, ctl->args,
-	    ctl->nargs));
-}
-
-static int
-cmd_keys(struct ctl *ctl)
-{
-	return (identity_ctl_keys(ctl->db, &ctl->cli->conf, ctl->args,
-	    ctl->nargs));
-}
-
-static int
-cmd_outbox(struct ctl *ctl)
-{
-	if (identity_ready(ctl) == -1)
-		return (-1);
-	return (identity_ctl_outbox(ctl->db, &ctl->cli->conf, ctl->args,
-	    ctl->nargs));
-}
-
-static int
-cmd_privacy(struct ctl *ctl)
-{
-	if (identity_ready(ctl) == -1)
-		return (-1);
-	privacy_init();
-	privacy_erase_init();
-	/* The hooks: the purge erases inactive accounts through them. */
-	privacy_export_init(&ctl->cli->conf);
-	identity_privacy_register();
-	privacy_privacy_register();
-	retention_set_anonymiser(retention_erase_account);
-	if (ctl->nargs >= 1 && strcmp(ctl->args[0], "purge") == 0)
-		return (privacy_purge_ctl(ctl->db, &ctl->cli->conf,
-		    ctl->args + 1, ctl->nargs - 1));
-	if (ctl->nargs >= 2 && strcmp(ctl->args[0], "export") == 0)
-		return (privacy_export_ctl(ctl));
-	fprintf(stderr, "usage: guichetctl privacy purge | "
-	    "privacy export EMAIL [--lang fr|en|it]\n");
-	return (-1);
-}
-
-/* guichetctl privacy export EMAIL [--lang fr|en|it]: the JSON on stdout. */
-static int
-privacy_export_ctl(struct ctl *ctl)
-{
-	struct db_error	 err;
-	const char	*lang = NULL;
-	char		 id[40];
-	int		 rc;
-
-	if (ctl->nargs >= 4 && strcmp(ctl->args[2], "--lang") == 0)
-		lang = ctl->args[3];
-	if (lang != NULL && strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0
-	    && strcmp(lang, "it") != 0) {
-		fprintf(stderr, "guichetctl: --lang is fr, en or it\n");
-		return (-1);
-	}
-	rc = identity_privacy_find(ctl->db, ctl->args[1], id, sizeof(id),
-	    &err);
-	if (rc == -1) {
-		fprintf(stderr, "guichetctl: the database is unavailable\n");
-		return (-1);
-	}
-	if (rc == 1 || (rc = privacy_export_to_file(ctl->db, id, lang,
-	    stdout)) == 1) {
-		fprintf(stderr, "guichetctl: no account has this email\n");
-		return (-1);
-	}
-	return (rc);
-}
-
-#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
-
-static int
-cmd_help(struct ctl *ctl)
-{
-	size_t	 i;
+	const struct module	*m;
+	size_t			 i, j;
 
 	(void)ctl;
 	printf("usage: guichetctl [--config PATH] [--SETTING VALUE]... "
 	    "COMMAND [ARGS]\n\nCommands:\n");
-	for (i = 0; i < NCOMMANDS; i++)
-		printf("  %-30s %s\n", commands[i].usage, commands[i].help);
+	for (i = 0; i < NELEM(builtin); i++)
+		usage_line(&builtin[i]);
+	for (i = 0; (m = module_at(i)) != NULL; i++)
+		for (j = 0; j < m->ncommands; j++)
+			usage_line(&m->commands[j]);
 	printf("\n");
 	cli_print_settings();
 	printf("\nSee guichetctl(8) and guichet.conf(5).\n");
@@ -191,14 +63,21 @@ cmd_help(struct ctl *ctl)
 }
 
 static int
-migrate_to_latest(struct ctl *ctl)
+cmd_modules(struct ctl_ctx *ctl)
+{
+	(void)ctl;
+	modules_describe(stdout);
+	return (0);
+}
+
+static int
+migrate_to_latest(struct ctl_ctx *ctl)
 {
 	struct migration_set	 set;
 	char			 err[600];
 	int			 applied;
 
-	if (migrate_load(ctl->cli->conf.sql_dir, &set, err, sizeof(err))
-	    == -1) {
+	if (migrate_load(ctl->conf->sql_dir, &set, err, sizeof(err)) == -1) {
 		fprintf(stderr, "guichetctl: %s\n", err);
 		return (-1);
 	}
@@ -214,28 +93,48 @@ migrate_to_latest(struct ctl *ctl)
 }
 
 static int
-cmd_migrate(struct ctl *ctl)
+cmd_migrate(struct ctl_ctx *ctl)
 {
 	return (migrate_to_latest(ctl));
 }
 
+/* The schema, sql/demo/, then each module's own demo data, in order. */
 static int
-cmd_demo(struct ctl *ctl)
+cmd_demo(struct ctl_ctx *ctl)
 {
-	char	 dir[4096], err[600];
-	int	 ran;
+	const struct module	*m;
+	char			 dir[4096], err[600];
+	size_t			 i;
+	int			 ran;
 
 	if (migrate_to_latest(ctl) == -1)
 		return (-1);
-	snprintf(dir, sizeof(dir), "%s/demo", ctl->cli->conf.sql_dir);
+	snprintf(dir, sizeof(dir), "%s/demo", ctl->conf->sql_dir);
 	if (migrate_run_dir(ctl->db, dir, &ran, err, sizeof(err)) == -1) {
 		fprintf(stderr, "guichetctl: %s\n", err);
 		return (-1);
 	}
 	printf("demo town loaded (%d file%s)\n", ran, ran == 1 ? "" : "s");
-	if (identity_ready(ctl) == -1)
-		return (-1);
-	return (identity_ctl_demo(ctl->db, &ctl->cli->conf));
+	for (i = 0; (m = module_at(i)) != NULL; i++)
+		if (m->demo != NULL && m->demo(ctl) == -1)
+			return (-1);
+	return (0);
+}
+
+static const struct ctl_command *
+command_find(const char *name)
+{
+	const struct module	*m;
+	size_t			 i, j;
+
+	for (i = 0; i < NELEM(builtin); i++)
+		if (strcmp(builtin[i].name, name) == 0)
+			return (&builtin[i]);
+	for (i = 0; (m = module_at(i)) != NULL; i++)
+		for (j = 0; j < m->ncommands; j++)
+			if (strcmp(m->commands[j].name, name) == 0)
+				return (&m->commands[j]);
+	return (NULL);
 }
 
 int
@@ -243,12 +142,11 @@ main(int argc, char **argv)
 {
 	static const char *const flags[] = { "version", "help", NULL };
 	struct cli		 cli;
-	struct ctl		 ctl;
+	struct ctl_ctx		 ctl;
 	struct db_config	 dbc;
 	enum log_level		 level;
-	const struct command	*cmd = NULL;
+	const struct ctl_command *cmd;
 	char			 err[600];
-	size_t			 i;
 	int			 rc = 1;
 
 	if (cli_parse(&cli, argc, argv, environ, flags, 1, err, sizeof(err))
@@ -257,25 +155,11 @@ main(int argc, char **argv)
 		return (1);
 	}
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.cli = &cli;
+	ctl.conf = &cli.conf;
 	if (cli.version) {
 		printf("guichetctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		cli_cleanup(&cli);
 		return (0);
-	}
-	if (cli.help || cli.nwords == 0) {
-		cmd_help(&ctl);
-		cli_cleanup(&cli);
-		return (cli.help ? 0 : 1);
-	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, cli.words[0]) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		fprintf(stderr, "guichetctl: unknown command '%s' (see "
-		    "guichetctl help)\n", cli.words[0]);
-		cli_cleanup(&cli);
-		return (1);
 	}
 	(void)log_level_parse(cli.conf.log_level, &level);
 	/* The operator reads guichetctl's output: only warnings on stderr. */
@@ -289,10 +173,26 @@ main(int argc, char **argv)
 	/* The operator's commands act with the login role's own rights. */
 	dbc.role = NULL;
 	db_configure(&dbc);
+	if (app_init(&cli.conf, MODULE_CTL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "guichetctl: %s\n", err);
+		cli_cleanup(&cli);
+		return (1);
+	}
+	if (cli.help || cli.nwords == 0) {
+		cmd_help(&ctl);
+		cli_cleanup(&cli);
+		return (cli.help ? 0 : 1);
+	}
+	if ((cmd = command_find(cli.words[0])) == NULL) {
+		fprintf(stderr, "guichetctl: unknown command '%s' (see "
+		    "guichetctl help)\n", cli.words[0]);
+		cli_cleanup(&cli);
+		return (1);
+	}
 	ctl.db = db_open();
-	ctl.args = cli.words + 1;
-	ctl.nargs = cli.nwords - 1;
-	rc = cmd->fn(&ctl) == 0 ? 0 : 1;
+	ctl.argv = cli.words + 1;
+	ctl.argc = cli.nwords - 1;
+	rc = cmd->run(&ctl) == 0 ? 0 : 1;
 	db_close(ctl.db);
 	cli_cleanup(&cli);
 	return (rc);

@@ -19,21 +19,21 @@
 #include "db/notify.h"
 #include "db/migrate.h"
 #include "http/server.h"
-#include "identity/identity.h"
 #include "ops/ops.h"
-#include "privacy/retention.h"
 
 extern char **environ;
 
 static void
 usage(void)
 {
-	printf("usage: guichetd [--config PATH] [--migrate] [--version] "
-	    "[--help] [--SETTING VALUE]...\n\n"
+	printf("usage: guichetd [--config PATH] [--migrate] [--modules] "
+	    "[--version] [--help] [--SETTING VALUE]...\n\n"
 	    "Serves guichet's HTTP API in the foreground; logs JSON lines on "
 	    "stderr.\n"
 	    "  --config PATH  configuration file (default %s)\n"
 	    "  --migrate      apply pending schema migrations and exit\n"
+	    "  --modules      print the modules and what each registered, "
+	    "and exit\n"
 	    "  --version      print the version and exit\n"
 	    "  --help         print this help and exit\n\n",
 	    CLI_DEFAULT_CONFIG);
@@ -59,8 +59,8 @@ auto_threads(int configured)
 int
 main(int argc, char **argv)
 {
-	static const char *const flags[] = { "migrate", "version", "help",
-	    NULL };
+	static const char *const flags[] = { "migrate", "modules", "version",
+	    "help", NULL };
 	struct cli		 cli;
 	struct conf		*c;
 	struct db_config	 dbc;
@@ -104,6 +104,16 @@ main(int argc, char **argv)
 	dbc.application_name = "guichetd";
 	dbc.role = c->database_role;
 	db_configure(&dbc);
+	if (cli.modules) {
+		/* What a serving guichetd registers, without serving. */
+		if (app_init(c, MODULE_SERVER, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		modules_describe(stdout);
+		rc = 0;
+		goto out;
+	}
 
 	if (migrate_load(c->sql_dir, &set, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -145,7 +155,7 @@ main(int argc, char **argv)
 	ops_set_expected_schema(migrate_latest(&set), (int)set.n);
 	migrate_set_free(&set);
 
-	if (app_init(c, err, sizeof(err)) == -1) {
+	if (app_init(c, MODULE_SERVER, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -171,11 +181,10 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Before the threads that use the database: it registers statements. */
-	retention_start();
+	modules_start();
 	notify_start();
 	if (server_start(&sc) == -1) {
-		retention_stop();
+		modules_stop();
 		notify_stop();
 		goto out;
 	}
@@ -195,7 +204,7 @@ main(int argc, char **argv)
 	}
 	log_info("received %s: finishing requests in flight",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
-	retention_stop();
+	modules_stop();
 	server_stop(c->shutdown_timeout);
 	notify_stop();
 	log_info("stopped");

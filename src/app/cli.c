@@ -106,6 +106,8 @@ cli_parse(struct cli *cli, int argc, char **argv, char **envp,
 		if (eq == NULL && flag_known(key, allowed)) {
 			if (strcmp(key, "migrate") == 0)
 				cli->migrate = 1;
+			else if (strcmp(key, "modules") == 0)
+				cli->modules = 1;
 			else if (strcmp(key, "version") == 0)
 				cli->version = 1;
 			else if (strcmp(key, "help") == 0)

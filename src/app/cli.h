@@ -19,6 +19,7 @@ struct cli {
 	struct conf	  conf;
 	const char	 *config_path;
 	int		  migrate;
+	int		  modules;	/* --modules (guichetd) */
 	int		  version;
 	int		  help;
 	char		**words;	/* non-option arguments, in order */

@@ -2,6 +2,7 @@
  * policy.c: the authorization decisions (see policy.h).
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth/policy.h"
@@ -14,12 +15,7 @@ static const char *const perm_names[PERM__COUNT] = {
 	[PERM_SUPERVISOR] = "supervisor",
 	[PERM_ADMIN] = "admin",
 	[PERM_DPO] = "dpo",
-	[PERM_SCOPE_INCIDENTS_READ] = "scope:incidents:read",
-	[PERM_SCOPE_INCIDENTS_WRITE] = "scope:incidents:write",
-	[PERM_SCOPE_LIFTS_WRITE] = "scope:lifts:write",
-	[PERM_SCOPE_SHUTTLES_WRITE] = "scope:shuttles:write",
-	[PERM_SCOPE_CASES_READ] = "scope:cases:read",
-	[PERM_SCOPE_OPEN311] = "scope:open311",
+	[PERM_SCOPE] = "scope",
 };
 
 static const struct { unsigned bit; const char *name; } roles[] = {
@@ -27,16 +23,9 @@ static const struct { unsigned bit; const char *name; } roles[] = {
 	{ ROLE_ADMIN, "admin" }, { ROLE_DPO, "dpo" },
 };
 
-static const struct { unsigned bit; const char *name; } scopes[] = {
-	{ SCOPE_INCIDENTS_READ, "incidents:read" },
-	{ SCOPE_INCIDENTS_WRITE, "incidents:write" },
-	{ SCOPE_LIFTS_WRITE, "lifts:write" },
-	{ SCOPE_SHUTTLES_WRITE, "shuttles:write" },
-	{ SCOPE_CASES_READ, "cases:read" },
-	{ SCOPE_OPEN311, "open311" },
-};
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+/* Registered at start-up (module.h), read-only afterwards. */
+static const struct scope_def	*scopes[SCOPES_MAX];
+static size_t			 nscopes;
 
 const char *
 perm_name(enum perm p)
@@ -49,7 +38,7 @@ role_from_name(const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < NELEM(roles); i++)
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (strcmp(roles[i].name, s) == 0)
 			return (roles[i].bit);
 	return (0);
@@ -60,31 +49,91 @@ role_name(unsigned bit)
 {
 	size_t	 i;
 
-	for (i = 0; i < NELEM(roles); i++)
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (roles[i].bit == bit)
 			return (roles[i].name);
 	return (NULL);
 }
 
-unsigned
+/* "name:verb": lower-case words joined by ':' */
+static int
+scope_name_ok(const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n < 2 || n > 40 || s[0] == ':' || s[n - 1] == ':')
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == ':' || s[i] == '_'))
+			return (0);
+	return (1);
+}
+
+int
+policy_scope_register(const struct scope_def *d, char *err, size_t errlen)
+{
+	if (d->name == NULL || !scope_name_ok(d->name)) {
+		snprintf(err, errlen, "scope '%s' is not a valid name",
+		    d->name != NULL ? d->name : "");
+		return (-1);
+	}
+	if (policy_scope_find(d->name) != NULL) {
+		snprintf(err, errlen, "scope %s is declared twice", d->name);
+		return (-1);
+	}
+	if (nscopes == SCOPES_MAX) {
+		snprintf(err, errlen, "more than %d scopes", SCOPES_MAX);
+		return (-1);
+	}
+	scopes[nscopes++] = d;
+	return (0);
+}
+
+const struct scope_def *
+policy_scope_find(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return (NULL);
+	for (i = 0; i < nscopes; i++)
+		if (strcmp(scopes[i]->name, name) == 0)
+			return (scopes[i]);
+	return (NULL);
+}
+
+size_t
+policy_scope_count(void)
+{
+	return (nscopes);
+}
+
+const struct scope_def *
+policy_scope_at(size_t i)
+{
+	return (i < nscopes ? scopes[i] : NULL);
+}
+
+uint32_t
 scope_from_name(const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < NELEM(scopes); i++)
-		if (strcmp(scopes[i].name, s) == 0)
-			return (scopes[i].bit);
+	for (i = 0; i < nscopes; i++)
+		if (strcmp(scopes[i]->name, s) == 0)
+			return ((uint32_t)1 << i);
 	return (0);
 }
 
 const char *
-scope_name(unsigned bit)
+scope_name(uint32_t bit)
 {
 	size_t	 i;
 
-	for (i = 0; i < NELEM(scopes); i++)
-		if (scopes[i].bit == bit)
-			return (scopes[i].name);
+	for (i = 0; i < nscopes; i++)
+		if (((uint32_t)1 << i) == bit)
+			return (scopes[i]->name);
 	return (NULL);
 }
 
@@ -97,15 +146,17 @@ need_role(const struct principal *p, unsigned role)
 }
 
 static enum policy_decision
-need_scope(const struct principal *p, unsigned scope)
+need_scope(const struct principal *p, const char *scope)
 {
-	if (p->kind != PRINCIPAL_CLIENT || (p->scopes & scope) == 0)
+	uint32_t	 bit = scope != NULL ? scope_from_name(scope) : 0;
+
+	if (p->kind != PRINCIPAL_CLIENT || bit == 0 || (p->scopes & bit) == 0)
 		return (POLICY_FORBIDDEN);
 	return (POLICY_ALLOW);
 }
 
 enum policy_decision
-policy_allows(const struct principal *p, enum perm perm)
+policy_allows(const struct principal *p, enum perm perm, const char *scope)
 {
 	if (perm == PERM_PUBLIC)
 		return (POLICY_ALLOW);
@@ -126,18 +177,8 @@ policy_allows(const struct principal *p, enum perm perm)
 		return (need_role(p, ROLE_ADMIN));
 	case PERM_DPO:
 		return (need_role(p, ROLE_DPO));
-	case PERM_SCOPE_INCIDENTS_READ:
-		return (need_scope(p, SCOPE_INCIDENTS_READ));
-	case PERM_SCOPE_INCIDENTS_WRITE:
-		return (need_scope(p, SCOPE_INCIDENTS_WRITE));
-	case PERM_SCOPE_LIFTS_WRITE:
-		return (need_scope(p, SCOPE_LIFTS_WRITE));
-	case PERM_SCOPE_SHUTTLES_WRITE:
-		return (need_scope(p, SCOPE_SHUTTLES_WRITE));
-	case PERM_SCOPE_CASES_READ:
-		return (need_scope(p, SCOPE_CASES_READ));
-	case PERM_SCOPE_OPEN311:
-		return (need_scope(p, SCOPE_OPEN311));
+	case PERM_SCOPE:
+		return (need_scope(p, scope));
 	default:
 		return (POLICY_FORBIDDEN);
 	}

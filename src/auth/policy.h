@@ -12,6 +12,7 @@
 #ifndef GUICHET_POLICY_H
 #define GUICHET_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum perm {
@@ -22,12 +23,7 @@ enum perm {
 	PERM_SUPERVISOR,	/* role supervisor, with mfa */
 	PERM_ADMIN,		/* role admin, with mfa */
 	PERM_DPO,		/* role dpo, with mfa */
-	PERM_SCOPE_INCIDENTS_READ,	/* partner apps, by scope */
-	PERM_SCOPE_INCIDENTS_WRITE,
-	PERM_SCOPE_LIFTS_WRITE,
-	PERM_SCOPE_SHUTTLES_WRITE,
-	PERM_SCOPE_CASES_READ,
-	PERM_SCOPE_OPEN311,
+	PERM_SCOPE,		/* a partner app holding the route's scope */
 	PERM__COUNT
 };
 
@@ -36,12 +32,15 @@ enum perm {
 #define ROLE_ADMIN	0x04
 #define ROLE_DPO	0x08
 
-#define SCOPE_INCIDENTS_READ	0x01
-#define SCOPE_INCIDENTS_WRITE	0x02
-#define SCOPE_LIFTS_WRITE	0x04
-#define SCOPE_SHUTTLES_WRITE	0x08
-#define SCOPE_CASES_READ	0x10
-#define SCOPE_OPEN311		0x20
+/*
+ * Partner scopes are declared by the modules that define them (module.h)
+ * and registered at start-up; each gets one bit of a principal's scopes.
+ */
+struct scope_def {
+	const char	*name;		/* "lifts:write" */
+	const char	*description;	/* for the OpenAPI document */
+};
+#define SCOPES_MAX	32
 
 enum principal_kind { PRINCIPAL_PERSON, PRINCIPAL_CLIENT };
 
@@ -50,7 +49,7 @@ struct principal {
 	enum principal_kind	 kind;
 	char			 id[40];	/* account uuid or client id */
 	unsigned		 roles;		/* ROLE_* (persons) */
-	unsigned		 scopes;	/* SCOPE_* (clients) */
+	uint32_t		 scopes;	/* bits of registered scopes (clients) */
 	int			 mfa;
 	int64_t			 token_version;
 	int64_t			 exp;		/* seconds */
@@ -63,14 +62,25 @@ enum policy_decision {
 	POLICY_FORBIDDEN,	/* 403: signed in, not allowed */
 };
 
-/* NULL principal: anonymous. */
-enum policy_decision policy_allows(const struct principal *, enum perm);
+/*
+ * NULL principal: anonymous.  'scope' is the scope a PERM_SCOPE route
+ * needs (NULL otherwise).
+ */
+enum policy_decision policy_allows(const struct principal *, enum perm,
+	    const char *);
 
 const char *perm_name(enum perm);
 /* ROLE_* from "agent" etc.; 0 when unknown. */
 unsigned role_from_name(const char *);
 const char *role_name(unsigned);
-unsigned scope_from_name(const char *);
-const char *scope_name(unsigned);
+/* Register a scope (module.h does, at start-up); -1 with a message. */
+int	 policy_scope_register(const struct scope_def *, char *, size_t);
+const struct scope_def *policy_scope_find(const char *);
+size_t	 policy_scope_count(void);
+const struct scope_def *policy_scope_at(size_t);
+/* The bit of a registered scope; 0 when unknown. */
+uint32_t scope_from_name(const char *);
+/* The name of one bit; NULL when none is registered there. */
+const char *scope_name(uint32_t);
 
 #endif

@@ -36,6 +36,7 @@ struct db {
 
 struct db_res {
 	PGresult	*res;
+	const char	*stmt;		/* its name, for the log */
 };
 
 static struct db_config		 cfg;
@@ -78,6 +79,12 @@ db_configure(const struct db_config *c)
 		snprintf(options_role, sizeof(options_role), "%s", options);
 	snprintf(timeout_s, sizeof(timeout_s), "%d", c->connect_timeout_s);
 	pthread_once(&key_once, key_init);
+}
+
+size_t
+db_registered_count(void)
+{
+	return (nstmts);
 }
 
 void
@@ -363,6 +370,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 			if (out != NULL) {
 				*out = xmalloc(sizeof(**out));
 				(*out)->res = res;
+				(*out)->stmt = st->name;
 			} else
 				PQclear(res);
 			return (0);
@@ -447,6 +455,80 @@ db_res_get(const struct db_res *r, int row, int col)
 	if (PQgetisnull(r->res, row, col))
 		return (NULL);
 	return (PQgetvalue(r->res, row, col));
+}
+
+int
+db_col(const struct db_res *r, const char *name)
+{
+	int	 c;
+
+	if (r == NULL)
+		return (-1);
+	if ((c = PQfnumber(r->res, name)) < 0)
+		log_warnx("statement %s has no result column %s (a programming "
+		    "error)", r->stmt != NULL ? r->stmt : "?", name);
+	return (c);
+}
+
+const char *
+db_str(const struct db_res *r, int row, const char *name)
+{
+	int	 c = db_col(r, name);
+
+	if (c < 0 || row < 0 || row >= PQntuples(r->res) ||
+	    PQgetisnull(r->res, row, c))
+		return (NULL);
+	return (PQgetvalue(r->res, row, c));
+}
+
+int
+db_isnull(const struct db_res *r, int row, const char *name)
+{
+	return (db_str(r, row, name) == NULL);
+}
+
+int
+db_bool(const struct db_res *r, int row, const char *name)
+{
+	const char	*v = db_str(r, row, name);
+
+	return (v != NULL && v[0] == 't');
+}
+
+int64_t
+db_int64(const struct db_res *r, int row, const char *name)
+{
+	const char	*v = db_str(r, row, name);
+
+	return (v != NULL ? strtoll(v, NULL, 10) : 0);
+}
+
+/* "2026-11-23 10:57:45.123456+00" (UTC sessions) as microseconds. */
+int64_t
+db_time(const struct db_res *r, int row, const char *name)
+{
+	const char	*v = db_str(r, row, name);
+	char		 iso[48];
+	size_t		 n;
+	int64_t		 us;
+
+	if (v == NULL)
+		return (0);
+	n = strcspn(v, "+-Z");
+	/* The date's own '-' come first: look for the offset after it. */
+	if (strlen(v) > 19)
+		n = 19 + strcspn(v + 19, "+-Z");
+	if (n >= sizeof(iso) - 8)
+		return (0);
+	memcpy(iso, v, n);
+	iso[10] = 'T';
+	snprintf(iso + n, sizeof(iso) - n, "Z");
+	if (clock_parse(iso, &us) == -1) {
+		log_warnx("statement %s: column %s is not a timestamp",
+		    r->stmt != NULL ? r->stmt : "?", name);
+		return (0);
+	}
+	return (us);
 }
 
 long

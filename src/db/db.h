@@ -64,6 +64,8 @@ struct db_config {
 void	 db_configure(const struct db_config *);
 /* Register a domain's statements; call before the server starts. */
 void	 db_register(struct db_stmt *, size_t);
+/* How many statements are registered (guichetd --modules). */
+size_t	 db_registered_count(void);
 
 /* The calling thread's connection (never NULL; may be down). */
 struct db *db_thread(void);
@@ -95,8 +97,28 @@ typedef int	(*db_tx_fn)(struct db *, void *, struct db_error *);
 int	 db_tx(struct db *, db_tx_fn, void *, struct db_error *);
 
 int	 db_res_rows(const struct db_res *);
-/* The text of a cell, or NULL for SQL NULL. */
+/* The text of a cell, or NULL for SQL NULL (being replaced by db_str()). */
 const char *db_res_get(const struct db_res *, int, int);
+
+/*
+ * Cells by column name: every statement names its result columns (AS
+ * where the expression has no name of its own), and code reads them by
+ * that name, typed.  A name the result does not have is a programming
+ * error: it is logged (with the statement) and reads as SQL NULL.
+ *   db_str    the text, or NULL for SQL NULL;
+ *   db_bool   1 for true, 0 for false or NULL;
+ *   db_int64  the integer, 0 for NULL;
+ *   db_time   a timestamptz as microseconds since the epoch (the clock's
+ *             unit), 0 for NULL; the session's TimeZone is UTC;
+ *   db_isnull 1 for SQL NULL.
+ */
+const char *db_str(const struct db_res *, int, const char *);
+int	 db_bool(const struct db_res *, int, const char *);
+int64_t	 db_int64(const struct db_res *, int, const char *);
+int64_t	 db_time(const struct db_res *, int, const char *);
+int	 db_isnull(const struct db_res *, int, const char *);
+/* The column's index, or -1 (for loops over many rows). */
+int	 db_col(const struct db_res *, const char *);
 /* Rows affected by an INSERT/UPDATE/DELETE. */
 long	 db_res_affected(const struct db_res *);
 void	 db_res_free(struct db_res *);

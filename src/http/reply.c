@@ -62,6 +62,203 @@ static const struct problem_def problems[PROB__COUNT] = {
 	    { "Délai dépassé", "Timed out", "Tempo scaduto" } },
 };
 
+/* The server's own codes (reply.h, enum http_err). */
+const struct errcode http_errors[HE__COUNT] = {
+	[HE_NO_ROUTE] = { "no_route", PROB_NOT_FOUND,
+	    { "aucune ressource à cette adresse", "no resource at this path",
+	      "nessuna risorsa a questo indirizzo" } },
+	[HE_METHOD] = { "method_not_allowed", PROB_METHOD,
+	    { "cette ressource n'accepte que %s",
+	      "this resource allows only %s",
+	      "questa risorsa accetta solo %s" } },
+	[HE_BODY_NOT_ALLOWED] = { "body_not_allowed", PROB_MEDIA_TYPE,
+	    { "cette ressource ne prend pas de corps de requête",
+	      "this resource takes no request body",
+	      "questa risorsa non accetta un corpo di richiesta" } },
+	[HE_BODY_TOO_LARGE] = { "body_too_large", PROB_TOO_LARGE,
+	    { "le corps ne peut dépasser %s octets",
+	      "the body may not exceed %s bytes",
+	      "il corpo non può superare %s byte" } },
+	[HE_MEDIA_TYPE] = { "media_type_json", PROB_MEDIA_TYPE,
+	    { "le corps doit être en application/json (UTF-8)",
+	      "the body must be application/json (UTF-8)",
+	      "il corpo deve essere application/json (UTF-8)" } },
+	[HE_MEDIA_TYPE_FORM] = { "media_type_json_or_form", PROB_MEDIA_TYPE,
+	    { "le corps doit être en application/json (UTF-8) ou "
+	      "application/x-www-form-urlencoded",
+	      "the body must be application/json (UTF-8) or "
+	      "application/x-www-form-urlencoded",
+	      "il corpo deve essere application/json (UTF-8) o "
+	      "application/x-www-form-urlencoded" } },
+	[HE_MEDIA_TYPE_OTHER] = { "media_type", PROB_MEDIA_TYPE,
+	    { "le corps doit être en %s", "the body must be %s",
+	      "il corpo deve essere %s" } },
+	[HE_MALFORMED_JSON] = { "malformed_json", PROB_MALFORMED,
+	    { "le corps n'est pas un JSON valide : %s",
+	      "the body is not valid JSON: %s",
+	      "il corpo non è un JSON valido: %s" } },
+	[HE_MALFORMED_FORM] = { "malformed_form", PROB_MALFORMED,
+	    { "le formulaire est mal formé : %s",
+	      "the form is malformed: %s",
+	      "il modulo non è valido: %s" } },
+	[HE_BODY_REQUIRED] = { "body_required", PROB_MALFORMED,
+	    { "un corps de requête est requis", "a request body is required",
+	      "è richiesto un corpo di richiesta" } },
+	[HE_VALIDATION] = { "validation", PROB_VALIDATION,
+	    { "champs invalides : %s", "invalid fields: %s",
+	      "campi non validi: %s" } },
+	[HE_UNAUTHENTICATED] = { "unauthenticated", PROB_UNAUTHORIZED,
+	    { "connectez-vous pour utiliser cette ressource",
+	      "sign in to use this resource",
+	      "accedi per usare questa risorsa" } },
+	[HE_TOKEN_INVALID] = { "token_invalid", PROB_UNAUTHORIZED,
+	    { "le jeton est invalide, expiré ou révoqué",
+	      "the token is invalid, expired or revoked",
+	      "il token non è valido, è scaduto o revocato" } },
+	[HE_FORBIDDEN] = { "forbidden", PROB_FORBIDDEN,
+	    { "vous n'avez pas le droit d'utiliser cette ressource",
+	      "you are not allowed to use this resource",
+	      "non sei autorizzato a usare questa risorsa" } },
+	[HE_SLOW_LANE_FULL] = { "busy", PROB_UNAVAILABLE,
+	    { "trop de requêtes de ce type attendent ; réessayez dans un "
+	      "instant", "too many requests of this kind are waiting; try "
+	      "again shortly", "troppe richieste di questo tipo sono in "
+	      "attesa; riprova tra poco" } },
+	[HE_NO_REPLY] = { "no_reply", PROB_INTERNAL,
+	    { "la requête n'a pas pu aboutir",
+	      "the request could not be completed",
+	      "la richiesta non è stata completata" } },
+	[HE_DB_UNAVAILABLE] = { "database_unavailable", PROB_UNAVAILABLE,
+	    { "la base de données est indisponible ; réessayez dans un "
+	      "instant", "the database is unavailable; try again shortly",
+	      "il database non è disponibile; riprova tra poco" } },
+	[HE_DB_TIMEOUT] = { "database_timeout", PROB_TIMEOUT,
+	    { "la base de données n'a pas répondu à temps ; réessayez dans "
+	      "un instant", "the database did not answer in time; try "
+	      "again shortly", "il database non ha risposto in tempo; "
+	      "riprova tra poco" } },
+	[HE_DB_BUSY] = { "database_busy", PROB_UNAVAILABLE,
+	    { "trop de modifications simultanées ; réessayez",
+	      "too many concurrent changes; try again",
+	      "troppe modifiche simultanee; riprova" } },
+	[HE_DB_CONFLICT] = { "state_conflict", PROB_CONFLICT,
+	    { "cela contredit l'état actuel de la ressource",
+	      "this conflicts with the current state of the resource",
+	      "questo è in conflitto con lo stato attuale della risorsa" } },
+	[HE_DB_CHECK] = { "constraint", PROB_VALIDATION,
+	    { "une valeur a été refusée par les règles de la base",
+	      "a value was refused by the database rules",
+	      "un valore è stato rifiutato dalle regole del database" } },
+	[HE_INTERNAL] = { "internal", PROB_INTERNAL,
+	    { "la requête n'a pas pu aboutir",
+	      "the request could not be completed",
+	      "la richiesta non è stata completata" } },
+	[HE_BAD_LIMIT] = { "bad_limit", PROB_BAD_REQUEST,
+	    { "limit doit être un entier de 1 à 100",
+	      "limit must be an integer from 1 to 100",
+	      "limit deve essere un intero da 1 a 100" } },
+	[HE_BAD_CURSOR] = { "bad_cursor", PROB_BAD_REQUEST,
+	    { "curseur invalide", "invalid cursor", "cursore non valido" } },
+	[HE_BAD_QUERY] = { "bad_query", PROB_BAD_REQUEST,
+	    { "paramètre de requête invalide : %s",
+	      "invalid query parameter: %s",
+	      "parametro di query non valido: %s" } },
+};
+
+/* Every code of every module, registered at start-up (module.c). */
+#define ERRCODES_MAX	512
+static const struct errcode	*codes[ERRCODES_MAX];
+static size_t			 ncodes;
+
+int
+errcode_nargs(const char *s)
+{
+	int	 n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%')
+			continue;
+		if (s[1] == '%')
+			s++;
+		else if (s[1] == 's') {
+			n++;
+			s++;
+		} else
+			return (-1);
+	}
+	return (n);
+}
+
+static int
+errcode_ok(const struct errcode *e)
+{
+	const char	*c = e->code;
+	int		 n, l;
+
+	if (c == NULL || *c < 'a' || *c > 'z' || e->problem >= PROB__COUNT)
+		return (0);
+	for (; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    *c == '_'))
+			return (0);
+	if (e->detail[0] == NULL || (n = errcode_nargs(e->detail[0])) < 0)
+		return (0);
+	for (l = 1; l < 3; l++)
+		if (e->detail[l] == NULL || errcode_nargs(e->detail[l]) != n)
+			return (0);
+	return (1);
+}
+
+int
+errcode_register(const struct errcode *t, size_t n, char *err, size_t errlen)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!errcode_ok(&t[i])) {
+			snprintf(err, errlen, "problem code '%s' is malformed "
+			    "(name, or its texts' %%s differ)",
+			    t[i].code != NULL ? t[i].code : "");
+			return (-1);
+		}
+		for (j = 0; j < ncodes; j++)
+			if (strcmp(codes[j]->code, t[i].code) == 0) {
+				snprintf(err, errlen, "problem code '%s' is "
+				    "declared twice", t[i].code);
+				return (-1);
+			}
+		if (ncodes == ERRCODES_MAX) {
+			snprintf(err, errlen, "more than %d problem codes",
+			    ERRCODES_MAX);
+			return (-1);
+		}
+		codes[ncodes++] = &t[i];
+	}
+	return (0);
+}
+
+void
+errcode_register_builtin(void)
+{
+	char	 err[128];
+
+	if (ncodes == 0 && errcode_register(http_errors, HE__COUNT, err,
+	    sizeof(err)) == -1)
+		abort();
+}
+
+size_t
+errcode_count(void)
+{
+	return (ncodes);
+}
+
+const struct errcode *
+errcode_at(size_t i)
+{
+	return (i < ncodes ? codes[i] : NULL);
+}
+
 int
 problem_status(enum problem p)
 {
@@ -240,18 +437,14 @@ reply_stream(struct request *req, int status, const char *ctype,
 	req->reply.stream_done = done;
 }
 
-static void	vproblem(struct request *, enum problem, json_t *,
-		    const char *, va_list) __attribute__((format(printf, 4, 0)));
-
+/* The problem document; 'code' may be NULL (reply_problem(), going away). */
 static void
-vproblem(struct request *req, enum problem p, json_t *errors,
-    const char *fmt, va_list ap)
+problem_set(struct request *req, enum problem p, const char *code,
+    const char *detail, json_t *errors)
 {
 	json_t	*o;
-	char	 detail[512];
 	char	*s;
 
-	vsnprintf(detail, sizeof(detail), fmt, ap);
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "type", problems[p].type,
 	    "title", problems[p].title[req->lang],
@@ -261,6 +454,8 @@ vproblem(struct request *req, enum problem p, json_t *errors,
 	    "request_id", req->id);
 	if (o == NULL)
 		abort();
+	if (code != NULL)
+		json_object_set_new(o, "code", json_string(code));
 	if (errors != NULL)
 		json_object_set_new(o, "errors", errors);
 	reply_set(req, problems[p].status, CT_PROBLEM);
@@ -274,6 +469,19 @@ vproblem(struct request *req, enum problem p, json_t *errors,
 		reply_header(req, "Retry-After", "1");
 	if (p == PROB_UNAUTHORIZED)
 		reply_header(req, "WWW-Authenticate", "Bearer");
+}
+
+static void	vproblem(struct request *, enum problem, json_t *,
+		    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
+static void
+vproblem(struct request *req, enum problem p, json_t *errors,
+    const char *fmt, va_list ap)
+{
+	char	 detail[512];
+
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	problem_set(req, p, NULL, detail, errors);
 }
 
 void
@@ -297,39 +505,84 @@ reply_problem_errors(struct request *req, enum problem p, json_t *errors,
 	va_end(ap);
 }
 
+/* 'tmpl' with each '%s' replaced by the next string of 'ap'. */
+static void
+detail_format(struct buf *b, const char *tmpl, va_list ap)
+{
+	const char	*a;
+
+	for (; *tmpl != '\0'; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == '%') {
+			buf_addc(b, '%');
+			tmpl++;
+		} else if (tmpl[0] == '%' && tmpl[1] == 's') {
+			a = va_arg(ap, const char *);
+			buf_adds(b, a != NULL ? a : "");
+			tmpl++;
+		} else
+			buf_addc(b, *tmpl);
+	}
+}
+
+static void
+verror(struct request *req, const struct errcode *e, json_t *errors,
+    va_list ap)
+{
+	struct buf	 d;
+
+	buf_init(&d);
+	detail_format(&d, e->detail[req->lang], ap);
+	problem_set(req, e->problem, e->code, d.data != NULL ? d.data : "",
+	    errors);
+	buf_cleanup(&d);
+}
+
+void
+reply_error(struct request *req, const struct errcode *e, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, e);
+	verror(req, e, NULL, ap);
+	va_end(ap);
+}
+
+void
+reply_error_fields(struct request *req, const struct errcode *e,
+    json_t *errors, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, errors);
+	verror(req, e, errors, ap);
+	va_end(ap);
+}
+
 void
 reply_db_error(struct request *req, const struct db_error *err)
 {
 	switch (err->code) {
 	case DB_E_UNAVAILABLE:
-		reply_problem(req, PROB_UNAVAILABLE,
-		    "the database is unavailable; try again shortly");
+		reply_error(req, HTTP_ERR(HE_DB_UNAVAILABLE));
 		break;
 	case DB_E_TIMEOUT:
-		reply_problem(req, PROB_TIMEOUT,
-		    "the database did not answer in time; try again shortly");
+		reply_error(req, HTTP_ERR(HE_DB_TIMEOUT));
 		break;
 	case DB_E_SERIALIZATION:
-		reply_problem(req, PROB_UNAVAILABLE,
-		    "too many concurrent changes; try again");
+		reply_error(req, HTTP_ERR(HE_DB_BUSY));
 		break;
 	case DB_E_UNIQUE:
 	case DB_E_FOREIGN_KEY:
-		reply_problem(req, PROB_CONFLICT,
-		    "this conflicts with the current state of the resource");
+		reply_error(req, HTTP_ERR(HE_DB_CONFLICT));
 		break;
 	case DB_E_CHECK:
 		/* Same shape as every 422; the field is not known here. */
-		reply_problem_errors(req, PROB_VALIDATION, json_pack(
+		reply_error_fields(req, HTTP_ERR(HE_DB_CHECK), json_pack(
 		    "[{s:s, s:s, s:s}]", "field", "", "code", "constraint",
-		    "message", req->lang == LANG_FR ? "une valeur ne respecte "
-		    "pas les règles" : req->lang == LANG_IT ? "un valore non "
-		    "rispetta le regole" : "a value breaks the rules"),
-		    "a value was refused by the database rules");
+		    "message", HTTP_ERR(HE_DB_CHECK)->detail[req->lang]));
 		break;
 	default:
-		reply_problem(req, PROB_INTERNAL,
-		    "the request could not be completed");
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
 		break;
 	}
 }

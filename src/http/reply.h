@@ -47,6 +47,70 @@ void	 reply_json(struct request *, int, json_t *);	/* steals the reference */
 void	 reply_bytes(struct request *, int, const char *, const void *, size_t);
 /* Bytes that outlive the request (constants): no copy. */
 void	 reply_static(struct request *, int, const char *, const void *, size_t);
+/*
+ * A problem code: one per kind of failure, stable, machine-readable, sent
+ * as the "code" member of the problem document (an RFC 9457 extension)
+ * and listed in the OpenAPI document, so that a partner app can tell two
+ * 409s apart without reading the text.  Each module declares its codes in
+ * a table (core/module.h); the http layer's own are http_errors[] below.
+ * 'detail' is the text of the "detail" member in fr, en and it; '%s' in it
+ * takes the next string argument of reply_error(), and each language has
+ * as many as the others (t/unit/test_reply checks).
+ */
+struct errcode {
+	const char	*code;		/* snake_case, unique across modules */
+	enum problem	 problem;	/* the status and the "type" */
+	const char	*detail[3];	/* fr, en, it */
+};
+
+/* Register a module's codes (core/module.c); -1 on a duplicate or a bad one. */
+int	 errcode_register(const struct errcode *, size_t, char *, size_t);
+/* The http layer's own codes: registered first. */
+void	 errcode_register_builtin(void);
+size_t	 errcode_count(void);
+const struct errcode *errcode_at(size_t);
+/* The number of '%s' of a detail text; -1 for another conversion. */
+int	 errcode_nargs(const char *);
+
+/* The problem document of 'code'; the variable arguments are strings. */
+void	 reply_error(struct request *, const struct errcode *, ...);
+/* The same with an "errors" array (a 422, say); steals 'errors'. */
+void	 reply_error_fields(struct request *, const struct errcode *, json_t *,
+	    ...);
+
+/* The codes of the server itself: routing, bodies, credentials, database. */
+enum http_err {
+	HE_NO_ROUTE,		/* 404: no resource at this path */
+	HE_METHOD,		/* 405: %s = the methods allowed */
+	HE_BODY_NOT_ALLOWED,	/* 415: the route takes no body */
+	HE_BODY_TOO_LARGE,	/* 413: %s = the cap in bytes */
+	HE_MEDIA_TYPE,		/* 415: the body must be JSON */
+	HE_MEDIA_TYPE_FORM,	/* 415: JSON or a form */
+	HE_MEDIA_TYPE_OTHER,	/* 415: %s = the type a route takes */
+	HE_MALFORMED_JSON,	/* 400: %s = where and why */
+	HE_MALFORMED_FORM,	/* 400: %s = why */
+	HE_BODY_REQUIRED,	/* 400 */
+	HE_VALIDATION,		/* 422: %s = how many fields */
+	HE_UNAUTHENTICATED,	/* 401: no credentials, the route needs some */
+	HE_TOKEN_INVALID,	/* 401: a bearer token that does not verify */
+	HE_FORBIDDEN,		/* 403 */
+	HE_SLOW_LANE_FULL,	/* 503 */
+	HE_NO_REPLY,		/* 500: a handler set no reply */
+	HE_DB_UNAVAILABLE,	/* 503 */
+	HE_DB_TIMEOUT,		/* 503 */
+	HE_DB_BUSY,		/* 503: serialization failures past the retries */
+	HE_DB_CONFLICT,		/* 409: a unique or foreign key */
+	HE_DB_CHECK,		/* 422: a value the database refused */
+	HE_INTERNAL,		/* 500 */
+	HE_BAD_LIMIT,		/* 400: ?limit= */
+	HE_BAD_CURSOR,		/* 400: ?cursor= */
+	HE_BAD_QUERY,		/* 400: %s = the parameter */
+	HE__COUNT
+};
+extern const struct errcode	http_errors[HE__COUNT];
+#define HTTP_ERR(x)	(&http_errors[(x)])
+
+/* Being replaced by reply_error(): a problem without a code. */
 void	 reply_problem(struct request *, enum problem, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* A 422 (or other) with an "errors" array; steals 'errors'. */

@@ -1,8 +1,9 @@
 /*
  * route.h: the router.
  *
- * One table, assembled in src/app/routes.c, lists every route: method,
- * pattern, handler, permission, input schema and flags.  Patterns are
+ * One table, assembled from the modules' own tables (core/module.h), lists
+ * every route: method, pattern, handler, permission, input schema and
+ * flags.  Patterns are
  * literal segments and "{name}" parameters ("/api/v1/cases/{id}").  A path
  * with no route is 404; a path whose routes all have other methods is 405
  * with an Allow header.  The OpenAPI document and the authorization matrix
@@ -36,6 +37,7 @@ struct route {
 	const struct json_spec	*input;		/* NULL: no JSON body expected */
 	unsigned		 flags;
 	const char		*body_type;	/* content type of a non-JSON body */
+	const char		*scope;		/* PERM_SCOPE: the scope it needs */
 };
 
 /* Install the table (done once, before the server starts). */

@@ -542,7 +542,7 @@ run(struct request *req)
 	if (guard != NULL && guard(req) == -1)
 		return;
 	/* The one authorization choke point: every route passes here. */
-	switch (policy_allows(req->principal, r->perm)) {
+	switch (policy_allows(req->principal, r->perm, r->scope)) {
 	case POLICY_ALLOW:
 		break;
 	case POLICY_UNAUTHENTICATED:

@@ -12,26 +12,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct conf;
-struct request;
-struct db;
+#include <jansson.h>
 
-/* Statements, token keys, password costs; -1 with a message. */
-int	 identity_init(const struct conf *, char *, size_t);
+struct conf;
+struct ctl_ctx;
+struct db;
+struct db_error;
+struct module_env;
+struct request;
+
+/* Password costs; in guichetd also the token keys and the guard. */
+int	 identity_init(const struct module_env *, char *, size_t);
 
 /* The server guard: Authorization header -> principal, or 401/429/503. */
 int	 identity_guard(struct request *);
 /*
- * Sign-in throttling, for every check of a password (sign-in, password
- * change, erasure): -1 after a 429 while the client address or the account
- * is blocked; identity_throttle_failure() counts a wrong password.  Keys
- * are "ip:<address>" and "user:<HMAC of the lower-cased email>" keyed by
- * this instance's secret, so that a key cannot be linked back to an email.
+ * The caller re-authenticates before a change that needs it (a new
+ * password, the erasure of the account): 'password' is checked against
+ * the account's, throttled like a sign-in (keys "ip:<address>" and
+ * "user:<HMAC of the address>" under this instance's secret).  0 when it
+ * is right; 1 when it is wrong (counted as a failed sign-in: a stolen
+ * access token must not buy unlimited guesses); -1 when the reply is set
+ * (429 while throttled, 404 without an active account, 503).
  */
-int	 identity_throttle_check(struct request *, const char *);
-void	 identity_throttle_failure(struct request *, const char *);
+int	 identity_reauthenticate(struct request *, const char *, const char *);
 /* The user key of an email (80 bytes), for erasure. */
 void	 identity_throttle_user_key(const char *, char *);
+
+/*
+ * Queue the message 'template' (ops/outbox.h) for the person 'account', to
+ * the address stored on the account (never one taken from a request) and
+ * in the account's language, inside the caller's transaction; the row is
+ * locked until it ends.  'outbox_id' (may be NULL) receives the message's
+ * id.  0, 1 when there is no such account (erased), -1 with 'err'.
+ */
+int	 identity_mail(struct db *, const char *, const char *, const json_t *,
+	    char *, struct db_error *);
+
+/*
+ * The account of 'email' (compared as registration stores it), unless
+ * erased: 0 and its id in 'id', 1 when there is none, -1 with 'err'.
+ */
+int	 identity_find_by_email(struct db *, const char *, char *, size_t,
+	    struct db_error *);
 
 /* Forget what this process knows of a principal (after our own change). */
 void	 principal_cache_forget(const char *);
@@ -68,12 +91,11 @@ extern const struct json_spec	identity_totp_spec;
 extern const struct json_spec	identity_agent_create_spec;
 extern const struct json_spec	identity_agent_patch_spec;
 
-/* guichetctl commands: argv after the command word; 0 or -1. */
-int	 identity_ctl_agent(struct db *, const struct conf *, char **, int);
-int	 identity_ctl_client(struct db *, const struct conf *, char **, int);
-int	 identity_ctl_keys(struct db *, const struct conf *, char **, int);
-int	 identity_ctl_outbox(struct db *, const struct conf *, char **, int);
+/* guichetctl commands (core/module.h); 0 or -1. */
+int	 identity_ctl_agent(struct ctl_ctx *);
+int	 identity_ctl_client(struct ctl_ctx *);
+int	 identity_ctl_keys(struct ctl_ctx *);
 /* Demo accounts and client; prints their credentials. */
-int	 identity_ctl_demo(struct db *, const struct conf *);
+int	 identity_ctl_demo(struct ctl_ctx *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "auth/token.h"
 #include "auth/totp.h"
 #include "base/conf.h"
+#include "core/module.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "identity/identity.h"
@@ -174,7 +175,7 @@ agent_add(struct db *db, const char *email, const char *name,
 	}
 	if (password == NULL) {
 		/* The agent chooses a password from the invitation. */
-		char	 tok[64], th[72], exp[40], *payload;
+		char	 tok[64], th[72], exp[40];
 		json_t	*o;
 
 		if (id_random_token(tok, sizeof(tok)) == -1)
@@ -189,19 +190,13 @@ agent_add(struct db *db, const char *email, const char *name,
 		if (exec_or_say(db, ID_OTT_INSERT, p, NULL) == -1)
 			goto rollback;
 		o = json_pack("{s:s, s:s}", "token", tok, "expires_at", exp);
-		payload = json_dumps(o, JSON_COMPACT);
-		json_decref(o);
-		p[0] = id_out;
-		p[1] = email;
-		p[2] = "agent_invitation";
-		p[3] = "fr";
-		p[4] = payload;
-		p[5] = now;
-		if (exec_or_say(db, ID_OUTBOX_INSERT, p, NULL) == -1) {
-			free(payload);
+		if (identity_mail(db, id_out, "agent_invitation", o, NULL,
+		    &err) != 0) {
+			json_decref(o);
+			fail("%s", "the invitation could not be queued");
 			goto rollback;
 		}
-		free(payload);
+		json_decref(o);
 	}
 	if (db_exec_sql(db, "COMMIT", &err) == -1)
 		return (fail("%s", "the change could not be committed"));
@@ -212,8 +207,12 @@ rollback:
 }
 
 int
-identity_ctl_agent(struct db *db, const struct conf *c, char **argv, int argc)
+identity_ctl_agent(struct ctl_ctx *ctl)
 {
+	struct db		*db = ctl->db;
+	const struct conf	*c = ctl->conf;
+	char			**argv = ctl->argv;
+	int			 argc = ctl->argc;
 	struct db_res	*res = NULL;
 	const char	*p[2];
 	char		 id[40], now[40];
@@ -326,9 +325,12 @@ client_add(struct db *db, const char *name, const char *scopes, int rate,
 }
 
 int
-identity_ctl_client(struct db *db, const struct conf *c, char **argv,
-    int argc)
+identity_ctl_client(struct ctl_ctx *ctl)
 {
+	struct db		*db = ctl->db;
+	const struct conf	*c = ctl->conf;
+	char			**argv = ctl->argv;
+	int			 argc = ctl->argc;
 	struct db_res	*res = NULL;
 	const char	*p[2], *r;
 	char		 id[24], secret[64], now[40], *end;
@@ -387,8 +389,12 @@ identity_ctl_client(struct db *db, const struct conf *c, char **argv,
 }
 
 int
-identity_ctl_keys(struct db *db, const struct conf *c, char **argv, int argc)
+identity_ctl_keys(struct ctl_ctx *ctl)
 {
+	struct db		*db = ctl->db;
+	const struct conf	*c = ctl->conf;
+	char			**argv = ctl->argv;
+	int			 argc = ctl->argc;
 	const char	*alg;
 	char		 err[512];
 
@@ -413,45 +419,20 @@ identity_ctl_keys(struct db *db, const struct conf *c, char **argv, int argc)
 	    "RS256]"));
 }
 
-int
-identity_ctl_outbox(struct db *db, const struct conf *c, char **argv,
-    int argc)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { "100" };
-	int		 i;
-
-	(void)c;
-	if (argc >= 1 && strcmp(argv[0], "list") == 0) {
-		if (exec_or_say(db, ID_OUTBOX_LIST, p, &res) == -1)
-			return (-1);
-		for (i = 0; i < db_res_rows(res); i++)
-			printf("%s  %s  %-16s  %s  %s  %s  %s\n",
-			    db_res_get(res, i, 1), db_res_get(res, i, 0),
-			    db_res_get(res, i, 3), db_res_get(res, i, 4),
-			    strcmp(db_res_get(res, i, 6), "t") == 0 ? "sent" :
-			    "queued", db_res_get(res, i, 2),
-			    db_res_get(res, i, 5));
-		db_res_free(res);
-		return (0);
-	}
-	return (fail("%s", "usage: guichetctl outbox list"));
-}
-
 /*
  * Demo: a resident, an agent, an administrator with a known TOTP secret,
  * and a partner client.  Known passwords: a demo town only.
  */
 int
-identity_ctl_demo(struct db *db, const struct conf *c)
+identity_ctl_demo(struct ctl_ctx *ctl)
 {
+	struct db	*db = ctl->db;
 	static const char demo_secret[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 	struct db_res	*res = NULL;
 	const char	*p[16];
 	char		 id[40], hash[PASSWORD_HASH_MAX], now[40];
 	char		 cid[24], secret[64];
 
-	(void)c;
 	p[0] = "resident@demo.guichet.test";
 	if (exec_or_say(db, ID_ACCOUNT_LOGIN, p, &res) == -1)
 		return (-1);

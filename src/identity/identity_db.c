@@ -11,7 +11,10 @@
 
 #include "base/clock.h"
 #include "base/digest.h"
+#include "core/module.h"
+#include "identity/identity.h"
 #include "identity/identity_int.h"
+#include "ops/outbox.h"
 
 /*
  * The account as the API shows it.  Timestamps come raw (the session's
@@ -116,15 +119,14 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	[ID_OTT_INVALIDATE] = { "identity_invalidate_ott",
 	  "UPDATE identity.one_time_tokens SET used_at = $3 "
 	  "WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL", 3, 0 },
-	[ID_OUTBOX_INSERT] = { "identity_insert_outbox",
-	  "INSERT INTO ops.outbox (account_id, recipient, template, locale, "
-	  "payload, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)", 6, 0 },
-	/* guichetctl outbox list */
-	[ID_OUTBOX_LIST] = { "identity_select_outbox",
-	  "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
-	  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), recipient, template, locale, "
-	  "payload::text, sent_at IS NOT NULL FROM ops.outbox "
-	  "ORDER BY created_at, id LIMIT $1", 1, 0 },
+	/* identity_reauthenticate() */
+	[ID_ACCOUNT_AUTH] = { "identity_select_auth",
+	  "SELECT email, password_hash FROM identity.accounts "
+	  "WHERE id = $1 AND status = 'active'", 1, 0 },
+	/* identity_mail(): the stored address, in the caller's transaction */
+	[ID_ACCOUNT_CONTACT] = { "identity_select_contact",
+	  "SELECT email, locale FROM identity.accounts WHERE id = $1 "
+	  "AND status <> 'erased' FOR NO KEY UPDATE", 1, 0 },
 	[ID_REFRESH_INSERT] = { "identity_insert_refresh",
 	  "INSERT INTO identity.refresh_tokens (account_id, family_id, "
 	  "token_hash, mfa, created_at, expires_at) "
@@ -220,6 +222,9 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	[ID_INSTANCE_SECRET] = { "identity_select_instance_secret",
 	  "SELECT secret FROM ops.instance_secret", 0, 0 },
 };
+
+const struct module_stmts identity_stmt_table = { identity_stmts,
+    ID__COUNT };
 
 int
 id_random_token(char *out, size_t len)
@@ -341,4 +346,24 @@ id_account_json(const struct db_res *r, int row)
 		    json_loads(v, 0, NULL) : json_array());
 	}
 	return (o);
+}
+
+int
+identity_mail(struct db *db, const char *account, const char *template,
+    const json_t *payload, char *outbox_id, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[1] = { account };
+	int		 rc;
+
+	if (db_exec(db, ID_STMT(ID_ACCOUNT_CONTACT), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		return (1);
+	}
+	rc = outbox_queue(db, account, db_str(res, 0, "email"), template,
+	    db_str(res, 0, "locale"), payload, outbox_id, err);
+	db_res_free(res);
+	return (rc);
 }

@@ -12,6 +12,7 @@
  *  - changing a password, blocking an account or changing an agent's roles
  *    bumps the token version: every access token already issued dies.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +32,14 @@
 #include "base/random.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
+#include "core/access.h"
+#include "core/module.h"
 #include "http/page.h"
 #include "http/reply.h"
+#include "http/server.h"
 #include "identity/identity.h"
 #include "identity/identity_int.h"
 #include "json/check.h"
-#include "privacy/rights.h"
 
 #define REFRESH_LIFETIME	(30 * 86400)	/* seconds */
 #define VERIFY_LIFETIME		(48 * 3600)
@@ -319,7 +322,7 @@ record_staff_read(struct request *req, const char *agent)
 {
 	struct db_error	 err;
 
-	if (privacy_access_record(db_thread(), agent, req->principal,
+	if (access_record(db_thread(), agent, req->principal,
 	    "identity.account", agent, "staff administration", 0, &err) == -1) {
 		reply_db_error(req, &err);
 		return (-1);
@@ -353,15 +356,17 @@ reply_account(struct request *req, int status, const char *id)
 	return (reply_account_stmt(req, status, id, ID_ACCOUNT_GET));
 }
 
-/* Queue a one-time token and its email, inside the caller's transaction. */
+/*
+ * Queue a one-time token and its message, inside the caller's transaction:
+ * to the address stored on the account (identity_mail()).
+ */
 static int
-queue_token_mail(struct db *db, const char *account, const char *email,
-    const char *locale, const char *purpose, int64_t lifetime,
-    const char *path, struct db_error *err)
+queue_token_mail(struct db *db, const char *account, const char *purpose,
+    int64_t lifetime, const char *path, struct db_error *err)
 {
-	char		 tok[64], hash[72], now[40], exp[40], *payload;
+	char		 tok[64], hash[72], now[40], exp[40];
 	struct buf	 url;
-	const char	*p[6];
+	const char	*p[5];
 	json_t		*o;
 	int		 rc;
 
@@ -386,19 +391,11 @@ queue_token_mail(struct db *db, const char *account, const char *email,
 	buf_addf(&url, "%s%s?token=%s", public_url, path, tok);
 	o = json_pack("{s:s, s:s, s:s}", "token", tok, "url", url.data,
 	    "expires_at", exp);
-	payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
 	buf_cleanup(&url);
-	p[0] = account;
-	p[1] = email;
-	p[2] = purpose;
-	p[3] = locale;
-	p[4] = payload;
-	p[5] = now;
-	rc = db_exec(db, ID_STMT(ID_OUTBOX_INSERT), p, NULL, err);
+	rc = identity_mail(db, account, purpose, o, NULL, err);
+	json_decref(o);
 	OPENSSL_cleanse(tok, sizeof(tok));
-	free(payload);
-	return (rc);
+	return (rc == -1 ? -1 : 0);
 }
 
 /* POST /api/v1/accounts */
@@ -446,8 +443,8 @@ register_tx(struct db *db, void *arg, struct db_error *err)
 		return (-1);
 	snprintf(t->id, sizeof(t->id), "%s", db_res_get(res, 0, 0));
 	db_res_free(res);
-	return (queue_token_mail(db, t->id, jstr(in, "email"), t->locale,
-	    "verify_email", VERIFY_LIFETIME, "/verify-email", err));
+	return (queue_token_mail(db, t->id, "verify_email", VERIFY_LIFETIME,
+	    "/verify-email", err));
 }
 
 static const char *const lang_codes[] = { "fr", "en", "it" };
@@ -561,8 +558,8 @@ reset_tx(struct db *db, void *arg, struct db_error *err)
 	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
 	db_res_free(res);
 	t->found = 1;
-	rc = queue_token_mail(db, id, t->email, "fr", "reset_password",
-	    RESET_LIFETIME, "/reset-password", err);
+	rc = queue_token_mail(db, id, "reset_password", RESET_LIFETIME,
+	    "/reset-password", err);
 	return (rc);
 }
 
@@ -769,6 +766,8 @@ claims_roles(struct token_claims *c, const char *roles)
 
 static unsigned char	instance_secret[32];
 static size_t		instance_secret_len;
+static pthread_once_t	secret_once = PTHREAD_ONCE_INIT;
+static void		instance_secret_load(void);
 
 void
 identity_throttle_user_key(const char *email, char *out)
@@ -782,6 +781,7 @@ identity_throttle_user_key(const char *email, char *out)
 		lower[j] = (char)((email[j] >= 'A' && email[j] <= 'Z') ?
 		    email[j] + 32 : email[j]);
 	lower[j] = '\0';
+	pthread_once(&secret_once, instance_secret_load);
 	/* Keyed: an unsalted hash of an email could be linked back to it. */
 	HMAC(EVP_sha256(), instance_secret, (int)instance_secret_len,
 	    (const unsigned char *)lower, j, md, &n);
@@ -819,21 +819,35 @@ throttle_fail(const char *ipkey, const char *userkey)
 }
 
 int
-identity_throttle_check(struct request *req, const char *email)
+identity_reauthenticate(struct request *req, const char *account,
+    const char *password)
 {
-	char	 ipkey[80], userkey[80];
+	struct db_res	*res = NULL;
+	const char	*p[1] = { account };
+	char		 ipkey[80], userkey[80];
+	int		 ok;
 
-	throttle_keys(req, email, ipkey, userkey);
-	return (throttled_or_reply(req, ipkey, userkey));
-}
-
-void
-identity_throttle_failure(struct request *req, const char *email)
-{
-	char	 ipkey[80], userkey[80];
-
-	throttle_keys(req, email, ipkey, userkey);
+	if (exec_or_reply(req, ID_ACCOUNT_AUTH, p, &res) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		return (-1);
+	}
+	throttle_keys(req, db_str(res, 0, "email"), ipkey, userkey);
+	if (throttled_or_reply(req, ipkey, userkey) == -1) {
+		db_res_free(res);
+		return (-1);
+	}
+	ok = password != NULL && password_verify(password, db_str(res, 0,
+	    "password_hash")) == 1;
+	db_res_free(res);
+	if (ok)
+		return (0);
 	throttle_fail(ipkey, userkey);
+	log_info("auth: account %s re-authentication failed (request %s)",
+	    account, req->id);
+	return (1);
 }
 
 /* -1 (and a 429 with Retry-After) while either key is blocked. */
@@ -1234,8 +1248,8 @@ mail_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct mail_tx	*m = arg;
 
-	return (queue_token_mail(db, m->account, m->email, m->locale,
-	    "verify_email", VERIFY_LIFETIME, "/verify-email", err));
+	return (queue_token_mail(db, m->account, "verify_email",
+	    VERIFY_LIFETIME, "/verify-email", err));
 }
 
 /* GET /api/v1/me */
@@ -1387,11 +1401,11 @@ int
 identity_me_password(struct request *req)
 {
 	struct set_password_tx	 t;
-	struct db_res		*res = NULL, *acc = NULL;
+	struct db_res		*acc = NULL;
 	struct db_error		 err;
 	const char		*p[1] = { req->principal->id };
 	json_t			*errors;
-	char			 hash[PASSWORD_HASH_MAX], ipkey[80], userkey[80];
+	char			 hash[PASSWORD_HASH_MAX];
 	int			 ok;
 
 	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &acc) == -1)
@@ -1401,19 +1415,12 @@ identity_me_password(struct request *req)
 		reply_problem(req, PROB_NOT_FOUND, "no such account");
 		return (0);
 	}
-	p[0] = db_res_get(acc, 0, 1);	/* email */
-	throttle_keys(req, p[0], ipkey, userkey);
-	if (throttled_or_reply(req, ipkey, userkey) == -1) {
+	if ((ok = identity_reauthenticate(req, req->principal->id,
+	    jstr(req->json, "current_password"))) == -1) {
 		db_res_free(acc);
 		return (0);
 	}
-	if (exec_or_reply(req, ID_ACCOUNT_LOGIN, p, &res) == -1) {
-		db_res_free(acc);
-		return (0);
-	}
-	ok = db_res_rows(res) == 1 && password_verify(jstr(req->json,
-	    "current_password"), db_res_get(res, 0, 1)) == 1;
-	db_res_free(res);
+	ok = ok == 0;
 	errors = json_array();
 	if (!ok)
 		json_error_add(errors, "/current_password", "wrong",
@@ -1424,12 +1431,6 @@ identity_me_password(struct request *req)
 		    db_res_get(acc, 0, 3));
 	db_res_free(acc);
 	if (json_array_size(errors) > 0) {
-		if (!ok) {
-			/* A stolen access token must not buy unlimited guesses. */
-			throttle_fail(ipkey, userkey);
-			log_info("auth: account %s password change refused "
-			    "(wrong current password)", req->principal->id);
-		}
 		validation(req, errors);
 		return (0);
 	}
@@ -1708,8 +1709,8 @@ agent_create_tx(struct db *db, void *arg, struct db_error *err)
 		return (-1);
 	if (agent_roles_and_departments(db, t, t->new_id, err) == -1)
 		return (-1);
-	return (queue_token_mail(db, t->new_id, jstr(t->in, "email"), locale,
-	    "reset_password", 7 * 86400, "/reset-password", err));
+	return (queue_token_mail(db, t->new_id, "reset_password", 7 * 86400,
+	    "/reset-password", err));
 }
 
 static void
@@ -1873,9 +1874,14 @@ identity_admin_agents_totp_reset(struct request *req)
 
 /* Start-up. */
 
-/* The instance's secret (ops.instance_secret, made by the migration). */
-static int
-load_instance_secret(char *err, size_t errlen)
+/*
+ * The instance's secret (ops.instance_secret, made by a migration), read
+ * once, when first needed: guichetctl migrate runs before the table
+ * exists.  Without a database, a process secret: throttling keys then
+ * differ from other processes' until a restart.
+ */
+static void
+instance_secret_load(void)
 {
 	struct db_res	*res = NULL;
 	struct db_error	 e;
@@ -1884,17 +1890,16 @@ load_instance_secret(char *err, size_t errlen)
 	struct db	*db = db_open();
 
 	if (db_exec(db, ID_STMT(ID_INSTANCE_SECRET), NULL, &res, &e) == -1 ||
-	    db_res_rows(res) != 1 || (hex = db_res_get(res, 0, 0)) == NULL ||
-	    strlen(hex) != 64) {
-		/* Not fatal at start: the database may come later. */
+	    db_res_rows(res) != 1 ||
+	    (hex = db_str(res, 0, "secret")) == NULL || strlen(hex) != 64) {
 		db_res_free(res);
 		db_close(db);
-		(void)err;
-		(void)errlen;
 		log_warnx("instance secret unavailable: sign-in throttling "
 		    "keys use a process secret until restart");
-		return (random_fill(instance_secret, sizeof(instance_secret)) ==
-		    0 ? (instance_secret_len = sizeof(instance_secret), 0) : -1);
+		if (random_fill(instance_secret, sizeof(instance_secret)) != 0)
+			fatalx("no random bytes for the process secret");
+		instance_secret_len = sizeof(instance_secret);
+		return;
 	}
 	for (i = 0; i < 32; i++) {
 		unsigned int	 b;
@@ -1905,18 +1910,16 @@ load_instance_secret(char *err, size_t errlen)
 	instance_secret_len = 32;
 	db_res_free(res);
 	db_close(db);
-	return (0);
 }
 
 int
-identity_init(const struct conf *c, char *err, size_t errlen)
+identity_init(const struct module_env *env, char *err, size_t errlen)
 {
+	const struct conf	*c = env->conf;
 	struct password_params	 pp;
 
 	free(public_url);
 	public_url = xstrdup(c->public_url);
-	principal_cache_init();
-	db_register(identity_stmts, ID__COUNT);
 	pp.memory_kib = (uint32_t)c->password_memory_kib;
 	pp.iterations = (uint32_t)c->password_iterations;
 	pp.parallelism = (uint32_t)c->password_parallelism;
@@ -1929,8 +1932,12 @@ identity_init(const struct conf *c, char *err, size_t errlen)
 		return (-1);
 	}
 	token_configure(c->public_url, "guichet");
-	if (load_instance_secret(err, errlen) == -1)
-		return (-1);
+	/* guichetctl issues no token: its commands need no key. */
+	if (env->mode != MODULE_SERVER)
+		return (0);
+	principal_cache_init();
+	pthread_once(&secret_once, instance_secret_load);
+	server_set_guard(identity_guard);
 	if (c->jwt_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_key_file is not set: create one "
 		    "with 'guichetctl keys rotate' and set jwt_key_file");

@@ -27,8 +27,8 @@ enum identity_stmt {
 	ID_OTT_INSERT,
 	ID_OTT_CONSUME,
 	ID_OTT_INVALIDATE,
-	ID_OUTBOX_INSERT,
-	ID_OUTBOX_LIST,
+	ID_ACCOUNT_CONTACT,
+	ID_ACCOUNT_AUTH,
 	ID_REFRESH_INSERT,
 	ID_REFRESH_USE,
 	ID_REFRESH_LOOKUP,
@@ -72,6 +72,13 @@ void	 id_now(char *);
 void	 id_now_plus(int64_t, char *);
 
 void	 principal_cache_init(void);
+
+/* The module's pieces (identity_module.c). */
+struct module_stmts;
+struct privacy_hooks;
+extern const struct module_stmts	identity_stmt_table;
+extern const struct module_stmts	identity_privacy_stmt_table;
+extern const struct privacy_hooks	identity_privacy_hooks;
 
 /* The account as the API shows it, from an ID_ACCOUNT_GET row. */
 json_t	*id_account_json(const struct db_res *, int);

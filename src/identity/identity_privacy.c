@@ -4,8 +4,8 @@
  * how that is erased (Art. 17).
  *
  * Export: the account, the agent row (roles, departments), the sessions
- * (refresh tokens: times only), the one-time tokens (times only), the
- * messages queued for the person and the sign-in failures counted against
+ * (refresh tokens: times only), the one-time tokens (times only) and the
+ * sign-in failures counted against
  * their email (the key is keyed-hashed from it: identity_throttle_user_key).  Secrets are never exported: the password hash, the TOTP
  * secret, token hashes and the single-use links in messages are said to
  * exist, without their value.  Failures counted per client address cannot
@@ -13,12 +13,13 @@
  * Each section is built by PostgreSQL in one statement (json_agg), so a
  * person with thousands of rows costs one round trip, not one per row.
  *
- * Portable: the account's fields whose category (their 'pii:' tag) is
- * portable for the person now (privacy.portable_categories()).  Sessions,
- * tokens and messages are the town's records, never portable.
+ * Portable: the account's fields that the privacy layer names portable
+ * for the person now (core/module.h, struct privacy_portable: their
+ * 'pii:' category rests on consent or contract).  Sessions and tokens
+ * are the town's records, never portable.
  *
- * Erasure (inside the erasure transaction): sessions, one-time tokens,
- * messages and the sign-in failures of the account's email are deleted;
+ * Erasure (inside the erasure transaction): sessions, one-time tokens
+ * and the sign-in failures of the account's email are deleted;
  * the account row stays (other records point to it) but identifies nobody:
  * email -> sha256(salt || email) @erased.invalid (unique, unlinkable once
  * the salt is gone), password -> '!erased' (no hash matches it), name ->
@@ -37,8 +38,7 @@
 #include "base/clock.h"
 #include "db/db.h"
 #include "identity/identity.h"
-#include "privacy/export.h"
-#include "privacy/hooks.h"
+#include "core/module.h"
 
 #define TS(x) \
 	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -81,17 +81,6 @@
 	"'expires_at', " TS("o.expires_at") ", 'used_at', " TS("o.used_at") \
 	") ORDER BY o.created_at, o.id) FROM identity.one_time_tokens o " \
 	"WHERE o.account_id = a.id), '[]'), " \
-	"'messages', coalesce((SELECT json_agg(json_build_object(" \
-	"'created_at', " TS("m.created_at") ", 'sent_at', " TS("m.sent_at") \
-	", 'template', m.template, 'locale', m.locale, " \
-	"'recipient', m.recipient, 'payload', CASE WHEN " \
-	"jsonb_typeof(m.payload) <> 'object' THEN m.payload " \
-	"WHEN m.payload ?| ARRAY['token', 'url'] THEN m.payload - 'token' " \
-	"- 'url' || (SELECT jsonb_object_agg(k, " \
-	"'(withheld: single-use link)') FROM unnest(ARRAY['token', 'url']) k " \
-	"WHERE m.payload ? k) ELSE m.payload END) " \
-	"ORDER BY m.created_at, m.id) FROM ops.outbox m " \
-	"WHERE m.account_id = a.id), '[]'), " \
 	"'sign_in_throttling', json_build_object('by_account', " \
 	"(SELECT json_build_object('failures', t.failures, " \
 	"'last_failure', " TS("t.last_failure") ", " \
@@ -100,18 +89,13 @@
 	"'reason', 'not_linkable')))::text"
 
 /*
- * The portable part: which categories are portable and why, and the
- * account's columns whose 'pii:' tag names one of them.
+ * The portable part: the account's columns that the privacy layer names
+ * ($3, a text[]: the person provided them under consent or contract).
  */
 #define IDENTITY_PORTABLE \
-	"(WITH pc AS (SELECT * FROM privacy.portable_categories(a.id)) " \
-	"SELECT json_build_object('categories', coalesce((SELECT " \
-	"json_object_agg(pc.category, json_build_object('purposes', " \
-	"pc.purposes, 'legal_bases', pc.legal_bases) ORDER BY pc.category) " \
-	"FROM pc), '{}'), 'account', (SELECT coalesce(jsonb_object_agg(" \
+	"json_build_object('account', (SELECT coalesce(jsonb_object_agg(" \
 	"e.key, e.value ORDER BY e.key), '{}') FROM jsonb_each(to_jsonb(a)) e " \
-	"JOIN privacy.column_categories('identity.accounts') cc " \
-	"ON cc.col = e.key JOIN pc ON pc.category = cc.category))::text)"
+	"WHERE e.key = ANY ($3::text[])))::text"
 
 enum idp_stmt {
 	IDP_EMAIL,
@@ -120,7 +104,6 @@ enum idp_stmt {
 	IDP_FIND,
 	IDP_ERASE_LOCK,
 	IDP_ERASE_THROTTLE,
-	IDP_ERASE_OUTBOX,
 	IDP_ERASE_REFRESH,
 	IDP_ERASE_OTT,
 	IDP_ERASE_TOTP,
@@ -138,7 +121,7 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	  "WHERE a.id = $1", 2, 0 },
 	[IDP_EXPORT_PORTABLE] = { "identity_select_privacy_export_portable",
 	  "SELECT " IDENTITY_SECTION ", " IDENTITY_PORTABLE
-	  " FROM identity.accounts a WHERE a.id = $1", 2, 0 },
+	  " FROM identity.accounts a WHERE a.id = $1", 3, 0 },
 	/* guichetctl privacy export EMAIL */
 	[IDP_FIND] = { "identity_select_privacy_find",
 	  "SELECT id FROM identity.accounts WHERE lower(email) = lower($1) "
@@ -151,8 +134,6 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	/* the key of the account's email, computed before it is rewritten */
 	[IDP_ERASE_THROTTLE] = { "identity_delete_privacy_throttle",
 	  "DELETE FROM identity.auth_throttle WHERE key = $1", 1, 0 },
-	[IDP_ERASE_OUTBOX] = { "identity_delete_privacy_outbox",
-	  "DELETE FROM ops.outbox WHERE account_id = $1", 1, 0 },
 	[IDP_ERASE_REFRESH] = { "identity_delete_privacy_refresh",
 	  "DELETE FROM identity.refresh_tokens WHERE account_id = $1", 1, 0 },
 	[IDP_ERASE_OTT] = { "identity_delete_privacy_ott",
@@ -179,10 +160,10 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 
 static int
 identity_export(struct db *db, const char *account, struct buf *out,
-    struct buf *portable, struct db_error *err)
+    struct privacy_portable *portable, struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[2] = { account, NULL };
+	const char	*p[3] = { account, NULL, NULL };
 	const char	*v;
 	char		 key[80];
 
@@ -194,6 +175,9 @@ identity_export(struct db *db, const char *account, struct buf *out,
 	}
 	db_res_free(res);
 	res = NULL;
+	if (portable != NULL && (p[2] = portable->columns(portable,
+	    "identity.accounts", err)) == NULL)
+		return (-1);
 	if (db_exec(db, IDP(portable != NULL ? IDP_EXPORT_PORTABLE :
 	    IDP_EXPORT), p, &res, err) == -1)
 		return (-1);
@@ -202,14 +186,14 @@ identity_export(struct db *db, const char *account, struct buf *out,
 		db_res_free(res);
 		buf_adds(out, "{}");
 		if (portable != NULL)
-			buf_adds(portable, "{}");
+			buf_adds(portable->out, "{}");
 		return (0);
 	}
 	v = db_res_get(res, 0, 0);
 	buf_adds(out, v != NULL ? v : "{}");
 	if (portable != NULL) {
 		v = db_res_get(res, 0, 1);
-		buf_adds(portable, v != NULL ? v : "{}");
+		buf_adds(portable->out, v != NULL ? v : "{}");
 	}
 	db_res_free(res);
 	return (0);
@@ -248,7 +232,7 @@ identity_erase(struct db *db, const char *account, const char *salt,
 	struct db_res	*res = NULL;
 	const char	*p[3];
 	char		 now[40];
-	long		 throttle, outbox, refresh, ott, totp = 0, acct;
+	long		 throttle, refresh, ott, totp = 0, acct;
 	int		 has_totp;
 	char		 key[80];
 
@@ -269,7 +253,6 @@ identity_erase(struct db *db, const char *account, const char *salt,
 	throttle = erase_exec(db, IDP_ERASE_THROTTLE, p, err);
 	p[0] = account;
 	if (throttle == -1 ||
-	    (outbox = erase_exec(db, IDP_ERASE_OUTBOX, p, err)) == -1 ||
 	    (refresh = erase_exec(db, IDP_ERASE_REFRESH, p, err)) == -1 ||
 	    (ott = erase_exec(db, IDP_ERASE_OTT, p, err)) == -1)
 		return (-1);
@@ -281,34 +264,25 @@ identity_erase(struct db *db, const char *account, const char *salt,
 	if ((acct = erase_exec(db, IDP_ERASE_ACCOUNT, p, err)) == -1)
 		return (-1);
 	erased_add(erased, "identity", acct, "rewrite");
-	erased_add(erased, "contact", acct + outbox, "salted_hash");
+	erased_add(erased, "contact", acct, "salted_hash");
 	erased_add(erased, "address", acct, "nullify");
 	/* profile_kind is NOT NULL: rewritten; the other fields nullified. */
 	erased_add(erased, "profile", acct, "rewrite");
 	erased_add(erased, "credential", acct + totp, "rewrite");
-	erased_add(erased, "free_text", outbox, "delete");
 	erased_add(erased, "network", refresh + ott + throttle, "delete");
 	return (0);
 }
 
-static const struct privacy_hook identity_hook = {
-	"identity", identity_export, identity_erase
+const struct module_stmts identity_privacy_stmt_table = { idp_stmts,
+    IDP__COUNT };
+
+const struct privacy_hooks identity_privacy_hooks = {
+	.export = identity_export,
+	.erase = identity_erase,
 };
 
-void
-identity_privacy_register(void)
-{
-	static int	 registered;
-
-	if (!registered) {
-		db_register(idp_stmts, IDP__COUNT);
-		registered = 1;
-	}
-	privacy_hook_register(&identity_hook);
-}
-
 int
-identity_privacy_find(struct db *db, const char *email, char *id, size_t len,
+identity_find_by_email(struct db *db, const char *email, char *id, size_t len,
     struct db_error *err)
 {
 	struct db_res	*res = NULL;

@@ -28,7 +28,7 @@
 #include "http/route.h"
 #include "http/server.h"
 #include "ops/idempotency.h"
-#include "privacy/hooks.h"
+#include "ops/ops.h"
 
 #define KEY_MAX		255
 #define STALE_SECONDS	"60"
@@ -45,7 +45,7 @@ enum {
 	IK__COUNT
 };
 
-static struct db_stmt stmts[IK__COUNT] = {
+struct db_stmt idempotency_stmts[IDEMPOTENCY_NSTMTS] = {
 	[IK_CLAIM] = { "ops_insert_idempotency_key",
 	  "INSERT INTO ops.idempotency_keys (scope, key, method, path, "
 	  "request_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
@@ -75,7 +75,7 @@ static struct db_stmt stmts[IK__COUNT] = {
 	  "SELECT coalesce(json_agg(json_build_object('method', method, "
 	  "'path', path, 'status', status, 'created_at', to_char(created_at "
 	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) "
-	  "ORDER BY created_at, key), '[]') FROM ops.idempotency_keys "
+	  "ORDER BY created_at, key), '[]') AS answers FROM ops.idempotency_keys "
 	  "WHERE scope = 'person:' || $1", 1, 0 },
 	/*
 	 * The person's own answers, and those kept for staff that name
@@ -85,6 +85,8 @@ static struct db_stmt stmts[IK__COUNT] = {
 	  "DELETE FROM ops.idempotency_keys WHERE scope = 'person:' || $1 "
 	  "OR strpos(body, $1) > 0", 1, 0 },
 };
+
+#define IK(x)	(&idempotency_stmts[(x)])
 
 /* What idem_begin() leaves for idem_end(). */
 struct idem {
@@ -186,7 +188,7 @@ idem_begin(struct request *req)
 	p[3] = req->path;
 	p[4] = st->hash;
 	p[5] = st->now;
-	if (db_exec(db_thread(), &stmts[IK_CLAIM], p, &res, &err) == -1) {
+	if (db_exec(db_thread(), IK(IK_CLAIM), p, &res, &err) == -1) {
 		reply_db_error(req, &err);
 		return (1);
 	}
@@ -198,7 +200,7 @@ idem_begin(struct request *req)
 	db_res_free(res);
 	res = NULL;
 	p[2] = st->now;
-	if (db_exec(db_thread(), &stmts[IK_GET], p, &res, &err) == -1) {
+	if (db_exec(db_thread(), IK(IK_GET), p, &res, &err) == -1) {
 		reply_db_error(req, &err);
 		return (1);
 	}
@@ -215,7 +217,7 @@ idem_begin(struct request *req)
 		db_res_free(res);
 		res = NULL;
 		p[2] = req->method;
-		if (db_exec(db_thread(), &stmts[IK_TAKEOVER], p, &res,
+		if (db_exec(db_thread(), IK(IK_TAKEOVER), p, &res,
 		    &err) == -1) {
 			reply_db_error(req, &err);
 			return (1);
@@ -280,7 +282,7 @@ idem_end(struct request *req)
 	p[1] = st->key;
 	if (!keep) {
 		p[2] = st->now;
-		if (db_exec(db_thread(), &stmts[IK_DROP], p, NULL, &err) == -1)
+		if (db_exec(db_thread(), IK(IK_DROP), p, NULL, &err) == -1)
 			log_warnx("request %s: the Idempotency-Key claim could "
 			    "not be dropped; it expires in " STALE_SECONDS " s",
 			    req->id);
@@ -294,53 +296,48 @@ idem_end(struct request *req)
 	p[5] = body;
 	p[6] = now;
 	p[7] = st->now;
-	if (db_exec(db_thread(), &stmts[IK_DONE], p, NULL, &err) == -1)
+	if (db_exec(db_thread(), IK(IK_DONE), p, NULL, &err) == -1)
 		log_warnx("request %s: the answer for its Idempotency-Key could "
 		    "not be stored; a retry after " STALE_SECONDS " s runs "
 		    "again", req->id);
 }
+
+_Static_assert(IK__COUNT == IDEMPOTENCY_NSTMTS, "IDEMPOTENCY_NSTMTS (ops.h)");
 
 static const struct server_replay hooks = { idem_begin, idem_end };
 
 void
 idempotency_init(void)
 {
-	db_register(stmts, IK__COUNT);
 	server_set_replay(&hooks);
 }
 
-/* Privacy (src/privacy/hooks.h). */
+/* Privacy: the idempotency part of the ops module's section. */
 
-static int
-idem_export(struct db *db, const char *account, struct buf *out,
-    struct buf *portable, struct db_error *err)
+int
+idempotency_export(struct db *db, const char *account, struct buf *out,
+    struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { account };
 
-	if (db_exec(db, &stmts[IK_EXPORT], p, &res, err) == -1)
+	if (db_exec(db, IK(IK_EXPORT), p, &res, err) == -1)
 		return (-1);
-	buf_adds(out, "{\"replayable_answers\":");
-	buf_adds(out, db_res_get(res, 0, 0));
-	buf_addc(out, '}');
+	buf_adds(out, "\"replayable_answers\":");
+	buf_adds(out, db_str(res, 0, "answers"));
 	db_res_free(res);
-	/* Copies of the town's answers: nothing the person provided. */
-	if (portable != NULL)
-		buf_adds(portable, "{}");
 	return (0);
 }
 
-static int
-idem_erase(struct db *db, const char *account, const char *salt,
-    json_t *erased, json_t *retained, struct db_error *err)
+int
+idempotency_erase(struct db *db, const char *account, json_t *erased,
+    struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { account };
 	long		 n;
 
-	(void)salt;
-	(void)retained;
-	if (db_exec(db, &stmts[IK_ERASE], p, &res, err) == -1)
+	if (db_exec(db, IK(IK_ERASE), p, &res, err) == -1)
 		return (-1);
 	n = db_res_affected(res);
 	db_res_free(res);
@@ -349,14 +346,4 @@ idem_erase(struct db *db, const char *account, const char *salt,
 		    "module", "ops", "category", "free_text", "records",
 		    (json_int_t)n, "strategy", "delete"));
 	return (0);
-}
-
-static const struct privacy_hook privacy_hook = {
-	"ops", idem_export, idem_erase
-};
-
-void
-idempotency_privacy_register(void)
-{
-	privacy_hook_register(&privacy_hook);
 }

@@ -27,7 +27,5 @@ struct request;
 
 /* Statements and the server hook; once, before the server starts. */
 void	 idempotency_init(void);
-/* The privacy hook (export and erasure of a person's rows). */
-void	 idempotency_privacy_register(void);
 
 #endif

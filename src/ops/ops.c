@@ -12,19 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
+#include "auth/policy.h"
 #include "auth/token.h"
+#include "base/buf.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/cache.h"
 #include "http/metrics.h"
 #include "http/reply.h"
+#include "http/route.h"
 #include "http/server.h"
+#include "ops/idempotency.h"
 #include "ops/ops.h"
 
 static struct db_stmt ops_stmts[] = {
 	/* Used in ops_readyz(). */
 	{ "ops_select_schema",
-	  "SELECT count(*), coalesce(max(version), 0) "
+	  "SELECT count(*) AS migrations, coalesce(max(version), 0) AS version "
 	  "FROM ops.schema_migrations", 0, 0 },
 };
 
@@ -34,19 +38,13 @@ static _Atomic int	expected_count;
 static const char	healthz_body[] = "{\"status\":\"ok\"}";
 
 void
-ops_register(void)
-{
-	db_register(ops_stmts, sizeof(ops_stmts) / sizeof(ops_stmts[0]));
-}
-
-void
 ops_set_expected_schema(int version, int count)
 {
 	atomic_store(&expected_version, version);
 	atomic_store(&expected_count, count);
 }
 
-int
+static int
 ops_healthz(struct request *req)
 {
 	reply_static(req, 200, CT_JSON, healthz_body,
@@ -55,7 +53,7 @@ ops_healthz(struct request *req)
 	return (0);
 }
 
-int
+static int
 ops_readyz(struct request *req)
 {
 	struct db_error	 err;
@@ -71,8 +69,8 @@ ops_readyz(struct request *req)
 			    "schema is missing: run guichetd --migrate");
 		return (0);
 	}
-	count = atoi(db_res_get(res, 0, 0));
-	version = atoi(db_res_get(res, 0, 1));
+	count = (int)db_int64(res, 0, "migrations");
+	version = (int)db_int64(res, 0, "version");
 	db_res_free(res);
 	if (count != atomic_load(&expected_count) ||
 	    version != atomic_load(&expected_version)) {
@@ -91,7 +89,7 @@ ops_readyz(struct request *req)
 	return (0);
 }
 
-int
+static int
 ops_metrics(struct request *req)
 {
 	struct db_stats	 st;
@@ -156,7 +154,7 @@ openapi_etag_init(void)
 	etag_of(openapi_json, openapi_json_len, openapi_etag);
 }
 
-int
+static int
 ops_openapi(struct request *req)
 {
 	pthread_once(&openapi_once, openapi_etag_init);
@@ -166,3 +164,96 @@ ops_openapi(struct request *req)
 	reply_header(req, "Cache-Control", "public, max-age=300");
 	return (0);
 }
+
+/* The module (core/module.h). */
+
+static int
+ops_privacy_export(struct db *db, const char *account, struct buf *out,
+    struct privacy_portable *portable, struct db_error *err)
+{
+	buf_addc(out, '{');
+	if (outbox_export(db, account, out, err) == -1)
+		return (-1);
+	buf_addc(out, ',');
+	if (idempotency_export(db, account, out, err) == -1)
+		return (-1);
+	buf_addc(out, '}');
+	/* The town's messages and answers: nothing the person provided. */
+	if (portable != NULL)
+		buf_adds(portable->out, "{}");
+	return (0);
+}
+
+static int
+ops_privacy_erase(struct db *db, const char *account, const char *salt,
+    json_t *erased, json_t *retained, struct db_error *err)
+{
+	(void)salt;
+	(void)retained;
+	if (outbox_erase(db, account, erased, err) == -1 ||
+	    idempotency_erase(db, account, erased, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+ops_init(const struct module_env *env, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	if (env->mode == MODULE_SERVER)
+		idempotency_init();
+	return (0);
+}
+
+static const struct module_stmts ops_stmt_table = { ops_stmts,
+    NELEM(ops_stmts) };
+static const struct module_stmts outbox_stmt_table = { outbox_stmts,
+    OUTBOX_NSTMTS };
+static const struct module_stmts idempotency_stmt_table = {
+    idempotency_stmts, IDEMPOTENCY_NSTMTS };
+static const struct module_stmts *const ops_stmt_tables[] = {
+	&ops_stmt_table, &outbox_stmt_table, &idempotency_stmt_table, NULL
+};
+
+static const struct route ops_routes[] = {
+	{ .method = "GET", .pattern = "/healthz", .handler = ops_healthz,
+	  .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/readyz", .handler = ops_readyz,
+	  .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/metrics", .handler = ops_metrics,
+	  .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/openapi.json",
+	  .handler = ops_openapi, .perm = PERM_PUBLIC },
+};
+
+static const struct privacy_hooks ops_privacy = {
+	.export = ops_privacy_export,
+	.erase = ops_privacy_erase,
+};
+
+static const struct ctl_command ops_commands[] = {
+	{ "outbox", outbox_ctl, "outbox list",
+	  "show the messages waiting to be sent" },
+};
+
+static const char *const ops_tables[] = { "ops.schema_migrations",
+    "ops.instance_secret", "ops.town", "ops.outbox", "ops.idempotency_keys",
+    NULL };
+/* The town (the controller of the register) and the instance's secret. */
+static const char *const ops_exports[] = { "ops.town", "ops.instance_secret",
+    NULL };
+
+const struct module ops_module = {
+	.name = "ops",
+	.init = ops_init,
+	.stmts = ops_stmt_tables,
+	.routes = ops_routes,
+	.nroutes = NELEM(ops_routes),
+	.privacy = &ops_privacy,
+	.commands = ops_commands,
+	.ncommands = NELEM(ops_commands),
+	.tables = ops_tables,
+	.exports = ops_exports,
+	.openapi = "src/ops/openapi.json",
+};

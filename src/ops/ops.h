@@ -1,23 +1,36 @@
 /*
- * ops.h: operations endpoints: liveness, readiness, metrics and the
- * OpenAPI document.
+ * ops.h: the ops module: liveness, readiness, metrics, the OpenAPI
+ * document, and the services every module uses: the outbox (outbox.h)
+ * and Idempotency-Key (idempotency.h).  It owns the ops schema.
  */
 #ifndef GUICHET_OPS_H
 #define GUICHET_OPS_H
 
 #include <stddef.h>
 
-struct request;
-struct db_stmt;
+#include <jansson.h>
 
-int	ops_healthz(struct request *);
-int	ops_readyz(struct request *);
-int	ops_metrics(struct request *);
-int	ops_openapi(struct request *);
+#include "db/db.h"
+
+struct buf;
+struct ctl_ctx;
 
 /* The schema the code expects: the last migration's number, and how many. */
 void	ops_set_expected_schema(int, int);
-void	ops_register(void);
+
+/* Between the files of src/ops (the module's pieces). */
+#define OUTBOX_NSTMTS		4
+#define IDEMPOTENCY_NSTMTS	7
+extern struct db_stmt	outbox_stmts[OUTBOX_NSTMTS];
+extern struct db_stmt	idempotency_stmts[IDEMPOTENCY_NSTMTS];
+int	 outbox_ctl(struct ctl_ctx *);
+int	 outbox_export(struct db *, const char *, struct buf *,
+	    struct db_error *);
+int	 outbox_erase(struct db *, const char *, json_t *, struct db_error *);
+int	 idempotency_export(struct db *, const char *, struct buf *,
+	    struct db_error *);
+int	 idempotency_erase(struct db *, const char *, json_t *,
+	    struct db_error *);
 
 /* The embedded OpenAPI document (generated from src/openapi.json). */
 extern const char	openapi_json[];

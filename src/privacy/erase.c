@@ -25,10 +25,12 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "json/check.h"
+#include "privacy/privacy_int.h"
 #include "privacy/erase.h"
 #include "privacy/hooks.h"
 
@@ -40,32 +42,26 @@ enum erase_stmt {
 	ERA_ACCOUNT_STATUS,
 	ERA_FINISH,
 	ERA_TOMBSTONE,
-	ERA_SELF_GET,
 	ERA__COUNT
 };
 
 static struct db_stmt erase_stmts[ERA__COUNT] = {
 	/* privacy_erase(): one erasure of a person at a time */
 	[ERA_ACCOUNT_LOCK] = { "privacy_lock_erase_account",
-	  "SELECT a.status, EXISTS (SELECT 1 FROM identity.agents g "
-	  "WHERE g.account_id = a.id) FROM identity.accounts a "
-	  "WHERE a.id = $1 FOR UPDATE", 1, 0 },
+	  "SELECT a.status, a.is_agent FROM identity.directory a "
+	  "WHERE a.id = $1", 1, 0 },
 	/* written first: the hooks may read the tombstone */
 	[ERA_INSERT] = { "privacy_insert_erasure",
 	  "INSERT INTO privacy.erasures (account_id, actor, agent_id, reason, "
 	  "at) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, 0 },
 	/* after the hooks: the identity hook must have erased the account */
 	[ERA_ACCOUNT_STATUS] = { "privacy_select_erased_status",
-	  "SELECT status FROM identity.accounts WHERE id = $1", 1, 0 },
+	  "SELECT status FROM identity.directory WHERE id = $1", 1, 0 },
 	[ERA_FINISH] = { "privacy_update_erasure",
 	  "UPDATE privacy.erasures SET erased = $2::jsonb, "
 	  "retained = $3::jsonb WHERE id = $1", 3, 0 },
 	[ERA_TOMBSTONE] = { "privacy_select_tombstone",
 	  "SELECT tombstone FROM privacy.erasures WHERE account_id = $1", 1, 0 },
-	/* DELETE /api/v1/me: the re-authentication */
-	[ERA_SELF_GET] = { "privacy_select_erase_self",
-	  "SELECT password_hash, email FROM identity.accounts "
-	  "WHERE id = $1 AND status = 'active'", 1, 0 },
 };
 
 #define ERA_STMT(x)	(&erase_stmts[(x)])
@@ -92,11 +88,7 @@ static const char *const wrong_password[] = {
 	"la password è errata",
 };
 
-void
-privacy_erase_init(void)
-{
-	db_register(erase_stmts, ERA__COUNT);
-}
+const struct module_stmts erase_stmt_table = { erase_stmts, ERA__COUNT };
 
 /* The driver. */
 
@@ -115,7 +107,7 @@ static int
 erase_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct erase_tx			*t = arg;
-	const struct privacy_hook	*h;
+	const struct module		*h;
 	struct db_res			*res = NULL;
 	const char			*p[5];
 	char				 id[40], *e, *r;
@@ -127,7 +119,8 @@ erase_tx(struct db *db, void *arg, struct db_error *err)
 	json_array_clear(t->retained);
 	t->outcome = ERASE_FAILED;
 	p[0] = t->account;
-	if (db_exec(db, ERA_STMT(ERA_ACCOUNT_LOCK), p, &res, err) == -1)
+	if (privacy_person_lock(db, t->account, err) == -1 ||
+	    db_exec(db, ERA_STMT(ERA_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1 ||
 	    strcmp(db_res_get(res, 0, 0), "erased") == 0 ||
@@ -152,13 +145,13 @@ erase_tx(struct db *db, void *arg, struct db_error *err)
 
 	for (i = 0; i < privacy_hook_count(); i++) {
 		h = privacy_hook_at(i);
-		if (h->erase == NULL)
+		if (h->privacy->erase == NULL)
 			continue;
-		if (h->erase(db, t->account, t->salt, t->erased, t->retained,
+		if (h->privacy->erase(db, t->account, t->salt, t->erased, t->retained,
 		    err) == -1) {
 			if (err->code == DB_OK)
 				log_warnx("privacy: erasure of account %s: the "
-				    "%s hook failed", t->account, h->module);
+				    "%s hook failed", t->account, h->name);
 			return (-1);
 		}
 	}
@@ -292,14 +285,10 @@ erase_failed(struct request *req, enum erase_outcome out,
 int
 privacy_me_erase(struct request *req)
 {
-	struct db_res		*res = NULL;
 	struct db_error		 err;
 	enum erase_outcome	 out;
-	const char		*p[1] = { req->principal->id };
-	const char		*pw;
 	json_t			*summary, *errors;
-	char			 email[256];
-	int			 ok;
+	int			 rc;
 
 	if (req->principal->roles != 0) {
 		reply_problem(req, PROB_FORBIDDEN, "an agent's account belongs "
@@ -307,25 +296,11 @@ privacy_me_erase(struct request *req)
 		    "administrator blocks it");
 		return (0);
 	}
-	if (db_exec(db_thread(), ERA_STMT(ERA_SELF_GET), p, &res, &err) == -1) {
-		reply_db_error(req, &err);
+	rc = identity_reauthenticate(req, req->principal->id,
+	    json_string_value(json_object_get(req->json, "password")));
+	if (rc == -1)
 		return (0);
-	}
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
-		return (0);
-	}
-	snprintf(email, sizeof(email), "%s", db_res_get(res, 0, 1));
-	if (identity_throttle_check(req, email) == -1) {
-		db_res_free(res);
-		return (0);
-	}
-	pw = json_string_value(json_object_get(req->json, "password"));
-	ok = pw != NULL && password_verify(pw, db_res_get(res, 0, 0)) == 1;
-	db_res_free(res);
-	if (!ok) {
-		identity_throttle_failure(req, email);
+	if (rc == 1) {
 		log_info("privacy: account %s erasure refused (wrong password)",
 		    req->principal->id);
 		errors = json_array();

@@ -26,7 +26,6 @@ struct json_spec;
 struct request;
 
 /* Register the statements; before the server starts. */
-void	 privacy_erase_init(void);
 
 enum erase_outcome {
 	ERASE_DONE,		/* erased: *summary is set */

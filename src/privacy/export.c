@@ -24,10 +24,12 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "http/request.h"
 #include "http/xml.h"
+#include "privacy/privacy_int.h"
 #include "privacy/export.h"
 #include "privacy/hooks.h"
 #include "privacy/rights.h"
@@ -48,6 +50,7 @@
 enum export_stmt {
 	EXP_HEAD,
 	EXP_SUBJECT,
+	EXP_PORTABLE_COLUMNS,
 	EXP__COUNT
 };
 
@@ -86,14 +89,25 @@ static struct db_stmt export_stmts[EXP__COUNT] = {
 	  "FROM privacy.categories c JOIN privacy.retention_events e "
 	  "ON e.code = c.retention_from), '[]'))::text, "
 	  TS("$3::timestamptz") ", a.status "
-	  "FROM identity.accounts a, "
+	  "FROM identity.directory a, "
 	  "LATERAL (SELECT coalesce($2::text, a.locale) AS lang) l "
 	  "WHERE a.id = $1::uuid AND a.status <> 'erased'", 3, 0 },
 	/* the DPO's export: is there anybody to read? */
 	[EXP_SUBJECT] = { "privacy_select_export_subject",
-	  "SELECT 1 FROM identity.accounts WHERE id = $1 "
-	  "AND status <> 'erased' FOR SHARE", 1, 0 },
+	  "SELECT 1 FROM identity.directory WHERE id = $1 "
+	  "AND status <> 'erased'", 1, 0 },
+	/*
+	 * struct privacy_portable's columns(): $1 a table, $2 the person;
+	 * the columns whose category is portable for them now.
+	 */
+	[EXP_PORTABLE_COLUMNS] = { "privacy_select_portable_columns",
+	  "SELECT coalesce(array_agg(cc.col ORDER BY cc.col), '{}')::text "
+	  "AS columns FROM privacy.column_categories($1) cc "
+	  "JOIN privacy.portable_categories($2::uuid) pc "
+	  "ON pc.category = cc.category", 2, 0 },
 };
+
+const struct module_stmts export_stmt_table = { export_stmts, EXP__COUNT };
 
 static char	*public_url;
 
@@ -284,6 +298,7 @@ struct export_job {
 	struct buf	*kept;		/* portable parts kept from PH_DATA */
 	int		*have;		/* kept[i] is complete */
 	struct buf	 pending;	/* bytes produced, not sent yet */
+	char		*columns;	/* portable_columns()'s last answer */
 	size_t		 off;
 	size_t		 total;
 	int64_t		 started;
@@ -294,13 +309,8 @@ struct export_job {
 void
 privacy_export_init(const struct conf *c)
 {
-	static int	 registered;
 	size_t		 n;
 
-	if (!registered) {
-		db_register(export_stmts, EXP__COUNT);
-		registered = 1;
-	}
 	free(public_url);
 	public_url = xstrdup(c->public_url != NULL ? c->public_url : "");
 	n = strlen(public_url);
@@ -579,6 +589,7 @@ job_free(void *cls)
 		buf_cleanup(&j->kept[i]);
 	free(j->kept);
 	free(j->have);
+	free(j->columns);
 	buf_cleanup(&j->pending);
 	free(j);
 }
@@ -638,12 +649,33 @@ job_head(struct export_job *j, const char *lang, struct db_error *err)
 	return (0);
 }
 
+/* struct privacy_portable's columns() (core/module.h), for j->account. */
+static const char *
+portable_columns(struct privacy_portable *pp, const char *table,
+    struct db_error *err)
+{
+	struct export_job	*j = pp->ctx;
+	struct db_res		*res = NULL;
+	const char		*p[2] = { table, j->account };
+
+	if (db_exec(job_db(j), &export_stmts[EXP_PORTABLE_COLUMNS], p, &res,
+	    err) == -1)
+		return (NULL);
+	free(j->columns);
+	j->columns = xstrdup(db_res_rows(res) == 1 &&
+	    db_str(res, 0, "columns") != NULL ? db_str(res, 0, "columns") :
+	    "{}");
+	db_res_free(res);
+	return (j->columns);
+}
+
 /* Append one module's section to j->pending (data or portable). */
 static int
 job_module(struct export_job *j, int portable)
 {
-	const struct privacy_hook	*h = privacy_hook_at(j->module);
+	const struct module		*h = privacy_hook_at(j->module);
 	struct buf			 tmp, scratch, *dst;
+	struct privacy_portable		 pp;
 	struct db_error			 err;
 	size_t				 i = j->module, mark;
 	int				 rc;
@@ -653,14 +685,19 @@ job_module(struct export_job *j, int portable)
 	if (!j->html) {
 		if (i > 0)
 			buf_addc(&j->pending, ',');
-		buf_add_json_str(&j->pending, h->module);
+		buf_add_json_str(&j->pending, h->name);
 		buf_addc(&j->pending, ':');
 	}
 	/* JSON goes straight to the output; HTML is rendered from 'tmp'. */
 	dst = j->html ? &tmp : &j->pending;
 	mark = dst->len;
-	if (!portable) {
-		rc = h->export(job_db(j), j->account, dst, &j->kept[i], &err);
+	pp.columns = portable_columns;
+	pp.ctx = j;
+	if (h->privacy->export == NULL)
+		rc = 0;
+	else if (!portable) {
+		pp.out = &j->kept[i];
+		rc = h->privacy->export(job_db(j), j->account, dst, &pp, &err);
 		if (rc == 0 && j->kept[i].len <= PORTABLE_KEEP_MAX)
 			j->have[i] = 1;
 		else
@@ -669,18 +706,21 @@ job_module(struct export_job *j, int portable)
 		buf_add(dst, j->kept[i].data, j->kept[i].len);
 		buf_cleanup(&j->kept[i]);
 		rc = 0;
-	} else
-		rc = h->export(job_db(j), j->account, &scratch, dst, &err);
+	} else {
+		pp.out = dst;
+		rc = h->privacy->export(job_db(j), j->account, &scratch, &pp,
+		    &err);
+	}
 	buf_cleanup(&scratch);
 	if (rc == 0 && dst->len == mark)
 		buf_adds(dst, "{}");
 	if (rc == 0 && j->html)
 		rc = html_section(&j->pending, portable ? "portable" : "data",
-		    h->module, tmp.data, tmp.len, j->lang);
+		    h->name, tmp.data, tmp.len, j->lang);
 	buf_cleanup(&tmp);
 	if (rc == -1)
 		log_warnx("export of account %s: module %s failed",
-		    j->account, h->module);
+		    j->account, h->name);
 	return (rc);
 }
 

@@ -3,7 +3,7 @@
  *
  * One document per person: the Art. 15 information (purposes, categories,
  * recipients, retention, source, rights, complaint), then "data", one
- * member per module that registered a privacy hook (hooks.h), then
+ * member per module with privacy hooks (core/module.h), then
  * "portable", the part the person provided under consent or contract.
  * The document is produced while it is sent: the modules' export hooks
  * run one after the other, so memory holds one section at a time.  Its
@@ -27,7 +27,7 @@ struct db;
 struct db_error;
 struct request;
 
-/* The statements and the public URL; once, before the server starts. */
+/* The public URL; once, at start-up. */
 void	 privacy_export_init(const struct conf *);
 
 /* Handlers (route table). */
@@ -41,21 +41,5 @@ int	 privacy_export_subject(struct request *);	/* PERM_DPO */
  */
 int	 privacy_export_to_file(struct db *, const char *, const char *,
 	    FILE *);
-
-/*
- * The modules' privacy hooks (hooks.h), each defined beside its module:
- * called by app_init() and by guichetctl before any export or erasure.
- * Registering twice is harmless.
- */
-void	 identity_privacy_register(void);	/* identity_privacy.c */
-void	 privacy_privacy_register(void);	/* privacy_hook.c */
-
-/*
- * The id of the account whose email is 'email' (case-insensitive) into
- * 'id' (>= 37 bytes): 0, 1 when there is none, -1 with 'err'
- * (identity_privacy.c; for guichetctl privacy export EMAIL).
- */
-int	 identity_privacy_find(struct db *, const char *, char *, size_t,
-	    struct db_error *);
 
 #endif

@@ -1,37 +1,33 @@
 /*
- * hooks.c: the registry of the modules' privacy hooks (see hooks.h).
+ * hooks.c: the modules with privacy hooks (see hooks.h), from the module
+ * registry: registered once at start-up, read-only afterwards.
  */
 #include <stddef.h>
 
-#include "base/log.h"
+#include "core/module.h"
 #include "privacy/hooks.h"
-
-#define HOOKS_MAX	16
-
-static const struct privacy_hook	*hooks[HOOKS_MAX];
-static size_t				 nhooks;
-
-void
-privacy_hook_register(const struct privacy_hook *h)
-{
-	size_t	 i;
-
-	for (i = 0; i < nhooks; i++)
-		if (hooks[i] == h)
-			return;
-	if (nhooks == HOOKS_MAX)
-		fatalx("too many privacy hooks");
-	hooks[nhooks++] = h;
-}
 
 size_t
 privacy_hook_count(void)
 {
-	return (nhooks);
+	size_t	 i, n = 0;
+
+	for (i = 0; i < module_count(); i++)
+		if (module_at(i)->privacy != NULL)
+			n++;
+	return (n);
 }
 
-const struct privacy_hook *
-privacy_hook_at(size_t i)
+const struct module *
+privacy_hook_at(size_t k)
 {
-	return (i < nhooks ? hooks[i] : NULL);
+	const struct module	*m;
+	size_t			 i;
+
+	for (i = 0; i < module_count(); i++) {
+		m = module_at(i);
+		if (m->privacy != NULL && k-- == 0)
+			return (m);
+	}
+	return (NULL);
 }

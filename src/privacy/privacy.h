@@ -22,8 +22,6 @@ struct db;
 struct db_error;
 struct request;
 
-/* Register the statements; before the server starts. */
-void	 privacy_init(void);
 
 /* Handlers (route table). */
 int	 privacy_register_get(struct request *);

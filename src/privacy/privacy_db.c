@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "core/module.h"
 #include "privacy/privacy.h"
 #include "privacy/privacy_int.h"
 
@@ -62,13 +63,16 @@ struct db_stmt privacy_stmts[PRIV__COUNT] = {
 	  " FROM privacy.consent_ledger WHERE account_id = $1 "
 	  "ORDER BY id DESC LIMIT $2", 2, 0 },
 	/*
-	 * privacy_consent_set(): one change at a time per person, so that two
-	 * concurrent calls cannot both append; NO KEY UPDATE leaves the
-	 * ledger's foreign-key checks (KEY SHARE) free.
+	 * privacy_consent_set(): after privacy_person_lock(), so that two
+	 * concurrent calls cannot both append: the person has an account.
 	 */
 	[PRIV_ACCOUNT_LOCK] = { "privacy_lock_account",
-	  "SELECT 1 FROM identity.accounts WHERE id = $1 AND status = 'active' "
-	  "FOR NO KEY UPDATE", 1, 0 },
+	  "SELECT 1 FROM identity.directory WHERE id = $1 "
+	  "AND status = 'active'", 1, 0 },
+	/* privacy_person_lock() */
+	[PRIV_PERSON_LOCK] = { "privacy_lock_person",
+	  "SELECT pg_advisory_xact_lock(hashtextextended('privacy:' || $1, "
+	  "0))", 1, 0 },
 	/* privacy_consent_set(): the version stays put until we commit */
 	[PRIV_PURPOSE_GET] = { "privacy_select_purpose",
 	  "SELECT version, optional FROM privacy.purposes WHERE code = $1 "
@@ -86,10 +90,15 @@ struct db_stmt privacy_stmts[PRIV__COUNT] = {
 	  "SELECT privacy.consent_given($1, $2)", 2, 0 },
 };
 
-void
-privacy_init(void)
+const struct module_stmts privacy_stmt_table = { privacy_stmts,
+    PRIV__COUNT };
+
+int
+privacy_person_lock(struct db *db, const char *account, struct db_error *err)
 {
-	db_register(privacy_stmts, PRIV__COUNT);
+	const char	*p[1] = { account };
+
+	return (db_exec(db, PRIV_STMT(PRIV_PERSON_LOCK), p, NULL, err));
 }
 
 int
@@ -143,7 +152,8 @@ consent_tx(struct db *db, void *arg, struct db_error *err)
 	int			 given_now, any_given;
 
 	p[0] = t->account;
-	if (db_exec(db, PRIV_STMT(PRIV_ACCOUNT_LOCK), p, &res, err) == -1)
+	if (privacy_person_lock(db, t->account, err) == -1 ||
+	    db_exec(db, PRIV_STMT(PRIV_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);

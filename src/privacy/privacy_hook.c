@@ -39,8 +39,10 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "db/db.h"
+#include "privacy/privacy_int.h"
 #include "privacy/erase.h"
 #include "privacy/export.h"
+#include "core/module.h"
 #include "privacy/hooks.h"
 
 #define TS(x) \
@@ -110,6 +112,10 @@ static struct db_stmt pvh_stmts[PVH__COUNT] = {
 	  LEDGER_CTE "SELECT " PRIVACY_SECTION " FROM led", 2, 0 },
 	[PVH_EXPORT_PORTABLE] = { "privacy_select_hook_export_portable",
 	  LEDGER_CTE "SELECT " PRIVACY_SECTION ", json_build_object("
+	  "'categories', coalesce((SELECT json_object_agg(pc.category, "
+	  "json_build_object('purposes', pc.purposes, 'legal_bases', "
+	  "pc.legal_bases) ORDER BY pc.category) FROM "
+	  "privacy.portable_categories($1::uuid) pc), '{}'), "
 	  "'consent_choices', json_build_object('legal_basis', 'consent', "
 	  "'choices', led.j))::text FROM led", 2, 0 },
 	/*
@@ -160,7 +166,7 @@ static struct db_stmt pvh_stmts[PVH__COUNT] = {
 
 static int
 hook_export(struct db *db, const char *account, struct buf *out,
-    struct buf *portable, struct db_error *err)
+    struct privacy_portable *portable, struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	const char	*p[2];
@@ -177,7 +183,7 @@ hook_export(struct db *db, const char *account, struct buf *out,
 	buf_adds(out, v != NULL ? v : "{}");
 	if (portable != NULL) {
 		v = db_res_rows(res) == 1 ? db_res_get(res, 0, 1) : NULL;
-		buf_adds(portable, v != NULL ? v : "{}");
+		buf_adds(portable->out, v != NULL ? v : "{}");
 	}
 	db_res_free(res);
 	return (0);
@@ -277,18 +283,10 @@ hook_erase(struct db *db, const char *account, const char *salt,
 	return (0);
 }
 
-static const struct privacy_hook privacy_hook = {
-	"privacy", hook_export, hook_erase
+const struct module_stmts privacy_hook_stmt_table = { pvh_stmts,
+    PVH__COUNT };
+
+const struct privacy_hooks privacy_privacy_hooks = {
+	.export = hook_export,
+	.erase = hook_erase,
 };
-
-void
-privacy_privacy_register(void)
-{
-	static int	 registered;
-
-	if (!registered) {
-		db_register(pvh_stmts, PVH__COUNT);
-		registered = 1;
-	}
-	privacy_hook_register(&privacy_hook);
-}

@@ -19,6 +19,7 @@ enum privacy_stmt {
 	PRIV_CONSENT_LATEST,
 	PRIV_CONSENT_INSERT,
 	PRIV_CONSENT_GIVEN,
+	PRIV_PERSON_LOCK,
 	PRIV__COUNT
 };
 
@@ -32,8 +33,28 @@ enum consent_col {
 	CC_LAST_ACTION, CC_LAST_VERSION, CC_LAST_AT
 };
 
+/* The module's pieces (privacy_module.c). */
+struct module_stmts;
+struct privacy_hooks;
+extern const struct module_stmts	privacy_stmt_table;
+extern const struct module_stmts	rights_stmt_table;
+extern const struct module_stmts	erase_stmt_table;
+extern const struct module_stmts	export_stmt_table;
+extern const struct module_stmts	retention_stmt_table;
+extern const struct module_stmts	privacy_hook_stmt_table;
+extern const struct privacy_hooks	privacy_privacy_hooks;
+
 /* Most history rows GET /me/consents shows (newest first). */
 #define PRIV_HISTORY_MAX	200
+
+/*
+ * One change of a person's privacy state at a time (consents, rights,
+ * restriction, erasure): a transaction-scoped lock on the person's id,
+ * the privacy module's own (it never locks identity's rows).  Taken
+ * first in the transaction; the statements after it see what committed
+ * before.  0, or -1 with 'err'.
+ */
+int	 privacy_person_lock(struct db *, const char *, struct db_error *);
 
 /* 1 when 's' has the shape of a purpose code (checked before any SQL). */
 int	 priv_purpose_code_ok(const char *);

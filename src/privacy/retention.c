@@ -15,8 +15,11 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/module.h"
 #include "db/db.h"
+#include "privacy/privacy_int.h"
 #include "privacy/erase.h"
+#include "privacy/hooks.h"
 #include "privacy/retention.h"
 
 /* First run after start-up (the server is up by then), then daily. */
@@ -43,23 +46,11 @@ static struct db_stmt ret_stmts[RET__COUNT] = {
 	  "SELECT privacy.retention_due($1, $2::timestamptz)", 2, 0 },
 };
 
-static pthread_once_t		 ret_once = PTHREAD_ONCE_INIT;
-static retention_anonymise_fn	 anonymiser;
 static pthread_t		 ret_thread;
 static int			 ret_started;
 static atomic_int		 ret_stop;
 
-static void
-ret_register(void)
-{
-	db_register(ret_stmts, RET__COUNT);
-}
-
-void
-retention_set_anonymiser(retention_anonymise_fn fn)
-{
-	anonymiser = fn;
-}
+const struct module_stmts retention_stmt_table = { ret_stmts, RET__COUNT };
 
 int
 retention_erase_account(struct db *db, const char *account, int64_t now,
@@ -119,7 +110,8 @@ run_anonymise(struct db *db, const char *rule, const char *now, int64_t now_us,
 	if (db_exec(db, &ret_stmts[RET_DUE], p, &res, err) == -1)
 		return (-1);
 	for (i = 0; i < db_res_rows(res); i++) {
-		rc = anonymiser(db, db_res_get(res, i, 0), now_us, err);
+		rc = retention_erase_account(db, db_res_get(res, i, 0), now_us,
+		    err);
 		if (rc == -1)
 			failed = 1;
 		else if (rc == 0)
@@ -141,7 +133,6 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 	long			 count;
 	int			 i, rc, failed = 0;
 
-	pthread_once(&ret_once, ret_register);
 	if (report != NULL)
 		*report = NULL;
 	clock_format(now_us, now, sizeof(now));
@@ -162,9 +153,7 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 			rc = db_tx(db, delete_tx, &t, &err);
 			count = t.count;
 			status = rc == 0 ? "ok" : "failed";
-		} else if (anonymiser == NULL)
-			status = "skipped";
-		else {
+		} else {
 			rc = run_anonymise(db, code, now, now_us, &count,
 			    &err);
 			status = rc == 0 ? "ok" : "failed";
@@ -173,10 +162,7 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 			failed = 1;
 			log_warnx("retention: rule %s failed (sqlstate %s)",
 			    code, err.sqlstate);
-		} else if (strcmp(status, "skipped") == 0)
-			log_warnx("retention: rule %s skipped: no anonymiser",
-			    code);
-		else
+		} else
 			log_info("retention: rule %s: %ld row%s %s", code,
 			    count, count == 1 ? "" : "s",
 			    strcmp(action, "delete") == 0 ? "deleted" :
@@ -189,6 +175,14 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 		json_array_append_new(list, o);
 	}
 	db_res_free(rules);
+	/* What the modules' rules cannot say in SQL (core/module.h). */
+	for (i = 0; (size_t)i < privacy_hook_count(); i++) {
+		const struct module	*m = privacy_hook_at((size_t)i);
+
+		if (m->privacy->purge != NULL &&
+		    m->privacy->purge(db, now_us, list) == -1)
+			failed = 1;
+	}
 	if (report != NULL)
 		*report = json_pack("{s:s, s:o}", "at", now, "rules", list);
 	else
@@ -197,14 +191,12 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 }
 
 int
-privacy_purge_ctl(struct db *db, const struct conf *c, char **argv, int argc)
+privacy_purge_ctl(struct db *db, int argc)
 {
 	json_t	*report = NULL;
 	char	*s;
 	int	 rc;
 
-	(void)c;
-	(void)argv;
 	if (argc != 0) {
 		fprintf(stderr, "usage: guichetctl privacy purge\n");
 		return (-1);
@@ -261,7 +253,6 @@ ret_loop(void *arg)
 void
 retention_start(void)
 {
-	pthread_once(&ret_once, ret_register);
 	atomic_store(&ret_stop, 0);
 	if (pthread_create(&ret_thread, NULL, ret_loop, NULL) == 0)
 		ret_started = 1;

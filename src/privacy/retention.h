@@ -24,18 +24,8 @@ struct db_error;
 
 /*
  * How an 'anonymise' rule anonymises one account: the Art. 17 erasure
- * with the reason "retention", in its own transaction.  0, 1 when there
- * was nothing left to erase, -1 with 'err'.  Set once at start-up (before
- * retention_start()); without it, 'anonymise' rules are reported
- * "skipped" and do nothing.
- */
-typedef int	(*retention_anonymise_fn)(struct db *, const char *account,
-		    int64_t now, struct db_error *err);
-void	 retention_set_anonymiser(retention_anonymise_fn);
-/*
- * The anonymiser to set: privacy_erase() (erase.h) of the account, as if
- * the person had asked.  Needs what privacy_erase() needs: its statements
- * (privacy_erase_init()) and every module's hooks registered.
+ * (privacy_erase(), erase.h) with the reason "retention", in its own
+ * transaction.  0, 1 when there was nothing left to erase, -1 with 'err'.
  */
 int	 retention_erase_account(struct db *, const char *, int64_t,
 	    struct db_error *);
@@ -50,7 +40,7 @@ int	 retention_erase_account(struct db *, const char *, int64_t,
 int	 privacy_purge(struct db *, int64_t, json_t **);
 
 /* guichetctl privacy purge: run once, print the report. */
-int	 privacy_purge_ctl(struct db *, const struct conf *, char **, int);
+int	 privacy_purge_ctl(struct db *, int);
 
 /*
  * guichetd: a thread with its own connection that purges shortly after

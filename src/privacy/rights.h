@@ -36,8 +36,8 @@
 struct principal;
 struct request;
 
-/* Register the statements; before the server starts. */
-void	 privacy_rights_init(void);
+/* Make privacy_access_record() the recorder of core/access.h. */
+void	 privacy_access_recorder_install(void);
 
 /* Handlers (route table). */
 int	 privacy_subject_get(struct request *);
@@ -84,7 +84,6 @@ enum rights_stmt {
 	R_ACCESS_LIST,
 	R_SUBJECT_GET,
 	R_ACCOUNT_LOCK,
-	R_OUTBOX_INSERT,
 	R_REQ_INSERT,
 	R_REQ_GET,
 	R_REQ_LOCK,

@@ -9,6 +9,9 @@
 
 #include "auth/policy.h"
 #include "base/clock.h"
+#include "core/access.h"
+#include "core/module.h"
+#include "privacy/privacy_int.h"
 #include "privacy/rights.h"
 
 #define LOC(p, c) \
@@ -35,7 +38,7 @@
 	"(extract(epoch FROM r.due_at) * 1000000)::bigint, " \
 	"coalesce(a.locale, 'fr') " \
 	"FROM privacy.requests r " \
-	"LEFT JOIN identity.accounts a ON a.id = r.account_id "
+	"LEFT JOIN identity.directory a ON a.id = r.account_id "
 
 struct db_stmt rights_stmts[R__COUNT] = {
 	/*
@@ -56,7 +59,7 @@ struct db_stmt rights_stmts[R__COUNT] = {
 	  LOC("$3", "d.name") ", l.client_id, c.name, l.dataset, l.record, "
 	  "l.purpose FROM privacy.access_log l "
 	  "LEFT JOIN identity.departments d ON d.code = l.department "
-	  "LEFT JOIN identity.clients c ON c.id = l.client_id "
+	  "LEFT JOIN identity.client_names c ON c.id = l.client_id "
 	  "WHERE l.account_id = $1 AND (l.disclose_after IS NULL OR "
 	  "l.disclose_after <= $2::timestamptz) AND ($4::timestamptz IS NULL "
 	  "OR (l.at, l.id) < ($4::timestamptz, $5::bigint)) "
@@ -65,18 +68,14 @@ struct db_stmt rights_stmts[R__COUNT] = {
 	[R_SUBJECT_GET] = { "rights_select_subject",
 	  "SELECT a.id, a.display_name, a.email, a.phone, a.locale, "
 	  "a.profile_kind, a.status, " RFC3339("a.created_at") ", "
-	  "r.id IS NOT NULL, " RFC3339("r.since") " FROM identity.accounts a "
+	  "r.id IS NOT NULL, " RFC3339("r.since") " FROM identity.directory a "
 	  "LEFT JOIN privacy.restrictions r ON r.account_id = a.id AND "
 	  "r.lifted_at IS NULL WHERE a.id = $1 AND a.status <> 'erased'",
 	  1, 0 },
 	/* One change of a person's rights at a time. */
 	[R_ACCOUNT_LOCK] = { "rights_lock_account",
-	  "SELECT email, locale FROM identity.accounts WHERE id = $1 AND "
-	  "status <> 'erased' FOR NO KEY UPDATE", 1, 0 },
-	[R_OUTBOX_INSERT] = { "rights_insert_outbox",
-	  "INSERT INTO ops.outbox (account_id, recipient, template, locale, "
-	  "payload, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
-	  "RETURNING id", 6, 0 },
+	  "SELECT email, locale FROM identity.directory WHERE id = $1 AND "
+	  "status <> 'erased'", 1, 0 },
 	[R_REQ_INSERT] = { "rights_insert_request",
 	  "INSERT INTO privacy.requests (account_id, kind, channel, purpose, "
 	  "grounds, received_at, due_at, recorded_by, status, answer, "
@@ -138,10 +137,12 @@ struct db_stmt rights_stmts[R__COUNT] = {
 	  "SELECT privacy.is_restricted($1)", 1, 0 },
 };
 
+const struct module_stmts rights_stmt_table = { rights_stmts, R__COUNT };
+
 void
-privacy_rights_init(void)
+privacy_access_recorder_install(void)
 {
-	db_register(rights_stmts, R__COUNT);
+	access_set_recorder(privacy_access_record);
 }
 
 int

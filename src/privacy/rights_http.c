@@ -23,9 +23,11 @@
 #include "db/db.h"
 #include "http/page.h"
 #include "http/reply.h"
+#include "identity/identity.h"
 #include "json/check.h"
 #include "privacy/deadline.h"
 #include "privacy/privacy.h"
+#include "privacy/privacy_int.h"
 #include "privacy/rights.h"
 
 #define PURPOSE_MAX	500	/* X-Purpose, characters */
@@ -537,7 +539,8 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	const char		*p[1];
 
 	p[0] = t->n.account;
-	if (db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
+	if (privacy_person_lock(db, p[0], err) == -1 ||
+	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
@@ -714,47 +717,15 @@ static int
 notify_person(struct db *db, const char *account, const char *template,
     json_t *payload, char *outbox_id, struct db_error *err)
 {
-	struct db_res	*res = NULL;
-	const char	*p[6];
-	char		*body, now[40], email[300], locale[8];
+	int	 rc;
 
 	if (account == NULL) {
 		json_decref(payload);
 		return (0);
 	}
-	p[0] = account;
-	if (db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1) {
-		json_decref(payload);
-		return (-1);
-	}
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		json_decref(payload);
-		return (0);
-	}
-	snprintf(email, sizeof(email), "%s", db_res_get(res, 0, 0));
-	snprintf(locale, sizeof(locale), "%s", db_res_get(res, 0, 1));
-	db_res_free(res);
-	body = json_dumps(payload, JSON_COMPACT);
+	rc = identity_mail(db, account, template, payload, outbox_id, err);
 	json_decref(payload);
-	if (body == NULL)
-		abort();
-	now_text(now, sizeof(now));
-	p[0] = account;
-	p[1] = email;
-	p[2] = template;
-	p[3] = locale;
-	p[4] = body;
-	p[5] = now;
-	if (db_exec(db, R_STMT(R_OUTBOX_INSERT), p, &res, err) == -1) {
-		free(body);
-		return (-1);
-	}
-	free(body);
-	if (outbox_id != NULL)
-		snprintf(outbox_id, 40, "%s", db_res_get(res, 0, 0));
-	db_res_free(res);
-	return (0);
+	return (rc == -1 ? -1 : 0);
 }
 
 /* "<text>\n\n<remedies>" in the person's language (Art. 12(4)). */
@@ -1069,7 +1040,8 @@ restrict_tx(struct db *db, void *arg, struct db_error *err)
 	char			 now[40];
 
 	p[0] = t->account;
-	if (db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
+	if (privacy_person_lock(db, p[0], err) == -1 ||
+	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
@@ -1199,7 +1171,8 @@ objection_tx(struct db *db, void *arg, struct db_error *err)
 	const char		*p[2];
 
 	p[0] = t->n.account;
-	if (db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
+	if (privacy_person_lock(db, p[0], err) == -1 ||
+	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	db_res_free(res);
 	if (t->n.status == NULL) {

@@ -16,8 +16,10 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "auth/policy.h"
+#include "core/module.h"
 #include "http/reply.h"
-#include "web/web.h"
+#include "http/route.h"
 
 #define STATIC_MAX	(4 * 1024 * 1024)
 
@@ -37,11 +39,14 @@ static const struct {
 	{ ".json", "application/json" },
 };
 
-void
-web_init(const struct conf *c)
+static int
+web_init(const struct module_env *env, char *err, size_t errlen)
 {
+	(void)err;
+	(void)errlen;
 	free(static_dir);
-	static_dir = xstrdup(c->static_dir);
+	static_dir = xstrdup(env->conf->static_dir);
+	return (0);
 }
 
 static const char *
@@ -71,7 +76,7 @@ name_ok(const char *s)
 	return (1);
 }
 
-int
+static int
 web_static(struct request *req)
 {
 	const char	*name = request_param(req, "file"), *type;
@@ -126,3 +131,16 @@ web_static(struct request *req)
 	reply_header(req, "Cache-Control", "public, max-age=3600");
 	return (0);
 }
+
+static const struct route web_routes[] = {
+	{ .method = "GET", .pattern = "/static/{file}", .handler = web_static,
+	  .perm = PERM_PUBLIC },
+};
+
+const struct module web_module = {
+	.name = "web",
+	.init = web_init,
+	.routes = web_routes,
+	.nroutes = NELEM(web_routes),
+	.openapi = "src/web/openapi.json",
+};

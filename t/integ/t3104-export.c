@@ -492,7 +492,7 @@ START_TEST(test_export_self)
 	ck_assert(json_array_size(json_object_get(json_object_get(x,
 	    "identity"), "sessions")) == 2);
 	ck_assert(json_array_size(json_object_get(json_object_get(x,
-	    "identity"), "messages")) >= 2);
+	    "ops"), "messages")) >= 2);
 	ck_assert(json_array_size(json_object_get(json_object_get(x,
 	    "identity"), "one_time_tokens")) >= 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
@@ -504,7 +504,7 @@ START_TEST(test_export_self)
 	/* Portable: only categories on consent or contract. */
 	y = json_object_get(doc, "portable");
 	portable = dump(y);
-	json_object_foreach(json_object_get(json_object_get(y, "identity"),
+	json_object_foreach(json_object_get(json_object_get(y, "privacy"),
 	    "categories"), k, x) {
 		size_t	 j2;
 		json_t	*b;
@@ -515,7 +515,7 @@ START_TEST(test_export_self)
 			    == 0, "portable category %s on %s", k,
 			    json_string_value(b));
 	}
-	x = json_object_get(json_object_get(y, "identity"), "categories");
+	x = json_object_get(json_object_get(y, "privacy"), "categories");
 	ck_assert(json_object_get(x, "contact") != NULL);
 	ck_assert(json_object_get(x, "profile") != NULL);
 	ck_assert_msg(json_object_get(x, "address") == NULL,
@@ -535,7 +535,7 @@ START_TEST(test_export_self)
 	json_array_foreach(json_object_get(art15, "categories"), i, x)
 		ck_assert_msg(json_is_true(json_object_get(x, "portable")) ==
 		    (json_object_get(json_object_get(json_object_get(y,
-		    "identity"), "categories"), idl_jstr(x, "code")) != NULL),
+		    "privacy"), "categories"), idl_jstr(x, "code")) != NULL),
 		    "category %s: portable differs", idl_jstr(x, "code"));
 	free(portable);
 	json_decref(doc);
@@ -756,7 +756,7 @@ START_TEST(test_export_large)
 		    json_object_get(json_object_get(doc, "data"), "privacy"),
 		    "consent_ledger")), 10000);
 		ck_assert_int_eq(json_array_size(json_object_get(
-		    json_object_get(json_object_get(doc, "data"), "identity"),
+		    json_object_get(json_object_get(doc, "data"), "ops"),
 		    "messages")), 1);
 		ck_assert_int_eq(json_array_size(json_object_get(
 		    json_object_get(json_object_get(json_object_get(doc,
@@ -829,7 +829,8 @@ START_TEST(test_erase_hooks)
 	    report_for(erased, "identity", "address") != NULL &&
 	    report_for(erased, "identity", "identity") != NULL &&
 	    report_for(erased, "identity", "credential") != NULL &&
-	    report_for(erased, "identity", "free_text") != NULL, "%s", d);
+	    report_for(erased, "ops", "contact") != NULL &&
+	    report_for(erased, "ops", "free_text") != NULL, "%s", d);
 	ck_assert_str_eq(idl_jstr(report_for(erased, "identity", "profile"),
 	    "strategy"), "rewrite");
 	/* 2 sessions, 1 verification token, 1 throttle row of the email. */

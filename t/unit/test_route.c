@@ -11,12 +11,18 @@
 static int	h(struct request *r) { (void)r; return (0); }
 
 static const struct route table[] = {
-	{ "GET",  "/healthz", h, PERM_PUBLIC, NULL, 0, NULL },
-	{ "GET",  "/api/v1/cases", h, PERM_PUBLIC, NULL, 0, NULL },
-	{ "POST", "/api/v1/cases", h, PERM_PUBLIC, NULL, ROUTE_BODY, NULL },
-	{ "GET",  "/api/v1/cases/{id}", h, PERM_PUBLIC, NULL, 0, NULL },
-	{ "PATCH", "/api/v1/cases/{id}", h, PERM_PUBLIC, NULL, ROUTE_BODY, NULL },
-	{ "GET",  "/api/v1/cases/{id}/messages/{mid}", h, PERM_PUBLIC, NULL, 0, NULL },
+	{ .method = "GET", .pattern = "/healthz", .handler = h,
+	  .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/cases", .handler = h,
+	  .perm = PERM_PUBLIC },
+	{ .method = "POST", .pattern = "/api/v1/cases", .handler = h,
+	  .perm = PERM_PUBLIC, .flags = ROUTE_BODY },
+	{ .method = "GET", .pattern = "/api/v1/cases/{id}", .handler = h,
+	  .perm = PERM_PUBLIC },
+	{ .method = "PATCH", .pattern = "/api/v1/cases/{id}", .handler = h,
+	  .perm = PERM_PUBLIC, .flags = ROUTE_BODY },
+	{ .method = "GET", .pattern = "/api/v1/cases/{id}/messages/{mid}", .handler = h,
+	  .perm = PERM_PUBLIC },
 };
 
 static void
