@@ -20,8 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v == NULL)
 		return (0);
 	errors = json_array();
-	json_check(v, &identity_register_spec, JSON_LANG_FR, errors);
-	json_check(v, &privacy_objection_spec, JSON_LANG_IT, errors);
+	json_check(v, &identity_register_spec, LANG_FR, errors);
+	json_check(v, &privacy_objection_spec, LANG_IT, errors);
 	json_decref(errors);
 	json_decref(v);
 	return (0);

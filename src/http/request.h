@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/lang.h"
 
 #define REQUEST_ID_MAX		65	/* 64 characters and the NUL */
 #define ROUTE_PARAMS_MAX	4
@@ -22,7 +23,6 @@
 struct route;
 struct principal;
 
-enum lang { LANG_FR, LANG_EN, LANG_IT };
 
 struct route_param {
 	const char	*name;

@@ -580,7 +580,7 @@ run(struct request *req)
 		}
 		errors = json_array();
 		nerr = json_check(req->json, r->input,
-		    (enum json_lang)req->lang, errors);
+		    req->lang, errors);
 		if (nerr > 0) {
 			reply_problem_errors(req, PROB_VALIDATION, errors,
 			    "%zu field%s invalid", nerr,

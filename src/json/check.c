@@ -15,13 +15,15 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/xmalloc.h"
 #include "json/check.h"
 
-/* The messages, one row per language, in the order of enum json_lang. */
+/* The messages, one row per language, in the order of enum lang. */
 enum msg_id {
 	M_REQUIRED,
 	M_UNKNOWN,
@@ -58,7 +60,7 @@ enum msg_id {
 };
 
 static const char *const messages[3][M_COUNT] = {
-	[JSON_LANG_FR] = {
+	[LANG_FR] = {
 		[M_REQUIRED] = "ce champ est obligatoire",
 		[M_UNKNOWN] = "champ inconnu",
 		[M_TYPE_STRING] = "doit être une chaîne de caractères",
@@ -93,7 +95,7 @@ static const char *const messages[3][M_COUNT] = {
 		[M_MINIMUM] = "doit être supérieur ou égal à {n}",
 		[M_MAXIMUM] = "doit être inférieur ou égal à {n}",
 	},
-	[JSON_LANG_EN] = {
+	[LANG_EN] = {
 		[M_REQUIRED] = "this field is required",
 		[M_UNKNOWN] = "unknown field",
 		[M_TYPE_STRING] = "must be a string",
@@ -128,7 +130,7 @@ static const char *const messages[3][M_COUNT] = {
 		[M_MINIMUM] = "must be at least {n}",
 		[M_MAXIMUM] = "must be at most {n}",
 	},
-	[JSON_LANG_IT] = {
+	[LANG_IT] = {
 		[M_REQUIRED] = "questo campo è obbligatorio",
 		[M_UNKNOWN] = "campo sconosciuto",
 		[M_TYPE_STRING] = "deve essere una stringa",
@@ -166,7 +168,7 @@ static const char *const messages[3][M_COUNT] = {
 };
 
 struct check_ctx {
-	enum json_lang	 lang;
+	enum lang	 lang;
 	json_t		*errors;
 	struct buf	 path;		/* JSON Pointer of the value at hand */
 	struct buf	 msg;
@@ -675,12 +677,12 @@ check_object(struct check_ctx *ctx, const json_t *obj,
 
 size_t
 json_check(const json_t *value, const struct json_spec *spec,
-    enum json_lang lang, json_t *errors)
+    enum lang lang, json_t *errors)
 {
 	struct check_ctx	 ctx;
 
-	if ((unsigned)lang > JSON_LANG_IT)
-		lang = JSON_LANG_FR;
+	if ((unsigned)lang > LANG_IT)
+		lang = LANG_FR;
 	ctx.lang = lang;
 	ctx.errors = errors;
 	ctx.count = 0;
@@ -818,4 +820,47 @@ json_utf8_len(const char *s)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
 	return (n);
+}
+
+/* Small helpers for building and reading JSON (check.h). */
+
+const char *
+json_str(const json_t *o, const char *k)
+{
+	return (json_string_value(json_object_get(o, k)));
+}
+
+void
+json_set_str(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(o, k, json_string(v));
+}
+
+void
+json_set_time(json_t *o, const char *k, int64_t us)
+{
+	char	 out[40];
+
+	if (us == 0) {
+		json_object_set_new(o, k, json_null());
+		return;
+	}
+	/* To the second: the API's one precision. */
+	clock_format(us - ((us % 1000000) + 1000000) % 1000000, out,
+	    sizeof(out));
+	json_object_set_new(o, k, json_string(out));
+}
+
+/*
+ * jansson allocates with our allocator: out of memory ends the process
+ * with a message, the one way it is handled everywhere (xmalloc.h).  Set
+ * before main() in every program that links the library.
+ */
+static void	json_alloc_init(void) __attribute__((constructor));
+
+static void
+json_alloc_init(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
 }

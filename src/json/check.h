@@ -20,6 +20,9 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "base/lang.h"
 
 enum json_kind {
 	JK_END = 0,	/* terminates a field list */
@@ -67,7 +70,6 @@ struct json_spec {
 	int			 ignore_unknown;	/* only where a protocol says so */
 };
 
-enum json_lang { JSON_LANG_FR, JSON_LANG_EN, JSON_LANG_IT };
 
 struct json_parse_error {
 	char	 reason[160];	/* "duplicate key 'email' at byte 52", English */
@@ -85,8 +87,19 @@ json_t	*json_parse_strict(const char *, size_t, size_t, struct json_parse_error 
  * one error object per problem to 'errors' (a JSON array) with messages in
  * 'lang'.  Returns the number of problems found (0 when valid).
  */
-size_t	 json_check(const json_t *, const struct json_spec *, enum json_lang,
+size_t	 json_check(const json_t *, const struct json_spec *, enum lang,
 	    json_t *);
+
+/* The string member 'k' of 'o', or NULL (not a string, absent, 'o' NULL). */
+const char *json_str(const json_t *, const char *);
+/* Set member 'k' to the string 'v'; nothing when 'v' is NULL. */
+void	 json_set_str(json_t *, const char *, const char *);
+/*
+ * Set member 'k' to the time 'us' (microseconds since the epoch, the
+ * clock's unit) as RFC 3339 in UTC to the second, the API's one
+ * precision ("2026-12-20T08:30:00Z"); JSON null when 'us' is 0.
+ */
+void	 json_set_time(json_t *, const char *, int64_t);
 
 /* Helpers for handlers that add their own semantic errors in the same shape. */
 void	 json_error_add(json_t *, const char *, const char *, const char *);

@@ -120,7 +120,7 @@ parse_bad(const char *s)
 /* Parse 'doc' (which must be well-formed) and check it; errors in *out. */
 static size_t
 check_text(const struct json_spec *spec, const char *doc,
-    enum json_lang lang, json_t **out)
+    enum lang lang, json_t **out)
 {
 	json_t	*v, *errors;
 	size_t	 n;
@@ -189,7 +189,7 @@ person_ok(const char *extra)
 	char	*doc = person(extra);
 	size_t	 n;
 
-	n = check_text(&person_spec, doc, JSON_LANG_EN, &errors);
+	n = check_text(&person_spec, doc, LANG_EN, &errors);
 	ck_assert_msg(n == 0, "%zu errors for %s, first: %s", n, doc,
 	    n > 0 ? json_string_value(json_object_get(json_array_get(errors,
 	    0), "code")) : "");
@@ -209,7 +209,7 @@ person_bad(const char *extra, const char *field, const char *code)
 	char		*doc = person(extra), *m;
 	size_t		 n;
 
-	n = check_text(&person_spec, doc, JSON_LANG_EN, &errors);
+	n = check_text(&person_spec, doc, LANG_EN, &errors);
 	e = find_error(errors, field, code);
 	ck_assert_msg(e != NULL, "no %s error at '%s' for %s", code, field,
 	    doc);
@@ -525,7 +525,7 @@ START_TEST(test_json_check_valid)
 	person_ok("\"active\": false");
 	person_ok("\"tags\": []");
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": \"x\", "
-	    "\"email\": \"x@y.fr\"}", JSON_LANG_FR, &errors), 0);
+	    "\"email\": \"x@y.fr\"}", LANG_FR, &errors), 0);
 	ck_assert_uint_eq(json_array_size(errors), 0);
 	json_decref(errors);
 }
@@ -536,7 +536,7 @@ START_TEST(test_json_check_required)
 	json_t		*errors;
 	const json_t	*e;
 
-	ck_assert_uint_eq(check_text(&person_spec, "{}", JSON_LANG_EN,
+	ck_assert_uint_eq(check_text(&person_spec, "{}", LANG_EN,
 	    &errors), 2);
 	ck_assert_ptr_nonnull(find_error(errors, "/name", "required"));
 	ck_assert_ptr_nonnull(e = find_error(errors, "/email", "required"));
@@ -544,7 +544,7 @@ START_TEST(test_json_check_required)
 	json_decref(errors);
 
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": \"Ana\"}",
-	    JSON_LANG_EN, &errors), 1);
+	    LANG_EN, &errors), 1);
 	ck_assert_ptr_nonnull(find_error(errors, "/email", "required"));
 	json_decref(errors);
 }
@@ -579,7 +579,7 @@ START_TEST(test_json_check_type)
 
 	/* A string where the object itself was expected. */
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": 1, "
-	    "\"email\": false}", JSON_LANG_EN, &errors), 2);
+	    "\"email\": false}", LANG_EN, &errors), 2);
 	ck_assert_ptr_nonnull(find_error(errors, "/name", "type"));
 	ck_assert_ptr_nonnull(find_error(errors, "/email", "type"));
 	json_decref(errors);
@@ -597,7 +597,7 @@ START_TEST(test_json_check_top_level_not_object)
 
 	for (i = 0; docs[i] != NULL; i++) {
 		ck_assert_uint_eq(check_text(&person_spec, docs[i],
-		    JSON_LANG_EN, &errors), 1);
+		    LANG_EN, &errors), 1);
 		ck_assert_ptr_nonnull(find_error(errors, "", "type"));
 		json_decref(errors);
 	}
@@ -618,7 +618,7 @@ START_TEST(test_json_check_unknown)
 	    "/children/0/age", "unknown");
 	/* null is no excuse for an unknown field. */
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": \"Ana\", "
-	    "\"email\": \"a@b.fr\", \"x\": null, \"y\": {}}", JSON_LANG_FR,
+	    "\"email\": \"a@b.fr\", \"x\": null, \"y\": {}}", LANG_FR,
 	    &errors), 2);
 	ck_assert_ptr_nonnull(e = find_error(errors, "/x", "unknown"));
 	ck_assert_str_eq(message_of(e), "champ inconnu");
@@ -645,13 +645,13 @@ START_TEST(test_json_check_length_in_characters)
 
 		snprintf(doc, sizeof(doc), "{%s, \"email\": \"a@b.fr\"}",
 		    extra);
-		ck_assert_uint_eq(check_text(&person_spec, doc, JSON_LANG_EN,
+		ck_assert_uint_eq(check_text(&person_spec, doc, LANG_EN,
 		    &errors), 0);
 		json_decref(errors);
 		/* 81 characters do not. */
 		snprintf(doc, sizeof(doc), "{%.*s\xe2\x82\xac\", "
 		    "\"email\": \"a@b.fr\"}", (int)strlen(extra) - 1, extra);
-		ck_assert_uint_eq(check_text(&person_spec, doc, JSON_LANG_EN,
+		ck_assert_uint_eq(check_text(&person_spec, doc, LANG_EN,
 		    &errors), 1);
 		ck_assert_ptr_nonnull(find_error(errors, "/name",
 		    "max_length"));
@@ -896,7 +896,7 @@ START_TEST(test_json_check_nested)
 	    "\"contract_start\": \"2026-01-05\", \"hours\": 60}",
 	    "/employment/hours", "maximum");
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": \"Ana\", "
-	    "\"email\": \"a@b.fr\", \"employment\": {}}", JSON_LANG_EN,
+	    "\"email\": \"a@b.fr\", \"employment\": {}}", LANG_EN,
 	    &errors), 2);
 	ck_assert_ptr_nonnull(find_error(errors, "/employment/employer",
 	    "required"));
@@ -950,7 +950,7 @@ START_TEST(test_json_check_multiple_errors)
 	n = check_text(&person_spec, "{\"email\": \"nope\", \"age\": 200, "
 	    "\"lang\": \"de\", \"tags\": [1, \"b\", 2], \"bogus\": 1, "
 	    "\"employment\": {\"employer\": \"M\", "
-	    "\"contract_start\": \"2026-02-30\"}}", JSON_LANG_EN, &errors);
+	    "\"contract_start\": \"2026-02-30\"}}", LANG_EN, &errors);
 	ck_assert_uint_eq(n, 8);
 	ck_assert_ptr_nonnull(find_error(errors, "/name", "required"));
 	ck_assert_ptr_nonnull(find_error(errors, "/email", "format"));
@@ -969,7 +969,7 @@ START_TEST(test_json_check_multiple_errors)
 
 		errors = json_array();
 		json_error_add(errors, "/x", "conflict", "already there");
-		ck_assert_uint_eq(json_check(v, &person_spec, JSON_LANG_EN,
+		ck_assert_uint_eq(json_check(v, &person_spec, LANG_EN,
 		    errors), 2);
 		ck_assert_uint_eq(json_array_size(errors), 3);
 		json_decref(v);
@@ -1000,12 +1000,12 @@ START_TEST(test_json_check_messages_translated)
 	size_t		 i, j, n;
 
 	for (i = 0; docs[i] != NULL; i++) {
-		n = check_text(&person_spec, docs[i], JSON_LANG_FR, &fr);
+		n = check_text(&person_spec, docs[i], LANG_FR, &fr);
 		ck_assert_uint_gt(n, 0);
 		ck_assert_uint_eq(check_text(&person_spec, docs[i],
-		    JSON_LANG_EN, &en), n);
+		    LANG_EN, &en), n);
 		ck_assert_uint_eq(check_text(&person_spec, docs[i],
-		    JSON_LANG_IT, &it), n);
+		    LANG_IT, &it), n);
 		for (j = 0; j < n; j++) {
 			mfr = message_of(json_array_get(fr, j));
 			men = message_of(json_array_get(en, j));
@@ -1031,11 +1031,11 @@ START_TEST(test_json_check_messages_translated)
 		json_decref(it);
 	}
 
-	check_text(&person_spec, "{\"email\": \"a@b.fr\"}", JSON_LANG_FR, &fr);
+	check_text(&person_spec, "{\"email\": \"a@b.fr\"}", LANG_FR, &fr);
 	ck_assert_str_eq(message_of(json_array_get(fr, 0)),
 	    "ce champ est obligatoire");
 	json_decref(fr);
-	check_text(&person_spec, "{\"email\": \"a@b.fr\"}", JSON_LANG_IT, &it);
+	check_text(&person_spec, "{\"email\": \"a@b.fr\"}", LANG_IT, &it);
 	ck_assert_str_eq(message_of(json_array_get(it, 0)),
 	    "questo campo è obbligatorio");
 	json_decref(it);
@@ -1062,10 +1062,10 @@ START_TEST(test_json_check_messages_hide_values)
 	int	 lang;
 
 	for (i = 0; extras[i] != NULL; i++) {
-		for (lang = JSON_LANG_FR; lang <= JSON_LANG_IT; lang++) {
+		for (lang = LANG_FR; lang <= LANG_IT; lang++) {
 			doc = person(extras[i]);
 			ck_assert_uint_eq(check_text(&person_spec, doc,
-			    (enum json_lang)lang, &errors), 1);
+			    (enum lang)lang, &errors), 1);
 			for (j = 0; j < json_array_size(errors); j++) {
 				dump = strdup(message_of(json_array_get(errors,
 				    j)));
@@ -1085,7 +1085,7 @@ START_TEST(test_json_check_pointer_escaping)
 	json_t	*errors;
 
 	ck_assert_uint_eq(check_text(&odd_spec, "{\"x/y~z\": 1, \"~\": 2, "
-	    "\"/\": 3}", JSON_LANG_EN, &errors), 5);
+	    "\"/\": 3}", LANG_EN, &errors), 5);
 	ck_assert_ptr_nonnull(find_error(errors, "/a~1b", "required"));
 	ck_assert_ptr_nonnull(find_error(errors, "/m~0n", "required"));
 	ck_assert_ptr_nonnull(find_error(errors, "/x~1y~0z", "unknown"));
@@ -1094,12 +1094,12 @@ START_TEST(test_json_check_pointer_escaping)
 	json_decref(errors);
 
 	ck_assert_uint_eq(check_text(&odd_spec, "{\"a/b\": \"1\", "
-	    "\"m~n\": \"2\"}", JSON_LANG_EN, &errors), 0);
+	    "\"m~n\": \"2\"}", LANG_EN, &errors), 0);
 	json_decref(errors);
 
 	/* The empty key is "/" (RFC 6901 section 5). */
 	ck_assert_uint_eq(check_text(&odd_spec, "{\"a/b\": \"1\", "
-	    "\"m~n\": \"2\", \"\": 0}", JSON_LANG_EN, &errors), 1);
+	    "\"m~n\": \"2\", \"\": 0}", LANG_EN, &errors), 1);
 	ck_assert_ptr_nonnull(find_error(errors, "/", "unknown"));
 	json_decref(errors);
 }

@@ -1,0 +1,16 @@
+/*
+ * lang.h: the languages people read guichet in (API.md, "Language"):
+ * French (the default), English and Italian.  One enum, one table of
+ * codes: every text in three languages is indexed by enum lang.
+ */
+#ifndef GUICHET_LANG_H
+#define GUICHET_LANG_H
+
+enum lang { LANG_FR, LANG_EN, LANG_IT, LANG__COUNT };
+
+/* "fr", "en", "it". */
+const char	*lang_code(enum lang);
+/* The language of a code; 'dflt' for NULL or an unknown one. */
+enum lang	 lang_from_code(const char *, enum lang);
+
+#endif
