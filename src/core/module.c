@@ -208,3 +208,14 @@ modules_describe(FILE *f)
 		    problem_status(errcode_at(i)->problem));
 	fprintf(f, "statements %zu\n", db_registered_count());
 }
+
+void
+privacy_erased_add(json_t *erased, const char *module, const char *category,
+    long records, const char *strategy)
+{
+	if (records <= 0)
+		return;
+	json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
+	    "module", module, "category", category, "records",
+	    (json_int_t)records, "strategy", strategy));
+}

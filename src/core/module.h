@@ -164,6 +164,13 @@ struct module {
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
+ * For erase hooks: append {"module","category","records","strategy"} to
+ * 'erased' when 'records' > 0.
+ */
+void	 privacy_erased_add(json_t *, const char *, const char *, long,
+	    const char *);
+
+/*
  * Register every module of the NULL-terminated list 'mods' (statements,
  * scopes, problem codes, privacy hooks, routes), then run their init in
  * order.  -1 with a message.  Once per process.

@@ -12,6 +12,7 @@
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/reply.h"
+#include "json/check.h"
 
 struct problem_def {
 	int		 status;
@@ -598,4 +599,17 @@ reply_exec(struct request *req, const struct db_stmt *st,
 		return (-1);
 	}
 	return (0);
+}
+
+const char *
+param_uuid_or_reply(struct request *req, const char *name,
+    const struct errcode *notfound)
+{
+	const char	*v = request_param(req, name);
+
+	if (v == NULL || !json_format_ok(JF_UUID, v)) {
+		reply_error(req, notfound);
+		return (NULL);
+	}
+	return (v);
 }

@@ -159,6 +159,13 @@ int	 reply_exec(struct request *, const struct db_stmt *,
 typedef long	(*reply_stream_fn)(void *, char *, size_t);
 void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
 	    void *, void (*)(void *));
+/*
+ * The path parameter 'name' when it is a UUID; otherwise 'notfound' (a
+ * 404 code of the caller's) is replied and NULL returned: the caller just
+ * returns.
+ */
+const char *param_uuid_or_reply(struct request *, const char *,
+	    const struct errcode *);
 /* Forget a reply already set (the server's safety net uses it). */
 void	 reply_reset(struct request *);
 

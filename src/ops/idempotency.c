@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/log.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -341,9 +342,6 @@ idempotency_erase(struct db *db, const char *account, json_t *erased,
 		return (-1);
 	n = db_res_affected(res);
 	db_res_free(res);
-	if (n > 0)
-		json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
-		    "module", "ops", "category", "free_text", "records",
-		    (json_int_t)n, "strategy", "delete"));
+	privacy_erased_add(erased, "ops", "free_text", n, "delete");
 	return (0);
 }

@@ -137,14 +137,8 @@ outbox_erase(struct db *db, const char *account, json_t *erased,
 		return (-1);
 	n = db_res_affected(res);
 	db_res_free(res);
-	if (n > 0) {
-		/* The recipient and the template's values. */
-		json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
-		    "module", "ops", "category", "contact", "records",
-		    (json_int_t)n, "strategy", "delete"));
-		json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
-		    "module", "ops", "category", "free_text", "records",
-		    (json_int_t)n, "strategy", "delete"));
-	}
+	/* The recipient and the template's values. */
+	privacy_erased_add(erased, "ops", "contact", n, "delete");
+	privacy_erased_add(erased, "ops", "free_text", n, "delete");
 	return (0);
 }
