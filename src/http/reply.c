@@ -164,6 +164,14 @@ const struct errcode http_errors[HE__COUNT] = {
 	    { "paramètre de requête invalide : %s",
 	      "invalid query parameter: %s",
 	      "parametro di query non valido: %s" } },
+	[HE_RATE_LIMITED] = { "rate_limited", PROB_TOO_MANY,
+	    { "trop de requêtes de cette adresse ; réessayez dans %s s",
+	      "too many requests from this address; try again in %s s",
+	      "troppe richieste da questo indirizzo; riprova tra %s s" } },
+	[HE_EMPTY_PATCH] = { "empty_patch", PROB_VALIDATION,
+	    { "rien à modifier : la requête ne nomme aucun champ",
+	      "nothing to change: the request names no field",
+	      "niente da modificare: la richiesta non indica alcun campo" } },
 };
 
 /* Every code of every module, registered at start-up (module.c). */

@@ -105,6 +105,8 @@ enum http_err {
 	HE_BAD_LIMIT,		/* 400: ?limit= */
 	HE_BAD_CURSOR,		/* 400: ?cursor= */
 	HE_BAD_QUERY,		/* 400: %s = the parameter */
+	HE_RATE_LIMITED,	/* 429: %s = seconds to wait */
+	HE_EMPTY_PATCH,		/* 422: a PATCH that changes nothing */
 	HE__COUNT
 };
 extern const struct errcode	http_errors[HE__COUNT];
