@@ -1,6 +1,7 @@
 /*
- * test_openapi.c: src/openapi.json against the route table
- * (src/app/routes.c) and against the copy built into the server.
+ * test_openapi.c: the assembled OpenAPI document (openapi.json in the
+ * build directory, made by tools/openapi-gen from the fragments) against
+ * the route table and against the copy built into the server.
  *
  * The document must list exactly the routes the router has: every route
  * documented with its method (HEAD is implied by GET), no operation without
@@ -591,9 +592,8 @@ doc_load(void)
 	long		 size;
 	int		 n;
 
-	if ((dir = getenv("GUICHET_TEST_SRCDIR")) != NULL && dir[0] != '\0')
-		n = snprintf(doc_path, sizeof(doc_path), "%s/src/openapi.json",
-		    dir);
+	if ((dir = getenv("GUICHET_TEST_OPENAPI")) != NULL && dir[0] != '\0')
+		n = snprintf(doc_path, sizeof(doc_path), "%s", dir);
 	else {
 #ifdef OPENAPI_PATH
 		n = snprintf(doc_path, sizeof(doc_path), "%s", OPENAPI_PATH);
