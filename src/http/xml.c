@@ -174,8 +174,7 @@ reply_xml(struct request *req, int status, json_t *v, const char *root,
 	buf_init(&b);
 	if (xml_from_json(&b, root, v, t, &why) == -1) {
 		log_warnx("request %s: no XML for <%s>: %s", req->id, root, why);
-		reply_problem(req, PROB_INTERNAL, "the answer could not be "
-		    "written as XML");
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
 	} else
 		reply_bytes(req, status, CT_XML, b.data, b.len);
 	buf_cleanup(&b);

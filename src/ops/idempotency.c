@@ -162,19 +162,15 @@ idem_begin(struct request *req)
 	    (k = request_header(req, HEADER)) == NULL)
 		return (0);
 	if (!key_ok(k)) {
-		reply_problem(req, PROB_BAD_REQUEST, "Idempotency-Key must be 1 "
-		    "to %d visible ASCII characters", KEY_MAX);
+		reply_error(req, OPS_ERR(OPS_E_IDEM_KEY_SHAPE));
 		return (1);
 	}
 	if (pr == NULL) {
-		reply_problem(req, PROB_BAD_REQUEST, "Idempotency-Key needs a "
-		    "signed-in caller: keys are kept per caller");
+		reply_error(req, OPS_ERR(OPS_E_IDEM_ANONYMOUS));
 		return (1);
 	}
 	if (req->route->flags & ROUTE_NO_REPLAY) {
-		reply_problem(req, PROB_BAD_REQUEST, "the answer of this "
-		    "resource holds a secret and is never stored: send it "
-		    "without Idempotency-Key");
+		reply_error(req, OPS_ERR(OPS_E_IDEM_SECRET));
 		return (1);
 	}
 	st = request_alloc(req, sizeof(*st));
@@ -208,8 +204,7 @@ idem_begin(struct request *req)
 	if (db_res_rows(res) != 1) {
 		/* Purged between the two statements: as good as new. */
 		db_res_free(res);
-		reply_problem(req, PROB_CONFLICT, "the Idempotency-Key changed "
-		    "state meanwhile; send the request again");
+		reply_error(req, OPS_ERR(OPS_E_IDEM_RUNNING));
 		reply_header(req, "Retry-After", "1");
 		return (1);
 	}
@@ -231,16 +226,14 @@ idem_begin(struct request *req)
 			req->replay = st;
 			return (0);
 		}
-		reply_problem(req, PROB_CONFLICT, "a request with this "
-		    "Idempotency-Key is still running");
+		reply_error(req, OPS_ERR(OPS_E_IDEM_RUNNING));
 		reply_header(req, "Retry-After", "1");
 		return (1);
 	}
 	/* Running first: what the first request was is not settled yet. */
 	if (db_res_get(res, 0, 3) == NULL) {
 		db_res_free(res);
-		reply_problem(req, PROB_CONFLICT, "a request with this "
-		    "Idempotency-Key is still running");
+		reply_error(req, OPS_ERR(OPS_E_IDEM_RUNNING));
 		reply_header(req, "Retry-After", "1");
 		return (1);
 	}
@@ -248,9 +241,11 @@ idem_begin(struct request *req)
 	    strcmp(db_res_get(res, 0, 1), req->path) != 0 ||
 	    strcmp(db_res_get(res, 0, 2), st->hash) != 0) {
 		db_res_free(res);
-		reply_problem(req, PROB_VALIDATION, "this Idempotency-Key was "
-		    "used for another request (method, path or body); use a "
-		    "new key for a new request");
+		/* The same shape as every 422: the header is the field. */
+		reply_error_fields(req, OPS_ERR(OPS_E_IDEM_OTHER_REQUEST),
+		    json_pack("[{s:s, s:s, s:s}]", "field",
+		    "/headers/Idempotency-Key", "code", "reused", "message",
+		    OPS_ERR(OPS_E_IDEM_OTHER_REQUEST)->detail[req->lang]));
 		return (1);
 	}
 	replay(req, res);

@@ -32,6 +32,55 @@ static struct db_stmt ops_stmts[] = {
 	  "FROM ops.schema_migrations", 0, 0 },
 };
 
+const struct errcode ops_errors[OPS_E__COUNT] = {
+	[OPS_E_SCHEMA_MISSING] = { "schema_missing", PROB_UNAVAILABLE,
+	    { "le schéma de la base est absent : lancez guichetd --migrate",
+	      "the database schema is missing: run guichetd --migrate",
+	      "lo schema del database manca: eseguire guichetd --migrate" } },
+	[OPS_E_SCHEMA_MISMATCH] = { "schema_mismatch", PROB_UNAVAILABLE,
+	    { "le schéma de la base est à la version %s (%s migrations), ce "
+	      "guichetd attend la version %s (%s migrations) : lancez "
+	      "guichetd --migrate",
+	      "the database schema is at version %s (%s migrations) but this "
+	      "guichetd needs %s (%s migrations): run guichetd --migrate",
+	      "lo schema del database è alla versione %s (%s migrazioni), "
+	      "questo guichetd richiede la %s (%s migrazioni): eseguire "
+	      "guichetd --migrate" } },
+	[OPS_E_IDEM_KEY_SHAPE] = { "idempotency_key_invalid",
+	    PROB_BAD_REQUEST,
+	    { "Idempotency-Key doit compter de 1 à 255 caractères ASCII "
+	      "visibles", "Idempotency-Key must be 1 to 255 visible ASCII "
+	      "characters", "Idempotency-Key deve contare da 1 a 255 "
+	      "caratteri ASCII visibili" } },
+	[OPS_E_IDEM_ANONYMOUS] = { "idempotency_key_anonymous",
+	    PROB_BAD_REQUEST,
+	    { "Idempotency-Key demande un appelant connecté : les clés sont "
+	      "gardées par appelant", "Idempotency-Key needs a signed-in "
+	      "caller: keys are kept per caller", "Idempotency-Key richiede "
+	      "un chiamante autenticato: le chiavi sono conservate per "
+	      "chiamante" } },
+	[OPS_E_IDEM_SECRET] = { "idempotency_key_not_stored",
+	    PROB_BAD_REQUEST,
+	    { "la réponse de cette ressource contient un secret et n'est "
+	      "jamais gardée : envoyez-la sans Idempotency-Key",
+	      "the answer of this resource holds a secret and is never "
+	      "stored: send it without Idempotency-Key",
+	      "la risposta di questa risorsa contiene un segreto e non è mai "
+	      "conservata: inviarla senza Idempotency-Key" } },
+	[OPS_E_IDEM_RUNNING] = { "idempotency_key_in_use", PROB_CONFLICT,
+	    { "une requête avec cette Idempotency-Key est en cours",
+	      "a request with this Idempotency-Key is still running",
+	      "una richiesta con questa Idempotency-Key è in corso" } },
+	[OPS_E_IDEM_OTHER_REQUEST] = { "idempotency_key_reused",
+	    PROB_VALIDATION,
+	    { "cette Idempotency-Key a servi pour une autre requête "
+	      "(méthode, chemin ou corps) : prenez une nouvelle clé",
+	      "this Idempotency-Key was used for another request (method, "
+	      "path or body); use a new key for a new request",
+	      "questa Idempotency-Key è stata usata per un'altra richiesta "
+	      "(metodo, percorso o corpo): usare una nuova chiave" } },
+};
+
 static _Atomic int	expected_version;
 static _Atomic int	expected_count;
 
@@ -65,8 +114,7 @@ ops_readyz(struct request *req)
 		if (err.code == DB_E_UNAVAILABLE || err.code == DB_E_TIMEOUT)
 			reply_db_error(req, &err);
 		else
-			reply_problem(req, PROB_UNAVAILABLE, "the database "
-			    "schema is missing: run guichetd --migrate");
+			reply_error(req, OPS_ERR(OPS_E_SCHEMA_MISSING));
 		return (0);
 	}
 	count = (int)db_int64(res, 0, "migrations");
@@ -74,11 +122,15 @@ ops_readyz(struct request *req)
 	db_res_free(res);
 	if (count != atomic_load(&expected_count) ||
 	    version != atomic_load(&expected_version)) {
-		reply_problem(req, PROB_UNAVAILABLE, "the database schema is "
-		    "at version %d (%d migrations) but this guichetd needs %d "
-		    "(%d migrations): run guichetd --migrate", version, count,
-		    atomic_load(&expected_version),
-		    atomic_load(&expected_count));
+		char	 v[4][16];
+
+		snprintf(v[0], sizeof(v[0]), "%d", version);
+		snprintf(v[1], sizeof(v[1]), "%d", count);
+		snprintf(v[2], sizeof(v[2]), "%d",
+		    atomic_load(&expected_version));
+		snprintf(v[3], sizeof(v[3]), "%d", atomic_load(&expected_count));
+		reply_error(req, OPS_ERR(OPS_E_SCHEMA_MISMATCH), v[0], v[1],
+		    v[2], v[3]);
 		return (0);
 	}
 	snprintf(body, sizeof(body),
@@ -246,6 +298,8 @@ static const char *const ops_exports[] = { "ops.town", "ops.instance_secret",
 
 const struct module ops_module = {
 	.name = "ops",
+	.errors = ops_errors,
+	.nerrors = OPS_E__COUNT,
 	.init = ops_init,
 	.stmts = ops_stmt_tables,
 	.routes = ops_routes,

@@ -11,9 +11,24 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "http/reply.h"
 
 struct buf;
 struct ctl_ctx;
+
+/* The ops module's problem codes (ops.c). */
+enum ops_err {
+	OPS_E_SCHEMA_MISSING,		/* 503 */
+	OPS_E_SCHEMA_MISMATCH,		/* 503: versions and counts */
+	OPS_E_IDEM_KEY_SHAPE,		/* 400 */
+	OPS_E_IDEM_ANONYMOUS,		/* 400 */
+	OPS_E_IDEM_SECRET,		/* 400 */
+	OPS_E_IDEM_RUNNING,		/* 409 */
+	OPS_E_IDEM_OTHER_REQUEST,	/* 422 */
+	OPS_E__COUNT
+};
+extern const struct errcode	ops_errors[OPS_E__COUNT];
+#define OPS_ERR(x)	(&ops_errors[(x)])
 
 /* The schema the code expects: the last migration's number, and how many. */
 void	ops_set_expected_schema(int, int);

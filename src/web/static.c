@@ -25,6 +25,17 @@
 
 static char	*static_dir;
 
+enum { WEB_E_NO_FILE, WEB_E_UNREADABLE, WEB_E__COUNT };
+
+static const struct errcode web_errors[WEB_E__COUNT] = {
+	[WEB_E_NO_FILE] = { "no_such_file", PROB_NOT_FOUND,
+	    { "aucun fichier de ce nom", "no such file",
+	      "nessun file con questo nome" } },
+	[WEB_E_UNREADABLE] = { "file_unreadable", PROB_INTERNAL,
+	    { "le fichier n'a pas pu être lu", "the file could not be read",
+	      "il file non è stato letto" } },
+};
+
 static const struct {
 	const char	*ext;
 	const char	*type;
@@ -88,20 +99,20 @@ web_static(struct request *req)
 
 	if (!name_ok(name) || (type = type_of(name)) == NULL ||
 	    static_dir == NULL) {
-		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		reply_error(req, &web_errors[WEB_E_NO_FILE]);
 		return (0);
 	}
 	snprintf(path, sizeof(path), "%s/%s", static_dir, name);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT)
 			log_warn("static file %s", name);
-		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		reply_error(req, &web_errors[WEB_E_NO_FILE]);
 		return (0);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > STATIC_MAX) {
 		close(fd);
-		reply_problem(req, PROB_NOT_FOUND, "no such file");
+		reply_error(req, &web_errors[WEB_E_NO_FILE]);
 		return (0);
 	}
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
@@ -122,7 +133,7 @@ web_static(struct request *req)
 	if (n == -1) {
 		log_warn("static file %s", name);
 		buf_cleanup(&b);
-		reply_problem(req, PROB_INTERNAL, "the file could not be read");
+		reply_error(req, &web_errors[WEB_E_UNREADABLE]);
 		return (0);
 	}
 	reply_bytes(req, 200, type, b.data, b.len);
@@ -139,6 +150,8 @@ static const struct route web_routes[] = {
 
 const struct module web_module = {
 	.name = "web",
+	.errors = web_errors,
+	.nerrors = WEB_E__COUNT,
 	.init = web_init,
 	.routes = web_routes,
 	.nroutes = NELEM(web_routes),
