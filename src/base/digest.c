@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "base/digest.h"
 #include "base/log.h"
@@ -47,4 +48,15 @@ sha256_hex(const void *in, size_t len, char out[SHA256_HEX_LEN])
 		out[2 * i + 1] = hex[d[i] & 0xf];
 	}
 	out[2 * SHA256_LEN] = '\0';
+}
+
+void
+hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+    unsigned char out[SHA256_LEN])
+{
+	unsigned int	 n = SHA256_LEN;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &n) == NULL ||
+	    n != SHA256_LEN)
+		fatalx("hmac-sha-256 failed");
 }

@@ -13,5 +13,8 @@
 void	 sha256(const void *, size_t, unsigned char[SHA256_LEN]);
 /* Lowercase hex. */
 void	 sha256_hex(const void *, size_t, char[SHA256_HEX_LEN]);
+/* HMAC-SHA-256 (RFC 2104) of 'len' bytes under a 'keylen'-byte key. */
+void	 hmac_sha256(const void *, size_t, const void *, size_t,
+	    unsigned char[SHA256_LEN]);
 
 #endif

@@ -15,6 +15,10 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "base/buf.h"
+#include "base/digest.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "base/seal.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "http/cache.h"
@@ -25,12 +29,52 @@
 #include "ops/idempotency.h"
 #include "ops/ops.h"
 
-static struct db_stmt ops_stmts[] = {
-	/* Used in ops_readyz(). */
-	{ "ops_select_schema",
-	  "SELECT count(*) AS migrations, coalesce(max(version), 0) AS version "
-	  "FROM ops.schema_migrations", 0, 0 },
+enum { OPS_SCHEMA, OPS_SECRET, OPS__COUNT };
+
+static struct db_stmt ops_stmts[OPS__COUNT] = {
+	[OPS_SCHEMA] = { .name = "ops_select_schema",
+	  .sql = "SELECT count(*) AS migrations, coalesce(max(version), 0) "
+	  "AS version FROM ops.schema_migrations" },
+	[OPS_SECRET] = { .name = "ops_select_instance_secret",
+	  .sql = "SELECT secret FROM ops.instance_secret" },
 };
+
+static unsigned char	 secret[OPS_SECRET_LEN];
+static pthread_once_t	 secret_once = PTHREAD_ONCE_INIT;
+
+static void
+secret_load(void)
+{
+	struct db_res	*res = NULL;
+	struct db_error	 e;
+	struct db	*db = db_open();
+	const char	*hex;
+	unsigned int	 b;
+	size_t		 i;
+
+	if (db_exec(db, &ops_stmts[OPS_SECRET], NULL, &res, &e) == 0 &&
+	    db_res_rows(res) == 1 && (hex = db_str(res, 0, "secret")) != NULL &&
+	    strlen(hex) == 2 * OPS_SECRET_LEN) {
+		for (i = 0; i < OPS_SECRET_LEN; i++) {
+			sscanf(hex + 2 * i, "%2x", &b);
+			secret[i] = (unsigned char)b;
+		}
+	} else {
+		log_warnx("instance secret unavailable: keyed hashes and "
+		    "cursors use a secret of this process until restart");
+		if (random_fill(secret, sizeof(secret)) == -1)
+			fatalx("no random bytes for the process secret");
+	}
+	db_res_free(res);
+	db_close(db);
+}
+
+void
+ops_instance_secret(unsigned char out[OPS_SECRET_LEN])
+{
+	pthread_once(&secret_once, secret_load);
+	memcpy(out, secret, OPS_SECRET_LEN);
+}
 
 const struct errcode ops_errors[OPS_E__COUNT] = {
 	[OPS_E_SCHEMA_MISSING] = { "schema_missing", PROB_UNAVAILABLE,
@@ -110,7 +154,8 @@ ops_readyz(struct request *req)
 	int		 count, version;
 	char		 body[96];
 
-	if (db_exec(db_thread(), &ops_stmts[0], NULL, &res, &err) == -1) {
+	if (db_exec(db_thread(), &ops_stmts[OPS_SCHEMA], NULL, &res, &err) ==
+	    -1) {
 		if (err.code == DB_E_UNAVAILABLE || err.code == DB_E_TIMEOUT)
 			reply_db_error(req, &err);
 		else
@@ -251,10 +296,20 @@ ops_privacy_erase(struct db *db, const char *account, const char *salt,
 static int
 ops_init(const struct module_env *env, char *err, size_t errlen)
 {
+	unsigned char	 s[OPS_SECRET_LEN], k[SHA256_LEN];
+	static const char label[] = "guichet: cursor sealing key, v1";
+
 	(void)err;
 	(void)errlen;
-	if (env->mode == MODULE_SERVER)
-		idempotency_init();
+	if (env->mode != MODULE_SERVER)
+		return (0);
+	idempotency_init();
+	/* Every guichetd of the deployment seals cursors alike. */
+	ops_instance_secret(s);
+	hmac_sha256(s, sizeof(s), label, sizeof(label) - 1, k);
+	seal_set_key(k);
+	memset(s, 0, sizeof(s));
+	memset(k, 0, sizeof(k));
 	return (0);
 }
 

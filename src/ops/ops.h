@@ -30,6 +30,17 @@ enum ops_err {
 extern const struct errcode	ops_errors[OPS_E__COUNT];
 #define OPS_ERR(x)	(&ops_errors[(x)])
 
+/*
+ * The instance's secret (ops.instance_secret, made by a migration: the
+ * same for every guichetd of a deployment), for keyed hashes and the
+ * sealing key of cursors.  Read once, when first needed (guichetctl
+ * migrate runs before the table exists); without a database, a secret of
+ * this process, logged: keys then differ from other processes' until a
+ * restart.
+ */
+#define OPS_SECRET_LEN	32
+void	 ops_instance_secret(unsigned char[OPS_SECRET_LEN]);
+
 /* The schema the code expects: the last migration's number, and how many. */
 void	ops_set_expected_schema(int, int);
 
