@@ -1,6 +1,7 @@
 /*
  * privacy_http.c: the privacy layer's HTTP handlers: the public register
- * of processing activities and the caller's own consents.  SQL is in
+ * of processing activities and the caller's own consents; and the request
+ * helpers every handler of the module shares (privacy_int.h).  SQL is in
  * privacy_db.c.
  *
  * Rules kept here:
@@ -8,23 +9,29 @@
  *    copy in the code), in the caller's language, with an ETag
  *    so that clients revalidate instead of downloading it again;
  *  - giving and withdrawing a consent are one call each, of the same
- *    shape (PUT and DELETE on the same resource), both idempotent;
+ *    shape (PUT and DELETE on the same resource), both idempotent, and
+ *    throttled per client address (PRIV_CONSENT_BUDGET);
  *  - consent changes are logged with ids and purpose codes only.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "auth/policy.h"
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/xmalloc.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/cache.h"
+#include "http/page.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
+#include "json/check.h"
 #include "privacy/privacy.h"
 #include "privacy/privacy_int.h"
 
-static const char *const lang_codes[] = { "fr", "en", "it" };
+#define BLANK	" \t\r\n"
 
 /*
  * What the code itself guarantees (Art. 30(1)(g), Art. 32).  Each line
@@ -100,18 +107,99 @@ static const struct {
 	    "l'applicazione non può né modificare né cancellare." } },
 };
 
-/* Run a statement for a handler; on failure the problem is set: -1. */
-static int
-exec_or_reply(struct request *req, enum privacy_stmt st,
-    const char *const *params, struct db_res **res)
+/* Helpers of the module's handlers (privacy_int.h). */
+
+const char *
+priv_purpose_or_reply(struct request *req, int reason_query)
 {
-	return (reply_exec(req, PRIV_STMT(st), params, res));
+	const char	*where = reason_query ? "?reason= | X-Purpose" :
+			    "X-Purpose";
+	const char	*v = NULL;
+	char		*s, cap[16];
+	size_t		 n;
+
+	if (reason_query)
+		v = request_query(req, "reason");
+	if (v == NULL || v[strspn(v, BLANK)] == '\0')
+		v = request_header(req, "X-Purpose");
+	if (v != NULL) {
+		s = request_strdup(req, v + strspn(v, BLANK));
+		n = strlen(s);
+		while (n > 0 && strchr(BLANK, s[n - 1]) != NULL)
+			s[--n] = '\0';
+		if (n > 0 && json_utf8_len(s) <= PRIV_PURPOSE_MAX)
+			return (s);
+		if (n > 0) {
+			snprintf(cap, sizeof(cap), "%d", PRIV_PURPOSE_MAX);
+			reply_error(req, PRIV_ERR(PE_PURPOSE_TOO_LONG), where,
+			    cap);
+			return (NULL);
+		}
+	}
+	reply_error(req, PRIV_ERR(PE_PURPOSE_REQUIRED), where);
+	return (NULL);
 }
 
-static void
-set_str(json_t *o, const char *k, const char *v)
+void
+priv_reply_fields(struct request *req, json_t *errors)
 {
-	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
+	char	 n[24];
+
+	snprintf(n, sizeof(n), "%zu", json_array_size(errors));
+	reply_error_fields(req, HTTP_ERR(HE_VALIDATION), errors, n);
+}
+
+void
+priv_language_headers(struct request *req, enum lang l)
+{
+	reply_header(req, "Content-Language", lang_code(l));
+	reply_header(req, "Vary", "Accept-Language");
+}
+
+char *
+priv_cursor_make(int64_t at, const char *id)
+{
+	char	 t[40], *key, *cursor;
+
+	clock_format(at, t, sizeof(t));
+	xasprintf(&key, "%s|%s", t, id);
+	cursor = page_cursor_encode(key);
+	free(key);
+	return (cursor);
+}
+
+int
+priv_cursor_split(const char *cursor, char *at, char *id, int uuid)
+{
+	char	*key, *bar;
+	int64_t	 t;
+	int	 rc = -1;
+
+	if ((key = page_cursor_decode(cursor)) == NULL)
+		return (-1);
+	if ((bar = strchr(key, '|')) == NULL)
+		goto out;
+	*bar++ = '\0';
+	if (strlen(key) >= 40 || strlen(bar) >= 40 ||
+	    clock_parse(key, &t) == -1 ||
+	    (uuid ? !json_format_ok(JF_UUID, bar) :
+	    *bar == '\0' || strspn(bar, "0123456789") != strlen(bar)))
+		goto out;
+	snprintf(at, 40, "%s", key);
+	snprintf(id, 40, "%s", bar);
+	rc = 0;
+out:
+	free(key);
+	return (rc);
+}
+
+void
+priv_reply_page(struct request *req, json_t *items, char *next)
+{
+	reply_json(req, 200, json_pack("{s:o, s:s?}", "items", items,
+	    "next_cursor", next));
+	free(next);
+	reply_header(req, "Cache-Control", "no-store");
 }
 
 /* A JSON text made by PostgreSQL (array_to_json, json_agg). */
@@ -125,13 +213,6 @@ sql_json(const char *v)
 	return (j);
 }
 
-static void
-language_headers(struct request *req)
-{
-	reply_header(req, "Content-Language", lang_codes[req->lang]);
-	reply_header(req, "Vary", "Accept-Language");
-}
-
 /* GET /api/v1/privacy/register */
 
 static json_t *
@@ -140,7 +221,7 @@ register_controller(struct request *req, int *failed)
 	struct db_res	*res = NULL;
 	json_t		*o;
 
-	if (exec_or_reply(req, PRIV_TOWN_GET, NULL, &res) == -1) {
+	if (reply_exec(req, PRIV_STMT(PRIV_TOWN_GET), NULL, &res) == -1) {
 		*failed = 1;
 		return (NULL);
 	}
@@ -149,10 +230,9 @@ register_controller(struct request *req, int *failed)
 		db_res_free(res);
 		return (json_null());
 	}
-	o = json_object();
-	set_str(o, "name", db_res_get(res, 0, 0));
-	set_str(o, "insee_code", db_res_get(res, 0, 1));
-	set_str(o, "postcode", db_res_get(res, 0, 2));
+	o = json_pack("{s:s?, s:s?, s:s?}", "name", db_str(res, 0, "name"),
+	    "insee_code", db_str(res, 0, "insee_code"), "postcode",
+	    db_str(res, 0, "postcode"));
 	db_res_free(res);
 	return (o);
 }
@@ -162,31 +242,26 @@ register_purposes(struct request *req, const char *lang, int *failed)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { lang };
-	json_t		*a, *o;
+	json_t		*a;
 	int		 i;
 
-	if (exec_or_reply(req, PRIV_PURPOSE_LIST, p, &res) == -1) {
+	if (reply_exec(req, PRIV_STMT(PRIV_PURPOSE_LIST), p, &res) == -1) {
 		*failed = 1;
 		return (NULL);
 	}
 	a = json_array();
-	for (i = 0; i < db_res_rows(res); i++) {
-		o = json_object();
-		set_str(o, "code", db_res_get(res, i, 0));
-		set_str(o, "title", db_res_get(res, i, 2));
-		set_str(o, "description", db_res_get(res, i, 3));
-		set_str(o, "legal_basis", db_res_get(res, i, 1));
-		json_object_set_new(o, "optional",
-		    json_boolean(strcmp(db_res_get(res, i, 8), "t") == 0));
-		json_object_set_new(o, "categories",
-		    sql_json(db_res_get(res, i, 4)));
-		json_object_set_new(o, "recipients",
-		    sql_json(db_res_get(res, i, 5)));
-		set_str(o, "retention", db_res_get(res, i, 6));
-		json_object_set_new(o, "version",
-		    json_integer(atoll(db_res_get(res, i, 7))));
-		json_array_append_new(a, o);
-	}
+	for (i = 0; i < db_res_rows(res); i++)
+		json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, s:s?, "
+		    "s:b, s:o, s:o, s:s?, s:I}",
+		    "code", db_str(res, i, "code"),
+		    "title", db_str(res, i, "title"),
+		    "description", db_str(res, i, "description"),
+		    "legal_basis", db_str(res, i, "legal_basis"),
+		    "optional", db_bool(res, i, "optional"),
+		    "categories", sql_json(db_str(res, i, "categories")),
+		    "recipients", sql_json(db_str(res, i, "recipients")),
+		    "retention", db_str(res, i, "retention"),
+		    "version", (json_int_t)db_int64(res, i, "version")));
 	db_res_free(res);
 	return (a);
 }
@@ -196,26 +271,24 @@ register_categories(struct request *req, const char *lang, int *failed)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { lang };
-	json_t		*a, *o, *r;
+	json_t		*a;
 	int		 i;
 
-	if (exec_or_reply(req, PRIV_CATEGORY_LIST, p, &res) == -1) {
+	if (reply_exec(req, PRIV_STMT(PRIV_CATEGORY_LIST), p, &res) == -1) {
 		*failed = 1;
 		return (NULL);
 	}
 	a = json_array();
-	for (i = 0; i < db_res_rows(res); i++) {
-		o = json_object();
-		set_str(o, "code", db_res_get(res, i, 0));
-		set_str(o, "description", db_res_get(res, i, 1));
-		set_str(o, "erasure", db_res_get(res, i, 2));
-		r = json_object();
-		set_str(r, "period", db_res_get(res, i, 3));
-		set_str(r, "from", db_res_get(res, i, 4));
-		set_str(r, "from_description", db_res_get(res, i, 5));
-		json_object_set_new(o, "retention", r);
-		json_array_append_new(a, o);
-	}
+	for (i = 0; i < db_res_rows(res); i++)
+		json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, "
+		    "s:{s:s?, s:s?, s:s?}}",
+		    "code", db_str(res, i, "code"),
+		    "description", db_str(res, i, "description"),
+		    "erasure", db_str(res, i, "erasure"),
+		    "retention",
+		    "period", db_str(res, i, "period"),
+		    "from", db_str(res, i, "retention_from"),
+		    "from_description", db_str(res, i, "from_description")));
 	db_res_free(res);
 	return (a);
 }
@@ -227,7 +300,7 @@ register_measures(enum lang l)
 	size_t	 i;
 
 	a = json_array();
-	for (i = 0; i < sizeof(measures) / sizeof(measures[0]); i++)
+	for (i = 0; i < NELEM(measures); i++)
 		json_array_append_new(a, json_pack("{s:s, s:s}", "code",
 		    measures[i].code, "description", measures[i].text[l]));
 	return (a);
@@ -236,7 +309,7 @@ register_measures(enum lang l)
 int
 privacy_register_get(struct request *req)
 {
-	const char	*lang = lang_codes[req->lang];
+	const char	*lang = lang_code(req->lang);
 	json_t		*o, *controller, *purposes, *categories;
 	char		 key[40];
 	int		 failed = 0;
@@ -269,7 +342,7 @@ privacy_register_get(struct request *req)
 	    register_measures(req->lang));
 	/* The server answers If-None-Match (reply.h). */
 	reply_json(req, 200, o);
-	language_headers(req);
+	priv_language_headers(req, req->lang);
 	cache_store(req, key, "privacy_register");
 	return (0);
 }
@@ -279,19 +352,17 @@ privacy_register_get(struct request *req)
 static json_t *
 consent_item(const struct db_res *res, int i)
 {
-	const char	*last = db_res_get(res, i, CC_LAST_ACTION);
-	int		 given;
+	const char	*last = db_str(res, i, "last_action");
+	int		 given = db_bool(res, i, "given");
 	json_t		*o;
 
-	given = strcmp(db_res_get(res, i, CC_GIVEN), "t") == 0;
-	o = json_object();
-	set_str(o, "purpose", db_res_get(res, i, CC_PURPOSE));
-	set_str(o, "title", db_res_get(res, i, CC_TITLE));
-	set_str(o, "description", db_res_get(res, i, CC_DESCRIPTION));
-	json_object_set_new(o, "version",
-	    json_integer(atoll(db_res_get(res, i, CC_VERSION))));
-	set_str(o, "state", given ? "given" : "withdrawn");
-	set_str(o, "since", db_res_get(res, i, CC_LAST_AT));
+	o = json_pack("{s:s?, s:s?, s:s?, s:I, s:s}",
+	    "purpose", db_str(res, i, "purpose"),
+	    "title", db_str(res, i, "title"),
+	    "description", db_str(res, i, "description"),
+	    "version", (json_int_t)db_int64(res, i, "version"),
+	    "state", given ? "given" : "withdrawn");
+	json_set_time(o, "since", db_time(res, i, "last_at"));
 	/* Given to an earlier text: the person is asked again. */
 	json_object_set_new(o, "renewal_needed", json_boolean(!given &&
 	    last != NULL && strcmp(last, "given") == 0));
@@ -302,16 +373,16 @@ int
 privacy_consents_list(struct request *req)
 {
 	struct db_res	*res = NULL, *hist = NULL;
-	const char	*p[2] = { req->principal->id, lang_codes[req->lang] };
+	const char	*p[2] = { req->principal->id, lang_code(req->lang) };
 	char		 max[16];
-	json_t		*items, *history;
+	json_t		*items, *history, *h;
 	int		 i;
 
-	if (exec_or_reply(req, PRIV_CONSENT_STATES, p, &res) == -1)
+	if (reply_exec(req, PRIV_STMT(PRIV_CONSENT_STATES), p, &res) == -1)
 		return (0);
 	snprintf(max, sizeof(max), "%d", PRIV_HISTORY_MAX);
 	p[1] = max;
-	if (exec_or_reply(req, PRIV_CONSENT_HISTORY, p, &hist) == -1) {
+	if (reply_exec(req, PRIV_STMT(PRIV_CONSENT_HISTORY), p, &hist) == -1) {
 		db_res_free(res);
 		return (0);
 	}
@@ -319,17 +390,20 @@ privacy_consents_list(struct request *req)
 	for (i = 0; i < db_res_rows(res); i++)
 		json_array_append_new(items, consent_item(res, i));
 	history = json_array();
-	for (i = 0; i < db_res_rows(hist); i++)
-		json_array_append_new(history, json_pack("{s:s, s:I, s:s, "
-		    "s:s, s:s}", "purpose", db_res_get(hist, i, 0), "version",
-		    (json_int_t)atoll(db_res_get(hist, i, 1)), "action",
-		    db_res_get(hist, i, 2), "channel", db_res_get(hist, i, 3),
-		    "at", db_res_get(hist, i, 4)));
+	for (i = 0; i < db_res_rows(hist); i++) {
+		h = json_pack("{s:s?, s:I, s:s?, s:s?}",
+		    "purpose", db_str(hist, i, "purpose"),
+		    "version", (json_int_t)db_int64(hist, i, "version"),
+		    "action", db_str(hist, i, "action"),
+		    "channel", db_str(hist, i, "channel"));
+		json_set_time(h, "at", db_time(hist, i, "at"));
+		json_array_append_new(history, h);
+	}
 	db_res_free(res);
 	db_res_free(hist);
 	reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
 	    "history", history));
-	language_headers(req);
+	priv_language_headers(req, req->lang);
 	return (0);
 }
 
@@ -344,6 +418,9 @@ consent_change(struct request *req, int give)
 	const char		*p[3];
 	enum consent_outcome	 out;
 
+	if (ratelimit_peer_or_reply(req, "privacy_consent",
+	    PRIV_CONSENT_BUDGET, PRIV_BUDGET_WINDOW) == -1)
+		return (0);
 	out = privacy_consent_set(db_thread(), req->principal->id, purpose,
 	    give, "api", &err);
 	switch (out) {
@@ -354,34 +431,32 @@ consent_change(struct request *req, int give)
 	case CONSENT_UNCHANGED:
 		break;
 	case CONSENT_NO_PURPOSE:
-		reply_problem(req, PROB_NOT_FOUND, "no such purpose");
+		reply_error(req, PRIV_ERR(PE_PURPOSE_NOT_FOUND));
 		return (0);
 	case CONSENT_NOT_OPTIONAL:
-		reply_problem(req, PROB_CONFLICT, "this purpose does not rest "
-		    "on consent: it cannot be given or withdrawn");
+		reply_error(req, PRIV_ERR(PE_PURPOSE_NOT_CONSENT));
 		return (0);
 	case CONSENT_NO_ACCOUNT:
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		reply_error(req, PRIV_ERR(PE_ACCOUNT_NOT_ACTIVE));
 		return (0);
 	case CONSENT_FAILED:
 		reply_db_error(req, &err);
 		return (0);
 	}
 	p[0] = req->principal->id;
-	p[1] = lang_codes[req->lang];
+	p[1] = lang_code(req->lang);
 	p[2] = purpose;
-	if (exec_or_reply(req, PRIV_CONSENT_STATE, p, &res) == -1)
+	if (reply_exec(req, PRIV_STMT(PRIV_CONSENT_STATE), p, &res) == -1)
 		return (0);
 	if (db_res_rows(res) != 1) {
 		/* The purpose stopped being consent-based in between. */
 		db_res_free(res);
-		reply_problem(req, PROB_CONFLICT, "this purpose changed; try "
-		    "again");
+		reply_error(req, PRIV_ERR(PE_PURPOSE_CHANGED));
 		return (0);
 	}
 	reply_json(req, 200, consent_item(res, 0));
 	db_res_free(res);
-	language_headers(req);
+	priv_language_headers(req, req->lang);
 	return (0);
 }
 

@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 
+#include "base/lang.h"
 #include "db/db.h"
 
 struct principal;
@@ -43,6 +44,7 @@ void	 privacy_access_recorder_install(void);
 int	 privacy_subject_get(struct request *);
 int	 privacy_access_log_get(struct request *);
 int	 privacy_requests_create(struct request *);
+int	 privacy_requests_get(struct request *);
 int	 privacy_requests_list(struct request *);
 int	 privacy_requests_patch(struct request *);
 int	 privacy_restriction_get(struct request *);
@@ -74,9 +76,9 @@ int	 privacy_is_restricted(struct db *, const char *, struct db_error *);
 
 /*
  * The remedies a refusal must mention (Art. 12(4)): complaint to the
- * CNIL and judicial remedy, in 'lang' ("fr", "en", "it"; others: fr).
+ * CNIL and judicial remedy, in the person's language.
  */
-const char *privacy_remedies_text(const char *);
+const char *privacy_remedies_text(enum lang);
 
 /* The statements of rights_db.c (src/privacy only). */
 enum rights_stmt {
@@ -84,6 +86,7 @@ enum rights_stmt {
 	R_ACCESS_LIST,
 	R_SUBJECT_GET,
 	R_ACCOUNT_LOCK,
+	R_REQ_OLDEST,
 	R_REQ_INSERT,
 	R_REQ_GET,
 	R_REQ_LOCK,
@@ -104,14 +107,5 @@ enum rights_stmt {
 extern struct db_stmt	rights_stmts[R__COUNT];
 
 #define R_STMT(x)	(&rights_stmts[(x)])
-
-/* Columns of the R_REQ_GET, R_REQ_LOCK and R_REQ_LIST rows. */
-enum req_col {
-	RQ_ID, RQ_ACCOUNT, RQ_KIND, RQ_CHANNEL, RQ_PURPOSE, RQ_GROUNDS,
-	RQ_RECEIVED, RQ_DUE, RQ_EXTENDED, RQ_EXT_NOTIFIED, RQ_STATUS,
-	RQ_ANSWER, RQ_REFUSAL, RQ_DECISION, RQ_DECISION_GROUNDS,
-	RQ_DECIDED_BY, RQ_DECIDED_AT, RQ_RECORDED_BY, RQ_OVERDUE,
-	RQ_RECEIVED_KEY, RQ_DUE_US, RQ_LOCALE, RQ__COUNT
-};
 
 #endif

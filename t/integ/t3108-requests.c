@@ -326,8 +326,9 @@ START_TEST(test_extension_within_first_month_only)
 	/* After the first month: refused, nothing changed. */
 	st = patch(&e, dpo, r2, json_pack("{s:i}", "extension_months", 1), &j);
 	d = dump(j);
-	ck_assert_msg(st == 409 && strstr(d, "within one month") != NULL,
-	    "late extension: %ld %s", st, d);
+	ck_assert_msg(st == 409 && strstr(d, "\"extension_too_late\"") !=
+	    NULL && strstr(d, "dans le mois") != NULL, "late extension: %ld %s",
+	    st, d);
 	free(d);
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "

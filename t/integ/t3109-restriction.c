@@ -377,8 +377,9 @@ START_TEST(test_objection_other_bases)
 	st = idl_reqh(&e, "POST", "/api/v1/me/objections", h,
 	    "{\"purpose\":\"visitor_statistics\"}", &r);
 	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
-	ck_assert_msg(strstr(idl_jstr(j, "detail"), "withdraw your consent "
-	    "instead") != NULL && strstr(idl_jstr(j, "detail"),
+	ck_assert_str_eq(idl_jstr(j, "code"), "objection_withdraw_consent");
+	ck_assert_msg(strstr(idl_jstr(j, "detail"), "retirez plutôt votre "
+	    "consentement") != NULL && strstr(idl_jstr(j, "detail"),
 	    "/api/v1/me/consents/visitor_statistics") != NULL, "%s",
 	    idl_jstr(j, "detail"));
 	ck_assert_msg(http_resp_header(&r, "Link") != NULL && strstr(
