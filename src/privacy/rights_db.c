@@ -66,12 +66,13 @@ struct db_stmt rights_stmts[R__COUNT] = {
 	/*
 	 * POST /admin/privacy/requests: the oldest receipt that can still
 	 * be recorded at $1: a request older than the retention of rights
-	 * requests would be past its purge as it is written.
+	 * requests would be due for deletion as it is written, and none is
+	 * older than the RGPD (the CHECK of sql/017).
 	 */
 	[R_REQ_OLDEST] = { .name = "rights_select_request_oldest",
-	  .sql = "SELECT $1::timestamptz - c.retention AS oldest "
-	  "FROM privacy.categories c WHERE c.code = 'rights_request'",
-	  .nparams = 1 },
+	  .sql = "SELECT greatest($1::timestamptz - (SELECT c.retention "
+	  "FROM privacy.categories c WHERE c.code = 'rights_request'), "
+	  "'2018-05-25T00:00:00Z'::timestamptz) AS oldest", .nparams = 1 },
 	[R_REQ_INSERT] = { .name = "rights_insert_request",
 	  .sql = "INSERT INTO privacy.requests (account_id, kind, channel, "
 	  "purpose, grounds, received_at, due_at, recorded_by, status, "

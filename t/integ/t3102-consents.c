@@ -350,6 +350,7 @@ START_TEST(test_not_consent_based_409)
 	    NULL };
 	struct idenv	 e;
 	struct http_resp r;
+	json_t		*j;
 	char		*at, *path;
 	int		 i;
 
@@ -358,8 +359,10 @@ START_TEST(test_not_consent_based_409)
 	for (i = 0; basis[i] != NULL; i++) {
 		path = harness_printf("/api/v1/me/consents/%s", basis[i]);
 		idl_req(&e, "PUT", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 409,
-		    "/problems/conflict", path));
+		j = harness_assert_problem(&r, 409, "/problems/conflict", path);
+		ck_assert_str_eq(idl_jstr(j, "code"),
+		    "purpose_not_consent_based");
+		json_decref(j);
 		http_resp_free(&r);
 		idl_req(&e, "DELETE", path, at, NULL, &r);
 		json_decref(harness_assert_problem(&r, 409,
@@ -369,6 +372,114 @@ START_TEST(test_not_consent_based_409)
 	}
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+/* The detail of a problem follows the caller's language, its code not. */
+START_TEST(test_detail_in_callers_language)
+{
+	static const char *const want[][2] = {
+		{ "fr", "aucune finalité" },
+		{ "en", "no purpose has this code" },
+		{ "it", "nessuna finalità" },
+	};
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*id, *email, *at;
+	size_t		 i;
+
+	start(&e, NULL);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		email = harness_printf("lang-%s-3102@example.org", want[i][0]);
+		id = idl_register(&e, email, GOOD_PASSWORD);
+		ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+		    "locale = '%s' WHERE id = '%s'", want[i][0], id), 0);
+		at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
+		idl_req(&e, "PUT", "/api/v1/me/consents/no_such_purpose", at,
+		    NULL, &r);
+		j = harness_assert_problem(&r, 404, "/problems/not-found",
+		    NULL);
+		ck_assert_str_eq(idl_jstr(j, "code"), "purpose_not_found");
+		ck_assert_msg(strstr(idl_jstr(j, "detail"), want[i][1]) !=
+		    NULL, "%s: %s", want[i][0], idl_jstr(j, "detail"));
+		json_decref(j);
+		http_resp_free(&r);
+		free(at);
+		free(id);
+		free(email);
+	}
+	idl_stop(&e);
+}
+END_TEST
+
+static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
+
+/* PUT or DELETE a consent from client address 'from': the status. */
+static long
+change_from(const struct idenv *e, const char *method, const char *from,
+    const char *token, struct http_resp *r)
+{
+	const char	*h[3];
+	char		*auth, *xff;
+	long		 st;
+
+	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
+	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
+	h[2] = NULL;
+	st = idl_reqh(e, method, "/api/v1/me/consents/newsletter", h, NULL, r);
+	free(auth);
+	free(xff);
+	return (st);
+}
+
+/*
+ * A flood of consent changes from one client address meets its budget
+ * (30 a minute): 429 with Retry-After and nothing recorded; another
+ * address is still served.
+ */
+START_TEST(test_consent_flood_throttled)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	const char	*ra;
+	char		*at;
+	long		 st, rows;
+	int		 i;
+
+	memset(&e, 0, sizeof(e));
+	e.clock = FROZEN;
+	e.extra = proxy;
+	idl_start(&e);
+	at = resident_token(&e);
+	for (i = 0; i < 30; i++) {
+		st = change_from(&e, i % 2 == 0 ? "PUT" : "DELETE",
+		    "203.0.113.7", at, &r);
+		http_resp_free(&r);
+		ck_assert_msg(st == 200, "change %d: %ld", i, st);
+	}
+	rows = ledger_rows(&e, idl_demo.resident_id, "newsletter");
+	ck_assert_int_eq(rows, 30);
+	change_from(&e, "PUT", "203.0.113.7", at, &r);
+	j = harness_assert_problem(&r, 429, "/problems/too-many-requests",
+	    "/api/v1/me/consents/newsletter");
+	ck_assert_str_eq(idl_jstr(j, "code"), "rate_limited");
+	ra = http_resp_header(&r, "Retry-After");
+	ck_assert_msg(ra != NULL && atoi(ra) >= 1 && atoi(ra) <= 60,
+	    "Retry-After: %s", ra != NULL ? ra : "(none)");
+	json_decref(j);
+	http_resp_free(&r);
+	ck_assert_int_eq(ledger_rows(&e, idl_demo.resident_id, "newsletter"),
+	    rows);
+	/* Another address is served meanwhile. */
+	st = change_from(&e, "PUT", "203.0.113.8", at, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(ledger_rows(&e, idl_demo.resident_id, "newsletter"),
+	    rows + 1);
 	free(at);
 	idl_stop(&e);
 }
@@ -516,6 +627,8 @@ main(void)
 	tcase_add_test(tc, test_one_call_each_way_idempotent);
 	tcase_add_test(tc, test_unknown_purpose_404);
 	tcase_add_test(tc, test_not_consent_based_409);
+	tcase_add_test(tc, test_detail_in_callers_language);
+	tcase_add_test(tc, test_consent_flood_throttled);
 	tcase_add_test(tc, test_ledger_append_only);
 	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
 	tcase_add_test(tc, test_ledger_time_from_clock);

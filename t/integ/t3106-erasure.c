@@ -493,6 +493,9 @@ assert_summary(const json_t *j, int consents_retained)
 	    "no retained[]: %s", d);
 	ck_assert_msg(at != NULL && strlen(at) >= 20 && at[10] == 'T',
 	    "no erased_at: %s", d);
+	/* To the second, as every time of the API (the clock has more). */
+	ck_assert_msg(strlen(at) == 20 && at[19] == 'Z', "erased_at is not "
+	    "to the second: %s", d);
 	json_array_foreach(json_object_get(j, "erased"), i, it)
 		ck_assert_msg(idl_jstr(it, "module") != NULL &&
 		    idl_jstr(it, "category") != NULL &&

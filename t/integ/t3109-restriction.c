@@ -414,6 +414,122 @@ START_TEST(test_objection_other_bases)
 }
 END_TEST
 
+/* Lifting for a person who does not exist is 404, not 409 (issue 9). */
+START_TEST(test_lift_unknown_person_404)
+{
+	static const char *const ids[] = {
+	    "00000000-0000-4000-8000-000000000000", "nope", NULL };
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*dpo, *path;
+	int		 i;
+
+	start(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	for (i = 0; ids[i] != NULL; i++) {
+		path = harness_printf("/api/v1/admin/privacy/subjects/%s/"
+		    "restriction/lift", ids[i]);
+		idl_req(&e, "POST", path, dpo, NULL, &r);
+		j = harness_assert_problem(&r, 404, "/problems/not-found",
+		    path);
+		ck_assert_str_eq(idl_jstr(j, "code"), "subject_not_found");
+		json_decref(j);
+		http_resp_free(&r);
+		free(path);
+	}
+	/* A person who exists but is not restricted: 409, its own code. */
+	path = harness_printf("/api/v1/admin/privacy/subjects/%s/restriction/"
+	    "lift", idl_demo.resident_id);
+	idl_req(&e, "POST", path, dpo, NULL, &r);
+	j = harness_assert_problem(&r, 409, "/problems/conflict", path);
+	ck_assert_str_eq(idl_jstr(j, "code"), "subject_not_restricted");
+	json_decref(j);
+	http_resp_free(&r);
+	free(path);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE template = 'restriction_lift'"), 0);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
+
+/* POST 'path' with 'body' (may be NULL) from client address 'from'. */
+static long
+post_from(const struct idenv *e, const char *path, const char *from,
+    const char *token, const char *body, struct http_resp *r)
+{
+	const char	*h[4];
+	char		*auth, *xff;
+	long		 st;
+
+	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
+	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
+	h[2] = body != NULL ? "Content-Type: application/json" : NULL;
+	h[3] = NULL;
+	st = idl_reqh(e, "POST", path, h, body, r);
+	free(auth);
+	free(xff);
+	return (st);
+}
+
+/*
+ * A flood of rights requests from one client address (restriction and
+ * objection share a budget of 10 a minute) meets 429 with Retry-After
+ * and records nothing more; another address is still served.
+ */
+START_TEST(test_rights_flood_throttled)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	const char	*ra;
+	char		*res;
+	long		 st;
+	int		 i;
+
+	memset(&e, 0, sizeof(e));
+	e.clock = FROZEN;
+	e.extra = proxy;
+	idl_start(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	for (i = 0; i < 10; i++) {
+		st = post_from(&e, "/api/v1/me/restriction", "198.51.100.7",
+		    res, NULL, &r);
+		http_resp_free(&r);
+		ck_assert_msg(st == (i == 0 ? 201 : 200), "restriction %d: %ld",
+		    i, st);
+	}
+	post_from(&e, "/api/v1/me/restriction", "198.51.100.7", res, NULL, &r);
+	j = harness_assert_problem(&r, 429, "/problems/too-many-requests",
+	    "/api/v1/me/restriction");
+	ck_assert_str_eq(idl_jstr(j, "code"), "rate_limited");
+	ra = http_resp_header(&r, "Retry-After");
+	ck_assert_msg(ra != NULL && atoi(ra) >= 1 && atoi(ra) <= 60,
+	    "Retry-After: %s", ra != NULL ? ra : "(none)");
+	json_decref(j);
+	http_resp_free(&r);
+	st = post_from(&e, "/api/v1/me/objections", "198.51.100.7", res,
+	    "{\"purpose\":\"case_notifications\"}", &r);
+	ck_assert_msg(st == 429 && http_resp_header(&r, "Retry-After") !=
+	    NULL, "objection in the flood: %ld", st);
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 0);
+	/* Another address is served meanwhile. */
+	st = post_from(&e, "/api/v1/me/objections", "198.51.100.8", res,
+	    "{\"purpose\":\"case_notifications\"}", &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(st, 201);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 1);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,5 +541,7 @@ main(void)
 	tcase_add_test(tc, test_objection_to_newsletter_at_once);
 	tcase_add_test(tc, test_objection_to_public_task_decided);
 	tcase_add_test(tc, test_objection_other_bases);
+	tcase_add_test(tc, test_lift_unknown_person_404);
+	tcase_add_test(tc, test_rights_flood_throttled);
 	return (idl_main(tc));
 }
