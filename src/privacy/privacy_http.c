@@ -216,79 +216,65 @@ sql_json(const char *v)
 /* GET /api/v1/privacy/register */
 
 static json_t *
-register_controller(struct request *req, int *failed)
+controller_row(const struct db_res *res, int i)
 {
-	struct db_res	*res = NULL;
-	json_t		*o;
-
-	if (reply_exec(req, PRIV_STMT(PRIV_TOWN_GET), NULL, &res) == -1) {
-		*failed = 1;
-		return (NULL);
-	}
-	/* No town yet (a fresh install): the register says so. */
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		return (json_null());
-	}
-	o = json_pack("{s:s?, s:s?, s:s?}", "name", db_str(res, 0, "name"),
-	    "insee_code", db_str(res, 0, "insee_code"), "postcode",
-	    db_str(res, 0, "postcode"));
-	db_res_free(res);
-	return (o);
+	return (json_pack("{s:s?, s:s?, s:s?}", "name", db_str(res, i, "name"),
+	    "insee_code", db_str(res, i, "insee_code"), "postcode",
+	    db_str(res, i, "postcode")));
 }
 
 static json_t *
-register_purposes(struct request *req, const char *lang, int *failed)
+purpose_row(const struct db_res *res, int i)
+{
+	return (json_pack("{s:s?, s:s?, s:s?, s:s?, s:b, s:o, s:o, s:s?, s:I}",
+	    "code", db_str(res, i, "code"),
+	    "title", db_str(res, i, "title"),
+	    "description", db_str(res, i, "description"),
+	    "legal_basis", db_str(res, i, "legal_basis"),
+	    "optional", db_bool(res, i, "optional"),
+	    "categories", sql_json(db_str(res, i, "categories")),
+	    "recipients", sql_json(db_str(res, i, "recipients")),
+	    "retention", db_str(res, i, "retention"),
+	    "version", (json_int_t)db_int64(res, i, "version")));
+}
+
+static json_t *
+category_row(const struct db_res *res, int i)
+{
+	return (json_pack("{s:s?, s:s?, s:s?, s:{s:s?, s:s?, s:s?}}",
+	    "code", db_str(res, i, "code"),
+	    "description", db_str(res, i, "description"),
+	    "erasure", db_str(res, i, "erasure"),
+	    "retention",
+	    "period", db_str(res, i, "period"),
+	    "from", db_str(res, i, "retention_from"),
+	    "from_description", db_str(res, i, "from_description")));
+}
+
+/*
+ * A part of the register: the rows of 'st' in 'lang', each made by 'row',
+ * as an array; with 'one', the first row alone (JSON null when none: no
+ * town yet, on a fresh install).  NULL when the database failed (the
+ * problem is set).
+ */
+static json_t *
+register_part(struct request *req, enum privacy_stmt st, const char *lang,
+    json_t *(*row)(const struct db_res *, int), int one)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { lang };
 	json_t		*a;
 	int		 i;
 
-	if (reply_exec(req, PRIV_STMT(PRIV_PURPOSE_LIST), p, &res) == -1) {
-		*failed = 1;
+	if (reply_exec(req, PRIV_STMT(st), p, &res) == -1)
 		return (NULL);
+	if (one)
+		a = db_res_rows(res) == 1 ? row(res, 0) : json_null();
+	else {
+		a = json_array();
+		for (i = 0; i < db_res_rows(res); i++)
+			json_array_append_new(a, row(res, i));
 	}
-	a = json_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, s:s?, "
-		    "s:b, s:o, s:o, s:s?, s:I}",
-		    "code", db_str(res, i, "code"),
-		    "title", db_str(res, i, "title"),
-		    "description", db_str(res, i, "description"),
-		    "legal_basis", db_str(res, i, "legal_basis"),
-		    "optional", db_bool(res, i, "optional"),
-		    "categories", sql_json(db_str(res, i, "categories")),
-		    "recipients", sql_json(db_str(res, i, "recipients")),
-		    "retention", db_str(res, i, "retention"),
-		    "version", (json_int_t)db_int64(res, i, "version")));
-	db_res_free(res);
-	return (a);
-}
-
-static json_t *
-register_categories(struct request *req, const char *lang, int *failed)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { lang };
-	json_t		*a;
-	int		 i;
-
-	if (reply_exec(req, PRIV_STMT(PRIV_CATEGORY_LIST), p, &res) == -1) {
-		*failed = 1;
-		return (NULL);
-	}
-	a = json_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, "
-		    "s:{s:s?, s:s?, s:s?}}",
-		    "code", db_str(res, i, "code"),
-		    "description", db_str(res, i, "description"),
-		    "erasure", db_str(res, i, "erasure"),
-		    "retention",
-		    "period", db_str(res, i, "period"),
-		    "from", db_str(res, i, "retention_from"),
-		    "from_description", db_str(res, i, "from_description")));
 	db_res_free(res);
 	return (a);
 }
@@ -312,23 +298,18 @@ privacy_register_get(struct request *req)
 	const char	*lang = lang_code(req->lang);
 	json_t		*o, *controller, *purposes, *categories;
 	char		 key[40];
-	int		 failed = 0;
 
 	/* Dropped by the triggers of migration 012 (cache.h). */
 	snprintf(key, sizeof(key), "privacy_register:%s", lang);
 	if (cache_reply(req, key))
 		return (0);
 
-	controller = register_controller(req, &failed);
-	if (failed)
-		return (0);
-	purposes = register_purposes(req, lang, &failed);
-	if (failed) {
-		json_decref(controller);
-		return (0);
-	}
-	categories = register_categories(req, lang, &failed);
-	if (failed) {
+	controller = register_part(req, PRIV_TOWN_GET, lang, controller_row, 1);
+	purposes = controller == NULL ? NULL : register_part(req,
+	    PRIV_PURPOSE_LIST, lang, purpose_row, 0);
+	categories = purposes == NULL ? NULL : register_part(req,
+	    PRIV_CATEGORY_LIST, lang, category_row, 0);
+	if (categories == NULL) {
 		json_decref(controller);
 		json_decref(purposes);
 		return (0);

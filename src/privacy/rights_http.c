@@ -271,6 +271,37 @@ privacy_subject_get(struct request *req)
 	return (0);
 }
 
+/*
+ * A page of a keyset list: run 'st' whose last parameter is the number of
+ * rows wanted (one more than 'limit', set here), reply the items made by
+ * 'item' and the cursor of the last one, keyed by its column 'key' (a
+ * time) and its id.
+ */
+static void
+reply_list(struct request *req, enum rights_stmt st, const char **p,
+    int nparams, long limit, json_t *(*item)(const struct db_res *, int),
+    const char *key)
+{
+	struct db_res	*res = NULL;
+	char		 lim[24], *next = NULL;
+	json_t		*items;
+	int		 i, n;
+
+	snprintf(lim, sizeof(lim), "%ld", limit + 1);
+	p[nparams - 1] = lim;
+	if (reply_exec(req, R_STMT(st), p, &res) == -1)
+		return;
+	items = json_array();
+	n = db_res_rows(res);
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, item(res, i));
+	if (n > limit)
+		next = priv_cursor_make(db_time(res, (int)limit - 1, key),
+		    db_str(res, (int)limit - 1, "id"));
+	db_res_free(res);
+	priv_reply_page(req, items, next);
+}
+
 /* GET /api/v1/me/access-log */
 
 static json_t *
@@ -300,13 +331,10 @@ access_item(const struct db_res *res, int i)
 int
 privacy_access_log_get(struct request *req)
 {
-	struct db_res	*res = NULL;
 	const char	*cursor = request_query(req, "cursor");
 	const char	*p[6];
-	char		 now[40], at[40], id[40], lim[24], *next = NULL;
+	char		 now[40], at[40], id[40];
 	long		 limit;
-	json_t		*items;
-	int		 i, n;
 
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
@@ -315,24 +343,12 @@ privacy_access_log_get(struct request *req)
 		return (0);
 	}
 	clock_format(clock_now(), now, sizeof(now));
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = req->principal->id;
 	p[1] = now;
 	p[2] = lang_code(req->lang);
 	p[3] = cursor != NULL ? at : NULL;
 	p[4] = cursor != NULL ? id : NULL;
-	p[5] = lim;
-	if (reply_exec(req, R_STMT(R_ACCESS_LIST), p, &res) == -1)
-		return (0);
-	items = json_array();
-	n = db_res_rows(res);
-	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, access_item(res, i));
-	if (n > limit)
-		next = priv_cursor_make(db_time(res, (int)limit - 1, "at"),
-		    db_str(res, (int)limit - 1, "id"));
-	db_res_free(res);
-	priv_reply_page(req, items, next);
+	reply_list(req, R_ACCESS_LIST, p, 6, limit, access_item, "at");
 	priv_language_headers(req, req->lang);
 	return (0);
 }
@@ -640,16 +656,13 @@ privacy_requests_get(struct request *req)
 int
 privacy_requests_list(struct request *req)
 {
-	struct db_res	*res = NULL;
 	const char	*overdue = request_query(req, "overdue");
 	const char	*status = request_query(req, "status");
 	const char	*account = request_query(req, "account_id");
 	const char	*cursor = request_query(req, "cursor");
 	const char	*p[7];
-	char		 now[40], at[40], id[40], lim[24], *next = NULL;
+	char		 now[40], at[40], id[40];
 	long		 limit;
-	json_t		*items;
-	int		 i, n;
 
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
@@ -673,7 +686,6 @@ privacy_requests_list(struct request *req)
 		return (0);
 	}
 	clock_format(clock_now(), now, sizeof(now));
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = now;
 	p[1] = overdue == NULL ? NULL : (strcmp(overdue, "true") == 0 ||
 	    strcmp(overdue, "1") == 0) ? "true" : "false";
@@ -681,18 +693,7 @@ privacy_requests_list(struct request *req)
 	p[3] = account;
 	p[4] = cursor != NULL ? at : NULL;
 	p[5] = cursor != NULL ? id : NULL;
-	p[6] = lim;
-	if (reply_exec(req, R_STMT(R_REQ_LIST), p, &res) == -1)
-		return (0);
-	items = json_array();
-	n = db_res_rows(res);
-	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, request_item(res, i));
-	if (n > limit)
-		next = priv_cursor_make(db_time(res, (int)limit - 1,
-		    "received_at"), db_str(res, (int)limit - 1, "id"));
-	db_res_free(res);
-	priv_reply_page(req, items, next);
+	reply_list(req, R_REQ_LIST, p, 7, limit, request_item, "received_at");
 	return (0);
 }
 

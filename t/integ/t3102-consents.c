@@ -415,76 +415,6 @@ START_TEST(test_detail_in_callers_language)
 }
 END_TEST
 
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
-
-/* PUT or DELETE a consent from client address 'from': the status. */
-static long
-change_from(const struct idenv *e, const char *method, const char *from,
-    const char *token, struct http_resp *r)
-{
-	const char	*h[3];
-	char		*auth, *xff;
-	long		 st;
-
-	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
-	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
-	h[2] = NULL;
-	st = idl_reqh(e, method, "/api/v1/me/consents/newsletter", h, NULL, r);
-	free(auth);
-	free(xff);
-	return (st);
-}
-
-/*
- * A flood of consent changes from one client address meets its budget
- * (30 a minute): 429 with Retry-After and nothing recorded; another
- * address is still served.
- */
-START_TEST(test_consent_flood_throttled)
-{
-	struct idenv	 e;
-	struct http_resp r;
-	json_t		*j;
-	const char	*ra;
-	char		*at;
-	long		 st, rows;
-	int		 i;
-
-	memset(&e, 0, sizeof(e));
-	e.clock = FROZEN;
-	e.extra = proxy;
-	idl_start(&e);
-	at = resident_token(&e);
-	for (i = 0; i < 30; i++) {
-		st = change_from(&e, i % 2 == 0 ? "PUT" : "DELETE",
-		    "203.0.113.7", at, &r);
-		http_resp_free(&r);
-		ck_assert_msg(st == 200, "change %d: %ld", i, st);
-	}
-	rows = ledger_rows(&e, idl_demo.resident_id, "newsletter");
-	ck_assert_int_eq(rows, 30);
-	change_from(&e, "PUT", "203.0.113.7", at, &r);
-	j = harness_assert_problem(&r, 429, "/problems/too-many-requests",
-	    "/api/v1/me/consents/newsletter");
-	ck_assert_str_eq(idl_jstr(j, "code"), "rate_limited");
-	ra = http_resp_header(&r, "Retry-After");
-	ck_assert_msg(ra != NULL && atoi(ra) >= 1 && atoi(ra) <= 60,
-	    "Retry-After: %s", ra != NULL ? ra : "(none)");
-	json_decref(j);
-	http_resp_free(&r);
-	ck_assert_int_eq(ledger_rows(&e, idl_demo.resident_id, "newsletter"),
-	    rows);
-	/* Another address is served meanwhile. */
-	st = change_from(&e, "PUT", "203.0.113.8", at, &r);
-	http_resp_free(&r);
-	ck_assert_int_eq(st, 200);
-	ck_assert_int_eq(ledger_rows(&e, idl_demo.resident_id, "newsletter"),
-	    rows + 1);
-	free(at);
-	idl_stop(&e);
-}
-END_TEST
-
 START_TEST(test_ledger_append_only)
 {
 	struct idenv	 e;
@@ -628,7 +558,6 @@ main(void)
 	tcase_add_test(tc, test_unknown_purpose_404);
 	tcase_add_test(tc, test_not_consent_based_409);
 	tcase_add_test(tc, test_detail_in_callers_language);
-	tcase_add_test(tc, test_consent_flood_throttled);
 	tcase_add_test(tc, test_ledger_append_only);
 	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
 	tcase_add_test(tc, test_ledger_time_from_clock);
