@@ -107,20 +107,23 @@ static const struct {
 	const char	*path;
 	const char	*text[LANG__COUNT];
 } rights[] = {
-	{ "access", "15", "GET", "/api/v1/me/export", {
+	{ .right = "access", .article = "15", .method = "GET",
+	  .path = "/api/v1/me/export", .text = {
 	    "Obtenir la confirmation que des données vous concernant sont "
 	    "traitées, et une copie de ces données (ce document).",
 	    "Get confirmation that data about you is processed, and a copy "
 	    "of it (this document).",
 	    "Ottenere la conferma che dati che ti riguardano sono trattati, "
 	    "e una copia di essi (questo documento)." } },
-	{ "rectification", "16", "PATCH", "/api/v1/me", {
+	{ .right = "rectification", .article = "16", .method = "PATCH",
+	  .path = "/api/v1/me", .text = {
 	    "Faire corriger les données inexactes et compléter les données "
 	    "incomplètes.",
 	    "Have inaccurate data corrected and incomplete data completed.",
 	    "Far correggere i dati inesatti e integrare quelli "
 	    "incompleti." } },
-	{ "erasure", "17", "DELETE", "/api/v1/me", {
+	{ .right = "erasure", .article = "17", .method = "DELETE",
+	  .path = "/api/v1/me", .text = {
 	    "Faire effacer vos données, sauf celles que la commune doit "
 	    "conserver (obligation légale, mission d'intérêt public, "
 	    "archives) : elles sont alors coupées de votre identité.",
@@ -131,14 +134,16 @@ static const struct {
 	    "conservare (obbligo legale, compito di interesse pubblico, "
 	    "archivi): questi vengono allora separati dalla tua "
 	    "identità." } },
-	{ "restriction", "18", "POST", "/api/v1/me/restriction", {
+	{ .right = "restriction", .article = "18", .method = "POST",
+	  .path = "/api/v1/me/restriction", .text = {
 	    "Faire geler le traitement de vos données : elles sont conservées "
 	    "mais ne sont plus utilisées ; vous êtes prévenu avant la levée.",
 	    "Have the processing of your data frozen: it is kept but no "
 	    "longer used; you are told before it is lifted.",
 	    "Far sospendere il trattamento dei tuoi dati: sono conservati ma "
 	    "non più usati; sei avvisato prima della revoca." } },
-	{ "objection", "21", "POST", "/api/v1/me/objections", {
+	{ .right = "objection", .article = "21", .method = "POST",
+	  .path = "/api/v1/me/objections", .text = {
 	    "Vous opposer à un traitement fondé sur une mission d'intérêt "
 	    "public ou un intérêt légitime ; à la lettre d'information, à "
 	    "tout moment et sans motif.",
@@ -148,7 +153,8 @@ static const struct {
 	    "Opporti a un trattamento basato su un compito di interesse "
 	    "pubblico o su un interesse legittimo; al notiziario, in "
 	    "qualsiasi momento e senza motivo." } },
-	{ "portability", "20", "GET", "/api/v1/me/export", {
+	{ .right = "portability", .article = "20", .method = "GET",
+	  .path = "/api/v1/me/export", .text = {
 	    "Recevoir, dans un format structuré et lisible par machine, les "
 	    "données que vous avez fournies sur la base de votre consentement "
 	    "ou d'un contrat : le membre « portable » de ce document.",
@@ -158,8 +164,8 @@ static const struct {
 	    "Ricevere, in un formato strutturato e leggibile da dispositivo "
 	    "automatico, i dati che hai fornito sulla base del tuo consenso o "
 	    "di un contratto: il membro «portable» di questo documento." } },
-	{ "withdraw_consent", "7(3)", "DELETE",
-	  "/api/v1/me/consents/{purpose}", {
+	{ .right = "withdraw_consent", .article = "7(3)", .method = "DELETE",
+	  .path = "/api/v1/me/consents/{purpose}", .text = {
 	    "Retirer à tout moment un consentement donné, aussi simplement "
 	    "que vous l'avez donné ; cela ne remet pas en cause le traitement "
 	    "déjà fait.",
@@ -208,7 +214,7 @@ static const struct {
 	const char	*code;
 	const char	*text[LANG__COUNT];
 } notes[] = {
-	{ "secret", {
+	{ .code = "secret", .text = {
 	    "Valeur secrète (empreinte du mot de passe, secret du second "
 	    "facteur) : son existence est indiquée, pas sa valeur, qui ne "
 	    "vous apprendrait rien et permettrait de se faire passer pour "
@@ -219,7 +225,7 @@ static const struct {
 	    "Valore segreto (impronta della password, segreto del secondo "
 	    "fattore): se ne indica l'esistenza, non il valore, che non ti "
 	    "direbbe nulla e permetterebbe di impersonarti." } },
-	{ "not_linkable", {
+	{ .code = "not_linkable", .text = {
 	    "Les échecs de connexion comptés par adresse réseau ne sont "
 	    "rattachés à aucune personne : ils ne peuvent pas vous être "
 	    "attribués et s'effacent d'eux-mêmes.",
@@ -229,7 +235,7 @@ static const struct {
 	    "I tentativi di accesso falliti contati per indirizzo di rete non "
 	    "sono legati a nessuna persona: non possono esserti attribuiti e "
 	    "scadono da soli." } },
-	{ "single_use_link", {
+	{ .code = "single_use_link", .text = {
 	    "Les liens à usage unique des messages (vérification, "
 	    "réinitialisation du mot de passe) ne sont pas recopiés : ils "
 	    "donnent accès au compte.",
@@ -330,7 +336,7 @@ art15_texts(json_t *art15, enum lang l)
 	json_object_set_new(art15, "source", json_pack("{s:s, s:s}", "code",
 	    "data_subject", "description", source_text[l]));
 	a = json_array();
-	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
+	for (i = 0; i < NELEM(rights); i++) {
 		u = url_of(rights[i].path);
 		o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "right",
 		    rights[i].right, "article", rights[i].article,
@@ -350,7 +356,7 @@ art15_texts(json_t *art15, enum lang l)
 	    json_pack("{s:b, s:s}", "exists", 0, "description",
 	    automated_text[l]));
 	o = json_object();
-	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+	for (i = 0; i < NELEM(notes); i++)
 		json_object_set_new(o, notes[i].code,
 		    json_string(notes[i].text[l]));
 	json_object_set_new(art15, "notes", o);

@@ -41,14 +41,14 @@ static const struct {
 	const char	*code;
 	const char	*text[3];
 } measures[] = {
-	{ "password_hashing", {
+	{ .code = "password_hashing", .text = {
 	    "Mots de passe conservés uniquement sous forme d'empreinte "
 	    "Argon2id salée ; les mots de passe trop courants sont refusés.",
 	    "Passwords are kept only as salted Argon2id hashes; the most "
 	    "common passwords are refused.",
 	    "Le password sono conservate solo come impronte Argon2id con sale; "
 	    "le password più comuni sono rifiutate." } },
-	{ "tokens", {
+	{ .code = "tokens", .text = {
 	    "Jetons d'accès signés et de courte durée, révoqués au changement "
 	    "de mot de passe ; jetons de renouvellement à usage unique, "
 	    "conservés sous forme d'empreinte.",
@@ -57,38 +57,49 @@ static const struct {
 	    "Token di accesso firmati e di breve durata, revocati al cambio "
 	    "di password; token di rinnovo monouso, conservati come "
 	    "impronte." } },
-	{ "second_factor", {
+	{ .code = "second_factor", .text = {
 	    "Second facteur (TOTP) obligatoire pour les agents et les "
 	    "administrateurs.",
 	    "A second factor (TOTP) is required for agents and administrators.",
 	    "Secondo fattore (TOTP) obbligatorio per agenti e "
 	    "amministratori." } },
-	{ "access_control", {
+	{ .code = "access_control", .text = {
 	    "Un point unique de contrôle d'accès, qui refuse par défaut.",
 	    "One access-control choke point, which denies by default.",
 	    "Un unico punto di controllo degli accessi, che nega per "
 	    "impostazione predefinita." } },
-	{ "login_throttling", {
+	{ .code = "login_throttling", .text = {
 	    "Connexions ralenties après des échecs répétés, par adresse et "
 	    "par compte.",
 	    "Sign-ins slowed down after repeated failures, per address and per "
 	    "account.",
 	    "Accessi rallentati dopo fallimenti ripetuti, per indirizzo e per "
 	    "account." } },
-	{ "input_validation", {
+	{ .code = "input_validation", .text = {
 	    "Chaque requête est vérifiée contre un schéma strict ; les "
 	    "requêtes SQL ne reçoivent les valeurs que comme paramètres.",
 	    "Every request is checked against a strict schema; SQL statements "
 	    "receive values only as parameters.",
 	    "Ogni richiesta è verificata con uno schema rigoroso; le "
 	    "istruzioni SQL ricevono i valori solo come parametri." } },
-	{ "logging", {
+	{ .code = "logging", .text = {
 	    "Les journaux portent des identifiants, jamais de données "
-	    "personnelles, de mots de passe ni de jetons.",
-	    "Logs carry identifiers, never personal data, passwords or tokens.",
-	    "I log riportano identificativi, mai dati personali, password o "
-	    "token." } },
-	{ "data_map", {
+	    "personnelles, de textes saisis (motifs, réponses), de mots de "
+	    "passe ni de jetons.",
+	    "Logs carry identifiers, never personal data, typed texts "
+	    "(reasons, answers), passwords or tokens.",
+	    "I log riportano identificativi, mai dati personali, testi "
+	    "digitati (motivi, risposte), password o token." } },
+	{ .code = "request_budgets", .text = {
+	    "Les changements de consentement et les demandes d'exercice des "
+	    "droits sont limités par adresse réseau, bien au-delà de l'usage "
+	    "d'une personne, contre les envois en masse.",
+	    "Consent changes and rights requests are limited per network "
+	    "address, far above what a person does, against floods.",
+	    "Le modifiche del consenso e le richieste di esercizio dei diritti "
+	    "sono limitate per indirizzo di rete, ben oltre l'uso di una "
+	    "persona, contro gli invii massivi." } },
+	{ .code = "data_map", .text = {
 	    "Chaque colonne de la base est classée (donnée personnelle et sa "
 	    "catégorie, ou non) ; chaque catégorie a sa règle d'effacement et "
 	    "sa durée de conservation.",
@@ -98,7 +109,7 @@ static const struct {
 	    "Ogni colonna della base dati è classificata (dato personale e sua "
 	    "categoria, o no); ogni categoria ha la sua regola di "
 	    "cancellazione e il suo periodo di conservazione." } },
-	{ "consent_ledger", {
+	{ .code = "consent_ledger", .text = {
 	    "Les consentements donnés et retirés sont inscrits dans un "
 	    "registre qui ne peut être ni modifié ni effacé par l'application.",
 	    "Consents given and withdrawn are written to a ledger that the "
