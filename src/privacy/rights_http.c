@@ -1165,7 +1165,6 @@ struct objection_tx {
 	enum lang		 lang;		/* of the answer */
 	json_t			*out;
 	enum privacy_err	 refused;
-	int			 no_purpose;	/* a 422 on /purpose */
 	char			 basis[32];
 };
 
@@ -1217,12 +1216,8 @@ objection_tx(struct db *db, void *arg, struct db_error *err)
 	snprintf(t->basis, sizeof(t->basis), "%s", rows == 1 ?
 	    db_str(res, 0, "legal_basis") : "");
 	db_res_free(res);
-	/* A body naming no purpose: the field is wrong, as for the DPO. */
-	if (rows != 1) {
-		t->no_purpose = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
+	if (rows != 1)
+		return (tx_refuse(&t->refused, PE_PURPOSE_NOT_FOUND, err));
 	if (strcmp(t->basis, "consent") == 0) {
 		if (objection_marketing(db, t, err) == -1)
 			return (-1);
@@ -1249,7 +1244,6 @@ privacy_objection_post(struct request *req)
 {
 	struct objection_tx	 t;
 	struct db_error		 err;
-	json_t			*errors;
 	char			 path[96], link[160];
 
 	if (ratelimit_peer_or_reply(req, "privacy_rights",
@@ -1266,13 +1260,7 @@ privacy_objection_post(struct request *req)
 	t.n.received = clock_now();
 	if (db_tx(db_thread(), objection_tx, &t, &err) == -1) {
 		json_decref(t.out);
-		if (err.code == DB_OK && t.no_purpose) {
-			errors = json_array();
-			json_error_add(errors, "/purpose", "unknown",
-			    rmsg(req, RM_NO_PURPOSE));
-			priv_reply_fields(req, errors);
-		} else if (err.code == DB_OK &&
-		    t.refused == PE_OBJECTION_WITHDRAW) {
+		if (err.code == DB_OK && t.refused == PE_OBJECTION_WITHDRAW) {
 			snprintf(path, sizeof(path), "/api/v1/me/consents/%s",
 			    t.n.purpose);
 			snprintf(link, sizeof(link), "<%s>; rel=\"alternate\"",
