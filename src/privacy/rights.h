@@ -17,6 +17,13 @@
  *    (deadline.h); it may be extended once by one or two months, only if
  *    the person is told within the first month; a refusal carries its
  *    reasons and the remedies (CNIL, courts), in the person's language;
+ *  - a request is received no later than the clock (a few minutes of
+ *    skew aside) and no earlier than the retention of rights requests or
+ *    the RGPD (25 May 2018; a CHECK of the table too);
+ *  - the DPO's read of one request is a read of the person: logged with
+ *    its purpose like the subject read;
+ *  - the person's own requests and consent changes have a budget per
+ *    client address (privacy_int.h);
  *  - nothing here ever asks for a fee (Art. 12(5)): no 402, no fee field;
  *  - "restricted" has one definition, the SQL function
  *    privacy.is_restricted(); a lift queues the notice to the person
