@@ -24,31 +24,38 @@
 	"ORDER BY id DESC LIMIT 1) l ON true WHERE p.optional"
 
 struct db_stmt privacy_stmts[PRIV__COUNT] = {
-	/* privacy_register_get(): the controller */
+	/*
+	 * privacy_register_get(): one JSON object per row (column item), in
+	 * the language $1 (the town has no texts): the controller...
+	 */
 	[PRIV_TOWN_GET] = { .name = "privacy_select_town",
-	  .sql = "SELECT name, insee_code, postcode FROM ops.town" },
-	/* privacy_register_get(): categories with erasure and retention */
+	  .sql = "SELECT json_build_object('name', name, 'insee_code', "
+	  "insee_code, 'postcode', postcode) AS item FROM ops.town" },
+	/* ...the categories with their erasure and retention... */
 	[PRIV_CATEGORY_LIST] = { .name = "privacy_select_categories",
-	  .sql = "SELECT c.code AS code, " PRIV_LOC("$1", "c.description")
-	  " AS description, c.erasure AS erasure, "
-	  "privacy.iso_duration(c.retention) AS period, "
-	  "c.retention_from AS retention_from, "
-	  PRIV_LOC("$1", "e.description") " AS from_description "
+	  .sql = "SELECT json_build_object('code', c.code, "
+	  "'description', " PRIV_LOC("$1", "c.description") ", "
+	  "'erasure', c.erasure, 'retention', json_build_object("
+	  "'period', privacy.iso_duration(c.retention), "
+	  "'from', c.retention_from, "
+	  "'from_description', " PRIV_LOC("$1", "e.description") ")) AS item "
 	  "FROM privacy.categories c "
 	  "JOIN privacy.retention_events e ON e.code = c.retention_from "
 	  "ORDER BY c.code", .nparams = 1 },
-	/* privacy_register_get(): purposes, those needing no consent first */
+	/* ...and the purposes, those needing no consent first. */
 	[PRIV_PURPOSE_LIST] = { .name = "privacy_select_purposes",
-	  .sql = "SELECT p.code AS code, p.legal_basis AS legal_basis, "
-	  PRIV_LOC("$1", "p.title") " AS title, "
-	  PRIV_LOC("$1", "p.description") " AS description, "
-	  "array_to_json(p.categories) AS categories, "
-	  "(SELECT coalesce(json_agg(json_build_object('code', r.code, "
-	  "'kind', r.kind, 'name', " PRIV_LOC("$1", "r.name") ") "
+	  .sql = "SELECT json_build_object('code', p.code, "
+	  "'title', " PRIV_LOC("$1", "p.title") ", "
+	  "'description', " PRIV_LOC("$1", "p.description") ", "
+	  "'legal_basis', p.legal_basis, 'optional', p.optional, "
+	  "'categories', array_to_json(p.categories), "
+	  "'recipients', (SELECT coalesce(json_agg(json_build_object("
+	  "'code', r.code, 'kind', r.kind, "
+	  "'name', " PRIV_LOC("$1", "r.name") ") "
 	  "ORDER BY array_position(p.recipients, r.code)), '[]') "
-	  "FROM privacy.recipients r WHERE r.code = ANY (p.recipients)) "
-	  "AS recipients, " PRIV_LOC("$1", "p.retention") " AS retention, "
-	  "p.version AS version, p.optional AS optional "
+	  "FROM privacy.recipients r WHERE r.code = ANY (p.recipients)), "
+	  "'retention', " PRIV_LOC("$1", "p.retention") ", "
+	  "'version', p.version) AS item "
 	  "FROM privacy.purposes p ORDER BY p.optional, p.code",
 	  .nparams = 1 },
 	/* privacy_consents_list() */

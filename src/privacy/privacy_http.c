@@ -213,80 +213,35 @@ priv_reply_page(struct request *req, json_t *items, char *next)
 	reply_header(req, "Cache-Control", "no-store");
 }
 
-/* A JSON text made by PostgreSQL (array_to_json, json_agg). */
-static json_t *
-sql_json(const char *v)
-{
-	json_t	*j;
-
-	if (v == NULL || (j = json_loads(v, 0, NULL)) == NULL)
-		return (json_array());
-	return (j);
-}
-
 /* GET /api/v1/privacy/register */
 
-static json_t *
-controller_row(const struct db_res *res, int i)
-{
-	return (json_pack("{s:s?, s:s?, s:s?}", "name", db_str(res, i, "name"),
-	    "insee_code", db_str(res, i, "insee_code"), "postcode",
-	    db_str(res, i, "postcode")));
-}
-
-static json_t *
-purpose_row(const struct db_res *res, int i)
-{
-	return (json_pack("{s:s?, s:s?, s:s?, s:s?, s:b, s:o, s:o, s:s?, s:I}",
-	    "code", db_str(res, i, "code"),
-	    "title", db_str(res, i, "title"),
-	    "description", db_str(res, i, "description"),
-	    "legal_basis", db_str(res, i, "legal_basis"),
-	    "optional", db_bool(res, i, "optional"),
-	    "categories", sql_json(db_str(res, i, "categories")),
-	    "recipients", sql_json(db_str(res, i, "recipients")),
-	    "retention", db_str(res, i, "retention"),
-	    "version", (json_int_t)db_int64(res, i, "version")));
-}
-
-static json_t *
-category_row(const struct db_res *res, int i)
-{
-	return (json_pack("{s:s?, s:s?, s:s?, s:{s:s?, s:s?, s:s?}}",
-	    "code", db_str(res, i, "code"),
-	    "description", db_str(res, i, "description"),
-	    "erasure", db_str(res, i, "erasure"),
-	    "retention",
-	    "period", db_str(res, i, "period"),
-	    "from", db_str(res, i, "retention_from"),
-	    "from_description", db_str(res, i, "from_description")));
-}
-
 /*
- * A part of the register: the rows of 'st' in 'lang', each made by 'row',
- * as an array; with 'one', the first row alone (JSON null when none: no
- * town yet, on a fresh install).  NULL when the database failed (the
- * problem is set).
+ * A part of the register: the rows of 'st' in 'lang', each a JSON object
+ * that PostgreSQL made (column item), as an array; with 'one', the first
+ * row alone (JSON null when none: no town yet, on a fresh install).  NULL
+ * when the database failed (the problem is set).
  */
 static json_t *
 register_part(struct request *req, enum privacy_stmt st, const char *lang,
-    json_t *(*row)(const struct db_res *, int), int one)
+    int one)
 {
 	struct db_res	*res = NULL;
 	const char	*p[1] = { lang };
-	json_t		*a;
+	json_t		*a, *o;
 	int		 i;
 
 	if (reply_exec(req, PRIV_STMT(st), p, &res) == -1)
 		return (NULL);
-	if (one)
-		a = db_res_rows(res) == 1 ? row(res, 0) : json_null();
-	else {
-		a = json_array();
-		for (i = 0; i < db_res_rows(res); i++)
-			json_array_append_new(a, row(res, i));
-	}
+	a = json_array();
+	for (i = 0; i < db_res_rows(res); i++)
+		if ((o = json_loads(db_str(res, i, "item"), 0, NULL)) != NULL)
+			json_array_append_new(a, o);
 	db_res_free(res);
+	if (one) {
+		o = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		return (o != NULL ? o : json_null());
+	}
 	return (a);
 }
 
@@ -315,11 +270,11 @@ privacy_register_get(struct request *req)
 	if (cache_reply(req, key))
 		return (0);
 
-	controller = register_part(req, PRIV_TOWN_GET, lang, controller_row, 1);
+	controller = register_part(req, PRIV_TOWN_GET, lang, 1);
 	purposes = controller == NULL ? NULL : register_part(req,
-	    PRIV_PURPOSE_LIST, lang, purpose_row, 0);
+	    PRIV_PURPOSE_LIST, lang, 0);
 	categories = purposes == NULL ? NULL : register_part(req,
-	    PRIV_CATEGORY_LIST, lang, category_row, 0);
+	    PRIV_CATEGORY_LIST, lang, 0);
 	if (categories == NULL) {
 		json_decref(controller);
 		json_decref(purposes);
