@@ -47,21 +47,24 @@ enum erase_stmt {
 
 static struct db_stmt erase_stmts[ERA__COUNT] = {
 	/* privacy_erase(): one erasure of a person at a time */
-	[ERA_ACCOUNT_LOCK] = { "privacy_lock_erase_account",
-	  "SELECT a.status, a.is_agent FROM identity.directory a "
-	  "WHERE a.id = $1", 1, 0 },
+	[ERA_ACCOUNT_LOCK] = { .name = "privacy_lock_erase_account",
+	  .sql = "SELECT a.status, a.is_agent FROM identity.directory a "
+	  "WHERE a.id = $1", .nparams = 1 },
 	/* written first: the hooks may read the tombstone */
-	[ERA_INSERT] = { "privacy_insert_erasure",
-	  "INSERT INTO privacy.erasures (account_id, actor, agent_id, reason, "
-	  "at) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, 0 },
+	[ERA_INSERT] = { .name = "privacy_insert_erasure",
+	  .sql = "INSERT INTO privacy.erasures (account_id, actor, agent_id, "
+	  "reason, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	  .nparams = 5 },
 	/* after the hooks: the identity hook must have erased the account */
-	[ERA_ACCOUNT_STATUS] = { "privacy_select_erased_status",
-	  "SELECT status FROM identity.directory WHERE id = $1", 1, 0 },
-	[ERA_FINISH] = { "privacy_update_erasure",
-	  "UPDATE privacy.erasures SET erased = $2::jsonb, "
-	  "retained = $3::jsonb WHERE id = $1", 3, 0 },
-	[ERA_TOMBSTONE] = { "privacy_select_tombstone",
-	  "SELECT tombstone FROM privacy.erasures WHERE account_id = $1", 1, 0 },
+	[ERA_ACCOUNT_STATUS] = { .name = "privacy_select_erased_status",
+	  .sql = "SELECT status FROM identity.directory WHERE id = $1",
+	  .nparams = 1 },
+	[ERA_FINISH] = { .name = "privacy_update_erasure",
+	  .sql = "UPDATE privacy.erasures SET erased = $2::jsonb, "
+	  "retained = $3::jsonb WHERE id = $1", .nparams = 3 },
+	[ERA_TOMBSTONE] = { .name = "privacy_select_tombstone",
+	  .sql = "SELECT tombstone FROM privacy.erasures WHERE account_id = $1",
+	  .nparams = 1 },
 };
 
 #define ERA_STMT(x)	(&erase_stmts[(x)])
@@ -69,26 +72,23 @@ static struct db_stmt erase_stmts[ERA__COUNT] = {
 /* Input schemas. */
 
 static const struct json_field me_erase_fields[] = {
-	{ "password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "password", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 1024 },
+	{ .name = NULL, .kind = JK_END },
 };
-const struct json_spec privacy_me_erase_spec = { "erase_self",
-    me_erase_fields, 0 };
+const struct json_spec privacy_me_erase_spec = { .name = "erase_self",
+    .fields = me_erase_fields };
 
 static const struct json_field dpo_erase_fields[] = {
-	{ "reason", JK_STRING, JF_REQUIRED, JF_NONE, 1, 500, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "reason", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 500 },
+	{ .name = NULL, .kind = JK_END },
 };
-const struct json_spec privacy_dpo_erase_spec = { "erase_subject",
-    dpo_erase_fields, 0 };
+const struct json_spec privacy_dpo_erase_spec = { .name = "erase_subject",
+    .fields = dpo_erase_fields };
 
-static const char *const wrong_password[] = {
-	"le mot de passe est incorrect",
-	"the password is wrong",
-	"la password è errata",
-};
-
-const struct module_stmts erase_stmt_table = { erase_stmts, ERA__COUNT };
+const struct module_stmts erase_stmt_table = { .stmts = erase_stmts,
+    .count = ERA__COUNT };
 
 /* The driver. */
 
@@ -123,10 +123,10 @@ erase_tx(struct db *db, void *arg, struct db_error *err)
 	    db_exec(db, ERA_STMT(ERA_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1 ||
-	    strcmp(db_res_get(res, 0, 0), "erased") == 0 ||
-	    strcmp(db_res_get(res, 0, 1), "t") == 0) {
+	    strcmp(db_str(res, 0, "status"), "erased") == 0 ||
+	    db_bool(res, 0, "is_agent")) {
 		t->outcome = db_res_rows(res) != 1 ? ERASE_NO_ACCOUNT :
-		    strcmp(db_res_get(res, 0, 0), "erased") == 0 ?
+		    strcmp(db_str(res, 0, "status"), "erased") == 0 ?
 		    ERASE_ALREADY : ERASE_AGENT;
 		db_res_free(res);
 		err->code = DB_OK;
@@ -140,7 +140,7 @@ erase_tx(struct db *db, void *arg, struct db_error *err)
 	p[4] = t->at;
 	if (db_exec(db, ERA_STMT(ERA_INSERT), p, &res, err) == -1)
 		return (-1);
-	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
 
 	for (i = 0; i < privacy_hook_count(); i++) {
@@ -161,7 +161,7 @@ erase_tx(struct db *db, void *arg, struct db_error *err)
 	if (db_exec(db, ERA_STMT(ERA_ACCOUNT_STATUS), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1 ||
-	    strcmp(db_res_get(res, 0, 0), "erased") != 0) {
+	    strcmp(db_str(res, 0, "status"), "erased") != 0) {
 		db_res_free(res);
 		log_warnx("privacy: erasure of account %s: no hook erased the "
 		    "account; rolled back", t->account);
@@ -193,6 +193,7 @@ privacy_erase(struct db *db, const char *account, const char *dpo,
 	struct erase_tx	 t;
 	unsigned char	 raw[SALT_BYTES];
 	char		 salt[2 * SALT_BYTES + 1], at[40];
+	int64_t		 now = clock_now();
 	size_t		 i;
 	int		 rc;
 
@@ -206,7 +207,7 @@ privacy_erase(struct db *db, const char *account, const char *dpo,
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(salt + 2 * i, 3, "%02x", raw[i]);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	clock_format(clock_now(), at, sizeof(at));
+	clock_format(now, at, sizeof(at));
 
 	memset(&t, 0, sizeof(t));
 	t.account = account;
@@ -225,8 +226,9 @@ privacy_erase(struct db *db, const char *account, const char *dpo,
 		return (t.outcome == ERASE_DONE ? ERASE_FAILED : t.outcome);
 	}
 	principal_cache_forget(account);
-	*summary = json_pack("{s:o, s:o, s:s}", "erased", t.erased,
-	    "retained", t.retained, "erased_at", at);
+	*summary = json_pack("{s:o, s:o}", "erased", t.erased,
+	    "retained", t.retained);
+	json_set_time(*summary, "erased_at", now);
 	return (ERASE_DONE);
 }
 
@@ -244,38 +246,47 @@ privacy_erase_tombstone(struct db *db, const char *account, char *out,
 		err->code = DB_OK;
 		return (-1);
 	}
-	snprintf(out, 37, "%s", db_res_get(res, 0, 0));
+	snprintf(out, 37, "%s", db_str(res, 0, "tombstone"));
 	db_res_free(res);
 	return (0);
 }
 
 /* The endpoints. */
 
-/* Answer for an outcome other than ERASE_DONE. */
+/*
+ * Erase 'account' (on behalf of the person when 'dpo' is set) and answer
+ * with the summary; 'gone' is the code for an account that is not there.
+ */
 static void
-erase_failed(struct request *req, enum erase_outcome out,
-    const struct db_error *err)
+erase_reply(struct request *req, const char *account, const char *dpo,
+    const char *reason, enum privacy_err gone)
 {
+	struct db_error		 err;
+	enum erase_outcome	 out;
+	json_t			*summary;
+
+	out = privacy_erase(db_thread(), account, dpo, reason, &summary, &err);
 	switch (out) {
+	case ERASE_DONE:
+		log_info("privacy: account %s erased %s%s", account,
+		    dpo != NULL ? "by dpo " : "at its own request",
+		    dpo != NULL ? dpo : "");
+		reply_json(req, 200, summary);
+		break;
 	case ERASE_NO_ACCOUNT:
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		reply_error(req, PRIV_ERR(gone));
 		break;
 	case ERASE_ALREADY:
-		reply_problem(req, PROB_CONFLICT, "this person's data was "
-		    "already erased");
+		reply_error(req, PRIV_ERR(PE_SUBJECT_ERASED));
 		break;
 	case ERASE_AGENT:
-		reply_problem(req, PROB_CONFLICT, "this is an agent's account: "
-		    "it belongs to the town and is blocked by an "
-		    "administrator, not erased");
+		reply_error(req, PRIV_ERR(PE_SUBJECT_AGENT));
 		break;
-	case ERASE_DONE:
 	case ERASE_FAILED:
-		if (err->code != DB_OK)
-			reply_db_error(req, err);
+		if (err.code != DB_OK)
+			reply_db_error(req, &err);
 		else
-			reply_problem(req, PROB_INTERNAL, "the erasure could "
-			    "not be completed; nothing was erased");
+			reply_error(req, PRIV_ERR(PE_ERASURE_FAILED));
 		break;
 	}
 }
@@ -285,19 +296,15 @@ erase_failed(struct request *req, enum erase_outcome out,
 int
 privacy_me_erase(struct request *req)
 {
-	struct db_error		 err;
-	enum erase_outcome	 out;
-	json_t			*summary, *errors;
-	int			 rc;
+	json_t	*errors;
+	int	 rc;
 
 	if (req->principal->roles != 0) {
-		reply_problem(req, PROB_FORBIDDEN, "an agent's account belongs "
-		    "to the town: it cannot be erased this way; an "
-		    "administrator blocks it");
+		reply_error(req, PRIV_ERR(PE_AGENT_SELF_ERASE));
 		return (0);
 	}
 	rc = identity_reauthenticate(req, req->principal->id,
-	    json_string_value(json_object_get(req->json, "password")));
+	    json_str(req->json, "password"));
 	if (rc == -1)
 		return (0);
 	if (rc == 1) {
@@ -305,20 +312,12 @@ privacy_me_erase(struct request *req)
 		    req->principal->id);
 		errors = json_array();
 		json_error_add(errors, "/password", "wrong",
-		    wrong_password[req->lang]);
-		reply_problem_errors(req, PROB_VALIDATION, errors,
-		    "1 field is invalid");
+		    PRIV_ERR(PE_PASSWORD_WRONG)->detail[req->lang]);
+		reply_error_fields(req, PRIV_ERR(PE_PASSWORD_WRONG), errors);
 		return (0);
 	}
-	out = privacy_erase(db_thread(), req->principal->id, NULL, NULL,
-	    &summary, &err);
-	if (out != ERASE_DONE) {
-		erase_failed(req, out, &err);
-		return (0);
-	}
-	log_info("privacy: account %s erased at its own request",
-	    req->principal->id);
-	reply_json(req, 200, summary);
+	erase_reply(req, req->principal->id, NULL, NULL,
+	    PE_ACCOUNT_NOT_ACTIVE);
 	return (0);
 }
 
@@ -327,24 +326,12 @@ privacy_me_erase(struct request *req)
 int
 privacy_admin_subject_erase(struct request *req)
 {
-	struct db_error		 err;
-	enum erase_outcome	 out;
-	const char		*id = request_param(req, "id");
-	json_t			*summary;
+	const char	*id;
 
-	if (id == NULL || !json_format_ok(JF_UUID, id)) {
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+	if ((id = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_SUBJECT_NOT_FOUND))) == NULL)
 		return (0);
-	}
-	out = privacy_erase(db_thread(), id, req->principal->id,
-	    json_string_value(json_object_get(req->json, "reason")), &summary,
-	    &err);
-	if (out != ERASE_DONE) {
-		erase_failed(req, out, &err);
-		return (0);
-	}
-	log_info("privacy: account %s erased by dpo %s", id,
-	    req->principal->id);
-	reply_json(req, 200, summary);
+	erase_reply(req, id, req->principal->id,
+	    json_str(req->json, "reason"), PE_SUBJECT_NOT_FOUND);
 	return (0);
 }

@@ -29,6 +29,7 @@
 #include "http/reply.h"
 #include "http/request.h"
 #include "http/xml.h"
+#include "json/check.h"
 #include "privacy/privacy_int.h"
 #include "privacy/export.h"
 #include "privacy/hooks.h"
@@ -36,20 +37,8 @@
 
 /* A portable part up to this size is kept from the data pass. */
 #define PORTABLE_KEEP_MAX	(64 * 1024)
-/* Most characters of a DPO's reason (logged). */
-#define REASON_MAX		500
-
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
-/* The column 'c' (c_fr, c_en, c_it) in the language l.lang. */
-#define LOC(c) \
-	"CASE l.lang WHEN 'en' THEN " c "_en WHEN 'it' THEN " c "_it " \
-	"ELSE " c "_fr END"
-
 enum export_stmt {
 	EXP_HEAD,
-	EXP_SUBJECT,
 	EXP_PORTABLE_COLUMNS,
 	EXP__COUNT
 };
@@ -61,58 +50,54 @@ enum export_stmt {
  * them), the recipients, the retention of each category.
  */
 static struct db_stmt export_stmts[EXP__COUNT] = {
-	[EXP_HEAD] = { "privacy_select_export_head",
-	  "SELECT l.lang, json_build_object("
+	[EXP_HEAD] = { .name = "privacy_select_export_head",
+	  .sql = "SELECT l.lang AS lang, json_build_object("
 	  "'controller', (SELECT json_build_object('name', t.name, "
 	  "'insee_code', t.insee_code, 'postcode', t.postcode) "
 	  "FROM ops.town t), "
 	  "'purposes', coalesce((SELECT json_agg(json_build_object("
-	  "'code', p.code, 'title', " LOC("p.title") ", "
-	  "'description', " LOC("p.description") ", "
+	  "'code', p.code, 'title', " PRIV_LOC("l.lang", "p.title") ", "
+	  "'description', " PRIV_LOC("l.lang", "p.description") ", "
 	  "'legal_basis', p.legal_basis, 'optional', p.optional, "
 	  "'applies', NOT p.optional OR privacy.consent_given(a.id, p.code), "
 	  "'categories', p.categories, 'recipients', p.recipients, "
-	  "'retention', " LOC("p.retention") ", 'version', p.version) "
+	  "'retention', " PRIV_LOC("l.lang", "p.retention") ", "
+	  "'version', p.version) "
 	  "ORDER BY p.optional, p.code) FROM privacy.purposes p), '[]'), "
 	  "'categories', coalesce((SELECT json_agg(json_build_object("
-	  "'code', c.code, 'description', " LOC("c.description") ", "
+	  "'code', c.code, "
+	  "'description', " PRIV_LOC("l.lang", "c.description") ", "
 	  "'provided_by_you', c.provided, 'portable', c.code IN "
 	  "(SELECT pc.category FROM privacy.portable_categories(a.id) pc)) "
 	  "ORDER BY c.code) FROM privacy.categories c), '[]'), "
 	  "'recipients', coalesce((SELECT json_agg(json_build_object("
-	  "'code', r.code, 'kind', r.kind, 'name', " LOC("r.name") ") "
+	  "'code', r.code, 'kind', r.kind, "
+	  "'name', " PRIV_LOC("l.lang", "r.name") ") "
 	  "ORDER BY r.code) FROM privacy.recipients r), '[]'), "
 	  "'retention', coalesce((SELECT json_agg(json_build_object("
 	  "'category', c.code, 'period', privacy.iso_duration(c.retention), "
 	  "'from', c.retention_from, 'from_description', "
-	  LOC("e.description") ") ORDER BY c.code) "
+	  PRIV_LOC("l.lang", "e.description") ") ORDER BY c.code) "
 	  "FROM privacy.categories c JOIN privacy.retention_events e "
-	  "ON e.code = c.retention_from), '[]'))::text, "
-	  TS("$3::timestamptz") ", a.status "
+	  "ON e.code = c.retention_from), '[]'))::text AS art15 "
 	  "FROM identity.directory a, "
 	  "LATERAL (SELECT coalesce($2::text, a.locale) AS lang) l "
-	  "WHERE a.id = $1::uuid AND a.status <> 'erased'", 3, 0 },
-	/* the DPO's export: is there anybody to read? */
-	[EXP_SUBJECT] = { "privacy_select_export_subject",
-	  "SELECT 1 FROM identity.directory WHERE id = $1 "
-	  "AND status <> 'erased'", 1, 0 },
+	  "WHERE a.id = $1::uuid AND a.status <> 'erased'", .nparams = 2 },
 	/*
 	 * struct privacy_portable's columns(): $1 a table, $2 the person;
 	 * the columns whose category is portable for them now.
 	 */
-	[EXP_PORTABLE_COLUMNS] = { "privacy_select_portable_columns",
-	  "SELECT coalesce(array_agg(cc.col ORDER BY cc.col), '{}')::text "
-	  "AS columns FROM privacy.column_categories($1) cc "
+	[EXP_PORTABLE_COLUMNS] = { .name = "privacy_select_portable_columns",
+	  .sql = "SELECT coalesce(array_agg(cc.col ORDER BY cc.col), "
+	  "'{}')::text AS columns FROM privacy.column_categories($1) cc "
 	  "JOIN privacy.portable_categories($2::uuid) pc "
-	  "ON pc.category = cc.category", 2, 0 },
+	  "ON pc.category = cc.category", .nparams = 2 },
 };
 
-const struct module_stmts export_stmt_table = { export_stmts, EXP__COUNT };
+const struct module_stmts export_stmt_table = { .stmts = export_stmts,
+    .count = EXP__COUNT };
 
 static char	*public_url;
-
-enum { L_FR, L_EN, L_IT, L__COUNT };
-static const char *const lang_codes[L__COUNT] = { "fr", "en", "it" };
 
 /* The rights and where to exercise them (Art. 15(1)(e), 12(2)). */
 static const struct {
@@ -120,22 +105,25 @@ static const struct {
 	const char	*article;
 	const char	*method;
 	const char	*path;
-	const char	*text[L__COUNT];
+	const char	*text[LANG__COUNT];
 } rights[] = {
-	{ "access", "15", "GET", "/api/v1/me/export", {
+	{ .right = "access", .article = "15", .method = "GET",
+	  .path = "/api/v1/me/export", .text = {
 	    "Obtenir la confirmation que des données vous concernant sont "
 	    "traitées, et une copie de ces données (ce document).",
 	    "Get confirmation that data about you is processed, and a copy "
 	    "of it (this document).",
 	    "Ottenere la conferma che dati che ti riguardano sono trattati, "
 	    "e una copia di essi (questo documento)." } },
-	{ "rectification", "16", "PATCH", "/api/v1/me", {
+	{ .right = "rectification", .article = "16", .method = "PATCH",
+	  .path = "/api/v1/me", .text = {
 	    "Faire corriger les données inexactes et compléter les données "
 	    "incomplètes.",
 	    "Have inaccurate data corrected and incomplete data completed.",
 	    "Far correggere i dati inesatti e integrare quelli "
 	    "incompleti." } },
-	{ "erasure", "17", "DELETE", "/api/v1/me", {
+	{ .right = "erasure", .article = "17", .method = "DELETE",
+	  .path = "/api/v1/me", .text = {
 	    "Faire effacer vos données, sauf celles que la commune doit "
 	    "conserver (obligation légale, mission d'intérêt public, "
 	    "archives) : elles sont alors coupées de votre identité.",
@@ -146,14 +134,16 @@ static const struct {
 	    "conservare (obbligo legale, compito di interesse pubblico, "
 	    "archivi): questi vengono allora separati dalla tua "
 	    "identità." } },
-	{ "restriction", "18", "POST", "/api/v1/me/restriction", {
+	{ .right = "restriction", .article = "18", .method = "POST",
+	  .path = "/api/v1/me/restriction", .text = {
 	    "Faire geler le traitement de vos données : elles sont conservées "
 	    "mais ne sont plus utilisées ; vous êtes prévenu avant la levée.",
 	    "Have the processing of your data frozen: it is kept but no "
 	    "longer used; you are told before it is lifted.",
 	    "Far sospendere il trattamento dei tuoi dati: sono conservati ma "
 	    "non più usati; sei avvisato prima della revoca." } },
-	{ "objection", "21", "POST", "/api/v1/me/objections", {
+	{ .right = "objection", .article = "21", .method = "POST",
+	  .path = "/api/v1/me/objections", .text = {
 	    "Vous opposer à un traitement fondé sur une mission d'intérêt "
 	    "public ou un intérêt légitime ; à la lettre d'information, à "
 	    "tout moment et sans motif.",
@@ -163,7 +153,8 @@ static const struct {
 	    "Opporti a un trattamento basato su un compito di interesse "
 	    "pubblico o su un interesse legittimo; al notiziario, in "
 	    "qualsiasi momento e senza motivo." } },
-	{ "portability", "20", "GET", "/api/v1/me/export", {
+	{ .right = "portability", .article = "20", .method = "GET",
+	  .path = "/api/v1/me/export", .text = {
 	    "Recevoir, dans un format structuré et lisible par machine, les "
 	    "données que vous avez fournies sur la base de votre consentement "
 	    "ou d'un contrat : le membre « portable » de ce document.",
@@ -173,8 +164,8 @@ static const struct {
 	    "Ricevere, in un formato strutturato e leggibile da dispositivo "
 	    "automatico, i dati che hai fornito sulla base del tuo consenso o "
 	    "di un contratto: il membro «portable» di questo documento." } },
-	{ "withdraw_consent", "7(3)", "DELETE",
-	  "/api/v1/me/consents/{purpose}", {
+	{ .right = "withdraw_consent", .article = "7(3)", .method = "DELETE",
+	  .path = "/api/v1/me/consents/{purpose}", .text = {
 	    "Retirer à tout moment un consentement donné, aussi simplement "
 	    "que vous l'avez donné ; cela ne remet pas en cause le traitement "
 	    "déjà fait.",
@@ -185,7 +176,7 @@ static const struct {
 	    "già effettuato." } },
 };
 
-static const char *const source_text[L__COUNT] = {
+static const char *const source_text[LANG__COUNT] = {
 	"Toutes ces données ont été collectées auprès de vous (ce que vous "
 	"avez saisi et vos choix) ou produites par votre utilisation du "
 	"service (connexions, messages envoyés). Aucune ne provient d'un "
@@ -198,7 +189,7 @@ static const char *const source_text[L__COUNT] = {
 	"(accessi, messaggi inviati). Nessuno proviene da terzi.",
 };
 
-static const char *const complaint_text[L__COUNT] = {
+static const char *const complaint_text[LANG__COUNT] = {
 	"Si vous estimez que le traitement de vos données ne respecte pas le "
 	"RGPD, vous pouvez adresser une réclamation à la CNIL.",
 	"If you consider that the processing of your data does not comply "
@@ -207,7 +198,7 @@ static const char *const complaint_text[L__COUNT] = {
 	"puoi presentare un reclamo alla CNIL.",
 };
 
-static const char *const automated_text[L__COUNT] = {
+static const char *const automated_text[LANG__COUNT] = {
 	"Aucune décision produisant des effets juridiques à votre égard "
 	"n'est prise sur le seul fondement d'un traitement automatisé, "
 	"profilage compris (article 22).",
@@ -221,9 +212,9 @@ static const char *const automated_text[L__COUNT] = {
 /* What the codes in the data sections mean ("reason": "secret"...). */
 static const struct {
 	const char	*code;
-	const char	*text[L__COUNT];
+	const char	*text[LANG__COUNT];
 } notes[] = {
-	{ "secret", {
+	{ .code = "secret", .text = {
 	    "Valeur secrète (empreinte du mot de passe, secret du second "
 	    "facteur) : son existence est indiquée, pas sa valeur, qui ne "
 	    "vous apprendrait rien et permettrait de se faire passer pour "
@@ -234,7 +225,7 @@ static const struct {
 	    "Valore segreto (impronta della password, segreto del secondo "
 	    "fattore): se ne indica l'esistenza, non il valore, che non ti "
 	    "direbbe nulla e permetterebbe di impersonarti." } },
-	{ "not_linkable", {
+	{ .code = "not_linkable", .text = {
 	    "Les échecs de connexion comptés par adresse réseau ne sont "
 	    "rattachés à aucune personne : ils ne peuvent pas vous être "
 	    "attribués et s'effacent d'eux-mêmes.",
@@ -244,7 +235,7 @@ static const struct {
 	    "I tentativi di accesso falliti contati per indirizzo di rete non "
 	    "sono legati a nessuna persona: non possono esserti attribuiti e "
 	    "scadono da soli." } },
-	{ "single_use_link", {
+	{ .code = "single_use_link", .text = {
 	    "Les liens à usage unique des messages (vérification, "
 	    "réinitialisation du mot de passe) ne sont pas recopiés : ils "
 	    "donnent accès au compte.",
@@ -259,7 +250,7 @@ enum html_text {
 	H_TITLE, H_GENERATED, H_SUBJECT, H_ART15, H_DATA, H_PORTABLE,
 	H_SCHEMA, H_YES, H_NO, H_NONE, H__COUNT
 };
-static const char *const html_texts[H__COUNT][L__COUNT] = {
+static const char *const html_texts[H__COUNT][LANG__COUNT] = {
 	[H_TITLE] = { "Vos données", "Your data", "I tuoi dati" },
 	[H_GENERATED] = { "Document établi le", "Document produced on",
 	    "Documento prodotto il" },
@@ -290,7 +281,7 @@ enum phase {
 struct export_job {
 	struct db	*db;		/* NULL: the calling thread's */
 	char		 account[40];
-	int		 lang;
+	enum lang	 lang;
 	int		 html;
 	enum phase	 phase;
 	size_t		 module;
@@ -324,17 +315,6 @@ job_db(const struct export_job *j)
 	return (j->db != NULL ? j->db : db_thread());
 }
 
-static int
-lang_index(const char *code)
-{
-	int	 i;
-
-	for (i = 0; i < L__COUNT; i++)
-		if (code != NULL && strcmp(code, lang_codes[i]) == 0)
-			return (i);
-	return (L_FR);
-}
-
 static char *
 url_of(const char *path)
 {
@@ -347,7 +327,7 @@ url_of(const char *path)
 
 /* The members of art15 that are texts of this file, not data. */
 static void
-art15_texts(json_t *art15, int l)
+art15_texts(json_t *art15, enum lang l)
 {
 	json_t	*a, *o;
 	char	*u;
@@ -356,7 +336,7 @@ art15_texts(json_t *art15, int l)
 	json_object_set_new(art15, "source", json_pack("{s:s, s:s}", "code",
 	    "data_subject", "description", source_text[l]));
 	a = json_array();
-	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
+	for (i = 0; i < NELEM(rights); i++) {
 		u = url_of(rights[i].path);
 		o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "right",
 		    rights[i].right, "article", rights[i].article,
@@ -376,7 +356,7 @@ art15_texts(json_t *art15, int l)
 	    json_pack("{s:b, s:s}", "exists", 0, "description",
 	    automated_text[l]));
 	o = json_object();
-	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+	for (i = 0; i < NELEM(notes); i++)
 		json_object_set_new(o, notes[i].code,
 		    json_string(notes[i].text[l]));
 	json_object_set_new(art15, "notes", o);
@@ -410,10 +390,10 @@ is_table(const json_t *a)
 	return (1);
 }
 
-static void	html_value(struct buf *, const json_t *, int);
+static void	html_value(struct buf *, const json_t *, enum lang);
 
 static void
-html_scalar(struct buf *b, const json_t *v, int l)
+html_scalar(struct buf *b, const json_t *v, enum lang l)
 {
 	const char	*s;
 
@@ -441,7 +421,7 @@ html_scalar(struct buf *b, const json_t *v, int l)
 }
 
 static void
-html_table(struct buf *b, const json_t *a, int l)
+html_table(struct buf *b, const json_t *a, enum lang l)
 {
 	json_t		*cols, *it, *v;
 	const char	*k;
@@ -474,7 +454,7 @@ html_table(struct buf *b, const json_t *a, int l)
 }
 
 static void
-html_value(struct buf *b, const json_t *v, int l)
+html_value(struct buf *b, const json_t *v, enum lang l)
 {
 	const json_t	*it;
 	const char	*k;
@@ -515,7 +495,7 @@ html_value(struct buf *b, const json_t *v, int l)
 /* A module's section: <section><h3>module</h3>...</section>. */
 static int
 html_section(struct buf *b, const char *kind, const char *module,
-    const char *json, size_t len, int l)
+    const char *json, size_t len, enum lang l)
 {
 	json_t	*v;
 
@@ -532,14 +512,14 @@ html_section(struct buf *b, const char *kind, const char *module,
 }
 
 static void
-html_head(struct buf *b, const json_t *doc, int l)
+html_head(struct buf *b, const json_t *doc, enum lang l)
 {
 	const char	*title = html_texts[H_TITLE][l];
 
 	buf_addf(b, "<!doctype html>\n<html lang=\"%s\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>",
-	    lang_codes[l]);
+	    lang_code(l));
 	xml_escape(b, title);
 	buf_adds(b, " — guichet</title>\n<link rel=\"stylesheet\" "
 	    "href=\"/static/guichet.css\">\n</head>\n<body>\n<main>\n<h1>");
@@ -602,35 +582,33 @@ static int
 job_head(struct export_job *j, const char *lang, struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[3];
-	char		 now[40], *head, *u;
+	const char	*p[2];
+	char		*head, *u;
 	json_t		*doc, *art15;
 	size_t		 n;
 
-	clock_format(clock_now(), now, sizeof(now));
 	p[0] = j->account;
 	p[1] = lang;
-	p[2] = now;
 	if (db_exec(job_db(j), &export_stmts[EXP_HEAD], p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
 		return (1);
 	}
-	j->lang = lang_index(db_res_get(res, 0, 0));
-	if ((art15 = json_loads(db_res_get(res, 0, 1), 0, NULL)) == NULL) {
+	j->lang = lang_from_code(db_str(res, 0, "lang"), LANG_FR);
+	if ((art15 = json_loads(db_str(res, 0, "art15"), 0, NULL)) == NULL) {
 		db_res_free(res);
 		err->code = DB_E_INTERNAL;
 		return (-1);
 	}
 	json_object_set_new(art15, "language",
-	    json_string(lang_codes[j->lang]));
+	    json_string(lang_code(j->lang)));
 	art15_texts(art15, j->lang);
 	u = url_of("/static/export-schema.json");
-	doc = json_pack("{s:s, s:s, s:i, s:s, s:{s:s}, s:o}", "$schema", u,
+	doc = json_pack("{s:s, s:s, s:i, s:n, s:{s:s}, s:o}", "$schema", u,
 	    "format", "guichet-export", "version", 1, "generated_at",
-	    db_res_get(res, 0, 2), "subject", "account_id", j->account,
-	    "art15", art15);
+	    "subject", "account_id", j->account, "art15", art15);
+	json_set_time(doc, "generated_at", clock_now());
 	free(u);
 	db_res_free(res);
 	if (j->html)
@@ -810,82 +788,72 @@ job_new(struct db *db, const char *account, int html)
 
 /* HTTP */
 
-static int
-uuid_ok(const char *s)
+/* A job for the reply, by ?format=; NULL with the 400 set. */
+static struct export_job *
+export_job_or_reply(struct request *req, const char *account)
 {
-	size_t	 i;
-
-	if (s == NULL || strlen(s) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f') ||
-		    (s[i] >= 'A' && s[i] <= 'F')))
-			return (0);
-	}
-	return (1);
-}
-
-/* Stream the export of 'account' as the reply; -1 when none was set up. */
-static int
-export_reply(struct request *req, const char *account)
-{
-	struct export_job	*j;
-	struct db_error		 err;
-	const char		*format = request_query(req, "format");
-	char			 disp[80], date[40];
-	int			 html, rc;
+	const char	*format = request_query(req, "format");
 
 	if (format != NULL && strcmp(format, "json") != 0 &&
 	    strcmp(format, "html") != 0) {
-		reply_problem(req, PROB_BAD_REQUEST, "format must be json or "
-		    "html");
-		return (-1);
+		reply_error(req, HTTP_ERR(HE_BAD_QUERY), "format=json|html");
+		return (NULL);
 	}
-	html = format != NULL && strcmp(format, "html") == 0;
-	j = job_new(NULL, account, html);
-	/*
-	 * The caller's language: a signed-in person's is their account's
-	 * locale (the guard sets it), so a person reads their own export in
-	 * the language they chose and the DPO reads one in theirs.
-	 */
-	rc = job_head(j, lang_codes[req->lang], &err);
-	if (rc != 0) {
-		if (rc == 1)
-			reply_problem(req, PROB_NOT_FOUND, "no such account");
-		else
-			reply_db_error(req, &err);
-		job_free(j);
-		return (-1);
-	}
-	j->streaming = 1;
-	reply_stream(req, 200, html ? CT_HTML : CT_JSON, job_next, j,
-	    job_free);
-	if (!html) {
-		clock_format(clock_now(), date, sizeof(date));
+	return (job_new(NULL, account, format != NULL &&
+	    strcmp(format, "html") == 0));
+}
 
+/* Stream the job, its head made, as the reply. */
+static void
+export_start(struct request *req, struct export_job *j)
+{
+	char	 disp[80], date[40];
+
+	j->streaming = 1;
+	reply_stream(req, 200, j->html ? CT_HTML : CT_JSON, job_next, j,
+	    job_free);
+	if (!j->html) {
+		clock_format(clock_now(), date, sizeof(date));
 		snprintf(disp, sizeof(disp), "attachment; "
 		    "filename=\"guichet-export-%.10s.json\"", date);
 		reply_header(req, "Content-Disposition", disp);
 	}
-	reply_header(req, "Content-Language", lang_codes[j->lang]);
-	reply_header(req, "Vary", "Accept-Language");
-	return (0);
+	priv_language_headers(req, j->lang);
 }
 
 int
 privacy_export_me(struct request *req)
 {
-	(void)export_reply(req, req->principal->id);
+	struct export_job	*j;
+	struct db_error		 err;
+	int			 rc;
+
+	if ((j = export_job_or_reply(req, req->principal->id)) == NULL)
+		return (0);
+	/*
+	 * The caller's language: a signed-in person's is their account's
+	 * locale (the guard sets it), so a person reads their own export in
+	 * the language they chose and the DPO reads one in theirs.
+	 */
+	if ((rc = job_head(j, lang_code(req->lang), &err)) != 0) {
+		if (rc == 1)
+			reply_error(req, PRIV_ERR(PE_ACCOUNT_NOT_ACTIVE));
+		else
+			reply_db_error(req, &err);
+		job_free(j);
+		return (0);
+	}
+	export_start(req, j);
 	return (0);
 }
 
-/* The DPO's read is written to the access log before anything is sent. */
+/*
+ * The DPO's read: the head (which finds the person) and its entry in the
+ * access log, in one transaction, committed before anything is sent.
+ */
 struct dpo_read {
-	const char		*subject;
+	struct export_job	*job;
+	const char		*lang;
 	const char		*reason;
 	const struct principal	*who;
 	int			 missing;
@@ -895,44 +863,18 @@ static int
 dpo_read_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct dpo_read	*r = arg;
-	struct db_res	*res = NULL;
-	const char	*p[1] = { r->subject };
-	int		 n;
+	int		 rc;
 
-	if (db_exec(db, &export_stmts[EXP_SUBJECT], p, &res, err) == -1)
-		return (-1);
-	n = db_res_rows(res);
-	db_res_free(res);
-	if (n != 1) {
+	buf_reset(&r->job->pending);
+	if ((rc = job_head(r->job, r->lang, err)) == 1) {
 		r->missing = 1;
 		err->code = DB_OK;
 		return (-1);
 	}
-	return (privacy_access_record(db, r->subject, r->who, "privacy.export",
-	    NULL, r->reason, 0, err));
-}
-
-/*
- * The reason: ?reason=, or the X-Purpose header every other read of the
- * town sends; trimmed; NULL when absent or blank.
- */
-static const char *
-dpo_reason(struct request *req)
-{
-	const char	*r = request_query(req, "reason");
-	char		*s;
-	size_t		 n;
-
-	if (r == NULL || strspn(r, " \t\r\n") == strlen(r))
-		r = request_header(req, "X-Purpose");
-	if (r == NULL)
-		return (NULL);
-	r += strspn(r, " \t\r\n");
-	s = request_strdup(req, r);
-	n = strlen(s);
-	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
-		s[--n] = '\0';
-	return (n > 0 ? s : NULL);
+	if (rc == -1)
+		return (-1);
+	return (privacy_access_record(db, r->job->account, r->who,
+	    "privacy.export", NULL, r->reason, 0, err));
 }
 
 int
@@ -940,44 +882,29 @@ privacy_export_subject(struct request *req)
 {
 	struct dpo_read	 r;
 	struct db_error	 err;
-	const char	*id = request_param(req, "id");
-	const char	*reason = dpo_reason(req);
-	const char	*s;
-	size_t		 chars = 0;
-	json_t		*errors;
+	const char	*id;
 
-	if (!uuid_ok(id)) {
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
-		return (0);
-	}
-	for (s = reason; s != NULL && *s != '\0'; s++)
-		if ((*s & 0xc0) != 0x80)
-			chars++;
-	if (reason == NULL || chars > REASON_MAX) {
-		errors = json_pack("[{s:s, s:s, s:s}]", "field", "reason",
-		    "code", reason == NULL ? "required" : "length", "message",
-		    "a reason (1 to 500 characters) is required: why the DPO "
-		    "reads this person's data");
-		reply_problem_errors(req, PROB_VALIDATION, errors,
-		    "the query parameter reason (or X-Purpose) is required");
-		return (0);
-	}
 	memset(&r, 0, sizeof(r));
-	r.subject = id;
-	r.reason = reason;
+	if ((id = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_SUBJECT_NOT_FOUND))) == NULL ||
+	    (r.reason = priv_purpose_or_reply(req, 1)) == NULL ||
+	    (r.job = export_job_or_reply(req, id)) == NULL)
+		return (0);
+	r.lang = lang_code(req->lang);
 	r.who = req->principal;
 	/* No row in the access log, no read. */
 	if (db_tx(db_thread(), dpo_read_tx, &r, &err) == -1) {
 		if (r.missing)
-			reply_problem(req, PROB_NOT_FOUND, "no such account");
+			reply_error(req, PRIV_ERR(PE_SUBJECT_NOT_FOUND));
 		else
 			reply_db_error(req, &err);
+		job_free(r.job);
 		return (0);
 	}
-	if (export_reply(req, id) == 0)
-		log_info("dpo %s exports the data of account %s (request %s, "
-		    "access logged): reason: %s", req->principal->id, id,
-		    req->id, reason);
+	export_start(req, r.job);
+	/* Ids only: the reason is in the access log, never in this one. */
+	log_info("dpo %s exports the data of account %s (request %s, access "
+	    "logged)", req->principal->id, id, req->id);
 	return (0);
 }
 
@@ -993,7 +920,7 @@ privacy_export_to_file(struct db *db, const char *account, const char *lang,
 	long			 n;
 	int			 rc;
 
-	if (!uuid_ok(account))
+	if (!json_format_ok(JF_UUID, account))
 		return (1);
 	j = job_new(db, account, 0);
 	rc = job_head(j, lang, &err);

@@ -45,8 +45,8 @@
 #include "core/module.h"
 #include "privacy/hooks.h"
 
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Times in the sections: as everywhere in the API (privacy_int.h). */
+#define TS(x)	PRIV_RFC3339(x)
 
 /* $1 account: the ledger as a JSON array (column j), one statement. */
 #define LEDGER_CTE \
@@ -108,39 +108,44 @@ enum pvh_stmt {
 
 static struct db_stmt pvh_stmts[PVH__COUNT] = {
 	/* $1 account, $2 now */
-	[PVH_EXPORT] = { "privacy_select_hook_export",
-	  LEDGER_CTE "SELECT " PRIVACY_SECTION " FROM led", 2, 0 },
-	[PVH_EXPORT_PORTABLE] = { "privacy_select_hook_export_portable",
-	  LEDGER_CTE "SELECT " PRIVACY_SECTION ", json_build_object("
+	[PVH_EXPORT] = { .name = "privacy_select_hook_export",
+	  .sql = LEDGER_CTE "SELECT " PRIVACY_SECTION " AS section FROM led",
+	  .nparams = 2 },
+	[PVH_EXPORT_PORTABLE] = { .name = "privacy_select_hook_export_portable",
+	  .sql = LEDGER_CTE "SELECT " PRIVACY_SECTION " AS section, "
+	  "json_build_object("
 	  "'categories', coalesce((SELECT json_object_agg(pc.category, "
 	  "json_build_object('purposes', pc.purposes, 'legal_bases', "
 	  "pc.legal_bases) ORDER BY pc.category) FROM "
 	  "privacy.portable_categories($1::uuid) pc), '{}'), "
 	  "'consent_choices', json_build_object('legal_basis', 'consent', "
-	  "'choices', led.j))::text FROM led", 2, 0 },
+	  "'choices', led.j))::text AS portable FROM led", .nparams = 2 },
 	/*
 	 * $1 account, $2 its tombstone, $3 now: the strategy, the rows
 	 * erased or cut, and the end of their retention.
 	 */
-	[PVH_ERASE_LEDGER] = { "privacy_erase_hook_ledger",
-	  "SELECT c.erasure, privacy.erase_consent_ledger($1::uuid, "
-	  "$2::uuid), to_char(($3::timestamptz + c.retention) "
-	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM privacy.categories c "
-	  "WHERE c.code = 'consent'", 3, 0 },
+	[PVH_ERASE_LEDGER] = { .name = "privacy_erase_hook_ledger",
+	  .sql = "SELECT c.erasure AS erasure, "
+	  "privacy.erase_consent_ledger($1::uuid, $2::uuid) AS records, "
+	  "to_char(($3::timestamptz + c.retention) AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD') AS until FROM privacy.categories c "
+	  "WHERE c.code = 'consent'", .nparams = 3 },
 	/* outside the erasure driver: a tombstone derived from the salt */
-	[PVH_SALT_TOMBSTONE] = { "privacy_select_hook_tombstone",
-	  "SELECT encode(substring(sha256(convert_to($2::text || ':' || "
-	  "$1::text, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid", 2, 0 },
+	[PVH_SALT_TOMBSTONE] = { .name = "privacy_select_hook_tombstone",
+	  .sql = "SELECT encode(substring(sha256(convert_to($2::text || ':' "
+	  "|| $1::text, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid AS tombstone",
+	  .nparams = 2 },
 	/* the one path through the append-only access log */
-	[PVH_ERASE_ACCESS_LOG] = { "privacy_erase_hook_access_log",
-	  "SELECT privacy.access_log_erase($1)", 1, 0 },
+	[PVH_ERASE_ACCESS_LOG] = { .name = "privacy_erase_hook_access_log",
+	  .sql = "SELECT privacy.access_log_erase($1) AS records",
+	  .nparams = 1 },
 	/*
 	 * $1 account, $2 now: requests kept, cut from the person, free texts
 	 * redacted; how many, how many had a text, and until when (the
 	 * category's retention after the latest decision, or now).
 	 */
-	[PVH_ERASE_REQUESTS] = { "privacy_erase_hook_requests",
-	  "WITH q AS (UPDATE privacy.requests SET account_id = NULL, "
+	[PVH_ERASE_REQUESTS] = { .name = "privacy_erase_hook_requests",
+	  .sql = "WITH q AS (UPDATE privacy.requests SET account_id = NULL, "
 	  "grounds = CASE WHEN grounds IS NULL THEN NULL ELSE '[effacé]' END, "
 	  "answer = CASE WHEN answer IS NULL THEN NULL ELSE '[effacé]' END, "
 	  "refusal_reason = CASE WHEN refusal_reason IS NULL THEN NULL "
@@ -148,18 +153,19 @@ static struct db_stmt pvh_stmts[PVH__COUNT] = {
 	  "IS NULL THEN NULL ELSE '[effacé]' END WHERE account_id = $1 "
 	  "RETURNING decided_at, (grounds IS NOT NULL OR answer IS NOT NULL "
 	  "OR refusal_reason IS NOT NULL OR decision_grounds IS NOT NULL) "
-	  "AS texts) SELECT count(*), count(*) FILTER (WHERE texts), "
+	  "AS texts) SELECT count(*) AS records, "
+	  "count(*) FILTER (WHERE texts) AS texts, "
 	  "to_char((greatest(max(decided_at), $2::timestamptz) + (SELECT "
 	  "c.retention FROM privacy.categories c WHERE c.code = "
-	  "'rights_request')) AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM q",
-	  2, 0 },
+	  "'rights_request')) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS until "
+	  "FROM q", .nparams = 2 },
 	/* kept, pointing to the anonymised account; until: as requests */
-	[PVH_RESTRICTIONS] = { "privacy_select_hook_restrictions",
-	  "SELECT count(*), to_char((greatest(max(lifted_at), "
-	  "$2::timestamptz) + (SELECT c.retention FROM privacy.categories c "
-	  "WHERE c.code = 'rights_request')) AT TIME ZONE 'UTC', "
-	  "'YYYY-MM-DD') FROM privacy.restrictions WHERE account_id = $1",
-	  2, 0 },
+	[PVH_RESTRICTIONS] = { .name = "privacy_select_hook_restrictions",
+	  .sql = "SELECT count(*) AS records, to_char((greatest("
+	  "max(lifted_at), $2::timestamptz) + (SELECT c.retention "
+	  "FROM privacy.categories c WHERE c.code = 'rights_request')) "
+	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS until "
+	  "FROM privacy.restrictions WHERE account_id = $1", .nparams = 2 },
 };
 
 #define PVH(x)	(&pvh_stmts[(x)])
@@ -179,46 +185,26 @@ hook_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, PVH(portable != NULL ? PVH_EXPORT_PORTABLE :
 	    PVH_EXPORT), p, &res, err) == -1)
 		return (-1);
-	v = db_res_rows(res) == 1 ? db_res_get(res, 0, 0) : NULL;
+	v = db_str(res, 0, "section");
 	buf_adds(out, v != NULL ? v : "{}");
 	if (portable != NULL) {
-		v = db_res_rows(res) == 1 ? db_res_get(res, 0, 1) : NULL;
+		v = db_str(res, 0, "portable");
 		buf_adds(portable->out, v != NULL ? v : "{}");
 	}
 	db_res_free(res);
 	return (0);
 }
 
-/* A count from the first cell of a result ("0" when no row). */
-static json_int_t
-count_of(const struct db_res *res, int col)
-{
-	const char	*v;
-
-	if (db_res_rows(res) != 1 || (v = db_res_get(res, 0, col)) == NULL)
-		return (0);
-	return ((json_int_t)atoll(v));
-}
-
+/* Kept records of 'category', cut from the person, until 'until'. */
 static void
-retained_add(json_t *retained, const char *category, json_int_t n,
+retained_add(json_t *retained, const char *category, int64_t n,
     const char *ground, const char *until)
 {
 	if (n > 0)
 		json_array_append_new(retained, json_pack("{s:s, s:s, s:I, "
-		    "s:s, s:s, s:s}", "module", "privacy", "category",
-		    category, "records", n, "legal_basis", "legal_obligation",
-		    "ground", ground, "until", until));
-}
-
-static void
-erased_add(json_t *erased, const char *category, json_int_t n,
-    const char *strategy)
-{
-	if (n > 0)
-		json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
-		    "module", "privacy", "category", category, "records", n,
-		    "strategy", strategy));
+		    "s:s, s:s, s:s?}", "module", "privacy", "category",
+		    category, "records", (json_int_t)n, "legal_basis",
+		    "legal_obligation", "ground", ground, "until", until));
 }
 
 static int
@@ -228,7 +214,7 @@ hook_erase(struct db *db, const char *account, const char *salt,
 	struct db_res	*res = NULL;
 	const char	*p[3];
 	char		 now[40], tomb[40];
-	json_int_t	 n;
+	int64_t		 n;
 
 	/* The person's tombstone, the one the erasure journal records. */
 	if (privacy_erase_tombstone(db, account, tomb, err) == -1) {
@@ -238,7 +224,7 @@ hook_erase(struct db *db, const char *account, const char *salt,
 		p[1] = salt;
 		if (db_exec(db, PVH(PVH_SALT_TOMBSTONE), p, &res, err) == -1)
 			return (-1);
-		snprintf(tomb, sizeof(tomb), "%s", db_res_get(res, 0, 0));
+		snprintf(tomb, sizeof(tomb), "%s", db_str(res, 0, "tombstone"));
 		db_res_free(res);
 		res = NULL;
 	}
@@ -248,43 +234,46 @@ hook_erase(struct db *db, const char *account, const char *salt,
 	p[2] = now;
 	if (db_exec(db, PVH(PVH_ERASE_LEDGER), p, &res, err) == -1)
 		return (-1);
-	n = count_of(res, 1);
-	if (n > 0 && strcmp(db_res_get(res, 0, 0), "keep_restricted") == 0)
+	n = db_int64(res, 0, "records");
+	if (n > 0 && strcmp(db_str(res, 0, "erasure"), "keep_restricted") == 0)
 		retained_add(retained, "consent", n, "Art. 7(1) RGPD: proof of "
 		    "the consents given and withdrawn, cut from the person "
-		    "(Art. 17(3)(b), (e))", db_res_get(res, 0, 2));
+		    "(Art. 17(3)(b), (e))", db_str(res, 0, "until"));
 	else
-		erased_add(erased, "consent", n, "delete");
+		privacy_erased_add(erased, "privacy", "consent", (long)n,
+		    "delete");
 	db_res_free(res);
 
 	p[0] = account;
 	if (db_exec(db, PVH(PVH_ERASE_ACCESS_LOG), p, &res, err) == -1)
 		return (-1);
-	erased_add(erased, "access_trace", count_of(res, 0), "delete");
+	privacy_erased_add(erased, "privacy", "access_trace",
+	    (long)db_int64(res, 0, "records"), "delete");
 	db_res_free(res);
 
 	p[0] = account;
 	p[1] = now;
 	if (db_exec(db, PVH(PVH_ERASE_REQUESTS), p, &res, err) == -1)
 		return (-1);
-	retained_add(retained, "rights_request", count_of(res, 0),
+	retained_add(retained, "rights_request", db_int64(res, 0, "records"),
 	    "Art. 5(2) and 12 RGPD: proof that the requests were answered in "
-	    "time, cut from the person", db_res_get(res, 0, 2));
-	erased_add(erased, "free_text", count_of(res, 1), "delete");
+	    "time, cut from the person", db_str(res, 0, "until"));
+	privacy_erased_add(erased, "privacy", "free_text",
+	    (long)db_int64(res, 0, "texts"), "delete");
 	db_res_free(res);
 
 	if (db_exec(db, PVH(PVH_RESTRICTIONS), p, &res, err) == -1)
 		return (-1);
-	retained_add(retained, "rights_request", count_of(res, 0),
+	retained_add(retained, "rights_request", db_int64(res, 0, "records"),
 	    "Art. 5(2) and 18 RGPD: proof of the restrictions and of the "
 	    "notice before their lift, tied to the anonymised account",
-	    db_res_get(res, 0, 1));
+	    db_str(res, 0, "until"));
 	db_res_free(res);
 	return (0);
 }
 
-const struct module_stmts privacy_hook_stmt_table = { pvh_stmts,
-    PVH__COUNT };
+const struct module_stmts privacy_hook_stmt_table = { .stmts = pvh_stmts,
+    .count = PVH__COUNT };
 
 const struct privacy_hooks privacy_privacy_hooks = {
 	.export = hook_export,

@@ -11,6 +11,7 @@
 
 #include "auth/policy.h"
 #include "base/conf.h"
+#include "base/lang.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "http/route.h"
@@ -54,6 +55,8 @@ static const struct route privacy_routes[] = {
 	{ .method = "POST", .pattern = "/api/v1/admin/privacy/requests",
 	  .handler = privacy_requests_create, .perm = PERM_DPO,
 	  .input = &privacy_request_create_spec, .flags = B },
+	{ .method = "GET", .pattern = "/api/v1/admin/privacy/requests/{id}",
+	  .handler = privacy_requests_get, .perm = PERM_DPO },
 	{ .method = "PATCH", .pattern = "/api/v1/admin/privacy/requests/{id}",
 	  .handler = privacy_requests_patch, .perm = PERM_DPO,
 	  .input = &privacy_request_patch_spec, .flags = B },
@@ -84,8 +87,7 @@ privacy_export_ctl(struct ctl_ctx *ctl)
 
 	if (ctl->argc >= 4 && strcmp(ctl->argv[2], "--lang") == 0)
 		lang = ctl->argv[3];
-	if (lang != NULL && strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0
-	    && strcmp(lang, "it") != 0) {
+	if (lang != NULL && lang_from_code(lang, LANG__COUNT) == LANG__COUNT) {
 		fprintf(stderr, "guichetctl: --lang is fr, en or it\n");
 		return (-1);
 	}
@@ -132,10 +134,13 @@ static const struct module_stmts *const privacy_stmt_tables[] = {
 };
 
 static const struct ctl_command privacy_commands[] = {
-	{ "privacy", privacy_ctl, "privacy export EMAIL [--lang fr|en|it]",
-	  "print everything held about a person (Art. 15, 20) as JSON" },
-	{ "privacy", privacy_ctl, "privacy purge",
-	  "delete or anonymise what is past its retention (prints counts)" },
+	{ .name = "privacy", .run = privacy_ctl,
+	  .usage = "privacy export EMAIL [--lang fr|en|it]",
+	  .help = "print everything held about a person (Art. 15, 20) as "
+	  "JSON" },
+	{ .name = "privacy", .run = privacy_ctl, .usage = "privacy purge",
+	  .help = "delete or anonymise what is past its retention (prints "
+	  "counts)" },
 };
 
 static const char *const privacy_tables[] = { "privacy.retention_events",
@@ -155,6 +160,8 @@ const struct module privacy_module = {
 	.privacy = &privacy_privacy_hooks,
 	.commands = privacy_commands,
 	.ncommands = NELEM(privacy_commands),
+	.errors = privacy_errors,
+	.nerrors = PE__COUNT,
 	.tables = privacy_tables,
 	.openapi = "src/privacy/openapi.json",
 };

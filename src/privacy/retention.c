@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "core/module.h"
 #include "db/db.h"
+#include "json/check.h"
 #include "privacy/privacy_int.h"
 #include "privacy/erase.h"
 #include "privacy/hooks.h"
@@ -36,21 +37,24 @@ enum ret_stmt {
 };
 
 static struct db_stmt ret_stmts[RET__COUNT] = {
-	[RET_RULES] = { "retention_select_rules",
-	  "SELECT code, table_name, action, privacy.iso_duration(retention), "
-	  "retention_from FROM privacy.retention_rules "
-	  "ORDER BY position, code", 0, 0 },
-	[RET_DELETE] = { "retention_delete_due",
-	  "SELECT privacy.retention_delete($1, $2::timestamptz)", 2, 0 },
-	[RET_DUE] = { "retention_select_due",
-	  "SELECT privacy.retention_due($1, $2::timestamptz)", 2, 0 },
+	[RET_RULES] = { .name = "retention_select_rules",
+	  .sql = "SELECT code, table_name, action, "
+	  "privacy.iso_duration(retention) AS retention, retention_from "
+	  "FROM privacy.retention_rules ORDER BY position, code" },
+	[RET_DELETE] = { .name = "retention_delete_due",
+	  .sql = "SELECT privacy.retention_delete($1, $2::timestamptz) "
+	  "AS count", .nparams = 2 },
+	[RET_DUE] = { .name = "retention_select_due",
+	  .sql = "SELECT privacy.retention_due($1, $2::timestamptz) "
+	  "AS account_id", .nparams = 2 },
 };
 
 static pthread_t		 ret_thread;
 static int			 ret_started;
 static atomic_int		 ret_stop;
 
-const struct module_stmts retention_stmt_table = { ret_stmts, RET__COUNT };
+const struct module_stmts retention_stmt_table = { .stmts = ret_stmts,
+    .count = RET__COUNT };
 
 int
 retention_erase_account(struct db *db, const char *account, int64_t now,
@@ -91,8 +95,7 @@ delete_tx(struct db *db, void *arg, struct db_error *err)
 
 	if (db_exec(db, &ret_stmts[RET_DELETE], p, &res, err) == -1)
 		return (-1);
-	t->count = db_res_rows(res) == 1 && db_res_get(res, 0, 0) != NULL ?
-	    atol(db_res_get(res, 0, 0)) : 0;
+	t->count = (long)db_int64(res, 0, "count");
 	db_res_free(res);
 	return (0);
 }
@@ -110,8 +113,8 @@ run_anonymise(struct db *db, const char *rule, const char *now, int64_t now_us,
 	if (db_exec(db, &ret_stmts[RET_DUE], p, &res, err) == -1)
 		return (-1);
 	for (i = 0; i < db_res_rows(res); i++) {
-		rc = retention_erase_account(db, db_res_get(res, i, 0), now_us,
-		    err);
+		rc = retention_erase_account(db, db_str(res, i, "account_id"),
+		    now_us, err);
 		if (rc == -1)
 			failed = 1;
 		else if (rc == 0)
@@ -143,8 +146,8 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 	}
 	list = json_array();
 	for (i = 0; i < db_res_rows(rules); i++) {
-		code = db_res_get(rules, i, 0);
-		action = db_res_get(rules, i, 2);
+		code = db_str(rules, i, "code");
+		action = db_str(rules, i, "action");
 		count = 0;
 		if (strcmp(action, "delete") == 0) {
 			memset(&t, 0, sizeof(t));
@@ -168,9 +171,9 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 			    strcmp(action, "delete") == 0 ? "deleted" :
 			    "anonymised");
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-		    "rule", code, "table", db_res_get(rules, i, 1),
-		    "action", action, "retention", db_res_get(rules, i, 3),
-		    "from", db_res_get(rules, i, 4), "status", status,
+		    "rule", code, "table", db_str(rules, i, "table_name"),
+		    "action", action, "retention", db_str(rules, i, "retention"),
+		    "from", db_str(rules, i, "retention_from"), "status", status,
 		    "count", (json_int_t)count);
 		json_array_append_new(list, o);
 	}
@@ -183,9 +186,10 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 		    m->privacy->purge(db, now_us, list) == -1)
 			failed = 1;
 	}
-	if (report != NULL)
-		*report = json_pack("{s:s, s:o}", "at", now, "rules", list);
-	else
+	if (report != NULL) {
+		*report = json_pack("{s:n, s:o}", "at", "rules", list);
+		json_set_time(*report, "at", now_us);
+	} else
 		json_decref(list);
 	return (failed ? -1 : 0);
 }

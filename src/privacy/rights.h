@@ -17,6 +17,13 @@
  *    (deadline.h); it may be extended once by one or two months, only if
  *    the person is told within the first month; a refusal carries its
  *    reasons and the remedies (CNIL, courts), in the person's language;
+ *  - a request is received no later than the clock (a few minutes of
+ *    skew aside) and no earlier than the retention of rights requests or
+ *    the RGPD (25 May 2018; a CHECK of the table too);
+ *  - the DPO's read of one request is a read of the person: logged with
+ *    its purpose like the subject read;
+ *  - the person's own requests and consent changes have a budget per
+ *    client address (privacy_int.h);
  *  - nothing here ever asks for a fee (Art. 12(5)): no 402, no fee field;
  *  - "restricted" has one definition, the SQL function
  *    privacy.is_restricted(); a lift queues the notice to the person
@@ -31,6 +38,7 @@
 
 #include <stdint.h>
 
+#include "base/lang.h"
 #include "db/db.h"
 
 struct principal;
@@ -43,6 +51,7 @@ void	 privacy_access_recorder_install(void);
 int	 privacy_subject_get(struct request *);
 int	 privacy_access_log_get(struct request *);
 int	 privacy_requests_create(struct request *);
+int	 privacy_requests_get(struct request *);
 int	 privacy_requests_list(struct request *);
 int	 privacy_requests_patch(struct request *);
 int	 privacy_restriction_get(struct request *);
@@ -74,9 +83,9 @@ int	 privacy_is_restricted(struct db *, const char *, struct db_error *);
 
 /*
  * The remedies a refusal must mention (Art. 12(4)): complaint to the
- * CNIL and judicial remedy, in 'lang' ("fr", "en", "it"; others: fr).
+ * CNIL and judicial remedy, in the person's language.
  */
-const char *privacy_remedies_text(const char *);
+const char *privacy_remedies_text(enum lang);
 
 /* The statements of rights_db.c (src/privacy only). */
 enum rights_stmt {
@@ -84,6 +93,7 @@ enum rights_stmt {
 	R_ACCESS_LIST,
 	R_SUBJECT_GET,
 	R_ACCOUNT_LOCK,
+	R_REQ_OLDEST,
 	R_REQ_INSERT,
 	R_REQ_GET,
 	R_REQ_LOCK,
@@ -104,14 +114,5 @@ enum rights_stmt {
 extern struct db_stmt	rights_stmts[R__COUNT];
 
 #define R_STMT(x)	(&rights_stmts[(x)])
-
-/* Columns of the R_REQ_GET, R_REQ_LOCK and R_REQ_LIST rows. */
-enum req_col {
-	RQ_ID, RQ_ACCOUNT, RQ_KIND, RQ_CHANNEL, RQ_PURPOSE, RQ_GROUNDS,
-	RQ_RECEIVED, RQ_DUE, RQ_EXTENDED, RQ_EXT_NOTIFIED, RQ_STATUS,
-	RQ_ANSWER, RQ_REFUSAL, RQ_DECISION, RQ_DECISION_GROUNDS,
-	RQ_DECIDED_BY, RQ_DECIDED_AT, RQ_RECORDED_BY, RQ_OVERDUE,
-	RQ_RECEIVED_KEY, RQ_DUE_US, RQ_LOCALE, RQ__COUNT
-};
 
 #endif

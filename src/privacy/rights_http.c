@@ -6,8 +6,16 @@
  *
  * Rules kept here:
  *  - a read of a person by the town declares a purpose (X-Purpose) and is
- *    logged in the transaction of the read; without a purpose, no read;
- *  - every time comes from clock_now() (the injectable clock);
+ *    logged in the transaction of the read; without a purpose, no read
+ *    (400, the same for every such read);
+ *  - every change is one transaction; a refusal found inside it names its
+ *    problem code (tx_refuse()) and rolls everything back;
+ *  - every time comes from clock_now() (the injectable clock); a request
+ *    recorded by the DPO was received no later than now (give or take
+ *    RECEIVED_SKEW) and no earlier than it can still be kept
+ *    (R_REQ_OLDEST);
+ *  - the person's own rights requests (objection, restriction) are
+ *    throttled per client address (PRIV_RIGHTS_BUDGET);
  *  - no answer is 402 and none names a fee (Art. 12(5));
  *  - logs carry ids, request kinds and purpose codes only, never texts.
  */
@@ -15,13 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "auth/policy.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/page.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "json/check.h"
@@ -30,9 +39,12 @@
 #include "privacy/privacy_int.h"
 #include "privacy/rights.h"
 
-#define PURPOSE_MAX	500	/* X-Purpose, characters */
-
-static const char *const lang_codes[] = { "fr", "en", "it" };
+/*
+ * How far ahead of the server's clock a date of receipt typed by the DPO
+ * may be: the clocks of the DPO's computer and of the server differ a
+ * little, never by more.
+ */
+#define RECEIVED_SKEW	(300LL * 1000000)
 
 /* Purposes of direct marketing: objection is absolute (Art. 21(2)-(3)). */
 static const char *const direct_marketing[] = { "newsletter", NULL };
@@ -48,41 +60,51 @@ static const char *const patch_statuses[] = { "in_progress", "answered",
 static const char *const decisions[] = { "upheld", "rejected", NULL };
 
 static const struct json_field request_create_fields[] = {
-	{ "account_id", JK_STRING, JF_REQUIRED, JF_UUID, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "kind", JK_STRING, JF_REQUIRED, JF_NONE, 0, 0, 0, 0, request_kinds, NULL, 0 },
-	{ "received_at", JK_STRING, 0, JF_DATETIME, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "purpose", JK_STRING, 0, JF_NONE, 2, 40, 0, 0, NULL, NULL, 0 },
-	{ "grounds", JK_STRING, 0, JF_NONE, 1, 4000, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "account_id", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_UUID },
+	{ .name = "kind", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .one_of = request_kinds },
+	{ .name = "received_at", .kind = JK_STRING, .format = JF_DATETIME },
+	{ .name = "purpose", .kind = JK_STRING, .min_len = 2, .max_len = 40 },
+	{ .name = "grounds", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 4000 },
+	{ .name = NULL, .kind = JK_END },
 };
-const struct json_spec privacy_request_create_spec = { "rights_request",
-    request_create_fields, 0 };
+const struct json_spec privacy_request_create_spec = {
+	.name = "rights_request", .fields = request_create_fields };
 
 static const struct json_field request_patch_fields[] = {
-	{ "status", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, patch_statuses, NULL, 0 },
-	{ "answer", JK_STRING, 0, JF_NONE, 1, 16000, 0, 0, NULL, NULL, 0 },
-	{ "reason", JK_STRING, 0, JF_NONE, 1, 4000, 0, 0, NULL, NULL, 0 },
-	{ "extension_months", JK_INTEGER, 0, JF_NONE, 0, 0, 1, 2, NULL, NULL, 0 },
-	{ "extension_reason", JK_STRING, 0, JF_NONE, 1, 2000, 0, 0, NULL, NULL, 0 },
-	{ "decision", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, decisions, NULL, 0 },
-	{ "grounds", JK_STRING, 0, JF_NONE, 1, 4000, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "status", .kind = JK_STRING, .one_of = patch_statuses },
+	{ .name = "answer", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 16000 },
+	{ .name = "reason", .kind = JK_STRING, .min_len = 1, .max_len = 4000 },
+	{ .name = "extension_months", .kind = JK_INTEGER, .min = 1,
+	  .max = 2 },
+	{ .name = "extension_reason", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 2000 },
+	{ .name = "decision", .kind = JK_STRING, .one_of = decisions },
+	{ .name = "grounds", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 4000 },
+	{ .name = NULL, .kind = JK_END },
 };
-const struct json_spec privacy_request_patch_spec = { "rights_request_patch",
-    request_patch_fields, 0 };
+const struct json_spec privacy_request_patch_spec = {
+	.name = "rights_request_patch", .fields = request_patch_fields };
 
 static const struct json_field objection_fields[] = {
-	{ "purpose", JK_STRING, JF_REQUIRED, JF_NONE, 2, 40, 0, 0, NULL, NULL, 0 },
-	{ "grounds", JK_STRING, 0, JF_NONE, 1, 4000, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "purpose", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 2, .max_len = 40 },
+	{ .name = "grounds", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 4000 },
+	{ .name = NULL, .kind = JK_END },
 };
-const struct json_spec privacy_objection_spec = { "objection",
-    objection_fields, 0 };
+const struct json_spec privacy_objection_spec = { .name = "objection",
+    .fields = objection_fields };
 
-/* Texts for the person, by language. */
+/* Texts for the person and the field errors, by language. */
 enum rmsg { RM_MARKETING_ANSWER, RM_UPHELD, RM_REQUIRED, RM_ONE_ACTION,
-    RM_RECEIVED_FUTURE, RM_PURPOSE_FOR_OBJECTION, RM_NOT_OBJECTION };
-static const char *const rmsgs[][3] = {
+    RM_EMPTY, RM_RECEIVED_FUTURE, RM_RECEIVED_OLD, RM_PURPOSE_FOR_OBJECTION,
+    RM_NOT_OBJECTION, RM_NO_ACCOUNT, RM_NO_PURPOSE, RM__COUNT };
+static const char *const rmsgs[RM__COUNT][LANG__COUNT] = {
 	[RM_MARKETING_ANSWER] = {
 	    "Opposition à la prospection : effective immédiatement, votre "
 	    "consentement est retiré (art. 21.3 du RGPD).",
@@ -104,14 +126,33 @@ static const char *const rmsgs[][3] = {
 	    "one action at a time: extend, start, answer, refuse or decide",
 	    "una sola azione alla volta: prorogare, iniziare, rispondere, "
 	    "rifiutare o decidere" },
+	[RM_EMPTY] = { "indiquez une action : prolonger, commencer, répondre, "
+	    "refuser ou décider",
+	    "name one action: extend, start, answer, refuse or decide",
+	    "indica un'azione: prorogare, iniziare, rispondere, rifiutare o "
+	    "decidere" },
 	[RM_RECEIVED_FUTURE] = { "la date de réception est dans le futur",
 	    "the date of receipt is in the future",
 	    "la data di ricezione è nel futuro" },
+	[RM_RECEIVED_OLD] = { "la date de réception est trop ancienne : une "
+	    "demande s'enregistre tant qu'elle peut être conservée, et pas "
+	    "avant l'entrée en application du RGPD ; au plus tôt",
+	    "the date of receipt is too old: a request is recorded while it "
+	    "may still be kept, and not before the GDPR applied; at the "
+	    "earliest",
+	    "la data di ricezione è troppo vecchia: una richiesta si registra "
+	    "finché può essere conservata, e non prima dell'applicazione del "
+	    "RGPD; al più presto" },
 	[RM_PURPOSE_FOR_OBJECTION] = { "une opposition porte sur une finalité",
 	    "an objection names a purpose", "un'opposizione indica una finalità" },
 	[RM_NOT_OBJECTION] = { "seule une opposition porte sur une finalité",
 	    "only an objection names a purpose",
 	    "solo un'opposizione indica una finalità" },
+	[RM_NO_ACCOUNT] = { "aucune personne n'a cet identifiant",
+	    "no person has this id", "nessuna persona ha questo "
+	    "identificativo" },
+	[RM_NO_PURPOSE] = { "aucune finalité n'a ce code",
+	    "no purpose has this code", "nessuna finalità ha questo codice" },
 };
 
 static const char *
@@ -121,107 +162,35 @@ rmsg(const struct request *req, enum rmsg m)
 }
 
 static int
-lang_index(const char *code)
+in_list(const char *s, const char *const *list)
 {
-	if (code != NULL && strcmp(code, "en") == 0)
-		return (1);
-	if (code != NULL && strcmp(code, "it") == 0)
-		return (2);
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return (1);
 	return (0);
-}
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
-static void
-set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
-}
-
-static int
-exec_or_reply(struct request *req, enum rights_stmt st,
-    const char *const *params, struct db_res **res)
-{
-	return (reply_exec(req, R_STMT(st), params, res));
-}
-
-static void
-now_text(char *out, size_t len)
-{
-	clock_format(clock_now(), out, len);
-}
-
-static int
-uuid_param_or_reply(struct request *req, const char **id, const char *what)
-{
-	*id = request_param(req, "id");
-	if (*id == NULL || !json_format_ok(JF_UUID, *id)) {
-		reply_problem(req, PROB_NOT_FOUND, "no such %s", what);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Keyset cursors: the shared opaque form of "<time>|<id>". */
-static char *
-cursor_encode(const char *at, const char *id)
-{
-	char	*key, *out;
-
-	xasprintf(&key, "%s|%s", at, id);
-	out = page_cursor_encode(key);
-	free(key);
-	return (out);
 }
 
 /*
- * Split a cursor into its time and id (both checked), into 'at' (>= 40)
- * and 'id' (>= 40).  0, or -1 when it is not one of ours.
+ * Inside a transaction: refuse for 'why' (a problem code of
+ * privacy_int.h); db_tx() rolls back and the handler answers tx_reply().
  */
 static int
-cursor_decode(const char *c, char *at, char *id, int uuid_id)
+tx_refuse(enum privacy_err *slot, enum privacy_err why, struct db_error *err)
 {
-	char	*key, *bar;
-	int64_t	 t;
-	int	 rc = -1;
-
-	if ((key = page_cursor_decode(c)) == NULL)
-		return (-1);
-	if ((bar = strchr(key, '|')) == NULL)
-		goto out;
-	*bar++ = '\0';
-	if (strlen(key) >= 40 || strlen(bar) >= 40 ||
-	    clock_parse(key, &t) == -1 ||
-	    (uuid_id ? !json_format_ok(JF_UUID, bar) :
-	    strspn(bar, "0123456789") != strlen(bar) || *bar == '\0'))
-		goto out;
-	snprintf(at, 40, "%s", key);
-	snprintf(id, 40, "%s", bar);
-	rc = 0;
-out:
-	free(key);
-	return (rc);
+	*slot = why;
+	err->code = DB_OK;
+	return (-1);
 }
 
-
+/* The answer to a transaction that failed: its refusal, or the database. */
 static void
-reply_page(struct request *req, json_t *items, const char *at, const char *id)
+tx_reply(struct request *req, enum privacy_err refused,
+    const struct db_error *err)
 {
-	char	*next;
-
-	if (at != NULL) {
-		next = cursor_encode(at, id);
-		reply_json(req, 200, json_pack("{s:o, s:s}", "items", items,
-		    "next_cursor", next));
-		free(next);
-	} else
-		reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
-		    "next_cursor"));
-	reply_header(req, "Cache-Control", "no-store");
+	if (err->code == DB_OK && refused != PE__COUNT)
+		reply_error(req, PRIV_ERR(refused));
+	else
+		reply_db_error(req, err);
 }
 
 /* GET /api/v1/admin/privacy/subjects/{id} */
@@ -232,8 +201,7 @@ struct subject_tx {
 	const char		*purpose;
 	int64_t			 disclose_after;
 	struct db_res		*res;
-	int			 not_found;
-	int			 restricted;
+	enum privacy_err	 refused;
 };
 
 static int
@@ -246,39 +214,13 @@ subject_tx(struct db *db, void *arg, struct db_error *err)
 	t->res = NULL;
 	if (db_exec(db, R_STMT(R_SUBJECT_GET), p, &t->res, err) == -1)
 		return (-1);
-	if (db_res_rows(t->res) != 1) {
-		t->not_found = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
+	if (db_res_rows(t->res) != 1)
+		return (tx_refuse(&t->refused, PE_SUBJECT_NOT_FOUND, err));
 	/* Restricted: stored only; the DPO alone may still read it. */
-	if (strcmp(db_res_get(t->res, 0, 8), "t") == 0 &&
-	    !(t->who->roles & ROLE_DPO)) {
-		t->restricted = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
+	if (db_bool(t->res, 0, "restricted") && !(t->who->roles & ROLE_DPO))
+		return (tx_refuse(&t->refused, PE_SUBJECT_RESTRICTED, err));
 	return (privacy_access_record(db, t->id, t->who, "identity.account",
 	    t->id, t->purpose, t->disclose_after, err));
-}
-
-/* The X-Purpose header, trimmed, or NULL when absent or blank. */
-static const char *
-purpose_header(struct request *req)
-{
-	const char	*h = request_header(req, "X-Purpose");
-	char		*s;
-	size_t		 n;
-
-	if (h == NULL)
-		return (NULL);
-	while (*h == ' ' || *h == '\t')
-		h++;
-	s = request_strdup(req, h);
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return (n > 0 ? s : NULL);
 }
 
 int
@@ -291,52 +233,34 @@ privacy_subject_get(struct request *req)
 	const struct db_res	*res;
 
 	memset(&t, 0, sizeof(t));
-	if (uuid_param_or_reply(req, &t.id, "person") == -1)
-		return (0);
+	t.refused = PE__COUNT;
 	t.who = req->principal;
-	if ((t.purpose = purpose_header(req)) == NULL) {
-		reply_problem(req, PROB_BAD_REQUEST, "an agent read without a "
-		    "purpose is refused: send the case or the purpose in "
-		    "X-Purpose");
+	if ((t.id = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_SUBJECT_NOT_FOUND))) == NULL ||
+	    (t.purpose = priv_purpose_or_reply(req, 0)) == NULL)
 		return (0);
-	}
-	if (json_utf8_len(t.purpose) > PURPOSE_MAX) {
-		reply_problem(req, PROB_BAD_REQUEST, "X-Purpose is longer than "
-		    "%d characters", PURPOSE_MAX);
-		return (0);
-	}
 	after = request_header(req, "X-Disclose-After");
 	if (after != NULL && clock_parse(after, &t.disclose_after) == -1) {
-		reply_problem(req, PROB_BAD_REQUEST, "X-Disclose-After must be "
-		    "an RFC 3339 date and time");
+		reply_error(req, PRIV_ERR(PE_DISCLOSE_AFTER));
 		return (0);
 	}
 	if (db_tx(db_thread(), subject_tx, &t, &err) == -1) {
 		db_res_free(t.res);
-		if (t.not_found)
-			reply_problem(req, PROB_NOT_FOUND, "no such person");
-		else if (t.restricted)
-			reply_problem(req, PROB_CONFLICT, "restricted: this "
-			    "person's data is under restriction of processing "
-			    "(Art. 18 GDPR)");
-		else
-			reply_db_error(req, &err);
+		tx_reply(req, t.refused, &err);
 		return (0);
 	}
 	res = t.res;
-	o = json_object();
-	set_str(o, "id", db_res_get(res, 0, 0));
-	set_str(o, "display_name", db_res_get(res, 0, 1));
-	set_str(o, "email", db_res_get(res, 0, 2));
-	set_str(o, "phone", db_res_get(res, 0, 3));
-	set_str(o, "locale", db_res_get(res, 0, 4));
-	set_str(o, "profile_kind", db_res_get(res, 0, 5));
-	set_str(o, "status", db_res_get(res, 0, 6));
-	set_str(o, "created_at", db_res_get(res, 0, 7));
-	r = json_object();
-	json_object_set_new(r, "restricted",
-	    json_boolean(strcmp(db_res_get(res, 0, 8), "t") == 0));
-	set_str(r, "since", db_res_get(res, 0, 9));
+	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	    "id", db_str(res, 0, "id"),
+	    "display_name", db_str(res, 0, "display_name"),
+	    "email", db_str(res, 0, "email"),
+	    "phone", db_str(res, 0, "phone"),
+	    "locale", db_str(res, 0, "locale"),
+	    "profile_kind", db_str(res, 0, "profile_kind"),
+	    "status", db_str(res, 0, "status"));
+	json_set_time(o, "created_at", db_time(res, 0, "created_at"));
+	r = json_pack("{s:b}", "restricted", db_bool(res, 0, "restricted"));
+	json_set_time(r, "since", db_time(res, 0, "restricted_since"));
 	json_object_set_new(o, "restriction", r);
 	db_res_free(t.res);
 	log_info("%s %s read person %s (access logged)",
@@ -347,77 +271,85 @@ privacy_subject_get(struct request *req)
 	return (0);
 }
 
+/*
+ * A page of a keyset list: run 'st' whose last parameter is the number of
+ * rows wanted (one more than 'limit', set here), reply the items made by
+ * 'item' and the cursor of the last one, keyed by its column 'key' (a
+ * time) and its id.
+ */
+static void
+reply_list(struct request *req, enum rights_stmt st, const char **p,
+    int nparams, long limit, json_t *(*item)(const struct db_res *, int),
+    const char *key)
+{
+	struct db_res	*res = NULL;
+	char		 lim[24], *next = NULL;
+	json_t		*items;
+	int		 i, n;
+
+	snprintf(lim, sizeof(lim), "%ld", limit + 1);
+	p[nparams - 1] = lim;
+	if (reply_exec(req, R_STMT(st), p, &res) == -1)
+		return;
+	items = json_array();
+	n = db_res_rows(res);
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, item(res, i));
+	if (n > limit)
+		next = priv_cursor_make(db_time(res, (int)limit - 1, key),
+		    db_str(res, (int)limit - 1, "id"));
+	db_res_free(res);
+	priv_reply_page(req, items, next);
+}
+
 /* GET /api/v1/me/access-log */
 
 static json_t *
 access_item(const struct db_res *res, int i)
 {
-	const char	*kind = db_res_get(res, i, 3);
-	json_t		*o, *who, *d;
+	const char	*kind = db_str(res, i, "reader_kind");
+	const char	*dep = db_str(res, i, "department");
+	json_t		*o, *who;
 
-	o = json_object();
-	set_str(o, "at", db_res_get(res, i, 2));
-	who = json_object();
-	set_str(who, "kind", kind);
 	if (strcmp(kind, "client") == 0) {
-		set_str(who, "id", db_res_get(res, i, 7));
-		set_str(who, "name", db_res_get(res, i, 8));
-	} else {
-		set_str(who, "id", db_res_get(res, i, 4));
-		if (db_res_get(res, i, 5) != NULL) {
-			d = json_object();
-			set_str(d, "code", db_res_get(res, i, 5));
-			set_str(d, "name", db_res_get(res, i, 6));
-			json_object_set_new(who, "department", d);
-		} else
-			json_object_set_new(who, "department", json_null());
-	}
-	json_object_set_new(o, "reader", who);
-	set_str(o, "dataset", db_res_get(res, i, 9));
-	set_str(o, "record", db_res_get(res, i, 10));
-	set_str(o, "purpose", db_res_get(res, i, 11));
+		who = json_pack("{s:s, s:s?}", "kind", kind,
+		    "id", db_str(res, i, "client_id"));
+		json_set_str(who, "name", db_str(res, i, "client_name"));
+	} else
+		who = json_pack("{s:s, s:s?, s:o}", "kind", kind,
+		    "id", db_str(res, i, "reader_account"), "department",
+		    dep == NULL ? json_null() : json_pack("{s:s, s:s?}",
+		    "code", dep, "name", db_str(res, i, "department_name")));
+	o = json_pack("{s:o, s:s?, s:s?, s:s?}", "reader", who,
+	    "dataset", db_str(res, i, "dataset"),
+	    "record", db_str(res, i, "record"),
+	    "purpose", db_str(res, i, "purpose"));
+	json_set_time(o, "at", db_time(res, i, "at"));
 	return (o);
 }
 
 int
 privacy_access_log_get(struct request *req)
 {
-	struct db_res	*res = NULL;
 	const char	*cursor = request_query(req, "cursor");
 	const char	*p[6];
-	char		 now[40], at[40], id[40], lim[24];
+	char		 now[40], at[40], id[40];
 	long		 limit;
-	json_t		*items;
-	int		 i, n;
 
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
-	if (cursor != NULL && cursor_decode(cursor, at, id, 0) == -1) {
-		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
+	if (cursor != NULL && priv_cursor_split(cursor, at, id, 0) == -1) {
+		reply_error(req, HTTP_ERR(HE_BAD_CURSOR));
 		return (0);
 	}
-	now_text(now, sizeof(now));
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = req->principal->id;
 	p[1] = now;
-	p[2] = lang_codes[req->lang];
+	p[2] = lang_code(req->lang);
 	p[3] = cursor != NULL ? at : NULL;
 	p[4] = cursor != NULL ? id : NULL;
-	p[5] = lim;
-	if (exec_or_reply(req, R_ACCESS_LIST, p, &res) == -1)
-		return (0);
-	items = json_array();
-	n = db_res_rows(res);
-	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, access_item(res, i));
-	if (n > limit)
-		reply_page(req, items, db_res_get(res, (int)limit - 1, 1),
-		    db_res_get(res, (int)limit - 1, 0));
-	else
-		reply_page(req, items, NULL, NULL);
-	db_res_free(res);
-	reply_header(req, "Content-Language", lang_codes[req->lang]);
-	reply_header(req, "Vary", "Accept-Language");
+	reply_list(req, R_ACCESS_LIST, p, 6, limit, access_item, "at");
+	priv_language_headers(req, req->lang);
 	return (0);
 }
 
@@ -426,33 +358,31 @@ privacy_access_log_get(struct request *req)
 static json_t *
 request_item(const struct db_res *res, int i)
 {
-	static const char *const names[] = {
-		[RQ_ID] = "id", [RQ_ACCOUNT] = "account_id",
-		[RQ_KIND] = "kind", [RQ_CHANNEL] = "channel",
-		[RQ_PURPOSE] = "purpose", [RQ_GROUNDS] = "grounds",
-		[RQ_RECEIVED] = "received_at", [RQ_DUE] = "due_at",
-		[RQ_EXTENDED] = "extended_until",
-		[RQ_EXT_NOTIFIED] = "extension_notified_at",
-		[RQ_STATUS] = "status", [RQ_ANSWER] = "answer",
-		[RQ_REFUSAL] = "refusal_reason", [RQ_DECISION] = "decision",
-		[RQ_DECISION_GROUNDS] = "decision_grounds",
-		[RQ_DECIDED_BY] = "decided_by", [RQ_DECIDED_AT] = "decided_at",
-		[RQ_RECORDED_BY] = "recorded_by",
-	};
+	static const char *const texts[] = { "id", "account_id", "kind",
+	    "channel", "purpose", "grounds", "status", "answer",
+	    "refusal_reason", "decision", "decision_grounds", "decided_by",
+	    "recorded_by" };
+	static const char *const times[] = { "received_at", "due_at",
+	    "extended_until", "extension_notified_at", "decided_at" };
 	json_t	*o;
-	int	 c;
+	int64_t	 until;
+	size_t	 k;
 
 	o = json_object();
-	for (c = RQ_ID; c <= RQ_RECORDED_BY; c++)
-		set_str(o, names[c], db_res_get(res, i, c));
-	set_str(o, "deadline", db_res_get(res, i, RQ_EXTENDED) != NULL ?
-	    db_res_get(res, i, RQ_EXTENDED) : db_res_get(res, i, RQ_DUE));
+	for (k = 0; k < NELEM(texts); k++)
+		json_object_set_new(o, texts[k], json_pack("s?",
+		    db_str(res, i, texts[k])));
+	for (k = 0; k < NELEM(times); k++)
+		json_set_time(o, times[k], db_time(res, i, times[k]));
+	until = db_time(res, i, "extended_until");
+	json_set_time(o, "deadline", until != 0 ? until :
+	    db_time(res, i, "due_at"));
 	json_object_set_new(o, "overdue",
-	    json_boolean(strcmp(db_res_get(res, i, RQ_OVERDUE), "t") == 0));
+	    json_boolean(db_bool(res, i, "overdue")));
 	return (o);
 }
 
-/* Re-read a request in the transaction: 0 with *out set, or -1. */
+/* Read a request in the transaction: 0 with *out set (or null), or -1. */
 static int
 request_reload(struct db *db, const char *id, json_t **out,
     struct db_error *err)
@@ -461,7 +391,7 @@ request_reload(struct db *db, const char *id, json_t **out,
 	const char	*p[2];
 	char		 now[40];
 
-	now_text(now, sizeof(now));
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = now;
 	p[1] = id;
 	if (db_exec(db, R_STMT(R_REQ_GET), p, &res, err) == -1)
@@ -500,7 +430,7 @@ request_insert(struct db *db, struct new_request *n, struct db_error *err)
 
 	clock_format(n->received, rec, sizeof(rec));
 	clock_format(deadline_add_months(n->received, 1), due, sizeof(due));
-	now_text(now, sizeof(now));
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = n->account;
 	p[1] = n->kind;
 	p[2] = n->channel;
@@ -517,7 +447,7 @@ request_insert(struct db *db, struct new_request *n, struct db_error *err)
 	p[13] = closed ? now : NULL;
 	if (db_exec(db, R_STMT(R_REQ_INSERT), p, &res, err) == -1)
 		return (-1);
-	snprintf(n->id, sizeof(n->id), "%s", db_res_get(res, 0, 0));
+	snprintf(n->id, sizeof(n->id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
 	return (0);
 }
@@ -527,9 +457,21 @@ request_insert(struct db *db, struct new_request *n, struct db_error *err)
 struct create_tx {
 	struct new_request	 n;
 	json_t			*out;
-	int			 no_account;
-	int			 no_purpose;
+	/* a field refused inside the transaction */
+	const char		*field;
+	enum rmsg		 why;
+	int64_t			 oldest;
 };
+
+static int
+create_refuse(struct create_tx *t, const char *field, enum rmsg why,
+    struct db_error *err)
+{
+	t->field = field;
+	t->why = why;
+	err->code = DB_OK;
+	return (-1);
+}
 
 static int
 create_tx(struct db *db, void *arg, struct db_error *err)
@@ -537,32 +479,58 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	struct create_tx	*t = arg;
 	struct db_res		*res = NULL;
 	const char		*p[1];
+	char			 now[40];
+	int			 rows;
 
+	t->field = NULL;
 	p[0] = t->n.account;
 	if (privacy_person_lock(db, p[0], err) == -1 ||
 	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		t->no_account = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
+	rows = db_res_rows(res);
 	db_res_free(res);
+	if (rows != 1)
+		return (create_refuse(t, "/account_id", RM_NO_ACCOUNT, err));
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = now;
+	if (db_exec(db, R_STMT(R_REQ_OLDEST), p, &res, err) == -1)
+		return (-1);
+	t->oldest = db_time(res, 0, "oldest");
+	db_res_free(res);
+	if (t->n.received < t->oldest)
+		return (create_refuse(t, "/received_at", RM_RECEIVED_OLD, err));
 	if (t->n.purpose != NULL) {
 		p[0] = t->n.purpose;
 		if (db_exec(db, R_STMT(R_PURPOSE_BASIS), p, &res, err) == -1)
 			return (-1);
-		t->no_purpose = db_res_rows(res) != 1;
+		rows = db_res_rows(res);
 		db_res_free(res);
-		if (t->no_purpose) {
-			err->code = DB_OK;
-			return (-1);
-		}
+		if (rows != 1)
+			return (create_refuse(t, "/purpose", RM_NO_PURPOSE,
+			    err));
 	}
 	if (request_insert(db, &t->n, err) == -1)
 		return (-1);
 	return (request_reload(db, t->n.id, &t->out, err));
+}
+
+/* The 422 of a field refused inside create_tx(). */
+static void
+create_refused(struct request *req, const struct create_tx *t)
+{
+	json_t	*errors = json_array();
+	char	*msg, oldest[40];
+
+	if (t->why == RM_RECEIVED_OLD) {
+		/* To the second, rounded up: that second is accepted. */
+		clock_format(t->oldest + (1000000 - t->oldest % 1000000) %
+		    1000000, oldest, sizeof(oldest));
+		xasprintf(&msg, "%s %s", rmsg(req, t->why), oldest);
+		json_error_add(errors, t->field, "range", msg);
+		free(msg);
+	} else
+		json_error_add(errors, t->field, "unknown", rmsg(req, t->why));
+	priv_reply_fields(req, errors);
 }
 
 int
@@ -570,24 +538,25 @@ privacy_requests_create(struct request *req)
 {
 	struct create_tx	 t;
 	struct db_error		 err;
-	const char		*at = jstr(req->json, "received_at");
+	const char		*at = json_str(req->json, "received_at");
 	json_t			*errors;
+	int64_t			 now = clock_now();
 	char			 loc[96];
 
 	memset(&t, 0, sizeof(t));
-	t.n.account = jstr(req->json, "account_id");
-	t.n.kind = jstr(req->json, "kind");
+	t.n.account = json_str(req->json, "account_id");
+	t.n.kind = json_str(req->json, "kind");
 	t.n.channel = "counter";
-	t.n.purpose = jstr(req->json, "purpose");
-	t.n.grounds = jstr(req->json, "grounds");
+	t.n.purpose = json_str(req->json, "purpose");
+	t.n.grounds = json_str(req->json, "grounds");
 	t.n.recorded_by = req->principal->id;
-	t.n.received = clock_now();
+	t.n.received = now;
 	errors = json_array();
 	if (at != NULL) {
 		if (clock_parse(at, &t.n.received) == -1)
 			json_error_add(errors, "/received_at", "format",
 			    "RFC 3339");
-		else if (t.n.received > clock_now())
+		else if (t.n.received > now + RECEIVED_SKEW)
 			json_error_add(errors, "/received_at", "range",
 			    rmsg(req, RM_RECEIVED_FUTURE));
 	}
@@ -598,21 +567,15 @@ privacy_requests_create(struct request *req)
 		json_error_add(errors, "/purpose", "not_allowed",
 		    rmsg(req, RM_NOT_OBJECTION));
 	if (json_array_size(errors) > 0) {
-		reply_problem_errors(req, PROB_VALIDATION, errors,
-		    "the request is invalid");
+		priv_reply_fields(req, errors);
 		return (0);
 	}
 	json_decref(errors);
 	if (db_tx(db_thread(), create_tx, &t, &err) == -1) {
 		json_decref(t.out);
-		if (t.no_account || t.no_purpose) {
-			errors = json_array();
-			json_error_add(errors, t.no_account ? "/account_id" :
-			    "/purpose", "unknown", t.no_account ?
-			    "no such account" : "no such purpose");
-			reply_problem_errors(req, PROB_VALIDATION, errors,
-			    "the request is invalid");
-		} else
+		if (err.code == DB_OK && t.field != NULL)
+			create_refused(req, &t);
+		else
 			reply_db_error(req, &err);
 		return (0);
 	}
@@ -625,56 +588,104 @@ privacy_requests_create(struct request *req)
 	return (0);
 }
 
-/* GET /api/v1/admin/privacy/requests */
+/* GET /api/v1/admin/privacy/requests/{id}: a read of the person, logged. */
+
+struct read_tx {
+	const char		*id;
+	const char		*purpose;
+	const struct principal	*who;
+	json_t			*out;
+	enum privacy_err	 refused;
+};
 
 static int
-in_list(const char *s, const char *const *list)
+read_tx(struct db *db, void *arg, struct db_error *err)
 {
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return (1);
+	struct read_tx	*t = arg;
+	struct db_res	*res = NULL;
+	const char	*p[2];
+	char		 now[40];
+	int		 rc = 0;
+
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = now;
+	p[1] = t->id;
+	if (db_exec(db, R_STMT(R_REQ_GET), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		return (tx_refuse(&t->refused, PE_REQUEST_NOT_FOUND, err));
+	}
+	json_decref(t->out);
+	t->out = request_item(res, 0);
+	/* Cut from an erased person: nobody's data, nothing to record. */
+	if (db_str(res, 0, "account_id") != NULL)
+		rc = privacy_access_record(db, db_str(res, 0, "account_id"),
+		    t->who, "privacy.request", t->id, t->purpose, 0, err);
+	db_res_free(res);
+	return (rc);
+}
+
+int
+privacy_requests_get(struct request *req)
+{
+	struct read_tx	 t;
+	struct db_error	 err;
+
+	memset(&t, 0, sizeof(t));
+	t.refused = PE__COUNT;
+	t.who = req->principal;
+	if ((t.id = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_REQUEST_NOT_FOUND))) == NULL ||
+	    (t.purpose = priv_purpose_or_reply(req, 0)) == NULL)
+		return (0);
+	if (db_tx(db_thread(), read_tx, &t, &err) == -1) {
+		json_decref(t.out);
+		tx_reply(req, t.refused, &err);
+		return (0);
+	}
+	log_info("dpo %s read request %s (access logged)", req->principal->id,
+	    t.id);
+	reply_json(req, 200, t.out);
+	reply_header(req, "Cache-Control", "no-store");
 	return (0);
 }
+
+/* GET /api/v1/admin/privacy/requests */
 
 int
 privacy_requests_list(struct request *req)
 {
-	struct db_res	*res = NULL;
 	const char	*overdue = request_query(req, "overdue");
 	const char	*status = request_query(req, "status");
 	const char	*account = request_query(req, "account_id");
 	const char	*cursor = request_query(req, "cursor");
 	const char	*p[7];
-	char		 now[40], at[40], id[40], lim[24];
+	char		 now[40], at[40], id[40];
 	long		 limit;
-	json_t		*items;
-	int		 i, n;
 
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
 	if (overdue != NULL && strcmp(overdue, "true") != 0 &&
 	    strcmp(overdue, "false") != 0 && strcmp(overdue, "1") != 0 &&
 	    strcmp(overdue, "0") != 0) {
-		reply_problem(req, PROB_BAD_REQUEST, "overdue must be true or "
-		    "false");
+		reply_error(req, HTTP_ERR(HE_BAD_QUERY), "overdue=true|false");
 		return (0);
 	}
 	if (status != NULL && !in_list(status, request_statuses)) {
-		reply_problem(req, PROB_BAD_REQUEST, "status must be one of "
-		    "received, in_progress, extended, answered, refused");
+		reply_error(req, HTTP_ERR(HE_BAD_QUERY), "status=received|"
+		    "in_progress|extended|answered|refused");
 		return (0);
 	}
 	if (account != NULL && !json_format_ok(JF_UUID, account)) {
-		reply_problem(req, PROB_BAD_REQUEST, "account_id must be a "
-		    "UUID");
+		reply_error(req, HTTP_ERR(HE_BAD_QUERY), "account_id=<uuid>");
 		return (0);
 	}
-	if (cursor != NULL && cursor_decode(cursor, at, id, 1) == -1) {
-		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
+	if (cursor != NULL && priv_cursor_split(cursor, at, id, 1) == -1) {
+		reply_error(req, HTTP_ERR(HE_BAD_CURSOR));
 		return (0);
 	}
-	now_text(now, sizeof(now));
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = now;
 	p[1] = overdue == NULL ? NULL : (strcmp(overdue, "true") == 0 ||
 	    strcmp(overdue, "1") == 0) ? "true" : "false";
@@ -682,19 +693,7 @@ privacy_requests_list(struct request *req)
 	p[3] = account;
 	p[4] = cursor != NULL ? at : NULL;
 	p[5] = cursor != NULL ? id : NULL;
-	p[6] = lim;
-	if (exec_or_reply(req, R_REQ_LIST, p, &res) == -1)
-		return (0);
-	items = json_array();
-	n = db_res_rows(res);
-	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, request_item(res, i));
-	if (n > limit)
-		reply_page(req, items, db_res_get(res, (int)limit - 1,
-		    RQ_RECEIVED_KEY), db_res_get(res, (int)limit - 1, RQ_ID));
-	else
-		reply_page(req, items, NULL, NULL);
-	db_res_free(res);
+	reply_list(req, R_REQ_LIST, p, 7, limit, request_item, "received_at");
 	return (0);
 }
 
@@ -708,8 +707,7 @@ struct patch_tx {
 	const char		*dpo;
 	enum patch_action	 action;
 	json_t			*out;
-	const char		*conflict;	/* 409 detail */
-	int			 not_found;
+	enum privacy_err	 refused;
 };
 
 /* Queue a message to the person; nothing when the account is gone. */
@@ -730,13 +728,12 @@ notify_person(struct db *db, const char *account, const char *template,
 
 /* "<text>\n\n<remedies>" in the person's language (Art. 12(4)). */
 static char *
-with_remedies(const char *before, const char *reason, const char *locale)
+with_remedies(const char *before, const char *reason, enum lang l)
 {
 	char	*s;
 
 	xasprintf(&s, "%s%s%s\n\n%s", before != NULL ? before : "",
-	    before != NULL ? "\n\n" : "", reason,
-	    privacy_remedies_text(locale));
+	    before != NULL ? "\n\n" : "", reason, privacy_remedies_text(l));
 	return (s);
 }
 
@@ -744,7 +741,7 @@ static int
 patch_close(struct db *db, struct patch_tx *t, const struct db_res *res,
     struct db_error *err)
 {
-	const char	*locale = db_res_get(res, 0, RQ_LOCALE);
+	enum lang	 l = lang_from_code(db_str(res, 0, "locale"), LANG_FR);
 	const char	*p[8];
 	char		*answer = NULL, now[40];
 	const char	*status, *refusal = NULL, *decision = NULL;
@@ -754,28 +751,28 @@ patch_close(struct db *db, struct patch_tx *t, const struct db_res *res,
 	switch (t->action) {
 	case PA_ANSWER:
 		status = "answered";
-		answer = xstrdup(jstr(t->in, "answer"));
+		answer = xstrdup(json_str(t->in, "answer"));
 		break;
 	case PA_REFUSE:
 		status = "refused";
-		refusal = jstr(t->in, "reason");
-		answer = with_remedies(jstr(t->in, "answer"), refusal, locale);
+		refusal = json_str(t->in, "reason");
+		answer = with_remedies(json_str(t->in, "answer"), refusal, l);
 		break;
 	default:	/* PA_DECIDE */
-		decision = jstr(t->in, "decision");
-		grounds = jstr(t->in, "grounds");
+		decision = json_str(t->in, "decision");
+		grounds = json_str(t->in, "grounds");
 		if (strcmp(decision, "upheld") == 0) {
 			status = "answered";
-			answer = xstrdup(rmsgs[RM_UPHELD][lang_index(locale)]);
+			answer = xstrdup(rmsgs[RM_UPHELD][l]);
 		} else {
 			/* Compelling legitimate grounds (Art. 21(1)). */
 			status = "refused";
 			refusal = grounds;
-			answer = with_remedies(NULL, grounds, locale);
+			answer = with_remedies(NULL, grounds, l);
 		}
 		break;
 	}
-	now_text(now, sizeof(now));
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = t->id;
 	p[1] = status;
 	p[2] = answer;
@@ -786,59 +783,82 @@ patch_close(struct db *db, struct patch_tx *t, const struct db_res *res,
 	p[7] = now;
 	rc = db_exec(db, R_STMT(R_REQ_CLOSE), p, NULL, err);
 	if (rc == 0)
-		rc = notify_person(db, db_res_get(res, 0, RQ_ACCOUNT),
-		    "rights_request_answer", json_pack("{s:s, s:s, s:s, s:s}",
-		    "request_id", t->id, "kind", db_res_get(res, 0, RQ_KIND),
+		rc = notify_person(db, db_str(res, 0, "account_id"),
+		    "rights_request_answer", json_pack("{s:s, s:s?, s:s, s:s}",
+		    "request_id", t->id, "kind", db_str(res, 0, "kind"),
 		    "status", status, "answer", answer), NULL, err);
 	free(answer);
 	return (rc);
 }
 
+/* The extension (Art. 12(3)): the person is told now, with the reasons. */
+static int
+patch_extend(struct db *db, struct patch_tx *t, const struct db_res *res,
+    struct db_error *err)
+{
+	const char	*p[3];
+	char		 now[40], until[40];
+	int64_t		 ext;
+	json_t		*payload;
+
+	ext = deadline_add_months(db_time(res, 0, "due_at"),
+	    (int)json_integer_value(json_object_get(t->in,
+	    "extension_months")));
+	payload = json_pack("{s:s, s:s?, s:s?}", "request_id", t->id,
+	    "kind", db_str(res, 0, "kind"),
+	    "reason", json_str(t->in, "extension_reason"));
+	json_set_time(payload, "extended_until", ext);
+	if (notify_person(db, db_str(res, 0, "account_id"),
+	    "rights_request_extended", payload, NULL, err) == -1)
+		return (-1);
+	clock_format(ext, until, sizeof(until));
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = t->id;
+	p[1] = until;
+	p[2] = now;
+	return (db_exec(db, R_STMT(R_REQ_EXTEND), p, NULL, err));
+}
+
+/* Why the request's state forbids the action, or PE__COUNT. */
+static enum privacy_err
+patch_conflict(const struct patch_tx *t, const struct db_res *res)
+{
+	const char	*status = db_str(res, 0, "status");
+
+	if (strcmp(status, "answered") == 0 || strcmp(status, "refused") == 0)
+		return (PE_REQUEST_CLOSED);
+	if (t->action == PA_DECIDE &&
+	    strcmp(db_str(res, 0, "kind"), "objection") != 0)
+		return (PE_REQUEST_NOT_OBJECTION);
+	if (t->action == PA_START && strcmp(status, "received") != 0)
+		return (PE_REQUEST_STARTED);
+	if (t->action == PA_EXTEND && !db_isnull(res, 0, "extended_until"))
+		return (PE_REQUEST_EXTENDED);
+	if (t->action == PA_EXTEND && clock_now() > db_time(res, 0, "due_at"))
+		return (PE_EXTENSION_LATE);
+	return (PE__COUNT);
+}
+
 static int
 patch_tx(struct db *db, void *arg, struct db_error *err)
 {
-	struct patch_tx	*t = arg;
-	struct db_res	*res = NULL;
-	const char	*p[3], *status;
-	char		 now[40], until[40];
-	int64_t		 due = 0, ext;
-	int		 months, rc = 0;
+	struct patch_tx		*t = arg;
+	struct db_res		*res = NULL;
+	const char		*p[2];
+	char			 now[40];
+	enum privacy_err	 why;
+	int			 rc;
 
-	now_text(now, sizeof(now));
+	clock_format(clock_now(), now, sizeof(now));
 	p[0] = now;
 	p[1] = t->id;
 	if (db_exec(db, R_STMT(R_REQ_LOCK), p, &res, err) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1) {
+	why = db_res_rows(res) != 1 ? PE_REQUEST_NOT_FOUND :
+	    patch_conflict(t, res);
+	if (why != PE__COUNT) {
 		db_res_free(res);
-		t->not_found = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
-	status = db_res_get(res, 0, RQ_STATUS);
-	if (strcmp(status, "answered") == 0 || strcmp(status, "refused") == 0)
-		t->conflict = "this request is already closed";
-	else if (t->action == PA_DECIDE &&
-	    strcmp(db_res_get(res, 0, RQ_KIND), "objection") != 0)
-		t->conflict = "only an objection is decided with upheld or "
-		    "rejected: answer or refuse this request";
-	else if (t->action == PA_START && strcmp(status, "received") != 0)
-		t->conflict = "this request is already in progress";
-	else if (t->action == PA_EXTEND &&
-	    db_res_get(res, 0, RQ_EXTENDED) != NULL)
-		t->conflict = "this request was already extended: at most two "
-		    "more months in all (Art. 12(3))";
-	if (t->conflict == NULL && t->action == PA_EXTEND) {
-		due = strtoll(db_res_get(res, 0, RQ_DUE_US), NULL, 10);
-		if (clock_now() > due)
-			t->conflict = "an extension must be notified to the "
-			    "person within one month of receipt (Art. 12(3)); "
-			    "the first month is over";
-	}
-	if (t->conflict != NULL) {
-		db_res_free(res);
-		err->code = DB_OK;
-		return (-1);
+		return (tx_refuse(&t->refused, why, err));
 	}
 	switch (t->action) {
 	case PA_START:
@@ -846,21 +866,7 @@ patch_tx(struct db *db, void *arg, struct db_error *err)
 		rc = db_exec(db, R_STMT(R_REQ_START), p, NULL, err);
 		break;
 	case PA_EXTEND:
-		months = (int)json_integer_value(json_object_get(t->in,
-		    "extension_months"));
-		ext = deadline_add_months(due, months);
-		clock_format(ext, until, sizeof(until));
-		/* The person is told now, with the reasons (Art. 12(3)). */
-		rc = notify_person(db, db_res_get(res, 0, RQ_ACCOUNT),
-		    "rights_request_extended", json_pack("{s:s, s:s, s:s, "
-		    "s:s?}", "request_id", t->id, "kind",
-		    db_res_get(res, 0, RQ_KIND), "extended_until", until,
-		    "reason", jstr(t->in, "extension_reason")), NULL, err);
-		p[0] = t->id;
-		p[1] = until;
-		p[2] = now;
-		if (rc == 0)
-			rc = db_exec(db, R_STMT(R_REQ_EXTEND), p, NULL, err);
+		rc = patch_extend(db, t, res, err);
 		break;
 	default:
 		rc = patch_close(db, t, res, err);
@@ -878,94 +884,88 @@ present(const json_t *in, const char *k)
 	return (json_object_get(in, k) != NULL);
 }
 
-/* Which action the body asks for; -1 with the 422 set. */
+/*
+ * Which action the body asks for: the one member that names it, with the
+ * members that go with it and no other.  -1 with the 422 set.
+ */
 static int
 patch_action_or_reply(struct request *req, enum patch_action *a)
 {
 	const json_t	*in = req->json;
-	const char	*status = jstr(in, "status");
+	const char	*status = json_str(in, "status");
+	const char	*needs = NULL;
 	json_t		*errors;
-	int		 n = 0;
+	size_t		 allowed = 1;
 
 	errors = json_array();
-	n += json_object_get(in, "extension_months") != NULL;
-	n += json_object_get(in, "decision") != NULL;
-	n += status != NULL;
-	if (n != 1) {
+	if (json_object_size(in) == 0) {
+		json_error_add(errors, "", "empty", rmsg(req, RM_EMPTY));
+		reply_error_fields(req, HTTP_ERR(HE_EMPTY_PATCH), errors);
+		return (-1);
+	}
+	if (present(in, "extension_months") + present(in, "decision") +
+	    (status != NULL) != 1) {
 		json_error_add(errors, "", "one_action",
 		    rmsg(req, RM_ONE_ACTION));
-		goto bad;
+		priv_reply_fields(req, errors);
+		return (-1);
 	}
 	if (present(in, "extension_months")) {
 		*a = PA_EXTEND;
-		if (json_object_size(in) != 1 + present(in, "extension_reason"))
-			json_error_add(errors, "", "one_action",
-			    rmsg(req, RM_ONE_ACTION));
+		allowed += present(in, "extension_reason");
 	} else if (present(in, "decision")) {
 		*a = PA_DECIDE;
-		if (json_object_get(in, "grounds") == NULL)
-			json_error_add(errors, "/grounds", "required",
-			    rmsg(req, RM_REQUIRED));
-		if (json_object_size(in) != 1 + present(in, "grounds"))
-			json_error_add(errors, "", "one_action",
-			    rmsg(req, RM_ONE_ACTION));
-	} else if (strcmp(status, "in_progress") == 0) {
+		needs = "grounds";
+	} else if (strcmp(status, "in_progress") == 0)
 		*a = PA_START;
-		if (json_object_size(in) != 1)
-			json_error_add(errors, "", "one_action",
-			    rmsg(req, RM_ONE_ACTION));
-	} else if (strcmp(status, "answered") == 0) {
+	else if (strcmp(status, "answered") == 0) {
 		*a = PA_ANSWER;
-		if (json_object_get(in, "answer") == NULL)
-			json_error_add(errors, "/answer", "required",
-			    rmsg(req, RM_REQUIRED));
-		if (json_object_size(in) != 1 + present(in, "answer"))
-			json_error_add(errors, "", "one_action",
-			    rmsg(req, RM_ONE_ACTION));
+		needs = "answer";
 	} else {
-		*a = PA_REFUSE;
 		/* A refusal states its reasons (Art. 12(4)). */
-		if (json_object_get(in, "reason") == NULL)
-			json_error_add(errors, "/reason", "required",
-			    rmsg(req, RM_REQUIRED));
-		if (json_object_size(in) != 1 + present(in, "reason") +
-		    present(in, "answer"))
-			json_error_add(errors, "", "one_action",
-			    rmsg(req, RM_ONE_ACTION));
+		*a = PA_REFUSE;
+		needs = "reason";
+		allowed += present(in, "answer");
 	}
+	if (needs != NULL) {
+		allowed += present(in, needs);
+		if (!present(in, needs))
+			json_error_add(errors, *a == PA_DECIDE ? "/grounds" :
+			    *a == PA_ANSWER ? "/answer" : "/reason",
+			    "required", rmsg(req, RM_REQUIRED));
+	}
+	if (json_object_size(in) != allowed)
+		json_error_add(errors, "", "one_action",
+		    rmsg(req, RM_ONE_ACTION));
 	if (json_array_size(errors) == 0) {
 		json_decref(errors);
 		return (0);
 	}
-bad:
-	reply_problem_errors(req, PROB_VALIDATION, errors,
-	    "the change is invalid");
+	priv_reply_fields(req, errors);
 	return (-1);
 }
 
 int
 privacy_requests_patch(struct request *req)
 {
-	static const char *const action_names[] = { "started", "extended",
-	    "answered", "refused", "decided" };
+	static const char *const action_names[] = {
+		[PA_START] = "started", [PA_EXTEND] = "extended",
+		[PA_ANSWER] = "answered", [PA_REFUSE] = "refused",
+		[PA_DECIDE] = "decided" };
 	struct patch_tx	 t;
 	struct db_error	 err;
 
 	memset(&t, 0, sizeof(t));
-	if (uuid_param_or_reply(req, &t.id, "request") == -1)
-		return (0);
-	if (patch_action_or_reply(req, &t.action) == -1)
+	t.refused = PE__COUNT;
+	if ((t.id = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_REQUEST_NOT_FOUND))) == NULL ||
+	    patch_action_or_reply(req, &t.action) == -1)
 		return (0);
 	t.in = req->json;
 	t.dpo = req->principal->id;
 	if (db_tx(db_thread(), patch_tx, &t, &err) == -1) {
 		json_decref(t.out);
-		if (t.not_found)
-			reply_problem(req, PROB_NOT_FOUND, "no such request");
-		else if (t.conflict != NULL)
-			reply_problem(req, PROB_CONFLICT, "%s", t.conflict);
-		else
-			reply_db_error(req, &err);
+		tx_reply(req, t.refused, &err);
 		return (0);
 	}
 	log_info("dpo %s %s request %s", req->principal->id,
@@ -982,28 +982,27 @@ restriction_reply(struct request *req, int status, const char *account)
 {
 	struct db_res	*res = NULL, *hist = NULL;
 	const char	*p[1] = { account };
-	json_t		*o, *h;
-	int		 i;
+	json_t		*o, *h, *e;
+	int		 i, open;
 
-	if (exec_or_reply(req, R_RESTRICT_OPEN, p, &res) == -1)
+	if (reply_exec(req, R_STMT(R_RESTRICT_OPEN), p, &res) == -1)
 		return (0);
-	if (exec_or_reply(req, R_RESTRICT_HISTORY, p, &hist) == -1) {
+	if (reply_exec(req, R_STMT(R_RESTRICT_HISTORY), p, &hist) == -1) {
 		db_res_free(res);
 		return (0);
 	}
-	o = json_object();
-	json_object_set_new(o, "restricted", json_boolean(db_res_rows(res) ==
-	    1));
-	set_str(o, "since", db_res_rows(res) == 1 ? db_res_get(res, 0, 1) :
-	    NULL);
+	open = db_res_rows(res) == 1;
+	o = json_pack("{s:b}", "restricted", open);
+	json_set_time(o, "since", open ? db_time(res, 0, "since") : 0);
 	h = json_array();
 	for (i = 0; i < db_res_rows(hist); i++) {
-		json_t	*e = json_object();
-
-		set_str(e, "since", db_res_get(hist, i, 0));
-		set_str(e, "channel", db_res_get(hist, i, 1));
-		set_str(e, "notified_at", db_res_get(hist, i, 2));
-		set_str(e, "lifted_at", db_res_get(hist, i, 3));
+		e = json_object();
+		json_set_time(e, "since", db_time(hist, i, "since"));
+		json_object_set_new(e, "channel",
+		    json_pack("s?", db_str(hist, i, "channel")));
+		json_set_time(e, "notified_at", db_time(hist, i,
+		    "notified_at"));
+		json_set_time(e, "lifted_at", db_time(hist, i, "lifted_at"));
 		json_array_append_new(h, e);
 	}
 	json_object_set_new(o, "history", h);
@@ -1021,15 +1020,35 @@ privacy_restriction_get(struct request *req)
 }
 
 struct restrict_tx {
-	const char	*account;
-	const char	*dpo;
-	int		 no_account;
-	int		 already;	/* POST: already restricted */
-	int		 not_restricted;	/* lift */
-	char		 outbox[40];
-	char		 notified[40];
-	char		 lifted[40];
+	const char		*account;
+	const char		*dpo;
+	enum privacy_err	 refused;
+	enum privacy_err	 gone;		/* the code for no account */
+	int			 already;	/* POST: already restricted */
+	char			 outbox[40];
 };
+
+/*
+ * The person's lock and their account, then their open restriction:
+ * 0 with *open (an id when there is one; res kept in *res), or -1.
+ */
+static int
+restriction_open(struct db *db, struct restrict_tx *t, struct db_res **res,
+    struct db_error *err)
+{
+	const char	*p[1] = { t->account };
+	int		 rows;
+
+	if (privacy_person_lock(db, t->account, err) == -1 ||
+	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, res, err) == -1)
+		return (-1);
+	rows = db_res_rows(*res);
+	db_res_free(*res);
+	*res = NULL;
+	if (rows != 1)
+		return (tx_refuse(&t->refused, t->gone, err));
+	return (db_exec(db, R_STMT(R_RESTRICT_OPEN), p, res, err));
+}
 
 static int
 restrict_tx(struct db *db, void *arg, struct db_error *err)
@@ -1039,24 +1058,14 @@ restrict_tx(struct db *db, void *arg, struct db_error *err)
 	const char		*p[3];
 	char			 now[40];
 
-	p[0] = t->account;
-	if (privacy_person_lock(db, p[0], err) == -1 ||
-	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
-		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		t->no_account = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
-	db_res_free(res);
-	if (db_exec(db, R_STMT(R_RESTRICT_OPEN), p, &res, err) == -1)
+	if (restriction_open(db, t, &res, err) == -1)
 		return (-1);
 	t->already = db_res_rows(res) == 1;
 	db_res_free(res);
 	if (t->already)
 		return (0);
-	now_text(now, sizeof(now));
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = t->account;
 	p[1] = now;
 	p[2] = "api";
 	return (db_exec(db, R_STMT(R_RESTRICT_INSERT), p, NULL, err));
@@ -1068,13 +1077,15 @@ privacy_restriction_post(struct request *req)
 	struct restrict_tx	 t;
 	struct db_error		 err;
 
+	if (ratelimit_peer_or_reply(req, "privacy_rights",
+	    PRIV_RIGHTS_BUDGET, PRIV_BUDGET_WINDOW) == -1)
+		return (0);
 	memset(&t, 0, sizeof(t));
+	t.refused = PE__COUNT;
+	t.gone = PE_ACCOUNT_NOT_ACTIVE;
 	t.account = req->principal->id;
 	if (db_tx(db_thread(), restrict_tx, &t, &err) == -1) {
-		if (t.no_account)
-			reply_problem(req, PROB_NOT_FOUND, "no such account");
-		else
-			reply_db_error(req, &err);
+		tx_reply(req, t.refused, &err);
 		return (0);
 	}
 	if (!t.already)
@@ -1094,38 +1105,33 @@ lift_tx(struct db *db, void *arg, struct db_error *err)
 	struct restrict_tx	*t = arg;
 	struct db_res		*res = NULL;
 	const char		*p[5];
-	char			 rid[32], since[40];
+	char			 rid[32], notified[40], lifted[40];
+	json_t			*payload;
 
-	p[0] = t->account;
-	if (db_exec(db, R_STMT(R_RESTRICT_OPEN), p, &res, err) == -1)
+	if (restriction_open(db, t, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
-		t->not_restricted = 1;
-		err->code = DB_OK;
-		return (-1);
+		return (tx_refuse(&t->refused, PE_SUBJECT_NOT_RESTRICTED, err));
 	}
-	snprintf(rid, sizeof(rid), "%s", db_res_get(res, 0, 0));
-	snprintf(since, sizeof(since), "%s", db_res_get(res, 0, 1));
+	snprintf(rid, sizeof(rid), "%s", db_str(res, 0, "id"));
+	payload = json_object();
+	json_set_time(payload, "restricted_since", db_time(res, 0, "since"));
 	db_res_free(res);
 	t->outbox[0] = '\0';
-	if (notify_person(db, t->account, "restriction_lift",
-	    json_pack("{s:s}", "restricted_since", since), t->outbox,
-	    err) == -1)
+	if (notify_person(db, t->account, "restriction_lift", payload,
+	    t->outbox, err) == -1)
 		return (-1);
-	if (t->outbox[0] == '\0') {
-		/* Nobody to tell (no active account): no lift. */
-		t->no_account = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
-	now_text(t->notified, sizeof(t->notified));
-	/* The notice's created_at is no later than this. */
-	now_text(t->lifted, sizeof(t->lifted));
+	/* Nobody to tell (no active account): no lift. */
+	if (t->outbox[0] == '\0')
+		return (tx_refuse(&t->refused, PE_SUBJECT_NOT_FOUND, err));
+	/* The notice's created_at is no later than these. */
+	clock_format(clock_now(), notified, sizeof(notified));
+	clock_format(clock_now(), lifted, sizeof(lifted));
 	p[0] = rid;
-	p[1] = t->notified;
+	p[1] = notified;
 	p[2] = t->outbox;
-	p[3] = t->lifted;
+	p[3] = lifted;
 	p[4] = t->dpo;
 	return (db_exec(db, R_STMT(R_RESTRICT_LIFT), p, NULL, err));
 }
@@ -1137,17 +1143,14 @@ privacy_restriction_lift(struct request *req)
 	struct db_error		 err;
 
 	memset(&t, 0, sizeof(t));
-	if (uuid_param_or_reply(req, &t.account, "person") == -1)
+	t.refused = PE__COUNT;
+	t.gone = PE_SUBJECT_NOT_FOUND;
+	if ((t.account = param_uuid_or_reply(req, "id",
+	    PRIV_ERR(PE_SUBJECT_NOT_FOUND))) == NULL)
 		return (0);
 	t.dpo = req->principal->id;
 	if (db_tx(db_thread(), lift_tx, &t, &err) == -1) {
-		if (t.not_restricted)
-			reply_problem(req, PROB_CONFLICT, "this person's data "
-			    "is not restricted");
-		else if (t.no_account)
-			reply_problem(req, PROB_NOT_FOUND, "no such person");
-		else
-			reply_db_error(req, &err);
+		tx_reply(req, t.refused, &err);
 		return (0);
 	}
 	log_info("dpo %s lifted the restriction of account %s after notice "
@@ -1159,9 +1162,35 @@ privacy_restriction_lift(struct request *req)
 
 struct objection_tx {
 	struct new_request	 n;
+	enum lang		 lang;		/* of the answer */
 	json_t			*out;
-	int			 already;
+	enum privacy_err	 refused;
+	char			 basis[32];
 };
+
+/* A consent-based purpose: direct marketing ends at once (Art. 21(3)). */
+static int
+objection_marketing(struct db *db, struct objection_tx *t,
+    struct db_error *err)
+{
+	enum consent_outcome	 out;
+
+	if (!in_list(t->n.purpose, direct_marketing))
+		return (tx_refuse(&t->refused, PE_OBJECTION_WITHDRAW, err));
+	if (priv_consent_apply(db, t->n.account, t->n.purpose, 0, "api",
+	    &out, err) == -1) {
+		if (err->code != DB_OK)
+			return (-1);
+		return (tx_refuse(&t->refused, out == CONSENT_NO_ACCOUNT ?
+		    PE_ACCOUNT_NOT_ACTIVE : PE_PURPOSE_CHANGED, err));
+	}
+	t->n.status = "answered";
+	t->n.answer = rmsgs[RM_MARKETING_ANSWER][t->lang];
+	t->n.decision = "upheld";
+	t->n.decision_grounds = "Art. 21(3) GDPR: an objection to "
+	    "direct marketing is always upheld.";
+	return (0);
+}
 
 static int
 objection_tx(struct db *db, void *arg, struct db_error *err)
@@ -1169,23 +1198,41 @@ objection_tx(struct db *db, void *arg, struct db_error *err)
 	struct objection_tx	*t = arg;
 	struct db_res		*res = NULL;
 	const char		*p[2];
+	int			 rows;
 
+	t->n.status = NULL;
 	p[0] = t->n.account;
+	p[1] = t->n.purpose;
 	if (privacy_person_lock(db, p[0], err) == -1 ||
 	    db_exec(db, R_STMT(R_ACCOUNT_LOCK), p, &res, err) == -1)
 		return (-1);
+	rows = db_res_rows(res);
 	db_res_free(res);
-	if (t->n.status == NULL) {
-		p[1] = t->n.purpose;
+	if (rows != 1)
+		return (tx_refuse(&t->refused, PE_ACCOUNT_NOT_ACTIVE, err));
+	if (db_exec(db, R_STMT(R_PURPOSE_BASIS), p + 1, &res, err) == -1)
+		return (-1);
+	rows = db_res_rows(res);
+	snprintf(t->basis, sizeof(t->basis), "%s", rows == 1 ?
+	    db_str(res, 0, "legal_basis") : "");
+	db_res_free(res);
+	if (rows != 1)
+		return (tx_refuse(&t->refused, PE_PURPOSE_NOT_FOUND, err));
+	if (strcmp(t->basis, "consent") == 0) {
+		if (objection_marketing(db, t, err) == -1)
+			return (-1);
+	} else if (strcmp(t->basis, "public_task") != 0 &&
+	    strcmp(t->basis, "legitimate_interest") != 0)
+		return (tx_refuse(&t->refused, PE_OBJECTION_BASIS, err));
+	else {
 		if (db_exec(db, R_STMT(R_REQ_OPEN_OBJECTION), p, &res,
 		    err) == -1)
 			return (-1);
-		t->already = db_res_rows(res) > 0;
+		rows = db_res_rows(res);
 		db_res_free(res);
-		if (t->already) {
-			err->code = DB_OK;
-			return (-1);
-		}
+		if (rows > 0)
+			return (tx_refuse(&t->refused, PE_OBJECTION_PENDING,
+			    err));
 	}
 	if (request_insert(db, &t->n, err) == -1)
 		return (-1);
@@ -1196,76 +1243,38 @@ int
 privacy_objection_post(struct request *req)
 {
 	struct objection_tx	 t;
-	struct db_res		*res = NULL;
 	struct db_error		 err;
-	enum consent_outcome	 out;
-	const char		*purpose = jstr(req->json, "purpose");
-	const char		*p[1];
-	char			 basis[32], link[160];
+	char			 path[96], link[160];
 
-	p[0] = purpose;
-	if (exec_or_reply(req, R_PURPOSE_BASIS, p, &res) == -1)
+	if (ratelimit_peer_or_reply(req, "privacy_rights",
+	    PRIV_RIGHTS_BUDGET, PRIV_BUDGET_WINDOW) == -1)
 		return (0);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_problem(req, PROB_NOT_FOUND, "no such purpose");
-		return (0);
-	}
-	snprintf(basis, sizeof(basis), "%s", db_res_get(res, 0, 0));
-	db_res_free(res);
 	memset(&t, 0, sizeof(t));
+	t.refused = PE__COUNT;
+	t.lang = req->lang;
 	t.n.account = req->principal->id;
 	t.n.kind = "objection";
 	t.n.channel = "api";
-	t.n.purpose = purpose;
-	t.n.grounds = jstr(req->json, "grounds");
+	t.n.purpose = json_str(req->json, "purpose");
+	t.n.grounds = json_str(req->json, "grounds");
 	t.n.received = clock_now();
-	if (strcmp(basis, "consent") == 0) {
-		if (!in_list(purpose, direct_marketing)) {
-			snprintf(link, sizeof(link), "</api/v1/me/consents/%s>; "
-			    "rel=\"alternate\"", purpose);
-			reply_problem(req, PROB_CONFLICT, "withdraw your consent "
-			    "instead: this purpose rests on your consent; "
-			    "DELETE /api/v1/me/consents/%s withdraws it at "
-			    "once", purpose);
-			reply_header(req, "Link", link);
-			return (0);
-		}
-		/* Direct marketing: absolute and at once (Art. 21(3)). */
-		out = privacy_consent_set(db_thread(), t.n.account, purpose, 0,
-		    "api", &err);
-		if (out == CONSENT_FAILED) {
-			reply_db_error(req, &err);
-			return (0);
-		}
-		if (out == CONSENT_NO_ACCOUNT) {
-			reply_problem(req, PROB_NOT_FOUND, "no such account");
-			return (0);
-		}
-		t.n.status = "answered";
-		t.n.answer = rmsg(req, RM_MARKETING_ANSWER);
-		t.n.decision = "upheld";
-		t.n.decision_grounds = "Art. 21(3) GDPR: an objection to "
-		    "direct marketing is always upheld.";
-	} else if (strcmp(basis, "public_task") != 0 &&
-	    strcmp(basis, "legitimate_interest") != 0) {
-		reply_problem(req, PROB_CONFLICT, "the right to object applies "
-		    "to processing for a public task or a legitimate interest "
-		    "(Art. 21(1) GDPR), not to this purpose's legal basis "
-		    "(%s)", basis);
-		return (0);
-	}
 	if (db_tx(db_thread(), objection_tx, &t, &err) == -1) {
 		json_decref(t.out);
-		if (t.already)
-			reply_problem(req, PROB_CONFLICT, "an objection to this "
-			    "purpose is already waiting for a decision");
+		if (err.code == DB_OK && t.refused == PE_OBJECTION_WITHDRAW) {
+			snprintf(path, sizeof(path), "/api/v1/me/consents/%s",
+			    t.n.purpose);
+			snprintf(link, sizeof(link), "<%s>; rel=\"alternate\"",
+			    path);
+			reply_error(req, PRIV_ERR(t.refused), path);
+			reply_header(req, "Link", link);
+		} else if (err.code == DB_OK && t.refused == PE_OBJECTION_BASIS)
+			reply_error(req, PRIV_ERR(t.refused), t.basis);
 		else
-			reply_db_error(req, &err);
+			tx_reply(req, t.refused, &err);
 		return (0);
 	}
 	log_info("account %s objected to %s (request %s)", t.n.account,
-	    purpose, t.n.id);
+	    t.n.purpose, t.n.id);
 	reply_json(req, 201, t.out);
 	reply_header(req, "Cache-Control", "no-store");
 	return (0);

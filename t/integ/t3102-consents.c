@@ -350,6 +350,7 @@ START_TEST(test_not_consent_based_409)
 	    NULL };
 	struct idenv	 e;
 	struct http_resp r;
+	json_t		*j;
 	char		*at, *path;
 	int		 i;
 
@@ -358,8 +359,10 @@ START_TEST(test_not_consent_based_409)
 	for (i = 0; basis[i] != NULL; i++) {
 		path = harness_printf("/api/v1/me/consents/%s", basis[i]);
 		idl_req(&e, "PUT", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 409,
-		    "/problems/conflict", path));
+		j = harness_assert_problem(&r, 409, "/problems/conflict", path);
+		ck_assert_str_eq(idl_jstr(j, "code"),
+		    "purpose_not_consent_based");
+		json_decref(j);
 		http_resp_free(&r);
 		idl_req(&e, "DELETE", path, at, NULL, &r);
 		json_decref(harness_assert_problem(&r, 409,
@@ -370,6 +373,44 @@ START_TEST(test_not_consent_based_409)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
+/* The detail of a problem follows the caller's language, its code not. */
+START_TEST(test_detail_in_callers_language)
+{
+	static const char *const want[][2] = {
+		{ "fr", "aucune finalité" },
+		{ "en", "no purpose has this code" },
+		{ "it", "nessuna finalità" },
+	};
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*id, *email, *at;
+	size_t		 i;
+
+	start(&e, NULL);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		email = harness_printf("lang-%s-3102@example.org", want[i][0]);
+		id = idl_register(&e, email, GOOD_PASSWORD);
+		ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+		    "locale = '%s' WHERE id = '%s'", want[i][0], id), 0);
+		at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
+		idl_req(&e, "PUT", "/api/v1/me/consents/no_such_purpose", at,
+		    NULL, &r);
+		j = harness_assert_problem(&r, 404, "/problems/not-found",
+		    NULL);
+		ck_assert_str_eq(idl_jstr(j, "code"), "purpose_not_found");
+		ck_assert_msg(strstr(idl_jstr(j, "detail"), want[i][1]) !=
+		    NULL, "%s: %s", want[i][0], idl_jstr(j, "detail"));
+		json_decref(j);
+		http_resp_free(&r);
+		free(at);
+		free(id);
+		free(email);
+	}
 	idl_stop(&e);
 }
 END_TEST
@@ -516,6 +557,7 @@ main(void)
 	tcase_add_test(tc, test_one_call_each_way_idempotent);
 	tcase_add_test(tc, test_unknown_purpose_404);
 	tcase_add_test(tc, test_not_consent_based_409);
+	tcase_add_test(tc, test_detail_in_callers_language);
 	tcase_add_test(tc, test_ledger_append_only);
 	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
 	tcase_add_test(tc, test_ledger_time_from_clock);

@@ -493,6 +493,9 @@ assert_summary(const json_t *j, int consents_retained)
 	    "no retained[]: %s", d);
 	ck_assert_msg(at != NULL && strlen(at) >= 20 && at[10] == 'T',
 	    "no erased_at: %s", d);
+	/* To the second, as every time of the API (the clock has more). */
+	ck_assert_msg(strlen(at) == 20 && at[19] == 'Z', "erased_at is not "
+	    "to the second: %s", d);
 	json_array_foreach(json_object_get(j, "erased"), i, it)
 		ck_assert_msg(idl_jstr(it, "module") != NULL &&
 		    idl_jstr(it, "category") != NULL &&
@@ -909,7 +912,9 @@ START_TEST(test_agent_cannot_erase_own_account)
 	ck_assert_int_eq(idl_req(&e, "DELETE", "/api/v1/me", at, body, &resp),
 	    403);
 	j = harness_assert_problem(&resp, 403, NULL, NULL);
-	ck_assert_msg(strstr(idl_jstr(j, "detail"), "town") != NULL,
+	/* In the agent's language (fr): it says why. */
+	ck_assert_str_eq(idl_jstr(j, "code"), "agent_erasure_forbidden");
+	ck_assert_msg(strstr(idl_jstr(j, "detail"), "commune") != NULL,
 	    "the refusal does not say why: %s", idl_jstr(j, "detail"));
 	json_decref(j);
 	http_resp_free(&resp);

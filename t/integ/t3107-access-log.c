@@ -198,8 +198,10 @@ START_TEST(test_read_without_purpose_refused)
 	start(&e, FROZEN);
 	dpo = idl_login_admin(&e);
 	st = read_subject(&e, dpo, idl_demo.resident_id, NULL, NULL, &j);
-	ck_assert_msg(st == 400 && strstr(idl_jstr(j, "detail"),
-	    "without a purpose is refused") != NULL, "no purpose: %ld", st);
+	ck_assert_msg(st == 400 && idl_jstr(j, "code") != NULL &&
+	    strcmp(idl_jstr(j, "code"), "purpose_required") == 0 &&
+	    strstr(idl_jstr(j, "detail"), "X-Purpose") != NULL,
+	    "no purpose: %ld", st);
 	json_decref(j);
 	st = read_subject(&e, dpo, idl_demo.resident_id, "   ", NULL, NULL);
 	ck_assert_int_eq(st, 400);

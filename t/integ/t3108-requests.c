@@ -177,10 +177,14 @@ START_TEST(test_due_one_calendar_month)
 	ck_assert_int_eq(st, 422);	/* an objection names its purpose */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests"),
 	    6);
-	/* The database checks the month too. */
+	/* The database checks the month too, and receipts before the RGPD. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.requests "
 	    "(account_id, kind, channel, received_at, due_at) VALUES ('%s', "
 	    "'access', 'counter', '2026-01-31Z', '2026-03-03Z')",
+	    idl_demo.resident_id), -1);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.requests "
+	    "(account_id, kind, channel, received_at, due_at) VALUES ('%s', "
+	    "'access', 'counter', '1900-01-01Z', '1900-02-01Z')",
 	    idl_demo.resident_id), -1);
 	free(dpo);
 	idl_stop(&e);
@@ -326,8 +330,9 @@ START_TEST(test_extension_within_first_month_only)
 	/* After the first month: refused, nothing changed. */
 	st = patch(&e, dpo, r2, json_pack("{s:i}", "extension_months", 1), &j);
 	d = dump(j);
-	ck_assert_msg(st == 409 && strstr(d, "within one month") != NULL,
-	    "late extension: %ld %s", st, d);
+	ck_assert_msg(st == 409 && strstr(d, "\"extension_too_late\"") !=
+	    NULL && strstr(d, "dans le mois") != NULL, "late extension: %ld %s",
+	    st, d);
 	free(d);
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
@@ -489,6 +494,279 @@ START_TEST(test_no_fee_and_dpo_only)
 }
 END_TEST
 
+/*
+ * received_at is plausible (issue 8): no earlier than the retention of
+ * rights requests before now (5 years) nor than the RGPD (25 May 2018),
+ * no later than now give or take 5 minutes of clock skew; the database
+ * refuses one before the RGPD too.
+ */
+START_TEST(test_received_at_plausible)
+{
+	static const struct {
+		const char	*received;
+		long		 status;
+	} cases[] = {
+		{ "1900-01-01T00:00:00Z", 422 },
+		{ "2021-02-10T11:59:59Z", 422 },	/* 5 years and 1 s */
+		{ "2021-02-10T12:00:00Z", 201 },	/* 5 years */
+		{ "2026-02-10T12:04:59Z", 201 },	/* the skew */
+		{ "2026-02-10T12:05:01Z", 422 },
+		{ "2999-01-01T00:00:00Z", 422 },
+	};
+	struct idenv	 e;
+	char		*dpo, *d;
+	json_t		*j, *err;
+	size_t		 i;
+	long		 st;
+
+	/* In 2022, five years back is before the RGPD: the RGPD bounds. */
+	start(&e, "2022-06-01T00:00:00Z");
+	dpo = idl_login_admin(&e);
+	st = call(&e, "POST", REQS, dpo, json_pack("{s:s, s:s, s:s}",
+	    "account_id", idl_demo.resident_id, "kind", "access",
+	    "received_at", "2018-05-24T23:59:59Z"), &j);
+	d = dump(j);
+	ck_assert_msg(st == 422 && strstr(d, "2018-05-25T00:00:00Z") != NULL,
+	    "before the RGPD: %ld %s", st, d);
+	free(d);
+	json_decref(j);
+	json_decref(create(&e, dpo, idl_demo.resident_id, "access",
+	    "2018-05-25T00:00:00Z"));
+	free(dpo);
+
+	idl_restart(&e, "2026-02-10T12:00:00Z");
+	dpo = idl_login_admin(&e);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		st = call(&e, "POST", REQS, dpo, json_pack("{s:s, s:s, s:s}",
+		    "account_id", idl_demo.resident_id, "kind", "access",
+		    "received_at", cases[i].received), &j);
+		d = dump(j);
+		ck_assert_msg(st == cases[i].status, "%s: %ld %s",
+		    cases[i].received, st, d);
+		if (st == 422) {
+			err = idl_error_for(j, "/received_at");
+			ck_assert_msg(err != NULL, "%s: %s", cases[i].received,
+			    d);
+			assert_str(err, "code", "range");
+			assert_str(j, "code", "validation");
+			/* The earliest date accepted is named. */
+			if (cases[i].received[0] < '2')
+				ck_assert_msg(strstr(idl_jstr(err, "message"),
+				    "2021-02-10T12:00:00Z") != NULL, "%s", d);
+		}
+		free(d);
+		json_decref(j);
+	}
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 3);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+/* GET with X-Purpose: the status, the body in *out (may be NULL). */
+static long
+read_request(const struct idenv *e, const char *path, const char *token,
+    const char *purpose, json_t **out)
+{
+	struct http_resp r;
+	const char	*h[3];
+	char		*auth, *xp = NULL;
+	long		 st;
+
+	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
+	h[1] = purpose != NULL ? (xp = harness_printf("X-Purpose: %s",
+	    purpose)) : NULL;
+	h[2] = NULL;
+	st = idl_reqh(e, "GET", path, h, NULL, &r);
+	if (out != NULL)
+		*out = harness_json(&r);
+	http_resp_free(&r);
+	free(auth);
+	free(xp);
+	return (st);
+}
+
+/*
+ * The Location of a new request is something a GET reads (issue 9): the
+ * DPO's read of one request, with its purpose, written to the person's
+ * access log like every read of the town.
+ */
+START_TEST(test_location_is_readable)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*in, *j, *got;
+	char		*dpo, *res, *body, *loc, *d1, *d2;
+	long		 st;
+
+	start(&e, "2026-02-10T12:00:00Z");
+	dpo = idl_login_admin(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	in = json_pack("{s:s, s:s}", "account_id", idl_demo.resident_id,
+	    "kind", "access");
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	ck_assert_int_eq(idl_req(&e, "POST", REQS, dpo, body, &r), 201);
+	ck_assert(http_resp_header(&r, "Location") != NULL);
+	loc = strdup(http_resp_header(&r, "Location"));
+	j = harness_json(&r);
+	http_resp_free(&r);
+	free(body);
+
+	st = read_request(&e, loc, dpo, "traitement de la demande", &got);
+	d1 = dump(j);
+	d2 = dump(got);
+	ck_assert_msg(st == 200 && strcmp(d1, d2) == 0, "GET %s: %ld %s, "
+	    "created %s", loc, st, d2, d1);
+	free(d1);
+	free(d2);
+	json_decref(got);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE account_id = '%s' AND reader_kind = "
+	    "'dpo' AND dataset = 'privacy.request' AND record = '%s' AND "
+	    "purpose = 'traitement de la demande'", idl_demo.resident_id,
+	    idl_jstr(j, "id")), 1);
+	/* Without a purpose, as every read of the town: 400, nothing read. */
+	st = read_request(&e, loc, dpo, NULL, &got);
+	ck_assert_int_eq(st, 400);
+	assert_str(got, "code", "purpose_required");
+	json_decref(got);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 1);
+	/* Nobody else reads it; an unknown id is 404. */
+	ck_assert_int_eq(read_request(&e, loc, res, "curious", NULL), 403);
+	ck_assert_int_eq(read_request(&e, loc, NULL, "x", NULL), 401);
+	st = read_request(&e, REQS "/00000000-0000-4000-8000-000000000000",
+	    dpo, "x", &got);
+	ck_assert_int_eq(st, 404);
+	assert_str(got, "code", "rights_request_not_found");
+	json_decref(got);
+	ck_assert_int_eq(read_request(&e, REQS "/nope", dpo, "x", NULL), 404);
+	json_decref(j);
+	free(loc);
+	free(res);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+/* An empty PATCH is 422 empty_patch, like every PATCH of the API. */
+START_TEST(test_empty_patch_422)
+{
+	struct idenv	 e;
+	char		*dpo, *id;
+	json_t		*j;
+	long		 st;
+
+	start(&e, "2026-02-10T12:00:00Z");
+	dpo = idl_login_admin(&e);
+	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
+	id = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	st = patch(&e, dpo, id, json_object(), &j);
+	ck_assert_int_eq(st, 422);
+	assert_str(j, "code", "empty_patch");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "errors")), 1);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests WHERE id = '%s' AND status = 'received'", id), 1);
+	free(id);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * Free texts never reach guichetd's log (issue 8): the grounds, answers,
+ * reasons and purposes that the DPO and the person type go to the
+ * database and the person, the log keeps ids and counts.
+ */
+START_TEST(test_free_texts_never_logged)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*m[10], *dpo, *res, *p, *id, *obj, *other, *log;
+	json_t		*j;
+	size_t		 i;
+	long		 st;
+
+	for (i = 0; i < 10; i++) {
+		p = idl_marker(16);
+		m[i] = harness_printf("free-text-%s", p);
+		free(p);
+	}
+	start(&e, "2026-02-10T12:00:00Z");
+	dpo = idl_login_admin(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	other = idl_register(&e, "erased-3108@example.org", GOOD_PASSWORD);
+	/* The person's objection grounds, decided with the DPO's grounds. */
+	j = idl_sendj(&e, "POST", "/api/v1/me/objections", res, json_pack(
+	    "{s:s, s:s}", "purpose", "case_notifications", "grounds", m[0]),
+	    &st);
+	ck_assert_int_eq(st, 201);
+	obj = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	ck_assert_int_eq(patch(&e, dpo, obj, json_pack("{s:s, s:s}",
+	    "decision", "rejected", "grounds", m[1]), NULL), 200);
+	/* A request extended, refused with a reason and an answer. */
+	j = create(&e, dpo, idl_demo.resident_id, "erasure", NULL);
+	id = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	ck_assert_int_eq(patch(&e, dpo, id, json_pack("{s:i, s:s}",
+	    "extension_months", 1, "extension_reason", m[2]), NULL), 200);
+	ck_assert_int_eq(patch(&e, dpo, id, json_pack("{s:s, s:s, s:s}",
+	    "status", "refused", "reason", m[3], "answer", m[4]), NULL), 200);
+	/* Reads with their purposes. */
+	p = harness_printf(REQS "/%s", id);
+	ck_assert_int_eq(read_request(&e, p, dpo, m[5], NULL), 200);
+	free(p);
+	p = harness_printf("/api/v1/admin/privacy/subjects/%s",
+	    idl_demo.resident_id);
+	ck_assert_int_eq(read_request(&e, p, dpo, m[6], NULL), 200);
+	free(p);
+	p = harness_printf("/api/v1/admin/privacy/subjects/%s/export?reason=%s",
+	    idl_demo.resident_id, m[7]);
+	ck_assert_int_eq(idl_req(&e, "GET", p, dpo, NULL, &r), 200);
+	http_resp_free(&r);
+	free(p);
+	p = harness_printf("/api/v1/admin/privacy/subjects/%s/export",
+	    idl_demo.resident_id);
+	ck_assert_int_eq(read_request(&e, p, dpo, m[8], NULL), 200);
+	free(p);
+	/* An erasure on the person's behalf, with the DPO's reason. */
+	p = harness_printf("/api/v1/admin/privacy/subjects/%s/erase", other);
+	json_decref(idl_sendj(&e, "POST", p, dpo, json_pack("{s:s}", "reason",
+	    m[9]), &st));
+	ck_assert_int_eq(st, 200);
+	free(p);
+
+	/* Everything was recorded where it belongs... */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE purpose IN ('%s', '%s', '%s', '%s')",
+	    m[5], m[6], m[7], m[8]), 4);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.erasures WHERE reason = '%s'", m[9]), 1);
+	/* ...and none of it in the server's log, which has the ids. */
+	ck_assert(harness_server_log_wait(&e.s, other, 5000));
+	log = idl_log(&e);
+	ck_assert_msg(strstr(log, id) != NULL && strstr(log, obj) != NULL,
+	    "the log has no ids");
+	for (i = 0; i < 10; i++)
+		ck_assert_msg(strstr(log, m[i]) == NULL, "free text %zu is in "
+		    "the log", i);
+	free(log);
+	for (i = 0; i < 10; i++)
+		free(m[i]);
+	free(obj);
+	free(id);
+	free(other);
+	free(res);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -500,5 +778,9 @@ main(void)
 	tcase_add_test(tc, test_extension_within_first_month_only);
 	tcase_add_test(tc, test_refusal_reason_and_remedies);
 	tcase_add_test(tc, test_no_fee_and_dpo_only);
+	tcase_add_test(tc, test_received_at_plausible);
+	tcase_add_test(tc, test_location_is_readable);
+	tcase_add_test(tc, test_empty_patch_422);
+	tcase_add_test(tc, test_free_texts_never_logged);
 	return (idl_main(tc));
 }

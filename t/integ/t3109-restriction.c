@@ -8,7 +8,8 @@
  * the database itself requires.  An objection to the newsletter withdraws
  * the consent at once; one to a public-task purpose becomes a request the
  * DPO decides with recorded grounds; one to another consent-based
- * purpose is sent to the consent endpoint.
+ * purpose is sent to the consent endpoint.  A person's consent changes
+ * and rights requests have a budget per client address.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -377,8 +378,9 @@ START_TEST(test_objection_other_bases)
 	st = idl_reqh(&e, "POST", "/api/v1/me/objections", h,
 	    "{\"purpose\":\"visitor_statistics\"}", &r);
 	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
-	ck_assert_msg(strstr(idl_jstr(j, "detail"), "withdraw your consent "
-	    "instead") != NULL && strstr(idl_jstr(j, "detail"),
+	ck_assert_str_eq(idl_jstr(j, "code"), "objection_withdraw_consent");
+	ck_assert_msg(strstr(idl_jstr(j, "detail"), "retirez plutôt votre "
+	    "consentement") != NULL && strstr(idl_jstr(j, "detail"),
 	    "/api/v1/me/consents/visitor_statistics") != NULL, "%s",
 	    idl_jstr(j, "detail"));
 	ck_assert_msg(http_resp_header(&r, "Link") != NULL && strstr(
@@ -413,6 +415,183 @@ START_TEST(test_objection_other_bases)
 }
 END_TEST
 
+/*
+ * Lifting for a person who does not exist is 404, not 409 (issue 9); for
+ * one whose data is not restricted, 409: two codes.
+ */
+START_TEST(test_lift_unknown_person_404)
+{
+	struct {
+		const char	*id;
+		long		 status;
+		const char	*code;
+	} cases[] = {
+		{ "00000000-0000-4000-8000-000000000000", 404,
+		  "subject_not_found" },
+		{ "nope", 404, "subject_not_found" },
+		{ idl_demo.resident_id, 409, "subject_not_restricted" },
+	};
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*dpo, *path;
+	size_t		 i;
+
+	start(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = harness_printf("/api/v1/admin/privacy/subjects/%s/"
+		    "restriction/lift", cases[i].id);
+		idl_req(&e, "POST", path, dpo, NULL, &r);
+		j = harness_assert_problem(&r, cases[i].status, NULL, path);
+		ck_assert_str_eq(idl_jstr(j, "code"), cases[i].code);
+		json_decref(j);
+		http_resp_free(&r);
+		free(path);
+	}
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE template = 'restriction_lift'"), 0);
+	free(dpo);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * Budgets per client address (issue 8): the servers below believe
+ * X-Forwarded-For from 127.0.0.1 (trusted_proxy), so that one test
+ * speaks from several addresses.
+ */
+static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
+
+/* 'method' 'path' with 'body' (may be NULL) from client address 'from'. */
+static long
+send_from(const struct idenv *e, const char *method, const char *path,
+    const char *from, const char *token, const char *body,
+    struct http_resp *r)
+{
+	const char	*h[4];
+	char		*auth, *xff;
+	long		 st;
+
+	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
+	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
+	h[2] = body != NULL ? "Content-Type: application/json" : NULL;
+	h[3] = NULL;
+	st = idl_reqh(e, method, path, h, body, r);
+	free(auth);
+	free(xff);
+	return (st);
+}
+
+/* The answer past a budget: 429 rate_limited with Retry-After. */
+static void
+assert_throttled(struct http_resp *r, const char *path)
+{
+	json_t		*j;
+	const char	*ra;
+
+	j = harness_assert_problem(r, 429, "/problems/too-many-requests",
+	    path);
+	ck_assert_str_eq(idl_jstr(j, "code"), "rate_limited");
+	ra = http_resp_header(r, "Retry-After");
+	ck_assert_msg(ra != NULL && atoi(ra) >= 1 && atoi(ra) <= 60,
+	    "Retry-After: %s", ra != NULL ? ra : "(none)");
+	json_decref(j);
+	http_resp_free(r);
+}
+
+static void
+start_proxied(struct idenv *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->clock = FROZEN;
+	e->extra = proxy;
+	idl_start(e);
+}
+
+/*
+ * A flood of consent changes from one client address meets its budget
+ * (30 a minute): 429 with Retry-After and nothing recorded; another
+ * address is still served.
+ */
+START_TEST(test_consent_flood_throttled)
+{
+	static const char	 path[] = "/api/v1/me/consents/newsletter";
+	struct idenv		 e;
+	struct http_resp	 r;
+	char			*res;
+	long			 st, rows;
+	int			 i;
+
+	start_proxied(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	for (i = 0; i < 30; i++) {
+		st = send_from(&e, i % 2 == 0 ? "PUT" : "DELETE", path,
+		    "203.0.113.7", res, NULL, &r);
+		http_resp_free(&r);
+		ck_assert_msg(st == 200, "change %d: %ld", i, st);
+	}
+	rows = idl_sql_count(&e, "SELECT count(*) FROM privacy.consent_ledger");
+	ck_assert_int_eq(rows, 30);
+	send_from(&e, "PUT", path, "203.0.113.7", res, NULL, &r);
+	assert_throttled(&r, path);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.consent_ledger"), rows);
+	/* Another address is served meanwhile. */
+	st = send_from(&e, "PUT", path, "203.0.113.8", res, NULL, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.consent_ledger"), rows + 1);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * A flood of rights requests from one client address (restriction and
+ * objection share a budget of 10 a minute) meets 429 with Retry-After
+ * and records nothing more; another address is still served.
+ */
+START_TEST(test_rights_flood_throttled)
+{
+	static const char	 objection[] =
+	    "{\"purpose\":\"case_notifications\"}";
+	struct idenv		 e;
+	struct http_resp	 r;
+	char			*res;
+	long			 st;
+	int			 i;
+
+	start_proxied(&e);
+	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	for (i = 0; i < 10; i++) {
+		st = send_from(&e, "POST", "/api/v1/me/restriction",
+		    "198.51.100.7", res, NULL, &r);
+		http_resp_free(&r);
+		ck_assert_msg(st == (i == 0 ? 201 : 200), "restriction %d: %ld",
+		    i, st);
+	}
+	send_from(&e, "POST", "/api/v1/me/restriction", "198.51.100.7", res,
+	    NULL, &r);
+	assert_throttled(&r, "/api/v1/me/restriction");
+	send_from(&e, "POST", "/api/v1/me/objections", "198.51.100.7", res,
+	    objection, &r);
+	assert_throttled(&r, "/api/v1/me/objections");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 0);
+	/* Another address is served meanwhile. */
+	st = send_from(&e, "POST", "/api/v1/me/objections", "198.51.100.8",
+	    res, objection, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(st, 201);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 1);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -424,5 +603,8 @@ main(void)
 	tcase_add_test(tc, test_objection_to_newsletter_at_once);
 	tcase_add_test(tc, test_objection_to_public_task_decided);
 	tcase_add_test(tc, test_objection_other_bases);
+	tcase_add_test(tc, test_lift_unknown_person_404);
+	tcase_add_test(tc, test_consent_flood_throttled);
+	tcase_add_test(tc, test_rights_flood_throttled);
 	return (idl_main(tc));
 }
