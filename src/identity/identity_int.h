@@ -1,5 +1,12 @@
 /*
  * identity_int.h: shared between the files of src/identity only.
+ *
+ * identity_db.c     the statement table, the account as JSON, identity_mail()
+ * identity_ops.c    the business operations, one function each, that the
+ *                   HTTP handlers and guichetctl both call
+ * identity_http.c   the handlers and their input schemas
+ * identity_ctl.c    guichetctl's commands
+ * principal.c       the guard and its cache
  */
 #ifndef GUICHET_IDENTITY_INT_H
 #define GUICHET_IDENTITY_INT_H
@@ -9,6 +16,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "http/reply.h"
 
 /* The statements of identity_db.c, by index into identity_stmts[]. */
 enum identity_stmt {
@@ -60,8 +68,27 @@ extern struct db_stmt	identity_stmts[ID__COUNT];
 
 #define ID_STMT(x)	(&identity_stmts[(x)])
 
-/* 32 random bytes, base64url (43 chars + NUL); -1 on failure. */
-int	 id_random_token(char *, size_t);
+/* The module's problem codes (identity_module.c), by index. */
+enum identity_err {
+	IE_ACCOUNT_NOT_FOUND,	/* 404 */
+	IE_AGENT_NOT_FOUND,	/* 404 */
+	IE_EMAIL_TAKEN,		/* 409 */
+	IE_LINK_INVALID,	/* 422: a one-time link */
+	IE_PASSWORD_WRONG,	/* 422: current_password */
+	IE_TOTP_CODE_INVALID,	/* 422 */
+	IE_DEPARTMENT_UNKNOWN,	/* 422 */
+	IE_TOTP_AGENTS_ONLY,	/* 403 */
+	IE_TOTP_ENROLLED,	/* 409 */
+	IE_TOTP_NO_ENROLMENT,	/* 409 */
+	IE_NO_PUBLIC_KEY,	/* 404: jwks with a shared secret */
+	IE_SIGNIN_THROTTLED,	/* 429: %s = seconds */
+	IE_CLIENT_RATE_LIMITED,	/* 429: %s = seconds */
+	IE_LOGOUT_TARGET,	/* 422: logout names nothing */
+	IE__COUNT
+};
+extern const struct errcode	identity_errors[IE__COUNT];
+#define ID_ERR(x)	(&identity_errors[(x)])
+
 /* hex(sha256(s)) into out[65]. */
 void	 id_sha256_hex(const char *, char *);
 /* "\x<hex>" bytea literal of sha256(s) into out[68]. */
@@ -82,5 +109,65 @@ extern const struct privacy_hooks	identity_privacy_hooks;
 
 /* The account as the API shows it, from an ID_ACCOUNT_GET row. */
 json_t	*id_account_json(const struct db_res *, int);
+
+/*
+ * Business operations (identity_ops.c).  Each is one transaction on the
+ * given connection, run by db_tx(); guichetd's handlers and guichetctl's
+ * commands call the same function and so do the same thing and queue the
+ * same mail.  They return an enum id_result; IDR_DB with 'err' set.
+ */
+enum id_result {
+	IDR_OK = 0,
+	IDR_NOT_FOUND,		/* no such agent, client */
+	IDR_TAKEN,		/* the address has an account */
+	IDR_BAD_DEPARTMENT,	/* 'bad' names it */
+	IDR_DB,
+};
+
+/* Where links in messages point (the public URL); set by identity_init(). */
+void	 id_ops_configure(const char *);
+
+/*
+ * Queue a one-time token of 'purpose' (verify_email, reset_password) and
+ * the message 'template' to the account's stored address, inside the
+ * caller's transaction; earlier live tokens of that purpose die.
+ */
+int	 id_token_mail(struct db *, const char *, const char *, const char *,
+	    int64_t, const char *, struct db_error *);
+
+/*
+ * Spend the one-time token 'token' of 'purpose' (unused, unexpired): 0
+ * and its account in 'account' (>= 40 bytes); 1 when there is none such
+ * (err->code DB_OK); -1 with 'err'.
+ */
+int	 id_token_consume(struct db *, const char *, const char *, char *,
+	    struct db_error *);
+
+struct agent_spec {
+	const char	*email;
+	const char	*name;
+	const char	*locale;	/* NULL: fr */
+	const json_t	*roles;		/* array of names; NULL: unchanged */
+	const json_t	*departments;	/* array of codes; NULL: unchanged */
+	/* Demo accounts only: a known password and an enrolled TOTP secret. */
+	const char	*password_hash;	/* NULL: invited by mail */
+	const char	*totp_secret;
+};
+
+/* A new agent, invited by mail to choose a password: its id in 'id'. */
+enum id_result id_agent_create(struct db *, const struct agent_spec *,
+	    char *, const char **, struct db_error *);
+/* New roles and/or departments; the agent's tokens die. */
+enum id_result id_agent_update(struct db *, const char *,
+	    const struct agent_spec *, const char **, struct db_error *);
+/* Blocked: no sign-in, every token revoked. */
+enum id_result id_agent_block(struct db *, const char *, struct db_error *);
+/* A lost second factor: removed, sessions revoked; the agent enrols again. */
+enum id_result id_agent_totp_reset(struct db *, const char *,
+	    struct db_error *);
+/* A partner client: its id (>= 24 bytes) and secret (>= 64, shown once). */
+enum id_result id_client_create(struct db *, const char *, const char *, int,
+	    char *, char *, struct db_error *);
+enum id_result id_client_revoke(struct db *, const char *, struct db_error *);
 
 #endif

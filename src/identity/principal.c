@@ -29,6 +29,7 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
@@ -101,16 +102,6 @@ cache_flush(void)
 	}
 }
 
-static int
-lang_of(const char *locale)
-{
-	if (strcmp(locale, "en") == 0)
-		return (LANG_EN);
-	if (strcmp(locale, "it") == 0)
-		return (LANG_IT);
-	return (LANG_FR);
-}
-
 /* Load a principal's state from the database into 'e'; -1 with 'err'. */
 static int
 load(const struct token_claims *c, struct cache_entry *e,
@@ -126,13 +117,13 @@ load(const struct token_claims *c, struct cache_entry *e,
 	memset(e, 0, sizeof(*e));
 	snprintf(e->sub, sizeof(e->sub), "%s", c->sub);
 	if (db_res_rows(res) == 1) {
-		if (kind_client) {
-			e->active = strcmp(db_res_get(res, 0, 3), "t") == 0;
-			e->rate_limit = atoi(db_res_get(res, 0, 2));
-		} else {
-			e->version = strtoll(db_res_get(res, 0, 0), NULL, 10);
-			e->active = strcmp(db_res_get(res, 0, 1), "t") == 0;
-			e->lang = lang_of(db_res_get(res, 0, 2));
+		e->active = db_bool(res, 0, "active");
+		if (kind_client)
+			e->rate_limit = (int)db_int64(res, 0, "rate_limit");
+		else {
+			e->version = db_int64(res, 0, "token_version");
+			e->lang = (int)lang_from_code(db_str(res, 0, "locale"),
+			    LANG_FR);
 		}
 	}
 	e->loaded = clock_mono();
@@ -196,8 +187,7 @@ check_principal(const struct token_claims *c, struct db_error *err,
 static void
 unauthorized(struct request *req)
 {
-	reply_problem(req, PROB_UNAUTHORIZED,
-	    "the access token is missing, invalid or expired");
+	reply_error(req, HTTP_ERR(HE_TOKEN_INVALID));
 }
 
 int
@@ -236,8 +226,7 @@ identity_guard(struct request *req)
 	}
 	if (rc == -2) {
 		snprintf(retry, sizeof(retry), "%d", wait);
-		reply_problem(req, PROB_TOO_MANY, "this client sent more "
-		    "requests than its rate limit allows; retry in %d s", wait);
+		reply_error(req, ID_ERR(IE_CLIENT_RATE_LIMITED), retry);
 		reply_header(req, "Retry-After", retry);
 		return (-1);
 	}
@@ -275,7 +264,8 @@ on_reset(int listening)
 }
 
 static const struct notify_sub principal_sub = {
-	"guichet_principal", principal_cache_forget, on_reset
+	.channel = "guichet_principal", .on_payload = principal_cache_forget,
+	.on_reset = on_reset
 };
 
 void
