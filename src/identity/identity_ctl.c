@@ -75,6 +75,11 @@ result_say(enum id_result r, const char *what, const char *id,
 		    "address"));
 	case IDR_BAD_DEPARTMENT:
 		return (fail("unknown department '%s'", bad));
+	case IDR_REFUSED:
+		return (fail("'%s' cannot serve as an identity: a character "
+		    "case rules change, mixed scripts or an invalid domain",
+		    id));
+	case IDR_BAD_LINK:
 	case IDR_DB:
 		break;
 	}
@@ -363,7 +368,7 @@ identity_ctl_demo(struct ctl_ctx *ctl)
 	struct db	*db = ctl->db;
 	static const char demo_secret[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 	struct db_res	*res = NULL;
-	const char	*p[16];
+	const char	*p[17];
 	char		 id[40], hash[PASSWORD_HASH_MAX], now[40];
 	char		 cid[24], secret[64];
 	int		 n;
@@ -392,6 +397,7 @@ identity_ctl_demo(struct ctl_ctx *ctl)
 	p[13] = "Montgenèvre";
 	p[14] = "05085";
 	p[15] = now;
+	p[16] = "resident@demo.guichet.test";
 	if (exec_or_say(db, ID_ACCOUNT_INSERT, p, NULL) == -1)
 		return (-1);
 	if (agent_add(db, "agent@demo.guichet.test", "Dominique Agent",

@@ -25,7 +25,7 @@
 	"a.display_name, a.locale, a.profile_kind, a.employer, " \
 	"a.contract_start, a.contract_end, a.stay_start, a.stay_end, " \
 	"a.phone, a.street, a.postcode, a.city, a.insee_code, a.created_at, " \
-	"a.updated_at, "
+	"a.updated_at, a.email_pending, "
 #define ACCOUNT_COLUMNS ACCOUNT_BASE \
 	"(SELECT array_to_json(g.roles) FROM identity.agents g " \
 	" WHERE g.account_id = a.id) AS roles, " \
@@ -41,9 +41,9 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  .sql = "INSERT INTO identity.accounts (email, password_hash, "
 	  "display_name, locale, profile_kind, employer, contract_start, "
 	  "contract_end, stay_start, stay_end, phone, street, postcode, city, "
-	  "insee_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, "
-	  "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
-	  .nparams = 16 },
+	  "insee_code, created_at, updated_at, email_key) VALUES ($1, $2, $3, "
+	  "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) "
+	  "RETURNING id", .nparams = 17 },
 	/* identity_me_get() and after every change */
 	[ID_ACCOUNT_GET] = { .name = "identity_select_account",
 	  .sql = "SELECT " ACCOUNT_COLUMNS " FROM identity.accounts a "
@@ -54,12 +54,13 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "WHERE a.id = $1 AND a.status = 'active'", .nparams = 1 },
 	/* password grant, password reset */
 	[ID_ACCOUNT_LOGIN] = { .name = "identity_select_login",
-	  .sql = "SELECT a.id, a.password_hash, a.status = 'active' AS active, "
+	  .sql = "SELECT a.id, a.email_key, a.password_hash, "
+	  "a.status = 'active' AS active, "
 	  "a.token_version, g.roles IS NOT NULL AS is_agent, "
 	  "coalesce(array_to_string(g.roles, ' '), '') AS roles, "
 	  "g.totp_enrolled_at IS NOT NULL AS totp_enrolled, g.totp_secret, "
 	  "g.totp_last_step FROM identity.accounts a LEFT JOIN identity.agents g "
-	  "ON g.account_id = a.id WHERE lower(a.email) = lower($1)",
+	  "ON g.account_id = a.id WHERE a.email_key = $1",
 	  .nparams = 1 },
 	/* the principal cache (identity_guard) */
 	[ID_ACCOUNT_PRINCIPAL] = { .name = "identity_select_principal",
@@ -86,11 +87,32 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "contract_end = CASE WHEN $13 THEN $17::date ELSE contract_end END, "
 	  "stay_start = CASE WHEN $13 THEN $18::date ELSE stay_start END, "
 	  "stay_end = CASE WHEN $13 THEN $19::date ELSE stay_end END, "
-	  "email = CASE WHEN $20 THEN $21 ELSE email END, "
-	  "email_verified_at = CASE WHEN $20 AND lower($21) <> lower(email) "
-	  "THEN NULL ELSE email_verified_at END, "
-	  "updated_at = $22 WHERE id = $1 AND status = 'active' "
-	  "RETURNING email", .nparams = 22 },
+	  "updated_at = $20 WHERE id = $1 AND status = 'active'",
+	  .nparams = 20 },
+	/* a change of address (identity_ops.c): the row locked first */
+	[ID_ACCOUNT_EMAIL_LOCK] = { .name = "identity_lock_account_email",
+	  .sql = "SELECT email, email_key, email_pending, password_hash "
+	  "FROM identity.accounts WHERE id = $1 AND status <> 'erased' "
+	  "FOR UPDATE", .nparams = 1 },
+	[ID_ACCOUNT_KEY_OWNER] = { .name = "identity_select_key_owner",
+	  .sql = "SELECT id FROM identity.accounts WHERE email_key = $1",
+	  .nparams = 1 },
+	[ID_ACCOUNT_SET_PENDING] = { .name = "identity_update_email_pending",
+	  .sql = "UPDATE identity.accounts SET email_pending = $2, "
+	  "updated_at = $3 WHERE id = $1", .nparams = 3 },
+	/* $4: the address was just proven (a link used), $5 now */
+	[ID_ACCOUNT_SET_EMAIL] = { .name = "identity_update_email",
+	  .sql = "UPDATE identity.accounts SET email = $2, email_key = $3, "
+	  "email_pending = NULL, email_verified_at = CASE WHEN $4 THEN "
+	  "$5::timestamptz ELSE email_verified_at END, updated_at = $5 "
+	  "WHERE id = $1", .nparams = 5 },
+	/* identity_email_keys_ready(): what migration 016 left to C */
+	[ID_ACCOUNT_KEYLESS] = { .name = "identity_select_keyless",
+	  .sql = "SELECT id, email FROM identity.accounts "
+	  "WHERE email_key IS NULL ORDER BY created_at, id" },
+	[ID_ACCOUNT_SET_KEY] = { .name = "identity_update_email_key",
+	  .sql = "UPDATE identity.accounts SET email_key = $2 "
+	  "WHERE id = $1 AND email_key IS NULL", .nparams = 2 },
 	/* password change and reset: every access token dies with the old one */
 	[ID_ACCOUNT_SET_PASSWORD] = { .name = "identity_update_password",
 	  .sql = "UPDATE identity.accounts SET password_hash = $2, "
@@ -113,34 +135,47 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  "updated_at = $2 WHERE id = $1", .nparams = 2 },
 	[ID_OTT_INSERT] = { .name = "identity_insert_ott",
 	  .sql = "INSERT INTO identity.one_time_tokens (account_id, purpose, "
-	  "token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-	  .nparams = 5 },
+	  "token_hash, created_at, expires_at, email) VALUES ($1, $2, $3, $4, "
+	  "$5, $6)", .nparams = 6 },
+	/* reset links of the last hour: at most 3 live at once */
+	[ID_OTT_RECENT] = { .name = "identity_select_ott_recent",
+	  .sql = "SELECT count(*) AS n FROM identity.one_time_tokens "
+	  "WHERE account_id = $1 AND purpose = $2 AND "
+	  "created_at > $3::timestamptz - interval '1 hour'", .nparams = 3 },
 	[ID_OTT_CONSUME] = { .name = "identity_consume_ott",
 	  .sql = "UPDATE identity.one_time_tokens SET used_at = $3 "
 	  "WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL "
-	  "AND expires_at > $3 RETURNING account_id", .nparams = 3 },
+	  "AND expires_at > $3 RETURNING account_id, email", .nparams = 3 },
 	[ID_OTT_INVALIDATE] = { .name = "identity_invalidate_ott",
 	  .sql = "UPDATE identity.one_time_tokens SET used_at = $3 "
 	  "WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL",
 	  .nparams = 3 },
+	/* a new pending address: the links to other addresses die */
+	[ID_OTT_INVALIDATE_OTHER] = { .name = "identity_invalidate_ott_other",
+	  .sql = "UPDATE identity.one_time_tokens SET used_at = $3 "
+	  "WHERE account_id = $1 AND purpose = 'verify_email' AND used_at IS "
+	  "NULL AND email IS DISTINCT FROM $2 AND email IS DISTINCT FROM $4",
+	  .nparams = 4 },
 	/* identity_reauthenticate() */
 	[ID_ACCOUNT_AUTH] = { .name = "identity_select_auth",
-	  .sql = "SELECT email, password_hash FROM identity.accounts "
+	  .sql = "SELECT email_key, password_hash FROM identity.accounts "
 	  "WHERE id = $1 AND status = 'active'", .nparams = 1 },
 	/* identity_mail(): the stored address, in the caller's transaction */
 	[ID_ACCOUNT_CONTACT] = { .name = "identity_select_contact",
-	  .sql = "SELECT email, locale FROM identity.accounts WHERE id = $1 "
-	  "AND status <> 'erased' FOR NO KEY UPDATE", .nparams = 1 },
+	  .sql = "SELECT email, email_pending, locale FROM identity.accounts "
+	  "WHERE id = $1 AND status <> 'erased' FOR NO KEY UPDATE",
+	  .nparams = 1 },
 	[ID_REFRESH_INSERT] = { .name = "identity_insert_refresh",
 	  .sql = "INSERT INTO identity.refresh_tokens (account_id, family_id, "
-	  "token_hash, mfa, created_at, expires_at) "
-	  "VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, $4, $5, $6)",
-	  .nparams = 6 },
+	  "token_hash, mfa, created_at, expires_at, auth_time) "
+	  "VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, $4, $5, $6, "
+	  "$7)", .nparams = 7 },
 	/* refresh grant: the token is single-use */
 	[ID_REFRESH_USE] = { .name = "identity_use_refresh",
 	  .sql = "UPDATE identity.refresh_tokens SET used_at = $2 "
 	  "WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL "
-	  "AND expires_at > $2 RETURNING account_id, family_id, mfa",
+	  "AND expires_at > $2 RETURNING account_id, family_id, mfa, "
+	  "auth_time",
 	  .nparams = 2 },
 	/* a token that could not be used: was it replayed? */
 	[ID_REFRESH_LOOKUP] = { .name = "identity_select_refresh",
@@ -196,10 +231,10 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	/* admin list of agents, keyset-paged by email */
 	[ID_AGENT_LIST] = { .name = "identity_select_agents",
 	  .sql = "SELECT " ACCOUNT_COLUMNS ", a.status, "
-	  "lower(a.email) AS sort_key FROM identity.accounts a "
+	  "a.email_key AS sort_key FROM identity.accounts a "
 	  "JOIN identity.agents g ON g.account_id = a.id "
-	  "WHERE lower(a.email) > lower($1) AND a.status <> 'erased' "
-	  "ORDER BY lower(a.email) LIMIT $2", .nparams = 2 },
+	  "WHERE a.email_key > $1 AND a.status <> 'erased' "
+	  "ORDER BY a.email_key LIMIT $2", .nparams = 2 },
 	[ID_AGENT_TOTP_SET] = { .name = "identity_update_totp_secret",
 	  .sql = "UPDATE identity.agents SET totp_secret = $2, "
 	  "totp_enrolled_at = NULL WHERE account_id = $1 "
@@ -311,6 +346,8 @@ id_account_json(const struct db_res *r, int row)
 		json_set_str(sub, "insee_code", db_str(r, row, "insee_code"));
 		json_object_set_new(o, "address", sub);
 	}
+	/* A new address waiting for its verification. */
+	json_set_str(o, "pending_email", db_str(r, row, "email_pending"));
 	json_set_time(o, "created_at", db_time(r, row, "created_at"));
 	json_set_time(o, "updated_at", db_time(r, row, "updated_at"));
 	/* Agents: their roles, and their departments ([] for none). */
@@ -323,21 +360,27 @@ id_account_json(const struct db_res *r, int row)
 }
 
 int
-identity_mail(struct db *db, const char *account, const char *template,
-    const json_t *payload, char *outbox_id, struct db_error *err)
+id_mail_to(struct db *db, const char *account, int pending,
+    const char *template, const json_t *payload, char *outbox_id,
+    struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-	int		 rc;
+	const char	*p[1] = { account }, *to;
+	int		 rc = 1;
 
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_CONTACT), p, &res, err) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		return (1);
-	}
-	rc = outbox_queue(db, account, db_str(res, 0, "email"), template,
-	    db_str(res, 0, "locale"), payload, outbox_id, err);
+	to = db_str(res, 0, pending ? "email_pending" : "email");
+	if (db_res_rows(res) == 1 && to != NULL)
+		rc = outbox_queue(db, account, to, template, db_str(res, 0,
+		    "locale"), payload, outbox_id, err);
 	db_res_free(res);
 	return (rc);
+}
+
+int
+identity_mail(struct db *db, const char *account, const char *template,
+    const json_t *payload, char *outbox_id, struct db_error *err)
+{
+	return (id_mail_to(db, account, 0, template, payload, outbox_id, err));
 }

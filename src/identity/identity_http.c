@@ -37,6 +37,7 @@
 #include "core/access.h"
 #include "core/module.h"
 #include "http/page.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "http/server.h"
 #include "identity/identity.h"
@@ -44,8 +45,18 @@
 #include "json/check.h"
 
 #define REFRESH_LIFETIME	(30 * 86400)	/* seconds */
-#define VERIFY_LIFETIME		(48 * 3600)
-#define RESET_LIFETIME		(3600)
+
+/*
+ * Budgets (guichetd(8), "Budgets"), far above what a person does and far
+ * below what guessing or flooding needs.  Per client address they are
+ * counted in this process (http/ratelimit.h): behind a proxy with N
+ * guichetd, at most N times as many.  The reset links of an account are
+ * counted in the database, for every process at once.
+ */
+#define REGISTER_BUDGET		20	/* registrations per hour per address */
+#define RESET_PEER_BUDGET	20	/* reset requests per hour per address */
+#define RESET_LINKS_MAX		3	/* reset links per account per hour */
+#define FRESH_SIGN_IN		300	/* s: a change of address without the password */
 
 /* Input schemas. */
 
@@ -125,6 +136,9 @@ static const struct json_field me_patch_fields[] = {
 	  .format = JF_E164 },
 	{ .name = "address", .kind = JK_OBJECT, .flags = JF_NULLABLE,
 	  .object = &address_spec },
+	/* A new email needs it, or a sign-in of less than five minutes. */
+	{ .name = "current_password", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 1024 },
 	{ .name = NULL },
 };
 const struct json_spec identity_me_patch_spec = { .name = "account_patch",
@@ -227,7 +241,8 @@ const struct json_spec identity_agent_patch_spec = { .name = "agent_patch",
 
 /* Messages of the field errors that the schema cannot express. */
 enum msg { M_WEAK_SHORT, M_WEAK_LONG, M_WEAK_COMMON, M_WEAK_IDENTITY,
-    M_NOT_ALLOWED, M_REQUIRED_FOR, M_DATE_ORDER };
+    M_NOT_ALLOWED, M_REQUIRED_FOR, M_DATE_ORDER, M_EMAIL_AMBIGUOUS,
+    M_EMAIL_SCRIPTS, M_EMAIL_DOMAIN, M_EMAIL_SYNTAX };
 static const char *const msgs[][3] = {
 	[M_WEAK_SHORT] = { "le mot de passe doit compter au moins 12 caractères",
 	    "the password must have at least 12 characters",
@@ -250,12 +265,41 @@ static const char *const msgs[][3] = {
 	[M_DATE_ORDER] = { "la date de fin précède la date de début",
 	    "the end date is before the start date",
 	    "la data di fine precede la data di inizio" },
+	[M_EMAIL_AMBIGUOUS] = { "avant le @, un caractère que les règles de "
+	    "casse ou de compatibilité changent en un autre (İ, K, ẞ, ſ, "
+	    "lettres pleine chasse...) : écrivez-le tel que votre messagerie "
+	    "l'écrit", "before the @, a character that case or compatibility "
+	    "rules turn into another (İ, K, ẞ, ſ, fullwidth letters...): "
+	    "write it as your mail provider does", "prima della @, un "
+	    "carattere che le regole di maiuscole o di compatibilità "
+	    "cambiano in un altro (İ, K, ẞ, ſ, lettere a larghezza piena...): "
+	    "scriverlo come lo scrive il proprio servizio di posta" },
+	[M_EMAIL_SCRIPTS] = { "l'adresse mêle des écritures (latin et "
+	    "cyrillique, par exemple) dans une même partie",
+	    "the address mixes scripts (Latin and Cyrillic, say) in one part",
+	    "l'indirizzo mescola alfabeti (latino e cirillico, per esempio) "
+	    "in una stessa parte" },
+	[M_EMAIL_DOMAIN] = { "ce nom de domaine n'est pas valide (IDNA 2008)",
+	    "this domain name is not valid (IDNA 2008)",
+	    "questo nome di dominio non è valido (IDNA 2008)" },
+	[M_EMAIL_SYNTAX] = { "adresse électronique invalide",
+	    "invalid email address", "indirizzo email non valido" },
 };
 
 static const char *
 msg(const struct request *req, enum msg m)
 {
 	return (msgs[m][req->lang]);
+}
+
+/* The old accounts' address keys are there, or -1 with a 503 replied. */
+static int
+keys_ready_or_reply(struct request *req, struct db_error *err)
+{
+	if (identity_email_keys_ready(db_thread(), err) == 0)
+		return (0);
+	reply_db_error(req, err);
+	return (-1);
 }
 
 /* A 422 listing the fields' errors (steals 'errors'). */
@@ -293,6 +337,35 @@ weak_password(struct request *req, json_t *errors, const char *field,
 
 	if (s != PASSWORD_OK)
 		json_error_add(errors, field, "weak", msg(req, why[s]));
+}
+
+/*
+ * A new address: its key in 'key' (IDENTITY_EMAIL_KEY_MAX), or -1 with a
+ * 422 email_refused that says why, and the keys of old accounts filled
+ * (503 until they are).
+ */
+static int
+new_email_or_reply(struct request *req, const char *field, const char *email,
+    char *key)
+{
+	static const struct { const char *code; enum msg m; } why[] = {
+		[EMAIL_SYNTAX] = { "format", M_EMAIL_SYNTAX },
+		[EMAIL_DOMAIN] = { "domain", M_EMAIL_DOMAIN },
+		[EMAIL_AMBIGUOUS] = { "ambiguous", M_EMAIL_AMBIGUOUS },
+		[EMAIL_MIXED_SCRIPTS] = { "mixed_scripts", M_EMAIL_SCRIPTS },
+	};
+	enum email_verdict	 v;
+	struct db_error		 err;
+	json_t			*errors;
+
+	if ((v = identity_email_normalise(email, 1, key,
+	    IDENTITY_EMAIL_KEY_MAX)) != EMAIL_OK) {
+		errors = json_array();
+		json_error_add(errors, field, why[v].code, msg(req, why[v].m));
+		reply_error_fields(req, ID_ERR(IE_EMAIL_REFUSED), errors);
+		return (-1);
+	}
+	return (keys_ready_or_reply(req, &err));
 }
 
 /* A new password's hash, or -1 with a 500 replied. */
@@ -437,6 +510,7 @@ struct register_tx {
 	const json_t	*in;
 	const char	*hash;
 	const char	*locale;
+	char		 key[IDENTITY_EMAIL_KEY_MAX];
 	char		 id[40];
 };
 
@@ -452,11 +526,12 @@ register_tx(struct db *db, void *arg, struct db_error *err)
 	struct register_tx	*t = arg;
 	const json_t		*in = t->in;
 	struct db_res		*res = NULL;
-	const char		*p[16];
+	const char		*p[17];
 	char			 now[40];
 
 	id_now(now);
 	p[0] = json_str(in, "email");
+	p[16] = t->key;
 	p[1] = t->hash;
 	p[2] = json_str(in, "display_name");
 	p[3] = t->locale;
@@ -476,8 +551,7 @@ register_tx(struct db *db, void *arg, struct db_error *err)
 		return (-1);
 	snprintf(t->id, sizeof(t->id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
-	return (id_token_mail(db, t->id, "verify_email", "verify_email",
-	    VERIFY_LIFETIME, "/verify-email", err));
+	return (id_token_mail(db, t->id, LINK_VERIFY, p[0], err));
 }
 
 int
@@ -489,6 +563,14 @@ identity_register(struct request *req)
 	json_t			*errors;
 	char			 hash[PASSWORD_HASH_MAX];
 
+	/* Its 409 tells that an address has an account: not for a flood. */
+	if (ratelimit_peer_or_reply(req, "register", REGISTER_BUDGET, 3600) ==
+	    -1)
+		return (0);
+	memset(&t, 0, sizeof(t));
+	if (new_email_or_reply(req, "/email", json_str(in, "email"), t.key) ==
+	    -1)
+		return (0);
 	errors = json_array();
 	check_profile(req, json_str(in, "profile_kind"),
 	    json_object_get(in, "employment"), json_object_get(in, "stay"),
@@ -503,7 +585,6 @@ identity_register(struct request *req)
 	if (hash_or_reply(req, json_str(in, "password"), hash,
 	    sizeof(hash)) == -1)
 		return (0);
-	memset(&t, 0, sizeof(t));
 	t.in = in;
 	t.hash = hash;
 	t.locale = json_str(in, "locale") != NULL ? json_str(in, "locale") :
@@ -524,54 +605,60 @@ identity_register(struct request *req)
 
 /* POST /api/v1/accounts/verify */
 
-struct verify_tx {
-	const char	*token;
-	char		 id[40];
-	int		 bad_token;
-};
-
-/* Spend the token 'token' of 'purpose': -1 and *bad when it is not one. */
+/* A link's refusal, or 0 when it went through. */
 static int
-spend(struct db *db, const char *token, const char *purpose, char *id,
-    int *bad, struct db_error *err)
+link_failed(struct request *req, enum id_result r, const struct db_error *err)
 {
-	int	 rc = id_token_consume(db, token, purpose, id, err);
-
-	*bad = rc == 1;
-	return (rc == 0 ? 0 : -1);
+	switch (r) {
+	case IDR_OK:
+		return (0);
+	case IDR_TAKEN:
+		reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
+		break;
+	case IDR_DB:
+		reply_db_error(req, err);
+		break;
+	default:
+		field_error(req, IE_LINK_INVALID, "/token", "invalid");
+		break;
+	}
+	return (-1);
 }
 
-static int
-verify_tx(struct db *db, void *arg, struct db_error *err)
-{
-	struct verify_tx	*t = arg;
-	const char		*p[2] = { t->id, NULL };
-	char			 now[40];
-
-	if (spend(db, t->token, "verify_email", t->id, &t->bad_token, err) ==
-	    -1)
-		return (-1);
-	id_now(now);
-	p[1] = now;
-	return (db_exec(db, ID_STMT(ID_ACCOUNT_VERIFY_EMAIL), p, NULL, err));
-}
-
+/*
+ * A link proves the address it was sent to and nothing else: the current
+ * address, or the new one waiting, which then replaces it.
+ */
 int
 identity_verify_email(struct request *req)
 {
-	struct verify_tx	 t;
-	struct db_error		 err;
+	struct db_error	 err;
+	char		 id[40];
 
-	memset(&t, 0, sizeof(t));
-	t.token = json_str(req->json, "token");
-	if (db_tx(db_thread(), verify_tx, &t, &err) == -1) {
-		if (t.bad_token)
-			field_error(req, IE_LINK_INVALID, "/token", "invalid");
-		else
-			reply_db_error(req, &err);
+	if (link_failed(req, id_email_verify(db_thread(), json_str(req->json,
+	    "token"), id, &err), &err) == -1)
 		return (0);
-	}
-	log_info("account %s verified its email", t.id);
+	log_info("account %s verified its email", id);
+	reply_bytes(req, 204, NULL, "", 0);
+	return (0);
+}
+
+/*
+ * POST /api/v1/accounts/email/undo: the link sent to the old address
+ * when the address changed.  The old address comes back, verified, and
+ * every session and live link of the account ends.
+ */
+int
+identity_email_undo(struct request *req)
+{
+	struct db_error	 err;
+	char		 id[40];
+
+	if (link_failed(req, id_email_undo(db_thread(), json_str(req->json,
+	    "token"), id, &err), &err) == -1)
+		return (0);
+	principal_cache_forget(id);
+	log_info("account %s undid a change of address; sessions revoked", id);
 	reply_bytes(req, 204, NULL, "", 0);
 	return (0);
 }
@@ -579,43 +666,66 @@ identity_verify_email(struct request *req)
 /* POST /api/v1/auth/password-reset: the same 202 whether or not the email exists. */
 
 struct reset_tx {
-	const char	*email;
-	int		 found;
+	char	 key[IDENTITY_EMAIL_KEY_MAX];
+	int	 found;
+	int	 sent;
 };
 
+/*
+ * A new link unless the account had RESET_LINKS_MAX in the last hour;
+ * the links already sent stay alive either way, so that a flood of
+ * requests can neither kill the link a person is about to use nor fill
+ * their mailbox.  The message goes to the stored address only.
+ */
 static int
 reset_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct reset_tx	*t = arg;
 	struct db_res	*res = NULL;
-	const char	*p[1] = { t->email };
-	char		 id[40];
+	const char	*p[3] = { t->key, "reset_password", NULL };
+	char		 id[40], now[40];
+	int64_t		 recent;
 
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_LOGIN), p, &res, err) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1 || !db_bool(res, 0, "active")) {
-		db_res_free(res);
-		return (0);
-	}
-	snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
+	t->found = db_res_rows(res) == 1 && db_bool(res, 0, "active");
+	if (t->found)
+		snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
-	t->found = 1;
-	return (id_token_mail(db, id, "reset_password", "reset_password",
-	    RESET_LIFETIME, "/reset-password", err));
+	if (!t->found)
+		return (0);
+	id_now(now);
+	p[0] = id;
+	p[2] = now;
+	if (db_exec(db, ID_STMT(ID_OTT_RECENT), p, &res, err) == -1)
+		return (-1);
+	recent = db_int64(res, 0, "n");
+	db_res_free(res);
+	if (recent >= RESET_LINKS_MAX)
+		return (0);
+	t->sent = 1;
+	return (id_token_mail(db, id, LINK_RESET, NULL, err));
 }
 
 int
 identity_password_reset(struct request *req)
 {
-	struct reset_tx	 t = { .email = json_str(req->json, "email") };
+	struct reset_tx	 t;
 	struct db_error	 err;
 
+	if (ratelimit_peer_or_reply(req, "password_reset", RESET_PEER_BUDGET,
+	    3600) == -1 || keys_ready_or_reply(req, &err) == -1)
+		return (0);
+	memset(&t, 0, sizeof(t));
+	(void)identity_email_normalise(json_str(req->json, "email"), 0, t.key,
+	    sizeof(t.key));
 	if (db_tx(db_thread(), reset_tx, &t, &err) == -1) {
 		reply_db_error(req, &err);
 		return (0);
 	}
-	log_info("password reset requested (%s)", t.found ? "sent" :
-	    "no such active account");
+	log_info("password reset requested (%s)", !t.found ?
+	    "no such active account" : t.sent ? "sent" :
+	    "3 links already sent this hour");
 	reply_json(req, 202, json_pack("{s:s}", "status", "accepted"));
 	return (0);
 }
@@ -639,14 +749,20 @@ set_password_tx(struct db *db, void *arg, struct db_error *err)
 
 	if (t->token == NULL)
 		snprintf(t->id, sizeof(t->id), "%s", t->account);
-	else if (spend(db, t->token, "reset_password", t->id, &t->bad_token,
-	    err) == -1)
+	else if (id_token_consume(db, t->token, "reset_password", t->id, NULL,
+	    err) != 0) {
+		t->bad_token = err->code == DB_OK;
 		return (-1);
+	}
 	id_now(now);
 	p[0] = t->id;
 	p[1] = t->hash;
 	p[2] = now;
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_SET_PASSWORD), p, NULL, err) == -1)
+		return (-1);
+	/* The other reset links die with the old password. */
+	p[1] = "reset_password";
+	if (db_exec(db, ID_STMT(ID_OTT_INVALIDATE), p, NULL, err) == -1)
 		return (-1);
 	p[1] = now;
 	return (db_exec(db, ID_STMT(ID_REFRESH_REVOKE_ACCOUNT), p, NULL, err));
@@ -708,8 +824,8 @@ issue(struct request *req, struct token_claims *c, const char *family,
     int with_refresh)
 {
 	char		*jwt = NULL, rt[RANDOM_TOKEN_LEN], hash[72], now[40];
-	char		 exp[40];
-	const char	*p[6];
+	char		 exp[40], auth[40];
+	const char	*p[7];
 	struct db_error	 err;
 	json_t		*o;
 
@@ -738,6 +854,11 @@ issue(struct request *req, struct token_claims *c, const char *family,
 		p[3] = c->mfa ? "t" : "f";
 		p[4] = now;
 		p[5] = exp;
+		p[6] = NULL;
+		if (c->auth_time > 0) {
+			clock_format(c->auth_time * 1000000, auth, sizeof(auth));
+			p[6] = auth;
+		}
 		if (db_exec(db_thread(), ID_STMT(ID_REFRESH_INSERT), p, NULL,
 		    &err) == -1) {
 			json_decref(o);
@@ -816,15 +937,20 @@ identity_throttle_user_key(const char *email, char *out)
 	OPENSSL_cleanse(lower, sizeof(lower));
 }
 
+/*
+ * The throttle's keys: the client address, and the account, by the key of
+ * its address: every spelling of an address (case, Unicode variants, an
+ * IDN or its punycode) counts against the one account it names.
+ */
 static void
-throttle_keys(struct request *req, const char *email, char *ipkey,
+throttle_keys(struct request *req, const char *key, char *ipkey,
     char *userkey)
 {
 	char	 peer[64];
 
 	request_peer(req, peer, sizeof(peer));
 	snprintf(ipkey, 80, "ip:%s", peer);
-	identity_throttle_user_key(email, userkey);
+	identity_throttle_user_key(key, userkey);
 }
 
 /* One more failure for both keys (best effort: a sign-in is answered). */
@@ -886,7 +1012,7 @@ identity_reauthenticate(struct request *req, const char *account,
 		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		return (-1);
 	}
-	throttle_keys(req, db_str(res, 0, "email"), ipkey, userkey);
+	throttle_keys(req, db_str(res, 0, "email_key"), ipkey, userkey);
 	if (throttled_or_reply(req, ipkey, userkey) == -1) {
 		db_res_free(res);
 		return (-1);
@@ -921,10 +1047,14 @@ grant_otp(struct request *req, const struct db_res *res, const char *id,
 	char		 step_s[24];
 	int64_t		 step;
 
+	/*
+	 * Without a code the answer tells that the password was right: it
+	 * counts as a failure, so that it is no free oracle for guessing.
+	 */
 	if (otp == NULL) {
 		log_info("auth: agent %s needs a one-time code", id);
-		oauth_error(req, 400, "invalid_grant", "a one-time code (otp) "
-		    "is required for this account");
+		grant_refused(req, ipkey, userkey, "a one-time code (otp) is "
+		    "required for this account");
 		return (-1);
 	}
 	step = totp_check(db_str(res, 0, "totp_secret"), otp,
@@ -949,7 +1079,8 @@ grant_password(struct request *req)
 	const char	*pw = json_str(in, "password"), *p[3];
 	struct db_res	*res = NULL;
 	struct token_claims c;
-	char		 ipkey[80], userkey[80];
+	struct db_error	 err;
+	char		 ipkey[80], userkey[80], key[IDENTITY_EMAIL_KEY_MAX];
 	char		 newhash[PASSWORD_HASH_MAX], id[40];
 	int		 ok;
 
@@ -958,10 +1089,18 @@ grant_password(struct request *req)
 		    "username and password are required");
 		return (0);
 	}
-	throttle_keys(req, user, ipkey, userkey);
-	if (throttled_or_reply(req, ipkey, userkey) == -1)
+	/*
+	 * Found by the key of the address, throttled by it before: the
+	 * account once found is throttled by the same key, its own.
+	 */
+	(void)identity_email_normalise(user, 0, key, sizeof(key));
+	if (key[0] == '\0')
+		snprintf(key, sizeof(key), "%s", user);
+	throttle_keys(req, key, ipkey, userkey);
+	if (throttled_or_reply(req, ipkey, userkey) == -1 ||
+	    keys_ready_or_reply(req, &err) == -1)
 		return (0);
-	p[0] = user;
+	p[0] = key;
 	if (reply_exec(req, ID_STMT(ID_ACCOUNT_LOGIN), p, &res) == -1)
 		return (0);
 	if (db_res_rows(res) != 1) {
@@ -982,6 +1121,7 @@ grant_password(struct request *req)
 	snprintf(c.sub, sizeof(c.sub), "%s", id);
 	snprintf(c.kind, sizeof(c.kind), "person");
 	c.tv = db_int64(res, 0, "token_version");
+	c.auth_time = clock_now() / 1000000;
 	if (db_bool(res, 0, "is_agent"))
 		claims_roles(&c, db_str(res, 0, "roles"));
 	if (db_bool(res, 0, "is_agent") && db_bool(res, 0, "totp_enrolled")) {
@@ -1024,6 +1164,7 @@ grant_refresh(struct request *req)
 	char		 hash[72], now[40], family[40], id[40];
 	json_t		*roles, *v;
 	size_t		 i;
+	int64_t		 auth_time;
 	int		 mfa;
 
 	if (rt == NULL || *rt == '\0') {
@@ -1060,6 +1201,7 @@ grant_refresh(struct request *req)
 	snprintf(id, sizeof(id), "%s", db_str(res, 0, "account_id"));
 	snprintf(family, sizeof(family), "%s", db_str(res, 0, "family_id"));
 	mfa = db_bool(res, 0, "mfa");
+	auth_time = db_time(res, 0, "auth_time") / 1000000;
 	db_res_free(res);
 	p[0] = id;
 	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
@@ -1075,6 +1217,7 @@ grant_refresh(struct request *req)
 	snprintf(c.kind, sizeof(c.kind), "person");
 	c.tv = db_int64(acc, 0, "token_version");
 	c.mfa = mfa;
+	c.auth_time = auth_time;
 	roles = db_isnull(acc, 0, "roles") ? NULL :
 	    json_loads(db_str(acc, 0, "roles"), 0, NULL);
 	json_array_foreach(roles, i, v)
@@ -1313,28 +1456,84 @@ identity_me_get(struct request *req)
 
 /* PATCH /api/v1/me */
 
-/* A verification mail for a changed address, in one transaction. */
+/*
+ * A new address asks the caller to prove it is them: the current
+ * password, counted like a sign-in when wrong, or a sign-in (the token's
+ * auth_time) of less than FRESH_SIGN_IN seconds: a stolen access token
+ * alone no longer moves the account to another mailbox.  0, or -1 with
+ * the reply set.
+ */
 static int
-reverify_tx(struct db *db, void *arg, struct db_error *err)
+reauthenticated_or_reply(struct request *req, const char *password)
 {
-	return (id_token_mail(db, arg, "verify_email", "verify_email",
-	    VERIFY_LIFETIME, "/verify-email", err));
+	const char		*h = request_header(req, "Authorization");
+	struct token_claims	 c;
+	int			 rc;
+
+	if (password != NULL) {
+		if ((rc = identity_reauthenticate(req, req->principal->id,
+		    password)) == 1)
+			field_error(req, IE_PASSWORD_WRONG, "/current_password",
+			    "wrong");
+		return (rc == 0 ? 0 : -1);
+	}
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
+	    token_verify(h + 7, &c) == 0 && c.auth_time > 0 &&
+	    clock_now() / 1000000 - c.auth_time <= FRESH_SIGN_IN)
+		return (0);
+	field_error(req, IE_REAUTH_REQUIRED, "/current_password", "required");
+	return (-1);
+}
+
+/* The profile's fields and a new address: one transaction. */
+struct me_patch_tx {
+	const char	*account;
+	const char	*const *p;	/* ID_ACCOUNT_UPDATE's, or NULL */
+	const char	*email;		/* a new address, or NULL */
+	const char	*key;
+	enum id_result	 why;
+};
+
+static int
+me_patch_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct me_patch_tx	*t = arg;
+
+	if (t->p != NULL && db_exec(db, ID_STMT(ID_ACCOUNT_UPDATE), t->p,
+	    NULL, err) == -1)
+		return (-1);
+	if (t->email == NULL)
+		return (0);
+	return (id_email_change_in(db, t->account, t->email, t->key, &t->why,
+	    err));
 }
 
 int
 identity_me_patch(struct request *req)
 {
 	const json_t	*in = req->json;
-	const json_t	*emp, *stay, *addr, *v;
+	const json_t	*emp, *stay, *v;
 	struct db_res	*cur = NULL;
 	struct db_error	 err;
-	const char	*p[22], *kind;
-	char		 now[40], old_email[256], old_kind[32];
+	struct me_patch_tx t = { .account = req->principal->id };
+	const char	*p[20], *kind;
+	char		 now[40], old_kind[32], key[IDENTITY_EMAIL_KEY_MAX];
 	json_t		*errors;
+	size_t		 fields;
 
-	if (json_object_size(in) == 0) {
+	fields = json_object_size(in) - (json_object_get(in,
+	    "current_password") != NULL);
+	if (fields == 0) {
 		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
 		return (0);
+	}
+	if ((t.email = json_str(in, "email")) != NULL) {
+		if (new_email_or_reply(req, "/email", t.email, key) == -1 ||
+		    reauthenticated_or_reply(req, json_str(in,
+		    "current_password")) == -1)
+			return (0);
+		t.key = key;
+		fields--;
 	}
 	p[0] = req->principal->id;
 	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &cur) == -1)
@@ -1344,7 +1543,6 @@ identity_me_patch(struct request *req)
 		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		return (0);
 	}
-	snprintf(old_email, sizeof(old_email), "%s", db_str(cur, 0, "email"));
 	/* The profile fields move together: check the result, not the patch. */
 	/* Copied: 'cur' is freed before the update is sent. */
 	snprintf(old_kind, sizeof(old_kind), "%s", db_str(cur, 0,
@@ -1392,8 +1590,7 @@ identity_me_patch(struct request *req)
 	p[4] = json_string_value(v);
 	p[5] = (v = json_object_get(in, "phone")) != NULL ? "t" : "f";
 	p[6] = json_string_value(v);
-	addr = json_object_get(in, "address");
-	p[7] = addr != NULL ? "t" : "f";
+	p[7] = json_object_get(in, "address") != NULL ? "t" : "f";
 	p[8] = sub_str(in, "address", "street");
 	p[9] = sub_str(in, "address", "postcode");
 	p[10] = sub_str(in, "address", "city");
@@ -1411,29 +1608,22 @@ identity_me_patch(struct request *req)
 	p[16] = json_is_object(emp) ? json_str(emp, "contract_end") : NULL;
 	p[17] = json_is_object(stay) ? json_str(stay, "start") : NULL;
 	p[18] = json_is_object(stay) ? json_str(stay, "end") : NULL;
-	p[19] = (v = json_object_get(in, "email")) != NULL ? "t" : "f";
-	p[20] = json_string_value(v);
-	p[21] = now;
-	if (db_exec(db_thread(), ID_STMT(ID_ACCOUNT_UPDATE), p, NULL,
-	    &err) == -1) {
-		if (err.code == DB_E_UNIQUE)
+	p[19] = now;
+	t.p = fields > 0 ? p : NULL;
+	if (db_tx(db_thread(), me_patch_tx, &t, &err) == -1) {
+		if (t.why == IDR_TAKEN)
 			reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
+		else if (t.why == IDR_NOT_FOUND)
+			reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		else
 			reply_db_error(req, &err);
-		return (0);
-	}
-	/* The new address is unverified until its owner confirms it. */
-	if (json_object_get(in, "email") != NULL &&
-	    strcasecmp(old_email, json_str(in, "email")) != 0 &&
-	    db_tx(db_thread(), reverify_tx, (void *)req->principal->id,
-	    &err) == -1) {
-		reply_db_error(req, &err);
 		return (0);
 	}
 	/* The NOTIFY tells the other processes; this one knows now. */
 	if (json_object_get(in, "locale") != NULL)
 		principal_cache_forget(req->principal->id);
-	log_info("account %s updated its profile", req->principal->id);
+	log_info("account %s updated its profile%s", req->principal->id,
+	    t.email != NULL ? " (a new address waits for its proof)" : "");
 	return (reply_account(req, 200, req->principal->id));
 }
 
@@ -1664,6 +1854,10 @@ agent_failed(struct request *req, enum id_result r, const char *bad,
 		reply_error_fields(req, ID_ERR(IE_DEPARTMENT_UNKNOWN), errors,
 		    bad);
 		break;
+	case IDR_REFUSED:
+		field_error(req, IE_EMAIL_REFUSED, "/email", "refused");
+		break;
+	case IDR_BAD_LINK:
 	case IDR_DB:
 		reply_db_error(req, err);
 		break;
@@ -1689,8 +1883,12 @@ identity_admin_agents_create(struct request *req)
 	struct agent_spec	 s;
 	struct db_error		 err;
 	const char		*bad = NULL;
-	char			 id[40];
+	char			 id[40], key[IDENTITY_EMAIL_KEY_MAX];
 
+	/* Said field by field here; refused by the operation anyway. */
+	if (new_email_or_reply(req, "/email", json_str(req->json, "email"),
+	    key) == -1)
+		return (0);
 	agent_spec_of(req->json, &s);
 	if (agent_failed(req, id_agent_create(db_thread(), &s, id, &bad,
 	    &err), bad, &err) == -1)
@@ -1769,6 +1967,24 @@ identity_admin_agents_totp_reset(struct request *req)
 /* Start-up. */
 
 /*
+ * The address keys migration 016 left to C, before serving if the
+ * database answers; otherwise the first request that compares addresses
+ * fills them (and is answered 503 until then).
+ */
+static void
+identity_start_keys(void)
+{
+	struct db_error	 e;
+	struct db	*db = db_open();
+
+	if (identity_email_keys_ready(db, &e) == -1)
+		log_warnx("the address keys of old accounts are not all "
+		    "computed yet: registration, sign-in and reset wait for "
+		    "the database");
+	db_close(db);
+}
+
+/*
  * The instance's secret (ops.instance_secret, made by a migration), read
  * once, when first needed: guichetctl migrate runs before the table
  * exists.  Without a database, a process secret: throttling keys then
@@ -1831,6 +2047,7 @@ identity_init(const struct module_env *env, char *err, size_t errlen)
 	principal_cache_init();
 	pthread_once(&secret_once, instance_secret_load);
 	server_set_guard(identity_guard);
+	identity_start_keys();
 	if (c->jwt_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_key_file is not set: create one "
 		    "with 'guichetctl keys rotate' and set jwt_key_file");

@@ -17,6 +17,7 @@
 
 #include "db/db.h"
 #include "http/reply.h"
+#include "identity/identity.h"
 
 /* The statements of identity_db.c, by index into identity_stmts[]. */
 enum identity_stmt {
@@ -27,14 +28,22 @@ enum identity_stmt {
 	ID_ACCOUNT_PRINCIPAL,
 	ID_ACCOUNT_SEEN,
 	ID_ACCOUNT_UPDATE,
+	ID_ACCOUNT_EMAIL_LOCK,
+	ID_ACCOUNT_KEY_OWNER,
+	ID_ACCOUNT_SET_PENDING,
+	ID_ACCOUNT_SET_EMAIL,
+	ID_ACCOUNT_KEYLESS,
+	ID_ACCOUNT_SET_KEY,
 	ID_ACCOUNT_SET_PASSWORD,
 	ID_ACCOUNT_REHASH,
 	ID_ACCOUNT_VERIFY_EMAIL,
 	ID_ACCOUNT_BLOCK,
 	ID_ACCOUNT_BUMP_VERSION,
 	ID_OTT_INSERT,
+	ID_OTT_RECENT,
 	ID_OTT_CONSUME,
 	ID_OTT_INVALIDATE,
+	ID_OTT_INVALIDATE_OTHER,
 	ID_ACCOUNT_CONTACT,
 	ID_ACCOUNT_AUTH,
 	ID_REFRESH_INSERT,
@@ -84,6 +93,8 @@ enum identity_err {
 	IE_SIGNIN_THROTTLED,	/* 429: %s = seconds */
 	IE_CLIENT_RATE_LIMITED,	/* 429: %s = seconds */
 	IE_LOGOUT_TARGET,	/* 422: logout names nothing */
+	IE_EMAIL_REFUSED,	/* 422: an address that cannot be an identity */
+	IE_REAUTH_REQUIRED,	/* 422: current_password or a fresh sign-in */
 	IE__COUNT
 };
 extern const struct errcode	identity_errors[IE__COUNT];
@@ -107,6 +118,14 @@ extern const struct module_stmts	identity_stmt_table;
 extern const struct module_stmts	identity_privacy_stmt_table;
 extern const struct privacy_hooks	identity_privacy_hooks;
 
+/*
+ * identity_mail() to the account's stored address, or with 'pending' to
+ * the new address waiting for its verification (both read in the
+ * caller's transaction): 0, 1 when there is none, -1 with 'err'.
+ */
+int	 id_mail_to(struct db *, const char *, int, const char *,
+	    const json_t *, char *, struct db_error *);
+
 /* The account as the API shows it, from an ID_ACCOUNT_GET row. */
 json_t	*id_account_json(const struct db_res *, int);
 
@@ -121,26 +140,57 @@ enum id_result {
 	IDR_NOT_FOUND,		/* no such agent, client */
 	IDR_TAKEN,		/* the address has an account */
 	IDR_BAD_DEPARTMENT,	/* 'bad' names it */
+	IDR_REFUSED,		/* an address that cannot be an identity */
+	IDR_BAD_LINK,		/* a one-time link unknown, used or expired */
 	IDR_DB,
 };
 
 /* Where links in messages point (the public URL); set by identity_init(). */
 void	 id_ops_configure(const char *);
 
-/*
- * Queue a one-time token of 'purpose' (verify_email, reset_password) and
- * the message 'template' to the account's stored address, inside the
- * caller's transaction; earlier live tokens of that purpose die.
- */
-int	 id_token_mail(struct db *, const char *, const char *, const char *,
-	    int64_t, const char *, struct db_error *);
+/* The links identity mails (identity_ops.c, links[]). */
+enum id_link {
+	LINK_VERIFY,		/* a new account's address */
+	LINK_VERIFY_NEW,	/* a new address, before it replaces the old */
+	LINK_RESET,		/* a forgotten password */
+	LINK_INVITATION,	/* a new agent chooses a password */
+	LINK_UNDO,		/* to the old address: undo the change */
+	LINK__COUNT
+};
 
 /*
- * Spend the one-time token 'token' of 'purpose' (unused, unexpired): 0
- * and its account in 'account' (>= 40 bytes); 1 when there is none such
+ * Queue a one-time link and its message, inside the caller's transaction,
+ * to the account's stored address (or its pending one: LINK_VERIFY_NEW);
+ * the link is bound to 'email', the address it proves or restores.
+ */
+int	 id_token_mail(struct db *, const char *, enum id_link, const char *,
+	    struct db_error *);
+
+/*
+ * Spend the one-time token 'token' of 'purpose' (unused, unexpired): 0,
+ * its account in 'account' (>= 40 bytes) and, when 'email' is not NULL
+ * (>= 256 bytes), the address it is bound to; 1 when there is none such
  * (err->code DB_OK); -1 with 'err'.
  */
 int	 id_token_consume(struct db *, const char *, const char *, char *,
+	    char *, struct db_error *);
+
+/*
+ * Inside the caller's transaction, the account asks for a new address
+ * (its key 'key', computed strictly): the address waits as pending, the verification links
+ * to any other address die, a link goes to the new address and a notice
+ * with a way back to the old one.  The same key as now: only the spelling
+ * changes, at once.  0, or -1 with 'err' (DB_OK: *why says, IDR_TAKEN
+ * when another account has the key).
+ */
+int	 id_email_change_in(struct db *, const char *, const char *,
+	    const char *, enum id_result *, struct db_error *);
+/* A verification link: the address it was sent to, if still current or
+ * pending, is verified (a pending one replaces the current one). */
+enum id_result id_email_verify(struct db *, const char *, char *,
+	    struct db_error *);
+/* An undo link: the old address back, verified, every session ended. */
+enum id_result id_email_undo(struct db *, const char *, char *,
 	    struct db_error *);
 
 struct agent_spec {

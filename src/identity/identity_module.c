@@ -23,6 +23,9 @@ static const struct route identity_routes[] = {
 	{ .method = "POST", .pattern = "/api/v1/accounts/verify",
 	  .handler = identity_verify_email, .perm = PERM_PUBLIC,
 	  .input = &identity_verify_spec, .flags = B },
+	{ .method = "POST", .pattern = "/api/v1/accounts/email/undo",
+	  .handler = identity_email_undo, .perm = PERM_PUBLIC,
+	  .input = &identity_verify_spec, .flags = B },
 	{ .method = "POST", .pattern = "/api/v1/auth/token",
 	  .handler = identity_token, .perm = PERM_PUBLIC,
 	  .input = &identity_token_spec,
@@ -189,6 +192,19 @@ const struct errcode identity_errors[IE__COUNT] = {
 	    "indiquez la session à fermer : refresh_token, ou all: true",
 	    "name the sessions to end: refresh_token, or all: true",
 	    "indicare le sessioni da chiudere: refresh_token, o all: true" } },
+	[IE_EMAIL_REFUSED] = { .code = "email_refused",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "cette adresse ne peut pas servir d'identifiant",
+	    "this address cannot serve as an identity",
+	    "questo indirizzo non può servire da identificativo" } },
+	[IE_REAUTH_REQUIRED] = { .code = "reauthentication_required",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "pour changer d'adresse, donnez votre mot de passe actuel "
+	    "(current_password) ou reconnectez-vous",
+	    "to change your address, give your current password "
+	    "(current_password) or sign in again",
+	    "per cambiare indirizzo, indicare la password attuale "
+	    "(current_password) o accedere di nuovo" } },
 };
 
 static const char *const identity_tables[] = { "identity.accounts",

@@ -22,8 +22,6 @@
 #include "identity/identity_int.h"
 #include "json/check.h"
 
-#define INVITATION_LIFETIME	(7 * 86400)	/* seconds */
-
 static char	*public_url;
 
 void
@@ -50,14 +48,42 @@ tx_refuse(int *flag, struct db_error *err)
 	return (-1);
 }
 
+/* The links identity mails: what each is for, where it points, how long. */
+static const struct link {
+	const char	*purpose;	/* identity.one_time_tokens.purpose */
+	const char	*template;	/* of the message */
+	const char	*path;		/* of the link, under the public URL */
+	int64_t		 lifetime;	/* seconds */
+	int		 keep;		/* earlier live links of the purpose stay */
+	int		 to_pending;	/* to the address waiting for its proof */
+} links[LINK__COUNT] = {
+	[LINK_VERIFY] = { .purpose = "verify_email", .template =
+	    "verify_email", .path = "/verify-email", .lifetime = 48 * 3600 },
+	/* The other links of the purpose die in id_email_change()'s tx. */
+	[LINK_VERIFY_NEW] = { .purpose = "verify_email", .template =
+	    "verify_email", .path = "/verify-email", .lifetime = 48 * 3600,
+	    .keep = 1, .to_pending = 1 },
+	/* A new request leaves the links already sent alive (at most 3). */
+	[LINK_RESET] = { .purpose = "reset_password", .template =
+	    "reset_password", .path = "/reset-password", .lifetime = 3600,
+	    .keep = 1 },
+	[LINK_INVITATION] = { .purpose = "reset_password", .template =
+	    "agent_invitation", .path = "/reset-password",
+	    .lifetime = 7 * 86400 },
+	/* To the old address: each change has its own way back. */
+	[LINK_UNDO] = { .purpose = "undo_email_change", .template =
+	    "email_change_notice", .path = "/undo-email-change",
+	    .lifetime = 7 * 86400, .keep = 1 },
+};
+
 int
-id_token_mail(struct db *db, const char *account, const char *purpose,
-    const char *template, int64_t lifetime, const char *path,
-    struct db_error *err)
+id_token_mail(struct db *db, const char *account, enum id_link which,
+    const char *email, struct db_error *err)
 {
+	const struct link *l = &links[which];
 	char		 tok[RANDOM_TOKEN_LEN], hash[72], now[40], exp[40];
 	struct buf	 url;
-	const char	*p[5];
+	const char	*p[6];
 	json_t		*o;
 	int		 rc;
 
@@ -67,24 +93,26 @@ id_token_mail(struct db *db, const char *account, const char *purpose,
 	}
 	id_sha256_bytea(tok, hash);
 	id_now(now);
-	id_now_plus(lifetime, exp);
+	id_now_plus(l->lifetime, exp);
 	p[0] = account;
-	p[1] = purpose;
+	p[1] = l->purpose;
 	p[2] = now;
-	if (tx_exec(db, ID_OTT_INVALIDATE, p, NULL, err) == -1)
+	if (!l->keep && tx_exec(db, ID_OTT_INVALIDATE, p, NULL, err) == -1)
 		return (-1);
 	p[2] = hash;
 	p[3] = now;
 	p[4] = exp;
+	p[5] = email;
 	if (tx_exec(db, ID_OTT_INSERT, p, NULL, err) == -1)
 		return (-1);
 	buf_init(&url);
 	buf_addf(&url, "%s%s?token=%s", public_url != NULL ? public_url : "",
-	    path, tok);
+	    l->path, tok);
 	o = json_pack("{s:s, s:s, s:s}", "token", tok, "url", url.data,
 	    "expires_at", exp);
 	buf_cleanup(&url);
-	rc = identity_mail(db, account, template, o, NULL, err);
+	rc = id_mail_to(db, account, l->to_pending, l->template, o, NULL,
+	    err);
 	json_decref(o);
 	OPENSSL_cleanse(tok, sizeof(tok));
 	return (rc == -1 ? -1 : 0);
@@ -92,7 +120,7 @@ id_token_mail(struct db *db, const char *account, const char *purpose,
 
 int
 id_token_consume(struct db *db, const char *token, const char *purpose,
-    char *account, struct db_error *err)
+    char *account, char *email, struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	const char	*p[3];
@@ -106,8 +134,12 @@ id_token_consume(struct db *db, const char *token, const char *purpose,
 	p[2] = now;
 	if (tx_exec(db, ID_OTT_CONSUME, p, &res, err) == -1)
 		return (-1);
-	if ((n = db_res_rows(res)) == 1)
+	if ((n = db_res_rows(res)) == 1) {
 		snprintf(account, 40, "%s", db_str(res, 0, "account_id"));
+		if (email != NULL)
+			snprintf(email, 256, "%s", db_isnull(res, 0, "email") ?
+			    "" : db_str(res, 0, "email"));
+	}
 	db_res_free(res);
 	if (n == 1)
 		return (0);
@@ -115,10 +147,256 @@ id_token_consume(struct db *db, const char *token, const char *purpose,
 	return (1);
 }
 
+/*
+ * Addresses.  Every change of address locks the account's row first, so
+ * that a change and a verification are ordered: a link proves only the
+ * address it was sent to, and only while that address is the account's
+ * or the one waiting for its proof.
+ */
+
+struct email_tx {
+	const char	*account;
+	const char	*email;		/* the new address */
+	const char	*key;		/* its key */
+	const char	*token;		/* verify, undo: the link's token */
+	char		 id[40];
+	char		 bound[256];	/* the address the link is bound to */
+	int		 not_found;
+	int		 taken;
+	int		 bad_link;
+};
+
+/* The account's row, locked: its address, key and pending address. */
+static int
+email_lock(struct db *db, struct email_tx *t, const char *id,
+    struct db_res **res, struct db_error *err)
+{
+	const char	*p[1] = { id };
+
+	if (tx_exec(db, ID_ACCOUNT_EMAIL_LOCK, p, res, err) == -1)
+		return (-1);
+	if (db_res_rows(*res) == 1)
+		return (0);
+	db_res_free(*res);
+	*res = NULL;
+	return (tx_refuse(&t->not_found, err));
+}
+
+/* -1 and t->taken when another account than 'id' has 'key'. */
+static int
+key_free(struct db *db, struct email_tx *t, const char *id, const char *key,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[1] = { key };
+	int		 mine;
+
+	if (tx_exec(db, ID_ACCOUNT_KEY_OWNER, p, &res, err) == -1)
+		return (-1);
+	mine = db_res_rows(res) == 0 || strcmp(db_str(res, 0, "id"), id) == 0;
+	db_res_free(res);
+	return (mine ? 0 : tx_refuse(&t->taken, err));
+}
+
+/* The account's address becomes 'email' ('key'); 'proven': just verified. */
+static int
+email_set(struct db *db, const char *id, const char *email, const char *key,
+    int proven, struct db_error *err)
+{
+	const char	*p[5];
+	char		 now[40];
+
+	id_now(now);
+	p[0] = id;
+	p[1] = email;
+	p[2] = key;
+	p[3] = proven ? "t" : "f";
+	p[4] = now;
+	return (tx_exec(db, ID_ACCOUNT_SET_EMAIL, p, NULL, err));
+}
+
+static int
+email_change_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct email_tx	*t = arg;
+	struct db_res	*cur = NULL;
+	const char	*p[4];
+	char		 now[40], old[256];
+	int		 same;
+
+	if (email_lock(db, t, t->account, &cur, err) == -1)
+		return (-1);
+	snprintf(old, sizeof(old), "%s", db_str(cur, 0, "email"));
+	same = strcmp(db_str(cur, 0, "email_key"), t->key) == 0;
+	db_res_free(cur);
+	/* One identity, another spelling: no proof needed. */
+	if (same)
+		return (strcmp(old, t->email) == 0 ? 0 : email_set(db,
+		    t->account, t->email, t->key, 0, err));
+	if (key_free(db, t, t->account, t->key, err) == -1)
+		return (-1);
+	id_now(now);
+	p[0] = t->account;
+	p[1] = t->email;
+	p[2] = now;
+	if (tx_exec(db, ID_ACCOUNT_SET_PENDING, p, NULL, err) == -1)
+		return (-1);
+	/* Links to any address but the current and the new one die. */
+	p[3] = old;
+	if (tx_exec(db, ID_OTT_INVALIDATE_OTHER, p, NULL, err) == -1)
+		return (-1);
+	if (id_token_mail(db, t->account, LINK_VERIFY_NEW, t->email, err) ==
+	    -1)
+		return (-1);
+	return (id_token_mail(db, t->account, LINK_UNDO, old, err));
+}
+
+static enum id_result
+email_result(int rc, const struct email_tx *t)
+{
+	if (rc == 0)
+		return (IDR_OK);
+	if (t->not_found)
+		return (IDR_NOT_FOUND);
+	if (t->taken)
+		return (IDR_TAKEN);
+	if (t->bad_link)
+		return (IDR_BAD_LINK);
+	return (IDR_DB);
+}
+
+int
+id_email_change_in(struct db *db, const char *account, const char *email,
+    const char *key, enum id_result *why, struct db_error *err)
+{
+	struct email_tx	 t;
+	int		 rc;
+
+	memset(&t, 0, sizeof(t));
+	t.account = account;
+	t.email = email;
+	t.key = key;
+	rc = email_change_tx(db, &t, err);
+	*why = email_result(rc, &t);
+	return (rc);
+}
+
+/* Spend the link; its account in t->id, its address in t->bound. */
+static int
+email_spend(struct db *db, struct email_tx *t, const char *purpose,
+    struct db_error *err)
+{
+	int	 rc;
+
+	rc = id_token_consume(db, t->token, purpose, t->id, t->bound, err);
+	if (rc == 1 || (rc == 0 && t->bound[0] == '\0'))
+		return (tx_refuse(&t->bad_link, err));
+	return (rc);
+}
+
+static int
+email_verify_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct email_tx	*t = arg;
+	struct db_res	*cur = NULL;
+	const char	*p[2], *pending;
+	char		 key[IDENTITY_EMAIL_KEY_MAX];
+	char		 pkey[IDENTITY_EMAIL_KEY_MAX], now[40];
+	int		 current;
+
+	if (email_spend(db, t, "verify_email", err) == -1 ||
+	    email_lock(db, t, t->id, &cur, err) == -1)
+		return (-1);
+	(void)identity_email_normalise(t->bound, 0, key, sizeof(key));
+	current = strcmp(db_str(cur, 0, "email_key"), key) == 0;
+	pkey[0] = '\0';
+	if ((pending = db_str(cur, 0, "email_pending")) != NULL)
+		(void)identity_email_normalise(pending, 0, pkey, sizeof(pkey));
+	db_res_free(cur);
+	if (current) {
+		id_now(now);
+		p[0] = t->id;
+		p[1] = now;
+		return (tx_exec(db, ID_ACCOUNT_VERIFY_EMAIL, p, NULL, err));
+	}
+	/* Neither the address nor the one waiting: sent to another. */
+	if (strcmp(pkey, key) != 0)
+		return (tx_refuse(&t->bad_link, err));
+	if (key_free(db, t, t->id, key, err) == -1)
+		return (-1);
+	return (email_set(db, t->id, t->bound, key, 1, err));
+}
+
+enum id_result
+id_email_verify(struct db *db, const char *token, char *id,
+    struct db_error *err)
+{
+	struct email_tx	 t;
+	int		 rc;
+
+	memset(&t, 0, sizeof(t));
+	t.token = token;
+	rc = db_tx(db, email_verify_tx, &t, err);
+	snprintf(id, 40, "%s", t.id);
+	return (email_result(rc, &t));
+}
+
+static int
+email_undo_tx(struct db *db, void *arg, struct db_error *err)
+{
+	static const enum identity_stmt end[] = { ID_REFRESH_REVOKE_ACCOUNT,
+	    ID_ACCOUNT_BUMP_VERSION, ID__COUNT };
+	static const char *const dead[] = { "verify_email", "reset_password",
+	    NULL };
+	struct email_tx	*t = arg;
+	struct db_res	*cur = NULL;
+	const char	*p[3];
+	char		 key[IDENTITY_EMAIL_KEY_MAX], now[40];
+	size_t		 i;
+
+	if (email_spend(db, t, "undo_email_change", err) == -1 ||
+	    email_lock(db, t, t->id, &cur, err) == -1)
+		return (-1);
+	db_res_free(cur);
+	(void)identity_email_normalise(t->bound, 0, key, sizeof(key));
+	if (key_free(db, t, t->id, key, err) == -1 ||
+	    email_set(db, t->id, t->bound, key, 1, err) == -1)
+		return (-1);
+	/* Whoever changed it loses every session and every live link. */
+	id_now(now);
+	p[0] = t->id;
+	p[2] = now;
+	for (i = 0; dead[i] != NULL; i++) {
+		p[1] = dead[i];
+		if (tx_exec(db, ID_OTT_INVALIDATE, p, NULL, err) == -1)
+			return (-1);
+	}
+	p[1] = now;
+	for (i = 0; end[i] != ID__COUNT; i++)
+		if (tx_exec(db, end[i], p, NULL, err) == -1)
+			return (-1);
+	return (0);
+}
+
+enum id_result
+id_email_undo(struct db *db, const char *token, char *id,
+    struct db_error *err)
+{
+	struct email_tx	 t;
+	int		 rc;
+
+	memset(&t, 0, sizeof(t));
+	t.token = token;
+	rc = db_tx(db, email_undo_tx, &t, err);
+	snprintf(id, 40, "%s", t.id);
+	return (email_result(rc, &t));
+}
+
 /* Agents. */
 
 struct agent_tx {
 	const struct agent_spec	*spec;
+	char			 key[IDENTITY_EMAIL_KEY_MAX];
 	const char		*id;		/* an existing agent */
 	const enum identity_stmt *steps;	/* agent_steps_tx() */
 	char			 new_id[40];
@@ -190,12 +468,13 @@ agent_create_tx(struct db *db, void *arg, struct db_error *err)
 	struct agent_tx		*t = arg;
 	const struct agent_spec	*s = t->spec;
 	struct db_res		*res = NULL;
-	const char		*p[16];
+	const char		*p[17];
 	char			 now[40], step[8];
 
 	id_now(now);
 	memset(p, 0, sizeof(p));
 	p[0] = s->email;
+	p[16] = t->key;
 	/* No password until the agent sets one from the invitation. */
 	p[1] = s->password_hash != NULL ? s->password_hash : "!invited";
 	p[2] = s->name;
@@ -228,8 +507,7 @@ agent_create_tx(struct db *db, void *arg, struct db_error *err)
 	if (s->password_hash != NULL)
 		return (0);
 	/* The agent chooses a password from the invitation's link. */
-	return (id_token_mail(db, t->new_id, "reset_password",
-	    "agent_invitation", INVITATION_LIFETIME, "/reset-password", err));
+	return (id_token_mail(db, t->new_id, LINK_INVITATION, s->email, err));
 }
 
 static enum id_result
@@ -257,6 +535,15 @@ id_agent_create(struct db *db, const struct agent_spec *spec, char *id,
 
 	memset(&t, 0, sizeof(t));
 	t.spec = spec;
+	/* A new address: it must be able to be an identity. */
+	if (identity_email_normalise(spec->email, 1, t.key, sizeof(t.key)) !=
+	    EMAIL_OK) {
+		snprintf(id, 40, "%s", "");
+		err->code = DB_OK;
+		return (IDR_REFUSED);
+	}
+	if (identity_email_keys_ready(db, err) == -1)
+		return (IDR_DB);
 	rc = db_tx(db, agent_create_tx, &t, err);
 	snprintf(id, 40, "%s", rc == 0 ? t.new_id : "");
 	return (agent_result(rc, &t, bad));

@@ -47,6 +47,7 @@
 #define IDENTITY_SECTION \
 	"json_build_object(" \
 	"'account', json_build_object('id', a.id, 'email', a.email, " \
+	"'email_pending', a.email_pending, " \
 	"'email_verified_at', " TS("a.email_verified_at") ", " \
 	"'display_name', a.display_name, 'locale', a.locale, " \
 	"'profile_kind', a.profile_kind, 'employer', a.employer, " \
@@ -115,7 +116,7 @@ enum idp_stmt {
 static struct db_stmt idp_stmts[IDP__COUNT] = {
 	/* the sign-in throttle key is derived from it (in C: keyed) */
 	[IDP_EMAIL] = { .name = "identity_select_privacy_email",
-	  .sql = "SELECT email FROM identity.accounts WHERE id = $1",
+	  .sql = "SELECT email_key FROM identity.accounts WHERE id = $1",
 	  .nparams = 1 },
 	/* $1 account, $2 its sign-in throttle key */
 	[IDP_EXPORT] = { .name = "identity_select_privacy_export",
@@ -128,13 +129,13 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	  .nparams = 3 },
 	/* guichetctl privacy export EMAIL */
 	[IDP_FIND] = { .name = "identity_select_privacy_find",
-	  .sql = "SELECT id FROM identity.accounts WHERE lower(email) = "
-	  "lower($1) AND status <> 'erased'", .nparams = 1 },
+	  .sql = "SELECT id FROM identity.accounts WHERE email_key = $1 "
+	  "AND status <> 'erased'", .nparams = 1 },
 	/* erasure: what the person is, before anything changes */
 	[IDP_ERASE_LOCK] = { .name = "identity_lock_privacy_erase",
 	  .sql = "SELECT a.status = 'erased' AS erased, EXISTS (SELECT 1 "
 	  "FROM identity.agents g WHERE g.account_id = a.id AND "
-	  "g.totp_secret IS NOT NULL) AS has_totp, a.email "
+	  "g.totp_secret IS NOT NULL) AS has_totp, a.email_key "
 	  "FROM identity.accounts a WHERE a.id = $1 FOR UPDATE", .nparams = 1 },
 	/* the key of the account's email, computed before it is rewritten */
 	[IDP_ERASE_THROTTLE] = { .name = "identity_delete_privacy_throttle",
@@ -152,8 +153,11 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	/* $2 the erasure's salt, $3 now */
 	[IDP_ERASE_ACCOUNT] = { .name = "identity_update_privacy_erase",
 	  .sql = "UPDATE identity.accounts SET "
-	  "email = encode(sha256(convert_to($2 || ':' || lower(email), "
-	  "'UTF8')), 'hex') || '@erased.invalid', email_verified_at = NULL, "
+	  "email = encode(sha256(convert_to($2 || ':' || email_key, "
+	  "'UTF8')), 'hex') || '@erased.invalid', email_key = "
+	  "encode(sha256(convert_to($2 || ':' || email_key, 'UTF8')), 'hex') "
+	  "|| '@erased.invalid', email_pending = NULL, "
+	  "email_verified_at = NULL, "
 	  "password_hash = '!erased', display_name = 'Personne effacée', "
 	  "profile_kind = 'permanent_resident', employer = NULL, "
 	  "contract_start = NULL, contract_end = NULL, stay_start = NULL, "
@@ -178,7 +182,7 @@ identity_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, IDP(IDP_EMAIL), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) == 1) {
-		identity_throttle_user_key(db_str(res, 0, "email"), key);
+		identity_throttle_user_key(db_str(res, 0, "email_key"), key);
 		p[1] = key;
 	}
 	db_res_free(res);
@@ -243,7 +247,7 @@ identity_erase(struct db *db, const char *account, const char *salt,
 		return (0);
 	}
 	has_totp = db_bool(res, 0, "has_totp");
-	identity_throttle_user_key(db_str(res, 0, "email"), key);
+	identity_throttle_user_key(db_str(res, 0, "email_key"), key);
 	db_res_free(res);
 	p[0] = key;
 	throttle = erase_exec(db, IDP_ERASE_THROTTLE, p, err);
@@ -285,9 +289,14 @@ identity_find_by_email(struct db *db, const char *email, char *id, size_t len,
     struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[1] = { email };
+	const char	*p[1];
+	char		 key[IDENTITY_EMAIL_KEY_MAX];
 
-	if (db_exec(db, IDP(IDP_FIND), p, &res, err) == -1)
+	/* As sign-in finds it: by the key of the address. */
+	(void)identity_email_normalise(email, 0, key, sizeof(key));
+	p[0] = key;
+	if (identity_email_keys_ready(db, err) == -1 ||
+	    db_exec(db, IDP(IDP_FIND), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);

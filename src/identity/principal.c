@@ -11,8 +11,9 @@
  * guichetd at once without a database round trip per request.  Entries
  * also expire after a minute, a bound on any notification lost.
  *
- * Partner clients are rate-limited here per minute (fixed window, per
- * process).
+ * Partner clients are rate-limited here per minute, by a budget kept
+ * apart from this cache (http/ratelimit.h): reloading a principal (a
+ * NOTIFY, the TTL) must not give a client a fresh minute.
  *
  * A signed-in person's account locale replaces the language negotiated
  * from Accept-Language (API.md: "an account's locale wins when signed
@@ -34,6 +35,7 @@
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "db/notify.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "identity/identity_int.h"
@@ -48,8 +50,6 @@ struct cache_entry {
 	int		 lang;		/* persons: enum lang of the locale */
 	int		 rate_limit;	/* clients: per minute */
 	int64_t		 loaded;	/* clock_mono() */
-	int64_t		 window;	/* clients: current minute */
-	int		 count;		/* clients: requests in it */
 };
 
 static struct cache_entry	 cache[CACHE_SLOTS];
@@ -141,9 +141,9 @@ check_principal(const struct token_claims *c, struct db_error *err,
 {
 	struct cache_entry	 fresh, *e;
 	unsigned		 s = slot_of(c->sub);
-	int64_t			 now = clock_mono(), minute;
+	int64_t			 now = clock_mono();
 	uint64_t		 gen;
-	int			 ok, tries;
+	int			 ok, tries, limit = 0;
 
 	pthread_mutex_lock(lock_of(s));
 	e = &cache[s];
@@ -169,18 +169,11 @@ check_principal(const struct token_claims *c, struct db_error *err,
 	ok = e->active && (strcmp(c->kind, "client") == 0 ||
 	    e->version == c->tv);
 	*lang = e->lang;
-	if (ok && strcmp(c->kind, "client") == 0) {
-		minute = clock_now() / 60000000;
-		if (e->window != minute) {
-			e->window = minute;
-			e->count = 0;
-		}
-		if (++e->count > e->rate_limit) {
-			*retry = (int)(60 - (clock_now() / 1000000) % 60);
-			ok = -2;
-		}
-	}
+	if (ok && strcmp(c->kind, "client") == 0)
+		limit = e->rate_limit;
 	pthread_mutex_unlock(lock_of(s));
+	if (limit > 0 && ratelimit_take("client", c->sub, limit, 60, retry))
+		ok = -2;
 	return (ok);
 }
 
