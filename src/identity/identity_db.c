@@ -142,6 +142,12 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  .sql = "SELECT count(*) AS n FROM identity.one_time_tokens "
 	  "WHERE account_id = $1 AND purpose = $2 AND "
 	  "created_at > $3::timestamptz - interval '1 hour'", .nparams = 3 },
+	/* id_token_consume(): the account's row first */
+	[ID_OTT_LOCK_ACCOUNT] = { .name = "identity_lock_ott_account",
+	  .sql = "SELECT a.id FROM identity.one_time_tokens o "
+	  "JOIN identity.accounts a ON a.id = o.account_id "
+	  "WHERE o.token_hash = $1 AND o.purpose = $2 AND o.used_at IS NULL "
+	  "AND o.expires_at > $3 FOR UPDATE OF a", .nparams = 3 },
 	[ID_OTT_CONSUME] = { .name = "identity_consume_ott",
 	  .sql = "UPDATE identity.one_time_tokens SET used_at = $3 "
 	  "WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL "

@@ -132,9 +132,19 @@ id_token_consume(struct db *db, const char *token, const char *purpose,
 	p[0] = hash;
 	p[1] = purpose;
 	p[2] = now;
-	if (tx_exec(db, ID_OTT_CONSUME, p, &res, err) == -1)
+	/*
+	 * The account's row first, as every change of an account locks
+	 * it: a link and a change of address wait for each other instead
+	 * of deadlocking.
+	 */
+	if (tx_exec(db, ID_OTT_LOCK_ACCOUNT, p, &res, err) == -1)
 		return (-1);
-	if ((n = db_res_rows(res)) == 1) {
+	n = db_res_rows(res);
+	db_res_free(res);
+	res = NULL;
+	if (n == 1 && tx_exec(db, ID_OTT_CONSUME, p, &res, err) == -1)
+		return (-1);
+	if (n == 1 && (n = db_res_rows(res)) == 1) {
 		snprintf(account, 40, "%s", db_str(res, 0, "account_id"));
 		if (email != NULL)
 			snprintf(email, 256, "%s", db_isnull(res, 0, "email") ?
