@@ -90,7 +90,6 @@ void	 principal_cache_forget(const char *);
 /* Handlers (route table). */
 int	 identity_register(struct request *);
 int	 identity_verify_email(struct request *);
-int	 identity_email_undo(struct request *);
 int	 identity_password_reset(struct request *);
 int	 identity_password_reset_confirm(struct request *);
 int	 identity_token(struct request *);

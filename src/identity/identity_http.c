@@ -626,40 +626,31 @@ link_failed(struct request *req, enum id_result r, const struct db_error *err)
 }
 
 /*
- * A link proves the address it was sent to and nothing else: the current
- * address, or the new one waiting, which then replaces it.
+ * POST /api/v1/accounts/verify: the token of a link sent about an
+ * address.  A verification link proves the address it was sent to and
+ * nothing else: the current address, or the new one waiting, which then
+ * replaces it.  The undo link sent to the old address when it changed
+ * brings it back, verified, and ends every session and live link of the
+ * account.
  */
 int
 identity_verify_email(struct request *req)
 {
+	const char	*token = json_str(req->json, "token");
 	struct db_error	 err;
+	enum id_result	 r;
 	char		 id[40];
 
-	if (link_failed(req, id_email_verify(db_thread(), json_str(req->json,
-	    "token"), id, &err), &err) == -1)
-		return (0);
-	log_info("account %s verified its email", id);
-	reply_bytes(req, 204, NULL, "", 0);
-	return (0);
-}
-
-/*
- * POST /api/v1/accounts/email/undo: the link sent to the old address
- * when the address changed.  The old address comes back, verified, and
- * every session and live link of the account ends.
- */
-int
-identity_email_undo(struct request *req)
-{
-	struct db_error	 err;
-	char		 id[40];
-
-	if (link_failed(req, id_email_undo(db_thread(), json_str(req->json,
-	    "token"), id, &err), &err) == -1)
-		return (0);
-	principal_cache_forget(id);
-	log_info("account %s undid a change of address; sessions revoked", id);
-	reply_bytes(req, 204, NULL, "", 0);
+	if ((r = id_email_verify(db_thread(), token, id, &err)) ==
+	    IDR_BAD_LINK && (r = id_email_undo(db_thread(), token, id,
+	    &err)) == IDR_OK) {
+		principal_cache_forget(id);
+		log_info("account %s undid a change of address; sessions "
+		    "revoked", id);
+	} else if (r == IDR_OK)
+		log_info("account %s verified its email", id);
+	if (link_failed(req, r, &err) == 0)
+		reply_bytes(req, 204, NULL, "", 0);
 	return (0);
 }
 

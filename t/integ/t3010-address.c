@@ -359,7 +359,7 @@ START_TEST(test_change_address)
 	    400);
 	/* The old address undoes it: back, and every session ends. */
 	undo = link_token(&e, "old@example.test", "email_change_notice");
-	st = req_from(&e, "192.0.2.6", "POST", "/api/v1/accounts/email/undo",
+	st = req_from(&e, "192.0.2.6", "POST", "/api/v1/accounts/verify",
 	    NULL, json_pack("{s:s}", "token", undo), &j);
 	ck_assert_int_eq(st, 204);
 	json_decref(j);
@@ -376,7 +376,7 @@ START_TEST(test_change_address)
 	    200);
 	/* Once. */
 	ck_assert_int_eq(req_from(&e, "192.0.2.6", "POST",
-	    "/api/v1/accounts/email/undo", NULL, json_pack("{s:s}", "token",
+	    "/api/v1/accounts/verify", NULL, json_pack("{s:s}", "token",
 	    undo), NULL), 422);
 	free(undo);
 	free(tok);
