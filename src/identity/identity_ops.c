@@ -39,6 +39,49 @@ tx_exec(struct db *db, enum identity_stmt st, const char *const *p,
 	return (db_exec(db, ID_STMT(st), p, res, err));
 }
 
+/* Statements 'st' (ending with ID__COUNT), each with 'p'. */
+static int
+tx_steps(struct db *db, const enum identity_stmt *st, const char *const *p,
+    struct db_error *err)
+{
+	for (; *st != ID__COUNT; st++)
+		if (tx_exec(db, *st, p, NULL, err) == -1)
+			return (-1);
+	return (0);
+}
+
+/* Why an operation refused, set by its transaction. */
+struct refusal {
+	int		 not_found;
+	int		 taken;
+	int		 bad_link;
+	const char	*bad_department;
+};
+
+static enum id_result
+result_of(int rc, const struct refusal *no)
+{
+	if (rc == 0)
+		return (IDR_OK);
+	if (no->not_found)
+		return (IDR_NOT_FOUND);
+	if (no->taken)
+		return (IDR_TAKEN);
+	if (no->bad_link)
+		return (IDR_BAD_LINK);
+	if (no->bad_department != NULL)
+		return (IDR_BAD_DEPARTMENT);
+	return (IDR_DB);
+}
+
+static enum id_result
+result_of_agent(int rc, const struct refusal *no, const char **bad)
+{
+	if (bad != NULL)
+		*bad = no->bad_department;
+	return (result_of(rc, no));
+}
+
 /* A failure of the operation's own (not the database's): -1, err DB_OK. */
 static int
 tx_refuse(int *flag, struct db_error *err)
@@ -171,9 +214,7 @@ struct email_tx {
 	const char	*token;		/* verify, undo: the link's token */
 	char		 id[40];
 	char		 bound[256];	/* the address the link is bound to */
-	int		 not_found;
-	int		 taken;
-	int		 bad_link;
+	struct refusal	 no;
 };
 
 /* The account's row, locked: its address, key and pending address. */
@@ -189,10 +230,10 @@ email_lock(struct db *db, struct email_tx *t, const char *id,
 		return (0);
 	db_res_free(*res);
 	*res = NULL;
-	return (tx_refuse(&t->not_found, err));
+	return (tx_refuse(&t->no.not_found, err));
 }
 
-/* -1 and t->taken when another account than 'id' has 'key'. */
+/* -1 and t->no.taken when another account than 'id' has 'key'. */
 static int
 key_free(struct db *db, struct email_tx *t, const char *id, const char *key,
     struct db_error *err)
@@ -205,7 +246,7 @@ key_free(struct db *db, struct email_tx *t, const char *id, const char *key,
 		return (-1);
 	mine = db_res_rows(res) == 0 || strcmp(db_str(res, 0, "id"), id) == 0;
 	db_res_free(res);
-	return (mine ? 0 : tx_refuse(&t->taken, err));
+	return (mine ? 0 : tx_refuse(&t->no.taken, err));
 }
 
 /* The account's address becomes 'email' ('key'); 'proven': just verified. */
@@ -261,20 +302,6 @@ email_change_tx(struct db *db, void *arg, struct db_error *err)
 	return (id_token_mail(db, t->account, LINK_UNDO, old, err));
 }
 
-static enum id_result
-email_result(int rc, const struct email_tx *t)
-{
-	if (rc == 0)
-		return (IDR_OK);
-	if (t->not_found)
-		return (IDR_NOT_FOUND);
-	if (t->taken)
-		return (IDR_TAKEN);
-	if (t->bad_link)
-		return (IDR_BAD_LINK);
-	return (IDR_DB);
-}
-
 int
 id_email_change_in(struct db *db, const char *account, const char *email,
     const char *key, enum id_result *why, struct db_error *err)
@@ -287,7 +314,7 @@ id_email_change_in(struct db *db, const char *account, const char *email,
 	t.email = email;
 	t.key = key;
 	rc = email_change_tx(db, &t, err);
-	*why = email_result(rc, &t);
+	*why = result_of(rc, &t.no);
 	return (rc);
 }
 
@@ -300,7 +327,7 @@ email_spend(struct db *db, struct email_tx *t, const char *purpose,
 
 	rc = id_token_consume(db, t->token, purpose, t->id, t->bound, err);
 	if (rc == 1 || (rc == 0 && t->bound[0] == '\0'))
-		return (tx_refuse(&t->bad_link, err));
+		return (tx_refuse(&t->no.bad_link, err));
 	return (rc);
 }
 
@@ -331,14 +358,15 @@ email_verify_tx(struct db *db, void *arg, struct db_error *err)
 	}
 	/* Neither the address nor the one waiting: sent to another. */
 	if (strcmp(pkey, key) != 0)
-		return (tx_refuse(&t->bad_link, err));
+		return (tx_refuse(&t->no.bad_link, err));
 	if (key_free(db, t, t->id, key, err) == -1)
 		return (-1);
 	return (email_set(db, t->id, t->bound, key, 1, err));
 }
 
-enum id_result
-id_email_verify(struct db *db, const char *token, char *id,
+/* A link's transaction 'fn' on the token: the account in 'id'. */
+static enum id_result
+email_link(struct db *db, db_tx_fn fn, const char *token, char *id,
     struct db_error *err)
 {
 	struct email_tx	 t;
@@ -346,9 +374,16 @@ id_email_verify(struct db *db, const char *token, char *id,
 
 	memset(&t, 0, sizeof(t));
 	t.token = token;
-	rc = db_tx(db, email_verify_tx, &t, err);
+	rc = db_tx(db, fn, &t, err);
 	snprintf(id, 40, "%s", t.id);
-	return (email_result(rc, &t));
+	return (result_of(rc, &t.no));
+}
+
+enum id_result
+id_email_verify(struct db *db, const char *token, char *id,
+    struct db_error *err)
+{
+	return (email_link(db, email_verify_tx, token, id, err));
 }
 
 static int
@@ -382,24 +417,14 @@ email_undo_tx(struct db *db, void *arg, struct db_error *err)
 			return (-1);
 	}
 	p[1] = now;
-	for (i = 0; end[i] != ID__COUNT; i++)
-		if (tx_exec(db, end[i], p, NULL, err) == -1)
-			return (-1);
-	return (0);
+	return (tx_steps(db, end, p, err));
 }
 
 enum id_result
 id_email_undo(struct db *db, const char *token, char *id,
     struct db_error *err)
 {
-	struct email_tx	 t;
-	int		 rc;
-
-	memset(&t, 0, sizeof(t));
-	t.token = token;
-	rc = db_tx(db, email_undo_tx, &t, err);
-	snprintf(id, 40, "%s", t.id);
-	return (email_result(rc, &t));
+	return (email_link(db, email_undo_tx, token, id, err));
 }
 
 /* Agents. */
@@ -410,9 +435,7 @@ struct agent_tx {
 	const char		*id;		/* an existing agent */
 	const enum identity_stmt *steps;	/* agent_steps_tx() */
 	char			 new_id[40];
-	const char		*bad_department;
-	int			 not_found;
-	int			 taken;
+	struct refusal		 no;
 };
 
 /* Space-separated names of a JSON array of strings (caller cleans 'b'). */
@@ -459,7 +482,7 @@ agent_set(struct db *db, struct agent_tx *t, const char *id,
 			rc = db_res_rows(res);
 			db_res_free(res);
 			if (rc != 1) {
-				t->bad_department = p[1];
+				t->no.bad_department = p[1];
 				err->code = DB_OK;
 				return (-1);
 			}
@@ -493,7 +516,7 @@ agent_create_tx(struct db *db, void *arg, struct db_error *err)
 	p[15] = now;
 	if (tx_exec(db, ID_ACCOUNT_INSERT, p, &res, err) == -1) {
 		if (err->code == DB_E_UNIQUE)
-			t->taken = 1;
+			t->no.taken = 1;
 		return (-1);
 	}
 	snprintf(t->new_id, sizeof(t->new_id), "%s", db_str(res, 0, "id"));
@@ -520,21 +543,6 @@ agent_create_tx(struct db *db, void *arg, struct db_error *err)
 	return (id_token_mail(db, t->new_id, LINK_INVITATION, s->email, err));
 }
 
-static enum id_result
-agent_result(int rc, const struct agent_tx *t, const char **bad)
-{
-	if (bad != NULL)
-		*bad = t->bad_department;
-	if (rc == 0)
-		return (IDR_OK);
-	if (t->not_found)
-		return (IDR_NOT_FOUND);
-	if (t->taken)
-		return (IDR_TAKEN);
-	if (t->bad_department != NULL)
-		return (IDR_BAD_DEPARTMENT);
-	return (IDR_DB);
-}
 
 enum id_result
 id_agent_create(struct db *db, const struct agent_spec *spec, char *id,
@@ -556,10 +564,10 @@ id_agent_create(struct db *db, const struct agent_spec *spec, char *id,
 		return (IDR_DB);
 	rc = db_tx(db, agent_create_tx, &t, err);
 	snprintf(id, 40, "%s", rc == 0 ? t.new_id : "");
-	return (agent_result(rc, &t, bad));
+	return (result_of_agent(rc, &t.no, bad));
 }
 
-/* Lock the agent's row: -1 with t->not_found when there is none. */
+/* Lock the agent's row: -1 with t->no.not_found when there is none. */
 static int
 agent_lock(struct db *db, struct agent_tx *t, struct db_error *err)
 {
@@ -571,7 +579,7 @@ agent_lock(struct db *db, struct agent_tx *t, struct db_error *err)
 		return (-1);
 	n = db_res_rows(res);
 	db_res_free(res);
-	return (n == 1 ? 0 : tx_refuse(&t->not_found, err));
+	return (n == 1 ? 0 : tx_refuse(&t->no.not_found, err));
 }
 
 static int
@@ -584,18 +592,6 @@ agent_update_tx(struct db *db, void *arg, struct db_error *err)
 	return (agent_set(db, t, t->id, err));
 }
 
-enum id_result
-id_agent_update(struct db *db, const char *id, const struct agent_spec *spec,
-    const char **bad, struct db_error *err)
-{
-	struct agent_tx	 t;
-
-	memset(&t, 0, sizeof(t));
-	t.spec = spec;
-	t.id = id;
-	return (agent_result(db_tx(db, agent_update_tx, &t, err), &t, bad));
-}
-
 /*
  * A block and a second-factor reset: the agent's row locked, then
  * 'steps' (ending with ID__COUNT), each with the agent and the time.
@@ -606,7 +602,6 @@ static int
 agent_steps_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct agent_tx		*t = arg;
-	const enum identity_stmt *st;
 	const char		*p[2] = { t->id, NULL };
 	char			 now[40];
 
@@ -614,22 +609,29 @@ agent_steps_tx(struct db *db, void *arg, struct db_error *err)
 		return (-1);
 	id_now(now);
 	p[1] = now;
-	for (st = t->steps; *st != ID__COUNT; st++)
-		if (tx_exec(db, *st, p, NULL, err) == -1)
-			return (-1);
-	return (0);
+	return (tx_steps(db, t->steps, p, err));
 }
 
+/* An operation on an existing agent: 'spec' for new roles, else steps. */
 static enum id_result
-agent_run(struct db *db, const char *id, const enum identity_stmt *steps,
-    struct db_error *err)
+agent_run(struct db *db, const char *id, const struct agent_spec *spec,
+    const enum identity_stmt *steps, const char **bad, struct db_error *err)
 {
 	struct agent_tx	 t;
 
 	memset(&t, 0, sizeof(t));
 	t.id = id;
+	t.spec = spec;
 	t.steps = steps;
-	return (agent_result(db_tx(db, agent_steps_tx, &t, err), &t, NULL));
+	return (result_of_agent(db_tx(db, spec != NULL ? agent_update_tx :
+	    agent_steps_tx, &t, err), &t.no, bad));
+}
+
+enum id_result
+id_agent_update(struct db *db, const char *id, const struct agent_spec *spec,
+    const char **bad, struct db_error *err)
+{
+	return (agent_run(db, id, spec, NULL, bad, err));
 }
 
 enum id_result
@@ -638,7 +640,7 @@ id_agent_block(struct db *db, const char *id, struct db_error *err)
 	static const enum identity_stmt steps[] = { ID_ACCOUNT_BLOCK,
 	    ID_REFRESH_REVOKE_ACCOUNT, ID__COUNT };
 
-	return (agent_run(db, id, steps, err));
+	return (agent_run(db, id, NULL, steps, NULL, err));
 }
 
 enum id_result
@@ -647,7 +649,7 @@ id_agent_totp_reset(struct db *db, const char *id, struct db_error *err)
 	static const enum identity_stmt steps[] = { ID_AGENT_TOTP_RESET,
 	    ID_REFRESH_REVOKE_ACCOUNT, ID_ACCOUNT_BUMP_VERSION, ID__COUNT };
 
-	return (agent_run(db, id, steps, err));
+	return (agent_run(db, id, NULL, steps, NULL, err));
 }
 
 /* Partner clients. */
