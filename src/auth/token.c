@@ -879,6 +879,10 @@ grants_json(const struct token_claims *c)
 		json_array_append_new(roles, json_string(c->roles[i]));
 	json_object_set_new(o, "roles", roles);
 	json_object_set_new(o, "mfa", json_boolean(c->mfa));
+	/* OpenID Connect's name: when the person last proved who they are. */
+	if (c->auth_time > 0)
+		json_object_set_new(o, "auth_time",
+		    json_integer((json_int_t)c->auth_time));
 	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("out of memory in jansson");
 	json_decref(o);
@@ -1174,6 +1178,8 @@ claims_check(json_t *o, const char *iss, const char *aud, int64_t now,
 			return ("mfa not a boolean");
 		c->mfa = json_is_true(v);
 	}
+	if (opt_int(o, "auth_time", &c->auth_time) == -1)
+		return ("auth_time not an integer");
 	return (NULL);
 }
 

@@ -46,6 +46,7 @@ struct token_claims {
 	int		 nscopes;
 	int		 mfa;		/* second factor verified at login */
 	int64_t		 tv;		/* the account's token version */
+	int64_t		 auth_time;	/* persons: when they signed in (0: unknown) */
 };
 
 /* Issuer and audience: the public URL and "guichet". */

@@ -36,8 +36,36 @@ int	 identity_guard(struct request *);
  * (429 while throttled, 404 without an active account, 503).
  */
 int	 identity_reauthenticate(struct request *, const char *, const char *);
-/* The user key of an email (80 bytes), for erasure. */
+/* The user key (80 bytes) of an address key (accounts.email_key). */
 void	 identity_throttle_user_key(const char *, char *);
+
+/*
+ * One address, one identity (identity_email.c).  The key of address 'in'
+ * into 'out' ('len' >= IDENTITY_EMAIL_KEY_MAX): the domain in ASCII by
+ * IDNA 2008 (UTS #46, non-transitional) lower-cased, the local part in
+ * Unicode NFC lower-cased in ASCII only.  The database compares nothing
+ * else.  With 'strict' (a new address) the verdict also refuses a local
+ * part holding a character that a case mapping or compatibility
+ * normalisation changes, and scripts mixed in the local part or in a
+ * domain label; without it (a lookup) the key is computed anyway for
+ * anything with an '@', so that what cannot be an identity finds none.
+ */
+#define IDENTITY_EMAIL_KEY_MAX	512
+enum email_verdict {
+	EMAIL_OK,
+	EMAIL_SYNTAX,		/* not local@domain, or too long */
+	EMAIL_DOMAIN,		/* IDNA 2008 refuses the domain */
+	EMAIL_AMBIGUOUS,	/* a character case rules turn into another */
+	EMAIL_MIXED_SCRIPTS,	/* Latin and Cyrillic letters, say */
+};
+enum email_verdict identity_email_normalise(const char *, int, char *,
+	    size_t);
+/*
+ * The keys migration 016 left to C (non-ASCII addresses) are filled: 0,
+ * or -1 with 'err' (then nothing may compare addresses yet: 503).  Once
+ * done, an atomic load.
+ */
+int	 identity_email_keys_ready(struct db *, struct db_error *);
 
 /*
  * Queue the message 'template' (ops/outbox.h) for the person 'account', to

@@ -1,7 +1,8 @@
 /*
  * identity_ctl.c: guichetctl's identity commands (agents, partner clients,
- * token keys, the outbox) and the demo accounts.  The same statements as
- * the HTTP handlers; secrets are printed once and stored hashed.
+ * token keys) and the demo accounts.  They parse their arguments, call
+ * the business operations the HTTP handlers call (identity_ops.c) and
+ * print the outcome; secrets are printed once and stored hashed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "auth/password.h"
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "auth/totp.h"
+#include "base/buf.h"
+#include "base/clock.h"
 #include "base/conf.h"
 #include "core/module.h"
 #include "base/xmalloc.h"
@@ -38,21 +39,51 @@ fail(const char *fmt, ...)
 	return (-1);
 }
 
+/* A database failure, said once. */
+static int
+db_fail(const struct db_error *err)
+{
+	return (fail("%s", err->code == DB_E_UNIQUE ? "that already exists" :
+	    err->code == DB_E_UNAVAILABLE ? "the database is unavailable" :
+	    err->code == DB_E_CHECK ? "a value was refused by the database "
+	    "rules" : "the database refused the change"));
+}
+
 static int
 exec_or_say(struct db *db, enum identity_stmt st, const char *const *p,
     struct db_res **res)
 {
 	struct db_error	 err;
 
-	if (db_exec(db, ID_STMT(st), p, res, &err) == -1) {
-		fprintf(stderr, "guichetctl: %s\n", err.code == DB_E_UNIQUE ?
-		    "that already exists" : err.code == DB_E_UNAVAILABLE ?
-		    "the database is unavailable" : err.code == DB_E_CHECK ?
-		    "a value was refused by the database rules" :
-		    "the database refused the change");
-		return (-1);
-	}
+	if (db_exec(db, ID_STMT(st), p, res, &err) == -1)
+		return (db_fail(&err));
 	return (0);
+}
+
+/* An operation's outcome, said; 0 when it went through. */
+static int
+result_say(enum id_result r, const char *what, const char *id,
+    const char *bad, const struct db_error *err)
+{
+	switch (r) {
+	case IDR_OK:
+		return (0);
+	case IDR_NOT_FOUND:
+		return (fail("no %s %s", what, id));
+	case IDR_TAKEN:
+		return (fail("%s", "an account already exists for this email "
+		    "address"));
+	case IDR_BAD_DEPARTMENT:
+		return (fail("unknown department '%s'", bad));
+	case IDR_REFUSED:
+		return (fail("'%s' cannot serve as an identity: a character "
+		    "case rules change, mixed scripts or an invalid domain",
+		    id));
+	case IDR_BAD_LINK:
+	case IDR_DB:
+		break;
+	}
+	return (db_fail(err));
 }
 
 /* "--name value" style options after positional arguments. */
@@ -67,158 +98,103 @@ opt(char **argv, int argc, const char *name)
 	return (NULL);
 }
 
-/* Comma list -> space list, each item checked by 'ok'; -1 on a bad item. */
-static int
-list_arg(const char *s, char *out, size_t len, unsigned (*ok)(const char *))
+/*
+ * Comma list -> JSON array of its items, each checked by 'ok' (may be
+ * NULL); NULL on a bad item (said).
+ */
+static json_t *
+list_arg(const char *s, unsigned (*ok)(const char *))
 {
+	json_t	*a = json_array();
 	char	*copy, *item, *save = NULL;
-	size_t	 used = 0;
-	int	 rc = 0;
 
-	out[0] = '\0';
-	copy = xstrdup(s);
+	copy = xstrdup(s != NULL ? s : "");
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		if (ok != NULL && ok(item) == 0) {
 			fprintf(stderr, "guichetctl: unknown value '%s'\n", item);
-			rc = -1;
+			json_decref(a);
+			a = NULL;
 			break;
 		}
-		used += (size_t)snprintf(out + used, len - used, "%s%s",
-		    used > 0 ? " " : "", item);
-		if (used >= len) {
-			rc = -1;
-			break;
-		}
+		json_array_append_new(a, json_string(item));
 	}
 	free(copy);
-	return (rc);
+	return (a);
 }
 
 /*
- * Create an agent; 'password' NULL sends an invitation (reset link) to the
- * outbox instead.  Prints the account id.
+ * Create an agent: invited by mail to choose a password, unless
+ * 'password' (the demo) is given.  Its id in 'id_out'.
  */
 static int
 agent_add(struct db *db, const char *email, const char *name,
     const char *roles, const char *depts, const char *password,
     const char *totp_secret, char *id_out)
 {
-	struct db_res	*res = NULL;
-	const char	*p[16];
-	char		 now[40], hash[PASSWORD_HASH_MAX], rl[128], step[8];
-	char		*copy, *d, *save = NULL;
-	struct db_error	 err;
+	struct agent_spec	 s;
+	struct db_error		 err;
+	const char		*bad = NULL;
+	char			 hash[PASSWORD_HASH_MAX];
+	int			 rc = -1;
 
+	memset(&s, 0, sizeof(s));
 	if (!json_format_ok(JF_EMAIL, email))
 		return (fail("'%s' is not an email address", email));
-	if (list_arg(roles, rl, sizeof(rl), role_from_name) == -1 ||
-	    rl[0] == '\0')
+	if ((s.roles = list_arg(roles, role_from_name)) == NULL ||
+	    json_array_size(s.roles) == 0) {
+		json_decref((json_t *)s.roles);
 		return (fail("%s", "--roles needs agent, supervisor, admin "
 		    "and/or dpo"));
+	}
+	s.departments = list_arg(depts, NULL);
 	if (password != NULL) {
-		if (password_strength(password, email, name) != PASSWORD_OK)
-			return (fail("%s", "the password is too weak (12 "
-			    "characters at least, not a common one)"));
-		if (password_hash(password, hash, sizeof(hash)) == -1)
-			return (fail("%s", "hashing failed"));
-	} else
-		snprintf(hash, sizeof(hash), "!invited");
-	if (db_exec_sql(db, "BEGIN", &err) == -1)
-		return (fail("%s", "the database is unavailable"));
-	id_now(now);
-	memset(p, 0, sizeof(p));
-	p[0] = email;
-	p[1] = hash;
-	p[2] = name;
-	p[3] = "fr";
-	p[4] = "permanent_resident";
-	p[15] = now;
-	if (exec_or_say(db, ID_ACCOUNT_INSERT, p, &res) == -1)
-		goto rollback;
-	snprintf(id_out, 40, "%s", db_res_get(res, 0, 0));
-	db_res_free(res);
-	p[0] = id_out;
-	p[1] = rl;
-	p[2] = now;
-	if (exec_or_say(db, ID_AGENT_INSERT, p, NULL) == -1)
-		goto rollback;
-	if (depts != NULL && *depts != '\0') {
-		copy = xstrdup(depts);
-		for (d = strtok_r(copy, ",", &save); d != NULL;
-		    d = strtok_r(NULL, ",", &save)) {
-			p[1] = d;
-			if (exec_or_say(db, ID_DEPARTMENT_EXISTS, p + 1, &res)
-			    == -1 || db_res_rows(res) != 1) {
-				db_res_free(res);
-				free(copy);
-				fail("unknown department '%s'", d);
-				goto rollback;
-			}
-			db_res_free(res);
-			if (exec_or_say(db, ID_AGENT_DEPT_ADD, p, NULL) == -1) {
-				free(copy);
-				goto rollback;
-			}
+		if (password_strength(password, email, name) != PASSWORD_OK) {
+			fail("%s", "the password is too weak (12 characters "
+			    "at least, not a common one)");
+			goto out;
 		}
-		free(copy);
+		if (password_hash(password, hash, sizeof(hash)) == -1) {
+			fail("%s", "hashing failed");
+			goto out;
+		}
+		s.password_hash = hash;
 	}
-	if (totp_secret != NULL) {
-		p[1] = totp_secret;
-		if (exec_or_say(db, ID_AGENT_TOTP_SET, p, NULL) == -1)
-			goto rollback;
-		snprintf(step, sizeof(step), "-1");
-		p[1] = now;
-		p[2] = step;
-		if (exec_or_say(db, ID_AGENT_TOTP_ENROL, p, NULL) == -1)
-			goto rollback;
-	}
-	if (password == NULL) {
-		/* The agent chooses a password from the invitation. */
-		char	 tok[64], th[72], exp[40];
-		json_t	*o;
+	s.email = email;
+	s.name = name;
+	s.totp_secret = totp_secret;
+	rc = result_say(id_agent_create(db, &s, id_out, &bad, &err), "agent",
+	    email, bad, &err);
+out:
+	json_decref((json_t *)s.roles);
+	json_decref((json_t *)s.departments);
+	return (rc);
+}
 
-		if (id_random_token(tok, sizeof(tok)) == -1)
-			goto rollback;
-		id_sha256_bytea(tok, th);
-		id_now_plus(7 * 86400, exp);
-		p[0] = id_out;
-		p[1] = "reset_password";
-		p[2] = th;
-		p[3] = now;
-		p[4] = exp;
-		if (exec_or_say(db, ID_OTT_INSERT, p, NULL) == -1)
-			goto rollback;
-		o = json_pack("{s:s, s:s}", "token", tok, "expires_at", exp);
-		if (identity_mail(db, id_out, "agent_invitation", o, NULL,
-		    &err) != 0) {
-			json_decref(o);
-			fail("%s", "the invitation could not be queued");
-			goto rollback;
-		}
-		json_decref(o);
-	}
-	if (db_exec_sql(db, "COMMIT", &err) == -1)
-		return (fail("%s", "the change could not be committed"));
-	return (0);
-rollback:
-	(void)db_exec_sql(db, "ROLLBACK", NULL);
-	return (-1);
+/* "block ID" and "reset-totp ID": the id checked, the operation run. */
+static int
+agent_op(struct ctl_ctx *ctl, enum id_result (*op)(struct db *,
+    const char *, struct db_error *))
+{
+	struct db_error	 err;
+	const char	*id = ctl->argv[1];
+
+	if (!json_format_ok(JF_UUID, id))
+		return (fail("'%s' is not an agent id", id));
+	return (result_say(op(ctl->db, id, &err), "agent", id, NULL, &err));
 }
 
 int
 identity_ctl_agent(struct ctl_ctx *ctl)
 {
-	struct db		*db = ctl->db;
-	const struct conf	*c = ctl->conf;
-	char			**argv = ctl->argv;
-	int			 argc = ctl->argc;
+	struct db	*db = ctl->db;
+	char		**argv = ctl->argv;
+	int		 argc = ctl->argc;
 	struct db_res	*res = NULL;
 	const char	*p[2];
-	char		 id[40], now[40];
+	char		 id[40];
 	int		 i;
 
-	(void)c;
 	if (argc >= 2 && strcmp(argv[0], "add") == 0) {
 		if (agent_add(db, argv[1], opt(argv, argc, "--name") != NULL ?
 		    opt(argv, argc, "--name") : argv[1],
@@ -238,48 +214,21 @@ identity_ctl_agent(struct ctl_ctx *ctl)
 		printf("%-36s  %-8s  %-28s  %s\n", "id", "status", "roles",
 		    "departments");
 		for (i = 0; i < db_res_rows(res); i++)
-			printf("%-36s  %-8s  %-28s  %s\n", db_res_get(res, i, 0),
-			    db_res_get(res, i, 21), db_res_get(res, i, 18),
-			    db_res_get(res, i, 19) != NULL ?
-			    db_res_get(res, i, 19) : "[]");
+			printf("%-36s  %-8s  %-28s  %s\n", db_str(res, i, "id"),
+			    db_str(res, i, "status"), db_str(res, i, "roles"),
+			    db_isnull(res, i, "departments") ? "[]" :
+			    db_str(res, i, "departments"));
 		db_res_free(res);
 		return (0);
 	}
 	if (argc >= 2 && strcmp(argv[0], "block") == 0) {
-		if (!json_format_ok(JF_UUID, argv[1]))
-			return (fail("'%s' is not an agent id", argv[1]));
-		p[0] = argv[1];
-		if (exec_or_say(db, ID_AGENT_GET, p, &res) == -1)
-			return (-1);
-		if (db_res_rows(res) != 1) {
-			db_res_free(res);
-			return (fail("no agent %s", argv[1]));
-		}
-		db_res_free(res);
-		id_now(now);
-		p[1] = now;
-		if (exec_or_say(db, ID_ACCOUNT_BLOCK, p, NULL) == -1 ||
-		    exec_or_say(db, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1)
+		if (agent_op(ctl, id_agent_block) == -1)
 			return (-1);
 		printf("agent %s blocked; its tokens are revoked\n", argv[1]);
 		return (0);
 	}
 	if (argc >= 2 && strcmp(argv[0], "reset-totp") == 0) {
-		if (!json_format_ok(JF_UUID, argv[1]))
-			return (fail("'%s' is not an agent id", argv[1]));
-		p[0] = argv[1];
-		if (exec_or_say(db, ID_AGENT_GET, p, &res) == -1)
-			return (-1);
-		if (db_res_rows(res) != 1) {
-			db_res_free(res);
-			return (fail("no agent %s", argv[1]));
-		}
-		db_res_free(res);
-		id_now(now);
-		p[1] = now;
-		if (exec_or_say(db, ID_AGENT_TOTP_RESET, p, NULL) == -1 ||
-		    exec_or_say(db, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1 ||
-		    exec_or_say(db, ID_ACCOUNT_BUMP_VERSION, p, NULL) == -1)
+		if (agent_op(ctl, id_agent_totp_reset) == -1)
 			return (-1);
 		printf("agent %s: second factor removed, sessions revoked; it "
 		    "enrols again after signing in with its password\n",
@@ -296,48 +245,43 @@ static int
 client_add(struct db *db, const char *name, const char *scopes, int rate,
     char *id_out, char *secret_out)
 {
-	unsigned char	 raw[8];
-	char		 sc[256], hex[65], now[40], rate_s[16];
-	const char	*p[6];
-	int		 i;
+	struct db_error	 err;
+	struct buf	 sc;
+	json_t		*list;
+	size_t		 i;
+	int		 rc;
 
-	if (list_arg(scopes, sc, sizeof(sc), scope_from_name) == -1 ||
-	    sc[0] == '\0')
+	if ((list = list_arg(scopes, scope_from_name)) == NULL ||
+	    json_array_size(list) == 0) {
+		json_decref(list);
 		return (fail("%s", "--scopes needs one or more of "
 		    "incidents:read, incidents:write, lifts:write, "
 		    "shuttles:write, cases:read, open311"));
-	if (RAND_bytes(raw, sizeof(raw)) != 1 ||
-	    id_random_token(secret_out, 64) == -1)
-		return (fail("%s", "no random bytes"));
-	snprintf(id_out, 24, "cl_");
-	for (i = 0; i < 8; i++)
-		snprintf(id_out + 3 + 2 * i, 3, "%02x", raw[i]);
-	id_sha256_hex(secret_out, hex);
-	id_now(now);
-	snprintf(rate_s, sizeof(rate_s), "%d", rate);
-	p[0] = id_out;
-	p[1] = name;
-	p[2] = hex;
-	p[3] = sc;
-	p[4] = rate_s;
-	p[5] = now;
-	return (exec_or_say(db, ID_CLIENT_INSERT, p, NULL));
+	}
+	buf_init(&sc);
+	for (i = 0; i < json_array_size(list); i++)
+		buf_addf(&sc, "%s%s", i > 0 ? " " : "",
+		    json_string_value(json_array_get(list, i)));
+	json_decref(list);
+	rc = result_say(id_client_create(db, name, sc.data, rate, id_out,
+	    secret_out, &err), "client", name, NULL, &err);
+	buf_cleanup(&sc);
+	return (rc);
 }
 
 int
 identity_ctl_client(struct ctl_ctx *ctl)
 {
-	struct db		*db = ctl->db;
-	const struct conf	*c = ctl->conf;
-	char			**argv = ctl->argv;
-	int			 argc = ctl->argc;
+	struct db	*db = ctl->db;
+	char		**argv = ctl->argv;
+	int		 argc = ctl->argc;
 	struct db_res	*res = NULL;
-	const char	*p[2], *r;
-	char		 id[24], secret[64], now[40], *end;
+	struct db_error	 err;
+	const char	*r;
+	char		 id[24], secret[64], created[40], *end;
 	long		 rate = 600;
 	int		 i;
 
-	(void)c;
 	if (argc >= 2 && strcmp(argv[0], "add") == 0) {
 		if (opt(argv, argc, "--scopes") == NULL)
 			return (fail("%s", "usage: guichetctl client add NAME "
@@ -361,26 +305,21 @@ identity_ctl_client(struct ctl_ctx *ctl)
 			return (-1);
 		printf("%-19s  %-7s  %-6s  %-20s  %-24s  %s\n", "id", "status",
 		    "rate", "created", "name", "scopes");
-		for (i = 0; i < db_res_rows(res); i++)
+		for (i = 0; i < db_res_rows(res); i++) {
+			clock_format(db_time(res, i, "created_at"), created,
+			    sizeof(created));
 			printf("%-19s  %-7s  %-6s  %-20s  %-24s  %s\n",
-			    db_res_get(res, i, 0), strcmp(db_res_get(res, i, 5),
-			    "t") == 0 ? "revoked" : "active",
-			    db_res_get(res, i, 3), db_res_get(res, i, 4),
-			    db_res_get(res, i, 1), db_res_get(res, i, 2));
+			    db_str(res, i, "id"), db_bool(res, i, "revoked") ?
+			    "revoked" : "active", db_str(res, i, "rate_limit"),
+			    created, db_str(res, i, "name"),
+			    db_str(res, i, "scopes"));
+		}
 		db_res_free(res);
 		return (0);
 	}
 	if (argc >= 2 && strcmp(argv[0], "revoke") == 0) {
-		id_now(now);
-		p[0] = argv[1];
-		p[1] = now;
-		if (exec_or_say(db, ID_CLIENT_REVOKE, p, &res) == -1)
-			return (-1);
-		if (db_res_affected(res) != 1) {
-			db_res_free(res);
+		if (id_client_revoke(db, argv[1], &err) != IDR_OK)
 			return (fail("no active client %s", argv[1]));
-		}
-		db_res_free(res);
 		printf("client %s revoked\n", argv[1]);
 		return (0);
 	}
@@ -429,20 +368,21 @@ identity_ctl_demo(struct ctl_ctx *ctl)
 	struct db	*db = ctl->db;
 	static const char demo_secret[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 	struct db_res	*res = NULL;
-	const char	*p[16];
+	const char	*p[17];
 	char		 id[40], hash[PASSWORD_HASH_MAX], now[40];
 	char		 cid[24], secret[64];
+	int		 n;
 
 	p[0] = "resident@demo.guichet.test";
 	if (exec_or_say(db, ID_ACCOUNT_LOGIN, p, &res) == -1)
 		return (-1);
-	if (db_res_rows(res) == 1) {
-		db_res_free(res);
+	n = db_res_rows(res);
+	db_res_free(res);
+	if (n == 1) {
 		printf("demo accounts already exist (see the first run's "
 		    "output)\n");
 		return (0);
 	}
-	db_res_free(res);
 	if (password_hash("demo-resident-2026", hash, sizeof(hash)) == -1)
 		return (-1);
 	id_now(now);
@@ -457,6 +397,7 @@ identity_ctl_demo(struct ctl_ctx *ctl)
 	p[13] = "Montgenèvre";
 	p[14] = "05085";
 	p[15] = now;
+	p[16] = "resident@demo.guichet.test";
 	if (exec_or_say(db, ID_ACCOUNT_INSERT, p, NULL) == -1)
 		return (-1);
 	if (agent_add(db, "agent@demo.guichet.test", "Dominique Agent",

@@ -26,7 +26,9 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "auth/totp.h"
+#include "base/b64.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -35,6 +37,7 @@
 #include "core/access.h"
 #include "core/module.h"
 #include "http/page.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "http/server.h"
 #include "identity/identity.h"
@@ -42,13 +45,18 @@
 #include "json/check.h"
 
 #define REFRESH_LIFETIME	(30 * 86400)	/* seconds */
-#define VERIFY_LIFETIME		(48 * 3600)
-#define RESET_LIFETIME		(3600)
 
-static char	*public_url;
-
-static int	throttled_or_reply(struct request *, const char *, const char *);
-static void	throttle_fail(const char *, const char *);
+/*
+ * Budgets (guichetd(8), "Budgets"), far above what a person does and far
+ * below what guessing or flooding needs.  Per client address they are
+ * counted in this process (http/ratelimit.h): behind a proxy with N
+ * guichetd, at most N times as many.  The reset links of an account are
+ * counted in the database, for every process at once.
+ */
+#define REGISTER_BUDGET		20	/* registrations per hour per address */
+#define RESET_PEER_BUDGET	20	/* reset requests per hour per address */
+#define RESET_LINKS_MAX		3	/* reset links per account per hour */
+#define FRESH_SIGN_IN		300	/* s: a change of address without the password */
 
 /* Input schemas. */
 
@@ -59,139 +67,182 @@ static const char *const role_names[] = { "agent", "supervisor", "admin",
     "dpo", NULL };
 
 static const struct json_field employment_fields[] = {
-	{ "employer", JK_STRING, JF_REQUIRED, JF_NONE, 1, 120, 0, 0, NULL, NULL, 0 },
-	{ "contract_start", JK_STRING, JF_REQUIRED, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "contract_end", JK_STRING, 0, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "employer", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 120 },
+	{ .name = "contract_start", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_DATE },
+	{ .name = "contract_end", .kind = JK_STRING, .format = JF_DATE },
+	{ .name = NULL },
 };
-static const struct json_spec employment_spec = { "employment", employment_fields, 0 };
+static const struct json_spec employment_spec = { .name = "employment",
+    .fields = employment_fields };
 
 static const struct json_field stay_fields[] = {
-	{ "start", JK_STRING, JF_REQUIRED, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "end", JK_STRING, JF_REQUIRED, JF_DATE, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "start", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_DATE },
+	{ .name = "end", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_DATE },
+	{ .name = NULL },
 };
-static const struct json_spec stay_spec = { "stay", stay_fields, 0 };
+static const struct json_spec stay_spec = { .name = "stay",
+    .fields = stay_fields };
 
 static const struct json_field address_fields[] = {
-	{ "street", JK_STRING, JF_REQUIRED, JF_NONE, 1, 200, 0, 0, NULL, NULL, 0 },
-	{ "postcode", JK_STRING, JF_REQUIRED, JF_POSTCODE, 3, 10, 0, 0, NULL, NULL, 0 },
-	{ "city", JK_STRING, JF_REQUIRED, JF_NONE, 1, 100, 0, 0, NULL, NULL, 0 },
-	{ "insee_code", JK_STRING, 0, JF_INSEE, 5, 5, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "street", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 200 },
+	{ .name = "postcode", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_POSTCODE, .min_len = 3, .max_len = 10 },
+	{ .name = "city", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 100 },
+	{ .name = "insee_code", .kind = JK_STRING, .format = JF_INSEE,
+	  .min_len = 5, .max_len = 5 },
+	{ .name = NULL },
 };
-static const struct json_spec address_spec = { "address", address_fields, 0 };
+static const struct json_spec address_spec = { .name = "address",
+    .fields = address_fields };
 
 static const struct json_field register_fields[] = {
-	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
-	{ "password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
-	{ "display_name", JK_STRING, JF_REQUIRED, JF_NONE, 1, 80, 0, 0, NULL, NULL, 0 },
-	{ "locale", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, locales, NULL, 0 },
-	{ "profile_kind", JK_STRING, JF_REQUIRED, JF_NONE, 0, 0, 0, 0, profile_kinds, NULL, 0 },
-	{ "employment", JK_OBJECT, 0, JF_NONE, 0, 0, 0, 0, NULL, &employment_spec, 0 },
-	{ "stay", JK_OBJECT, 0, JF_NONE, 0, 0, 0, 0, NULL, &stay_spec, 0 },
-	{ "phone", JK_STRING, 0, JF_E164, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "address", JK_OBJECT, 0, JF_NONE, 0, 0, 0, 0, NULL, &address_spec, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "email", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_EMAIL, .min_len = 3, .max_len = 254 },
+	{ .name = "password", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 1024 },
+	{ .name = "display_name", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 80 },
+	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "profile_kind", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .one_of = profile_kinds },
+	{ .name = "employment", .kind = JK_OBJECT,
+	  .object = &employment_spec },
+	{ .name = "stay", .kind = JK_OBJECT, .object = &stay_spec },
+	{ .name = "phone", .kind = JK_STRING, .format = JF_E164 },
+	{ .name = "address", .kind = JK_OBJECT, .object = &address_spec },
+	{ .name = NULL },
 };
-const struct json_spec identity_register_spec = { "account_registration",
-    register_fields, 0 };
+const struct json_spec identity_register_spec = { .name = "account_registration",
+    .fields = register_fields };
 
 static const struct json_field me_patch_fields[] = {
-	{ "email", JK_STRING, 0, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
-	{ "display_name", JK_STRING, 0, JF_NONE, 1, 80, 0, 0, NULL, NULL, 0 },
-	{ "locale", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, locales, NULL, 0 },
-	{ "profile_kind", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, profile_kinds, NULL, 0 },
-	{ "employment", JK_OBJECT, JF_NULLABLE, JF_NONE, 0, 0, 0, 0, NULL, &employment_spec, 0 },
-	{ "stay", JK_OBJECT, JF_NULLABLE, JF_NONE, 0, 0, 0, 0, NULL, &stay_spec, 0 },
-	{ "phone", JK_STRING, JF_NULLABLE, JF_E164, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ "address", JK_OBJECT, JF_NULLABLE, JF_NONE, 0, 0, 0, 0, NULL, &address_spec, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "email", .kind = JK_STRING, .format = JF_EMAIL, .min_len = 3,
+	  .max_len = 254 },
+	{ .name = "display_name", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 80 },
+	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "profile_kind", .kind = JK_STRING, .one_of = profile_kinds },
+	{ .name = "employment", .kind = JK_OBJECT, .flags = JF_NULLABLE,
+	  .object = &employment_spec },
+	{ .name = "stay", .kind = JK_OBJECT, .flags = JF_NULLABLE,
+	  .object = &stay_spec },
+	{ .name = "phone", .kind = JK_STRING, .flags = JF_NULLABLE,
+	  .format = JF_E164 },
+	{ .name = "address", .kind = JK_OBJECT, .flags = JF_NULLABLE,
+	  .object = &address_spec },
+	/* A new email needs it, or a sign-in of less than five minutes. */
+	{ .name = "current_password", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 1024 },
+	{ .name = NULL },
 };
-const struct json_spec identity_me_patch_spec = { "account_patch",
-    me_patch_fields, 0 };
+const struct json_spec identity_me_patch_spec = { .name = "account_patch",
+    .fields = me_patch_fields };
 
 static const struct json_field token_only_fields[] = {
-	{ "token", JK_STRING, JF_REQUIRED, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "token", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 128 },
+	{ .name = NULL },
 };
-const struct json_spec identity_verify_spec = { "email_verification",
-    token_only_fields, 0 };
+const struct json_spec identity_verify_spec = { .name = "email_verification",
+    .fields = token_only_fields };
 
 static const struct json_field reset_fields[] = {
-	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "email", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_EMAIL, .min_len = 3, .max_len = 254 },
+	{ .name = NULL },
 };
-const struct json_spec identity_reset_spec = { "password_reset", reset_fields, 0 };
+const struct json_spec identity_reset_spec = { .name = "password_reset",
+    .fields = reset_fields };
 
 static const struct json_field reset_confirm_fields[] = {
-	{ "token", JK_STRING, JF_REQUIRED, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
-	{ "password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "token", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 128 },
+	{ .name = "password", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 1024 },
+	{ .name = NULL },
 };
-const struct json_spec identity_reset_confirm_spec = { "password_reset_confirm",
-    reset_confirm_fields, 0 };
+const struct json_spec identity_reset_confirm_spec = { .name = "password_reset_confirm",
+    .fields = reset_confirm_fields };
 
 /* OAuth2 names its parameters; the handler answers OAuth2 errors itself. */
 static const struct json_field token_fields[] = {
-	{ "grant_type", JK_STRING, 0, JF_NONE, 0, 64, 0, 0, NULL, NULL, 0 },
-	{ "username", JK_STRING, 0, JF_NONE, 0, 254, 0, 0, NULL, NULL, 0 },
-	{ "password", JK_STRING, 0, JF_NONE, 0, 1024, 0, 0, NULL, NULL, 0 },
-	{ "otp", JK_STRING, 0, JF_NONE, 0, 16, 0, 0, NULL, NULL, 0 },
-	{ "refresh_token", JK_STRING, 0, JF_NONE, 0, 128, 0, 0, NULL, NULL, 0 },
-	{ "client_id", JK_STRING, 0, JF_NONE, 0, 64, 0, 0, NULL, NULL, 0 },
-	{ "client_secret", JK_STRING, 0, JF_NONE, 0, 128, 0, 0, NULL, NULL, 0 },
-	{ "scope", JK_STRING, 0, JF_NONE, 0, 512, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "grant_type", .kind = JK_STRING, .max_len = 64 },
+	{ .name = "username", .kind = JK_STRING, .max_len = 254 },
+	{ .name = "password", .kind = JK_STRING, .max_len = 1024 },
+	{ .name = "otp", .kind = JK_STRING, .max_len = 16 },
+	{ .name = "refresh_token", .kind = JK_STRING, .max_len = 128 },
+	{ .name = "client_id", .kind = JK_STRING, .max_len = 64 },
+	{ .name = "client_secret", .kind = JK_STRING, .max_len = 128 },
+	{ .name = "scope", .kind = JK_STRING, .max_len = 512 },
+	{ .name = NULL },
 };
 /* RFC 6749 3.2: "parameters not recognized must be ignored". */
-const struct json_spec identity_token_spec = { "token_request", token_fields,
-    1 };
+const struct json_spec identity_token_spec = { .name = "token_request",
+    .fields = token_fields, .ignore_unknown = 1 };
 
 static const struct json_field logout_fields[] = {
-	{ "refresh_token", JK_STRING, 0, JF_NONE, 1, 128, 0, 0, NULL, NULL, 0 },
-	{ "all", JK_BOOLEAN, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "refresh_token", .kind = JK_STRING, .min_len = 1,
+	  .max_len = 128 },
+	{ .name = "all", .kind = JK_BOOLEAN },
+	{ .name = NULL },
 };
-const struct json_spec identity_logout_spec = { "logout", logout_fields, 0 };
+const struct json_spec identity_logout_spec = { .name = "logout",
+    .fields = logout_fields };
 
 static const struct json_field password_fields[] = {
-	{ "current_password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
-	{ "new_password", JK_STRING, JF_REQUIRED, JF_NONE, 1, 1024, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "current_password", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 1024 },
+	{ .name = "new_password", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 1024 },
+	{ .name = NULL },
 };
-const struct json_spec identity_password_spec = { "password_change",
-    password_fields, 0 };
+const struct json_spec identity_password_spec = { .name = "password_change",
+    .fields = password_fields };
 
 static const struct json_field totp_fields[] = {
-	{ "code", JK_STRING, JF_REQUIRED, JF_NONE, 6, 6, 0, 0, NULL, NULL, 0 },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "code", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 6, .max_len = 6 },
+	{ .name = NULL },
 };
-const struct json_spec identity_totp_spec = { "totp_code", totp_fields, 0 };
+const struct json_spec identity_totp_spec = { .name = "totp_code",
+    .fields = totp_fields };
 
 static const struct json_field agent_create_fields[] = {
-	{ "email", JK_STRING, JF_REQUIRED, JF_EMAIL, 3, 254, 0, 0, NULL, NULL, 0 },
-	{ "display_name", JK_STRING, JF_REQUIRED, JF_NONE, 1, 80, 0, 0, NULL, NULL, 0 },
-	{ "locale", JK_STRING, 0, JF_NONE, 0, 0, 0, 0, locales, NULL, 0 },
-	{ "roles", JK_ARRAY, JF_REQUIRED, JF_NONE, 1, 4, 0, 0, role_names, NULL, JK_STRING },
-	{ "departments", JK_ARRAY, JF_REQUIRED, JF_NONE, 0, 16, 0, 0, NULL, NULL, JK_STRING },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "email", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .format = JF_EMAIL, .min_len = 3, .max_len = 254 },
+	{ .name = "display_name", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 80 },
+	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "roles", .kind = JK_ARRAY, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 4, .one_of = role_names,
+	  .items = JK_STRING },
+	{ .name = "departments", .kind = JK_ARRAY, .flags = JF_REQUIRED,
+	  .max_len = 16, .items = JK_STRING },
+	{ .name = NULL },
 };
-const struct json_spec identity_agent_create_spec = { "agent_creation",
-    agent_create_fields, 0 };
+const struct json_spec identity_agent_create_spec = { .name = "agent_creation",
+    .fields = agent_create_fields };
 
 static const struct json_field agent_patch_fields[] = {
-	{ "roles", JK_ARRAY, 0, JF_NONE, 1, 4, 0, 0, role_names, NULL, JK_STRING },
-	{ "departments", JK_ARRAY, 0, JF_NONE, 0, 16, 0, 0, NULL, NULL, JK_STRING },
-	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ .name = "roles", .kind = JK_ARRAY, .min_len = 1, .max_len = 4,
+	  .one_of = role_names, .items = JK_STRING },
+	{ .name = "departments", .kind = JK_ARRAY, .max_len = 16,
+	  .items = JK_STRING },
+	{ .name = NULL },
 };
-const struct json_spec identity_agent_patch_spec = { "agent_patch",
-    agent_patch_fields, 0 };
+const struct json_spec identity_agent_patch_spec = { .name = "agent_patch",
+    .fields = agent_patch_fields };
 
-/* Messages of the checks that the schema cannot express. */
+/* Messages of the field errors that the schema cannot express. */
 enum msg { M_WEAK_SHORT, M_WEAK_LONG, M_WEAK_COMMON, M_WEAK_IDENTITY,
-    M_NOT_ALLOWED, M_REQUIRED_FOR, M_DATE_ORDER, M_TOKEN_INVALID,
-    M_PASSWORD_WRONG, M_UNKNOWN_DEPARTMENT, M_CODE_INVALID };
+    M_NOT_ALLOWED, M_REQUIRED_FOR, M_DATE_ORDER, M_EMAIL_AMBIGUOUS,
+    M_EMAIL_SCRIPTS, M_EMAIL_DOMAIN, M_EMAIL_SYNTAX };
 static const char *const msgs[][3] = {
 	[M_WEAK_SHORT] = { "le mot de passe doit compter au moins 12 caractères",
 	    "the password must have at least 12 characters",
@@ -214,16 +265,25 @@ static const char *const msgs[][3] = {
 	[M_DATE_ORDER] = { "la date de fin précède la date de début",
 	    "the end date is before the start date",
 	    "la data di fine precede la data di inizio" },
-	[M_TOKEN_INVALID] = { "ce lien est invalide, déjà utilisé ou expiré",
-	    "this link is invalid, already used or expired",
-	    "questo link non è valido, è già stato usato o è scaduto" },
-	[M_PASSWORD_WRONG] = { "le mot de passe actuel est incorrect",
-	    "the current password is wrong",
-	    "la password attuale è errata" },
-	[M_UNKNOWN_DEPARTMENT] = { "service inconnu", "unknown department",
-	    "servizio sconosciuto" },
-	[M_CODE_INVALID] = { "code invalide ou déjà utilisé",
-	    "invalid or already used code", "codice non valido o già usato" },
+	[M_EMAIL_AMBIGUOUS] = { "avant le @, un caractère que les règles de "
+	    "casse ou de compatibilité changent en un autre (İ, K, ẞ, ſ, "
+	    "lettres pleine chasse...) : écrivez-le tel que votre messagerie "
+	    "l'écrit", "before the @, a character that case or compatibility "
+	    "rules turn into another (İ, K, ẞ, ſ, fullwidth letters...): "
+	    "write it as your mail provider does", "prima della @, un "
+	    "carattere che le regole di maiuscole o di compatibilità "
+	    "cambiano in un altro (İ, K, ẞ, ſ, lettere a larghezza piena...): "
+	    "scriverlo come lo scrive il proprio servizio di posta" },
+	[M_EMAIL_SCRIPTS] = { "l'adresse mêle des écritures (latin et "
+	    "cyrillique, par exemple) dans une même partie",
+	    "the address mixes scripts (Latin and Cyrillic, say) in one part",
+	    "l'indirizzo mescola alfabeti (latino e cirillico, per esempio) "
+	    "in una stessa parte" },
+	[M_EMAIL_DOMAIN] = { "ce nom de domaine n'est pas valide (IDNA 2008)",
+	    "this domain name is not valid (IDNA 2008)",
+	    "questo nome di dominio non è valido (IDNA 2008)" },
+	[M_EMAIL_SYNTAX] = { "adresse électronique invalide",
+	    "invalid email address", "indirizzo email non valido" },
 };
 
 static const char *
@@ -232,41 +292,89 @@ msg(const struct request *req, enum msg m)
 	return (msgs[m][req->lang]);
 }
 
-static const char *
-jstr(const json_t *o, const char *k)
+/* The old accounts' address keys are there, or -1 with a 503 replied. */
+static int
+keys_ready_or_reply(struct request *req, struct db_error *err)
 {
-	return (json_string_value(json_object_get(o, k)));
+	if (identity_email_keys_ready(db_thread(), err) == 0)
+		return (0);
+	reply_db_error(req, err);
+	return (-1);
 }
 
+/* A 422 listing the fields' errors (steals 'errors'). */
 static void
 validation(struct request *req, json_t *errors)
 {
-	size_t	 n = json_array_size(errors);
+	char	 n[24];
 
-	reply_problem_errors(req, PROB_VALIDATION, errors, "%zu field%s invalid",
-	    n, n == 1 ? " is" : "s are");
+	snprintf(n, sizeof(n), "%zu", json_array_size(errors));
+	reply_error_fields(req, HTTP_ERR(HE_VALIDATION), errors, n);
 }
 
-static int
+/* A 422 of code 'e' about one field, whose message is the code's text. */
+static void
+field_error(struct request *req, enum identity_err e, const char *field,
+    const char *code)
+{
+	json_t	*errors = json_array();
+
+	json_error_add(errors, field, code, ID_ERR(e)->detail[req->lang]);
+	reply_error_fields(req, ID_ERR(e), errors);
+}
+
+static void
 weak_password(struct request *req, json_t *errors, const char *field,
     const char *pw, const char *email, const char *name)
 {
-	switch (password_strength(pw, email, name)) {
-	case PASSWORD_OK:
-		return (0);
-	case PASSWORD_TOO_SHORT:
-		json_error_add(errors, field, "weak", msg(req, M_WEAK_SHORT));
-		break;
-	case PASSWORD_TOO_LONG:
-		json_error_add(errors, field, "weak", msg(req, M_WEAK_LONG));
-		break;
-	case PASSWORD_TOO_COMMON:
-		json_error_add(errors, field, "weak", msg(req, M_WEAK_COMMON));
-		break;
-	case PASSWORD_IS_IDENTITY:
-		json_error_add(errors, field, "weak", msg(req, M_WEAK_IDENTITY));
-		break;
+	static const enum msg why[] = {
+		[PASSWORD_TOO_SHORT] = M_WEAK_SHORT,
+		[PASSWORD_TOO_LONG] = M_WEAK_LONG,
+		[PASSWORD_TOO_COMMON] = M_WEAK_COMMON,
+		[PASSWORD_IS_IDENTITY] = M_WEAK_IDENTITY,
+	};
+	enum password_weakness	 s = password_strength(pw, email, name);
+
+	if (s != PASSWORD_OK)
+		json_error_add(errors, field, "weak", msg(req, why[s]));
+}
+
+/*
+ * A new address: its key in 'key' (IDENTITY_EMAIL_KEY_MAX), or -1 with a
+ * 422 email_refused that says why, and the keys of old accounts filled
+ * (503 until they are).
+ */
+static int
+new_email_or_reply(struct request *req, const char *field, const char *email,
+    char *key)
+{
+	static const struct { const char *code; enum msg m; } why[] = {
+		[EMAIL_SYNTAX] = { "format", M_EMAIL_SYNTAX },
+		[EMAIL_DOMAIN] = { "domain", M_EMAIL_DOMAIN },
+		[EMAIL_AMBIGUOUS] = { "ambiguous", M_EMAIL_AMBIGUOUS },
+		[EMAIL_MIXED_SCRIPTS] = { "mixed_scripts", M_EMAIL_SCRIPTS },
+	};
+	enum email_verdict	 v;
+	struct db_error		 err;
+	json_t			*errors;
+
+	if ((v = identity_email_normalise(email, 1, key,
+	    IDENTITY_EMAIL_KEY_MAX)) != EMAIL_OK) {
+		errors = json_array();
+		json_error_add(errors, field, why[v].code, msg(req, why[v].m));
+		reply_error_fields(req, ID_ERR(IE_EMAIL_REFUSED), errors);
+		return (-1);
 	}
+	return (keys_ready_or_reply(req, &err));
+}
+
+/* A new password's hash, or -1 with a 500 replied. */
+static int
+hash_or_reply(struct request *req, const char *pw, char *hash, size_t len)
+{
+	if (password_hash(pw, hash, len) == 0)
+		return (0);
+	reply_error(req, HTTP_ERR(HE_INTERNAL));
 	return (-1);
 }
 
@@ -294,40 +402,15 @@ check_profile(struct request *req, const char *kind, const json_t *emp,
 	if (!tourist && json_is_object(stay))
 		json_error_add(errors, "/stay", "not_allowed",
 		    msg(req, M_NOT_ALLOWED));
-	if (json_is_object(emp) && (a = jstr(emp, "contract_start")) != NULL &&
-	    (b = jstr(emp, "contract_end")) != NULL && strcmp(b, a) < 0)
+	if (json_is_object(emp) &&
+	    (a = json_str(emp, "contract_start")) != NULL &&
+	    (b = json_str(emp, "contract_end")) != NULL && strcmp(b, a) < 0)
 		json_error_add(errors, "/employment/contract_end",
 		    "date_order", msg(req, M_DATE_ORDER));
-	if (json_is_object(stay) && (a = jstr(stay, "start")) != NULL &&
-	    (b = jstr(stay, "end")) != NULL && strcmp(b, a) < 0)
+	if (json_is_object(stay) && (a = json_str(stay, "start")) != NULL &&
+	    (b = json_str(stay, "end")) != NULL && strcmp(b, a) < 0)
 		json_error_add(errors, "/stay/end", "date_order",
 		    msg(req, M_DATE_ORDER));
-}
-
-/* Run a statement for a handler; on failure the problem is set: -1. */
-static int
-exec_or_reply(struct request *req, enum identity_stmt st,
-    const char *const *params, struct db_res **res)
-{
-	return (reply_exec(req, ID_STMT(st), params, res));
-}
-
-/*
- * An administrator reads agents' personal data (staff administration):
- * each read is written to the access log, whose purpose is the route's
- * own.  No row, no read: on failure the problem is set and -1 returned.
- */
-static int
-record_staff_read(struct request *req, const char *agent)
-{
-	struct db_error	 err;
-
-	if (access_record(db_thread(), agent, req->principal,
-	    "identity.account", agent, "staff administration", 0, &err) == -1) {
-		reply_db_error(req, &err);
-		return (-1);
-	}
-	return (0);
 }
 
 /* The caller's account as JSON (the one read after any change). */
@@ -338,14 +421,12 @@ reply_account_stmt(struct request *req, int status, const char *id,
 	struct db_res	*res = NULL;
 	const char	*params[1] = { id };
 
-	if (exec_or_reply(req, st, params, &res) == -1)
+	if (reply_exec(req, ID_STMT(st), params, &res) == -1)
 		return (0);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
-		return (0);
-	}
-	reply_json(req, status, id_account_json(res, 0));
+	if (db_res_rows(res) != 1)
+		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
+	else
+		reply_json(req, status, id_account_json(res, 0));
 	db_res_free(res);
 	return (0);
 }
@@ -357,45 +438,70 @@ reply_account(struct request *req, int status, const char *id)
 }
 
 /*
- * Queue a one-time token and its message, inside the caller's transaction:
- * to the address stored on the account (identity_mail()).
+ * An administrator reads agents' personal data (staff administration):
+ * the read and its access-log entries, one per account read, are written
+ * in one transaction, so that no logged read goes unrecorded.
  */
-static int
-queue_token_mail(struct db *db, const char *account, const char *purpose,
-    int64_t lifetime, const char *path, struct db_error *err)
-{
-	char		 tok[64], hash[72], now[40], exp[40];
-	struct buf	 url;
-	const char	*p[5];
-	json_t		*o;
-	int		 rc;
+struct staff_read {
+	const struct principal	*who;
+	enum identity_stmt	 st;
+	const char *const	*p;
+	int			 max;	/* rows recorded (the page) */
+	struct db_res		*res;
+};
 
-	if (id_random_token(tok, sizeof(tok)) == -1)
+static int
+staff_read_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct staff_read	*t = arg;
+	const char		*id;
+	int			 i;
+
+	db_res_free(t->res);
+	t->res = NULL;
+	if (db_exec(db, ID_STMT(t->st), t->p, &t->res, err) == -1)
 		return (-1);
-	id_sha256_bytea(tok, hash);
-	id_now(now);
-	id_now_plus(lifetime, exp);
-	p[0] = account;
-	p[1] = purpose;
-	p[2] = now;
-	if (db_exec(db, ID_STMT(ID_OTT_INVALIDATE), p, NULL, err) == -1)
-		return (-1);
-	p[0] = account;
-	p[1] = purpose;
-	p[2] = hash;
-	p[3] = now;
-	p[4] = exp;
-	if (db_exec(db, ID_STMT(ID_OTT_INSERT), p, NULL, err) == -1)
-		return (-1);
-	buf_init(&url);
-	buf_addf(&url, "%s%s?token=%s", public_url, path, tok);
-	o = json_pack("{s:s, s:s, s:s}", "token", tok, "url", url.data,
-	    "expires_at", exp);
-	buf_cleanup(&url);
-	rc = identity_mail(db, account, purpose, o, NULL, err);
-	json_decref(o);
-	OPENSSL_cleanse(tok, sizeof(tok));
-	return (rc == -1 ? -1 : 0);
+	for (i = 0; i < db_res_rows(t->res) && i < t->max; i++) {
+		id = db_str(t->res, i, "id");
+		if (access_record(db, id, t->who, "identity.account", id,
+		    "staff administration", 0, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The read; -1 when the reply (the problem) is set. */
+static int
+staff_read(struct request *req, struct staff_read *t)
+{
+	struct db_error	 err;
+
+	t->who = req->principal;
+	t->res = NULL;
+	if (db_tx(db_thread(), staff_read_tx, t, &err) == 0)
+		return (0);
+	db_res_free(t->res);
+	t->res = NULL;
+	reply_db_error(req, &err);
+	return (-1);
+}
+
+/* An agent's account after an administrator's change, its read logged. */
+static int
+reply_staff_account(struct request *req, int status, const char *id)
+{
+	struct staff_read	 t = { .st = ID_ACCOUNT_GET, .max = 1 };
+	const char		*p[1] = { id };
+
+	t.p = p;
+	if (staff_read(req, &t) == -1)
+		return (0);
+	if (db_res_rows(t.res) != 1)
+		reply_error(req, ID_ERR(IE_AGENT_NOT_FOUND));
+	else
+		reply_json(req, status, id_account_json(t.res, 0));
+	db_res_free(t.res);
+	return (0);
 }
 
 /* POST /api/v1/accounts */
@@ -404,13 +510,14 @@ struct register_tx {
 	const json_t	*in;
 	const char	*hash;
 	const char	*locale;
+	char		 key[IDENTITY_EMAIL_KEY_MAX];
 	char		 id[40];
 };
 
 static const char *
 sub_str(const json_t *in, const char *obj, const char *k)
 {
-	return (jstr(json_object_get(in, obj), k));
+	return (json_str(json_object_get(in, obj), k));
 }
 
 static int
@@ -419,21 +526,22 @@ register_tx(struct db *db, void *arg, struct db_error *err)
 	struct register_tx	*t = arg;
 	const json_t		*in = t->in;
 	struct db_res		*res = NULL;
-	const char		*p[16];
+	const char		*p[17];
 	char			 now[40];
 
 	id_now(now);
-	p[0] = jstr(in, "email");
+	p[0] = json_str(in, "email");
+	p[16] = t->key;
 	p[1] = t->hash;
-	p[2] = jstr(in, "display_name");
+	p[2] = json_str(in, "display_name");
 	p[3] = t->locale;
-	p[4] = jstr(in, "profile_kind");
+	p[4] = json_str(in, "profile_kind");
 	p[5] = sub_str(in, "employment", "employer");
 	p[6] = sub_str(in, "employment", "contract_start");
 	p[7] = sub_str(in, "employment", "contract_end");
 	p[8] = sub_str(in, "stay", "start");
 	p[9] = sub_str(in, "stay", "end");
-	p[10] = jstr(in, "phone");
+	p[10] = json_str(in, "phone");
 	p[11] = sub_str(in, "address", "street");
 	p[12] = sub_str(in, "address", "postcode");
 	p[13] = sub_str(in, "address", "city");
@@ -441,13 +549,10 @@ register_tx(struct db *db, void *arg, struct db_error *err)
 	p[15] = now;
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_INSERT), p, &res, err) == -1)
 		return (-1);
-	snprintf(t->id, sizeof(t->id), "%s", db_res_get(res, 0, 0));
+	snprintf(t->id, sizeof(t->id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
-	return (queue_token_mail(db, t->id, "verify_email", VERIFY_LIFETIME,
-	    "/verify-email", err));
+	return (id_token_mail(db, t->id, LINK_VERIFY, p[0], err));
 }
-
-static const char *const lang_codes[] = { "fr", "en", "it" };
 
 int
 identity_register(struct request *req)
@@ -456,125 +561,162 @@ identity_register(struct request *req)
 	struct register_tx	 t;
 	struct db_error		 err;
 	json_t			*errors;
-	char			 hash[PASSWORD_HASH_MAX], loc[80];
+	char			 hash[PASSWORD_HASH_MAX];
 
+	/* Its 409 tells that an address has an account: not for a flood. */
+	if (ratelimit_peer_or_reply(req, "register", REGISTER_BUDGET, 3600) ==
+	    -1)
+		return (0);
+	memset(&t, 0, sizeof(t));
+	if (new_email_or_reply(req, "/email", json_str(in, "email"), t.key) ==
+	    -1)
+		return (0);
 	errors = json_array();
-	check_profile(req, jstr(in, "profile_kind"),
+	check_profile(req, json_str(in, "profile_kind"),
 	    json_object_get(in, "employment"), json_object_get(in, "stay"),
 	    errors);
-	weak_password(req, errors, "/password", jstr(in, "password"),
-	    jstr(in, "email"), jstr(in, "display_name"));
+	weak_password(req, errors, "/password", json_str(in, "password"),
+	    json_str(in, "email"), json_str(in, "display_name"));
 	if (json_array_size(errors) > 0) {
 		validation(req, errors);
 		return (0);
 	}
 	json_decref(errors);
-	if (password_hash(jstr(in, "password"), hash, sizeof(hash)) == -1) {
-		reply_problem(req, PROB_INTERNAL, "the account could not be "
-		    "created");
+	if (hash_or_reply(req, json_str(in, "password"), hash,
+	    sizeof(hash)) == -1)
 		return (0);
-	}
-	memset(&t, 0, sizeof(t));
 	t.in = in;
 	t.hash = hash;
-	t.locale = jstr(in, "locale") != NULL ? jstr(in, "locale") :
-	    lang_codes[req->lang];
+	t.locale = json_str(in, "locale") != NULL ? json_str(in, "locale") :
+	    lang_code(req->lang);
 	if (db_tx(db_thread(), register_tx, &t, &err) == -1) {
 		if (err.code == DB_E_UNIQUE)
-			reply_problem(req, PROB_CONFLICT, "an account already "
-			    "exists for this email address");
+			reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
 		else
 			reply_db_error(req, &err);
 		return (0);
 	}
 	log_info("account %s registered", t.id);
-	snprintf(loc, sizeof(loc), "/api/v1/me");
 	reply_account(req, 201, t.id);
 	if (req->reply.status == 201)
-		reply_header(req, "Location", loc);
+		reply_header(req, "Location", "/api/v1/me");
 	return (0);
 }
 
 /* POST /api/v1/accounts/verify */
 
+/* A link's refusal, or 0 when it went through. */
+static int
+link_failed(struct request *req, enum id_result r, const struct db_error *err)
+{
+	switch (r) {
+	case IDR_OK:
+		return (0);
+	case IDR_TAKEN:
+		reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
+		break;
+	case IDR_DB:
+		reply_db_error(req, err);
+		break;
+	default:
+		field_error(req, IE_LINK_INVALID, "/token", "invalid");
+		break;
+	}
+	return (-1);
+}
+
+/*
+ * POST /api/v1/accounts/verify: the token of a link sent about an
+ * address.  A verification link proves the address it was sent to and
+ * nothing else: the current address, or the new one waiting, which then
+ * replaces it.  The undo link sent to the old address when it changed
+ * brings it back, verified, and ends every session and live link of the
+ * account.
+ */
 int
 identity_verify_email(struct request *req)
 {
-	struct db_res	*res = NULL;
-	char		 hash[72], now[40];
-	const char	*p[3];
-	json_t		*errors;
+	const char	*token = json_str(req->json, "token");
+	struct db_error	 err;
+	enum id_result	 r;
+	char		 id[40];
 
-	id_sha256_bytea(jstr(req->json, "token"), hash);
-	id_now(now);
-	p[0] = hash;
-	p[1] = "verify_email";
-	p[2] = now;
-	if (exec_or_reply(req, ID_OTT_CONSUME, p, &res) == -1)
-		return (0);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		errors = json_array();
-		json_error_add(errors, "/token", "invalid",
-		    msg(req, M_TOKEN_INVALID));
-		validation(req, errors);
-		return (0);
-	}
-	p[0] = db_res_get(res, 0, 0);
-	p[1] = now;
-	if (exec_or_reply(req, ID_ACCOUNT_VERIFY_EMAIL, p, NULL) == -1) {
-		db_res_free(res);
-		return (0);
-	}
-	log_info("account %s verified its email", p[0]);
-	db_res_free(res);
-	reply_bytes(req, 204, NULL, "", 0);
+	if ((r = id_email_verify(db_thread(), token, id, &err)) ==
+	    IDR_BAD_LINK && (r = id_email_undo(db_thread(), token, id,
+	    &err)) == IDR_OK) {
+		principal_cache_forget(id);
+		log_info("account %s undid a change of address; sessions "
+		    "revoked", id);
+	} else if (r == IDR_OK)
+		log_info("account %s verified its email", id);
+	if (link_failed(req, r, &err) == 0)
+		reply_bytes(req, 204, NULL, "", 0);
 	return (0);
 }
 
 /* POST /api/v1/auth/password-reset: the same 202 whether or not the email exists. */
 
 struct reset_tx {
-	const char	*email;
-	int		 found;
+	char	 key[IDENTITY_EMAIL_KEY_MAX];
+	int	 found;
+	int	 sent;
 };
 
+/*
+ * A new link unless the account had RESET_LINKS_MAX in the last hour;
+ * the links already sent stay alive either way, so that a flood of
+ * requests can neither kill the link a person is about to use nor fill
+ * their mailbox.  The message goes to the stored address only.
+ */
 static int
 reset_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct reset_tx	*t = arg;
 	struct db_res	*res = NULL;
-	const char	*p[1] = { t->email };
-	char		 id[40];
-	int		 rc;
+	const char	*p[3] = { t->key, "reset_password", NULL };
+	char		 id[40], now[40];
+	int64_t		 recent;
 
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_LOGIN), p, &res, err) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1 ||
-	    strcmp(db_res_get(res, 0, 2), "active") != 0) {
-		db_res_free(res);
-		return (0);
-	}
-	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
+	t->found = db_res_rows(res) == 1 && db_bool(res, 0, "active");
+	if (t->found)
+		snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
 	db_res_free(res);
-	t->found = 1;
-	rc = queue_token_mail(db, id, "reset_password", RESET_LIFETIME,
-	    "/reset-password", err);
-	return (rc);
+	if (!t->found)
+		return (0);
+	id_now(now);
+	p[0] = id;
+	p[2] = now;
+	if (db_exec(db, ID_STMT(ID_OTT_RECENT), p, &res, err) == -1)
+		return (-1);
+	recent = db_int64(res, 0, "n");
+	db_res_free(res);
+	if (recent >= RESET_LINKS_MAX)
+		return (0);
+	t->sent = 1;
+	return (id_token_mail(db, id, LINK_RESET, NULL, err));
 }
 
 int
 identity_password_reset(struct request *req)
 {
-	struct reset_tx	 t = { jstr(req->json, "email"), 0 };
+	struct reset_tx	 t;
 	struct db_error	 err;
 
+	if (ratelimit_peer_or_reply(req, "password_reset", RESET_PEER_BUDGET,
+	    3600) == -1 || keys_ready_or_reply(req, &err) == -1)
+		return (0);
+	memset(&t, 0, sizeof(t));
+	(void)identity_email_normalise(json_str(req->json, "email"), 0, t.key,
+	    sizeof(t.key));
 	if (db_tx(db_thread(), reset_tx, &t, &err) == -1) {
 		reply_db_error(req, &err);
 		return (0);
 	}
-	log_info("password reset requested (%s)", t.found ? "sent" :
-	    "no such active account");
+	log_info("password reset requested (%s)", !t.found ?
+	    "no such active account" : t.sent ? "sent" :
+	    "3 links already sent this hour");
 	reply_json(req, 202, json_pack("{s:s}", "status", "accepted"));
 	return (0);
 }
@@ -582,7 +724,7 @@ identity_password_reset(struct request *req)
 /* POST /api/v1/auth/password-reset/confirm */
 
 struct set_password_tx {
-	const char	*token_hash;	/* reset: the one-time token */
+	const char	*token;		/* reset: the one-time token */
 	const char	*account;	/* change: the caller */
 	const char	*hash;		/* the new password's */
 	char		 id[40];
@@ -593,31 +735,25 @@ static int
 set_password_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct set_password_tx	*t = arg;
-	struct db_res		*res = NULL;
 	const char		*p[3];
 	char			 now[40];
 
-	id_now(now);
-	if (t->token_hash != NULL) {
-		p[0] = t->token_hash;
-		p[1] = "reset_password";
-		p[2] = now;
-		if (db_exec(db, ID_STMT(ID_OTT_CONSUME), p, &res, err) == -1)
-			return (-1);
-		if (db_res_rows(res) != 1) {
-			db_res_free(res);
-			t->bad_token = 1;
-			err->code = DB_OK;
-			return (-1);
-		}
-		snprintf(t->id, sizeof(t->id), "%s", db_res_get(res, 0, 0));
-		db_res_free(res);
-	} else
+	if (t->token == NULL)
 		snprintf(t->id, sizeof(t->id), "%s", t->account);
+	else if (id_token_consume(db, t->token, "reset_password", t->id, NULL,
+	    err) != 0) {
+		t->bad_token = err->code == DB_OK;
+		return (-1);
+	}
+	id_now(now);
 	p[0] = t->id;
 	p[1] = t->hash;
 	p[2] = now;
 	if (db_exec(db, ID_STMT(ID_ACCOUNT_SET_PASSWORD), p, NULL, err) == -1)
+		return (-1);
+	/* The other reset links die with the old password. */
+	p[1] = "reset_password";
+	if (db_exec(db, ID_STMT(ID_OTT_INVALIDATE), p, NULL, err) == -1)
 		return (-1);
 	p[1] = now;
 	return (db_exec(db, ID_STMT(ID_REFRESH_REVOKE_ACCOUNT), p, NULL, err));
@@ -629,32 +765,26 @@ identity_password_reset_confirm(struct request *req)
 	struct set_password_tx	 t;
 	struct db_error		 err;
 	json_t			*errors;
-	char			 hash[PASSWORD_HASH_MAX], th[72];
+	char			 hash[PASSWORD_HASH_MAX];
 
 	errors = json_array();
-	if (weak_password(req, errors, "/password", jstr(req->json, "password"),
-	    NULL, NULL) == -1) {
+	weak_password(req, errors, "/password", json_str(req->json,
+	    "password"), NULL, NULL);
+	if (json_array_size(errors) > 0) {
 		validation(req, errors);
 		return (0);
 	}
 	json_decref(errors);
-	if (password_hash(jstr(req->json, "password"), hash, sizeof(hash))
-	    == -1) {
-		reply_problem(req, PROB_INTERNAL, "the password could not be "
-		    "changed");
+	if (hash_or_reply(req, json_str(req->json, "password"), hash,
+	    sizeof(hash)) == -1)
 		return (0);
-	}
-	id_sha256_bytea(jstr(req->json, "token"), th);
 	memset(&t, 0, sizeof(t));
-	t.token_hash = th;
+	t.token = json_str(req->json, "token");
 	t.hash = hash;
 	if (db_tx(db_thread(), set_password_tx, &t, &err) == -1) {
-		if (t.bad_token) {
-			errors = json_array();
-			json_error_add(errors, "/token", "invalid",
-			    msg(req, M_TOKEN_INVALID));
-			validation(req, errors);
-		} else
+		if (t.bad_token)
+			field_error(req, IE_LINK_INVALID, "/token", "invalid");
+		else
 			reply_db_error(req, &err);
 		return (0);
 	}
@@ -684,8 +814,9 @@ static int
 issue(struct request *req, struct token_claims *c, const char *family,
     int with_refresh)
 {
-	char		*jwt = NULL, rt[64], hash[72], now[40], exp[40];
-	const char	*p[6];
+	char		*jwt = NULL, rt[RANDOM_TOKEN_LEN], hash[72], now[40];
+	char		 exp[40], auth[40];
+	const char	*p[7];
 	struct db_error	 err;
 	json_t		*o;
 
@@ -693,17 +824,16 @@ issue(struct request *req, struct token_claims *c, const char *family,
 	c->exp = c->iat + TOKEN_LIFETIME;
 	c->jti[0] = '\0';
 	if (token_sign(c, &jwt) == -1) {
-		reply_problem(req, PROB_INTERNAL, "no token could be issued");
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
 		return (0);
 	}
 	o = json_pack("{s:s, s:s, s:i}", "access_token", jwt, "token_type",
 	    "Bearer", "expires_in", TOKEN_LIFETIME);
 	free(jwt);
 	if (with_refresh) {
-		if (id_random_token(rt, sizeof(rt)) == -1) {
+		if (random_token(rt, sizeof(rt)) == -1) {
 			json_decref(o);
-			reply_problem(req, PROB_INTERNAL, "no token could be "
-			    "issued");
+			reply_error(req, HTTP_ERR(HE_INTERNAL));
 			return (0);
 		}
 		id_sha256_bytea(rt, hash);
@@ -715,6 +845,11 @@ issue(struct request *req, struct token_claims *c, const char *family,
 		p[3] = c->mfa ? "t" : "f";
 		p[4] = now;
 		p[5] = exp;
+		p[6] = NULL;
+		if (c->auth_time > 0) {
+			clock_format(c->auth_time * 1000000, auth, sizeof(auth));
+			p[6] = auth;
+		}
 		if (db_exec(db_thread(), ID_STMT(ID_REFRESH_INSERT), p, NULL,
 		    &err) == -1) {
 			json_decref(o);
@@ -751,6 +886,7 @@ issue(struct request *req, struct token_claims *c, const char *family,
 	return (0);
 }
 
+/* Space-separated roles into the claims. */
 static void
 claims_roles(struct token_claims *c, const char *roles)
 {
@@ -792,17 +928,23 @@ identity_throttle_user_key(const char *email, char *out)
 	OPENSSL_cleanse(lower, sizeof(lower));
 }
 
+/*
+ * The throttle's keys: the client address, and the account, by the key of
+ * its address: every spelling of an address (case, Unicode variants, an
+ * IDN or its punycode) counts against the one account it names.
+ */
 static void
-throttle_keys(struct request *req, const char *email, char *ipkey,
+throttle_keys(struct request *req, const char *key, char *ipkey,
     char *userkey)
 {
 	char	 peer[64];
 
 	request_peer(req, peer, sizeof(peer));
 	snprintf(ipkey, 80, "ip:%s", peer);
-	identity_throttle_user_key(email, userkey);
+	identity_throttle_user_key(key, userkey);
 }
 
+/* One more failure for both keys (best effort: a sign-in is answered). */
 static void
 throttle_fail(const char *ipkey, const char *userkey)
 {
@@ -818,6 +960,33 @@ throttle_fail(const char *ipkey, const char *userkey)
 	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
 }
 
+/* -1 (and a 429 with Retry-After) while either key is blocked. */
+static int
+throttled_or_reply(struct request *req, const char *ipkey, const char *userkey)
+{
+	struct db_res	*th = NULL;
+	const char	*p[3];
+	char		 now[40], retry[24];
+
+	id_now(now);
+	p[0] = ipkey;
+	p[1] = userkey;
+	p[2] = now;
+	if (reply_exec(req, ID_STMT(ID_THROTTLE_GET), p, &th) == -1)
+		return (-1);
+	if (db_isnull(th, 0, "retry_after")) {
+		db_res_free(th);
+		return (0);
+	}
+	snprintf(retry, sizeof(retry), "%lld",
+	    (long long)db_int64(th, 0, "retry_after"));
+	db_res_free(th);
+	log_info("auth: password check throttled (request %s)", req->id);
+	reply_error(req, ID_ERR(IE_SIGNIN_THROTTLED), retry);
+	reply_header(req, "Retry-After", retry);
+	return (-1);
+}
+
 int
 identity_reauthenticate(struct request *req, const char *account,
     const char *password)
@@ -827,14 +996,14 @@ identity_reauthenticate(struct request *req, const char *account,
 	char		 ipkey[80], userkey[80];
 	int		 ok;
 
-	if (exec_or_reply(req, ID_ACCOUNT_AUTH, p, &res) == -1)
+	if (reply_exec(req, ID_STMT(ID_ACCOUNT_AUTH), p, &res) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		return (-1);
 	}
-	throttle_keys(req, db_str(res, 0, "email"), ipkey, userkey);
+	throttle_keys(req, db_str(res, 0, "email_key"), ipkey, userkey);
 	if (throttled_or_reply(req, ipkey, userkey) == -1) {
 		db_res_free(res);
 		return (-1);
@@ -850,119 +1019,117 @@ identity_reauthenticate(struct request *req, const char *account,
 	return (1);
 }
 
-/* -1 (and a 429 with Retry-After) while either key is blocked. */
+/* A refused password grant: counted against both keys, logged, answered. */
 static int
-throttled_or_reply(struct request *req, const char *ipkey, const char *userkey)
+grant_refused(struct request *req, const char *ipkey, const char *userkey,
+    const char *description)
 {
-	struct db_res	*th = NULL;
-	const char	*p[3];
-	char		 now[40], retry[24];
+	throttle_fail(ipkey, userkey);
+	oauth_error(req, 400, "invalid_grant", description);
+	return (0);
+}
 
-	id_now(now);
-	p[0] = ipkey;
-	p[1] = userkey;
-	p[2] = now;
-	if (exec_or_reply(req, ID_THROTTLE_GET, p, &th) == -1)
+/* The agent's one-time code: 0 good (its step recorded), -1 replied. */
+static int
+grant_otp(struct request *req, const struct db_res *res, const char *id,
+    const char *ipkey, const char *userkey)
+{
+	const char	*otp = json_str(req->json, "otp"), *p[2];
+	char		 step_s[24];
+	int64_t		 step;
+
+	/*
+	 * Without a code the answer tells that the password was right: it
+	 * counts as a failure, so that it is no free oracle for guessing.
+	 */
+	if (otp == NULL) {
+		log_info("auth: agent %s needs a one-time code", id);
+		grant_refused(req, ipkey, userkey, "a one-time code (otp) is "
+		    "required for this account");
 		return (-1);
-	if (db_res_get(th, 0, 0) == NULL) {
-		db_res_free(th);
-		return (0);
 	}
-	snprintf(retry, sizeof(retry), "%s", db_res_get(th, 0, 0));
-	db_res_free(th);
-	log_info("auth: password check throttled (request %s)", req->id);
-	reply_problem(req, PROB_TOO_MANY, "too many failed sign-in attempts; "
-	    "try again in %s s", retry);
-	reply_header(req, "Retry-After", retry);
-	return (-1);
+	step = totp_check(db_str(res, 0, "totp_secret"), otp,
+	    clock_now() / 1000000);
+	if (step < 0 || step <= db_int64(res, 0, "totp_last_step")) {
+		log_info("auth: agent %s one-time code refused", id);
+		grant_refused(req, ipkey, userkey, "invalid or already used "
+		    "one-time code");
+		return (-1);
+	}
+	snprintf(step_s, sizeof(step_s), "%lld", (long long)step);
+	p[0] = id;
+	p[1] = step_s;
+	return (reply_exec(req, ID_STMT(ID_AGENT_TOTP_STEP), p, NULL));
 }
 
 static int
 grant_password(struct request *req)
 {
 	const json_t	*in = req->json;
-	const char	*user = jstr(in, "username"), *pw = jstr(in, "password");
-	const char	*otp = jstr(in, "otp"), *p[3], *phc, *secret;
+	const char	*user = json_str(in, "username");
+	const char	*pw = json_str(in, "password"), *p[3];
 	struct db_res	*res = NULL;
 	struct token_claims c;
-	char		 ipkey[80], userkey[80], retry[24];
+	struct db_error	 err;
+	char		 ipkey[80], userkey[80], key[IDENTITY_EMAIL_KEY_MAX];
 	char		 newhash[PASSWORD_HASH_MAX], id[40];
-	int		 ok, is_agent, enrolled;
-	int64_t		 step, last;
+	int		 ok;
 
 	if (user == NULL || pw == NULL || *user == '\0') {
 		oauth_error(req, 400, "invalid_request",
 		    "username and password are required");
 		return (0);
 	}
-	throttle_keys(req, user, ipkey, userkey);
-	if (throttled_or_reply(req, ipkey, userkey) == -1)
+	/*
+	 * Found by the key of the address, throttled by it before: the
+	 * account once found is throttled by the same key, its own.
+	 */
+	(void)identity_email_normalise(user, 0, key, sizeof(key));
+	if (key[0] == '\0')
+		snprintf(key, sizeof(key), "%s", user);
+	throttle_keys(req, key, ipkey, userkey);
+	if (throttled_or_reply(req, ipkey, userkey) == -1 ||
+	    keys_ready_or_reply(req, &err) == -1)
 		return (0);
-	p[0] = user;
-	if (exec_or_reply(req, ID_ACCOUNT_LOGIN, p, &res) == -1)
+	p[0] = key;
+	if (reply_exec(req, ID_STMT(ID_ACCOUNT_LOGIN), p, &res) == -1)
 		return (0);
 	if (db_res_rows(res) != 1) {
 		/* Same work, same answer as a wrong password. */
 		password_verify_dummy(pw);
 		ok = 0;
-	} else {
-		phc = db_res_get(res, 0, 1);
-		ok = password_verify(pw, phc) == 1 &&
-		    strcmp(db_res_get(res, 0, 2), "active") == 0;
-	}
+	} else
+		ok = password_verify(pw, db_str(res, 0, "password_hash")) ==
+		    1 && db_bool(res, 0, "active");
 	if (!ok) {
-		throttle_fail(ipkey, userkey);
-		log_info("auth: password login failed (request %s)", req->id);
 		db_res_free(res);
-		oauth_error(req, 400, "invalid_grant",
-		    "invalid username or password");
-		return (0);
+		log_info("auth: password login failed (request %s)", req->id);
+		return (grant_refused(req, ipkey, userkey,
+		    "invalid username or password"));
 	}
-	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
 	memset(&c, 0, sizeof(c));
 	snprintf(c.sub, sizeof(c.sub), "%s", id);
 	snprintf(c.kind, sizeof(c.kind), "person");
-	c.tv = strtoll(db_res_get(res, 0, 3), NULL, 10);
-	is_agent = strcmp(db_res_get(res, 0, 4), "t") == 0;
-	enrolled = strcmp(db_res_get(res, 0, 6), "t") == 0;
-	if (is_agent)
-		claims_roles(&c, db_res_get(res, 0, 5));
-	if (is_agent && enrolled) {
-		secret = db_res_get(res, 0, 7);
-		last = strtoll(db_res_get(res, 0, 8), NULL, 10);
-		if (otp == NULL) {
-			db_res_free(res);
-			log_info("auth: agent %s needs a one-time code", id);
-			oauth_error(req, 400, "invalid_grant",
-			    "a one-time code (otp) is required for this "
-			    "account");
-			return (0);
-		}
-		step = totp_check(secret, otp, clock_now() / 1000000);
-		if (step < 0 || step <= last) {
-			throttle_fail(ipkey, userkey);
-			db_res_free(res);
-			log_info("auth: agent %s one-time code refused", id);
-			oauth_error(req, 400, "invalid_grant",
-			    "invalid or already used one-time code");
-			return (0);
-		}
-		snprintf(retry, sizeof(retry), "%lld", (long long)step);
-		p[0] = id;
-		p[1] = retry;
-		if (exec_or_reply(req, ID_AGENT_TOTP_STEP, p, NULL) == -1) {
+	c.tv = db_int64(res, 0, "token_version");
+	c.auth_time = clock_now() / 1000000;
+	if (db_bool(res, 0, "is_agent"))
+		claims_roles(&c, db_str(res, 0, "roles"));
+	if (db_bool(res, 0, "is_agent") && db_bool(res, 0, "totp_enrolled")) {
+		if (grant_otp(req, res, id, ipkey, userkey) == -1) {
 			db_res_free(res);
 			return (0);
 		}
 		c.mfa = 1;
 	}
 	/* The cost of the stored hash follows the configuration. */
-	if (password_needs_rehash(db_res_get(res, 0, 1)) &&
+	if (password_needs_rehash(db_str(res, 0, "password_hash")) &&
 	    password_hash(pw, newhash, sizeof(newhash)) == 0) {
 		p[0] = id;
-		p[1] = db_res_get(res, 0, 1);
+		p[1] = db_str(res, 0, "password_hash");
 		p[2] = newhash;
-		if (exec_or_reply(req, ID_ACCOUNT_REHASH, p, NULL) == -1) {
+		if (reply_exec(req, ID_STMT(ID_ACCOUNT_REHASH), p, NULL) ==
+		    -1) {
 			db_res_free(res);
 			return (0);
 		}
@@ -970,9 +1137,9 @@ grant_password(struct request *req)
 	}
 	db_res_free(res);
 	p[0] = ipkey;
-	(void)exec_or_reply(req, ID_THROTTLE_RESET, p, NULL);
+	(void)reply_exec(req, ID_STMT(ID_THROTTLE_RESET), p, NULL);
 	p[0] = userkey;
-	(void)exec_or_reply(req, ID_THROTTLE_RESET, p, NULL);
+	(void)reply_exec(req, ID_STMT(ID_THROTTLE_RESET), p, NULL);
 	reply_reset(req);
 	log_info("auth: account %s signed in%s", id, c.mfa ? " with mfa" : "");
 	snprintf(req->principal_id, sizeof(req->principal_id), "%s", id);
@@ -982,10 +1149,13 @@ grant_password(struct request *req)
 static int
 grant_refresh(struct request *req)
 {
-	const char	*rt = jstr(req->json, "refresh_token"), *p[2];
+	const char	*rt = json_str(req->json, "refresh_token"), *p[2];
 	struct db_res	*res = NULL, *acc = NULL;
 	struct token_claims c;
 	char		 hash[72], now[40], family[40], id[40];
+	json_t		*roles, *v;
+	size_t		 i;
+	int64_t		 auth_time;
 	int		 mfa;
 
 	if (rt == NULL || *rt == '\0') {
@@ -997,21 +1167,21 @@ grant_refresh(struct request *req)
 	id_now(now);
 	p[0] = hash;
 	p[1] = now;
-	if (exec_or_reply(req, ID_REFRESH_USE, p, &res) == -1)
+	if (reply_exec(req, ID_STMT(ID_REFRESH_USE), p, &res) == -1)
 		return (0);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
-		if (exec_or_reply(req, ID_REFRESH_LOOKUP, p, &res) == -1)
+		if (reply_exec(req, ID_STMT(ID_REFRESH_LOOKUP), p, &res) == -1)
 			return (0);
-		if (db_res_rows(res) == 1 &&
-		    strcmp(db_res_get(res, 0, 1), "t") == 0) {
+		if (db_res_rows(res) == 1 && db_bool(res, 0, "spent")) {
 			/* A used token came back: someone holds a copy. */
-			p[0] = db_res_get(res, 0, 0);
+			p[0] = db_str(res, 0, "family_id");
 			p[1] = now;
-			(void)exec_or_reply(req, ID_REFRESH_REVOKE_FAMILY, p,
-			    NULL);
+			(void)reply_exec(req, ID_STMT(ID_REFRESH_REVOKE_FAMILY),
+			    p, NULL);
 			log_warnx("auth: refresh token reuse for account %s: "
-			    "token family revoked", db_res_get(res, 0, 2));
+			    "token family revoked", db_str(res, 0,
+			    "account_id"));
 		}
 		db_res_free(res);
 		reply_reset(req);
@@ -1019,12 +1189,13 @@ grant_refresh(struct request *req)
 		    "the refresh token is invalid, expired or revoked");
 		return (0);
 	}
-	snprintf(id, sizeof(id), "%s", db_res_get(res, 0, 0));
-	snprintf(family, sizeof(family), "%s", db_res_get(res, 0, 1));
-	mfa = strcmp(db_res_get(res, 0, 2), "t") == 0;
+	snprintf(id, sizeof(id), "%s", db_str(res, 0, "account_id"));
+	snprintf(family, sizeof(family), "%s", db_str(res, 0, "family_id"));
+	mfa = db_bool(res, 0, "mfa");
+	auth_time = db_time(res, 0, "auth_time") / 1000000;
 	db_res_free(res);
 	p[0] = id;
-	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &acc) == -1)
+	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
 		return (0);
 	if (db_res_rows(acc) != 1) {
 		db_res_free(acc);
@@ -1035,63 +1206,72 @@ grant_refresh(struct request *req)
 	memset(&c, 0, sizeof(c));
 	snprintf(c.sub, sizeof(c.sub), "%s", id);
 	snprintf(c.kind, sizeof(c.kind), "person");
-	c.tv = strtoll(db_res_get(acc, 0, 20), NULL, 10);
+	c.tv = db_int64(acc, 0, "token_version");
 	c.mfa = mfa;
-	if (db_res_get(acc, 0, 18) != NULL) {
-		json_t	*roles = json_loads(db_res_get(acc, 0, 18), 0, NULL);
-		size_t	 i;
-
-		for (i = 0; i < json_array_size(roles) &&
-		    c.nroles < TOKEN_MAX_ROLES; i++)
+	c.auth_time = auth_time;
+	roles = db_isnull(acc, 0, "roles") ? NULL :
+	    json_loads(db_str(acc, 0, "roles"), 0, NULL);
+	json_array_foreach(roles, i, v)
+		if (c.nroles < TOKEN_MAX_ROLES)
 			snprintf(c.roles[c.nroles++], sizeof(c.roles[0]),
-			    "%s", json_string_value(json_array_get(roles, i)));
-		json_decref(roles);
-	}
+			    "%s", json_string_value(v));
+	json_decref(roles);
 	db_res_free(acc);
 	log_info("auth: account %s refreshed its token", id);
 	snprintf(req->principal_id, sizeof(req->principal_id), "%s", id);
 	return (issue(req, &c, family, 1));
 }
 
+/*
+ * HTTP Basic client credentials (RFC 6749 2.3.1): 1 and both parts, 0
+ * without the header, -1 when malformed.
+ */
 static int
 basic_credentials(struct request *req, char *id, size_t idlen, char *secret,
     size_t secretlen)
 {
 	const char	*h = request_header(req, "Authorization");
-	unsigned char	 dec[256];
-	char		*colon;
-	int		 n;
-	size_t		 len;
+	char		 dec[256], *colon;
+	ssize_t		 n;
+	int		 rc = -1;
 
 	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
 		return (0);
 	h += 6;
-	len = strlen(h);
-	if (len == 0 || len > 340 || len % 4 != 0)
+	n = b64_decode(h, strlen(h), dec, sizeof(dec) - 1);
+	if (n <= 0)
 		return (-1);
-	n = EVP_DecodeBlock(dec, (const unsigned char *)h, (int)len);
-	if (n < 0)
-		return (-1);
-	while (len > 0 && h[len - 1] == '=') {
-		n--;
-		len--;
-	}
 	dec[n] = '\0';
-	if ((colon = strchr((char *)dec, ':')) == NULL)
-		return (-1);
-	*colon = '\0';
-	if (strlen((char *)dec) >= idlen || strlen(colon + 1) >= secretlen)
-		return (-1);
-	memcpy(id, dec, strlen((char *)dec) + 1);
-	memcpy(secret, colon + 1, strlen(colon + 1) + 1);
+	if (strlen(dec) == (size_t)n && (colon = strchr(dec, ':')) != NULL &&
+	    (size_t)(colon - dec) < idlen && strlen(colon + 1) < secretlen) {
+		*colon = '\0';
+		memcpy(id, dec, strlen(dec) + 1);
+		memcpy(secret, colon + 1, strlen(colon + 1) + 1);
+		rc = 1;
+	}
 	OPENSSL_cleanse(dec, sizeof(dec));
-	return (1);
+	return (rc);
+}
+
+/* 1 when 'word' is one of the space-separated words of 'list'. */
+static int
+has_word(const char *list, const char *word)
+{
+	const char	*q = list;
+	size_t		 n = strlen(word);
+
+	while ((q = strstr(q, word)) != NULL) {
+		if ((q == list || q[-1] == ' ') && (q[n] == ' ' || q[n] == '\0'))
+			return (1);
+		q += n;
+	}
+	return (0);
 }
 
 static int
 grant_client(struct request *req)
 {
-	const char	*p[1], *scope = jstr(req->json, "scope");
+	const char	*p[1], *scope = json_str(req->json, "scope");
 	struct db_res	*res = NULL;
 	struct token_claims c;
 	char		 id[72], secret[136], hex[65];
@@ -1105,15 +1285,16 @@ grant_client(struct request *req)
 		return (0);
 	}
 	if (b == 0) {
-		if (jstr(req->json, "client_id") == NULL ||
-		    jstr(req->json, "client_secret") == NULL) {
+		if (json_str(req->json, "client_id") == NULL ||
+		    json_str(req->json, "client_secret") == NULL) {
 			oauth_error(req, 401, "invalid_client",
 			    "client authentication is required");
 			return (0);
 		}
-		snprintf(id, sizeof(id), "%s", jstr(req->json, "client_id"));
-		snprintf(secret, sizeof(secret), "%s",
-		    jstr(req->json, "client_secret"));
+		snprintf(id, sizeof(id), "%s", json_str(req->json,
+		    "client_id"));
+		snprintf(secret, sizeof(secret), "%s", json_str(req->json,
+		    "client_secret"));
 	}
 	if (strlen(id) >= sizeof(c.sub)) {
 		oauth_error(req, 401, "invalid_client",
@@ -1121,12 +1302,12 @@ grant_client(struct request *req)
 		return (0);
 	}
 	p[0] = id;
-	if (exec_or_reply(req, ID_CLIENT_GET, p, &res) == -1)
+	if (reply_exec(req, ID_STMT(ID_CLIENT_GET), p, &res) == -1)
 		return (0);
 	id_sha256_hex(secret, hex);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	ok = db_res_rows(res) == 1 && strcmp(db_res_get(res, 0, 3), "t") == 0 &&
-	    CRYPTO_memcmp(hex, db_res_get(res, 0, 0), 64) == 0;
+	ok = db_res_rows(res) == 1 && db_bool(res, 0, "active") &&
+	    CRYPTO_memcmp(hex, db_str(res, 0, "secret_hash"), 64) == 0;
 	if (!ok) {
 		db_res_free(res);
 		log_info("auth: client credentials refused (request %s)",
@@ -1138,25 +1319,13 @@ grant_client(struct request *req)
 	memset(&c, 0, sizeof(c));
 	memcpy(c.sub, id, strlen(id) + 1);
 	snprintf(c.kind, sizeof(c.kind), "client");
-	granted = xstrdup(db_res_get(res, 0, 1));
+	granted = xstrdup(db_str(res, 0, "scopes"));
 	db_res_free(res);
 	for (s = strtok_r(granted, " ", &save); s != NULL &&
 	    c.nscopes < TOKEN_MAX_SCOPES; s = strtok_r(NULL, " ", &save)) {
 		/* A requested scope list narrows what was granted. */
-		if (scope != NULL && *scope != '\0') {
-			const char	*q = scope;
-			size_t		 n = strlen(s);
-			int		 found = 0;
-
-			while ((q = strstr(q, s)) != NULL) {
-				if ((q == scope || q[-1] == ' ') &&
-				    (q[n] == ' ' || q[n] == '\0'))
-					found = 1;
-				q += n;
-			}
-			if (!found)
-				continue;
-		}
+		if (scope != NULL && *scope != '\0' && !has_word(scope, s))
+			continue;
 		snprintf(c.scopes[c.nscopes++], sizeof(c.scopes[0]), "%s", s);
 	}
 	free(granted);
@@ -1173,7 +1342,7 @@ grant_client(struct request *req)
 int
 identity_token(struct request *req)
 {
-	const char	*g = jstr(req->json, "grant_type");
+	const char	*g = json_str(req->json, "grant_type");
 
 	if (g == NULL || *g == '\0') {
 		oauth_error(req, 400, "invalid_request", "grant_type is required");
@@ -1190,66 +1359,80 @@ identity_token(struct request *req)
 	return (0);
 }
 
-/* POST /api/v1/auth/logout */
+/*
+ * POST /api/v1/auth/logout.  The body names what ends: "refresh_token"
+ * (that token's family: this device) or "all": true (every session and
+ * every access token of the account); one of them is required, so that
+ * a client that sends nothing is told, not answered 204 for nothing.
+ */
+
+struct logout_tx {
+	const char	*account;
+	const char	*hash;		/* of the refresh token, or NULL: all */
+};
+
+static int
+logout_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct logout_tx	*t = arg;
+	struct db_res		*res = NULL;
+	const char		*p[2];
+	char			 now[40];
+	int			 rc = 0;
+
+	id_now(now);
+	p[1] = now;
+	if (t->hash == NULL) {
+		p[0] = t->account;
+		if (db_exec(db, ID_STMT(ID_REFRESH_REVOKE_ACCOUNT), p, NULL,
+		    err) == -1)
+			return (-1);
+		return (db_exec(db, ID_STMT(ID_ACCOUNT_BUMP_VERSION), p, NULL,
+		    err));
+	}
+	p[0] = t->hash;
+	if (db_exec(db, ID_STMT(ID_REFRESH_LOOKUP), p, &res, err) == -1)
+		return (-1);
+	/* Only the caller's own tokens; another's is ignored. */
+	if (db_res_rows(res) == 1 && strcmp(db_str(res, 0, "account_id"),
+	    t->account) == 0) {
+		p[0] = db_str(res, 0, "family_id");
+		p[1] = now;
+		rc = db_exec(db, ID_STMT(ID_REFRESH_REVOKE_FAMILY), p, NULL,
+		    err);
+	}
+	db_res_free(res);
+	return (rc);
+}
 
 int
 identity_logout(struct request *req)
 {
-	const char	*rt = req->json != NULL ?
-	    jstr(req->json, "refresh_token") : NULL;
-	const json_t	*all = req->json != NULL ?
-	    json_object_get(req->json, "all") : NULL;
-	struct db_res	*res = NULL;
-	const char	*p[2];
-	char		 hash[72], now[40];
+	const char		*rt = json_str(req->json, "refresh_token");
+	int			 all = json_is_true(json_object_get(req->json,
+				    "all"));
+	struct logout_tx	 t = { .account = req->principal->id };
+	struct db_error		 err;
+	char			 hash[72];
 
-	id_now(now);
-	if (json_is_true(all)) {
-		p[0] = req->principal->id;
-		p[1] = now;
-		if (exec_or_reply(req, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1 ||
-		    exec_or_reply(req, ID_ACCOUNT_BUMP_VERSION, p, NULL) == -1)
-			return (0);
-		principal_cache_forget(req->principal->id);
-		log_info("auth: account %s signed out everywhere",
-		    req->principal->id);
-	} else if (rt != NULL) {
-		id_sha256_bytea(rt, hash);
-		p[0] = hash;
-		if (exec_or_reply(req, ID_REFRESH_LOOKUP, p, &res) == -1)
-			return (0);
-		/* Only the caller's own tokens. */
-		if (db_res_rows(res) == 1 && strcmp(db_res_get(res, 0, 2),
-		    req->principal->id) == 0) {
-			p[0] = db_res_get(res, 0, 0);
-			p[1] = now;
-			if (exec_or_reply(req, ID_REFRESH_REVOKE_FAMILY, p,
-			    NULL) == -1) {
-				db_res_free(res);
-				return (0);
-			}
-		}
-		db_res_free(res);
-		log_info("auth: account %s signed out", req->principal->id);
+	if (!all && rt == NULL) {
+		reply_error(req, ID_ERR(IE_LOGOUT_TARGET));
+		return (0);
 	}
+	if (!all) {
+		id_sha256_bytea(rt, hash);
+		t.hash = hash;
+	}
+	if (db_tx(db_thread(), logout_tx, &t, &err) == -1) {
+		reply_db_error(req, &err);
+		return (0);
+	}
+	if (all)
+		principal_cache_forget(req->principal->id);
+	log_info("auth: account %s signed out%s", req->principal->id,
+	    all ? " everywhere" : "");
 	reply_bytes(req, 204, NULL, "", 0);
 	return (0);
-}
-
-/* A verification mail for a changed address, in one transaction. */
-struct mail_tx {
-	const char	*account;
-	const char	*email;
-	const char	*locale;
-};
-
-static int
-mail_tx(struct db *db, void *arg, struct db_error *err)
-{
-	struct mail_tx	*m = arg;
-
-	return (queue_token_mail(db, m->account, "verify_email",
-	    VERIFY_LIFETIME, "/verify-email", err));
 }
 
 /* GET /api/v1/me */
@@ -1264,39 +1447,104 @@ identity_me_get(struct request *req)
 
 /* PATCH /api/v1/me */
 
+/*
+ * A new address asks the caller to prove it is them: the current
+ * password, counted like a sign-in when wrong, or a sign-in (the token's
+ * auth_time) of less than FRESH_SIGN_IN seconds: a stolen access token
+ * alone no longer moves the account to another mailbox.  0, or -1 with
+ * the reply set.
+ */
+static int
+reauthenticated_or_reply(struct request *req, const char *password)
+{
+	const char		*h = request_header(req, "Authorization");
+	struct token_claims	 c;
+	int			 rc;
+
+	if (password != NULL) {
+		if ((rc = identity_reauthenticate(req, req->principal->id,
+		    password)) == 1)
+			field_error(req, IE_PASSWORD_WRONG, "/current_password",
+			    "wrong");
+		return (rc == 0 ? 0 : -1);
+	}
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
+	    token_verify(h + 7, &c) == 0 && c.auth_time > 0 &&
+	    clock_now() / 1000000 - c.auth_time <= FRESH_SIGN_IN)
+		return (0);
+	field_error(req, IE_REAUTH_REQUIRED, "/current_password", "required");
+	return (-1);
+}
+
+/* The profile's fields and a new address: one transaction. */
+struct me_patch_tx {
+	const char	*account;
+	const char	*const *p;	/* ID_ACCOUNT_UPDATE's, or NULL */
+	const char	*email;		/* a new address, or NULL */
+	const char	*key;
+	enum id_result	 why;
+};
+
+static int
+me_patch_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct me_patch_tx	*t = arg;
+
+	if (t->p != NULL && db_exec(db, ID_STMT(ID_ACCOUNT_UPDATE), t->p,
+	    NULL, err) == -1)
+		return (-1);
+	if (t->email == NULL)
+		return (0);
+	return (id_email_change_in(db, t->account, t->email, t->key, &t->why,
+	    err));
+}
+
 int
 identity_me_patch(struct request *req)
 {
 	const json_t	*in = req->json;
-	const json_t	*emp, *stay, *addr, *v;
+	const json_t	*emp, *stay, *v;
 	struct db_res	*cur = NULL;
-	const char	*p[22], *kind;
-	char		 now[40], old_email[256], old_locale[8], old_kind[32];
+	struct db_error	 err;
+	struct me_patch_tx t = { .account = req->principal->id };
+	const char	*p[20], *kind;
+	char		 now[40], old_kind[32], key[IDENTITY_EMAIL_KEY_MAX];
 	json_t		*errors;
+	size_t		 fields;
 
-	if (json_object_size(in) == 0) {
-		reply_problem(req, PROB_BAD_REQUEST, "nothing to change");
+	fields = json_object_size(in) - (json_object_get(in,
+	    "current_password") != NULL);
+	if (fields == 0) {
+		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
 		return (0);
 	}
+	if ((t.email = json_str(in, "email")) != NULL) {
+		if (new_email_or_reply(req, "/email", t.email, key) == -1 ||
+		    reauthenticated_or_reply(req, json_str(in,
+		    "current_password")) == -1)
+			return (0);
+		t.key = key;
+		fields--;
+	}
 	p[0] = req->principal->id;
-	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &cur) == -1)
+	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &cur) == -1)
 		return (0);
 	if (db_res_rows(cur) != 1) {
 		db_res_free(cur);
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		return (0);
 	}
-	snprintf(old_email, sizeof(old_email), "%s", db_res_get(cur, 0, 1));
-	snprintf(old_locale, sizeof(old_locale), "%s", db_res_get(cur, 0, 4));
 	/* The profile fields move together: check the result, not the patch. */
 	/* Copied: 'cur' is freed before the update is sent. */
-	snprintf(old_kind, sizeof(old_kind), "%s", db_res_get(cur, 0, 5));
-	kind = jstr(in, "profile_kind") != NULL ? jstr(in, "profile_kind") :
-	    old_kind;
+	snprintf(old_kind, sizeof(old_kind), "%s", db_str(cur, 0,
+	    "profile_kind"));
+	kind = json_str(in, "profile_kind") != NULL ?
+	    json_str(in, "profile_kind") : old_kind;
 	emp = json_object_get(in, "employment");
 	stay = json_object_get(in, "stay");
 	errors = json_array();
-	if (jstr(in, "profile_kind") != NULL || emp != NULL || stay != NULL) {
+	if (json_str(in, "profile_kind") != NULL || emp != NULL ||
+	    stay != NULL) {
 		json_t	*cur_emp = NULL, *cur_stay = NULL, *full;
 
 		full = id_account_json(cur, 0);
@@ -1306,7 +1554,7 @@ identity_me_patch(struct request *req)
 		if (stay == NULL)
 			stay = cur_stay = json_incref(json_object_get(full,
 			    "stay"));
-		if (jstr(in, "profile_kind") != NULL &&
+		if (json_str(in, "profile_kind") != NULL &&
 		    strcmp(kind, old_kind) != 0) {
 			/* A new profile drops what belonged to the old one. */
 			if (json_object_get(in, "employment") == NULL)
@@ -1333,65 +1581,40 @@ identity_me_patch(struct request *req)
 	p[4] = json_string_value(v);
 	p[5] = (v = json_object_get(in, "phone")) != NULL ? "t" : "f";
 	p[6] = json_string_value(v);
-	addr = json_object_get(in, "address");
-	p[7] = addr != NULL ? "t" : "f";
+	p[7] = json_object_get(in, "address") != NULL ? "t" : "f";
 	p[8] = sub_str(in, "address", "street");
 	p[9] = sub_str(in, "address", "postcode");
 	p[10] = sub_str(in, "address", "city");
 	p[11] = sub_str(in, "address", "insee_code");
-	p[12] = (jstr(in, "profile_kind") != NULL ||
+	p[12] = (json_str(in, "profile_kind") != NULL ||
 	    json_object_get(in, "employment") != NULL ||
 	    json_object_get(in, "stay") != NULL) ? "t" : "f";
 	p[13] = kind;
-	p[14] = json_is_object(emp) ? jstr(emp, "employer") : NULL;
-	p[15] = json_is_object(emp) ? jstr(emp, "contract_start") : NULL;
-	p[16] = json_is_object(emp) ? jstr(emp, "contract_end") : NULL;
-	p[17] = json_is_object(stay) ? jstr(stay, "start") : NULL;
-	p[18] = json_is_object(stay) ? jstr(stay, "end") : NULL;
-	p[19] = (v = json_object_get(in, "email")) != NULL ? "t" : "f";
-	p[20] = json_string_value(v);
-	p[21] = now;
-	if (p[12][0] == 't') {
-		/* Re-read: 'emp' and 'stay' may point into the patch. */
-		emp = kind != NULL && strcmp(kind, "seasonal_worker") == 0 ?
-		    emp : NULL;
-		stay = kind != NULL && strcmp(kind, "tourist") == 0 ?
-		    stay : NULL;
-		p[14] = json_is_object(emp) ? jstr(emp, "employer") : NULL;
-		p[15] = json_is_object(emp) ? jstr(emp, "contract_start") : NULL;
-		p[16] = json_is_object(emp) ? jstr(emp, "contract_end") : NULL;
-		p[17] = json_is_object(stay) ? jstr(stay, "start") : NULL;
-		p[18] = json_is_object(stay) ? jstr(stay, "end") : NULL;
-	}
-	{
-		struct db_error	 err;
-
-		if (db_exec(db_thread(), ID_STMT(ID_ACCOUNT_UPDATE), p, NULL,
-		    &err) == -1) {
-			if (err.code == DB_E_UNIQUE)
-				reply_problem(req, PROB_CONFLICT, "another "
-				    "account uses this email address");
-			else
-				reply_db_error(req, &err);
-			return (0);
-		}
-	}
-	if (json_object_get(in, "email") != NULL &&
-	    strcasecmp(old_email, jstr(in, "email")) != 0) {
-		struct mail_tx	 m = { req->principal->id, jstr(in, "email"),
-		    old_locale };
-		struct db_error	 err;
-
-		/* The new address is unverified until its owner confirms it. */
-		if (db_tx(db_thread(), mail_tx, &m, &err) == -1) {
+	/* Re-read: 'emp' and 'stay' may point into the current account. */
+	emp = p[12][0] == 't' && strcmp(kind, "seasonal_worker") != 0 ? NULL :
+	    emp;
+	stay = p[12][0] == 't' && strcmp(kind, "tourist") != 0 ? NULL : stay;
+	p[14] = json_is_object(emp) ? json_str(emp, "employer") : NULL;
+	p[15] = json_is_object(emp) ? json_str(emp, "contract_start") : NULL;
+	p[16] = json_is_object(emp) ? json_str(emp, "contract_end") : NULL;
+	p[17] = json_is_object(stay) ? json_str(stay, "start") : NULL;
+	p[18] = json_is_object(stay) ? json_str(stay, "end") : NULL;
+	p[19] = now;
+	t.p = fields > 0 ? p : NULL;
+	if (db_tx(db_thread(), me_patch_tx, &t, &err) == -1) {
+		if (t.why == IDR_TAKEN)
+			reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
+		else if (t.why == IDR_NOT_FOUND)
+			reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
+		else
 			reply_db_error(req, &err);
-			return (0);
-		}
+		return (0);
 	}
 	/* The NOTIFY tells the other processes; this one knows now. */
 	if (json_object_get(in, "locale") != NULL)
 		principal_cache_forget(req->principal->id);
-	log_info("account %s updated its profile", req->principal->id);
+	log_info("account %s updated its profile%s", req->principal->id,
+	    t.email != NULL ? " (a new address waits for its proof)" : "");
 	return (reply_account(req, 200, req->principal->id));
 }
 
@@ -1406,41 +1629,36 @@ identity_me_password(struct request *req)
 	const char		*p[1] = { req->principal->id };
 	json_t			*errors;
 	char			 hash[PASSWORD_HASH_MAX];
-	int			 ok;
+	int			 rc;
 
-	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &acc) == -1)
+	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
 		return (0);
 	if (db_res_rows(acc) != 1) {
 		db_res_free(acc);
-		reply_problem(req, PROB_NOT_FOUND, "no such account");
+		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
 		return (0);
 	}
-	if ((ok = identity_reauthenticate(req, req->principal->id,
-	    jstr(req->json, "current_password"))) == -1) {
+	if ((rc = identity_reauthenticate(req, req->principal->id,
+	    json_str(req->json, "current_password"))) != 0) {
 		db_res_free(acc);
+		if (rc == 1)
+			field_error(req, IE_PASSWORD_WRONG,
+			    "/current_password", "wrong");
 		return (0);
 	}
-	ok = ok == 0;
 	errors = json_array();
-	if (!ok)
-		json_error_add(errors, "/current_password", "wrong",
-		    msg(req, M_PASSWORD_WRONG));
-	else
-		weak_password(req, errors, "/new_password", jstr(req->json,
-		    "new_password"), db_res_get(acc, 0, 1),
-		    db_res_get(acc, 0, 3));
+	weak_password(req, errors, "/new_password", json_str(req->json,
+	    "new_password"), db_str(acc, 0, "email"),
+	    db_str(acc, 0, "display_name"));
 	db_res_free(acc);
 	if (json_array_size(errors) > 0) {
 		validation(req, errors);
 		return (0);
 	}
 	json_decref(errors);
-	if (password_hash(jstr(req->json, "new_password"), hash, sizeof(hash))
-	    == -1) {
-		reply_problem(req, PROB_INTERNAL, "the password could not be "
-		    "changed");
+	if (hash_or_reply(req, json_str(req->json, "new_password"), hash,
+	    sizeof(hash)) == -1)
 		return (0);
-	}
 	memset(&t, 0, sizeof(t));
 	t.account = req->principal->id;
 	t.hash = hash;
@@ -1463,38 +1681,37 @@ identity_totp_enrol(struct request *req)
 	struct db_res	*res = NULL, *acc = NULL;
 	const char	*p[2] = { req->principal->id, NULL };
 	char		 secret[TOTP_SECRET_B32_MAX], uri[512];
+	int		 rows, enrolled;
 
-	if (exec_or_reply(req, ID_AGENT_GET, p, &res) == -1)
+	if (reply_exec(req, ID_STMT(ID_AGENT_GET), p, &res) == -1)
 		return (0);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_problem(req, PROB_FORBIDDEN, "a second factor is for "
-		    "agents' accounts");
-		return (0);
-	}
-	if (strcmp(db_res_get(res, 0, 2), "t") == 0) {
-		db_res_free(res);
-		reply_problem(req, PROB_CONFLICT, "a second factor is already "
-		    "enrolled; an administrator can reset it");
-		return (0);
-	}
+	rows = db_res_rows(res);
+	enrolled = rows == 1 && db_bool(res, 0, "totp_enrolled");
 	db_res_free(res);
+	if (rows != 1) {
+		reply_error(req, ID_ERR(IE_TOTP_AGENTS_ONLY));
+		return (0);
+	}
+	if (enrolled) {
+		reply_error(req, ID_ERR(IE_TOTP_ENROLLED));
+		return (0);
+	}
 	if (totp_secret_new(secret, sizeof(secret)) == -1) {
-		reply_problem(req, PROB_INTERNAL, "no secret could be made");
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
 		return (0);
 	}
 	p[1] = secret;
-	if (exec_or_reply(req, ID_AGENT_TOTP_SET, p, NULL) == -1)
+	if (reply_exec(req, ID_STMT(ID_AGENT_TOTP_SET), p, NULL) == -1 ||
+	    reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
 		return (0);
-	if (exec_or_reply(req, ID_ACCOUNT_GET, p, &acc) == -1)
-		return (0);
-	if (totp_uri("guichet", db_res_rows(acc) == 1 ? db_res_get(acc, 0, 1) :
-	    req->principal->id, secret, uri, sizeof(uri)) == -1) {
-		db_res_free(acc);
-		reply_problem(req, PROB_INTERNAL, "no secret could be made");
+	rows = totp_uri("guichet", db_res_rows(acc) == 1 ?
+	    db_str(acc, 0, "email") : req->principal->id, secret, uri,
+	    sizeof(uri));
+	db_res_free(acc);
+	if (rows == -1) {
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
 		return (0);
 	}
-	db_res_free(acc);
 	log_info("auth: agent %s started TOTP enrolment", req->principal->id);
 	reply_json(req, 201, json_pack("{s:s, s:s}", "secret", secret,
 	    "otpauth_uri", uri));
@@ -1510,32 +1727,30 @@ identity_totp_confirm(struct request *req)
 	struct db_res	*res = NULL;
 	const char	*p[3] = { req->principal->id, NULL, NULL };
 	char		 now[40], step_s[24];
-	int64_t		 step;
-	json_t		*errors;
+	int64_t		 step = -1;
+	int		 pending;
 
-	if (exec_or_reply(req, ID_AGENT_GET, p, &res) == -1)
+	if (reply_exec(req, ID_STMT(ID_AGENT_GET), p, &res) == -1)
 		return (0);
-	if (db_res_rows(res) != 1 || db_res_get(res, 0, 1) == NULL ||
-	    strcmp(db_res_get(res, 0, 2), "t") == 0) {
-		db_res_free(res);
-		reply_problem(req, PROB_CONFLICT, "no enrolment in progress");
+	pending = db_res_rows(res) == 1 && !db_isnull(res, 0, "totp_secret") &&
+	    !db_bool(res, 0, "totp_enrolled");
+	if (pending)
+		step = totp_check(db_str(res, 0, "totp_secret"),
+		    json_str(req->json, "code"), clock_now() / 1000000);
+	db_res_free(res);
+	if (!pending) {
+		reply_error(req, ID_ERR(IE_TOTP_NO_ENROLMENT));
 		return (0);
 	}
-	step = totp_check(db_res_get(res, 0, 1), jstr(req->json, "code"),
-	    clock_now() / 1000000);
-	db_res_free(res);
 	if (step < 0) {
-		errors = json_array();
-		json_error_add(errors, "/code", "invalid",
-		    msg(req, M_CODE_INVALID));
-		validation(req, errors);
+		field_error(req, IE_TOTP_CODE_INVALID, "/code", "invalid");
 		return (0);
 	}
 	id_now(now);
 	snprintf(step_s, sizeof(step_s), "%lld", (long long)step);
 	p[1] = now;
 	p[2] = step_s;
-	if (exec_or_reply(req, ID_AGENT_TOTP_ENROL, p, NULL) == -1)
+	if (reply_exec(req, ID_STMT(ID_AGENT_TOTP_ENROL), p, NULL) == -1)
 		return (0);
 	log_info("auth: agent %s enrolled a second factor", req->principal->id);
 	reply_bytes(req, 204, NULL, "", 0);
@@ -1550,8 +1765,7 @@ identity_jwks(struct request *req)
 	char	*jwks;
 
 	if ((jwks = token_jwks()) == NULL) {
-		reply_problem(req, PROB_NOT_FOUND, "tokens are signed with a "
-		    "shared secret: there is no public key to publish");
+		reply_error(req, ID_ERR(IE_NO_PUBLIC_KEY));
 		return (0);
 	}
 	reply_bytes(req, 200, CT_JSON, jwks, strlen(jwks));
@@ -1565,7 +1779,7 @@ identity_jwks(struct request *req)
 int
 identity_admin_agents_list(struct request *req)
 {
-	struct db_res	*res = NULL;
+	struct staff_read t = { .st = ID_AGENT_LIST };
 	const char	*cursor = request_query(req, "cursor");
 	const char	*p[2];
 	char		 lim[24], *after = NULL, *next;
@@ -1576,258 +1790,139 @@ identity_admin_agents_list(struct request *req)
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
 	if (cursor != NULL && (after = page_cursor_decode(cursor)) == NULL) {
-		reply_problem(req, PROB_BAD_REQUEST, "invalid cursor");
+		reply_error(req, HTTP_ERR(HE_BAD_CURSOR));
 		return (0);
 	}
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = after != NULL ? after : "";
 	p[1] = lim;
-	if (exec_or_reply(req, ID_AGENT_LIST, p, &res) == -1) {
-		free(after);
-		return (0);
-	}
+	t.p = p;
+	t.max = (int)limit;
+	i = staff_read(req, &t);
 	free(after);
+	if (i == -1)
+		return (0);
 	items = json_array();
-	n = db_res_rows(res);
+	n = db_res_rows(t.res);
 	for (i = 0; i < n && i < limit; i++) {
-		if (record_staff_read(req, db_res_get(res, i, 0)) == -1) {
-			json_decref(items);
-			db_res_free(res);
-			return (0);
-		}
-		a = id_account_json(res, i);
-		json_object_set_new(a, "status",
-		    json_string(db_res_get(res, i, 21)));
+		a = id_account_json(t.res, i);
+		json_set_str(a, "status", db_str(t.res, i, "status"));
 		json_array_append_new(items, a);
 	}
 	if (n > limit) {
-		next = page_cursor_encode(db_res_get(res, (int)limit - 1, 1));
+		next = page_cursor_encode(db_str(t.res, (int)limit - 1,
+		    "sort_key"));
 		reply_json(req, 200, json_pack("{s:o, s:s}", "items", items,
 		    "next_cursor", next));
 		free(next);
 	} else
 		reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
 		    "next_cursor"));
-	db_res_free(res);
+	db_res_free(t.res);
 	return (0);
 }
 
-struct agent_tx {
-	const json_t	*in;
-	const char	*id;		/* patch: the agent */
-	char		 new_id[40];
-	const char	*bad_department;
-	int		 not_found;
-};
-
+/* An operation's refusal as the answer; 0 when it went through. */
 static int
-agent_roles_and_departments(struct db *db, struct agent_tx *t,
-    const char *id, struct db_error *err)
-{
-	const json_t	*roles = json_object_get(t->in, "roles");
-	const json_t	*depts = json_object_get(t->in, "departments");
-	struct db_res	*res = NULL;
-	struct buf	 r;
-	const char	*p[2];
-	char		 now[40];
-	size_t		 i;
-	int		 rc = 0;
-
-	id_now(now);
-	if (roles != NULL) {
-		buf_init(&r);
-		for (i = 0; i < json_array_size(roles); i++)
-			buf_addf(&r, "%s%s", i > 0 ? " " : "",
-			    json_string_value(json_array_get(roles, i)));
-		p[0] = id;
-		p[1] = r.data;
-		rc = db_exec(db, ID_STMT(ID_AGENT_SET_ROLES), p, &res, err);
-		if (rc == 0 && db_res_affected(res) == 0)
-			t->not_found = 1;
-		db_res_free(res);
-		buf_cleanup(&r);
-		if (rc == -1 || t->not_found) {
-			err->code = t->not_found ? DB_OK : err->code;
-			return (-1);
-		}
-	}
-	if (depts != NULL) {
-		p[0] = id;
-		if (db_exec(db, ID_STMT(ID_AGENT_DEPTS_CLEAR), p, NULL, err) == -1)
-			return (-1);
-		for (i = 0; i < json_array_size(depts); i++) {
-			p[1] = json_string_value(json_array_get(depts, i));
-			if (db_exec(db, ID_STMT(ID_DEPARTMENT_EXISTS), p + 1,
-			    &res, err) == -1)
-				return (-1);
-			if (db_res_rows(res) != 1) {
-				db_res_free(res);
-				t->bad_department = p[1];
-				err->code = DB_OK;
-				return (-1);
-			}
-			db_res_free(res);
-			if (db_exec(db, ID_STMT(ID_AGENT_DEPT_ADD), p, NULL,
-			    err) == -1)
-				return (-1);
-		}
-	}
-	/* New roles or departments: tokens carrying the old ones die. */
-	p[0] = id;
-	p[1] = now;
-	return (db_exec(db, ID_STMT(ID_ACCOUNT_BUMP_VERSION), p, NULL, err));
-}
-
-static int
-agent_create_tx(struct db *db, void *arg, struct db_error *err)
-{
-	struct agent_tx	*t = arg;
-	struct db_res	*res = NULL;
-	const char	*p[16];
-	char		 now[40], unusable[80];
-	const char	*locale = jstr(t->in, "locale") != NULL ?
-	    jstr(t->in, "locale") : "fr";
-
-	id_now(now);
-	/* No password until the agent sets one from the invitation link. */
-	snprintf(unusable, sizeof(unusable), "!invited");
-	memset(p, 0, sizeof(p));
-	p[0] = jstr(t->in, "email");
-	p[1] = unusable;
-	p[2] = jstr(t->in, "display_name");
-	p[3] = locale;
-	p[4] = "permanent_resident";
-	p[15] = now;
-	if (db_exec(db, ID_STMT(ID_ACCOUNT_INSERT), p, &res, err) == -1)
-		return (-1);
-	snprintf(t->new_id, sizeof(t->new_id), "%s", db_res_get(res, 0, 0));
-	db_res_free(res);
-	p[0] = t->new_id;
-	p[1] = "agent";
-	p[2] = now;
-	if (db_exec(db, ID_STMT(ID_AGENT_INSERT), p, NULL, err) == -1)
-		return (-1);
-	if (agent_roles_and_departments(db, t, t->new_id, err) == -1)
-		return (-1);
-	return (queue_token_mail(db, t->new_id, "reset_password", 7 * 86400,
-	    "/reset-password", err));
-}
-
-static void
-agent_tx_failed(struct request *req, struct agent_tx *t,
+agent_failed(struct request *req, enum id_result r, const char *bad,
     const struct db_error *err)
 {
 	json_t	*errors;
 
-	if (t->bad_department != NULL) {
+	switch (r) {
+	case IDR_OK:
+		return (0);
+	case IDR_NOT_FOUND:
+		reply_error(req, ID_ERR(IE_AGENT_NOT_FOUND));
+		break;
+	case IDR_TAKEN:
+		reply_error(req, ID_ERR(IE_EMAIL_TAKEN));
+		break;
+	case IDR_BAD_DEPARTMENT:
 		errors = json_array();
 		json_error_add(errors, "/departments", "unknown",
-		    msg(req, M_UNKNOWN_DEPARTMENT));
-		validation(req, errors);
-	} else if (t->not_found)
-		reply_problem(req, PROB_NOT_FOUND, "no such agent");
-	else if (err->code == DB_E_UNIQUE)
-		reply_problem(req, PROB_CONFLICT, "an account already exists "
-		    "for this email address");
-	else
+		    ID_ERR(IE_DEPARTMENT_UNKNOWN)->detail[req->lang]);
+		reply_error_fields(req, ID_ERR(IE_DEPARTMENT_UNKNOWN), errors,
+		    bad);
+		break;
+	case IDR_REFUSED:
+		field_error(req, IE_EMAIL_REFUSED, "/email", "refused");
+		break;
+	case IDR_BAD_LINK:
+	case IDR_DB:
 		reply_db_error(req, err);
+		break;
+	}
+	return (-1);
+}
+
+/* The agent in a request's body. */
+static void
+agent_spec_of(const json_t *in, struct agent_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->email = json_str(in, "email");
+	s->name = json_str(in, "display_name");
+	s->locale = json_str(in, "locale");
+	s->roles = json_object_get(in, "roles");
+	s->departments = json_object_get(in, "departments");
 }
 
 int
 identity_admin_agents_create(struct request *req)
 {
-	struct agent_tx	 t;
-	struct db_error	 err;
+	struct agent_spec	 s;
+	struct db_error		 err;
+	const char		*bad = NULL;
+	char			 id[40], key[IDENTITY_EMAIL_KEY_MAX];
 
-	memset(&t, 0, sizeof(t));
-	t.in = req->json;
-	if (db_tx(db_thread(), agent_create_tx, &t, &err) == -1) {
-		agent_tx_failed(req, &t, &err);
+	/* Said field by field here; refused by the operation anyway. */
+	if (new_email_or_reply(req, "/email", json_str(req->json, "email"),
+	    key) == -1)
 		return (0);
-	}
-	log_info("admin %s created agent %s", req->principal->id, t.new_id);
-	if (record_staff_read(req, t.new_id) == -1)
+	agent_spec_of(req->json, &s);
+	if (agent_failed(req, id_agent_create(db_thread(), &s, id, &bad,
+	    &err), bad, &err) == -1)
 		return (0);
-	return (reply_account(req, 201, t.new_id));
-}
-
-static int
-agent_patch_tx(struct db *db, void *arg, struct db_error *err)
-{
-	struct agent_tx	*t = arg;
-	struct db_res	*res = NULL;
-	const char	*p[1] = { t->id };
-
-	if (db_exec(db, ID_STMT(ID_AGENT_GET), p, &res, err) == -1)
-		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		t->not_found = 1;
-		err->code = DB_OK;
-		return (-1);
-	}
-	db_res_free(res);
-	return (agent_roles_and_departments(db, t, t->id, err));
-}
-
-static int
-uuid_param_or_reply(struct request *req, const char **id)
-{
-	*id = request_param(req, "id");
-	if (*id == NULL || !json_format_ok(JF_UUID, *id)) {
-		reply_problem(req, PROB_NOT_FOUND, "no such agent");
-		return (-1);
-	}
-	return (0);
+	log_info("admin %s created agent %s", req->principal->id, id);
+	return (reply_staff_account(req, 201, id));
 }
 
 int
 identity_admin_agents_patch(struct request *req)
 {
-	struct agent_tx	 t;
-	struct db_error	 err;
+	struct agent_spec	 s;
+	struct db_error		 err;
+	const char		*id, *bad = NULL;
 
-	memset(&t, 0, sizeof(t));
-	t.in = req->json;
-	if (uuid_param_or_reply(req, &t.id) == -1)
+	if ((id = param_uuid_or_reply(req, "id",
+	    ID_ERR(IE_AGENT_NOT_FOUND))) == NULL)
 		return (0);
-	if (db_tx(db_thread(), agent_patch_tx, &t, &err) == -1) {
-		agent_tx_failed(req, &t, &err);
+	if (json_object_size(req->json) == 0) {
+		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
 		return (0);
 	}
-	principal_cache_forget(t.id);
-	log_info("admin %s changed agent %s", req->principal->id, t.id);
-	if (record_staff_read(req, t.id) == -1)
+	agent_spec_of(req->json, &s);
+	if (agent_failed(req, id_agent_update(db_thread(), id, &s, &bad,
+	    &err), bad, &err) == -1)
 		return (0);
-	return (reply_account(req, 200, t.id));
+	principal_cache_forget(id);
+	log_info("admin %s changed agent %s", req->principal->id, id);
+	return (reply_staff_account(req, 200, id));
 }
 
 int
 identity_admin_agents_block(struct request *req)
 {
-	struct db_res	*res = NULL, *ag = NULL;
-	const char	*id, *p[2];
-	char		 now[40];
+	struct db_error	 err;
+	const char	*id;
 
-	if (uuid_param_or_reply(req, &id) == -1)
+	if ((id = param_uuid_or_reply(req, "id",
+	    ID_ERR(IE_AGENT_NOT_FOUND))) == NULL)
 		return (0);
-	p[0] = id;
-	if (exec_or_reply(req, ID_AGENT_GET, p, &ag) == -1)
+	if (agent_failed(req, id_agent_block(db_thread(), id, &err), NULL,
+	    &err) == -1)
 		return (0);
-	if (db_res_rows(ag) != 1) {
-		db_res_free(ag);
-		reply_problem(req, PROB_NOT_FOUND, "no such agent");
-		return (0);
-	}
-	db_res_free(ag);
-	id_now(now);
-	p[1] = now;
-	if (exec_or_reply(req, ID_ACCOUNT_BLOCK, p, &res) == -1 ||
-	    exec_or_reply(req, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1) {
-		db_res_free(res);
-		return (0);
-	}
-	db_res_free(res);
 	principal_cache_forget(id);
 	log_info("admin %s blocked agent %s", req->principal->id, id);
 	reply_bytes(req, 204, NULL, "", 0);
@@ -1844,26 +1939,14 @@ identity_admin_agents_block(struct request *req)
 int
 identity_admin_agents_totp_reset(struct request *req)
 {
-	struct db_res	*ag = NULL;
-	const char	*id, *p[2];
-	char		 now[40];
+	struct db_error	 err;
+	const char	*id;
 
-	if (uuid_param_or_reply(req, &id) == -1)
+	if ((id = param_uuid_or_reply(req, "id",
+	    ID_ERR(IE_AGENT_NOT_FOUND))) == NULL)
 		return (0);
-	p[0] = id;
-	if (exec_or_reply(req, ID_AGENT_GET, p, &ag) == -1)
-		return (0);
-	if (db_res_rows(ag) != 1) {
-		db_res_free(ag);
-		reply_problem(req, PROB_NOT_FOUND, "no such agent");
-		return (0);
-	}
-	db_res_free(ag);
-	id_now(now);
-	p[1] = now;
-	if (exec_or_reply(req, ID_AGENT_TOTP_RESET, p, NULL) == -1 ||
-	    exec_or_reply(req, ID_REFRESH_REVOKE_ACCOUNT, p, NULL) == -1 ||
-	    exec_or_reply(req, ID_ACCOUNT_BUMP_VERSION, p, NULL) == -1)
+	if (agent_failed(req, id_agent_totp_reset(db_thread(), id, &err),
+	    NULL, &err) == -1)
 		return (0);
 	principal_cache_forget(id);
 	log_info("admin %s reset the second factor of agent %s; its sessions "
@@ -1873,6 +1956,24 @@ identity_admin_agents_totp_reset(struct request *req)
 }
 
 /* Start-up. */
+
+/*
+ * The address keys migration 016 left to C, before serving if the
+ * database answers; otherwise the first request that compares addresses
+ * fills them (and is answered 503 until then).
+ */
+static void
+identity_start_keys(void)
+{
+	struct db_error	 e;
+	struct db	*db = db_open();
+
+	if (identity_email_keys_ready(db, &e) == -1)
+		log_warnx("the address keys of old accounts are not all "
+		    "computed yet: registration, sign-in and reset wait for "
+		    "the database");
+	db_close(db);
+}
 
 /*
  * The instance's secret (ops.instance_secret, made by a migration), read
@@ -1918,8 +2019,7 @@ identity_init(const struct module_env *env, char *err, size_t errlen)
 	const struct conf	*c = env->conf;
 	struct password_params	 pp;
 
-	free(public_url);
-	public_url = xstrdup(c->public_url);
+	id_ops_configure(c->public_url);
 	pp.memory_kib = (uint32_t)c->password_memory_kib;
 	pp.iterations = (uint32_t)c->password_iterations;
 	pp.parallelism = (uint32_t)c->password_parallelism;
@@ -1938,6 +2038,7 @@ identity_init(const struct module_env *env, char *err, size_t errlen)
 	principal_cache_init();
 	pthread_once(&secret_once, instance_secret_load);
 	server_set_guard(identity_guard);
+	identity_start_keys();
 	if (c->jwt_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_key_file is not set: create one "
 		    "with 'guichetctl keys rotate' and set jwt_key_file");

@@ -47,6 +47,7 @@
 #define IDENTITY_SECTION \
 	"json_build_object(" \
 	"'account', json_build_object('id', a.id, 'email', a.email, " \
+	"'email_pending', a.email_pending, " \
 	"'email_verified_at', " TS("a.email_verified_at") ", " \
 	"'display_name', a.display_name, 'locale', a.locale, " \
 	"'profile_kind', a.profile_kind, 'employer', a.employer, " \
@@ -85,7 +86,8 @@
 	"(SELECT json_build_object('failures', t.failures, " \
 	"'last_failure', " TS("t.last_failure") ", " \
 	"'blocked_until', " TS("t.blocked_until") ") " \
-	"FROM identity.auth_throttle t WHERE t.key = $2), 'by_address', json_build_object('exported', false, " \
+	"FROM identity.auth_throttle t WHERE t.key = $2), " \
+	"'by_address', json_build_object('exported', false, " \
 	"'reason', 'not_linkable')))::text"
 
 /*
@@ -113,39 +115,49 @@ enum idp_stmt {
 
 static struct db_stmt idp_stmts[IDP__COUNT] = {
 	/* the sign-in throttle key is derived from it (in C: keyed) */
-	[IDP_EMAIL] = { "identity_select_privacy_email",
-	  "SELECT email FROM identity.accounts WHERE id = $1", 1, 0 },
+	[IDP_EMAIL] = { .name = "identity_select_privacy_email",
+	  .sql = "SELECT email_key FROM identity.accounts WHERE id = $1",
+	  .nparams = 1 },
 	/* $1 account, $2 its sign-in throttle key */
-	[IDP_EXPORT] = { "identity_select_privacy_export",
-	  "SELECT " IDENTITY_SECTION " FROM identity.accounts a "
-	  "WHERE a.id = $1", 2, 0 },
-	[IDP_EXPORT_PORTABLE] = { "identity_select_privacy_export_portable",
-	  "SELECT " IDENTITY_SECTION ", " IDENTITY_PORTABLE
-	  " FROM identity.accounts a WHERE a.id = $1", 3, 0 },
+	[IDP_EXPORT] = { .name = "identity_select_privacy_export",
+	  .sql = "SELECT " IDENTITY_SECTION " AS section "
+	  "FROM identity.accounts a WHERE a.id = $1", .nparams = 2 },
+	[IDP_EXPORT_PORTABLE] = { .name =
+	  "identity_select_privacy_export_portable",
+	  .sql = "SELECT " IDENTITY_SECTION " AS section, " IDENTITY_PORTABLE
+	  " AS portable FROM identity.accounts a WHERE a.id = $1",
+	  .nparams = 3 },
 	/* guichetctl privacy export EMAIL */
-	[IDP_FIND] = { "identity_select_privacy_find",
-	  "SELECT id FROM identity.accounts WHERE lower(email) = lower($1) "
-	  "AND status <> 'erased'", 1, 0 },
+	[IDP_FIND] = { .name = "identity_select_privacy_find",
+	  .sql = "SELECT id FROM identity.accounts WHERE email_key = $1 "
+	  "AND status <> 'erased'", .nparams = 1 },
 	/* erasure: what the person is, before anything changes */
-	[IDP_ERASE_LOCK] = { "identity_lock_privacy_erase",
-	  "SELECT a.status, EXISTS (SELECT 1 FROM identity.agents g "
-	  "WHERE g.account_id = a.id AND g.totp_secret IS NOT NULL), a.email "
-	  "FROM identity.accounts a WHERE a.id = $1 FOR UPDATE", 1, 0 },
+	[IDP_ERASE_LOCK] = { .name = "identity_lock_privacy_erase",
+	  .sql = "SELECT a.status = 'erased' AS erased, EXISTS (SELECT 1 "
+	  "FROM identity.agents g WHERE g.account_id = a.id AND "
+	  "g.totp_secret IS NOT NULL) AS has_totp, a.email_key "
+	  "FROM identity.accounts a WHERE a.id = $1 FOR UPDATE", .nparams = 1 },
 	/* the key of the account's email, computed before it is rewritten */
-	[IDP_ERASE_THROTTLE] = { "identity_delete_privacy_throttle",
-	  "DELETE FROM identity.auth_throttle WHERE key = $1", 1, 0 },
-	[IDP_ERASE_REFRESH] = { "identity_delete_privacy_refresh",
-	  "DELETE FROM identity.refresh_tokens WHERE account_id = $1", 1, 0 },
-	[IDP_ERASE_OTT] = { "identity_delete_privacy_ott",
-	  "DELETE FROM identity.one_time_tokens WHERE account_id = $1", 1, 0 },
-	[IDP_ERASE_TOTP] = { "identity_update_privacy_totp",
-	  "UPDATE identity.agents SET totp_secret = NULL, "
-	  "totp_enrolled_at = NULL WHERE account_id = $1", 1, 0 },
+	[IDP_ERASE_THROTTLE] = { .name = "identity_delete_privacy_throttle",
+	  .sql = "DELETE FROM identity.auth_throttle WHERE key = $1",
+	  .nparams = 1 },
+	[IDP_ERASE_REFRESH] = { .name = "identity_delete_privacy_refresh",
+	  .sql = "DELETE FROM identity.refresh_tokens WHERE account_id = $1",
+	  .nparams = 1 },
+	[IDP_ERASE_OTT] = { .name = "identity_delete_privacy_ott",
+	  .sql = "DELETE FROM identity.one_time_tokens WHERE account_id = $1",
+	  .nparams = 1 },
+	[IDP_ERASE_TOTP] = { .name = "identity_update_privacy_totp",
+	  .sql = "UPDATE identity.agents SET totp_secret = NULL, "
+	  "totp_enrolled_at = NULL WHERE account_id = $1", .nparams = 1 },
 	/* $2 the erasure's salt, $3 now */
-	[IDP_ERASE_ACCOUNT] = { "identity_update_privacy_erase",
-	  "UPDATE identity.accounts SET "
-	  "email = encode(sha256(convert_to($2 || ':' || lower(email), "
-	  "'UTF8')), 'hex') || '@erased.invalid', email_verified_at = NULL, "
+	[IDP_ERASE_ACCOUNT] = { .name = "identity_update_privacy_erase",
+	  .sql = "UPDATE identity.accounts SET "
+	  "email = encode(sha256(convert_to($2 || ':' || email_key, "
+	  "'UTF8')), 'hex') || '@erased.invalid', email_key = "
+	  "encode(sha256(convert_to($2 || ':' || email_key, 'UTF8')), 'hex') "
+	  "|| '@erased.invalid', email_pending = NULL, "
+	  "email_verified_at = NULL, "
 	  "password_hash = '!erased', display_name = 'Personne effacée', "
 	  "profile_kind = 'permanent_resident', employer = NULL, "
 	  "contract_start = NULL, contract_end = NULL, stay_start = NULL, "
@@ -153,7 +165,7 @@ static struct db_stmt idp_stmts[IDP__COUNT] = {
 	  "city = NULL, insee_code = NULL, status = 'erased', "
 	  "last_seen_at = NULL, "
 	  "token_version = token_version + 1, updated_at = $3 "
-	  "WHERE id = $1 AND status <> 'erased'", 3, 0 },
+	  "WHERE id = $1 AND status <> 'erased'", .nparams = 3 },
 };
 
 #define IDP(x)	(&idp_stmts[(x)])
@@ -170,7 +182,7 @@ identity_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, IDP(IDP_EMAIL), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) == 1) {
-		identity_throttle_user_key(db_res_get(res, 0, 0), key);
+		identity_throttle_user_key(db_str(res, 0, "email_key"), key);
 		p[1] = key;
 	}
 	db_res_free(res);
@@ -189,10 +201,10 @@ identity_export(struct db *db, const char *account, struct buf *out,
 			buf_adds(portable->out, "{}");
 		return (0);
 	}
-	v = db_res_get(res, 0, 0);
+	v = db_str(res, 0, "section");
 	buf_adds(out, v != NULL ? v : "{}");
 	if (portable != NULL) {
-		v = db_res_get(res, 0, 1);
+		v = db_str(res, 0, "portable");
 		buf_adds(portable->out, v != NULL ? v : "{}");
 	}
 	db_res_free(res);
@@ -214,17 +226,6 @@ erase_exec(struct db *db, enum idp_stmt st, const char *const *p,
 	return (n);
 }
 
-static void
-erased_add(json_t *erased, const char *category, long records,
-    const char *strategy)
-{
-	if (records <= 0)
-		return;
-	json_array_append_new(erased, json_pack("{s:s, s:s, s:I, s:s}",
-	    "module", "identity", "category", category, "records",
-	    (json_int_t)records, "strategy", strategy));
-}
-
 static int
 identity_erase(struct db *db, const char *account, const char *salt,
     json_t *erased, json_t *retained, struct db_error *err)
@@ -241,13 +242,12 @@ identity_erase(struct db *db, const char *account, const char *salt,
 	if (db_exec(db, IDP(IDP_ERASE_LOCK), p, &res, err) == -1)
 		return (-1);
 	/* Nothing held, or erased already: nothing to do. */
-	if (db_res_rows(res) != 1 ||
-	    strcmp(db_res_get(res, 0, 0), "erased") == 0) {
+	if (db_res_rows(res) != 1 || db_bool(res, 0, "erased")) {
 		db_res_free(res);
 		return (0);
 	}
-	has_totp = strcmp(db_res_get(res, 0, 1), "t") == 0;
-	identity_throttle_user_key(db_res_get(res, 0, 2), key);
+	has_totp = db_bool(res, 0, "has_totp");
+	identity_throttle_user_key(db_str(res, 0, "email_key"), key);
 	db_res_free(res);
 	p[0] = key;
 	throttle = erase_exec(db, IDP_ERASE_THROTTLE, p, err);
@@ -263,18 +263,21 @@ identity_erase(struct db *db, const char *account, const char *salt,
 	p[2] = now;
 	if ((acct = erase_exec(db, IDP_ERASE_ACCOUNT, p, err)) == -1)
 		return (-1);
-	erased_add(erased, "identity", acct, "rewrite");
-	erased_add(erased, "contact", acct, "salted_hash");
-	erased_add(erased, "address", acct, "nullify");
+	privacy_erased_add(erased, "identity", "identity", acct, "rewrite");
+	privacy_erased_add(erased, "identity", "contact", acct,
+	    "salted_hash");
+	privacy_erased_add(erased, "identity", "address", acct, "nullify");
 	/* profile_kind is NOT NULL: rewritten; the other fields nullified. */
-	erased_add(erased, "profile", acct, "rewrite");
-	erased_add(erased, "credential", acct + totp, "rewrite");
-	erased_add(erased, "network", refresh + ott + throttle, "delete");
+	privacy_erased_add(erased, "identity", "profile", acct, "rewrite");
+	privacy_erased_add(erased, "identity", "credential", acct + totp,
+	    "rewrite");
+	privacy_erased_add(erased, "identity", "network", refresh + ott +
+	    throttle, "delete");
 	return (0);
 }
 
-const struct module_stmts identity_privacy_stmt_table = { idp_stmts,
-    IDP__COUNT };
+const struct module_stmts identity_privacy_stmt_table = { .stmts = idp_stmts,
+    .count = IDP__COUNT };
 
 const struct privacy_hooks identity_privacy_hooks = {
 	.export = identity_export,
@@ -286,15 +289,20 @@ identity_find_by_email(struct db *db, const char *email, char *id, size_t len,
     struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[1] = { email };
+	const char	*p[1];
+	char		 key[IDENTITY_EMAIL_KEY_MAX];
 
-	if (db_exec(db, IDP(IDP_FIND), p, &res, err) == -1)
+	/* As sign-in finds it: by the key of the address. */
+	(void)identity_email_normalise(email, 0, key, sizeof(key));
+	p[0] = key;
+	if (identity_email_keys_ready(db, err) == -1 ||
+	    db_exec(db, IDP(IDP_FIND), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) != 1) {
 		db_res_free(res);
 		return (1);
 	}
-	snprintf(id, len, "%s", db_res_get(res, 0, 0));
+	snprintf(id, len, "%s", db_str(res, 0, "id"));
 	db_res_free(res);
 	return (0);
 }

@@ -11,8 +11,9 @@
  * guichetd at once without a database round trip per request.  Entries
  * also expire after a minute, a bound on any notification lost.
  *
- * Partner clients are rate-limited here per minute (fixed window, per
- * process).
+ * Partner clients are rate-limited here per minute, by a budget kept
+ * apart from this cache (http/ratelimit.h): reloading a principal (a
+ * NOTIFY, the TTL) must not give a client a fresh minute.
  *
  * A signed-in person's account locale replaces the language negotiated
  * from Accept-Language (API.md: "an account's locale wins when signed
@@ -29,10 +30,12 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "db/notify.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "identity/identity.h"
 #include "identity/identity_int.h"
@@ -47,8 +50,6 @@ struct cache_entry {
 	int		 lang;		/* persons: enum lang of the locale */
 	int		 rate_limit;	/* clients: per minute */
 	int64_t		 loaded;	/* clock_mono() */
-	int64_t		 window;	/* clients: current minute */
-	int		 count;		/* clients: requests in it */
 };
 
 static struct cache_entry	 cache[CACHE_SLOTS];
@@ -101,16 +102,6 @@ cache_flush(void)
 	}
 }
 
-static int
-lang_of(const char *locale)
-{
-	if (strcmp(locale, "en") == 0)
-		return (LANG_EN);
-	if (strcmp(locale, "it") == 0)
-		return (LANG_IT);
-	return (LANG_FR);
-}
-
 /* Load a principal's state from the database into 'e'; -1 with 'err'. */
 static int
 load(const struct token_claims *c, struct cache_entry *e,
@@ -126,13 +117,13 @@ load(const struct token_claims *c, struct cache_entry *e,
 	memset(e, 0, sizeof(*e));
 	snprintf(e->sub, sizeof(e->sub), "%s", c->sub);
 	if (db_res_rows(res) == 1) {
-		if (kind_client) {
-			e->active = strcmp(db_res_get(res, 0, 3), "t") == 0;
-			e->rate_limit = atoi(db_res_get(res, 0, 2));
-		} else {
-			e->version = strtoll(db_res_get(res, 0, 0), NULL, 10);
-			e->active = strcmp(db_res_get(res, 0, 1), "t") == 0;
-			e->lang = lang_of(db_res_get(res, 0, 2));
+		e->active = db_bool(res, 0, "active");
+		if (kind_client)
+			e->rate_limit = (int)db_int64(res, 0, "rate_limit");
+		else {
+			e->version = db_int64(res, 0, "token_version");
+			e->lang = (int)lang_from_code(db_str(res, 0, "locale"),
+			    LANG_FR);
 		}
 	}
 	e->loaded = clock_mono();
@@ -150,9 +141,9 @@ check_principal(const struct token_claims *c, struct db_error *err,
 {
 	struct cache_entry	 fresh, *e;
 	unsigned		 s = slot_of(c->sub);
-	int64_t			 now = clock_mono(), minute;
+	int64_t			 now = clock_mono();
 	uint64_t		 gen;
-	int			 ok, tries;
+	int			 ok, tries, limit = 0;
 
 	pthread_mutex_lock(lock_of(s));
 	e = &cache[s];
@@ -178,26 +169,18 @@ check_principal(const struct token_claims *c, struct db_error *err,
 	ok = e->active && (strcmp(c->kind, "client") == 0 ||
 	    e->version == c->tv);
 	*lang = e->lang;
-	if (ok && strcmp(c->kind, "client") == 0) {
-		minute = clock_now() / 60000000;
-		if (e->window != minute) {
-			e->window = minute;
-			e->count = 0;
-		}
-		if (++e->count > e->rate_limit) {
-			*retry = (int)(60 - (clock_now() / 1000000) % 60);
-			ok = -2;
-		}
-	}
+	if (ok && strcmp(c->kind, "client") == 0)
+		limit = e->rate_limit;
 	pthread_mutex_unlock(lock_of(s));
+	if (limit > 0 && ratelimit_take("client", c->sub, limit, 60, retry))
+		ok = -2;
 	return (ok);
 }
 
 static void
 unauthorized(struct request *req)
 {
-	reply_problem(req, PROB_UNAUTHORIZED,
-	    "the access token is missing, invalid or expired");
+	reply_error(req, HTTP_ERR(HE_TOKEN_INVALID));
 }
 
 int
@@ -236,8 +219,7 @@ identity_guard(struct request *req)
 	}
 	if (rc == -2) {
 		snprintf(retry, sizeof(retry), "%d", wait);
-		reply_problem(req, PROB_TOO_MANY, "this client sent more "
-		    "requests than its rate limit allows; retry in %d s", wait);
+		reply_error(req, ID_ERR(IE_CLIENT_RATE_LIMITED), retry);
 		reply_header(req, "Retry-After", retry);
 		return (-1);
 	}
@@ -275,7 +257,8 @@ on_reset(int listening)
 }
 
 static const struct notify_sub principal_sub = {
-	"guichet_principal", principal_cache_forget, on_reset
+	.channel = "guichet_principal", .on_payload = principal_cache_forget,
+	.on_reset = on_reset
 };
 
 void
