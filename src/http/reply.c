@@ -12,6 +12,7 @@
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/reply.h"
+#include "json/check.h"
 
 struct problem_def {
 	int		 status;
@@ -45,6 +46,8 @@ static const struct problem_def problems[PROB__COUNT] = {
 	[PROB_TOO_LARGE] = { 413, "/problems/payload-too-large",
 	    { "Contenu trop volumineux", "Payload too large",
 	      "Contenuto troppo grande" } },
+	[PROB_URI_TOO_LONG] = { 414, "/problems/uri-too-long",
+	    { "Adresse trop longue", "URI too long", "URI troppo lungo" } },
 	[PROB_MEDIA_TYPE] = { 415, "/problems/unsupported-media-type",
 	    { "Type de contenu non pris en charge", "Unsupported media type",
 	      "Tipo di contenuto non supportato" } },
@@ -52,8 +55,13 @@ static const struct problem_def problems[PROB__COUNT] = {
 	    { "Requête invalide", "Invalid request", "Richiesta non valida" } },
 	[PROB_TOO_MANY] = { 429, "/problems/too-many-requests",
 	    { "Trop de requêtes", "Too many requests", "Troppe richieste" } },
+	[PROB_HEADERS_TOO_LARGE] = { 431, "/problems/header-fields-too-large",
+	    { "En-têtes trop volumineux", "Request header fields too large",
+	      "Intestazioni troppo grandi" } },
 	[PROB_INTERNAL] = { 500, "/problems/internal",
 	    { "Erreur interne", "Internal error", "Errore interno" } },
+	[PROB_NOT_IMPLEMENTED] = { 501, "/problems/not-implemented",
+	    { "Non pris en charge", "Not implemented", "Non implementato" } },
 	[PROB_UNAVAILABLE] = { 503, "/problems/unavailable",
 	    { "Service momentanément indisponible",
 	      "Service temporarily unavailable",
@@ -240,16 +248,22 @@ reply_stream(struct request *req, int status, const char *ctype,
 	req->reply.stream_done = done;
 }
 
-static void	vproblem(struct request *, enum problem, json_t *,
-		    const char *, va_list) __attribute__((format(printf, 4, 0)));
+static void	vproblem(struct request *, enum problem, json_t *, size_t,
+		    const char *, va_list) __attribute__((format(printf, 5, 0)));
 
+/*
+ * 'errors' (may be NULL) is stolen; 'total' counts the problems it stands
+ * for: past JSON_ERRORS_MAX entries, or when json_check() stopped making
+ * them, the rest are only counted, in "errors_omitted".
+ */
 static void
-vproblem(struct request *req, enum problem p, json_t *errors,
+vproblem(struct request *req, enum problem p, json_t *errors, size_t total,
     const char *fmt, va_list ap)
 {
 	json_t	*o;
 	char	 detail[512];
 	char	*s;
+	size_t	 n;
 
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
@@ -261,8 +275,14 @@ vproblem(struct request *req, enum problem p, json_t *errors,
 	    "request_id", req->id);
 	if (o == NULL)
 		abort();
-	if (errors != NULL)
+	if (errors != NULL) {
+		while ((n = json_array_size(errors)) > JSON_ERRORS_MAX)
+			json_array_remove(errors, n - 1);
 		json_object_set_new(o, "errors", errors);
+		if (total > n)
+			json_object_set_new(o, "errors_omitted",
+			    json_integer((json_int_t)(total - n)));
+	}
 	reply_set(req, problems[p].status, CT_PROBLEM);
 	/* Invalid UTF-8 in 'detail' would make jansson refuse: never expected. */
 	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
@@ -282,7 +302,7 @@ reply_problem(struct request *req, enum problem p, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vproblem(req, p, NULL, fmt, ap);
+	vproblem(req, p, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -293,8 +313,29 @@ reply_problem_errors(struct request *req, enum problem p, json_t *errors,
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vproblem(req, p, errors, fmt, ap);
+	vproblem(req, p, errors, json_array_size(errors), fmt, ap);
 	va_end(ap);
+}
+
+static void	problem(struct request *, enum problem, json_t *, size_t,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+problem(struct request *req, enum problem p, json_t *errors, size_t total,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vproblem(req, p, errors, total, fmt, ap);
+	va_end(ap);
+}
+
+void
+reply_validation(struct request *req, json_t *errors, size_t total)
+{
+	problem(req, PROB_VALIDATION, errors, total, "%zu field%s invalid",
+	    total, total == 1 ? " is" : "s are");
 }
 
 void
