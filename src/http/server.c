@@ -57,24 +57,49 @@ static _Atomic long		 inflight;
 static _Atomic int		 draining;
 
 /*
- * The slow lane: a bounded ring of requests and the few threads that
- * hash passwords (~35 ms of CPU each), so that logins cannot take the
- * polling threads from everything else.  Every other route runs on the
- * polling thread that read it (server.h says why).
+ * The slow lane: the few threads that hash passwords (~35 ms of CPU
+ * each), so that logins cannot take the polling threads from everything
+ * else.  Every other route runs on the polling thread that read it
+ * (server.h says why).
+ *
+ * Its queue is shared fairly between client addresses (request_peer(),
+ * an IPv6 address counted by its /64, which one subscriber usually
+ * holds): each address has its own FIFO of waiting requests, and the
+ * workers take one request from each address in turn (deficit round
+ * robin where every request costs the same: round robin).  An address
+ * holds at most 'share' requests, waiting or running (429 beyond, for it
+ * alone); all addresses together at most 'cap' waiting (503 beyond).  So
+ * a request from a new address waits for at most one request of each
+ * address ahead of it, however many one address sends.
  */
+struct flow {
+	unsigned char	 key[17];	/* family, then the address (v6: /64) */
+	size_t		 held;		/* waiting or running */
+	struct request	*head, *tail;	/* waiting, oldest first */
+	int		 active;	/* in the round robin */
+	struct flow	*next;		/* round robin, or the free list */
+	struct flow	*chain;		/* hash bucket */
+};
+
 struct lane {
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cv;
-	struct request	**ring;
-	size_t		  head, len, cap;
+	struct flow	 *flows;	/* cap + workers: one per held request at most */
+	struct flow	 *unused;
+	struct flow	**buckets;
+	size_t		  nbuckets;	/* a power of two */
+	struct flow	 *first, *last;	/* the round robin */
+	size_t		  len, cap, share, naddr;
 	pthread_t	 *workers;
 	int		  nworkers;
 	int		  stop;
 };
 
+enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
+
 static struct lane	slow_lane = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	NULL, 0, 0, 0, NULL, 0, 0 };
+	NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0 };
 
 void
 server_set_guard(server_guard_fn fn)
@@ -957,59 +982,170 @@ queue(struct MHD_Connection *conn, struct request *req)
 
 static void	run(struct request *);
 
+/* The lane's key of a client address: IPv4, or the /64 of IPv6. */
+static void
+flow_key(const struct request *req, unsigned char *key)
+{
+	char		 peer[64];
+	struct in6_addr	 a6;
+
+	memset(key, 0, 17);
+	request_peer(req, peer, sizeof(peer));
+	if (inet_pton(AF_INET, peer, key + 1) == 1)
+		key[0] = AF_INET;
+	else if (inet_pton(AF_INET6, peer, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			key[0] = AF_INET;
+			memcpy(key + 1, a6.s6_addr + 12, 4);
+		} else {
+			key[0] = AF_INET6;
+			memcpy(key + 1, a6.s6_addr, 8);
+		}
+	}
+}
+
+static struct flow **
+flow_slot(struct lane *l, const unsigned char *key)
+{
+	struct flow	**fp;
+	uint32_t	  h = 2166136261u;
+	int		  i;
+
+	for (i = 0; i < 17; i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (fp = &l->buckets[h & (l->nbuckets - 1)]; *fp != NULL;
+	    fp = &(*fp)->chain)
+		if (memcmp((*fp)->key, key, 17) == 0)
+			break;
+	return (fp);
+}
+
+/* Append 'f' to the round robin. */
+static void
+flow_activate(struct lane *l, struct flow *f)
+{
+	f->active = 1;
+	f->next = NULL;
+	if (l->last != NULL)
+		l->last->next = f;
+	else
+		l->first = f;
+	l->last = f;
+}
+
 static void *
 lane_worker(void *arg)
 {
 	struct lane	*l = arg;
 	struct request	*req;
+	struct flow	*f, **fp;
 
 	for (;;) {
 		pthread_mutex_lock(&l->mtx);
-		while (l->len == 0 && !l->stop)
+		while (l->first == NULL && !l->stop)
 			pthread_cond_wait(&l->cv, &l->mtx);
-		if (l->len == 0 && l->stop) {
+		if (l->first == NULL) {
 			pthread_mutex_unlock(&l->mtx);
 			break;
 		}
-		req = l->ring[l->head];
-		l->head = (l->head + 1) % l->cap;
+		/* The next address in turn gives its oldest request. */
+		f = l->first;
+		if ((l->first = f->next) == NULL)
+			l->last = NULL;
+		f->active = 0;
+		req = f->head;
+		if ((f->head = req->lane_next) == NULL)
+			f->tail = NULL;
+		else
+			flow_activate(l, f);
 		l->len--;
+		metrics_gauge(MG_SLOW_WAITING, (long)l->len);
 		pthread_mutex_unlock(&l->mtx);
 		run(req);
+		pthread_mutex_lock(&l->mtx);
+		if (--f->held == 0) {
+			fp = flow_slot(l, f->key);
+			*fp = f->chain;
+			f->next = l->unused;
+			l->unused = f;
+			metrics_gauge(MG_SLOW_ADDRESSES, (long)--l->naddr);
+		}
+		pthread_mutex_unlock(&l->mtx);
 		req->phase = PH_READY;
 		MHD_resume_connection(req->conn);
 	}
 	return (NULL);
 }
 
-/* Hand 'req' to a lane; -1 when its queue is full. */
-static int
+/* Hand 'req' to a lane, unless its address or the lane is full. */
+static enum lane_result
 lane_submit(struct lane *l, struct request *req)
 {
+	unsigned char	 key[17];
+	struct flow	**fp, *f;
+
+	flow_key(req, key);
 	pthread_mutex_lock(&l->mtx);
+	fp = flow_slot(l, key);
+	if ((f = *fp) != NULL && f->held >= l->share) {
+		pthread_mutex_unlock(&l->mtx);
+		metrics_count(MC_SLOW_REFUSED_SHARE);
+		return (LANE_SHARE);
+	}
 	if (l->len == l->cap || l->stop) {
 		pthread_mutex_unlock(&l->mtx);
-		return (-1);
+		metrics_count(MC_SLOW_REFUSED_FULL);
+		return (LANE_FULL);
+	}
+	if (f == NULL) {
+		/* Never empty: cap waiting and nworkers running at most. */
+		f = *fp = l->unused;
+		l->unused = f->next;
+		memcpy(f->key, key, sizeof(key));
+		f->chain = NULL;
+		f->held = 0;
+		f->head = f->tail = NULL;
+		f->active = 0;
+		metrics_gauge(MG_SLOW_ADDRESSES, (long)++l->naddr);
 	}
 	req->phase = PH_QUEUED;
 	MHD_suspend_connection(req->conn);
-	l->ring[(l->head + l->len) % l->cap] = req;
+	req->lane_next = NULL;
+	if (f->tail != NULL)
+		f->tail->lane_next = req;
+	else
+		f->head = req;
+	f->tail = req;
+	f->held++;
+	if (!f->active)
+		flow_activate(l, f);
 	l->len++;
+	metrics_gauge(MG_SLOW_WAITING, (long)l->len);
+	metrics_count(MC_SLOW_QUEUED);
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mtx);
-	return (0);
+	return (LANE_QUEUED);
 }
 
 static void
-lane_start(struct lane *l, int nworkers, int queue)
+lane_start(struct lane *l, int nworkers, int queue, int share)
 {
-	int	 i;
+	size_t	 i, nflows;
 
 	l->cap = (size_t)(queue > 0 ? queue : 1);
-	l->ring = xcalloc(l->cap, sizeof(*l->ring));
+	l->share = (size_t)(share > 0 ? share : 1);
 	l->nworkers = nworkers > 0 ? nworkers : 1;
+	nflows = l->cap + (size_t)l->nworkers;
+	l->flows = xcalloc(nflows, sizeof(*l->flows));
+	for (i = 0; i < nflows; i++) {
+		l->flows[i].next = l->unused;
+		l->unused = &l->flows[i];
+	}
+	for (l->nbuckets = 16; l->nbuckets < 2 * nflows; l->nbuckets *= 2)
+		;
+	l->buckets = xcalloc(l->nbuckets, sizeof(*l->buckets));
 	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
-	for (i = 0; i < l->nworkers; i++)
+	for (i = 0; i < (size_t)l->nworkers; i++)
 		if (pthread_create(&l->workers[i], NULL, lane_worker, l) != 0)
 			fatalx("could not start the slow lane");
 }
@@ -1026,9 +1162,11 @@ lane_stop(struct lane *l)
 	for (i = 0; i < l->nworkers; i++)
 		pthread_join(l->workers[i], NULL);
 	free(l->workers);
-	free(l->ring);
+	free(l->buckets);
+	free(l->flows);
 	l->workers = NULL;
-	l->ring = NULL;
+	l->buckets = NULL;
+	l->flows = NULL;
 }
 
 static enum MHD_Result
@@ -1126,10 +1264,20 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return (queue(conn, req));
 	}
 	if (req->route->flags & ROUTE_SLOW) {
-		if (lane_submit(&slow_lane, req) == 0)
+		switch (lane_submit(&slow_lane, req)) {
+		case LANE_QUEUED:
 			return (MHD_YES);
-		reply_problem(req, PROB_UNAVAILABLE, "too many requests of "
-		    "this kind are waiting; try again shortly");
+		case LANE_SHARE:
+			reply_problem(req, PROB_TOO_MANY, "too many requests of "
+			    "this kind from your address are waiting; try again "
+			    "shortly");
+			reply_header(req, "Retry-After", "1");
+			break;
+		case LANE_FULL:
+			reply_problem(req, PROB_UNAVAILABLE, "too many requests "
+			    "of this kind are waiting; try again shortly");
+			break;
+		}
 		req->phase = PH_DONE;
 		return (queue(conn, req));
 	}
@@ -1270,7 +1418,8 @@ server_start(const struct server_config *c)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	metrics_init();
-	lane_start(&slow_lane, c->slow_threads, c->slow_queue);
+	lane_start(&slow_lane, c->slow_threads, c->slow_queue,
+	    c->slow_queue_per_address);
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
 	    access_handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,

@@ -494,6 +494,167 @@ START_TEST(test_hostile_validation_capped)
 }
 END_TEST
 
+/* Many raw connections read at once: who answered what, in which order. */
+struct peer {
+	int	 fd;
+	char	 who;		/* 'A', 'B' */
+	char	 buf[8192];
+	size_t	 len;
+	int	 status;	/* 0 until complete; -1 closed without one */
+	int	 order;		/* rank of the answer */
+};
+
+/* 1 when p->buf holds a whole response (the body by Content-Length). */
+static int
+peer_complete(struct peer *p)
+{
+	const char	*end, *cl;
+
+	p->buf[p->len] = '\0';
+	if ((end = strstr(p->buf, "\r\n\r\n")) == NULL ||
+	    (cl = strcasestr(p->buf, "\r\nContent-Length:")) == NULL ||
+	    cl > end)
+		return (0);
+	return (p->len - (size_t)(end + 4 - p->buf) >=
+	    strtoul(cl + 17, NULL, 10));
+}
+
+/*
+ * Read from every open peer until each has answered, 'until' (the
+ * number of answers) is reached, or 'ms' passed.  *rank numbers the
+ * answers in the order they came.
+ */
+static void
+peers_read(struct peer *ps, int n, int until, int ms, int *rank)
+{
+	struct pollfd	 pfd[64];
+	int		 map[64], i, k, done;
+	long long	 end = harness_now_ms() + ms;
+	ssize_t		 r;
+
+	for (;;) {
+		for (i = 0, k = 0, done = 0; i < n; i++) {
+			if (ps[i].status != 0) {
+				done++;
+				continue;
+			}
+			pfd[k].fd = ps[i].fd;
+			pfd[k].events = POLLIN;
+			map[k++] = i;
+		}
+		if (k == 0 || done >= until || harness_now_ms() >= end)
+			return;
+		if (poll(pfd, (nfds_t)k, 50) <= 0)
+			continue;
+		for (i = 0; i < k; i++) {
+			struct peer	*p = &ps[map[i]];
+
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(p->fd, p->buf + p->len, sizeof(p->buf) - 1 -
+			    p->len);
+			if (r > 0)
+				p->len += (size_t)r;
+			if (r > 0 && !peer_complete(p))
+				continue;
+			p->buf[p->len] = '\0';
+			if (sscanf(p->buf, "HTTP/1.1 %d", &p->status) != 1)
+				p->status = -1;
+			p->order = (*rank)++;
+		}
+	}
+}
+
+static int
+peer_open(const struct server *s, struct peer *p, char who,
+    const char *req)
+{
+	memset(p, 0, sizeof(*p));
+	p->who = who;
+	if ((p->fd = harness_connect(s)) == -1)
+		return (-1);
+	return (harness_send_str(p->fd, req));
+}
+
+/*
+ * One address with 40 connections doing valid sign-ins filled the slow
+ * lane: everyone else got 503.  Now that address holds its share (4
+ * here) and is told 429 beyond it, while a sign-in from another address
+ * waits for about one request of the flood, not for the flood.
+ */
+START_TEST(test_hostile_slow_lane_fair)
+{
+	const char	*extra[] = { "--trusted-proxy", "127.0.0.1",
+	    "--slow-threads", "1", "--slow-queue", "16",
+	    "--slow-queue-per-address", "4", NULL };
+	struct server	 s;
+	struct peer	 ps[41], *b;
+	char		*body, *req_a, *req_b, *tok;
+	int		 i, rank = 0, a_ok = 0, a_429 = 0, a_before_b = 0;
+
+	start(&s, extra);
+	tok = sign_up(&s, "fair@hostile.test");
+	free(tok);
+	body = harness_printf("{\"grant_type\":\"password\",\"username\":"
+	    "\"fair@hostile.test\",\"password\":\"" PASSWORD "\"}");
+	req_a = harness_printf("POST /api/v1/auth/token HTTP/1.1\r\nHost: x"
+	    "\r\nContent-Type: application/json\r\nX-Forwarded-For: "
+	    "192.0.2.1, 198.51.100.7\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
+	req_b = harness_printf("POST /api/v1/auth/token HTTP/1.1\r\nHost: x"
+	    "\r\nContent-Type: application/json\r\nX-Forwarded-For: "
+	    "203.0.113.9\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(peer_open(&s, &ps[i], 'A', req_a), 0);
+	/* The refusals come at once: the flood is in, its share queued. */
+	peers_read(ps, 40, 36, 20000, &rank);
+	for (i = 0; i < 40; i++)
+		if (ps[i].status == 429) {
+			a_429++;
+			ck_assert_ptr_nonnull(strstr(ps[i].buf,
+			    "\r\nRetry-After: "));
+			ck_assert_ptr_nonnull(strstr(ps[i].buf,
+			    "application/problem+json"));
+		}
+	ck_assert_msg(a_429 >= 36 - 2, "only %d of 40 refused with 429",
+	    a_429);
+	b = &ps[40];
+	ck_assert_int_eq(peer_open(&s, b, 'B', req_b), 0);
+	peers_read(ps, 41, 41, 30000, &rank);
+	for (i = 0; i < 40; i++) {
+		ck_assert_msg(ps[i].status == 200 || ps[i].status == 429,
+		    "a request of the flood got %d: %.200s", ps[i].status,
+		    ps[i].buf);
+		if (ps[i].status == 200) {
+			a_ok++;
+			if (ps[i].order < b->order)
+				a_before_b++;
+		}
+	}
+	ck_assert_msg(b->status == 200, "the other address got %d: %.300s",
+	    b->status, b->buf);
+	printf("t1003: flood of 40 sign-ins from one address: %d served, %d "
+	    "refused (429); the other address served after %d of them\n",
+	    a_ok, 40 - a_ok, a_before_b);
+	ck_assert_msg(a_ok <= 4 + 2, "the flooding address had %d served",
+	    a_ok);
+	/* Its share waits behind at most one round: the one running, one more. */
+	ck_assert_msg(a_ok - a_before_b >= 1 && a_before_b <= 3, "the other "
+	    "address waited for %d of the flood's %d", a_before_b, a_ok);
+	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
+	    "{result=\"refused_share\"}"), 34);
+	ck_assert_int_eq(harness_metric(&s, "guichet_slow_lane_requests_total"
+	    "{result=\"refused_full\"}"), 0);
+	for (i = 0; i < 41; i++)
+		close(ps[i].fd);
+	free(req_a);
+	free(req_b);
+	free(body);
+	stop(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -508,5 +669,6 @@ main(void)
 	tcase_add_test(tc, test_hostile_nul_in_line);
 	tcase_add_test(tc, test_hostile_head_sizes);
 	tcase_add_test(tc, test_hostile_validation_capped);
+	tcase_add_test(tc, test_hostile_slow_lane_fair);
 	return (harness_main(tc, db));
 }
