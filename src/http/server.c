@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <ctype.h>
 #include <pthread.h>
@@ -100,6 +101,56 @@ enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
 static struct lane	slow_lane = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 	NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0 };
+
+/*
+ * Connections reading a request's head.  libmicrohttpd's timeout counts
+ * inactivity and restarts at each byte: a client sending a header line
+ * every few seconds kept its connection for ever, and a few thousand of
+ * them every slot.  Here a request's line and headers must arrive within
+ * header_timeout, counted from the connection for its first request and
+ * from the first byte of the next one on a kept-alive connection, and at
+ * most header_connection_limit connections may be reading one: a new
+ * connection beyond closes the reader that has been at it longest, which
+ * a slow client is far likelier to be than anyone else (a browser sends
+ * its head in one packet).  An idle kept-alive connection is not reading:
+ * connection_timeout alone applies to it.
+ *
+ * Each connection has a track (its socket context, from the connection's
+ * start to its end, in the list under 'mtx') and a state word, gen << 2 |
+ * state, that the polling thread moves without a lock:
+ *   READING  since track->since: accepted, or bytes of a new request seen
+ *   BUSY     from the first access-handler call until the answer is sent
+ *   IDLE     kept alive since track->idle_at, waiting for a request
+ * READING or IDLE -> BUSY -> IDLE (gen + 1) on the polling thread; IDLE ->
+ * READING in the sweep, when the kernel says data came after idle_at
+ * (TCP_INFO); READING -> CLOSING under the lock for a reader past the
+ * deadline or the longest one, closed with shutdown(2): the polling
+ * thread then sees the end and closes the connection.  'reading' counts
+ * the READING ones.  libmicrohttpd tells the end of a connection before it
+ * closes the descriptor, under the same lock, so a shutdown never reaches
+ * a descriptor reused by another connection.
+ */
+enum { TR_READING, TR_BUSY, TR_IDLE, TR_CLOSING };
+
+struct track {
+	_Atomic uint64_t	 word;		/* gen << 2 | state */
+	_Atomic int64_t		 idle_at;	/* IDLE from (clock_mono()) */
+	int64_t			 since;		/* READING from (under mtx) */
+	int			 fd;
+	int			 closing;	/* shut down (under mtx) */
+	struct track		*prev, *next;
+};
+
+static struct {
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct track	*head, *tail;
+	_Atomic long	 reading;
+	pthread_t	 sweeper;
+	int		 running;
+	int		 stop;
+} tracks = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+    NULL, 0, 0, 0, 0 };
 
 void
 server_set_guard(server_guard_fn fn)
@@ -1169,6 +1220,174 @@ lane_stop(struct lane *l)
 	l->flows = NULL;
 }
 
+/* Data came on an idle connection after it fell idle: 1. */
+static int
+track_data_since(const struct track *t, int64_t now)
+{
+	struct tcp_info	 ti;
+	socklen_t	 len = sizeof(ti);
+
+	if (getsockopt(t->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return (0);
+	/* The kernel counts in jiffies: a margin for its rounding. */
+	return (now - (int64_t)ti.tcpi_last_data_recv * 1000 >
+	    atomic_load(&t->idle_at) + 20000);
+}
+
+/* Close a reader (under mtx), unless its head came in meanwhile. */
+static void
+track_close(struct track *t, enum metric_counter why)
+{
+	uint64_t	 w = atomic_load(&t->word);
+
+	if ((w & 3) != TR_READING || !atomic_compare_exchange_strong(&t->word,
+	    &w, (w & ~(uint64_t)3) | TR_CLOSING))
+		return;
+	atomic_fetch_sub(&tracks.reading, 1);
+	t->closing = 1;
+	shutdown(t->fd, SHUT_RDWR);
+	metrics_count(why);
+}
+
+/* The reader that has been at it longest (under mtx), or NULL. */
+static struct track *
+track_longest_reader(void)
+{
+	struct track	*t, *old = NULL;
+
+	for (t = tracks.head; t != NULL; t = t->next)
+		if (!t->closing && (atomic_load(&t->word) & 3) == TR_READING &&
+		    (old == NULL || t->since < old->since))
+			old = t;
+	return (old);
+}
+
+/* The sweep: deadlines of the readers, and idle connections that read. */
+static void *
+track_sweep(void *arg)
+{
+	struct track	*t;
+	struct timespec	 ts;
+	uint64_t	 w;
+	int64_t		 now, limit = (int64_t)cfg.header_timeout * 1000000;
+
+	(void)arg;
+	pthread_mutex_lock(&tracks.mtx);
+	while (!tracks.stop) {
+		now = clock_mono();
+		for (t = tracks.head; t != NULL; t = t->next) {
+			if (t->closing)
+				continue;
+			w = atomic_load(&t->word);
+			if ((w & 3) == TR_IDLE && track_data_since(t, now) &&
+			    atomic_compare_exchange_strong(&t->word, &w,
+			    (w & ~(uint64_t)3) | TR_READING)) {
+				t->since = now;
+				atomic_fetch_add(&tracks.reading, 1);
+			} else if ((w & 3) == TR_READING && now - t->since > limit)
+				track_close(t, MC_HEADER_TIMEOUTS);
+		}
+		metrics_gauge(MG_READING_HEADERS, atomic_load(&tracks.reading));
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&tracks.cv, &tracks.mtx, &ts);
+	}
+	pthread_mutex_unlock(&tracks.mtx);
+	return (NULL);
+}
+
+static void
+connection_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct track			*t, *old;
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		t = xcalloc(1, sizeof(*t));
+		t->fd = ci != NULL ? ci->connect_fd : -1;
+		pthread_mutex_lock(&tracks.mtx);
+		t->since = clock_mono();
+		/* Room for this one: the longest reader goes. */
+		if (atomic_load(&tracks.reading) >=
+		    cfg.header_connection_limit &&
+		    (old = track_longest_reader()) != NULL)
+			track_close(old, MC_HEADER_EVICTIONS);
+		atomic_store(&t->word, TR_READING);
+		atomic_fetch_add(&tracks.reading, 1);
+		t->next = NULL;
+		if ((t->prev = tracks.tail) != NULL)
+			tracks.tail->next = t;
+		else
+			tracks.head = t;
+		tracks.tail = t;
+		pthread_mutex_unlock(&tracks.mtx);
+		*socket_ctx = t;
+		return;
+	}
+	if ((t = *socket_ctx) == NULL)
+		return;
+	pthread_mutex_lock(&tracks.mtx);
+	if ((atomic_load(&t->word) & 3) == TR_READING)
+		atomic_fetch_sub(&tracks.reading, 1);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		tracks.head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		tracks.tail = t->prev;
+	pthread_mutex_unlock(&tracks.mtx);
+	free(t);
+	*socket_ctx = NULL;
+}
+
+static struct track *
+track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return (ci != NULL ? ci->socket_context : NULL);
+}
+
+/* The first access-handler call: the request's head is in. */
+static void
+track_busy(struct MHD_Connection *conn)
+{
+	struct track	*t;
+	uint64_t	 w;
+
+	if ((t = track_of(conn)) == NULL)
+		return;
+	w = atomic_load(&t->word);
+	w = atomic_exchange(&t->word, (w & ~(uint64_t)3) | TR_BUSY);
+	if ((w & 3) == TR_READING)
+		atomic_fetch_sub(&tracks.reading, 1);
+}
+
+/* The answer is sent: the connection waits for the next request. */
+static void
+track_idle(struct MHD_Connection *conn, int64_t now)
+{
+	struct track	*t;
+	uint64_t	 w;
+
+	if ((t = track_of(conn)) == NULL)
+		return;
+	w = atomic_load(&t->word);
+	atomic_store(&t->idle_at, now);
+	atomic_store(&t->word, ((w >> 2) + 1) << 2 | TR_IDLE);
+}
+
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -1179,6 +1398,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)cls;
 	if (req == NULL) {
+		track_busy(conn);
 		req = xcalloc(1, sizeof(*req));
 		req->started = clock_mono();
 		req->conn = conn;
@@ -1333,13 +1553,14 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct request	*req = *con_cls;
-	int64_t		 us;
+	int64_t		 now, us;
 
 	(void)cls;
-	(void)conn;
 	if (req == NULL)
 		return;
-	us = clock_mono() - req->started;
+	now = clock_mono();
+	track_idle(conn, now);
+	us = now - req->started;
 	if (req->reply.status == 0)
 		/* The client went away before an answer: 499 as nginx says. */
 		req->reply.status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ?
@@ -1434,6 +1655,7 @@ server_start(const struct server_config *c)
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (daemon_ == NULL) {
@@ -1441,6 +1663,9 @@ server_start(const struct server_config *c)
 		    "not permitted)", c->listen_address, c->port);
 		return (-1);
 	}
+	if (pthread_create(&tracks.sweeper, NULL, track_sweep, NULL) != 0)
+		fatalx("could not start the connection sweep");
+	tracks.running = 1;
 	return (0);
 }
 
@@ -1467,4 +1692,12 @@ server_stop(int timeout)
 	lane_stop(&slow_lane);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
+	if (tracks.running) {
+		pthread_mutex_lock(&tracks.mtx);
+		tracks.stop = 1;
+		pthread_cond_signal(&tracks.cv);
+		pthread_mutex_unlock(&tracks.mtx);
+		pthread_join(tracks.sweeper, NULL);
+		tracks.running = 0;
+	}
 }

@@ -655,6 +655,171 @@ START_TEST(test_hostile_slow_lane_fair)
 }
 END_TEST
 
+/*
+ * Send a header line every 'every' ms on 'fd' until the server closes the
+ * connection or 'ms' pass: how long it stayed open (-1: still open, or it
+ * answered).
+ */
+static long long
+trickle(int fd, int every, int ms)
+{
+	struct pollfd	 pfd;
+	long long	 t0 = harness_now_ms();
+	char		 c, line[32];
+	int		 i;
+
+	for (i = 0; harness_now_ms() - t0 < ms; i++) {
+		snprintf(line, sizeof(line), "X-Slow-%d: y\r\n", i);
+		if (harness_send_str(fd, line) == -1)
+			return (harness_now_ms() - t0);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, every) == 1)
+			return (recv(fd, &c, 1, 0) > 0 ? -1 :
+			    harness_now_ms() - t0);
+	}
+	return (-1);
+}
+
+/*
+ * A client sending one header line every few hundred ms kept its
+ * connection as long as it liked: the inactivity timeout restarts at
+ * each byte.  A request's head must now arrive within header_timeout (2 s
+ * here), from the connection, or from its first byte on a kept-alive
+ * connection; an idle kept-alive connection is not cut by it.
+ */
+START_TEST(test_hostile_slow_headers_deadline)
+{
+	const char	*extra[] = { "--header-timeout", "2",
+	    "--connection-timeout", "30", NULL };
+	static const char get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct server	 s;
+	struct raw_resp	 raw;
+	long long	 open_ms;
+	size_t		 len;
+	char		*req;
+	int		 fd;
+
+	start(&s, extra);
+	/* A new connection, one line at a time. */
+	fd = harness_connect(&s);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(harness_send_str(fd, "GET /healthz HTTP/1.1\r\n"), 0);
+	open_ms = trickle(fd, 300, 12000);
+	close(fd);
+	ck_assert_msg(open_ms != -1, "a slow head was still read after 12 s");
+	ck_assert_msg(open_ms >= 1000 && open_ms <= 6000, "closed after %lld "
+	    "ms (header_timeout 2 s)", open_ms);
+
+	/* A kept-alive connection: one request, then the next one slowly. */
+	fd = harness_connect(&s);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(harness_send_str(fd, get), 0);
+	harness_raw_read(fd, 5000, 0, &raw);
+	ck_assert_int_eq(raw.status, 200);
+	raw_resp_free(&raw);
+	harness_sleep_ms(1500);
+	ck_assert_int_eq(harness_send_str(fd, "GET /healthz HTTP/1.1\r\n"), 0);
+	open_ms = trickle(fd, 300, 12000);
+	close(fd);
+	ck_assert_msg(open_ms != -1, "a slow second head was still read after "
+	    "12 s");
+	ck_assert_msg(open_ms <= 6000, "closed %lld ms after the second head "
+	    "began (header_timeout 2 s)", open_ms);
+
+	/* Idle between requests is not reading: 4 s later it still serves. */
+	fd = harness_connect(&s);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(harness_send_str(fd, get), 0);
+	harness_raw_read(fd, 5000, 0, &raw);
+	ck_assert_int_eq(raw.status, 200);
+	raw_resp_free(&raw);
+	harness_sleep_ms(4000);
+	ck_assert_int_eq(harness_send_str(fd, get), 0);
+	harness_raw_read(fd, 5000, 0, &raw);
+	ck_assert_msg(raw.status == 200, "an idle kept-alive connection: %d "
+	    "(eof %d)", raw.status, raw.eof);
+	raw_resp_free(&raw);
+	close(fd);
+
+	/*
+	 * A request line with a query that ends just short of the
+	 * connection's memory: libmicrohttpd 0.9.75 waits on it without an
+	 * answer (its own defect); the deadline ends the wait.
+	 */
+	req = malloc(20000);
+	memcpy(req, "GET /healthz?x=", 15);
+	memset(req + 15, 'a', 18340);
+	len = 15 + 18340;
+	len += (size_t)sprintf(req + len, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	fd = harness_connect(&s);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(harness_send(fd, req, len), 0);
+	harness_raw_read(fd, 8000, 1, &raw);
+	ck_assert_msg(raw.eof || raw.reset || raw.status != 0, "still open "
+	    "after 8 s");
+	raw_resp_free(&raw);
+	close(fd);
+	free(req);
+	ck_assert_int_ge(harness_metric(&s, "guichet_http_connections_closed_"
+	    "total{reason=\"header_timeout\"}"), 2);
+	stop(&s);
+}
+END_TEST
+
+/*
+ * Slow heads on every slot (connection_limit 24 here) left no room for
+ * anyone: new connections were refused.  At most header_connection_limit
+ * (8) connections read a head; a new one closes the longest reader, so a
+ * client that sends its request at once is served.
+ */
+START_TEST(test_hostile_slow_headers_limit)
+{
+	const char	*extra[] = { "--connection-limit", "24",
+	    "--header-connection-limit", "8", "--header-timeout", "60",
+	    "--connection-timeout", "60", NULL };
+	struct server	 s;
+	struct http_resp r;
+	struct pollfd	 pfd;
+	int		 fd[30], i, open_ones = 0;
+	char		 c;
+
+	start(&s, extra);
+	harness_sleep_ms(300);
+	for (i = 0; i < 30; i++) {
+		fd[i] = harness_connect(&s);
+		ck_assert_int_ne(fd[i], -1);
+		harness_send_str(fd[i], "GET /healthz HTTP/1.1\r\nX-a: b\r\n");
+		harness_sleep_ms(20);
+	}
+	harness_sleep_ms(500);
+	for (i = 0; i < 30; i++) {
+		pfd.fd = fd[i];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) == 0 || recv(fd[i], &c, 1,
+		    MSG_DONTWAIT) > 0)
+			open_ones++;
+	}
+	ck_assert_msg(open_ones <= 8, "%d slow heads still open (limit 8)",
+	    open_ones);
+	/* The newest slow heads are the ones kept. */
+	pfd.fd = fd[29];
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
+		ck_assert_msg(r.status == 200, "a prompt client: %ld (%s)",
+		    r.status, r.error);
+		http_resp_free(&r);
+	}
+	ck_assert_int_ge(harness_metric(&s, "guichet_http_connections_closed_"
+	    "total{reason=\"header_limit\"}"), 30 - 8);
+	for (i = 0; i < 30; i++)
+		close(fd[i]);
+	stop(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -670,5 +835,7 @@ main(void)
 	tcase_add_test(tc, test_hostile_head_sizes);
 	tcase_add_test(tc, test_hostile_validation_capped);
 	tcase_add_test(tc, test_hostile_slow_lane_fair);
+	tcase_add_test(tc, test_hostile_slow_headers_deadline);
+	tcase_add_test(tc, test_hostile_slow_headers_limit);
 	return (harness_main(tc, db));
 }
