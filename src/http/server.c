@@ -2,15 +2,18 @@
  * server.c: libmicrohttpd glue and the request pipeline.
  *
  * MHD calls the access handler several times per request.  The first call
- * only allocates the request and routes it: queueing a response on the first
- * call makes MHD close keep-alive connections (measured: 18k -> 118k req/s
- * by deferring).  Upload calls append to the body, counting bytes against
+ * only allocates the request, checks it as it was sent (request_check())
+ * and routes it: queueing a response on the first call makes MHD close
+ * keep-alive connections (measured: 18k -> 118k req/s by deferring).  Upload calls append to the body, counting bytes against
  * the cap; an over-long or unwanted body is answered (413/415/404) on the
  * next call, before the rest is read.  The last call runs the pipeline.
  * The completed callback writes the access log line, feeds the metrics and
- * frees the request: the only place a request is freed.
+ * frees the request: the only place a request is freed.  Connections are
+ * tracked from their start to their end (connection_notify()), so that a
+ * request's head has a deadline and slow heads a cap.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -78,18 +81,19 @@ struct flow {
 	size_t		 held;		/* waiting or running */
 	struct request	*head, *tail;	/* waiting, oldest first */
 	int		 active;	/* in the round robin */
-	struct flow	*next;		/* round robin, or the free list */
+	STAILQ_ENTRY(flow) turn;	/* the round robin, or the unused */
 	struct flow	*chain;		/* hash bucket */
 };
+STAILQ_HEAD(flows, flow);
 
 struct lane {
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cv;
 	struct flow	 *flows;	/* cap + workers: one per held request at most */
-	struct flow	 *unused;
+	struct flows	  unused;
 	struct flow	**buckets;
 	size_t		  nbuckets;	/* a power of two */
-	struct flow	 *first, *last;	/* the round robin */
+	struct flows	  turns;	/* the round robin */
 	size_t		  len, cap, share, naddr;
 	pthread_t	 *workers;
 	int		  nworkers;
@@ -99,8 +103,9 @@ struct lane {
 enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
 
 static struct lane	slow_lane = {
-	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0 };
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+	STAILQ_HEAD_INITIALIZER(slow_lane.unused), NULL, 0,
+	STAILQ_HEAD_INITIALIZER(slow_lane.turns), 0, 0, 0, 0, NULL, 0, 0 };
 
 /*
  * Connections reading a request's head.  libmicrohttpd's timeout counts
@@ -632,15 +637,18 @@ wire_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
 	if (wire_next(w, key, klen, 0) == -1 ||
 	    wire_next(w, value, vlen, 1) == -1)
 		w->hidden = 1;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+	if (klen == sizeof(MHD_HTTP_HEADER_CONTENT_LENGTH) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (w->cl == NULL) {
 			w->cl = value;
 			w->cl_len = vlen;
 		} else if (vlen != w->cl_len || memcmp(value, w->cl, vlen) != 0)
 			w->cl_conflict = 1;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	} else if (klen == sizeof(MHD_HTTP_HEADER_TRANSFER_ENCODING) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
 		w->te = w->te == 0 && strcasecmp(value, "chunked") == 0 ? 1 : 2;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_COOKIE) == 0)
+	else if (klen == sizeof(MHD_HTTP_HEADER_COOKIE) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_COOKIE) == 0)
 		w->cost += vlen + 1;	/* parsed from a copy */
 	return (MHD_YES);
 }
@@ -675,15 +683,12 @@ request_check(struct request *req, struct MHD_Connection *conn,
 	if (wire_next(&w, w.hi, 0, 0) == -1)
 		w.hidden = 1;
 	if (w.cost > (size_t)cfg.connection_memory_limit) {
+		/* 414 when the line is the larger part, 431 otherwise. */
 		line = (size_t)(version + strlen(version) - method);
-		if (line > ci->header_size - line)
-			reply_problem(req, PROB_URI_TOO_LONG, "the request line "
-			    "and headers may not exceed %d bytes",
-			    cfg.connection_memory_limit);
-		else
-			reply_problem(req, PROB_HEADERS_TOO_LARGE, "the request "
-			    "line and headers may not exceed %d bytes",
-			    cfg.connection_memory_limit);
+		reply_problem(req, line > ci->header_size - line ?
+		    PROB_URI_TOO_LONG : PROB_HEADERS_TOO_LARGE, "the request "
+		    "line and headers may not exceed %d bytes",
+		    cfg.connection_memory_limit);
 		return (CHECK_TOO_LARGE);
 	}
 	if (w.hidden)
@@ -1071,19 +1076,6 @@ flow_slot(struct lane *l, const unsigned char *key)
 	return (fp);
 }
 
-/* Append 'f' to the round robin. */
-static void
-flow_activate(struct lane *l, struct flow *f)
-{
-	f->active = 1;
-	f->next = NULL;
-	if (l->last != NULL)
-		l->last->next = f;
-	else
-		l->first = f;
-	l->last = f;
-}
-
 static void *
 lane_worker(void *arg)
 {
@@ -1093,22 +1085,21 @@ lane_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&l->mtx);
-		while (l->first == NULL && !l->stop)
+		while (STAILQ_EMPTY(&l->turns) && !l->stop)
 			pthread_cond_wait(&l->cv, &l->mtx);
-		if (l->first == NULL) {
+		if (STAILQ_EMPTY(&l->turns)) {
 			pthread_mutex_unlock(&l->mtx);
 			break;
 		}
 		/* The next address in turn gives its oldest request. */
-		f = l->first;
-		if ((l->first = f->next) == NULL)
-			l->last = NULL;
-		f->active = 0;
+		f = STAILQ_FIRST(&l->turns);
+		STAILQ_REMOVE_HEAD(&l->turns, turn);
 		req = f->head;
-		if ((f->head = req->lane_next) == NULL)
+		if ((f->head = req->lane_next) == NULL) {
 			f->tail = NULL;
-		else
-			flow_activate(l, f);
+			f->active = 0;
+		} else
+			STAILQ_INSERT_TAIL(&l->turns, f, turn);
 		l->len--;
 		metrics_gauge(MG_SLOW_WAITING, (long)l->len);
 		pthread_mutex_unlock(&l->mtx);
@@ -1117,8 +1108,7 @@ lane_worker(void *arg)
 		if (--f->held == 0) {
 			fp = flow_slot(l, f->key);
 			*fp = f->chain;
-			f->next = l->unused;
-			l->unused = f;
+			STAILQ_INSERT_HEAD(&l->unused, f, turn);
 			metrics_gauge(MG_SLOW_ADDRESSES, (long)--l->naddr);
 		}
 		pthread_mutex_unlock(&l->mtx);
@@ -1150,8 +1140,8 @@ lane_submit(struct lane *l, struct request *req)
 	}
 	if (f == NULL) {
 		/* Never empty: cap waiting and nworkers running at most. */
-		f = *fp = l->unused;
-		l->unused = f->next;
+		f = *fp = STAILQ_FIRST(&l->unused);
+		STAILQ_REMOVE_HEAD(&l->unused, turn);
 		memcpy(f->key, key, sizeof(key));
 		f->chain = NULL;
 		f->held = 0;
@@ -1168,8 +1158,10 @@ lane_submit(struct lane *l, struct request *req)
 		f->head = req;
 	f->tail = req;
 	f->held++;
-	if (!f->active)
-		flow_activate(l, f);
+	if (!f->active) {
+		f->active = 1;
+		STAILQ_INSERT_TAIL(&l->turns, f, turn);
+	}
 	l->len++;
 	metrics_gauge(MG_SLOW_WAITING, (long)l->len);
 	metrics_count(MC_SLOW_QUEUED);
@@ -1188,10 +1180,8 @@ lane_start(struct lane *l, int nworkers, int queue, int share)
 	l->nworkers = nworkers > 0 ? nworkers : 1;
 	nflows = l->cap + (size_t)l->nworkers;
 	l->flows = xcalloc(nflows, sizeof(*l->flows));
-	for (i = 0; i < nflows; i++) {
-		l->flows[i].next = l->unused;
-		l->unused = &l->flows[i];
-	}
+	for (i = 0; i < nflows; i++)
+		STAILQ_INSERT_HEAD(&l->unused, &l->flows[i], turn);
 	for (l->nbuckets = 16; l->nbuckets < 2 * nflows; l->nbuckets *= 2)
 		;
 	l->buckets = xcalloc(l->nbuckets, sizeof(*l->buckets));

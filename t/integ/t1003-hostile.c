@@ -89,6 +89,18 @@ raw_problem(const struct raw_resp *raw, int status, const char *type)
 	json_decref(j);
 }
 
+/* Send 'req' on a new connection: its answer is this problem. */
+static void
+expect_problem(const struct server *s, const char *req, int status,
+    const char *type)
+{
+	struct raw_resp	 raw;
+
+	raw_exchange(s, req, strlen(req), 8000, &raw);
+	raw_problem(&raw, status, type);
+	raw_resp_free(&raw);
+}
+
 /* Register a resident and sign in: the access token (caller frees). */
 static char *
 sign_up(const struct server *s, const char *email)
@@ -183,7 +195,6 @@ START_TEST(test_hostile_transfer_coding_501)
 		"chunked ",
 	};
 	struct server	 s;
-	struct raw_resp	 raw;
 	const char	*extra[] = { "--connection-timeout", "20", NULL };
 	char		*req;
 	long long	 t0;
@@ -196,29 +207,20 @@ START_TEST(test_hostile_transfer_coding_501)
 		    "Transfer-Encoding: %s\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
 		    codings[i]);
 		t0 = harness_now_ms();
-		raw_exchange(&s, req, strlen(req), 8000, &raw);
+		expect_problem(&s, req, 501, "/problems/not-implemented");
 		ck_assert_msg(harness_now_ms() - t0 < 5000, "'%s': answered "
 		    "after %lld ms", codings[i], harness_now_ms() - t0);
-		raw_problem(&raw, 501, "/problems/not-implemented");
-		raw_resp_free(&raw);
 		free(req);
 	}
 	/* Plain chunked (any case) is read as before. */
-	req = harness_printf("POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
+	expect_problem(&s, "POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/json\r\nTransfer-Encoding: Chunked\r\n"
-	    "\r\n2\r\n{}\r\n0\r\n\r\n");
-	raw_exchange(&s, req, strlen(req), 8000, &raw);
-	raw_problem(&raw, 422, "/problems/validation");
-	raw_resp_free(&raw);
-	free(req);
+	    "\r\n2\r\n{}\r\n0\r\n\r\n", 422, "/problems/validation");
 	/* Chunked and a Content-Length: a smuggling pattern, refused. */
-	req = harness_printf("POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
+	expect_problem(&s, "POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 7\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
-	raw_exchange(&s, req, strlen(req), 8000, &raw);
-	raw_problem(&raw, 400, "/problems/malformed");
-	raw_resp_free(&raw);
-	free(req);
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400,
+	    "/problems/malformed");
 	stop(&s);
 }
 END_TEST
@@ -230,7 +232,6 @@ START_TEST(test_hostile_content_length_conflict)
 		"/api/v1/accounts", "/healthz", "/nowhere",
 	};
 	struct server	 s;
-	struct raw_resp	 raw;
 	char		*req;
 	size_t		 i;
 
@@ -239,20 +240,13 @@ START_TEST(test_hostile_content_length_conflict)
 		req = harness_printf("POST %s HTTP/1.1\r\nHost: x\r\n"
 		    "Content-Type: application/json\r\nContent-Length: 2\r\n"
 		    "Content-Length: 3\r\n\r\n{}", routes[i]);
-		raw_exchange(&s, req, strlen(req), 5000, &raw);
-		raw_problem(&raw, 400, "/problems/malformed");
-		ck_assert_ptr_nonnull(strstr(raw.data, "Content-Length"));
-		raw_resp_free(&raw);
+		expect_problem(&s, req, 400, "/problems/malformed");
 		free(req);
 	}
 	/* The same length twice says nothing new (RFC 9110, 8.6). */
-	req = harness_printf("POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
+	expect_problem(&s, "POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 2\r\n"
-	    "Content-Length: 2\r\n\r\n{}");
-	raw_exchange(&s, req, strlen(req), 5000, &raw);
-	raw_problem(&raw, 422, "/problems/validation");
-	raw_resp_free(&raw);
-	free(req);
+	    "Content-Length: 2\r\n\r\n{}", 422, "/problems/validation");
 	stop(&s);
 }
 END_TEST
@@ -681,6 +675,23 @@ trickle(int fd, int every, int ms)
 	return (-1);
 }
 
+/* A connection that has had one request served, now kept alive. */
+static int
+served_connection(const struct server *s)
+{
+	struct raw_resp	 raw;
+	int		 fd;
+
+	fd = harness_connect(s);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(harness_send_str(fd, "GET /healthz HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n"), 0);
+	harness_raw_read(fd, 5000, 0, &raw);
+	ck_assert_int_eq(raw.status, 200);
+	raw_resp_free(&raw);
+	return (fd);
+}
+
 /*
  * A client sending one header line every few hundred ms kept its
  * connection as long as it liked: the inactivity timeout restarts at
@@ -712,12 +723,7 @@ START_TEST(test_hostile_slow_headers_deadline)
 	    "ms (header_timeout 2 s)", open_ms);
 
 	/* A kept-alive connection: one request, then the next one slowly. */
-	fd = harness_connect(&s);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(harness_send_str(fd, get), 0);
-	harness_raw_read(fd, 5000, 0, &raw);
-	ck_assert_int_eq(raw.status, 200);
-	raw_resp_free(&raw);
+	fd = served_connection(&s);
 	harness_sleep_ms(1500);
 	ck_assert_int_eq(harness_send_str(fd, "GET /healthz HTTP/1.1\r\n"), 0);
 	open_ms = trickle(fd, 300, 12000);
@@ -728,12 +734,7 @@ START_TEST(test_hostile_slow_headers_deadline)
 	    "began (header_timeout 2 s)", open_ms);
 
 	/* Idle between requests is not reading: 4 s later it still serves. */
-	fd = harness_connect(&s);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(harness_send_str(fd, get), 0);
-	harness_raw_read(fd, 5000, 0, &raw);
-	ck_assert_int_eq(raw.status, 200);
-	raw_resp_free(&raw);
+	fd = served_connection(&s);
 	harness_sleep_ms(4000);
 	ck_assert_int_eq(harness_send_str(fd, get), 0);
 	harness_raw_read(fd, 5000, 0, &raw);
