@@ -101,7 +101,7 @@ static const struct conf_def defs[] = {
 	  "at least 1)" },
 	{ "slow_queue", CT_INT, S(slow_queue), "64", 1, 100000, NULL,
 	  "requests that may wait for the slow lane before 503" },
-	{ "slow_queue_per_address", CT_INT, S(slow_queue_per_address), "8", 1,
+	{ "slow_queue_per_address", CT_INT, S(slow_queue_per_address), "16", 1,
 	  100000, NULL, "requests of one client address that may wait for "
 	  "or run on the slow lane before 429" },
 	{ "password_memory_kib", CT_INT, S(password_memory_kib), "19456",
