@@ -166,12 +166,15 @@ main(int argc, char **argv)
 	sc.per_ip_connection_limit = c->per_ip_connection_limit;
 	sc.connection_timeout = c->connection_timeout;
 	sc.connection_memory_limit = c->connection_memory_limit;
+	sc.header_timeout = c->header_timeout;
+	sc.header_connection_limit = c->header_connection_limit;
 	sc.body_max = (size_t)c->body_max;
 	sc.json_max_depth = (size_t)c->json_max_depth;
 	sc.slow_threads = c->slow_threads > 0 ? c->slow_threads :
 	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
 	    sysconf(_SC_NPROCESSORS_ONLN) / 2 : 1);
 	sc.slow_queue = c->slow_queue;
+	sc.slow_queue_per_address = c->slow_queue_per_address;
 	sc.trusted_proxy = c->trusted_proxy;
 
 	/* Worker threads inherit this mask: only this thread takes signals. */

@@ -66,6 +66,12 @@ static const struct conf_def defs[] = {
 	{ "connection_memory_limit", CT_INT, S(connection_memory_limit),
 	  "16384", 8192, 1048576, NULL,
 	  "bytes of memory per connection (bounds the request header size)" },
+	{ "header_timeout", CT_INT, S(header_timeout), "10", 1, 3600, NULL,
+	  "seconds a request's line and headers may take to arrive, from "
+	  "their first byte (from the connection on a new one)" },
+	{ "header_connection_limit", CT_INT, S(header_connection_limit),
+	  "1024", 1, 1000000, NULL, "connections reading a request's line and "
+	  "headers, at most; a new one closes the oldest of them" },
 	{ "body_max", CT_INT, S(body_max), "1048576", 1024, 1073741824, NULL,
 	  "largest request body accepted, in bytes (413 beyond)" },
 	{ "json_max_depth", CT_INT, S(json_max_depth), "32", 1, 1000, NULL,
@@ -95,6 +101,9 @@ static const struct conf_def defs[] = {
 	  "at least 1)" },
 	{ "slow_queue", CT_INT, S(slow_queue), "64", 1, 100000, NULL,
 	  "requests that may wait for the slow lane before 503" },
+	{ "slow_queue_per_address", CT_INT, S(slow_queue_per_address), "16", 1,
+	  100000, NULL, "requests of one client address that may wait for "
+	  "or run on the slow lane before 429" },
 	{ "password_memory_kib", CT_INT, S(password_memory_kib), "19456",
 	  19456, 4194304, NULL, "argon2id memory cost in KiB" },
 	{ "password_iterations", CT_INT, S(password_iterations), "2", 2, 100,

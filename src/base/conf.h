@@ -26,6 +26,8 @@ struct conf {
 	int	 per_ip_connection_limit;
 	int	 connection_timeout;		/* seconds */
 	int	 connection_memory_limit;	/* bytes per connection */
+	int	 header_timeout;		/* seconds */
+	int	 header_connection_limit;
 	int	 body_max;			/* bytes */
 	int	 json_max_depth;
 	int	 statement_timeout;		/* milliseconds */
@@ -40,6 +42,7 @@ struct conf {
 	char	*static_dir;
 	int	 slow_threads;
 	int	 slow_queue;
+	int	 slow_queue_per_address;
 	int	 password_memory_kib;
 	int	 password_iterations;
 	int	 password_parallelism;

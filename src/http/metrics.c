@@ -12,7 +12,7 @@
 #include "http/route.h"
 
 static const int statuses[] = { 200, 201, 202, 204, 301, 302, 303, 304, 400,
-    401, 403, 404, 405, 406, 409, 410, 413, 415, 422, 429, 431, 500, 501, 503,
+    401, 403, 404, 405, 406, 409, 410, 413, 414, 415, 422, 429, 431, 500, 501, 503,
     504 };
 #define NSTATUS		(sizeof(statuses) / sizeof(statuses[0]) + 1)	/* + other */
 
@@ -29,6 +29,8 @@ struct route_metrics {
 
 static struct route_metrics	*table;		/* [0] is "unmatched" */
 static size_t			 nslots;
+static _Atomic uint64_t		 counters[MC__COUNT];
+static _Atomic long		 gauges[MG__COUNT];
 
 void
 metrics_init(void)
@@ -65,6 +67,70 @@ metrics_observe(int route, int status, int64_t us)
 	atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->sum_us, (uint64_t)(us < 0 ? 0 : us),
 	    memory_order_relaxed);
+}
+
+void
+metrics_count(enum metric_counter c)
+{
+	atomic_fetch_add_explicit(&counters[c], 1, memory_order_relaxed);
+}
+
+void
+metrics_gauge(enum metric_gauge g, long v)
+{
+	atomic_store_explicit(&gauges[g], v, memory_order_relaxed);
+}
+
+static uint64_t
+counter(enum metric_counter c)
+{
+	return (atomic_load_explicit(&counters[c], memory_order_relaxed));
+}
+
+static long
+gauge(enum metric_gauge g)
+{
+	return (atomic_load_explicit(&gauges[g], memory_order_relaxed));
+}
+
+/* The slow lane and the connections reading their request's head. */
+static void
+render_lane(struct buf *out)
+{
+	buf_addf(out, "# HELP guichet_slow_lane_requests_total Requests for "
+	    "the slow lane (password hashing), by result: queued, refused "
+	    "because their address held its share (429) or because the lane "
+	    "was full (503).\n"
+	    "# TYPE guichet_slow_lane_requests_total counter\n"
+	    "guichet_slow_lane_requests_total{result=\"queued\"} %llu\n"
+	    "guichet_slow_lane_requests_total{result=\"refused_share\"} "
+	    "%llu\n"
+	    "guichet_slow_lane_requests_total{result=\"refused_full\"} %llu\n",
+	    (unsigned long long)counter(MC_SLOW_QUEUED),
+	    (unsigned long long)counter(MC_SLOW_REFUSED_SHARE),
+	    (unsigned long long)counter(MC_SLOW_REFUSED_FULL));
+	buf_addf(out, "# HELP guichet_slow_lane_waiting Requests waiting for "
+	    "the slow lane.\n# TYPE guichet_slow_lane_waiting gauge\n"
+	    "guichet_slow_lane_waiting %ld\n"
+	    "# HELP guichet_slow_lane_addresses Client addresses with requests "
+	    "waiting for or running on the slow lane.\n"
+	    "# TYPE guichet_slow_lane_addresses gauge\n"
+	    "guichet_slow_lane_addresses %ld\n",
+	    gauge(MG_SLOW_WAITING), gauge(MG_SLOW_ADDRESSES));
+	buf_addf(out, "# HELP guichet_http_connections_reading_headers "
+	    "Connections reading a request's line and headers.\n"
+	    "# TYPE guichet_http_connections_reading_headers gauge\n"
+	    "guichet_http_connections_reading_headers %ld\n"
+	    "# HELP guichet_http_connections_closed_total Connections closed "
+	    "while reading a request's head, by reason: past header_timeout, "
+	    "or the oldest of header_connection_limit making room.\n"
+	    "# TYPE guichet_http_connections_closed_total counter\n"
+	    "guichet_http_connections_closed_total{reason=\"header_timeout\"} "
+	    "%llu\n"
+	    "guichet_http_connections_closed_total{reason=\"header_limit\"} "
+	    "%llu\n", gauge(MG_READING_HEADERS),
+	    (unsigned long long)counter(MC_HEADER_TIMEOUTS),
+	    (unsigned long long)counter(MC_HEADER_EVICTIONS));
 }
 
 static void
@@ -141,4 +207,5 @@ metrics_render(struct buf *out)
 		labels(out, i);
 		buf_addf(out, "} %llu\n", (unsigned long long)cum);
 	}
+	render_lane(out);
 }

@@ -11,10 +11,28 @@
 
 struct buf;
 
+/* Events of the slow lane and of connections (server.c). */
+enum metric_counter {
+	MC_SLOW_QUEUED,		/* a request handed to the slow lane */
+	MC_SLOW_REFUSED_SHARE,	/* 429: its address holds its share */
+	MC_SLOW_REFUSED_FULL,	/* 503: the lane's queue is full */
+	MC_HEADER_TIMEOUTS,	/* closed: headers past header_timeout */
+	MC_HEADER_EVICTIONS,	/* closed: room for a new connection */
+	MC__COUNT
+};
+enum metric_gauge {
+	MG_SLOW_WAITING,	/* requests waiting for the slow lane */
+	MG_SLOW_ADDRESSES,	/* addresses with requests on it */
+	MG_READING_HEADERS,	/* connections reading a request's head */
+	MG__COUNT
+};
+
 /* After router_init(): sizes the tables for the route table. */
 void	metrics_init(void);
 /* route -1: no route matched (404, 405). */
 void	metrics_observe(int, int, int64_t);
+void	metrics_count(enum metric_counter);
+void	metrics_gauge(enum metric_gauge, long);
 void	metrics_render(struct buf *);
 
 #endif

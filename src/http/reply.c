@@ -46,6 +46,8 @@ static const struct problem_def problems[PROB__COUNT] = {
 	[PROB_TOO_LARGE] = { 413, "/problems/payload-too-large",
 	    { "Contenu trop volumineux", "Payload too large",
 	      "Contenuto troppo grande" } },
+	[PROB_URI_TOO_LONG] = { 414, "/problems/uri-too-long",
+	    { "Adresse trop longue", "URI too long", "URI troppo lungo" } },
 	[PROB_MEDIA_TYPE] = { 415, "/problems/unsupported-media-type",
 	    { "Type de contenu non pris en charge", "Unsupported media type",
 	      "Tipo di contenuto non supportato" } },
@@ -53,8 +55,13 @@ static const struct problem_def problems[PROB__COUNT] = {
 	    { "Requête invalide", "Invalid request", "Richiesta non valida" } },
 	[PROB_TOO_MANY] = { 429, "/problems/too-many-requests",
 	    { "Trop de requêtes", "Too many requests", "Troppe richieste" } },
+	[PROB_HEADERS_TOO_LARGE] = { 431, "/problems/header-fields-too-large",
+	    { "En-têtes trop volumineux", "Request header fields too large",
+	      "Intestazioni troppo grandi" } },
 	[PROB_INTERNAL] = { 500, "/problems/internal",
 	    { "Erreur interne", "Internal error", "Errore interno" } },
+	[PROB_NOT_IMPLEMENTED] = { 501, "/problems/not-implemented",
+	    { "Non pris en charge", "Not implemented", "Non implementato" } },
 	[PROB_UNAVAILABLE] = { 503, "/problems/unavailable",
 	    { "Service momentanément indisponible",
 	      "Service temporarily unavailable",
@@ -446,13 +453,19 @@ reply_stream(struct request *req, int status, const char *ctype,
 	req->reply.stream_done = done;
 }
 
-/* The problem document; 'code' may be NULL (reply_problem(), going away). */
+/*
+ * The problem document; 'code' may be NULL (reply_problem(), going away).
+ * 'errors' (may be NULL) is stolen; 'total' counts the problems it stands
+ * for: past JSON_ERRORS_MAX entries, or when json_check() stopped making
+ * them, the rest are only counted, in "errors_omitted".
+ */
 static void
 problem_set(struct request *req, enum problem p, const char *code,
-    const char *detail, json_t *errors)
+    const char *detail, json_t *errors, size_t total)
 {
 	json_t	*o;
 	char	*s;
+	size_t	 n;
 
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "type", problems[p].type,
@@ -465,8 +478,14 @@ problem_set(struct request *req, enum problem p, const char *code,
 		abort();
 	if (code != NULL)
 		json_object_set_new(o, "code", json_string(code));
-	if (errors != NULL)
+	if (errors != NULL) {
+		while ((n = json_array_size(errors)) > JSON_ERRORS_MAX)
+			json_array_remove(errors, n - 1);
 		json_object_set_new(o, "errors", errors);
+		if (total > n)
+			json_object_set_new(o, "errors_omitted",
+			    json_integer((json_int_t)(total - n)));
+	}
 	reply_set(req, problems[p].status, CT_PROBLEM);
 	/* Invalid UTF-8 in 'detail' would make jansson refuse: never expected. */
 	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
@@ -490,7 +509,7 @@ vproblem(struct request *req, enum problem p, json_t *errors,
 	char	 detail[512];
 
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	problem_set(req, p, NULL, detail, errors);
+	problem_set(req, p, NULL, detail, errors, json_array_size(errors));
 }
 
 void
@@ -535,14 +554,14 @@ detail_format(struct buf *b, const char *tmpl, va_list ap)
 
 static void
 verror(struct request *req, const struct errcode *e, json_t *errors,
-    va_list ap)
+    size_t total, va_list ap)
 {
 	struct buf	 d;
 
 	buf_init(&d);
 	detail_format(&d, e->detail[req->lang], ap);
 	problem_set(req, e->problem, e->code, d.data != NULL ? d.data : "",
-	    errors);
+	    errors, total);
 	buf_cleanup(&d);
 }
 
@@ -552,7 +571,7 @@ reply_error(struct request *req, const struct errcode *e, ...)
 	va_list	 ap;
 
 	va_start(ap, e);
-	verror(req, e, NULL, ap);
+	verror(req, e, NULL, 0, ap);
 	va_end(ap);
 }
 
@@ -563,8 +582,28 @@ reply_error_fields(struct request *req, const struct errcode *e,
 	va_list	 ap;
 
 	va_start(ap, errors);
-	verror(req, e, errors, ap);
+	verror(req, e, errors, json_array_size(errors), ap);
 	va_end(ap);
+}
+
+/* A 422 of the input checker: 'total' problems, 'errors' lists some. */
+static void
+validation_reply(struct request *req, json_t *errors, size_t total, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, total);
+	verror(req, HTTP_ERR(HE_VALIDATION), errors, total, ap);
+	va_end(ap);
+}
+
+void
+reply_validation(struct request *req, json_t *errors, size_t total)
+{
+	char	 n[24];
+
+	snprintf(n, sizeof(n), "%zu", total);
+	validation_reply(req, errors, total, n);
 }
 
 void

@@ -28,10 +28,13 @@ enum problem {
 	PROB_CONFLICT,		/* 409 */
 	PROB_GONE,		/* 410 */
 	PROB_TOO_LARGE,		/* 413 */
+	PROB_URI_TOO_LONG,	/* 414 */
 	PROB_MEDIA_TYPE,	/* 415 */
 	PROB_VALIDATION,	/* 422 */
 	PROB_TOO_MANY,		/* 429 */
+	PROB_HEADERS_TOO_LARGE,	/* 431 */
 	PROB_INTERNAL,		/* 500 */
+	PROB_NOT_IMPLEMENTED,	/* 501 */
 	PROB_UNAVAILABLE,	/* 503 */
 	PROB_TIMEOUT,		/* 503: the database took too long */
 	PROB__COUNT
@@ -115,9 +118,18 @@ extern const struct errcode	http_errors[HE__COUNT];
 /* Being replaced by reply_error(): a problem without a code. */
 void	 reply_problem(struct request *, enum problem, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* A 422 (or other) with an "errors" array; steals 'errors'. */
+/*
+ * A 422 (or other) with an "errors" array; steals 'errors'.  Past
+ * JSON_ERRORS_MAX (json/check.h) entries, the rest are dropped and counted
+ * in "errors_omitted".
+ */
 void	 reply_problem_errors(struct request *, enum problem, json_t *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * The 422 of json_check(): 'errors' (stolen) holds the first of the
+ * 'total' problems found, "errors_omitted" counts the rest.
+ */
+void	 reply_validation(struct request *, json_t *, size_t);
 void	 reply_header(struct request *, const char *, const char *);
 /* The value of a header of the reply (case-insensitive name), or NULL. */
 const char *reply_header_get(const struct request *, const char *);

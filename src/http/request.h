@@ -74,6 +74,7 @@ struct request {
 	int			 phase;		/* server-private state */
 	int			 early;		/* a problem decided before the body ended */
 	int			 form;		/* the body is form-urlencoded */
+	struct request		*lane_next;	/* server-private: slow lane queue */
 	void			*replay;	/* the replay hook's state (server.h) */
 	uint64_t		 cache_epoch;	/* set by cache_reply() (cache.h) */
 	void			*allocs;	/* request_alloc() list */

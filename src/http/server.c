@@ -2,24 +2,29 @@
  * server.c: libmicrohttpd glue and the request pipeline.
  *
  * MHD calls the access handler several times per request.  The first call
- * only allocates the request and routes it: queueing a response on the first
- * call makes MHD close keep-alive connections (measured: 18k -> 118k req/s
- * by deferring).  Upload calls append to the body, counting bytes against
+ * only allocates the request, checks it as it was sent (request_check())
+ * and routes it: queueing a response on the first call makes MHD close
+ * keep-alive connections (measured: 18k -> 118k req/s by deferring).  Upload calls append to the body, counting bytes against
  * the cap; an over-long or unwanted body is answered (413/415/404) on the
  * next call, before the rest is read.  The last call runs the pipeline.
  * The completed callback writes the access log line, feeds the metrics and
- * frees the request: the only place a request is freed.
+ * frees the request: the only place a request is freed.  Connections are
+ * tracked from their start to their end (connection_notify()), so that a
+ * request's head has a deadline and slow heads a cap.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <ctype.h>
 #include <pthread.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -56,24 +61,101 @@ static _Atomic long		 inflight;
 static _Atomic int		 draining;
 
 /*
- * The slow lane: a bounded ring of requests and the few threads that
- * hash passwords (~35 ms of CPU each), so that logins cannot take the
- * polling threads from everything else.  Every other route runs on the
- * polling thread that read it (server.h says why).
+ * The slow lane: the few threads that hash passwords (~35 ms of CPU
+ * each), so that logins cannot take the polling threads from everything
+ * else.  Every other route runs on the polling thread that read it
+ * (server.h says why).
+ *
+ * Its queue is shared fairly between client addresses (request_peer(),
+ * an IPv6 address counted by its /64, which one subscriber usually
+ * holds): each address has its own FIFO of waiting requests, and the
+ * workers take one request from each address in turn (deficit round
+ * robin where every request costs the same: round robin).  An address
+ * holds at most 'share' requests, waiting or running (429 beyond, for it
+ * alone); all addresses together at most 'cap' waiting (503 beyond).  So
+ * a request from a new address waits for at most one request of each
+ * address ahead of it, however many one address sends.
  */
+struct flow {
+	unsigned char	 key[17];	/* family, then the address (v6: /64) */
+	size_t		 held;		/* waiting or running */
+	struct request	*head, *tail;	/* waiting, oldest first */
+	int		 active;	/* in the round robin */
+	STAILQ_ENTRY(flow) turn;	/* the round robin, or the unused */
+	struct flow	*chain;		/* hash bucket */
+};
+STAILQ_HEAD(flows, flow);
+
 struct lane {
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cv;
-	struct request	**ring;
-	size_t		  head, len, cap;
+	struct flow	 *flows;	/* cap + workers: one per held request at most */
+	struct flows	  unused;
+	struct flow	**buckets;
+	size_t		  nbuckets;	/* a power of two */
+	struct flows	  turns;	/* the round robin */
+	size_t		  len, cap, share, naddr;
 	pthread_t	 *workers;
 	int		  nworkers;
 	int		  stop;
 };
 
+enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
+
 static struct lane	slow_lane = {
-	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	NULL, 0, 0, 0, NULL, 0, 0 };
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+	STAILQ_HEAD_INITIALIZER(slow_lane.unused), NULL, 0,
+	STAILQ_HEAD_INITIALIZER(slow_lane.turns), 0, 0, 0, 0, NULL, 0, 0 };
+
+/*
+ * Connections reading a request's head.  libmicrohttpd's timeout counts
+ * inactivity and restarts at each byte: a client sending a header line
+ * every few seconds kept its connection for ever, and a few thousand of
+ * them every slot.  Here a request's line and headers must arrive within
+ * header_timeout, counted from the connection for its first request and
+ * from the first byte of the next one on a kept-alive connection, and at
+ * most header_connection_limit connections may be reading one: a new
+ * connection beyond closes the reader that has been at it longest, which
+ * a slow client is far likelier to be than anyone else (a browser sends
+ * its head in one packet).  An idle kept-alive connection is not reading:
+ * connection_timeout alone applies to it.
+ *
+ * Each connection has a track (its socket context, from the connection's
+ * start to its end, in the list under 'mtx') and a state word, gen << 2 |
+ * state, that the polling thread moves without a lock:
+ *   READING  since track->since: accepted, or bytes of a new request seen
+ *   BUSY     from the first access-handler call until the answer is sent
+ *   IDLE     kept alive since track->idle_at, waiting for a request
+ * READING or IDLE -> BUSY -> IDLE (gen + 1) on the polling thread; IDLE ->
+ * READING in the sweep, when the kernel says data came after idle_at
+ * (TCP_INFO); READING -> CLOSING under the lock for a reader past the
+ * deadline or the longest one, closed with shutdown(2): the polling
+ * thread then sees the end and closes the connection.  'reading' counts
+ * the READING ones.  libmicrohttpd tells the end of a connection before it
+ * closes the descriptor, under the same lock, so a shutdown never reaches
+ * a descriptor reused by another connection.
+ */
+enum { TR_READING, TR_BUSY, TR_IDLE, TR_CLOSING };
+
+struct track {
+	_Atomic uint64_t	 word;		/* gen << 2 | state */
+	_Atomic int64_t		 idle_at;	/* IDLE from (clock_mono()) */
+	int64_t			 since;		/* READING from (under mtx) */
+	int			 fd;
+	int			 closing;	/* shut down (under mtx) */
+	struct track		*prev, *next;
+};
+
+static struct {
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct track	*head, *tail;
+	_Atomic long	 reading;
+	pthread_t	 sweeper;
+	int		 running;
+	int		 stop;
+} tracks = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+    NULL, 0, 0, 0, 0 };
 
 void
 server_set_guard(server_guard_fn fn)
@@ -134,40 +216,93 @@ hexval(int c)
 	return (-1);
 }
 
-/* application/x-www-form-urlencoded decoding; NULL when malformed. */
+/*
+ * application/x-www-form-urlencoded decoding of the 'n' bytes at 's' into
+ * 'out' (n + 1 bytes; NULL only checks): the length decoded, or -1 when
+ * it is not text: a bad %-escape, a NUL byte or invalid UTF-8 (overlong
+ * forms, surrogates and code points past U+10FFFF included).
+ */
+static ssize_t
+form_decode(const char *s, size_t n, char *out)
+{
+	unsigned int	 need = 0, cp = 0, min = 0;
+	unsigned char	 b;
+	size_t		 i, o = 0;
+	int		 h, l;
+
+	for (i = 0; i < n; i++) {
+		b = (unsigned char)s[i];
+		if (b == '+')
+			b = ' ';
+		else if (b == '%') {
+			if (n - i < 3 || (h = hexval((unsigned char)s[i + 1])) ==
+			    -1 || (l = hexval((unsigned char)s[i + 2])) == -1)
+				return (-1);
+			b = (unsigned char)(h << 4 | l);
+			i += 2;
+		}
+		if (b == '\0')
+			return (-1);
+		if (need > 0) {
+			if ((b & 0xc0) != 0x80)
+				return (-1);
+			cp = cp << 6 | (b & 0x3f);
+			if (--need == 0 && (cp < min || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff)))
+				return (-1);
+		} else if (b >= 0x80) {
+			if ((b & 0xe0) == 0xc0) {
+				need = 1;
+				cp = b & 0x1f;
+				min = 0x80;
+			} else if ((b & 0xf0) == 0xe0) {
+				need = 2;
+				cp = b & 0x0f;
+				min = 0x800;
+			} else if ((b & 0xf8) == 0xf0) {
+				need = 3;
+				cp = b & 0x07;
+				min = 0x10000;
+			} else
+				return (-1);
+		}
+		if (out != NULL)
+			out[o++] = (char)b;
+	}
+	if (need > 0)
+		return (-1);
+	if (out != NULL)
+		out[o] = '\0';
+	return ((ssize_t)o);
+}
+
+/* The decoded text of 's' in request memory; NULL when it is not text. */
 static char *
 query_decode(struct request *req, const char *s)
 {
-	char	*out, *o;
-	int	 h, l;
+	size_t	 n = strlen(s);
+	char	*out;
 
-	o = out = request_alloc(req, strlen(s) + 1);
-	for (; *s != '\0'; s++) {
-		if (*s == '+')
-			*o++ = ' ';
-		else if (*s == '%') {
-			if ((h = hexval((unsigned char)s[1])) == -1 ||
-			    (l = hexval((unsigned char)s[2])) == -1 ||
-			    (h == 0 && l == 0))
-				return (NULL);
-			*o++ = (char)(h << 4 | l);
-			s += 2;
-		} else
-			*o++ = *s;
-	}
-	*o = '\0';
-	return (out);
+	out = request_alloc(req, n + 1);
+	return (form_decode(s, n, out) == -1 ? NULL : out);
 }
 
+/*
+ * Every query argument was checked on the first call (request_check()),
+ * so decoding cannot fail here.  An argument without '=' reads as empty:
+ * "?limit" is refused like "?limit=", not taken for no limit at all.
+ */
 const char *
 request_query(const struct request *req, const char *name)
 {
 	const char	*raw;
+	size_t		 len;
 
-	raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
-	if (raw == NULL)
+	if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name, strlen(name), &raw, &len) == MHD_NO)
 		return (NULL);
+	if (raw == NULL)
+		return ("");
 	/* The value is decoded into request memory; const-ness is the caller's view. */
 	return (query_decode((struct request *)(uintptr_t)req, raw));
 }
@@ -393,7 +528,8 @@ form_to_json(struct request *req, const char **why)
 		*eq = '\0';
 		if ((k = query_decode(req, pair)) == NULL ||
 		    (v = query_decode(req, eq + 1)) == NULL) {
-			*why = "bad percent-encoding in the form";
+			*why = "a form field is not text (a bad %-escape, a "
+			    "NUL byte or invalid UTF-8)";
 			goto bad;
 		}
 		if (json_object_get(o, k) != NULL) {
@@ -424,6 +560,155 @@ has_body(struct MHD_Connection *conn)
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	return (cl != NULL && strtoull(cl, NULL, 10) > 0);
+}
+
+/*
+ * The request as it came on the wire, checked on the first call from what
+ * libmicrohttpd 0.9.75 parsed.  It keeps the request line and the header
+ * fields in place in the connection's memory, [method, method + header
+ * size): each query argument, header name and value points there, and
+ * what separated them (' ', '?', '&', '=', ':', CR, LF) became NUL bytes.
+ * Any other byte between two of them was hidden by a NUL byte sent inside
+ * a line (the strings stop there), or belongs to an obsolete folded line:
+ * such a request is refused, not read as something the client did not
+ * send.  The walk also prices the request in connection memory and reads
+ * its framing headers, so that every problem is answered here, at once,
+ * with its own status.
+ */
+#define FIELD_COST	64	/* libmicrohttpd's record of one field */
+#define REPLY_ROOM	2048	/* connection memory our answers need */
+
+struct wire {
+	const char	*hi;		/* end of the request's head */
+	const char	*at;		/* end of the last piece seen */
+	const char	*version;
+	int		 in_headers;
+	int		 hidden;	/* a NUL byte inside a line, or obs-fold */
+	int		 bad_query;
+	size_t		 cost;		/* connection memory used */
+	const char	*cl;		/* the first Content-Length */
+	size_t		 cl_len;
+	int		 cl_conflict;
+	int		 te;		/* 0 none, 1 "chunked", 2 other codings */
+};
+
+/*
+ * The piece [p, p + n) follows the last one, with only NUL bytes between
+ * (and spaces or tabs when 'ws'); -1 otherwise.
+ */
+static int
+wire_next(struct wire *w, const char *p, size_t n, int ws)
+{
+	const char	*q;
+
+	if ((uintptr_t)p < (uintptr_t)w->at ||
+	    (uintptr_t)p + n > (uintptr_t)w->hi)
+		return (-1);
+	for (q = w->at; q < p; q++)
+		if (*q != '\0' && (!ws || (*q != ' ' && *q != '\t')))
+			return (-1);
+	w->at = p + n;
+	return (0);
+}
+
+static enum MHD_Result
+wire_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+    const char *value, size_t vlen)
+{
+	struct wire	*w = cls;
+
+	w->cost += FIELD_COST;
+	if (kind == MHD_GET_ARGUMENT_KIND) {
+		if (wire_next(w, key, klen, 0) == -1 || (value != NULL &&
+		    wire_next(w, value, vlen, 0) == -1))
+			w->hidden = 1;
+		if (form_decode(key, klen, NULL) == -1 || (value != NULL &&
+		    form_decode(value, vlen, NULL) == -1))
+			w->bad_query = 1;
+		return (MHD_YES);
+	}
+	if (kind != MHD_HEADER_KIND)
+		return (MHD_YES);
+	if (!w->in_headers) {
+		w->in_headers = 1;
+		if (wire_next(w, w->version, strlen(w->version), 0) == -1)
+			w->hidden = 1;
+	}
+	if (wire_next(w, key, klen, 0) == -1 ||
+	    wire_next(w, value, vlen, 1) == -1)
+		w->hidden = 1;
+	if (klen == sizeof(MHD_HTTP_HEADER_CONTENT_LENGTH) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (w->cl == NULL) {
+			w->cl = value;
+			w->cl_len = vlen;
+		} else if (vlen != w->cl_len || memcmp(value, w->cl, vlen) != 0)
+			w->cl_conflict = 1;
+	} else if (klen == sizeof(MHD_HTTP_HEADER_TRANSFER_ENCODING) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		w->te = w->te == 0 && strcasecmp(value, "chunked") == 0 ? 1 : 2;
+	else if (klen == sizeof(MHD_HTTP_HEADER_COOKIE) - 1 &&
+	    strcasecmp(key, MHD_HTTP_HEADER_COOKIE) == 0)
+		w->cost += vlen + 1;	/* parsed from a copy */
+	return (MHD_YES);
+}
+
+enum check { CHECK_OK, CHECK_REFUSED, CHECK_TOO_LARGE };
+
+/* CHECK_OK when the request may be routed; otherwise a problem is set. */
+static enum check
+request_check(struct request *req, struct MHD_Connection *conn,
+    const char *method, const char *url, const char *version)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct wire			 w;
+	size_t				 line;
+
+	ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci == NULL)
+		return (CHECK_OK);
+	memset(&w, 0, sizeof(w));
+	w.hi = method + ci->header_size;
+	w.at = method;
+	w.version = version;
+	w.cost = ci->header_size;
+	if (wire_next(&w, method, strlen(method), 0) == -1 ||
+	    wire_next(&w, url, strlen(url), 1) == -1)
+		w.hidden = 1;
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND |
+	    MHD_GET_ARGUMENT_KIND | MHD_COOKIE_KIND, wire_field, &w);
+	if (!w.in_headers && wire_next(&w, version, strlen(version), 0) == -1)
+		w.hidden = 1;
+	if (wire_next(&w, w.hi, 0, 0) == -1)
+		w.hidden = 1;
+	if (w.cost > (size_t)cfg.connection_memory_limit) {
+		/* 414 when the line is the larger part, 431 otherwise. */
+		line = (size_t)(version + strlen(version) - method);
+		reply_problem(req, line > ci->header_size - line ?
+		    PROB_URI_TOO_LONG : PROB_HEADERS_TOO_LARGE, "the request "
+		    "line and headers may not exceed %d bytes",
+		    cfg.connection_memory_limit);
+		return (CHECK_TOO_LARGE);
+	}
+	if (w.hidden)
+		reply_problem(req, PROB_MALFORMED, "a NUL byte or a folded "
+		    "line in the request line or headers");
+	else if (w.te == 2)
+		reply_problem(req, PROB_NOT_IMPLEMENTED, "the only transfer "
+		    "coding accepted is chunked");
+	else if (w.te == 1 && w.cl != NULL)
+		reply_problem(req, PROB_MALFORMED, "Content-Length and "
+		    "Transfer-Encoding together");
+	else if (w.cl_conflict)
+		reply_problem(req, PROB_MALFORMED, "Content-Length headers "
+		    "that disagree");
+	else if (w.bad_query)
+		reply_problem(req, PROB_BAD_REQUEST, "the query string is not "
+		    "text (a bad %%-escape, a NUL byte or invalid UTF-8)");
+	else
+		return (CHECK_OK);
+	return (CHECK_REFUSED);
 }
 
 static void
@@ -582,9 +867,7 @@ run(struct request *req)
 		nerr = json_check(req->json, r->input,
 		    req->lang, errors);
 		if (nerr > 0) {
-			reply_problem_errors(req, PROB_VALIDATION, errors,
-			    "%zu field%s invalid", nerr,
-			    nerr == 1 ? " is" : "s are");
+			reply_validation(req, errors, nerr);
 			return;
 		}
 		json_decref(errors);
@@ -636,6 +919,58 @@ stream_free(void *cls)
 	free(sc);
 }
 
+/* What every response says besides X-Request-Id (and no-store by default). */
+static const char *const std_headers[][2] = {
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "Referrer-Policy", "no-referrer" },
+};
+#define NSTD_HEADERS	(sizeof(std_headers) / sizeof(std_headers[0]))
+
+/*
+ * The answer to a request that filled the connection's memory: the
+ * problem set by request_check(), written to the socket here, then the
+ * connection is closed, as libmicrohttpd does with its own 414 and 431.
+ * libmicrohttpd 0.9.75 builds a response's head in that memory and,
+ * finding no room, would close the connection without a word.  The
+ * request has been read whole and nothing was sent for it yet.
+ */
+static enum MHD_Result
+answer_raw(struct request *req, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct reply			*rp = &req->reply;
+	struct buf			 b;
+	struct tm			 tm;
+	char				 date[64];
+	time_t				 now = time(NULL);
+	size_t				 i;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return (MHD_NO);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	buf_init(&b);
+	buf_addf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\nX-Request-Id: %s\r\n"
+	    "Cache-Control: no-store\r\n", rp->status,
+	    MHD_get_reason_phrase_for((unsigned int)rp->status), date,
+	    rp->content_type, rp->body.len, req->id);
+	for (i = 0; i < NSTD_HEADERS; i++)
+		buf_addf(&b, "%s: %s\r\n", std_headers[i][0], std_headers[i][1]);
+	buf_adds(&b, "\r\n");
+	if (strcmp(req->method, MHD_HTTP_METHOD_HEAD) != 0) {
+		buf_add(&b, rp->body.data, rp->body.len);
+		rp->sent = rp->body.len;
+	}
+	/* A few hundred bytes: the socket takes them at once. */
+	if (send(ci->connect_fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)b.len)
+		rp->sent = 0;
+	buf_cleanup(&b);
+	return (MHD_NO);
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *conn, struct request *req)
 {
@@ -675,8 +1010,9 @@ queue(struct MHD_Connection *conn, struct request *req)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    rp->content_type);
 	MHD_add_response_header(resp, "X-Request-Id", req->id);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	for (i = 0; i < (int)NSTD_HEADERS; i++)
+		MHD_add_response_header(resp, std_headers[i][0],
+		    std_headers[i][1]);
 	for (i = 0; i < rp->nheaders; i++) {
 		if (strcasecmp(rp->headers[i].name, "Cache-Control") == 0)
 			has_cache = 1;
@@ -702,59 +1038,155 @@ queue(struct MHD_Connection *conn, struct request *req)
 
 static void	run(struct request *);
 
+/* The lane's key of a client address: IPv4, or the /64 of IPv6. */
+static void
+flow_key(const struct request *req, unsigned char *key)
+{
+	char		 peer[64];
+	struct in6_addr	 a6;
+
+	memset(key, 0, 17);
+	request_peer(req, peer, sizeof(peer));
+	if (inet_pton(AF_INET, peer, key + 1) == 1)
+		key[0] = AF_INET;
+	else if (inet_pton(AF_INET6, peer, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			key[0] = AF_INET;
+			memcpy(key + 1, a6.s6_addr + 12, 4);
+		} else {
+			key[0] = AF_INET6;
+			memcpy(key + 1, a6.s6_addr, 8);
+		}
+	}
+}
+
+static struct flow **
+flow_slot(struct lane *l, const unsigned char *key)
+{
+	struct flow	**fp;
+	uint32_t	  h = 2166136261u;
+	int		  i;
+
+	for (i = 0; i < 17; i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (fp = &l->buckets[h & (l->nbuckets - 1)]; *fp != NULL;
+	    fp = &(*fp)->chain)
+		if (memcmp((*fp)->key, key, 17) == 0)
+			break;
+	return (fp);
+}
+
 static void *
 lane_worker(void *arg)
 {
 	struct lane	*l = arg;
 	struct request	*req;
+	struct flow	*f, **fp;
 
 	for (;;) {
 		pthread_mutex_lock(&l->mtx);
-		while (l->len == 0 && !l->stop)
+		while (STAILQ_EMPTY(&l->turns) && !l->stop)
 			pthread_cond_wait(&l->cv, &l->mtx);
-		if (l->len == 0 && l->stop) {
+		if (STAILQ_EMPTY(&l->turns)) {
 			pthread_mutex_unlock(&l->mtx);
 			break;
 		}
-		req = l->ring[l->head];
-		l->head = (l->head + 1) % l->cap;
+		/* The next address in turn gives its oldest request. */
+		f = STAILQ_FIRST(&l->turns);
+		STAILQ_REMOVE_HEAD(&l->turns, turn);
+		req = f->head;
+		if ((f->head = req->lane_next) == NULL) {
+			f->tail = NULL;
+			f->active = 0;
+		} else
+			STAILQ_INSERT_TAIL(&l->turns, f, turn);
 		l->len--;
+		metrics_gauge(MG_SLOW_WAITING, (long)l->len);
 		pthread_mutex_unlock(&l->mtx);
 		run(req);
+		pthread_mutex_lock(&l->mtx);
+		if (--f->held == 0) {
+			fp = flow_slot(l, f->key);
+			*fp = f->chain;
+			STAILQ_INSERT_HEAD(&l->unused, f, turn);
+			metrics_gauge(MG_SLOW_ADDRESSES, (long)--l->naddr);
+		}
+		pthread_mutex_unlock(&l->mtx);
 		req->phase = PH_READY;
 		MHD_resume_connection(req->conn);
 	}
 	return (NULL);
 }
 
-/* Hand 'req' to a lane; -1 when its queue is full. */
-static int
+/* Hand 'req' to a lane, unless its address or the lane is full. */
+static enum lane_result
 lane_submit(struct lane *l, struct request *req)
 {
+	unsigned char	 key[17];
+	struct flow	**fp, *f;
+
+	flow_key(req, key);
 	pthread_mutex_lock(&l->mtx);
+	fp = flow_slot(l, key);
+	if ((f = *fp) != NULL && f->held >= l->share) {
+		pthread_mutex_unlock(&l->mtx);
+		metrics_count(MC_SLOW_REFUSED_SHARE);
+		return (LANE_SHARE);
+	}
 	if (l->len == l->cap || l->stop) {
 		pthread_mutex_unlock(&l->mtx);
-		return (-1);
+		metrics_count(MC_SLOW_REFUSED_FULL);
+		return (LANE_FULL);
+	}
+	if (f == NULL) {
+		/* Never empty: cap waiting and nworkers running at most. */
+		f = *fp = STAILQ_FIRST(&l->unused);
+		STAILQ_REMOVE_HEAD(&l->unused, turn);
+		memcpy(f->key, key, sizeof(key));
+		f->chain = NULL;
+		f->held = 0;
+		f->head = f->tail = NULL;
+		f->active = 0;
+		metrics_gauge(MG_SLOW_ADDRESSES, (long)++l->naddr);
 	}
 	req->phase = PH_QUEUED;
 	MHD_suspend_connection(req->conn);
-	l->ring[(l->head + l->len) % l->cap] = req;
+	req->lane_next = NULL;
+	if (f->tail != NULL)
+		f->tail->lane_next = req;
+	else
+		f->head = req;
+	f->tail = req;
+	f->held++;
+	if (!f->active) {
+		f->active = 1;
+		STAILQ_INSERT_TAIL(&l->turns, f, turn);
+	}
 	l->len++;
+	metrics_gauge(MG_SLOW_WAITING, (long)l->len);
+	metrics_count(MC_SLOW_QUEUED);
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mtx);
-	return (0);
+	return (LANE_QUEUED);
 }
 
 static void
-lane_start(struct lane *l, int nworkers, int queue)
+lane_start(struct lane *l, int nworkers, int queue, int share)
 {
-	int	 i;
+	size_t	 i, nflows;
 
 	l->cap = (size_t)(queue > 0 ? queue : 1);
-	l->ring = xcalloc(l->cap, sizeof(*l->ring));
+	l->share = (size_t)(share > 0 ? share : 1);
 	l->nworkers = nworkers > 0 ? nworkers : 1;
+	nflows = l->cap + (size_t)l->nworkers;
+	l->flows = xcalloc(nflows, sizeof(*l->flows));
+	for (i = 0; i < nflows; i++)
+		STAILQ_INSERT_HEAD(&l->unused, &l->flows[i], turn);
+	for (l->nbuckets = 16; l->nbuckets < 2 * nflows; l->nbuckets *= 2)
+		;
+	l->buckets = xcalloc(l->nbuckets, sizeof(*l->buckets));
 	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
-	for (i = 0; i < l->nworkers; i++)
+	for (i = 0; i < (size_t)l->nworkers; i++)
 		if (pthread_create(&l->workers[i], NULL, lane_worker, l) != 0)
 			fatalx("could not start the slow lane");
 }
@@ -771,9 +1203,179 @@ lane_stop(struct lane *l)
 	for (i = 0; i < l->nworkers; i++)
 		pthread_join(l->workers[i], NULL);
 	free(l->workers);
-	free(l->ring);
+	free(l->buckets);
+	free(l->flows);
 	l->workers = NULL;
-	l->ring = NULL;
+	l->buckets = NULL;
+	l->flows = NULL;
+}
+
+/* Data came on an idle connection after it fell idle: 1. */
+static int
+track_data_since(const struct track *t, int64_t now)
+{
+	struct tcp_info	 ti;
+	socklen_t	 len = sizeof(ti);
+
+	if (getsockopt(t->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return (0);
+	/* The kernel counts in jiffies: a margin for its rounding. */
+	return (now - (int64_t)ti.tcpi_last_data_recv * 1000 >
+	    atomic_load(&t->idle_at) + 20000);
+}
+
+/* Close a reader (under mtx), unless its head came in meanwhile. */
+static void
+track_close(struct track *t, enum metric_counter why)
+{
+	uint64_t	 w = atomic_load(&t->word);
+
+	if ((w & 3) != TR_READING || !atomic_compare_exchange_strong(&t->word,
+	    &w, (w & ~(uint64_t)3) | TR_CLOSING))
+		return;
+	atomic_fetch_sub(&tracks.reading, 1);
+	t->closing = 1;
+	shutdown(t->fd, SHUT_RDWR);
+	metrics_count(why);
+}
+
+/* The reader that has been at it longest (under mtx), or NULL. */
+static struct track *
+track_longest_reader(void)
+{
+	struct track	*t, *old = NULL;
+
+	for (t = tracks.head; t != NULL; t = t->next)
+		if (!t->closing && (atomic_load(&t->word) & 3) == TR_READING &&
+		    (old == NULL || t->since < old->since))
+			old = t;
+	return (old);
+}
+
+/* The sweep: deadlines of the readers, and idle connections that read. */
+static void *
+track_sweep(void *arg)
+{
+	struct track	*t;
+	struct timespec	 ts;
+	uint64_t	 w;
+	int64_t		 now, limit = (int64_t)cfg.header_timeout * 1000000;
+
+	(void)arg;
+	pthread_mutex_lock(&tracks.mtx);
+	while (!tracks.stop) {
+		now = clock_mono();
+		for (t = tracks.head; t != NULL; t = t->next) {
+			if (t->closing)
+				continue;
+			w = atomic_load(&t->word);
+			if ((w & 3) == TR_IDLE && track_data_since(t, now) &&
+			    atomic_compare_exchange_strong(&t->word, &w,
+			    (w & ~(uint64_t)3) | TR_READING)) {
+				t->since = now;
+				atomic_fetch_add(&tracks.reading, 1);
+			} else if ((w & 3) == TR_READING && now - t->since > limit)
+				track_close(t, MC_HEADER_TIMEOUTS);
+		}
+		metrics_gauge(MG_READING_HEADERS, atomic_load(&tracks.reading));
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&tracks.cv, &tracks.mtx, &ts);
+	}
+	pthread_mutex_unlock(&tracks.mtx);
+	return (NULL);
+}
+
+static void
+connection_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct track			*t, *old;
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		t = xcalloc(1, sizeof(*t));
+		t->fd = ci != NULL ? ci->connect_fd : -1;
+		pthread_mutex_lock(&tracks.mtx);
+		t->since = clock_mono();
+		/* Room for this one: the longest reader goes. */
+		if (atomic_load(&tracks.reading) >=
+		    cfg.header_connection_limit &&
+		    (old = track_longest_reader()) != NULL)
+			track_close(old, MC_HEADER_EVICTIONS);
+		atomic_store(&t->word, TR_READING);
+		atomic_fetch_add(&tracks.reading, 1);
+		t->next = NULL;
+		if ((t->prev = tracks.tail) != NULL)
+			tracks.tail->next = t;
+		else
+			tracks.head = t;
+		tracks.tail = t;
+		pthread_mutex_unlock(&tracks.mtx);
+		*socket_ctx = t;
+		return;
+	}
+	if ((t = *socket_ctx) == NULL)
+		return;
+	pthread_mutex_lock(&tracks.mtx);
+	if ((atomic_load(&t->word) & 3) == TR_READING)
+		atomic_fetch_sub(&tracks.reading, 1);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		tracks.head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		tracks.tail = t->prev;
+	pthread_mutex_unlock(&tracks.mtx);
+	free(t);
+	*socket_ctx = NULL;
+}
+
+static struct track *
+track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return (ci != NULL ? ci->socket_context : NULL);
+}
+
+/* The first access-handler call: the request's head is in. */
+static void
+track_busy(struct MHD_Connection *conn)
+{
+	struct track	*t;
+	uint64_t	 w;
+
+	if ((t = track_of(conn)) == NULL)
+		return;
+	w = atomic_load(&t->word);
+	w = atomic_exchange(&t->word, (w & ~(uint64_t)3) | TR_BUSY);
+	if ((w & 3) == TR_READING)
+		atomic_fetch_sub(&tracks.reading, 1);
+}
+
+/* The answer is sent: the connection waits for the next request. */
+static void
+track_idle(struct MHD_Connection *conn, int64_t now)
+{
+	struct track	*t;
+	uint64_t	 w;
+
+	if ((t = track_of(conn)) == NULL)
+		return;
+	w = atomic_load(&t->word);
+	atomic_store(&t->idle_at, now);
+	atomic_store(&t->word, ((w >> 2) + 1) << 2 | TR_IDLE);
 }
 
 static enum MHD_Result
@@ -785,8 +1387,8 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	const char	*rid;
 
 	(void)cls;
-	(void)version;
 	if (req == NULL) {
+		track_busy(conn);
 		req = xcalloc(1, sizeof(*req));
 		req->started = clock_mono();
 		req->conn = conn;
@@ -806,7 +1408,17 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		req->draining = atomic_load(&draining);
 		atomic_fetch_add(&inflight, 1);
 		*con_cls = req;
-		route_request(req, conn);
+		switch (request_check(req, conn, method, url, version)) {
+		case CHECK_OK:
+			route_request(req, conn);
+			break;
+		case CHECK_REFUSED:
+			req->early = 1;
+			break;
+		case CHECK_TOO_LARGE:
+			req->phase = PH_DONE;
+			return (answer_raw(req, conn));
+		}
 		req->phase = PH_BODY;
 		/*
 		 * libmicrohttpd accepts a response before the body is read or
@@ -862,10 +1474,20 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return (queue(conn, req));
 	}
 	if (req->route->flags & ROUTE_SLOW) {
-		if (lane_submit(&slow_lane, req) == 0)
+		switch (lane_submit(&slow_lane, req)) {
+		case LANE_QUEUED:
 			return (MHD_YES);
-		reply_problem(req, PROB_UNAVAILABLE, "too many requests of "
-		    "this kind are waiting; try again shortly");
+		case LANE_SHARE:
+			reply_problem(req, PROB_TOO_MANY, "too many requests of "
+			    "this kind from your address are waiting; try again "
+			    "shortly");
+			reply_header(req, "Retry-After", "1");
+			break;
+		case LANE_FULL:
+			reply_problem(req, PROB_UNAVAILABLE, "too many requests "
+			    "of this kind are waiting; try again shortly");
+			break;
+		}
 		req->phase = PH_DONE;
 		return (queue(conn, req));
 	}
@@ -921,13 +1543,14 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct request	*req = *con_cls;
-	int64_t		 us;
+	int64_t		 now, us;
 
 	(void)cls;
-	(void)conn;
 	if (req == NULL)
 		return;
-	us = clock_mono() - req->started;
+	now = clock_mono();
+	track_idle(conn, now);
+	us = now - req->started;
 	if (req->reply.status == 0)
 		/* The client went away before an answer: 499 as nginx says. */
 		req->reply.status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ?
@@ -996,8 +1619,18 @@ server_start(const struct server_config *c)
 		    c->listen_address);
 		return (-1);
 	}
+	/*
+	 * Request bodies (up to body_max) and their parse trees are the large
+	 * allocations here.  glibc raises its mmap threshold to the size of
+	 * the first large block freed, after which such blocks come from the
+	 * thread's arena and stay in the process once freed (measured: 41 MiB
+	 * kept instead of 21 after 288 bodies of 870 KB, 48 at a time).  A
+	 * fixed threshold gives each one back to the kernel when freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	metrics_init();
-	lane_start(&slow_lane, c->slow_threads, c->slow_queue);
+	lane_start(&slow_lane, c->slow_threads, c->slow_queue,
+	    c->slow_queue_per_address);
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
 	    access_handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
@@ -1007,11 +1640,12 @@ server_start(const struct server_config *c)
 	    (unsigned int)c->per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->connection_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)c->connection_memory_limit,
+	    (size_t)c->connection_memory_limit + REPLY_ROOM,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (daemon_ == NULL) {
@@ -1019,6 +1653,9 @@ server_start(const struct server_config *c)
 		    "not permitted)", c->listen_address, c->port);
 		return (-1);
 	}
+	if (pthread_create(&tracks.sweeper, NULL, track_sweep, NULL) != 0)
+		fatalx("could not start the connection sweep");
+	tracks.running = 1;
 	return (0);
 }
 
@@ -1045,4 +1682,12 @@ server_stop(int timeout)
 	lane_stop(&slow_lane);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
+	if (tracks.running) {
+		pthread_mutex_lock(&tracks.mtx);
+		tracks.stop = 1;
+		pthread_cond_signal(&tracks.cv);
+		pthread_mutex_unlock(&tracks.mtx);
+		pthread_join(tracks.sweeper, NULL);
+		tracks.running = 0;
+	}
 }

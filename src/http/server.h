@@ -19,8 +19,10 @@
  * database cannot be reached, up to db_connect_timeout per statement
  * (with a local socket a refused connection fails at once).  CPU-heavy
  * routes (ROUTE_SLOW: password hashing, ~35 ms) run on the small slow lane
- * while their connection is suspended; a full slow queue answers 503 at
- * once, so logins cannot starve reads.
+ * while their connection is suspended; its queue is shared fairly between
+ * client addresses (server.c), an address past its share gets 429 and a
+ * full queue 503 at once, so logins cannot starve reads, and one address
+ * cannot starve the others' logins.
  */
 #ifndef GUICHET_SERVER_H
 #define GUICHET_SERVER_H
@@ -37,10 +39,13 @@ struct server_config {
 	int		 per_ip_connection_limit;
 	int		 connection_timeout;
 	int		 connection_memory_limit;
+	int		 header_timeout;	/* seconds for a request's head */
+	int		 header_connection_limit;	/* reading a head, at most */
 	size_t		 body_max;
 	size_t		 json_max_depth;
 	int		 slow_threads;	/* the slow lane's workers */
 	int		 slow_queue;	/* requests waiting for it, at most */
+	int		 slow_queue_per_address;	/* of one address, waiting or running */
 	const char	*trusted_proxy;	/* believe its X-Forwarded-For; NULL/"": none */
 };
 

@@ -10,6 +10,9 @@
  *  - json_check() recurses only along the static spec, so its depth is
  *    bounded by the programmer, never by the input.
  *  - At most one error per field: the first rule that fails.
+ *  - At most JSON_ERRORS_MAX error objects; later problems are counted
+ *    without allocating anything, so that memory per check is bounded by
+ *    the spec and the cap, not by the input.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -384,7 +387,9 @@ msg_num(struct check_ctx *ctx, enum msg_id id, long long n)
 static void
 report(struct check_ctx *ctx, const char *code)
 {
-	json_error_add(ctx->errors, ctx->path.data, code, ctx->msg.data);
+	if (ctx->count < JSON_ERRORS_MAX)
+		json_error_add(ctx->errors, ctx->path.data, code,
+		    ctx->msg.data);
 	ctx->count++;
 }
 

@@ -13,6 +13,9 @@
  *       {"field": "/employment/contract_start", "code": "format",
  *        "message": "..."}
  *     "field" is a JSON Pointer (RFC 6901) into the request body.
+ *     At most JSON_ERRORS_MAX error objects are made: past them, problems
+ *     are only counted, so that a body of 80,000 unknown fields costs a
+ *     count, not 80,000 objects (and an answer of megabytes).
  * Nothing here knows about HTTP.
  */
 #ifndef GUICHET_JSON_CHECK_H
@@ -45,6 +48,8 @@ enum json_format {
 	JF_INSEE,	/* a commune's INSEE code: 2 chars (digits, 2A, 2B), 3 digits */
 	JF_POSTCODE,	/* 3 to 10 letters, digits, spaces or '-' */
 };
+
+#define JSON_ERRORS_MAX	50	/* error objects json_check() makes, at most */
 
 #define JF_REQUIRED	0x01
 #define JF_NULLABLE	0x02	/* null is accepted in place of the value */
@@ -85,7 +90,8 @@ json_t	*json_parse_strict(const char *, size_t, size_t, struct json_parse_error 
 /*
  * Check 'value' against 'spec' (the top level must be an object).  Appends
  * one error object per problem to 'errors' (a JSON array) with messages in
- * 'lang'.  Returns the number of problems found (0 when valid).
+ * 'lang', the first JSON_ERRORS_MAX problems only.  Returns the number of
+ * problems found, all of them (0 when valid).
  */
 size_t	 json_check(const json_t *, const struct json_spec *, enum lang,
 	    json_t *);
