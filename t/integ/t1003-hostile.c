@@ -450,8 +450,11 @@ START_TEST(test_hostile_validation_capped)
 	/* 80,000 unknown and 4 required fields missing. */
 	ck_assert_int_eq(json_integer_value(json_object_get(j,
 	    "errors_omitted")), 80004 - 50);
+	/* The count of them all, in the caller's language (fr by default). */
 	ck_assert_str_eq(json_string_value(json_object_get(j, "detail")),
-	    "80004 fields are invalid");
+	    "champs invalides : 80004");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "code")),
+	    "validation");
 	ck_assert_uint_lt(r.body_len, 8192);
 	json_decref(j);
 	http_resp_free(&r);
