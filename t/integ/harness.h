@@ -1,24 +1,32 @@
 /*
  * harness.h: what the integration tests share.
  *
- * Each t/integ/tNNNN-*.c program is a Check suite that starts real guichetd
- * processes against the throwaway PostgreSQL cluster named by
- * GUICHET_TEST_DATABASE (set by `tools/dev test`) and talks HTTP to them
- * with libcurl, or over raw sockets where a well-behaved client cannot show
- * the behaviour (slow clients, early 413, half-sent bodies).
+ * Each t/integ/tNNNN-*.c program is a Check suite (test.h: it defines
+ * test_suite()) that starts real guichetd processes against the throwaway
+ * PostgreSQL cluster named by GUICHET_TEST_DATABASE (set by `tools/dev
+ * test`) and talks HTTP to them with libcurl, or over raw sockets where a
+ * well-behaved client cannot show the behaviour (slow clients, early 413,
+ * half-sent bodies).
  *
  * Invariants:
- * - harness_init() runs first, in main(): without GUICHET_TEST_DATABASE the
- *   program exits 77 (skip), so `make check` outside tools/dev stays green.
+ * - harness_suite() (or idl_suite(), idlib.h) runs first, in
+ *   test_suite(): without GUICHET_TEST_DATABASE the program exits 77
+ *   (skip), so `make check` outside tools/dev stays green.
  * - Each program works in its own databases (CREATE DATABASE
- *   <prefix>_<pid>_<n>) and drops them at the end; programs may run in
- *   parallel against the same cluster.
+ *   <prefix>_<pid>_<n>, the prefix being the program's number, "t3001")
+ *   and drops them at the end; programs may run in parallel against the
+ *   same cluster.
  * - A guichetd started here dies with the test process that started it
  *   (PR_SET_PDEATHSIG), so a failed Check test, which exits at once,
  *   never leaves a server behind.
  * - Server logs and scratch files live in one temporary directory per
  *   program, removed at the end unless a test failed (then its path is
  *   printed, so the logs can be read).
+ * - Every HTTP exchange (harness_http(), and harness_raw_read() when it
+ *   read a complete response) is recorded, one JSON line each, in
+ *   $GUICHET_TEST_BUILDDIR/t/responses/<program>.jsonl, for
+ *   t/openapi/responses.sh, which checks each against the OpenAPI
+ *   document (record.c says the format).
  * Everything returned as char * is malloc'ed and freed by the caller.
  */
 #ifndef GUICHET_HARNESS_H
@@ -30,13 +38,20 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "../test.h"
+
 /* The request id the harness sends while polling /healthz at start-up. */
 #define HARNESS_POLL_ID	"harness-healthz-poll"
 
-/* Exit and skip (77) unless the test environment is there; set up. */
-void	 harness_init(const char *);
-/* Run the test case (fork mode, generous timeout), drop 'db', clean up. */
-int	 harness_main(TCase *, char *);
+/*
+ * Set the program up (exits 77 without the test environment), make its
+ * database (harness_db()) and return its one test case, where each test
+ * runs in its own process with a 60 s timeout.  At the end every database
+ * of the program is dropped and the scratch directory removed.
+ */
+TCase	*harness_suite(Suite *);
+/* The program's database: empty, migrated by the first server started. */
+const char *harness_db(void);
 
 /* The scratch directory of this program (logs, copied sql dirs). */
 const char *harness_tmpdir(void);
@@ -65,13 +80,24 @@ void	 harness_sleep_ms(int);
 /*
  * Databases.  harness_db_create() returns the conninfo of a fresh, empty
  * database on the test cluster; harness_db_drop() drops it (FORCE).
+ * harness_conninfo() is a conninfo of the test cluster naming database
+ * 'dbname'; harness_conninfo_dbname() the database a conninfo names.
  * harness_sql() runs trusted literal SQL and returns the first cell of
  * the result (NULL for no row, SQL NULL or an error, which is printed);
  * harness_sql_exec() returns 0 or -1.
  */
-char	*harness_db_create(const char *);
+char	*harness_db_create(void);
 void	 harness_db_drop(const char *);
+char	*harness_conninfo(const char *);
+char	*harness_conninfo_dbname(const char *);
 char	*harness_sql(const char *, const char *);
+/* The first cell as a number (a count); a test fails without one. */
+long	 harness_sql_count(const char *, const char *);
+/*
+ * guichetd --migrate on a database with the tree's sql/ ('sql_dir' NULL)
+ * or another; the exit status as harness_exec(), *err its stderr.
+ */
+int	 harness_migrate(const char *, const char *, char **);
 /* 1 when the test cluster accepts connections (quietly). */
 int	 harness_cluster_up(void);
 int	 harness_sql_exec(const char *, const char *);
@@ -119,6 +145,8 @@ struct server {
  */
 int	 harness_server_start(struct server *, const char *,
 	    const char *const *);
+/* Zero 's' and start it on harness_db(); a failure fails the test. */
+void	 harness_start(struct server *, const char *const *);
 /* SIGTERM, wait (30 s, then SIGKILL); the exit status as harness_exec(). */
 int	 harness_server_stop(struct server *);
 /* Stop if needed and free what start allocated (the log file stays). */
@@ -210,6 +238,13 @@ int	 harness_connect_port(int);
 int	 harness_send(int, const void *, size_t);
 int	 harness_send_str(int, const char *);
 int	 harness_raw_read(int, int, int, struct raw_resp *);
+/*
+ * The next exchange this process records (harness_http() or
+ * harness_raw_read()) is marked not to be checked against the OpenAPI
+ * document, for 'reason' (a static string), which the check prints.  For
+ * the rare answer that is deliberately not one (a truncated response).
+ */
+void	 harness_unchecked(const char *);
 /* A header of a raw response (case-insensitive), as a new string or NULL. */
 char	*raw_resp_header(const struct raw_resp *, const char *);
 void	 raw_resp_free(struct raw_resp *);

@@ -24,11 +24,8 @@
 
 struct idl_demo	 idl_demo;
 
-static char	*keyfile;
-static char	*template;	/* conninfo */
+static const char *template;	/* conninfo: the program's database */
 static char	*template_name;
-static char	 prefix[32];
-static pid_t	 main_pid;
 static int	 copies;
 
 static void	 fatal(const char *, ...)
@@ -60,64 +57,6 @@ xstrdup_(const char *s)
 	return (p);
 }
 
-static char *
-conninfo_dbname(const char *conninfo)
-{
-	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *name = NULL;
-
-	if ((opts = PQconninfoParse(conninfo, &err)) == NULL)
-		fatal("bad conninfo: %s", err != NULL ? err : conninfo);
-	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "dbname") == 0 && o->val != NULL)
-			name = xstrdup_(o->val);
-	PQconninfoFree(opts);
-	if (name == NULL)
-		fatal("no dbname in %s", conninfo);
-	return (name);
-}
-
-/* 'base' with its dbname replaced, each value quoted the libpq way. */
-static char *
-conninfo_with_db(const char *base, const char *dbname)
-{
-	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *out, *tmp;
-	const char		*v;
-	size_t			 len, cap;
-
-	if ((opts = PQconninfoParse(base, &err)) == NULL)
-		fatal("bad conninfo: %s", err != NULL ? err : base);
-	cap = strlen(base) * 2 + strlen(dbname) * 2 + 64;
-	if ((out = malloc(cap)) == NULL)
-		fatal("out of memory");
-	len = 0;
-	out[0] = '\0';
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		v = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
-		if (len + strlen(o->keyword) + 2 * strlen(v) + 8 >= cap) {
-			cap = (len + strlen(o->keyword) + 2 * strlen(v)) *
-			    2 + 64;
-			if ((tmp = realloc(out, cap)) == NULL)
-				fatal("out of memory");
-			out = tmp;
-		}
-		len += (size_t)sprintf(out + len, "%s%s='", len ? " " : "",
-		    o->keyword);
-		for (; *v != '\0'; v++) {
-			if (*v == '\'' || *v == '\\')
-				out[len++] = '\\';
-			out[len++] = *v;
-		}
-		out[len++] = '\'';
-		out[len] = '\0';
-	}
-	PQconninfoFree(opts);
-	return (out);
-}
-
 int
 idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
     char **err)
@@ -136,7 +75,7 @@ idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
 	argv[n++] = "--sql-dir";
 	argv[n++] = sql;
 	argv[n++] = "--jwt-key-file";
-	argv[n++] = keyfile;
+	argv[n++] = harness_key_file();
 	if (dashdash)
 		argv[n++] = "--";
 	for (i = 0; args[i] != NULL && n < 47; i++)
@@ -176,29 +115,20 @@ demo_id(const char *email, char *out)
 	free(sql);
 }
 
-void
-idl_init(const char *name, const char *pfx, const char *alg)
+TCase *
+idl_suite(Suite *s)
 {
-	const char	*rot[] = { "keys", "rotate", "--alg", alg, NULL };
 	const char	*mig[] = { "migrate", NULL };
 	const char	*demo[] = { "demo", NULL };
 	char		*out = NULL, *err = NULL;
+	TCase		*tc;
 	int		 rc;
 
-	harness_init(name);
-	main_pid = getpid();
-	snprintf(prefix, sizeof(prefix), "%s", pfx);
+	tc = harness_suite(s);
 	if (oath_init() != OATH_OK)
 		fatal("oath_init failed");
-	keyfile = harness_printf("%s/jwt.keys", harness_tmpdir());
-	if (alg == NULL)
-		rot[2] = NULL;
-	if ((rc = idl_ctl(NULL, 1, rot, &out, &err)) != 0)
-		fatal("guichetctl keys rotate exited %d: %s%s", rc, out, err);
-	free(out);
-	free(err);
-	template = harness_db_create(pfx);
-	template_name = conninfo_dbname(template);
+	template = harness_db();
+	template_name = harness_conninfo_dbname(template);
 	if ((rc = idl_ctl(template, 0, mig, &out, &err)) != 0)
 		fatal("guichetctl migrate exited %d: %s%s", rc, out, err);
 	free(out);
@@ -211,18 +141,7 @@ idl_init(const char *name, const char *pfx, const char *alg)
 	demo_id(IDL_RESIDENT_EMAIL, idl_demo.resident_id);
 	demo_id(IDL_AGENT_EMAIL, idl_demo.agent_id);
 	demo_id(IDL_ADMIN_EMAIL, idl_demo.admin_id);
-}
-
-int
-idl_main(TCase *tc)
-{
-	return (harness_main(tc, xstrdup_(template)));
-}
-
-const char *
-idl_keyfile(void)
-{
-	return (keyfile);
+	return (tc);
 }
 
 const char *
@@ -231,19 +150,19 @@ idl_template(void)
 	return (template);
 }
 
-/* A copy of the template, named so that harness_main() drops leftovers. */
+/* A copy of the template, named so that the harness drops leftovers. */
 static char *
 db_copy(void)
 {
 	char	*name, *sql, *conn;
 
-	name = harness_printf("%s_%ld_%ld_c%d", prefix, (long)main_pid,
-	    (long)getpid(), ++copies);
+	name = harness_printf("%s_%ld_c%d", template_name, (long)getpid(),
+	    ++copies);
 	sql = harness_printf("CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name,
 	    template_name);
 	ck_assert_msg(harness_sql_exec(getenv("GUICHET_TEST_DATABASE"), sql)
 	    == 0, "cannot copy the template database");
-	conn = conninfo_with_db(template, name);
+	conn = harness_conninfo(name);
 	free(sql);
 	free(name);
 	return (conn);
@@ -266,7 +185,7 @@ idl_start(struct idenv *e)
 	 * program started would stop guichetd: --migrate is cheap.
 	 */
 	argv[n++] = "--jwt-key-file";
-	argv[n++] = e->keyfile != NULL ? e->keyfile : keyfile;
+	argv[n++] = e->keyfile != NULL ? e->keyfile : harness_key_file();
 	if (e->clock != NULL) {
 		argv[n++] = "--clock";
 		argv[n++] = e->clock;

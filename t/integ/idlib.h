@@ -2,9 +2,9 @@
  * idlib.h: what the identity integration tests (t3001 to t3007) share, on
  * top of harness.h.
  *
- * A program calls idl_init() in main(): it creates the program's token key
- * file (guichetctl keys rotate) and a template database, migrated and
- * loaded with the demo town and its demo accounts.  Each test then works
+ * A program calls idl_suite() in test_suite(): the program's database
+ * (harness_db()) becomes a template, migrated and loaded with the demo
+ * town and its demo accounts.  Each test then works
  * in its own copy of that template (CREATE DATABASE ... TEMPLATE), so that
  * failed logins, throttling rows, TOTP steps and revocations of one test
  * never reach another, at the price of a file copy instead of a migration.
@@ -42,19 +42,17 @@ struct idl_demo {
 extern struct idl_demo	idl_demo;
 
 /*
- * Set the program up: harness_init(), the key file ('alg' NULL: HS256),
- * the template database.  Exits 77 without GUICHET_TEST_DATABASE.
+ * Set the program up (harness_suite()): its database becomes the template,
+ * migrated and loaded with the demo town.  Returns the program's test case.
  */
-void	 idl_init(const char *, const char *, const char *);
-/* Run the test case; drops the template and every copy. */
-int	 idl_main(TCase *);
-/* The program's key file, the template's conninfo. */
-const char *idl_keyfile(void);
+TCase	*idl_suite(Suite *);
+/* The template's conninfo. */
 const char *idl_template(void);
 
 /*
  * guichetctl against database 'db' (NULL: none) with the program's key
- * file and sql dir; 'args' NULL-terminated.  With 'dashdash' the command
+ * file (harness_key_file()) and sql dir; 'args' NULL-terminated.  With
+ * 'dashdash' the command
  * words follow "--", so that their own options (--roles, --scopes...) are
  * not read as settings.  The exit status; *out and *err may be NULL.
  */

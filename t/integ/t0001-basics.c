@@ -14,17 +14,6 @@
 #include "base/conf.h"
 #include "harness.h"
 
-static char	*db;
-
-
-static void
-start(struct server *s, const char *const *extra)
-{
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, extra) == 0,
-	    "guichetd did not start");
-}
-
 static const char *
 jstr(json_t *j, const char *name)
 {
@@ -63,7 +52,7 @@ START_TEST(test_healthz_ok)
 	json_t		*j;
 	const char	*ct;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
 	ck_assert_int_eq(r.status, 200);
 	ct = http_resp_header(&r, "Content-Type");
@@ -86,7 +75,7 @@ START_TEST(test_readyz_ready)
 	struct http_resp r;
 	json_t		*j;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_get(&s, "/readyz", &r), 0);
 	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
 	j = harness_json(&r);
@@ -106,7 +95,7 @@ START_TEST(test_notfound_problem)
 	struct http_resp r;
 	json_t		*j;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/no/such/thing", NULL, &r);
 	j = harness_assert_problem(&r, 404, "/problems/not-found",
 	    "/no/such/thing");
@@ -125,7 +114,7 @@ START_TEST(test_method_not_allowed)
 	const char	*h[] = { "Content-Type: application/json", NULL };
 	json_t		*j;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "POST", "/healthz", h, "{}", 2, &r),
 	    0);
 	j = harness_assert_problem(&r, 405, NULL, "/healthz");
@@ -162,7 +151,7 @@ START_TEST(test_request_id_echoed)
 	const char	*v;
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	for (i = 0; ids[i] != NULL; i++) {
 		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
 		get_with(&s, "/healthz", hdr, &r);
@@ -195,7 +184,7 @@ START_TEST(test_request_id_malformed_replaced)
 	const char	*v;
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	for (i = 0; ids[i] != NULL; i++) {
 		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
 		get_with(&s, "/healthz", hdr, &r);
@@ -219,7 +208,7 @@ START_TEST(test_request_id_generated)
 	char		*first;
 	const char	*v;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz", NULL, &r);
 	v = http_resp_header(&r, "X-Request-Id");
 	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
@@ -250,7 +239,7 @@ START_TEST(test_std_headers_every_status)
 	const char	*text[] = { "Content-Type: text/plain", NULL };
 	char		 big[4096];
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	get_with(&s, "/healthz", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	harness_assert_std_headers(&r);
@@ -297,7 +286,7 @@ START_TEST(test_problem_request_id_matches_header)
 	struct http_resp r;
 	const char	*h[] = { "Content-Type: application/json", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	/* Generated ids too: the body and the header carry the same one. */
 	get_with(&s, "/nope", NULL, &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, "/nope"));
@@ -354,7 +343,7 @@ START_TEST(test_accesslog_one_line_per_request)
 	const char	*h[] = { "X-Request-Id: log-post-1",
 	    "Content-Type: application/json", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz", "X-Request-Id: log-get-1", &r);
 	http_resp_free(&r);
 	get_with(&s, "/missing/page", "X-Request-Id: log-get-2", &r);
@@ -392,7 +381,7 @@ START_TEST(test_accesslog_no_query_string)
 	json_t		*l;
 	char		*log;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz?secret=abc", "X-Request-Id: q-1", &r);
 	ck_assert_int_eq(r.status, 200);
 	http_resp_free(&r);
@@ -419,7 +408,7 @@ START_TEST(test_accesslog_no_authorization)
 	json_t		*l;
 	char		*log;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "GET", "/healthz", h, NULL, 0, &r),
 	    0);
 	http_resp_free(&r);
@@ -451,7 +440,7 @@ START_TEST(test_accesslog_injection)
 	char		*log, *line, *nl;
 	int		 n = 0, fd;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "GET",
 	    "/healthz%0A%7B%22fake%22%3A1%7D", h, NULL, 0, &r), 0);
 	http_resp_free(&r);
@@ -533,7 +522,7 @@ START_TEST(test_metrics_exposition)
 	const char	*req[] = { "route=\"/healthz\"", "status=\"200\"", NULL };
 	const char	*inf[] = { "le=\"+Inf\"", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz", NULL, &r);
 	http_resp_free(&r);
 	get_with(&s, "/metrics", NULL, &r);
@@ -567,7 +556,7 @@ START_TEST(test_openapi_served)
 	json_t		*j;
 	const char	*v;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/api/v1/openapi.json", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	j = harness_json(&r);
@@ -599,7 +588,7 @@ START_TEST(test_conditional_get)
 	char		*etag, *inm;
 	const char	*v;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/api/v1/openapi.json", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	v = http_resp_header(&r, "ETag");
@@ -686,7 +675,7 @@ START_TEST(test_static_files)
 	char		 inm[128];
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/static/guichet.css", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
@@ -771,7 +760,7 @@ START_TEST(test_sigterm_exit_zero)
 	struct server	 s;
 	struct http_resp r;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/readyz", NULL, &r);
 	http_resp_free(&r);
 	harness_server_signal(&s, SIGTERM);
@@ -779,21 +768,18 @@ START_TEST(test_sigterm_exit_zero)
 
 	/* SIGINT is the same stop. */
 	harness_server_free(&s);
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	harness_server_signal(&s, SIGINT);
 	ck_assert_int_eq(harness_server_wait(&s, 15000), 0);
 	harness_server_free(&s);
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t0001-basics");
-	db = harness_db_create("t0001");
-	tc = tcase_create("basics");
 	tcase_add_test(tc, test_healthz_ok);
 	tcase_add_test(tc, test_readyz_ready);
 	tcase_add_test(tc, test_notfound_problem);
@@ -814,5 +800,4 @@ main(void)
 	tcase_add_test(tc, test_cli_version);
 	tcase_add_test(tc, test_cli_help_lists_keys);
 	tcase_add_test(tc, test_sigterm_exit_zero);
-	return (harness_main(tc, db));
 }

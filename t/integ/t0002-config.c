@@ -11,7 +11,6 @@
 
 #include "harness.h"
 
-static char	*db;
 
 /* Write a config file in the scratch directory; returns its path. */
 static char *
@@ -41,7 +40,7 @@ run(const char *const *extra, const char *const *env, char **err)
 	sql = harness_src("sql");
 	argv[n++] = bin;
 	argv[n++] = "--database";
-	argv[n++] = db;
+	argv[n++] = harness_db();
 	argv[n++] = "--sql-dir";
 	argv[n++] = sql;
 	for (i = 0; extra[i] != NULL; i++)
@@ -177,7 +176,7 @@ START_TEST(test_config_env_overrides_file)
 	s.no_port = 1;
 	s.port = env_port;
 	s.env = env;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
+	ck_assert_msg(harness_server_start(&s, harness_db(), extra) == 0,
 	    "guichetd does not answer on the GUICHET_PORT port %d", env_port);
 	ck_assert_msg(!answers(file_port), "the file's port %d answers too",
 	    file_port);
@@ -216,7 +215,7 @@ START_TEST(test_config_flag_overrides_env)
 	s.no_port = 1;
 	s.port = flag_port;
 	s.env = env;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
+	ck_assert_msg(harness_server_start(&s, harness_db(), extra) == 0,
 	    "guichetd does not answer on the --port port %d", flag_port);
 	ck_assert_msg(!answers(file_port), "the file's port %d answers too",
 	    file_port);
@@ -242,7 +241,7 @@ START_TEST(test_config_flag_equals_form)
 	s.port = harness_free_port();
 	flag = harness_printf("--port=%d", s.port);
 	extra[0] = flag;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
+	ck_assert_msg(harness_server_start(&s, harness_db(), extra) == 0,
 	    "guichetd does not answer on --port=%d", s.port);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	free(flag);
@@ -287,14 +286,11 @@ START_TEST(test_config_missing_file)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t0002-config");
-	db = harness_db_create("t0002");
-	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_unknown_key);
 	tcase_add_test(tc, test_config_bad_port);
 	tcase_add_test(tc, test_config_bad_log_level);
@@ -304,5 +300,4 @@ main(void)
 	tcase_add_test(tc, test_config_flag_equals_form);
 	tcase_add_test(tc, test_config_unknown_flag);
 	tcase_add_test(tc, test_config_missing_file);
-	return (harness_main(tc, db));
 }

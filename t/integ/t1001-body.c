@@ -15,19 +15,9 @@
 
 #define ENDPOINT	"/api/v1/accounts"
 
-static char	*db;
-
 static const char *const server_args[] = {
 	"--body-max", "2048", "--json-max-depth", "8", NULL
 };
-
-static void
-start(struct server *s)
-{
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, server_args) == 0,
-	    "guichetd did not start");
-}
 
 /* POST 'body' with the given Content-Type line (NULL: curl's default). */
 static void
@@ -112,7 +102,7 @@ START_TEST(test_body_text_plain_415)
 	struct server	 s;
 	struct http_resp r;
 
-	start(&s);
+	harness_start(&s, server_args);
 	post(&s, "Content-Type: text/plain", "{}", 2, &r);
 	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
 	http_resp_free(&r);
@@ -133,7 +123,7 @@ START_TEST(test_body_missing_content_type_415)
 	struct server	 s;
 	struct http_resp r;
 
-	start(&s);
+	harness_start(&s, server_args);
 	/* "Content-Type:" makes curl drop its form default. */
 	post(&s, "Content-Type:", "{}", 2, &r);
 	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
@@ -148,7 +138,7 @@ START_TEST(test_body_json_charset_accepted)
 	struct server	 s;
 	struct http_resp r;
 
-	start(&s);
+	harness_start(&s, server_args);
 	post(&s, "Content-Type: application/json; charset=utf-8", "{}", 2, &r);
 	json_decref(validation_errors(&r));
 	http_resp_free(&r);
@@ -169,7 +159,7 @@ START_TEST(test_body_malformed_400)
 	struct server	 s;
 	int		 i;
 
-	start(&s);
+	harness_start(&s, server_args);
 	for (i = 0; bodies[i] != NULL; i++)
 		expect_malformed(&s, bodies[i], strlen(bodies[i]));
 	harness_server_stop(&s);
@@ -181,7 +171,7 @@ START_TEST(test_body_duplicate_keys_400)
 {
 	struct server	 s;
 
-	start(&s);
+	harness_start(&s, server_args);
 	expect_malformed(&s, "{\"email\":\"a@example.fr\","
 	    "\"email\":\"b@example.fr\"}", 46);
 	/* Also in a nested object. */
@@ -204,7 +194,7 @@ START_TEST(test_body_invalid_utf8_400)
 	struct server	 s;
 	int		 i;
 
-	start(&s);
+	harness_start(&s, server_args);
 	for (i = 0; bodies[i] != NULL; i++)
 		expect_malformed(&s, bodies[i], strlen(bodies[i]));
 	harness_server_stop(&s);
@@ -218,7 +208,7 @@ START_TEST(test_body_nul_escape_400)
 	static const char raw[] = "{\"email\":\"a\0b@example.fr\"}";
 	struct server	 s;
 
-	start(&s);
+	harness_start(&s, server_args);
 	expect_malformed(&s, body, sizeof(body) - 1);
 	/* A raw NUL byte is not JSON either. */
 	expect_malformed(&s, raw, sizeof(raw) - 1);
@@ -253,7 +243,7 @@ START_TEST(test_body_too_deep_400)
 	struct http_resp r;
 	char		*b;
 
-	start(&s);
+	harness_start(&s, server_args);
 	b = nested(9);
 	expect_malformed(&s, b, strlen(b));
 	free(b);
@@ -279,7 +269,7 @@ START_TEST(test_body_empty_object_422)
 	json_t		*errors, *e;
 	size_t		 i;
 
-	start(&s);
+	harness_start(&s, server_args);
 	post_json(&s, "{}", &r);
 	errors = validation_errors(&r);
 	ck_assert_msg(has_error(errors, "/email", "required"),
@@ -300,7 +290,7 @@ START_TEST(test_body_unknown_field_422)
 	struct http_resp r;
 	json_t		*errors;
 
-	start(&s);
+	harness_start(&s, server_args);
 	post_json(&s, "{\"bogus\":1}", &r);
 	errors = validation_errors(&r);
 	ck_assert_msg(has_error(errors, "/bogus", "unknown"),
@@ -327,7 +317,7 @@ START_TEST(test_body_too_large_early_413)
 	char		*ct;
 	int		 fd;
 
-	start(&s);
+	harness_start(&s, server_args);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST " ENDPOINT " HTTP/1.1\r\n"
@@ -370,7 +360,7 @@ START_TEST(test_body_at_limit_accepted)
 	struct http_resp r;
 	char		 body[2049];
 
-	start(&s);
+	harness_start(&s, server_args);
 	memset(body, ' ', sizeof(body));
 	body[0] = '{';
 	body[2047] = '}';
@@ -398,7 +388,7 @@ START_TEST(test_body_chunked_too_large_413)
 	char		 chunk[1024 + 16];
 	int		 fd, i;
 
-	start(&s);
+	harness_start(&s, server_args);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST " ENDPOINT " HTTP/1.1\r\n"
@@ -462,7 +452,7 @@ START_TEST(test_body_parallel_oversized)
 	long long	 end;
 	int		 i, running, left, n413 = 0, nerr = 0, nother = 0;
 
-	start(&s);
+	harness_start(&s, server_args);
 	body = malloc(len);
 	ck_assert_ptr_nonnull(body);
 	memset(body, ' ', len);
@@ -529,14 +519,11 @@ START_TEST(test_body_parallel_oversized)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t1001-body");
-	db = harness_db_create("t1001");
-	tc = tcase_create("body");
 	tcase_add_test(tc, test_body_text_plain_415);
 	tcase_add_test(tc, test_body_missing_content_type_415);
 	tcase_add_test(tc, test_body_json_charset_accepted);
@@ -551,5 +538,4 @@ main(void)
 	tcase_add_test(tc, test_body_at_limit_accepted);
 	tcase_add_test(tc, test_body_chunked_too_large_413);
 	tcase_add_test(tc, test_body_parallel_oversized);
-	return (harness_main(tc, db));
 }

@@ -13,16 +13,6 @@
 
 #include "harness.h"
 
-static char	*db;
-
-static void
-start(struct server *s, const char *const *extra)
-{
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, extra) == 0,
-	    "guichetd did not start");
-}
-
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -40,7 +30,7 @@ START_TEST(test_conn_slow_client_dropped)
 	long long	 t0, dt;
 	int		 fd;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	t0 = harness_now_ms();
@@ -75,7 +65,7 @@ START_TEST(test_conn_keep_alive)
 	long		 status, nconn;
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	url = harness_printf("http://127.0.0.1:%d/healthz", s.port);
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -117,7 +107,7 @@ START_TEST(test_conn_graceful_shutdown_in_flight)
 	long long	 t0;
 	int		 fd, probe, st;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST /api/v1/accounts HTTP/1.1"
@@ -170,7 +160,7 @@ START_TEST(test_conn_shutdown_timeout_bounds_stop)
 	int		 fd, st;
 
 	/* A client that never finishes cannot hold the stop forever. */
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST /api/v1/accounts HTTP/1.1"
@@ -199,7 +189,7 @@ START_TEST(test_conn_per_ip_limit)
 	int		 fd[4], fifth, i, ok;
 	long long	 end;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	/* Let the harness's own poll connections close. */
 	harness_sleep_ms(300);
 	for (i = 0; i < 4; i++) {
@@ -241,18 +231,14 @@ START_TEST(test_conn_per_ip_limit)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t1002-connections");
-	db = harness_db_create("t1002");
-	tc = tcase_create("connections");
 	tcase_add_test(tc, test_conn_slow_client_dropped);
 	tcase_add_test(tc, test_conn_keep_alive);
 	tcase_add_test(tc, test_conn_graceful_shutdown_in_flight);
 	tcase_add_test(tc, test_conn_shutdown_timeout_bounds_stop);
 	tcase_add_test(tc, test_conn_per_ip_limit);
-	return (harness_main(tc, db));
 }

@@ -94,22 +94,9 @@ migrate_ok(const char *db, const char *sql_dir)
 	char	*err = NULL;
 	int	 rc;
 
-	rc = run("guichetd", db, sql_dir, "--migrate", &err);
+	rc = harness_migrate(db, sql_dir, &err);
 	ck_assert_msg(rc == 0, "guichetd --migrate exited %d:\n%s", rc, err);
 	free(err);
-}
-
-static long
-count(const char *db, const char *sql)
-{
-	char	*v;
-	long	 n;
-
-	v = harness_sql(db, sql);
-	ck_assert_msg(v != NULL, "no result for %s", sql);
-	n = strtol(v, NULL, 10);
-	free(v);
-	return (n);
 }
 
 /* A copy of sql/ in the scratch directory. */
@@ -136,7 +123,7 @@ add_file(const char *dir, const char *name, const char *content)
 
 START_TEST(test_migrate_required_before_serving)
 {
-	char	*db = harness_db_create("t2001"), *err = NULL;
+	char	*db = harness_db_create(), *err = NULL;
 	int	 rc;
 
 	rc = run("guichetd", db, NULL, NULL, &err);
@@ -151,7 +138,7 @@ END_TEST
 
 START_TEST(test_migrate_applies_every_file)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *names;
+	char	*db = harness_db_create(), *dir, *files, *names;
 	char	*sql, *out = NULL, *cs;
 	int	 nfiles;
 	long	 n;
@@ -160,10 +147,10 @@ START_TEST(test_migrate_applies_every_file)
 	files = migration_files(dir, &nfiles);
 	ck_assert_int_gt(nfiles, 0);
 	migrate_ok(db, NULL);
-	n = count(db, "SELECT count(*) FROM ops.schema_migrations");
+	n = harness_sql_count(db, "SELECT count(*) FROM ops.schema_migrations");
 	ck_assert_msg(n == nfiles, "%ld rows for %d files", n, nfiles);
-	n = count(db, "SELECT count(*) FROM ops.schema_migrations WHERE "
-	    "checksum ~ '^[0-9a-f]{64}$'");
+	n = harness_sql_count(db, "SELECT count(*) FROM ops.schema_migrations "
+	    "WHERE checksum ~ '^[0-9a-f]{64}$'");
 	ck_assert_msg(n == nfiles, "%ld well-formed checksums for %d files", n,
 	    nfiles);
 	names = harness_sql(db, "SELECT string_agg(name, ',' ORDER BY version) "
@@ -205,7 +192,7 @@ END_TEST
 
 START_TEST(test_migrate_twice_applies_nothing)
 {
-	char	*db = harness_db_create("t2001"), *before, *after, *err = NULL;
+	char	*db = harness_db_create(), *before, *after, *err = NULL;
 	int	 rc;
 
 	migrate_ok(db, NULL);
@@ -226,7 +213,7 @@ END_TEST
 
 START_TEST(test_migrate_new_file_blocks_start)
 {
-	char		*db = harness_db_create("t2001"), *dir, *err = NULL, *v;
+	char		*db = harness_db_create(), *dir, *err = NULL, *v;
 	struct server	 s;
 	struct http_resp r;
 	int		 rc;
@@ -249,8 +236,9 @@ START_TEST(test_migrate_new_file_blocks_start)
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_new')");
 	ck_assert_msg(v != NULL, "--migrate did not create the table");
 	free(v);
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM ops.schema_migrations "
-	    "WHERE version = 999 AND name = '999_test.sql'"), 1);
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
+	    "ops.schema_migrations WHERE version = 999 AND name = "
+	    "'999_test.sql'"), 1);
 
 	memset(&s, 0, sizeof(s));
 	s.no_migrate = 1;
@@ -270,7 +258,7 @@ END_TEST
 
 START_TEST(test_migrate_changed_file_refused)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *first, *comma;
+	char	*db = harness_db_create(), *dir, *files, *first, *comma;
 	char	*path, *content, *edited, *err = NULL;
 	int	 nfiles, rc;
 
@@ -310,7 +298,7 @@ END_TEST
 
 START_TEST(test_migrate_failure_rolled_back)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *err = NULL, *v;
+	char	*db = harness_db_create(), *dir, *files, *err = NULL, *v;
 	int	 nfiles, rc;
 
 	dir = copy_sql_dir("sql-bad");
@@ -324,10 +312,10 @@ START_TEST(test_migrate_failure_rolled_back)
 	free(err);
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_bad')");
 	ck_assert_msg(v == NULL, "the failed migration's table exists");
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM ops.schema_migrations "
-	    "WHERE version = 998"), 0);
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
+	    "ops.schema_migrations WHERE version = 998"), 0);
 	/* The files before it stay applied: each has its own transaction. */
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM "
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
 	    "ops.schema_migrations"), nfiles);
 	free(files);
 	free(dir);
@@ -355,7 +343,7 @@ readyz_becomes(struct server *s, long status, struct http_resp *r)
 
 START_TEST(test_readyz_schema_behind_503)
 {
-	char		*db = harness_db_create("t2001");
+	char		*db = harness_db_create();
 	struct server	 s;
 	struct http_resp r;
 	const char	*ra;
@@ -415,7 +403,7 @@ START_TEST(test_requests_act_as_app_role)
 	    "UPDATE ops.instance_secret SET secret = secret",
 	    "CREATE TABLE ops.intruder (x int)",
 	    NULL };
-	char		*db = harness_db_create("t2001"), *app, *v;
+	char		*db = harness_db_create(), *app, *v;
 	struct server	 s;
 	struct http_resp r;
 	int		 i;
@@ -457,7 +445,7 @@ END_TEST
 
 START_TEST(test_ctl_migrate)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *names;
+	char	*db = harness_db_create(), *dir, *files, *names;
 	char	*before, *after, *err = NULL;
 	int	 nfiles, rc;
 
@@ -492,7 +480,7 @@ END_TEST
 
 START_TEST(test_ctl_demo_idempotent)
 {
-	char	*db = harness_db_create("t2001"), *err = NULL;
+	char	*db = harness_db_create(), *err = NULL;
 	long	 n1, n2;
 	int	 rc;
 
@@ -500,26 +488,24 @@ START_TEST(test_ctl_demo_idempotent)
 	rc = run("guichetctl", db, NULL, "demo", &err);
 	ck_assert_msg(rc == 0, "guichetctl demo exited %d:\n%s", rc, err);
 	free(err);
-	n1 = count(db, "SELECT count(*) FROM ops.town");
+	n1 = harness_sql_count(db, "SELECT count(*) FROM ops.town");
 	ck_assert_msg(n1 == 1, "%ld towns after demo", n1);
 	rc = run("guichetctl", db, NULL, "demo", &err);
 	ck_assert_msg(rc == 0, "guichetctl demo (again) exited %d:\n%s", rc,
 	    err);
 	free(err);
-	n2 = count(db, "SELECT count(*) FROM ops.town");
+	n2 = harness_sql_count(db, "SELECT count(*) FROM ops.town");
 	ck_assert_int_eq(n2, 1);
 	harness_db_drop(db);
 	free(db);
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t2001-migrate");
-	tc = tcase_create("migrate");
 	tcase_add_test(tc, test_migrate_required_before_serving);
 	tcase_add_test(tc, test_migrate_applies_every_file);
 	tcase_add_test(tc, test_migrate_twice_applies_nothing);
@@ -530,5 +516,4 @@ main(void)
 	tcase_add_test(tc, test_requests_act_as_app_role);
 	tcase_add_test(tc, test_ctl_migrate);
 	tcase_add_test(tc, test_ctl_demo_idempotent);
-	return (harness_main(tc, NULL));
 }

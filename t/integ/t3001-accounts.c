@@ -970,13 +970,11 @@ START_TEST(test_password_not_in_log)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3001-accounts", "t3001", NULL);
-	tc = tcase_create("accounts");
 	tcase_add_test(tc, test_register_permanent_resident);
 	tcase_add_test(tc, test_register_secondary_resident);
 	tcase_add_test(tc, test_register_seasonal_worker);
@@ -1001,5 +999,4 @@ main(void)
 	tcase_add_test(tc, test_me_patch_profile_kind);
 	tcase_add_test(tc, test_me_locale_wins);
 	tcase_add_test(tc, test_password_not_in_log);
-	return (idl_main(tc));
 }

@@ -72,8 +72,8 @@ start(struct idenv *e)
 static void
 hs_key(struct hs_key *k)
 {
-	ck_assert_msg(idl_keyfile_hs256(idl_keyfile(), k->kid, sizeof(k->kid),
-	    &k->key, &k->len) == 0, "no HS256 key in %s", idl_keyfile());
+	ck_assert_msg(idl_keyfile_hs256(harness_key_file(), k->kid,
+	    sizeof(k->kid), &k->key, &k->len) == 0, "no HS256 key in %s", harness_key_file());
 	ck_assert_msg(k->len >= 32, "HS256 key of %zu bytes", k->len);
 }
 
@@ -761,14 +761,12 @@ make_es_keyfile(void)
 	free(err);
 }
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3002-token-matrix", "t3002", NULL);
 	make_es_keyfile();
-	tc = tcase_create("token-matrix");
 	tcase_add_test(tc, test_positive_control);
 	tcase_add_test(tc, test_alg_none);
 	tcase_add_test(tc, test_alg_NONE);
@@ -787,5 +785,4 @@ main(void)
 	tcase_add_test(tc, test_unknown_kid_and_key_headers);
 	tcase_add_test(tc, test_jwks_hs256_none);
 	tcase_add_test(tc, test_jwks_es256);
-	return (idl_main(tc));
 }

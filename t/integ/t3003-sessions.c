@@ -126,7 +126,7 @@ START_TEST(test_access_token_claims)
 	h = idl_jwt_json(at, 0);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(h != NULL && c != NULL, "the token does not decode");
-	ck_assert_msg(idl_keyfile_hs256(idl_keyfile(), kid, sizeof(kid),
+	ck_assert_msg(idl_keyfile_hs256(harness_key_file(), kid, sizeof(kid),
 	    &key, &keylen) == 0, "key file");
 	ck_assert_str_eq(idl_jstr(h, "alg"), "HS256");
 	ck_assert_msg(idl_jstr(h, "kid") != NULL &&
@@ -452,13 +452,11 @@ START_TEST(test_wrong_password_oauth_error)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3003-sessions", "t3003", NULL);
-	tc = tcase_create("sessions");
 	tcase_add_test(tc, test_token_response);
 	tcase_add_test(tc, test_access_token_claims);
 	tcase_add_test(tc, test_refresh_rotation_and_reuse);
@@ -471,5 +469,4 @@ main(void)
 	tcase_add_test(tc, test_missing_grant_type);
 	tcase_add_test(tc, test_form_and_json_bodies);
 	tcase_add_test(tc, test_wrong_password_oauth_error);
-	return (idl_main(tc));
 }

@@ -342,18 +342,15 @@ START_TEST(test_failures_logged_without_secrets)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3004-throttle", "t3004", NULL);
-	tc = tcase_create("throttle");
 	tcase_add_test(tc, test_account_lockout);
 	tcase_add_test(tc, test_backoff_grows);
 	tcase_add_test(tc, test_ip_key);
 	tcase_add_test(tc, test_block_expires_and_resets);
 	tcase_add_test(tc, test_unknown_email_like_wrong_password);
 	tcase_add_test(tc, test_failures_logged_without_secrets);
-	return (idl_main(tc));
 }

@@ -641,13 +641,11 @@ START_TEST(test_ctl_block_reaches_server)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3005-agents", "t3005", NULL);
-	tc = tcase_create("agents");
 	tcase_add_test(tc, test_ctl_agent_add_and_list);
 	tcase_add_test(tc, test_ctl_agent_add_documented_syntax);
 	tcase_add_test(tc, test_admin_login_mfa);
@@ -661,5 +659,4 @@ main(void)
 	tcase_add_test(tc, test_totp_enrolment);
 	tcase_add_test(tc, test_admin_totp_reset);
 	tcase_add_test(tc, test_ctl_block_reaches_server);
-	return (idl_main(tc));
 }

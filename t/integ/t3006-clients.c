@@ -518,13 +518,11 @@ START_TEST(test_revoke)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3006-clients", "t3006", NULL);
-	tc = tcase_create("clients");
 	tcase_add_test(tc, test_ctl_client_add);
 	tcase_add_test(tc, test_client_credentials_basic);
 	tcase_add_test(tc, test_client_credentials_body);
@@ -535,5 +533,4 @@ main(void)
 	tcase_add_test(tc, test_client_token_not_a_person);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_revoke);
-	return (idl_main(tc));
 }

@@ -898,12 +898,11 @@ START_TEST(test_erasure)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc = tcase_create("idempotency");
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3008-idempotency", "t3008", NULL);
 	tcase_add_test(tc, test_key_syntax);
 	tcase_add_test(tc, test_replay_created);
 	tcase_add_test(tc, test_replay_objection);
@@ -916,5 +915,4 @@ main(void)
 	tcase_add_test(tc, test_handler_problems_replayed);
 	tcase_add_test(tc, test_unavailable_not_stored);
 	tcase_add_test(tc, test_erasure);
-	return (idl_main(tc));
 }

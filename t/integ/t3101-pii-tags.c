@@ -78,47 +78,19 @@ static const char incomplete_sql[] =
 static char *
 migrated_db(void)
 {
-	char		*db, *bin, *sql, *out = NULL, *err = NULL;
-	const char	*argv[8];
-	int		 rc;
+	char	*db, *err = NULL;
+	int	 rc;
 
-	db = harness_db_create("t3101");
-	bin = harness_bin("guichetd");
-	sql = harness_src("sql");
-	argv[0] = bin;
-	argv[1] = "--database";
-	argv[2] = db;
-	argv[3] = "--sql-dir";
-	argv[4] = sql;
-	argv[5] = "--migrate";
-	argv[6] = NULL;
-	rc = harness_exec(argv, NULL, 60000, &out, &err);
-	if (rc != 0) {
-		fprintf(stderr, "guichetd --migrate exited %d:\n%s%s\n", rc,
-		    out != NULL ? out : "", err != NULL ? err : "");
+	db = harness_db_create();
+	if ((rc = harness_migrate(db, NULL, &err)) != 0) {
+		fprintf(stderr, "guichetd --migrate exited %d:\n%s\n", rc,
+		    err != NULL ? err : "");
 		harness_db_drop(db);
 		free(db);
 		db = NULL;
 	}
-	free(out);
 	free(err);
-	free(bin);
-	free(sql);
 	return (db);
-}
-
-/* A count from SQL, asserted to come back. */
-static long
-count(const char *db, const char *sql)
-{
-	char	*v;
-	long	 n;
-
-	v = harness_sql(db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	return (n);
 }
 
 START_TEST(test_text_columns_tagged)
@@ -127,8 +99,8 @@ START_TEST(test_text_columns_tagged)
 	long	 n;
 
 	/* The check is not vacuous: it sees the columns we know of. */
-	n = count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols WHERE texty "
-	    "AND col IN ('identity.accounts.email', 'ops.outbox.payload', "
+	n = harness_sql_count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
+	    "WHERE texty AND col IN ('identity.accounts.email', 'ops.outbox.payload', "
 	    "'identity.refresh_tokens.token_hash', 'ops.town.languages', "
 	    "'privacy.consent_ledger.action', "
 	    "'privacy.newsletter_recipients.email')");
@@ -145,7 +117,7 @@ START_TEST(test_tags_name_known_categories)
 	char	*bad;
 	long	 n;
 
-	n = count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
+	n = harness_sql_count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
 	    "WHERE tag ~ '^pii:'");
 	ck_assert_msg(n >= 10, "only %ld columns tagged pii: the query is "
 	    "wrong", n);
@@ -159,7 +131,7 @@ START_TEST(test_categories_have_rules)
 {
 	char	*bad;
 
-	ck_assert_msg(count(migrated, "SELECT count(*) FROM "
+	ck_assert_msg(harness_sql_count(migrated, "SELECT count(*) FROM "
 	    "privacy.categories") >= 8, "privacy.categories is nearly empty");
 	bad = harness_sql(migrated, incomplete_sql);
 	ck_assert_msg(bad == NULL, "categories without an erasure strategy, a "
@@ -178,8 +150,8 @@ START_TEST(test_issue_categories_present)
 	for (i = 0; want[i] != NULL; i++) {
 		sql = harness_printf("SELECT count(*) FROM privacy.categories "
 		    "WHERE code = '%s'", want[i]);
-		ck_assert_msg(count(migrated, sql) == 1, "no category %s",
-		    want[i]);
+		ck_assert_msg(harness_sql_count(migrated, sql) == 1,
+		    "no category %s", want[i]);
 		free(sql);
 	}
 }
@@ -251,19 +223,16 @@ START_TEST(test_checks_name_planted_offenders)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = harness_suite(s);
 
-	harness_init("t3101-pii-tags");
 	if ((migrated = migrated_db()) == NULL)
-		return (99);
-	tc = tcase_create("pii-tags");
+		exit(99);
 	tcase_add_test(tc, test_text_columns_tagged);
 	tcase_add_test(tc, test_tags_name_known_categories);
 	tcase_add_test(tc, test_categories_have_rules);
 	tcase_add_test(tc, test_issue_categories_present);
 	tcase_add_test(tc, test_checks_name_planted_offenders);
-	return (harness_main(tc, migrated));
 }

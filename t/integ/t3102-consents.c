@@ -503,13 +503,11 @@ START_TEST(test_new_version_needs_new_consent)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3102-consents", "t3102", NULL);
-	tc = tcase_create("consents");
 	tcase_add_test(tc, test_consents_need_a_token);
 	tcase_add_test(tc, test_new_account_starts_withdrawn);
 	tcase_add_test(tc, test_give_then_withdraw);
@@ -520,5 +518,4 @@ main(void)
 	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
 	tcase_add_test(tc, test_ledger_time_from_clock);
 	tcase_add_test(tc, test_new_version_needs_new_consent);
-	return (idl_main(tc));
 }

@@ -503,13 +503,11 @@ START_TEST(test_register_signed_in_is_private)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3103-register", "t3103", NULL);
-	tc = tcase_create("register");
 	tcase_add_test(tc, test_register_is_public);
 	tcase_add_test(tc, test_register_categories_are_the_table);
 	tcase_add_test(tc, test_register_covers_tagged_columns);
@@ -518,5 +516,4 @@ main(void)
 	tcase_add_test(tc, test_register_etag_and_changes);
 	tcase_add_test(tc, test_register_cached_until_notified);
 	tcase_add_test(tc, test_register_signed_in_is_private);
-	return (idl_main(tc));
 }

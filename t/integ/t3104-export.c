@@ -931,16 +931,13 @@ START_TEST(test_erase_hooks)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3104-export", "t3104", NULL);
-	tc = tcase_create("export");
 	tcase_add_test(tc, test_export_self);
 	tcase_add_test(tc, test_export_dpo);
 	tcase_add_test(tc, test_export_large);
 	tcase_add_test(tc, test_erase_hooks);
-	return (idl_main(tc));
 }

@@ -299,16 +299,13 @@ START_TEST(test_actor_and_other_paths)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3105-rectification", "t3105", NULL);
-	tc = tcase_create("rectification");
 	tcase_add_test(tc, test_old_value_gone_everywhere);
 	tcase_add_test(tc, test_locale_records_nothing);
 	tcase_add_test(tc, test_several_fields);
 	tcase_add_test(tc, test_actor_and_other_paths);
-	return (idl_main(tc));
 }

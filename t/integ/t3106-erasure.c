@@ -921,13 +921,11 @@ START_TEST(test_agent_cannot_erase_own_account)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3106-erasure", "t3106", NULL);
-	tc = tcase_create("erasure");
 	tcase_add_test(tc,
 	    test_answer_lists_erased_and_retained_with_basis_and_until);
 	tcase_add_test(tc, test_old_access_refresh_and_password_all_dead);
@@ -939,5 +937,4 @@ main(void)
 	tcase_add_test(tc, test_salt_differs_per_erasure);
 	tcase_add_test(tc, test_wrong_password_refused_and_nothing_erased);
 	tcase_add_test(tc, test_agent_cannot_erase_own_account);
-	return (idl_main(tc));
 }

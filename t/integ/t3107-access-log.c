@@ -423,17 +423,15 @@ START_TEST(test_append_only_but_purgeable)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc = tcase_create("access-log");
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3107-access-log", "t3107", NULL);
 	tcase_add_test(tc, test_dpo_read_is_logged_and_shown);
 	tcase_add_test(tc, test_read_without_purpose_refused);
 	tcase_add_test(tc, test_deferred_disclosure);
 	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_another_person_sees_nothing);
 	tcase_add_test(tc, test_append_only_but_purgeable);
-	return (idl_main(tc));
 }

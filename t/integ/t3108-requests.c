@@ -489,16 +489,14 @@ START_TEST(test_no_fee_and_dpo_only)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc = tcase_create("requests");
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3108-requests", "t3108", NULL);
 	tcase_add_test(tc, test_due_one_calendar_month);
 	tcase_add_test(tc, test_overdue_filter);
 	tcase_add_test(tc, test_extension_within_first_month_only);
 	tcase_add_test(tc, test_refusal_reason_and_remedies);
 	tcase_add_test(tc, test_no_fee_and_dpo_only);
-	return (idl_main(tc));
 }

@@ -413,16 +413,14 @@ START_TEST(test_objection_other_bases)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc = tcase_create("restriction");
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3109-restriction", "t3109", NULL);
 	tcase_add_test(tc, test_restriction_freezes);
 	tcase_add_test(tc, test_lift_tells_the_person_first);
 	tcase_add_test(tc, test_objection_to_newsletter_at_once);
 	tcase_add_test(tc, test_objection_to_public_task_decided);
 	tcase_add_test(tc, test_objection_other_bases);
-	return (idl_main(tc));
 }

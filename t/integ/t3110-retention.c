@@ -611,13 +611,11 @@ START_TEST(test_background_purge_at_start)
 }
 END_TEST
 
-int
-main(void)
+void
+test_suite(Suite *s)
 {
-	TCase	*tc;
+	TCase	*tc = idl_suite(s);
 
-	idl_init("t3110-retention", "t3110", NULL);
-	tc = tcase_create("retention");
 	tcase_add_test(tc, test_refresh_tokens);
 	tcase_add_test(tc, test_refresh_tokens_revoked);
 	tcase_add_test(tc, test_one_time_tokens);
@@ -631,5 +629,4 @@ main(void)
 	tcase_add_test(tc, test_access_log_rule);
 	tcase_add_test(tc, test_every_category_has_a_rule);
 	tcase_add_test(tc, test_background_purge_at_start);
-	return (idl_main(tc));
 }

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "unit.h"
 
 #define SEC		INT64_C(1000000)
 #define DAY		(86400 * SEC)
@@ -33,15 +34,14 @@ temp_file(const char *text, char *path, size_t len)
 {
 	const char	*dir;
 	int		 fd;
-	size_t		 n = strlen(text);
 
 	if ((dir = getenv("TMPDIR")) == NULL || dir[0] == '\0')
 		dir = "/tmp";
 	ck_assert_int_lt(snprintf(path, len, "%s/guichet-test-XXXXXX", dir),
 	    (int)len);
 	ck_assert_int_ne(fd = mkstemp(path), -1);
-	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
 	close(fd);
+	unit_write(path, text, 0600);
 }
 
 /* Load 'text' as a configuration file into 'c'; the result of the load. */
@@ -970,23 +970,19 @@ START_TEST(test_log_fatalx_exits)
 }
 END_TEST
 
-static Suite *
-base_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("base");
-
-	tc = tcase_create("buf");
+	tc = test_case(s, "buf", 0);
 	tcase_add_test(tc, test_buf_init_empty);
 	tcase_add_test(tc, test_buf_growth);
 	tcase_add_test(tc, test_buf_addf);
 	tcase_add_test(tc, test_buf_json_str);
 	tcase_add_test(tc, test_buf_detach);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("clock");
+	tc = test_case(s, "clock", 0);
 	tcase_add_test(tc, test_clock_parse_forms);
 	tcase_add_test(tc, test_clock_parse_refused);
 	tcase_add_test(tc, test_clock_format_round_trip);
@@ -995,9 +991,8 @@ base_suite(void)
 	tcase_add_test(tc, test_clock_configure_system);
 	tcase_add_test(tc, test_clock_configure_bad);
 	tcase_add_test(tc, test_clock_configure_offset_overflow);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("conf");
+	tc = test_case(s, "conf", 0);
 	tcase_add_test(tc, test_conf_defaults);
 	tcase_add_test(tc, test_conf_keys);
 	tcase_add_test(tc, test_conf_file);
@@ -1006,36 +1001,19 @@ base_suite(void)
 	tcase_add_test(tc, test_conf_env);
 	tcase_add_test(tc, test_conf_bounds);
 	tcase_add_test(tc, test_conf_clock_agrees_with_clock);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("log");
+	tc = test_case(s, "log", 0);
 	tcase_add_test(tc, test_log_level_parse);
 	tcase_add_test(tc, test_log_line_json);
 	tcase_add_test(tc, test_log_line_escapes);
 	tcase_add_test(tc, test_log_levels_filter);
 	tcase_add_test(tc, test_log_warn_errno);
 	tcase_add_test(tc, test_log_line_custom);
-	suite_add_tcase(s, tc);
 
 	/* Exit tests need a forked runner. */
 	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
-		tc = tcase_create("fatal");
+		tc = test_case(s, "fatal", 0);
 		tcase_add_exit_test(tc, test_log_fatalx_exits, 1);
 		suite_add_tcase(s, tc);
 	}
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(base_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

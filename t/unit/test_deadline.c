@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "privacy/deadline.h"
+#include "unit.h"
 
 /* "YYYY-MM-DD" + n months, as "YYYY-MM-DD" into out[16]. */
 static void
@@ -200,11 +201,10 @@ START_TEST(test_agrees_with_timegm)
 }
 END_TEST
 
-static Suite *
-deadline_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s = suite_create("deadline");
-	TCase	*tc = tcase_create("deadline");
+	TCase	*tc = test_case(s, "deadline", 0);
 
 	tcase_add_test(tc, test_leap_years);
 	tcase_add_test(tc, test_one_month_same_day);
@@ -215,18 +215,4 @@ deadline_suite(void)
 	tcase_add_test(tc, test_invalid_dates_refused);
 	tcase_add_test(tc, test_instants_keep_time_of_day);
 	tcase_add_test(tc, test_agrees_with_timegm);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(deadline_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

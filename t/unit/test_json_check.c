@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json/check.h"
+#include "unit.h"
 
 #define DEPTH	32
 
@@ -1135,16 +1136,12 @@ START_TEST(test_json_utf8_len)
 }
 END_TEST
 
-static Suite *
-json_check_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("json_check");
-
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 30);
+	tc = test_case(s, "parse", 30);
 	tcase_add_test(tc, test_json_parse_valid);
 	tcase_add_test(tc, test_json_parse_malformed);
 	tcase_add_test(tc, test_json_parse_trailing_garbage);
@@ -1156,9 +1153,8 @@ json_check_suite(void)
 	tcase_add_test(tc, test_json_parse_depth_ignores_strings);
 	tcase_add_test(tc, test_json_parse_huge_nesting);
 	tcase_add_test(tc, test_json_parse_empty);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("check");
+	tc = test_case(s, "check", 0);
 	tcase_add_test(tc, test_json_check_valid);
 	tcase_add_test(tc, test_json_check_required);
 	tcase_add_test(tc, test_json_check_type);
@@ -1176,29 +1172,12 @@ json_check_suite(void)
 	tcase_add_test(tc, test_json_check_messages_hide_values);
 	tcase_add_test(tc, test_json_check_pointer_escaping);
 	tcase_add_test(tc, test_json_error_add_shape);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("formats");
+	tc = test_case(s, "formats", 0);
 	tcase_add_test(tc, test_json_format_date);
 	tcase_add_test(tc, test_json_format_datetime);
 	tcase_add_test(tc, test_json_format_e164);
 	tcase_add_test(tc, test_json_format_email);
 	tcase_add_test(tc, test_json_format_uuid_lang);
 	tcase_add_test(tc, test_json_utf8_len);
-	suite_add_tcase(s, tc);
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(json_check_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

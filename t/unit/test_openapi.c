@@ -24,8 +24,10 @@
 #include "base/conf.h"
 #include "http/route.h"
 #include "ops/ops.h"
+#include "unit.h"
 
-/* Loaded once by main(), before the tests fork. */
+/* Loaded once by test_suite(), before the tests fork. */
+static struct conf conf;
 static json_t	*doc;
 static char	*doc_bytes;
 static size_t	 doc_len;
@@ -557,29 +559,6 @@ START_TEST(test_openapi_embedded_copy)
 }
 END_TEST
 
-static Suite *
-openapi_suite(void)
-{
-	Suite	*s;
-	TCase	*tc;
-
-	s = suite_create("openapi");
-	tc = tcase_create("routes");
-	tcase_add_test(tc, test_openapi_document);
-	tcase_add_test(tc, test_openapi_every_route_documented);
-	tcase_add_test(tc, test_openapi_no_extra_operation);
-	tcase_add_test(tc, test_openapi_path_parameters);
-	tcase_add_test(tc, test_openapi_declared_parameters_in_pattern);
-	tcase_add_test(tc, test_openapi_operation_ids);
-	tcase_add_test(tc, test_openapi_responses);
-	tcase_add_test(tc, test_openapi_security);
-	tcase_add_test(tc, test_openapi_refs_resolve);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("embedded");
-	tcase_add_test(tc, test_openapi_embedded_copy);
-	suite_add_tcase(s, tc);
-	return (s);
-}
 
 /* Read the whole file; exits 99 (hard error) when it cannot. */
 static void
@@ -635,24 +614,35 @@ doc_load(void)
 	}
 }
 
-int
-main(void)
+/* After the tests, in the runner's process. */
+static void
+doc_free(int failed)
 {
-	struct conf	 conf;
-	SRunner		*sr;
-	int		 failed;
+	(void)failed;
+	json_decref(doc);
+	free(doc_bytes);
+	conf_cleanup(&conf);
+}
+
+void
+test_suite(Suite *s)
+{
+	TCase	*tc;
 
 	conf_init(&conf);
 	app_routes_install();
 	doc_load();
-
-	sr = srunner_create(openapi_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	json_decref(doc);
-	free(doc_bytes);
-	conf_cleanup(&conf);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	test_at_end(doc_free);
+	tc = test_case(s, "routes", 0);
+	tcase_add_test(tc, test_openapi_document);
+	tcase_add_test(tc, test_openapi_every_route_documented);
+	tcase_add_test(tc, test_openapi_no_extra_operation);
+	tcase_add_test(tc, test_openapi_path_parameters);
+	tcase_add_test(tc, test_openapi_declared_parameters_in_pattern);
+	tcase_add_test(tc, test_openapi_operation_ids);
+	tcase_add_test(tc, test_openapi_responses);
+	tcase_add_test(tc, test_openapi_security);
+	tcase_add_test(tc, test_openapi_refs_resolve);
+	tc = test_case(s, "embedded", 0);
+	tcase_add_test(tc, test_openapi_embedded_copy);
 }

@@ -16,6 +16,7 @@
 
 #include "auth/common_passwords.h"
 #include "auth/password.h"
+#include "unit.h"
 
 #define PW		"Cinq chats gris sur le toit"
 #define PHC_MIN_PREFIX	"$argon2id$v=19$m=19456,t=2,p=1$"
@@ -377,14 +378,12 @@ START_TEST(test_password_common_list)
 }
 END_TEST
 
-static Suite *
-password_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s = suite_create("password");
-	TCase	*tc = tcase_create("hash");
-	TCase	*ts = tcase_create("strength");
+	TCase	*tc = test_case(s, "hash", 60);
+	TCase	*ts = test_case(s, "strength", 0);
 
-	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_password_hash_format);
 	tcase_add_test(tc, test_password_verify);
@@ -392,7 +391,6 @@ password_suite(void)
 	tcase_add_test(tc, test_password_needs_rehash);
 	tcase_add_test(tc, test_password_configure_limits);
 	tcase_add_test(tc, test_password_verify_dummy);
-	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(ts, setup, NULL);
 	tcase_add_test(ts, test_password_strength_length);
@@ -400,18 +398,4 @@ password_suite(void)
 	tcase_add_test(ts, test_password_strength_rules);
 	tcase_add_test(ts, test_password_strength_identity);
 	tcase_add_test(ts, test_password_common_list);
-	suite_add_tcase(s, ts);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(password_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

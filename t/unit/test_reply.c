@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "http/reply.h"
+#include "unit.h"
 
 static void
 req_init(struct request *r, enum lang l)
@@ -205,11 +206,10 @@ START_TEST(test_etag_of)
 }
 END_TEST
 
-static Suite *
-reply_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s = suite_create("reply");
-	TCase	*tc = tcase_create("problem");
+	TCase	*tc = test_case(s, "problem", 0);
 
 	tcase_add_test(tc, test_reply_problem_shape);
 	tcase_add_test(tc, test_reply_problem_translated);
@@ -220,18 +220,4 @@ reply_suite(void)
 	tcase_add_test(tc, test_reply_replaces_previous);
 	tcase_add_test(tc, test_etag_match);
 	tcase_add_test(tc, test_etag_of);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(reply_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

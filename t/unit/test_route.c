@@ -7,6 +7,7 @@
 
 #include "http/request.h"
 #include "http/route.h"
+#include "unit.h"
 
 static int	h(struct request *r) { (void)r; return (0); }
 
@@ -138,11 +139,10 @@ START_TEST(test_route_head_is_get)
 }
 END_TEST
 
-static Suite *
-route_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s = suite_create("route");
-	TCase	*tc = tcase_create("match");
+	TCase	*tc = test_case(s, "match", 0);
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_route_literal);
@@ -151,18 +151,4 @@ route_suite(void)
 	tcase_add_test(tc, test_route_bad_escape);
 	tcase_add_test(tc, test_route_method_not_allowed);
 	tcase_add_test(tc, test_route_head_is_get);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(route_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -13,8 +13,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
@@ -37,6 +35,7 @@
 #include "auth/token.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "unit.h"
 
 #define ISS		"https://mairie.example.fr"
 #define AUD		"guichet"
@@ -54,19 +53,6 @@ static EVP_PKEY		*es_key;	/* the ES256 deployment's key */
 
 /* Files and encoding. */
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	size_t	 n = strlen(text);
-	int	 fd;
-
-	ck_assert_int_ne(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode),
-	    -1);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
 /* Replace 'path' by rename, as an operator's tool would. */
 static void
 replace_file(const char *path, const char *text)
@@ -74,23 +60,8 @@ replace_file(const char *path, const char *text)
 	char	 tmp[PATH_MAX + 32];
 
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	write_file(tmp, text, 0600);
+	unit_write(tmp, text, 0600);
 	ck_assert_int_eq(rename(tmp, path), 0);
-}
-
-static char *
-read_text(const char *path)
-{
-	FILE	*f;
-	char	*s;
-	size_t	 n;
-
-	ck_assert_ptr_nonnull(f = fopen(path, "r"));
-	s = calloc(1, 65536);
-	n = fread(s, 1, 65535, f);
-	s[n] = '\0';
-	fclose(f);
-	return (s);
 }
 
 static char *
@@ -138,15 +109,6 @@ token_header(const char *tok)
 	ck_assert_ptr_nonnull(dot);
 	n = unb64u(tok, (size_t)(dot - tok), raw, sizeof(raw));
 	return (json_loadb((char *)raw, n, 0, NULL));
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
 }
 
 /* Token building. */
@@ -320,7 +282,7 @@ write_pem(EVP_PKEY *pk, const char *path, mode_t mode)
 {
 	FILE	*f;
 
-	write_file(path, "", mode);
+	unit_write(path, "", mode);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_eq(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL,
 	    NULL), 1);
@@ -347,22 +309,17 @@ public_pem(EVP_PKEY *pk)
 static void
 setup(void)
 {
-	const char	*tmp;
-
 	log_init(LOG_LEVEL_WARN, 2);
 	ck_assert_int_eq(clock_configure(T0_STR), 0);
 	token_configure(ISS, AUD);
-	if ((tmp = getenv("TMPDIR")) == NULL || tmp[0] == '\0')
-		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/guichet-token-XXXXXX", tmp);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_mkdir(dir, sizeof(dir), "token");
 	snprintf(keyfile, sizeof(keyfile), "%s/keys", dir);
 }
 
 static void
 teardown(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	unit_rmdir(dir);
 	EVP_PKEY_free(es_key);
 	es_key = NULL;
 	clock_configure("system");
@@ -375,7 +332,7 @@ setup_hs(void)
 
 	setup();
 	line = hs_line("hs1", hs_secret, HS_LEN);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	load_ok();
 }
@@ -390,7 +347,7 @@ setup_es(void)
 	snprintf(pem, sizeof(pem), "%s/es1.pem", dir);
 	write_pem(es_key, pem, 0600);
 	/* A relative path: taken from the key file's directory. */
-	write_file(keyfile, "# deployment key\nes1 ES256 es1.pem\n", 0600);
+	unit_write(keyfile, "# deployment key\nes1 ES256 es1.pem\n", 0600);
 	load_ok();
 }
 
@@ -554,7 +511,7 @@ START_TEST(test_token_hs256_cache)
 	ck_assert_int_eq(token_verify(tok, &out), 0);
 	/* Same kid, another secret: the cached verification no longer counts. */
 	line = hs_line("hs1", "another-secret-for-the-same-kid!", HS_LEN);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	load_ok();
 	ck_assert_int_eq(token_verify(tok, &out), -1);
@@ -1137,7 +1094,7 @@ key_lines(const char *path)
 	char	*s, *p;
 	int	 n = 0;
 
-	s = read_text(path);
+	s = unit_read(path, NULL);
 	for (p = strtok(s, "\n"); p != NULL; p = strtok(NULL, "\n"))
 		if (p[0] != '#')
 			n++;
@@ -1268,7 +1225,7 @@ START_TEST(test_token_reload_on_change)
 	kid = kid_of(t3);
 	ck_assert_str_eq(kid, "hs2");
 	/* A broken file is not loaded: the keys in use stay. */
-	write_file(keyfile, "hs3 HS256 c2hvcnQ\n", 0600);
+	unit_write(keyfile, "hs3 HS256 c2hvcnQ\n", 0600);
 	nanosleep(&pause, NULL);
 	ck_assert_int_eq(token_verify(t2, &out), 0);
 	ck_assert_int_eq(token_verify(t3, &out), 0);
@@ -1288,7 +1245,7 @@ START_TEST(test_token_keys_mode_644)
 	char	*line;
 
 	line = hs_line("hs1", hs_secret, HS_LEN);
-	write_file(keyfile, line, 0644);
+	unit_write(keyfile, line, 0644);
 	free(line);
 	load_refused("chmod 600");
 }
@@ -1299,7 +1256,7 @@ START_TEST(test_token_keys_short_secret)
 	char	*line, want[PATH_MAX + 32];
 
 	line = hs_line("hs1", hs_secret, 31);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	snprintf(want, sizeof(want), "%s:1:", keyfile);
 	load_refused(want);
@@ -1316,7 +1273,7 @@ START_TEST(test_token_keys_mixed_algs)
 	write_pem(es_key, pem, 0600);
 	line = hs_line("hs1", hs_secret, HS_LEN);
 	ck_assert_int_gt(asprintf(&text, "%ses1 ES256 %s\n", line, pem), 0);
-	write_file(keyfile, text, 0600);
+	unit_write(keyfile, text, 0600);
 	free(line);
 	free(text);
 	snprintf(want, sizeof(want), "%s:2:", keyfile);
@@ -1329,7 +1286,7 @@ START_TEST(test_token_keys_bad_line)
 {
 	char	 want[PATH_MAX + 32];
 
-	write_file(keyfile, "# keys\n\nhs1 HS256\n", 0600);
+	unit_write(keyfile, "# keys\n\nhs1 HS256\n", 0600);
 	snprintf(want, sizeof(want), "%s:3:", keyfile);
 	load_refused(want);
 }
@@ -1347,35 +1304,35 @@ START_TEST(test_token_keys_other_refusals)
 	l1 = hs_line("hs1", hs_secret, HS_LEN);
 	unlink(keyfile);
 	load_refused("No such file");
-	write_file(keyfile, "# nothing\n\n", 0600);
+	unit_write(keyfile, "# nothing\n\n", 0600);
 	load_refused("no key");
-	write_file(keyfile, "hs1 PS256 abc\n", 0600);
+	unit_write(keyfile, "hs1 PS256 abc\n", 0600);
 	load_refused("unknown algorithm");
-	write_file(keyfile, "hs1 none abc\n", 0600);
+	unit_write(keyfile, "hs1 none abc\n", 0600);
 	load_refused("unknown algorithm");
-	write_file(keyfile, "hs1 hs256 abc\n", 0600);
+	unit_write(keyfile, "hs1 hs256 abc\n", 0600);
 	load_refused("unknown algorithm");
 	ck_assert_int_gt(asprintf(&text, "%s%s", l1, l1), 0);
-	write_file(keyfile, text, 0600);
+	unit_write(keyfile, text, 0600);
 	free(text);
 	load_refused("duplicate kid");
-	write_file(keyfile, "hs1 HS256 not*base64url+at/all!!\n", 0600);
+	unit_write(keyfile, "hs1 HS256 not*base64url+at/all!!\n", 0600);
 	load_refused("not base64url");
-	write_file(keyfile, "k\"1 HS256 abcd\n", 0600);
+	unit_write(keyfile, "k\"1 HS256 abcd\n", 0600);
 	load_refused("kid");
 	/* PEM: missing, open to others, wrong algorithm, garbage. */
-	write_file(keyfile, "es1 ES256 nowhere.pem\n", 0600);
+	unit_write(keyfile, "es1 ES256 nowhere.pem\n", 0600);
 	load_refused("nowhere.pem");
 	es_key = ec_new();
 	snprintf(pem, sizeof(pem), "%s/es1.pem", dir);
 	write_pem(es_key, pem, 0640);
-	write_file(keyfile, "es1 ES256 es1.pem\n", 0600);
+	unit_write(keyfile, "es1 ES256 es1.pem\n", 0600);
 	load_refused("chmod 600");
 	chmod(pem, 0600);
-	write_file(keyfile, "es1 RS256 es1.pem\n", 0600);
+	unit_write(keyfile, "es1 RS256 es1.pem\n", 0600);
 	load_refused("RSA");
-	write_file(pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n", 0600);
-	write_file(keyfile, "es1 ES256 es1.pem\n", 0600);
+	unit_write(pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n", 0600);
+	unit_write(keyfile, "es1 ES256 es1.pem\n", 0600);
 	load_refused("PEM");
 	ck_assert_int_eq(token_verify(tok, &c), 0);
 	free(tok);
@@ -1436,15 +1393,12 @@ START_TEST(test_token_verify_during_reloads)
 }
 END_TEST
 
-static Suite *
-token_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("token");
-
-	tc = tcase_create("hs256");
+	tc = test_case(s, "hs256", 30);
 	tcase_add_checked_fixture(tc, setup_hs, teardown);
 	tcase_add_test(tc, test_token_hs256_round_trip);
 	tcase_add_test(tc, test_token_sign_client_without_scopes);
@@ -1474,10 +1428,8 @@ token_suite(void)
 	tcase_add_test(tc, test_token_jwks_hs256_null);
 	tcase_add_test(tc, test_token_reload_on_change);
 	tcase_add_test(tc, test_token_keys_other_refusals);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("es256");
+	tc = test_case(s, "es256", 30);
 	tcase_add_checked_fixture(tc, setup_es, teardown);
 	tcase_add_test(tc, test_token_es256_round_trip);
 	tcase_add_test(tc, test_token_es256_cache_honours_exp);
@@ -1486,10 +1438,8 @@ token_suite(void)
 	tcase_add_test(tc, test_token_issuer_change_applies_to_cached);
 	tcase_add_test(tc, test_token_jwks_es256);
 	tcase_add_test(tc, test_token_verify_during_reloads);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("files");
+	tc = test_case(s, "files", 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_token_rs256_rotate_round_trip);
 	tcase_add_test(tc, test_token_rotate_hs256);
@@ -1499,21 +1449,4 @@ token_suite(void)
 	tcase_add_test(tc, test_token_keys_short_secret);
 	tcase_add_test(tc, test_token_keys_mixed_algs);
 	tcase_add_test(tc, test_token_keys_bad_line);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(token_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "http/xml.h"
+#include "unit.h"
 
 static const struct xml_plural open311[] = {
 	{ "services", "service" },
@@ -198,22 +199,13 @@ canonical(const char *in)
 static char *
 slurp(const char *name)
 {
-	const char	*src = getenv("GUICHET_TEST_SRCDIR");
-	char		 path[4096];
-	struct buf	 b;
-	char		 chunk[4096], *out;
-	size_t		 n;
-	FILE		*f;
+	char	 rel[256], *path, *out;
 
-	snprintf(path, sizeof(path), "%s/t/data/open311/%s",
-	    src != NULL ? src : "../..", name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	out = buf_detach(&b, &n);
+	snprintf(rel, sizeof(rel), "t/data/open311/%s", name);
+	path = unit_src(rel);
+	ck_assert_msg(path != NULL, "GUICHET_TEST_SRCDIR is not set");
+	out = unit_read(path, NULL);
+	free(path);
 	return (out);
 }
 
@@ -250,11 +242,10 @@ START_TEST(test_xml_open311_examples)
 }
 END_TEST
 
-static Suite *
-xml_suite(void)
+void
+test_suite(Suite *s)
 {
-	Suite	*s = suite_create("xml");
-	TCase	*tc = tcase_create("xml");
+	TCase	*tc = test_case(s, "xml", 0);
 
 	tcase_add_test(tc, test_xml_escape);
 	tcase_add_test(tc, test_xml_scalars_and_order);
@@ -263,18 +254,4 @@ xml_suite(void)
 	tcase_add_test(tc, test_xml_depth);
 	tcase_add_loop_test(tc, test_xml_open311_examples, 0,
 	    (int)(sizeof(examples) / sizeof(examples[0])));
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(xml_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
