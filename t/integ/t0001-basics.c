@@ -670,6 +670,13 @@ START_TEST(test_static_files)
 	static const char *const refused[] = { "/static/.gitignore",
 	    "/static/..%2Fsql%2F001_base.sql", "/static/nope.css",
 	    "/static/README", "/static/guichet.css.bak", NULL };
+	static const struct {
+		const char	*path, *type;
+	} typed[] = {
+		{ "/static/robots.txt", "text/plain; charset=utf-8" },
+		{ "/static/export-schema.json", "application/json" },
+		{ NULL, NULL }
+	};
 	struct server	 s;
 	struct http_resp r;
 	char		 inm[128];
@@ -691,6 +698,15 @@ START_TEST(test_static_files)
 	ck_assert_int_eq(r.status, 304);
 	ck_assert_uint_eq(r.body_len, 0);
 	http_resp_free(&r);
+	/* The other types of the tree's files. */
+	for (i = 0; typed[i].path != NULL; i++) {
+		get_with(&s, typed[i].path, NULL, &r);
+		ck_assert_msg(r.status == 200, "%s: %ld", typed[i].path,
+		    r.status);
+		ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
+		    typed[i].type);
+		http_resp_free(&r);
+	}
 	for (i = 0; refused[i] != NULL; i++) {
 		get_with(&s, refused[i], NULL, &r);
 		ck_assert_msg(r.status == 404, "%s: %ld", refused[i], r.status);

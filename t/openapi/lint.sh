@@ -1,5 +1,6 @@
 #!/bin/sh
-# lint.sh: lint src/openapi.json with Redocly CLI (t/openapi/redocly.yaml:
+# lint.sh: lint the OpenAPI document ($GUICHET_TEST_OPENAPI, by default
+# src/openapi.json) with Redocly CLI (t/openapi/redocly.yaml:
 # the recommended ruleset, strict), failing on any error or warning.
 #
 # An automake test: exit 0 pass, 77 skip, 1 fail, 99 hard error.  Redocly is
@@ -12,7 +13,7 @@ if [ -z "$srcdir" ]; then
 	srcdir=$(cd "$(dirname "$0")/../.." && pwd) || exit 99
 fi
 here=$srcdir/t/openapi
-doc=$srcdir/src/openapi.json
+doc=${GUICHET_TEST_OPENAPI:-$srcdir/src/openapi.json}
 config=$here/redocly.yaml
 ignore=$here/.redocly.lint-ignore.yaml
 redocly=$here/node_modules/.bin/redocly
