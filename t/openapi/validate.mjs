@@ -31,16 +31,16 @@
 //     undocumented.  Every declared header marked `required` must be there
 //     (names compared case-insensitively), and every declared header
 //     present must match its schema (integers parsed from the text).
-//  5. The body.  A response without a body (HEAD, 204, 304, or an empty
-//     body) is not checked against `content`.  Otherwise the response's
-//     Content-Type, parameters such as charset ignored, must equal a key
-//     of `content` (parameters ignored there too; `type/*` and `*/*`
-//     match as ranges); a response object without `content` must have no
-//     body.  A JSON media type (application/json, application/*+json) is
-//     parsed and checked against its schema with ajv (JSON Schema 2020-12,
-//     ajv-formats; the document is added whole under an $id, so that
-//     `#/components/...` references resolve; formats ajv does not know,
-//     OpenAPI's `binary` and `password` and ours, are annotations only).
+//  5. The body.  A HEAD answer has none; any other answer has one when,
+//     and only when, its response object has `content` (a 204 or a 304
+//     has none).  The response's Content-Type, parameters such as charset
+//     ignored, must equal a key of `content` (parameters ignored there
+//     too; `type/*` and `*/*` match as ranges).  A JSON media type
+//     (application/json, application/*+json) is parsed and checked
+//     against its schema with ajv (JSON Schema 2020-12, ajv-formats; the
+//     document is added whole under an $id, so that `#/components/...`
+//     references resolve; formats ajv does not know, OpenAPI's `binary`
+//     and `password` and ours, are annotations only).
 //     Other media types are checked when their schema is a string schema.
 //
 // Self-test: `node validate.mjs --self-test selftest.jsonl` checks lines
@@ -189,7 +189,8 @@ function responseOf(responses, base, status) {
 }
 
 const bare = (mt) => mt.split(';')[0].trim().toLowerCase();
-const isJson = (mt) => mt === 'application/json' || /^application\/[^;]*\+json$/.test(mt);
+const isJson = (mt) => mt === 'application/json' ||
+  /^application\/[^;]*\+json$/.test(mt);
 
 function mediaKey(content, mt) {
   const keys = Object.keys(content);
@@ -288,6 +289,9 @@ function checkAll(x, tpl) {
   if (method === 'head' || !hasBody) {
     if (method === 'head' && hasBody)
       out.push(['body', 'a HEAD answer with a body']);
+    else if (method !== 'head' && resp.content !== undefined &&
+        Object.keys(resp.content).length > 0)
+      out.push(['body', 'no body where the document has one']);
     return out;
   }
   if (resp.content === undefined) {
@@ -397,8 +401,8 @@ for (const f of files) {
       else
         seen.set(key, { method: x.method, tpl: tpl ?? UNMATCHED,
           status: x.status, kind, what, count: 1,
-          example: `${x.path}${x.query !== null && x.query !== undefined ?
-            '?' + x.query : ''}`, test: x.test + (x.case ? ':' + x.case : '') });
+          example: x.path + (typeof x.query === 'string' ? '?' + x.query : ''),
+          test: x.test + (x.case ? ':' + x.case : '') });
     }
   }
 }
