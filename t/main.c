@@ -34,6 +34,29 @@ test_case(Suite *s, const char *tcname, int timeout)
 }
 
 void
+test_add(TCase *tc, const TTest *const *const *tests)
+{
+	size_t	 i;
+
+	for (i = 0; tests[i] != NULL; i++)
+		tcase_add_test(tc, *tests[i]);
+}
+
+TCase *
+test_groups(Suite *s, const struct test_group *g)
+{
+	TCase	*tc = NULL;
+
+	for (; g->name != NULL; g++) {
+		tc = test_case(s, g->name, g->timeout);
+		if (g->setup != NULL || g->teardown != NULL)
+			tcase_add_checked_fixture(tc, g->setup, g->teardown);
+		test_add(tc, g->tests);
+	}
+	return (tc);
+}
+
+void
 test_fork_always(void)
 {
 	fork_always = 1;

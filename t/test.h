@@ -33,6 +33,32 @@ const char *test_name(void);
 TCase	*test_case(Suite *, const char *, int);
 
 /*
+ * Add to 'tc' every test of a NULL-terminated table, in its order:
+ *	static const TTest *const *const tests[] = {
+ *		&test_one, &test_two, NULL
+ *	};
+ * (START_TEST(test_one) defines test_one, a pointer; the table holds the
+ * pointers' addresses, which are constants.)
+ */
+void	 test_add(TCase *, const TTest *const *const *);
+
+/*
+ * A table of test cases, for programs with several (unit tests): each
+ * entry is a test case made with test_case(), with a checked fixture when
+ * 'setup' or 'teardown' is not NULL (they run in each test's process),
+ * and the tests of 'tests'.  A NULL name ends the table.
+ */
+struct test_group {
+	const char			*name;
+	int				 timeout;
+	void				(*setup)(void);
+	void				(*teardown)(void);
+	const TTest *const *const	*tests;
+};
+/* The test cases of a table; the last one, for more tests of its own. */
+TCase	*test_groups(Suite *, const struct test_group *);
+
+/*
  * For the support libraries.  test_fork_always(): run in fork mode
  * whatever CK_FORK says (integration tests: a failed assertion must end
  * the test's process, whose servers die with it).  test_at_end(): 'fn'

@@ -791,29 +791,22 @@ START_TEST(test_sigterm_exit_zero)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_healthz_ok, &test_readyz_ready, &test_notfound_problem,
+	&test_method_not_allowed, &test_request_id_echoed,
+	&test_request_id_malformed_replaced, &test_request_id_generated,
+	&test_std_headers_every_status, &test_problem_request_id_matches_header,
+	&test_accesslog_one_line_per_request, &test_accesslog_no_query_string,
+	&test_accesslog_no_authorization, &test_accesslog_injection,
+	&test_metrics_exposition, &test_openapi_served, &test_conditional_get,
+	&test_static_files, &test_cli_version, &test_cli_help_lists_keys,
+	&test_sigterm_exit_zero, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = harness_suite(s);
 
-	tcase_add_test(tc, test_healthz_ok);
-	tcase_add_test(tc, test_readyz_ready);
-	tcase_add_test(tc, test_notfound_problem);
-	tcase_add_test(tc, test_method_not_allowed);
-	tcase_add_test(tc, test_request_id_echoed);
-	tcase_add_test(tc, test_request_id_malformed_replaced);
-	tcase_add_test(tc, test_request_id_generated);
-	tcase_add_test(tc, test_std_headers_every_status);
-	tcase_add_test(tc, test_problem_request_id_matches_header);
-	tcase_add_test(tc, test_accesslog_one_line_per_request);
-	tcase_add_test(tc, test_accesslog_no_query_string);
-	tcase_add_test(tc, test_accesslog_no_authorization);
-	tcase_add_test(tc, test_accesslog_injection);
-	tcase_add_test(tc, test_metrics_exposition);
-	tcase_add_test(tc, test_openapi_served);
-	tcase_add_test(tc, test_conditional_get);
-	tcase_add_test(tc, test_static_files);
-	tcase_add_test(tc, test_cli_version);
-	tcase_add_test(tc, test_cli_help_lists_keys);
-	tcase_add_test(tc, test_sigterm_exit_zero);
+	test_add(tc, tests);
 }

@@ -286,18 +286,18 @@ START_TEST(test_config_missing_file)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_config_unknown_key, &test_config_bad_port,
+	&test_config_bad_log_level, &test_config_bad_env_and_flag_values,
+	&test_config_env_overrides_file, &test_config_flag_overrides_env,
+	&test_config_flag_equals_form, &test_config_unknown_flag,
+	&test_config_missing_file, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = harness_suite(s);
 
-	tcase_add_test(tc, test_config_unknown_key);
-	tcase_add_test(tc, test_config_bad_port);
-	tcase_add_test(tc, test_config_bad_log_level);
-	tcase_add_test(tc, test_config_bad_env_and_flag_values);
-	tcase_add_test(tc, test_config_env_overrides_file);
-	tcase_add_test(tc, test_config_flag_overrides_env);
-	tcase_add_test(tc, test_config_flag_equals_form);
-	tcase_add_test(tc, test_config_unknown_flag);
-	tcase_add_test(tc, test_config_missing_file);
+	test_add(tc, tests);
 }

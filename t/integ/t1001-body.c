@@ -519,23 +519,20 @@ START_TEST(test_body_parallel_oversized)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_body_text_plain_415, &test_body_missing_content_type_415,
+	&test_body_json_charset_accepted, &test_body_malformed_400,
+	&test_body_duplicate_keys_400, &test_body_invalid_utf8_400,
+	&test_body_nul_escape_400, &test_body_too_deep_400,
+	&test_body_empty_object_422, &test_body_unknown_field_422,
+	&test_body_too_large_early_413, &test_body_at_limit_accepted,
+	&test_body_chunked_too_large_413, &test_body_parallel_oversized, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = harness_suite(s);
 
-	tcase_add_test(tc, test_body_text_plain_415);
-	tcase_add_test(tc, test_body_missing_content_type_415);
-	tcase_add_test(tc, test_body_json_charset_accepted);
-	tcase_add_test(tc, test_body_malformed_400);
-	tcase_add_test(tc, test_body_duplicate_keys_400);
-	tcase_add_test(tc, test_body_invalid_utf8_400);
-	tcase_add_test(tc, test_body_nul_escape_400);
-	tcase_add_test(tc, test_body_too_deep_400);
-	tcase_add_test(tc, test_body_empty_object_422);
-	tcase_add_test(tc, test_body_unknown_field_422);
-	tcase_add_test(tc, test_body_too_large_early_413);
-	tcase_add_test(tc, test_body_at_limit_accepted);
-	tcase_add_test(tc, test_body_chunked_too_large_413);
-	tcase_add_test(tc, test_body_parallel_oversized);
+	test_add(tc, tests);
 }

@@ -231,14 +231,16 @@ START_TEST(test_conn_per_ip_limit)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_conn_slow_client_dropped, &test_conn_keep_alive,
+	&test_conn_graceful_shutdown_in_flight,
+	&test_conn_shutdown_timeout_bounds_stop, &test_conn_per_ip_limit, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = harness_suite(s);
 
-	tcase_add_test(tc, test_conn_slow_client_dropped);
-	tcase_add_test(tc, test_conn_keep_alive);
-	tcase_add_test(tc, test_conn_graceful_shutdown_in_flight);
-	tcase_add_test(tc, test_conn_shutdown_timeout_bounds_stop);
-	tcase_add_test(tc, test_conn_per_ip_limit);
+	test_add(tc, tests);
 }

@@ -501,19 +501,19 @@ START_TEST(test_ctl_demo_idempotent)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_migrate_required_before_serving, &test_migrate_applies_every_file,
+	&test_migrate_twice_applies_nothing,
+	&test_migrate_new_file_blocks_start, &test_migrate_changed_file_refused,
+	&test_migrate_failure_rolled_back, &test_readyz_schema_behind_503,
+	&test_requests_act_as_app_role, &test_ctl_migrate,
+	&test_ctl_demo_idempotent, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = harness_suite(s);
 
-	tcase_add_test(tc, test_migrate_required_before_serving);
-	tcase_add_test(tc, test_migrate_applies_every_file);
-	tcase_add_test(tc, test_migrate_twice_applies_nothing);
-	tcase_add_test(tc, test_migrate_new_file_blocks_start);
-	tcase_add_test(tc, test_migrate_changed_file_refused);
-	tcase_add_test(tc, test_migrate_failure_rolled_back);
-	tcase_add_test(tc, test_readyz_schema_behind_503);
-	tcase_add_test(tc, test_requests_act_as_app_role);
-	tcase_add_test(tc, test_ctl_migrate);
-	tcase_add_test(tc, test_ctl_demo_idempotent);
+	test_add(tc, tests);
 }

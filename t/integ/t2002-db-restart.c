@@ -230,6 +230,11 @@ START_TEST(test_dbdown_cycles_no_fd_leak)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_dbdown_503_then_recovers, &test_dbdown_idle_workers_reconnect,
+	&test_dbdown_cycles_no_fd_leak, NULL
+};
+
 void
 test_suite(Suite *s)
 {
@@ -245,7 +250,5 @@ test_suite(Suite *s)
 	}
 	tc = harness_suite(s);
 	tcase_add_unchecked_fixture(tc, NULL, cluster_up);
-	tcase_add_test(tc, test_dbdown_503_then_recovers);
-	tcase_add_test(tc, test_dbdown_idle_workers_reconnect);
-	tcase_add_test(tc, test_dbdown_cycles_no_fd_leak);
+	test_add(tc, tests);
 }

@@ -970,33 +970,24 @@ START_TEST(test_password_not_in_log)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_register_permanent_resident, &test_register_secondary_resident,
+	&test_register_seasonal_worker, &test_register_tourist,
+	&test_register_profile_fields_not_allowed, &test_register_unknown_field,
+	&test_register_phone_e164, &test_register_address_object,
+	&test_register_duplicate_email, &test_weak_password_short,
+	&test_weak_password_common, &test_weak_password_is_email,
+	&test_password_hash_argon2id, &test_rehash_on_login, &test_verify_email,
+	&test_verify_email_expired, &test_outbox_list_ctl,
+	&test_password_reset_same_answer, &test_password_reset_confirm,
+	&test_me_get, &test_me_patch, &test_me_patch_profile_kind,
+	&test_me_locale_wins, &test_password_not_in_log, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_register_permanent_resident);
-	tcase_add_test(tc, test_register_secondary_resident);
-	tcase_add_test(tc, test_register_seasonal_worker);
-	tcase_add_test(tc, test_register_tourist);
-	tcase_add_test(tc, test_register_profile_fields_not_allowed);
-	tcase_add_test(tc, test_register_unknown_field);
-	tcase_add_test(tc, test_register_phone_e164);
-	tcase_add_test(tc, test_register_address_object);
-	tcase_add_test(tc, test_register_duplicate_email);
-	tcase_add_test(tc, test_weak_password_short);
-	tcase_add_test(tc, test_weak_password_common);
-	tcase_add_test(tc, test_weak_password_is_email);
-	tcase_add_test(tc, test_password_hash_argon2id);
-	tcase_add_test(tc, test_rehash_on_login);
-	tcase_add_test(tc, test_verify_email);
-	tcase_add_test(tc, test_verify_email_expired);
-	tcase_add_test(tc, test_outbox_list_ctl);
-	tcase_add_test(tc, test_password_reset_same_answer);
-	tcase_add_test(tc, test_password_reset_confirm);
-	tcase_add_test(tc, test_me_get);
-	tcase_add_test(tc, test_me_patch);
-	tcase_add_test(tc, test_me_patch_profile_kind);
-	tcase_add_test(tc, test_me_locale_wins);
-	tcase_add_test(tc, test_password_not_in_log);
+	test_add(tc, tests);
 }

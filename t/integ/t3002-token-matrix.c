@@ -761,28 +761,21 @@ make_es_keyfile(void)
 	free(err);
 }
 
+static const TTest *const *const tests[] = {
+	&test_positive_control, &test_alg_none, &test_alg_NONE,
+	&test_hs_es_confusion, &test_expired, &test_missing_exp,
+	&test_exp_string, &test_nbf_future, &test_wrong_aud,
+	&test_aud_array_without_ours, &test_wrong_iss, &test_tampered_payload,
+	&test_empty_signature, &test_other_key, &test_typ_not_ours,
+	&test_unknown_kid_and_key_headers, &test_jwks_hs256_none,
+	&test_jwks_es256, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
 	make_es_keyfile();
-	tcase_add_test(tc, test_positive_control);
-	tcase_add_test(tc, test_alg_none);
-	tcase_add_test(tc, test_alg_NONE);
-	tcase_add_test(tc, test_hs_es_confusion);
-	tcase_add_test(tc, test_expired);
-	tcase_add_test(tc, test_missing_exp);
-	tcase_add_test(tc, test_exp_string);
-	tcase_add_test(tc, test_nbf_future);
-	tcase_add_test(tc, test_wrong_aud);
-	tcase_add_test(tc, test_aud_array_without_ours);
-	tcase_add_test(tc, test_wrong_iss);
-	tcase_add_test(tc, test_tampered_payload);
-	tcase_add_test(tc, test_empty_signature);
-	tcase_add_test(tc, test_other_key);
-	tcase_add_test(tc, test_typ_not_ours);
-	tcase_add_test(tc, test_unknown_kid_and_key_headers);
-	tcase_add_test(tc, test_jwks_hs256_none);
-	tcase_add_test(tc, test_jwks_es256);
+	test_add(tc, tests);
 }

@@ -452,21 +452,19 @@ START_TEST(test_wrong_password_oauth_error)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_token_response, &test_access_token_claims,
+	&test_refresh_rotation_and_reuse, &test_logout_refresh_token,
+	&test_logout_other_persons_token, &test_logout_all,
+	&test_password_change_ends_sessions, &test_unsupported_grant_type,
+	&test_unknown_parameters_ignored, &test_missing_grant_type,
+	&test_form_and_json_bodies, &test_wrong_password_oauth_error, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_token_response);
-	tcase_add_test(tc, test_access_token_claims);
-	tcase_add_test(tc, test_refresh_rotation_and_reuse);
-	tcase_add_test(tc, test_logout_refresh_token);
-	tcase_add_test(tc, test_logout_other_persons_token);
-	tcase_add_test(tc, test_logout_all);
-	tcase_add_test(tc, test_password_change_ends_sessions);
-	tcase_add_test(tc, test_unsupported_grant_type);
-	tcase_add_test(tc, test_unknown_parameters_ignored);
-	tcase_add_test(tc, test_missing_grant_type);
-	tcase_add_test(tc, test_form_and_json_bodies);
-	tcase_add_test(tc, test_wrong_password_oauth_error);
+	test_add(tc, tests);
 }

@@ -342,15 +342,16 @@ START_TEST(test_failures_logged_without_secrets)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_account_lockout, &test_backoff_grows, &test_ip_key,
+	&test_block_expires_and_resets, &test_unknown_email_like_wrong_password,
+	&test_failures_logged_without_secrets, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_account_lockout);
-	tcase_add_test(tc, test_backoff_grows);
-	tcase_add_test(tc, test_ip_key);
-	tcase_add_test(tc, test_block_expires_and_resets);
-	tcase_add_test(tc, test_unknown_email_like_wrong_password);
-	tcase_add_test(tc, test_failures_logged_without_secrets);
+	test_add(tc, tests);
 }

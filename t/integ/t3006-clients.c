@@ -518,19 +518,17 @@ START_TEST(test_revoke)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_ctl_client_add, &test_client_credentials_basic,
+	&test_client_credentials_body, &test_wrong_secret, &test_scope_subset,
+	&test_scope_not_granted, &test_ctl_client_list,
+	&test_client_token_not_a_person, &test_rate_limit, &test_revoke, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_ctl_client_add);
-	tcase_add_test(tc, test_client_credentials_basic);
-	tcase_add_test(tc, test_client_credentials_body);
-	tcase_add_test(tc, test_wrong_secret);
-	tcase_add_test(tc, test_scope_subset);
-	tcase_add_test(tc, test_scope_not_granted);
-	tcase_add_test(tc, test_ctl_client_list);
-	tcase_add_test(tc, test_client_token_not_a_person);
-	tcase_add_test(tc, test_rate_limit);
-	tcase_add_test(tc, test_revoke);
+	test_add(tc, tests);
 }

@@ -490,6 +490,11 @@ fixtures(void)
 /* Static: the route table and the identity layer keep pointers into it. */
 static struct conf	 c;
 
+static const TTest *const *const tests[] = {
+	&test_no_route_unset, &test_policy_default_deny, &test_route_matrix,
+	&test_fails_closed, NULL
+};
+
 void
 test_suite(Suite *s)
 {
@@ -505,8 +510,5 @@ test_suite(Suite *s)
 		exit(99);
 	}
 	fixtures();
-	tcase_add_test(tc, test_no_route_unset);
-	tcase_add_test(tc, test_policy_default_deny);
-	tcase_add_test(tc, test_route_matrix);
-	tcase_add_test(tc, test_fails_closed);
+	test_add(tc, tests);
 }

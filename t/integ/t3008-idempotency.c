@@ -898,21 +898,19 @@ START_TEST(test_erasure)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_key_syntax, &test_replay_created, &test_replay_objection,
+	&test_same_key_other_request, &test_still_running,
+	&test_keys_per_caller, &test_anonymous_refused,
+	&test_secret_answer_refused, &test_other_methods_ignore_key,
+	&test_handler_problems_replayed, &test_unavailable_not_stored,
+	&test_erasure, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_key_syntax);
-	tcase_add_test(tc, test_replay_created);
-	tcase_add_test(tc, test_replay_objection);
-	tcase_add_test(tc, test_same_key_other_request);
-	tcase_add_test(tc, test_still_running);
-	tcase_add_test(tc, test_keys_per_caller);
-	tcase_add_test(tc, test_anonymous_refused);
-	tcase_add_test(tc, test_secret_answer_refused);
-	tcase_add_test(tc, test_other_methods_ignore_key);
-	tcase_add_test(tc, test_handler_problems_replayed);
-	tcase_add_test(tc, test_unavailable_not_stored);
-	tcase_add_test(tc, test_erasure);
+	test_add(tc, tests);
 }

@@ -223,6 +223,12 @@ START_TEST(test_checks_name_planted_offenders)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_text_columns_tagged, &test_tags_name_known_categories,
+	&test_categories_have_rules, &test_issue_categories_present,
+	&test_checks_name_planted_offenders, NULL
+};
+
 void
 test_suite(Suite *s)
 {
@@ -230,9 +236,5 @@ test_suite(Suite *s)
 
 	if ((migrated = migrated_db()) == NULL)
 		exit(99);
-	tcase_add_test(tc, test_text_columns_tagged);
-	tcase_add_test(tc, test_tags_name_known_categories);
-	tcase_add_test(tc, test_categories_have_rules);
-	tcase_add_test(tc, test_issue_categories_present);
-	tcase_add_test(tc, test_checks_name_planted_offenders);
+	test_add(tc, tests);
 }

@@ -503,19 +503,18 @@ START_TEST(test_new_version_needs_new_consent)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_consents_need_a_token, &test_new_account_starts_withdrawn,
+	&test_give_then_withdraw, &test_one_call_each_way_idempotent,
+	&test_unknown_purpose_404, &test_not_consent_based_409,
+	&test_ledger_append_only, &test_purpose_added_later_starts_withdrawn,
+	&test_ledger_time_from_clock, &test_new_version_needs_new_consent, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_consents_need_a_token);
-	tcase_add_test(tc, test_new_account_starts_withdrawn);
-	tcase_add_test(tc, test_give_then_withdraw);
-	tcase_add_test(tc, test_one_call_each_way_idempotent);
-	tcase_add_test(tc, test_unknown_purpose_404);
-	tcase_add_test(tc, test_not_consent_based_409);
-	tcase_add_test(tc, test_ledger_append_only);
-	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
-	tcase_add_test(tc, test_ledger_time_from_clock);
-	tcase_add_test(tc, test_new_version_needs_new_consent);
+	test_add(tc, tests);
 }

@@ -503,17 +503,18 @@ START_TEST(test_register_signed_in_is_private)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_register_is_public, &test_register_categories_are_the_table,
+	&test_register_covers_tagged_columns, &test_register_demo_purposes,
+	&test_register_languages, &test_register_etag_and_changes,
+	&test_register_cached_until_notified,
+	&test_register_signed_in_is_private, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_register_is_public);
-	tcase_add_test(tc, test_register_categories_are_the_table);
-	tcase_add_test(tc, test_register_covers_tagged_columns);
-	tcase_add_test(tc, test_register_demo_purposes);
-	tcase_add_test(tc, test_register_languages);
-	tcase_add_test(tc, test_register_etag_and_changes);
-	tcase_add_test(tc, test_register_cached_until_notified);
-	tcase_add_test(tc, test_register_signed_in_is_private);
+	test_add(tc, tests);
 }

@@ -931,13 +931,15 @@ START_TEST(test_erase_hooks)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_export_self, &test_export_dpo, &test_export_large,
+	&test_erase_hooks, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_export_self);
-	tcase_add_test(tc, test_export_dpo);
-	tcase_add_test(tc, test_export_large);
-	tcase_add_test(tc, test_erase_hooks);
+	test_add(tc, tests);
 }

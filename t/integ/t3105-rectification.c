@@ -299,13 +299,15 @@ START_TEST(test_actor_and_other_paths)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_old_value_gone_everywhere, &test_locale_records_nothing,
+	&test_several_fields, &test_actor_and_other_paths, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_old_value_gone_everywhere);
-	tcase_add_test(tc, test_locale_records_nothing);
-	tcase_add_test(tc, test_several_fields);
-	tcase_add_test(tc, test_actor_and_other_paths);
+	test_add(tc, tests);
 }

@@ -921,20 +921,23 @@ START_TEST(test_agent_cannot_erase_own_account)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_answer_lists_erased_and_retained_with_basis_and_until,
+	&test_old_access_refresh_and_password_all_dead,
+	&test_dump_holds_no_marker_identifier_or_unsalted_hash,
+	&test_bystander_rows_markers_and_login_untouched,
+	&test_server_log_holds_no_marker,
+	&test_erasure_recorded_without_erased_values,
+	&test_dpo_erases_with_reason_once_and_others_cannot,
+	&test_salt_differs_per_erasure,
+	&test_wrong_password_refused_and_nothing_erased,
+	&test_agent_cannot_erase_own_account, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc,
-	    test_answer_lists_erased_and_retained_with_basis_and_until);
-	tcase_add_test(tc, test_old_access_refresh_and_password_all_dead);
-	tcase_add_test(tc, test_dump_holds_no_marker_identifier_or_unsalted_hash);
-	tcase_add_test(tc, test_bystander_rows_markers_and_login_untouched);
-	tcase_add_test(tc, test_server_log_holds_no_marker);
-	tcase_add_test(tc, test_erasure_recorded_without_erased_values);
-	tcase_add_test(tc, test_dpo_erases_with_reason_once_and_others_cannot);
-	tcase_add_test(tc, test_salt_differs_per_erasure);
-	tcase_add_test(tc, test_wrong_password_refused_and_nothing_erased);
-	tcase_add_test(tc, test_agent_cannot_erase_own_account);
+	test_add(tc, tests);
 }

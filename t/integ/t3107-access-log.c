@@ -423,15 +423,16 @@ START_TEST(test_append_only_but_purgeable)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_dpo_read_is_logged_and_shown, &test_read_without_purpose_refused,
+	&test_deferred_disclosure, &test_paging,
+	&test_another_person_sees_nothing, &test_append_only_but_purgeable, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_dpo_read_is_logged_and_shown);
-	tcase_add_test(tc, test_read_without_purpose_refused);
-	tcase_add_test(tc, test_deferred_disclosure);
-	tcase_add_test(tc, test_paging);
-	tcase_add_test(tc, test_another_person_sees_nothing);
-	tcase_add_test(tc, test_append_only_but_purgeable);
+	test_add(tc, tests);
 }

@@ -489,14 +489,16 @@ START_TEST(test_no_fee_and_dpo_only)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_due_one_calendar_month, &test_overdue_filter,
+	&test_extension_within_first_month_only,
+	&test_refusal_reason_and_remedies, &test_no_fee_and_dpo_only, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_due_one_calendar_month);
-	tcase_add_test(tc, test_overdue_filter);
-	tcase_add_test(tc, test_extension_within_first_month_only);
-	tcase_add_test(tc, test_refusal_reason_and_remedies);
-	tcase_add_test(tc, test_no_fee_and_dpo_only);
+	test_add(tc, tests);
 }

@@ -413,14 +413,17 @@ START_TEST(test_objection_other_bases)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_restriction_freezes, &test_lift_tells_the_person_first,
+	&test_objection_to_newsletter_at_once,
+	&test_objection_to_public_task_decided, &test_objection_other_bases,
+	NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_restriction_freezes);
-	tcase_add_test(tc, test_lift_tells_the_person_first);
-	tcase_add_test(tc, test_objection_to_newsletter_at_once);
-	tcase_add_test(tc, test_objection_to_public_task_decided);
-	tcase_add_test(tc, test_objection_other_bases);
+	test_add(tc, tests);
 }

@@ -611,22 +611,19 @@ START_TEST(test_background_purge_at_start)
 }
 END_TEST
 
+static const TTest *const *const tests[] = {
+	&test_refresh_tokens, &test_refresh_tokens_revoked,
+	&test_one_time_tokens, &test_auth_throttle, &test_outbox,
+	&test_idempotency_keys, &test_rectifications, &test_consent_ledger,
+	&test_inactive_accounts, &test_sign_in_is_activity,
+	&test_access_log_rule, &test_every_category_has_a_rule,
+	&test_background_purge_at_start, NULL
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc = idl_suite(s);
 
-	tcase_add_test(tc, test_refresh_tokens);
-	tcase_add_test(tc, test_refresh_tokens_revoked);
-	tcase_add_test(tc, test_one_time_tokens);
-	tcase_add_test(tc, test_auth_throttle);
-	tcase_add_test(tc, test_outbox);
-	tcase_add_test(tc, test_idempotency_keys);
-	tcase_add_test(tc, test_rectifications);
-	tcase_add_test(tc, test_consent_ledger);
-	tcase_add_test(tc, test_inactive_accounts);
-	tcase_add_test(tc, test_sign_in_is_activity);
-	tcase_add_test(tc, test_access_log_rule);
-	tcase_add_test(tc, test_every_category_has_a_rule);
-	tcase_add_test(tc, test_background_purge_at_start);
+	test_add(tc, tests);
 }

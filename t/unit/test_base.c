@@ -970,50 +970,48 @@ START_TEST(test_log_fatalx_exits)
 }
 END_TEST
 
+static const TTest *const *const buf_tests[] = {
+	&test_buf_init_empty, &test_buf_growth, &test_buf_addf,
+	&test_buf_json_str, &test_buf_detach, NULL
+};
+
+static const TTest *const *const clock_tests[] = {
+	&test_clock_parse_forms, &test_clock_parse_refused,
+	&test_clock_format_round_trip, &test_clock_configure_frozen,
+	&test_clock_configure_offset, &test_clock_configure_system,
+	&test_clock_configure_bad, &test_clock_configure_offset_overflow, NULL
+};
+
+static const TTest *const *const conf_tests[] = {
+	&test_conf_defaults, &test_conf_keys, &test_conf_file,
+	&test_conf_file_quoted_then_comment, &test_conf_file_errors,
+	&test_conf_env, &test_conf_bounds, &test_conf_clock_agrees_with_clock,
+	NULL
+};
+
+static const TTest *const *const log_tests[] = {
+	&test_log_level_parse, &test_log_line_json, &test_log_line_escapes,
+	&test_log_levels_filter, &test_log_warn_errno, &test_log_line_custom,
+	NULL
+};
+
+static const struct test_group groups[] = {
+	{ "buf", 0, NULL, NULL, buf_tests },
+	{ "clock", 0, NULL, NULL, clock_tests },
+	{ "conf", 0, NULL, NULL, conf_tests },
+	{ "log", 0, NULL, NULL, log_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
 	TCase	*tc;
 
-	tc = test_case(s, "buf", 0);
-	tcase_add_test(tc, test_buf_init_empty);
-	tcase_add_test(tc, test_buf_growth);
-	tcase_add_test(tc, test_buf_addf);
-	tcase_add_test(tc, test_buf_json_str);
-	tcase_add_test(tc, test_buf_detach);
-
-	tc = test_case(s, "clock", 0);
-	tcase_add_test(tc, test_clock_parse_forms);
-	tcase_add_test(tc, test_clock_parse_refused);
-	tcase_add_test(tc, test_clock_format_round_trip);
-	tcase_add_test(tc, test_clock_configure_frozen);
-	tcase_add_test(tc, test_clock_configure_offset);
-	tcase_add_test(tc, test_clock_configure_system);
-	tcase_add_test(tc, test_clock_configure_bad);
-	tcase_add_test(tc, test_clock_configure_offset_overflow);
-
-	tc = test_case(s, "conf", 0);
-	tcase_add_test(tc, test_conf_defaults);
-	tcase_add_test(tc, test_conf_keys);
-	tcase_add_test(tc, test_conf_file);
-	tcase_add_test(tc, test_conf_file_quoted_then_comment);
-	tcase_add_test(tc, test_conf_file_errors);
-	tcase_add_test(tc, test_conf_env);
-	tcase_add_test(tc, test_conf_bounds);
-	tcase_add_test(tc, test_conf_clock_agrees_with_clock);
-
-	tc = test_case(s, "log", 0);
-	tcase_add_test(tc, test_log_level_parse);
-	tcase_add_test(tc, test_log_line_json);
-	tcase_add_test(tc, test_log_line_escapes);
-	tcase_add_test(tc, test_log_levels_filter);
-	tcase_add_test(tc, test_log_warn_errno);
-	tcase_add_test(tc, test_log_line_custom);
-
+	test_groups(s, groups);
 	/* Exit tests need a forked runner. */
 	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
 		tc = test_case(s, "fatal", 0);
 		tcase_add_exit_test(tc, test_log_fatalx_exits, 1);
-		suite_add_tcase(s, tc);
 	}
 }

@@ -201,18 +201,20 @@ START_TEST(test_agrees_with_timegm)
 }
 END_TEST
 
+static const TTest *const *const deadline_tests[] = {
+	&test_leap_years, &test_one_month_same_day, &test_month_ends_clamp,
+	&test_year_boundary, &test_extension_two_months,
+	&test_negative_and_zero, &test_invalid_dates_refused,
+	&test_instants_keep_time_of_day, &test_agrees_with_timegm, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "deadline", 0, NULL, NULL, deadline_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "deadline", 0);
-
-	tcase_add_test(tc, test_leap_years);
-	tcase_add_test(tc, test_one_month_same_day);
-	tcase_add_test(tc, test_month_ends_clamp);
-	tcase_add_test(tc, test_year_boundary);
-	tcase_add_test(tc, test_extension_two_months);
-	tcase_add_test(tc, test_negative_and_zero);
-	tcase_add_test(tc, test_invalid_dates_refused);
-	tcase_add_test(tc, test_instants_keep_time_of_day);
-	tcase_add_test(tc, test_agrees_with_timegm);
+	test_groups(s, groups);
 }

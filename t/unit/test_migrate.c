@@ -149,17 +149,20 @@ START_TEST(test_migrate_tree_sql_is_valid)
 }
 END_TEST
 
+static const TTest *const *const files_tests[] = {
+	&test_migrate_names, &test_migrate_order_and_checksum,
+	&test_migrate_checksum_changes_with_content,
+	&test_migrate_duplicate_number, &test_migrate_misnamed_refused,
+	&test_migrate_missing_dir, &test_migrate_tree_sql_is_valid, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "files", 0, setup, teardown, files_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "files", 0);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_migrate_names);
-	tcase_add_test(tc, test_migrate_order_and_checksum);
-	tcase_add_test(tc, test_migrate_checksum_changes_with_content);
-	tcase_add_test(tc, test_migrate_duplicate_number);
-	tcase_add_test(tc, test_migrate_misnamed_refused);
-	tcase_add_test(tc, test_migrate_missing_dir);
-	tcase_add_test(tc, test_migrate_tree_sql_is_valid);
+	test_groups(s, groups);
 }

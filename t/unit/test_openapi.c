@@ -624,25 +624,30 @@ doc_free(int failed)
 	conf_cleanup(&conf);
 }
 
+static const TTest *const *const routes_tests[] = {
+	&test_openapi_document, &test_openapi_every_route_documented,
+	&test_openapi_no_extra_operation, &test_openapi_path_parameters,
+	&test_openapi_declared_parameters_in_pattern,
+	&test_openapi_operation_ids, &test_openapi_responses,
+	&test_openapi_security, &test_openapi_refs_resolve, NULL
+};
+
+static const TTest *const *const embedded_tests[] = {
+	&test_openapi_embedded_copy, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "routes", 0, NULL, NULL, routes_tests },
+	{ "embedded", 0, NULL, NULL, embedded_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc;
-
 	conf_init(&conf);
 	app_routes_install();
 	doc_load();
 	test_at_end(doc_free);
-	tc = test_case(s, "routes", 0);
-	tcase_add_test(tc, test_openapi_document);
-	tcase_add_test(tc, test_openapi_every_route_documented);
-	tcase_add_test(tc, test_openapi_no_extra_operation);
-	tcase_add_test(tc, test_openapi_path_parameters);
-	tcase_add_test(tc, test_openapi_declared_parameters_in_pattern);
-	tcase_add_test(tc, test_openapi_operation_ids);
-	tcase_add_test(tc, test_openapi_responses);
-	tcase_add_test(tc, test_openapi_security);
-	tcase_add_test(tc, test_openapi_refs_resolve);
-	tc = test_case(s, "embedded", 0);
-	tcase_add_test(tc, test_openapi_embedded_copy);
+	test_groups(s, groups);
 }

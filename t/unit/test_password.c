@@ -378,24 +378,26 @@ START_TEST(test_password_common_list)
 }
 END_TEST
 
+static const TTest *const *const hash_tests[] = {
+	&test_password_hash_format, &test_password_verify,
+	&test_password_verify_malformed, &test_password_needs_rehash,
+	&test_password_configure_limits, &test_password_verify_dummy, NULL
+};
+
+static const TTest *const *const strength_tests[] = {
+	&test_password_strength_length, &test_password_strength_common,
+	&test_password_strength_rules, &test_password_strength_identity,
+	&test_password_common_list, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "hash", 60, setup, NULL, hash_tests },
+	{ "strength", 0, setup, NULL, strength_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "hash", 60);
-	TCase	*ts = test_case(s, "strength", 0);
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_password_hash_format);
-	tcase_add_test(tc, test_password_verify);
-	tcase_add_test(tc, test_password_verify_malformed);
-	tcase_add_test(tc, test_password_needs_rehash);
-	tcase_add_test(tc, test_password_configure_limits);
-	tcase_add_test(tc, test_password_verify_dummy);
-
-	tcase_add_checked_fixture(ts, setup, NULL);
-	tcase_add_test(ts, test_password_strength_length);
-	tcase_add_test(ts, test_password_strength_common);
-	tcase_add_test(ts, test_password_strength_rules);
-	tcase_add_test(ts, test_password_strength_identity);
-	tcase_add_test(ts, test_password_common_list);
+	test_groups(s, groups);
 }

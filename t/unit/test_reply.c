@@ -206,18 +206,20 @@ START_TEST(test_etag_of)
 }
 END_TEST
 
+static const TTest *const *const problem_tests[] = {
+	&test_reply_problem_shape, &test_reply_problem_translated,
+	&test_reply_problem_errors, &test_reply_statuses,
+	&test_reply_unavailable_retry_after, &test_reply_db_error_mapping,
+	&test_reply_replaces_previous, &test_etag_match, &test_etag_of, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "problem", 0, NULL, NULL, problem_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "problem", 0);
-
-	tcase_add_test(tc, test_reply_problem_shape);
-	tcase_add_test(tc, test_reply_problem_translated);
-	tcase_add_test(tc, test_reply_problem_errors);
-	tcase_add_test(tc, test_reply_statuses);
-	tcase_add_test(tc, test_reply_unavailable_retry_after);
-	tcase_add_test(tc, test_reply_db_error_mapping);
-	tcase_add_test(tc, test_reply_replaces_previous);
-	tcase_add_test(tc, test_etag_match);
-	tcase_add_test(tc, test_etag_of);
+	test_groups(s, groups);
 }

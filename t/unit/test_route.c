@@ -139,16 +139,19 @@ START_TEST(test_route_head_is_get)
 }
 END_TEST
 
+static const TTest *const *const match_tests[] = {
+	&test_route_literal, &test_route_not_found, &test_route_params,
+	&test_route_bad_escape, &test_route_method_not_allowed,
+	&test_route_head_is_get, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "match", 0, setup, NULL, match_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "match", 0);
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_route_literal);
-	tcase_add_test(tc, test_route_not_found);
-	tcase_add_test(tc, test_route_params);
-	tcase_add_test(tc, test_route_bad_escape);
-	tcase_add_test(tc, test_route_method_not_allowed);
-	tcase_add_test(tc, test_route_head_is_get);
+	test_groups(s, groups);
 }

@@ -218,6 +218,32 @@ hs_token(json_t *payload)
 	return (jws(header("HS256", "hs1"), payload, hs_secret, HS_LEN, NULL));
 }
 
+/* 'name' of 'o' set to 'value' (stolen), or removed when it is NULL. */
+static json_t *
+with(json_t *o, const char *name, json_t *value)
+{
+	if (value == NULL)
+		json_object_del(o, name);
+	else
+		json_object_set_new(o, name, value);
+	return (o);
+}
+
+/* hs_token() of claims() with one claim changed (value NULL: removed). */
+static char *
+hs_with(const char *claim, json_t *value)
+{
+	return (hs_token(with(claims(), claim, value)));
+}
+
+/* The same with one header parameter changed. */
+static char *
+hs_header_with(const char *param, json_t *value)
+{
+	return (jws(with(header("HS256", "hs1"), param, value), claims(),
+	    hs_secret, HS_LEN, NULL));
+}
+
 static void
 refused(char *tok)
 {
@@ -390,24 +416,35 @@ assert_same_claims(const struct token_claims *in,
 
 /* Signing. */
 
-START_TEST(test_token_hs256_round_trip)
+/*
+ * Sign claims, check the token's header (alg, typ JWT, kid), verify it:
+ * the same claims come back.  The token, for more checks.
+ */
+static char *
+round_trip(const char *alg, const char *kid, struct token_claims *in)
 {
-	struct token_claims	 in, out;
+	struct token_claims	 out;
 	json_t			*h;
 	char			*tok;
 
-	fill_claims(&in);
-	ck_assert_int_eq(token_sign(&in, &tok), 0);
+	fill_claims(in);
+	ck_assert_int_eq(token_sign(in, &tok), 0);
 	h = token_header(tok);
-	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")),
-	    "HS256");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), alg);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "typ")),
 	    "JWT");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "hs1");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), kid);
 	json_decref(h);
 	ck_assert_int_eq(token_verify(tok, &out), 0);
-	assert_same_claims(&in, &out);
-	free(tok);
+	assert_same_claims(in, &out);
+	return (tok);
+}
+
+START_TEST(test_token_hs256_round_trip)
+{
+	struct token_claims	 in;
+
+	free(round_trip("HS256", "hs1", &in));
 	ck_assert_int_eq(token_asymmetric(), 0);
 }
 END_TEST
@@ -460,20 +497,9 @@ END_TEST
 START_TEST(test_token_es256_round_trip)
 {
 	struct token_claims	 in, out;
-	json_t			*h;
 	char			*tok;
 
-	fill_claims(&in);
-	ck_assert_int_eq(token_sign(&in, &tok), 0);
-	h = token_header(tok);
-	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")),
-	    "ES256");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "typ")),
-	    "JWT");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "es1");
-	json_decref(h);
-	ck_assert_int_eq(token_verify(tok, &out), 0);
-	assert_same_claims(&in, &out);
+	tok = round_trip("ES256", "es1", &in);
 	/* The second time comes from the cache, with the same claims. */
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(token_verify(tok, &out), 0);
@@ -593,118 +619,69 @@ END_TEST
 
 START_TEST(test_token_expired)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "exp", json_integer(T0 - 60));
-	refused(hs_token(p));
+	refused(hs_with("exp", json_integer(T0 - 60)));
 	/* Within the 60 s leeway. */
-	p = claims();
-	json_object_set_new(p, "exp", json_integer(T0 - 59));
-	accepted(hs_token(p));
+	accepted(hs_with("exp", json_integer(T0 - 59)));
 }
 END_TEST
 
 START_TEST(test_token_missing_exp)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_del(p, "exp");
-	refused(hs_token(p));
+	refused(hs_with("exp", NULL));
 }
 END_TEST
 
 START_TEST(test_token_exp_string)
 {
-	json_t	*p;
 	char	 s[32];
 
-	p = claims();
 	snprintf(s, sizeof(s), "%lld", (long long)(T0 + 900));
-	json_object_set_new(p, "exp", json_string(s));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "exp", json_real((double)(T0 + 900)));
-	refused(hs_token(p));
+	refused(hs_with("exp", json_string(s)));
+	refused(hs_with("exp", json_real((double)(T0 + 900))));
 }
 END_TEST
 
 START_TEST(test_token_nbf_future)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "nbf", json_integer(T0 + 61));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "nbf", json_integer(T0 + 60));
-	accepted(hs_token(p));
+	refused(hs_with("nbf", json_integer(T0 + 61)));
+	accepted(hs_with("nbf", json_integer(T0 + 60)));
 }
 END_TEST
 
 START_TEST(test_token_wrong_aud)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_string("guichet-admin"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "aud");
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "aud", json_integer(1));
-	refused(hs_token(p));
+	refused(hs_with("aud", json_string("guichet-admin")));
+	refused(hs_with("aud", NULL));
+	refused(hs_with("aud", json_integer(1)));
 }
 END_TEST
 
 START_TEST(test_token_aud_array_without_ours)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_pack("[s, s]", "billing",
-	    "guichet2"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "aud", json_array());
-	refused(hs_token(p));
+	refused(hs_with("aud", json_pack("[s, s]", "billing", "guichet2")));
+	refused(hs_with("aud", json_array()));
 }
 END_TEST
 
 START_TEST(test_token_aud_array_with_ours)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_pack("[s, s]", "billing", AUD));
-	accepted(hs_token(p));
+	accepted(hs_with("aud", json_pack("[s, s]", "billing", AUD)));
 }
 END_TEST
 
 START_TEST(test_token_wrong_iss)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "iss", json_string("https://evil.example"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "iss");
-	refused(hs_token(p));
+	refused(hs_with("iss", json_string("https://evil.example")));
+	refused(hs_with("iss", NULL));
 }
 END_TEST
 
 START_TEST(test_token_tampered_payload)
 {
-	json_t	*p;
 	char	*good, *evil, *tok, *d1, *d2, *e1, *e2;
 
 	good = hs_token(claims());
-	p = claims();
-	json_object_set_new(p, "roles", json_pack("[s]", "admin"));
-	evil = hs_token(p);
+	evil = hs_with("roles", json_pack("[s]", "admin"));
 	/* The evil payload with the good signature. */
 	d1 = strchr(good, '.');
 	d2 = strchr(d1 + 1, '.');
@@ -753,20 +730,12 @@ START_TEST(test_token_typ_not_jwt)
 {
 	static const char *const typs[] = { "at+jwt", "jwt", "JWS",
 	    "secevent+jwt", "" };
-	json_t	*h;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(typs) / sizeof(typs[0]); i++) {
-		h = header("HS256", "hs1");
-		json_object_set_new(h, "typ", json_string(typs[i]));
-		refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	}
-	h = header("HS256", "hs1");
-	json_object_del(h, "typ");
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "typ", json_integer(1));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	for (i = 0; i < sizeof(typs) / sizeof(typs[0]); i++)
+		refused(hs_header_with("typ", json_string(typs[i])));
+	refused(hs_header_with("typ", NULL));
+	refused(hs_header_with("typ", json_integer(1)));
 }
 END_TEST
 
@@ -779,38 +748,24 @@ END_TEST
 
 START_TEST(test_token_missing_kid)
 {
-	json_t	*h;
-
-	h = header("HS256", "hs1");
-	json_object_del(h, "kid");
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "kid", json_integer(1));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	refused(hs_header_with("kid", NULL));
+	refused(hs_header_with("kid", json_integer(1)));
 }
 END_TEST
 
 START_TEST(test_token_jku_header)
 {
-	json_t	*h;
-
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "jku", json_string("https://evil.example/k"));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	refused(hs_header_with("jku", json_string("https://evil.example/k")));
 }
 END_TEST
 
 START_TEST(test_token_key_choosing_headers)
 {
 	static const char *const names[] = { "x5u", "jwk", "x5c", "crit" };
-	json_t	*h;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		h = header("HS256", "hs1");
-		json_object_set_new(h, names[i], json_pack("[s]", "x"));
-		refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		refused(hs_header_with(names[i], json_pack("[s]", "x")));
 }
 END_TEST
 
@@ -856,68 +811,40 @@ END_TEST
 
 START_TEST(test_token_claim_types)
 {
-	json_t	*p;
-	int	 i;
+	/* claims() with one claim of the wrong type or out of bounds. */
+	static const struct {
+		const char	*claim;
+		const char	*json;	/* the value; NULL: the claim removed */
+	} bad[] = {
+		{ "sub", "\"0123456789012345678901234567890123456789\"" }, /* 40 */
+		{ "sub", "\"\"" },
+		{ "sub", "5" },
+		{ "kind", "\"admin\"" },
+		{ "tv", NULL },
+		{ "tv", "-1" },
+		{ "tv", "\"3\"" },
+		{ "roles", "\"agent\"" },
+		{ "roles", "[\"a-role-name-that-is-too-long\"]" },
+		{ "scope", "\"a b c d e f g h i j k l m n o p q\"" },	/* 17 */
+		{ "scope", "\"a  b\"" },
+		{ "scope", "[\"a\"]" },
+		{ "mfa", "1" },
+		{ "nbf", "\"0\"" },
+	};
+	json_t	*roles, *p;
+	size_t	 i;
 
-	p = claims();
-	json_object_set_new(p, "sub", json_string(
-	    "0123456789012345678901234567890123456789"));	/* 40 */
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "sub", json_string(""));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "sub", json_integer(5));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "kind", json_string("admin"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "tv");
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "tv", json_integer(-1));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "tv", json_string("3"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_array());
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(hs_with(bad[i].claim, bad[i].json == NULL ? NULL :
+		    json_loads(bad[i].json, JSON_DECODE_ANY, NULL)));
+	roles = json_array();
 	for (i = 0; i <= TOKEN_MAX_ROLES; i++)
-		json_array_append_new(json_object_get(p, "roles"),
-		    json_string("agent"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_string("agent"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_pack("[s]",
-	    "a-role-name-that-is-too-long"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_string("a b c d e f g h i j k l "
-	    "m n o p q"));				/* 17 */
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_string("a  b"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_pack("[s]", "a"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "mfa", json_integer(1));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "iat", json_integer(T0 + 61));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "nbf", json_string("0"));
-	refused(hs_token(p));
+		json_array_append_new(roles, json_string("agent"));
+	refused(hs_with("roles", roles));
+	refused(hs_with("iat", json_integer(T0 + 61)));
 	/* A client token needs no tv. */
-	p = claims();
-	json_object_set_new(p, "kind", json_string("client"));
-	json_object_del(p, "tv");
-	accepted(hs_token(p));
+	p = with(claims(), "kind", json_string("client"));
+	accepted(hs_token(with(p, "tv", NULL)));
 }
 END_TEST
 
@@ -1294,9 +1221,21 @@ END_TEST
 
 START_TEST(test_token_keys_other_refusals)
 {
+	/* Key files refused, and what the message names. */
+	static const struct {
+		const char	*text, *why;
+	} bad[] = {
+		{ "# nothing\n\n", "no key" },
+		{ "hs1 PS256 abc\n", "unknown algorithm" },
+		{ "hs1 none abc\n", "unknown algorithm" },
+		{ "hs1 hs256 abc\n", "unknown algorithm" },
+		{ "hs1 HS256 not*base64url+at/all!!\n", "not base64url" },
+		{ "k\"1 HS256 abcd\n", "kid" },
+	};
 	struct token_claims	 c;
 	char			*l1, *text, pem[PATH_MAX + 16];
 	char			*tok;
+	size_t			 i;
 
 	/* The deployment's keys stay in use through every refusal. */
 	fill_claims(&c);
@@ -1304,22 +1243,14 @@ START_TEST(test_token_keys_other_refusals)
 	l1 = hs_line("hs1", hs_secret, HS_LEN);
 	unlink(keyfile);
 	load_refused("No such file");
-	unit_write(keyfile, "# nothing\n\n", 0600);
-	load_refused("no key");
-	unit_write(keyfile, "hs1 PS256 abc\n", 0600);
-	load_refused("unknown algorithm");
-	unit_write(keyfile, "hs1 none abc\n", 0600);
-	load_refused("unknown algorithm");
-	unit_write(keyfile, "hs1 hs256 abc\n", 0600);
-	load_refused("unknown algorithm");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unit_write(keyfile, bad[i].text, 0600);
+		load_refused(bad[i].why);
+	}
 	ck_assert_int_gt(asprintf(&text, "%s%s", l1, l1), 0);
 	unit_write(keyfile, text, 0600);
 	free(text);
 	load_refused("duplicate kid");
-	unit_write(keyfile, "hs1 HS256 not*base64url+at/all!!\n", 0600);
-	load_refused("not base64url");
-	unit_write(keyfile, "k\"1 HS256 abcd\n", 0600);
-	load_refused("kid");
 	/* PEM: missing, open to others, wrong algorithm, garbage. */
 	unit_write(keyfile, "es1 ES256 nowhere.pem\n", 0600);
 	load_refused("nowhere.pem");
@@ -1393,60 +1324,46 @@ START_TEST(test_token_verify_during_reloads)
 }
 END_TEST
 
+static const TTest *const *const hs256_tests[] = {
+	&test_token_hs256_round_trip, &test_token_sign_client_without_scopes,
+	&test_token_sign_refuses_bad_claims, &test_token_forged_valid,
+	&test_token_hs256_cache, &test_token_alg_none,
+	&test_token_alg_none_uppercase, &test_token_expired,
+	&test_token_missing_exp, &test_token_exp_string, &test_token_nbf_future,
+	&test_token_wrong_aud, &test_token_aud_array_without_ours,
+	&test_token_aud_array_with_ours, &test_token_wrong_iss,
+	&test_token_tampered_payload, &test_token_empty_signature,
+	&test_token_other_key, &test_token_typ_not_jwt, &test_token_unknown_kid,
+	&test_token_missing_kid, &test_token_jku_header,
+	&test_token_key_choosing_headers, &test_token_malformed,
+	&test_token_claim_types, &test_token_jwks_hs256_null,
+	&test_token_reload_on_change, &test_token_keys_other_refusals, NULL
+};
+
+static const TTest *const *const es256_tests[] = {
+	&test_token_es256_round_trip, &test_token_es256_cache_honours_exp,
+	&test_token_alg_confusion_public_key_as_hmac_secret,
+	&test_token_es256_other_key,
+	&test_token_issuer_change_applies_to_cached, &test_token_jwks_es256,
+	&test_token_verify_during_reloads, NULL
+};
+
+static const TTest *const *const files_tests[] = {
+	&test_token_rs256_rotate_round_trip, &test_token_rotate_hs256,
+	&test_token_rotate_es256, &test_token_rotate_refusals,
+	&test_token_keys_mode_644, &test_token_keys_short_secret,
+	&test_token_keys_mixed_algs, &test_token_keys_bad_line, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "hs256", 30, setup_hs, teardown, hs256_tests },
+	{ "es256", 30, setup_es, teardown, es256_tests },
+	{ "files", 30, setup, teardown, files_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc;
-
-	tc = test_case(s, "hs256", 30);
-	tcase_add_checked_fixture(tc, setup_hs, teardown);
-	tcase_add_test(tc, test_token_hs256_round_trip);
-	tcase_add_test(tc, test_token_sign_client_without_scopes);
-	tcase_add_test(tc, test_token_sign_refuses_bad_claims);
-	tcase_add_test(tc, test_token_forged_valid);
-	tcase_add_test(tc, test_token_hs256_cache);
-	tcase_add_test(tc, test_token_alg_none);
-	tcase_add_test(tc, test_token_alg_none_uppercase);
-	tcase_add_test(tc, test_token_expired);
-	tcase_add_test(tc, test_token_missing_exp);
-	tcase_add_test(tc, test_token_exp_string);
-	tcase_add_test(tc, test_token_nbf_future);
-	tcase_add_test(tc, test_token_wrong_aud);
-	tcase_add_test(tc, test_token_aud_array_without_ours);
-	tcase_add_test(tc, test_token_aud_array_with_ours);
-	tcase_add_test(tc, test_token_wrong_iss);
-	tcase_add_test(tc, test_token_tampered_payload);
-	tcase_add_test(tc, test_token_empty_signature);
-	tcase_add_test(tc, test_token_other_key);
-	tcase_add_test(tc, test_token_typ_not_jwt);
-	tcase_add_test(tc, test_token_unknown_kid);
-	tcase_add_test(tc, test_token_missing_kid);
-	tcase_add_test(tc, test_token_jku_header);
-	tcase_add_test(tc, test_token_key_choosing_headers);
-	tcase_add_test(tc, test_token_malformed);
-	tcase_add_test(tc, test_token_claim_types);
-	tcase_add_test(tc, test_token_jwks_hs256_null);
-	tcase_add_test(tc, test_token_reload_on_change);
-	tcase_add_test(tc, test_token_keys_other_refusals);
-
-	tc = test_case(s, "es256", 30);
-	tcase_add_checked_fixture(tc, setup_es, teardown);
-	tcase_add_test(tc, test_token_es256_round_trip);
-	tcase_add_test(tc, test_token_es256_cache_honours_exp);
-	tcase_add_test(tc, test_token_alg_confusion_public_key_as_hmac_secret);
-	tcase_add_test(tc, test_token_es256_other_key);
-	tcase_add_test(tc, test_token_issuer_change_applies_to_cached);
-	tcase_add_test(tc, test_token_jwks_es256);
-	tcase_add_test(tc, test_token_verify_during_reloads);
-
-	tc = test_case(s, "files", 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_token_rs256_rotate_round_trip);
-	tcase_add_test(tc, test_token_rotate_hs256);
-	tcase_add_test(tc, test_token_rotate_es256);
-	tcase_add_test(tc, test_token_rotate_refusals);
-	tcase_add_test(tc, test_token_keys_mode_644);
-	tcase_add_test(tc, test_token_keys_short_secret);
-	tcase_add_test(tc, test_token_keys_mixed_algs);
-	tcase_add_test(tc, test_token_keys_bad_line);
+	test_groups(s, groups);
 }

@@ -189,16 +189,18 @@ START_TEST(test_totp_secret_new)
 }
 END_TEST
 
+static const TTest *const *const totp_tests[] = {
+	&test_totp_rfc6238_vectors, &test_totp_window, &test_totp_code_syntax,
+	&test_totp_bad_input, &test_totp_uri, &test_totp_secret_new, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "totp", 0, setup, NULL, totp_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "totp", 0);
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_totp_rfc6238_vectors);
-	tcase_add_test(tc, test_totp_window);
-	tcase_add_test(tc, test_totp_code_syntax);
-	tcase_add_test(tc, test_totp_bad_input);
-	tcase_add_test(tc, test_totp_uri);
-	tcase_add_test(tc, test_totp_secret_new);
+	test_groups(s, groups);
 }

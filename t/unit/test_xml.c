@@ -242,16 +242,21 @@ START_TEST(test_xml_open311_examples)
 }
 END_TEST
 
+static const TTest *const *const xml_tests[] = {
+	&test_xml_escape, &test_xml_scalars_and_order, &test_xml_arrays,
+	&test_xml_names, &test_xml_depth, NULL
+};
+
+static const struct test_group groups[] = {
+	{ "xml", 0, NULL, NULL, xml_tests },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 void
 test_suite(Suite *s)
 {
-	TCase	*tc = test_case(s, "xml", 0);
+	TCase	*tc = test_groups(s, groups);
 
-	tcase_add_test(tc, test_xml_escape);
-	tcase_add_test(tc, test_xml_scalars_and_order);
-	tcase_add_test(tc, test_xml_arrays);
-	tcase_add_test(tc, test_xml_names);
-	tcase_add_test(tc, test_xml_depth);
 	tcase_add_loop_test(tc, test_xml_open311_examples, 0,
 	    (int)(sizeof(examples) / sizeof(examples[0])));
 }
