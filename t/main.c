@@ -11,7 +11,6 @@
 #define AT_END_MAX	4
 
 static char	 name[64];
-static int	 fork_always;
 static void	(*at_end[AT_END_MAX])(int);
 static int	 nat_end;
 
@@ -19,47 +18,6 @@ const char *
 test_name(void)
 {
 	return (name);
-}
-
-TCase *
-test_case(Suite *s, const char *tcname, int timeout)
-{
-	TCase	*tc;
-
-	tc = tcase_create(tcname);
-	if (timeout > 0)
-		tcase_set_timeout(tc, timeout);
-	suite_add_tcase(s, tc);
-	return (tc);
-}
-
-void
-test_add(TCase *tc, const TTest *const *const *tests)
-{
-	size_t	 i;
-
-	for (i = 0; tests[i] != NULL; i++)
-		tcase_add_test(tc, *tests[i]);
-}
-
-TCase *
-test_groups(Suite *s, const struct test_group *g)
-{
-	TCase	*tc = NULL;
-
-	for (; g->name != NULL; g++) {
-		tc = test_case(s, g->name, g->timeout);
-		if (g->setup != NULL || g->teardown != NULL)
-			tcase_add_checked_fixture(tc, g->setup, g->teardown);
-		test_add(tc, g->tests);
-	}
-	return (tc);
-}
-
-void
-test_fork_always(void)
-{
-	fork_always = 1;
 }
 
 void
@@ -75,19 +33,31 @@ test_at_end(void (*fn)(int))
 int
 main(int argc, char *argv[])
 {
-	const char	*slash;
-	Suite		*s;
-	SRunner		*sr;
-	int		 failed;
+	const struct test_group	*g;
+	const char		*slash;
+	Suite			*s;
+	SRunner			*sr;
+	TCase			*tc;
+	size_t			 i;
+	int			 failed;
 
 	(void)argc;
 	slash = strrchr(argv[0], '/');
 	snprintf(name, sizeof(name), "%s", slash != NULL ? slash + 1 : argv[0]);
 	s = suite_create(name);
-	test_suite(s);
+	for (g = test_groups; g->name != NULL; g++) {
+		tc = tcase_create(g->name);
+		if (g->timeout > 0)
+			tcase_set_timeout(tc, g->timeout);
+		if (g->setup != NULL || g->teardown != NULL)
+			tcase_add_checked_fixture(tc, g->setup, g->teardown);
+		if (g->prepare != NULL || g->cleanup != NULL)
+			tcase_add_unchecked_fixture(tc, g->prepare, g->cleanup);
+		for (i = 0; g->tests[i] != NULL; i++)
+			tcase_add_test(tc, *g->tests[i]);
+		suite_add_tcase(s, tc);
+	}
 	sr = srunner_create(s);
-	if (fork_always)
-		srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

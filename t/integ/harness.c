@@ -265,15 +265,20 @@ harness_end(int failed)
 	curl_global_cleanup();
 }
 
-TCase *
-harness_suite(Suite *s)
+void
+harness_prepare(void)
 {
+	const char	*fork = getenv("CK_FORK");
+
+	/* A failed assertion must end the test's process, and its servers. */
+	if (fork != NULL && strcmp(fork, "no") == 0) {
+		printf("%s: integration tests run each test in its own process:"
+		    " unset CK_FORK\n", test_name());
+		exit(99);
+	}
 	harness_init(test_name());
 	program_db = harness_db_create();
-	test_fork_always();
 	test_at_end(harness_end);
-	/* Check's default is 4 s; a test starts servers and waits on them. */
-	return (test_case(s, test_name(), 60));
 }
 
 const char *
@@ -448,7 +453,7 @@ harness_db_create(void)
 {
 	char	*name, *sql;
 
-	/* Unique across the forked tests; harness_main() finds leftovers. */
+	/* Unique across the forked tests; harness_end() finds leftovers. */
 	name = harness_printf("%s_%ld_%ld_%d", prefix, (long)main_pid,
 	    (long)getpid(), ++counter);
 	sql = harness_printf("CREATE DATABASE \"%s\"", name);

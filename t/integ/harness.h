@@ -1,17 +1,19 @@
 /*
  * harness.h: what the integration tests share.
  *
- * Each t/integ/tNNNN-*.c program is a Check suite (test.h: it defines
- * test_suite()) that starts real guichetd processes against the throwaway
+ * Each t/integ/tNNNN-*.c program is a Check suite (test.h: its table
+ * test_groups[]) that starts real guichetd processes against the throwaway
  * PostgreSQL cluster named by GUICHET_TEST_DATABASE (set by `tools/dev
  * test`) and talks HTTP to them with libcurl, or over raw sockets where a
  * well-behaved client cannot show the behaviour (slow clients, early 413,
  * half-sent bodies).
  *
  * Invariants:
- * - harness_suite() (or idl_suite(), idlib.h) runs first, in
- *   test_suite(): without GUICHET_TEST_DATABASE the program exits 77
- *   (skip), so `make check` outside tools/dev stays green.
+ * - harness_prepare() (or idl_prepare(), idlib.h) runs first, as the
+ *   unchecked fixture of the program's test case: without
+ *   GUICHET_TEST_DATABASE the program exits 77 (skip), so `make check`
+ *   outside tools/dev stays green.  Each test runs in its own process
+ *   (Check's fork mode; CK_FORK=no is refused).
  * - Each program works in its own databases (CREATE DATABASE
  *   <prefix>_<pid>_<n>, the prefix being the program's number, "t3001")
  *   and drops them at the end; programs may run in parallel against the
@@ -44,12 +46,14 @@
 #define HARNESS_POLL_ID	"harness-healthz-poll"
 
 /*
- * Set the program up (exits 77 without the test environment), make its
- * database (harness_db()) and return its one test case, where each test
- * runs in its own process with a 60 s timeout.  At the end every database
- * of the program is dropped and the scratch directory removed.
+ * Set the program up (exits 77 without the test environment) and make its
+ * database (harness_db()).  At the end every database of the program is
+ * dropped and the scratch directory removed.  A test case of integration
+ * tests wants a timeout of HARNESS_TIMEOUT seconds: they start servers
+ * and wait on them.
  */
-TCase	*harness_suite(Suite *);
+#define HARNESS_TIMEOUT	60
+void	 harness_prepare(void);
 /* The program's database: empty, migrated by the first server started. */
 const char *harness_db(void);
 

@@ -31,7 +31,7 @@ static int	 copies;
 static void	 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 
-/* Set-up failures in main() are hard errors (99), as in harness.c. */
+/* Set-up failures (idl_prepare()) are hard errors (99), as in harness.c. */
 static void
 fatal(const char *fmt, ...)
 {
@@ -115,16 +115,15 @@ demo_id(const char *email, char *out)
 	free(sql);
 }
 
-TCase *
-idl_suite(Suite *s)
+void
+idl_prepare(void)
 {
 	const char	*mig[] = { "migrate", NULL };
 	const char	*demo[] = { "demo", NULL };
 	char		*out = NULL, *err = NULL;
-	TCase		*tc;
 	int		 rc;
 
-	tc = harness_suite(s);
+	harness_prepare();
 	if (oath_init() != OATH_OK)
 		fatal("oath_init failed");
 	template = harness_db();
@@ -141,7 +140,6 @@ idl_suite(Suite *s)
 	demo_id(IDL_RESIDENT_EMAIL, idl_demo.resident_id);
 	demo_id(IDL_AGENT_EMAIL, idl_demo.agent_id);
 	demo_id(IDL_ADMIN_EMAIL, idl_demo.admin_id);
-	return (tc);
 }
 
 const char *

@@ -2,8 +2,8 @@
  * idlib.h: what the identity integration tests (t3001 to t3007) share, on
  * top of harness.h.
  *
- * A program calls idl_suite() in test_suite(): the program's database
- * (harness_db()) becomes a template, migrated and loaded with the demo
+ * A program's test case has idl_prepare() for unchecked fixture: the
+ * program's database (harness_db()) becomes a template, migrated and loaded with the demo
  * town and its demo accounts.  Each test then works
  * in its own copy of that template (CREATE DATABASE ... TEMPLATE), so that
  * failed logins, throttling rows, TOTP steps and revocations of one test
@@ -42,10 +42,10 @@ struct idl_demo {
 extern struct idl_demo	idl_demo;
 
 /*
- * Set the program up (harness_suite()): its database becomes the template,
- * migrated and loaded with the demo town.  Returns the program's test case.
+ * Set the program up (harness_prepare()): its database becomes the
+ * template, migrated and loaded with the demo town.
  */
-TCase	*idl_suite(Suite *);
+void	 idl_prepare(void);
 /* The template's conninfo. */
 const char *idl_template(void);
 

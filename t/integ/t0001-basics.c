@@ -792,21 +792,30 @@ START_TEST(test_sigterm_exit_zero)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_healthz_ok, &test_readyz_ready, &test_notfound_problem,
-	&test_method_not_allowed, &test_request_id_echoed,
-	&test_request_id_malformed_replaced, &test_request_id_generated,
-	&test_std_headers_every_status, &test_problem_request_id_matches_header,
-	&test_accesslog_one_line_per_request, &test_accesslog_no_query_string,
-	&test_accesslog_no_authorization, &test_accesslog_injection,
-	&test_metrics_exposition, &test_openapi_served, &test_conditional_get,
-	&test_static_files, &test_cli_version, &test_cli_help_lists_keys,
-	&test_sigterm_exit_zero, NULL
+	&test_healthz_ok,
+	&test_readyz_ready,
+	&test_notfound_problem,
+	&test_method_not_allowed,
+	&test_request_id_echoed,
+	&test_request_id_malformed_replaced,
+	&test_request_id_generated,
+	&test_std_headers_every_status,
+	&test_problem_request_id_matches_header,
+	&test_accesslog_one_line_per_request,
+	&test_accesslog_no_query_string,
+	&test_accesslog_no_authorization,
+	&test_accesslog_injection,
+	&test_metrics_exposition,
+	&test_openapi_served,
+	&test_conditional_get,
+	&test_static_files,
+	&test_cli_version,
+	&test_cli_help_lists_keys,
+	&test_sigterm_exit_zero,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = harness_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "basics", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -287,17 +287,19 @@ START_TEST(test_config_missing_file)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_config_unknown_key, &test_config_bad_port,
-	&test_config_bad_log_level, &test_config_bad_env_and_flag_values,
-	&test_config_env_overrides_file, &test_config_flag_overrides_env,
-	&test_config_flag_equals_form, &test_config_unknown_flag,
-	&test_config_missing_file, NULL
+	&test_config_unknown_key,
+	&test_config_bad_port,
+	&test_config_bad_log_level,
+	&test_config_bad_env_and_flag_values,
+	&test_config_env_overrides_file,
+	&test_config_flag_overrides_env,
+	&test_config_flag_equals_form,
+	&test_config_unknown_flag,
+	&test_config_missing_file,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = harness_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "config", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

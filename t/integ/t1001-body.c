@@ -520,19 +520,24 @@ START_TEST(test_body_parallel_oversized)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_body_text_plain_415, &test_body_missing_content_type_415,
-	&test_body_json_charset_accepted, &test_body_malformed_400,
-	&test_body_duplicate_keys_400, &test_body_invalid_utf8_400,
-	&test_body_nul_escape_400, &test_body_too_deep_400,
-	&test_body_empty_object_422, &test_body_unknown_field_422,
-	&test_body_too_large_early_413, &test_body_at_limit_accepted,
-	&test_body_chunked_too_large_413, &test_body_parallel_oversized, NULL
+	&test_body_text_plain_415,
+	&test_body_missing_content_type_415,
+	&test_body_json_charset_accepted,
+	&test_body_malformed_400,
+	&test_body_duplicate_keys_400,
+	&test_body_invalid_utf8_400,
+	&test_body_nul_escape_400,
+	&test_body_too_deep_400,
+	&test_body_empty_object_422,
+	&test_body_unknown_field_422,
+	&test_body_too_large_early_413,
+	&test_body_at_limit_accepted,
+	&test_body_chunked_too_large_413,
+	&test_body_parallel_oversized,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = harness_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "body", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -232,15 +232,15 @@ START_TEST(test_conn_per_ip_limit)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_conn_slow_client_dropped, &test_conn_keep_alive,
+	&test_conn_slow_client_dropped,
+	&test_conn_keep_alive,
 	&test_conn_graceful_shutdown_in_flight,
-	&test_conn_shutdown_timeout_bounds_stop, &test_conn_per_ip_limit, NULL
+	&test_conn_shutdown_timeout_bounds_stop,
+	&test_conn_per_ip_limit,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = harness_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "connections", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -502,18 +502,20 @@ START_TEST(test_ctl_demo_idempotent)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_migrate_required_before_serving, &test_migrate_applies_every_file,
+	&test_migrate_required_before_serving,
+	&test_migrate_applies_every_file,
 	&test_migrate_twice_applies_nothing,
-	&test_migrate_new_file_blocks_start, &test_migrate_changed_file_refused,
-	&test_migrate_failure_rolled_back, &test_readyz_schema_behind_503,
-	&test_requests_act_as_app_role, &test_ctl_migrate,
-	&test_ctl_demo_idempotent, NULL
+	&test_migrate_new_file_blocks_start,
+	&test_migrate_changed_file_refused,
+	&test_migrate_failure_rolled_back,
+	&test_readyz_schema_behind_503,
+	&test_requests_act_as_app_role,
+	&test_ctl_migrate,
+	&test_ctl_demo_idempotent,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = harness_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "migrate", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -231,15 +231,16 @@ START_TEST(test_dbdown_cycles_no_fd_leak)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_dbdown_503_then_recovers, &test_dbdown_idle_workers_reconnect,
-	&test_dbdown_cycles_no_fd_leak, NULL
+	&test_dbdown_503_then_recovers,
+	&test_dbdown_idle_workers_reconnect,
+	&test_dbdown_cycles_no_fd_leak,
+	NULL
 };
 
-void
-test_suite(Suite *s)
+/* The cluster-stopping test needs the commands tools/dev test gives. */
+static void
+prepare(void)
 {
-	TCase	*tc;
-
 	pg_stop = getenv("GUICHET_TEST_PG_STOP");
 	pg_start = getenv("GUICHET_TEST_PG_START");
 	if (pg_stop == NULL || pg_stop[0] == '\0' || pg_start == NULL ||
@@ -248,7 +249,10 @@ test_suite(Suite *s)
 		    "GUICHET_TEST_PG_START are not set; run `tools/dev test`\n");
 		exit(77);
 	}
-	tc = harness_suite(s);
-	tcase_add_unchecked_fixture(tc, NULL, cluster_up);
-	test_add(tc, tests);
+	harness_prepare();
 }
+
+const struct test_group test_groups[] = {
+	{ "db-restart", HARNESS_TIMEOUT, NULL, NULL, prepare, cluster_up, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -971,23 +971,34 @@ START_TEST(test_password_not_in_log)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_register_permanent_resident, &test_register_secondary_resident,
-	&test_register_seasonal_worker, &test_register_tourist,
-	&test_register_profile_fields_not_allowed, &test_register_unknown_field,
-	&test_register_phone_e164, &test_register_address_object,
-	&test_register_duplicate_email, &test_weak_password_short,
-	&test_weak_password_common, &test_weak_password_is_email,
-	&test_password_hash_argon2id, &test_rehash_on_login, &test_verify_email,
-	&test_verify_email_expired, &test_outbox_list_ctl,
-	&test_password_reset_same_answer, &test_password_reset_confirm,
-	&test_me_get, &test_me_patch, &test_me_patch_profile_kind,
-	&test_me_locale_wins, &test_password_not_in_log, NULL
+	&test_register_permanent_resident,
+	&test_register_secondary_resident,
+	&test_register_seasonal_worker,
+	&test_register_tourist,
+	&test_register_profile_fields_not_allowed,
+	&test_register_unknown_field,
+	&test_register_phone_e164,
+	&test_register_address_object,
+	&test_register_duplicate_email,
+	&test_weak_password_short,
+	&test_weak_password_common,
+	&test_weak_password_is_email,
+	&test_password_hash_argon2id,
+	&test_rehash_on_login,
+	&test_verify_email,
+	&test_verify_email_expired,
+	&test_outbox_list_ctl,
+	&test_password_reset_same_answer,
+	&test_password_reset_confirm,
+	&test_me_get,
+	&test_me_patch,
+	&test_me_patch_profile_kind,
+	&test_me_locale_wins,
+	&test_password_not_in_log,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "accounts", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

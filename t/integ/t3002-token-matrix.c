@@ -22,7 +22,7 @@
 
 #include "idlib.h"
 
-static char	*es_keyfile;	/* an ES256 key file, made in main() */
+static char	*es_keyfile;	/* an ES256 key file, made by prepare() */
 
 struct hs_key {
 	char		 kid[128];
@@ -762,20 +762,36 @@ make_es_keyfile(void)
 }
 
 static const TTest *const *const tests[] = {
-	&test_positive_control, &test_alg_none, &test_alg_NONE,
-	&test_hs_es_confusion, &test_expired, &test_missing_exp,
-	&test_exp_string, &test_nbf_future, &test_wrong_aud,
-	&test_aud_array_without_ours, &test_wrong_iss, &test_tampered_payload,
-	&test_empty_signature, &test_other_key, &test_typ_not_ours,
-	&test_unknown_kid_and_key_headers, &test_jwks_hs256_none,
-	&test_jwks_es256, NULL
+	&test_positive_control,
+	&test_alg_none,
+	&test_alg_NONE,
+	&test_hs_es_confusion,
+	&test_expired,
+	&test_missing_exp,
+	&test_exp_string,
+	&test_nbf_future,
+	&test_wrong_aud,
+	&test_aud_array_without_ours,
+	&test_wrong_iss,
+	&test_tampered_payload,
+	&test_empty_signature,
+	&test_other_key,
+	&test_typ_not_ours,
+	&test_unknown_kid_and_key_headers,
+	&test_jwks_hs256_none,
+	&test_jwks_es256,
+	NULL
 };
 
-void
-test_suite(Suite *s)
+/* Once, in the runner: the template, and an ES256 key file beside it. */
+static void
+prepare(void)
 {
-	TCase	*tc = idl_suite(s);
-
+	idl_prepare();
 	make_es_keyfile();
-	test_add(tc, tests);
 }
+
+const struct test_group test_groups[] = {
+	{ "token-matrix", HARNESS_TIMEOUT, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

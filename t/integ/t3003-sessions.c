@@ -453,18 +453,22 @@ START_TEST(test_wrong_password_oauth_error)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_token_response, &test_access_token_claims,
-	&test_refresh_rotation_and_reuse, &test_logout_refresh_token,
-	&test_logout_other_persons_token, &test_logout_all,
-	&test_password_change_ends_sessions, &test_unsupported_grant_type,
-	&test_unknown_parameters_ignored, &test_missing_grant_type,
-	&test_form_and_json_bodies, &test_wrong_password_oauth_error, NULL
+	&test_token_response,
+	&test_access_token_claims,
+	&test_refresh_rotation_and_reuse,
+	&test_logout_refresh_token,
+	&test_logout_other_persons_token,
+	&test_logout_all,
+	&test_password_change_ends_sessions,
+	&test_unsupported_grant_type,
+	&test_unknown_parameters_ignored,
+	&test_missing_grant_type,
+	&test_form_and_json_bodies,
+	&test_wrong_password_oauth_error,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "sessions", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

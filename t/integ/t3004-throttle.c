@@ -343,15 +343,16 @@ START_TEST(test_failures_logged_without_secrets)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_account_lockout, &test_backoff_grows, &test_ip_key,
-	&test_block_expires_and_resets, &test_unknown_email_like_wrong_password,
-	&test_failures_logged_without_secrets, NULL
+	&test_account_lockout,
+	&test_backoff_grows,
+	&test_ip_key,
+	&test_block_expires_and_resets,
+	&test_unknown_email_like_wrong_password,
+	&test_failures_logged_without_secrets,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "throttle", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -642,19 +642,23 @@ START_TEST(test_ctl_block_reaches_server)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_ctl_agent_add_and_list, &test_ctl_agent_add_documented_syntax,
-	&test_admin_login_mfa, &test_admin_needs_otp,
-	&test_totp_code_single_use, &test_admin_agents_list_paging,
-	&test_admin_agents_create, &test_admin_patch_roles_revokes_tokens,
-	&test_admin_block, &test_admin_without_mfa_forbidden,
-	&test_totp_enrolment, &test_admin_totp_reset,
-	&test_ctl_block_reaches_server, NULL
+	&test_ctl_agent_add_and_list,
+	&test_ctl_agent_add_documented_syntax,
+	&test_admin_login_mfa,
+	&test_admin_needs_otp,
+	&test_totp_code_single_use,
+	&test_admin_agents_list_paging,
+	&test_admin_agents_create,
+	&test_admin_patch_roles_revokes_tokens,
+	&test_admin_block,
+	&test_admin_without_mfa_forbidden,
+	&test_totp_enrolment,
+	&test_admin_totp_reset,
+	&test_ctl_block_reaches_server,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "agents", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -519,16 +519,20 @@ START_TEST(test_revoke)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_ctl_client_add, &test_client_credentials_basic,
-	&test_client_credentials_body, &test_wrong_secret, &test_scope_subset,
-	&test_scope_not_granted, &test_ctl_client_list,
-	&test_client_token_not_a_person, &test_rate_limit, &test_revoke, NULL
+	&test_ctl_client_add,
+	&test_client_credentials_basic,
+	&test_client_credentials_body,
+	&test_wrong_secret,
+	&test_scope_subset,
+	&test_scope_not_granted,
+	&test_ctl_client_list,
+	&test_client_token_not_a_person,
+	&test_rate_limit,
+	&test_revoke,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "clients", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

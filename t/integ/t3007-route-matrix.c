@@ -491,17 +491,21 @@ fixtures(void)
 static struct conf	 c;
 
 static const TTest *const *const tests[] = {
-	&test_no_route_unset, &test_policy_default_deny, &test_route_matrix,
-	&test_fails_closed, NULL
+	&test_no_route_unset,
+	&test_policy_default_deny,
+	&test_route_matrix,
+	&test_fails_closed,
+	NULL
 };
 
-void
-test_suite(Suite *s)
+/* Once, in the runner: the route table, the policy, the fixtures. */
+static void
+prepare(void)
 {
 	struct conf_error	 ce;
-	TCase			*tc = idl_suite(s);
 	char			 err[600] = "";
 
+	idl_prepare();
 	ce.msg[0] = '\0';
 	conf_init(&c);
 	if (conf_set(&c, "jwt_key_file", harness_key_file(), "t3007", &ce) ==
@@ -510,5 +514,9 @@ test_suite(Suite *s)
 		exit(99);
 	}
 	fixtures();
-	test_add(tc, tests);
 }
+
+const struct test_group test_groups[] = {
+	{ "route-matrix", HARNESS_TIMEOUT, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

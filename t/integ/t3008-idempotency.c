@@ -899,18 +899,22 @@ START_TEST(test_erasure)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_key_syntax, &test_replay_created, &test_replay_objection,
-	&test_same_key_other_request, &test_still_running,
-	&test_keys_per_caller, &test_anonymous_refused,
-	&test_secret_answer_refused, &test_other_methods_ignore_key,
-	&test_handler_problems_replayed, &test_unavailable_not_stored,
-	&test_erasure, NULL
+	&test_key_syntax,
+	&test_replay_created,
+	&test_replay_objection,
+	&test_same_key_other_request,
+	&test_still_running,
+	&test_keys_per_caller,
+	&test_anonymous_refused,
+	&test_secret_answer_refused,
+	&test_other_methods_ignore_key,
+	&test_handler_problems_replayed,
+	&test_unavailable_not_stored,
+	&test_erasure,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "idempotency", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

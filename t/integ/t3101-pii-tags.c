@@ -73,7 +73,7 @@ static const char incomplete_sql[] =
 
 /*
  * A fresh database with every migration applied by guichetd --migrate, or
- * NULL with the reason on stderr (main() runs it outside any test).
+ * NULL with the reason on stderr (prepare() runs it outside any test).
  */
 static char *
 migrated_db(void)
@@ -224,17 +224,24 @@ START_TEST(test_checks_name_planted_offenders)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_text_columns_tagged, &test_tags_name_known_categories,
-	&test_categories_have_rules, &test_issue_categories_present,
-	&test_checks_name_planted_offenders, NULL
+	&test_text_columns_tagged,
+	&test_tags_name_known_categories,
+	&test_categories_have_rules,
+	&test_issue_categories_present,
+	&test_checks_name_planted_offenders,
+	NULL
 };
 
-void
-test_suite(Suite *s)
+/* Once, in the runner: the migrated database the read-only tests share. */
+static void
+prepare(void)
 {
-	TCase	*tc = harness_suite(s);
-
+	harness_prepare();
 	if ((migrated = migrated_db()) == NULL)
 		exit(99);
-	test_add(tc, tests);
 }
+
+const struct test_group test_groups[] = {
+	{ "pii-tags", HARNESS_TIMEOUT, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -504,17 +504,20 @@ START_TEST(test_new_version_needs_new_consent)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_consents_need_a_token, &test_new_account_starts_withdrawn,
-	&test_give_then_withdraw, &test_one_call_each_way_idempotent,
-	&test_unknown_purpose_404, &test_not_consent_based_409,
-	&test_ledger_append_only, &test_purpose_added_later_starts_withdrawn,
-	&test_ledger_time_from_clock, &test_new_version_needs_new_consent, NULL
+	&test_consents_need_a_token,
+	&test_new_account_starts_withdrawn,
+	&test_give_then_withdraw,
+	&test_one_call_each_way_idempotent,
+	&test_unknown_purpose_404,
+	&test_not_consent_based_409,
+	&test_ledger_append_only,
+	&test_purpose_added_later_starts_withdrawn,
+	&test_ledger_time_from_clock,
+	&test_new_version_needs_new_consent,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "consents", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -504,17 +504,18 @@ START_TEST(test_register_signed_in_is_private)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_register_is_public, &test_register_categories_are_the_table,
-	&test_register_covers_tagged_columns, &test_register_demo_purposes,
-	&test_register_languages, &test_register_etag_and_changes,
+	&test_register_is_public,
+	&test_register_categories_are_the_table,
+	&test_register_covers_tagged_columns,
+	&test_register_demo_purposes,
+	&test_register_languages,
+	&test_register_etag_and_changes,
 	&test_register_cached_until_notified,
-	&test_register_signed_in_is_private, NULL
+	&test_register_signed_in_is_private,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "register", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -932,14 +932,14 @@ START_TEST(test_erase_hooks)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_export_self, &test_export_dpo, &test_export_large,
-	&test_erase_hooks, NULL
+	&test_export_self,
+	&test_export_dpo,
+	&test_export_large,
+	&test_erase_hooks,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "export", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

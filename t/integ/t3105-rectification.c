@@ -300,14 +300,14 @@ START_TEST(test_actor_and_other_paths)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_old_value_gone_everywhere, &test_locale_records_nothing,
-	&test_several_fields, &test_actor_and_other_paths, NULL
+	&test_old_value_gone_everywhere,
+	&test_locale_records_nothing,
+	&test_several_fields,
+	&test_actor_and_other_paths,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "rectification", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -931,13 +931,11 @@ static const TTest *const *const tests[] = {
 	&test_dpo_erases_with_reason_once_and_others_cannot,
 	&test_salt_differs_per_erasure,
 	&test_wrong_password_refused_and_nothing_erased,
-	&test_agent_cannot_erase_own_account, NULL
+	&test_agent_cannot_erase_own_account,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "erasure", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -424,15 +424,16 @@ START_TEST(test_append_only_but_purgeable)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_dpo_read_is_logged_and_shown, &test_read_without_purpose_refused,
-	&test_deferred_disclosure, &test_paging,
-	&test_another_person_sees_nothing, &test_append_only_but_purgeable, NULL
+	&test_dpo_read_is_logged_and_shown,
+	&test_read_without_purpose_refused,
+	&test_deferred_disclosure,
+	&test_paging,
+	&test_another_person_sees_nothing,
+	&test_append_only_but_purgeable,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "access-log", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

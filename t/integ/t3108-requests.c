@@ -490,15 +490,15 @@ START_TEST(test_no_fee_and_dpo_only)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_due_one_calendar_month, &test_overdue_filter,
+	&test_due_one_calendar_month,
+	&test_overdue_filter,
 	&test_extension_within_first_month_only,
-	&test_refusal_reason_and_remedies, &test_no_fee_and_dpo_only, NULL
+	&test_refusal_reason_and_remedies,
+	&test_no_fee_and_dpo_only,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "requests", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -414,16 +414,15 @@ START_TEST(test_objection_other_bases)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_restriction_freezes, &test_lift_tells_the_person_first,
+	&test_restriction_freezes,
+	&test_lift_tells_the_person_first,
 	&test_objection_to_newsletter_at_once,
-	&test_objection_to_public_task_decided, &test_objection_other_bases,
+	&test_objection_to_public_task_decided,
+	&test_objection_other_bases,
 	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "restriction", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

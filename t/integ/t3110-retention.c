@@ -612,18 +612,23 @@ START_TEST(test_background_purge_at_start)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_refresh_tokens, &test_refresh_tokens_revoked,
-	&test_one_time_tokens, &test_auth_throttle, &test_outbox,
-	&test_idempotency_keys, &test_rectifications, &test_consent_ledger,
-	&test_inactive_accounts, &test_sign_in_is_activity,
-	&test_access_log_rule, &test_every_category_has_a_rule,
-	&test_background_purge_at_start, NULL
+	&test_refresh_tokens,
+	&test_refresh_tokens_revoked,
+	&test_one_time_tokens,
+	&test_auth_throttle,
+	&test_outbox,
+	&test_idempotency_keys,
+	&test_rectifications,
+	&test_consent_ledger,
+	&test_inactive_accounts,
+	&test_sign_in_is_activity,
+	&test_access_log_rule,
+	&test_every_category_has_a_rule,
+	&test_background_purge_at_start,
+	NULL
 };
 
-void
-test_suite(Suite *s)
-{
-	TCase	*tc = idl_suite(s);
-
-	test_add(tc, tests);
-}
+const struct test_group test_groups[] = {
+	{ "retention", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

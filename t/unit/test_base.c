@@ -4,6 +4,8 @@
  * Each test sets the global state it relies on (clock mode, log level and
  * descriptor), so the suite also passes with CK_FORK=no.
  */
+#include <sys/wait.h>
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -960,58 +962,74 @@ START_TEST(test_log_line_custom)
 }
 END_TEST
 
+/* fatalx() ends the process with status 1 (a child of the test's). */
 START_TEST(test_log_fatalx_exits)
 {
-	int	 fd;
+	pid_t	 pid;
+	int	 fd, st;
 
 	ck_assert_int_ne(fd = open("/dev/null", O_WRONLY), -1);
-	log_init(LOG_LEVEL_ERROR, fd);
-	fatalx("expected exit from a test");
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		log_init(LOG_LEVEL_ERROR, fd);
+		fatalx("expected exit from a test");
+		_exit(0);
+	}
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "fatalx: wait status %d, expected exit status 1", st);
 }
 END_TEST
 
 static const TTest *const *const buf_tests[] = {
-	&test_buf_init_empty, &test_buf_growth, &test_buf_addf,
-	&test_buf_json_str, &test_buf_detach, NULL
+	&test_buf_init_empty,
+	&test_buf_growth,
+	&test_buf_addf,
+	&test_buf_json_str,
+	&test_buf_detach,
+	NULL
 };
 
 static const TTest *const *const clock_tests[] = {
-	&test_clock_parse_forms, &test_clock_parse_refused,
-	&test_clock_format_round_trip, &test_clock_configure_frozen,
-	&test_clock_configure_offset, &test_clock_configure_system,
-	&test_clock_configure_bad, &test_clock_configure_offset_overflow, NULL
+	&test_clock_parse_forms,
+	&test_clock_parse_refused,
+	&test_clock_format_round_trip,
+	&test_clock_configure_frozen,
+	&test_clock_configure_offset,
+	&test_clock_configure_system,
+	&test_clock_configure_bad,
+	&test_clock_configure_offset_overflow,
+	NULL
 };
 
 static const TTest *const *const conf_tests[] = {
-	&test_conf_defaults, &test_conf_keys, &test_conf_file,
-	&test_conf_file_quoted_then_comment, &test_conf_file_errors,
-	&test_conf_env, &test_conf_bounds, &test_conf_clock_agrees_with_clock,
+	&test_conf_defaults,
+	&test_conf_keys,
+	&test_conf_file,
+	&test_conf_file_quoted_then_comment,
+	&test_conf_file_errors,
+	&test_conf_env,
+	&test_conf_bounds,
+	&test_conf_clock_agrees_with_clock,
 	NULL
 };
 
 static const TTest *const *const log_tests[] = {
-	&test_log_level_parse, &test_log_line_json, &test_log_line_escapes,
-	&test_log_levels_filter, &test_log_warn_errno, &test_log_line_custom,
+	&test_log_level_parse,
+	&test_log_line_json,
+	&test_log_line_escapes,
+	&test_log_levels_filter,
+	&test_log_warn_errno,
+	&test_log_line_custom,
+	&test_log_fatalx_exits,
 	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "buf", 0, NULL, NULL, buf_tests },
-	{ "clock", 0, NULL, NULL, clock_tests },
-	{ "conf", 0, NULL, NULL, conf_tests },
-	{ "log", 0, NULL, NULL, log_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "buf", 0, NULL, NULL, NULL, NULL, buf_tests },
+	{ "clock", 0, NULL, NULL, NULL, NULL, clock_tests },
+	{ "conf", 0, NULL, NULL, NULL, NULL, conf_tests },
+	{ "log", 0, NULL, NULL, NULL, NULL, log_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	TCase	*tc;
-
-	test_groups(s, groups);
-	/* Exit tests need a forked runner. */
-	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
-		tc = test_case(s, "fatal", 0);
-		tcase_add_exit_test(tc, test_log_fatalx_exits, 1);
-	}
-}

@@ -202,19 +202,19 @@ START_TEST(test_agrees_with_timegm)
 END_TEST
 
 static const TTest *const *const deadline_tests[] = {
-	&test_leap_years, &test_one_month_same_day, &test_month_ends_clamp,
-	&test_year_boundary, &test_extension_two_months,
-	&test_negative_and_zero, &test_invalid_dates_refused,
-	&test_instants_keep_time_of_day, &test_agrees_with_timegm, NULL
+	&test_leap_years,
+	&test_one_month_same_day,
+	&test_month_ends_clamp,
+	&test_year_boundary,
+	&test_extension_two_months,
+	&test_negative_and_zero,
+	&test_invalid_dates_refused,
+	&test_instants_keep_time_of_day,
+	&test_agrees_with_timegm,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "deadline", 0, NULL, NULL, deadline_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "deadline", 0, NULL, NULL, NULL, NULL, deadline_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

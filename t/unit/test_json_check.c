@@ -1137,41 +1137,54 @@ START_TEST(test_json_utf8_len)
 END_TEST
 
 static const TTest *const *const parse_tests[] = {
-	&test_json_parse_valid, &test_json_parse_malformed,
-	&test_json_parse_trailing_garbage, &test_json_parse_duplicate_keys,
-	&test_json_parse_reason_hides_values, &test_json_parse_invalid_utf8,
-	&test_json_parse_nul_refused, &test_json_parse_depth_cap,
-	&test_json_parse_depth_ignores_strings, &test_json_parse_huge_nesting,
-	&test_json_parse_empty, NULL
+	&test_json_parse_valid,
+	&test_json_parse_malformed,
+	&test_json_parse_trailing_garbage,
+	&test_json_parse_duplicate_keys,
+	&test_json_parse_reason_hides_values,
+	&test_json_parse_invalid_utf8,
+	&test_json_parse_nul_refused,
+	&test_json_parse_depth_cap,
+	&test_json_parse_depth_ignores_strings,
+	&test_json_parse_huge_nesting,
+	&test_json_parse_empty,
+	NULL
 };
 
 static const TTest *const *const check_tests[] = {
-	&test_json_check_valid, &test_json_check_required,
-	&test_json_check_type, &test_json_check_top_level_not_object,
-	&test_json_check_unknown, &test_json_check_length_in_characters,
-	&test_json_check_one_of, &test_json_check_formats,
-	&test_json_check_integer_bounds, &test_json_check_nested,
-	&test_json_check_arrays, &test_json_check_nullable,
-	&test_json_check_multiple_errors, &test_json_check_messages_translated,
+	&test_json_check_valid,
+	&test_json_check_required,
+	&test_json_check_type,
+	&test_json_check_top_level_not_object,
+	&test_json_check_unknown,
+	&test_json_check_length_in_characters,
+	&test_json_check_one_of,
+	&test_json_check_formats,
+	&test_json_check_integer_bounds,
+	&test_json_check_nested,
+	&test_json_check_arrays,
+	&test_json_check_nullable,
+	&test_json_check_multiple_errors,
+	&test_json_check_messages_translated,
 	&test_json_check_messages_hide_values,
-	&test_json_check_pointer_escaping, &test_json_error_add_shape, NULL
+	&test_json_check_pointer_escaping,
+	&test_json_error_add_shape,
+	NULL
 };
 
 static const TTest *const *const formats_tests[] = {
-	&test_json_format_date, &test_json_format_datetime,
-	&test_json_format_e164, &test_json_format_email,
-	&test_json_format_uuid_lang, &test_json_utf8_len, NULL
+	&test_json_format_date,
+	&test_json_format_datetime,
+	&test_json_format_e164,
+	&test_json_format_email,
+	&test_json_format_uuid_lang,
+	&test_json_utf8_len,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "parse", 30, NULL, NULL, parse_tests },
-	{ "check", 0, NULL, NULL, check_tests },
-	{ "formats", 0, NULL, NULL, formats_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "parse", 30, NULL, NULL, NULL, NULL, parse_tests },
+	{ "check", 0, NULL, NULL, NULL, NULL, check_tests },
+	{ "formats", 0, NULL, NULL, NULL, NULL, formats_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

@@ -150,19 +150,17 @@ START_TEST(test_migrate_tree_sql_is_valid)
 END_TEST
 
 static const TTest *const *const files_tests[] = {
-	&test_migrate_names, &test_migrate_order_and_checksum,
+	&test_migrate_names,
+	&test_migrate_order_and_checksum,
 	&test_migrate_checksum_changes_with_content,
-	&test_migrate_duplicate_number, &test_migrate_misnamed_refused,
-	&test_migrate_missing_dir, &test_migrate_tree_sql_is_valid, NULL
+	&test_migrate_duplicate_number,
+	&test_migrate_misnamed_refused,
+	&test_migrate_missing_dir,
+	&test_migrate_tree_sql_is_valid,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "files", 0, setup, teardown, files_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "files", 0, setup, teardown, NULL, NULL, files_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

@@ -26,7 +26,7 @@
 #include "ops/ops.h"
 #include "unit.h"
 
-/* Loaded once by test_suite(), before the tests fork. */
+/* Loaded once by doc_prepare(), before the tests fork. */
 static struct conf conf;
 static json_t	*doc;
 static char	*doc_bytes;
@@ -614,40 +614,47 @@ doc_load(void)
 	}
 }
 
-/* After the tests, in the runner's process. */
+/*
+ * The route table and the document, loaded once in the runner's process
+ * before the first test case and freed after the last (unchecked
+ * fixtures), so that the forked tests share them.
+ */
 static void
-doc_free(int failed)
+doc_prepare(void)
 {
-	(void)failed;
+	conf_init(&conf);
+	app_routes_install();
+	doc_load();
+}
+
+static void
+doc_free(void)
+{
 	json_decref(doc);
 	free(doc_bytes);
 	conf_cleanup(&conf);
 }
 
 static const TTest *const *const routes_tests[] = {
-	&test_openapi_document, &test_openapi_every_route_documented,
-	&test_openapi_no_extra_operation, &test_openapi_path_parameters,
+	&test_openapi_document,
+	&test_openapi_every_route_documented,
+	&test_openapi_no_extra_operation,
+	&test_openapi_path_parameters,
 	&test_openapi_declared_parameters_in_pattern,
-	&test_openapi_operation_ids, &test_openapi_responses,
-	&test_openapi_security, &test_openapi_refs_resolve, NULL
+	&test_openapi_operation_ids,
+	&test_openapi_responses,
+	&test_openapi_security,
+	&test_openapi_refs_resolve,
+	NULL
 };
 
 static const TTest *const *const embedded_tests[] = {
-	&test_openapi_embedded_copy, NULL
+	&test_openapi_embedded_copy,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "routes", 0, NULL, NULL, routes_tests },
-	{ "embedded", 0, NULL, NULL, embedded_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "routes", 0, NULL, NULL, doc_prepare, NULL, routes_tests },
+	{ "embedded", 0, NULL, NULL, NULL, doc_free, embedded_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	conf_init(&conf);
-	app_routes_install();
-	doc_load();
-	test_at_end(doc_free);
-	test_groups(s, groups);
-}

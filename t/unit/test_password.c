@@ -379,25 +379,26 @@ START_TEST(test_password_common_list)
 END_TEST
 
 static const TTest *const *const hash_tests[] = {
-	&test_password_hash_format, &test_password_verify,
-	&test_password_verify_malformed, &test_password_needs_rehash,
-	&test_password_configure_limits, &test_password_verify_dummy, NULL
+	&test_password_hash_format,
+	&test_password_verify,
+	&test_password_verify_malformed,
+	&test_password_needs_rehash,
+	&test_password_configure_limits,
+	&test_password_verify_dummy,
+	NULL
 };
 
 static const TTest *const *const strength_tests[] = {
-	&test_password_strength_length, &test_password_strength_common,
-	&test_password_strength_rules, &test_password_strength_identity,
-	&test_password_common_list, NULL
+	&test_password_strength_length,
+	&test_password_strength_common,
+	&test_password_strength_rules,
+	&test_password_strength_identity,
+	&test_password_common_list,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "hash", 60, setup, NULL, hash_tests },
-	{ "strength", 0, setup, NULL, strength_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "hash", 60, setup, NULL, NULL, NULL, hash_tests },
+	{ "strength", 0, setup, NULL, NULL, NULL, strength_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

@@ -207,19 +207,19 @@ START_TEST(test_etag_of)
 END_TEST
 
 static const TTest *const *const problem_tests[] = {
-	&test_reply_problem_shape, &test_reply_problem_translated,
-	&test_reply_problem_errors, &test_reply_statuses,
-	&test_reply_unavailable_retry_after, &test_reply_db_error_mapping,
-	&test_reply_replaces_previous, &test_etag_match, &test_etag_of, NULL
+	&test_reply_problem_shape,
+	&test_reply_problem_translated,
+	&test_reply_problem_errors,
+	&test_reply_statuses,
+	&test_reply_unavailable_retry_after,
+	&test_reply_db_error_mapping,
+	&test_reply_replaces_previous,
+	&test_etag_match,
+	&test_etag_of,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "problem", 0, NULL, NULL, problem_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "problem", 0, NULL, NULL, NULL, NULL, problem_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

@@ -140,18 +140,16 @@ START_TEST(test_route_head_is_get)
 END_TEST
 
 static const TTest *const *const match_tests[] = {
-	&test_route_literal, &test_route_not_found, &test_route_params,
-	&test_route_bad_escape, &test_route_method_not_allowed,
-	&test_route_head_is_get, NULL
+	&test_route_literal,
+	&test_route_not_found,
+	&test_route_params,
+	&test_route_bad_escape,
+	&test_route_method_not_allowed,
+	&test_route_head_is_get,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "match", 0, setup, NULL, match_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "match", 0, setup, NULL, NULL, NULL, match_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

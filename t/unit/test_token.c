@@ -1325,45 +1325,63 @@ START_TEST(test_token_verify_during_reloads)
 END_TEST
 
 static const TTest *const *const hs256_tests[] = {
-	&test_token_hs256_round_trip, &test_token_sign_client_without_scopes,
-	&test_token_sign_refuses_bad_claims, &test_token_forged_valid,
-	&test_token_hs256_cache, &test_token_alg_none,
-	&test_token_alg_none_uppercase, &test_token_expired,
-	&test_token_missing_exp, &test_token_exp_string, &test_token_nbf_future,
-	&test_token_wrong_aud, &test_token_aud_array_without_ours,
-	&test_token_aud_array_with_ours, &test_token_wrong_iss,
-	&test_token_tampered_payload, &test_token_empty_signature,
-	&test_token_other_key, &test_token_typ_not_jwt, &test_token_unknown_kid,
-	&test_token_missing_kid, &test_token_jku_header,
-	&test_token_key_choosing_headers, &test_token_malformed,
-	&test_token_claim_types, &test_token_jwks_hs256_null,
-	&test_token_reload_on_change, &test_token_keys_other_refusals, NULL
+	&test_token_hs256_round_trip,
+	&test_token_sign_client_without_scopes,
+	&test_token_sign_refuses_bad_claims,
+	&test_token_forged_valid,
+	&test_token_hs256_cache,
+	&test_token_alg_none,
+	&test_token_alg_none_uppercase,
+	&test_token_expired,
+	&test_token_missing_exp,
+	&test_token_exp_string,
+	&test_token_nbf_future,
+	&test_token_wrong_aud,
+	&test_token_aud_array_without_ours,
+	&test_token_aud_array_with_ours,
+	&test_token_wrong_iss,
+	&test_token_tampered_payload,
+	&test_token_empty_signature,
+	&test_token_other_key,
+	&test_token_typ_not_jwt,
+	&test_token_unknown_kid,
+	&test_token_missing_kid,
+	&test_token_jku_header,
+	&test_token_key_choosing_headers,
+	&test_token_malformed,
+	&test_token_claim_types,
+	&test_token_jwks_hs256_null,
+	&test_token_reload_on_change,
+	&test_token_keys_other_refusals,
+	NULL
 };
 
 static const TTest *const *const es256_tests[] = {
-	&test_token_es256_round_trip, &test_token_es256_cache_honours_exp,
+	&test_token_es256_round_trip,
+	&test_token_es256_cache_honours_exp,
 	&test_token_alg_confusion_public_key_as_hmac_secret,
 	&test_token_es256_other_key,
-	&test_token_issuer_change_applies_to_cached, &test_token_jwks_es256,
-	&test_token_verify_during_reloads, NULL
+	&test_token_issuer_change_applies_to_cached,
+	&test_token_jwks_es256,
+	&test_token_verify_during_reloads,
+	NULL
 };
 
 static const TTest *const *const files_tests[] = {
-	&test_token_rs256_rotate_round_trip, &test_token_rotate_hs256,
-	&test_token_rotate_es256, &test_token_rotate_refusals,
-	&test_token_keys_mode_644, &test_token_keys_short_secret,
-	&test_token_keys_mixed_algs, &test_token_keys_bad_line, NULL
+	&test_token_rs256_rotate_round_trip,
+	&test_token_rotate_hs256,
+	&test_token_rotate_es256,
+	&test_token_rotate_refusals,
+	&test_token_keys_mode_644,
+	&test_token_keys_short_secret,
+	&test_token_keys_mixed_algs,
+	&test_token_keys_bad_line,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "hs256", 30, setup_hs, teardown, hs256_tests },
-	{ "es256", 30, setup_es, teardown, es256_tests },
-	{ "files", 30, setup, teardown, files_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "hs256", 30, setup_hs, teardown, NULL, NULL, hs256_tests },
+	{ "es256", 30, setup_es, teardown, NULL, NULL, es256_tests },
+	{ "files", 30, setup, teardown, NULL, NULL, files_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}

@@ -190,17 +190,16 @@ START_TEST(test_totp_secret_new)
 END_TEST
 
 static const TTest *const *const totp_tests[] = {
-	&test_totp_rfc6238_vectors, &test_totp_window, &test_totp_code_syntax,
-	&test_totp_bad_input, &test_totp_uri, &test_totp_secret_new, NULL
+	&test_totp_rfc6238_vectors,
+	&test_totp_window,
+	&test_totp_code_syntax,
+	&test_totp_bad_input,
+	&test_totp_uri,
+	&test_totp_secret_new,
+	NULL
 };
 
-static const struct test_group groups[] = {
-	{ "totp", 0, setup, NULL, totp_tests },
-	{ NULL, 0, NULL, NULL, NULL }
+const struct test_group test_groups[] = {
+	{ "totp", 0, setup, NULL, NULL, NULL, totp_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
-
-void
-test_suite(Suite *s)
-{
-	test_groups(s, groups);
-}
