@@ -309,30 +309,31 @@ END_TEST
 
 START_TEST(test_clock_parse_forms)
 {
+	static const struct {
+		const char	*text;
+		int64_t		 us;
+	} forms[] = {
+		{ "2026-12-20T08:30:00Z", T_2026_12_20 },
+		{ "2026-12-20T09:30:00+01:00", T_2026_12_20 },
+		{ "2026-12-20T03:00:00-05:30", T_2026_12_20 },
+		{ "2026-12-20T08:30:00+00:00", T_2026_12_20 },
+		{ "2026-12-20T08:30:00.5Z", T_2026_12_20 + 500000 },
+		{ "2026-12-20T08:30:00.000001Z", T_2026_12_20 + 1 },
+		{ "2026-12-20T08:30:00.123456789Z", T_2026_12_20 + 123456 },
+		{ "2026-12-20T09:30:00.25+01:00", T_2026_12_20 + 250000 },
+		{ "2028-02-29T12:00:00Z", INT64_C(1835438400) * SEC },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "1969-12-31T23:59:59Z", -SEC },
+	};
 	int64_t	 t;
+	size_t	 i;
 
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T09:30:00+01:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T03:00:00-05:30", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00+00:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.5Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 500000);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.000001Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 1);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.123456789Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 123456);
-	ck_assert_int_eq(clock_parse("2026-12-20T09:30:00.25+01:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 250000);
-	ck_assert_int_eq(clock_parse("2028-02-29T12:00:00Z", &t), 0);
-	ck_assert_int_eq(t, INT64_C(1835438400) * SEC);
-	ck_assert_int_eq(clock_parse("1970-01-01T00:00:00Z", &t), 0);
-	ck_assert_int_eq(t, 0);
-	ck_assert_int_eq(clock_parse("1969-12-31T23:59:59Z", &t), 0);
-	ck_assert_int_eq(t, -SEC);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ck_assert_msg(clock_parse(forms[i].text, &t) == 0, "%s",
+		    forms[i].text);
+		ck_assert_msg(t == forms[i].us, "%s: %lld", forms[i].text,
+		    (long long)t);
+	}
 }
 END_TEST
 
@@ -811,16 +812,20 @@ END_TEST
 
 START_TEST(test_log_level_parse)
 {
+	static const struct {
+		const char	*name;
+		enum log_level	 level;
+	} levels[] = {
+		{ "debug", LOG_LEVEL_DEBUG }, { "info", LOG_LEVEL_INFO },
+		{ "warn", LOG_LEVEL_WARN }, { "error", LOG_LEVEL_ERROR },
+	};
 	enum log_level	 l;
+	size_t		 i;
 
-	ck_assert_int_eq(log_level_parse("debug", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_DEBUG);
-	ck_assert_int_eq(log_level_parse("info", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_INFO);
-	ck_assert_int_eq(log_level_parse("warn", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_WARN);
-	ck_assert_int_eq(log_level_parse("error", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_ERROR);
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		ck_assert_int_eq(log_level_parse(levels[i].name, &l), 0);
+		ck_assert_int_eq(l, levels[i].level);
+	}
 	l = LOG_LEVEL_WARN;
 	ck_assert_int_eq(log_level_parse("DEBUG", &l), -1);
 	ck_assert_int_eq(log_level_parse("", &l), -1);
