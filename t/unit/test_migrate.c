@@ -93,27 +93,29 @@ START_TEST(test_migrate_checksum_changes_with_content)
 }
 END_TEST
 
-START_TEST(test_migrate_duplicate_number)
+/* Two files in the directory: the load is refused, naming 'why'. */
+static void
+load_refused(const char *a, const char *b, const char *why)
 {
 	struct migration_set	 set;
 	char			 msg[256];
 
-	put("003_a.sql", "SELECT 1;");
-	put("003_b.sql", "SELECT 2;");
+	put(a, "SELECT 1;");
+	put(b, "SELECT 2;");
 	ck_assert_int_eq(migrate_load(dir, &set, msg, sizeof(msg)), -1);
-	ck_assert_ptr_nonnull(strstr(msg, "same number"));
+	ck_assert_msg(strstr(msg, why) != NULL, "\"%s\" not in \"%s\"", why,
+	    msg);
+}
+
+START_TEST(test_migrate_duplicate_number)
+{
+	load_refused("003_a.sql", "003_b.sql", "same number");
 }
 END_TEST
 
 START_TEST(test_migrate_misnamed_refused)
 {
-	struct migration_set	 set;
-	char			 msg[256];
-
-	put("001_one.sql", "SELECT 1;");
-	put("002-two.sql", "SELECT 2;");
-	ck_assert_int_eq(migrate_load(dir, &set, msg, sizeof(msg)), -1);
-	ck_assert_ptr_nonnull(strstr(msg, "002-two.sql"));
+	load_refused("001_one.sql", "002-two.sql", "002-two.sql");
 }
 END_TEST
 

@@ -50,23 +50,14 @@ is_method(const char *key)
 	return (0);
 }
 
+/* 'src' into 'dst' ('len' bytes) through toupper(3) or tolower(3). */
 static void
-lower(char *dst, const char *src, size_t len)
+recase(char *dst, const char *src, size_t len, int (*to)(int))
 {
 	size_t	 i;
 
 	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
-static void
-upper(char *dst, const char *src, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)toupper((unsigned char)src[i]);
+		dst[i] = (char)to((unsigned char)src[i]);
 	dst[i] = '\0';
 }
 
@@ -126,7 +117,7 @@ doc_operation(const char *pattern, const char *method)
 	json_t	*item;
 	char	 m[16];
 
-	lower(m, method, sizeof(m));
+	recase(m, method, sizeof(m), tolower);
 	if ((item = json_object_get(json_object_get(doc, "paths"), pattern)) ==
 	    NULL)
 		return (NULL);
@@ -251,7 +242,7 @@ START_TEST(test_openapi_every_route_documented)
 	ck_assert_msg(router_count() > 0, "the route table is empty");
 	for (i = 0; i < router_count(); i++) {
 		r = router_at(i);
-		lower(m, r->method, sizeof(m));
+		recase(m, r->method, sizeof(m), tolower);
 		if (json_object_get(json_object_get(doc, "paths"),
 		    r->pattern) == NULL) {
 			fprintf(stderr, "route %s %s: path \"%s\" missing from "
@@ -288,7 +279,7 @@ START_TEST(test_openapi_no_extra_operation)
 			if (!is_method(key))
 				continue;
 			nops++;
-			upper(m, key, sizeof(m));
+			recase(m, key, sizeof(m), toupper);
 			/* The router answers HEAD with the GET route. */
 			if (strcmp(m, "HEAD") == 0 &&
 			    route_find(path, "GET") != NULL)

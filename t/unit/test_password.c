@@ -230,28 +230,28 @@ END_TEST
 
 START_TEST(test_password_strength_length)
 {
+	static const struct {
+		const char	*pw;
+		enum password_weakness want;
+	} lengths[] = {
+		{ "Tuiles rouge", PASSWORD_OK },		/* 12 */
+		{ "Tuiles roug", PASSWORD_TOO_SHORT },		/* 11 */
+		{ "", PASSWORD_TOO_SHORT },
+		/* Characters, not bytes: 12 accented letters are 24 bytes. */
+		{ "éàèùâêîôûçëï", PASSWORD_OK },
+		{ "éàèùâêîôûçë", PASSWORD_TOO_SHORT },
+		/* Counted as 12 (not too short), then refused as repeated. */
+		{ "éééééééééééé", PASSWORD_TOO_COMMON },
+		{ "ééééééééééé", PASSWORD_TOO_SHORT },
+		/* Four-byte characters. */
+		{ "🐈🐕🐄🐖🐑🐐🐓🦆🐇🐎🐟🐝", PASSWORD_OK },
+	};
 	char	 longpw[PASSWORD_MAX_BYTES + 2];
+	size_t	 i;
 
-	ck_assert_int_eq(password_strength("Tuiles rouge", NULL, NULL),
-	    PASSWORD_OK);				/* 12 */
-	ck_assert_int_eq(password_strength("Tuiles roug", NULL, NULL),
-	    PASSWORD_TOO_SHORT);			/* 11 */
-	ck_assert_int_eq(password_strength("", NULL, NULL),
-	    PASSWORD_TOO_SHORT);
-
-	/* Characters, not bytes: 12 accented letters are 24 bytes. */
-	ck_assert_int_eq(password_strength("éàèùâêîôûçëï", NULL, NULL),
-	    PASSWORD_OK);
-	ck_assert_int_eq(password_strength("éàèùâêîôûçë", NULL, NULL),
-	    PASSWORD_TOO_SHORT);
-	/* Counted as 12 (not too short), then refused as one repeated letter. */
-	ck_assert_int_eq(password_strength("éééééééééééé", NULL, NULL),
-	    PASSWORD_TOO_COMMON);
-	ck_assert_int_eq(password_strength("ééééééééééé", NULL, NULL),
-	    PASSWORD_TOO_SHORT);
-	/* Four-byte characters. */
-	ck_assert_int_eq(password_strength("🐈🐕🐄🐖🐑🐐🐓🦆🐇🐎🐟🐝", NULL, NULL),
-	    PASSWORD_OK);
+	for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++)
+		ck_assert_msg(password_strength(lengths[i].pw, NULL, NULL) ==
+		    lengths[i].want, "%s", lengths[i].pw);
 
 	memset(longpw, 'x', sizeof(longpw));
 	longpw[0] = 'a';
