@@ -212,6 +212,13 @@ declared_path_param(json_t *params, const char *name)
 	return (n);
 }
 
+/* Each test lists every offender on stderr, then fails once for all. */
+static void
+none_listed(int bad, const char *what)
+{
+	ck_assert_msg(bad == 0, "%d %s (listed above)", bad, what);
+}
+
 START_TEST(test_openapi_document)
 {
 	const char	*v;
@@ -255,8 +262,7 @@ START_TEST(test_openapi_every_route_documented)
 			bad++;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d route(s) missing from openapi.json "
-	    "(listed above)", bad);
+	none_listed(bad, "route(s) missing from openapi.json");
 }
 END_TEST
 
@@ -296,8 +302,7 @@ START_TEST(test_openapi_no_extra_operation)
 			bad++;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d operation(s) of openapi.json are not "
-	    "routes (listed above)", bad);
+	none_listed(bad, "operation(s) of openapi.json are not routes");
 }
 END_TEST
 
@@ -345,8 +350,7 @@ START_TEST(test_openapi_path_parameters)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d path parameter problem(s) (listed above)",
-	    bad);
+	none_listed(bad, "path parameter problem(s)");
 }
 END_TEST
 
@@ -390,8 +394,7 @@ START_TEST(test_openapi_declared_parameters_in_pattern)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d declared path parameter(s) not in their "
-	    "pattern (listed above)", bad);
+	none_listed(bad, "declared path parameter(s) not in their pattern");
 }
 END_TEST
 
@@ -428,8 +431,7 @@ START_TEST(test_openapi_operation_ids)
 		}
 	}
 	json_decref(seen);
-	ck_assert_msg(bad == 0, "%d operationId problem(s) (listed above)",
-	    bad);
+	none_listed(bad, "operationId problem(s)");
 }
 END_TEST
 
@@ -451,8 +453,7 @@ START_TEST(test_openapi_responses)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d operation(s) without responses (listed "
-	    "above)", bad);
+	none_listed(bad, "operation(s) without responses");
 }
 END_TEST
 
@@ -496,7 +497,7 @@ START_TEST(test_openapi_security)
 			break;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d security problem(s) (listed above)", bad);
+	none_listed(bad, "security problem(s)");
 }
 END_TEST
 
@@ -532,7 +533,7 @@ START_TEST(test_openapi_refs_resolve)
 	int	 bad;
 
 	bad = refs_check(doc);
-	ck_assert_msg(bad == 0, "%d unresolved $ref (listed above)", bad);
+	none_listed(bad, "unresolved $ref");
 }
 END_TEST
 
