@@ -543,6 +543,33 @@ harness_sql_count(const char *conninfo, const char *sql)
 	return (n);
 }
 
+char *
+harness_pg_dump(const char *conninfo)
+{
+	static const char *const paths[] = {
+	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
+	const char	*argv[] = { "pg_dump", "--data-only", "--no-owner", "-d",
+			    conninfo, NULL };
+	const char	*p;
+	char		*out = NULL, *err = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
+		argv[0] = p;
+	else
+		for (i = 0; paths[i] != NULL; i++)
+			if (access(paths[i], X_OK) == 0) {
+				argv[0] = paths[i];
+				break;
+			}
+	rc = harness_exec(argv, NULL, 30000, &out, &err);
+	ck_assert_msg(rc == 0 && out != NULL, "pg_dump exited %d: %s", rc,
+	    err != NULL ? err : "");
+	free(err);
+	return (out);
+}
+
 int
 harness_cluster_up(void)
 {
@@ -1212,6 +1239,15 @@ harness_json(const struct http_resp *r)
 	if (r->body == NULL)
 		return (NULL);
 	return (json_loadb(r->body, r->body_len, 0, NULL));
+}
+
+char *
+harness_dump(const json_t *j)
+{
+	char	*s;
+
+	s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	return (s != NULL ? s : xstrdup("(not JSON)"));
 }
 
 void

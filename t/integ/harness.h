@@ -102,6 +102,12 @@ long	 harness_sql_count(const char *, const char *);
  * or another; the exit status as harness_exec(), *err its stderr.
  */
 int	 harness_migrate(const char *, const char *, char **);
+/*
+ * pg_dump --data-only --no-owner of a database, with the pg_dump of the
+ * cluster's major version ($GUICHET_TEST_PG_DUMP, else PostgreSQL 15's,
+ * else the one on the PATH); a failure fails the test.
+ */
+char	*harness_pg_dump(const char *);
 /* 1 when the test cluster accepts connections (quietly). */
 int	 harness_cluster_up(void);
 int	 harness_sql_exec(const char *, const char *);
@@ -207,6 +213,8 @@ const char *http_resp_header(const struct http_resp *, const char *);
 int	 http_resp_header_count(const struct http_resp *, const char *);
 /* The body parsed as JSON (caller decrefs), or NULL. */
 json_t	*harness_json(const struct http_resp *);
+/* JSON as compact text with sorted keys, for messages and comparisons. */
+char	*harness_dump(const json_t *);
 void	 http_resp_free(struct http_resp *);
 
 /*

@@ -197,6 +197,14 @@ idl_start(struct idenv *e)
 }
 
 void
+idl_start_new(struct idenv *e, const char *clock)
+{
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	idl_start(e);
+}
+
+void
 idl_stop(struct idenv *e)
 {
 	harness_server_stop(&e->s);
@@ -283,6 +291,29 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 	rc = harness_sql_exec(e->db, sql);
 	free(sql);
 	return (rc);
+}
+
+char *
+idl_pg_dump(const struct idenv *e)
+{
+	char	*out;
+
+	out = harness_pg_dump(e->db);
+	ck_assert_msg(strlen(out) > 1000 &&
+	    idl_count(out, "identity.accounts") > 0, "pg_dump printed no data");
+	return (out);
+}
+
+int
+idl_dump_count(const struct idenv *e, const char *marker)
+{
+	char	*out;
+	int	 n;
+
+	out = idl_pg_dump(e);
+	n = idl_count(out, marker);
+	free(out);
+	return (n);
 }
 
 /* HTTP. */

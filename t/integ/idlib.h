@@ -79,6 +79,8 @@ struct idenv {
 
 /* Copy the template (first time only) and start guichetd on the copy. */
 void	 idl_start(struct idenv *);
+/* Zero 'e', set its clock ('clock' NULL: the system's) and idl_start(). */
+void	 idl_start_new(struct idenv *, const char *);
 /* Stop and start again with another clock (NULL: the system clock). */
 void	 idl_restart(struct idenv *, const char *);
 /* Stop the server and free the idenv (the database stays until the end). */
@@ -90,6 +92,12 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * pg_dump of the test's database (harness_pg_dump()), which must hold the
+ * demo town's accounts; idl_dump_count() counts 'marker' in it.
+ */
+char	*idl_pg_dump(const struct idenv *);
+int	 idl_dump_count(const struct idenv *, const char *);
 /* The first cell of a query as a number (a count); asserts an answer. */
 long	 idl_sql_count(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -11,7 +11,6 @@
 
 #include "harness.h"
 
-
 /* Write a config file in the scratch directory; returns its path. */
 static char *
 config_file(const char *name, const char *content)

@@ -11,13 +11,6 @@
 
 #include "idlib.h"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
 /* The refresh grant (JSON); the status, new tokens on 200. */
 static long
 refresh(const struct idenv *e, const char *rt, char **at, char **rt2,
@@ -88,7 +81,7 @@ START_TEST(test_token_response)
 	json_t		*j;
 	const char	*cc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
 	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
@@ -121,7 +114,7 @@ START_TEST(test_access_token_claims)
 	size_t		 i;
 	int		 aud_ok = 0;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	h = idl_jwt_json(at, 0);
 	c = idl_jwt_json(at, 1);
@@ -179,7 +172,7 @@ START_TEST(test_refresh_rotation_and_reuse)
 	char		*at1, *rt1, *at2 = NULL, *rt2 = NULL, *log;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
 	st = refresh(&e, rt1, &at2, &rt2, NULL);
@@ -218,7 +211,7 @@ START_TEST(test_logout_refresh_token)
 	char		*at, *rt, *at2, *rt2;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
@@ -246,7 +239,7 @@ START_TEST(test_logout_other_persons_token)
 	char		*at_a, *rt_a, *at_b, *rt_b;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at_a, &rt_a), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
@@ -272,7 +265,7 @@ START_TEST(test_logout_all)
 	char		*at1, *rt1, *at2, *rt2;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
@@ -306,7 +299,7 @@ START_TEST(test_password_change_ends_sessions)
 	char		*at, *rt, *dump;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
 	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
@@ -342,7 +335,7 @@ START_TEST(test_unsupported_grant_type)
 	struct idenv	 e;
 	struct http_resp r;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code",
 	    &r);
 	expect_oauth_error(&r, 400, "unsupported_grant_type");
@@ -365,7 +358,7 @@ START_TEST(test_unknown_parameters_ignored)
 	struct idenv	 e;
 	struct http_resp r;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code&"
 	    "code=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb", &r);
 	expect_oauth_error(&r, 400, "unsupported_grant_type");
@@ -385,7 +378,7 @@ START_TEST(test_missing_grant_type)
 	struct idenv	 e;
 	struct http_resp r;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "username=resident%40demo.guichet."
 	    "test&password=demo-resident-2026", &r);
 	expect_oauth_error(&r, 400, "invalid_request");
@@ -409,7 +402,7 @@ START_TEST(test_form_and_json_bodies)
 	json_t		*j;
 	char		*form, *rt, *at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
 	ck_assert_msg(r.status == 200, "form login: %ld %s", r.status, r.body);
@@ -438,7 +431,7 @@ START_TEST(test_wrong_password_oauth_error)
 	struct http_resp r;
 	const char	*cc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
 	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\","
 	    "\"password\":\"not-the-password\"}", &r);

@@ -13,13 +13,6 @@
 
 #include "idlib.h"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
 static long
 get_status(const struct idenv *e, const char *path, const char *token)
 {
@@ -87,7 +80,7 @@ START_TEST(test_ctl_agent_add_and_list)
 	char		*id, *tok, *out = NULL, *err = NULL, *line, *eol;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = ctl_agent_add(&e, "nina@example.org", "agent");
 	tok = idl_sql(&e, "SELECT payload->>'token' FROM ops.outbox WHERE "
 	    "recipient = 'nina@example.org' AND template = "
@@ -121,7 +114,7 @@ START_TEST(test_ctl_agent_add_documented_syntax)
 	char		*out = NULL, *err = NULL, *n;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "guichetctl agent add EMAIL --name N --roles "
 	    "agent --departments mairie exited %d: %s%s", rc, out, err);
@@ -141,7 +134,7 @@ START_TEST(test_admin_login_mfa)
 	json_t		*c;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_admin(&e);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(c != NULL && json_is_true(json_object_get(c, "mfa")),
@@ -163,7 +156,7 @@ START_TEST(test_admin_needs_otp)
 	const char	*d;
 	char		 code[8];
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
 	    "\"password\",\"username\":\"" IDL_ADMIN_EMAIL "\",\"password\":\""
 	    IDL_ADMIN_PASSWORD "\"}", &r);
@@ -193,7 +186,7 @@ START_TEST(test_totp_code_single_use)
 	char		 code[8];
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_otp(&e, IDL_ADMIN_TOTP, code);
 	at = idl_login_ok(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, code);
 	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD,
@@ -211,7 +204,7 @@ START_TEST(test_admin_agents_list_paging)
 	long		 st;
 	int		 n = 0, i, pages = 0;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_admin(&e);
 	j = idl_reqj(&e, "GET", "/api/v1/admin/agents", at, NULL, &st);
 	ck_assert_msg(st == 200, "status %ld", st);
@@ -280,7 +273,7 @@ START_TEST(test_admin_agents_create)
 	char		*at;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_admin(&e);
 	j = idl_sendj(&e, "POST", "/api/v1/admin/agents", at,
 	    json_pack("{s:s, s:s, s:[s], s:[s]}", "email",
@@ -329,7 +322,7 @@ START_TEST(test_admin_patch_roles_revokes_tokens)
 	char		*admin, *agent, *path;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
 	admin = idl_login_admin(&e);
@@ -369,7 +362,7 @@ START_TEST(test_admin_block)
 	char		*admin, *agent, *path;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
 	admin = idl_login_admin(&e);
@@ -400,7 +393,7 @@ START_TEST(test_admin_without_mfa_forbidden)
 	char		*id, *tok, *at;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	/* An administrator invited by guichetctl, without a second factor. */
 	id = ctl_agent_add(&e, "nomfa@example.org", "admin");
 	tok = idl_sql(&e, "SELECT payload->>'token' FROM ops.outbox WHERE "
@@ -446,7 +439,7 @@ START_TEST(test_totp_enrolment)
 	char		 code[8], wrong[8];
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	j = idl_reqj(&e, "POST", "/api/v1/me/totp", at, NULL, &st);
 	ck_assert_msg(st == 201 || st == 200, "enrol: status %ld", st);
@@ -544,7 +537,7 @@ START_TEST(test_admin_totp_reset)
 	long		 st;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = enrol_agent(&e, &secret);
 	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
@@ -608,7 +601,7 @@ START_TEST(test_ctl_block_reaches_server)
 	long		 st;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	/* The principal is in the server's cache now. */
 	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);

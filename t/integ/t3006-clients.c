@@ -20,14 +20,6 @@ struct client {
 	char	 secret[80];
 };
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
 /* guichetctl client add, as documented; the id and secret printed. */
 static void
 ctl_client_add(const struct idenv *e, const char *name, const char *scopes,
@@ -208,7 +200,7 @@ START_TEST(test_ctl_client_add)
 	char		*h, *v, *out = NULL, *err = NULL;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", "5", &c);
 	ck_assert_msg(strncmp(c.id, "cl_", 3) == 0 && strlen(c.id) == 19,
 	    "client id %s", c.id);
@@ -245,7 +237,7 @@ START_TEST(test_client_credentials_basic)
 	struct http_resp r;
 	json_t		*claims;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", NULL, &c);
 	token_basic(&e, c.id, c.secret, NULL, &r);
 	claims = check_client_token(&r, c.id, "lifts:write incidents:read");
@@ -263,7 +255,7 @@ START_TEST(test_client_credentials_body)
 	json_t		*claims, *in;
 	char		*body;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", NULL, &c);
 	token_body(&e, c.id, c.secret, NULL, &r);
 	claims = check_client_token(&r, c.id, "lifts:write incidents:read");
@@ -310,7 +302,7 @@ START_TEST(test_wrong_secret)
 	struct http_resp r1, r2, r3;
 	char		*b1, *b3;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write", NULL, &c);
 	token_body(&e, c.id, "wrong-secret-wrong-secret-wrong-secret-00",
 	    NULL, &r1);
@@ -341,7 +333,7 @@ START_TEST(test_scope_subset)
 	struct http_resp r;
 	json_t		*claims;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", NULL, &c);
 	token_body(&e, c.id, c.secret, "lifts:write", &r);
 	claims = check_client_token(&r, c.id, "lifts:write");
@@ -362,7 +354,7 @@ START_TEST(test_scope_not_granted)
 	struct http_resp r;
 	json_t		*j;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", NULL, &c);
 	token_body(&e, c.id, c.secret, "cases:read", &r);
 	ck_assert_msg(r.status == 400, "status %ld: %s", r.status, r.body);
@@ -384,7 +376,7 @@ START_TEST(test_ctl_client_list)
 	struct client	 c;
 	char		*out = NULL, *err = NULL, *line, *eol;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	ctl_client_add(&e, "Shuttle Partner", "shuttles:write", "42", &c);
 	ck_assert_int_eq(idl_ctl(e.db, 0, list, &out, &err), 0);
 	line = strstr(out, c.id);
@@ -410,7 +402,7 @@ START_TEST(test_client_token_not_a_person)
 	struct http_resp r;
 	char		*at;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	demo_client(&c);
 	at = client_token(&e, &c);
 	idl_req(&e, "GET", "/api/v1/me", at, NULL, &r);
@@ -436,7 +428,7 @@ START_TEST(test_rate_limit)
 	int		 i;
 
 	/* A frozen clock: the minute cannot turn during the test. */
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	ctl_client_add(&e, "Lift Co", "lifts:write,incidents:read", "5", &c);
 	at = client_token(&e, &c);
 	for (i = 1; i <= 5; i++)
@@ -474,7 +466,7 @@ START_TEST(test_revoke)
 	long		 st;
 	int		 rc;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	demo_client(&c);
 	at = client_token(&e, &c);
 	ck_assert_int_eq(healthz_status(&e, at), 200);

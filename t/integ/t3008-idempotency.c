@@ -45,14 +45,6 @@
 #define OBJ_NOTICES	"{\"purpose\":\"case_notifications\",\"grounds\":" \
 			    "\"By post, please.\"}"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
-
 /* Objections of 'account' to 'purpose' on record. */
 static long
 objections(const struct idenv *e, const char *account, const char *purpose)
@@ -211,7 +203,7 @@ START_TEST(test_key_syntax)
 		all[i] = (char)(0x21 + i);
 	all[94] = '\0';
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	dpo = idl_login_admin(&e);
 	body = request_body("access");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -269,7 +261,7 @@ START_TEST(test_replay_created)
 	const char	*loc;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	dpo = idl_login_admin(&e);
 	body = request_body("access");
 	ireq(&e, "POST", REQS, dpo, "req-3008-1", body, &r1);
@@ -325,7 +317,7 @@ START_TEST(test_replay_objection)
 	struct http_resp r1, r2;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ireq(&e, "POST", OBJ, at, "obj-1", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "objection");
@@ -352,7 +344,7 @@ START_TEST(test_same_key_other_request)
 	struct http_resp r1, r;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ireq(&e, "POST", OBJ, at, "k-other", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "objection");
@@ -467,7 +459,7 @@ START_TEST(test_still_running)
 	long		 st, n = 0;
 	int		 i;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	c = PQconnectdb(e.db);
 	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
@@ -553,7 +545,7 @@ START_TEST(test_keys_per_caller)
 	char		*res, *other, *other_at, *dpo, *body;
 	json_t		*j1, *j2;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	other = idl_register(&e, "other-3008@example.org", GOOD_PASSWORD);
 	other_at = idl_login_ok(&e, "other-3008@example.org", GOOD_PASSWORD,
 	    NULL);
@@ -605,7 +597,7 @@ START_TEST(test_anonymous_refused)
 			    "\"profile_kind\":\"permanent_resident\"}";
 	const char	*reset = "{\"email\":\"" IDL_RESIDENT_EMAIL "\"}";
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ireq(&e, "POST", "/api/v1/accounts", NULL, "reg-1", reg, &r);
 	assert_bad_request(&r, "registration with a key");
 	http_resp_free(&r);
@@ -641,7 +633,7 @@ START_TEST(test_secret_answer_refused)
 	struct http_resp r;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NULL",
@@ -679,7 +671,7 @@ START_TEST(test_other_methods_ignore_key)
 	char		*at;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ireq(&e, "GET", "/api/v1/me", at, "k-get", NULL, &r);
 	assert_fresh(&r, 200, "GET with a key");
@@ -738,7 +730,7 @@ START_TEST(test_handler_problems_replayed)
 	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	/* 409: a purpose that rests on consent is withdrawn, not objected. */
 	ireq(&e, "POST", OBJ, at, "k-409", stats, &r1);
@@ -791,7 +783,7 @@ START_TEST(test_unavailable_not_stored)
 	struct http_resp r1, r;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3008_fail() "
 	    "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION "
@@ -830,7 +822,7 @@ START_TEST(test_erasure)
 	struct http_resp r;
 	char		*p, *pat, *res, *mark, *b1, *b2, *b3, *dpo, *b4;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	p = idl_register(&e, "erased-3008@example.org", GOOD_PASSWORD);
 	pat = idl_login_ok(&e, "erased-3008@example.org", GOOD_PASSWORD, NULL);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,

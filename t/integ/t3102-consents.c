@@ -20,29 +20,12 @@
 static const char *const optional_purposes[] = { "lift_pass_sharing",
     "newsletter", "visitor_statistics", NULL };
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
 static char *
 resident_token(struct idenv *e)
 {
 	return (idl_login_ok(e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
 	    NULL));
 }
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
 
 static long
 ledger_rows(const struct idenv *e, const char *account, const char *purpose)
@@ -79,7 +62,7 @@ consents(const struct idenv *e, const char *token)
 	char	*d;
 
 	j = idl_reqj(e, "GET", "/api/v1/me/consents", token, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_array(json_object_get(j, "items"))
 	    && json_is_array(json_object_get(j, "history")),
 	    "GET /api/v1/me/consents: %ld %s", st, d);
@@ -105,7 +88,7 @@ static void
 assert_state(const json_t *list, const char *purpose, const char *state)
 {
 	const json_t	*it = item(list, purpose);
-	char		*d = dump(list);
+	char		*d = harness_dump(list);
 
 	ck_assert_msg(it != NULL, "no %s in the consents: %s", purpose, d);
 	ck_assert_msg(idl_jstr(it, "state") != NULL &&
@@ -143,7 +126,7 @@ change_ok(const struct idenv *e, const char *method, const char *purpose,
 	char	*d;
 
 	st = change(e, method, purpose, token, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "%s %s: %ld %s", method, purpose, st, d);
 	ck_assert_msg(idl_jstr(j, "purpose") != NULL &&
 	    strcmp(idl_jstr(j, "purpose"), purpose) == 0 &&
@@ -163,7 +146,7 @@ START_TEST(test_consents_need_a_token)
 	struct http_resp r;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		idl_req(&e, m[i][0], m[i][1], NULL, NULL, &r);
 		json_decref(harness_assert_problem(&r, 401,
@@ -188,13 +171,13 @@ START_TEST(test_new_account_starts_withdrawn)
 	char		*mark, *email, *id, *at, *d;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	mark = idl_marker(12);
 	email = harness_printf("c-%s@example.org", mark);
 	id = idl_register(&e, email, GOOD_PASSWORD);
 	at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
 	j = consents(&e, at);
-	d = dump(j);
+	d = harness_dump(j);
 	for (i = 0; optional_purposes[i] != NULL; i++) {
 		assert_state(j, optional_purposes[i], "withdrawn");
 		it = (json_t *)item(j, optional_purposes[i]);
@@ -235,7 +218,7 @@ START_TEST(test_give_then_withdraw)
 	char		*at, *other, *other_at, *l, *d, *email, *mark;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	mark = idl_marker(12);
 	email = harness_printf("o-%s@example.org", mark);
@@ -266,7 +249,7 @@ START_TEST(test_give_then_withdraw)
 	    "ledger: %s", l);
 	/* The history, newest first, keeps both choices. */
 	h = json_object_get(j, "history");
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(json_array_size(h) == 2, "history: %s", d);
 	row = json_array_get(h, 0);
 	ck_assert_msg(strcmp(idl_jstr(row, "action"), "withdrawn") == 0 &&
@@ -295,7 +278,7 @@ START_TEST(test_one_call_each_way_idempotent)
 	char		*at, *l;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
@@ -323,7 +306,7 @@ START_TEST(test_unknown_purpose_404)
 	char		*at, *path;
 	int		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	for (i = 0; bad[i] != NULL; i++) {
 		path = harness_printf("/api/v1/me/consents/%s", bad[i]);
@@ -353,7 +336,7 @@ START_TEST(test_not_consent_based_409)
 	char		*at, *path;
 	int		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	for (i = 0; basis[i] != NULL; i++) {
 		path = harness_printf("/api/v1/me/consents/%s", basis[i]);
@@ -380,7 +363,7 @@ START_TEST(test_ledger_append_only)
 	char		*at, *l;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
@@ -409,7 +392,7 @@ START_TEST(test_purpose_added_later_starts_withdrawn)
 	json_t		*j;
 	char		*at;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
@@ -439,7 +422,7 @@ START_TEST(test_ledger_time_from_clock)
 	char		*at, *v;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	at = resident_token(&e);
 	ck_assert_int_eq(change(&e, "PUT", "newsletter", at, &j), 200);
 	ck_assert_msg(idl_jstr(j, "since") != NULL &&
@@ -470,7 +453,7 @@ START_TEST(test_new_version_needs_new_consent)
 	char		*at, *l, *d;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	at = resident_token(&e);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
@@ -481,7 +464,7 @@ START_TEST(test_new_version_needs_new_consent)
 	    "version = 2 WHERE code = 'newsletter'") == 0);
 	ck_assert_int_eq(in_newsletter(&e, me), 0);
 	j = consents(&e, at);
-	d = dump(j);
+	d = harness_dump(j);
 	it = item(j, "newsletter");
 	ck_assert_msg(it != NULL && strcmp(idl_jstr(it, "state"),
 	    "withdrawn") == 0 && json_integer_value(json_object_get(it,

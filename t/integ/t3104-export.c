@@ -47,14 +47,6 @@ struct person {
 	char	*token;
 };
 
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
 static void
 person_make(struct person *p, const char *tag)
 {
@@ -95,7 +87,6 @@ person_free(struct person *p)
 	free(p->id);
 	free(p->token);
 }
-
 
 static void
 consent(const struct idenv *e, const char *method, const char *purpose,
@@ -503,7 +494,7 @@ START_TEST(test_export_self)
 
 	/* Portable: only categories on consent or contract. */
 	y = json_object_get(doc, "portable");
-	portable = dump(y);
+	portable = harness_dump(y);
 	json_object_foreach(json_object_get(json_object_get(y, "identity"),
 	    "categories"), k, x) {
 		size_t	 j2;
@@ -819,7 +810,7 @@ START_TEST(test_erase_hooks)
 
 	j = idl_sendj(&e, "DELETE", "/api/v1/me", r.token, json_pack("{s:s}",
 	    "password", GOOD_PASSWORD), &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
 	erased = json_object_get(j, "erased");
 	retained = json_object_get(j, "retained");

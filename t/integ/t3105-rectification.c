@@ -18,42 +18,6 @@
 #define T1		"2027-03-02T11:00:00Z"
 #define GOOD_PASSWORD	"correct horse battery staple 7"
 
-
-static const char *
-pg_dump_path(void)
-{
-	static const char *const paths[] = {
-	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
-	const char	*p;
-	size_t		 i;
-
-	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
-		return (p);
-	for (i = 0; paths[i] != NULL; i++)
-		if (access(paths[i], X_OK) == 0)
-			return (paths[i]);
-	return ("pg_dump");
-}
-
-/* Occurrences of 'marker' in pg_dump --data-only of the test's database. */
-static int
-dump_count(const struct idenv *e, const char *marker)
-{
-	const char	*argv[] = { pg_dump_path(), "--data-only", "-d", e->db,
-			    NULL };
-	char		*out = NULL, *err = NULL;
-	int		 n;
-
-	ck_assert_msg(harness_exec(argv, NULL, 30000, &out, &err) == 0,
-	    "pg_dump failed: %s", err);
-	ck_assert_msg(idl_count(out, "identity.accounts") > 0,
-	    "pg_dump printed no data");
-	n = idl_count(out, marker);
-	free(out);
-	free(err);
-	return (n);
-}
-
 /*
  * A person registered at T0 as "Old <m>", signed in at T1 (the server
  * runs with --clock T1 afterwards): its id, *token set.
@@ -137,7 +101,7 @@ START_TEST(test_old_value_gone_everywhere)
 	old = harness_printf("Old-%s", m);
 	new = harness_printf("New-%s", m);
 	id = person(&e, old, &at);
-	ck_assert_int_ge(dump_count(&e, old), 1);
+	ck_assert_int_ge(idl_dump_count(&e, old), 1);
 	body = harness_printf("{\"display_name\": \"%s\"}", new);
 	ck_assert_int_eq(patch_me(&e, at, body), 200);
 	free(body);
@@ -170,8 +134,8 @@ START_TEST(test_old_value_gone_everywhere)
 	free(path);
 
 	/* The database holds the old value nowhere; the audit, field names. */
-	ck_assert_int_eq(dump_count(&e, old), 0);
-	ck_assert_int_ge(dump_count(&e, new), 1);
+	ck_assert_int_eq(idl_dump_count(&e, old), 0);
+	ck_assert_int_ge(idl_dump_count(&e, new), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND at = '" T1 "' AND fields = '{display_name}' AND channel = "

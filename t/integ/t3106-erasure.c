@@ -24,7 +24,6 @@
 
 #include "idlib.h"
 
-#define PG_DUMP		"/usr/lib/postgresql/15/bin/pg_dump"
 #define DPO_REASON	"Demande ecrite recue a l'accueil de la mairie"
 
 /* A person with a unique marker in every field. */
@@ -43,15 +42,6 @@ struct person {
 	char	*access;	/* from the last login */
 	char	*refresh;	/* the current one of a rotated family */
 };
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) :
-		    NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
 
 static char *
 sha256_hex(const char *s)
@@ -124,7 +114,6 @@ person_free(struct person *p)
 	free(p->access);
 	free(p->refresh);
 }
-
 
 /* Every identifier of a person, named, for the absence checks. */
 struct needle {
@@ -201,13 +190,6 @@ assert_present(const char *hay, const struct person *p, const char *where)
 	for (i = 0; v[i] != NULL; i++)
 		ck_assert_msg(idl_count(hay, v[i]) > 0, "%s lost %s", where,
 		    v[i]);
-}
-
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
 }
 
 static long
@@ -375,29 +357,13 @@ erase_self_ok(const struct idenv *e, const struct person *p, json_t **out)
 	char	*d;
 
 	st = erase_self(e, p->access, p->password, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
 	free(d);
 	if (out != NULL)
 		*out = j;
 	else
 		json_decref(j);
-}
-
-/* pg_dump --data-only of the test's database. */
-static char *
-pg_dump(const struct idenv *e)
-{
-	const char	*argv[] = { PG_DUMP, "--data-only", "--no-owner",
-			    "-d", e->db, NULL };
-	char		*out = NULL, *err = NULL;
-	int		 rc;
-
-	rc = harness_exec(argv, NULL, 30000, &out, &err);
-	ck_assert_msg(rc == 0 && out != NULL && strlen(out) > 1000,
-	    "pg_dump: %d %s", rc, err != NULL ? err : "");
-	free(err);
-	return (out);
 }
 
 /* A person's rows in every table that holds them, as text. */
@@ -484,7 +450,7 @@ assert_summary(const json_t *j, int consents_retained)
 	const char	*at = idl_jstr(j, "erased_at"), *until;
 	size_t		 i;
 	int		 consent = 0;
-	char		*d = dump(j);
+	char		*d = harness_dump(j);
 
 	ck_assert_msg(json_is_array(json_object_get(j, "erased")) &&
 	    json_array_size(json_object_get(j, "erased")) > 0,
@@ -523,12 +489,12 @@ START_TEST(test_answer_lists_erased_and_retained_with_basis_and_until)
 	json_t		*j;
 	char		*d;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	erase_self_ok(&e, &r, &j);
 	assert_summary(j, 1);
-	d = dump(j);
+	d = harness_dump(j);
 	assert_absent(d, &r, "the erasure answer");
 	free(d);
 	json_decref(j);
@@ -544,7 +510,7 @@ START_TEST(test_old_access_refresh_and_password_all_dead)
 	struct person	 r;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	j = get_me(&e, r.access, 200);
@@ -572,17 +538,17 @@ START_TEST(test_dump_holds_no_marker_identifier_or_unsalted_hash)
 	struct person	 r, s;
 	char		*before, *after;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	person_make(&s, "Sy");
 	seed(&e, &r, 0);
 	seed(&e, &s, 1);
-	before = pg_dump(&e);
+	before = idl_pg_dump(&e);
 	/* The test sees what it looks for. */
 	assert_present(before, &r, "the dump before erasure");
 	ck_assert(idl_count(before, r.employer) > 0);
 	erase_self_ok(&e, &r, NULL);
-	after = pg_dump(&e);
+	after = idl_pg_dump(&e);
 	assert_absent(after, &r, "pg_dump --data-only after erasure");
 	assert_present(after, &s, "the bystander's data in the dump");
 	free(before);
@@ -602,7 +568,7 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	char		*before[8], *after, *d1, *d2, *at = NULL;
 	int		 i;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	person_make(&s, "Sy");
 	seed(&e, &s, 1);
@@ -624,8 +590,8 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	}
 	/* The same token still works and the account reads the same. */
 	me2 = get_me(&e, s.access, 200);
-	d1 = dump(me1);
-	d2 = dump(me2);
+	d1 = harness_dump(me1);
+	d2 = harness_dump(me2);
 	ck_assert_msg(strcmp(d1, d2) == 0, "GET /me of the bystander "
 	    "changed:\n%s\n%s", d1, d2);
 	assert_present(d2, &s, "the bystander's GET /me");
@@ -649,7 +615,7 @@ START_TEST(test_server_log_holds_no_marker)
 	struct person	 r;
 	char		*log;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	/* A wrong password first: the refusal is logged too. */
@@ -675,7 +641,7 @@ START_TEST(test_erasure_recorded_without_erased_values)
 	json_t		*j;
 	char		*row, *v, *d;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	erase_self_ok(&e, &r, &j);
@@ -687,14 +653,14 @@ START_TEST(test_erasure_recorded_without_erased_values)
 	ck_assert(row != NULL);
 	assert_absent(row, &r, "privacy.erasures");
 	/* The record says what the person was told. */
-	d = dump(json_object_get(j, "erased"));
+	d = harness_dump(json_object_get(j, "erased"));
 	v = idl_sql(&e, "SELECT erased = '%s'::jsonb FROM privacy.erasures "
 	    "WHERE account_id = '%s'", d, r.id);
 	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "erased[] recorded "
 	    "differs from the answer");
 	free(v);
 	free(d);
-	d = dump(json_object_get(j, "retained"));
+	d = harness_dump(json_object_get(j, "retained"));
 	v = idl_sql(&e, "SELECT retained = '%s'::jsonb FROM privacy.erasures "
 	    "WHERE account_id = '%s'", d, r.id);
 	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "retained[] recorded "
@@ -723,7 +689,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	char		*path, *dpo, *agent, *resident, *v, *d;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&t, "Tz");
 	person_make(&s, "Sy");
 	seed(&e, &t, 1);
@@ -762,7 +728,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	/* The DPO: 200 with the same answer as the person's own erasure. */
 	j = idl_sendj(&e, "POST", path, dpo, json_pack("{s:s}", "reason",
 	    DPO_REASON), &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DPO erasure: %ld %s", st, d);
 	free(d);
 	assert_summary(j, 1);
@@ -771,7 +737,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	    "WHERE account_id = '%s' AND actor = 'dpo' AND agent_id = '%s' "
 	    "AND reason = '%s'", t.id, idl_demo.admin_id,
 	    "Demande ecrite recue a l''accueil de la mairie"), 1);
-	v = pg_dump(&e);
+	v = idl_pg_dump(&e);
 	assert_absent(v, &t, "the dump after a DPO erasure");
 	assert_present(v, &s, "the bystander's data in the dump");
 	free(v);
@@ -822,8 +788,8 @@ START_TEST(test_salt_differs_per_erasure)
 	char		*a1, *a2, *at, *h;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e1);
-	start(&e2);
+	idl_start_new(&e1, NULL);
+	idl_start_new(&e2, NULL);
 	/* The demo resident: same id, same email in both copies. */
 	at = idl_login_ok(&e1, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ck_assert_int_eq(erase_self(&e1, at, IDL_RESIDENT_PASSWORD, NULL),
@@ -862,7 +828,7 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	char		*body;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	person_make(&r, "Rx");
 	seed(&e, &r, 0);
 	ck_assert_int_eq(erase_self(&e, r.access, "Wrong-password-2026!", &j),
@@ -903,7 +869,7 @@ START_TEST(test_agent_cannot_erase_own_account)
 	char		*at, *body;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	body = harness_printf("{\"password\":\"%s\"}", IDL_AGENT_PASSWORD);
 	ck_assert_int_eq(idl_req(&e, "DELETE", "/api/v1/me", at, body, &resp),

@@ -38,23 +38,6 @@ fee_word(const char *s)
 #define SECRET_UNTIL	"2027-01-19T00:00:00Z"
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 /* GET the subject with optional X-Purpose / X-Disclose-After: status. */
 static long
 read_subject(const struct idenv *e, const char *token, const char *id,
@@ -97,7 +80,7 @@ access_log(const struct idenv *e, const char *token, const char *query)
 
 	path = harness_printf("/api/v1/me/access-log%s", query ? query : "");
 	j = idl_reqj(e, "GET", path, token, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_array(json_object_get(j, "items")),
 	    "GET %s: %ld %s", path, st, d);
 	free(d);
@@ -118,12 +101,12 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	json_t		*j, *log, *it, *who;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	dpo = idl_login_admin(&e);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id,
 	    "dossier URB-2026-0042", NULL, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "subject read: %ld %s", st, d);
 	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
 	ck_assert_str_eq(idl_jstr(j, "email"), IDL_RESIDENT_EMAIL);
@@ -138,7 +121,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	    idl_demo.resident_id, idl_demo.admin_id), 1);
 
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1, "access log: %s", d);
 	it = json_array_get(json_object_get(log, "items"), 0);
 	who = json_object_get(it, "reader");
@@ -165,7 +148,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	    "('2026-12-20T10:00:00Z', '%s', 'client', '%s', 'mobility.pass', "
 	    "'P-7')", idl_demo.resident_id, idl_demo.client_id), 0);
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 3, "access log: %s", d);
 	it = json_array_get(json_object_get(log, "items"), 0);	/* newest */
 	who = json_object_get(it, "reader");
@@ -195,7 +178,7 @@ START_TEST(test_read_without_purpose_refused)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	dpo = idl_login_admin(&e);
 	st = read_subject(&e, dpo, idl_demo.resident_id, NULL, NULL, &j);
 	ck_assert_msg(st == 400 && strstr(idl_jstr(j, "detail"),
@@ -235,7 +218,7 @@ START_TEST(test_deferred_disclosure)
 	json_t		*log;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	dpo = idl_login_admin(&e);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id, "enquête judiciaire",
@@ -250,7 +233,7 @@ START_TEST(test_deferred_disclosure)
 	    1);
 	/* ...hidden before the date. */
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1 && strcmp(idl_jstr(json_array_get(
 	    json_object_get(log, "items"), 0), "purpose"), "ordinary") == 0,
 	    "before the date: %s", d);
@@ -264,7 +247,7 @@ START_TEST(test_deferred_disclosure)
 	idl_restart(&e, LATER);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 2 && strstr(d, "enquête judiciaire") !=
 	    NULL, "after the date: %s", d);
 	free(d);
@@ -285,7 +268,7 @@ START_TEST(test_paging)
 	size_t		 k;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	/* 45 rows; pairs share their time, so the id breaks the tie. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
 	    "account_id, reader_kind, reader_account, dataset, record, purpose) "
@@ -302,7 +285,7 @@ START_TEST(test_paging)
 		free(q);
 		free(cursor);
 		cursor = NULL;
-		d = dump(log);
+		d = harness_dump(log);
 		pages++;
 		json_array_foreach(json_object_get(log, "items"), k, it) {
 			rec = idl_jstr(it, "record");
@@ -355,14 +338,14 @@ START_TEST(test_another_person_sees_nothing)
 	json_t		*log;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	other = idl_register(&e, "other-3107@example.org", GOOD_PASSWORD);
 	dpo = idl_login_admin(&e);
 	ck_assert_int_eq(read_subject(&e, dpo, idl_demo.resident_id,
 	    "secret-purpose-of-resident", NULL, NULL), 200);
 	tok = idl_login_ok(&e, "other-3107@example.org", GOOD_PASSWORD, NULL);
 	log = access_log(&e, tok, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 0 && strstr(d, idl_demo.resident_id) ==
 	    NULL, "another person: %s", d);
 	free(d);
@@ -370,7 +353,7 @@ START_TEST(test_another_person_sees_nothing)
 	ck_assert_int_eq(read_subject(&e, dpo, other, "own-purpose", NULL,
 	    NULL), 200);
 	log = access_log(&e, tok, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1 && strstr(d, "own-purpose") != NULL &&
 	    strstr(d, "secret-purpose-of-resident") == NULL, "%s", d);
 	free(d);
@@ -390,7 +373,7 @@ START_TEST(test_append_only_but_purgeable)
 {
 	struct idenv	 e;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
 	    "account_id, reader_kind, reader_account, dataset, purpose) "
 	    "SELECT t, '%s', 'dpo', '%s', 'identity.account', 'p' FROM "

@@ -20,23 +20,6 @@
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 #define REQS		"/api/v1/admin/privacy/requests"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 /* 'w' in 's' with no letter or digit on either side. */
 static int
 has_word(const char *s, const char *w)
@@ -57,7 +40,7 @@ has_word(const char *s, const char *w)
 static void
 no_fee(long st, const json_t *j)
 {
-	char	*d = dump(j), *p;
+	char	*d = harness_dump(j), *p;
 
 	ck_assert_msg(st != 402, "402: %s", d);
 	for (p = d; *p != '\0'; p++)
@@ -98,7 +81,7 @@ create(const struct idenv *e, const char *dpo, const char *account,
 	if (received != NULL)
 		json_object_set_new(in, "received_at", json_string(received));
 	st = call(e, "POST", REQS, dpo, in, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201 && idl_jstr(j, "id") != NULL, "create: %ld %s",
 	    st, d);
 	free(d);
@@ -121,7 +104,7 @@ patch(const struct idenv *e, const char *dpo, const char *id, json_t *in,
 static void
 assert_str(const json_t *j, const char *k, const char *want)
 {
-	char	*d = dump(j);
+	char	*d = harness_dump(j);
 
 	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
 	    0, "%s is not %s: %s", k, want, d);
@@ -143,7 +126,7 @@ START_TEST(test_due_one_calendar_month)
 	size_t		 i;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	/* received_at defaults to the clock. */
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
@@ -224,7 +207,7 @@ START_TEST(test_overdue_filter)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-03-10T12:00:00Z");
+	idl_start_new(&e, "2026-03-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-15T09:00:00Z");		/* due 15 Feb: late */
@@ -290,7 +273,7 @@ START_TEST(test_extension_within_first_month_only)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-20T09:00:00Z");		/* due 20 Feb */
@@ -306,7 +289,7 @@ START_TEST(test_extension_within_first_month_only)
 	ck_assert_int_eq(st, 422);
 	st = patch(&e, dpo, r1, json_pack("{s:i, s:s}", "extension_months", 2,
 	    "extension_reason", "many records in several services"), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "extend: %ld %s", st, d);
 	free(d);
 	assert_str(j, "status", "extended");
@@ -325,7 +308,7 @@ START_TEST(test_extension_within_first_month_only)
 	ck_assert_int_eq(st, 409);
 	/* After the first month: refused, nothing changed. */
 	st = patch(&e, dpo, r2, json_pack("{s:i}", "extension_months", 1), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 409 && strstr(d, "within one month") != NULL,
 	    "late extension: %ld %s", st, d);
 	free(d);
@@ -367,7 +350,7 @@ START_TEST(test_refusal_reason_and_remedies)
 	json_t		*j, *err;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	en = idl_register(&e, "english-3108@example.org", GOOD_PASSWORD);
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET locale "
 	    "= 'en' WHERE id = '%s'", en), 0);
@@ -391,7 +374,7 @@ START_TEST(test_refusal_reason_and_remedies)
 	st = patch(&e, dpo, r, json_pack("{s:s, s:s}", "status", "refused",
 	    "reason", "Les données sont nécessaires à un dossier d'urbanisme "
 	    "en cours."), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "refuse: %ld %s", st, d);
 	assert_str(j, "status", "refused");
 	ck_assert_msg(strstr(idl_jstr(j, "answer"), "dossier d'urbanisme") !=
@@ -448,7 +431,7 @@ START_TEST(test_no_fee_and_dpo_only)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	/* The person cannot use the DPO's endpoints. */

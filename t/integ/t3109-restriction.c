@@ -20,23 +20,6 @@
 #define FROZEN		"2026-12-20T08:30:00Z"
 #define REQS		"/api/v1/admin/privacy/requests"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 static long
 in_newsletter(const struct idenv *e, const char *account)
 {
@@ -47,7 +30,7 @@ in_newsletter(const struct idenv *e, const char *account)
 static void
 assert_str(const json_t *j, const char *k, const char *want)
 {
-	char	*d = dump(j);
+	char	*d = harness_dump(j);
 
 	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
 	    0, "%s is not %s: %s", k, want, d);
@@ -97,7 +80,7 @@ START_TEST(test_restriction_freezes)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
@@ -109,7 +92,7 @@ START_TEST(test_restriction_freezes)
 	json_decref(j);
 
 	j = idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201 && json_is_true(json_object_get(j,
 	    "restricted")), "restrict: %ld %s", st, d);
 	assert_str(j, "since", FROZEN);
@@ -141,7 +124,7 @@ START_TEST(test_restriction_freezes)
 	ck_assert_msg(st == 403, "agent read: %ld", st);
 	dpo = idl_login_admin(&e);
 	st = subject_read(&e, dpo, idl_demo.resident_id, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_true(json_object_get(
 	    json_object_get(j, "restriction"), "restricted")), "dpo read: %ld "
 	    "%s", st, d);
@@ -163,7 +146,7 @@ START_TEST(test_lift_tells_the_person_first)
 	json_t		*j;
 	long		 st;
 
-	start(&e, NULL);	/* the system clock: times move between calls */
+	idl_start_new(&e, NULL);	/* the system clock: times move between calls */
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
@@ -188,7 +171,7 @@ START_TEST(test_lift_tells_the_person_first)
 	    "template = 'restriction_lift'"), 0);
 
 	j = idl_reqj(&e, "POST", path, dpo, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_false(json_object_get(j,
 	    "restricted")), "lift: %ld %s", st, d);
 	free(d);
@@ -214,7 +197,7 @@ START_TEST(test_lift_tells_the_person_first)
 	json_decref(idl_reqj(&e, "POST", path, dpo, NULL, &st));
 	ck_assert_int_eq(st, 409);
 	j = idl_reqj(&e, "GET", "/api/v1/me/restriction", res, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_array_size(json_object_get(j,
 	    "history")) == 1 && idl_jstr(json_array_get(json_object_get(j,
 	    "history"), 0), "lifted_at") != NULL, "%s", d);
@@ -242,14 +225,14 @@ START_TEST(test_objection_to_newsletter_at_once)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
 	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"newsletter\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
 	assert_str(j, "kind", "objection");
 	assert_str(j, "purpose", "newsletter");
@@ -283,12 +266,12 @@ START_TEST(test_objection_to_public_task_decided)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"case_notifications\",\"grounds\":\"I read my "
 	    "requests on line\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
 	assert_str(j, "status", "received");
 	assert_str(j, "purpose", "case_notifications");
@@ -314,7 +297,7 @@ START_TEST(test_objection_to_public_task_decided)
 	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"rejected\","
 	    "\"grounds\":\"Notifications are part of the legal procedure "
 	    "(compelling legitimate grounds)\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "decide: %ld %s", st, d);
 	assert_str(j, "decision", "rejected");
 	assert_str(j, "status", "refused");
@@ -367,7 +350,7 @@ START_TEST(test_objection_other_bases)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	auth = harness_printf("Authorization: Bearer %s", res);
 	h[0] = auth;

@@ -22,19 +22,11 @@
 static char	*sql_time(const struct idenv *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
 /* A copy of the template database without a server. */
 static void
 no_server(struct idenv *e)
 {
-	start(e, T0);
+	idl_start_new(e, T0);
 	harness_server_stop(&e->s);
 }
 
@@ -91,49 +83,13 @@ purge(const struct idenv *e, const char *clock, const char *rule)
 	return (count);
 }
 
-/* pg_dump of the cluster's major version (the wrapper's is the default). */
-static const char *
-pg_dump_path(void)
-{
-	static const char *const paths[] = {
-	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
-	const char	*p;
-	size_t		 i;
-
-	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
-		return (p);
-	for (i = 0; paths[i] != NULL; i++)
-		if (access(paths[i], X_OK) == 0)
-			return (paths[i]);
-	return ("pg_dump");
-}
-
-/* Occurrences of 'marker' in pg_dump --data-only of the test's database. */
-static int
-dump_count(const struct idenv *e, const char *marker)
-{
-	const char	*argv[] = { pg_dump_path(), "--data-only", "-d", e->db,
-			    NULL };
-	char		*out = NULL, *err = NULL;
-	int		 n;
-
-	ck_assert_msg(harness_exec(argv, NULL, 30000, &out, &err) == 0,
-	    "pg_dump failed: %s", err);
-	ck_assert_msg(idl_count(out, "identity.accounts") > 0,
-	    "pg_dump printed no data");
-	n = idl_count(out, marker);
-	free(out);
-	free(err);
-	return (n);
-}
-
 START_TEST(test_refresh_tokens)
 {
 	struct idenv	 e;
 	char		*at, *before, *after;
 	long		 n;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	harness_server_stop(&e.s);
 	n = idl_sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
@@ -219,7 +175,7 @@ START_TEST(test_auth_throttle)
 	char		*before, *after;
 	long		 n, st;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	st = idl_login(&e, IDL_RESIDENT_EMAIL, "wrong password t3110", NULL,
 	    NULL, NULL);
 	ck_assert_msg(st == 400 || st == 401, "wrong password: %ld", st);
@@ -256,7 +212,7 @@ START_TEST(test_idempotency_keys)
 	const char	*h[4];
 	char		*at, *auth, *body, *marker, *before, *after;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	marker = idl_marker(24);
 	auth = harness_printf("Authorization: Bearer %s", at);
@@ -308,14 +264,14 @@ START_TEST(test_outbox)
 	    "interval '1 hour', '" T0 "'), (NULL, 'queued-%s@example.test', "
 	    "'reset_password', 'fr', '{\"link\": \"queued-%s\"}', '" T0 "', "
 	    "NULL)", idl_demo.resident_id, m, m, m, m), 0);
-	ck_assert_int_eq(dump_count(&e, m), 4);
+	ck_assert_int_eq(idl_dump_count(&e, m), 4);
 	purge(&e, "2027-05-31T10:00:00Z", "outbox");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE recipient LIKE '%%%s%%'", m), 2);
 	ck_assert_int_ge(purge(&e, "2027-06-02T10:00:00Z", "outbox"), 2);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE recipient LIKE '%%%s%%'", m), 0);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(m);
 	idl_stop(&e);
 }
@@ -329,7 +285,7 @@ START_TEST(test_rectifications)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	j = idl_reqj(&e, "PATCH", "/api/v1/me", at,
 	    "{\"display_name\": \"Rectified Resident\"}", &st);
@@ -361,7 +317,7 @@ START_TEST(test_consent_ledger)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	email = harness_printf("t3110-%ld@example.test",
 	    (long)harness_now_ms());
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -420,7 +376,7 @@ START_TEST(test_inactive_accounts)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	m = idl_marker(24);
 	email = harness_printf("t3110-%s@example.test", m);
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -430,7 +386,7 @@ START_TEST(test_inactive_accounts)
 	ck_assert_int_eq(st, 200);
 	json_decref(j);
 	harness_server_stop(&e.s);
-	ck_assert_int_ge(dump_count(&e, m), 2);
+	ck_assert_int_ge(idl_dump_count(&e, m), 2);
 	purge(&e, "2030-02-28T10:00:00Z", "inactive_accounts");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
@@ -438,7 +394,7 @@ START_TEST(test_inactive_accounts)
 	    "inactive_accounts"), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND status = 'erased'", id), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	/* The demo agent and admin are staff: not purged as inactive. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id IN ('%s', '%s') AND status = 'active'",
@@ -464,7 +420,7 @@ START_TEST(test_sign_in_is_activity)
 	struct idenv	 e;
 	char		*email, *id, *at, *m, *seen;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	m = idl_marker(24);
 	email = harness_printf("t3110-seen-%s@example.test", m);
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -490,7 +446,7 @@ START_TEST(test_sign_in_is_activity)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND status = 'erased' AND "
 	    "last_seen_at IS NULL", id), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(seen);
 	free(id);
 	free(email);
@@ -530,7 +486,7 @@ START_TEST(test_every_category_has_a_rule)
 	char		*bad, *want;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	bad = idl_sql(&e, "WITH tags AS (SELECT DISTINCT substring(d.description "
 	    "FROM '^pii:([a-z][a-z0-9_]*)') AS cat FROM pg_description d "
 	    "JOIN pg_class k ON k.oid = d.objoid AND d.classoid = "
@@ -601,7 +557,7 @@ START_TEST(test_background_purge_at_start)
 	ck_assert_msg(n == 0, "guichetd did not purge at start-up");
 	ck_assert_int_eq(harness_server_log_wait(&e.s,
 	    "retention: rule outbox: ", 5000), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	harness_server_stop(&e.s);
 	log = idl_log(&e);
 	ck_assert_int_eq(idl_count(log, m), 0);
