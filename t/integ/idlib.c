@@ -204,6 +204,21 @@ idl_start_new(struct idenv *e, const char *clock)
 	idl_start(e);
 }
 
+char *
+idl_start_resident(struct idenv *e, const char *clock)
+{
+	idl_start_new(e, clock);
+	return (idl_login_ok(e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
+	    NULL));
+}
+
+char *
+idl_start_admin(struct idenv *e, const char *clock)
+{
+	idl_start_new(e, clock);
+	return (idl_login_admin(e));
+}
+
 void
 idl_stop(struct idenv *e)
 {

@@ -81,6 +81,9 @@ struct idenv {
 void	 idl_start(struct idenv *);
 /* Zero 'e', set its clock ('clock' NULL: the system's) and idl_start(). */
 void	 idl_start_new(struct idenv *, const char *);
+/* idl_start_new(), then the demo resident's or admin's access token. */
+char	*idl_start_resident(struct idenv *, const char *);
+char	*idl_start_admin(struct idenv *, const char *);
 /* Stop and start again with another clock (NULL: the system clock). */
 void	 idl_restart(struct idenv *, const char *);
 /* Stop the server and free the idenv (the database stays until the end). */

@@ -45,25 +45,33 @@ get_with(struct server *s, const char *path, const char *hdr,
 	    r) == 0, "GET %s failed: %s", path, r->error);
 }
 
-START_TEST(test_healthz_ok)
+/* GET 'path' answers 200 with JSON whose status is 'want'. */
+static void
+probe_answers(struct server *s, const char *path, const char *want)
 {
-	struct server	 s;
 	struct http_resp r;
 	json_t		*j;
 	const char	*ct;
 
-	harness_start(&s, NULL);
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(harness_get(s, path, &r), 0);
+	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
 	ct = http_resp_header(&r, "Content-Type");
 	ck_assert_msg(ct != NULL && strncasecmp(ct, "application/json", 16) == 0,
 	    "Content-Type %s", ct ? ct : "(none)");
 	j = harness_json(&r);
 	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
 	ck_assert_msg(jstr(j, "status") != NULL &&
-	    strcmp(jstr(j, "status"), "ok") == 0, "body %s", r.body);
+	    strcmp(jstr(j, "status"), want) == 0, "body %s", r.body);
 	json_decref(j);
 	http_resp_free(&r);
+}
+
+START_TEST(test_healthz_ok)
+{
+	struct server	 s;
+
+	harness_start(&s, NULL);
+	probe_answers(&s, "/healthz", "ok");
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	harness_server_free(&s);
 }
@@ -72,19 +80,9 @@ END_TEST
 START_TEST(test_readyz_ready)
 {
 	struct server	 s;
-	struct http_resp r;
-	json_t		*j;
 
 	harness_start(&s, NULL);
-	ck_assert_int_eq(harness_get(&s, "/readyz", &r), 0);
-	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
-	j = harness_json(&r);
-	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
-	ck_assert_msg(jstr(j, "status") != NULL &&
-	    strcmp(jstr(j, "status"), "ready") == 0, "body %s", r.body);
-	json_decref(j);
-	http_resp_free(&r);
-	harness_server_stop(&s);
+	probe_answers(&s, "/readyz", "ready");
 	harness_server_free(&s);
 }
 END_TEST
@@ -101,7 +99,6 @@ START_TEST(test_notfound_problem)
 	    "/no/such/thing");
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -133,10 +130,39 @@ START_TEST(test_method_not_allowed)
 	ck_assert_ptr_nonnull(http_resp_header(&r, "Allow"));
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
+
+/*
+ * GET /healthz with each of 'ids' as X-Request-Id: each comes back when
+ * 'echoed', otherwise a well-formed id of the server's replaces it.
+ */
+static void
+request_ids(struct server *s, const char *const *ids, int echoed)
+{
+	struct http_resp r;
+	char		 hdr[128];
+	const char	*v;
+	int		 i;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
+		get_with(s, "/healthz", hdr, &r);
+		ck_assert_int_eq(r.status, 200);
+		v = http_resp_header(&r, "X-Request-Id");
+		if (echoed)
+			ck_assert_msg(v != NULL && strcmp(v, ids[i]) == 0,
+			    "sent %s, got %s", ids[i], v ? v : "(none)");
+		else {
+			ck_assert_msg(v != NULL && strcmp(v, ids[i]) != 0,
+			    "malformed id '%s' was echoed", ids[i]);
+			ck_assert_msg(rid_ok(v), "generated id '%s' is not "
+			    "well-formed", v);
+		}
+		http_resp_free(&r);
+	}
+}
 
 START_TEST(test_request_id_echoed)
 {
@@ -147,25 +173,14 @@ START_TEST(test_request_id_echoed)
 	};
 	struct server	 s;
 	struct http_resp r;
-	char		 hdr[128];
-	const char	*v;
-	int		 i;
 
 	harness_start(&s, NULL);
-	for (i = 0; ids[i] != NULL; i++) {
-		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
-		get_with(&s, "/healthz", hdr, &r);
-		v = http_resp_header(&r, "X-Request-Id");
-		ck_assert_msg(v != NULL && strcmp(v, ids[i]) == 0,
-		    "sent %s, got %s", ids[i], v ? v : "(none)");
-		http_resp_free(&r);
-	}
+	request_ids(&s, ids, 1);
 	/* Also in a problem body. */
 	get_with(&s, "/nowhere", "X-Request-Id: my.req-1", &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, NULL));
 	ck_assert_str_eq(http_resp_header(&r, "X-Request-Id"), "my.req-1");
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -179,53 +194,43 @@ START_TEST(test_request_id_malformed_replaced)
 		"slash/ok?", "\xc3\xa9t\xc3\xa9", NULL
 	};
 	struct server	 s;
-	struct http_resp r;
-	char		 hdr[128];
-	const char	*v;
-	int		 i;
 
 	harness_start(&s, NULL);
-	for (i = 0; ids[i] != NULL; i++) {
-		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
-		get_with(&s, "/healthz", hdr, &r);
-		ck_assert_int_eq(r.status, 200);
-		v = http_resp_header(&r, "X-Request-Id");
-		ck_assert_msg(v != NULL && strcmp(v, ids[i]) != 0,
-		    "malformed id '%s' was echoed", ids[i]);
-		ck_assert_msg(rid_ok(v), "generated id '%s' is not well-formed",
-		    v);
-		http_resp_free(&r);
-	}
-	harness_server_stop(&s);
+	request_ids(&s, ids, 0);
 	harness_server_free(&s);
 }
 END_TEST
 
+/* The id the server made for GET /healthz with 'hdr' (may be NULL). */
+static char *
+generated_id(struct server *s, const char *hdr)
+{
+	struct http_resp r;
+	const char	*v;
+	char		*id;
+
+	get_with(s, "/healthz", hdr, &r);
+	v = http_resp_header(&r, "X-Request-Id");
+	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
+	id = strdup(v);
+	http_resp_free(&r);
+	return (id);
+}
+
 START_TEST(test_request_id_generated)
 {
 	struct server	 s;
-	struct http_resp r;
-	char		*first;
-	const char	*v;
+	char		*first, *second;
 
 	harness_start(&s, NULL);
-	get_with(&s, "/healthz", NULL, &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	first = strdup(v);
-	http_resp_free(&r);
-	get_with(&s, "/healthz", NULL, &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	ck_assert_msg(strcmp(first, v) != 0, "two requests got the id %s", v);
+	first = generated_id(&s, NULL);
+	second = generated_id(&s, NULL);
+	ck_assert_msg(strcmp(first, second) != 0, "two requests got the id %s",
+	    second);
 	free(first);
-	http_resp_free(&r);
+	free(second);
 	/* An empty header counts as absent. */
-	get_with(&s, "/healthz", "X-Request-Id;", &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	http_resp_free(&r);
-	harness_server_stop(&s);
+	free(generated_id(&s, "X-Request-Id;"));
 	harness_server_free(&s);
 }
 END_TEST
@@ -275,7 +280,6 @@ START_TEST(test_std_headers_every_status)
 	ck_assert_msg(r.status == 413, "status %ld (%s)", r.status, r.error);
 	harness_assert_std_headers(&r);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -298,7 +302,6 @@ START_TEST(test_problem_request_id_matches_header)
 	get_with(&s, "/nope", "X-Request-Id: given-1", &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, "/nope"));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -544,7 +547,6 @@ START_TEST(test_metrics_exposition)
 	ck_assert_msg(strstr(r.body, "# TYPE guichet_http_request_duration_"
 	    "seconds histogram") != NULL, "no TYPE line for the histogram");
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -570,7 +572,6 @@ START_TEST(test_openapi_served)
 	    != NULL, "/healthz is not documented");
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -583,10 +584,19 @@ END_TEST
  */
 START_TEST(test_conditional_get)
 {
+	static const struct {
+		const char	*path, *inm;
+	} probes[] = {
+		{ "/healthz", "If-None-Match: *" },
+		{ "/readyz", "If-None-Match: *" },
+		{ "/metrics", NULL },
+		{ NULL, NULL }
+	};
 	struct server	 s;
 	struct http_resp r;
 	char		*etag, *inm;
 	const char	*v;
+	size_t		 i;
 
 	harness_start(&s, NULL);
 	get_with(&s, "/api/v1/openapi.json", NULL, &r);
@@ -640,26 +650,19 @@ START_TEST(test_conditional_get)
 	free(etag);
 
 	/* Probes: never stored, no validator, If-None-Match ignored. */
-	get_with(&s, "/healthz", "If-None-Match: *", &r);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
-	get_with(&s, "/readyz", "If-None-Match: *", &r);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
-	get_with(&s, "/metrics", NULL, &r);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
+	for (i = 0; probes[i].path != NULL; i++) {
+		get_with(&s, probes[i].path, probes[i].inm, &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+		ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+		    "no-store");
+		http_resp_free(&r);
+	}
 	/* Errors are not validated either. */
 	get_with(&s, "/api/v1/nothing-here", "If-None-Match: *", &r);
 	ck_assert_int_eq(r.status, 404);
 	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -712,7 +715,6 @@ START_TEST(test_static_files)
 		ck_assert_msg(r.status == 404, "%s: %ld", refused[i], r.status);
 		http_resp_free(&r);
 	}
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST

@@ -113,7 +113,6 @@ START_TEST(test_body_text_plain_415)
 	post(&s, "Content-Type: application/jsonx", "{}", 2, &r);
 	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -128,7 +127,6 @@ START_TEST(test_body_missing_content_type_415)
 	post(&s, "Content-Type:", "{}", 2, &r);
 	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -145,7 +143,6 @@ START_TEST(test_body_json_charset_accepted)
 	post(&s, "Content-Type: application/json;charset=UTF-8", "{}", 2, &r);
 	json_decref(validation_errors(&r));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -162,7 +159,6 @@ START_TEST(test_body_malformed_400)
 	harness_start(&s, server_args);
 	for (i = 0; bodies[i] != NULL; i++)
 		expect_malformed(&s, bodies[i], strlen(bodies[i]));
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -176,7 +172,6 @@ START_TEST(test_body_duplicate_keys_400)
 	    "\"email\":\"b@example.fr\"}", 46);
 	/* Also in a nested object. */
 	expect_malformed(&s, "{\"bogus\":{\"x\":1,\"x\":2}}", 23);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -197,7 +192,6 @@ START_TEST(test_body_invalid_utf8_400)
 	harness_start(&s, server_args);
 	for (i = 0; bodies[i] != NULL; i++)
 		expect_malformed(&s, bodies[i], strlen(bodies[i]));
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -212,7 +206,6 @@ START_TEST(test_body_nul_escape_400)
 	expect_malformed(&s, body, sizeof(body) - 1);
 	/* A raw NUL byte is not JSON either. */
 	expect_malformed(&s, raw, sizeof(raw) - 1);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -257,7 +250,6 @@ START_TEST(test_body_too_deep_400)
 	    "status %ld, expected 422: %s", r.status, r.body);
 	http_resp_free(&r);
 	free(b);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -279,7 +271,6 @@ START_TEST(test_body_empty_object_422)
 		    "required");
 	json_decref(errors);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -303,7 +294,6 @@ START_TEST(test_body_unknown_field_422)
 	ck_assert_msg(r.status == 422 || r.status == 400,
 	    "a JSON array body: status %ld", r.status);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -374,7 +364,6 @@ START_TEST(test_body_at_limit_accepted)
 	    " status %ld: %s", r.status, r.body);
 	json_decref(harness_assert_problem(&r, 413, NULL, ENDPOINT));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST

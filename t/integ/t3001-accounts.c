@@ -658,8 +658,7 @@ START_TEST(test_me_get)
 	char		*at;
 	long		 st;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
 	ck_assert_msg(st == 200, "status %ld", st);
 	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
@@ -688,8 +687,7 @@ START_TEST(test_me_patch)
 	char		*at;
 	long		 st;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s, s:s, "
 	    "s:{s:s, s:s, s:s}, s:s}", "display_name", "Camille Nouveau",
 	    "phone", "+33687654321", "address", "street", "3 chemin des "
@@ -740,8 +738,7 @@ START_TEST(test_me_patch_profile_kind)
 	char		*at, *v;
 	long		 st;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	send_invalid(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
 	    "profile_kind", "tourist"), "/stay", "required");
 	v = idl_sql(&e, "SELECT profile_kind FROM identity.accounts WHERE "
@@ -816,8 +813,7 @@ START_TEST(test_me_locale_wins)
 	char		*at, t[128];
 	int		 i;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	/* Anonymous: Accept-Language decides. */
 	ck_assert_str_eq(title_with(&e, NULL, "it", t, sizeof(t)),
 	    "Autenticazione richiesta");

@@ -114,8 +114,7 @@ START_TEST(test_access_token_claims)
 	size_t		 i;
 	int		 aud_ok = 0;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	h = idl_jwt_json(at, 0);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(h != NULL && c != NULL, "the token does not decode");

@@ -134,8 +134,7 @@ START_TEST(test_admin_login_mfa)
 	json_t		*c;
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(c != NULL && json_is_true(json_object_get(c, "mfa")),
 	    "the admin's token does not say mfa");
@@ -204,8 +203,7 @@ START_TEST(test_admin_agents_list_paging)
 	long		 st;
 	int		 n = 0, i, pages = 0;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	j = idl_reqj(&e, "GET", "/api/v1/admin/agents", at, NULL, &st);
 	ck_assert_msg(st == 200, "status %ld", st);
 	items = json_object_get(j, "items");
@@ -273,8 +271,7 @@ START_TEST(test_admin_agents_create)
 	char		*at;
 	long		 st;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	j = idl_sendj(&e, "POST", "/api/v1/admin/agents", at,
 	    json_pack("{s:s, s:s, s:[s], s:[s]}", "email",
 	    "created@example.org", "display_name", "Created Agent", "roles",

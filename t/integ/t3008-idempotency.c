@@ -203,8 +203,7 @@ START_TEST(test_key_syntax)
 		all[i] = (char)(0x21 + i);
 	all[94] = '\0';
 
-	idl_start_new(&e, NULL);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, NULL);
 	body = request_body("access");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		what = harness_printf("key #%zu (%zu bytes)", i,
@@ -261,8 +260,7 @@ START_TEST(test_replay_created)
 	const char	*loc;
 	json_t		*j;
 
-	idl_start_new(&e, NULL);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, NULL);
 	body = request_body("access");
 	ireq(&e, "POST", REQS, dpo, "req-3008-1", body, &r1);
 	assert_fresh(&r1, 201, "first request");
@@ -317,8 +315,7 @@ START_TEST(test_replay_objection)
 	struct http_resp r1, r2;
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	ireq(&e, "POST", OBJ, at, "obj-1", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "objection");
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
@@ -344,8 +341,7 @@ START_TEST(test_same_key_other_request)
 	struct http_resp r1, r;
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	ireq(&e, "POST", OBJ, at, "k-other", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "objection");
 	/* Another body under the same key: 422, the objection not made. */
@@ -459,8 +455,7 @@ START_TEST(test_still_running)
 	long		 st, n = 0;
 	int		 i;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	c = PQconnectdb(e.db);
 	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
 	res = PQexec(c, "BEGIN");
@@ -671,8 +666,7 @@ START_TEST(test_other_methods_ignore_key)
 	char		*at;
 	json_t		*j;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	ireq(&e, "GET", "/api/v1/me", at, "k-get", NULL, &r);
 	assert_fresh(&r, 200, "GET with a key");
 	http_resp_free(&r);
@@ -730,8 +724,7 @@ START_TEST(test_handler_problems_replayed)
 	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	/* 409: a purpose that rests on consent is withdrawn, not objected. */
 	ireq(&e, "POST", OBJ, at, "k-409", stats, &r1);
 	assert_fresh(&r1, 409, "objection to a consent purpose");
@@ -783,8 +776,7 @@ START_TEST(test_unavailable_not_stored)
 	struct http_resp r1, r;
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3008_fail() "
 	    "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION "
 	    "'t3008: provoked' USING ERRCODE = '40001'; END$$"), 0);

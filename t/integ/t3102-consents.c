@@ -16,16 +16,10 @@
 
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 #define FROZEN		"2026-12-20T08:30:00Z"
+#define ME		idl_demo.resident_id
 
 static const char *const optional_purposes[] = { "lift_pass_sharing",
     "newsletter", "visitor_statistics", NULL };
-
-static char *
-resident_token(struct idenv *e)
-{
-	return (idl_login_ok(e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
-	    NULL));
-}
 
 static long
 ledger_rows(const struct idenv *e, const char *account, const char *purpose)
@@ -216,10 +210,8 @@ START_TEST(test_give_then_withdraw)
 	struct idenv	 e;
 	json_t		*j, *h, *row;
 	char		*at, *other, *other_at, *l, *d, *email, *mark;
-	const char	*me = idl_demo.resident_id;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	mark = idl_marker(12);
 	email = harness_printf("o-%s@example.org", mark);
 	other = idl_register(&e, email, GOOD_PASSWORD);
@@ -231,7 +223,7 @@ START_TEST(test_give_then_withdraw)
 	assert_state(j, "visitor_statistics", "withdrawn");
 	assert_state(j, "lift_pass_sharing", "withdrawn");
 	json_decref(j);
-	ck_assert_msg(in_newsletter(&e, me) == 1, "a person who gave the "
+	ck_assert_msg(in_newsletter(&e, ME) == 1, "a person who gave the "
 	    "newsletter consent is not in the recipients");
 	/* Another person's choice is theirs. */
 	ck_assert_int_eq(in_newsletter(&e, other), 0);
@@ -240,11 +232,11 @@ START_TEST(test_give_then_withdraw)
 	json_decref(j);
 
 	change_ok(&e, "DELETE", "newsletter", at, "withdrawn");
-	ck_assert_msg(in_newsletter(&e, me) == 0, "still a newsletter "
+	ck_assert_msg(in_newsletter(&e, ME) == 0, "still a newsletter "
 	    "recipient right after withdrawing");
 	j = consents(&e, at);
 	assert_state(j, "newsletter", "withdrawn");
-	l = ledger_of(&e, me, "newsletter");
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api,withdrawn/1/api") == 0,
 	    "ledger: %s", l);
 	/* The history, newest first, keeps both choices. */
@@ -276,54 +268,63 @@ START_TEST(test_one_call_each_way_idempotent)
 {
 	struct idenv	 e;
 	char		*at, *l;
-	const char	*me = idl_demo.resident_id;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
-	ck_assert_int_eq(ledger_rows(&e, me, "lift_pass_sharing"), 1);
+	ck_assert_int_eq(ledger_rows(&e, ME, "lift_pass_sharing"), 1);
 	change_ok(&e, "DELETE", "lift_pass_sharing", at, "withdrawn");
 	change_ok(&e, "DELETE", "lift_pass_sharing", at, "withdrawn");
-	l = ledger_of(&e, me, "lift_pass_sharing");
+	l = ledger_of(&e, ME, "lift_pass_sharing");
 	ck_assert_msg(strcmp(l, "given/1/api,withdrawn/1/api") == 0,
 	    "ledger: %s", l);
 	free(l);
 	/* Withdrawing what was never given records nothing. */
 	change_ok(&e, "DELETE", "visitor_statistics", at, "withdrawn");
-	ck_assert_int_eq(ledger_rows(&e, me, "visitor_statistics"), 0);
+	ck_assert_int_eq(ledger_rows(&e, ME, "visitor_statistics"), 0);
 	free(at);
 	idl_stop(&e);
 }
 END_TEST
 
-START_TEST(test_unknown_purpose_404)
+/*
+ * Giving and withdrawing consent to each of 'purposes' are both refused
+ * with 'status' and 'type' (and the path as instance when 'instance'),
+ * and the ledger stays empty.
+ */
+static void
+refused_both_ways(const char *const *purposes, long status, const char *type,
+    int instance)
 {
-	static const char *const bad[] = { "no_such_purpose", "NEWSLETTER",
-	    "x", "newsletter%20", NULL };
+	static const char *const methods[] = { "PUT", "DELETE" };
 	struct idenv	 e;
 	struct http_resp r;
 	char		*at, *path;
-	int		 i;
+	size_t		 i, m;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
-	for (i = 0; bad[i] != NULL; i++) {
-		path = harness_printf("/api/v1/me/consents/%s", bad[i]);
-		idl_req(&e, "PUT", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 404,
-		    "/problems/not-found", NULL));
-		http_resp_free(&r);
-		idl_req(&e, "DELETE", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 404,
-		    "/problems/not-found", NULL));
-		http_resp_free(&r);
+	at = idl_start_resident(&e, NULL);
+	for (i = 0; purposes[i] != NULL; i++) {
+		path = harness_printf("/api/v1/me/consents/%s", purposes[i]);
+		for (m = 0; m < 2; m++) {
+			idl_req(&e, methods[m], path, at, NULL, &r);
+			json_decref(harness_assert_problem(&r, status, type,
+			    instance ? path : NULL));
+			http_resp_free(&r);
+		}
 		free(path);
 	}
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	free(at);
 	idl_stop(&e);
+}
+
+START_TEST(test_unknown_purpose_404)
+{
+	static const char *const bad[] = { "no_such_purpose", "NEWSLETTER",
+	    "x", "newsletter%20", NULL };
+
+	refused_both_ways(bad, 404, "/problems/not-found", 0);
 }
 END_TEST
 
@@ -331,29 +332,8 @@ START_TEST(test_not_consent_based_409)
 {
 	static const char *const basis[] = { "service", "case_notifications",
 	    NULL };
-	struct idenv	 e;
-	struct http_resp r;
-	char		*at, *path;
-	int		 i;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
-	for (i = 0; basis[i] != NULL; i++) {
-		path = harness_printf("/api/v1/me/consents/%s", basis[i]);
-		idl_req(&e, "PUT", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 409,
-		    "/problems/conflict", path));
-		http_resp_free(&r);
-		idl_req(&e, "DELETE", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 409,
-		    "/problems/conflict", path));
-		http_resp_free(&r);
-		free(path);
-	}
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger"), 0);
-	free(at);
-	idl_stop(&e);
+	refused_both_ways(basis, 409, "/problems/conflict", 1);
 }
 END_TEST
 
@@ -361,24 +341,22 @@ START_TEST(test_ledger_append_only)
 {
 	struct idenv	 e;
 	char		*at, *l;
-	const char	*me = idl_demo.resident_id;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
 	    "action = 'withdrawn'") == -1, "an UPDATE of the ledger passed");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
-	    "at = at - interval '1 year' WHERE account_id = '%s'", me) == -1,
+	    "at = at - interval '1 year' WHERE account_id = '%s'", ME) == -1,
 	    "an UPDATE of the ledger passed");
 	ck_assert_msg(idl_sql_exec(&e, "DELETE FROM privacy.consent_ledger "
-	    "WHERE account_id = '%s'", me) == -1, "a DELETE from the ledger "
+	    "WHERE account_id = '%s'", ME) == -1, "a DELETE from the ledger "
 	    "passed");
 	ck_assert_msg(idl_sql_exec(&e, "TRUNCATE privacy.consent_ledger") ==
 	    -1, "a TRUNCATE of the ledger passed");
-	l = ledger_of(&e, me, "newsletter");
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api") == 0, "ledger: %s", l);
-	ck_assert_int_eq(in_newsletter(&e, me), 1);
+	ck_assert_int_eq(in_newsletter(&e, ME), 1);
 	free(l);
 	free(at);
 	idl_stop(&e);
@@ -392,8 +370,7 @@ START_TEST(test_purpose_added_later_starts_withdrawn)
 	json_t		*j;
 	char		*at;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
 	    "legal_basis, title_fr, title_en, title_it, description_fr, "
@@ -420,10 +397,8 @@ START_TEST(test_ledger_time_from_clock)
 	struct idenv	 e;
 	json_t		*j = NULL;
 	char		*at, *v;
-	const char	*me = idl_demo.resident_id;
 
-	idl_start_new(&e, FROZEN);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, FROZEN);
 	ck_assert_int_eq(change(&e, "PUT", "newsletter", at, &j), 200);
 	ck_assert_msg(idl_jstr(j, "since") != NULL &&
 	    strcmp(idl_jstr(j, "since"), FROZEN) == 0, "since is %s, not the "
@@ -431,11 +406,11 @@ START_TEST(test_ledger_time_from_clock)
 	json_decref(j);
 	change_ok(&e, "DELETE", "newsletter", at, "withdrawn");
 	v = idl_sql(&e, "SELECT count(*) FROM privacy.consent_ledger WHERE "
-	    "account_id = '%s' AND at = '" FROZEN "'", me);
+	    "account_id = '%s' AND at = '" FROZEN "'", ME);
 	ck_assert_msg(v != NULL && strcmp(v, "2") == 0, "%s ledger rows at "
 	    "the injected clock's time", v);
 	free(v);
-	ck_assert_int_eq(in_newsletter(&e, me), 0);
+	ck_assert_int_eq(in_newsletter(&e, ME), 0);
 	j = consents(&e, at);
 	assert_state(j, "newsletter", "withdrawn");
 	json_decref(j);
@@ -451,10 +426,8 @@ START_TEST(test_new_version_needs_new_consent)
 	const json_t	*it;
 	json_t		*j;
 	char		*at, *l, *d;
-	const char	*me = idl_demo.resident_id;
 
-	idl_start_new(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
 	    "description_fr = description_fr || ' Et plus encore.' WHERE code "
@@ -462,7 +435,7 @@ START_TEST(test_new_version_needs_new_consent)
 	ck_assert(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
 	    "description_fr = description_fr || ' Et plus encore.', "
 	    "version = 2 WHERE code = 'newsletter'") == 0);
-	ck_assert_int_eq(in_newsletter(&e, me), 0);
+	ck_assert_int_eq(in_newsletter(&e, ME), 0);
 	j = consents(&e, at);
 	d = harness_dump(j);
 	it = item(j, "newsletter");
@@ -473,8 +446,8 @@ START_TEST(test_new_version_needs_new_consent)
 	free(d);
 	json_decref(j);
 	change_ok(&e, "PUT", "newsletter", at, "given");
-	ck_assert_int_eq(in_newsletter(&e, me), 1);
-	l = ledger_of(&e, me, "newsletter");
+	ck_assert_int_eq(in_newsletter(&e, ME), 1);
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api,given/2/api") == 0, "ledger: %s",
 	    l);
 	free(l);

@@ -101,8 +101,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	json_t		*j, *log, *it, *who;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id,
 	    "dossier URB-2026-0042", NULL, &j);
@@ -178,8 +177,7 @@ START_TEST(test_read_without_purpose_refused)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	st = read_subject(&e, dpo, idl_demo.resident_id, NULL, NULL, &j);
 	ck_assert_msg(st == 400 && strstr(idl_jstr(j, "detail"),
 	    "without a purpose is refused") != NULL, "no purpose: %ld", st);
@@ -218,8 +216,7 @@ START_TEST(test_deferred_disclosure)
 	json_t		*log;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id, "enquête judiciaire",
 	    SECRET_UNTIL, NULL);

@@ -126,8 +126,7 @@ START_TEST(test_due_one_calendar_month)
 	size_t		 i;
 	long		 st;
 
-	idl_start_new(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	/* received_at defaults to the clock. */
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
 	assert_str(j, "received_at", "2026-02-10T12:00:00Z");
@@ -207,8 +206,7 @@ START_TEST(test_overdue_filter)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, "2026-03-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-03-10T12:00:00Z");
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-15T09:00:00Z");		/* due 15 Feb: late */
 	a = strdup(idl_jstr(j, "id"));
@@ -273,8 +271,7 @@ START_TEST(test_extension_within_first_month_only)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-20T09:00:00Z");		/* due 20 Feb */
 	r1 = strdup(idl_jstr(j, "id"));
@@ -431,8 +428,7 @@ START_TEST(test_no_fee_and_dpo_only)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	/* The person cannot use the DPO's endpoints. */
 	st = call(&e, "GET", REQS, res, NULL, NULL);

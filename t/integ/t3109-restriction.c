@@ -80,8 +80,7 @@ START_TEST(test_restriction_freezes)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
 	ck_assert_int_eq(st, 200);
@@ -225,8 +224,7 @@ START_TEST(test_objection_to_newsletter_at_once)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
 	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
@@ -266,8 +264,7 @@ START_TEST(test_objection_to_public_task_decided)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"case_notifications\",\"grounds\":\"I read my "
 	    "requests on line\"}", &st);
@@ -350,8 +347,7 @@ START_TEST(test_objection_other_bases)
 	json_t		*j;
 	long		 st;
 
-	idl_start_new(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	auth = harness_printf("Authorization: Bearer %s", res);
 	h[0] = auth;
 	h[1] = "Content-Type: application/json";

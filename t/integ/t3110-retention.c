@@ -89,8 +89,7 @@ START_TEST(test_refresh_tokens)
 	char		*at, *before, *after;
 	long		 n;
 
-	idl_start_new(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	harness_server_stop(&e.s);
 	n = idl_sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
 	    "WHERE account_id = '%s' AND created_at = '" T0 "'",
@@ -212,8 +211,7 @@ START_TEST(test_idempotency_keys)
 	const char	*h[4];
 	char		*at, *auth, *body, *marker, *before, *after;
 
-	idl_start_new(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	marker = idl_marker(24);
 	auth = harness_printf("Authorization: Bearer %s", at);
 	body = harness_printf("{\"purpose\": \"newsletter\", "
@@ -285,8 +283,7 @@ START_TEST(test_rectifications)
 	long		 st;
 	json_t		*j;
 
-	idl_start_new(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	j = idl_reqj(&e, "PATCH", "/api/v1/me", at,
 	    "{\"display_name\": \"Rectified Resident\"}", &st);
 	ck_assert_int_eq(st, 200);
