@@ -957,6 +957,19 @@ harness_server_stop(struct server *s)
 }
 
 void
+harness_stop_healthy(struct server *s)
+{
+	struct http_resp r;
+
+	ck_assert_msg(harness_get(s, "/healthz", &r) == 0 && r.status == 200,
+	    "GET /healthz: status %ld (%s)", r.status, r.error);
+	http_resp_free(&r);
+	ck_assert(harness_server_alive(s));
+	ck_assert_int_eq(harness_server_stop(s), 0);
+	harness_server_free(s);
+}
+
+void
 harness_server_free(struct server *s)
 {
 	if (s->pid > 0 && s->status == -1)

@@ -159,6 +159,11 @@ int	 harness_server_start(struct server *, const char *,
 void	 harness_start(struct server *, const char *const *);
 /* SIGTERM, wait (30 s, then SIGKILL); the exit status as harness_exec(). */
 int	 harness_server_stop(struct server *);
+/*
+ * The server still answers GET /healthz with 200; then it stops with exit
+ * status 0 and is freed.  The end of a test that tried to hurt it.
+ */
+void	 harness_stop_healthy(struct server *);
 /* Stop if needed and free what start allocated (the log file stays). */
 void	 harness_server_free(struct server *);
 /* Send a signal only. */

@@ -99,6 +99,54 @@ migrate_ok(const char *db, const char *sql_dir)
 	free(err);
 }
 
+/* Each test's fresh, empty database (a checked fixture). */
+static char	*db;
+
+static void
+db_new(void)
+{
+	db = harness_db_create();
+}
+
+static void
+db_drop(void)
+{
+	harness_db_drop(db);
+	free(db);
+	db = NULL;
+}
+
+/* 'prog' with 'dir' and 'arg' refuses (not 0), naming 'name'. */
+static void
+refused(const char *prog, const char *dir, const char *arg,
+    const char *name, const char *why)
+{
+	char	*err = NULL;
+	int	 rc;
+
+	rc = run(prog, db, dir, arg, &err);
+	ck_assert_msg(rc != 0, "%s", why);
+	ck_assert_msg(strstr(err, name) != NULL, "%s: %s is not named:\n%s",
+	    why, name, err);
+	free(err);
+}
+
+/* The name of the first migration file of 'dir' (caller frees). */
+static char *
+first_file(const char *dir)
+{
+	char	*files, *first, *comma;
+	int	 nfiles;
+
+	files = migration_files(dir, &nfiles);
+	ck_assert_int_gt(nfiles, 0);
+	first = strdup(files);
+	if ((comma = strchr(first, ',')) != NULL)
+		*comma = '\0';
+	free(files);
+	return (first);
+}
+
 /* A copy of sql/ in the scratch directory. */
 static char *
 copy_sql_dir(const char *name)
@@ -123,22 +171,14 @@ add_file(const char *dir, const char *name, const char *content)
 
 START_TEST(test_migrate_required_before_serving)
 {
-	char	*db = harness_db_create(), *err = NULL;
-	int	 rc;
-
-	rc = run("guichetd", db, NULL, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started on an empty database");
-	ck_assert_msg(strstr(err, "migrate") != NULL, "the message does not "
-	    "say to migrate:\n%s", err);
-	free(err);
-	harness_db_drop(db);
-	free(db);
+	refused("guichetd", NULL, NULL, "migrate",
+	    "guichetd started on an empty database");
 }
 END_TEST
 
 START_TEST(test_migrate_applies_every_file)
 {
-	char	*db = harness_db_create(), *dir, *files, *names;
+	char	*dir, *files, *names;
 	char	*sql, *out = NULL, *cs;
 	int	 nfiles;
 	long	 n;
@@ -161,11 +201,9 @@ START_TEST(test_migrate_applies_every_file)
 
 	/* The checksum is the SHA-256 of the first file. */
 	{
-		char		*first = strdup(files), *comma, *path;
+		char		*first = first_file(dir), *path;
 		const char	*argv[] = { "/usr/bin/sha256sum", NULL, NULL };
 
-		if ((comma = strchr(first, ',')) != NULL)
-			*comma = '\0';
 		path = harness_printf("%s/%s", dir, first);
 		argv[1] = path;
 		if (access(argv[0], X_OK) == 0) {
@@ -185,14 +223,12 @@ START_TEST(test_migrate_applies_every_file)
 	}
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_twice_applies_nothing)
 {
-	char	*db = harness_db_create(), *before, *after, *err = NULL;
+	char	*before, *after, *err = NULL;
 	int	 rc;
 
 	migrate_ok(db, NULL);
@@ -206,17 +242,14 @@ START_TEST(test_migrate_twice_applies_nothing)
 	free(before);
 	free(after);
 	free(err);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_new_file_blocks_start)
 {
-	char		*db = harness_db_create(), *dir, *err = NULL, *v;
+	char		*dir, *v;
 	struct server	 s;
 	struct http_resp r;
-	int		 rc;
 
 	migrate_ok(db, NULL);
 	dir = copy_sql_dir("sql-new");
@@ -224,11 +257,8 @@ START_TEST(test_migrate_new_file_blocks_start)
 	    "(id integer PRIMARY KEY);\n"
 	    "COMMENT ON TABLE public.t2001_new IS 'test table';\n");
 
-	rc = run("guichetd", db, dir, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started with a pending migration");
-	ck_assert_msg(strstr(err, "migrate") != NULL, "the message does not "
-	    "say to migrate:\n%s", err);
-	free(err);
+	refused("guichetd", dir, NULL, "migrate",
+	    "guichetd started with a pending migration");
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_new')");
 	ck_assert_msg(v == NULL, "a normal start applied the migration");
 
@@ -250,24 +280,17 @@ START_TEST(test_migrate_new_file_blocks_start)
 	http_resp_free(&r);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_migrate_changed_file_refused)
 {
-	char	*db = harness_db_create(), *dir, *files, *first, *comma;
-	char	*path, *content, *edited, *err = NULL;
-	int	 nfiles, rc;
+	char	*dir, *first, *path, *content, *edited;
 
 	migrate_ok(db, NULL);
 	dir = copy_sql_dir("sql-changed");
-	files = migration_files(dir, &nfiles);
-	first = strdup(files);
-	if ((comma = strchr(first, ',')) != NULL)
-		*comma = '\0';
+	first = first_file(dir);
 	path = harness_printf("%s/%s", dir, first);
 	content = harness_read_file(path, NULL);
 	ck_assert_ptr_nonnull(content);
@@ -275,41 +298,29 @@ START_TEST(test_migrate_changed_file_refused)
 	    content);
 	ck_assert_int_eq(harness_write_file(path, edited), 0);
 
-	rc = run("guichetd", db, dir, "--migrate", &err);
-	ck_assert_msg(rc != 0, "--migrate accepted a changed file");
-	ck_assert_msg(strstr(err, first) != NULL, "--migrate does not name "
-	    "%s:\n%s", first, err);
-	free(err);
-	rc = run("guichetd", db, dir, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started with a changed file");
-	ck_assert_msg(strstr(err, first) != NULL, "the start does not name "
-	    "%s:\n%s", first, err);
-	free(err);
+	refused("guichetd", dir, "--migrate", first,
+	    "--migrate accepted a changed file");
+	refused("guichetd", dir, NULL, first,
+	    "guichetd started with a changed file");
 	free(edited);
 	free(content);
 	free(path);
 	free(first);
-	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_failure_rolled_back)
 {
-	char	*db = harness_db_create(), *dir, *files, *err = NULL, *v;
-	int	 nfiles, rc;
+	char	*dir, *files, *v;
+	int	 nfiles;
 
 	dir = copy_sql_dir("sql-bad");
 	files = migration_files(dir, &nfiles);
 	add_file(dir, "998_bad.sql", "CREATE TABLE public.t2001_bad "
 	    "(id integer);\nSELEC 1;\n");
-	rc = run("guichetd", db, dir, "--migrate", &err);
-	ck_assert_msg(rc != 0, "--migrate succeeded with a syntax error");
-	ck_assert_msg(strstr(err, "998_bad.sql") != NULL, "the failing file "
-	    "is not named:\n%s", err);
-	free(err);
+	refused("guichetd", dir, "--migrate", "998_bad.sql",
+	    "--migrate succeeded with a syntax error");
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_bad')");
 	ck_assert_msg(v == NULL, "the failed migration's table exists");
 	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
@@ -319,8 +330,6 @@ START_TEST(test_migrate_failure_rolled_back)
 	    "ops.schema_migrations"), nfiles);
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
@@ -341,18 +350,26 @@ readyz_becomes(struct server *s, long status, struct http_resp *r)
 	}
 }
 
+/* Start guichetd on the test's database and wait for /readyz 200. */
+static void
+start_ready(struct server *s)
+{
+	struct http_resp r;
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_msg(harness_server_start(s, db, NULL) == 0,
+	    "guichetd did not start");
+	ck_assert_msg(readyz_becomes(s, 200, &r), "readyz %ld", r.status);
+	http_resp_free(&r);
+}
+
 START_TEST(test_readyz_schema_behind_503)
 {
-	char		*db = harness_db_create();
 	struct server	 s;
 	struct http_resp r;
 	const char	*ra;
 
-	memset(&s, 0, sizeof(s));
-	ck_assert_msg(harness_server_start(&s, db, NULL) == 0,
-	    "guichetd did not start");
-	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
-	http_resp_free(&r);
+	start_ready(&s);
 
 	ck_assert_int_eq(harness_sql_exec(db, "CREATE TABLE public.saved AS "
 	    "SELECT * FROM ops.schema_migrations WHERE version = "
@@ -377,8 +394,6 @@ START_TEST(test_readyz_schema_behind_503)
 	    "back", r.status);
 	http_resp_free(&r);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
@@ -403,16 +418,12 @@ START_TEST(test_requests_act_as_app_role)
 	    "UPDATE ops.instance_secret SET secret = secret",
 	    "CREATE TABLE ops.intruder (x int)",
 	    NULL };
-	char		*db = harness_db_create(), *app, *v;
+	char		*app, *v;
 	struct server	 s;
 	struct http_resp r;
 	int		 i;
 
-	memset(&s, 0, sizeof(s));
-	ck_assert_msg(harness_server_start(&s, db, NULL) == 0,
-	    "guichetd did not start");
-	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
-	http_resp_free(&r);
+	start_ready(&s);
 	/* /readyz reads the migrations' table: as guichet_app. */
 	ck_assert_int_eq(harness_sql_exec(db, "REVOKE SELECT ON "
 	    "ops.schema_migrations FROM guichet_app"), 0);
@@ -437,15 +448,13 @@ START_TEST(test_requests_act_as_app_role)
 		ck_assert_msg(harness_sql_exec(app, refused[i]) == -1,
 		    "guichet_app may: %s", refused[i]);
 	free(app);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_ctl_migrate)
 {
-	char	*db = harness_db_create(), *dir, *files, *names;
+	char	*dir, *files, *names;
 	char	*before, *after, *err = NULL;
 	int	 nfiles, rc;
 
@@ -473,14 +482,12 @@ START_TEST(test_ctl_migrate)
 	free(names);
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_ctl_demo_idempotent)
 {
-	char	*db = harness_db_create(), *err = NULL;
+	char	*err = NULL;
 	long	 n1, n2;
 	int	 rc;
 
@@ -496,8 +503,6 @@ START_TEST(test_ctl_demo_idempotent)
 	free(err);
 	n2 = harness_sql_count(db, "SELECT count(*) FROM ops.town");
 	ck_assert_int_eq(n2, 1);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
@@ -516,6 +521,7 @@ static const TTest *const *const tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "migrate", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ "migrate", HARNESS_TIMEOUT, db_new, db_drop, harness_prepare, NULL,
+	    tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
