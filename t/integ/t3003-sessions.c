@@ -74,6 +74,69 @@ expect_oauth_error(const struct http_resp *r, long status, const char *code)
 	json_decref(j);
 }
 
+/* POST to the token endpoint: a form, or a JSON body. */
+static void
+token_request(const struct idenv *e, int form, const char *body,
+    struct http_resp *r)
+{
+	if (form)
+		idl_form(e, "/api/v1/auth/token", body, r);
+	else
+		idl_req(e, "POST", "/api/v1/auth/token", NULL, body, r);
+}
+
+/* Token requests refused with an OAuth2 error, on a server of their own. */
+struct grant_error {
+	int		 form;
+	const char	*body, *error;
+};
+
+static void
+grant_errors(const struct grant_error *g)
+{
+	struct idenv	 e;
+	struct http_resp r;
+
+	idl_start_new(&e, NULL);
+	for (; g->body != NULL; g++) {
+		token_request(&e, g->form, g->body, &r);
+		expect_oauth_error(&r, 400, g->error);
+		http_resp_free(&r);
+	}
+	idl_stop(&e);
+}
+
+/* A person's session: both tokens of a password grant (200). */
+struct session {
+	char	*at, *rt;
+};
+
+static void
+sign_in(const struct idenv *e, const char *email, const char *pw,
+    struct session *s)
+{
+	ck_assert_int_eq(idl_login(e, email, pw, NULL, &s->at, &s->rt), 200);
+}
+
+static void
+session_free(struct session *s)
+{
+	free(s->at);
+	free(s->rt);
+}
+
+/* POST /api/v1/auth/logout with 'in' (stolen): the status. */
+static long
+logout(const struct idenv *e, const char *at, json_t *in)
+{
+	json_t	*j;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/auth/logout", at, in, &st);
+	json_decref(j);
+	return (st);
+}
+
 START_TEST(test_token_response)
 {
 	struct idenv	 e;
@@ -206,26 +269,18 @@ END_TEST
 START_TEST(test_logout_refresh_token)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at, *rt, *at2, *rt2;
-	long		 st;
+	struct session	 one, two;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at,
-	    json_pack("{s:s}", "refresh_token", rt), &st);
-	ck_assert_msg(st == 204, "logout: status %ld", st);
-	json_decref(j);
-	expect_invalid_grant(&e, rt, "a logged-out refresh token");
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &one);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &two);
+	ck_assert_int_eq(logout(&e, one.at, json_pack("{s:s}",
+	    "refresh_token", one.rt)), 204);
+	expect_invalid_grant(&e, one.rt, "a logged-out refresh token");
 	/* The other session lives on. */
-	ck_assert_int_eq(refresh(&e, rt2, NULL, NULL, NULL), 200);
-	free(at);
-	free(rt);
-	free(at2);
-	free(rt2);
+	ck_assert_int_eq(refresh(&e, two.rt, NULL, NULL, NULL), 200);
+	session_free(&one);
+	session_free(&two);
 	idl_stop(&e);
 }
 END_TEST
@@ -234,25 +289,18 @@ END_TEST
 START_TEST(test_logout_other_persons_token)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at_a, *rt_a, *at_b, *rt_b;
+	struct session	 a, b;
 	long		 st;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at_a, &rt_a), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
-	    NULL, &at_b, &rt_b), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at_a,
-	    json_pack("{s:s}", "refresh_token", rt_b), &st);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &a);
+	sign_in(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, &b);
+	st = logout(&e, a.at, json_pack("{s:s}", "refresh_token", b.rt));
 	ck_assert_msg(st == 204 || st == 404 || st == 403, "status %ld", st);
-	json_decref(j);
 	/* B's session is intact. */
-	ck_assert_int_eq(refresh(&e, rt_b, NULL, NULL, NULL), 200);
-	free(at_a);
-	free(rt_a);
-	free(at_b);
-	free(rt_b);
+	ck_assert_int_eq(refresh(&e, b.rt, NULL, NULL, NULL), 200);
+	session_free(&a);
+	session_free(&b);
 	idl_stop(&e);
 }
 END_TEST
@@ -260,33 +308,26 @@ END_TEST
 START_TEST(test_logout_all)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at1, *rt1, *at2, *rt2;
-	long		 st;
+	struct session	 one, two;
+	char		*at;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
-	ck_assert_int_eq(me_status(&e, at1), 200);
-	ck_assert_int_eq(me_status(&e, at2), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at1,
-	    json_pack("{s:b}", "all", 1), &st);
-	ck_assert_msg(st == 204, "logout all: status %ld", st);
-	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at1), 401);
-	ck_assert_int_eq(me_status(&e, at2), 401);
-	expect_invalid_grant(&e, rt1, "refresh token 1 after logout all");
-	expect_invalid_grant(&e, rt2, "refresh token 2 after logout all");
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &one);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &two);
+	ck_assert_int_eq(me_status(&e, one.at), 200);
+	ck_assert_int_eq(me_status(&e, two.at), 200);
+	ck_assert_int_eq(logout(&e, one.at, json_pack("{s:b}", "all", 1)),
+	    204);
+	ck_assert_int_eq(me_status(&e, one.at), 401);
+	ck_assert_int_eq(me_status(&e, two.at), 401);
+	expect_invalid_grant(&e, one.rt, "refresh token 1 after logout all");
+	expect_invalid_grant(&e, two.rt, "refresh token 2 after logout all");
 	/* Signing in again works. */
-	free(at1);
-	at1 = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ck_assert_int_eq(me_status(&e, at1), 200);
-	free(at1);
-	free(rt1);
-	free(at2);
-	free(rt2);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	ck_assert_int_eq(me_status(&e, at), 200);
+	free(at);
+	session_free(&one);
+	session_free(&two);
 	idl_stop(&e);
 }
 END_TEST
@@ -331,19 +372,13 @@ END_TEST
 
 START_TEST(test_unsupported_grant_type)
 {
-	struct idenv	 e;
-	struct http_resp r;
+	static const struct grant_error bad[] = {
+		{ 1, "grant_type=authorization_code", "unsupported_grant_type" },
+		{ 0, "{\"grant_type\":\"implicit\"}", "unsupported_grant_type" },
+		{ 0, NULL, NULL }
+	};
 
-	idl_start_new(&e, NULL);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code",
-	    &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL,
-	    "{\"grant_type\":\"implicit\"}", &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_stop(&e);
+	grant_errors(bad);
 }
 END_TEST
 
@@ -354,15 +389,17 @@ END_TEST
  */
 START_TEST(test_unknown_parameters_ignored)
 {
+	static const struct grant_error extras[] = {
+		{ 1, "grant_type=authorization_code&code=abc&redirect_uri="
+		    "https%3A%2F%2Fapp.example%2Fcb", "unsupported_grant_type" },
+		{ 0, NULL, NULL }
+	};
 	struct idenv	 e;
 	struct http_resp r;
 
+	grant_errors(extras);
 	idl_start_new(&e, NULL);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code&"
-	    "code=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb", &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
+	token_request(&e, 1, "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026&"
 	    "resource=https%3A%2F%2Fguichet.example", &r);
 	ck_assert_msg(r.status == 200, "password grant with a resource "
@@ -374,23 +411,17 @@ END_TEST
 
 START_TEST(test_missing_grant_type)
 {
-	struct idenv	 e;
-	struct http_resp r;
+	static const struct grant_error bad[] = {
+		{ 1, "username=resident%40demo.guichet.test&"
+		    "password=demo-resident-2026", "invalid_request" },
+		{ 0, "{}", "invalid_request" },
+		/* A password grant without a password. */
+		{ 0, "{\"grant_type\":\"password\",\"username\":\""
+		    IDL_RESIDENT_EMAIL "\"}", "invalid_request" },
+		{ 0, NULL, NULL }
+	};
 
-	idl_start_new(&e, NULL);
-	idl_form(&e, "/api/v1/auth/token", "username=resident%40demo.guichet."
-	    "test&password=demo-resident-2026", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{}", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	/* A password grant without a password. */
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
-	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\"}", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	idl_stop(&e);
+	grant_errors(bad);
 }
 END_TEST
 
