@@ -396,6 +396,30 @@ idl_sendj(const struct idenv *e, const char *method, const char *path,
 	return (j);
 }
 
+void
+idl_refused_at_once(const struct idenv *e, const char *path,
+    const char *token, const char *what)
+{
+	struct http_resp r;
+	long long	 t0, waited = -1;
+	long		 st = 0;
+
+	t0 = harness_now_ms();
+	while (harness_now_ms() - t0 < 2000) {
+		st = idl_req(e, "GET", path, token, NULL, &r);
+		http_resp_free(&r);
+		if (st == 401) {
+			waited = harness_now_ms() - t0;
+			break;
+		}
+		harness_sleep_ms(50);
+	}
+	ck_assert_msg(waited >= 0, "the token is not refused 2 s after %s "
+	    "(last status %ld)", what, st);
+	ck_assert_msg(waited <= 1000, "%s took %lld ms to reach the server",
+	    what, waited);
+}
+
 long
 idl_form(const struct idenv *e, const char *path, const char *form,
     struct http_resp *r)
@@ -483,6 +507,19 @@ idl_login_admin(struct idenv *e)
 
 	idl_otp(e, IDL_ADMIN_TOTP, code);
 	return (idl_login_ok(e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, code));
+}
+
+char *
+idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
+{
+	char	*t;
+
+	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
+	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
+	    "LIMIT 1", email, tpl);
+	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
+	    "outbox for %s", tpl, email);
+	return (t);
 }
 
 char *
@@ -875,6 +912,20 @@ idl_body_sans_ids(const struct http_resp *r)
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	return (s);
+}
+
+void
+idl_assert_same_body(const struct http_resp *a, const struct http_resp *b,
+    const char *what)
+{
+	char	*ba, *bb;
+
+	ba = idl_body_sans_ids(a);
+	bb = idl_body_sans_ids(b);
+	ck_assert_msg(strcmp(ba, bb) == 0, "%s: the bodies differ:\n%s\n%s",
+	    what, ba, bb);
+	free(ba);
+	free(bb);
 }
 
 json_t *

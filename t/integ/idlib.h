@@ -121,6 +121,13 @@ json_t	*idl_reqj(const struct idenv *, const char *, const char *,
 /* idl_reqj() with a JSON value as the body ('in' is stolen; may be NULL). */
 json_t	*idl_sendj(const struct idenv *, const char *, const char *,
 	    const char *, json_t *, long *);
+/*
+ * A revocation made behind the server's back (guichetctl) reaches it in
+ * time: GET 'path' with 'token' every 50 ms until 401, which must come
+ * within 2 s and, to be "at once", within 1 s ('what' names the change).
+ */
+void	 idl_refused_at_once(const struct idenv *, const char *,
+	    const char *, const char *);
 /* The token endpoint with a form body (already encoded). */
 long	 idl_form(const struct idenv *, const char *, const char *,
 	    struct http_resp *);
@@ -138,6 +145,11 @@ char	*idl_login_ok(const struct idenv *, const char *, const char *,
 	    const char *);
 /* The demo admin with a fresh TOTP code: its access token (mfa). */
 char	*idl_login_admin(struct idenv *);
+/*
+ * The one-time token of the latest 'template' message to 'email' in the
+ * outbox (at least 32 characters; caller frees).
+ */
+char	*idl_outbox_token(const struct idenv *, const char *, const char *);
 /* Register a permanent resident; asserts 201, returns its id. */
 char	*idl_register(const struct idenv *, const char *, const char *);
 
@@ -183,6 +195,12 @@ char	*idl_marker(size_t);
 int	 idl_count(const char *, const char *);
 /* A problem body without its per-request members, dumped (caller frees). */
 char	*idl_body_sans_ids(const struct http_resp *);
+/*
+ * Two answers that must not tell their cases apart have the same body,
+ * request_id and instance aside; 'what' names them in the failure.
+ */
+void	 idl_assert_same_body(const struct http_resp *,
+	    const struct http_resp *, const char *);
 /* The errors[] entry of a 422 for field 'field', or NULL. */
 json_t	*idl_error_for(const json_t *, const char *);
 

@@ -152,19 +152,6 @@ count_accounts(const struct idenv *e, const char *email)
 	return (n);
 }
 
-static char *
-outbox_token(const struct idenv *e, const char *email, const char *tpl)
-{
-	char	*t;
-
-	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
-	    "LIMIT 1", email, tpl);
-	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
-	    "outbox for %s", tpl, email);
-	return (t);
-}
-
 START_TEST(test_register_permanent_resident)
 {
 	struct idenv	 e;
@@ -354,7 +341,6 @@ START_TEST(test_register_duplicate_email)
 {
 	struct idenv	 e;
 	struct http_resp r1, r2, r3;
-	char		*b1, *b2, *b3;
 
 	idl_start_new(&e, NULL);
 	json_decref(registered(&e, "dup@example.org", "permanent_resident",
@@ -373,15 +359,9 @@ START_TEST(test_register_duplicate_email)
 	    "{\"password\": \"Third-Pass-Phrase-43\"}", &r3);
 	ck_assert_int_eq(r3.status, 409);
 
-	b1 = idl_body_sans_ids(&r1);
-	b2 = idl_body_sans_ids(&r2);
-	b3 = idl_body_sans_ids(&r3);
-	ck_assert_msg(strcmp(b1, b2) == 0 && strcmp(b1, b3) == 0,
-	    "the 409 bodies differ:\n%s\n%s\n%s", b1, b2, b3);
+	idl_assert_same_body(&r1, &r2, "the 409s");
+	idl_assert_same_body(&r1, &r3, "the 409s");
 	ck_assert_int_eq(count_accounts(&e, "dup@example.org"), 1);
-	free(b1);
-	free(b2);
-	free(b3);
 	http_resp_free(&r1);
 	http_resp_free(&r2);
 	http_resp_free(&r3);
@@ -483,7 +463,7 @@ START_TEST(test_verify_email)
 
 	idl_start_new(&e, NULL);
 	id = idl_register(&e, "verify@example.org", GOOD_PASSWORD);
-	tok = outbox_token(&e, "verify@example.org", "verify_email");
+	tok = idl_outbox_token(&e, "verify@example.org", "verify_email");
 	url = idl_sql(&e, "SELECT payload->>'url' FROM ops.outbox WHERE "
 	    "recipient = 'verify@example.org' AND template = 'verify_email'");
 	ck_assert_msg(url != NULL && strstr(url, tok) != NULL,
@@ -529,7 +509,7 @@ START_TEST(test_verify_email_expired)
 
 	idl_start_new(&e, NULL);
 	id = idl_register(&e, "late@example.org", GOOD_PASSWORD);
-	tok = outbox_token(&e, "late@example.org", "verify_email");
+	tok = idl_outbox_token(&e, "late@example.org", "verify_email");
 	/* Three days later: past the 48 h of the link. */
 	idl_restart(&e, "+3d");
 	send_invalid(&e, "POST", "/api/v1/accounts/verify", NULL,
@@ -580,7 +560,7 @@ START_TEST(test_password_reset_same_answer)
 {
 	struct idenv	 e;
 	struct http_resp r1, r2;
-	char		*b1, *b2, *n;
+	char		*n;
 
 	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/password-reset", NULL,
@@ -589,9 +569,7 @@ START_TEST(test_password_reset_same_answer)
 	    "{\"email\":\"nobody@example.org\"}", &r2);
 	ck_assert_msg(r1.status == 202 && r2.status == 202,
 	    "statuses %ld and %ld", r1.status, r2.status);
-	b1 = idl_body_sans_ids(&r1);
-	b2 = idl_body_sans_ids(&r2);
-	ck_assert_msg(strcmp(b1, b2) == 0, "bodies differ:\n%s\n%s", b1, b2);
+	idl_assert_same_body(&r1, &r2, "a reset for an account and for none");
 	n = idl_sql(&e, "SELECT count(*) FROM ops.outbox WHERE recipient = '"
 	    IDL_RESIDENT_EMAIL "' AND template = 'reset_password'");
 	ck_assert_msg(n != NULL && strcmp(n, "1") == 0, "%s reset messages "
@@ -602,8 +580,6 @@ START_TEST(test_password_reset_same_answer)
 	ck_assert_msg(n != NULL && strcmp(n, "0") == 0, "%s messages for an "
 	    "email without account", n);
 	free(n);
-	free(b1);
-	free(b2);
 	http_resp_free(&r1);
 	http_resp_free(&r2);
 	idl_stop(&e);
@@ -622,7 +598,7 @@ START_TEST(test_password_reset_confirm)
 	    json_pack("{s:s}", "email", IDL_RESIDENT_EMAIL), &st);
 	ck_assert_int_eq(st, 202);
 	json_decref(j);
-	tok = outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
+	tok = idl_outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
 
 	/* A weak new password is refused and does not spend the token. */
 	send_invalid(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
@@ -874,7 +850,7 @@ START_TEST(test_password_not_in_log)
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset", NULL,
 	    json_pack("{s:s}", "email", "logged@example.org"), &st);
 	json_decref(j);
-	tok = outbox_token(&e, "logged@example.org", "reset_password");
+	tok = idl_outbox_token(&e, "logged@example.org", "reset_password");
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
 	    json_pack("{s:s, s:s}", "token", tok, "password", pw4), &st);
 	ck_assert_int_eq(st, 204);
