@@ -19,7 +19,8 @@
  *	};
  *
  *	const struct test_group test_groups[] = {
- *		{ "name", 60, NULL, NULL, idl_prepare, NULL, tests },
+ *		{ "name", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL,
+ *		    tests },
  *		{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
  *	};
  *
@@ -33,7 +34,8 @@
 
 /*
  * A Check test case: its name (NULL ends the table); its timeout in
- * seconds (0: Check's default of 4 s, or CK_DEFAULT_TIMEOUT); a checked
+ * seconds (TEST_TIMEOUT_CHECK: Check's default of 4 s, or
+ * CK_DEFAULT_TIMEOUT); a checked
  * fixture, run in each test's process around it (setup, teardown; either
  * may be NULL); an unchecked fixture, run once in the runner's process
  * before and after the case's tests (prepare, cleanup: a program's set-up,
@@ -49,6 +51,9 @@ struct test_group {
 	void				(*cleanup)(void);
 	const TTest *const *const	*tests;
 };
+
+/* The timeout of a test case that needs no more than Check's 4 s. */
+#define TEST_TIMEOUT_CHECK	0
 
 /* Defined by each test program. */
 extern const struct test_group test_groups[];

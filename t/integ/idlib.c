@@ -868,6 +868,17 @@ idl_jstr(const json_t *j, const char *name)
 	return (json_is_string(v) ? json_string_value(v) : NULL);
 }
 
+void
+idl_assert_str(const json_t *j, const char *name, const char *want)
+{
+	char	*d = harness_dump(j);
+
+	ck_assert_msg(idl_jstr(j, name) != NULL &&
+	    strcmp(idl_jstr(j, name), want) == 0, "%s is not %s: %s", name,
+	    want, d);
+	free(d);
+}
+
 char *
 idl_marker(size_t n)
 {

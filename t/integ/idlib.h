@@ -189,6 +189,8 @@ char	*idl_keyfile_pem(const char *, char *, size_t);
 
 /* Small things. */
 const char *idl_jstr(const json_t *, const char *);
+/* Asserts that the string member 'name' of 'j' is 'want'. */
+void	 idl_assert_str(const json_t *, const char *, const char *);
 /* A random lowercase hex marker of 'n' characters into a new string. */
 char	*idl_marker(size_t);
 /* Occurrences of 'needle' in 'hay'. */

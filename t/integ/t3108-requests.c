@@ -101,16 +101,6 @@ patch(const struct idenv *e, const char *dpo, const char *id, json_t *in,
 	return (st);
 }
 
-static void
-assert_str(const json_t *j, const char *k, const char *want)
-{
-	char	*d = harness_dump(j);
-
-	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
-	    0, "%s is not %s: %s", k, want, d);
-	free(d);
-}
-
 START_TEST(test_due_one_calendar_month)
 {
 	static const char *const cases[][2] = {
@@ -129,18 +119,18 @@ START_TEST(test_due_one_calendar_month)
 	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	/* received_at defaults to the clock. */
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
-	assert_str(j, "received_at", "2026-02-10T12:00:00Z");
-	assert_str(j, "due_at", "2026-03-10T12:00:00Z");
-	assert_str(j, "deadline", "2026-03-10T12:00:00Z");
-	assert_str(j, "status", "received");
-	assert_str(j, "channel", "counter");
-	assert_str(j, "recorded_by", idl_demo.admin_id);
+	idl_assert_str(j, "received_at", "2026-02-10T12:00:00Z");
+	idl_assert_str(j, "due_at", "2026-03-10T12:00:00Z");
+	idl_assert_str(j, "deadline", "2026-03-10T12:00:00Z");
+	idl_assert_str(j, "status", "received");
+	idl_assert_str(j, "channel", "counter");
+	idl_assert_str(j, "recorded_by", idl_demo.admin_id);
 	ck_assert(json_is_false(json_object_get(j, "overdue")));
 	json_decref(j);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		j = create(&e, dpo, idl_demo.resident_id, "erasure",
 		    cases[i][0]);
-		assert_str(j, "due_at", cases[i][1]);
+		idl_assert_str(j, "due_at", cases[i][1]);
 		json_decref(j);
 	}
 	/* Refused: a future receipt, an unknown kind or person. */
@@ -289,10 +279,10 @@ START_TEST(test_extension_within_first_month_only)
 	d = harness_dump(j);
 	ck_assert_msg(st == 200, "extend: %ld %s", st, d);
 	free(d);
-	assert_str(j, "status", "extended");
-	assert_str(j, "extended_until", "2026-04-20T09:00:00Z");
-	assert_str(j, "extension_notified_at", "2026-02-10T12:00:00Z");
-	assert_str(j, "deadline", "2026-04-20T09:00:00Z");
+	idl_assert_str(j, "status", "extended");
+	idl_assert_str(j, "extended_until", "2026-04-20T09:00:00Z");
+	idl_assert_str(j, "extension_notified_at", "2026-02-10T12:00:00Z");
+	idl_assert_str(j, "deadline", "2026-04-20T09:00:00Z");
 	json_decref(j);
 	/* The person is told, with the reason. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
@@ -331,7 +321,7 @@ START_TEST(test_extension_within_first_month_only)
 	st = patch(&e, dpo, r2, json_pack("{s:s}", "status", "in_progress"),
 	    &j);
 	ck_assert_int_eq(st, 200);
-	assert_str(j, "status", "in_progress");
+	idl_assert_str(j, "status", "in_progress");
 	json_decref(j);
 	free(r1);
 	free(r2);
@@ -373,15 +363,15 @@ START_TEST(test_refusal_reason_and_remedies)
 	    "en cours."), &j);
 	d = harness_dump(j);
 	ck_assert_msg(st == 200, "refuse: %ld %s", st, d);
-	assert_str(j, "status", "refused");
+	idl_assert_str(j, "status", "refused");
 	ck_assert_msg(strstr(idl_jstr(j, "answer"), "dossier d'urbanisme") !=
 	    NULL && strstr(idl_jstr(j, "answer"), "CNIL") != NULL &&
 	    strstr(idl_jstr(j, "answer"), "recours juridictionnel") != NULL,
 	    "answer: %s", d);
 	ck_assert_msg(idl_jstr(j, "refusal_reason") != NULL &&
 	    strstr(idl_jstr(j, "refusal_reason"), "CNIL") == NULL, "%s", d);
-	assert_str(j, "decided_by", idl_demo.admin_id);
-	assert_str(j, "decided_at", "2026-02-10T12:00:00Z");
+	idl_assert_str(j, "decided_by", idl_demo.admin_id);
+	idl_assert_str(j, "decided_at", "2026-02-10T12:00:00Z");
 	free(d);
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "

@@ -27,16 +27,6 @@ in_newsletter(const struct idenv *e, const char *account)
 	    "privacy.newsletter_recipients WHERE account_id = '%s'", account));
 }
 
-static void
-assert_str(const json_t *j, const char *k, const char *want)
-{
-	char	*d = harness_dump(j);
-
-	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
-	    0, "%s is not %s: %s", k, want, d);
-	free(d);
-}
-
 static long
 subject_read(const struct idenv *e, const char *token, const char *id,
     json_t **out)
@@ -94,7 +84,7 @@ START_TEST(test_restriction_freezes)
 	d = harness_dump(j);
 	ck_assert_msg(st == 201 && json_is_true(json_object_get(j,
 	    "restricted")), "restrict: %ld %s", st, d);
-	assert_str(j, "since", FROZEN);
+	idl_assert_str(j, "since", FROZEN);
 	free(d);
 	json_decref(j);
 	/* Idempotent. */
@@ -232,11 +222,11 @@ START_TEST(test_objection_to_newsletter_at_once)
 	    "{\"purpose\":\"newsletter\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	assert_str(j, "kind", "objection");
-	assert_str(j, "purpose", "newsletter");
-	assert_str(j, "status", "answered");
-	assert_str(j, "decision", "upheld");
-	assert_str(j, "channel", "api");
+	idl_assert_str(j, "kind", "objection");
+	idl_assert_str(j, "purpose", "newsletter");
+	idl_assert_str(j, "status", "answered");
+	idl_assert_str(j, "decision", "upheld");
+	idl_assert_str(j, "channel", "api");
 	free(d);
 	json_decref(j);
 	/* At once: the consent is withdrawn through the ledger. */
@@ -250,7 +240,7 @@ START_TEST(test_objection_to_newsletter_at_once)
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"newsletter\",\"grounds\":\"no more\"}", &st);
 	ck_assert_int_eq(st, 201);
-	assert_str(j, "decision", "upheld");
+	idl_assert_str(j, "decision", "upheld");
 	json_decref(j);
 	free(res);
 	idl_stop(&e);
@@ -270,10 +260,10 @@ START_TEST(test_objection_to_public_task_decided)
 	    "requests on line\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	assert_str(j, "status", "received");
-	assert_str(j, "purpose", "case_notifications");
-	assert_str(j, "grounds", "I read my requests on line");
-	assert_str(j, "due_at", "2027-01-20T08:30:00Z");
+	idl_assert_str(j, "status", "received");
+	idl_assert_str(j, "purpose", "case_notifications");
+	idl_assert_str(j, "grounds", "I read my requests on line");
+	idl_assert_str(j, "due_at", "2027-01-20T08:30:00Z");
 	ck_assert(json_is_null(json_object_get(j, "decision")));
 	id = strdup(idl_jstr(j, "id"));
 	free(d);
@@ -296,9 +286,9 @@ START_TEST(test_objection_to_public_task_decided)
 	    "(compelling legitimate grounds)\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 200, "decide: %ld %s", st, d);
-	assert_str(j, "decision", "rejected");
-	assert_str(j, "status", "refused");
-	assert_str(j, "decided_by", idl_demo.admin_id);
+	idl_assert_str(j, "decision", "rejected");
+	idl_assert_str(j, "status", "refused");
+	idl_assert_str(j, "decided_by", idl_demo.admin_id);
 	ck_assert_msg(strstr(idl_jstr(j, "decision_grounds"),
 	    "compelling legitimate grounds") != NULL &&
 	    strstr(idl_jstr(j, "answer"), "CNIL") != NULL, "%s", d);
@@ -318,8 +308,8 @@ START_TEST(test_objection_to_public_task_decided)
 	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"upheld\","
 	    "\"grounds\":\"No overriding reason\"}", &st);
 	ck_assert_int_eq(st, 200);
-	assert_str(j, "status", "answered");
-	assert_str(j, "decision", "upheld");
+	idl_assert_str(j, "status", "answered");
+	idl_assert_str(j, "decision", "upheld");
 	json_decref(j);
 	free(path);
 	/* Only objections are decided. */

@@ -1032,9 +1032,9 @@ static const TTest *const *const log_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "buf", 0, NULL, NULL, NULL, NULL, buf_tests },
-	{ "clock", 0, NULL, NULL, NULL, NULL, clock_tests },
-	{ "conf", 0, NULL, NULL, NULL, NULL, conf_tests },
-	{ "log", 0, NULL, NULL, NULL, NULL, log_tests },
+	{ "buf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, buf_tests },
+	{ "clock", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, clock_tests },
+	{ "conf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, conf_tests },
+	{ "log", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, log_tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -250,7 +250,7 @@ START_TEST(test_agrees_with_timegm)
 }
 END_TEST
 
-static const TTest *const *const deadline_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_leap_years,
 	&test_one_month_same_day,
 	&test_month_ends_clamp,
@@ -264,6 +264,6 @@ static const TTest *const *const deadline_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "deadline", 0, NULL, NULL, NULL, NULL, deadline_tests },
+	{ "deadline", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -1199,7 +1199,7 @@ static const TTest *const *const formats_tests[] = {
 
 const struct test_group test_groups[] = {
 	{ "parse", 30, NULL, NULL, NULL, NULL, parse_tests },
-	{ "check", 0, NULL, NULL, NULL, NULL, check_tests },
-	{ "formats", 0, NULL, NULL, NULL, NULL, formats_tests },
+	{ "check", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, check_tests },
+	{ "formats", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, formats_tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

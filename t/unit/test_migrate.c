@@ -151,7 +151,7 @@ START_TEST(test_migrate_tree_sql_is_valid)
 }
 END_TEST
 
-static const TTest *const *const files_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_migrate_names,
 	&test_migrate_order_and_checksum,
 	&test_migrate_checksum_changes_with_content,
@@ -163,6 +163,6 @@ static const TTest *const *const files_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "files", 0, setup, teardown, NULL, NULL, files_tests },
+	{ "files", TEST_TIMEOUT_CHECK, setup, teardown, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -646,7 +646,7 @@ static const TTest *const *const embedded_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "routes", 0, NULL, NULL, doc_prepare, NULL, routes_tests },
-	{ "embedded", 0, NULL, NULL, NULL, doc_free, embedded_tests },
+	{ "routes", TEST_TIMEOUT_CHECK, NULL, NULL, doc_prepare, NULL, routes_tests },
+	{ "embedded", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, doc_free, embedded_tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -399,6 +399,6 @@ static const TTest *const *const strength_tests[] = {
 
 const struct test_group test_groups[] = {
 	{ "hash", 60, setup, NULL, NULL, NULL, hash_tests },
-	{ "strength", 0, setup, NULL, NULL, NULL, strength_tests },
+	{ "strength", TEST_TIMEOUT_CHECK, setup, NULL, NULL, NULL, strength_tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

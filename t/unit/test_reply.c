@@ -206,7 +206,7 @@ START_TEST(test_etag_of)
 }
 END_TEST
 
-static const TTest *const *const problem_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_reply_problem_shape,
 	&test_reply_problem_translated,
 	&test_reply_problem_errors,
@@ -220,6 +220,6 @@ static const TTest *const *const problem_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "problem", 0, NULL, NULL, NULL, NULL, problem_tests },
+	{ "problem", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -139,7 +139,7 @@ START_TEST(test_route_head_is_get)
 }
 END_TEST
 
-static const TTest *const *const match_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_route_literal,
 	&test_route_not_found,
 	&test_route_params,
@@ -150,6 +150,6 @@ static const TTest *const *const match_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "match", 0, setup, NULL, NULL, NULL, match_tests },
+	{ "match", TEST_TIMEOUT_CHECK, setup, NULL, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

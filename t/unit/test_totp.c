@@ -189,7 +189,7 @@ START_TEST(test_totp_secret_new)
 }
 END_TEST
 
-static const TTest *const *const totp_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_totp_rfc6238_vectors,
 	&test_totp_window,
 	&test_totp_code_syntax,
@@ -200,6 +200,6 @@ static const TTest *const *const totp_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "totp", 0, setup, NULL, NULL, NULL, totp_tests },
+	{ "totp", TEST_TIMEOUT_CHECK, setup, NULL, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

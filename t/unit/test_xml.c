@@ -246,7 +246,7 @@ START_TEST(test_xml_open311_examples)
 }
 END_TEST
 
-static const TTest *const *const xml_tests[] = {
+static const TTest *const *const tests[] = {
 	&test_xml_escape,
 	&test_xml_scalars_and_order,
 	&test_xml_arrays,
@@ -257,6 +257,6 @@ static const TTest *const *const xml_tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "xml", 0, NULL, NULL, NULL, NULL, xml_tests },
+	{ "xml", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
