@@ -879,6 +879,20 @@ idl_assert_str(const json_t *j, const char *name, const char *want)
 	free(d);
 }
 
+void
+idl_assert_strs(const json_t *j, ...)
+{
+	va_list		 ap;
+	const char	*name, *want;
+
+	va_start(ap, j);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		want = va_arg(ap, const char *);
+		idl_assert_str(j, name, want);
+	}
+	va_end(ap);
+}
+
 char *
 idl_marker(size_t n)
 {

@@ -191,6 +191,8 @@ char	*idl_keyfile_pem(const char *, char *, size_t);
 const char *idl_jstr(const json_t *, const char *);
 /* Asserts that the string member 'name' of 'j' is 'want'. */
 void	 idl_assert_str(const json_t *, const char *, const char *);
+/* idl_assert_str() for each pair of name and value, up to a NULL name. */
+void	 idl_assert_strs(const json_t *, ...);
 /* A random lowercase hex marker of 'n' characters into a new string. */
 char	*idl_marker(size_t);
 /* Occurrences of 'needle' in 'hay'. */

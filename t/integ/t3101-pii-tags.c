@@ -93,9 +93,18 @@ migrated_db(void)
 	return (db);
 }
 
-START_TEST(test_text_columns_tagged)
+/* The check 'sql' finds nothing in the migrated schema. */
+static void
+none_found(const char *sql, const char *what)
 {
 	char	*bad;
+
+	bad = harness_sql(migrated, sql);
+	ck_assert_msg(bad == NULL, "%s: %s", what, bad);
+}
+
+START_TEST(test_text_columns_tagged)
+{
 	long	 n;
 
 	/* The check is not vacuous: it sees the columns we know of. */
@@ -106,36 +115,29 @@ START_TEST(test_text_columns_tagged)
 	    "'privacy.newsletter_recipients.email')");
 	ck_assert_msg(n == 6, "the column query sees %ld of 6 known text "
 	    "columns", n);
-	bad = harness_sql(migrated, untagged_sql);
-	ck_assert_msg(bad == NULL, "text-like columns without a "
-	    "'pii:<category>' or 'nopii' comment: %s", bad);
+	none_found(untagged_sql, "text-like columns without a 'pii:<category>' "
+	    "or 'nopii' comment");
 }
 END_TEST
 
 START_TEST(test_tags_name_known_categories)
 {
-	char	*bad;
 	long	 n;
 
 	n = harness_sql_count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
 	    "WHERE tag ~ '^pii:'");
 	ck_assert_msg(n >= 10, "only %ld columns tagged pii: the query is "
 	    "wrong", n);
-	bad = harness_sql(migrated, unknown_sql);
-	ck_assert_msg(bad == NULL, "pii: tags naming no row of "
-	    "privacy.categories: %s", bad);
+	none_found(unknown_sql, "pii: tags naming no row of privacy.categories");
 }
 END_TEST
 
 START_TEST(test_categories_have_rules)
 {
-	char	*bad;
-
 	ck_assert_msg(harness_sql_count(migrated, "SELECT count(*) FROM "
 	    "privacy.categories") >= 8, "privacy.categories is nearly empty");
-	bad = harness_sql(migrated, incomplete_sql);
-	ck_assert_msg(bad == NULL, "categories without an erasure strategy, a "
-	    "retention period or its starting record: %s", bad);
+	none_found(incomplete_sql, "categories without an erasure strategy, a "
+	    "retention period or its starting record");
 }
 END_TEST
 

@@ -119,11 +119,10 @@ START_TEST(test_due_one_calendar_month)
 	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	/* received_at defaults to the clock. */
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
-	idl_assert_str(j, "received_at", "2026-02-10T12:00:00Z");
-	idl_assert_str(j, "due_at", "2026-03-10T12:00:00Z");
-	idl_assert_str(j, "deadline", "2026-03-10T12:00:00Z");
-	idl_assert_str(j, "status", "received");
-	idl_assert_str(j, "channel", "counter");
+	idl_assert_strs(j, "received_at", "2026-02-10T12:00:00Z",
+	    "due_at", "2026-03-10T12:00:00Z",
+	    "deadline", "2026-03-10T12:00:00Z", "status", "received",
+	    "channel", "counter", NULL);
 	idl_assert_str(j, "recorded_by", idl_demo.admin_id);
 	ck_assert(json_is_false(json_object_get(j, "overdue")));
 	json_decref(j);
@@ -279,10 +278,10 @@ START_TEST(test_extension_within_first_month_only)
 	d = harness_dump(j);
 	ck_assert_msg(st == 200, "extend: %ld %s", st, d);
 	free(d);
-	idl_assert_str(j, "status", "extended");
-	idl_assert_str(j, "extended_until", "2026-04-20T09:00:00Z");
-	idl_assert_str(j, "extension_notified_at", "2026-02-10T12:00:00Z");
-	idl_assert_str(j, "deadline", "2026-04-20T09:00:00Z");
+	idl_assert_strs(j, "status", "extended",
+	    "extended_until", "2026-04-20T09:00:00Z",
+	    "extension_notified_at", "2026-02-10T12:00:00Z",
+	    "deadline", "2026-04-20T09:00:00Z", NULL);
 	json_decref(j);
 	/* The person is told, with the reason. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "

@@ -222,11 +222,8 @@ START_TEST(test_objection_to_newsletter_at_once)
 	    "{\"purpose\":\"newsletter\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	idl_assert_str(j, "kind", "objection");
-	idl_assert_str(j, "purpose", "newsletter");
-	idl_assert_str(j, "status", "answered");
-	idl_assert_str(j, "decision", "upheld");
-	idl_assert_str(j, "channel", "api");
+	idl_assert_strs(j, "kind", "objection", "purpose", "newsletter",
+	    "status", "answered", "decision", "upheld", "channel", "api", NULL);
 	free(d);
 	json_decref(j);
 	/* At once: the consent is withdrawn through the ledger. */
@@ -260,10 +257,10 @@ START_TEST(test_objection_to_public_task_decided)
 	    "requests on line\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	idl_assert_str(j, "status", "received");
-	idl_assert_str(j, "purpose", "case_notifications");
-	idl_assert_str(j, "grounds", "I read my requests on line");
-	idl_assert_str(j, "due_at", "2027-01-20T08:30:00Z");
+	idl_assert_strs(j, "status", "received",
+	    "purpose", "case_notifications",
+	    "grounds", "I read my requests on line",
+	    "due_at", "2027-01-20T08:30:00Z", NULL);
 	ck_assert(json_is_null(json_object_get(j, "decision")));
 	id = strdup(idl_jstr(j, "id"));
 	free(d);
@@ -286,8 +283,7 @@ START_TEST(test_objection_to_public_task_decided)
 	    "(compelling legitimate grounds)\"}", &st);
 	d = harness_dump(j);
 	ck_assert_msg(st == 200, "decide: %ld %s", st, d);
-	idl_assert_str(j, "decision", "rejected");
-	idl_assert_str(j, "status", "refused");
+	idl_assert_strs(j, "decision", "rejected", "status", "refused", NULL);
 	idl_assert_str(j, "decided_by", idl_demo.admin_id);
 	ck_assert_msg(strstr(idl_jstr(j, "decision_grounds"),
 	    "compelling legitimate grounds") != NULL &&
@@ -308,8 +304,7 @@ START_TEST(test_objection_to_public_task_decided)
 	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"upheld\","
 	    "\"grounds\":\"No overriding reason\"}", &st);
 	ck_assert_int_eq(st, 200);
-	idl_assert_str(j, "status", "answered");
-	idl_assert_str(j, "decision", "upheld");
+	idl_assert_strs(j, "status", "answered", "decision", "upheld", NULL);
 	json_decref(j);
 	free(path);
 	/* Only objections are decided. */

@@ -21,6 +21,9 @@
 
 static char	*sql_time(const struct idenv *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	 kept_then_purged(const struct idenv *, const char *,
+		    const char *, const char *, long, int, const char *, ...)
+		    __attribute__((format(printf, 7, 8)));
 
 /* A copy of the template database without a server. */
 static void
@@ -83,6 +86,33 @@ purge(const struct idenv *e, const char *clock, const char *rule)
 	return (count);
 }
 
+/*
+ * The 'n' rows that 'fmt' (a count query) finds are kept by the purge of
+ * 'rule' at 'keep', and removed by the one at 'drop', which counts 'n' of
+ * them (at least 'n' when 'at_least': others may go too); none remain.
+ */
+static void
+kept_then_purged(const struct idenv *e, const char *rule, const char *keep,
+    const char *drop, long n, int at_least, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*sql;
+	long	 got;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	va_end(ap);
+	purge(e, keep, rule);
+	ck_assert_msg(idl_sql_count(e, "%s", sql) == n, "%s at %s: not %ld "
+	    "rows kept", rule, keep, n);
+	got = purge(e, drop, rule);
+	ck_assert_msg(at_least ? got >= n : got == n, "%s at %s: %ld removed, "
+	    "expected %s%ld", rule, drop, got, at_least ? "at least " : "", n);
+	ck_assert_msg(idl_sql_count(e, "%s", sql) == 0, "%s at %s: rows left",
+	    rule, drop);
+	free(sql);
+}
+
 START_TEST(test_refresh_tokens)
 {
 	struct idenv	 e;
@@ -101,14 +131,9 @@ START_TEST(test_refresh_tokens)
 	after = sql_time(&e, "SELECT max(expires_at) + interval '31 days' "
 	    "FROM identity.refresh_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id);
-	purge(&e, before, "refresh_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), n);
-	ck_assert_int_ge(purge(&e, after, "refresh_tokens"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 0);
+	kept_then_purged(&e, "refresh_tokens", before, after, n, 1,
+	    "SELECT count(*) FROM identity.refresh_tokens WHERE account_id = "
+	    "'%s'", idl_demo.resident_id);
 	free(at);
 	free(before);
 	free(after);
@@ -128,13 +153,9 @@ START_TEST(test_refresh_tokens_revoked)
 	    "sha256(gen_random_uuid()::text::bytea), '" T0 "', "
 	    "'" T0 "'::timestamptz + interval '1 year', '" T0 "')",
 	    idl_demo.resident_id), 0);
-	purge(&e, "2027-03-30T10:00:00Z", "refresh_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 1);
-	ck_assert_int_eq(purge(&e, "2027-04-01T10:00:00Z", "refresh_tokens"),
-	    1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 0);
+	kept_then_purged(&e, "refresh_tokens", "2027-03-30T10:00:00Z",
+	    "2027-04-01T10:00:00Z", 1, 0, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'");
 	idl_stop(&e);
 }
 END_TEST
@@ -154,15 +175,10 @@ START_TEST(test_one_time_tokens)
 	    "'" T0 "'::timestamptz - interval '1 hour', "
 	    "'" T0 "'::timestamptz + interval '30 days', '" T0 "')",
 	    idl_demo.resident_id, idl_demo.resident_id), 0);
-	purge(&e, "2027-03-07T10:00:00Z", "one_time_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	kept_then_purged(&e, "one_time_tokens", "2027-03-07T10:00:00Z",
+	    "2027-03-09T10:00:00Z", 2, 0, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 2);
-	ck_assert_int_eq(purge(&e, "2027-03-09T10:00:00Z", "one_time_tokens"),
-	    2);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.one_time_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 0);
+	    idl_demo.resident_id);
 	idl_stop(&e);
 }
 END_TEST
@@ -263,12 +279,9 @@ START_TEST(test_outbox)
 	    "'reset_password', 'fr', '{\"link\": \"queued-%s\"}', '" T0 "', "
 	    "NULL)", idl_demo.resident_id, m, m, m, m), 0);
 	ck_assert_int_eq(idl_dump_count(&e, m), 4);
-	purge(&e, "2027-05-31T10:00:00Z", "outbox");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
-	    "WHERE recipient LIKE '%%%s%%'", m), 2);
-	ck_assert_int_ge(purge(&e, "2027-06-02T10:00:00Z", "outbox"), 2);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
-	    "WHERE recipient LIKE '%%%s%%'", m), 0);
+	kept_then_purged(&e, "outbox", "2027-05-31T10:00:00Z",
+	    "2027-06-02T10:00:00Z", 2, 1, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient LIKE '%%%s%%'", m);
 	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(m);
 	idl_stop(&e);
@@ -337,13 +350,9 @@ START_TEST(test_consent_ledger)
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
 	    "updated_at = '2032-01-01T00:00:00Z' WHERE id = '%s'",
 	    idl_demo.resident_id), 0);
-	purge(&e, "2032-02-29T10:00:00Z", "consent_ledger");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger WHERE account_id = '%s'", id), 1);
-	ck_assert_int_eq(purge(&e, "2032-03-02T10:00:00Z", "consent_ledger"),
-	    1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger WHERE account_id = '%s'", id), 0);
+	kept_then_purged(&e, "consent_ledger", "2032-02-29T10:00:00Z",
+	    "2032-03-02T10:00:00Z", 1, 0, "SELECT count(*) FROM "
+	    "privacy.consent_ledger WHERE account_id = '%s'", id);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'",
 	    idl_demo.resident_id), 1);
