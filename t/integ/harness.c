@@ -730,6 +730,36 @@ harness_exec(const char *const *argv, const char *const *env, int timeout_ms,
 }
 
 int
+harness_run(const char *prog, const char *db, const char *sql_dir,
+    const char *const *args, const char *const *env, int timeout_ms,
+    char **out, char **err)
+{
+	const char	*argv[64];
+	char		*bin, *sql;
+	int		 n = 0, i, rc;
+
+	bin = harness_bin(prog);
+	sql = sql_dir != NULL ? xstrdup(sql_dir) : harness_src("sql");
+	argv[n++] = bin;
+	if (db != NULL) {
+		argv[n++] = "--database";
+		argv[n++] = db;
+	}
+	argv[n++] = "--sql-dir";
+	argv[n++] = sql;
+	for (i = 0; args != NULL && args[i] != NULL; i++) {
+		if (n == (int)(sizeof(argv) / sizeof(argv[0])) - 1)
+			die("too many arguments for %s", prog);
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	rc = harness_exec(argv, env, timeout_ms, out, err);
+	free(bin);
+	free(sql);
+	return (rc);
+}
+
+int
 harness_free_port(void)
 {
 	struct sockaddr_in	 sin;
@@ -756,26 +786,16 @@ static int
 migrate(const char *conninfo, const char *sql, const char *const *env,
     char **err)
 {
-	char		*bin = harness_bin("guichetd");
-	const char	*argv[] = { bin, "--migrate", "--database", conninfo,
-	    "--sql-dir", sql, "--log-level", "info", NULL };
-	int		 rc;
+	const char	*args[] = { "--migrate", "--log-level", "info", NULL };
 
-	rc = harness_exec(argv, env, 60000, NULL, err);
-	free(bin);
-	return (rc);
+	return (harness_run("guichetd", conninfo, sql, args, env, 60000, NULL,
+	    err));
 }
 
 int
 harness_migrate(const char *conninfo, const char *sql_dir, char **err)
 {
-	char	*sql;
-	int	 rc;
-
-	sql = sql_dir != NULL ? xstrdup(sql_dir) : harness_src("sql");
-	rc = migrate(conninfo, sql, NULL, err);
-	free(sql);
-	return (rc);
+	return (migrate(conninfo, sql_dir, NULL, err));
 }
 
 /* Poll /healthz: 0 when it answers 200, -1 when the process exited or 10 s

@@ -124,6 +124,14 @@ int	 harness_sql_exec(const char *, const char *);
 int	 harness_exec(const char *const *, const char *const *, int, char **,
 	    char **);
 
+/*
+ * harness_exec() of the built program 'prog' (guichetd, guichetctl) with
+ * --database 'db' (NULL: none), --sql-dir 'sql_dir' (NULL: the tree's),
+ * then 'args' (NULL-terminated, may be NULL).
+ */
+int	 harness_run(const char *, const char *, const char *,
+	    const char *const *, const char *const *, int, char **, char **);
+
 /* A free TCP port on 127.0.0.1 (bound, read, closed). */
 int	 harness_free_port(void);
 

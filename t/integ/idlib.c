@@ -61,30 +61,16 @@ int
 idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
     char **err)
 {
-	const char	*argv[48];
-	char		*bin, *sql;
-	int		 n = 0, i, rc;
+	const char	*argv[48] = { "--jwt-key-file", harness_key_file() };
+	int		 n = 2, i;
 
-	bin = harness_bin("guichetctl");
-	sql = harness_src("sql");
-	argv[n++] = bin;
-	if (db != NULL) {
-		argv[n++] = "--database";
-		argv[n++] = db;
-	}
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql;
-	argv[n++] = "--jwt-key-file";
-	argv[n++] = harness_key_file();
 	if (dashdash)
 		argv[n++] = "--";
 	for (i = 0; args[i] != NULL && n < 47; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	rc = harness_exec(argv, NULL, 60000, out, err);
-	free(bin);
-	free(sql);
-	return (rc);
+	return (harness_run("guichetctl", db, NULL, argv, NULL, 60000, out,
+	    err));
 }
 
 /* "  client_id cl_...  client_secret ...  scopes ..." */

@@ -31,25 +31,12 @@ config_file(const char *name, const char *content)
 static int
 run(const char *const *extra, const char *const *env, char **err)
 {
-	const char	*argv[32];
-	char		*bin, *sql;
-	int		 n = 0, i, rc;
+	int	 rc;
 
-	bin = harness_bin("guichetd");
-	sql = harness_src("sql");
-	argv[n++] = bin;
-	argv[n++] = "--database";
-	argv[n++] = harness_db();
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql;
-	for (i = 0; extra[i] != NULL; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	rc = harness_exec(argv, env, 10000, NULL, err);
+	rc = harness_run("guichetd", harness_db(), NULL, extra, env, 10000,
+	    NULL, err);
 	ck_assert_msg(rc != -1, "guichetd kept running (it should have "
 	    "refused to start); stderr:\n%s", *err);
-	free(bin);
-	free(sql);
 	return (rc);
 }
 

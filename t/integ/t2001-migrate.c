@@ -60,30 +60,20 @@ static int
 run(const char *prog, const char *db, const char *sql_dir, const char *arg,
     char **err)
 {
-	char		*bin = harness_bin(prog), *sql = NULL, *port;
-	const char	*argv[12];
+	const char	*args[4];
+	char		*port;
 	int		 n = 0, rc;
 
-	if (sql_dir == NULL)
-		sql_dir = sql = harness_src("sql");
 	port = harness_printf("%d", harness_free_port());
-	argv[n++] = bin;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql_dir;
 	if (strcmp(prog, "guichetd") == 0) {
-		argv[n++] = "--port";
-		argv[n++] = port;
+		args[n++] = "--port";
+		args[n++] = port;
 	}
-	if (arg != NULL)
-		argv[n++] = arg;
-	argv[n] = NULL;
-	rc = harness_exec(argv, NULL, 30000, NULL, err);
+	args[n++] = arg;
+	args[n] = NULL;
+	rc = harness_run(prog, db, sql_dir, args, NULL, 30000, NULL, err);
 	ck_assert_msg(rc != -1, "%s %s did not exit within 30 s:\n%s", prog,
 	    arg ? arg : "", err && *err ? *err : "");
-	free(bin);
-	free(sql);
 	free(port);
 	return (rc);
 }
