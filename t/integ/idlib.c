@@ -353,6 +353,18 @@ idl_req(const struct idenv *e, const char *method, const char *path,
 	return (st);
 }
 
+long
+idl_status(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *json)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = idl_req(e, method, path, token, json, &r);
+	http_resp_free(&r);
+	return (st);
+}
+
 json_t *
 idl_reqj(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *json, long *status)

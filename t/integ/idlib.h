@@ -128,6 +128,9 @@ json_t	*idl_sendj(const struct idenv *, const char *, const char *,
  */
 void	 idl_refused_at_once(const struct idenv *, const char *,
 	    const char *, const char *);
+/* idl_req() whose answer matters by its status only: the status. */
+long	 idl_status(const struct idenv *, const char *, const char *,
+	    const char *, const char *);
 /* The token endpoint with a form body (already encoded). */
 long	 idl_form(const struct idenv *, const char *, const char *,
 	    struct http_resp *);

@@ -48,17 +48,6 @@ expect_invalid_grant(const struct idenv *e, const char *rt, const char *what)
 	free(err);
 }
 
-static long
-me_status(const struct idenv *e, const char *at)
-{
-	struct http_resp r;
-	long		 st;
-
-	st = idl_req(e, "GET", "/api/v1/me", at, NULL, &r);
-	http_resp_free(&r);
-	return (st);
-}
-
 /* An OAuth2 error answer: status, error code, JSON. */
 static void
 expect_oauth_error(const struct http_resp *r, long status, const char *code)
@@ -243,7 +232,7 @@ START_TEST(test_refresh_rotation_and_reuse)
 	ck_assert_msg(strcmp(rt1, rt2) != 0, "the refresh token did not "
 	    "rotate");
 	ck_assert_msg(strcmp(at1, at2) != 0, "the same access token");
-	ck_assert_int_eq(me_status(&e, at2), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at2, NULL), 200);
 	/* The used token comes back: someone holds a copy... */
 	expect_invalid_grant(&e, rt1, "the used refresh token");
 	/* ...so the whole family dies, the legitimate newest one too. */
@@ -314,17 +303,21 @@ START_TEST(test_logout_all)
 	idl_start_new(&e, NULL);
 	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &one);
 	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &two);
-	ck_assert_int_eq(me_status(&e, one.at), 200);
-	ck_assert_int_eq(me_status(&e, two.at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", one.at, NULL),
+	    200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", two.at, NULL),
+	    200);
 	ck_assert_int_eq(logout(&e, one.at, json_pack("{s:b}", "all", 1)),
 	    204);
-	ck_assert_int_eq(me_status(&e, one.at), 401);
-	ck_assert_int_eq(me_status(&e, two.at), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", one.at, NULL),
+	    401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", two.at, NULL),
+	    401);
 	expect_invalid_grant(&e, one.rt, "refresh token 1 after logout all");
 	expect_invalid_grant(&e, two.rt, "refresh token 2 after logout all");
 	/* Signing in again works. */
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(at);
 	session_free(&one);
 	session_free(&two);
@@ -350,20 +343,20 @@ START_TEST(test_password_change_ends_sessions)
 	    NULL, "wrong current password: status %ld %s", st, dump);
 	free(dump);
 	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 
 	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
 	    json_pack("{s:s, s:s}", "current_password", IDL_RESIDENT_PASSWORD,
 	    "new_password", "Changed-Secret-88"), &st);
 	ck_assert_msg(st == 204, "password change: status %ld", st);
 	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 401);
 	expect_invalid_grant(&e, rt, "refresh token after a password change");
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, NULL, NULL), 400);
 	free(at);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, "Changed-Secret-88", NULL);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(at);
 	free(rt);
 	idl_stop(&e);
@@ -373,8 +366,10 @@ END_TEST
 START_TEST(test_unsupported_grant_type)
 {
 	static const struct grant_error bad[] = {
-		{ 1, "grant_type=authorization_code", "unsupported_grant_type" },
-		{ 0, "{\"grant_type\":\"implicit\"}", "unsupported_grant_type" },
+		{ 1, "grant_type=authorization_code",
+		    "unsupported_grant_type" },
+		{ 0, "{\"grant_type\":\"implicit\"}",
+		    "unsupported_grant_type" },
 		{ 0, NULL, NULL }
 	};
 
@@ -447,7 +442,7 @@ START_TEST(test_form_and_json_bodies)
 	    r.body);
 	http_resp_free(&r);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(form);
 	free(rt);
 	free(at);

@@ -13,17 +13,6 @@
 
 #include "idlib.h"
 
-static long
-get_status(const struct idenv *e, const char *path, const char *token)
-{
-	struct http_resp r;
-	long		 st;
-
-	st = idl_req(e, "GET", path, token, NULL, &r);
-	http_resp_free(&r);
-	return (st);
-}
-
 /* 1 when the JSON array 'a' holds the string 's'. */
 static int
 has_string(const json_t *a, const char *s)
@@ -159,7 +148,8 @@ START_TEST(test_admin_login_mfa)
 	ck_assert_msg(has_string(json_object_get(c, "roles"), "admin"),
 	    "no admin role in the token");
 	json_decref(c);
-	ck_assert_int_eq(get_status(&e, "/api/v1/admin/agents", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/agents", at,
+	    NULL), 200);
 	free(at);
 	idl_stop(&e);
 }
@@ -275,7 +265,8 @@ START_TEST(test_admin_agents_list_paging)
 	ck_assert_msg(strcmp(seen[0], seen[1]) != 0, "the same agent twice");
 	for (i = 0; i < n; i++)
 		free(seen[i]);
-	ck_assert_int_eq(get_status(&e, "/api/v1/admin/agents?limit=0", at),
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/agents?limit=0",
+	    at, NULL),
 	    400);
 	free(at);
 	idl_stop(&e);
@@ -339,7 +330,7 @@ START_TEST(test_admin_patch_roles_revokes_tokens)
 
 	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	admin = idl_login_admin(&e);
 	path = harness_printf("/api/v1/admin/agents/%s", idl_demo.agent_id);
 	j = idl_sendj(&e, "PATCH", path, admin, json_pack("{s:[s, s]}",
@@ -349,14 +340,14 @@ START_TEST(test_admin_patch_roles_revokes_tokens)
 	    "the answer does not show the new role");
 	json_decref(j);
 	/* The token carrying the old roles is dead. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	free(agent);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	c = idl_jwt_json(agent, 1);
 	ck_assert_msg(has_string(json_object_get(c, "roles"), "supervisor"),
 	    "the new token lacks the new role");
 	json_decref(c);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	free(path);
 	/* No such agent. */
 	j = idl_sendj(&e, "PATCH", "/api/v1/admin/agents/"
@@ -377,10 +368,10 @@ START_TEST(test_admin_block)
 
 	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	admin = idl_login_admin(&e);
 	admin_on(&e, admin, idl_demo.agent_id, "/block", 204, "block");
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
 	    NULL, NULL, NULL), 400);
 	admin_on(&e, admin, NO_AGENT, "/block", 404, "unknown agent");
@@ -425,7 +416,7 @@ START_TEST(test_admin_without_mfa_forbidden)
 	ck_assert_msg(st == 403, "create without mfa: status %ld", st);
 	json_decref(j);
 	/* It is still a person: its own account works. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(id);
 	free(tok);
 	free(at);
@@ -541,13 +532,13 @@ START_TEST(test_admin_totp_reset)
 
 	idl_start_new(&e, NULL);
 	agent = enrol_agent(&e, &secret);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
 	    NULL, NULL, NULL), 400);	/* a code is needed */
 	admin = idl_login_admin(&e);
 	admin_on(&e, admin, idl_demo.agent_id, "/totp/reset", 204, "reset");
 	/* Its sessions are over at once. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s' AND revoked_at "
 	    "IS NULL", idl_demo.agent_id), 0);
@@ -596,8 +587,8 @@ START_TEST(test_ctl_block_reaches_server)
 	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	/* The principal is in the server's cache now. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "guichetctl agent block exited %d: %s%s", rc,
 	    out, err);

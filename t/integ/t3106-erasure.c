@@ -16,6 +16,7 @@
  * bystander_tables[]: the assertions stay as they are.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,19 +101,20 @@ person_make(struct person *p, const char *tag)
 static void
 person_free(struct person *p)
 {
-	free(p->mark);
-	free(p->email);
-	free(p->lemail);
-	free(p->name);
-	free(p->phone);
-	free(p->street);
-	free(p->city);
-	free(p->postcode);
-	free(p->employer);
-	free(p->password);
-	free(p->id);
-	free(p->access);
-	free(p->refresh);
+	/* Every string member, each allocated or NULL. */
+	static const size_t members[] = { offsetof(struct person, mark),
+	    offsetof(struct person, email), offsetof(struct person, lemail),
+	    offsetof(struct person, name), offsetof(struct person, phone),
+	    offsetof(struct person, street), offsetof(struct person, city),
+	    offsetof(struct person, postcode), offsetof(struct person, employer),
+	    offsetof(struct person, password), offsetof(struct person, id),
+	    offsetof(struct person, access), offsetof(struct person, refresh) };
+	size_t	 i;
+
+	_Static_assert(sizeof(members) / sizeof(members[0]) ==
+	    sizeof(struct person) / sizeof(char *), "every member");
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		free(*(char **)(void *)((char *)p + members[i]));
 }
 
 /* Every identifier of a person, named, for the absence checks. */
@@ -123,36 +125,41 @@ struct needle {
 
 #define NEEDLES	12
 
+/* How each needle is made from a member of the person. */
+static const struct {
+	const char	*what;
+	size_t		 member;	/* offsetof(struct person, ...) */
+	enum { AS_IS, AFTER_FIRST, SHA256 } how;
+} needle_rules[] = {
+	{ "marker", offsetof(struct person, mark), AS_IS },
+	{ "email", offsetof(struct person, email), AS_IS },
+	{ "lower(email)", offsetof(struct person, lemail), AS_IS },
+	{ "name", offsetof(struct person, name), AS_IS },
+	{ "phone", offsetof(struct person, phone), AFTER_FIRST },
+	{ "street", offsetof(struct person, street), AS_IS },
+	{ "city", offsetof(struct person, city), AS_IS },
+	{ "postcode", offsetof(struct person, postcode), AS_IS },
+	{ "employer", offsetof(struct person, employer), AS_IS },
+	{ "sha256(email)", offsetof(struct person, email), SHA256 },
+	{ "sha256(lower(email))", offsetof(struct person, lemail), SHA256 },
+	{ "password", offsetof(struct person, password), AS_IS },
+};
+_Static_assert(sizeof(needle_rules) / sizeof(needle_rules[0]) == NEEDLES,
+    "one rule per needle");
+
 static void
 needles_of(const struct person *p, struct needle *n)
 {
-	int	 i = 0;
+	const char	*v;
+	int		 i;
 
-	n[i].what = "marker";
-	n[i++].value = strdup(p->mark);
-	n[i].what = "email";
-	n[i++].value = strdup(p->email);
-	n[i].what = "lower(email)";
-	n[i++].value = strdup(p->lemail);
-	n[i].what = "name";
-	n[i++].value = strdup(p->name);
-	n[i].what = "phone";
-	n[i++].value = strdup(p->phone + 1);
-	n[i].what = "street";
-	n[i++].value = strdup(p->street);
-	n[i].what = "city";
-	n[i++].value = strdup(p->city);
-	n[i].what = "postcode";
-	n[i++].value = strdup(p->postcode);
-	n[i].what = "employer";
-	n[i++].value = strdup(p->employer);
-	n[i].what = "sha256(email)";
-	n[i++].value = sha256_hex(p->email);
-	n[i].what = "sha256(lower(email))";
-	n[i++].value = sha256_hex(p->lemail);
-	n[i].what = "password";
-	n[i++].value = strdup(p->password);
-	ck_assert_int_eq(i, NEEDLES);
+	for (i = 0; i < NEEDLES; i++) {
+		v = *(char *const *)(const void *)((const char *)p +
+		    needle_rules[i].member);
+		n[i].what = needle_rules[i].what;
+		n[i].value = needle_rules[i].how == SHA256 ? sha256_hex(v) :
+		    strdup(needle_rules[i].how == AFTER_FIRST ? v + 1 : v);
+	}
 }
 
 static void
@@ -332,6 +339,22 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "privacy.access_log WHERE account_id = '%s'", p->id), 1);
 }
 
+/* person_make() and seed() in one. */
+static void
+seeded(const struct idenv *e, struct person *p, const char *tag, int tourist)
+{
+	person_make(p, tag);
+	seed(e, p, tourist);
+}
+
+/* A server and R, the resident most tests erase, seeded. */
+static void
+start_with_r(struct idenv *e, struct person *r)
+{
+	idl_start_new(e, NULL);
+	seeded(e, r, "Rx", 0);
+}
+
 /* DELETE /api/v1/me with 'password': the status, the body in *out. */
 static long
 erase_self(const struct idenv *e, const char *token, const char *password,
@@ -489,9 +512,7 @@ START_TEST(test_answer_lists_erased_and_retained_with_basis_and_until)
 	json_t		*j;
 	char		*d;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	erase_self_ok(&e, &r, &j);
 	assert_summary(j, 1);
 	d = harness_dump(j);
@@ -510,9 +531,7 @@ START_TEST(test_old_access_refresh_and_password_all_dead)
 	struct person	 r;
 	json_t		*j;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	j = get_me(&e, r.access, 200);
 	json_decref(j);
 	erase_self_ok(&e, &r, NULL);
@@ -538,11 +557,8 @@ START_TEST(test_dump_holds_no_marker_identifier_or_unsalted_hash)
 	struct person	 r, s;
 	char		*before, *after;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	person_make(&s, "Sy");
-	seed(&e, &r, 0);
-	seed(&e, &s, 1);
+	start_with_r(&e, &r);
+	seeded(&e, &s, "Sy", 1);
 	before = idl_pg_dump(&e);
 	/* The test sees what it looks for. */
 	assert_present(before, &r, "the dump before erasure");
@@ -569,10 +585,8 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	int		 i;
 
 	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	person_make(&s, "Sy");
-	seed(&e, &s, 1);
-	seed(&e, &r, 0);
+	seeded(&e, &s, "Sy", 1);
+	seeded(&e, &r, "Rx", 0);
 	me1 = get_me(&e, s.access, 200);
 	for (i = 0; bystander_tables[i] != NULL; i++)
 		before[i] = rows_of(&e, bystander_tables[i], &s);
@@ -615,9 +629,7 @@ START_TEST(test_server_log_holds_no_marker)
 	struct person	 r;
 	char		*log;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	/* A wrong password first: the refusal is logged too. */
 	ck_assert_int_eq(erase_self(&e, r.access, "Wrong-password-2026!",
 	    NULL), 422);
@@ -633,17 +645,31 @@ START_TEST(test_server_log_holds_no_marker)
 }
 END_TEST
 
+/* The erasure's record holds the answer's 'member' as the person got it. */
+static void
+recorded_as_told(const struct idenv *e, const struct person *p,
+    const json_t *answer, const char *member)
+{
+	char	*d, *v;
+
+	d = harness_dump(json_object_get(answer, member));
+	v = idl_sql(e, "SELECT %s = '%s'::jsonb FROM privacy.erasures WHERE "
+	    "account_id = '%s'", member, d, p->id);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "%s[] recorded "
+	    "differs from the answer", member);
+	free(v);
+	free(d);
+}
+
 /* (f) A10: the erasure is recorded, without what was erased. */
 START_TEST(test_erasure_recorded_without_erased_values)
 {
 	struct idenv	 e;
 	struct person	 r;
 	json_t		*j;
-	char		*row, *v, *d;
+	char		*row, *v;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	erase_self_ok(&e, &r, &j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures "
 	    "WHERE account_id = '%s' AND actor = 'self' AND agent_id IS NULL "
@@ -653,20 +679,8 @@ START_TEST(test_erasure_recorded_without_erased_values)
 	ck_assert(row != NULL);
 	assert_absent(row, &r, "privacy.erasures");
 	/* The record says what the person was told. */
-	d = harness_dump(json_object_get(j, "erased"));
-	v = idl_sql(&e, "SELECT erased = '%s'::jsonb FROM privacy.erasures "
-	    "WHERE account_id = '%s'", d, r.id);
-	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "erased[] recorded "
-	    "differs from the answer");
-	free(v);
-	free(d);
-	d = harness_dump(json_object_get(j, "retained"));
-	v = idl_sql(&e, "SELECT retained = '%s'::jsonb FROM privacy.erasures "
-	    "WHERE account_id = '%s'", d, r.id);
-	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "retained[] recorded "
-	    "differs from the answer");
-	free(v);
-	free(d);
+	recorded_as_told(&e, &r, j, "erased");
+	recorded_as_told(&e, &r, j, "retained");
 	/* The account row stays, anonymised, marked erased. */
 	v = idl_sql(&e, "SELECT status FROM identity.accounts WHERE id = '%s'",
 	    r.id);
@@ -690,10 +704,8 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	long		 st;
 
 	idl_start_new(&e, NULL);
-	person_make(&t, "Tz");
-	person_make(&s, "Sy");
-	seed(&e, &t, 1);
-	seed(&e, &s, 0);
+	seeded(&e, &t, "Tz", 1);
+	seeded(&e, &s, "Sy", 0);
 	dpo = idl_login_admin(&e);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	resident = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
@@ -828,9 +840,7 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	char		*body;
 	long		 st;
 
-	idl_start_new(&e, NULL);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	ck_assert_int_eq(erase_self(&e, r.access, "Wrong-password-2026!", &j),
 	    422);
 	err = idl_error_for(j, "/password");
