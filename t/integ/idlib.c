@@ -47,15 +47,6 @@ fatal(const char *fmt, ...)
 	exit(99);
 }
 
-static char *
-xstrdup_(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		fatal("out of memory");
-	return (p);
-}
 
 int
 idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
@@ -245,6 +236,17 @@ idl_log(const struct idenv *e)
 	return (all);
 }
 
+/* The SQL of a format and its arguments (caller frees). */
+static char *
+vsql(const char *fmt, va_list ap)
+{
+	char	*sql;
+
+	if (vasprintf(&sql, fmt, ap) == -1)
+		fatal("out of memory");
+	return (sql);
+}
+
 char *
 idl_sql(const struct idenv *e, const char *fmt, ...)
 {
@@ -252,8 +254,7 @@ idl_sql(const struct idenv *e, const char *fmt, ...)
 	char	*sql, *v;
 
 	va_start(ap, fmt);
-	if (vasprintf(&sql, fmt, ap) == -1)
-		fatal("out of memory");
+	sql = vsql(fmt, ap);
 	va_end(ap);
 	v = harness_sql(e->db, sql);
 	free(sql);
@@ -264,16 +265,13 @@ long
 idl_sql_count(const struct idenv *e, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*sql, *v;
+	char	*sql;
 	long	 n;
 
 	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	sql = vsql(fmt, ap);
 	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
+	n = harness_sql_count(e->db, sql);
 	free(sql);
 	return (n);
 }
@@ -286,8 +284,7 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 	int	 rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&sql, fmt, ap) == -1)
-		fatal("out of memory");
+	sql = vsql(fmt, ap);
 	va_end(ap);
 	rc = harness_sql_exec(e->db, sql);
 	free(sql);
@@ -336,6 +333,14 @@ long
 idl_req(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *json, struct http_resp *r)
 {
+	return (idl_req_with(e, method, path, token, NULL, json, r));
+}
+
+long
+idl_req_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, const char *json,
+    struct http_resp *r)
+{
 	const char	*h[4];
 	char		*auth = NULL;
 	int		 n = 0;
@@ -347,6 +352,8 @@ idl_req(const struct idenv *e, const char *method, const char *path,
 	}
 	if (json != NULL)
 		h[n++] = "Content-Type: application/json";
+	if (header != NULL)
+		h[n++] = header;
 	h[n] = NULL;
 	st = idl_reqh(e, method, path, h, json, r);
 	free(auth);
@@ -476,9 +483,11 @@ idl_login(const struct idenv *e, const char *user, const char *pw,
 		*refresh = NULL;
 	if (st == 200 && (j = harness_json(&r)) != NULL) {
 		if (access != NULL && idl_jstr(j, "access_token") != NULL)
-			*access = xstrdup_(idl_jstr(j, "access_token"));
+			*access = harness_printf("%s",
+			    idl_jstr(j, "access_token"));
 		if (refresh != NULL && idl_jstr(j, "refresh_token") != NULL)
-			*refresh = xstrdup_(idl_jstr(j, "refresh_token"));
+			*refresh = harness_printf("%s",
+			    idl_jstr(j, "refresh_token"));
 		json_decref(j);
 	}
 	http_resp_free(&r);
@@ -536,7 +545,7 @@ idl_register(const struct idenv *e, const char *email, const char *pw)
 	free(body);
 	ck_assert_msg(st == 201 && idl_jstr(j, "id") != NULL,
 	    "registration of %s: status %ld", email, st);
-	id = xstrdup_(idl_jstr(j, "id"));
+	id = harness_printf("%s", idl_jstr(j, "id"));
 	json_decref(j);
 	return (id);
 }
@@ -852,7 +861,7 @@ idl_keyfile_pem(const char *path, char *kid, size_t kidlen)
 	    strcmp(alg, "HS256") == 0)
 		return (NULL);
 	if (value[0] == '/' || (slash = strrchr(path, '/')) == NULL)
-		return (xstrdup_(value));
+		return (harness_printf("%s", value));
 	return (harness_printf("%.*s/%s", (int)(slash - path), path, value));
 }
 
@@ -929,7 +938,7 @@ idl_body_sans_ids(const struct http_resp *r)
 	char	*s;
 
 	if ((j = harness_json(r)) == NULL)
-		return (xstrdup_(r->body != NULL ? r->body : ""));
+		return (harness_printf("%s", r->body != NULL ? r->body : ""));
 	json_object_del(j, "request_id");
 	json_object_del(j, "instance");
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

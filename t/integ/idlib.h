@@ -114,6 +114,9 @@ long	 idl_sql_count(const struct idenv *, const char *, ...)
  */
 long	 idl_req(const struct idenv *, const char *, const char *,
 	    const char *, const char *, struct http_resp *);
+/* idl_req() with one more header line ('header' NULL: none). */
+long	 idl_req_with(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, struct http_resp *);
 long	 idl_reqh(const struct idenv *, const char *, const char *,
 	    const char *const *, const char *, struct http_resp *);
 json_t	*idl_reqj(const struct idenv *, const char *, const char *,

@@ -71,26 +71,14 @@ static long
 ireq(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *key, const char *body, struct http_resp *r)
 {
-	const char	*h[4];
-	char		*auth = NULL, *kh = NULL;
-	int		 n = 0;
-	long		 st;
+	char	*kh = NULL;
+	long	 st;
 
-	if (token != NULL) {
-		auth = harness_printf("Authorization: Bearer %s", token);
-		h[n++] = auth;
-	}
-	if (body != NULL)
-		h[n++] = "Content-Type: application/json";
-	if (key != NULL) {
-		/* "Name:" would remove the header; "Name;" sends it empty. */
+	/* "Name:" would remove the header; "Name;" sends it empty. */
+	if (key != NULL)
 		kh = key[0] == '\0' ? harness_printf("Idempotency-Key;") :
 		    harness_printf("Idempotency-Key: %s", key);
-		h[n++] = kh;
-	}
-	h[n] = NULL;
-	st = idl_reqh(e, method, path, h, body, r);
-	free(auth);
+	st = idl_req_with(e, method, path, token, kh, body, r);
 	free(kh);
 	return (st);
 }
