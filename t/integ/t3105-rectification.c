@@ -54,18 +54,6 @@ person(struct idenv *e, const char *m, char **token)
 	return (id);
 }
 
-/* PATCH /api/v1/me with 'body': the status. */
-static long
-patch_me(const struct idenv *e, const char *token, const char *body)
-{
-	json_t	*j;
-	long	 st;
-
-	j = idl_reqj(e, "PATCH", "/api/v1/me", token, body, &st);
-	json_decref(j);
-	return (st);
-}
-
 /*
  * GET 'path' as 'token' (with a purpose, for the town's reads): the body
  * if 200, NULL if the route is not there (yet).
@@ -103,7 +91,7 @@ START_TEST(test_old_value_gone_everywhere)
 	id = person(&e, old, &at);
 	ck_assert_int_ge(idl_dump_count(&e, old), 1);
 	body = harness_printf("{\"display_name\": \"%s\"}", new);
-	ck_assert_int_eq(patch_me(&e, at, body), 200);
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at, body), 200);
 	free(body);
 
 	/* GET /me: the new value only. */
@@ -167,14 +155,16 @@ START_TEST(test_locale_records_nothing)
 
 	m = idl_marker(20);
 	id = person(&e, m, &at);
-	ck_assert_int_eq(patch_me(&e, at, "{\"locale\": \"it\"}"), 200);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	    "{\"locale\": \"it\"}"), 200);
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.accounts "
 	    "WHERE id = '%s' AND locale = 'it'", id), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	/* The same value again changes nothing either. */
 	body = harness_printf("{\"display_name\": \"%s\"}", m);
-	ck_assert_int_eq(patch_me(&e, at, body), 200);
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at, body), 200);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	free(body);
@@ -193,7 +183,8 @@ START_TEST(test_several_fields)
 
 	m = idl_marker(20);
 	id = person(&e, m, &at);
-	ck_assert_int_eq(patch_me(&e, at, "{\"phone\": \"+33612345678\", "
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	    "{\"phone\": \"+33612345678\", "
 	    "\"address\": {\"street\": \"1 rue du Marker\", \"postcode\": "
 	    "\"05100\", \"city\": \"Montgenevre\"}, \"locale\": \"en\"}"), 200);
 	v = idl_sql(&e, "SELECT array_to_string(fields, ',') FROM "
@@ -272,6 +263,7 @@ static const TTest *const *const tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "rectification", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ "rectification", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL,
+	    tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -113,6 +113,23 @@ kept_then_purged(const struct idenv *e, const char *rule, const char *keep,
 	free(sql);
 }
 
+/*
+ * The inactivity rule keeps account 'id' active when the purge runs at
+ * 'keep' and erases it at 'drop' (the erased row meeting 'and' too).
+ */
+static void
+inactive_purged(const struct idenv *e, const char *id, const char *keep,
+    const char *drop, const char *and)
+{
+	purge(e, keep, "inactive_accounts");
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
+	ck_assert_int_ge(purge(e, drop, "inactive_accounts"), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'erased'%s", id,
+	    and), 1);
+}
+
 START_TEST(test_refresh_tokens)
 {
 	struct idenv	 e;
@@ -393,13 +410,8 @@ START_TEST(test_inactive_accounts)
 	json_decref(j);
 	harness_server_stop(&e.s);
 	ck_assert_int_ge(idl_dump_count(&e, m), 2);
-	purge(&e, "2030-02-28T10:00:00Z", "inactive_accounts");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
-	ck_assert_int_ge(purge(&e, "2030-03-02T10:00:00Z",
-	    "inactive_accounts"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'erased'", id), 1);
+	inactive_purged(&e, id, "2030-02-28T10:00:00Z", "2030-03-02T10:00:00Z",
+	    "");
 	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	/* The demo agent and admin are staff: not purged as inactive. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -442,16 +454,12 @@ START_TEST(test_sign_in_is_activity)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND last_seen_at = '%s' AND "
 	    "last_seen_at > updated_at", id, seen), 1);
-	/* Three years after T0 and a day: still active. */
-	purge(&e, "2030-03-02T10:00:00Z", "inactive_accounts");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
-	/* Three years after the sign-in and a day: erased. */
-	ck_assert_int_ge(purge(&e, "2032-03-02T10:00:00Z",
-	    "inactive_accounts"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'erased' AND "
-	    "last_seen_at IS NULL", id), 1);
+	/*
+	 * Three years after T0 and a day: still active; three years after
+	 * the sign-in and a day: erased.
+	 */
+	inactive_purged(&e, id, "2030-03-02T10:00:00Z", "2032-03-02T10:00:00Z",
+	    " AND last_seen_at IS NULL");
 	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(seen);
 	free(id);
