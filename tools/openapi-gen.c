@@ -9,8 +9,9 @@
  * from the one module list, as guichetd reads it), then completed from
  * the route table itself, so that what every route can answer is said
  * where it can happen (ARCHITECTURE.md, "The request path"):
- *  - 401 on every operation (a token may be sent to any route, and a bad
- *    one is refused), 429, 500 and 503 on every operation;
+ *  - 400, 414, 431 and 501 on every operation (what the server refuses
+ *    in a request before it routes it), 401 (a token may be sent to any
+ *    route, and a bad one is refused), 429, 500 and 503;
  *  - 415 where no body is taken; 400, 413, 415 and 422 where one is;
  *  - on POST, the Idempotency-Key parameter, its 400, 409 and 422, and
  *    the Idempotent-Replayed header of the answers it replays;
@@ -273,6 +274,11 @@ complete(json_t *doc, const struct route *r, json_t *op)
 {
 	int	 post = strcmp(r->method, "POST") == 0;
 
+	/* Before any route: the request itself (server.c, request_check). */
+	add_response(op, "400", "Malformed");
+	add_response(op, "414", "UriTooLong");
+	add_response(op, "431", "HeaderFieldsTooLarge");
+	add_response(op, "501", "NotImplemented");
 	add_response(op, "401", "Unauthorized");
 	add_response(op, "429", "TooManyRequests");
 	add_response(op, "500", "Internal");

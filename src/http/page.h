@@ -13,7 +13,10 @@ struct request;
 
 /* ?limit into *limit; -1 after a 400 problem. */
 int	 page_limit_or_reply(struct request *, long *);
-/* The opaque cursor of 'key'; the caller frees it. */
+/*
+ * The opaque cursor of 'key' (sealed: AES-256-GCM under the instance's
+ * key, base/seal.h); the caller frees it.
+ */
 char	*page_cursor_encode(const char *);
 /* The key of a cursor (caller frees), or NULL when it is not one of ours. */
 char	*page_cursor_decode(const char *);

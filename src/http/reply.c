@@ -175,6 +175,46 @@ const struct errcode http_errors[HE__COUNT] = {
 	    { "trop de requêtes de cette adresse ; réessayez dans %s s",
 	      "too many requests from this address; try again in %s s",
 	      "troppe richieste da questo indirizzo; riprova tra %s s" } },
+	[HE_URI_TOO_LONG] = { "uri_too_long", PROB_URI_TOO_LONG,
+	    { "la ligne de requête et les en-têtes ne peuvent dépasser %s "
+	      "octets", "the request line and headers may not exceed %s "
+	      "bytes", "la riga di richiesta e le intestazioni non possono "
+	      "superare %s byte" } },
+	[HE_HEADERS_TOO_LARGE] = { "header_fields_too_large",
+	    PROB_HEADERS_TOO_LARGE,
+	    { "la ligne de requête et les en-têtes ne peuvent dépasser %s "
+	      "octets", "the request line and headers may not exceed %s "
+	      "bytes", "la riga di richiesta e le intestazioni non possono "
+	      "superare %s byte" } },
+	[HE_NUL_IN_HEAD] = { "nul_in_head", PROB_MALFORMED,
+	    { "un octet NUL ou une ligne repliée dans la ligne de requête ou "
+	      "les en-têtes", "a NUL byte or a folded line in the request "
+	      "line or headers", "un byte NUL o una riga ripiegata nella "
+	      "riga di richiesta o nelle intestazioni" } },
+	[HE_TRANSFER_CODING] = { "transfer_coding", PROB_NOT_IMPLEMENTED,
+	    { "le seul codage de transfert accepté est chunked",
+	      "the only transfer coding accepted is chunked",
+	      "l'unica codifica di trasferimento accettata è chunked" } },
+	[HE_LENGTH_AND_CHUNKED] = { "length_and_chunked", PROB_MALFORMED,
+	    { "Content-Length et Transfer-Encoding ensemble",
+	      "Content-Length and Transfer-Encoding together",
+	      "Content-Length e Transfer-Encoding insieme" } },
+	[HE_LENGTH_CONFLICT] = { "length_conflict", PROB_MALFORMED,
+	    { "des en-têtes Content-Length qui diffèrent",
+	      "Content-Length headers that disagree",
+	      "intestazioni Content-Length che non concordano" } },
+	[HE_QUERY_NOT_TEXT] = { "query_not_text", PROB_BAD_REQUEST,
+	    { "la chaîne de requête n'est pas du texte (un échappement %% "
+	      "invalide, un octet NUL ou de l'UTF-8 invalide)",
+	      "the query string is not text (a bad %%-escape, a NUL byte or "
+	      "invalid UTF-8)", "la stringa di query non è testo (un "
+	      "escape %% non valido, un byte NUL o UTF-8 non valido)" } },
+	[HE_SLOW_LANE_SHARE] = { "busy_address", PROB_TOO_MANY,
+	    { "trop de requêtes de ce type de votre adresse attendent ; "
+	      "réessayez dans un instant", "too many requests of this kind "
+	      "from your address are waiting; try again shortly",
+	      "troppe richieste di questo tipo dal tuo indirizzo sono in "
+	      "attesa; riprova tra poco" } },
 	[HE_EMPTY_PATCH] = { "empty_patch", PROB_VALIDATION,
 	    { "rien à modifier : la requête ne nomme aucun champ",
 	      "nothing to change: the request names no field",
@@ -454,7 +494,7 @@ reply_stream(struct request *req, int status, const char *ctype,
 }
 
 /*
- * The problem document; 'code' may be NULL (reply_problem(), going away).
+ * The problem document of 'code' (struct errcode).
  * 'errors' (may be NULL) is stolen; 'total' counts the problems it stands
  * for: past JSON_ERRORS_MAX entries, or when json_check() stopped making
  * them, the rest are only counted, in "errors_omitted".
@@ -476,8 +516,7 @@ problem_set(struct request *req, enum problem p, const char *code,
 	    "request_id", req->id);
 	if (o == NULL)
 		abort();
-	if (code != NULL)
-		json_object_set_new(o, "code", json_string(code));
+	json_object_set_new(o, "code", json_string(code));
 	if (errors != NULL) {
 		while ((n = json_array_size(errors)) > JSON_ERRORS_MAX)
 			json_array_remove(errors, n - 1);
@@ -497,40 +536,6 @@ problem_set(struct request *req, enum problem p, const char *code,
 		reply_header(req, "Retry-After", "1");
 	if (p == PROB_UNAUTHORIZED)
 		reply_header(req, "WWW-Authenticate", "Bearer");
-}
-
-static void	vproblem(struct request *, enum problem, json_t *,
-		    const char *, va_list) __attribute__((format(printf, 4, 0)));
-
-static void
-vproblem(struct request *req, enum problem p, json_t *errors,
-    const char *fmt, va_list ap)
-{
-	char	 detail[512];
-
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	problem_set(req, p, NULL, detail, errors, json_array_size(errors));
-}
-
-void
-reply_problem(struct request *req, enum problem p, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vproblem(req, p, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-reply_problem_errors(struct request *req, enum problem p, json_t *errors,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vproblem(req, p, errors, fmt, ap);
-	va_end(ap);
 }
 
 /* 'tmpl' with each '%s' replaced by the next string of 'ap'. */
@@ -560,6 +565,12 @@ verror(struct request *req, const struct errcode *e, json_t *errors,
 
 	buf_init(&d);
 	detail_format(&d, e->detail[req->lang], ap);
+	/* Every 422 has its "errors": the whole request, when no field. */
+	if (e->problem == PROB_VALIDATION && errors == NULL) {
+		errors = json_pack("[{s:s, s:s, s:s}]", "field", "", "code",
+		    e->code, "message", d.data != NULL ? d.data : "");
+		total = 1;
+	}
 	problem_set(req, e->problem, e->code, d.data != NULL ? d.data : "",
 	    errors, total);
 	buf_cleanup(&d);

@@ -110,21 +110,19 @@ enum http_err {
 	HE_BAD_QUERY,		/* 400: %s = the parameter */
 	HE_RATE_LIMITED,	/* 429: %s = seconds to wait */
 	HE_EMPTY_PATCH,		/* 422: a PATCH that changes nothing */
+	HE_URI_TOO_LONG,	/* 414: %s = the cap in bytes */
+	HE_HEADERS_TOO_LARGE,	/* 431: %s = the cap in bytes */
+	HE_NUL_IN_HEAD,		/* 400 */
+	HE_TRANSFER_CODING,	/* 501 */
+	HE_LENGTH_AND_CHUNKED,	/* 400 */
+	HE_LENGTH_CONFLICT,	/* 400 */
+	HE_QUERY_NOT_TEXT,	/* 400 */
+	HE_SLOW_LANE_SHARE,	/* 429 */
 	HE__COUNT
 };
 extern const struct errcode	http_errors[HE__COUNT];
 #define HTTP_ERR(x)	(&http_errors[(x)])
 
-/* Being replaced by reply_error(): a problem without a code. */
-void	 reply_problem(struct request *, enum problem, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-/*
- * A 422 (or other) with an "errors" array; steals 'errors'.  Past
- * JSON_ERRORS_MAX (json/check.h) entries, the rest are dropped and counted
- * in "errors_omitted".
- */
-void	 reply_problem_errors(struct request *, enum problem, json_t *,
-	    const char *, ...) __attribute__((format(printf, 4, 5)));
 /*
  * The 422 of json_check(): 'errors' (stolen) holds the first of the
  * 'total' problems found, "errors_omitted" counts the rest.

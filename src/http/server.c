@@ -663,6 +663,7 @@ request_check(struct request *req, struct MHD_Connection *conn,
 	const union MHD_ConnectionInfo	*ci;
 	struct wire			 w;
 	size_t				 line;
+	char				 cap[24];
 
 	ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
@@ -685,30 +686,33 @@ request_check(struct request *req, struct MHD_Connection *conn,
 	if (w.cost > (size_t)cfg.connection_memory_limit) {
 		/* 414 when the line is the larger part, 431 otherwise. */
 		line = (size_t)(version + strlen(version) - method);
-		reply_problem(req, line > ci->header_size - line ?
-		    PROB_URI_TOO_LONG : PROB_HEADERS_TOO_LARGE, "the request "
-		    "line and headers may not exceed %d bytes",
-		    cfg.connection_memory_limit);
+		snprintf(cap, sizeof(cap), "%d", cfg.connection_memory_limit);
+		reply_error(req, HTTP_ERR(line > ci->header_size - line ?
+		    HE_URI_TOO_LONG : HE_HEADERS_TOO_LARGE), cap);
 		return (CHECK_TOO_LARGE);
 	}
 	if (w.hidden)
-		reply_problem(req, PROB_MALFORMED, "a NUL byte or a folded "
-		    "line in the request line or headers");
+		reply_error(req, HTTP_ERR(HE_NUL_IN_HEAD));
 	else if (w.te == 2)
-		reply_problem(req, PROB_NOT_IMPLEMENTED, "the only transfer "
-		    "coding accepted is chunked");
+		reply_error(req, HTTP_ERR(HE_TRANSFER_CODING));
 	else if (w.te == 1 && w.cl != NULL)
-		reply_problem(req, PROB_MALFORMED, "Content-Length and "
-		    "Transfer-Encoding together");
+		reply_error(req, HTTP_ERR(HE_LENGTH_AND_CHUNKED));
 	else if (w.cl_conflict)
-		reply_problem(req, PROB_MALFORMED, "Content-Length headers "
-		    "that disagree");
+		reply_error(req, HTTP_ERR(HE_LENGTH_CONFLICT));
 	else if (w.bad_query)
-		reply_problem(req, PROB_BAD_REQUEST, "the query string is not "
-		    "text (a bad %%-escape, a NUL byte or invalid UTF-8)");
+		reply_error(req, HTTP_ERR(HE_QUERY_NOT_TEXT));
 	else
 		return (CHECK_OK);
 	return (CHECK_REFUSED);
+}
+
+static void
+reply_body_too_large(struct request *req)
+{
+	char	 cap[24];
+
+	snprintf(cap, sizeof(cap), "%zu", cfg.body_max);
+	reply_error(req, HTTP_ERR(HE_BODY_TOO_LARGE), cap);
 }
 
 static void
@@ -722,12 +726,11 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	switch (route_match(req->method, req->path, req, &req->route_index,
 	    allow, sizeof(allow))) {
 	case ROUTE_NOT_FOUND:
-		reply_problem(req, PROB_NOT_FOUND, "no resource at this path");
+		reply_error(req, HTTP_ERR(HE_NO_ROUTE));
 		req->early = 1;
 		return;
 	case ROUTE_BAD_METHOD:
-		reply_problem(req, PROB_METHOD,
-		    "this resource allows only %s", allow);
+		reply_error(req, HTTP_ERR(HE_METHOD), allow);
 		reply_header(req, "Allow", allow);
 		req->early = 1;
 		return;
@@ -737,8 +740,7 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	r = req->route = router_at((size_t)req->route_index);
 	if (!(r->flags & ROUTE_BODY)) {
 		if (has_body(conn)) {
-			reply_problem(req, PROB_MEDIA_TYPE,
-			    "this resource takes no request body");
+			reply_error(req, HTTP_ERR(HE_BODY_NOT_ALLOWED));
 			req->early = 1;
 		}
 		return;
@@ -746,8 +748,7 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (n = strtoull(cl, NULL, 10)) > cfg.body_max) {
-		reply_problem(req, PROB_TOO_LARGE,
-		    "the body may not exceed %zu bytes", cfg.body_max);
+		reply_body_too_large(req);
 		req->early = 1;
 		return;
 	}
@@ -756,8 +757,8 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	if (r->body_type != NULL) {
 		if (ct == NULL || strncasecmp(ct, r->body_type,
 		    strlen(r->body_type)) != 0) {
-			reply_problem(req, PROB_MEDIA_TYPE,
-			    "the body must be %s", r->body_type);
+			reply_error(req, HTTP_ERR(HE_MEDIA_TYPE_OTHER),
+			    r->body_type);
 			req->early = 1;
 		}
 	} else if ((r->flags & ROUTE_BODY_OPTIONAL) && !has_body(conn)) {
@@ -765,10 +766,8 @@ route_request(struct request *req, struct MHD_Connection *conn)
 	} else if ((r->flags & ROUTE_FORM) && content_type_is_form(ct)) {
 		req->form = 1;
 	} else if (!content_type_is_json(ct)) {
-		reply_problem(req, PROB_MEDIA_TYPE, (r->flags & ROUTE_FORM) ?
-		    "the body must be application/json (UTF-8) or "
-		    "application/x-www-form-urlencoded" :
-		    "the body must be application/json (UTF-8)");
+		reply_error(req, HTTP_ERR((r->flags & ROUTE_FORM) ?
+		    HE_MEDIA_TYPE_FORM : HE_MEDIA_TYPE));
 		req->early = 1;
 	}
 }
@@ -831,20 +830,17 @@ run(struct request *req)
 	case POLICY_ALLOW:
 		break;
 	case POLICY_UNAUTHENTICATED:
-		reply_problem(req, PROB_UNAUTHORIZED,
-		    "sign in to use this resource");
+		reply_error(req, HTTP_ERR(HE_UNAUTHENTICATED));
 		return;
 	case POLICY_FORBIDDEN:
 		log_info("request %s: %s %s denied to %s (needs %s)", req->id,
 		    r->method, r->pattern, req->principal_id, perm_name(r->perm));
-		reply_problem(req, PROB_FORBIDDEN,
-		    "you are not allowed to use this resource");
+		reply_error(req, HTTP_ERR(HE_FORBIDDEN));
 		return;
 	}
 	if (r->input != NULL) {
 		if (req->body.len == 0 && !(r->flags & ROUTE_BODY_OPTIONAL)) {
-			reply_problem(req, PROB_MALFORMED,
-			    "a request body is required");
+			reply_error(req, HTTP_ERR(HE_BODY_REQUIRED));
 			return;
 		}
 		if (req->body.len == 0)
@@ -853,14 +849,16 @@ run(struct request *req)
 			const char	*why = NULL;
 
 			if ((req->json = form_to_json(req, &why)) == NULL) {
-				reply_problem(req, PROB_MALFORMED, "%s", why);
+				reply_error(req, HTTP_ERR(HE_MALFORMED_FORM),
+				    why);
 				return;
 			}
 		} else
 			req->json = json_parse_strict(req->body.data,
 			    req->body.len, cfg.json_max_depth, &perr);
 		if (req->json == NULL) {
-			reply_problem(req, PROB_MALFORMED, "%s", perr.reason);
+			reply_error(req, HTTP_ERR(HE_MALFORMED_JSON),
+			    perr.reason);
 			return;
 		}
 		errors = json_array();
@@ -878,8 +876,7 @@ run(struct request *req)
 	if (req->reply.status == 0) {
 		log_warnx("request %s: handler for %s %s set no reply",
 		    req->id, r->method, r->pattern);
-		reply_problem(req, PROB_INTERNAL, "the request could not be "
-		    "completed");
+		reply_error(req, HTTP_ERR(HE_NO_REPLY));
 	}
 	if (replay_hooks != NULL)
 		replay_hooks->end(req);
@@ -1462,8 +1459,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		if (req->body_seen > cfg.body_max) {
 			buf_cleanup(&req->body);
 			req->body_refused = 1;
-			reply_problem(req, PROB_TOO_LARGE,
-			    "the body may not exceed %zu bytes", cfg.body_max);
+			reply_body_too_large(req);
 			return (MHD_YES);
 		}
 		buf_add(&req->body, upload_data, n);
@@ -1478,14 +1474,11 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		case LANE_QUEUED:
 			return (MHD_YES);
 		case LANE_SHARE:
-			reply_problem(req, PROB_TOO_MANY, "too many requests of "
-			    "this kind from your address are waiting; try again "
-			    "shortly");
+			reply_error(req, HTTP_ERR(HE_SLOW_LANE_SHARE));
 			reply_header(req, "Retry-After", "1");
 			break;
 		case LANE_FULL:
-			reply_problem(req, PROB_UNAVAILABLE, "too many requests "
-			    "of this kind are waiting; try again shortly");
+			reply_error(req, HTTP_ERR(HE_SLOW_LANE_FULL));
 			break;
 		}
 		req->phase = PH_DONE;

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include <curl/curl.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "record.h"
 
 extern char	**environ;
 
@@ -39,6 +41,8 @@ long		 harness_http_timeout_ms = 10000;
 static char	 tmpdir[4096];
 static char	 key_file[4200];
 static char	 progname[64];
+static char	 prefix[16];	/* of database names: "t3001" */
+static char	*program_db;
 static const char *test_db;
 static const char *builddir;
 static const char *srcdir;
@@ -125,13 +129,19 @@ harness_sleep_ms(int ms)
 
 /* Setup and teardown of a program. */
 
-void
+static void
 harness_init(const char *name)
 {
 	const char	*t;
 	char		*bin;
+	size_t		 i, n = 0;
 
 	snprintf(progname, sizeof(progname), "%s", name);
+	for (i = 0; name[i] != '\0' && name[i] != '-' &&
+	    n + 1 < sizeof(prefix); i++)
+		if (isalnum((unsigned char)name[i]))
+			prefix[n++] = (char)tolower((unsigned char)name[i]);
+	prefix[n] = '\0';
 	main_pid = getpid();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_db = getenv("GUICHET_TEST_DATABASE");
@@ -177,6 +187,7 @@ harness_init(const char *name)
 		free(err);
 		free(ctl);
 	}
+	record_init(builddir, name);
 }
 
 const char *
@@ -241,34 +252,39 @@ drop_leftovers(void)
 	PQclear(r);
 }
 
-int
-harness_main(TCase *tc, char *db)
+static void
+harness_end(int failed)
 {
-	Suite	*s;
-	SRunner	*sr;
-	int	 nf;
-
-	/* Check's default is 4 s; a test starts servers and waits on them. */
-	tcase_set_timeout(tc, 60);
-	s = suite_create(progname);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_ENV);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	if (db != NULL) {
-		harness_db_drop(db);
-		free(db);
-	}
 	drop_leftovers();
-	if (nf == 0 && getenv("GUICHET_TEST_KEEP") == NULL)
+	free(program_db);
+	program_db = NULL;
+	if (failed == 0 && getenv("GUICHET_TEST_KEEP") == NULL)
 		rm_rf(tmpdir);
 	else
 		printf("%s: server logs kept in %s\n", progname, tmpdir);
 	curl_global_cleanup();
-	return (nf == 0 ? 0 : 1);
+}
+
+void
+harness_prepare(void)
+{
+	const char	*fork = getenv("CK_FORK");
+
+	/* A failed assertion must end the test's process, and its servers. */
+	if (fork != NULL && strcmp(fork, "no") == 0) {
+		printf("%s: integration tests run each test in its own process:"
+		    " unset CK_FORK\n", test_name());
+		exit(99);
+	}
+	harness_init(test_name());
+	program_db = harness_db_create();
+	test_at_end(harness_end);
+}
+
+const char *
+harness_db(void)
+{
+	return (program_db);
 }
 
 char *
@@ -433,11 +449,11 @@ db_connect(const char *conninfo)
 }
 
 char *
-harness_db_create(const char *prefix)
+harness_db_create(void)
 {
 	char	*name, *sql;
 
-	/* Unique across the forked tests; harness_main() finds leftovers. */
+	/* Unique across the forked tests; harness_end() finds leftovers. */
 	name = harness_printf("%s_%ld_%ld_%d", prefix, (long)main_pid,
 	    (long)getpid(), ++counter);
 	sql = harness_printf("CREATE DATABASE \"%s\"", name);
@@ -447,6 +463,22 @@ harness_db_create(const char *prefix)
 	sql = conninfo_with_db(test_db, name);
 	free(name);
 	return (sql);
+}
+
+char *
+harness_conninfo(const char *dbname)
+{
+	return (conninfo_with_db(test_db, dbname));
+}
+
+char *
+harness_conninfo_dbname(const char *conninfo)
+{
+	char	*name;
+
+	if ((name = conninfo_dbname(conninfo)) == NULL)
+		die("no database name in %s", conninfo);
+	return (name);
 }
 
 void
@@ -496,6 +528,46 @@ harness_sql(const char *conninfo, const char *sql)
 		v = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return (v);
+}
+
+long
+harness_sql_count(const char *conninfo, const char *sql)
+{
+	char	*v;
+	long	 n;
+
+	v = harness_sql(conninfo, sql);
+	ck_assert_msg(v != NULL, "no answer to %s", sql);
+	n = strtol(v, NULL, 10);
+	free(v);
+	return (n);
+}
+
+char *
+harness_pg_dump(const char *conninfo)
+{
+	static const char *const paths[] = {
+	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
+	const char	*argv[] = { "pg_dump", "--data-only", "--no-owner", "-d",
+			    conninfo, NULL };
+	const char	*p;
+	char		*out = NULL, *err = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
+		argv[0] = p;
+	else
+		for (i = 0; paths[i] != NULL; i++)
+			if (access(paths[i], X_OK) == 0) {
+				argv[0] = paths[i];
+				break;
+			}
+	rc = harness_exec(argv, NULL, 30000, &out, &err);
+	ck_assert_msg(rc == 0 && out != NULL, "pg_dump exited %d: %s", rc,
+	    err != NULL ? err : "");
+	free(err);
+	return (out);
 }
 
 int
@@ -658,6 +730,36 @@ harness_exec(const char *const *argv, const char *const *env, int timeout_ms,
 }
 
 int
+harness_run(const char *prog, const char *db, const char *sql_dir,
+    const char *const *args, const char *const *env, int timeout_ms,
+    char **out, char **err)
+{
+	const char	*argv[64];
+	char		*bin, *sql;
+	int		 n = 0, i, rc;
+
+	bin = harness_bin(prog);
+	sql = sql_dir != NULL ? xstrdup(sql_dir) : harness_src("sql");
+	argv[n++] = bin;
+	if (db != NULL) {
+		argv[n++] = "--database";
+		argv[n++] = db;
+	}
+	argv[n++] = "--sql-dir";
+	argv[n++] = sql;
+	for (i = 0; args != NULL && args[i] != NULL; i++) {
+		if (n == (int)(sizeof(argv) / sizeof(argv[0])) - 1)
+			die("too many arguments for %s", prog);
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	rc = harness_exec(argv, env, timeout_ms, out, err);
+	free(bin);
+	free(sql);
+	return (rc);
+}
+
+int
 harness_free_port(void)
 {
 	struct sockaddr_in	 sin;
@@ -679,6 +781,22 @@ harness_free_port(void)
 }
 
 /* Servers. */
+
+static int
+migrate(const char *conninfo, const char *sql, const char *const *env,
+    char **err)
+{
+	const char	*args[] = { "--migrate", "--log-level", "info", NULL };
+
+	return (harness_run("guichetd", conninfo, sql, args, env, 60000, NULL,
+	    err));
+}
+
+int
+harness_migrate(const char *conninfo, const char *sql_dir, char **err)
+{
+	return (migrate(conninfo, sql_dir, NULL, err));
+}
 
 /* Poll /healthz: 0 when it answers 200, -1 when the process exited or 10 s
  * passed (then it is stopped). */
@@ -730,10 +848,7 @@ harness_server_start(struct server *s, const char *conninfo,
 	stat_ = harness_src("static");
 
 	if (!s->no_migrate) {
-		const char *margv[] = { bin, "--migrate", "--database",
-		    conninfo, "--sql-dir", sql, "--log-level", "info", NULL };
-
-		rc = harness_exec(margv, s->env, 30000, NULL, &err);
+		rc = migrate(conninfo, sql, s->env, &err);
 		if (rc != 0) {
 			fprintf(stderr, "%s: harness: guichetd --migrate exited "
 			    "%d:\n%s\n", progname, rc, err ? err : "");
@@ -811,6 +926,14 @@ out:
 }
 
 void
+harness_start(struct server *s, const char *const *extra)
+{
+	memset(s, 0, sizeof(*s));
+	ck_assert_msg(harness_server_start(s, program_db, extra) == 0,
+	    "guichetd did not start");
+}
+
+void
 harness_server_signal(struct server *s, int sig)
 {
 	if (s->pid > 0 && s->status == -1)
@@ -851,6 +974,19 @@ harness_server_stop(struct server *s)
 		s->status = decode_status(st);
 	}
 	return (s->status);
+}
+
+void
+harness_stop_healthy(struct server *s)
+{
+	struct http_resp r;
+
+	ck_assert_msg(harness_get(s, "/healthz", &r) == 0 && r.status == 200,
+	    "GET /healthz: status %ld (%s)", r.status, r.error);
+	http_resp_free(&r);
+	ck_assert(harness_server_alive(s));
+	ck_assert_int_eq(harness_server_stop(s), 0);
+	harness_server_free(s);
 }
 
 void
@@ -978,11 +1114,34 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return (len);
 }
 
+/* The request's head as curl sent it (the last one, after redirects). */
+struct sent {
+	char	*data;
+	size_t	 len;
+};
+
+static int
+on_debug(CURL *c, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct sent	*h = arg;
+
+	(void)c;
+	if (type != CURLINFO_HEADER_OUT)
+		return (0);
+	h->data = xrealloc(h->data, h->len + len + 1);
+	memcpy(h->data + h->len, data, len);
+	h->len += len;
+	h->data[h->len] = '\0';
+	return (0);
+}
+
 int
 harness_http(const struct server *s, const char *method, const char *path,
     const char *const *headers, const char *body, size_t body_len,
     struct http_resp *r)
 {
+	struct record_exchange	 x;
+	struct sent		 sent = { NULL, 0 };
 	CURL			*c;
 	CURLcode		 cc;
 	struct curl_slist	*sl = NULL;
@@ -1002,6 +1161,9 @@ harness_http(const struct server *s, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &sent);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	for (i = 0; headers != NULL && headers[i] != NULL; i++) {
 		if (strncasecmp(headers[i], "Expect:", 7) == 0)
 			have_expect = 1;
@@ -1037,6 +1199,15 @@ harness_http(const struct server *s, const char *method, const char *path,
 		r->body = xstrdup("");
 		r->body_len = 0;
 	}
+	if (r->status != 0 && sent.data != NULL) {
+		x = (struct record_exchange){ .via = "curl", .method = method,
+		    .target = path, .request_head = sent.data,
+		    .request_head_len = sent.len, .status = r->status,
+		    .headers = r->headers, .nheaders = r->nheaders,
+		    .body = r->body, .body_len = r->body_len };
+		record_exchange(&x);
+	}
+	free(sent.data);
 	curl_slist_free_all(sl);
 	curl_easy_cleanup(c);
 	free(url);
@@ -1101,6 +1272,15 @@ harness_json(const struct http_resp *r)
 	if (r->body == NULL)
 		return (NULL);
 	return (json_loadb(r->body, r->body_len, 0, NULL));
+}
+
+char *
+harness_dump(const json_t *j)
+{
+	char	*s;
+
+	s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	return (s != NULL ? s : xstrdup("(not JSON)"));
 }
 
 void
@@ -1183,6 +1363,56 @@ harness_assert_std_headers(const struct http_resp *r)
 
 /* Raw sockets. */
 
+/*
+ * What each raw connection of this process has sent since its last
+ * recorded response (the start of it: a request's head is what matters),
+ * to record the request beside the response harness_raw_read() reads.
+ */
+#define RAW_CONNS	64
+#define RAW_KEEP	65536
+static struct raw_sent {
+	int	 fd;
+	char	*data;
+	size_t	 len;
+} raw_sent[RAW_CONNS];
+
+static struct raw_sent *
+raw_conn(int fd, int make)
+{
+	struct raw_sent	*free_slot = NULL;
+	size_t		 i;
+
+	for (i = 0; i < RAW_CONNS; i++) {
+		if (raw_sent[i].data != NULL && raw_sent[i].fd == fd)
+			return (&raw_sent[i]);
+		if (raw_sent[i].data == NULL && free_slot == NULL)
+			free_slot = &raw_sent[i];
+	}
+	if (!make || free_slot == NULL)
+		return (NULL);
+	free_slot->fd = fd;
+	free_slot->data = xmalloc(RAW_KEEP + 1);
+	free_slot->len = 0;
+	return (free_slot);
+}
+
+static void
+raw_conn_forget(int fd)
+{
+	struct raw_sent	*c;
+
+	if ((c = raw_conn(fd, 0)) != NULL) {
+		free(c->data);
+		c->data = NULL;
+	}
+}
+
+void
+harness_unchecked(const char *reason)
+{
+	record_unchecked(reason);
+}
+
 int
 harness_connect_port(int port)
 {
@@ -1201,6 +1431,7 @@ harness_connect_port(int port)
 		errno = e;
 		return (-1);
 	}
+	raw_conn_forget(fd);	/* a descriptor number used before */
 	return (fd);
 }
 
@@ -1213,8 +1444,17 @@ harness_connect(const struct server *s)
 int
 harness_send(int fd, const void *p, size_t len)
 {
+	struct raw_sent	*rs;
 	const char	*c = p;
 	ssize_t		 n;
+	size_t		 keep;
+
+	if ((rs = raw_conn(fd, 1)) != NULL && rs->len < RAW_KEEP) {
+		keep = len < RAW_KEEP - rs->len ? len : RAW_KEEP - rs->len;
+		memcpy(rs->data + rs->len, p, keep);
+		rs->len += keep;
+		rs->data[rs->len] = '\0';
+	}
 
 	while (len > 0) {
 		n = send(fd, c, len, MSG_NOSIGNAL);
@@ -1275,6 +1515,74 @@ raw_complete(struct raw_resp *r)
 	return (0);	/* delimited by EOF */
 }
 
+/* The body of a complete response: by Content-Length, chunked, or none. */
+static char *
+raw_body(const struct raw_resp *r, size_t hlen, size_t *lenp)
+{
+	const char	*p = r->data + hlen, *end = r->data + r->len;
+	char		*cl, *te, *out, *next;
+	size_t		 len = 0, n;
+	int		 chunked = 0;
+
+	out = xmalloc(r->len - hlen + 1);
+	if ((r->status >= 100 && r->status < 200) || r->status == 204 ||
+	    r->status == 304)
+		;
+	else if ((cl = raw_resp_header(r, "Content-Length")) != NULL) {
+		len = (size_t)strtoul(cl, NULL, 10);
+		if (len > (size_t)(end - p))
+			len = (size_t)(end - p);
+		memcpy(out, p, len);
+		free(cl);
+	} else {
+		if ((te = raw_resp_header(r, "Transfer-Encoding")) != NULL)
+			chunked = strcasestr(te, "chunked") != NULL;
+		free(te);
+		while (chunked && p < end) {
+			n = (size_t)strtoul(p, &next, 16);
+			if (n == 0 || (p = strstr(next, "\r\n")) == NULL)
+				break;
+			p += 2;
+			if (n > (size_t)(end - p))
+				n = (size_t)(end - p);
+			memcpy(out + len, p, n);
+			len += n;
+			p += n + 2;
+		}
+	}
+	out[len] = '\0';
+	*lenp = len;
+	return (out);
+}
+
+/* Record a complete response with the request sent before it on 'fd'. */
+static void
+raw_record(int fd, const struct raw_resp *r)
+{
+	struct record_exchange	 x;
+	struct raw_sent		*rs;
+	struct http_header	*h;
+	char			 method[16], target[2048], *end, *body;
+	size_t			 nh, hlen, blen;
+
+	if ((rs = raw_conn(fd, 0)) == NULL || rs->len == 0 ||
+	    sscanf(rs->data, "%15s %2047s HTTP/", method, target) != 2 ||
+	    (end = strstr(r->data, "\r\n\r\n")) == NULL)
+		return;
+	hlen = (size_t)(end - r->data) + 4;
+	h = record_parse_headers(r->data, hlen, &nh);
+	body = raw_body(r, hlen, &blen);
+	x = (struct record_exchange){ .via = "raw", .method = method,
+	    .target = target, .request_head = rs->data,
+	    .request_head_len = rs->len, .status = r->status, .headers = h,
+	    .nheaders = nh, .body = body, .body_len = blen };
+	record_exchange(&x);
+	record_headers_free(h, nh);
+	free(body);
+	rs->len = 0;
+	rs->data[0] = '\0';
+}
+
 int
 harness_raw_read(int fd, int timeout_ms, int until_eof, struct raw_resp *r)
 {
@@ -1327,6 +1635,8 @@ harness_raw_read(int fd, int timeout_ms, int until_eof, struct raw_resp *r)
 		r->complete = 1;
 	if (r->status == 0)
 		sscanf(r->data, "HTTP/%*d.%*d %d", &r->status);
+	if (r->complete)
+		raw_record(fd, r);
 	return (r->status != 0 ? 0 : -1);
 }
 

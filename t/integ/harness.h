@@ -1,24 +1,34 @@
 /*
  * harness.h: what the integration tests share.
  *
- * Each t/integ/tNNNN-*.c program is a Check suite that starts real guichetd
- * processes against the throwaway PostgreSQL cluster named by
- * GUICHET_TEST_DATABASE (set by `tools/dev test`) and talks HTTP to them
- * with libcurl, or over raw sockets where a well-behaved client cannot show
- * the behaviour (slow clients, early 413, half-sent bodies).
+ * Each t/integ/tNNNN-*.c program is a Check suite (test.h: its table
+ * test_groups[]) that starts real guichetd processes against the throwaway
+ * PostgreSQL cluster named by GUICHET_TEST_DATABASE (set by `tools/dev
+ * test`) and talks HTTP to them with libcurl, or over raw sockets where a
+ * well-behaved client cannot show the behaviour (slow clients, early 413,
+ * half-sent bodies).
  *
  * Invariants:
- * - harness_init() runs first, in main(): without GUICHET_TEST_DATABASE the
- *   program exits 77 (skip), so `make check` outside tools/dev stays green.
+ * - harness_prepare() (or idl_prepare(), idlib.h) runs first, as the
+ *   unchecked fixture of the program's test case: without
+ *   GUICHET_TEST_DATABASE the program exits 77 (skip), so `make check`
+ *   outside tools/dev stays green.  Each test runs in its own process
+ *   (Check's fork mode; CK_FORK=no is refused).
  * - Each program works in its own databases (CREATE DATABASE
- *   <prefix>_<pid>_<n>) and drops them at the end; programs may run in
- *   parallel against the same cluster.
+ *   <prefix>_<pid>_<n>, the prefix being the program's number, "t3001")
+ *   and drops them at the end; programs may run in parallel against the
+ *   same cluster.
  * - A guichetd started here dies with the test process that started it
  *   (PR_SET_PDEATHSIG), so a failed Check test, which exits at once,
  *   never leaves a server behind.
  * - Server logs and scratch files live in one temporary directory per
  *   program, removed at the end unless a test failed (then its path is
  *   printed, so the logs can be read).
+ * - Every HTTP exchange (harness_http(), and harness_raw_read() when it
+ *   read a complete response) is recorded, one JSON line each, in
+ *   $GUICHET_TEST_BUILDDIR/t/responses/<program>.jsonl, for
+ *   t/openapi/responses.sh, which checks each against the OpenAPI
+ *   document (record.c says the format).
  * Everything returned as char * is malloc'ed and freed by the caller.
  */
 #ifndef GUICHET_HARNESS_H
@@ -30,13 +40,22 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "../test.h"
+
 /* The request id the harness sends while polling /healthz at start-up. */
 #define HARNESS_POLL_ID	"harness-healthz-poll"
 
-/* Exit and skip (77) unless the test environment is there; set up. */
-void	 harness_init(const char *);
-/* Run the test case (fork mode, generous timeout), drop 'db', clean up. */
-int	 harness_main(TCase *, char *);
+/*
+ * Set the program up (exits 77 without the test environment) and make its
+ * database (harness_db()).  At the end every database of the program is
+ * dropped and the scratch directory removed.  A test case of integration
+ * tests wants a timeout of HARNESS_TIMEOUT seconds: they start servers
+ * and wait on them.
+ */
+#define HARNESS_TIMEOUT	60
+void	 harness_prepare(void);
+/* The program's database: empty, migrated by the first server started. */
+const char *harness_db(void);
 
 /* The scratch directory of this program (logs, copied sql dirs). */
 const char *harness_tmpdir(void);
@@ -65,13 +84,30 @@ void	 harness_sleep_ms(int);
 /*
  * Databases.  harness_db_create() returns the conninfo of a fresh, empty
  * database on the test cluster; harness_db_drop() drops it (FORCE).
+ * harness_conninfo() is a conninfo of the test cluster naming database
+ * 'dbname'; harness_conninfo_dbname() the database a conninfo names.
  * harness_sql() runs trusted literal SQL and returns the first cell of
  * the result (NULL for no row, SQL NULL or an error, which is printed);
  * harness_sql_exec() returns 0 or -1.
  */
-char	*harness_db_create(const char *);
+char	*harness_db_create(void);
 void	 harness_db_drop(const char *);
+char	*harness_conninfo(const char *);
+char	*harness_conninfo_dbname(const char *);
 char	*harness_sql(const char *, const char *);
+/* The first cell as a number (a count); a test fails without one. */
+long	 harness_sql_count(const char *, const char *);
+/*
+ * guichetd --migrate on a database with the tree's sql/ ('sql_dir' NULL)
+ * or another; the exit status as harness_exec(), *err its stderr.
+ */
+int	 harness_migrate(const char *, const char *, char **);
+/*
+ * pg_dump --data-only --no-owner of a database, with the pg_dump of the
+ * cluster's major version ($GUICHET_TEST_PG_DUMP, else PostgreSQL 15's,
+ * else the one on the PATH); a failure fails the test.
+ */
+char	*harness_pg_dump(const char *);
 /* 1 when the test cluster accepts connections (quietly). */
 int	 harness_cluster_up(void);
 int	 harness_sql_exec(const char *, const char *);
@@ -87,6 +123,14 @@ int	 harness_sql_exec(const char *, const char *);
  */
 int	 harness_exec(const char *const *, const char *const *, int, char **,
 	    char **);
+
+/*
+ * harness_exec() of the built program 'prog' (guichetd, guichetctl) with
+ * --database 'db' (NULL: none), --sql-dir 'sql_dir' (NULL: the tree's),
+ * then 'args' (NULL-terminated, may be NULL).
+ */
+int	 harness_run(const char *, const char *, const char *,
+	    const char *const *, const char *const *, int, char **, char **);
 
 /* A free TCP port on 127.0.0.1 (bound, read, closed). */
 int	 harness_free_port(void);
@@ -119,8 +163,15 @@ struct server {
  */
 int	 harness_server_start(struct server *, const char *,
 	    const char *const *);
+/* Zero 's' and start it on harness_db(); a failure fails the test. */
+void	 harness_start(struct server *, const char *const *);
 /* SIGTERM, wait (30 s, then SIGKILL); the exit status as harness_exec(). */
 int	 harness_server_stop(struct server *);
+/*
+ * The server still answers GET /healthz with 200; then it stops with exit
+ * status 0 and is freed.  The end of a test that tried to hurt it.
+ */
+void	 harness_stop_healthy(struct server *);
 /* Stop if needed and free what start allocated (the log file stays). */
 void	 harness_server_free(struct server *);
 /* Send a signal only. */
@@ -175,6 +226,8 @@ const char *http_resp_header(const struct http_resp *, const char *);
 int	 http_resp_header_count(const struct http_resp *, const char *);
 /* The body parsed as JSON (caller decrefs), or NULL. */
 json_t	*harness_json(const struct http_resp *);
+/* JSON as compact text with sorted keys, for messages and comparisons. */
+char	*harness_dump(const json_t *);
 void	 http_resp_free(struct http_resp *);
 
 /*
@@ -210,6 +263,13 @@ int	 harness_connect_port(int);
 int	 harness_send(int, const void *, size_t);
 int	 harness_send_str(int, const char *);
 int	 harness_raw_read(int, int, int, struct raw_resp *);
+/*
+ * The next exchange this process records (harness_http() or
+ * harness_raw_read()) is marked not to be checked against the OpenAPI
+ * document, for 'reason' (a static string), which the check prints.  For
+ * the rare answer that is deliberately not one (a truncated response).
+ */
+void	 harness_unchecked(const char *);
 /* A header of a raw response (case-insensitive), as a new string or NULL. */
 char	*raw_resp_header(const struct raw_resp *, const char *);
 void	 raw_resp_free(struct raw_resp *);

@@ -24,17 +24,14 @@
 
 struct idl_demo	 idl_demo;
 
-static char	*keyfile;
-static char	*template;	/* conninfo */
+static const char *template;	/* conninfo: the program's database */
 static char	*template_name;
-static char	 prefix[32];
-static pid_t	 main_pid;
 static int	 copies;
 
 static void	 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 
-/* Set-up failures in main() are hard errors (99), as in harness.c. */
+/* Set-up failures (idl_prepare()) are hard errors (99), as in harness.c. */
 static void
 fatal(const char *fmt, ...)
 {
@@ -50,102 +47,21 @@ fatal(const char *fmt, ...)
 	exit(99);
 }
 
-static char *
-xstrdup_(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		fatal("out of memory");
-	return (p);
-}
-
-static char *
-conninfo_dbname(const char *conninfo)
-{
-	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *name = NULL;
-
-	if ((opts = PQconninfoParse(conninfo, &err)) == NULL)
-		fatal("bad conninfo: %s", err != NULL ? err : conninfo);
-	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "dbname") == 0 && o->val != NULL)
-			name = xstrdup_(o->val);
-	PQconninfoFree(opts);
-	if (name == NULL)
-		fatal("no dbname in %s", conninfo);
-	return (name);
-}
-
-/* 'base' with its dbname replaced, each value quoted the libpq way. */
-static char *
-conninfo_with_db(const char *base, const char *dbname)
-{
-	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *out, *tmp;
-	const char		*v;
-	size_t			 len, cap;
-
-	if ((opts = PQconninfoParse(base, &err)) == NULL)
-		fatal("bad conninfo: %s", err != NULL ? err : base);
-	cap = strlen(base) * 2 + strlen(dbname) * 2 + 64;
-	if ((out = malloc(cap)) == NULL)
-		fatal("out of memory");
-	len = 0;
-	out[0] = '\0';
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		v = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
-		if (len + strlen(o->keyword) + 2 * strlen(v) + 8 >= cap) {
-			cap = (len + strlen(o->keyword) + 2 * strlen(v)) *
-			    2 + 64;
-			if ((tmp = realloc(out, cap)) == NULL)
-				fatal("out of memory");
-			out = tmp;
-		}
-		len += (size_t)sprintf(out + len, "%s%s='", len ? " " : "",
-		    o->keyword);
-		for (; *v != '\0'; v++) {
-			if (*v == '\'' || *v == '\\')
-				out[len++] = '\\';
-			out[len++] = *v;
-		}
-		out[len++] = '\'';
-		out[len] = '\0';
-	}
-	PQconninfoFree(opts);
-	return (out);
-}
 
 int
 idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
     char **err)
 {
-	const char	*argv[48];
-	char		*bin, *sql;
-	int		 n = 0, i, rc;
+	const char	*argv[48] = { "--jwt-key-file", harness_key_file() };
+	int		 n = 2, i;
 
-	bin = harness_bin("guichetctl");
-	sql = harness_src("sql");
-	argv[n++] = bin;
-	if (db != NULL) {
-		argv[n++] = "--database";
-		argv[n++] = db;
-	}
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql;
-	argv[n++] = "--jwt-key-file";
-	argv[n++] = keyfile;
 	if (dashdash)
 		argv[n++] = "--";
 	for (i = 0; args[i] != NULL && n < 47; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	rc = harness_exec(argv, NULL, 60000, out, err);
-	free(bin);
-	free(sql);
-	return (rc);
+	return (harness_run("guichetctl", db, NULL, argv, NULL, 60000, out,
+	    err));
 }
 
 /* "  client_id cl_...  client_secret ...  scopes ..." */
@@ -177,28 +93,18 @@ demo_id(const char *email, char *out)
 }
 
 void
-idl_init(const char *name, const char *pfx, const char *alg)
+idl_prepare(void)
 {
-	const char	*rot[] = { "keys", "rotate", "--alg", alg, NULL };
 	const char	*mig[] = { "migrate", NULL };
 	const char	*demo[] = { "demo", NULL };
 	char		*out = NULL, *err = NULL;
 	int		 rc;
 
-	harness_init(name);
-	main_pid = getpid();
-	snprintf(prefix, sizeof(prefix), "%s", pfx);
+	harness_prepare();
 	if (oath_init() != OATH_OK)
 		fatal("oath_init failed");
-	keyfile = harness_printf("%s/jwt.keys", harness_tmpdir());
-	if (alg == NULL)
-		rot[2] = NULL;
-	if ((rc = idl_ctl(NULL, 1, rot, &out, &err)) != 0)
-		fatal("guichetctl keys rotate exited %d: %s%s", rc, out, err);
-	free(out);
-	free(err);
-	template = harness_db_create(pfx);
-	template_name = conninfo_dbname(template);
+	template = harness_db();
+	template_name = harness_conninfo_dbname(template);
 	if ((rc = idl_ctl(template, 0, mig, &out, &err)) != 0)
 		fatal("guichetctl migrate exited %d: %s%s", rc, out, err);
 	free(out);
@@ -213,37 +119,25 @@ idl_init(const char *name, const char *pfx, const char *alg)
 	demo_id(IDL_ADMIN_EMAIL, idl_demo.admin_id);
 }
 
-int
-idl_main(TCase *tc)
-{
-	return (harness_main(tc, xstrdup_(template)));
-}
-
-const char *
-idl_keyfile(void)
-{
-	return (keyfile);
-}
-
 const char *
 idl_template(void)
 {
 	return (template);
 }
 
-/* A copy of the template, named so that harness_main() drops leftovers. */
+/* A copy of the template, named so that the harness drops leftovers. */
 static char *
 db_copy(void)
 {
 	char	*name, *sql, *conn;
 
-	name = harness_printf("%s_%ld_%ld_c%d", prefix, (long)main_pid,
-	    (long)getpid(), ++copies);
+	name = harness_printf("%s_%ld_c%d", template_name, (long)getpid(),
+	    ++copies);
 	sql = harness_printf("CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name,
 	    template_name);
 	ck_assert_msg(harness_sql_exec(getenv("GUICHET_TEST_DATABASE"), sql)
 	    == 0, "cannot copy the template database");
-	conn = conninfo_with_db(template, name);
+	conn = harness_conninfo(name);
 	free(sql);
 	free(name);
 	return (conn);
@@ -266,7 +160,7 @@ idl_start(struct idenv *e)
 	 * program started would stop guichetd: --migrate is cheap.
 	 */
 	argv[n++] = "--jwt-key-file";
-	argv[n++] = e->keyfile != NULL ? e->keyfile : keyfile;
+	argv[n++] = e->keyfile != NULL ? e->keyfile : harness_key_file();
 	if (e->clock != NULL) {
 		argv[n++] = "--clock";
 		argv[n++] = e->clock;
@@ -277,6 +171,29 @@ idl_start(struct idenv *e)
 	ck_assert_msg(harness_server_start(&e->s, e->db, argv) == 0,
 	    "guichetd did not start (clock %s)", e->clock ? e->clock :
 	    "system");
+}
+
+void
+idl_start_new(struct idenv *e, const char *clock)
+{
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	idl_start(e);
+}
+
+char *
+idl_start_resident(struct idenv *e, const char *clock)
+{
+	idl_start_new(e, clock);
+	return (idl_login_ok(e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
+	    NULL));
+}
+
+char *
+idl_start_admin(struct idenv *e, const char *clock)
+{
+	idl_start_new(e, clock);
+	return (idl_login_admin(e));
 }
 
 void
@@ -319,6 +236,17 @@ idl_log(const struct idenv *e)
 	return (all);
 }
 
+/* The SQL of a format and its arguments (caller frees). */
+static char *
+vsql(const char *fmt, va_list ap)
+{
+	char	*sql;
+
+	if (vasprintf(&sql, fmt, ap) == -1)
+		fatal("out of memory");
+	return (sql);
+}
+
 char *
 idl_sql(const struct idenv *e, const char *fmt, ...)
 {
@@ -326,8 +254,7 @@ idl_sql(const struct idenv *e, const char *fmt, ...)
 	char	*sql, *v;
 
 	va_start(ap, fmt);
-	if (vasprintf(&sql, fmt, ap) == -1)
-		fatal("out of memory");
+	sql = vsql(fmt, ap);
 	va_end(ap);
 	v = harness_sql(e->db, sql);
 	free(sql);
@@ -338,16 +265,13 @@ long
 idl_sql_count(const struct idenv *e, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*sql, *v;
+	char	*sql;
 	long	 n;
 
 	va_start(ap, fmt);
-	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	sql = vsql(fmt, ap);
 	va_end(ap);
-	v = harness_sql(e->db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
+	n = harness_sql_count(e->db, sql);
 	free(sql);
 	return (n);
 }
@@ -360,12 +284,34 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 	int	 rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&sql, fmt, ap) == -1)
-		fatal("out of memory");
+	sql = vsql(fmt, ap);
 	va_end(ap);
 	rc = harness_sql_exec(e->db, sql);
 	free(sql);
 	return (rc);
+}
+
+char *
+idl_pg_dump(const struct idenv *e)
+{
+	char	*out;
+
+	out = harness_pg_dump(e->db);
+	ck_assert_msg(strlen(out) > 1000 &&
+	    idl_count(out, "identity.accounts") > 0, "pg_dump printed no data");
+	return (out);
+}
+
+int
+idl_dump_count(const struct idenv *e, const char *marker)
+{
+	char	*out;
+	int	 n;
+
+	out = idl_pg_dump(e);
+	n = idl_count(out, marker);
+	free(out);
+	return (n);
 }
 
 /* HTTP. */
@@ -387,6 +333,14 @@ long
 idl_req(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *json, struct http_resp *r)
 {
+	return (idl_req_with(e, method, path, token, NULL, json, r));
+}
+
+long
+idl_req_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, const char *json,
+    struct http_resp *r)
+{
 	const char	*h[4];
 	char		*auth = NULL;
 	int		 n = 0;
@@ -398,9 +352,23 @@ idl_req(const struct idenv *e, const char *method, const char *path,
 	}
 	if (json != NULL)
 		h[n++] = "Content-Type: application/json";
+	if (header != NULL)
+		h[n++] = header;
 	h[n] = NULL;
 	st = idl_reqh(e, method, path, h, json, r);
 	free(auth);
+	return (st);
+}
+
+long
+idl_status(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *json)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = idl_req(e, method, path, token, json, &r);
+	http_resp_free(&r);
 	return (st);
 }
 
@@ -431,6 +399,30 @@ idl_sendj(const struct idenv *e, const char *method, const char *path,
 	j = idl_reqj(e, method, path, token, body, status);
 	free(body);
 	return (j);
+}
+
+void
+idl_refused_at_once(const struct idenv *e, const char *path,
+    const char *token, const char *what)
+{
+	struct http_resp r;
+	long long	 t0, waited = -1;
+	long		 st = 0;
+
+	t0 = harness_now_ms();
+	while (harness_now_ms() - t0 < 2000) {
+		st = idl_req(e, "GET", path, token, NULL, &r);
+		http_resp_free(&r);
+		if (st == 401) {
+			waited = harness_now_ms() - t0;
+			break;
+		}
+		harness_sleep_ms(50);
+	}
+	ck_assert_msg(waited >= 0, "the token is not refused 2 s after %s "
+	    "(last status %ld)", what, st);
+	ck_assert_msg(waited <= 1000, "%s took %lld ms to reach the server",
+	    what, waited);
 }
 
 long
@@ -491,9 +483,11 @@ idl_login(const struct idenv *e, const char *user, const char *pw,
 		*refresh = NULL;
 	if (st == 200 && (j = harness_json(&r)) != NULL) {
 		if (access != NULL && idl_jstr(j, "access_token") != NULL)
-			*access = xstrdup_(idl_jstr(j, "access_token"));
+			*access = harness_printf("%s",
+			    idl_jstr(j, "access_token"));
 		if (refresh != NULL && idl_jstr(j, "refresh_token") != NULL)
-			*refresh = xstrdup_(idl_jstr(j, "refresh_token"));
+			*refresh = harness_printf("%s",
+			    idl_jstr(j, "refresh_token"));
 		json_decref(j);
 	}
 	http_resp_free(&r);
@@ -523,6 +517,19 @@ idl_login_admin(struct idenv *e)
 }
 
 char *
+idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
+{
+	char	*t;
+
+	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
+	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
+	    "LIMIT 1", email, tpl);
+	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
+	    "outbox for %s", tpl, email);
+	return (t);
+}
+
+char *
 idl_register(const struct idenv *e, const char *email, const char *pw)
 {
 	json_t	*in, *j;
@@ -538,7 +545,7 @@ idl_register(const struct idenv *e, const char *email, const char *pw)
 	free(body);
 	ck_assert_msg(st == 201 && idl_jstr(j, "id") != NULL,
 	    "registration of %s: status %ld", email, st);
-	id = xstrdup_(idl_jstr(j, "id"));
+	id = harness_printf("%s", idl_jstr(j, "id"));
 	json_decref(j);
 	return (id);
 }
@@ -854,7 +861,7 @@ idl_keyfile_pem(const char *path, char *kid, size_t kidlen)
 	    strcmp(alg, "HS256") == 0)
 		return (NULL);
 	if (value[0] == '/' || (slash = strrchr(path, '/')) == NULL)
-		return (xstrdup_(value));
+		return (harness_printf("%s", value));
 	return (harness_printf("%.*s/%s", (int)(slash - path), path, value));
 }
 
@@ -866,6 +873,31 @@ idl_jstr(const json_t *j, const char *name)
 	json_t	*v = json_object_get(j, name);
 
 	return (json_is_string(v) ? json_string_value(v) : NULL);
+}
+
+void
+idl_assert_str(const json_t *j, const char *name, const char *want)
+{
+	char	*d = harness_dump(j);
+
+	ck_assert_msg(idl_jstr(j, name) != NULL &&
+	    strcmp(idl_jstr(j, name), want) == 0, "%s is not %s: %s", name,
+	    want, d);
+	free(d);
+}
+
+void
+idl_assert_strs(const json_t *j, ...)
+{
+	va_list		 ap;
+	const char	*name, *want;
+
+	va_start(ap, j);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		want = va_arg(ap, const char *);
+		idl_assert_str(j, name, want);
+	}
+	va_end(ap);
 }
 
 char *
@@ -906,12 +938,26 @@ idl_body_sans_ids(const struct http_resp *r)
 	char	*s;
 
 	if ((j = harness_json(r)) == NULL)
-		return (xstrdup_(r->body != NULL ? r->body : ""));
+		return (harness_printf("%s", r->body != NULL ? r->body : ""));
 	json_object_del(j, "request_id");
 	json_object_del(j, "instance");
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	return (s);
+}
+
+void
+idl_assert_same_body(const struct http_resp *a, const struct http_resp *b,
+    const char *what)
+{
+	char	*ba, *bb;
+
+	ba = idl_body_sans_ids(a);
+	bb = idl_body_sans_ids(b);
+	ck_assert_msg(strcmp(ba, bb) == 0, "%s: the bodies differ:\n%s\n%s",
+	    what, ba, bb);
+	free(ba);
+	free(bb);
 }
 
 json_t *

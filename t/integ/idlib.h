@@ -2,9 +2,9 @@
  * idlib.h: what the identity integration tests (t3001 to t3007) share, on
  * top of harness.h.
  *
- * A program calls idl_init() in main(): it creates the program's token key
- * file (guichetctl keys rotate) and a template database, migrated and
- * loaded with the demo town and its demo accounts.  Each test then works
+ * A program's test case has idl_prepare() for unchecked fixture: the
+ * program's database (harness_db()) becomes a template, migrated and loaded with the demo
+ * town and its demo accounts.  Each test then works
  * in its own copy of that template (CREATE DATABASE ... TEMPLATE), so that
  * failed logins, throttling rows, TOTP steps and revocations of one test
  * never reach another, at the price of a file copy instead of a migration.
@@ -42,19 +42,17 @@ struct idl_demo {
 extern struct idl_demo	idl_demo;
 
 /*
- * Set the program up: harness_init(), the key file ('alg' NULL: HS256),
- * the template database.  Exits 77 without GUICHET_TEST_DATABASE.
+ * Set the program up (harness_prepare()): its database becomes the
+ * template, migrated and loaded with the demo town.
  */
-void	 idl_init(const char *, const char *, const char *);
-/* Run the test case; drops the template and every copy. */
-int	 idl_main(TCase *);
-/* The program's key file, the template's conninfo. */
-const char *idl_keyfile(void);
+void	 idl_prepare(void);
+/* The template's conninfo. */
 const char *idl_template(void);
 
 /*
  * guichetctl against database 'db' (NULL: none) with the program's key
- * file and sql dir; 'args' NULL-terminated.  With 'dashdash' the command
+ * file (harness_key_file()) and sql dir; 'args' NULL-terminated.  With
+ * 'dashdash' the command
  * words follow "--", so that their own options (--roles, --scopes...) are
  * not read as settings.  The exit status; *out and *err may be NULL.
  */
@@ -81,6 +79,11 @@ struct idenv {
 
 /* Copy the template (first time only) and start guichetd on the copy. */
 void	 idl_start(struct idenv *);
+/* Zero 'e', set its clock ('clock' NULL: the system's) and idl_start(). */
+void	 idl_start_new(struct idenv *, const char *);
+/* idl_start_new(), then the demo resident's or admin's access token. */
+char	*idl_start_resident(struct idenv *, const char *);
+char	*idl_start_admin(struct idenv *, const char *);
 /* Stop and start again with another clock (NULL: the system clock). */
 void	 idl_restart(struct idenv *, const char *);
 /* Stop the server and free the idenv (the database stays until the end). */
@@ -92,6 +95,12 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * pg_dump of the test's database (harness_pg_dump()), which must hold the
+ * demo town's accounts; idl_dump_count() counts 'marker' in it.
+ */
+char	*idl_pg_dump(const struct idenv *);
+int	 idl_dump_count(const struct idenv *, const char *);
 /* The first cell of a query as a number (a count); asserts an answer. */
 long	 idl_sql_count(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -105,6 +114,9 @@ long	 idl_sql_count(const struct idenv *, const char *, ...)
  */
 long	 idl_req(const struct idenv *, const char *, const char *,
 	    const char *, const char *, struct http_resp *);
+/* idl_req() with one more header line ('header' NULL: none). */
+long	 idl_req_with(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, struct http_resp *);
 long	 idl_reqh(const struct idenv *, const char *, const char *,
 	    const char *const *, const char *, struct http_resp *);
 json_t	*idl_reqj(const struct idenv *, const char *, const char *,
@@ -112,6 +124,16 @@ json_t	*idl_reqj(const struct idenv *, const char *, const char *,
 /* idl_reqj() with a JSON value as the body ('in' is stolen; may be NULL). */
 json_t	*idl_sendj(const struct idenv *, const char *, const char *,
 	    const char *, json_t *, long *);
+/*
+ * A revocation made behind the server's back (guichetctl) reaches it in
+ * time: GET 'path' with 'token' every 50 ms until 401, which must come
+ * within 2 s and, to be "at once", within 1 s ('what' names the change).
+ */
+void	 idl_refused_at_once(const struct idenv *, const char *,
+	    const char *, const char *);
+/* idl_req() whose answer matters by its status only: the status. */
+long	 idl_status(const struct idenv *, const char *, const char *,
+	    const char *, const char *);
 /* The token endpoint with a form body (already encoded). */
 long	 idl_form(const struct idenv *, const char *, const char *,
 	    struct http_resp *);
@@ -129,6 +151,11 @@ char	*idl_login_ok(const struct idenv *, const char *, const char *,
 	    const char *);
 /* The demo admin with a fresh TOTP code: its access token (mfa). */
 char	*idl_login_admin(struct idenv *);
+/*
+ * The one-time token of the latest 'template' message to 'email' in the
+ * outbox (at least 32 characters; caller frees).
+ */
+char	*idl_outbox_token(const struct idenv *, const char *, const char *);
 /* Register a permanent resident; asserts 201, returns its id. */
 char	*idl_register(const struct idenv *, const char *, const char *);
 
@@ -168,12 +195,22 @@ char	*idl_keyfile_pem(const char *, char *, size_t);
 
 /* Small things. */
 const char *idl_jstr(const json_t *, const char *);
+/* Asserts that the string member 'name' of 'j' is 'want'. */
+void	 idl_assert_str(const json_t *, const char *, const char *);
+/* idl_assert_str() for each pair of name and value, up to a NULL name. */
+void	 idl_assert_strs(const json_t *, ...);
 /* A random lowercase hex marker of 'n' characters into a new string. */
 char	*idl_marker(size_t);
 /* Occurrences of 'needle' in 'hay'. */
 int	 idl_count(const char *, const char *);
 /* A problem body without its per-request members, dumped (caller frees). */
 char	*idl_body_sans_ids(const struct http_resp *);
+/*
+ * Two answers that must not tell their cases apart have the same body,
+ * request_id and instance aside; 'what' names them in the failure.
+ */
+void	 idl_assert_same_body(const struct http_resp *,
+	    const struct http_resp *, const char *);
 /* The errors[] entry of a 422 for field 'field', or NULL. */
 json_t	*idl_error_for(const json_t *, const char *);
 

@@ -14,17 +14,6 @@
 #include "base/conf.h"
 #include "harness.h"
 
-static char	*db;
-
-
-static void
-start(struct server *s, const char *const *extra)
-{
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, extra) == 0,
-	    "guichetd did not start");
-}
-
 static const char *
 jstr(json_t *j, const char *name)
 {
@@ -56,25 +45,33 @@ get_with(struct server *s, const char *path, const char *hdr,
 	    r) == 0, "GET %s failed: %s", path, r->error);
 }
 
-START_TEST(test_healthz_ok)
+/* GET 'path' answers 200 with JSON whose status is 'want'. */
+static void
+probe_answers(struct server *s, const char *path, const char *want)
 {
-	struct server	 s;
 	struct http_resp r;
 	json_t		*j;
 	const char	*ct;
 
-	start(&s, NULL);
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(harness_get(s, path, &r), 0);
+	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
 	ct = http_resp_header(&r, "Content-Type");
 	ck_assert_msg(ct != NULL && strncasecmp(ct, "application/json", 16) == 0,
 	    "Content-Type %s", ct ? ct : "(none)");
 	j = harness_json(&r);
 	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
 	ck_assert_msg(jstr(j, "status") != NULL &&
-	    strcmp(jstr(j, "status"), "ok") == 0, "body %s", r.body);
+	    strcmp(jstr(j, "status"), want) == 0, "body %s", r.body);
 	json_decref(j);
 	http_resp_free(&r);
+}
+
+START_TEST(test_healthz_ok)
+{
+	struct server	 s;
+
+	harness_start(&s, NULL);
+	probe_answers(&s, "/healthz", "ok");
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	harness_server_free(&s);
 }
@@ -83,19 +80,9 @@ END_TEST
 START_TEST(test_readyz_ready)
 {
 	struct server	 s;
-	struct http_resp r;
-	json_t		*j;
 
-	start(&s, NULL);
-	ck_assert_int_eq(harness_get(&s, "/readyz", &r), 0);
-	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
-	j = harness_json(&r);
-	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
-	ck_assert_msg(jstr(j, "status") != NULL &&
-	    strcmp(jstr(j, "status"), "ready") == 0, "body %s", r.body);
-	json_decref(j);
-	http_resp_free(&r);
-	harness_server_stop(&s);
+	harness_start(&s, NULL);
+	probe_answers(&s, "/readyz", "ready");
 	harness_server_free(&s);
 }
 END_TEST
@@ -106,13 +93,12 @@ START_TEST(test_notfound_problem)
 	struct http_resp r;
 	json_t		*j;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/no/such/thing", NULL, &r);
 	j = harness_assert_problem(&r, 404, "/problems/not-found",
 	    "/no/such/thing");
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -125,7 +111,7 @@ START_TEST(test_method_not_allowed)
 	const char	*h[] = { "Content-Type: application/json", NULL };
 	json_t		*j;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "POST", "/healthz", h, "{}", 2, &r),
 	    0);
 	j = harness_assert_problem(&r, 405, NULL, "/healthz");
@@ -144,10 +130,39 @@ START_TEST(test_method_not_allowed)
 	ck_assert_ptr_nonnull(http_resp_header(&r, "Allow"));
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
+
+/*
+ * GET /healthz with each of 'ids' as X-Request-Id: each comes back when
+ * 'echoed', otherwise a well-formed id of the server's replaces it.
+ */
+static void
+request_ids(struct server *s, const char *const *ids, int echoed)
+{
+	struct http_resp r;
+	char		 hdr[128];
+	const char	*v;
+	int		 i;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
+		get_with(s, "/healthz", hdr, &r);
+		ck_assert_int_eq(r.status, 200);
+		v = http_resp_header(&r, "X-Request-Id");
+		if (echoed)
+			ck_assert_msg(v != NULL && strcmp(v, ids[i]) == 0,
+			    "sent %s, got %s", ids[i], v ? v : "(none)");
+		else {
+			ck_assert_msg(v != NULL && strcmp(v, ids[i]) != 0,
+			    "malformed id '%s' was echoed", ids[i]);
+			ck_assert_msg(rid_ok(v), "generated id '%s' is not "
+			    "well-formed", v);
+		}
+		http_resp_free(&r);
+	}
+}
 
 START_TEST(test_request_id_echoed)
 {
@@ -158,25 +173,14 @@ START_TEST(test_request_id_echoed)
 	};
 	struct server	 s;
 	struct http_resp r;
-	char		 hdr[128];
-	const char	*v;
-	int		 i;
 
-	start(&s, NULL);
-	for (i = 0; ids[i] != NULL; i++) {
-		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
-		get_with(&s, "/healthz", hdr, &r);
-		v = http_resp_header(&r, "X-Request-Id");
-		ck_assert_msg(v != NULL && strcmp(v, ids[i]) == 0,
-		    "sent %s, got %s", ids[i], v ? v : "(none)");
-		http_resp_free(&r);
-	}
+	harness_start(&s, NULL);
+	request_ids(&s, ids, 1);
 	/* Also in a problem body. */
 	get_with(&s, "/nowhere", "X-Request-Id: my.req-1", &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, NULL));
 	ck_assert_str_eq(http_resp_header(&r, "X-Request-Id"), "my.req-1");
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -190,53 +194,43 @@ START_TEST(test_request_id_malformed_replaced)
 		"slash/ok?", "\xc3\xa9t\xc3\xa9", NULL
 	};
 	struct server	 s;
-	struct http_resp r;
-	char		 hdr[128];
-	const char	*v;
-	int		 i;
 
-	start(&s, NULL);
-	for (i = 0; ids[i] != NULL; i++) {
-		snprintf(hdr, sizeof(hdr), "X-Request-Id: %s", ids[i]);
-		get_with(&s, "/healthz", hdr, &r);
-		ck_assert_int_eq(r.status, 200);
-		v = http_resp_header(&r, "X-Request-Id");
-		ck_assert_msg(v != NULL && strcmp(v, ids[i]) != 0,
-		    "malformed id '%s' was echoed", ids[i]);
-		ck_assert_msg(rid_ok(v), "generated id '%s' is not well-formed",
-		    v);
-		http_resp_free(&r);
-	}
-	harness_server_stop(&s);
+	harness_start(&s, NULL);
+	request_ids(&s, ids, 0);
 	harness_server_free(&s);
 }
 END_TEST
 
+/* The id the server made for GET /healthz with 'hdr' (may be NULL). */
+static char *
+generated_id(struct server *s, const char *hdr)
+{
+	struct http_resp r;
+	const char	*v;
+	char		*id;
+
+	get_with(s, "/healthz", hdr, &r);
+	v = http_resp_header(&r, "X-Request-Id");
+	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
+	id = strdup(v);
+	http_resp_free(&r);
+	return (id);
+}
+
 START_TEST(test_request_id_generated)
 {
 	struct server	 s;
-	struct http_resp r;
-	char		*first;
-	const char	*v;
+	char		*first, *second;
 
-	start(&s, NULL);
-	get_with(&s, "/healthz", NULL, &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	first = strdup(v);
-	http_resp_free(&r);
-	get_with(&s, "/healthz", NULL, &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	ck_assert_msg(strcmp(first, v) != 0, "two requests got the id %s", v);
+	harness_start(&s, NULL);
+	first = generated_id(&s, NULL);
+	second = generated_id(&s, NULL);
+	ck_assert_msg(strcmp(first, second) != 0, "two requests got the id %s",
+	    second);
 	free(first);
-	http_resp_free(&r);
+	free(second);
 	/* An empty header counts as absent. */
-	get_with(&s, "/healthz", "X-Request-Id;", &r);
-	v = http_resp_header(&r, "X-Request-Id");
-	ck_assert_msg(rid_ok(v), "generated id '%s'", v ? v : "(none)");
-	http_resp_free(&r);
-	harness_server_stop(&s);
+	free(generated_id(&s, "X-Request-Id;"));
 	harness_server_free(&s);
 }
 END_TEST
@@ -250,7 +244,7 @@ START_TEST(test_std_headers_every_status)
 	const char	*text[] = { "Content-Type: text/plain", NULL };
 	char		 big[4096];
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	get_with(&s, "/healthz", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	harness_assert_std_headers(&r);
@@ -286,7 +280,6 @@ START_TEST(test_std_headers_every_status)
 	ck_assert_msg(r.status == 413, "status %ld (%s)", r.status, r.error);
 	harness_assert_std_headers(&r);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -297,7 +290,7 @@ START_TEST(test_problem_request_id_matches_header)
 	struct http_resp r;
 	const char	*h[] = { "Content-Type: application/json", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	/* Generated ids too: the body and the header carry the same one. */
 	get_with(&s, "/nope", NULL, &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, "/nope"));
@@ -309,7 +302,6 @@ START_TEST(test_problem_request_id_matches_header)
 	get_with(&s, "/nope", "X-Request-Id: given-1", &r);
 	json_decref(harness_assert_problem(&r, 404, NULL, "/nope"));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -354,7 +346,7 @@ START_TEST(test_accesslog_one_line_per_request)
 	const char	*h[] = { "X-Request-Id: log-post-1",
 	    "Content-Type: application/json", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz", "X-Request-Id: log-get-1", &r);
 	http_resp_free(&r);
 	get_with(&s, "/missing/page", "X-Request-Id: log-get-2", &r);
@@ -392,7 +384,7 @@ START_TEST(test_accesslog_no_query_string)
 	json_t		*l;
 	char		*log;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz?secret=abc", "X-Request-Id: q-1", &r);
 	ck_assert_int_eq(r.status, 200);
 	http_resp_free(&r);
@@ -419,7 +411,7 @@ START_TEST(test_accesslog_no_authorization)
 	json_t		*l;
 	char		*log;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "GET", "/healthz", h, NULL, 0, &r),
 	    0);
 	http_resp_free(&r);
@@ -451,7 +443,7 @@ START_TEST(test_accesslog_injection)
 	char		*log, *line, *nl;
 	int		 n = 0, fd;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	ck_assert_int_eq(harness_http(&s, "GET",
 	    "/healthz%0A%7B%22fake%22%3A1%7D", h, NULL, 0, &r), 0);
 	http_resp_free(&r);
@@ -533,7 +525,7 @@ START_TEST(test_metrics_exposition)
 	const char	*req[] = { "route=\"/healthz\"", "status=\"200\"", NULL };
 	const char	*inf[] = { "le=\"+Inf\"", NULL };
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/healthz", NULL, &r);
 	http_resp_free(&r);
 	get_with(&s, "/metrics", NULL, &r);
@@ -555,7 +547,6 @@ START_TEST(test_metrics_exposition)
 	ck_assert_msg(strstr(r.body, "# TYPE guichet_http_request_duration_"
 	    "seconds histogram") != NULL, "no TYPE line for the histogram");
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -567,7 +558,7 @@ START_TEST(test_openapi_served)
 	json_t		*j;
 	const char	*v;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/api/v1/openapi.json", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	j = harness_json(&r);
@@ -581,7 +572,6 @@ START_TEST(test_openapi_served)
 	    != NULL, "/healthz is not documented");
 	json_decref(j);
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -594,12 +584,21 @@ END_TEST
  */
 START_TEST(test_conditional_get)
 {
+	static const struct {
+		const char	*path, *inm;
+	} probes[] = {
+		{ "/healthz", "If-None-Match: *" },
+		{ "/readyz", "If-None-Match: *" },
+		{ "/metrics", NULL },
+		{ NULL, NULL }
+	};
 	struct server	 s;
 	struct http_resp r;
 	char		*etag, *inm;
 	const char	*v;
+	size_t		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/api/v1/openapi.json", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	v = http_resp_header(&r, "ETag");
@@ -651,26 +650,19 @@ START_TEST(test_conditional_get)
 	free(etag);
 
 	/* Probes: never stored, no validator, If-None-Match ignored. */
-	get_with(&s, "/healthz", "If-None-Match: *", &r);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
-	get_with(&s, "/readyz", "If-None-Match: *", &r);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
-	get_with(&s, "/metrics", NULL, &r);
-	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
-	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"), "no-store");
-	http_resp_free(&r);
+	for (i = 0; probes[i].path != NULL; i++) {
+		get_with(&s, probes[i].path, probes[i].inm, &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_ptr_null(http_resp_header(&r, "ETag"));
+		ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
+		    "no-store");
+		http_resp_free(&r);
+	}
 	/* Errors are not validated either. */
 	get_with(&s, "/api/v1/nothing-here", "If-None-Match: *", &r);
 	ck_assert_int_eq(r.status, 404);
 	ck_assert_ptr_null(http_resp_header(&r, "ETag"));
 	http_resp_free(&r);
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -681,12 +673,19 @@ START_TEST(test_static_files)
 	static const char *const refused[] = { "/static/.gitignore",
 	    "/static/..%2Fsql%2F001_base.sql", "/static/nope.css",
 	    "/static/README", "/static/guichet.css.bak", NULL };
+	static const struct {
+		const char	*path, *type;
+	} typed[] = {
+		{ "/static/robots.txt", "text/plain; charset=utf-8" },
+		{ "/static/export-schema.json", "application/json" },
+		{ NULL, NULL }
+	};
 	struct server	 s;
 	struct http_resp r;
 	char		 inm[128];
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/static/guichet.css", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
@@ -702,12 +701,20 @@ START_TEST(test_static_files)
 	ck_assert_int_eq(r.status, 304);
 	ck_assert_uint_eq(r.body_len, 0);
 	http_resp_free(&r);
+	/* The other types of the tree's files. */
+	for (i = 0; typed[i].path != NULL; i++) {
+		get_with(&s, typed[i].path, NULL, &r);
+		ck_assert_msg(r.status == 200, "%s: %ld", typed[i].path,
+		    r.status);
+		ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
+		    typed[i].type);
+		http_resp_free(&r);
+	}
 	for (i = 0; refused[i] != NULL; i++) {
 		get_with(&s, refused[i], NULL, &r);
 		ck_assert_msg(r.status == 404, "%s: %ld", refused[i], r.status);
 		http_resp_free(&r);
 	}
-	harness_server_stop(&s);
 	harness_server_free(&s);
 }
 END_TEST
@@ -771,7 +778,7 @@ START_TEST(test_sigterm_exit_zero)
 	struct server	 s;
 	struct http_resp r;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	get_with(&s, "/readyz", NULL, &r);
 	http_resp_free(&r);
 	harness_server_signal(&s, SIGTERM);
@@ -779,40 +786,38 @@ START_TEST(test_sigterm_exit_zero)
 
 	/* SIGINT is the same stop. */
 	harness_server_free(&s);
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	harness_server_signal(&s, SIGINT);
 	ck_assert_int_eq(harness_server_wait(&s, 15000), 0);
 	harness_server_free(&s);
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_healthz_ok,
+	&test_readyz_ready,
+	&test_notfound_problem,
+	&test_method_not_allowed,
+	&test_request_id_echoed,
+	&test_request_id_malformed_replaced,
+	&test_request_id_generated,
+	&test_std_headers_every_status,
+	&test_problem_request_id_matches_header,
+	&test_accesslog_one_line_per_request,
+	&test_accesslog_no_query_string,
+	&test_accesslog_no_authorization,
+	&test_accesslog_injection,
+	&test_metrics_exposition,
+	&test_openapi_served,
+	&test_conditional_get,
+	&test_static_files,
+	&test_cli_version,
+	&test_cli_help_lists_keys,
+	&test_sigterm_exit_zero,
+	NULL
+};
 
-	harness_init("t0001-basics");
-	db = harness_db_create("t0001");
-	tc = tcase_create("basics");
-	tcase_add_test(tc, test_healthz_ok);
-	tcase_add_test(tc, test_readyz_ready);
-	tcase_add_test(tc, test_notfound_problem);
-	tcase_add_test(tc, test_method_not_allowed);
-	tcase_add_test(tc, test_request_id_echoed);
-	tcase_add_test(tc, test_request_id_malformed_replaced);
-	tcase_add_test(tc, test_request_id_generated);
-	tcase_add_test(tc, test_std_headers_every_status);
-	tcase_add_test(tc, test_problem_request_id_matches_header);
-	tcase_add_test(tc, test_accesslog_one_line_per_request);
-	tcase_add_test(tc, test_accesslog_no_query_string);
-	tcase_add_test(tc, test_accesslog_no_authorization);
-	tcase_add_test(tc, test_accesslog_injection);
-	tcase_add_test(tc, test_metrics_exposition);
-	tcase_add_test(tc, test_openapi_served);
-	tcase_add_test(tc, test_conditional_get);
-	tcase_add_test(tc, test_static_files);
-	tcase_add_test(tc, test_cli_version);
-	tcase_add_test(tc, test_cli_help_lists_keys);
-	tcase_add_test(tc, test_sigterm_exit_zero);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "basics", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

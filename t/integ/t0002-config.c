@@ -11,8 +11,6 @@
 
 #include "harness.h"
 
-static char	*db;
-
 /* Write a config file in the scratch directory; returns its path. */
 static char *
 config_file(const char *name, const char *content)
@@ -33,25 +31,12 @@ config_file(const char *name, const char *content)
 static int
 run(const char *const *extra, const char *const *env, char **err)
 {
-	const char	*argv[32];
-	char		*bin, *sql;
-	int		 n = 0, i, rc;
+	int	 rc;
 
-	bin = harness_bin("guichetd");
-	sql = harness_src("sql");
-	argv[n++] = bin;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql;
-	for (i = 0; extra[i] != NULL; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	rc = harness_exec(argv, env, 10000, NULL, err);
+	rc = harness_run("guichetd", harness_db(), NULL, extra, env, 10000,
+	    NULL, err);
 	ck_assert_msg(rc != -1, "guichetd kept running (it should have "
 	    "refused to start); stderr:\n%s", *err);
-	free(bin);
-	free(sql);
 	return (rc);
 }
 
@@ -67,242 +52,219 @@ answers(int port)
 	return (1);
 }
 
+/*
+ * guichetd refuses to start with 'extra' and 'env', and its message holds
+ * every string of 'named' (NULL-terminated; an entry "a|b" is either).
+ */
+static void
+refused(const char *const *extra, const char *const *env,
+    const char *const *named)
+{
+	char		*err = NULL, *alt;
+	const char	*bar;
+	int		 rc, i;
+
+	rc = run(extra, env, &err);
+	ck_assert_msg(rc != 0, "exit 0 with %s", extra[0] != NULL ? extra[0] :
+	    env[0]);
+	for (i = 0; named[i] != NULL; i++) {
+		if ((bar = strchr(named[i], '|')) != NULL) {
+			alt = harness_printf("%.*s", (int)(bar - named[i]),
+			    named[i]);
+			ck_assert_msg(strstr(err, alt) != NULL ||
+			    strstr(err, bar + 1) != NULL, "%s is not named:\n%s",
+			    named[i], err);
+			free(alt);
+		} else
+			ck_assert_msg(strstr(err, named[i]) != NULL,
+			    "%s is not named:\n%s", named[i], err);
+	}
+	free(err);
+}
+
+/* A configuration file refused: the message names it, 'line' and 'key'. */
+static void
+file_refused(const char *name, const char *content, const char *line,
+    const char *key)
+{
+	const char	*extra[] = { "--config", NULL, NULL };
+	const char	*named[] = { NULL, line, key, NULL };
+	char		*path;
+
+	path = config_file(name, content);
+	extra[1] = named[0] = path;
+	refused(extra, NULL, named);
+	free(path);
+}
+
 START_TEST(test_config_unknown_key)
 {
-	char		*path, *err = NULL;
-	const char	*extra[] = { "--config", NULL, NULL };
-	int		 rc;
-
-	path = config_file("unknown",
-	    "# guichet test configuration\n"
-	    "log_level = info\n"
-	    "prot = 1\n"
-	    "threads = 2\n");
-	extra[1] = path;
-	rc = run(extra, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with an unknown key");
-	ck_assert_msg(strstr(err, path) != NULL, "the file is not named:\n%s",
-	    err);
-	ck_assert_msg(strstr(err, ":3") != NULL, "the line is not named:\n%s",
-	    err);
-	ck_assert_msg(strstr(err, "prot") != NULL, "the key is not named:\n%s",
-	    err);
-	free(err);
-	free(path);
+	file_refused("unknown", "# guichet test configuration\n"
+	    "log_level = info\nprot = 1\nthreads = 2\n", ":3", "prot");
 }
 END_TEST
 
 START_TEST(test_config_bad_port)
 {
-	char		*path, *err = NULL;
-	const char	*extra[] = { "--config", NULL, NULL };
-	int		 rc;
-
-	path = config_file("badport", "\nport = 99999\n");
-	extra[1] = path;
-	rc = run(extra, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with port = 99999");
-	ck_assert_msg(strstr(err, "port") != NULL, "the key is not named:\n%s",
-	    err);
-	ck_assert_msg(strstr(err, ":2") != NULL, "the line is not named:\n%s",
-	    err);
-	ck_assert_msg(strstr(err, path) != NULL, "the file is not named:\n%s",
-	    err);
-	free(err);
-	free(path);
+	file_refused("badport", "\nport = 99999\n", ":2", "port");
 }
 END_TEST
 
 START_TEST(test_config_bad_log_level)
 {
-	char		*path, *err = NULL;
-	const char	*extra[] = { "--config", NULL, NULL };
-	int		 rc;
-
-	path = config_file("badlevel",
-	    "# one\n# two\n  # three\nlog_level = loud\n");
-	extra[1] = path;
-	rc = run(extra, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with log_level = loud");
-	ck_assert_msg(strstr(err, "log_level") != NULL,
-	    "the key is not named:\n%s", err);
-	ck_assert_msg(strstr(err, ":4") != NULL, "the line is not named:\n%s",
-	    err);
-	free(err);
-	free(path);
+	file_refused("badlevel", "# one\n# two\n  # three\nlog_level = loud\n",
+	    ":4", "log_level");
 }
 END_TEST
 
 START_TEST(test_config_bad_env_and_flag_values)
 {
-	char		*err = NULL;
 	const char	*none[] = { NULL };
 	const char	*env[] = { "GUICHET_PORT=eighty", NULL };
 	const char	*flag[] = { "--json-max-depth", "0", NULL };
-	int		 rc;
+	const char	*var[] = { "GUICHET_PORT", NULL };
+	const char	*spelt[] = { "json-max-depth|json_max_depth", NULL };
 
-	rc = run(none, env, &err);
-	ck_assert_msg(rc != 0, "exit 0 with GUICHET_PORT=eighty");
-	ck_assert_msg(strstr(err, "GUICHET_PORT") != NULL,
-	    "the variable is not named:\n%s", err);
-	free(err);
-	rc = run(flag, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with --json-max-depth 0");
-	ck_assert_msg(strstr(err, "json-max-depth") != NULL ||
-	    strstr(err, "json_max_depth") != NULL,
-	    "the flag is not named:\n%s", err);
-	free(err);
+	refused(none, env, var);
+	refused(flag, NULL, spelt);
 }
 END_TEST
 
-START_TEST(test_config_env_overrides_file)
+/* 'n' distinct free ports. */
+static void
+free_ports(int *port, int n)
+{
+	int	 i, j;
+
+	for (i = 0; i < n; i++)
+		do {
+			port[i] = harness_free_port();
+			for (j = 0; j < i && port[j] != port[i]; j++)
+				;
+		} while (j < i);
+}
+
+/*
+ * guichetd with 'extra' and the environment 'env' answers on port[0]
+ * ('where' says why), and on none of port[1..n-1]; it stops with 0.
+ */
+static void
+answers_on(const char *const *extra, const char *const *env, const int *port,
+    int n, const char *where)
 {
 	struct server	 s;
-	char		*path, *content, *envport;
-	const char	*extra[] = { "--config", NULL, NULL };
-	const char	*env[] = { NULL, NULL };
-	int		 file_port, env_port;
-
-	file_port = harness_free_port();
-	do
-		env_port = harness_free_port();
-	while (env_port == file_port);
-	content = harness_printf("port = %d\n", file_port);
-	path = config_file("envwins", content);
-	envport = harness_printf("GUICHET_PORT=%d", env_port);
-	extra[1] = path;
-	env[0] = envport;
+	int		 i;
 
 	memset(&s, 0, sizeof(s));
 	s.no_port = 1;
-	s.port = env_port;
+	s.port = port[0];
 	s.env = env;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
-	    "guichetd does not answer on the GUICHET_PORT port %d", env_port);
-	ck_assert_msg(!answers(file_port), "the file's port %d answers too",
-	    file_port);
+	ck_assert_msg(harness_server_start(&s, harness_db(), extra) == 0,
+	    "guichetd does not answer on %s %d", where, port[0]);
+	for (i = 1; i < n; i++)
+		ck_assert_msg(!answers(port[i]), "port %d answers too",
+		    port[i]);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
+	harness_server_free(&s);
+}
+
+/*
+ * A port in the file and another in GUICHET_PORT, and with 'flag' a third
+ * in --port: the last source wins (file < environment < flag).
+ */
+static void
+port_wins(int flag)
+{
+	const char	*extra[] = { "--config", NULL, NULL, NULL, NULL };
+	const char	*env[] = { NULL, NULL };
+	char		*path, *content, *envport, *flagport = NULL;
+	int		 port[3], *p;	/* flag (maybe), environment, file */
+
+	free_ports(port, 3);
+	p = flag ? port : port + 1;
+	content = harness_printf("port = %d\n", port[2]);
+	path = config_file(flag ? "flagwins" : "envwins", content);
+	envport = harness_printf("GUICHET_PORT=%d", port[1]);
+	extra[1] = path;
+	if (flag) {
+		flagport = harness_printf("%d", port[0]);
+		extra[2] = "--port";
+		extra[3] = flagport;
+	}
+	env[0] = envport;
+	answers_on(extra, env, p, flag ? 3 : 2, flag ? "the --port port" :
+	    "the GUICHET_PORT port");
 	free(path);
 	free(content);
 	free(envport);
-	harness_server_free(&s);
+	free(flagport);
+}
+
+START_TEST(test_config_env_overrides_file)
+{
+	port_wins(0);
 }
 END_TEST
 
 START_TEST(test_config_flag_overrides_env)
 {
-	struct server	 s;
-	char		*path, *content, *envport, *flagport;
-	const char	*extra[] = { "--config", NULL, "--port", NULL, NULL };
-	const char	*env[] = { NULL, NULL };
-	int		 file_port, env_port, flag_port;
-
-	file_port = harness_free_port();
-	do
-		env_port = harness_free_port();
-	while (env_port == file_port);
-	do
-		flag_port = harness_free_port();
-	while (flag_port == file_port || flag_port == env_port);
-	content = harness_printf("port = %d\n", file_port);
-	path = config_file("flagwins", content);
-	envport = harness_printf("GUICHET_PORT=%d", env_port);
-	flagport = harness_printf("%d", flag_port);
-	extra[1] = path;
-	extra[3] = flagport;
-	env[0] = envport;
-
-	memset(&s, 0, sizeof(s));
-	s.no_port = 1;
-	s.port = flag_port;
-	s.env = env;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
-	    "guichetd does not answer on the --port port %d", flag_port);
-	ck_assert_msg(!answers(file_port), "the file's port %d answers too",
-	    file_port);
-	ck_assert_msg(!answers(env_port), "GUICHET_PORT's port %d answers too",
-	    env_port);
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	free(path);
-	free(content);
-	free(envport);
-	free(flagport);
-	harness_server_free(&s);
+	port_wins(1);
 }
 END_TEST
 
 START_TEST(test_config_flag_equals_form)
 {
-	struct server	 s;
-	char		*flag;
 	const char	*extra[] = { NULL, NULL };
+	char		*flag;
+	int		 port;
 
-	memset(&s, 0, sizeof(s));
-	s.no_port = 1;
-	s.port = harness_free_port();
-	flag = harness_printf("--port=%d", s.port);
+	free_ports(&port, 1);
+	flag = harness_printf("--port=%d", port);
 	extra[0] = flag;
-	ck_assert_msg(harness_server_start(&s, db, extra) == 0,
-	    "guichetd does not answer on --port=%d", s.port);
-	ck_assert_int_eq(harness_server_stop(&s), 0);
+	answers_on(extra, NULL, &port, 1, "--port=");
 	free(flag);
-	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_config_unknown_flag)
 {
-	char		*err = NULL;
 	const char	*extra[] = { "--no-such-flag", "1", NULL };
 	const char	*extra2[] = { "--prot=1", NULL };
-	int		 rc;
+	const char	*flag[] = { "no-such-flag", NULL };
+	const char	*flag2[] = { "prot", NULL };
 
-	rc = run(extra, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with an unknown flag");
-	ck_assert_msg(strstr(err, "no-such-flag") != NULL,
-	    "the flag is not named:\n%s", err);
-	free(err);
-	rc = run(extra2, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with --prot=1");
-	ck_assert_msg(strstr(err, "prot") != NULL,
-	    "the flag is not named:\n%s", err);
-	free(err);
+	refused(extra, NULL, flag);
+	refused(extra2, NULL, flag2);
 }
 END_TEST
 
 START_TEST(test_config_missing_file)
 {
-	char		*err = NULL, *path;
 	const char	*extra[] = { "--config", NULL, NULL };
-	int		 rc;
+	const char	*named[] = { "does-not-exist.conf", NULL };
+	char		*path;
 
 	path = harness_printf("%s/does-not-exist.conf", harness_tmpdir());
 	extra[1] = path;
-	rc = run(extra, NULL, &err);
-	ck_assert_msg(rc != 0, "exit 0 with a missing --config file");
-	ck_assert_msg(strstr(err, "does-not-exist.conf") != NULL,
-	    "the file is not named:\n%s", err);
-	free(err);
+	refused(extra, NULL, named);
 	free(path);
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_config_unknown_key,
+	&test_config_bad_port,
+	&test_config_bad_log_level,
+	&test_config_bad_env_and_flag_values,
+	&test_config_env_overrides_file,
+	&test_config_flag_overrides_env,
+	&test_config_flag_equals_form,
+	&test_config_unknown_flag,
+	&test_config_missing_file,
+	NULL
+};
 
-	harness_init("t0002-config");
-	db = harness_db_create("t0002");
-	tc = tcase_create("config");
-	tcase_add_test(tc, test_config_unknown_key);
-	tcase_add_test(tc, test_config_bad_port);
-	tcase_add_test(tc, test_config_bad_log_level);
-	tcase_add_test(tc, test_config_bad_env_and_flag_values);
-	tcase_add_test(tc, test_config_env_overrides_file);
-	tcase_add_test(tc, test_config_flag_overrides_env);
-	tcase_add_test(tc, test_config_flag_equals_form);
-	tcase_add_test(tc, test_config_unknown_flag);
-	tcase_add_test(tc, test_config_missing_file);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "config", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

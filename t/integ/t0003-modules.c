@@ -10,7 +10,6 @@
 
 #include "harness.h"
 
-static char	*db;
 
 /* stdout of 'prog' with the database and 'extra' arguments; exit 0. */
 static char *
@@ -24,7 +23,7 @@ describe(const char *prog, const char *const *extra)
 	sql = harness_src("sql");
 	argv[n++] = bin;
 	argv[n++] = "--database";
-	argv[n++] = db;
+	argv[n++] = harness_db();
 	argv[n++] = "--sql-dir";
 	argv[n++] = sql;
 	for (i = 0; extra[i] != NULL; i++)
@@ -118,16 +117,14 @@ START_TEST(test_modules_ctl_help)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_modules_same_in_both,
+	&test_modules_content,
+	&test_modules_ctl_help,
+	NULL
+};
 
-	harness_init("t0003-modules");
-	db = harness_db_create("t0003");
-	tc = tcase_create("modules");
-	tcase_add_test(tc, test_modules_same_in_both);
-	tcase_add_test(tc, test_modules_content);
-	tcase_add_test(tc, test_modules_ctl_help);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "modules", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -15,18 +15,23 @@
 
 #define ENDPOINT	"/api/v1/accounts"
 
-static char	*db;
-
 static const char *const server_args[] = {
 	"--body-max", "2048", "--json-max-depth", "8", NULL
 };
 
+/* Each test's server (a checked fixture). */
+static struct server	 srv;
+
 static void
-start(struct server *s)
+up(void)
 {
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, server_args) == 0,
-	    "guichetd did not start");
+	harness_start(&srv, server_args);
+}
+
+static void
+down(void)
+{
+	harness_server_free(&srv);
 }
 
 /* POST 'body' with the given Content-Type line (NULL: curl's default). */
@@ -45,6 +50,18 @@ static void
 post_json(struct server *s, const char *body, struct http_resp *r)
 {
 	post(s, "Content-Type: application/json", body, strlen(body), r);
+}
+
+static void	 expect_malformed(struct server *, const char *, size_t);
+
+/* Each of 'bodies' (strings) is malformed. */
+static void
+all_malformed(const char *const *bodies)
+{
+	int	 i;
+
+	for (i = 0; bodies[i] != NULL; i++)
+		expect_malformed(&srv, bodies[i], strlen(bodies[i]));
 }
 
 static void
@@ -107,56 +124,49 @@ validation_errors(const struct http_resp *r)
 	return (errors);
 }
 
+/* A body of each of these types gets 415 ("Content-Type:": none). */
+static void
+media_refused(const char *const *types)
+{
+	struct http_resp r;
+	int		 i;
+
+	for (i = 0; types[i] != NULL; i++) {
+		post(&srv, types[i], "{}", 2, &r);
+		json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
+		http_resp_free(&r);
+	}
+}
+
 START_TEST(test_body_text_plain_415)
 {
-	struct server	 s;
-	struct http_resp r;
+	static const char *const types[] = { "Content-Type: text/plain",
+	    "Content-Type: application/x-www-form-urlencoded",
+	    "Content-Type: application/jsonx", NULL };
 
-	start(&s);
-	post(&s, "Content-Type: text/plain", "{}", 2, &r);
-	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
-	http_resp_free(&r);
-	post(&s, "Content-Type: application/x-www-form-urlencoded", "a=b", 3,
-	    &r);
-	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
-	http_resp_free(&r);
-	post(&s, "Content-Type: application/jsonx", "{}", 2, &r);
-	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
-	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	media_refused(types);
 }
 END_TEST
 
 START_TEST(test_body_missing_content_type_415)
 {
-	struct server	 s;
-	struct http_resp r;
-
-	start(&s);
 	/* "Content-Type:" makes curl drop its form default. */
-	post(&s, "Content-Type:", "{}", 2, &r);
-	json_decref(harness_assert_problem(&r, 415, NULL, ENDPOINT));
-	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	static const char *const none[] = { "Content-Type:", NULL };
+
+	media_refused(none);
 }
 END_TEST
 
 START_TEST(test_body_json_charset_accepted)
 {
-	struct server	 s;
 	struct http_resp r;
 
-	start(&s);
-	post(&s, "Content-Type: application/json; charset=utf-8", "{}", 2, &r);
+	post(&srv, "Content-Type: application/json; charset=utf-8", "{}", 2, &r);
 	json_decref(validation_errors(&r));
 	http_resp_free(&r);
-	post(&s, "Content-Type: application/json;charset=UTF-8", "{}", 2, &r);
+	post(&srv, "Content-Type: application/json;charset=UTF-8", "{}", 2, &r);
 	json_decref(validation_errors(&r));
 	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
 }
 END_TEST
 
@@ -166,28 +176,17 @@ START_TEST(test_body_malformed_400)
 		"{\"email\":", "{\"email\" \"x\"}", "{} {}", "[1,]", "nul",
 		"{'email':'x'}", "{\"a\":1,}", "", NULL
 	};
-	struct server	 s;
-	int		 i;
 
-	start(&s);
-	for (i = 0; bodies[i] != NULL; i++)
-		expect_malformed(&s, bodies[i], strlen(bodies[i]));
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	all_malformed(bodies);
 }
 END_TEST
 
 START_TEST(test_body_duplicate_keys_400)
 {
-	struct server	 s;
-
-	start(&s);
-	expect_malformed(&s, "{\"email\":\"a@example.fr\","
+	expect_malformed(&srv, "{\"email\":\"a@example.fr\","
 	    "\"email\":\"b@example.fr\"}", 46);
 	/* Also in a nested object. */
-	expect_malformed(&s, "{\"bogus\":{\"x\":1,\"x\":2}}", 23);
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	expect_malformed(&srv, "{\"bogus\":{\"x\":1,\"x\":2}}", 23);
 }
 END_TEST
 
@@ -201,14 +200,8 @@ START_TEST(test_body_invalid_utf8_400)
 		"{\"email\":\"\\ud800@example.fr\"}",	/* lone surrogate escape */
 		NULL
 	};
-	struct server	 s;
-	int		 i;
 
-	start(&s);
-	for (i = 0; bodies[i] != NULL; i++)
-		expect_malformed(&s, bodies[i], strlen(bodies[i]));
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	all_malformed(bodies);
 }
 END_TEST
 
@@ -216,14 +209,10 @@ START_TEST(test_body_nul_escape_400)
 {
 	static const char body[] = "{\"email\":\"a\\u0000b@example.fr\"}";
 	static const char raw[] = "{\"email\":\"a\0b@example.fr\"}";
-	struct server	 s;
 
-	start(&s);
-	expect_malformed(&s, body, sizeof(body) - 1);
+	expect_malformed(&srv, body, sizeof(body) - 1);
 	/* A raw NUL byte is not JSON either. */
-	expect_malformed(&s, raw, sizeof(raw) - 1);
-	harness_server_stop(&s);
-	harness_server_free(&s);
+	expect_malformed(&srv, raw, sizeof(raw) - 1);
 }
 END_TEST
 
@@ -249,38 +238,32 @@ nested(int levels)
 
 START_TEST(test_body_too_deep_400)
 {
-	struct server	 s;
 	struct http_resp r;
 	char		*b;
 
-	start(&s);
 	b = nested(9);
-	expect_malformed(&s, b, strlen(b));
+	expect_malformed(&srv, b, strlen(b));
 	free(b);
 	b = nested(200);
-	expect_malformed(&s, b, strlen(b));
+	expect_malformed(&srv, b, strlen(b));
 	free(b);
 	/* At the limit, the body is JSON and goes on to validation. */
 	b = nested(8);
-	post_json(&s, b, &r);
+	post_json(&srv, b, &r);
 	ck_assert_msg(r.status == 422, "8 levels with --json-max-depth 8: "
 	    "status %ld, expected 422: %s", r.status, r.body);
 	http_resp_free(&r);
 	free(b);
-	harness_server_stop(&s);
-	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_body_empty_object_422)
 {
-	struct server	 s;
 	struct http_resp r;
 	json_t		*errors, *e;
 	size_t		 i;
 
-	start(&s);
-	post_json(&s, "{}", &r);
+	post_json(&srv, "{}", &r);
 	errors = validation_errors(&r);
 	ck_assert_msg(has_error(errors, "/email", "required"),
 	    "no required error for /email: %s", r.body);
@@ -289,19 +272,15 @@ START_TEST(test_body_empty_object_422)
 		    "required");
 	json_decref(errors);
 	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_body_unknown_field_422)
 {
-	struct server	 s;
 	struct http_resp r;
 	json_t		*errors;
 
-	start(&s);
-	post_json(&s, "{\"bogus\":1}", &r);
+	post_json(&srv, "{\"bogus\":1}", &r);
 	errors = validation_errors(&r);
 	ck_assert_msg(has_error(errors, "/bogus", "unknown"),
 	    "no unknown error for /bogus: %s", r.body);
@@ -309,26 +288,21 @@ START_TEST(test_body_unknown_field_422)
 	http_resp_free(&r);
 
 	/* Not an object at all. */
-	post_json(&s, "[]", &r);
+	post_json(&srv, "[]", &r);
 	ck_assert_msg(r.status == 422 || r.status == 400,
 	    "a JSON array body: status %ld", r.status);
 	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_body_too_large_early_413)
 {
-	struct server	 s;
-	struct http_resp r;
 	struct raw_resp	 raw;
 	char		 chunk[4096];
 	char		*ct;
 	int		 fd;
 
-	start(&s);
-	fd = harness_connect(&s);
+	fd = harness_connect(&srv);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST " ENDPOINT " HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\n"
@@ -354,52 +328,40 @@ START_TEST(test_body_too_large_early_413)
 	raw_resp_free(&raw);
 	close(fd);
 
-	/* Still healthy, and a body at the limit is fine. */
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	http_resp_free(&r);
-	ck_assert(harness_server_alive(&s));
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
+	/* Still healthy. */
+	harness_stop_healthy(&srv);
 }
 END_TEST
 
 START_TEST(test_body_at_limit_accepted)
 {
-	struct server	 s;
 	struct http_resp r;
 	char		 body[2049];
 
-	start(&s);
 	memset(body, ' ', sizeof(body));
 	body[0] = '{';
 	body[2047] = '}';
-	post(&s, "Content-Type: application/json", body, 2048, &r);
+	post(&srv, "Content-Type: application/json", body, 2048, &r);
 	ck_assert_msg(r.status == 422, "a 2048-byte body with --body-max 2048:"
 	    " status %ld: %s", r.status, r.body);
 	http_resp_free(&r);
 	/* One byte more (trailing space: still valid JSON). */
-	post(&s, "Content-Type: application/json", body, 2049, &r);
+	post(&srv, "Content-Type: application/json", body, 2049, &r);
 	ck_assert_msg(r.status == 413, "a 2049-byte body with --body-max 2048:"
 	    " status %ld: %s", r.status, r.body);
 	json_decref(harness_assert_problem(&r, 413, NULL, ENDPOINT));
 	http_resp_free(&r);
-	harness_server_stop(&s);
-	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_body_chunked_too_large_413)
 {
-	struct server	 s;
-	struct http_resp r;
 	struct raw_resp	 raw;
 	struct pollfd	 pfd;
 	char		 chunk[1024 + 16];
 	int		 fd, i;
 
-	start(&s);
-	fd = harness_connect(&s);
+	fd = harness_connect(&srv);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST " ENDPOINT " HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\n"
@@ -430,11 +392,7 @@ START_TEST(test_body_chunked_too_large_413)
 	    raw.reset, raw.data);
 	raw_resp_free(&raw);
 	close(fd);
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	http_resp_free(&r);
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
+	harness_stop_healthy(&srv);
 }
 END_TEST
 
@@ -450,8 +408,6 @@ discard(char *p, size_t size, size_t n, void *arg)
 
 START_TEST(test_body_parallel_oversized)
 {
-	struct server	 s;
-	struct http_resp r;
 	CURLM		*m;
 	CURL		*c[NPARALLEL];
 	struct curl_slist *h = NULL;
@@ -462,7 +418,6 @@ START_TEST(test_body_parallel_oversized)
 	long long	 end;
 	int		 i, running, left, n413 = 0, nerr = 0, nother = 0;
 
-	start(&s);
 	body = malloc(len);
 	ck_assert_ptr_nonnull(body);
 	memset(body, ' ', len);
@@ -470,7 +425,7 @@ START_TEST(test_body_parallel_oversized)
 	body[len - 1] = '}';
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:");
-	url = harness_printf("http://127.0.0.1:%d" ENDPOINT, s.port);
+	url = harness_printf("http://127.0.0.1:%d" ENDPOINT, srv.port);
 	m = curl_multi_init();
 	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
 	for (i = 0; i < NPARALLEL; i++) {
@@ -520,36 +475,29 @@ START_TEST(test_body_parallel_oversized)
 	    nother);
 	ck_assert_msg(n413 > NPARALLEL / 2, "only %d of %d uploads got 413 "
 	    "(%d transfer errors)", n413, NPARALLEL, nerr);
-	ck_assert(harness_server_alive(&s));
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	http_resp_free(&r);
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
+	harness_stop_healthy(&srv);
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_body_text_plain_415,
+	&test_body_missing_content_type_415,
+	&test_body_json_charset_accepted,
+	&test_body_malformed_400,
+	&test_body_duplicate_keys_400,
+	&test_body_invalid_utf8_400,
+	&test_body_nul_escape_400,
+	&test_body_too_deep_400,
+	&test_body_empty_object_422,
+	&test_body_unknown_field_422,
+	&test_body_too_large_early_413,
+	&test_body_at_limit_accepted,
+	&test_body_chunked_too_large_413,
+	&test_body_parallel_oversized,
+	NULL
+};
 
-	harness_init("t1001-body");
-	db = harness_db_create("t1001");
-	tc = tcase_create("body");
-	tcase_add_test(tc, test_body_text_plain_415);
-	tcase_add_test(tc, test_body_missing_content_type_415);
-	tcase_add_test(tc, test_body_json_charset_accepted);
-	tcase_add_test(tc, test_body_malformed_400);
-	tcase_add_test(tc, test_body_duplicate_keys_400);
-	tcase_add_test(tc, test_body_invalid_utf8_400);
-	tcase_add_test(tc, test_body_nul_escape_400);
-	tcase_add_test(tc, test_body_too_deep_400);
-	tcase_add_test(tc, test_body_empty_object_422);
-	tcase_add_test(tc, test_body_unknown_field_422);
-	tcase_add_test(tc, test_body_too_large_early_413);
-	tcase_add_test(tc, test_body_at_limit_accepted);
-	tcase_add_test(tc, test_body_chunked_too_large_413);
-	tcase_add_test(tc, test_body_parallel_oversized);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "body", HARNESS_TIMEOUT, up, down, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -13,16 +13,6 @@
 
 #include "harness.h"
 
-static char	*db;
-
-static void
-start(struct server *s, const char *const *extra)
-{
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, extra) == 0,
-	    "guichetd did not start");
-}
-
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -35,12 +25,11 @@ START_TEST(test_conn_slow_client_dropped)
 {
 	struct server	 s;
 	struct raw_resp	 raw;
-	struct http_resp r;
 	const char	*extra[] = { "--connection-timeout", "2", NULL };
 	long long	 t0, dt;
 	int		 fd;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	t0 = harness_now_ms();
@@ -59,11 +48,7 @@ START_TEST(test_conn_slow_client_dropped)
 	    "the incomplete request was served: %s", raw.data);
 	raw_resp_free(&raw);
 	close(fd);
-	ck_assert_int_eq(harness_get(&s, "/healthz", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	http_resp_free(&r);
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
+	harness_stop_healthy(&s);
 }
 END_TEST
 
@@ -75,7 +60,7 @@ START_TEST(test_conn_keep_alive)
 	long		 status, nconn;
 	int		 i;
 
-	start(&s, NULL);
+	harness_start(&s, NULL);
 	url = harness_printf("http://127.0.0.1:%d/healthz", s.port);
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -117,7 +102,7 @@ START_TEST(test_conn_graceful_shutdown_in_flight)
 	long long	 t0;
 	int		 fd, probe, st;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST /api/v1/accounts HTTP/1.1"
@@ -170,7 +155,7 @@ START_TEST(test_conn_shutdown_timeout_bounds_stop)
 	int		 fd, st;
 
 	/* A client that never finishes cannot hold the stop forever. */
-	start(&s, extra);
+	harness_start(&s, extra);
 	fd = harness_connect(&s);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(harness_send_str(fd, "POST /api/v1/accounts HTTP/1.1"
@@ -199,7 +184,7 @@ START_TEST(test_conn_per_ip_limit)
 	int		 fd[4], fifth, i, ok;
 	long long	 end;
 
-	start(&s, extra);
+	harness_start(&s, extra);
 	/* Let the harness's own poll connections close. */
 	harness_sleep_ms(300);
 	for (i = 0; i < 4; i++) {
@@ -241,18 +226,16 @@ START_TEST(test_conn_per_ip_limit)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_conn_slow_client_dropped,
+	&test_conn_keep_alive,
+	&test_conn_graceful_shutdown_in_flight,
+	&test_conn_shutdown_timeout_bounds_stop,
+	&test_conn_per_ip_limit,
+	NULL
+};
 
-	harness_init("t1002-connections");
-	db = harness_db_create("t1002");
-	tc = tcase_create("connections");
-	tcase_add_test(tc, test_conn_slow_client_dropped);
-	tcase_add_test(tc, test_conn_keep_alive);
-	tcase_add_test(tc, test_conn_graceful_shutdown_in_flight);
-	tcase_add_test(tc, test_conn_shutdown_timeout_bounds_stop);
-	tcase_add_test(tc, test_conn_per_ip_limit);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "connections", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

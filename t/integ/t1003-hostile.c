@@ -22,13 +22,12 @@
 
 #define PASSWORD	"Lanterne-Rouge-Col-2026"
 
-static char	*db;
 
 static void
 start(struct server *s, const char *const *extra)
 {
 	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, extra) == 0,
+	ck_assert_msg(harness_server_start(s, harness_db(), extra) == 0,
 	    "guichetd did not start");
 }
 
@@ -352,11 +351,23 @@ START_TEST(test_hostile_head_sizes)
 		raw_problem(&raw, url ? 414 : 431, url ?
 		    "/problems/uri-too-long" :
 		    "/problems/header-fields-too-large");
-		ck_assert_ptr_nonnull(strstr(raw.data, "16384 bytes"));
+		/* The cap, in the caller's language (fr here), and the code. */
+		ck_assert_ptr_nonnull(strstr(raw.data, "16384 octets"));
+		ck_assert_ptr_nonnull(strstr(raw.data, url ?
+		    "\"code\":\"uri_too_long\"" :
+		    "\"code\":\"header_fields_too_large\""));
 		raw_resp_free(&raw);
 		free(req);
 		for (n = 15 * 1024; n < 20 * 1024; n += 53) {
 			req = sized_request(url, n, &len);
+			/*
+			 * Past connection_memory_limit + 2 KiB, libmicrohttpd
+			 * answers itself, in HTML, without our headers
+			 * (guichetd(8)): a status is all this test asks.
+			 */
+			if (n > 17 * 1024)
+				harness_unchecked("libmicrohttpd's own 414/431 "
+				    "past connection_memory_limit + 2 KiB");
 			raw_exchange(&s, req, len, 5000, &raw);
 			ck_assert_msg(raw.status == (url ? 404 : 200) ||
 			    raw.status == 414 || raw.status == 431, "%s of %zu "
@@ -827,22 +838,20 @@ START_TEST(test_hostile_slow_headers_limit)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_hostile_query_not_text,
+	&test_hostile_transfer_coding_501,
+	&test_hostile_content_length_conflict,
+	&test_hostile_nul_in_line,
+	&test_hostile_head_sizes,
+	&test_hostile_validation_capped,
+	&test_hostile_slow_lane_fair,
+	&test_hostile_slow_headers_deadline,
+	&test_hostile_slow_headers_limit,
+	NULL
+};
 
-	harness_init("t1003-hostile");
-	db = harness_db_create("t1003");
-	tc = tcase_create("hostile");
-	tcase_add_test(tc, test_hostile_query_not_text);
-	tcase_add_test(tc, test_hostile_transfer_coding_501);
-	tcase_add_test(tc, test_hostile_content_length_conflict);
-	tcase_add_test(tc, test_hostile_nul_in_line);
-	tcase_add_test(tc, test_hostile_head_sizes);
-	tcase_add_test(tc, test_hostile_validation_capped);
-	tcase_add_test(tc, test_hostile_slow_lane_fair);
-	tcase_add_test(tc, test_hostile_slow_headers_deadline);
-	tcase_add_test(tc, test_hostile_slow_headers_limit);
-	return (harness_main(tc, db));
-}
+const struct test_group test_groups[] = {
+	{ "hostile", HARNESS_TIMEOUT, NULL, NULL, harness_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -60,30 +60,20 @@ static int
 run(const char *prog, const char *db, const char *sql_dir, const char *arg,
     char **err)
 {
-	char		*bin = harness_bin(prog), *sql = NULL, *port;
-	const char	*argv[12];
+	const char	*args[4];
+	char		*port;
 	int		 n = 0, rc;
 
-	if (sql_dir == NULL)
-		sql_dir = sql = harness_src("sql");
 	port = harness_printf("%d", harness_free_port());
-	argv[n++] = bin;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n++] = "--sql-dir";
-	argv[n++] = sql_dir;
 	if (strcmp(prog, "guichetd") == 0) {
-		argv[n++] = "--port";
-		argv[n++] = port;
+		args[n++] = "--port";
+		args[n++] = port;
 	}
-	if (arg != NULL)
-		argv[n++] = arg;
-	argv[n] = NULL;
-	rc = harness_exec(argv, NULL, 30000, NULL, err);
+	args[n++] = arg;
+	args[n] = NULL;
+	rc = harness_run(prog, db, sql_dir, args, NULL, 30000, NULL, err);
 	ck_assert_msg(rc != -1, "%s %s did not exit within 30 s:\n%s", prog,
 	    arg ? arg : "", err && *err ? *err : "");
-	free(bin);
-	free(sql);
 	free(port);
 	return (rc);
 }
@@ -94,22 +84,57 @@ migrate_ok(const char *db, const char *sql_dir)
 	char	*err = NULL;
 	int	 rc;
 
-	rc = run("guichetd", db, sql_dir, "--migrate", &err);
+	rc = harness_migrate(db, sql_dir, &err);
 	ck_assert_msg(rc == 0, "guichetd --migrate exited %d:\n%s", rc, err);
 	free(err);
 }
 
-static long
-count(const char *db, const char *sql)
-{
-	char	*v;
-	long	 n;
+/* Each test's fresh, empty database (a checked fixture). */
+static char	*db;
 
-	v = harness_sql(db, sql);
-	ck_assert_msg(v != NULL, "no result for %s", sql);
-	n = strtol(v, NULL, 10);
-	free(v);
-	return (n);
+static void
+db_new(void)
+{
+	db = harness_db_create();
+}
+
+static void
+db_drop(void)
+{
+	harness_db_drop(db);
+	free(db);
+	db = NULL;
+}
+
+/* 'prog' with 'dir' and 'arg' refuses (not 0), naming 'name'. */
+static void
+refused(const char *prog, const char *dir, const char *arg,
+    const char *name, const char *why)
+{
+	char	*err = NULL;
+	int	 rc;
+
+	rc = run(prog, db, dir, arg, &err);
+	ck_assert_msg(rc != 0, "%s", why);
+	ck_assert_msg(strstr(err, name) != NULL, "%s: %s is not named:\n%s",
+	    why, name, err);
+	free(err);
+}
+
+/* The name of the first migration file of 'dir' (caller frees). */
+static char *
+first_file(const char *dir)
+{
+	char	*files, *first, *comma;
+	int	 nfiles;
+
+	files = migration_files(dir, &nfiles);
+	ck_assert_int_gt(nfiles, 0);
+	first = strdup(files);
+	if ((comma = strchr(first, ',')) != NULL)
+		*comma = '\0';
+	free(files);
+	return (first);
 }
 
 /* A copy of sql/ in the scratch directory. */
@@ -136,22 +161,14 @@ add_file(const char *dir, const char *name, const char *content)
 
 START_TEST(test_migrate_required_before_serving)
 {
-	char	*db = harness_db_create("t2001"), *err = NULL;
-	int	 rc;
-
-	rc = run("guichetd", db, NULL, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started on an empty database");
-	ck_assert_msg(strstr(err, "migrate") != NULL, "the message does not "
-	    "say to migrate:\n%s", err);
-	free(err);
-	harness_db_drop(db);
-	free(db);
+	refused("guichetd", NULL, NULL, "migrate",
+	    "guichetd started on an empty database");
 }
 END_TEST
 
 START_TEST(test_migrate_applies_every_file)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *names;
+	char	*dir, *files, *names;
 	char	*sql, *out = NULL, *cs;
 	int	 nfiles;
 	long	 n;
@@ -160,10 +177,10 @@ START_TEST(test_migrate_applies_every_file)
 	files = migration_files(dir, &nfiles);
 	ck_assert_int_gt(nfiles, 0);
 	migrate_ok(db, NULL);
-	n = count(db, "SELECT count(*) FROM ops.schema_migrations");
+	n = harness_sql_count(db, "SELECT count(*) FROM ops.schema_migrations");
 	ck_assert_msg(n == nfiles, "%ld rows for %d files", n, nfiles);
-	n = count(db, "SELECT count(*) FROM ops.schema_migrations WHERE "
-	    "checksum ~ '^[0-9a-f]{64}$'");
+	n = harness_sql_count(db, "SELECT count(*) FROM ops.schema_migrations "
+	    "WHERE checksum ~ '^[0-9a-f]{64}$'");
 	ck_assert_msg(n == nfiles, "%ld well-formed checksums for %d files", n,
 	    nfiles);
 	names = harness_sql(db, "SELECT string_agg(name, ',' ORDER BY version) "
@@ -174,11 +191,9 @@ START_TEST(test_migrate_applies_every_file)
 
 	/* The checksum is the SHA-256 of the first file. */
 	{
-		char		*first = strdup(files), *comma, *path;
+		char		*first = first_file(dir), *path;
 		const char	*argv[] = { "/usr/bin/sha256sum", NULL, NULL };
 
-		if ((comma = strchr(first, ',')) != NULL)
-			*comma = '\0';
 		path = harness_printf("%s/%s", dir, first);
 		argv[1] = path;
 		if (access(argv[0], X_OK) == 0) {
@@ -198,14 +213,12 @@ START_TEST(test_migrate_applies_every_file)
 	}
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_twice_applies_nothing)
 {
-	char	*db = harness_db_create("t2001"), *before, *after, *err = NULL;
+	char	*before, *after, *err = NULL;
 	int	 rc;
 
 	migrate_ok(db, NULL);
@@ -219,17 +232,14 @@ START_TEST(test_migrate_twice_applies_nothing)
 	free(before);
 	free(after);
 	free(err);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_new_file_blocks_start)
 {
-	char		*db = harness_db_create("t2001"), *dir, *err = NULL, *v;
+	char		*dir, *v;
 	struct server	 s;
 	struct http_resp r;
-	int		 rc;
 
 	migrate_ok(db, NULL);
 	dir = copy_sql_dir("sql-new");
@@ -237,11 +247,8 @@ START_TEST(test_migrate_new_file_blocks_start)
 	    "(id integer PRIMARY KEY);\n"
 	    "COMMENT ON TABLE public.t2001_new IS 'test table';\n");
 
-	rc = run("guichetd", db, dir, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started with a pending migration");
-	ck_assert_msg(strstr(err, "migrate") != NULL, "the message does not "
-	    "say to migrate:\n%s", err);
-	free(err);
+	refused("guichetd", dir, NULL, "migrate",
+	    "guichetd started with a pending migration");
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_new')");
 	ck_assert_msg(v == NULL, "a normal start applied the migration");
 
@@ -249,8 +256,9 @@ START_TEST(test_migrate_new_file_blocks_start)
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_new')");
 	ck_assert_msg(v != NULL, "--migrate did not create the table");
 	free(v);
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM ops.schema_migrations "
-	    "WHERE version = 999 AND name = '999_test.sql'"), 1);
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
+	    "ops.schema_migrations WHERE version = 999 AND name = "
+	    "'999_test.sql'"), 1);
 
 	memset(&s, 0, sizeof(s));
 	s.no_migrate = 1;
@@ -262,24 +270,17 @@ START_TEST(test_migrate_new_file_blocks_start)
 	http_resp_free(&r);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_migrate_changed_file_refused)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *first, *comma;
-	char	*path, *content, *edited, *err = NULL;
-	int	 nfiles, rc;
+	char	*dir, *first, *path, *content, *edited;
 
 	migrate_ok(db, NULL);
 	dir = copy_sql_dir("sql-changed");
-	files = migration_files(dir, &nfiles);
-	first = strdup(files);
-	if ((comma = strchr(first, ',')) != NULL)
-		*comma = '\0';
+	first = first_file(dir);
 	path = harness_printf("%s/%s", dir, first);
 	content = harness_read_file(path, NULL);
 	ck_assert_ptr_nonnull(content);
@@ -287,52 +288,38 @@ START_TEST(test_migrate_changed_file_refused)
 	    content);
 	ck_assert_int_eq(harness_write_file(path, edited), 0);
 
-	rc = run("guichetd", db, dir, "--migrate", &err);
-	ck_assert_msg(rc != 0, "--migrate accepted a changed file");
-	ck_assert_msg(strstr(err, first) != NULL, "--migrate does not name "
-	    "%s:\n%s", first, err);
-	free(err);
-	rc = run("guichetd", db, dir, NULL, &err);
-	ck_assert_msg(rc != 0, "guichetd started with a changed file");
-	ck_assert_msg(strstr(err, first) != NULL, "the start does not name "
-	    "%s:\n%s", first, err);
-	free(err);
+	refused("guichetd", dir, "--migrate", first,
+	    "--migrate accepted a changed file");
+	refused("guichetd", dir, NULL, first,
+	    "guichetd started with a changed file");
 	free(edited);
 	free(content);
 	free(path);
 	free(first);
-	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_migrate_failure_rolled_back)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *err = NULL, *v;
-	int	 nfiles, rc;
+	char	*dir, *files, *v;
+	int	 nfiles;
 
 	dir = copy_sql_dir("sql-bad");
 	files = migration_files(dir, &nfiles);
 	add_file(dir, "998_bad.sql", "CREATE TABLE public.t2001_bad "
 	    "(id integer);\nSELEC 1;\n");
-	rc = run("guichetd", db, dir, "--migrate", &err);
-	ck_assert_msg(rc != 0, "--migrate succeeded with a syntax error");
-	ck_assert_msg(strstr(err, "998_bad.sql") != NULL, "the failing file "
-	    "is not named:\n%s", err);
-	free(err);
+	refused("guichetd", dir, "--migrate", "998_bad.sql",
+	    "--migrate succeeded with a syntax error");
 	v = harness_sql(db, "SELECT to_regclass('public.t2001_bad')");
 	ck_assert_msg(v == NULL, "the failed migration's table exists");
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM ops.schema_migrations "
-	    "WHERE version = 998"), 0);
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
+	    "ops.schema_migrations WHERE version = 998"), 0);
 	/* The files before it stay applied: each has its own transaction. */
-	ck_assert_int_eq(count(db, "SELECT count(*) FROM "
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
 	    "ops.schema_migrations"), nfiles);
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
@@ -353,18 +340,26 @@ readyz_becomes(struct server *s, long status, struct http_resp *r)
 	}
 }
 
+/* Start guichetd on the test's database and wait for /readyz 200. */
+static void
+start_ready(struct server *s)
+{
+	struct http_resp r;
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_msg(harness_server_start(s, db, NULL) == 0,
+	    "guichetd did not start");
+	ck_assert_msg(readyz_becomes(s, 200, &r), "readyz %ld", r.status);
+	http_resp_free(&r);
+}
+
 START_TEST(test_readyz_schema_behind_503)
 {
-	char		*db = harness_db_create("t2001");
 	struct server	 s;
 	struct http_resp r;
 	const char	*ra;
 
-	memset(&s, 0, sizeof(s));
-	ck_assert_msg(harness_server_start(&s, db, NULL) == 0,
-	    "guichetd did not start");
-	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
-	http_resp_free(&r);
+	start_ready(&s);
 
 	ck_assert_int_eq(harness_sql_exec(db, "CREATE TABLE public.saved AS "
 	    "SELECT * FROM ops.schema_migrations WHERE version = "
@@ -389,8 +384,6 @@ START_TEST(test_readyz_schema_behind_503)
 	    "back", r.status);
 	http_resp_free(&r);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
@@ -415,16 +408,12 @@ START_TEST(test_requests_act_as_app_role)
 	    "UPDATE ops.instance_secret SET secret = secret",
 	    "CREATE TABLE ops.intruder (x int)",
 	    NULL };
-	char		*db = harness_db_create("t2001"), *app, *v;
+	char		*app, *v;
 	struct server	 s;
 	struct http_resp r;
 	int		 i;
 
-	memset(&s, 0, sizeof(s));
-	ck_assert_msg(harness_server_start(&s, db, NULL) == 0,
-	    "guichetd did not start");
-	ck_assert_msg(readyz_becomes(&s, 200, &r), "readyz %ld", r.status);
-	http_resp_free(&r);
+	start_ready(&s);
 	/* /readyz reads the migrations' table: as guichet_app. */
 	ck_assert_int_eq(harness_sql_exec(db, "REVOKE SELECT ON "
 	    "ops.schema_migrations FROM guichet_app"), 0);
@@ -449,15 +438,13 @@ START_TEST(test_requests_act_as_app_role)
 		ck_assert_msg(harness_sql_exec(app, refused[i]) == -1,
 		    "guichet_app may: %s", refused[i]);
 	free(app);
-	harness_db_drop(db);
-	free(db);
 	harness_server_free(&s);
 }
 END_TEST
 
 START_TEST(test_ctl_migrate)
 {
-	char	*db = harness_db_create("t2001"), *dir, *files, *names;
+	char	*dir, *files, *names;
 	char	*before, *after, *err = NULL;
 	int	 nfiles, rc;
 
@@ -485,14 +472,12 @@ START_TEST(test_ctl_migrate)
 	free(names);
 	free(files);
 	free(dir);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
 START_TEST(test_ctl_demo_idempotent)
 {
-	char	*db = harness_db_create("t2001"), *err = NULL;
+	char	*err = NULL;
 	long	 n1, n2;
 	int	 rc;
 
@@ -500,35 +485,33 @@ START_TEST(test_ctl_demo_idempotent)
 	rc = run("guichetctl", db, NULL, "demo", &err);
 	ck_assert_msg(rc == 0, "guichetctl demo exited %d:\n%s", rc, err);
 	free(err);
-	n1 = count(db, "SELECT count(*) FROM ops.town");
+	n1 = harness_sql_count(db, "SELECT count(*) FROM ops.town");
 	ck_assert_msg(n1 == 1, "%ld towns after demo", n1);
 	rc = run("guichetctl", db, NULL, "demo", &err);
 	ck_assert_msg(rc == 0, "guichetctl demo (again) exited %d:\n%s", rc,
 	    err);
 	free(err);
-	n2 = count(db, "SELECT count(*) FROM ops.town");
+	n2 = harness_sql_count(db, "SELECT count(*) FROM ops.town");
 	ck_assert_int_eq(n2, 1);
-	harness_db_drop(db);
-	free(db);
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_migrate_required_before_serving,
+	&test_migrate_applies_every_file,
+	&test_migrate_twice_applies_nothing,
+	&test_migrate_new_file_blocks_start,
+	&test_migrate_changed_file_refused,
+	&test_migrate_failure_rolled_back,
+	&test_readyz_schema_behind_503,
+	&test_requests_act_as_app_role,
+	&test_ctl_migrate,
+	&test_ctl_demo_idempotent,
+	NULL
+};
 
-	harness_init("t2001-migrate");
-	tc = tcase_create("migrate");
-	tcase_add_test(tc, test_migrate_required_before_serving);
-	tcase_add_test(tc, test_migrate_applies_every_file);
-	tcase_add_test(tc, test_migrate_twice_applies_nothing);
-	tcase_add_test(tc, test_migrate_new_file_blocks_start);
-	tcase_add_test(tc, test_migrate_changed_file_refused);
-	tcase_add_test(tc, test_migrate_failure_rolled_back);
-	tcase_add_test(tc, test_readyz_schema_behind_503);
-	tcase_add_test(tc, test_requests_act_as_app_role);
-	tcase_add_test(tc, test_ctl_migrate);
-	tcase_add_test(tc, test_ctl_demo_idempotent);
-	return (harness_main(tc, NULL));
-}
+const struct test_group test_groups[] = {
+	{ "migrate", HARNESS_TIMEOUT, db_new, db_drop, harness_prepare, NULL,
+	    tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -20,7 +20,6 @@
 	"\"correct horse battery staple 42\",\"display_name\":\"Test\"," \
 	"\"profile_kind\":\"permanent_resident\",\"locale\":\"fr\"}"
 
-static char		*db;
 static const char	*pg_stop, *pg_start;
 
 static const char *const server_args[] = { "--threads", "2", NULL };
@@ -53,9 +52,7 @@ static void
 start(struct server *s)
 {
 	cluster_up();		/* an earlier test may have failed mid-way */
-	memset(s, 0, sizeof(*s));
-	ck_assert_msg(harness_server_start(s, db, server_args) == 0,
-	    "guichetd did not start");
+	harness_start(s, server_args);
 }
 
 /* A 503 problem with Retry-After, answered in under 2 s. */
@@ -233,25 +230,29 @@ START_TEST(test_dbdown_cycles_no_fd_leak)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_dbdown_503_then_recovers,
+	&test_dbdown_idle_workers_reconnect,
+	&test_dbdown_cycles_no_fd_leak,
+	NULL
+};
 
+/* The cluster-stopping test needs the commands tools/dev test gives. */
+static void
+prepare(void)
+{
 	pg_stop = getenv("GUICHET_TEST_PG_STOP");
 	pg_start = getenv("GUICHET_TEST_PG_START");
 	if (pg_stop == NULL || pg_stop[0] == '\0' || pg_start == NULL ||
 	    pg_start[0] == '\0') {
 		printf("t2002-db-restart: GUICHET_TEST_PG_STOP and "
 		    "GUICHET_TEST_PG_START are not set; run `tools/dev test`\n");
-		return (77);
+		exit(77);
 	}
-	harness_init("t2002-db-restart");
-	db = harness_db_create("t2002");
-	tc = tcase_create("db-restart");
-	tcase_add_unchecked_fixture(tc, NULL, cluster_up);
-	tcase_add_test(tc, test_dbdown_503_then_recovers);
-	tcase_add_test(tc, test_dbdown_idle_workers_reconnect);
-	tcase_add_test(tc, test_dbdown_cycles_no_fd_leak);
-	return (harness_main(tc, db));
+	harness_prepare();
 }
+
+const struct test_group test_groups[] = {
+	{ "db-restart", HARNESS_TIMEOUT, NULL, NULL, prepare, cluster_up, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -14,49 +14,32 @@
 
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
+/* Members of registrations, as JSON texts. */
+#define EMPLOYMENT	"{\"employer\": \"Station de ski\", " \
+	"\"contract_start\": \"2026-12-01\", \"contract_end\": \"2027-04-15\"}"
+#define STAY		"{\"start\": \"2026-12-20\", \"end\": \"2027-01-03\"}"
+#define ADDRESS		"{\"street\": \"2 rue du Col\", \"postcode\": \"05100\", " \
+	"\"city\": \"Montgenèvre\", \"insee_code\": \"05085\"}"
 
-/* A registration body of the given kind with a good password. */
+/*
+ * A registration body of the given kind with a good password, and the
+ * members of 'extra' (a JSON object's text; NULL: none) added or replaced.
+ */
 static json_t *
-account(const char *email, const char *kind)
+account(const char *email, const char *kind, const char *extra)
 {
-	return (json_pack("{s:s, s:s, s:s, s:s}", "email", email, "password",
+	json_t	*in, *more;
+
+	in = json_pack("{s:s, s:s, s:s, s:s}", "email", email, "password",
 	    GOOD_PASSWORD, "display_name", "Test Person", "profile_kind",
-	    kind));
-}
-
-static json_t *
-employment(void)
-{
-	return (json_pack("{s:s, s:s, s:s}", "employer", "Station de ski",
-	    "contract_start", "2026-12-01", "contract_end", "2027-04-15"));
-}
-
-static json_t *
-stay(void)
-{
-	return (json_pack("{s:s, s:s}", "start", "2026-12-20", "end",
-	    "2027-01-03"));
-}
-
-static json_t *
-address(void)
-{
-	return (json_pack("{s:s, s:s, s:s, s:s}", "street", "2 rue du Col",
-	    "postcode", "05100", "city", "Montgenèvre", "insee_code", "05085"));
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
+	    kind);
+	if (extra != NULL) {
+		more = json_loads(extra, 0, NULL);
+		ck_assert_msg(json_is_object(more), "bad test JSON: %s", extra);
+		json_object_update(in, more);
+		json_decref(more);
+	}
+	return (in);
 }
 
 /* A 422 whose errors[] has 'field' with 'code' and a message. */
@@ -65,7 +48,7 @@ assert_field_error(long st, const json_t *body, const char *field,
     const char *code)
 {
 	json_t	*err;
-	char	*d = dump(body);
+	char	*d = harness_dump(body);
 
 	ck_assert_msg(st == 422, "status %ld, expected 422: %s", st, d);
 	err = idl_error_for(body, field);
@@ -78,6 +61,82 @@ assert_field_error(long st, const json_t *body, const char *field,
 	    "message: %s", field, d);
 	free(d);
 }
+
+/* 'method' 'path' with 'in' (stolen) is refused: assert_field_error(). */
+static void
+send_invalid(const struct idenv *e, const char *method, const char *path,
+    const char *token, json_t *in, const char *field, const char *code)
+{
+	json_t	*j;
+	long	 st;
+
+	j = idl_sendj(e, method, path, token, in, &st);
+	assert_field_error(st, j, field, code);
+	json_decref(j);
+}
+
+/* A registration refused, and nothing created for its email. */
+struct refusal {
+	const char	*email, *kind, *extra, *field, *code;
+};
+
+static long	 count_accounts(const struct idenv *, const char *);
+
+static void
+registrations_refused(const struct idenv *e, const struct refusal *r,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		send_invalid(e, "POST", "/api/v1/accounts", NULL,
+		    account(r[i].email, r[i].kind, r[i].extra), r[i].field,
+		    r[i].code);
+		ck_assert_int_eq(count_accounts(e, r[i].email), 0);
+	}
+}
+
+/* POST a registration, the whole response in 'r'. */
+static void
+post_account(const struct idenv *e, const char *email, const char *kind,
+    const char *extra, struct http_resp *r)
+{
+	json_t	*in;
+	char	*body;
+
+	in = account(email, kind, extra);
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	idl_req(e, "POST", "/api/v1/accounts", NULL, body, r);
+	free(body);
+}
+
+/* A test of refusals alone, on a server of its own. */
+static void
+refused_only(const struct refusal *r, size_t n)
+{
+	struct idenv	 e;
+
+	idl_start_new(&e, NULL);
+	registrations_refused(&e, r, n);
+	idl_stop(&e);
+}
+
+/* A registration accepted: the body (caller decrefs). */
+static json_t *
+registered(const struct idenv *e, const char *email, const char *kind,
+    const char *extra)
+{
+	json_t	*j;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/accounts", NULL,
+	    account(email, kind, extra), &st);
+	ck_assert_msg(st == 201, "registration of %s: status %ld", email, st);
+	return (j);
+}
+
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 
 static long
 count_accounts(const struct idenv *e, const char *email)
@@ -93,19 +152,6 @@ count_accounts(const struct idenv *e, const char *email)
 	return (n);
 }
 
-static char *
-outbox_token(const struct idenv *e, const char *email, const char *tpl)
-{
-	char	*t;
-
-	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
-	    "LIMIT 1", email, tpl);
-	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
-	    "outbox for %s", tpl, email);
-	return (t);
-}
-
 START_TEST(test_register_permanent_resident)
 {
 	struct idenv	 e;
@@ -114,11 +160,10 @@ START_TEST(test_register_permanent_resident)
 	const char	*loc;
 	char		*body;
 
-	start(&e);
-	in = account("perm@example.org", "permanent_resident");
-	json_object_set_new(in, "phone", json_string("+33612345678"));
-	json_object_set_new(in, "address", address());
-	json_object_set_new(in, "locale", json_string("en"));
+	idl_start_new(&e, NULL);
+	in = account("perm@example.org", "permanent_resident",
+	    "{\"phone\": \"+33612345678\", \"address\": " ADDRESS ", "
+	    "\"locale\": \"en\"}");
 	body = json_dumps(in, JSON_COMPACT);
 	json_decref(in);
 	ck_assert_int_eq(idl_req(&e, "POST", "/api/v1/accounts", NULL, body,
@@ -162,186 +207,132 @@ START_TEST(test_register_secondary_resident)
 {
 	struct idenv	 e;
 	json_t		*j;
-	long		 st;
 
-	start(&e);
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
-	    account("second@example.org", "secondary_resident"), &st);
-	ck_assert_msg(st == 201, "status %ld", st);
+	idl_start_new(&e, NULL);
+	j = registered(&e, "second@example.org", "secondary_resident", NULL);
 	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "secondary_resident");
 	json_decref(j);
 	idl_stop(&e);
 }
 END_TEST
 
-START_TEST(test_register_seasonal_worker)
+/*
+ * A seasonal worker says who employs them, a tourist their stay: without
+ * it the registration is refused and nothing is made; with it the answer
+ * holds it as sent.
+ */
+START_TEST(test_register_profile_members)
 {
+	static const struct {
+		const char	*email, *kind, *member, *value;
+	} kinds[] = {
+		{ "season@example.org", "seasonal_worker", "employment",
+		    EMPLOYMENT },
+		{ "tourist@example.org", "tourist", "stay", STAY },
+	};
+	struct refusal	 without;
 	struct idenv	 e;
-	json_t		*in, *j, *emp;
-	long		 st;
+	json_t		*j, *sent, *got, *v;
+	const char	*k;
+	char		*field, *extra;
+	size_t		 i;
 
-	start(&e);
-	/* Without employment: refused, nothing created. */
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
-	    account("season@example.org", "seasonal_worker"), &st);
-	assert_field_error(st, j, "/employment", "required");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "season@example.org"), 0);
-
-	in = account("season@example.org", "seasonal_worker");
-	json_object_set_new(in, "employment", employment());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	ck_assert_msg(st == 201, "status %ld", st);
-	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "seasonal_worker");
-	emp = json_object_get(j, "employment");
-	ck_assert_msg(json_is_object(emp), "no employment in the answer");
-	ck_assert_str_eq(idl_jstr(emp, "employer"), "Station de ski");
-	ck_assert_str_eq(idl_jstr(emp, "contract_start"), "2026-12-01");
-	ck_assert_str_eq(idl_jstr(emp, "contract_end"), "2027-04-15");
-	json_decref(j);
+	idl_start_new(&e, NULL);
+	for (i = 0; i < NCASES(kinds); i++) {
+		field = harness_printf("/%s", kinds[i].member);
+		without = (struct refusal){ kinds[i].email, kinds[i].kind, NULL,
+		    field, "required" };
+		registrations_refused(&e, &without, 1);
+		extra = harness_printf("{\"%s\": %s}", kinds[i].member,
+		    kinds[i].value);
+		j = registered(&e, kinds[i].email, kinds[i].kind, extra);
+		ck_assert_str_eq(idl_jstr(j, "profile_kind"), kinds[i].kind);
+		got = json_object_get(j, kinds[i].member);
+		ck_assert_msg(json_is_object(got), "no %s in the answer",
+		    kinds[i].member);
+		sent = json_loads(kinds[i].value, 0, NULL);
+		json_object_foreach(sent, k, v)
+			ck_assert_str_eq(idl_jstr(got, k), json_string_value(v));
+		json_decref(sent);
+		json_decref(j);
+		free(extra);
+		free(field);
+	}
 	idl_stop(&e);
 }
 END_TEST
 
-START_TEST(test_register_tourist)
+/*
+ * Registrations refused with the field at fault and why, and nothing made
+ * for their email.
+ */
+START_TEST(test_register_refused)
 {
-	struct idenv	 e;
-	json_t		*in, *j, *s;
-	long		 st;
+	static const struct refusal refused[] = {
+		/* A profile member of another kind. */
+		{ "notallowed@example.org", "permanent_resident",
+		    "{\"employment\": " EMPLOYMENT "}", "/employment",
+		    "not_allowed" },
+		{ "notallowed@example.org", "secondary_resident",
+		    "{\"stay\": " STAY "}", "/stay", "not_allowed" },
+		{ "notallowed@example.org", "tourist", "{\"stay\": " STAY ", "
+		    "\"employment\": " EMPLOYMENT "}", "/employment",
+		    "not_allowed" },
+		{ "notallowed@example.org", "seasonal_worker",
+		    "{\"employment\": " EMPLOYMENT ", \"stay\": " STAY "}",
+		    "/stay", "not_allowed" },
+		/* A member that no registration has. */
+		{ "unknown@example.org", "permanent_resident",
+		    "{\"nickname\": \"Cam\"}", "/nickname", "unknown" },
+		/* An address: an object, complete, with no member of its own. */
+		{ "addr@example.org", "permanent_resident",
+		    "{\"address\": \"2 rue du Col, 05100\"}", "/address",
+		    "type" },
+		{ "addr@example.org", "permanent_resident",
+		    "{\"address\": {\"street\": \"2 rue du Col\", "
+		    "\"postcode\": \"05100\", \"insee_code\": \"05085\"}}",
+		    "/address/city", "required" },
+		{ "addr@example.org", "permanent_resident",
+		    "{\"address\": {\"street\": \"2 rue du Col\", "
+		    "\"postcode\": \"05100\", \"city\": \"Montgenèvre\", "
+		    "\"insee_code\": \"05085\", \"floor\": \"3\"}}",
+		    "/address/floor", "unknown" },
+		/* A common password. */
+		{ "common@example.org", "permanent_resident",
+		    "{\"password\": \"password1234\"}", "/password", "weak" },
+		/* The email address as password. */
+		{ "marguerite.long@example.org", "permanent_resident",
+		    "{\"password\": \"marguerite.long@example.org\"}",
+		    "/password", "weak" },
+	};
 
-	start(&e);
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
-	    account("tourist@example.org", "tourist"), &st);
-	assert_field_error(st, j, "/stay", "required");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "tourist@example.org"), 0);
-
-	in = account("tourist@example.org", "tourist");
-	json_object_set_new(in, "stay", stay());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	ck_assert_msg(st == 201, "status %ld", st);
-	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "tourist");
-	s = json_object_get(j, "stay");
-	ck_assert_msg(json_is_object(s), "no stay in the answer");
-	ck_assert_str_eq(idl_jstr(s, "start"), "2026-12-20");
-	ck_assert_str_eq(idl_jstr(s, "end"), "2027-01-03");
-	json_decref(j);
-	idl_stop(&e);
-}
-END_TEST
-
-START_TEST(test_register_profile_fields_not_allowed)
-{
-	struct idenv	 e;
-	json_t		*in, *j;
-	long		 st;
-
-	start(&e);
-	in = account("notallowed@example.org", "permanent_resident");
-	json_object_set_new(in, "employment", employment());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/employment", "not_allowed");
-	json_decref(j);
-
-	in = account("notallowed@example.org", "secondary_resident");
-	json_object_set_new(in, "stay", stay());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/stay", "not_allowed");
-	json_decref(j);
-
-	in = account("notallowed@example.org", "tourist");
-	json_object_set_new(in, "stay", stay());
-	json_object_set_new(in, "employment", employment());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/employment", "not_allowed");
-	json_decref(j);
-
-	in = account("notallowed@example.org", "seasonal_worker");
-	json_object_set_new(in, "employment", employment());
-	json_object_set_new(in, "stay", stay());
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/stay", "not_allowed");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "notallowed@example.org"), 0);
-	idl_stop(&e);
-}
-END_TEST
-
-START_TEST(test_register_unknown_field)
-{
-	struct idenv	 e;
-	json_t		*in, *j;
-	long		 st;
-
-	start(&e);
-	in = account("unknown@example.org", "permanent_resident");
-	json_object_set_new(in, "nickname", json_string("Cam"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/nickname", "unknown");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "unknown@example.org"), 0);
-	idl_stop(&e);
+	refused_only(refused, NCASES(refused));
 }
 END_TEST
 
 START_TEST(test_register_phone_e164)
 {
-	static const char *const bad[] = { "0612345678", "+33 6 12 34 56 78",
-	    "+0612345678", "33612345678", "+336123456789012345" };
+	static const struct refusal bad[] = {
+		{ "phone@example.org", "permanent_resident",
+		    "{\"phone\": \"0612345678\"}", "/phone", "format" },
+		{ "phone@example.org", "permanent_resident",
+		    "{\"phone\": \"+33 6 12 34 56 78\"}", "/phone", "format" },
+		{ "phone@example.org", "permanent_resident",
+		    "{\"phone\": \"+0612345678\"}", "/phone", "format" },
+		{ "phone@example.org", "permanent_resident",
+		    "{\"phone\": \"33612345678\"}", "/phone", "format" },
+		{ "phone@example.org", "permanent_resident",
+		    "{\"phone\": \"+336123456789012345\"}", "/phone", "format" },
+	};
 	struct idenv	 e;
-	json_t		*in, *j;
-	size_t		 i;
-	long		 st;
+	json_t		*j;
 
-	start(&e);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		in = account("phone@example.org", "permanent_resident");
-		json_object_set_new(in, "phone", json_string(bad[i]));
-		j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-		ck_assert_msg(st == 422, "phone %s: status %ld", bad[i], st);
-		assert_field_error(st, j, "/phone", "format");
-		json_decref(j);
-	}
-	ck_assert_int_eq(count_accounts(&e, "phone@example.org"), 0);
-	in = account("phone@example.org", "permanent_resident");
-	json_object_set_new(in, "phone", json_string("+390123456789"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	ck_assert_msg(st == 201, "a good E.164 number: status %ld", st);
+	idl_start_new(&e, NULL);
+	registrations_refused(&e, bad, NCASES(bad));
+	j = registered(&e, "phone@example.org", "permanent_resident",
+	    "{\"phone\": \"+390123456789\"}");
 	ck_assert_str_eq(idl_jstr(j, "phone"), "+390123456789");
 	json_decref(j);
-	idl_stop(&e);
-}
-END_TEST
-
-START_TEST(test_register_address_object)
-{
-	struct idenv	 e;
-	json_t		*in, *j, *a;
-	long		 st;
-
-	start(&e);
-	in = account("addr@example.org", "permanent_resident");
-	json_object_set_new(in, "address", json_string("2 rue du Col, 05100"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/address", "type");
-	json_decref(j);
-
-	in = account("addr@example.org", "permanent_resident");
-	a = address();
-	json_object_del(a, "city");
-	json_object_set_new(in, "address", a);
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/address/city", "required");
-	json_decref(j);
-
-	in = account("addr@example.org", "permanent_resident");
-	a = address();
-	json_object_set_new(a, "floor", json_string("3"));
-	json_object_set_new(in, "address", a);
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/address/floor", "unknown");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "addr@example.org"), 0);
 	idl_stop(&e);
 }
 END_TEST
@@ -350,53 +341,27 @@ START_TEST(test_register_duplicate_email)
 {
 	struct idenv	 e;
 	struct http_resp r1, r2, r3;
-	json_t		*in, *j;
-	char		*b1, *b2, *b3, *body;
-	long		 st;
 
-	start(&e);
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
-	    account("dup@example.org", "permanent_resident"), &st);
-	ck_assert_msg(st == 201, "status %ld", st);
-	json_decref(j);
-
+	idl_start_new(&e, NULL);
+	json_decref(registered(&e, "dup@example.org", "permanent_resident",
+	    NULL));
 	/* Same password, another case. */
-	in = account("DUP@Example.ORG", "permanent_resident");
-	body = json_dumps(in, JSON_COMPACT);
-	json_decref(in);
-	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r1);
-	free(body);
+	post_account(&e, "DUP@Example.ORG", "permanent_resident", NULL, &r1);
 	json_decref(harness_assert_problem(&r1, 409, "/problems/conflict",
 	    "/api/v1/accounts"));
 	/* Another password, same case as the first. */
-	in = account("dup@example.org", "secondary_resident");
-	json_object_set_new(in, "password",
-	    json_string("Other-Pass-Phrase-42"));
-	body = json_dumps(in, JSON_COMPACT);
-	json_decref(in);
-	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r2);
-	free(body);
+	post_account(&e, "dup@example.org", "secondary_resident",
+	    "{\"password\": \"Other-Pass-Phrase-42\"}", &r2);
 	json_decref(harness_assert_problem(&r2, 409, "/problems/conflict",
 	    "/api/v1/accounts"));
 	/* Another password, another case. */
-	in = account("Dup@example.org", "permanent_resident");
-	json_object_set_new(in, "password",
-	    json_string("Third-Pass-Phrase-43"));
-	body = json_dumps(in, JSON_COMPACT);
-	json_decref(in);
-	idl_req(&e, "POST", "/api/v1/accounts", NULL, body, &r3);
-	free(body);
+	post_account(&e, "Dup@example.org", "permanent_resident",
+	    "{\"password\": \"Third-Pass-Phrase-43\"}", &r3);
 	ck_assert_int_eq(r3.status, 409);
 
-	b1 = idl_body_sans_ids(&r1);
-	b2 = idl_body_sans_ids(&r2);
-	b3 = idl_body_sans_ids(&r3);
-	ck_assert_msg(strcmp(b1, b2) == 0 && strcmp(b1, b3) == 0,
-	    "the 409 bodies differ:\n%s\n%s\n%s", b1, b2, b3);
+	idl_assert_same_body(&r1, &r2, "the 409s");
+	idl_assert_same_body(&r1, &r3, "the 409s");
 	ck_assert_int_eq(count_accounts(&e, "dup@example.org"), 1);
-	free(b1);
-	free(b2);
-	free(b3);
 	http_resp_free(&r1);
 	http_resp_free(&r2);
 	http_resp_free(&r3);
@@ -407,13 +372,13 @@ END_TEST
 START_TEST(test_weak_password_short)
 {
 	struct idenv	 e;
-	json_t		*in, *j, *err;
+	json_t		*j, *err;
 	long		 st;
 
-	start(&e);
-	in = account("short@example.org", "permanent_resident");
-	json_object_set_new(in, "password", json_string("Kx9-mqv2-Lp"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
+	idl_start_new(&e, NULL);
+	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL,
+	    account("short@example.org", "permanent_resident",
+	    "{\"password\": \"Kx9-mqv2-Lp\"}"), &st);
 	assert_field_error(st, j, "/password", "weak");
 	err = idl_error_for(j, "/password");
 	ck_assert_msg(strstr(idl_jstr(err, "message"), "12") != NULL,
@@ -422,46 +387,8 @@ START_TEST(test_weak_password_short)
 	json_decref(j);
 	ck_assert_int_eq(count_accounts(&e, "short@example.org"), 0);
 	/* Twelve characters are enough. */
-	in = account("short@example.org", "permanent_resident");
-	json_object_set_new(in, "password", json_string("Kx9-mqv2-Lp7"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	ck_assert_msg(st == 201, "12 characters: status %ld", st);
-	json_decref(j);
-	idl_stop(&e);
-}
-END_TEST
-
-START_TEST(test_weak_password_common)
-{
-	struct idenv	 e;
-	json_t		*in, *j;
-	long		 st;
-
-	start(&e);
-	in = account("common@example.org", "permanent_resident");
-	json_object_set_new(in, "password", json_string("password1234"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/password", "weak");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "common@example.org"), 0);
-	idl_stop(&e);
-}
-END_TEST
-
-START_TEST(test_weak_password_is_email)
-{
-	struct idenv	 e;
-	json_t		*in, *j;
-	long		 st;
-
-	start(&e);
-	in = account("marguerite.long@example.org", "permanent_resident");
-	json_object_set_new(in, "password",
-	    json_string("marguerite.long@example.org"));
-	j = idl_sendj(&e, "POST", "/api/v1/accounts", NULL, in, &st);
-	assert_field_error(st, j, "/password", "weak");
-	json_decref(j);
-	ck_assert_int_eq(count_accounts(&e, "marguerite.long@example.org"), 0);
+	json_decref(registered(&e, "short@example.org", "permanent_resident",
+	    "{\"password\": \"Kx9-mqv2-Lp7\"}"));
 	idl_stop(&e);
 }
 END_TEST
@@ -472,7 +399,7 @@ START_TEST(test_password_hash_argon2id)
 	struct idenv	 e;
 	char		*id1, *id2, *h1, *h2, *salt_end;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id1 = idl_register(&e, "hash1@example.org", GOOD_PASSWORD);
 	id2 = idl_register(&e, "hash2@example.org", GOOD_PASSWORD);
 	h1 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
@@ -503,7 +430,7 @@ START_TEST(test_rehash_on_login)
 	struct idenv	 e;
 	char		*id, *h1, *h2;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = idl_register(&e, "rehash@example.org", GOOD_PASSWORD);
 	h1 = idl_sql(&e, "SELECT password_hash FROM identity.accounts WHERE "
 	    "id = '%s'", id);
@@ -534,9 +461,9 @@ START_TEST(test_verify_email)
 	char		*id, *tok, *url, *at;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = idl_register(&e, "verify@example.org", GOOD_PASSWORD);
-	tok = outbox_token(&e, "verify@example.org", "verify_email");
+	tok = idl_outbox_token(&e, "verify@example.org", "verify_email");
 	url = idl_sql(&e, "SELECT payload->>'url' FROM ops.outbox WHERE "
 	    "recipient = 'verify@example.org' AND template = 'verify_email'");
 	ck_assert_msg(url != NULL && strstr(url, tok) != NULL,
@@ -558,16 +485,13 @@ START_TEST(test_verify_email)
 	json_decref(j);
 
 	/* Single use. */
-	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
-	    json_pack("{s:s}", "token", tok), &st);
-	assert_field_error(st, j, "/token", "invalid");
-	json_decref(j);
+	send_invalid(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), "/token", "invalid");
 	/* And a token that never was. */
-	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
+	send_invalid(&e, "POST", "/api/v1/accounts/verify", NULL,
 	    json_pack("{s:s}", "token",
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), &st);
-	assert_field_error(st, j, "/token", "invalid");
-	json_decref(j);
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "/token",
+	    "invalid");
 	free(id);
 	free(tok);
 	free(url);
@@ -583,15 +507,13 @@ START_TEST(test_verify_email_expired)
 	char		*id, *tok, *v;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = idl_register(&e, "late@example.org", GOOD_PASSWORD);
-	tok = outbox_token(&e, "late@example.org", "verify_email");
+	tok = idl_outbox_token(&e, "late@example.org", "verify_email");
 	/* Three days later: past the 48 h of the link. */
 	idl_restart(&e, "+3d");
-	j = idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
-	    json_pack("{s:s}", "token", tok), &st);
-	assert_field_error(st, j, "/token", "invalid");
-	json_decref(j);
+	send_invalid(&e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), "/token", "invalid");
 	v = idl_sql(&e, "SELECT email_verified_at IS NULL FROM "
 	    "identity.accounts WHERE id = '%s'", id);
 	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "verified anyway");
@@ -615,7 +537,7 @@ START_TEST(test_outbox_list_ctl)
 	char		*id, *out = NULL, *err = NULL, *line;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = idl_register(&e, "outbox@example.org", GOOD_PASSWORD);
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "guichetctl outbox list exited %d: %s", rc, err);
@@ -638,18 +560,16 @@ START_TEST(test_password_reset_same_answer)
 {
 	struct idenv	 e;
 	struct http_resp r1, r2;
-	char		*b1, *b2, *n;
+	char		*n;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/password-reset", NULL,
 	    "{\"email\":\"" IDL_RESIDENT_EMAIL "\"}", &r1);
 	idl_req(&e, "POST", "/api/v1/auth/password-reset", NULL,
 	    "{\"email\":\"nobody@example.org\"}", &r2);
 	ck_assert_msg(r1.status == 202 && r2.status == 202,
 	    "statuses %ld and %ld", r1.status, r2.status);
-	b1 = idl_body_sans_ids(&r1);
-	b2 = idl_body_sans_ids(&r2);
-	ck_assert_msg(strcmp(b1, b2) == 0, "bodies differ:\n%s\n%s", b1, b2);
+	idl_assert_same_body(&r1, &r2, "a reset for an account and for none");
 	n = idl_sql(&e, "SELECT count(*) FROM ops.outbox WHERE recipient = '"
 	    IDL_RESIDENT_EMAIL "' AND template = 'reset_password'");
 	ck_assert_msg(n != NULL && strcmp(n, "1") == 0, "%s reset messages "
@@ -660,8 +580,6 @@ START_TEST(test_password_reset_same_answer)
 	ck_assert_msg(n != NULL && strcmp(n, "0") == 0, "%s messages for an "
 	    "email without account", n);
 	free(n);
-	free(b1);
-	free(b2);
 	http_resp_free(&r1);
 	http_resp_free(&r2);
 	idl_stop(&e);
@@ -675,18 +593,17 @@ START_TEST(test_password_reset_confirm)
 	char		*tok;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset", NULL,
 	    json_pack("{s:s}", "email", IDL_RESIDENT_EMAIL), &st);
 	ck_assert_int_eq(st, 202);
 	json_decref(j);
-	tok = outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
+	tok = idl_outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
 
 	/* A weak new password is refused and does not spend the token. */
-	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
-	    json_pack("{s:s, s:s}", "token", tok, "password", "short"), &st);
-	assert_field_error(st, j, "/password", "weak");
-	json_decref(j);
+	send_invalid(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	    json_pack("{s:s, s:s}", "token", tok, "password", "short"),
+	    "/password", "weak");
 
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
 	    json_pack("{s:s, s:s}", "token", tok, "password",
@@ -699,11 +616,9 @@ START_TEST(test_password_reset_confirm)
 	    "Brand-New-Secret-77", NULL, NULL, NULL), 200);
 
 	/* Single use. */
-	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
+	send_invalid(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
 	    json_pack("{s:s, s:s}", "token", tok, "password",
-	    "Another-New-Secret-78"), &st);
-	assert_field_error(st, j, "/token", "invalid");
-	json_decref(j);
+	    "Another-New-Secret-78"), "/token", "invalid");
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    "Another-New-Secret-78", NULL, NULL, NULL), 400);
 	free(tok);
@@ -719,8 +634,7 @@ START_TEST(test_me_get)
 	char		*at;
 	long		 st;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	j = idl_reqj(&e, "GET", "/api/v1/me", at, NULL, &st);
 	ck_assert_msg(st == 200, "status %ld", st);
 	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
@@ -749,8 +663,7 @@ START_TEST(test_me_patch)
 	char		*at;
 	long		 st;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s, s:s, "
 	    "s:{s:s, s:s, s:s}, s:s}", "display_name", "Camille Nouveau",
 	    "phone", "+33687654321", "address", "street", "3 chemin des "
@@ -770,14 +683,10 @@ START_TEST(test_me_patch)
 	json_decref(j);
 
 	/* The same validation as at registration. */
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
-	    "phone", "06 87 65 43 21"), &st);
-	assert_field_error(st, j, "/phone", "format");
-	json_decref(j);
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
-	    "nickname", "Cam"), &st);
-	assert_field_error(st, j, "/nickname", "unknown");
-	json_decref(j);
+	send_invalid(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "phone", "06 87 65 43 21"), "/phone", "format");
+	send_invalid(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "nickname", "Cam"), "/nickname", "unknown");
 	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:{s:s}}",
 	    "address", "street", "nowhere"), &st);
 	ck_assert_msg(st == 422 && idl_error_for(j, "/address/city") != NULL,
@@ -805,29 +714,26 @@ START_TEST(test_me_patch_profile_kind)
 	char		*at, *v;
 	long		 st;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
-	    "profile_kind", "tourist"), &st);
-	assert_field_error(st, j, "/stay", "required");
-	json_decref(j);
+	at = idl_start_resident(&e, NULL);
+	send_invalid(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
+	    "profile_kind", "tourist"), "/stay", "required");
 	v = idl_sql(&e, "SELECT profile_kind FROM identity.accounts WHERE "
 	    "id = '%s'", idl_demo.resident_id);
 	ck_assert_str_eq(v, "permanent_resident");
 	free(v);
 
 	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s, s:o}",
-	    "profile_kind", "tourist", "stay", stay()), &st);
+	    "profile_kind", "tourist", "stay", json_loads(STAY, 0, NULL)),
+	    &st);
 	ck_assert_msg(st == 200, "tourist with a stay: status %ld", st);
 	ck_assert_str_eq(idl_jstr(j, "profile_kind"), "tourist");
 	ck_assert_msg(json_is_object(json_object_get(j, "stay")), "no stay");
 	json_decref(j);
 
 	/* A tourist has no employment. */
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:o}",
-	    "employment", employment()), &st);
-	assert_field_error(st, j, "/employment", "not_allowed");
-	json_decref(j);
+	send_invalid(&e, "PATCH", "/api/v1/me", at, json_pack("{s:o}",
+	    "employment", json_loads(EMPLOYMENT, 0, NULL)), "/employment",
+	    "not_allowed");
 	free(at);
 	idl_stop(&e);
 }
@@ -865,31 +771,32 @@ title_with(const struct idenv *e, const char *at, const char *accept,
 	return (buf);
 }
 
+static void
+set_locale(const struct idenv *e, const char *at, const char *lang)
+{
+	char	*body;
+
+	body = harness_printf("{\"locale\": \"%s\"}", lang);
+	ck_assert_int_eq(idl_status(e, "PATCH", "/api/v1/me", at, body), 200);
+	free(body);
+}
+
 START_TEST(test_me_locale_wins)
 {
 	struct idenv	 e;
-	json_t		*j;
 	char		*at, t[128];
-	long		 st;
 	int		 i;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	/* Anonymous: Accept-Language decides. */
 	ck_assert_str_eq(title_with(&e, NULL, "it", t, sizeof(t)),
 	    "Autenticazione richiesta");
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
-	    "locale", "it"), &st);
-	ck_assert_int_eq(st, 200);
-	json_decref(j);
+	set_locale(&e, at, "it");
 	ck_assert_str_eq(title_with(&e, at, "en", t, sizeof(t)),
 	    "Richiesta non valida");
 	ck_assert_str_eq(title_with(&e, at, "fr-FR, en;q=0.5", t, sizeof(t)),
 	    "Richiesta non valida");
-	j = idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack("{s:s}",
-	    "locale", "en"), &st);
-	ck_assert_int_eq(st, 200);
-	json_decref(j);
+	set_locale(&e, at, "en");
 	ck_assert_str_eq(title_with(&e, at, "it", t, sizeof(t)),
 	    "Invalid request");
 	/* Changed in the database by someone else: the NOTIFY carries it. */
@@ -915,7 +822,7 @@ START_TEST(test_password_not_in_log)
 	char		*id, *at, *log, *tok;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	m1 = idl_marker(16);
 	m2 = idl_marker(16);
 	m3 = idl_marker(16);
@@ -941,7 +848,7 @@ START_TEST(test_password_not_in_log)
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset", NULL,
 	    json_pack("{s:s}", "email", "logged@example.org"), &st);
 	json_decref(j);
-	tok = outbox_token(&e, "logged@example.org", "reset_password");
+	tok = idl_outbox_token(&e, "logged@example.org", "reset_password");
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
 	    json_pack("{s:s, s:s}", "token", tok, "password", pw4), &st);
 	ck_assert_int_eq(st, 204);
@@ -970,36 +877,30 @@ START_TEST(test_password_not_in_log)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_register_permanent_resident,
+	&test_register_secondary_resident,
+	&test_register_profile_members,
+	&test_register_refused,
+	&test_register_phone_e164,
+	&test_register_duplicate_email,
+	&test_weak_password_short,
+	&test_password_hash_argon2id,
+	&test_rehash_on_login,
+	&test_verify_email,
+	&test_verify_email_expired,
+	&test_outbox_list_ctl,
+	&test_password_reset_same_answer,
+	&test_password_reset_confirm,
+	&test_me_get,
+	&test_me_patch,
+	&test_me_patch_profile_kind,
+	&test_me_locale_wins,
+	&test_password_not_in_log,
+	NULL
+};
 
-	idl_init("t3001-accounts", "t3001", NULL);
-	tc = tcase_create("accounts");
-	tcase_add_test(tc, test_register_permanent_resident);
-	tcase_add_test(tc, test_register_secondary_resident);
-	tcase_add_test(tc, test_register_seasonal_worker);
-	tcase_add_test(tc, test_register_tourist);
-	tcase_add_test(tc, test_register_profile_fields_not_allowed);
-	tcase_add_test(tc, test_register_unknown_field);
-	tcase_add_test(tc, test_register_phone_e164);
-	tcase_add_test(tc, test_register_address_object);
-	tcase_add_test(tc, test_register_duplicate_email);
-	tcase_add_test(tc, test_weak_password_short);
-	tcase_add_test(tc, test_weak_password_common);
-	tcase_add_test(tc, test_weak_password_is_email);
-	tcase_add_test(tc, test_password_hash_argon2id);
-	tcase_add_test(tc, test_rehash_on_login);
-	tcase_add_test(tc, test_verify_email);
-	tcase_add_test(tc, test_verify_email_expired);
-	tcase_add_test(tc, test_outbox_list_ctl);
-	tcase_add_test(tc, test_password_reset_same_answer);
-	tcase_add_test(tc, test_password_reset_confirm);
-	tcase_add_test(tc, test_me_get);
-	tcase_add_test(tc, test_me_patch);
-	tcase_add_test(tc, test_me_patch_profile_kind);
-	tcase_add_test(tc, test_me_locale_wins);
-	tcase_add_test(tc, test_password_not_in_log);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "accounts", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

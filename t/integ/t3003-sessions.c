@@ -11,13 +11,6 @@
 
 #include "idlib.h"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
 /* The refresh grant (JSON); the status, new tokens on 200. */
 static long
 refresh(const struct idenv *e, const char *rt, char **at, char **rt2,
@@ -55,17 +48,6 @@ expect_invalid_grant(const struct idenv *e, const char *rt, const char *what)
 	free(err);
 }
 
-static long
-me_status(const struct idenv *e, const char *at)
-{
-	struct http_resp r;
-	long		 st;
-
-	st = idl_req(e, "GET", "/api/v1/me", at, NULL, &r);
-	http_resp_free(&r);
-	return (st);
-}
-
 /* An OAuth2 error answer: status, error code, JSON. */
 static void
 expect_oauth_error(const struct http_resp *r, long status, const char *code)
@@ -81,6 +63,69 @@ expect_oauth_error(const struct http_resp *r, long status, const char *code)
 	json_decref(j);
 }
 
+/* POST to the token endpoint: a form, or a JSON body. */
+static void
+token_request(const struct idenv *e, int form, const char *body,
+    struct http_resp *r)
+{
+	if (form)
+		idl_form(e, "/api/v1/auth/token", body, r);
+	else
+		idl_req(e, "POST", "/api/v1/auth/token", NULL, body, r);
+}
+
+/* Token requests refused with an OAuth2 error, on a server of their own. */
+struct grant_error {
+	int		 form;
+	const char	*body, *error;
+};
+
+static void
+grant_errors(const struct grant_error *g)
+{
+	struct idenv	 e;
+	struct http_resp r;
+
+	idl_start_new(&e, NULL);
+	for (; g->body != NULL; g++) {
+		token_request(&e, g->form, g->body, &r);
+		expect_oauth_error(&r, 400, g->error);
+		http_resp_free(&r);
+	}
+	idl_stop(&e);
+}
+
+/* A person's session: both tokens of a password grant (200). */
+struct session {
+	char	*at, *rt;
+};
+
+static void
+sign_in(const struct idenv *e, const char *email, const char *pw,
+    struct session *s)
+{
+	ck_assert_int_eq(idl_login(e, email, pw, NULL, &s->at, &s->rt), 200);
+}
+
+static void
+session_free(struct session *s)
+{
+	free(s->at);
+	free(s->rt);
+}
+
+/* POST /api/v1/auth/logout with 'in' (stolen): the status. */
+static long
+logout(const struct idenv *e, const char *at, json_t *in)
+{
+	json_t	*j;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/auth/logout", at, in, &st);
+	json_decref(j);
+	return (st);
+}
+
 START_TEST(test_token_response)
 {
 	struct idenv	 e;
@@ -88,7 +133,7 @@ START_TEST(test_token_response)
 	json_t		*j;
 	const char	*cc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
 	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
@@ -121,12 +166,11 @@ START_TEST(test_access_token_claims)
 	size_t		 i;
 	int		 aud_ok = 0;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	h = idl_jwt_json(at, 0);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(h != NULL && c != NULL, "the token does not decode");
-	ck_assert_msg(idl_keyfile_hs256(idl_keyfile(), kid, sizeof(kid),
+	ck_assert_msg(idl_keyfile_hs256(harness_key_file(), kid, sizeof(kid),
 	    &key, &keylen) == 0, "key file");
 	ck_assert_str_eq(idl_jstr(h, "alg"), "HS256");
 	ck_assert_msg(idl_jstr(h, "kid") != NULL &&
@@ -179,7 +223,7 @@ START_TEST(test_refresh_rotation_and_reuse)
 	char		*at1, *rt1, *at2 = NULL, *rt2 = NULL, *log;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
 	st = refresh(&e, rt1, &at2, &rt2, NULL);
@@ -188,7 +232,7 @@ START_TEST(test_refresh_rotation_and_reuse)
 	ck_assert_msg(strcmp(rt1, rt2) != 0, "the refresh token did not "
 	    "rotate");
 	ck_assert_msg(strcmp(at1, at2) != 0, "the same access token");
-	ck_assert_int_eq(me_status(&e, at2), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at2, NULL), 200);
 	/* The used token comes back: someone holds a copy... */
 	expect_invalid_grant(&e, rt1, "the used refresh token");
 	/* ...so the whole family dies, the legitimate newest one too. */
@@ -214,26 +258,18 @@ END_TEST
 START_TEST(test_logout_refresh_token)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at, *rt, *at2, *rt2;
-	long		 st;
+	struct session	 one, two;
 
-	start(&e);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at,
-	    json_pack("{s:s}", "refresh_token", rt), &st);
-	ck_assert_msg(st == 204, "logout: status %ld", st);
-	json_decref(j);
-	expect_invalid_grant(&e, rt, "a logged-out refresh token");
+	idl_start_new(&e, NULL);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &one);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &two);
+	ck_assert_int_eq(logout(&e, one.at, json_pack("{s:s}",
+	    "refresh_token", one.rt)), 204);
+	expect_invalid_grant(&e, one.rt, "a logged-out refresh token");
 	/* The other session lives on. */
-	ck_assert_int_eq(refresh(&e, rt2, NULL, NULL, NULL), 200);
-	free(at);
-	free(rt);
-	free(at2);
-	free(rt2);
+	ck_assert_int_eq(refresh(&e, two.rt, NULL, NULL, NULL), 200);
+	session_free(&one);
+	session_free(&two);
 	idl_stop(&e);
 }
 END_TEST
@@ -242,25 +278,18 @@ END_TEST
 START_TEST(test_logout_other_persons_token)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at_a, *rt_a, *at_b, *rt_b;
+	struct session	 a, b;
 	long		 st;
 
-	start(&e);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at_a, &rt_a), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
-	    NULL, &at_b, &rt_b), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at_a,
-	    json_pack("{s:s}", "refresh_token", rt_b), &st);
+	idl_start_new(&e, NULL);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &a);
+	sign_in(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, &b);
+	st = logout(&e, a.at, json_pack("{s:s}", "refresh_token", b.rt));
 	ck_assert_msg(st == 204 || st == 404 || st == 403, "status %ld", st);
-	json_decref(j);
 	/* B's session is intact. */
-	ck_assert_int_eq(refresh(&e, rt_b, NULL, NULL, NULL), 200);
-	free(at_a);
-	free(rt_a);
-	free(at_b);
-	free(rt_b);
+	ck_assert_int_eq(refresh(&e, b.rt, NULL, NULL, NULL), 200);
+	session_free(&a);
+	session_free(&b);
 	idl_stop(&e);
 }
 END_TEST
@@ -268,33 +297,30 @@ END_TEST
 START_TEST(test_logout_all)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*at1, *rt1, *at2, *rt2;
-	long		 st;
+	struct session	 one, two;
+	char		*at;
 
-	start(&e);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at1, &rt1), 200);
-	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
-	    IDL_RESIDENT_PASSWORD, NULL, &at2, &rt2), 200);
-	ck_assert_int_eq(me_status(&e, at1), 200);
-	ck_assert_int_eq(me_status(&e, at2), 200);
-	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", at1,
-	    json_pack("{s:b}", "all", 1), &st);
-	ck_assert_msg(st == 204, "logout all: status %ld", st);
-	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at1), 401);
-	ck_assert_int_eq(me_status(&e, at2), 401);
-	expect_invalid_grant(&e, rt1, "refresh token 1 after logout all");
-	expect_invalid_grant(&e, rt2, "refresh token 2 after logout all");
+	idl_start_new(&e, NULL);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &one);
+	sign_in(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, &two);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", one.at, NULL),
+	    200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", two.at, NULL),
+	    200);
+	ck_assert_int_eq(logout(&e, one.at, json_pack("{s:b}", "all", 1)),
+	    204);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", one.at, NULL),
+	    401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", two.at, NULL),
+	    401);
+	expect_invalid_grant(&e, one.rt, "refresh token 1 after logout all");
+	expect_invalid_grant(&e, two.rt, "refresh token 2 after logout all");
 	/* Signing in again works. */
-	free(at1);
-	at1 = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ck_assert_int_eq(me_status(&e, at1), 200);
-	free(at1);
-	free(rt1);
-	free(at2);
-	free(rt2);
+	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
+	free(at);
+	session_free(&one);
+	session_free(&two);
 	idl_stop(&e);
 }
 END_TEST
@@ -306,7 +332,7 @@ START_TEST(test_password_change_ends_sessions)
 	char		*at, *rt, *dump;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, &at, &rt), 200);
 	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
@@ -317,20 +343,20 @@ START_TEST(test_password_change_ends_sessions)
 	    NULL, "wrong current password: status %ld %s", st, dump);
 	free(dump);
 	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 
 	j = idl_sendj(&e, "POST", "/api/v1/me/password", at,
 	    json_pack("{s:s, s:s}", "current_password", IDL_RESIDENT_PASSWORD,
 	    "new_password", "Changed-Secret-88"), &st);
 	ck_assert_msg(st == 204, "password change: status %ld", st);
 	json_decref(j);
-	ck_assert_int_eq(me_status(&e, at), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 401);
 	expect_invalid_grant(&e, rt, "refresh token after a password change");
 	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
 	    IDL_RESIDENT_PASSWORD, NULL, NULL, NULL), 400);
 	free(at);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, "Changed-Secret-88", NULL);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(at);
 	free(rt);
 	idl_stop(&e);
@@ -339,19 +365,15 @@ END_TEST
 
 START_TEST(test_unsupported_grant_type)
 {
-	struct idenv	 e;
-	struct http_resp r;
+	static const struct grant_error bad[] = {
+		{ 1, "grant_type=authorization_code",
+		    "unsupported_grant_type" },
+		{ 0, "{\"grant_type\":\"implicit\"}",
+		    "unsupported_grant_type" },
+		{ 0, NULL, NULL }
+	};
 
-	start(&e);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code",
-	    &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL,
-	    "{\"grant_type\":\"implicit\"}", &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_stop(&e);
+	grant_errors(bad);
 }
 END_TEST
 
@@ -362,15 +384,17 @@ END_TEST
  */
 START_TEST(test_unknown_parameters_ignored)
 {
+	static const struct grant_error extras[] = {
+		{ 1, "grant_type=authorization_code&code=abc&redirect_uri="
+		    "https%3A%2F%2Fapp.example%2Fcb", "unsupported_grant_type" },
+		{ 0, NULL, NULL }
+	};
 	struct idenv	 e;
 	struct http_resp r;
 
-	start(&e);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=authorization_code&"
-	    "code=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb", &r);
-	expect_oauth_error(&r, 400, "unsupported_grant_type");
-	http_resp_free(&r);
-	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
+	grant_errors(extras);
+	idl_start_new(&e, NULL);
+	token_request(&e, 1, "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026&"
 	    "resource=https%3A%2F%2Fguichet.example", &r);
 	ck_assert_msg(r.status == 200, "password grant with a resource "
@@ -382,23 +406,17 @@ END_TEST
 
 START_TEST(test_missing_grant_type)
 {
-	struct idenv	 e;
-	struct http_resp r;
+	static const struct grant_error bad[] = {
+		{ 1, "username=resident%40demo.guichet.test&"
+		    "password=demo-resident-2026", "invalid_request" },
+		{ 0, "{}", "invalid_request" },
+		/* A password grant without a password. */
+		{ 0, "{\"grant_type\":\"password\",\"username\":\""
+		    IDL_RESIDENT_EMAIL "\"}", "invalid_request" },
+		{ 0, NULL, NULL }
+	};
 
-	start(&e);
-	idl_form(&e, "/api/v1/auth/token", "username=resident%40demo.guichet."
-	    "test&password=demo-resident-2026", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{}", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	/* A password grant without a password. */
-	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
-	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\"}", &r);
-	expect_oauth_error(&r, 400, "invalid_request");
-	http_resp_free(&r);
-	idl_stop(&e);
+	grant_errors(bad);
 }
 END_TEST
 
@@ -409,7 +427,7 @@ START_TEST(test_form_and_json_bodies)
 	json_t		*j;
 	char		*form, *rt, *at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_form(&e, "/api/v1/auth/token", "grant_type=password&username="
 	    "resident%40demo.guichet.test&password=demo-resident-2026", &r);
 	ck_assert_msg(r.status == 200, "form login: %ld %s", r.status, r.body);
@@ -424,7 +442,7 @@ START_TEST(test_form_and_json_bodies)
 	    r.body);
 	http_resp_free(&r);
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ck_assert_int_eq(me_status(&e, at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(form);
 	free(rt);
 	free(at);
@@ -438,7 +456,7 @@ START_TEST(test_wrong_password_oauth_error)
 	struct http_resp r;
 	const char	*cc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
 	    "\"password\",\"username\":\"" IDL_RESIDENT_EMAIL "\","
 	    "\"password\":\"not-the-password\"}", &r);
@@ -452,24 +470,23 @@ START_TEST(test_wrong_password_oauth_error)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_token_response,
+	&test_access_token_claims,
+	&test_refresh_rotation_and_reuse,
+	&test_logout_refresh_token,
+	&test_logout_other_persons_token,
+	&test_logout_all,
+	&test_password_change_ends_sessions,
+	&test_unsupported_grant_type,
+	&test_unknown_parameters_ignored,
+	&test_missing_grant_type,
+	&test_form_and_json_bodies,
+	&test_wrong_password_oauth_error,
+	NULL
+};
 
-	idl_init("t3003-sessions", "t3003", NULL);
-	tc = tcase_create("sessions");
-	tcase_add_test(tc, test_token_response);
-	tcase_add_test(tc, test_access_token_claims);
-	tcase_add_test(tc, test_refresh_rotation_and_reuse);
-	tcase_add_test(tc, test_logout_refresh_token);
-	tcase_add_test(tc, test_logout_other_persons_token);
-	tcase_add_test(tc, test_logout_all);
-	tcase_add_test(tc, test_password_change_ends_sessions);
-	tcase_add_test(tc, test_unsupported_grant_type);
-	tcase_add_test(tc, test_unknown_parameters_ignored);
-	tcase_add_test(tc, test_missing_grant_type);
-	tcase_add_test(tc, test_form_and_json_bodies);
-	tcase_add_test(tc, test_wrong_password_oauth_error);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "sessions", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

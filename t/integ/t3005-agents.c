@@ -13,24 +13,6 @@
 
 #include "idlib.h"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
-static long
-get_status(const struct idenv *e, const char *path, const char *token)
-{
-	struct http_resp r;
-	long		 st;
-
-	st = idl_req(e, "GET", path, token, NULL, &r);
-	http_resp_free(&r);
-	return (st);
-}
-
 /* 1 when the JSON array 'a' holds the string 's'. */
 static int
 has_string(const json_t *a, const char *s)
@@ -61,6 +43,28 @@ wrong_code(const struct idenv *e, const char *secret, char *out)
 	}
 }
 
+/* An agent no account has. */
+#define NO_AGENT	"00000000-0000-4000-8000-000000000000"
+
+/*
+ * An administrator acts on an agent: POST to its route 'suffix' ("/block")
+ * is answered 'status'; 'what' names it in a failure.
+ */
+static void
+admin_on(const struct idenv *e, const char *admin, const char *id,
+    const char *suffix, long status, const char *what)
+{
+	json_t	*j;
+	char	*path;
+	long	 st;
+
+	path = harness_printf("/api/v1/admin/agents/%s%s", id, suffix);
+	j = idl_reqj(e, "POST", path, admin, NULL, &st);
+	ck_assert_msg(st == status, "%s: status %ld", what, st);
+	json_decref(j);
+	free(path);
+}
+
 /* guichetctl agent add with "--" before the command; the new id. */
 static char *
 ctl_agent_add(const struct idenv *e, const char *email, const char *roles)
@@ -87,13 +91,9 @@ START_TEST(test_ctl_agent_add_and_list)
 	char		*id, *tok, *out = NULL, *err = NULL, *line, *eol;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	id = ctl_agent_add(&e, "nina@example.org", "agent");
-	tok = idl_sql(&e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = 'nina@example.org' AND template = "
-	    "'agent_invitation'");
-	ck_assert_msg(tok != NULL && strlen(tok) >= 32, "no invitation with a "
-	    "token in the outbox");
+	tok = idl_outbox_token(&e, "nina@example.org", "agent_invitation");
 	rc = idl_ctl(e.db, 0, list, &out, &err);
 	ck_assert_msg(rc == 0, "agent list exited %d: %s", rc, err);
 	line = strstr(out, id);
@@ -121,7 +121,7 @@ START_TEST(test_ctl_agent_add_documented_syntax)
 	char		*out = NULL, *err = NULL, *n;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "guichetctl agent add EMAIL --name N --roles "
 	    "agent --departments mairie exited %d: %s%s", rc, out, err);
@@ -141,15 +141,15 @@ START_TEST(test_admin_login_mfa)
 	json_t		*c;
 	char		*at;
 
-	start(&e);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	c = idl_jwt_json(at, 1);
 	ck_assert_msg(c != NULL && json_is_true(json_object_get(c, "mfa")),
 	    "the admin's token does not say mfa");
 	ck_assert_msg(has_string(json_object_get(c, "roles"), "admin"),
 	    "no admin role in the token");
 	json_decref(c);
-	ck_assert_int_eq(get_status(&e, "/api/v1/admin/agents", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/agents", at,
+	    NULL), 200);
 	free(at);
 	idl_stop(&e);
 }
@@ -163,7 +163,7 @@ START_TEST(test_admin_needs_otp)
 	const char	*d;
 	char		 code[8];
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_req(&e, "POST", "/api/v1/auth/token", NULL, "{\"grant_type\":"
 	    "\"password\",\"username\":\"" IDL_ADMIN_EMAIL "\",\"password\":\""
 	    IDL_ADMIN_PASSWORD "\"}", &r);
@@ -193,7 +193,7 @@ START_TEST(test_totp_code_single_use)
 	char		 code[8];
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	idl_otp(&e, IDL_ADMIN_TOTP, code);
 	at = idl_login_ok(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, code);
 	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD,
@@ -211,8 +211,7 @@ START_TEST(test_admin_agents_list_paging)
 	long		 st;
 	int		 n = 0, i, pages = 0;
 
-	start(&e);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	j = idl_reqj(&e, "GET", "/api/v1/admin/agents", at, NULL, &st);
 	ck_assert_msg(st == 200, "status %ld", st);
 	items = json_object_get(j, "items");
@@ -266,7 +265,8 @@ START_TEST(test_admin_agents_list_paging)
 	ck_assert_msg(strcmp(seen[0], seen[1]) != 0, "the same agent twice");
 	for (i = 0; i < n; i++)
 		free(seen[i]);
-	ck_assert_int_eq(get_status(&e, "/api/v1/admin/agents?limit=0", at),
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/agents?limit=0",
+	    at, NULL),
 	    400);
 	free(at);
 	idl_stop(&e);
@@ -280,8 +280,7 @@ START_TEST(test_admin_agents_create)
 	char		*at;
 	long		 st;
 
-	start(&e);
-	at = idl_login_admin(&e);
+	at = idl_start_admin(&e, NULL);
 	j = idl_sendj(&e, "POST", "/api/v1/admin/agents", at,
 	    json_pack("{s:s, s:s, s:[s], s:[s]}", "email",
 	    "created@example.org", "display_name", "Created Agent", "roles",
@@ -329,9 +328,9 @@ START_TEST(test_admin_patch_roles_revokes_tokens)
 	char		*admin, *agent, *path;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	admin = idl_login_admin(&e);
 	path = harness_printf("/api/v1/admin/agents/%s", idl_demo.agent_id);
 	j = idl_sendj(&e, "PATCH", path, admin, json_pack("{s:[s, s]}",
@@ -341,14 +340,14 @@ START_TEST(test_admin_patch_roles_revokes_tokens)
 	    "the answer does not show the new role");
 	json_decref(j);
 	/* The token carrying the old roles is dead. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	free(agent);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	c = idl_jwt_json(agent, 1);
 	ck_assert_msg(has_string(json_object_get(c, "roles"), "supervisor"),
 	    "the new token lacks the new role");
 	json_decref(c);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	free(path);
 	/* No such agent. */
 	j = idl_sendj(&e, "PATCH", "/api/v1/admin/agents/"
@@ -365,27 +364,17 @@ END_TEST
 START_TEST(test_admin_block)
 {
 	struct idenv	 e;
-	json_t		*j;
-	char		*admin, *agent, *path;
-	long		 st;
+	char		*admin, *agent;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	admin = idl_login_admin(&e);
-	path = harness_printf("/api/v1/admin/agents/%s/block",
-	    idl_demo.agent_id);
-	j = idl_reqj(&e, "POST", path, admin, NULL, &st);
-	ck_assert_msg(st == 204, "block: status %ld", st);
-	json_decref(j);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	admin_on(&e, admin, idl_demo.agent_id, "/block", 204, "block");
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
 	    NULL, NULL, NULL), 400);
-	j = idl_reqj(&e, "POST", "/api/v1/admin/agents/"
-	    "00000000-0000-4000-8000-000000000000/block", admin, NULL, &st);
-	ck_assert_msg(st == 404, "unknown agent: status %ld", st);
-	json_decref(j);
-	free(path);
+	admin_on(&e, admin, NO_AGENT, "/block", 404, "unknown agent");
 	free(agent);
 	free(admin);
 	idl_stop(&e);
@@ -400,13 +389,10 @@ START_TEST(test_admin_without_mfa_forbidden)
 	char		*id, *tok, *at;
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	/* An administrator invited by guichetctl, without a second factor. */
 	id = ctl_agent_add(&e, "nomfa@example.org", "admin");
-	tok = idl_sql(&e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = 'nomfa@example.org' AND template = "
-	    "'agent_invitation'");
-	ck_assert_msg(tok != NULL, "no invitation");
+	tok = idl_outbox_token(&e, "nomfa@example.org", "agent_invitation");
 	j = idl_sendj(&e, "POST", "/api/v1/auth/password-reset/confirm", NULL,
 	    json_pack("{s:s, s:s}", "token", tok, "password",
 	    "Admin-Without-Totp-1"), &st);
@@ -430,7 +416,7 @@ START_TEST(test_admin_without_mfa_forbidden)
 	ck_assert_msg(st == 403, "create without mfa: status %ld", st);
 	json_decref(j);
 	/* It is still a person: its own account works. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	free(id);
 	free(tok);
 	free(at);
@@ -446,7 +432,7 @@ START_TEST(test_totp_enrolment)
 	char		 code[8], wrong[8];
 	long		 st;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	j = idl_reqj(&e, "POST", "/api/v1/me/totp", at, NULL, &st);
 	ck_assert_msg(st == 201 || st == 200, "enrol: status %ld", st);
@@ -539,24 +525,20 @@ START_TEST(test_admin_totp_reset)
 	    NULL };
 	struct idenv	 e;
 	json_t		*j, *c;
-	char		*admin, *agent, *path, *secret, *refresh = NULL;
+	char		*admin, *agent, *secret, *refresh = NULL;
 	char		*out = NULL, *err = NULL;
 	long		 st;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	agent = enrol_agent(&e, &secret);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
 	ck_assert_int_eq(idl_login(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD,
 	    NULL, NULL, NULL), 400);	/* a code is needed */
 	admin = idl_login_admin(&e);
-	path = harness_printf("/api/v1/admin/agents/%s/totp/reset",
-	    idl_demo.agent_id);
-	j = idl_reqj(&e, "POST", path, admin, NULL, &st);
-	ck_assert_msg(st == 204, "reset: status %ld", st);
-	json_decref(j);
+	admin_on(&e, admin, idl_demo.agent_id, "/totp/reset", 204, "reset");
 	/* Its sessions are over at once. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", agent), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s' AND revoked_at "
 	    "IS NULL", idl_demo.agent_id), 0);
@@ -576,10 +558,7 @@ START_TEST(test_admin_totp_reset)
 	ck_assert_str_ne(idl_jstr(j, "secret"), secret);
 	json_decref(j);
 	/* Not an agent: 404. */
-	j = idl_reqj(&e, "POST", "/api/v1/admin/agents/"
-	    "00000000-0000-4000-8000-000000000000/totp/reset", admin, NULL, &st);
-	ck_assert_msg(st == 404, "unknown agent: status %ld", st);
-	json_decref(j);
+	admin_on(&e, admin, NO_AGENT, "/totp/reset", 404, "unknown agent");
 	/* The operator's way, for when no administrator can sign in. */
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0 && strstr(out, "second factor removed") != NULL,
@@ -591,7 +570,6 @@ START_TEST(test_admin_totp_reset)
 	free(err);
 	free(refresh);
 	free(secret);
-	free(path);
 	free(agent);
 	free(admin);
 	idl_stop(&e);
@@ -604,15 +582,13 @@ START_TEST(test_ctl_block_reaches_server)
 	    NULL };
 	struct idenv	 e;
 	char		*at, *out = NULL, *err = NULL;
-	long long	 t0, waited = -1;
-	long		 st;
 	int		 rc;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	/* The principal is in the server's cache now. */
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
-	ck_assert_int_eq(get_status(&e, "/api/v1/me", at), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", at, NULL), 200);
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "guichetctl agent block exited %d: %s%s", rc,
 	    out, err);
@@ -620,20 +596,7 @@ START_TEST(test_ctl_block_reaches_server)
 	 * Until the server hears of it the guard lets the token in (and
 	 * /me may say 404: the account is no longer active); then 401.
 	 */
-	t0 = harness_now_ms();
-	st = 0;
-	while (harness_now_ms() - t0 < 2000) {
-		st = get_status(&e, "/api/v1/me", at);
-		if (st == 401) {
-			waited = harness_now_ms() - t0;
-			break;
-		}
-		harness_sleep_ms(50);
-	}
-	ck_assert_msg(waited >= 0, "the blocked agent's token is not refused "
-	    "2 s after guichetctl agent block (last status %ld)", st);
-	ck_assert_msg(waited <= 1000, "the block took %lld ms to reach the "
-	    "server", waited);
+	idl_refused_at_once(&e, "/api/v1/me", at, "guichetctl agent block");
 	free(at);
 	free(out);
 	free(err);
@@ -641,25 +604,24 @@ START_TEST(test_ctl_block_reaches_server)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_ctl_agent_add_and_list,
+	&test_ctl_agent_add_documented_syntax,
+	&test_admin_login_mfa,
+	&test_admin_needs_otp,
+	&test_totp_code_single_use,
+	&test_admin_agents_list_paging,
+	&test_admin_agents_create,
+	&test_admin_patch_roles_revokes_tokens,
+	&test_admin_block,
+	&test_admin_without_mfa_forbidden,
+	&test_totp_enrolment,
+	&test_admin_totp_reset,
+	&test_ctl_block_reaches_server,
+	NULL
+};
 
-	idl_init("t3005-agents", "t3005", NULL);
-	tc = tcase_create("agents");
-	tcase_add_test(tc, test_ctl_agent_add_and_list);
-	tcase_add_test(tc, test_ctl_agent_add_documented_syntax);
-	tcase_add_test(tc, test_admin_login_mfa);
-	tcase_add_test(tc, test_admin_needs_otp);
-	tcase_add_test(tc, test_totp_code_single_use);
-	tcase_add_test(tc, test_admin_agents_list_paging);
-	tcase_add_test(tc, test_admin_agents_create);
-	tcase_add_test(tc, test_admin_patch_roles_revokes_tokens);
-	tcase_add_test(tc, test_admin_block);
-	tcase_add_test(tc, test_admin_without_mfa_forbidden);
-	tcase_add_test(tc, test_totp_enrolment);
-	tcase_add_test(tc, test_admin_totp_reset);
-	tcase_add_test(tc, test_ctl_block_reaches_server);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "agents", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -482,26 +482,33 @@ fixtures(void)
 /* Static: the route table and the identity layer keep pointers into it. */
 static struct conf	 c;
 
-int
-main(void)
+static const TTest *const *const tests[] = {
+	&test_no_route_unset,
+	&test_policy_default_deny,
+	&test_route_matrix,
+	&test_fails_closed,
+	NULL
+};
+
+/* Once, in the runner: the route table, the policy, the fixtures. */
+static void
+prepare(void)
 {
 	struct conf_error	 ce;
-	TCase			*tc;
 	char			 err[600] = "";
 
-	idl_init("t3007-route-matrix", "t3007", NULL);
+	idl_prepare();
 	ce.msg[0] = '\0';
 	conf_init(&c);
-	if (conf_set(&c, "jwt_key_file", idl_keyfile(), "t3007", &ce) == -1 ||
-	    app_init(&c, MODULE_SERVER, err, sizeof(err)) == -1) {
+	if (conf_set(&c, "jwt_key_file", harness_key_file(), "t3007", &ce) ==
+	    -1 || app_init(&c, MODULE_SERVER, err, sizeof(err)) == -1) {
 		fprintf(stderr, "t3007: app_init: %s%s\n", ce.msg, err);
-		return (99);
+		exit(99);
 	}
 	fixtures();
-	tc = tcase_create("route-matrix");
-	tcase_add_test(tc, test_no_route_unset);
-	tcase_add_test(tc, test_policy_default_deny);
-	tcase_add_test(tc, test_route_matrix);
-	tcase_add_test(tc, test_fails_closed);
-	return (idl_main(tc));
 }
+
+const struct test_group test_groups[] = {
+	{ "route-matrix", HARNESS_TIMEOUT, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -45,14 +45,6 @@
 #define OBJ_NOTICES	"{\"purpose\":\"case_notifications\",\"grounds\":" \
 			    "\"By post, please.\"}"
 
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
-
 /* Objections of 'account' to 'purpose' on record. */
 static long
 objections(const struct idenv *e, const char *account, const char *purpose)
@@ -66,7 +58,8 @@ objections(const struct idenv *e, const char *account, const char *purpose)
 static long
 keys_of(const struct idenv *e, const char *account)
 {
-	return (idl_sql_count(e, "SELECT count(*) FROM ops.idempotency_keys WHERE "
+	return (idl_sql_count(e,
+	    "SELECT count(*) FROM ops.idempotency_keys WHERE "
 	    "scope = 'person:' || '%s'", account));
 }
 
@@ -78,26 +71,14 @@ static long
 ireq(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *key, const char *body, struct http_resp *r)
 {
-	const char	*h[4];
-	char		*auth = NULL, *kh = NULL;
-	int		 n = 0;
-	long		 st;
+	char	*kh = NULL;
+	long	 st;
 
-	if (token != NULL) {
-		auth = harness_printf("Authorization: Bearer %s", token);
-		h[n++] = auth;
-	}
-	if (body != NULL)
-		h[n++] = "Content-Type: application/json";
-	if (key != NULL) {
-		/* "Name:" would remove the header; "Name;" sends it empty. */
+	/* "Name:" would remove the header; "Name;" sends it empty. */
+	if (key != NULL)
 		kh = key[0] == '\0' ? harness_printf("Idempotency-Key;") :
 		    harness_printf("Idempotency-Key: %s", key);
-		h[n++] = kh;
-	}
-	h[n] = NULL;
-	st = idl_reqh(e, method, path, h, body, r);
-	free(auth);
+	st = idl_req_with(e, method, path, token, kh, body, r);
 	free(kh);
 	return (st);
 }
@@ -110,6 +91,60 @@ assert_fresh(const struct http_resp *r, long status, const char *what)
 	    what, r->status, status, r->body);
 	ck_assert_msg(http_resp_header(r, "Idempotent-Replayed") == NULL,
 	    "%s: an answer that ran says it is replayed", what);
+}
+
+/* ireq() answered afresh with 'status' (assert_fresh()); freed. */
+static void
+fresh(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *key, const char *body, long status,
+    const char *what)
+{
+	struct http_resp r;
+
+	ireq(e, method, path, token, key, body, &r);
+	assert_fresh(&r, status, what);
+	http_resp_free(&r);
+}
+
+/* fresh() with 200, the answer's 'member' being 'value'. */
+static void
+applied(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *key, const char *body, const char *member,
+    const char *value, const char *what)
+{
+	struct http_resp r;
+	json_t		*j;
+
+	ireq(e, method, path, token, key, body, &r);
+	assert_fresh(&r, 200, what);
+	j = harness_json(&r);
+	ck_assert_msg(j != NULL && idl_jstr(j, member) != NULL &&
+	    strcmp(idl_jstr(j, member), value) == 0, "%s: not applied: %s",
+	    what, r.body);
+	json_decref(j);
+	http_resp_free(&r);
+}
+
+/*
+ * A server, and the resident's first objection under 'key': 201, the
+ * answer in 'r'.  The resident's token.
+ */
+static char *
+objected(struct idenv *e, const char *key, struct http_resp *r)
+{
+	char	*at;
+
+	at = idl_start_resident(e, NULL);
+	ireq(e, "POST", OBJ, at, key, OBJ_SERVICE, r);
+	assert_fresh(r, 201, "objection");
+	return (at);
+}
+
+/* Keys stored, of anyone. */
+static long
+keys_kept(const struct idenv *e)
+{
+	return (idl_sql_count(e, "SELECT count(*) FROM ops.idempotency_keys"));
 }
 
 static int
@@ -211,8 +246,7 @@ START_TEST(test_key_syntax)
 		all[i] = (char)(0x21 + i);
 	all[94] = '\0';
 
-	start(&e);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, NULL);
 	body = request_body("access");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		what = harness_printf("key #%zu (%zu bytes)", i,
@@ -225,8 +259,7 @@ START_TEST(test_key_syntax)
 	/* Nothing was recorded, nothing was claimed. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "ops.idempotency_keys"), 0);
+	ck_assert_int_eq(keys_kept(&e), 0);
 
 	/* The limits themselves are keys: 255 characters, one, every one. */
 	ireq(&e, "POST", REQS, dpo, k255, body, &r);
@@ -239,12 +272,9 @@ START_TEST(test_key_syntax)
 	assert_fresh(&r2, 201, "a 255-character key, the last one changed");
 	http_resp_free(&r2);
 	http_resp_free(&r);
-	ireq(&e, "POST", REQS, dpo, "!", body, &r);
-	assert_fresh(&r, 201, "a one-character key");
-	http_resp_free(&r);
-	ireq(&e, "POST", REQS, dpo, all, body, &r);
-	assert_fresh(&r, 201, "a key of every visible character");
-	http_resp_free(&r);
+	fresh(&e, "POST", REQS, dpo, "!", body, 201, "a one-character key");
+	fresh(&e, "POST", REQS, dpo, all, body, 201,
+	    "a key of every visible character");
 	ireq(&e, "POST", REQS, dpo, all, body, &r);
 	ck_assert_msg(http_resp_header(&r, "Idempotent-Replayed") != NULL,
 	    "the key of every visible character was not kept as it is");
@@ -269,8 +299,7 @@ START_TEST(test_replay_created)
 	const char	*loc;
 	json_t		*j;
 
-	start(&e);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, NULL);
 	body = request_body("access");
 	ireq(&e, "POST", REQS, dpo, "req-3008-1", body, &r1);
 	assert_fresh(&r1, 201, "first request");
@@ -325,10 +354,7 @@ START_TEST(test_replay_objection)
 	struct http_resp r1, r2;
 	char		*at;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ireq(&e, "POST", OBJ, at, "obj-1", OBJ_SERVICE, &r1);
-	assert_fresh(&r1, 201, "objection");
+	at = objected(&e, "obj-1", &r1);
 	ck_assert_int_eq(keys_of(&e, idl_demo.resident_id), 1);
 	ireq(&e, "POST", OBJ, at, "obj-1", OBJ_SERVICE, &r2);
 	assert_replay(&r1, &r2, "objection again");
@@ -352,10 +378,7 @@ START_TEST(test_same_key_other_request)
 	struct http_resp r1, r;
 	char		*at;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ireq(&e, "POST", OBJ, at, "k-other", OBJ_SERVICE, &r1);
-	assert_fresh(&r1, 201, "objection");
+	at = objected(&e, "k-other", &r1);
 	/* Another body under the same key: 422, the objection not made. */
 	ireq(&e, "POST", OBJ, at, "k-other", OBJ_NOTICES, &r);
 	json_decref(harness_assert_problem(&r, 422, "/problems/validation",
@@ -467,8 +490,7 @@ START_TEST(test_still_running)
 	long		 st, n = 0;
 	int		 i;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	c = PQconnectdb(e.db);
 	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
 	res = PQexec(c, "BEGIN");
@@ -483,7 +505,8 @@ START_TEST(test_still_running)
 	inflight_start(&f, &e, at, "k-live", OBJ_SERVICE);
 	/* Claimed: the handler runs (and waits for the lock). */
 	for (i = 0; i < 400; i++) {
-		n = idl_sql_count(&e, "SELECT count(*) FROM ops.idempotency_keys "
+		n = idl_sql_count(&e,
+		    "SELECT count(*) FROM ops.idempotency_keys "
 		    "WHERE key = 'k-live' AND status IS NULL");
 		if (n == 1)
 			break;
@@ -553,7 +576,7 @@ START_TEST(test_keys_per_caller)
 	char		*res, *other, *other_at, *dpo, *body;
 	json_t		*j1, *j2;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	other = idl_register(&e, "other-3008@example.org", GOOD_PASSWORD);
 	other_at = idl_login_ok(&e, "other-3008@example.org", GOOD_PASSWORD,
 	    NULL);
@@ -578,7 +601,8 @@ START_TEST(test_keys_per_caller)
 	body = request_body("access");
 	ireq(&e, "POST", REQS, dpo, "shared-key", body, &r3);
 	assert_fresh(&r3, 201, "the DPO's request under the same key");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.requests "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM privacy.requests "
 	    "WHERE kind = 'access'"), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'shared-key'"), 3);
@@ -605,29 +629,29 @@ START_TEST(test_anonymous_refused)
 			    "\"profile_kind\":\"permanent_resident\"}";
 	const char	*reset = "{\"email\":\"" IDL_RESIDENT_EMAIL "\"}";
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	ireq(&e, "POST", "/api/v1/accounts", NULL, "reg-1", reg, &r);
 	assert_bad_request(&r, "registration with a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.accounts "
 	    "WHERE email = 'anon-3008@example.org'"), 0);
 	ireq(&e, "POST", "/api/v1/auth/password-reset", NULL, "reset-1", reset,
 	    &r);
 	assert_bad_request(&r, "password reset with a key");
 	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM ops.outbox WHERE "
 	    "recipient = '" IDL_RESIDENT_EMAIL "' AND template = "
 	    "'reset_password'"), 0);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "ops.idempotency_keys"), 0);
+	ck_assert_int_eq(keys_kept(&e), 0);
 	/* The same requests without the key run: the key was the reason. */
-	ireq(&e, "POST", "/api/v1/accounts", NULL, NULL, reg, &r);
-	assert_fresh(&r, 201, "registration without a key");
-	http_resp_free(&r);
-	ireq(&e, "POST", "/api/v1/auth/password-reset", NULL, NULL, reset, &r);
-	assert_fresh(&r, 202, "password reset without a key");
-	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
+	fresh(&e, "POST", "/api/v1/accounts", NULL, NULL, reg, 201,
+	    "registration without a key");
+	fresh(&e, "POST", "/api/v1/auth/password-reset", NULL, NULL, reset, 202,
+	    "password reset without a key");
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM ops.outbox WHERE "
 	    "recipient = '" IDL_RESIDENT_EMAIL "' AND template = "
 	    "'reset_password'"), 1);
 	idl_stop(&e);
@@ -641,9 +665,10 @@ START_TEST(test_secret_answer_refused)
 	struct http_resp r;
 	char		*at;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NULL",
 	    idl_demo.agent_id), 1);
 	ireq(&e, "POST", "/api/v1/me/totp", at, "totp-1", NULL, &r);
@@ -652,20 +677,19 @@ START_TEST(test_secret_answer_refused)
 	    strstr(r.body, "otpauth") == NULL, "a secret in the refusal: %s",
 	    r.body);
 	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NULL",
 	    idl_demo.agent_id), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "ops.idempotency_keys"), 0);
+	ck_assert_int_eq(keys_kept(&e), 0);
 	/* Without the key, the enrolment starts. */
-	ireq(&e, "POST", "/api/v1/me/totp", at, NULL, NULL, &r);
-	assert_fresh(&r, 201, "TOTP enrolment without a key");
-	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.agents "
+	fresh(&e, "POST", "/api/v1/me/totp", at, NULL, NULL, 201,
+	    "TOTP enrolment without a key");
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.agents "
 	    "WHERE account_id = '%s' AND totp_secret IS NOT NULL",
 	    idl_demo.agent_id), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "ops.idempotency_keys"), 0);
+	ck_assert_int_eq(keys_kept(&e), 0);
 	free(at);
 	idl_stop(&e);
 }
@@ -675,52 +699,28 @@ END_TEST
 START_TEST(test_other_methods_ignore_key)
 {
 	struct idenv	 e;
-	struct http_resp r;
 	char		*at;
-	json_t		*j;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	ireq(&e, "GET", "/api/v1/me", at, "k-get", NULL, &r);
-	assert_fresh(&r, 200, "GET with a key");
-	http_resp_free(&r);
-	ireq(&e, "GET", "/api/v1/me", at, "k-get", NULL, &r);
-	assert_fresh(&r, 200, "GET with the key again");
-	http_resp_free(&r);
+	at = idl_start_resident(&e, NULL);
+	fresh(&e, "GET", "/api/v1/me", at, "k-get", NULL, 200,
+	    "GET with a key");
+	fresh(&e, "GET", "/api/v1/me", at, "k-get", NULL, 200,
+	    "GET with the key again");
 	/* Not even read: a key a POST would refuse. */
-	ireq(&e, "GET", "/api/v1/me", at, "two words", NULL, &r);
-	assert_fresh(&r, 200, "GET with an invalid key");
-	http_resp_free(&r);
+	fresh(&e, "GET", "/api/v1/me", at, "two words", NULL, 200,
+	    "GET with an invalid key");
 	/* One key, two different PATCHes: both done. */
-	ireq(&e, "PATCH", "/api/v1/me", at, "k-write",
-	    "{\"display_name\":\"First Name\"}", &r);
-	assert_fresh(&r, 200, "PATCH with a key");
-	http_resp_free(&r);
-	ireq(&e, "PATCH", "/api/v1/me", at, "k-write",
-	    "{\"display_name\":\"Second Name\"}", &r);
-	assert_fresh(&r, 200, "another PATCH with the same key");
-	j = harness_json(&r);
-	ck_assert_msg(j != NULL && idl_jstr(j, "display_name") != NULL &&
-	    strcmp(idl_jstr(j, "display_name"), "Second Name") == 0,
-	    "the second PATCH was not applied: %s", r.body);
-	json_decref(j);
-	http_resp_free(&r);
+	fresh(&e, "PATCH", "/api/v1/me", at, "k-write",
+	    "{\"display_name\":\"First Name\"}", 200, "PATCH with a key");
+	applied(&e, "PATCH", "/api/v1/me", at, "k-write",
+	    "{\"display_name\":\"Second Name\"}", "display_name",
+	    "Second Name", "another PATCH with the same key");
 	/* PUT and DELETE under that key as well. */
-	ireq(&e, "PUT", "/api/v1/me/consents/newsletter", at, "k-write", NULL,
-	    &r);
-	assert_fresh(&r, 200, "PUT with the key");
-	http_resp_free(&r);
-	ireq(&e, "DELETE", "/api/v1/me/consents/newsletter", at, "k-write",
-	    NULL, &r);
-	assert_fresh(&r, 200, "DELETE with the key");
-	j = harness_json(&r);
-	ck_assert_msg(j != NULL && idl_jstr(j, "state") != NULL &&
-	    strcmp(idl_jstr(j, "state"), "withdrawn") == 0,
-	    "the DELETE was not applied: %s", r.body);
-	json_decref(j);
-	http_resp_free(&r);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "ops.idempotency_keys"), 0);
+	fresh(&e, "PUT", "/api/v1/me/consents/newsletter", at, "k-write", NULL,
+	    200, "PUT with the key");
+	applied(&e, "DELETE", "/api/v1/me/consents/newsletter", at, "k-write",
+	    NULL, "state", "withdrawn", "DELETE with the key");
+	ck_assert_int_eq(keys_kept(&e), 0);
 	free(at);
 	idl_stop(&e);
 }
@@ -738,8 +738,7 @@ START_TEST(test_handler_problems_replayed)
 	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
 	char		*at;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	/* 409: a purpose that rests on consent is withdrawn, not objected. */
 	ireq(&e, "POST", OBJ, at, "k-409", stats, &r1);
 	assert_fresh(&r1, 409, "objection to a consent purpose");
@@ -758,9 +757,8 @@ START_TEST(test_handler_problems_replayed)
 	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
 	    "visitor_statistics"), 0);
 	/* Without the key it runs, and succeeds. */
-	ireq(&e, "POST", OBJ, at, NULL, stats, &r);
-	assert_fresh(&r, 201, "the objection without the key");
-	http_resp_free(&r);
+	fresh(&e, "POST", OBJ, at, NULL, stats, 201,
+	    "the objection without the key");
 	http_resp_free(&r1);
 	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
 	    "visitor_statistics"), 1);
@@ -791,8 +789,7 @@ START_TEST(test_unavailable_not_stored)
 	struct http_resp r1, r;
 	char		*at;
 
-	start(&e);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, NULL);
 	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3008_fail() "
 	    "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION "
 	    "'t3008: provoked' USING ERRCODE = '40001'; END$$"), 0);
@@ -830,7 +827,7 @@ START_TEST(test_erasure)
 	struct http_resp r;
 	char		*p, *pat, *res, *mark, *b1, *b2, *b3, *dpo, *b4;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	p = idl_register(&e, "erased-3008@example.org", GOOD_PASSWORD);
 	pat = idl_login_ok(&e, "erased-3008@example.org", GOOD_PASSWORD, NULL);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
@@ -842,22 +839,17 @@ START_TEST(test_erasure)
 	    "\"%s\"}", mark);
 	b3 = harness_printf("{\"purpose\":\"service\",\"grounds\":\"the "
 	    "resident's own\"}");
-	ireq(&e, "POST", OBJ, pat, "p-1", b1, &r);
-	assert_fresh(&r, 201, "the person's first objection");
-	http_resp_free(&r);
-	ireq(&e, "POST", OBJ, pat, "p-2", b2, &r);
-	assert_fresh(&r, 201, "the person's second objection");
-	http_resp_free(&r);
-	ireq(&e, "POST", OBJ, res, "p-1", b3, &r);
-	assert_fresh(&r, 201, "the resident's objection");
-	http_resp_free(&r);
+	fresh(&e, "POST", OBJ, pat, "p-1", b1, 201,
+	    "the person's first objection");
+	fresh(&e, "POST", OBJ, pat, "p-2", b2, 201,
+	    "the person's second objection");
+	fresh(&e, "POST", OBJ, res, "p-1", b3, 201, "the resident's objection");
 	/* The DPO records a request for the person: their answer names them. */
 	dpo = idl_login_admin(&e);
 	b4 = harness_printf("{\"account_id\":\"%s\",\"kind\":\"access\"}",
 	    p);
-	ireq(&e, "POST", REQS, dpo, "dpo-1", b4, &r);
-	assert_fresh(&r, 201, "the DPO's request for the person");
-	http_resp_free(&r);
+	fresh(&e, "POST", REQS, dpo, "dpo-1", b4, 201,
+	    "the DPO's request for the person");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE scope = 'person:%s' AND "
 	    "strpos(body, '%s') > 0", idl_demo.admin_id, p), 1);
@@ -898,23 +890,24 @@ START_TEST(test_erasure)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc = tcase_create("idempotency");
+static const TTest *const *const tests[] = {
+	&test_key_syntax,
+	&test_replay_created,
+	&test_replay_objection,
+	&test_same_key_other_request,
+	&test_still_running,
+	&test_keys_per_caller,
+	&test_anonymous_refused,
+	&test_secret_answer_refused,
+	&test_other_methods_ignore_key,
+	&test_handler_problems_replayed,
+	&test_unavailable_not_stored,
+	&test_erasure,
+	NULL
+};
 
-	idl_init("t3008-idempotency", "t3008", NULL);
-	tcase_add_test(tc, test_key_syntax);
-	tcase_add_test(tc, test_replay_created);
-	tcase_add_test(tc, test_replay_objection);
-	tcase_add_test(tc, test_same_key_other_request);
-	tcase_add_test(tc, test_still_running);
-	tcase_add_test(tc, test_keys_per_caller);
-	tcase_add_test(tc, test_anonymous_refused);
-	tcase_add_test(tc, test_secret_answer_refused);
-	tcase_add_test(tc, test_other_methods_ignore_key);
-	tcase_add_test(tc, test_handler_problems_replayed);
-	tcase_add_test(tc, test_unavailable_not_stored);
-	tcase_add_test(tc, test_erasure);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "idempotency", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL,
+	    tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -248,17 +248,16 @@ START_TEST(test_agent_list_logged)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_empty_patch,
+	&test_logout_names_its_target,
+	&test_problem_codes,
+	&test_agent_creation_one_operation,
+	&test_agent_list_logged,
+	NULL
+};
 
-	idl_init("t3009-contract", "t3009", NULL);
-	tc = tcase_create("contract");
-	tcase_add_test(tc, test_empty_patch);
-	tcase_add_test(tc, test_logout_names_its_target);
-	tcase_add_test(tc, test_problem_codes);
-	tcase_add_test(tc, test_agent_creation_one_operation);
-	tcase_add_test(tc, test_agent_list_logged);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "contract", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -515,18 +515,17 @@ START_TEST(test_reset_budget_per_client)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_unicode_variants,
+	&test_reset_not_by_unicode_lower,
+	&test_change_address,
+	&test_verify_race,
+	&test_reset_links_kept,
+	&test_reset_budget_per_client,
+	NULL
+};
 
-	idl_init("t3010-address", "t3010", NULL);
-	tc = tcase_create("address");
-	tcase_add_test(tc, test_unicode_variants);
-	tcase_add_test(tc, test_reset_not_by_unicode_lower);
-	tcase_add_test(tc, test_change_address);
-	tcase_add_test(tc, test_verify_race);
-	tcase_add_test(tc, test_reset_links_kept);
-	tcase_add_test(tc, test_reset_budget_per_client);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "address", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -237,16 +237,15 @@ START_TEST(test_register_budget)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_signin_variants,
+	&test_otp_required_counts,
+	&test_partner_budget_survives_reload,
+	&test_register_budget,
+	NULL
+};
 
-	idl_init("t3011-abuse", "t3011", NULL);
-	tc = tcase_create("abuse");
-	tcase_add_test(tc, test_signin_variants);
-	tcase_add_test(tc, test_otp_required_counts);
-	tcase_add_test(tc, test_partner_budget_survives_reload);
-	tcase_add_test(tc, test_register_budget);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "abuse", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

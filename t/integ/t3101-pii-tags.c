@@ -73,97 +73,71 @@ static const char incomplete_sql[] =
 
 /*
  * A fresh database with every migration applied by guichetd --migrate, or
- * NULL with the reason on stderr (main() runs it outside any test).
+ * NULL with the reason on stderr (prepare() runs it outside any test).
  */
 static char *
 migrated_db(void)
 {
-	char		*db, *bin, *sql, *out = NULL, *err = NULL;
-	const char	*argv[8];
-	int		 rc;
+	char	*db, *err = NULL;
+	int	 rc;
 
-	db = harness_db_create("t3101");
-	bin = harness_bin("guichetd");
-	sql = harness_src("sql");
-	argv[0] = bin;
-	argv[1] = "--database";
-	argv[2] = db;
-	argv[3] = "--sql-dir";
-	argv[4] = sql;
-	argv[5] = "--migrate";
-	argv[6] = NULL;
-	rc = harness_exec(argv, NULL, 60000, &out, &err);
-	if (rc != 0) {
-		fprintf(stderr, "guichetd --migrate exited %d:\n%s%s\n", rc,
-		    out != NULL ? out : "", err != NULL ? err : "");
+	db = harness_db_create();
+	if ((rc = harness_migrate(db, NULL, &err)) != 0) {
+		fprintf(stderr, "guichetd --migrate exited %d:\n%s\n", rc,
+		    err != NULL ? err : "");
 		harness_db_drop(db);
 		free(db);
 		db = NULL;
 	}
-	free(out);
 	free(err);
-	free(bin);
-	free(sql);
 	return (db);
 }
 
-/* A count from SQL, asserted to come back. */
-static long
-count(const char *db, const char *sql)
+/* The check 'sql' finds nothing in the migrated schema. */
+static void
+none_found(const char *sql, const char *what)
 {
-	char	*v;
-	long	 n;
+	char	*bad;
 
-	v = harness_sql(db, sql);
-	ck_assert_msg(v != NULL, "no answer to %s", sql);
-	n = atol(v);
-	free(v);
-	return (n);
+	bad = harness_sql(migrated, sql);
+	ck_assert_msg(bad == NULL, "%s: %s", what, bad);
 }
 
 START_TEST(test_text_columns_tagged)
 {
-	char	*bad;
 	long	 n;
 
 	/* The check is not vacuous: it sees the columns we know of. */
-	n = count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols WHERE texty "
-	    "AND col IN ('identity.accounts.email', 'ops.outbox.payload', "
+	n = harness_sql_count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
+	    "WHERE texty AND col IN ('identity.accounts.email', 'ops.outbox.payload', "
 	    "'identity.refresh_tokens.token_hash', 'ops.town.languages', "
 	    "'privacy.consent_ledger.action', "
 	    "'privacy.newsletter_recipients.email')");
 	ck_assert_msg(n == 6, "the column query sees %ld of 6 known text "
 	    "columns", n);
-	bad = harness_sql(migrated, untagged_sql);
-	ck_assert_msg(bad == NULL, "text-like columns without a "
-	    "'pii:<category>' or 'nopii' comment: %s", bad);
+	none_found(untagged_sql, "text-like columns without a 'pii:<category>' "
+	    "or 'nopii' comment");
 }
 END_TEST
 
 START_TEST(test_tags_name_known_categories)
 {
-	char	*bad;
 	long	 n;
 
-	n = count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
+	n = harness_sql_count(migrated, COLUMNS_CTE "SELECT count(*) FROM cols "
 	    "WHERE tag ~ '^pii:'");
 	ck_assert_msg(n >= 10, "only %ld columns tagged pii: the query is "
 	    "wrong", n);
-	bad = harness_sql(migrated, unknown_sql);
-	ck_assert_msg(bad == NULL, "pii: tags naming no row of "
-	    "privacy.categories: %s", bad);
+	none_found(unknown_sql, "pii: tags naming no row of privacy.categories");
 }
 END_TEST
 
 START_TEST(test_categories_have_rules)
 {
-	char	*bad;
-
-	ck_assert_msg(count(migrated, "SELECT count(*) FROM "
+	ck_assert_msg(harness_sql_count(migrated, "SELECT count(*) FROM "
 	    "privacy.categories") >= 8, "privacy.categories is nearly empty");
-	bad = harness_sql(migrated, incomplete_sql);
-	ck_assert_msg(bad == NULL, "categories without an erasure strategy, a "
-	    "retention period or its starting record: %s", bad);
+	none_found(incomplete_sql, "categories without an erasure strategy, a "
+	    "retention period or its starting record");
 }
 END_TEST
 
@@ -178,8 +152,8 @@ START_TEST(test_issue_categories_present)
 	for (i = 0; want[i] != NULL; i++) {
 		sql = harness_printf("SELECT count(*) FROM privacy.categories "
 		    "WHERE code = '%s'", want[i]);
-		ck_assert_msg(count(migrated, sql) == 1, "no category %s",
-		    want[i]);
+		ck_assert_msg(harness_sql_count(migrated, sql) == 1,
+		    "no category %s", want[i]);
 		free(sql);
 	}
 }
@@ -251,19 +225,25 @@ START_TEST(test_checks_name_planted_offenders)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_text_columns_tagged,
+	&test_tags_name_known_categories,
+	&test_categories_have_rules,
+	&test_issue_categories_present,
+	&test_checks_name_planted_offenders,
+	NULL
+};
 
-	harness_init("t3101-pii-tags");
+/* Once, in the runner: the migrated database the read-only tests share. */
+static void
+prepare(void)
+{
+	harness_prepare();
 	if ((migrated = migrated_db()) == NULL)
-		return (99);
-	tc = tcase_create("pii-tags");
-	tcase_add_test(tc, test_text_columns_tagged);
-	tcase_add_test(tc, test_tags_name_known_categories);
-	tcase_add_test(tc, test_categories_have_rules);
-	tcase_add_test(tc, test_issue_categories_present);
-	tcase_add_test(tc, test_checks_name_planted_offenders);
-	return (harness_main(tc, migrated));
+		exit(99);
 }
+
+const struct test_group test_groups[] = {
+	{ "pii-tags", HARNESS_TIMEOUT, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -16,33 +16,10 @@
 
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 #define FROZEN		"2026-12-20T08:30:00Z"
+#define ME		idl_demo.resident_id
 
 static const char *const optional_purposes[] = { "lift_pass_sharing",
     "newsletter", "visitor_statistics", NULL };
-
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-resident_token(struct idenv *e)
-{
-	return (idl_login_ok(e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
-	    NULL));
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
 
 static long
 ledger_rows(const struct idenv *e, const char *account, const char *purpose)
@@ -79,7 +56,7 @@ consents(const struct idenv *e, const char *token)
 	char	*d;
 
 	j = idl_reqj(e, "GET", "/api/v1/me/consents", token, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_array(json_object_get(j, "items"))
 	    && json_is_array(json_object_get(j, "history")),
 	    "GET /api/v1/me/consents: %ld %s", st, d);
@@ -105,7 +82,7 @@ static void
 assert_state(const json_t *list, const char *purpose, const char *state)
 {
 	const json_t	*it = item(list, purpose);
-	char		*d = dump(list);
+	char		*d = harness_dump(list);
 
 	ck_assert_msg(it != NULL, "no %s in the consents: %s", purpose, d);
 	ck_assert_msg(idl_jstr(it, "state") != NULL &&
@@ -143,7 +120,7 @@ change_ok(const struct idenv *e, const char *method, const char *purpose,
 	char	*d;
 
 	st = change(e, method, purpose, token, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "%s %s: %ld %s", method, purpose, st, d);
 	ck_assert_msg(idl_jstr(j, "purpose") != NULL &&
 	    strcmp(idl_jstr(j, "purpose"), purpose) == 0 &&
@@ -163,7 +140,7 @@ START_TEST(test_consents_need_a_token)
 	struct http_resp r;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		idl_req(&e, m[i][0], m[i][1], NULL, NULL, &r);
 		json_decref(harness_assert_problem(&r, 401,
@@ -188,13 +165,13 @@ START_TEST(test_new_account_starts_withdrawn)
 	char		*mark, *email, *id, *at, *d;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	mark = idl_marker(12);
 	email = harness_printf("c-%s@example.org", mark);
 	id = idl_register(&e, email, GOOD_PASSWORD);
 	at = idl_login_ok(&e, email, GOOD_PASSWORD, NULL);
 	j = consents(&e, at);
-	d = dump(j);
+	d = harness_dump(j);
 	for (i = 0; optional_purposes[i] != NULL; i++) {
 		assert_state(j, optional_purposes[i], "withdrawn");
 		it = (json_t *)item(j, optional_purposes[i]);
@@ -233,10 +210,8 @@ START_TEST(test_give_then_withdraw)
 	struct idenv	 e;
 	json_t		*j, *h, *row;
 	char		*at, *other, *other_at, *l, *d, *email, *mark;
-	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	mark = idl_marker(12);
 	email = harness_printf("o-%s@example.org", mark);
 	other = idl_register(&e, email, GOOD_PASSWORD);
@@ -248,7 +223,7 @@ START_TEST(test_give_then_withdraw)
 	assert_state(j, "visitor_statistics", "withdrawn");
 	assert_state(j, "lift_pass_sharing", "withdrawn");
 	json_decref(j);
-	ck_assert_msg(in_newsletter(&e, me) == 1, "a person who gave the "
+	ck_assert_msg(in_newsletter(&e, ME) == 1, "a person who gave the "
 	    "newsletter consent is not in the recipients");
 	/* Another person's choice is theirs. */
 	ck_assert_int_eq(in_newsletter(&e, other), 0);
@@ -257,16 +232,16 @@ START_TEST(test_give_then_withdraw)
 	json_decref(j);
 
 	change_ok(&e, "DELETE", "newsletter", at, "withdrawn");
-	ck_assert_msg(in_newsletter(&e, me) == 0, "still a newsletter "
+	ck_assert_msg(in_newsletter(&e, ME) == 0, "still a newsletter "
 	    "recipient right after withdrawing");
 	j = consents(&e, at);
 	assert_state(j, "newsletter", "withdrawn");
-	l = ledger_of(&e, me, "newsletter");
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api,withdrawn/1/api") == 0,
 	    "ledger: %s", l);
 	/* The history, newest first, keeps both choices. */
 	h = json_object_get(j, "history");
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(json_array_size(h) == 2, "history: %s", d);
 	row = json_array_get(h, 0);
 	ck_assert_msg(strcmp(idl_jstr(row, "action"), "withdrawn") == 0 &&
@@ -293,54 +268,72 @@ START_TEST(test_one_call_each_way_idempotent)
 {
 	struct idenv	 e;
 	char		*at, *l;
-	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
 	change_ok(&e, "PUT", "lift_pass_sharing", at, "given");
-	ck_assert_int_eq(ledger_rows(&e, me, "lift_pass_sharing"), 1);
+	ck_assert_int_eq(ledger_rows(&e, ME, "lift_pass_sharing"), 1);
 	change_ok(&e, "DELETE", "lift_pass_sharing", at, "withdrawn");
 	change_ok(&e, "DELETE", "lift_pass_sharing", at, "withdrawn");
-	l = ledger_of(&e, me, "lift_pass_sharing");
+	l = ledger_of(&e, ME, "lift_pass_sharing");
 	ck_assert_msg(strcmp(l, "given/1/api,withdrawn/1/api") == 0,
 	    "ledger: %s", l);
 	free(l);
 	/* Withdrawing what was never given records nothing. */
 	change_ok(&e, "DELETE", "visitor_statistics", at, "withdrawn");
-	ck_assert_int_eq(ledger_rows(&e, me, "visitor_statistics"), 0);
+	ck_assert_int_eq(ledger_rows(&e, ME, "visitor_statistics"), 0);
 	free(at);
 	idl_stop(&e);
 }
 END_TEST
 
-START_TEST(test_unknown_purpose_404)
+/*
+ * Giving and withdrawing consent to each of 'purposes' are both refused
+ * with 'status' and 'type' (and the path as instance when 'instance'),
+ * and the ledger stays empty.
+ */
+static void
+refused_both_ways(const char *const *purposes, long status, const char *type,
+    int instance, const char *code)
 {
-	static const char *const bad[] = { "no_such_purpose", "NEWSLETTER",
-	    "x", "newsletter%20", NULL };
+	static const char *const methods[] = { "PUT", "DELETE" };
 	struct idenv	 e;
 	struct http_resp r;
 	char		*at, *path;
-	int		 i;
+	size_t		 i, m;
 
-	start(&e, NULL);
-	at = resident_token(&e);
-	for (i = 0; bad[i] != NULL; i++) {
-		path = harness_printf("/api/v1/me/consents/%s", bad[i]);
-		idl_req(&e, "PUT", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 404,
-		    "/problems/not-found", NULL));
-		http_resp_free(&r);
-		idl_req(&e, "DELETE", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 404,
-		    "/problems/not-found", NULL));
-		http_resp_free(&r);
+	at = idl_start_resident(&e, NULL);
+	for (i = 0; purposes[i] != NULL; i++) {
+		path = harness_printf("/api/v1/me/consents/%s", purposes[i]);
+		for (m = 0; m < 2; m++) {
+			json_t	*j;
+
+			idl_req(&e, methods[m], path, at, NULL, &r);
+			j = harness_assert_problem(&r, status, type,
+			    instance ? path : NULL);
+			ck_assert_msg(idl_jstr(j, "code") != NULL &&
+			    strcmp(idl_jstr(j, "code"), code) == 0,
+			    "%s %s: code %s, not %s", methods[m], path,
+			    idl_jstr(j, "code") != NULL ? idl_jstr(j, "code") :
+			    "(none)", code);
+			json_decref(j);
+			http_resp_free(&r);
+		}
 		free(path);
 	}
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger"), 0);
 	free(at);
 	idl_stop(&e);
+}
+
+START_TEST(test_unknown_purpose_404)
+{
+	static const char *const bad[] = { "no_such_purpose", "NEWSLETTER",
+	    "x", "newsletter%20", NULL };
+
+	refused_both_ways(bad, 404, "/problems/not-found", 0,
+	    "purpose_not_found");
 }
 END_TEST
 
@@ -348,32 +341,9 @@ START_TEST(test_not_consent_based_409)
 {
 	static const char *const basis[] = { "service", "case_notifications",
 	    NULL };
-	struct idenv	 e;
-	struct http_resp r;
-	json_t		*j;
-	char		*at, *path;
-	int		 i;
 
-	start(&e, NULL);
-	at = resident_token(&e);
-	for (i = 0; basis[i] != NULL; i++) {
-		path = harness_printf("/api/v1/me/consents/%s", basis[i]);
-		idl_req(&e, "PUT", path, at, NULL, &r);
-		j = harness_assert_problem(&r, 409, "/problems/conflict", path);
-		ck_assert_str_eq(idl_jstr(j, "code"),
-		    "purpose_not_consent_based");
-		json_decref(j);
-		http_resp_free(&r);
-		idl_req(&e, "DELETE", path, at, NULL, &r);
-		json_decref(harness_assert_problem(&r, 409,
-		    "/problems/conflict", path));
-		http_resp_free(&r);
-		free(path);
-	}
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger"), 0);
-	free(at);
-	idl_stop(&e);
+	refused_both_ways(basis, 409, "/problems/conflict", 1,
+	    "purpose_not_consent_based");
 }
 END_TEST
 
@@ -391,7 +361,7 @@ START_TEST(test_detail_in_callers_language)
 	char		*id, *email, *at;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		email = harness_printf("lang-%s-3102@example.org", want[i][0]);
 		id = idl_register(&e, email, GOOD_PASSWORD);
@@ -419,24 +389,22 @@ START_TEST(test_ledger_append_only)
 {
 	struct idenv	 e;
 	char		*at, *l;
-	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
 	    "action = 'withdrawn'") == -1, "an UPDATE of the ledger passed");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
-	    "at = at - interval '1 year' WHERE account_id = '%s'", me) == -1,
+	    "at = at - interval '1 year' WHERE account_id = '%s'", ME) == -1,
 	    "an UPDATE of the ledger passed");
 	ck_assert_msg(idl_sql_exec(&e, "DELETE FROM privacy.consent_ledger "
-	    "WHERE account_id = '%s'", me) == -1, "a DELETE from the ledger "
+	    "WHERE account_id = '%s'", ME) == -1, "a DELETE from the ledger "
 	    "passed");
 	ck_assert_msg(idl_sql_exec(&e, "TRUNCATE privacy.consent_ledger") ==
 	    -1, "a TRUNCATE of the ledger passed");
-	l = ledger_of(&e, me, "newsletter");
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api") == 0, "ledger: %s", l);
-	ck_assert_int_eq(in_newsletter(&e, me), 1);
+	ck_assert_int_eq(in_newsletter(&e, ME), 1);
 	free(l);
 	free(at);
 	idl_stop(&e);
@@ -450,8 +418,7 @@ START_TEST(test_purpose_added_later_starts_withdrawn)
 	json_t		*j;
 	char		*at;
 
-	start(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
 	    "legal_basis, title_fr, title_en, title_it, description_fr, "
@@ -478,10 +445,8 @@ START_TEST(test_ledger_time_from_clock)
 	struct idenv	 e;
 	json_t		*j = NULL;
 	char		*at, *v;
-	const char	*me = idl_demo.resident_id;
 
-	start(&e, FROZEN);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, FROZEN);
 	ck_assert_int_eq(change(&e, "PUT", "newsletter", at, &j), 200);
 	ck_assert_msg(idl_jstr(j, "since") != NULL &&
 	    strcmp(idl_jstr(j, "since"), FROZEN) == 0, "since is %s, not the "
@@ -489,11 +454,11 @@ START_TEST(test_ledger_time_from_clock)
 	json_decref(j);
 	change_ok(&e, "DELETE", "newsletter", at, "withdrawn");
 	v = idl_sql(&e, "SELECT count(*) FROM privacy.consent_ledger WHERE "
-	    "account_id = '%s' AND at = '" FROZEN "'", me);
+	    "account_id = '%s' AND at = '" FROZEN "'", ME);
 	ck_assert_msg(v != NULL && strcmp(v, "2") == 0, "%s ledger rows at "
 	    "the injected clock's time", v);
 	free(v);
-	ck_assert_int_eq(in_newsletter(&e, me), 0);
+	ck_assert_int_eq(in_newsletter(&e, ME), 0);
 	j = consents(&e, at);
 	assert_state(j, "newsletter", "withdrawn");
 	json_decref(j);
@@ -509,10 +474,8 @@ START_TEST(test_new_version_needs_new_consent)
 	const json_t	*it;
 	json_t		*j;
 	char		*at, *l, *d;
-	const char	*me = idl_demo.resident_id;
 
-	start(&e, NULL);
-	at = resident_token(&e);
+	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
 	    "description_fr = description_fr || ' Et plus encore.' WHERE code "
@@ -520,9 +483,9 @@ START_TEST(test_new_version_needs_new_consent)
 	ck_assert(idl_sql_exec(&e, "UPDATE privacy.purposes SET "
 	    "description_fr = description_fr || ' Et plus encore.', "
 	    "version = 2 WHERE code = 'newsletter'") == 0);
-	ck_assert_int_eq(in_newsletter(&e, me), 0);
+	ck_assert_int_eq(in_newsletter(&e, ME), 0);
 	j = consents(&e, at);
-	d = dump(j);
+	d = harness_dump(j);
 	it = item(j, "newsletter");
 	ck_assert_msg(it != NULL && strcmp(idl_jstr(it, "state"),
 	    "withdrawn") == 0 && json_integer_value(json_object_get(it,
@@ -531,8 +494,8 @@ START_TEST(test_new_version_needs_new_consent)
 	free(d);
 	json_decref(j);
 	change_ok(&e, "PUT", "newsletter", at, "given");
-	ck_assert_int_eq(in_newsletter(&e, me), 1);
-	l = ledger_of(&e, me, "newsletter");
+	ck_assert_int_eq(in_newsletter(&e, ME), 1);
+	l = ledger_of(&e, ME, "newsletter");
 	ck_assert_msg(strcmp(l, "given/1/api,given/2/api") == 0, "ledger: %s",
 	    l);
 	free(l);
@@ -544,23 +507,22 @@ START_TEST(test_new_version_needs_new_consent)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_consents_need_a_token,
+	&test_new_account_starts_withdrawn,
+	&test_give_then_withdraw,
+	&test_one_call_each_way_idempotent,
+	&test_unknown_purpose_404,
+	&test_not_consent_based_409,
+	&test_detail_in_callers_language,
+	&test_ledger_append_only,
+	&test_purpose_added_later_starts_withdrawn,
+	&test_ledger_time_from_clock,
+	&test_new_version_needs_new_consent,
+	NULL
+};
 
-	idl_init("t3102-consents", "t3102", NULL);
-	tc = tcase_create("consents");
-	tcase_add_test(tc, test_consents_need_a_token);
-	tcase_add_test(tc, test_new_account_starts_withdrawn);
-	tcase_add_test(tc, test_give_then_withdraw);
-	tcase_add_test(tc, test_one_call_each_way_idempotent);
-	tcase_add_test(tc, test_unknown_purpose_404);
-	tcase_add_test(tc, test_not_consent_based_409);
-	tcase_add_test(tc, test_detail_in_callers_language);
-	tcase_add_test(tc, test_ledger_append_only);
-	tcase_add_test(tc, test_purpose_added_later_starts_withdrawn);
-	tcase_add_test(tc, test_ledger_time_from_clock);
-	tcase_add_test(tc, test_new_version_needs_new_consent);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "consents", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -18,22 +18,6 @@
 
 #define REGISTER	"/api/v1/privacy/register"
 
-
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
 /* GET the register with Accept-Language 'lang' (NULL: none); 200 asserted. */
 static json_t *
 get_register(const struct idenv *e, const char *lang, struct http_resp *out)
@@ -108,9 +92,9 @@ START_TEST(test_register_is_public)
 	json_t		*j, *c;
 	char		*town, *d;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, NULL, &r);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(strncmp(http_resp_header(&r, "Content-Type"),
 	    "application/json", 16) == 0, "content type %s",
 	    http_resp_header(&r, "Content-Type"));
@@ -153,9 +137,9 @@ START_TEST(test_register_categories_are_the_table)
 	long		 n;
 	char		*d;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, NULL, NULL);
-	d = dump(j);
+	d = harness_dump(j);
 	n = idl_sql_count(&e, "SELECT count(*) FROM privacy.categories");
 	ck_assert_msg((size_t)n == json_array_size(json_object_get(j,
 	    "categories")), "%ld categories in the table, %zu in the register",
@@ -192,9 +176,9 @@ START_TEST(test_register_covers_tagged_columns)
 	size_t		 i, k;
 	int		 seen = 0;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, NULL, NULL);
-	d = dump(j);
+	d = harness_dump(j);
 	used = idl_sql(&e, "SELECT string_agg(DISTINCT substring(description "
 	    "FROM '^pii:([a-z][a-z0-9_]*)'), ',') FROM pg_description "
 	    "WHERE objsubid > 0 AND description ~ '^pii:'");
@@ -245,9 +229,9 @@ START_TEST(test_register_demo_purposes)
 	int		 lift = 0;
 	char		*d;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, NULL, NULL);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(json_array_size(json_object_get(j, "purposes")) ==
 	    (size_t)idl_sql_count(&e, "SELECT count(*) FROM privacy.purposes"),
 	    "the register does not list every purpose: %s", d);
@@ -295,7 +279,7 @@ START_TEST(test_register_languages)
 	const json_t	*p;
 	int		 i;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	for (i = 0; i < 3; i++) {
 		j = get_register(&e, i == 0 ? "de, fr;q=0.5" : langs[i], &r);
 		ck_assert_msg(strcmp(http_resp_header(&r, "Content-Language"),
@@ -348,7 +332,7 @@ START_TEST(test_register_etag_and_changes)
 	char		*etag, *inm;
 	int		 i;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, NULL, &r);
 	etag = strdup(http_resp_header(&r, "ETag"));
 	json_decref(j);
@@ -412,7 +396,7 @@ START_TEST(test_register_cached_until_notified)
 	long		 hits, drops;
 	int		 i, changed = 0;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	/* The listener may need a moment to LISTEN after start-up. */
 	for (i = 0; i < 50; i++) {
 		json_decref(get_register(&e, "en", NULL));
@@ -471,7 +455,7 @@ START_TEST(test_register_signed_in_is_private)
 	char		*at, *auth;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	j = get_register(&e, "en", &r);
 	ck_assert_str_eq(http_resp_header(&r, "Cache-Control"),
 	    "public, no-cache");
@@ -503,20 +487,19 @@ START_TEST(test_register_signed_in_is_private)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_register_is_public,
+	&test_register_categories_are_the_table,
+	&test_register_covers_tagged_columns,
+	&test_register_demo_purposes,
+	&test_register_languages,
+	&test_register_etag_and_changes,
+	&test_register_cached_until_notified,
+	&test_register_signed_in_is_private,
+	NULL
+};
 
-	idl_init("t3103-register", "t3103", NULL);
-	tc = tcase_create("register");
-	tcase_add_test(tc, test_register_is_public);
-	tcase_add_test(tc, test_register_categories_are_the_table);
-	tcase_add_test(tc, test_register_covers_tagged_columns);
-	tcase_add_test(tc, test_register_demo_purposes);
-	tcase_add_test(tc, test_register_languages);
-	tcase_add_test(tc, test_register_etag_and_changes);
-	tcase_add_test(tc, test_register_cached_until_notified);
-	tcase_add_test(tc, test_register_signed_in_is_private);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "register", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -47,14 +47,6 @@ struct person {
 	char	*token;
 };
 
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
 static void
 person_make(struct person *p, const char *tag)
 {
@@ -95,7 +87,6 @@ person_free(struct person *p)
 	free(p->id);
 	free(p->token);
 }
-
 
 static void
 consent(const struct idenv *e, const char *method, const char *purpose,
@@ -159,6 +150,14 @@ person_seed(struct idenv *e, struct person *p, int all_consents)
 	    NULL, NULL), 400);
 }
 
+/* person_make() and person_seed() in one. */
+static void
+seeded(struct idenv *e, struct person *p, const char *tag, int all_consents)
+{
+	person_make(p, tag);
+	person_seed(e, p, all_consents);
+}
+
 /* Every marker of 'p' but the secret is in 'body' (1) or none is (0). */
 static void
 assert_markers(const char *body, const struct person *p, int present,
@@ -198,23 +197,27 @@ fail_at(char *err, size_t len, const char *path, const char *why)
 	return (-1);
 }
 
+/* Whether 'v' is of the JSON Schema type 't'. */
 static int
 type_is(const char *t, const json_t *v)
 {
-	if (strcmp(t, "object") == 0)
-		return (json_is_object(v));
-	if (strcmp(t, "array") == 0)
-		return (json_is_array(v));
-	if (strcmp(t, "string") == 0)
-		return (json_is_string(v));
-	if (strcmp(t, "integer") == 0)
-		return (json_is_integer(v));
-	if (strcmp(t, "number") == 0)
-		return (json_is_number(v));
-	if (strcmp(t, "boolean") == 0)
-		return (json_is_boolean(v));
-	if (strcmp(t, "null") == 0)
-		return (json_is_null(v));
+#define T(x)	(1u << (x))
+	static const struct {
+		const char	*name;
+		unsigned	 types;	/* T(json_type) of each that fits */
+	} types[] = {
+		{ "object", T(JSON_OBJECT) }, { "array", T(JSON_ARRAY) },
+		{ "string", T(JSON_STRING) }, { "integer", T(JSON_INTEGER) },
+		{ "number", T(JSON_INTEGER) | T(JSON_REAL) },
+		{ "boolean", T(JSON_TRUE) | T(JSON_FALSE) },
+		{ "null", T(JSON_NULL) },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(t, types[i].name) == 0)
+			return ((types[i].types & T(json_typeof(v))) != 0);
+#undef T
 	ck_abort_msg("schema: unknown type %s", t);
 	return (0);
 }
@@ -407,19 +410,14 @@ START_TEST(test_export_self)
 	    "erasure", "restriction", "objection", "portability",
 	    "withdraw_consent", NULL };
 
-	memset(&e, 0, sizeof(e));
-	idl_start(&e);
-	person_make(&r, "zqr");
-	person_make(&s, "zqs");
-	person_seed(&e, &r, 1);
-	person_seed(&e, &s, 0);
+	idl_start_new(&e, NULL);
+	seeded(&e, &r, "zqr", 1);
+	seeded(&e, &s, "zqs", 0);
 	schema = load_schema();
 
 	/* 401 without a token. */
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/me/export", NULL, NULL,
-	    &resp), 401);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me/export", NULL, NULL),
+	    401);
 
 	memset(&resp, 0, sizeof(resp));
 	doc = export_get(&e, "/api/v1/me/export", r.token, "en", &resp);
@@ -503,7 +501,7 @@ START_TEST(test_export_self)
 
 	/* Portable: only categories on consent or contract. */
 	y = json_object_get(doc, "portable");
-	portable = dump(y);
+	portable = harness_dump(y);
 	json_object_foreach(json_object_get(json_object_get(y, "privacy"),
 	    "categories"), k, x) {
 		size_t	 j2;
@@ -572,7 +570,8 @@ START_TEST(test_export_self)
 		assert_markers(resp.body, &r, 1, "R's HTML export");
 		assert_markers(resp.body, &s, 0, "R's HTML export");
 		esc = harness_printf("&lt;b&gt;%s", r.m[M_NAME]);
-		ck_assert_msg(strstr(resp.body, esc) != NULL, "name not escaped");
+		ck_assert_msg(strstr(resp.body, esc) != NULL,
+		    "name not escaped");
 		free(esc);
 		ck_assert_msg(strstr(resp.body, r.name) == NULL,
 		    "an unescaped '<b>' in the page");
@@ -583,10 +582,8 @@ START_TEST(test_export_self)
 		http_resp_free(&resp);
 	}
 	/* An unknown format. */
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/me/export?format=pdf",
-	    r.token, NULL, &resp), 400);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me/export?format=pdf",
+	    r.token, NULL), 400);
 
 	d = idl_log(&e);
 	ck_assert_msg(strstr(d, r.m[M_EMAIL]) == NULL &&
@@ -608,10 +605,8 @@ START_TEST(test_export_dpo)
 	char		*admin, *agent, *path, *log, *needle, *out = NULL;
 	const char	*args[5];
 
-	memset(&e, 0, sizeof(e));
-	idl_start(&e);
-	person_make(&r, "zqd");
-	person_seed(&e, &r, 0);
+	idl_start_new(&e, NULL);
+	seeded(&e, &r, "zqd", 0);
 	schema = load_schema();
 	admin = idl_login_admin(&e);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
@@ -636,7 +631,8 @@ START_TEST(test_export_dpo)
 	free(log);
 	free(needle);
 	/* The read is in the person's access log, with the reason. */
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM privacy.access_log "
 	    "WHERE account_id = '%s' AND reader_kind = 'dpo' AND dataset = "
 	    "'privacy.export' AND purpose = 'asked at the counter'", r.id), 1);
 	/* X-Purpose, as every other read of the town, is a reason too. */
@@ -657,15 +653,9 @@ START_TEST(test_export_dpo)
 	}
 
 	/* Refused: an agent, the person themselves, nobody. */
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", path, agent, NULL, &resp), 403);
-	http_resp_free(&resp);
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", path, r.token, NULL, &resp), 403);
-	http_resp_free(&resp);
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", path, NULL, NULL, &resp), 401);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", path, agent, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", path, r.token, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 401);
 	free(path);
 
 	/*
@@ -683,20 +673,14 @@ START_TEST(test_export_dpo)
 	free(path);
 	path = harness_printf("/api/v1/admin/privacy/subjects/%s/export"
 	    "?reason=%%20%%20", r.id);
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", path, admin, NULL, &resp), 400);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", path, admin, NULL), 400);
 	free(path);
 	/* Nobody by that id. */
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/admin/privacy/subjects/"
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/privacy/subjects/"
 	    "00000000-0000-4000-8000-000000000000/export?reason=x", admin,
-	    NULL, &resp), 404);
-	http_resp_free(&resp);
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/admin/privacy/subjects/"
-	    "nope/export?reason=x", admin, NULL, &resp), 404);
-	http_resp_free(&resp);
+	    NULL), 404);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/admin/privacy/subjects/"
+	    "nope/export?reason=x", admin, NULL), 404);
 
 	/* guichetctl privacy export EMAIL */
 	args[0] = "privacy";
@@ -735,8 +719,7 @@ START_TEST(test_export_large)
 	double		 best = 1e9, t[3];
 	int		 i;
 
-	memset(&e, 0, sizeof(e));
-	idl_start(&e);
+	idl_start_new(&e, NULL);
 	/* 10,000 consent choices (the ledger allows INSERT) and a message. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.consent_ledger "
 	    "(account_id, purpose, purpose_version, action, channel, at) "
@@ -804,20 +787,17 @@ START_TEST(test_erase_hooks)
 {
 	struct idenv		 e;
 	struct person		 r, s;
-	struct http_resp	 resp;
 	const json_t		*x, *erased, *retained;
 	json_t			*j;
 	char			*v, *all, *tomb, *sum, *d, *admin, *path;
 	long			 before_s, st;
 	size_t			 i;
 
-	memset(&e, 0, sizeof(e));
-	idl_start(&e);
-	person_make(&r, "zqe");
-	person_make(&s, "zqf");
-	person_seed(&e, &r, 1);
-	person_seed(&e, &s, 1);
-	before_s = idl_sql_count(&e, "SELECT count(*) FROM privacy.consent_ledger "
+	idl_start_new(&e, NULL);
+	seeded(&e, &r, "zqe", 1);
+	seeded(&e, &s, "zqf", 1);
+	before_s = idl_sql_count(&e,
+	    "SELECT count(*) FROM privacy.consent_ledger "
 	    "WHERE account_id = '%s'", s.id);
 	ck_assert_int_eq(before_s, 4);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -825,7 +805,7 @@ START_TEST(test_erase_hooks)
 
 	j = idl_sendj(&e, "DELETE", "/api/v1/me", r.token, json_pack("{s:s}",
 	    "password", GOOD_PASSWORD), &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
 	erased = json_object_get(j, "erased");
 	retained = json_object_get(j, "retained");
@@ -867,7 +847,8 @@ START_TEST(test_erase_hooks)
 	/* The email's hash is salted: not sha256 of the email alone. */
 	sum = idl_sql(&e, "SELECT encode(sha256(convert_to(lower('%s'), "
 	    "'UTF8')), 'hex')", r.email);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.accounts "
 	    "WHERE email LIKE '%s%%'", sum), 0);
 	free(sum);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -920,16 +901,12 @@ START_TEST(test_erase_hooks)
 	free(tomb);
 
 	/* R's token is dead; the DPO finds nobody to export. */
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/me/export", r.token, NULL,
-	    &resp), 401);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me/export", r.token,
+	    NULL), 401);
 	admin = idl_login_admin(&e);
 	path = harness_printf("/api/v1/admin/privacy/subjects/%s/export"
 	    "?reason=x", r.id);
-	memset(&resp, 0, sizeof(resp));
-	ck_assert_int_eq(idl_req(&e, "GET", path, admin, NULL, &resp), 404);
-	http_resp_free(&resp);
+	ck_assert_int_eq(idl_status(&e, "GET", path, admin, NULL), 404);
 	free(path);
 	free(admin);
 	person_free(&r);
@@ -938,16 +915,15 @@ START_TEST(test_erase_hooks)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_export_self,
+	&test_export_dpo,
+	&test_export_large,
+	&test_erase_hooks,
+	NULL
+};
 
-	idl_init("t3104-export", "t3104", NULL);
-	tc = tcase_create("export");
-	tcase_add_test(tc, test_export_self);
-	tcase_add_test(tc, test_export_dpo);
-	tcase_add_test(tc, test_export_large);
-	tcase_add_test(tc, test_erase_hooks);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "export", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

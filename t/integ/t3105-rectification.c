@@ -18,42 +18,6 @@
 #define T1		"2027-03-02T11:00:00Z"
 #define GOOD_PASSWORD	"correct horse battery staple 7"
 
-
-static const char *
-pg_dump_path(void)
-{
-	static const char *const paths[] = {
-	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
-	const char	*p;
-	size_t		 i;
-
-	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
-		return (p);
-	for (i = 0; paths[i] != NULL; i++)
-		if (access(paths[i], X_OK) == 0)
-			return (paths[i]);
-	return ("pg_dump");
-}
-
-/* Occurrences of 'marker' in pg_dump --data-only of the test's database. */
-static int
-dump_count(const struct idenv *e, const char *marker)
-{
-	const char	*argv[] = { pg_dump_path(), "--data-only", "-d", e->db,
-			    NULL };
-	char		*out = NULL, *err = NULL;
-	int		 n;
-
-	ck_assert_msg(harness_exec(argv, NULL, 30000, &out, &err) == 0,
-	    "pg_dump failed: %s", err);
-	ck_assert_msg(idl_count(out, "identity.accounts") > 0,
-	    "pg_dump printed no data");
-	n = idl_count(out, marker);
-	free(out);
-	free(err);
-	return (n);
-}
-
 /*
  * A person registered at T0 as "Old <m>", signed in at T1 (the server
  * runs with --clock T1 afterwards): its id, *token set.
@@ -88,18 +52,6 @@ person(struct idenv *e, const char *m, char **token)
 	*token = idl_login_ok(e, email, GOOD_PASSWORD, NULL);
 	free(email);
 	return (id);
-}
-
-/* PATCH /api/v1/me with 'body': the status. */
-static long
-patch_me(const struct idenv *e, const char *token, const char *body)
-{
-	json_t	*j;
-	long	 st;
-
-	j = idl_reqj(e, "PATCH", "/api/v1/me", token, body, &st);
-	json_decref(j);
-	return (st);
 }
 
 /*
@@ -137,9 +89,9 @@ START_TEST(test_old_value_gone_everywhere)
 	old = harness_printf("Old-%s", m);
 	new = harness_printf("New-%s", m);
 	id = person(&e, old, &at);
-	ck_assert_int_ge(dump_count(&e, old), 1);
+	ck_assert_int_ge(idl_dump_count(&e, old), 1);
 	body = harness_printf("{\"display_name\": \"%s\"}", new);
-	ck_assert_int_eq(patch_me(&e, at, body), 200);
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at, body), 200);
 	free(body);
 
 	/* GET /me: the new value only. */
@@ -170,8 +122,8 @@ START_TEST(test_old_value_gone_everywhere)
 	free(path);
 
 	/* The database holds the old value nowhere; the audit, field names. */
-	ck_assert_int_eq(dump_count(&e, old), 0);
-	ck_assert_int_ge(dump_count(&e, new), 1);
+	ck_assert_int_eq(idl_dump_count(&e, old), 0);
+	ck_assert_int_ge(idl_dump_count(&e, new), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND at = '" T1 "' AND fields = '{display_name}' AND channel = "
@@ -203,14 +155,16 @@ START_TEST(test_locale_records_nothing)
 
 	m = idl_marker(20);
 	id = person(&e, m, &at);
-	ck_assert_int_eq(patch_me(&e, at, "{\"locale\": \"it\"}"), 200);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM identity.accounts "
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	    "{\"locale\": \"it\"}"), 200);
+	ck_assert_int_eq(idl_sql_count(&e,
+	    "SELECT count(*) FROM identity.accounts "
 	    "WHERE id = '%s' AND locale = 'it'", id), 1);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	/* The same value again changes nothing either. */
 	body = harness_printf("{\"display_name\": \"%s\"}", m);
-	ck_assert_int_eq(patch_me(&e, at, body), 200);
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at, body), 200);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
 	free(body);
@@ -229,7 +183,8 @@ START_TEST(test_several_fields)
 
 	m = idl_marker(20);
 	id = person(&e, m, &at);
-	ck_assert_int_eq(patch_me(&e, at, "{\"phone\": \"+33612345678\", "
+	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	    "{\"phone\": \"+33612345678\", "
 	    "\"address\": {\"street\": \"1 rue du Marker\", \"postcode\": "
 	    "\"05100\", \"city\": \"Montgenevre\"}, \"locale\": \"en\"}"), 200);
 	v = idl_sql(&e, "SELECT array_to_string(fields, ',') FROM "
@@ -299,16 +254,16 @@ START_TEST(test_actor_and_other_paths)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_old_value_gone_everywhere,
+	&test_locale_records_nothing,
+	&test_several_fields,
+	&test_actor_and_other_paths,
+	NULL
+};
 
-	idl_init("t3105-rectification", "t3105", NULL);
-	tc = tcase_create("rectification");
-	tcase_add_test(tc, test_old_value_gone_everywhere);
-	tcase_add_test(tc, test_locale_records_nothing);
-	tcase_add_test(tc, test_several_fields);
-	tcase_add_test(tc, test_actor_and_other_paths);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "rectification", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL,
+	    tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -16,6 +16,7 @@
  * bystander_tables[]: the assertions stay as they are.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 
 #include "idlib.h"
 
-#define PG_DUMP		"/usr/lib/postgresql/15/bin/pg_dump"
 #define DPO_REASON	"Demande ecrite recue a l'accueil de la mairie"
 
 /* A person with a unique marker in every field. */
@@ -43,15 +43,6 @@ struct person {
 	char	*access;	/* from the last login */
 	char	*refresh;	/* the current one of a rotated family */
 };
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) :
-		    NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
 
 static char *
 sha256_hex(const char *s)
@@ -110,21 +101,21 @@ person_make(struct person *p, const char *tag)
 static void
 person_free(struct person *p)
 {
-	free(p->mark);
-	free(p->email);
-	free(p->lemail);
-	free(p->name);
-	free(p->phone);
-	free(p->street);
-	free(p->city);
-	free(p->postcode);
-	free(p->employer);
-	free(p->password);
-	free(p->id);
-	free(p->access);
-	free(p->refresh);
-}
+	/* Every string member, each allocated or NULL. */
+	static const size_t members[] = { offsetof(struct person, mark),
+	    offsetof(struct person, email), offsetof(struct person, lemail),
+	    offsetof(struct person, name), offsetof(struct person, phone),
+	    offsetof(struct person, street), offsetof(struct person, city),
+	    offsetof(struct person, postcode), offsetof(struct person, employer),
+	    offsetof(struct person, password), offsetof(struct person, id),
+	    offsetof(struct person, access), offsetof(struct person, refresh) };
+	size_t	 i;
 
+	_Static_assert(sizeof(members) / sizeof(members[0]) ==
+	    sizeof(struct person) / sizeof(char *), "every member");
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		free(*(char **)(void *)((char *)p + members[i]));
+}
 
 /* Every identifier of a person, named, for the absence checks. */
 struct needle {
@@ -134,36 +125,41 @@ struct needle {
 
 #define NEEDLES	12
 
+/* How each needle is made from a member of the person. */
+static const struct {
+	const char	*what;
+	size_t		 member;	/* offsetof(struct person, ...) */
+	enum { AS_IS, AFTER_FIRST, SHA256 } how;
+} needle_rules[] = {
+	{ "marker", offsetof(struct person, mark), AS_IS },
+	{ "email", offsetof(struct person, email), AS_IS },
+	{ "lower(email)", offsetof(struct person, lemail), AS_IS },
+	{ "name", offsetof(struct person, name), AS_IS },
+	{ "phone", offsetof(struct person, phone), AFTER_FIRST },
+	{ "street", offsetof(struct person, street), AS_IS },
+	{ "city", offsetof(struct person, city), AS_IS },
+	{ "postcode", offsetof(struct person, postcode), AS_IS },
+	{ "employer", offsetof(struct person, employer), AS_IS },
+	{ "sha256(email)", offsetof(struct person, email), SHA256 },
+	{ "sha256(lower(email))", offsetof(struct person, lemail), SHA256 },
+	{ "password", offsetof(struct person, password), AS_IS },
+};
+_Static_assert(sizeof(needle_rules) / sizeof(needle_rules[0]) == NEEDLES,
+    "one rule per needle");
+
 static void
 needles_of(const struct person *p, struct needle *n)
 {
-	int	 i = 0;
+	const char	*v;
+	int		 i;
 
-	n[i].what = "marker";
-	n[i++].value = strdup(p->mark);
-	n[i].what = "email";
-	n[i++].value = strdup(p->email);
-	n[i].what = "lower(email)";
-	n[i++].value = strdup(p->lemail);
-	n[i].what = "name";
-	n[i++].value = strdup(p->name);
-	n[i].what = "phone";
-	n[i++].value = strdup(p->phone + 1);
-	n[i].what = "street";
-	n[i++].value = strdup(p->street);
-	n[i].what = "city";
-	n[i++].value = strdup(p->city);
-	n[i].what = "postcode";
-	n[i++].value = strdup(p->postcode);
-	n[i].what = "employer";
-	n[i++].value = strdup(p->employer);
-	n[i].what = "sha256(email)";
-	n[i++].value = sha256_hex(p->email);
-	n[i].what = "sha256(lower(email))";
-	n[i++].value = sha256_hex(p->lemail);
-	n[i].what = "password";
-	n[i++].value = strdup(p->password);
-	ck_assert_int_eq(i, NEEDLES);
+	for (i = 0; i < NEEDLES; i++) {
+		v = *(char *const *)(const void *)((const char *)p +
+		    needle_rules[i].member);
+		n[i].what = needle_rules[i].what;
+		n[i].value = needle_rules[i].how == SHA256 ? sha256_hex(v) :
+		    strdup(needle_rules[i].how == AFTER_FIRST ? v + 1 : v);
+	}
 }
 
 static void
@@ -201,13 +197,6 @@ assert_present(const char *hay, const struct person *p, const char *where)
 	for (i = 0; v[i] != NULL; i++)
 		ck_assert_msg(idl_count(hay, v[i]) > 0, "%s lost %s", where,
 		    v[i]);
-}
-
-static void
-start(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	idl_start(e);
 }
 
 static long
@@ -350,6 +339,22 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "privacy.access_log WHERE account_id = '%s'", p->id), 1);
 }
 
+/* person_make() and seed() in one. */
+static void
+seeded(const struct idenv *e, struct person *p, const char *tag, int tourist)
+{
+	person_make(p, tag);
+	seed(e, p, tourist);
+}
+
+/* A server and R, the resident most tests erase, seeded. */
+static void
+start_with_r(struct idenv *e, struct person *r)
+{
+	idl_start_new(e, NULL);
+	seeded(e, r, "Rx", 0);
+}
+
 /* DELETE /api/v1/me with 'password': the status, the body in *out. */
 static long
 erase_self(const struct idenv *e, const char *token, const char *password,
@@ -375,29 +380,13 @@ erase_self_ok(const struct idenv *e, const struct person *p, json_t **out)
 	char	*d;
 
 	st = erase_self(e, p->access, p->password, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
 	free(d);
 	if (out != NULL)
 		*out = j;
 	else
 		json_decref(j);
-}
-
-/* pg_dump --data-only of the test's database. */
-static char *
-pg_dump(const struct idenv *e)
-{
-	const char	*argv[] = { PG_DUMP, "--data-only", "--no-owner",
-			    "-d", e->db, NULL };
-	char		*out = NULL, *err = NULL;
-	int		 rc;
-
-	rc = harness_exec(argv, NULL, 30000, &out, &err);
-	ck_assert_msg(rc == 0 && out != NULL && strlen(out) > 1000,
-	    "pg_dump: %d %s", rc, err != NULL ? err : "");
-	free(err);
-	return (out);
 }
 
 /* A person's rows in every table that holds them, as text. */
@@ -484,7 +473,7 @@ assert_summary(const json_t *j, int consents_retained)
 	const char	*at = idl_jstr(j, "erased_at"), *until;
 	size_t		 i;
 	int		 consent = 0;
-	char		*d = dump(j);
+	char		*d = harness_dump(j);
 
 	ck_assert_msg(json_is_array(json_object_get(j, "erased")) &&
 	    json_array_size(json_object_get(j, "erased")) > 0,
@@ -526,12 +515,10 @@ START_TEST(test_answer_lists_erased_and_retained_with_basis_and_until)
 	json_t		*j;
 	char		*d;
 
-	start(&e);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	erase_self_ok(&e, &r, &j);
 	assert_summary(j, 1);
-	d = dump(j);
+	d = harness_dump(j);
 	assert_absent(d, &r, "the erasure answer");
 	free(d);
 	json_decref(j);
@@ -547,9 +534,7 @@ START_TEST(test_old_access_refresh_and_password_all_dead)
 	struct person	 r;
 	json_t		*j;
 
-	start(&e);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	j = get_me(&e, r.access, 200);
 	json_decref(j);
 	erase_self_ok(&e, &r, NULL);
@@ -575,17 +560,14 @@ START_TEST(test_dump_holds_no_marker_identifier_or_unsalted_hash)
 	struct person	 r, s;
 	char		*before, *after;
 
-	start(&e);
-	person_make(&r, "Rx");
-	person_make(&s, "Sy");
-	seed(&e, &r, 0);
-	seed(&e, &s, 1);
-	before = pg_dump(&e);
+	start_with_r(&e, &r);
+	seeded(&e, &s, "Sy", 1);
+	before = idl_pg_dump(&e);
 	/* The test sees what it looks for. */
 	assert_present(before, &r, "the dump before erasure");
 	ck_assert(idl_count(before, r.employer) > 0);
 	erase_self_ok(&e, &r, NULL);
-	after = pg_dump(&e);
+	after = idl_pg_dump(&e);
 	assert_absent(after, &r, "pg_dump --data-only after erasure");
 	assert_present(after, &s, "the bystander's data in the dump");
 	free(before);
@@ -605,11 +587,9 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	char		*before[8], *after, *d1, *d2, *at = NULL;
 	int		 i;
 
-	start(&e);
-	person_make(&r, "Rx");
-	person_make(&s, "Sy");
-	seed(&e, &s, 1);
-	seed(&e, &r, 0);
+	idl_start_new(&e, NULL);
+	seeded(&e, &s, "Sy", 1);
+	seeded(&e, &r, "Rx", 0);
 	me1 = get_me(&e, s.access, 200);
 	for (i = 0; bystander_tables[i] != NULL; i++)
 		before[i] = rows_of(&e, bystander_tables[i], &s);
@@ -627,8 +607,8 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	}
 	/* The same token still works and the account reads the same. */
 	me2 = get_me(&e, s.access, 200);
-	d1 = dump(me1);
-	d2 = dump(me2);
+	d1 = harness_dump(me1);
+	d2 = harness_dump(me2);
 	ck_assert_msg(strcmp(d1, d2) == 0, "GET /me of the bystander "
 	    "changed:\n%s\n%s", d1, d2);
 	assert_present(d2, &s, "the bystander's GET /me");
@@ -652,9 +632,7 @@ START_TEST(test_server_log_holds_no_marker)
 	struct person	 r;
 	char		*log;
 
-	start(&e);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	/* A wrong password first: the refusal is logged too. */
 	ck_assert_int_eq(erase_self(&e, r.access, "Wrong-password-2026!",
 	    NULL), 422);
@@ -670,17 +648,31 @@ START_TEST(test_server_log_holds_no_marker)
 }
 END_TEST
 
+/* The erasure's record holds the answer's 'member' as the person got it. */
+static void
+recorded_as_told(const struct idenv *e, const struct person *p,
+    const json_t *answer, const char *member)
+{
+	char	*d, *v;
+
+	d = harness_dump(json_object_get(answer, member));
+	v = idl_sql(e, "SELECT %s = '%s'::jsonb FROM privacy.erasures WHERE "
+	    "account_id = '%s'", member, d, p->id);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "%s[] recorded "
+	    "differs from the answer", member);
+	free(v);
+	free(d);
+}
+
 /* (f) A10: the erasure is recorded, without what was erased. */
 START_TEST(test_erasure_recorded_without_erased_values)
 {
 	struct idenv	 e;
 	struct person	 r;
 	json_t		*j;
-	char		*row, *v, *d;
+	char		*row, *v;
 
-	start(&e);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	erase_self_ok(&e, &r, &j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures "
 	    "WHERE account_id = '%s' AND actor = 'self' AND agent_id IS NULL "
@@ -690,20 +682,8 @@ START_TEST(test_erasure_recorded_without_erased_values)
 	ck_assert(row != NULL);
 	assert_absent(row, &r, "privacy.erasures");
 	/* The record says what the person was told. */
-	d = dump(json_object_get(j, "erased"));
-	v = idl_sql(&e, "SELECT erased = '%s'::jsonb FROM privacy.erasures "
-	    "WHERE account_id = '%s'", d, r.id);
-	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "erased[] recorded "
-	    "differs from the answer");
-	free(v);
-	free(d);
-	d = dump(json_object_get(j, "retained"));
-	v = idl_sql(&e, "SELECT retained = '%s'::jsonb FROM privacy.erasures "
-	    "WHERE account_id = '%s'", d, r.id);
-	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "retained[] recorded "
-	    "differs from the answer");
-	free(v);
-	free(d);
+	recorded_as_told(&e, &r, j, "erased");
+	recorded_as_told(&e, &r, j, "retained");
 	/* The account row stays, anonymised, marked erased. */
 	v = idl_sql(&e, "SELECT status FROM identity.accounts WHERE id = '%s'",
 	    r.id);
@@ -726,11 +706,9 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	char		*path, *dpo, *agent, *resident, *v, *d;
 	long		 st;
 
-	start(&e);
-	person_make(&t, "Tz");
-	person_make(&s, "Sy");
-	seed(&e, &t, 1);
-	seed(&e, &s, 0);
+	idl_start_new(&e, NULL);
+	seeded(&e, &t, "Tz", 1);
+	seeded(&e, &s, "Sy", 0);
 	dpo = idl_login_admin(&e);
 	agent = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	resident = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD,
@@ -765,7 +743,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	/* The DPO: 200 with the same answer as the person's own erasure. */
 	j = idl_sendj(&e, "POST", path, dpo, json_pack("{s:s}", "reason",
 	    DPO_REASON), &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "DPO erasure: %ld %s", st, d);
 	free(d);
 	assert_summary(j, 1);
@@ -774,7 +752,7 @@ START_TEST(test_dpo_erases_with_reason_once_and_others_cannot)
 	    "WHERE account_id = '%s' AND actor = 'dpo' AND agent_id = '%s' "
 	    "AND reason = '%s'", t.id, idl_demo.admin_id,
 	    "Demande ecrite recue a l''accueil de la mairie"), 1);
-	v = pg_dump(&e);
+	v = idl_pg_dump(&e);
 	assert_absent(v, &t, "the dump after a DPO erasure");
 	assert_present(v, &s, "the bystander's data in the dump");
 	free(v);
@@ -825,8 +803,8 @@ START_TEST(test_salt_differs_per_erasure)
 	char		*a1, *a2, *at, *h;
 	const char	*me = idl_demo.resident_id;
 
-	start(&e1);
-	start(&e2);
+	idl_start_new(&e1, NULL);
+	idl_start_new(&e2, NULL);
 	/* The demo resident: same id, same email in both copies. */
 	at = idl_login_ok(&e1, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	ck_assert_int_eq(erase_self(&e1, at, IDL_RESIDENT_PASSWORD, NULL),
@@ -865,9 +843,7 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	char		*body;
 	long		 st;
 
-	start(&e);
-	person_make(&r, "Rx");
-	seed(&e, &r, 0);
+	start_with_r(&e, &r);
 	ck_assert_int_eq(erase_self(&e, r.access, "Wrong-password-2026!", &j),
 	    422);
 	err = idl_error_for(j, "/password");
@@ -906,7 +882,7 @@ START_TEST(test_agent_cannot_erase_own_account)
 	char		*at, *body;
 	json_t		*j;
 
-	start(&e);
+	idl_start_new(&e, NULL);
 	at = idl_login_ok(&e, IDL_AGENT_EMAIL, IDL_AGENT_PASSWORD, NULL);
 	body = harness_printf("{\"password\":\"%s\"}", IDL_AGENT_PASSWORD);
 	ck_assert_int_eq(idl_req(&e, "DELETE", "/api/v1/me", at, body, &resp),
@@ -926,23 +902,21 @@ START_TEST(test_agent_cannot_erase_own_account)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_answer_lists_erased_and_retained_with_basis_and_until,
+	&test_old_access_refresh_and_password_all_dead,
+	&test_dump_holds_no_marker_identifier_or_unsalted_hash,
+	&test_bystander_rows_markers_and_login_untouched,
+	&test_server_log_holds_no_marker,
+	&test_erasure_recorded_without_erased_values,
+	&test_dpo_erases_with_reason_once_and_others_cannot,
+	&test_salt_differs_per_erasure,
+	&test_wrong_password_refused_and_nothing_erased,
+	&test_agent_cannot_erase_own_account,
+	NULL
+};
 
-	idl_init("t3106-erasure", "t3106", NULL);
-	tc = tcase_create("erasure");
-	tcase_add_test(tc,
-	    test_answer_lists_erased_and_retained_with_basis_and_until);
-	tcase_add_test(tc, test_old_access_refresh_and_password_all_dead);
-	tcase_add_test(tc, test_dump_holds_no_marker_identifier_or_unsalted_hash);
-	tcase_add_test(tc, test_bystander_rows_markers_and_login_untouched);
-	tcase_add_test(tc, test_server_log_holds_no_marker);
-	tcase_add_test(tc, test_erasure_recorded_without_erased_values);
-	tcase_add_test(tc, test_dpo_erases_with_reason_once_and_others_cannot);
-	tcase_add_test(tc, test_salt_differs_per_erasure);
-	tcase_add_test(tc, test_wrong_password_refused_and_nothing_erased);
-	tcase_add_test(tc, test_agent_cannot_erase_own_account);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "erasure", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -38,23 +38,6 @@ fee_word(const char *s)
 #define SECRET_UNTIL	"2027-01-19T00:00:00Z"
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 /* GET the subject with optional X-Purpose / X-Disclose-After: status. */
 static long
 read_subject(const struct idenv *e, const char *token, const char *id,
@@ -97,7 +80,7 @@ access_log(const struct idenv *e, const char *token, const char *query)
 
 	path = harness_printf("/api/v1/me/access-log%s", query ? query : "");
 	j = idl_reqj(e, "GET", path, token, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_array(json_object_get(j, "items")),
 	    "GET %s: %ld %s", path, st, d);
 	free(d);
@@ -118,12 +101,11 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	json_t		*j, *log, *it, *who;
 	long		 st;
 
-	start(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id,
 	    "dossier URB-2026-0042", NULL, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "subject read: %ld %s", st, d);
 	ck_assert_str_eq(idl_jstr(j, "id"), idl_demo.resident_id);
 	ck_assert_str_eq(idl_jstr(j, "email"), IDL_RESIDENT_EMAIL);
@@ -138,7 +120,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	    idl_demo.resident_id, idl_demo.admin_id), 1);
 
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1, "access log: %s", d);
 	it = json_array_get(json_object_get(log, "items"), 0);
 	who = json_object_get(it, "reader");
@@ -165,7 +147,7 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	    "('2026-12-20T10:00:00Z', '%s', 'client', '%s', 'mobility.pass', "
 	    "'P-7')", idl_demo.resident_id, idl_demo.client_id), 0);
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 3, "access log: %s", d);
 	it = json_array_get(json_object_get(log, "items"), 0);	/* newest */
 	who = json_object_get(it, "reader");
@@ -195,8 +177,7 @@ START_TEST(test_read_without_purpose_refused)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	st = read_subject(&e, dpo, idl_demo.resident_id, NULL, NULL, &j);
 	ck_assert_msg(st == 400 && idl_jstr(j, "code") != NULL &&
 	    strcmp(idl_jstr(j, "code"), "purpose_required") == 0 &&
@@ -237,8 +218,7 @@ START_TEST(test_deferred_disclosure)
 	json_t		*log;
 	long		 st;
 
-	start(&e, FROZEN);
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	st = read_subject(&e, dpo, idl_demo.resident_id, "enquête judiciaire",
 	    SECRET_UNTIL, NULL);
@@ -252,7 +232,7 @@ START_TEST(test_deferred_disclosure)
 	    1);
 	/* ...hidden before the date. */
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1 && strcmp(idl_jstr(json_array_get(
 	    json_object_get(log, "items"), 0), "purpose"), "ordinary") == 0,
 	    "before the date: %s", d);
@@ -266,7 +246,7 @@ START_TEST(test_deferred_disclosure)
 	idl_restart(&e, LATER);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	log = access_log(&e, res, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 2 && strstr(d, "enquête judiciaire") !=
 	    NULL, "after the date: %s", d);
 	free(d);
@@ -287,7 +267,7 @@ START_TEST(test_paging)
 	size_t		 k;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	/* 45 rows; pairs share their time, so the id breaks the tie. */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
 	    "account_id, reader_kind, reader_account, dataset, record, purpose) "
@@ -304,7 +284,7 @@ START_TEST(test_paging)
 		free(q);
 		free(cursor);
 		cursor = NULL;
-		d = dump(log);
+		d = harness_dump(log);
 		pages++;
 		json_array_foreach(json_object_get(log, "items"), k, it) {
 			rec = idl_jstr(it, "record");
@@ -357,14 +337,14 @@ START_TEST(test_another_person_sees_nothing)
 	json_t		*log;
 	long		 st;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	other = idl_register(&e, "other-3107@example.org", GOOD_PASSWORD);
 	dpo = idl_login_admin(&e);
 	ck_assert_int_eq(read_subject(&e, dpo, idl_demo.resident_id,
 	    "secret-purpose-of-resident", NULL, NULL), 200);
 	tok = idl_login_ok(&e, "other-3107@example.org", GOOD_PASSWORD, NULL);
 	log = access_log(&e, tok, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 0 && strstr(d, idl_demo.resident_id) ==
 	    NULL, "another person: %s", d);
 	free(d);
@@ -372,7 +352,7 @@ START_TEST(test_another_person_sees_nothing)
 	ck_assert_int_eq(read_subject(&e, dpo, other, "own-purpose", NULL,
 	    NULL), 200);
 	log = access_log(&e, tok, NULL);
-	d = dump(log);
+	d = harness_dump(log);
 	ck_assert_msg(nitems(log) == 1 && strstr(d, "own-purpose") != NULL &&
 	    strstr(d, "secret-purpose-of-resident") == NULL, "%s", d);
 	free(d);
@@ -392,7 +372,7 @@ START_TEST(test_append_only_but_purgeable)
 {
 	struct idenv	 e;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
 	    "account_id, reader_kind, reader_account, dataset, purpose) "
 	    "SELECT t, '%s', 'dpo', '%s', 'identity.account', 'p' FROM "
@@ -425,17 +405,17 @@ START_TEST(test_append_only_but_purgeable)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc = tcase_create("access-log");
+static const TTest *const *const tests[] = {
+	&test_dpo_read_is_logged_and_shown,
+	&test_read_without_purpose_refused,
+	&test_deferred_disclosure,
+	&test_paging,
+	&test_another_person_sees_nothing,
+	&test_append_only_but_purgeable,
+	NULL
+};
 
-	idl_init("t3107-access-log", "t3107", NULL);
-	tcase_add_test(tc, test_dpo_read_is_logged_and_shown);
-	tcase_add_test(tc, test_read_without_purpose_refused);
-	tcase_add_test(tc, test_deferred_disclosure);
-	tcase_add_test(tc, test_paging);
-	tcase_add_test(tc, test_another_person_sees_nothing);
-	tcase_add_test(tc, test_append_only_but_purgeable);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "access-log", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

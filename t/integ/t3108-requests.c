@@ -20,23 +20,6 @@
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 #define REQS		"/api/v1/admin/privacy/requests"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 /* 'w' in 's' with no letter or digit on either side. */
 static int
 has_word(const char *s, const char *w)
@@ -57,7 +40,7 @@ has_word(const char *s, const char *w)
 static void
 no_fee(long st, const json_t *j)
 {
-	char	*d = dump(j), *p;
+	char	*d = harness_dump(j), *p;
 
 	ck_assert_msg(st != 402, "402: %s", d);
 	for (p = d; *p != '\0'; p++)
@@ -98,7 +81,7 @@ create(const struct idenv *e, const char *dpo, const char *account,
 	if (received != NULL)
 		json_object_set_new(in, "received_at", json_string(received));
 	st = call(e, "POST", REQS, dpo, in, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201 && idl_jstr(j, "id") != NULL, "create: %ld %s",
 	    st, d);
 	free(d);
@@ -118,16 +101,6 @@ patch(const struct idenv *e, const char *dpo, const char *id, json_t *in,
 	return (st);
 }
 
-static void
-assert_str(const json_t *j, const char *k, const char *want)
-{
-	char	*d = dump(j);
-
-	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
-	    0, "%s is not %s: %s", k, want, d);
-	free(d);
-}
-
 START_TEST(test_due_one_calendar_month)
 {
 	static const char *const cases[][2] = {
@@ -143,22 +116,20 @@ START_TEST(test_due_one_calendar_month)
 	size_t		 i;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	/* received_at defaults to the clock. */
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
-	assert_str(j, "received_at", "2026-02-10T12:00:00Z");
-	assert_str(j, "due_at", "2026-03-10T12:00:00Z");
-	assert_str(j, "deadline", "2026-03-10T12:00:00Z");
-	assert_str(j, "status", "received");
-	assert_str(j, "channel", "counter");
-	assert_str(j, "recorded_by", idl_demo.admin_id);
+	idl_assert_strs(j, "received_at", "2026-02-10T12:00:00Z",
+	    "due_at", "2026-03-10T12:00:00Z",
+	    "deadline", "2026-03-10T12:00:00Z", "status", "received",
+	    "channel", "counter", NULL);
+	idl_assert_str(j, "recorded_by", idl_demo.admin_id);
 	ck_assert(json_is_false(json_object_get(j, "overdue")));
 	json_decref(j);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		j = create(&e, dpo, idl_demo.resident_id, "erasure",
 		    cases[i][0]);
-		assert_str(j, "due_at", cases[i][1]);
+		idl_assert_str(j, "due_at", cases[i][1]);
 		json_decref(j);
 	}
 	/* Refused: a future receipt, an unknown kind or person. */
@@ -228,8 +199,7 @@ START_TEST(test_overdue_filter)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-03-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-03-10T12:00:00Z");
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-15T09:00:00Z");		/* due 15 Feb: late */
 	a = strdup(idl_jstr(j, "id"));
@@ -294,8 +264,7 @@ START_TEST(test_extension_within_first_month_only)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	j = create(&e, dpo, idl_demo.resident_id, "access",
 	    "2026-01-20T09:00:00Z");		/* due 20 Feb */
 	r1 = strdup(idl_jstr(j, "id"));
@@ -310,13 +279,13 @@ START_TEST(test_extension_within_first_month_only)
 	ck_assert_int_eq(st, 422);
 	st = patch(&e, dpo, r1, json_pack("{s:i, s:s}", "extension_months", 2,
 	    "extension_reason", "many records in several services"), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "extend: %ld %s", st, d);
 	free(d);
-	assert_str(j, "status", "extended");
-	assert_str(j, "extended_until", "2026-04-20T09:00:00Z");
-	assert_str(j, "extension_notified_at", "2026-02-10T12:00:00Z");
-	assert_str(j, "deadline", "2026-04-20T09:00:00Z");
+	idl_assert_strs(j, "status", "extended",
+	    "extended_until", "2026-04-20T09:00:00Z",
+	    "extension_notified_at", "2026-02-10T12:00:00Z",
+	    "deadline", "2026-04-20T09:00:00Z", NULL);
 	json_decref(j);
 	/* The person is told, with the reason. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
@@ -329,7 +298,7 @@ START_TEST(test_extension_within_first_month_only)
 	ck_assert_int_eq(st, 409);
 	/* After the first month: refused, nothing changed. */
 	st = patch(&e, dpo, r2, json_pack("{s:i}", "extension_months", 1), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 409 && strstr(d, "\"extension_too_late\"") !=
 	    NULL && strstr(d, "dans le mois") != NULL, "late extension: %ld %s",
 	    st, d);
@@ -356,7 +325,7 @@ START_TEST(test_extension_within_first_month_only)
 	st = patch(&e, dpo, r2, json_pack("{s:s}", "status", "in_progress"),
 	    &j);
 	ck_assert_int_eq(st, 200);
-	assert_str(j, "status", "in_progress");
+	idl_assert_str(j, "status", "in_progress");
 	json_decref(j);
 	free(r1);
 	free(r2);
@@ -372,7 +341,7 @@ START_TEST(test_refusal_reason_and_remedies)
 	json_t		*j, *err;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	en = idl_register(&e, "english-3108@example.org", GOOD_PASSWORD);
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET locale "
 	    "= 'en' WHERE id = '%s'", en), 0);
@@ -396,17 +365,17 @@ START_TEST(test_refusal_reason_and_remedies)
 	st = patch(&e, dpo, r, json_pack("{s:s, s:s}", "status", "refused",
 	    "reason", "Les données sont nécessaires à un dossier d'urbanisme "
 	    "en cours."), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "refuse: %ld %s", st, d);
-	assert_str(j, "status", "refused");
+	idl_assert_str(j, "status", "refused");
 	ck_assert_msg(strstr(idl_jstr(j, "answer"), "dossier d'urbanisme") !=
 	    NULL && strstr(idl_jstr(j, "answer"), "CNIL") != NULL &&
 	    strstr(idl_jstr(j, "answer"), "recours juridictionnel") != NULL,
 	    "answer: %s", d);
 	ck_assert_msg(idl_jstr(j, "refusal_reason") != NULL &&
 	    strstr(idl_jstr(j, "refusal_reason"), "CNIL") == NULL, "%s", d);
-	assert_str(j, "decided_by", idl_demo.admin_id);
-	assert_str(j, "decided_at", "2026-02-10T12:00:00Z");
+	idl_assert_str(j, "decided_by", idl_demo.admin_id);
+	idl_assert_str(j, "decided_at", "2026-02-10T12:00:00Z");
 	free(d);
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
@@ -453,8 +422,7 @@ START_TEST(test_no_fee_and_dpo_only)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
-	dpo = idl_login_admin(&e);
+	dpo = idl_start_admin(&e, "2026-02-10T12:00:00Z");
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	/* The person cannot use the DPO's endpoints. */
 	st = call(&e, "GET", REQS, res, NULL, NULL);
@@ -520,12 +488,12 @@ START_TEST(test_received_at_plausible)
 	long		 st;
 
 	/* In 2022, five years back is before the RGPD: the RGPD bounds. */
-	start(&e, "2022-06-01T00:00:00Z");
+	idl_start_new(&e, "2022-06-01T00:00:00Z");
 	dpo = idl_login_admin(&e);
 	st = call(&e, "POST", REQS, dpo, json_pack("{s:s, s:s, s:s}",
 	    "account_id", idl_demo.resident_id, "kind", "access",
 	    "received_at", "2018-05-24T23:59:59Z"), &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 422 && strstr(d, "2018-05-25T00:00:00Z") != NULL,
 	    "before the RGPD: %ld %s", st, d);
 	free(d);
@@ -540,15 +508,15 @@ START_TEST(test_received_at_plausible)
 		st = call(&e, "POST", REQS, dpo, json_pack("{s:s, s:s, s:s}",
 		    "account_id", idl_demo.resident_id, "kind", "access",
 		    "received_at", cases[i].received), &j);
-		d = dump(j);
+		d = harness_dump(j);
 		ck_assert_msg(st == cases[i].status, "%s: %ld %s",
 		    cases[i].received, st, d);
 		if (st == 422) {
 			err = idl_error_for(j, "/received_at");
 			ck_assert_msg(err != NULL, "%s: %s", cases[i].received,
 			    d);
-			assert_str(err, "code", "range");
-			assert_str(j, "code", "validation");
+			idl_assert_str(err, "code", "range");
+			idl_assert_str(j, "code", "validation");
 			/* The earliest date accepted is named. */
 			if (cases[i].received[0] < '2')
 				ck_assert_msg(strstr(idl_jstr(err, "message"),
@@ -600,7 +568,7 @@ START_TEST(test_location_is_readable)
 	char		*dpo, *res, *body, *loc, *d1, *d2;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	in = json_pack("{s:s, s:s}", "account_id", idl_demo.resident_id,
@@ -615,8 +583,8 @@ START_TEST(test_location_is_readable)
 	free(body);
 
 	st = read_request(&e, loc, dpo, "traitement de la demande", &got);
-	d1 = dump(j);
-	d2 = dump(got);
+	d1 = harness_dump(j);
+	d2 = harness_dump(got);
 	ck_assert_msg(st == 200 && strcmp(d1, d2) == 0, "GET %s: %ld %s, "
 	    "created %s", loc, st, d2, d1);
 	free(d1);
@@ -630,7 +598,7 @@ START_TEST(test_location_is_readable)
 	/* Without a purpose, as every read of the town: 400, nothing read. */
 	st = read_request(&e, loc, dpo, NULL, &got);
 	ck_assert_int_eq(st, 400);
-	assert_str(got, "code", "purpose_required");
+	idl_assert_str(got, "code", "purpose_required");
 	json_decref(got);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 1);
@@ -640,7 +608,7 @@ START_TEST(test_location_is_readable)
 	st = read_request(&e, REQS "/00000000-0000-4000-8000-000000000000",
 	    dpo, "x", &got);
 	ck_assert_int_eq(st, 404);
-	assert_str(got, "code", "rights_request_not_found");
+	idl_assert_str(got, "code", "rights_request_not_found");
 	json_decref(got);
 	ck_assert_int_eq(read_request(&e, REQS "/nope", dpo, "x", NULL), 404);
 	json_decref(j);
@@ -659,14 +627,14 @@ START_TEST(test_empty_patch_422)
 	json_t		*j;
 	long		 st;
 
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	j = create(&e, dpo, idl_demo.resident_id, "access", NULL);
 	id = strdup(idl_jstr(j, "id"));
 	json_decref(j);
 	st = patch(&e, dpo, id, json_object(), &j);
 	ck_assert_int_eq(st, 422);
-	assert_str(j, "code", "empty_patch");
+	idl_assert_str(j, "code", "empty_patch");
 	ck_assert_int_eq(json_array_size(json_object_get(j, "errors")), 1);
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -696,7 +664,7 @@ START_TEST(test_free_texts_never_logged)
 		m[i] = harness_printf("free-text-%s", p);
 		free(p);
 	}
-	start(&e, "2026-02-10T12:00:00Z");
+	idl_start_new(&e, "2026-02-10T12:00:00Z");
 	dpo = idl_login_admin(&e);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	other = idl_register(&e, "erased-3108@example.org", GOOD_PASSWORD);
@@ -767,20 +735,20 @@ START_TEST(test_free_texts_never_logged)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc = tcase_create("requests");
+static const TTest *const *const tests[] = {
+	&test_due_one_calendar_month,
+	&test_overdue_filter,
+	&test_extension_within_first_month_only,
+	&test_refusal_reason_and_remedies,
+	&test_no_fee_and_dpo_only,
+	&test_received_at_plausible,
+	&test_location_is_readable,
+	&test_empty_patch_422,
+	&test_free_texts_never_logged,
+	NULL
+};
 
-	idl_init("t3108-requests", "t3108", NULL);
-	tcase_add_test(tc, test_due_one_calendar_month);
-	tcase_add_test(tc, test_overdue_filter);
-	tcase_add_test(tc, test_extension_within_first_month_only);
-	tcase_add_test(tc, test_refusal_reason_and_remedies);
-	tcase_add_test(tc, test_no_fee_and_dpo_only);
-	tcase_add_test(tc, test_received_at_plausible);
-	tcase_add_test(tc, test_location_is_readable);
-	tcase_add_test(tc, test_empty_patch_422);
-	tcase_add_test(tc, test_free_texts_never_logged);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "requests", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

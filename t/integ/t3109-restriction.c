@@ -21,38 +21,11 @@
 #define FROZEN		"2026-12-20T08:30:00Z"
 #define REQS		"/api/v1/admin/privacy/requests"
 
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
-
-static char *
-dump(const json_t *j)
-{
-	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	return (s != NULL ? s : strdup("(not JSON)"));
-}
-
-
 static long
 in_newsletter(const struct idenv *e, const char *account)
 {
 	return (idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.newsletter_recipients WHERE account_id = '%s'", account));
-}
-
-static void
-assert_str(const json_t *j, const char *k, const char *want)
-{
-	char	*d = dump(j);
-
-	ck_assert_msg(idl_jstr(j, k) != NULL && strcmp(idl_jstr(j, k), want) ==
-	    0, "%s is not %s: %s", k, want, d);
-	free(d);
 }
 
 static long
@@ -98,8 +71,7 @@ START_TEST(test_restriction_freezes)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
 	ck_assert_int_eq(st, 200);
@@ -110,10 +82,10 @@ START_TEST(test_restriction_freezes)
 	json_decref(j);
 
 	j = idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201 && json_is_true(json_object_get(j,
 	    "restricted")), "restrict: %ld %s", st, d);
-	assert_str(j, "since", FROZEN);
+	idl_assert_str(j, "since", FROZEN);
 	free(d);
 	json_decref(j);
 	/* Idempotent. */
@@ -142,7 +114,7 @@ START_TEST(test_restriction_freezes)
 	ck_assert_msg(st == 403, "agent read: %ld", st);
 	dpo = idl_login_admin(&e);
 	st = subject_read(&e, dpo, idl_demo.resident_id, &j);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_true(json_object_get(
 	    json_object_get(j, "restriction"), "restricted")), "dpo read: %ld "
 	    "%s", st, d);
@@ -164,7 +136,7 @@ START_TEST(test_lift_tells_the_person_first)
 	json_t		*j;
 	long		 st;
 
-	start(&e, NULL);	/* the system clock: times move between calls */
+	idl_start_new(&e, NULL);	/* the system clock: times move between calls */
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
@@ -189,7 +161,7 @@ START_TEST(test_lift_tells_the_person_first)
 	    "template = 'restriction_lift'"), 0);
 
 	j = idl_reqj(&e, "POST", path, dpo, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_is_false(json_object_get(j,
 	    "restricted")), "lift: %ld %s", st, d);
 	free(d);
@@ -215,7 +187,7 @@ START_TEST(test_lift_tells_the_person_first)
 	json_decref(idl_reqj(&e, "POST", path, dpo, NULL, &st));
 	ck_assert_int_eq(st, 409);
 	j = idl_reqj(&e, "GET", "/api/v1/me/restriction", res, NULL, &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200 && json_array_size(json_object_get(j,
 	    "history")) == 1 && idl_jstr(json_array_get(json_object_get(j,
 	    "history"), 0), "lifted_at") != NULL, "%s", d);
@@ -243,20 +215,16 @@ START_TEST(test_objection_to_newsletter_at_once)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	json_decref(idl_reqj(&e, "PUT", "/api/v1/me/consents/newsletter", res,
 	    NULL, &st));
 	ck_assert_int_eq(in_newsletter(&e, idl_demo.resident_id), 1);
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"newsletter\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	assert_str(j, "kind", "objection");
-	assert_str(j, "purpose", "newsletter");
-	assert_str(j, "status", "answered");
-	assert_str(j, "decision", "upheld");
-	assert_str(j, "channel", "api");
+	idl_assert_strs(j, "kind", "objection", "purpose", "newsletter",
+	    "status", "answered", "decision", "upheld", "channel", "api", NULL);
 	free(d);
 	json_decref(j);
 	/* At once: the consent is withdrawn through the ledger. */
@@ -270,7 +238,7 @@ START_TEST(test_objection_to_newsletter_at_once)
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"newsletter\",\"grounds\":\"no more\"}", &st);
 	ck_assert_int_eq(st, 201);
-	assert_str(j, "decision", "upheld");
+	idl_assert_str(j, "decision", "upheld");
 	json_decref(j);
 	free(res);
 	idl_stop(&e);
@@ -284,17 +252,16 @@ START_TEST(test_objection_to_public_task_decided)
 	json_t		*j;
 	long		 st;
 
-	start(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	j = idl_reqj(&e, "POST", "/api/v1/me/objections", res,
 	    "{\"purpose\":\"case_notifications\",\"grounds\":\"I read my "
 	    "requests on line\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 201, "objection: %ld %s", st, d);
-	assert_str(j, "status", "received");
-	assert_str(j, "purpose", "case_notifications");
-	assert_str(j, "grounds", "I read my requests on line");
-	assert_str(j, "due_at", "2027-01-20T08:30:00Z");
+	idl_assert_strs(j, "status", "received",
+	    "purpose", "case_notifications",
+	    "grounds", "I read my requests on line",
+	    "due_at", "2027-01-20T08:30:00Z", NULL);
 	ck_assert(json_is_null(json_object_get(j, "decision")));
 	id = strdup(idl_jstr(j, "id"));
 	free(d);
@@ -315,11 +282,10 @@ START_TEST(test_objection_to_public_task_decided)
 	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"rejected\","
 	    "\"grounds\":\"Notifications are part of the legal procedure "
 	    "(compelling legitimate grounds)\"}", &st);
-	d = dump(j);
+	d = harness_dump(j);
 	ck_assert_msg(st == 200, "decide: %ld %s", st, d);
-	assert_str(j, "decision", "rejected");
-	assert_str(j, "status", "refused");
-	assert_str(j, "decided_by", idl_demo.admin_id);
+	idl_assert_strs(j, "decision", "rejected", "status", "refused", NULL);
+	idl_assert_str(j, "decided_by", idl_demo.admin_id);
 	ck_assert_msg(strstr(idl_jstr(j, "decision_grounds"),
 	    "compelling legitimate grounds") != NULL &&
 	    strstr(idl_jstr(j, "answer"), "CNIL") != NULL, "%s", d);
@@ -339,8 +305,7 @@ START_TEST(test_objection_to_public_task_decided)
 	j = idl_reqj(&e, "PATCH", path, dpo, "{\"decision\":\"upheld\","
 	    "\"grounds\":\"No overriding reason\"}", &st);
 	ck_assert_int_eq(st, 200);
-	assert_str(j, "status", "answered");
-	assert_str(j, "decision", "upheld");
+	idl_assert_strs(j, "status", "answered", "decision", "upheld", NULL);
 	json_decref(j);
 	free(path);
 	/* Only objections are decided. */
@@ -361,21 +326,34 @@ END_TEST
 
 START_TEST(test_objection_other_bases)
 {
+	/*
+	 * Refused: an objection to a legal obligation, to an unknown purpose,
+	 * to no purpose, from nobody signed in.
+	 */
+	static const struct {
+		const char	*body;
+		int		 signed_in;
+		long		 status;
+	} refused[] = {
+		{ "{\"purpose\":\"civil_status\"}", 1, 409 },
+		{ "{\"purpose\":\"no_such_purpose\"}", 1, 404 },
+		{ "{\"grounds\":\"x\"}", 1, 422 },
+		{ "{\"purpose\":\"newsletter\"}", 0, 401 },
+	};
 	struct idenv	 e;
 	struct http_resp r;
 	char		*res, *auth;
 	const char	*h[3];
 	json_t		*j;
-	long		 st;
+	size_t		 i;
 
-	start(&e, FROZEN);
-	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	res = idl_start_resident(&e, FROZEN);
 	auth = harness_printf("Authorization: Bearer %s", res);
 	h[0] = auth;
 	h[1] = "Content-Type: application/json";
 	h[2] = NULL;
 	/* Consent-based, not marketing: withdraw the consent instead. */
-	st = idl_reqh(&e, "POST", "/api/v1/me/objections", h,
+	idl_reqh(&e, "POST", "/api/v1/me/objections", h,
 	    "{\"purpose\":\"visitor_statistics\"}", &r);
 	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
 	ck_assert_str_eq(idl_jstr(j, "code"), "objection_withdraw_consent");
@@ -395,18 +373,11 @@ START_TEST(test_objection_other_bases)
 	    "retention_en, retention_it) VALUES ('civil_status', "
 	    "'legal_obligation', 't', 't', 't', 'd', 'd', 'd', "
 	    "ARRAY['identity'], 'r', 'r', 'r')"), 0);
-	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
-	    "{\"purpose\":\"civil_status\"}", &st));
-	ck_assert_int_eq(st, 409);
-	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
-	    "{\"purpose\":\"no_such_purpose\"}", &st));
-	ck_assert_int_eq(st, 404);
-	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", res,
-	    "{\"grounds\":\"x\"}", &st));
-	ck_assert_int_eq(st, 422);
-	json_decref(idl_reqj(&e, "POST", "/api/v1/me/objections", NULL,
-	    "{\"purpose\":\"newsletter\"}", &st));
-	ck_assert_int_eq(st, 401);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		ck_assert_msg(idl_status(&e, "POST", "/api/v1/me/objections",
+		    refused[i].signed_in ? res : NULL, refused[i].body) ==
+		    refused[i].status, "objection %s: not %ld", refused[i].body,
+		    refused[i].status);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
 	free(auth);
@@ -437,7 +408,7 @@ START_TEST(test_lift_unknown_person_404)
 	char		*dpo, *path;
 	size_t		 i;
 
-	start(&e, FROZEN);
+	idl_start_new(&e, FROZEN);
 	dpo = idl_login_admin(&e);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		path = harness_printf("/api/v1/admin/privacy/subjects/%s/"
@@ -592,19 +563,19 @@ START_TEST(test_rights_flood_throttled)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc = tcase_create("restriction");
+static const TTest *const *const tests[] = {
+	&test_restriction_freezes,
+	&test_lift_tells_the_person_first,
+	&test_objection_to_newsletter_at_once,
+	&test_objection_to_public_task_decided,
+	&test_objection_other_bases,
+	&test_lift_unknown_person_404,
+	&test_consent_flood_throttled,
+	&test_rights_flood_throttled,
+	NULL
+};
 
-	idl_init("t3109-restriction", "t3109", NULL);
-	tcase_add_test(tc, test_restriction_freezes);
-	tcase_add_test(tc, test_lift_tells_the_person_first);
-	tcase_add_test(tc, test_objection_to_newsletter_at_once);
-	tcase_add_test(tc, test_objection_to_public_task_decided);
-	tcase_add_test(tc, test_objection_other_bases);
-	tcase_add_test(tc, test_lift_unknown_person_404);
-	tcase_add_test(tc, test_consent_flood_throttled);
-	tcase_add_test(tc, test_rights_flood_throttled);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "restriction", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

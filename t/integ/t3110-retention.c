@@ -21,20 +21,15 @@
 
 static char	*sql_time(const struct idenv *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	idl_start(e);
-}
+static void	 kept_then_purged(const struct idenv *, const char *,
+		    const char *, const char *, long, int, const char *, ...)
+		    __attribute__((format(printf, 7, 8)));
 
 /* A copy of the template database without a server. */
 static void
 no_server(struct idenv *e)
 {
-	start(e, T0);
+	idl_start_new(e, T0);
 	harness_server_stop(&e->s);
 }
 
@@ -91,40 +86,48 @@ purge(const struct idenv *e, const char *clock, const char *rule)
 	return (count);
 }
 
-/* pg_dump of the cluster's major version (the wrapper's is the default). */
-static const char *
-pg_dump_path(void)
+/*
+ * The 'n' rows that 'fmt' (a count query) finds are kept by the purge of
+ * 'rule' at 'keep', and removed by the one at 'drop', which counts 'n' of
+ * them (at least 'n' when 'at_least': others may go too); none remain.
+ */
+static void
+kept_then_purged(const struct idenv *e, const char *rule, const char *keep,
+    const char *drop, long n, int at_least, const char *fmt, ...)
 {
-	static const char *const paths[] = {
-	    "/usr/lib/postgresql/15/bin/pg_dump", "/usr/bin/pg_dump", NULL };
-	const char	*p;
-	size_t		 i;
+	va_list	 ap;
+	char	*sql;
+	long	 got;
 
-	if ((p = getenv("GUICHET_TEST_PG_DUMP")) != NULL && *p != '\0')
-		return (p);
-	for (i = 0; paths[i] != NULL; i++)
-		if (access(paths[i], X_OK) == 0)
-			return (paths[i]);
-	return ("pg_dump");
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) != -1);
+	va_end(ap);
+	purge(e, keep, rule);
+	ck_assert_msg(idl_sql_count(e, "%s", sql) == n, "%s at %s: not %ld "
+	    "rows kept", rule, keep, n);
+	got = purge(e, drop, rule);
+	ck_assert_msg(at_least ? got >= n : got == n, "%s at %s: %ld removed, "
+	    "expected %s%ld", rule, drop, got, at_least ? "at least " : "", n);
+	ck_assert_msg(idl_sql_count(e, "%s", sql) == 0, "%s at %s: rows left",
+	    rule, drop);
+	free(sql);
 }
 
-/* Occurrences of 'marker' in pg_dump --data-only of the test's database. */
-static int
-dump_count(const struct idenv *e, const char *marker)
+/*
+ * The inactivity rule keeps account 'id' active when the purge runs at
+ * 'keep' and erases it at 'drop' (the erased row meeting 'and' too).
+ */
+static void
+inactive_purged(const struct idenv *e, const char *id, const char *keep,
+    const char *drop, const char *and)
 {
-	const char	*argv[] = { pg_dump_path(), "--data-only", "-d", e->db,
-			    NULL };
-	char		*out = NULL, *err = NULL;
-	int		 n;
-
-	ck_assert_msg(harness_exec(argv, NULL, 30000, &out, &err) == 0,
-	    "pg_dump failed: %s", err);
-	ck_assert_msg(idl_count(out, "identity.accounts") > 0,
-	    "pg_dump printed no data");
-	n = idl_count(out, marker);
-	free(out);
-	free(err);
-	return (n);
+	purge(e, keep, "inactive_accounts");
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
+	ck_assert_int_ge(purge(e, drop, "inactive_accounts"), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'erased'%s", id,
+	    and), 1);
 }
 
 START_TEST(test_refresh_tokens)
@@ -133,8 +136,7 @@ START_TEST(test_refresh_tokens)
 	char		*at, *before, *after;
 	long		 n;
 
-	start(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	harness_server_stop(&e.s);
 	n = idl_sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
 	    "WHERE account_id = '%s' AND created_at = '" T0 "'",
@@ -146,14 +148,9 @@ START_TEST(test_refresh_tokens)
 	after = sql_time(&e, "SELECT max(expires_at) + interval '31 days' "
 	    "FROM identity.refresh_tokens WHERE account_id = '%s'",
 	    idl_demo.resident_id);
-	purge(&e, before, "refresh_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), n);
-	ck_assert_int_ge(purge(&e, after, "refresh_tokens"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 0);
+	kept_then_purged(&e, "refresh_tokens", before, after, n, 1,
+	    "SELECT count(*) FROM identity.refresh_tokens WHERE account_id = "
+	    "'%s'", idl_demo.resident_id);
 	free(at);
 	free(before);
 	free(after);
@@ -173,13 +170,9 @@ START_TEST(test_refresh_tokens_revoked)
 	    "sha256(gen_random_uuid()::text::bytea), '" T0 "', "
 	    "'" T0 "'::timestamptz + interval '1 year', '" T0 "')",
 	    idl_demo.resident_id), 0);
-	purge(&e, "2027-03-30T10:00:00Z", "refresh_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 1);
-	ck_assert_int_eq(purge(&e, "2027-04-01T10:00:00Z", "refresh_tokens"),
-	    1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'"), 0);
+	kept_then_purged(&e, "refresh_tokens", "2027-03-30T10:00:00Z",
+	    "2027-04-01T10:00:00Z", 1, 0, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE revoked_at = '" T0 "'");
 	idl_stop(&e);
 }
 END_TEST
@@ -199,15 +192,10 @@ START_TEST(test_one_time_tokens)
 	    "'" T0 "'::timestamptz - interval '1 hour', "
 	    "'" T0 "'::timestamptz + interval '30 days', '" T0 "')",
 	    idl_demo.resident_id, idl_demo.resident_id), 0);
-	purge(&e, "2027-03-07T10:00:00Z", "one_time_tokens");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	kept_then_purged(&e, "one_time_tokens", "2027-03-07T10:00:00Z",
+	    "2027-03-09T10:00:00Z", 2, 0, "SELECT count(*) FROM "
 	    "identity.one_time_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 2);
-	ck_assert_int_eq(purge(&e, "2027-03-09T10:00:00Z", "one_time_tokens"),
-	    2);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.one_time_tokens WHERE account_id = '%s'",
-	    idl_demo.resident_id), 0);
+	    idl_demo.resident_id);
 	idl_stop(&e);
 }
 END_TEST
@@ -219,7 +207,7 @@ START_TEST(test_auth_throttle)
 	char		*before, *after;
 	long		 n, st;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	st = idl_login(&e, IDL_RESIDENT_EMAIL, "wrong password t3110", NULL,
 	    NULL, NULL);
 	ck_assert_msg(st == 400 || st == 401, "wrong password: %ld", st);
@@ -256,8 +244,7 @@ START_TEST(test_idempotency_keys)
 	const char	*h[4];
 	char		*at, *auth, *body, *marker, *before, *after;
 
-	start(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	marker = idl_marker(24);
 	auth = harness_printf("Authorization: Bearer %s", at);
 	body = harness_printf("{\"purpose\": \"newsletter\", "
@@ -308,14 +295,11 @@ START_TEST(test_outbox)
 	    "interval '1 hour', '" T0 "'), (NULL, 'queued-%s@example.test', "
 	    "'reset_password', 'fr', '{\"link\": \"queued-%s\"}', '" T0 "', "
 	    "NULL)", idl_demo.resident_id, m, m, m, m), 0);
-	ck_assert_int_eq(dump_count(&e, m), 4);
-	purge(&e, "2027-05-31T10:00:00Z", "outbox");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
-	    "WHERE recipient LIKE '%%%s%%'", m), 2);
-	ck_assert_int_ge(purge(&e, "2027-06-02T10:00:00Z", "outbox"), 2);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
-	    "WHERE recipient LIKE '%%%s%%'", m), 0);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 4);
+	kept_then_purged(&e, "outbox", "2027-05-31T10:00:00Z",
+	    "2027-06-02T10:00:00Z", 2, 1, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient LIKE '%%%s%%'", m);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(m);
 	idl_stop(&e);
 }
@@ -329,8 +313,7 @@ START_TEST(test_rectifications)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
-	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
+	at = idl_start_resident(&e, T0);
 	j = idl_reqj(&e, "PATCH", "/api/v1/me", at,
 	    "{\"display_name\": \"Rectified Resident\"}", &st);
 	ck_assert_int_eq(st, 200);
@@ -361,7 +344,7 @@ START_TEST(test_consent_ledger)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	email = harness_printf("t3110-%ld@example.test",
 	    (long)harness_now_ms());
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -384,13 +367,9 @@ START_TEST(test_consent_ledger)
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
 	    "updated_at = '2032-01-01T00:00:00Z' WHERE id = '%s'",
 	    idl_demo.resident_id), 0);
-	purge(&e, "2032-02-29T10:00:00Z", "consent_ledger");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger WHERE account_id = '%s'", id), 1);
-	ck_assert_int_eq(purge(&e, "2032-03-02T10:00:00Z", "consent_ledger"),
-	    1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.consent_ledger WHERE account_id = '%s'", id), 0);
+	kept_then_purged(&e, "consent_ledger", "2032-02-29T10:00:00Z",
+	    "2032-03-02T10:00:00Z", 1, 0, "SELECT count(*) FROM "
+	    "privacy.consent_ledger WHERE account_id = '%s'", id);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.consent_ledger WHERE account_id = '%s'",
 	    idl_demo.resident_id), 1);
@@ -420,7 +399,7 @@ START_TEST(test_inactive_accounts)
 	long		 st;
 	json_t		*j;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	m = idl_marker(24);
 	email = harness_printf("t3110-%s@example.test", m);
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -430,15 +409,10 @@ START_TEST(test_inactive_accounts)
 	ck_assert_int_eq(st, 200);
 	json_decref(j);
 	harness_server_stop(&e.s);
-	ck_assert_int_ge(dump_count(&e, m), 2);
-	purge(&e, "2030-02-28T10:00:00Z", "inactive_accounts");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
-	ck_assert_int_ge(purge(&e, "2030-03-02T10:00:00Z",
-	    "inactive_accounts"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'erased'", id), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_ge(idl_dump_count(&e, m), 2);
+	inactive_purged(&e, id, "2030-02-28T10:00:00Z", "2030-03-02T10:00:00Z",
+	    "");
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	/* The demo agent and admin are staff: not purged as inactive. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id IN ('%s', '%s') AND status = 'active'",
@@ -464,7 +438,7 @@ START_TEST(test_sign_in_is_activity)
 	struct idenv	 e;
 	char		*email, *id, *at, *m, *seen;
 
-	start(&e, T0);
+	idl_start_new(&e, T0);
 	m = idl_marker(24);
 	email = harness_printf("t3110-seen-%s@example.test", m);
 	id = idl_register(&e, email, GOOD_PASSWORD);
@@ -480,17 +454,13 @@ START_TEST(test_sign_in_is_activity)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "identity.accounts WHERE id = '%s' AND last_seen_at = '%s' AND "
 	    "last_seen_at > updated_at", id, seen), 1);
-	/* Three years after T0 and a day: still active. */
-	purge(&e, "2030-03-02T10:00:00Z", "inactive_accounts");
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'active'", id), 1);
-	/* Three years after the sign-in and a day: erased. */
-	ck_assert_int_ge(purge(&e, "2032-03-02T10:00:00Z",
-	    "inactive_accounts"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "identity.accounts WHERE id = '%s' AND status = 'erased' AND "
-	    "last_seen_at IS NULL", id), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	/*
+	 * Three years after T0 and a day: still active; three years after
+	 * the sign-in and a day: erased.
+	 */
+	inactive_purged(&e, id, "2030-03-02T10:00:00Z", "2032-03-02T10:00:00Z",
+	    " AND last_seen_at IS NULL");
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	free(seen);
 	free(id);
 	free(email);
@@ -530,7 +500,7 @@ START_TEST(test_every_category_has_a_rule)
 	char		*bad, *want;
 	size_t		 i;
 
-	start(&e, NULL);
+	idl_start_new(&e, NULL);
 	bad = idl_sql(&e, "WITH tags AS (SELECT DISTINCT substring(d.description "
 	    "FROM '^pii:([a-z][a-z0-9_]*)') AS cat FROM pg_description d "
 	    "JOIN pg_class k ON k.oid = d.objoid AND d.classoid = "
@@ -601,7 +571,7 @@ START_TEST(test_background_purge_at_start)
 	ck_assert_msg(n == 0, "guichetd did not purge at start-up");
 	ck_assert_int_eq(harness_server_log_wait(&e.s,
 	    "retention: rule outbox: ", 5000), 1);
-	ck_assert_int_eq(dump_count(&e, m), 0);
+	ck_assert_int_eq(idl_dump_count(&e, m), 0);
 	harness_server_stop(&e.s);
 	log = idl_log(&e);
 	ck_assert_int_eq(idl_count(log, m), 0);
@@ -611,25 +581,24 @@ START_TEST(test_background_purge_at_start)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase	*tc;
+static const TTest *const *const tests[] = {
+	&test_refresh_tokens,
+	&test_refresh_tokens_revoked,
+	&test_one_time_tokens,
+	&test_auth_throttle,
+	&test_outbox,
+	&test_idempotency_keys,
+	&test_rectifications,
+	&test_consent_ledger,
+	&test_inactive_accounts,
+	&test_sign_in_is_activity,
+	&test_access_log_rule,
+	&test_every_category_has_a_rule,
+	&test_background_purge_at_start,
+	NULL
+};
 
-	idl_init("t3110-retention", "t3110", NULL);
-	tc = tcase_create("retention");
-	tcase_add_test(tc, test_refresh_tokens);
-	tcase_add_test(tc, test_refresh_tokens_revoked);
-	tcase_add_test(tc, test_one_time_tokens);
-	tcase_add_test(tc, test_auth_throttle);
-	tcase_add_test(tc, test_outbox);
-	tcase_add_test(tc, test_idempotency_keys);
-	tcase_add_test(tc, test_rectifications);
-	tcase_add_test(tc, test_consent_ledger);
-	tcase_add_test(tc, test_inactive_accounts);
-	tcase_add_test(tc, test_sign_in_is_activity);
-	tcase_add_test(tc, test_access_log_rule);
-	tcase_add_test(tc, test_every_category_has_a_rule);
-	tcase_add_test(tc, test_background_purge_at_start);
-	return (idl_main(tc));
-}
+const struct test_group test_groups[] = {
+	{ "retention", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -4,6 +4,8 @@
  * Each test sets the global state it relies on (clock mode, log level and
  * descriptor), so the suite also passes with CK_FORK=no.
  */
+#include <sys/wait.h>
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include "base/clock.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "unit.h"
 
 #define SEC		INT64_C(1000000)
 #define DAY		(86400 * SEC)
@@ -33,15 +36,14 @@ temp_file(const char *text, char *path, size_t len)
 {
 	const char	*dir;
 	int		 fd;
-	size_t		 n = strlen(text);
 
 	if ((dir = getenv("TMPDIR")) == NULL || dir[0] == '\0')
 		dir = "/tmp";
 	ck_assert_int_lt(snprintf(path, len, "%s/guichet-test-XXXXXX", dir),
 	    (int)len);
 	ck_assert_int_ne(fd = mkstemp(path), -1);
-	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
 	close(fd);
+	unit_write(path, text, 0600);
 }
 
 /* Load 'text' as a configuration file into 'c'; the result of the load. */
@@ -307,30 +309,31 @@ END_TEST
 
 START_TEST(test_clock_parse_forms)
 {
+	static const struct {
+		const char	*text;
+		int64_t		 us;
+	} forms[] = {
+		{ "2026-12-20T08:30:00Z", T_2026_12_20 },
+		{ "2026-12-20T09:30:00+01:00", T_2026_12_20 },
+		{ "2026-12-20T03:00:00-05:30", T_2026_12_20 },
+		{ "2026-12-20T08:30:00+00:00", T_2026_12_20 },
+		{ "2026-12-20T08:30:00.5Z", T_2026_12_20 + 500000 },
+		{ "2026-12-20T08:30:00.000001Z", T_2026_12_20 + 1 },
+		{ "2026-12-20T08:30:00.123456789Z", T_2026_12_20 + 123456 },
+		{ "2026-12-20T09:30:00.25+01:00", T_2026_12_20 + 250000 },
+		{ "2028-02-29T12:00:00Z", INT64_C(1835438400) * SEC },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "1969-12-31T23:59:59Z", -SEC },
+	};
 	int64_t	 t;
+	size_t	 i;
 
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T09:30:00+01:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T03:00:00-05:30", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00+00:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.5Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 500000);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.000001Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 1);
-	ck_assert_int_eq(clock_parse("2026-12-20T08:30:00.123456789Z", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 123456);
-	ck_assert_int_eq(clock_parse("2026-12-20T09:30:00.25+01:00", &t), 0);
-	ck_assert_int_eq(t, T_2026_12_20 + 250000);
-	ck_assert_int_eq(clock_parse("2028-02-29T12:00:00Z", &t), 0);
-	ck_assert_int_eq(t, INT64_C(1835438400) * SEC);
-	ck_assert_int_eq(clock_parse("1970-01-01T00:00:00Z", &t), 0);
-	ck_assert_int_eq(t, 0);
-	ck_assert_int_eq(clock_parse("1969-12-31T23:59:59Z", &t), 0);
-	ck_assert_int_eq(t, -SEC);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ck_assert_msg(clock_parse(forms[i].text, &t) == 0, "%s",
+		    forms[i].text);
+		ck_assert_msg(t == forms[i].us, "%s: %lld", forms[i].text,
+		    (long long)t);
+	}
 }
 END_TEST
 
@@ -810,16 +813,20 @@ END_TEST
 
 START_TEST(test_log_level_parse)
 {
+	static const struct {
+		const char	*name;
+		enum log_level	 level;
+	} levels[] = {
+		{ "debug", LOG_LEVEL_DEBUG }, { "info", LOG_LEVEL_INFO },
+		{ "warn", LOG_LEVEL_WARN }, { "error", LOG_LEVEL_ERROR },
+	};
 	enum log_level	 l;
+	size_t		 i;
 
-	ck_assert_int_eq(log_level_parse("debug", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_DEBUG);
-	ck_assert_int_eq(log_level_parse("info", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_INFO);
-	ck_assert_int_eq(log_level_parse("warn", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_WARN);
-	ck_assert_int_eq(log_level_parse("error", &l), 0);
-	ck_assert_int_eq(l, LOG_LEVEL_ERROR);
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		ck_assert_int_eq(log_level_parse(levels[i].name, &l), 0);
+		ck_assert_int_eq(l, levels[i].level);
+	}
 	l = LOG_LEVEL_WARN;
 	ck_assert_int_eq(log_level_parse("DEBUG", &l), -1);
 	ck_assert_int_eq(log_level_parse("", &l), -1);
@@ -961,82 +968,74 @@ START_TEST(test_log_line_custom)
 }
 END_TEST
 
+/* fatalx() ends the process with status 1 (a child of the test's). */
 START_TEST(test_log_fatalx_exits)
 {
-	int	 fd;
+	pid_t	 pid;
+	int	 fd, st;
 
 	ck_assert_int_ne(fd = open("/dev/null", O_WRONLY), -1);
-	log_init(LOG_LEVEL_ERROR, fd);
-	fatalx("expected exit from a test");
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		log_init(LOG_LEVEL_ERROR, fd);
+		fatalx("expected exit from a test");
+		_exit(0);
+	}
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "fatalx: wait status %d, expected exit status 1", st);
 }
 END_TEST
 
-static Suite *
-base_suite(void)
-{
-	Suite	*s;
-	TCase	*tc;
+static const TTest *const *const buf_tests[] = {
+	&test_buf_init_empty,
+	&test_buf_growth,
+	&test_buf_addf,
+	&test_buf_json_str,
+	&test_buf_detach,
+	NULL
+};
 
-	s = suite_create("base");
+static const TTest *const *const clock_tests[] = {
+	&test_clock_parse_forms,
+	&test_clock_parse_refused,
+	&test_clock_format_round_trip,
+	&test_clock_configure_frozen,
+	&test_clock_configure_offset,
+	&test_clock_configure_system,
+	&test_clock_configure_bad,
+	&test_clock_configure_offset_overflow,
+	NULL
+};
 
-	tc = tcase_create("buf");
-	tcase_add_test(tc, test_buf_init_empty);
-	tcase_add_test(tc, test_buf_growth);
-	tcase_add_test(tc, test_buf_addf);
-	tcase_add_test(tc, test_buf_json_str);
-	tcase_add_test(tc, test_buf_detach);
-	suite_add_tcase(s, tc);
+static const TTest *const *const conf_tests[] = {
+	&test_conf_defaults,
+	&test_conf_keys,
+	&test_conf_file,
+	&test_conf_file_quoted_then_comment,
+	&test_conf_file_errors,
+	&test_conf_env,
+	&test_conf_bounds,
+	&test_conf_clock_agrees_with_clock,
+	NULL
+};
 
-	tc = tcase_create("clock");
-	tcase_add_test(tc, test_clock_parse_forms);
-	tcase_add_test(tc, test_clock_parse_refused);
-	tcase_add_test(tc, test_clock_format_round_trip);
-	tcase_add_test(tc, test_clock_configure_frozen);
-	tcase_add_test(tc, test_clock_configure_offset);
-	tcase_add_test(tc, test_clock_configure_system);
-	tcase_add_test(tc, test_clock_configure_bad);
-	tcase_add_test(tc, test_clock_configure_offset_overflow);
-	suite_add_tcase(s, tc);
+static const TTest *const *const log_tests[] = {
+	&test_log_level_parse,
+	&test_log_line_json,
+	&test_log_line_escapes,
+	&test_log_levels_filter,
+	&test_log_warn_errno,
+	&test_log_line_custom,
+	&test_log_fatalx_exits,
+	NULL
+};
 
-	tc = tcase_create("conf");
-	tcase_add_test(tc, test_conf_defaults);
-	tcase_add_test(tc, test_conf_keys);
-	tcase_add_test(tc, test_conf_file);
-	tcase_add_test(tc, test_conf_file_quoted_then_comment);
-	tcase_add_test(tc, test_conf_file_errors);
-	tcase_add_test(tc, test_conf_env);
-	tcase_add_test(tc, test_conf_bounds);
-	tcase_add_test(tc, test_conf_clock_agrees_with_clock);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("log");
-	tcase_add_test(tc, test_log_level_parse);
-	tcase_add_test(tc, test_log_line_json);
-	tcase_add_test(tc, test_log_line_escapes);
-	tcase_add_test(tc, test_log_levels_filter);
-	tcase_add_test(tc, test_log_warn_errno);
-	tcase_add_test(tc, test_log_line_custom);
-	suite_add_tcase(s, tc);
-
-	/* Exit tests need a forked runner. */
-	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
-		tc = tcase_create("fatal");
-		tcase_add_exit_test(tc, test_log_fatalx_exits, 1);
-		suite_add_tcase(s, tc);
-	}
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(base_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "buf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, buf_tests },
+	{ "clock", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, clock_tests },
+	{ "conf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, conf_tests },
+	{ "log", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, log_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "privacy/deadline.h"
+#include "unit.h"
 
 /* "YYYY-MM-DD" + n months, as "YYYY-MM-DD" into out[16]. */
 static void
@@ -25,12 +26,28 @@ add(const char *in, int n, char *out)
 	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-#define ADD_EQ(in, n, want) do {				\
-	char	 got_[16];					\
-	add((in), (n), got_);					\
-	ck_assert_msg(strcmp(got_, (want)) == 0,		\
-	    "%s + %d months: %s, want %s", (in), (n), got_, (want)); \
-} while (0)
+/* One case: a date plus months, and the date that must come out. */
+struct add_case {
+	const char	*from;
+	int		 months;
+	const char	*to;
+};
+
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+
+static void
+check_adds(const struct add_case *c, size_t n)
+{
+	char	 got[16];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		add(c[i].from, c[i].months, got);
+		ck_assert_msg(strcmp(got, c[i].to) == 0,
+		    "%s + %d months: %s, want %s", c[i].from, c[i].months, got,
+		    c[i].to);
+	}
+}
 
 static int64_t
 at(const char *t)
@@ -43,85 +60,112 @@ at(const char *t)
 
 START_TEST(test_leap_years)
 {
-	ck_assert_int_eq(deadline_is_leap(2024), 1);
-	ck_assert_int_eq(deadline_is_leap(2026), 0);
-	ck_assert_int_eq(deadline_is_leap(2028), 1);
-	ck_assert_int_eq(deadline_is_leap(1900), 0);
-	ck_assert_int_eq(deadline_is_leap(2000), 1);
-	ck_assert_int_eq(deadline_is_leap(2100), 0);
-	ck_assert_int_eq(deadline_is_leap(2400), 1);
-	ck_assert_int_eq(deadline_days_in_month(2026, 2), 28);
-	ck_assert_int_eq(deadline_days_in_month(2028, 2), 29);
-	ck_assert_int_eq(deadline_days_in_month(2100, 2), 28);
-	ck_assert_int_eq(deadline_days_in_month(2000, 2), 29);
-	ck_assert_int_eq(deadline_days_in_month(2026, 4), 30);
-	ck_assert_int_eq(deadline_days_in_month(2026, 12), 31);
-	ck_assert_int_eq(deadline_days_in_month(2026, 0), 0);
-	ck_assert_int_eq(deadline_days_in_month(2026, 13), 0);
+	static const struct {
+		int	 year, leap;
+	} years[] = {
+		{ 2024, 1 }, { 2026, 0 }, { 2028, 1 }, { 1900, 0 }, { 2000, 1 },
+		{ 2100, 0 }, { 2400, 1 },
+	};
+	static const struct {
+		int	 year, month, days;
+	} months[] = {
+		{ 2026, 2, 28 }, { 2028, 2, 29 }, { 2100, 2, 28 },
+		{ 2000, 2, 29 }, { 2026, 4, 30 }, { 2026, 12, 31 },
+		{ 2026, 0, 0 }, { 2026, 13, 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < NCASES(years); i++)
+		ck_assert_msg(deadline_is_leap(years[i].year) == years[i].leap,
+		    "%d", years[i].year);
+	for (i = 0; i < NCASES(months); i++)
+		ck_assert_msg(deadline_days_in_month(months[i].year,
+		    months[i].month) == months[i].days, "%d-%d", months[i].year,
+		    months[i].month);
 }
 END_TEST
 
 START_TEST(test_one_month_same_day)
 {
-	ADD_EQ("2026-01-15", 1, "2026-02-15");
-	ADD_EQ("2026-02-15", 1, "2026-03-15");
-	ADD_EQ("2026-03-01", 1, "2026-04-01");
-	ADD_EQ("2026-06-30", 1, "2026-07-30");
-	ADD_EQ("2026-02-28", 1, "2026-03-28");
+	static const struct add_case cases[] = {
+		{ "2026-01-15", 1, "2026-02-15" },
+		{ "2026-02-15", 1, "2026-03-15" },
+		{ "2026-03-01", 1, "2026-04-01" },
+		{ "2026-06-30", 1, "2026-07-30" },
+		{ "2026-02-28", 1, "2026-03-28" },
+	};
+
+	check_adds(cases, NCASES(cases));
 }
 END_TEST
 
 START_TEST(test_month_ends_clamp)
 {
-	ADD_EQ("2026-01-31", 1, "2026-02-28");
-	ADD_EQ("2028-01-31", 1, "2028-02-29");	/* leap */
-	ADD_EQ("2100-01-31", 1, "2100-02-28");	/* not leap */
-	ADD_EQ("2000-01-31", 1, "2000-02-29");	/* leap (400) */
-	ADD_EQ("2026-01-30", 1, "2026-02-28");
-	ADD_EQ("2026-01-29", 1, "2026-02-28");
-	ADD_EQ("2028-01-29", 1, "2028-02-29");
-	ADD_EQ("2028-01-30", 1, "2028-02-29");
-	ADD_EQ("2026-03-31", 1, "2026-04-30");
-	ADD_EQ("2026-05-31", 1, "2026-06-30");
-	ADD_EQ("2026-08-31", 1, "2026-09-30");
-	ADD_EQ("2026-10-31", 1, "2026-11-30");
-	ADD_EQ("2026-07-31", 1, "2026-08-31");	/* two 31-day months */
-	ADD_EQ("2028-02-29", 1, "2028-03-29");
-	ADD_EQ("2028-02-29", 12, "2029-02-28");
-	ADD_EQ("2028-02-29", 48, "2032-02-29");
+	static const struct add_case cases[] = {
+		{ "2026-01-31", 1, "2026-02-28" },
+		{ "2028-01-31", 1, "2028-02-29" },	/* leap */
+		{ "2100-01-31", 1, "2100-02-28" },	/* not leap */
+		{ "2000-01-31", 1, "2000-02-29" },	/* leap (400) */
+		{ "2026-01-30", 1, "2026-02-28" },
+		{ "2026-01-29", 1, "2026-02-28" },
+		{ "2028-01-29", 1, "2028-02-29" },
+		{ "2028-01-30", 1, "2028-02-29" },
+		{ "2026-03-31", 1, "2026-04-30" },
+		{ "2026-05-31", 1, "2026-06-30" },
+		{ "2026-08-31", 1, "2026-09-30" },
+		{ "2026-10-31", 1, "2026-11-30" },
+		{ "2026-07-31", 1, "2026-08-31" },	/* two 31-day months */
+		{ "2028-02-29", 1, "2028-03-29" },
+		{ "2028-02-29", 12, "2029-02-28" },
+		{ "2028-02-29", 48, "2032-02-29" },
+	};
+
+	check_adds(cases, NCASES(cases));
 }
 END_TEST
 
 START_TEST(test_year_boundary)
 {
-	ADD_EQ("2026-12-15", 1, "2027-01-15");
-	ADD_EQ("2026-12-31", 1, "2027-01-31");
-	ADD_EQ("2026-11-30", 2, "2027-01-30");
-	ADD_EQ("2026-12-31", 2, "2027-02-28");
-	ADD_EQ("2027-12-31", 2, "2028-02-29");
-	ADD_EQ("2026-10-31", 3, "2027-01-31");
-	ADD_EQ("2026-01-15", 24, "2028-01-15");
+	static const struct add_case cases[] = {
+		{ "2026-12-15", 1, "2027-01-15" },
+		{ "2026-12-31", 1, "2027-01-31" },
+		{ "2026-11-30", 2, "2027-01-30" },
+		{ "2026-12-31", 2, "2027-02-28" },
+		{ "2027-12-31", 2, "2028-02-29" },
+		{ "2026-10-31", 3, "2027-01-31" },
+		{ "2026-01-15", 24, "2028-01-15" },
+	};
+
+	check_adds(cases, NCASES(cases));
 }
 END_TEST
 
 START_TEST(test_extension_two_months)
 {
 	/* due + 2 months: the longest legal extension (Art. 12(3)). */
-	ADD_EQ("2026-02-15", 2, "2026-04-15");
-	ADD_EQ("2026-02-28", 2, "2026-04-28");
-	ADD_EQ("2026-12-31", 2, "2027-02-28");
-	ADD_EQ("2026-03-31", 2, "2026-05-31");
-	ADD_EQ("2026-04-30", 2, "2026-06-30");
+	static const struct add_case cases[] = {
+		{ "2026-02-15", 2, "2026-04-15" },
+		{ "2026-02-28", 2, "2026-04-28" },
+		{ "2026-12-31", 2, "2027-02-28" },
+		{ "2026-03-31", 2, "2026-05-31" },
+		{ "2026-04-30", 2, "2026-06-30" },
+	};
+
+	check_adds(cases, NCASES(cases));
 }
 END_TEST
 
 START_TEST(test_negative_and_zero)
 {
-	ADD_EQ("2026-03-31", -1, "2026-02-28");
-	ADD_EQ("2028-03-31", -1, "2028-02-29");
-	ADD_EQ("2026-01-15", -1, "2025-12-15");
-	ADD_EQ("2026-01-31", -13, "2024-12-31");
-	ADD_EQ("2026-05-17", 0, "2026-05-17");
+	static const struct add_case cases[] = {
+		{ "2026-03-31", -1, "2026-02-28" },
+		{ "2028-03-31", -1, "2028-02-29" },
+		{ "2026-01-15", -1, "2025-12-15" },
+		{ "2026-01-31", -13, "2024-12-31" },
+		{ "2026-05-17", 0, "2026-05-17" },
+	};
+
+	check_adds(cases, NCASES(cases));
 }
 END_TEST
 
@@ -147,22 +191,28 @@ END_TEST
 
 START_TEST(test_instants_keep_time_of_day)
 {
-	ck_assert(deadline_add_months(at("2026-01-15T10:20:30Z"), 1) ==
-	    at("2026-02-15T10:20:30Z"));
-	ck_assert(deadline_add_months(at("2026-01-31T23:59:59.999999Z"), 1) ==
-	    at("2026-02-28T23:59:59.999999Z"));
-	ck_assert(deadline_add_months(at("2028-01-31T00:00:00Z"), 1) ==
-	    at("2028-02-29T00:00:00Z"));
-	/* Counted in UTC: 00:30 in Paris on 1 February is 31 January UTC. */
-	ck_assert(deadline_add_months(at("2026-02-01T00:30:00+01:00"), 1) ==
-	    at("2026-02-28T23:30:00Z"));
-	ck_assert(deadline_add_months(at("2026-12-31T12:00:00Z"), 3) ==
-	    at("2027-03-31T12:00:00Z"));
-	/* Before 1970. */
-	ck_assert(deadline_add_months(at("1969-12-31T18:00:00Z"), 2) ==
-	    at("1970-02-28T18:00:00Z"));
-	ck_assert(deadline_add_months(at("1960-01-31T06:00:00Z"), 1) ==
-	    at("1960-02-29T06:00:00Z"));
+	static const struct {
+		const char	*from;
+		int		 months;
+		const char	*to;
+	} cases[] = {
+		{ "2026-01-15T10:20:30Z", 1, "2026-02-15T10:20:30Z" },
+		{ "2026-01-31T23:59:59.999999Z", 1,
+		    "2026-02-28T23:59:59.999999Z" },
+		{ "2028-01-31T00:00:00Z", 1, "2028-02-29T00:00:00Z" },
+		/* Counted in UTC: 00:30 in Paris on 1 February is 31 January. */
+		{ "2026-02-01T00:30:00+01:00", 1, "2026-02-28T23:30:00Z" },
+		{ "2026-12-31T12:00:00Z", 3, "2027-03-31T12:00:00Z" },
+		/* Before 1970. */
+		{ "1969-12-31T18:00:00Z", 2, "1970-02-28T18:00:00Z" },
+		{ "1960-01-31T06:00:00Z", 1, "1960-02-29T06:00:00Z" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < NCASES(cases); i++)
+		ck_assert_msg(deadline_add_months(at(cases[i].from),
+		    cases[i].months) == at(cases[i].to), "%s + %d months",
+		    cases[i].from, cases[i].months);
 }
 END_TEST
 
@@ -200,33 +250,20 @@ START_TEST(test_agrees_with_timegm)
 }
 END_TEST
 
-static Suite *
-deadline_suite(void)
-{
-	Suite	*s = suite_create("deadline");
-	TCase	*tc = tcase_create("deadline");
+static const TTest *const *const tests[] = {
+	&test_leap_years,
+	&test_one_month_same_day,
+	&test_month_ends_clamp,
+	&test_year_boundary,
+	&test_extension_two_months,
+	&test_negative_and_zero,
+	&test_invalid_dates_refused,
+	&test_instants_keep_time_of_day,
+	&test_agrees_with_timegm,
+	NULL
+};
 
-	tcase_add_test(tc, test_leap_years);
-	tcase_add_test(tc, test_one_month_same_day);
-	tcase_add_test(tc, test_month_ends_clamp);
-	tcase_add_test(tc, test_year_boundary);
-	tcase_add_test(tc, test_extension_two_months);
-	tcase_add_test(tc, test_negative_and_zero);
-	tcase_add_test(tc, test_invalid_dates_refused);
-	tcase_add_test(tc, test_instants_keep_time_of_day);
-	tcase_add_test(tc, test_agrees_with_timegm);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(deadline_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "deadline", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

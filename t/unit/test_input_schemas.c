@@ -16,6 +16,7 @@
 #include "app/app.h"
 #include "http/route.h"
 #include "json/check.h"
+#include "unit.h"
 
 static json_t	*doc;
 static int	 bad;
@@ -134,7 +135,7 @@ enums(const char *where, json_t *s, const char *const *one_of)
 }
 
 static const char *const formats[] = {
-	[JF_EMAIL] = "email", [JF_DATE] = "date", [JF_DATETIME] = "date-time",
+	[JF_EMAIL] = "idn-email", [JF_DATE] = "date", [JF_DATETIME] = "date-time",
 	[JF_UUID] = "uuid",
 };
 static const char *const patterns[] = {
@@ -358,30 +359,27 @@ START_TEST(test_input_schemas_agree)
 }
 END_TEST
 
-int
-main(void)
+/* The document and the route table, once, before the tests fork. */
+static void
+prepare(void)
 {
 	json_error_t	 e;
 	const char	*path = getenv("GUICHET_TEST_OPENAPI");
-	Suite		*s;
-	TCase		*tc;
-	SRunner		*sr;
-	int		 failed;
 
 	if (path == NULL || (doc = json_load_file(path, 0, &e)) == NULL) {
 		fprintf(stderr, "test_input_schemas: no document (%s)\n",
 		    path != NULL ? e.text : "GUICHET_TEST_OPENAPI is unset");
-		return (99);
+		exit(99);
 	}
 	app_routes_install();
-	s = suite_create("input-schemas");
-	tc = tcase_create("agree");
-	tcase_add_test(tc, test_input_schemas_agree);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	json_decref(doc);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+static const TTest *const *const tests[] = {
+	&test_input_schemas_agree,
+	NULL
+};
+
+const struct test_group test_groups[] = {
+	{ "agree", TEST_TIMEOUT_CHECK, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json/check.h"
+#include "unit.h"
 
 #define DEPTH	32
 
@@ -228,6 +229,22 @@ person_bad1(const char *extra, const char *field, const char *code)
 	free(person_bad(extra, field, code));
 }
 
+/* person_bad1() for each entry of a table. */
+struct bad_member {
+	const char	*extra, *field, *code;
+};
+
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+
+static void
+persons_bad(const struct bad_member *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		person_bad1(b[i].extra, b[i].field, b[i].code);
+}
+
 /* 'depth' nested arrays, or objects {"a": ...}, with a 1 at the bottom. */
 static char *
 nest(size_t depth, int objects)
@@ -403,9 +420,25 @@ END_TEST
 
 START_TEST(test_json_parse_depth_cap)
 {
+	static const struct {
+		const char	*doc;
+		int		 depth, ok;
+	} caps[] = {
+		/* Arrays and objects count together. */
+		{ "[{\"a\": [{}]}]", 4, 1 },
+		{ "[{\"a\": [{\"b\": []}]}]", 4, 0 },
+		/* Depth is nesting, not a count of containers. */
+		{ "[[], [], {}, [[]], {\"a\": {}}]", 3, 1 },
+		/* A cap of 1 still takes a flat object. */
+		{ "{\"a\": 1, \"b\": 2}", 1, 1 },
+		{ "{\"a\": []}", 1, 0 },
+		/* Scalars have no depth. */
+		{ "7", 0, 1 },
+	};
 	struct json_parse_error	 err;
 	char			*s;
 	json_t			*v;
+	size_t			 i;
 	int			 objects;
 
 	for (objects = 0; objects <= 1; objects++) {
@@ -421,24 +454,12 @@ START_TEST(test_json_parse_depth_cap)
 		ck_assert_uint_eq(err.position, objects ? 5 * DEPTH : DEPTH);
 		free(s);
 	}
-	/* Arrays and objects count together. */
-	v = parse_depth("[{\"a\": [{}]}]", 4);
-	ck_assert_ptr_nonnull(v);
-	json_decref(v);
-	ck_assert_ptr_null(parse_depth("[{\"a\": [{\"b\": []}]}]", 4));
-	/* Depth is nesting, not a count of containers. */
-	v = parse_depth("[[], [], {}, [[]], {\"a\": {}}]", 3);
-	ck_assert_ptr_nonnull(v);
-	json_decref(v);
-	/* A cap of 1 still takes a flat object. */
-	v = parse_depth("{\"a\": 1, \"b\": 2}", 1);
-	ck_assert_ptr_nonnull(v);
-	json_decref(v);
-	ck_assert_ptr_null(parse_depth("{\"a\": []}", 1));
-	/* Scalars have no depth. */
-	v = parse_depth("7", 0);
-	ck_assert_ptr_nonnull(v);
-	json_decref(v);
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		v = parse_depth(caps[i].doc, caps[i].depth);
+		ck_assert_msg((v != NULL) == caps[i].ok, "%s at depth %d: %s",
+		    caps[i].doc, caps[i].depth, v != NULL ? "taken" : "refused");
+		json_decref(v);
+	}
 }
 END_TEST
 
@@ -552,24 +573,27 @@ END_TEST
 
 START_TEST(test_json_check_type)
 {
+	static const struct bad_member bad[] = {
+		{ "\"age\": \"5\"", "/age", "type" },
+		{ "\"age\": 5.0", "/age", "type" },
+		{ "\"age\": 5e1", "/age", "type" },
+		{ "\"age\": true", "/age", "type" },
+		{ "\"score\": \"1.5\"", "/score", "type" },
+		{ "\"score\": [1]", "/score", "type" },
+		{ "\"active\": \"true\"", "/active", "type" },
+		{ "\"active\": 1", "/active", "type" },
+		{ "\"employment\": []", "/employment", "type" },
+		{ "\"employment\": \"Mairie\"", "/employment", "type" },
+		{ "\"tags\": {}", "/tags", "type" },
+		{ "\"tags\": \"a\"", "/tags", "type" },
+		{ "\"extra\": 1", "/extra", "type" },
+		{ "\"age\": null", "/age", "type" },
+		{ "\"color\": null", "/color", "type" },
+	};
 	json_t	*errors;
 	char	*m;
 
-	person_bad1("\"age\": \"5\"", "/age", "type");
-	person_bad1("\"age\": 5.0", "/age", "type");
-	person_bad1("\"age\": 5e1", "/age", "type");
-	person_bad1("\"age\": true", "/age", "type");
-	person_bad1("\"score\": \"1.5\"", "/score", "type");
-	person_bad1("\"score\": [1]", "/score", "type");
-	person_bad1("\"active\": \"true\"", "/active", "type");
-	person_bad1("\"active\": 1", "/active", "type");
-	person_bad1("\"employment\": []", "/employment", "type");
-	person_bad1("\"employment\": \"Mairie\"", "/employment", "type");
-	person_bad1("\"tags\": {}", "/tags", "type");
-	person_bad1("\"tags\": \"a\"", "/tags", "type");
-	person_bad1("\"extra\": 1", "/extra", "type");
-	person_bad1("\"age\": null", "/age", "type");
-	person_bad1("\"color\": null", "/color", "type");
+	persons_bad(bad, NCASES(bad));
 	m = person_bad("\"lang\": 5", "/lang", "type");
 	ck_assert_str_eq(m, "must be a string");
 	free(m);
@@ -606,16 +630,19 @@ END_TEST
 
 START_TEST(test_json_check_unknown)
 {
+	static const struct bad_member bad[] = {
+		{ "\"nmae\": \"Ana\"", "/nmae", "unknown" },
+		{ "\"Name\": \"Ana\"", "/Name", "unknown" },
+		{ "\"employment\": {\"employer\": \"M\", "
+		    "\"contract_start\": \"2026-01-05\", \"salary\": 1}",
+		    "/employment/salary", "unknown" },
+		{ "\"children\": [{\"name\": \"a\", \"age\": 3}]",
+		    "/children/0/age", "unknown" },
+	};
 	json_t		*errors;
 	const json_t	*e;
 
-	person_bad1("\"nmae\": \"Ana\"", "/nmae", "unknown");
-	person_bad1("\"Name\": \"Ana\"", "/Name", "unknown");
-	person_bad1("\"employment\": {\"employer\": \"M\", "
-	    "\"contract_start\": \"2026-01-05\", \"salary\": 1}",
-	    "/employment/salary", "unknown");
-	person_bad1("\"children\": [{\"name\": \"a\", \"age\": 3}]",
-	    "/children/0/age", "unknown");
+	persons_bad(bad, NCASES(bad));
 	/* null is no excuse for an unknown field. */
 	ck_assert_uint_eq(check_text(&person_spec, "{\"name\": \"Ana\", "
 	    "\"email\": \"a@b.fr\", \"x\": null, \"y\": {}}", LANG_FR,
@@ -699,24 +726,43 @@ END_TEST
 
 START_TEST(test_json_check_formats)
 {
+	static const struct bad_member bad[] = {
+		{ "\"birth\": \"2026-02-29\"", "/birth", "format" },
+		{ "\"birth\": \"2026-04-31\"", "/birth", "format" },
+		{ "\"birth\": \"14/07/1990\"", "/birth", "format" },
+	};
+	static const struct bad_member bad2[] = {
+		{ "\"seen_at\": \"2026-12-20T08:30:00\"", "/seen_at",
+		    "format" },
+		{ "\"seen_at\": \"2026-12-20\"", "/seen_at", "format" },
+		{ "\"email\": \"ana.example.fr\"", "/email", "format" },
+		{ "\"phone\": \"06 12 34 56 78\"", "/phone", "format" },
+		{ "\"id\": \"123e4567e89b12d3a456426614174000\"", "/id",
+		    "format" },
+		{ "\"lang\": \"de\"", "/lang", "format" },
+		{ "\"employment\": {\"employer\": \"M\", "
+		    "\"contract_start\": \"2026-02-29\"}",
+		    "/employment/contract_start", "format" },
+	};
+
 	person_ok("\"birth\": \"2028-02-29\"");
-	person_bad1("\"birth\": \"2026-02-29\"", "/birth", "format");
-	person_bad1("\"birth\": \"2026-04-31\"", "/birth", "format");
-	person_bad1("\"birth\": \"14/07/1990\"", "/birth", "format");
+	persons_bad(bad, NCASES(bad));
 	person_ok("\"seen_at\": \"2026-12-20T08:30:00.5+01:00\"");
-	person_bad1("\"seen_at\": \"2026-12-20T08:30:00\"", "/seen_at",
-	    "format");
-	person_bad1("\"seen_at\": \"2026-12-20\"", "/seen_at", "format");
-	person_bad1("\"email\": \"ana.example.fr\"", "/email", "format");
-	person_bad1("\"phone\": \"06 12 34 56 78\"", "/phone", "format");
-	person_bad1("\"id\": \"123e4567e89b12d3a456426614174000\"", "/id",
-	    "format");
-	person_bad1("\"lang\": \"de\"", "/lang", "format");
-	person_bad1("\"employment\": {\"employer\": \"M\", "
-	    "\"contract_start\": \"2026-02-29\"}",
-	    "/employment/contract_start", "format");
+	persons_bad(bad2, NCASES(bad2));
 }
 END_TEST
+
+/* json_format_ok() takes every 'good' and refuses every 'bad'. */
+static void
+formats(enum json_format f, const char *const *good, const char *const *bad)
+{
+	size_t	 i;
+
+	for (i = 0; good[i] != NULL; i++)
+		ck_assert_msg(json_format_ok(f, good[i]), "refused %s", good[i]);
+	for (i = 0; bad[i] != NULL; i++)
+		ck_assert_msg(!json_format_ok(f, bad[i]), "accepted %s", bad[i]);
+}
 
 START_TEST(test_json_format_date)
 {
@@ -732,14 +778,8 @@ START_TEST(test_json_format_date)
 		" 2026-01-01", "2026-01-01 ", "20260101", "", "2026-0a-01",
 		"+2026-01-01", NULL
 	};
-	size_t	 i;
 
-	for (i = 0; good[i] != NULL; i++)
-		ck_assert_msg(json_format_ok(JF_DATE, good[i]), "refused %s",
-		    good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_DATE, bad[i]), "accepted %s",
-		    bad[i]);
+	formats(JF_DATE, good, bad);
 }
 END_TEST
 
@@ -757,14 +797,8 @@ START_TEST(test_json_format_datetime)
 		"2026-12-20T08:30:00+0100", "2026-12-20T08:30:00.Z",
 		"2026-12-20T08:30:00Zjunk", "2026-12-20", "", NULL
 	};
-	size_t	 i;
 
-	for (i = 0; good[i] != NULL; i++)
-		ck_assert_msg(json_format_ok(JF_DATETIME, good[i]),
-		    "refused %s", good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_DATETIME, bad[i]),
-		    "accepted %s", bad[i]);
+	formats(JF_DATETIME, good, bad);
 }
 END_TEST
 
@@ -779,14 +813,8 @@ START_TEST(test_json_format_e164)
 		"+33 6 12 34 56 78", "+33612345678x", "+", "", "33612345678",
 		"++33612345678", "+33-612345678", " +33612345678", NULL
 	};
-	size_t	 i;
 
-	for (i = 0; good[i] != NULL; i++)
-		ck_assert_msg(json_format_ok(JF_E164, good[i]), "refused %s",
-		    good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_E164, bad[i]), "accepted %s",
-		    bad[i]);
+	formats(JF_E164, good, bad);
 }
 END_TEST
 
@@ -803,14 +831,8 @@ START_TEST(test_json_format_email)
 		"a@b;c.fr", "a@b.fr\t", NULL
 	};
 	char	 big[300];
-	size_t	 i;
 
-	for (i = 0; good[i] != NULL; i++)
-		ck_assert_msg(json_format_ok(JF_EMAIL, good[i]), "refused %s",
-		    good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_EMAIL, bad[i]), "accepted %s",
-		    bad[i]);
+	formats(JF_EMAIL, good, bad);
 	/* 254 bytes is the limit: "a@" + 248 letters + ".fr" + 1. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "a@", 2);
@@ -841,23 +863,13 @@ START_TEST(test_json_format_uuid_lang)
 		"{123e4567-e89b-12d3-a456-426614174000}",
 		"123e4567-e89b-12d3-a456-42661417400 ", "", NULL
 	};
+	static const char *const lang_good[] = { "fr", "en", "it", NULL };
 	static const char *const lang_bad[] = {
 		"FR", "de", "", "fr-FR", "fr ", "f", "english", NULL
 	};
-	size_t	 i;
 
-	for (i = 0; uuid_good[i] != NULL; i++)
-		ck_assert_msg(json_format_ok(JF_UUID, uuid_good[i]),
-		    "refused %s", uuid_good[i]);
-	for (i = 0; uuid_bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_UUID, uuid_bad[i]),
-		    "accepted %s", uuid_bad[i]);
-	ck_assert(json_format_ok(JF_LANG, "fr"));
-	ck_assert(json_format_ok(JF_LANG, "en"));
-	ck_assert(json_format_ok(JF_LANG, "it"));
-	for (i = 0; lang_bad[i] != NULL; i++)
-		ck_assert_msg(!json_format_ok(JF_LANG, lang_bad[i]),
-		    "accepted %s", lang_bad[i]);
+	formats(JF_UUID, uuid_good, uuid_bad);
+	formats(JF_LANG, lang_good, lang_bad);
 	ck_assert(json_format_ok(JF_NONE, "anything"));
 }
 END_TEST
@@ -908,6 +920,14 @@ END_TEST
 
 START_TEST(test_json_check_arrays)
 {
+	static const struct bad_member bad[] = {
+		{ "\"langs\": [\"fr\", \"de\"]", "/langs/1", "format" },
+		{ "\"children\": []", "/children", "min_length" },
+		{ "\"children\": [{\"name\": \"a\"}, {}]", "/children/1/name",
+		    "required" },
+		{ "\"children\": [{\"name\": \"a\"}, 3]", "/children/1", "type" },
+		{ "\"children\": [{\"name\": 3}]", "/children/0/name", "type" },
+	};
 	char	*m;
 
 	person_bad1("\"tags\": [\"a\", \"b\", 3]", "/tags/2", "type");
@@ -921,24 +941,20 @@ START_TEST(test_json_check_arrays)
 	free(m);
 	/* The field's format applies to each string item. */
 	person_ok("\"langs\": [\"fr\", \"it\"]");
-	person_bad1("\"langs\": [\"fr\", \"de\"]", "/langs/1", "format");
-	person_bad1("\"children\": []", "/children", "min_length");
-	person_bad1("\"children\": [{\"name\": \"a\"}, {}]",
-	    "/children/1/name", "required");
-	person_bad1("\"children\": [{\"name\": \"a\"}, 3]", "/children/1",
-	    "type");
-	person_bad1("\"children\": [{\"name\": 3}]", "/children/0/name",
-	    "type");
+	persons_bad(bad, NCASES(bad));
 }
 END_TEST
 
 START_TEST(test_json_check_nullable)
 {
+	static const struct bad_member bad[] = {
+		{ "\"phone\": \"\"", "/phone", "format" },
+		{ "\"name\": null", "/name", "type" },
+		{ "\"tags\": null", "/tags", "type" },
+	};
 	person_ok("\"phone\": null");
 	person_ok("\"employment\": null");
-	person_bad1("\"phone\": \"\"", "/phone", "format");
-	person_bad1("\"name\": null", "/name", "type");
-	person_bad1("\"tags\": null", "/tags", "type");
+	persons_bad(bad, NCASES(bad));
 }
 END_TEST
 
@@ -1135,70 +1151,55 @@ START_TEST(test_json_utf8_len)
 }
 END_TEST
 
-static Suite *
-json_check_suite(void)
-{
-	Suite	*s;
-	TCase	*tc;
+static const TTest *const *const parse_tests[] = {
+	&test_json_parse_valid,
+	&test_json_parse_malformed,
+	&test_json_parse_trailing_garbage,
+	&test_json_parse_duplicate_keys,
+	&test_json_parse_reason_hides_values,
+	&test_json_parse_invalid_utf8,
+	&test_json_parse_nul_refused,
+	&test_json_parse_depth_cap,
+	&test_json_parse_depth_ignores_strings,
+	&test_json_parse_huge_nesting,
+	&test_json_parse_empty,
+	NULL
+};
 
-	s = suite_create("json_check");
+static const TTest *const *const check_tests[] = {
+	&test_json_check_valid,
+	&test_json_check_required,
+	&test_json_check_type,
+	&test_json_check_top_level_not_object,
+	&test_json_check_unknown,
+	&test_json_check_length_in_characters,
+	&test_json_check_one_of,
+	&test_json_check_formats,
+	&test_json_check_integer_bounds,
+	&test_json_check_nested,
+	&test_json_check_arrays,
+	&test_json_check_nullable,
+	&test_json_check_multiple_errors,
+	&test_json_check_messages_translated,
+	&test_json_check_messages_hide_values,
+	&test_json_check_pointer_escaping,
+	&test_json_error_add_shape,
+	NULL
+};
 
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_json_parse_valid);
-	tcase_add_test(tc, test_json_parse_malformed);
-	tcase_add_test(tc, test_json_parse_trailing_garbage);
-	tcase_add_test(tc, test_json_parse_duplicate_keys);
-	tcase_add_test(tc, test_json_parse_reason_hides_values);
-	tcase_add_test(tc, test_json_parse_invalid_utf8);
-	tcase_add_test(tc, test_json_parse_nul_refused);
-	tcase_add_test(tc, test_json_parse_depth_cap);
-	tcase_add_test(tc, test_json_parse_depth_ignores_strings);
-	tcase_add_test(tc, test_json_parse_huge_nesting);
-	tcase_add_test(tc, test_json_parse_empty);
-	suite_add_tcase(s, tc);
+static const TTest *const *const formats_tests[] = {
+	&test_json_format_date,
+	&test_json_format_datetime,
+	&test_json_format_e164,
+	&test_json_format_email,
+	&test_json_format_uuid_lang,
+	&test_json_utf8_len,
+	NULL
+};
 
-	tc = tcase_create("check");
-	tcase_add_test(tc, test_json_check_valid);
-	tcase_add_test(tc, test_json_check_required);
-	tcase_add_test(tc, test_json_check_type);
-	tcase_add_test(tc, test_json_check_top_level_not_object);
-	tcase_add_test(tc, test_json_check_unknown);
-	tcase_add_test(tc, test_json_check_length_in_characters);
-	tcase_add_test(tc, test_json_check_one_of);
-	tcase_add_test(tc, test_json_check_formats);
-	tcase_add_test(tc, test_json_check_integer_bounds);
-	tcase_add_test(tc, test_json_check_nested);
-	tcase_add_test(tc, test_json_check_arrays);
-	tcase_add_test(tc, test_json_check_nullable);
-	tcase_add_test(tc, test_json_check_multiple_errors);
-	tcase_add_test(tc, test_json_check_messages_translated);
-	tcase_add_test(tc, test_json_check_messages_hide_values);
-	tcase_add_test(tc, test_json_check_pointer_escaping);
-	tcase_add_test(tc, test_json_error_add_shape);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("formats");
-	tcase_add_test(tc, test_json_format_date);
-	tcase_add_test(tc, test_json_format_datetime);
-	tcase_add_test(tc, test_json_format_e164);
-	tcase_add_test(tc, test_json_format_email);
-	tcase_add_test(tc, test_json_format_uuid_lang);
-	tcase_add_test(tc, test_json_utf8_len);
-	suite_add_tcase(s, tc);
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(json_check_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "parse", 30, NULL, NULL, NULL, NULL, parse_tests },
+	{ "check", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, check_tests },
+	{ "formats", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, formats_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

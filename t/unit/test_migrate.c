@@ -9,37 +9,29 @@
 #include <unistd.h>
 
 #include "db/migrate.h"
+#include "unit.h"
 
-static char	dir[64];
+static char	dir[512];
 
 static void
 put(const char *name, const char *text)
 {
-	char	 path[256];
-	FILE	*f;
+	char	 path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	unit_write(path, text, 0644);
 }
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/guichet-mig-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_mkdir(dir, sizeof(dir), "mig");
 }
 
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		perror("rm");
+	unit_rmdir(dir);
 }
 
 START_TEST(test_migrate_names)
@@ -101,27 +93,29 @@ START_TEST(test_migrate_checksum_changes_with_content)
 }
 END_TEST
 
-START_TEST(test_migrate_duplicate_number)
+/* Two files in the directory: the load is refused, naming 'why'. */
+static void
+load_refused(const char *a, const char *b, const char *why)
 {
 	struct migration_set	 set;
 	char			 msg[256];
 
-	put("003_a.sql", "SELECT 1;");
-	put("003_b.sql", "SELECT 2;");
+	put(a, "SELECT 1;");
+	put(b, "SELECT 2;");
 	ck_assert_int_eq(migrate_load(dir, &set, msg, sizeof(msg)), -1);
-	ck_assert_ptr_nonnull(strstr(msg, "same number"));
+	ck_assert_msg(strstr(msg, why) != NULL, "\"%s\" not in \"%s\"", why,
+	    msg);
+}
+
+START_TEST(test_migrate_duplicate_number)
+{
+	load_refused("003_a.sql", "003_b.sql", "same number");
 }
 END_TEST
 
 START_TEST(test_migrate_misnamed_refused)
 {
-	struct migration_set	 set;
-	char			 msg[256];
-
-	put("001_one.sql", "SELECT 1;");
-	put("002-two.sql", "SELECT 2;");
-	ck_assert_int_eq(migrate_load(dir, &set, msg, sizeof(msg)), -1);
-	ck_assert_ptr_nonnull(strstr(msg, "002-two.sql"));
+	load_refused("001_one.sql", "002-two.sql", "002-two.sql");
 }
 END_TEST
 
@@ -139,13 +133,12 @@ END_TEST
 START_TEST(test_migrate_tree_sql_is_valid)
 {
 	struct migration_set	 set;
-	const char		*src = getenv("GUICHET_TEST_SRCDIR");
-	char			 path[4096], msg[256];
+	char			*path, msg[256];
 
-	if (src == NULL)
+	if ((path = unit_src("sql")) == NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/sql", src);
 	ck_assert_int_eq(migrate_load(path, &set, msg, sizeof(msg)), 0);
+	free(path);
 	ck_assert_int_ge(set.n, 1);
 	ck_assert_int_eq(set.v[0].version, 1);
 	/* Migrations manage their own transaction through the migrator. */
@@ -158,32 +151,18 @@ START_TEST(test_migrate_tree_sql_is_valid)
 }
 END_TEST
 
-static Suite *
-migrate_suite(void)
-{
-	Suite	*s = suite_create("migrate");
-	TCase	*tc = tcase_create("files");
+static const TTest *const *const tests[] = {
+	&test_migrate_names,
+	&test_migrate_order_and_checksum,
+	&test_migrate_checksum_changes_with_content,
+	&test_migrate_duplicate_number,
+	&test_migrate_misnamed_refused,
+	&test_migrate_missing_dir,
+	&test_migrate_tree_sql_is_valid,
+	NULL
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_migrate_names);
-	tcase_add_test(tc, test_migrate_order_and_checksum);
-	tcase_add_test(tc, test_migrate_checksum_changes_with_content);
-	tcase_add_test(tc, test_migrate_duplicate_number);
-	tcase_add_test(tc, test_migrate_misnamed_refused);
-	tcase_add_test(tc, test_migrate_missing_dir);
-	tcase_add_test(tc, test_migrate_tree_sql_is_valid);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(migrate_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "files", TEST_TIMEOUT_CHECK, setup, teardown, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -23,6 +23,7 @@
 #include "app/app.h"
 #include "core/module.h"
 #include "db/db.h"
+#include "unit.h"
 
 static const char *const layers[] = { "base", "json", "db", "auth", "http",
     "core", NULL };
@@ -258,24 +259,20 @@ START_TEST(test_includes_point_down)
 }
 END_TEST
 
-int
-main(void)
+static void
+prepare(void)
 {
-	Suite	*s;
-	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
-
 	app_routes_install();
-	s = suite_create("modules");
-	tc = tcase_create("contract");
-	tcase_add_test(tc, test_statements_read_only_what_they_may);
-	tcase_add_test(tc, test_tables_one_owner);
-	tcase_add_test(tc, test_includes_point_down);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+static const TTest *const *const tests[] = {
+	&test_statements_read_only_what_they_may,
+	&test_tables_one_owner,
+	&test_includes_point_down,
+	NULL
+};
+
+const struct test_group test_groups[] = {
+	{ "contract", TEST_TIMEOUT_CHECK, NULL, NULL, prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

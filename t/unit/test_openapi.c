@@ -25,8 +25,10 @@
 #include "base/conf.h"
 #include "http/route.h"
 #include "ops/ops.h"
+#include "unit.h"
 
-/* Loaded once by main(), before the tests fork. */
+/* Loaded once by doc_prepare(), before the tests fork. */
+static struct conf conf;
 static json_t	*doc;
 static char	*doc_bytes;
 static size_t	 doc_len;
@@ -49,23 +51,14 @@ is_method(const char *key)
 	return (0);
 }
 
+/* 'src' into 'dst' ('len' bytes) through toupper(3) or tolower(3). */
 static void
-lower(char *dst, const char *src, size_t len)
+recase(char *dst, const char *src, size_t len, int (*to)(int))
 {
 	size_t	 i;
 
 	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
-static void
-upper(char *dst, const char *src, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)toupper((unsigned char)src[i]);
+		dst[i] = (char)to((unsigned char)src[i]);
 	dst[i] = '\0';
 }
 
@@ -125,7 +118,7 @@ doc_operation(const char *pattern, const char *method)
 	json_t	*item;
 	char	 m[16];
 
-	lower(m, method, sizeof(m));
+	recase(m, method, sizeof(m), tolower);
 	if ((item = json_object_get(json_object_get(doc, "paths"), pattern)) ==
 	    NULL)
 		return (NULL);
@@ -220,6 +213,13 @@ declared_path_param(json_t *params, const char *name)
 	return (n);
 }
 
+/* Each test lists every offender on stderr, then fails once for all. */
+static void
+none_listed(int bad, const char *what)
+{
+	ck_assert_msg(bad == 0, "%d %s (listed above)", bad, what);
+}
+
 START_TEST(test_openapi_document)
 {
 	const char	*v;
@@ -250,7 +250,7 @@ START_TEST(test_openapi_every_route_documented)
 	ck_assert_msg(router_count() > 0, "the route table is empty");
 	for (i = 0; i < router_count(); i++) {
 		r = router_at(i);
-		lower(m, r->method, sizeof(m));
+		recase(m, r->method, sizeof(m), tolower);
 		if (json_object_get(json_object_get(doc, "paths"),
 		    r->pattern) == NULL) {
 			fprintf(stderr, "route %s %s: path \"%s\" missing from "
@@ -263,8 +263,7 @@ START_TEST(test_openapi_every_route_documented)
 			bad++;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d route(s) missing from openapi.json "
-	    "(listed above)", bad);
+	none_listed(bad, "route(s) missing from openapi.json");
 }
 END_TEST
 
@@ -287,7 +286,7 @@ START_TEST(test_openapi_no_extra_operation)
 			if (!is_method(key))
 				continue;
 			nops++;
-			upper(m, key, sizeof(m));
+			recase(m, key, sizeof(m), toupper);
 			/* The router answers HEAD with the GET route. */
 			if (strcmp(m, "HEAD") == 0 &&
 			    route_find(path, "GET") != NULL)
@@ -304,8 +303,7 @@ START_TEST(test_openapi_no_extra_operation)
 			bad++;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d operation(s) of openapi.json are not "
-	    "routes (listed above)", bad);
+	none_listed(bad, "operation(s) of openapi.json are not routes");
 }
 END_TEST
 
@@ -353,8 +351,7 @@ START_TEST(test_openapi_path_parameters)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d path parameter problem(s) (listed above)",
-	    bad);
+	none_listed(bad, "path parameter problem(s)");
 }
 END_TEST
 
@@ -398,8 +395,7 @@ START_TEST(test_openapi_declared_parameters_in_pattern)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d declared path parameter(s) not in their "
-	    "pattern (listed above)", bad);
+	none_listed(bad, "declared path parameter(s) not in their pattern");
 }
 END_TEST
 
@@ -436,8 +432,7 @@ START_TEST(test_openapi_operation_ids)
 		}
 	}
 	json_decref(seen);
-	ck_assert_msg(bad == 0, "%d operationId problem(s) (listed above)",
-	    bad);
+	none_listed(bad, "operationId problem(s)");
 }
 END_TEST
 
@@ -459,8 +454,7 @@ START_TEST(test_openapi_responses)
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d operation(s) without responses (listed "
-	    "above)", bad);
+	none_listed(bad, "operation(s) without responses");
 }
 END_TEST
 
@@ -504,7 +498,7 @@ START_TEST(test_openapi_security)
 			break;
 		}
 	}
-	ck_assert_msg(bad == 0, "%d security problem(s) (listed above)", bad);
+	none_listed(bad, "security problem(s)");
 }
 END_TEST
 
@@ -540,7 +534,7 @@ START_TEST(test_openapi_refs_resolve)
 	int	 bad;
 
 	bad = refs_check(doc);
-	ck_assert_msg(bad == 0, "%d unresolved $ref (listed above)", bad);
+	none_listed(bad, "unresolved $ref");
 }
 END_TEST
 
@@ -558,29 +552,6 @@ START_TEST(test_openapi_embedded_copy)
 }
 END_TEST
 
-static Suite *
-openapi_suite(void)
-{
-	Suite	*s;
-	TCase	*tc;
-
-	s = suite_create("openapi");
-	tc = tcase_create("routes");
-	tcase_add_test(tc, test_openapi_document);
-	tcase_add_test(tc, test_openapi_every_route_documented);
-	tcase_add_test(tc, test_openapi_no_extra_operation);
-	tcase_add_test(tc, test_openapi_path_parameters);
-	tcase_add_test(tc, test_openapi_declared_parameters_in_pattern);
-	tcase_add_test(tc, test_openapi_operation_ids);
-	tcase_add_test(tc, test_openapi_responses);
-	tcase_add_test(tc, test_openapi_security);
-	tcase_add_test(tc, test_openapi_refs_resolve);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("embedded");
-	tcase_add_test(tc, test_openapi_embedded_copy);
-	suite_add_tcase(s, tc);
-	return (s);
-}
 
 /* Read the whole file; exits 99 (hard error) when it cannot. */
 static void
@@ -635,24 +606,47 @@ doc_load(void)
 	}
 }
 
-int
-main(void)
+/*
+ * The route table and the document, loaded once in the runner's process
+ * before the first test case and freed after the last (unchecked
+ * fixtures), so that the forked tests share them.
+ */
+static void
+doc_prepare(void)
 {
-	struct conf	 conf;
-	SRunner		*sr;
-	int		 failed;
-
 	conf_init(&conf);
 	app_routes_install();
 	doc_load();
+}
 
-	sr = srunner_create(openapi_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
+static void
+doc_free(void)
+{
 	json_decref(doc);
 	free(doc_bytes);
 	conf_cleanup(&conf);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+static const TTest *const *const routes_tests[] = {
+	&test_openapi_document,
+	&test_openapi_every_route_documented,
+	&test_openapi_no_extra_operation,
+	&test_openapi_path_parameters,
+	&test_openapi_declared_parameters_in_pattern,
+	&test_openapi_operation_ids,
+	&test_openapi_responses,
+	&test_openapi_security,
+	&test_openapi_refs_resolve,
+	NULL
+};
+
+static const TTest *const *const embedded_tests[] = {
+	&test_openapi_embedded_copy,
+	NULL
+};
+
+const struct test_group test_groups[] = {
+	{ "routes", TEST_TIMEOUT_CHECK, NULL, NULL, doc_prepare, NULL, routes_tests },
+	{ "embedded", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, doc_free, embedded_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "http/reply.h"
+#include "unit.h"
 
 static void
 req_init(struct request *r, enum lang l)
@@ -30,13 +31,17 @@ header(const struct request *r, const char *name)
 	return (NULL);
 }
 
+/* A code of this test's own, with a placeholder in each language. */
+static const struct errcode	 no_case = { "test_no_case", PROB_NOT_FOUND,
+    { "aucun dossier %s", "no case %s", "nessuna pratica %s" } };
+
 START_TEST(test_reply_problem_shape)
 {
 	struct request	 r;
 	json_t		*o;
 
 	req_init(&r, LANG_EN);
-	reply_problem(&r, PROB_NOT_FOUND, "no case %d", 7);
+	reply_error(&r, &no_case, "7");
 	ck_assert_int_eq(r.reply.status, 404);
 	ck_assert_str_eq(r.reply.content_type, "application/problem+json");
 	o = json_loads(r.reply.body.data, 0, NULL);
@@ -45,6 +50,8 @@ START_TEST(test_reply_problem_shape)
 	    "/problems/not-found");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "title")), "Not found");
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "status")), 404);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
+	    "test_no_case");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "detail")), "no case 7");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "instance")),
 	    "/api/v1/things");
@@ -55,39 +62,108 @@ START_TEST(test_reply_problem_shape)
 }
 END_TEST
 
+/* Title and detail follow the caller's language; the code does not. */
 START_TEST(test_reply_problem_translated)
 {
-	struct request	 fr, en, it;
+	static const struct { enum lang l; const char *title, *detail; } w[] = {
+		{ LANG_FR, "Introuvable", "aucun dossier 7" },
+		{ LANG_EN, "Not found", "no case 7" },
+		{ LANG_IT, "Non trovato", "nessuna pratica 7" },
+	};
+	struct request	 r;
+	json_t		*o;
+	size_t		 i;
 
-	req_init(&fr, LANG_FR);
-	req_init(&en, LANG_EN);
-	req_init(&it, LANG_IT);
-	reply_problem(&fr, PROB_VALIDATION, "x");
-	reply_problem(&en, PROB_VALIDATION, "x");
-	reply_problem(&it, PROB_VALIDATION, "x");
-	ck_assert_ptr_nonnull(strstr(fr.reply.body.data, "Requête invalide"));
-	ck_assert_ptr_nonnull(strstr(en.reply.body.data, "Invalid request"));
-	ck_assert_ptr_nonnull(strstr(it.reply.body.data, "Richiesta non valida"));
-	reply_reset(&fr);
-	reply_reset(&en);
-	reply_reset(&it);
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		req_init(&r, w[i].l);
+		reply_error(&r, &no_case, "7");
+		o = json_loads(r.reply.body.data, 0, NULL);
+		ck_assert_str_eq(json_string_value(json_object_get(o, "title")),
+		    w[i].title);
+		ck_assert_str_eq(json_string_value(json_object_get(o,
+		    "detail")), w[i].detail);
+		ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
+		    "test_no_case");
+		json_decref(o);
+		reply_reset(&r);
+	}
 }
 END_TEST
 
 START_TEST(test_reply_problem_errors)
 {
 	struct request	 r;
-	json_t		*errors, *o;
+	json_t		*errors, *o, *e;
 
 	req_init(&r, LANG_EN);
 	errors = json_pack("[{s:s, s:s, s:s}]", "field", "/email", "code",
 	    "required", "message", "this field is required");
-	reply_problem_errors(&r, PROB_VALIDATION, errors, "1 field is invalid");
+	reply_error_fields(&r, HTTP_ERR(HE_VALIDATION), errors, "1");
 	ck_assert_int_eq(r.reply.status, 422);
 	o = json_loads(r.reply.body.data, 0, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "errors")), 1);
 	json_decref(o);
 	reply_reset(&r);
+	/* A 422 without fields still has its "errors": the whole request. */
+	reply_error(&r, HTTP_ERR(HE_EMPTY_PATCH));
+	o = json_loads(r.reply.body.data, 0, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "errors")), 1);
+	e = json_array_get(json_object_get(o, "errors"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "code")),
+	    "empty_patch");
+	json_decref(o);
+	reply_reset(&r);
+}
+END_TEST
+
+/*
+ * The registry refuses a malformed code: a bad name, texts whose '%s'
+ * differ in number, a conversion other than '%s', a code twice.
+ */
+START_TEST(test_errcode_register_checks)
+{
+	static const struct errcode bad[] = {
+		{ "Bad-Name", PROB_CONFLICT, { "a", "a", "a" } },
+		{ "args_differ", PROB_CONFLICT, { "%s", "%s %s", "%s" } },
+		{ "not_s", PROB_CONFLICT, { "%d", "%d", "%d" } },
+		{ "no_italian", PROB_CONFLICT, { "a", "a", NULL } },
+	};
+	static const struct errcode twice[] = {
+		{ "test_twice", PROB_CONFLICT, { "a", "a", "a" } },
+		{ "test_twice", PROB_GONE, { "b", "b", "b" } },
+	};
+	char	 err[256];
+	size_t	 i;
+
+	errcode_register_builtin();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(errcode_register(&bad[i], 1, err, sizeof(err)) ==
+		    -1, "%s was accepted", bad[i].code);
+	ck_assert_int_eq(errcode_register(twice, 2, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "test_twice"));
+	ck_assert_int_eq(errcode_nargs("a %s and %s, 100%%"), 2);
+	ck_assert_int_eq(errcode_nargs("%zu"), -1);
+}
+END_TEST
+
+/* Every code of the http layer is well formed and distinct. */
+START_TEST(test_errcode_builtin_valid)
+{
+	char	 err[256];
+	size_t	 i, j;
+
+	for (i = 0; i < HE__COUNT; i++) {
+		ck_assert_ptr_nonnull(http_errors[i].code);
+		for (j = i + 1; j < HE__COUNT; j++)
+			ck_assert_str_ne(http_errors[i].code,
+			    http_errors[j].code);
+	}
+	/* Registered as a table, each passes the registry's checks. */
+	if (errcode_count() == 0)
+		ck_assert_msg(errcode_register(http_errors, HE__COUNT, err,
+		    sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_ge(errcode_count(), HE__COUNT);
 }
 END_TEST
 
@@ -116,10 +192,10 @@ START_TEST(test_reply_unavailable_retry_after)
 	struct request	 r;
 
 	req_init(&r, LANG_FR);
-	reply_problem(&r, PROB_UNAVAILABLE, "down");
+	reply_error(&r, HTTP_ERR(HE_DB_UNAVAILABLE));
 	ck_assert_ptr_nonnull(header(&r, "Retry-After"));
 	reply_reset(&r);
-	reply_problem(&r, PROB_UNAUTHORIZED, "who are you");
+	reply_error(&r, HTTP_ERR(HE_UNAUTHENTICATED));
 	ck_assert_str_eq(header(&r, "WWW-Authenticate"), "Bearer");
 	ck_assert_ptr_null(header(&r, "Retry-After"));
 	reply_reset(&r);
@@ -159,7 +235,7 @@ START_TEST(test_reply_replaces_previous)
 	req_init(&r, LANG_EN);
 	reply_header(&r, "X-One", "1");
 	reply_bytes(&r, 200, CT_TEXT, "hello", 5);
-	reply_problem(&r, PROB_INTERNAL, "oops");
+	reply_error(&r, HTTP_ERR(HE_INTERNAL));
 	ck_assert_int_eq(r.reply.status, 500);
 	ck_assert_ptr_null(strstr(r.reply.body.data, "hello"));
 	reply_reset(&r);
@@ -205,33 +281,22 @@ START_TEST(test_etag_of)
 }
 END_TEST
 
-static Suite *
-reply_suite(void)
-{
-	Suite	*s = suite_create("reply");
-	TCase	*tc = tcase_create("problem");
+static const TTest *const *const tests[] = {
+	&test_reply_problem_shape,
+	&test_reply_problem_translated,
+	&test_reply_problem_errors,
+	&test_errcode_register_checks,
+	&test_errcode_builtin_valid,
+	&test_reply_statuses,
+	&test_reply_unavailable_retry_after,
+	&test_reply_db_error_mapping,
+	&test_reply_replaces_previous,
+	&test_etag_match,
+	&test_etag_of,
+	NULL
+};
 
-	tcase_add_test(tc, test_reply_problem_shape);
-	tcase_add_test(tc, test_reply_problem_translated);
-	tcase_add_test(tc, test_reply_problem_errors);
-	tcase_add_test(tc, test_reply_statuses);
-	tcase_add_test(tc, test_reply_unavailable_retry_after);
-	tcase_add_test(tc, test_reply_db_error_mapping);
-	tcase_add_test(tc, test_reply_replaces_previous);
-	tcase_add_test(tc, test_etag_match);
-	tcase_add_test(tc, test_etag_of);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(reply_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "problem", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -7,6 +7,7 @@
 
 #include "http/request.h"
 #include "http/route.h"
+#include "unit.h"
 
 static int	h(struct request *r) { (void)r; return (0); }
 
@@ -144,31 +145,17 @@ START_TEST(test_route_head_is_get)
 }
 END_TEST
 
-static Suite *
-route_suite(void)
-{
-	Suite	*s = suite_create("route");
-	TCase	*tc = tcase_create("match");
+static const TTest *const *const tests[] = {
+	&test_route_literal,
+	&test_route_not_found,
+	&test_route_params,
+	&test_route_bad_escape,
+	&test_route_method_not_allowed,
+	&test_route_head_is_get,
+	NULL
+};
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_route_literal);
-	tcase_add_test(tc, test_route_not_found);
-	tcase_add_test(tc, test_route_params);
-	tcase_add_test(tc, test_route_bad_escape);
-	tcase_add_test(tc, test_route_method_not_allowed);
-	tcase_add_test(tc, test_route_head_is_get);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(route_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "match", TEST_TIMEOUT_CHECK, setup, NULL, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -13,8 +13,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
@@ -37,6 +35,7 @@
 #include "auth/token.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "unit.h"
 
 #define ISS		"https://mairie.example.fr"
 #define AUD		"guichet"
@@ -54,19 +53,6 @@ static EVP_PKEY		*es_key;	/* the ES256 deployment's key */
 
 /* Files and encoding. */
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	size_t	 n = strlen(text);
-	int	 fd;
-
-	ck_assert_int_ne(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode),
-	    -1);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
 /* Replace 'path' by rename, as an operator's tool would. */
 static void
 replace_file(const char *path, const char *text)
@@ -74,23 +60,8 @@ replace_file(const char *path, const char *text)
 	char	 tmp[PATH_MAX + 32];
 
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	write_file(tmp, text, 0600);
+	unit_write(tmp, text, 0600);
 	ck_assert_int_eq(rename(tmp, path), 0);
-}
-
-static char *
-read_text(const char *path)
-{
-	FILE	*f;
-	char	*s;
-	size_t	 n;
-
-	ck_assert_ptr_nonnull(f = fopen(path, "r"));
-	s = calloc(1, 65536);
-	n = fread(s, 1, 65535, f);
-	s[n] = '\0';
-	fclose(f);
-	return (s);
 }
 
 static char *
@@ -138,15 +109,6 @@ token_header(const char *tok)
 	ck_assert_ptr_nonnull(dot);
 	n = unb64u(tok, (size_t)(dot - tok), raw, sizeof(raw));
 	return (json_loadb((char *)raw, n, 0, NULL));
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
 }
 
 /* Token building. */
@@ -256,6 +218,32 @@ hs_token(json_t *payload)
 	return (jws(header("HS256", "hs1"), payload, hs_secret, HS_LEN, NULL));
 }
 
+/* 'name' of 'o' set to 'value' (stolen), or removed when it is NULL. */
+static json_t *
+with(json_t *o, const char *name, json_t *value)
+{
+	if (value == NULL)
+		json_object_del(o, name);
+	else
+		json_object_set_new(o, name, value);
+	return (o);
+}
+
+/* hs_token() of claims() with one claim changed (value NULL: removed). */
+static char *
+hs_with(const char *claim, json_t *value)
+{
+	return (hs_token(with(claims(), claim, value)));
+}
+
+/* The same with one header parameter changed. */
+static char *
+hs_header_with(const char *param, json_t *value)
+{
+	return (jws(with(header("HS256", "hs1"), param, value), claims(),
+	    hs_secret, HS_LEN, NULL));
+}
+
 static void
 refused(char *tok)
 {
@@ -320,7 +308,7 @@ write_pem(EVP_PKEY *pk, const char *path, mode_t mode)
 {
 	FILE	*f;
 
-	write_file(path, "", mode);
+	unit_write(path, "", mode);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_eq(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL,
 	    NULL), 1);
@@ -347,22 +335,17 @@ public_pem(EVP_PKEY *pk)
 static void
 setup(void)
 {
-	const char	*tmp;
-
 	log_init(LOG_LEVEL_WARN, 2);
 	ck_assert_int_eq(clock_configure(T0_STR), 0);
 	token_configure(ISS, AUD);
-	if ((tmp = getenv("TMPDIR")) == NULL || tmp[0] == '\0')
-		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/guichet-token-XXXXXX", tmp);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_mkdir(dir, sizeof(dir), "token");
 	snprintf(keyfile, sizeof(keyfile), "%s/keys", dir);
 }
 
 static void
 teardown(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	unit_rmdir(dir);
 	EVP_PKEY_free(es_key);
 	es_key = NULL;
 	clock_configure("system");
@@ -375,7 +358,7 @@ setup_hs(void)
 
 	setup();
 	line = hs_line("hs1", hs_secret, HS_LEN);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	load_ok();
 }
@@ -390,7 +373,7 @@ setup_es(void)
 	snprintf(pem, sizeof(pem), "%s/es1.pem", dir);
 	write_pem(es_key, pem, 0600);
 	/* A relative path: taken from the key file's directory. */
-	write_file(keyfile, "# deployment key\nes1 ES256 es1.pem\n", 0600);
+	unit_write(keyfile, "# deployment key\nes1 ES256 es1.pem\n", 0600);
 	load_ok();
 }
 
@@ -433,24 +416,35 @@ assert_same_claims(const struct token_claims *in,
 
 /* Signing. */
 
-START_TEST(test_token_hs256_round_trip)
+/*
+ * Sign claims, check the token's header (alg, typ JWT, kid), verify it:
+ * the same claims come back.  The token, for more checks.
+ */
+static char *
+round_trip(const char *alg, const char *kid, struct token_claims *in)
 {
-	struct token_claims	 in, out;
+	struct token_claims	 out;
 	json_t			*h;
 	char			*tok;
 
-	fill_claims(&in);
-	ck_assert_int_eq(token_sign(&in, &tok), 0);
+	fill_claims(in);
+	ck_assert_int_eq(token_sign(in, &tok), 0);
 	h = token_header(tok);
-	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")),
-	    "HS256");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), alg);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "typ")),
 	    "JWT");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "hs1");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), kid);
 	json_decref(h);
 	ck_assert_int_eq(token_verify(tok, &out), 0);
-	assert_same_claims(&in, &out);
-	free(tok);
+	assert_same_claims(in, &out);
+	return (tok);
+}
+
+START_TEST(test_token_hs256_round_trip)
+{
+	struct token_claims	 in;
+
+	free(round_trip("HS256", "hs1", &in));
 	ck_assert_int_eq(token_asymmetric(), 0);
 }
 END_TEST
@@ -503,20 +497,9 @@ END_TEST
 START_TEST(test_token_es256_round_trip)
 {
 	struct token_claims	 in, out;
-	json_t			*h;
 	char			*tok;
 
-	fill_claims(&in);
-	ck_assert_int_eq(token_sign(&in, &tok), 0);
-	h = token_header(tok);
-	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")),
-	    "ES256");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "typ")),
-	    "JWT");
-	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), "es1");
-	json_decref(h);
-	ck_assert_int_eq(token_verify(tok, &out), 0);
-	assert_same_claims(&in, &out);
+	tok = round_trip("ES256", "es1", &in);
 	/* The second time comes from the cache, with the same claims. */
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(token_verify(tok, &out), 0);
@@ -554,7 +537,7 @@ START_TEST(test_token_hs256_cache)
 	ck_assert_int_eq(token_verify(tok, &out), 0);
 	/* Same kid, another secret: the cached verification no longer counts. */
 	line = hs_line("hs1", "another-secret-for-the-same-kid!", HS_LEN);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	load_ok();
 	ck_assert_int_eq(token_verify(tok, &out), -1);
@@ -636,118 +619,69 @@ END_TEST
 
 START_TEST(test_token_expired)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "exp", json_integer(T0 - 60));
-	refused(hs_token(p));
+	refused(hs_with("exp", json_integer(T0 - 60)));
 	/* Within the 60 s leeway. */
-	p = claims();
-	json_object_set_new(p, "exp", json_integer(T0 - 59));
-	accepted(hs_token(p));
+	accepted(hs_with("exp", json_integer(T0 - 59)));
 }
 END_TEST
 
 START_TEST(test_token_missing_exp)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_del(p, "exp");
-	refused(hs_token(p));
+	refused(hs_with("exp", NULL));
 }
 END_TEST
 
 START_TEST(test_token_exp_string)
 {
-	json_t	*p;
 	char	 s[32];
 
-	p = claims();
 	snprintf(s, sizeof(s), "%lld", (long long)(T0 + 900));
-	json_object_set_new(p, "exp", json_string(s));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "exp", json_real((double)(T0 + 900)));
-	refused(hs_token(p));
+	refused(hs_with("exp", json_string(s)));
+	refused(hs_with("exp", json_real((double)(T0 + 900))));
 }
 END_TEST
 
 START_TEST(test_token_nbf_future)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "nbf", json_integer(T0 + 61));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "nbf", json_integer(T0 + 60));
-	accepted(hs_token(p));
+	refused(hs_with("nbf", json_integer(T0 + 61)));
+	accepted(hs_with("nbf", json_integer(T0 + 60)));
 }
 END_TEST
 
 START_TEST(test_token_wrong_aud)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_string("guichet-admin"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "aud");
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "aud", json_integer(1));
-	refused(hs_token(p));
+	refused(hs_with("aud", json_string("guichet-admin")));
+	refused(hs_with("aud", NULL));
+	refused(hs_with("aud", json_integer(1)));
 }
 END_TEST
 
 START_TEST(test_token_aud_array_without_ours)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_pack("[s, s]", "billing",
-	    "guichet2"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "aud", json_array());
-	refused(hs_token(p));
+	refused(hs_with("aud", json_pack("[s, s]", "billing", "guichet2")));
+	refused(hs_with("aud", json_array()));
 }
 END_TEST
 
 START_TEST(test_token_aud_array_with_ours)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "aud", json_pack("[s, s]", "billing", AUD));
-	accepted(hs_token(p));
+	accepted(hs_with("aud", json_pack("[s, s]", "billing", AUD)));
 }
 END_TEST
 
 START_TEST(test_token_wrong_iss)
 {
-	json_t	*p;
-
-	p = claims();
-	json_object_set_new(p, "iss", json_string("https://evil.example"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "iss");
-	refused(hs_token(p));
+	refused(hs_with("iss", json_string("https://evil.example")));
+	refused(hs_with("iss", NULL));
 }
 END_TEST
 
 START_TEST(test_token_tampered_payload)
 {
-	json_t	*p;
 	char	*good, *evil, *tok, *d1, *d2, *e1, *e2;
 
 	good = hs_token(claims());
-	p = claims();
-	json_object_set_new(p, "roles", json_pack("[s]", "admin"));
-	evil = hs_token(p);
+	evil = hs_with("roles", json_pack("[s]", "admin"));
 	/* The evil payload with the good signature. */
 	d1 = strchr(good, '.');
 	d2 = strchr(d1 + 1, '.');
@@ -796,20 +730,12 @@ START_TEST(test_token_typ_not_jwt)
 {
 	static const char *const typs[] = { "at+jwt", "jwt", "JWS",
 	    "secevent+jwt", "" };
-	json_t	*h;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(typs) / sizeof(typs[0]); i++) {
-		h = header("HS256", "hs1");
-		json_object_set_new(h, "typ", json_string(typs[i]));
-		refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	}
-	h = header("HS256", "hs1");
-	json_object_del(h, "typ");
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "typ", json_integer(1));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	for (i = 0; i < sizeof(typs) / sizeof(typs[0]); i++)
+		refused(hs_header_with("typ", json_string(typs[i])));
+	refused(hs_header_with("typ", NULL));
+	refused(hs_header_with("typ", json_integer(1)));
 }
 END_TEST
 
@@ -822,38 +748,24 @@ END_TEST
 
 START_TEST(test_token_missing_kid)
 {
-	json_t	*h;
-
-	h = header("HS256", "hs1");
-	json_object_del(h, "kid");
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "kid", json_integer(1));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	refused(hs_header_with("kid", NULL));
+	refused(hs_header_with("kid", json_integer(1)));
 }
 END_TEST
 
 START_TEST(test_token_jku_header)
 {
-	json_t	*h;
-
-	h = header("HS256", "hs1");
-	json_object_set_new(h, "jku", json_string("https://evil.example/k"));
-	refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
+	refused(hs_header_with("jku", json_string("https://evil.example/k")));
 }
 END_TEST
 
 START_TEST(test_token_key_choosing_headers)
 {
 	static const char *const names[] = { "x5u", "jwk", "x5c", "crit" };
-	json_t	*h;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		h = header("HS256", "hs1");
-		json_object_set_new(h, names[i], json_pack("[s]", "x"));
-		refused(jws(h, claims(), hs_secret, HS_LEN, NULL));
-	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		refused(hs_header_with(names[i], json_pack("[s]", "x")));
 }
 END_TEST
 
@@ -899,68 +811,40 @@ END_TEST
 
 START_TEST(test_token_claim_types)
 {
-	json_t	*p;
-	int	 i;
+	/* claims() with one claim of the wrong type or out of bounds. */
+	static const struct {
+		const char	*claim;
+		const char	*json;	/* the value; NULL: the claim removed */
+	} bad[] = {
+		{ "sub", "\"0123456789012345678901234567890123456789\"" }, /* 40 */
+		{ "sub", "\"\"" },
+		{ "sub", "5" },
+		{ "kind", "\"admin\"" },
+		{ "tv", NULL },
+		{ "tv", "-1" },
+		{ "tv", "\"3\"" },
+		{ "roles", "\"agent\"" },
+		{ "roles", "[\"a-role-name-that-is-too-long\"]" },
+		{ "scope", "\"a b c d e f g h i j k l m n o p q\"" },	/* 17 */
+		{ "scope", "\"a  b\"" },
+		{ "scope", "[\"a\"]" },
+		{ "mfa", "1" },
+		{ "nbf", "\"0\"" },
+	};
+	json_t	*roles, *p;
+	size_t	 i;
 
-	p = claims();
-	json_object_set_new(p, "sub", json_string(
-	    "0123456789012345678901234567890123456789"));	/* 40 */
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "sub", json_string(""));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "sub", json_integer(5));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "kind", json_string("admin"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_del(p, "tv");
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "tv", json_integer(-1));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "tv", json_string("3"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_array());
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(hs_with(bad[i].claim, bad[i].json == NULL ? NULL :
+		    json_loads(bad[i].json, JSON_DECODE_ANY, NULL)));
+	roles = json_array();
 	for (i = 0; i <= TOKEN_MAX_ROLES; i++)
-		json_array_append_new(json_object_get(p, "roles"),
-		    json_string("agent"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_string("agent"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "roles", json_pack("[s]",
-	    "a-role-name-that-is-too-long"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_string("a b c d e f g h i j k l "
-	    "m n o p q"));				/* 17 */
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_string("a  b"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "scope", json_pack("[s]", "a"));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "mfa", json_integer(1));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "iat", json_integer(T0 + 61));
-	refused(hs_token(p));
-	p = claims();
-	json_object_set_new(p, "nbf", json_string("0"));
-	refused(hs_token(p));
+		json_array_append_new(roles, json_string("agent"));
+	refused(hs_with("roles", roles));
+	refused(hs_with("iat", json_integer(T0 + 61)));
 	/* A client token needs no tv. */
-	p = claims();
-	json_object_set_new(p, "kind", json_string("client"));
-	json_object_del(p, "tv");
-	accepted(hs_token(p));
+	p = with(claims(), "kind", json_string("client"));
+	accepted(hs_token(with(p, "tv", NULL)));
 }
 END_TEST
 
@@ -1137,7 +1021,7 @@ key_lines(const char *path)
 	char	*s, *p;
 	int	 n = 0;
 
-	s = read_text(path);
+	s = unit_read(path, NULL);
 	for (p = strtok(s, "\n"); p != NULL; p = strtok(NULL, "\n"))
 		if (p[0] != '#')
 			n++;
@@ -1268,7 +1152,7 @@ START_TEST(test_token_reload_on_change)
 	kid = kid_of(t3);
 	ck_assert_str_eq(kid, "hs2");
 	/* A broken file is not loaded: the keys in use stay. */
-	write_file(keyfile, "hs3 HS256 c2hvcnQ\n", 0600);
+	unit_write(keyfile, "hs3 HS256 c2hvcnQ\n", 0600);
 	nanosleep(&pause, NULL);
 	ck_assert_int_eq(token_verify(t2, &out), 0);
 	ck_assert_int_eq(token_verify(t3, &out), 0);
@@ -1288,7 +1172,7 @@ START_TEST(test_token_keys_mode_644)
 	char	*line;
 
 	line = hs_line("hs1", hs_secret, HS_LEN);
-	write_file(keyfile, line, 0644);
+	unit_write(keyfile, line, 0644);
 	free(line);
 	load_refused("chmod 600");
 }
@@ -1299,7 +1183,7 @@ START_TEST(test_token_keys_short_secret)
 	char	*line, want[PATH_MAX + 32];
 
 	line = hs_line("hs1", hs_secret, 31);
-	write_file(keyfile, line, 0600);
+	unit_write(keyfile, line, 0600);
 	free(line);
 	snprintf(want, sizeof(want), "%s:1:", keyfile);
 	load_refused(want);
@@ -1316,7 +1200,7 @@ START_TEST(test_token_keys_mixed_algs)
 	write_pem(es_key, pem, 0600);
 	line = hs_line("hs1", hs_secret, HS_LEN);
 	ck_assert_int_gt(asprintf(&text, "%ses1 ES256 %s\n", line, pem), 0);
-	write_file(keyfile, text, 0600);
+	unit_write(keyfile, text, 0600);
 	free(line);
 	free(text);
 	snprintf(want, sizeof(want), "%s:2:", keyfile);
@@ -1329,7 +1213,7 @@ START_TEST(test_token_keys_bad_line)
 {
 	char	 want[PATH_MAX + 32];
 
-	write_file(keyfile, "# keys\n\nhs1 HS256\n", 0600);
+	unit_write(keyfile, "# keys\n\nhs1 HS256\n", 0600);
 	snprintf(want, sizeof(want), "%s:3:", keyfile);
 	load_refused(want);
 }
@@ -1337,9 +1221,21 @@ END_TEST
 
 START_TEST(test_token_keys_other_refusals)
 {
+	/* Key files refused, and what the message names. */
+	static const struct {
+		const char	*text, *why;
+	} bad[] = {
+		{ "# nothing\n\n", "no key" },
+		{ "hs1 PS256 abc\n", "unknown algorithm" },
+		{ "hs1 none abc\n", "unknown algorithm" },
+		{ "hs1 hs256 abc\n", "unknown algorithm" },
+		{ "hs1 HS256 not*base64url+at/all!!\n", "not base64url" },
+		{ "k\"1 HS256 abcd\n", "kid" },
+	};
 	struct token_claims	 c;
 	char			*l1, *text, pem[PATH_MAX + 16];
 	char			*tok;
+	size_t			 i;
 
 	/* The deployment's keys stay in use through every refusal. */
 	fill_claims(&c);
@@ -1347,35 +1243,27 @@ START_TEST(test_token_keys_other_refusals)
 	l1 = hs_line("hs1", hs_secret, HS_LEN);
 	unlink(keyfile);
 	load_refused("No such file");
-	write_file(keyfile, "# nothing\n\n", 0600);
-	load_refused("no key");
-	write_file(keyfile, "hs1 PS256 abc\n", 0600);
-	load_refused("unknown algorithm");
-	write_file(keyfile, "hs1 none abc\n", 0600);
-	load_refused("unknown algorithm");
-	write_file(keyfile, "hs1 hs256 abc\n", 0600);
-	load_refused("unknown algorithm");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unit_write(keyfile, bad[i].text, 0600);
+		load_refused(bad[i].why);
+	}
 	ck_assert_int_gt(asprintf(&text, "%s%s", l1, l1), 0);
-	write_file(keyfile, text, 0600);
+	unit_write(keyfile, text, 0600);
 	free(text);
 	load_refused("duplicate kid");
-	write_file(keyfile, "hs1 HS256 not*base64url+at/all!!\n", 0600);
-	load_refused("not base64url");
-	write_file(keyfile, "k\"1 HS256 abcd\n", 0600);
-	load_refused("kid");
 	/* PEM: missing, open to others, wrong algorithm, garbage. */
-	write_file(keyfile, "es1 ES256 nowhere.pem\n", 0600);
+	unit_write(keyfile, "es1 ES256 nowhere.pem\n", 0600);
 	load_refused("nowhere.pem");
 	es_key = ec_new();
 	snprintf(pem, sizeof(pem), "%s/es1.pem", dir);
 	write_pem(es_key, pem, 0640);
-	write_file(keyfile, "es1 ES256 es1.pem\n", 0600);
+	unit_write(keyfile, "es1 ES256 es1.pem\n", 0600);
 	load_refused("chmod 600");
 	chmod(pem, 0600);
-	write_file(keyfile, "es1 RS256 es1.pem\n", 0600);
+	unit_write(keyfile, "es1 RS256 es1.pem\n", 0600);
 	load_refused("RSA");
-	write_file(pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n", 0600);
-	write_file(keyfile, "es1 ES256 es1.pem\n", 0600);
+	unit_write(pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n", 0600);
+	unit_write(keyfile, "es1 ES256 es1.pem\n", 0600);
 	load_refused("PEM");
 	ck_assert_int_eq(token_verify(tok, &c), 0);
 	free(tok);
@@ -1436,84 +1324,64 @@ START_TEST(test_token_verify_during_reloads)
 }
 END_TEST
 
-static Suite *
-token_suite(void)
-{
-	Suite	*s;
-	TCase	*tc;
+static const TTest *const *const hs256_tests[] = {
+	&test_token_hs256_round_trip,
+	&test_token_sign_client_without_scopes,
+	&test_token_sign_refuses_bad_claims,
+	&test_token_forged_valid,
+	&test_token_hs256_cache,
+	&test_token_alg_none,
+	&test_token_alg_none_uppercase,
+	&test_token_expired,
+	&test_token_missing_exp,
+	&test_token_exp_string,
+	&test_token_nbf_future,
+	&test_token_wrong_aud,
+	&test_token_aud_array_without_ours,
+	&test_token_aud_array_with_ours,
+	&test_token_wrong_iss,
+	&test_token_tampered_payload,
+	&test_token_empty_signature,
+	&test_token_other_key,
+	&test_token_typ_not_jwt,
+	&test_token_unknown_kid,
+	&test_token_missing_kid,
+	&test_token_jku_header,
+	&test_token_key_choosing_headers,
+	&test_token_malformed,
+	&test_token_claim_types,
+	&test_token_jwks_hs256_null,
+	&test_token_reload_on_change,
+	&test_token_keys_other_refusals,
+	NULL
+};
 
-	s = suite_create("token");
+static const TTest *const *const es256_tests[] = {
+	&test_token_es256_round_trip,
+	&test_token_es256_cache_honours_exp,
+	&test_token_alg_confusion_public_key_as_hmac_secret,
+	&test_token_es256_other_key,
+	&test_token_issuer_change_applies_to_cached,
+	&test_token_jwks_es256,
+	&test_token_verify_during_reloads,
+	NULL
+};
 
-	tc = tcase_create("hs256");
-	tcase_add_checked_fixture(tc, setup_hs, teardown);
-	tcase_add_test(tc, test_token_hs256_round_trip);
-	tcase_add_test(tc, test_token_sign_client_without_scopes);
-	tcase_add_test(tc, test_token_sign_refuses_bad_claims);
-	tcase_add_test(tc, test_token_forged_valid);
-	tcase_add_test(tc, test_token_hs256_cache);
-	tcase_add_test(tc, test_token_alg_none);
-	tcase_add_test(tc, test_token_alg_none_uppercase);
-	tcase_add_test(tc, test_token_expired);
-	tcase_add_test(tc, test_token_missing_exp);
-	tcase_add_test(tc, test_token_exp_string);
-	tcase_add_test(tc, test_token_nbf_future);
-	tcase_add_test(tc, test_token_wrong_aud);
-	tcase_add_test(tc, test_token_aud_array_without_ours);
-	tcase_add_test(tc, test_token_aud_array_with_ours);
-	tcase_add_test(tc, test_token_wrong_iss);
-	tcase_add_test(tc, test_token_tampered_payload);
-	tcase_add_test(tc, test_token_empty_signature);
-	tcase_add_test(tc, test_token_other_key);
-	tcase_add_test(tc, test_token_typ_not_jwt);
-	tcase_add_test(tc, test_token_unknown_kid);
-	tcase_add_test(tc, test_token_missing_kid);
-	tcase_add_test(tc, test_token_jku_header);
-	tcase_add_test(tc, test_token_key_choosing_headers);
-	tcase_add_test(tc, test_token_malformed);
-	tcase_add_test(tc, test_token_claim_types);
-	tcase_add_test(tc, test_token_jwks_hs256_null);
-	tcase_add_test(tc, test_token_reload_on_change);
-	tcase_add_test(tc, test_token_keys_other_refusals);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
+static const TTest *const *const files_tests[] = {
+	&test_token_rs256_rotate_round_trip,
+	&test_token_rotate_hs256,
+	&test_token_rotate_es256,
+	&test_token_rotate_refusals,
+	&test_token_keys_mode_644,
+	&test_token_keys_short_secret,
+	&test_token_keys_mixed_algs,
+	&test_token_keys_bad_line,
+	NULL
+};
 
-	tc = tcase_create("es256");
-	tcase_add_checked_fixture(tc, setup_es, teardown);
-	tcase_add_test(tc, test_token_es256_round_trip);
-	tcase_add_test(tc, test_token_es256_cache_honours_exp);
-	tcase_add_test(tc, test_token_alg_confusion_public_key_as_hmac_secret);
-	tcase_add_test(tc, test_token_es256_other_key);
-	tcase_add_test(tc, test_token_issuer_change_applies_to_cached);
-	tcase_add_test(tc, test_token_jwks_es256);
-	tcase_add_test(tc, test_token_verify_during_reloads);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_token_rs256_rotate_round_trip);
-	tcase_add_test(tc, test_token_rotate_hs256);
-	tcase_add_test(tc, test_token_rotate_es256);
-	tcase_add_test(tc, test_token_rotate_refusals);
-	tcase_add_test(tc, test_token_keys_mode_644);
-	tcase_add_test(tc, test_token_keys_short_secret);
-	tcase_add_test(tc, test_token_keys_mixed_algs);
-	tcase_add_test(tc, test_token_keys_bad_line);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(token_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "hs256", 30, setup_hs, teardown, NULL, NULL, hs256_tests },
+	{ "es256", 30, setup_es, teardown, NULL, NULL, es256_tests },
+	{ "files", 30, setup, teardown, NULL, NULL, files_tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

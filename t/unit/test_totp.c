@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth/totp.h"
+#include "unit.h"
 
 /* base32("12345678901234567890"), the RFC 6238 SHA-1 seed. */
 #define RFC_SECRET	"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -188,31 +189,17 @@ START_TEST(test_totp_secret_new)
 }
 END_TEST
 
-static Suite *
-totp_suite(void)
-{
-	Suite	*s = suite_create("totp");
-	TCase	*tc = tcase_create("totp");
+static const TTest *const *const tests[] = {
+	&test_totp_rfc6238_vectors,
+	&test_totp_window,
+	&test_totp_code_syntax,
+	&test_totp_bad_input,
+	&test_totp_uri,
+	&test_totp_secret_new,
+	NULL
+};
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_totp_rfc6238_vectors);
-	tcase_add_test(tc, test_totp_window);
-	tcase_add_test(tc, test_totp_code_syntax);
-	tcase_add_test(tc, test_totp_bad_input);
-	tcase_add_test(tc, test_totp_uri);
-	tcase_add_test(tc, test_totp_secret_new);
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(totp_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "totp", TEST_TIMEOUT_CHECK, setup, NULL, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "http/xml.h"
+#include "unit.h"
 
 static const struct xml_plural open311[] = {
 	{ "services", "service" },
@@ -198,22 +199,13 @@ canonical(const char *in)
 static char *
 slurp(const char *name)
 {
-	const char	*src = getenv("GUICHET_TEST_SRCDIR");
-	char		 path[4096];
-	struct buf	 b;
-	char		 chunk[4096], *out;
-	size_t		 n;
-	FILE		*f;
+	char	 rel[256], *path, *out;
 
-	snprintf(path, sizeof(path), "%s/t/data/open311/%s",
-	    src != NULL ? src : "../..", name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	out = buf_detach(&b, &n);
+	snprintf(rel, sizeof(rel), "t/data/open311/%s", name);
+	path = unit_src(rel);
+	ck_assert_msg(path != NULL, "GUICHET_TEST_SRCDIR is not set");
+	out = unit_read(path, NULL);
+	free(path);
 	return (out);
 }
 
@@ -229,52 +221,42 @@ static const struct {
 
 START_TEST(test_xml_open311_examples)
 {
-	const char	*why = NULL;
+	const char	*why;
 	char		 jn[64], xn[64], *json, *xml, *got, *a, *b;
+	size_t		 i;
 
-	snprintf(jn, sizeof(jn), "json-%s.json", examples[_i].name);
-	snprintf(xn, sizeof(xn), "xml-%s.xml", examples[_i].name);
-	json = slurp(jn);
-	xml = slurp(xn);
-	got = map(json, examples[_i].root, &why);
-	ck_assert_msg(got != NULL, "%s: %s", jn, why);
-	a = canonical(got);
-	b = canonical(xml);
-	ck_assert_msg(strcmp(a, b) == 0, "%s as XML:\n%s\nthe spec's %s:\n%s",
-	    jn, a, xn, b);
-	free(a);
-	free(b);
-	free(got);
-	free(json);
-	free(xml);
+	for (i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		snprintf(jn, sizeof(jn), "json-%s.json", examples[i].name);
+		snprintf(xn, sizeof(xn), "xml-%s.xml", examples[i].name);
+		json = slurp(jn);
+		xml = slurp(xn);
+		why = NULL;
+		got = map(json, examples[i].root, &why);
+		ck_assert_msg(got != NULL, "%s: %s", jn, why);
+		a = canonical(got);
+		b = canonical(xml);
+		ck_assert_msg(strcmp(a, b) == 0,
+		    "%s as XML:\n%s\nthe spec's %s:\n%s", jn, a, xn, b);
+		free(a);
+		free(b);
+		free(got);
+		free(json);
+		free(xml);
+	}
 }
 END_TEST
 
-static Suite *
-xml_suite(void)
-{
-	Suite	*s = suite_create("xml");
-	TCase	*tc = tcase_create("xml");
+static const TTest *const *const tests[] = {
+	&test_xml_escape,
+	&test_xml_scalars_and_order,
+	&test_xml_arrays,
+	&test_xml_names,
+	&test_xml_depth,
+	&test_xml_open311_examples,
+	NULL
+};
 
-	tcase_add_test(tc, test_xml_escape);
-	tcase_add_test(tc, test_xml_scalars_and_order);
-	tcase_add_test(tc, test_xml_arrays);
-	tcase_add_test(tc, test_xml_names);
-	tcase_add_test(tc, test_xml_depth);
-	tcase_add_loop_test(tc, test_xml_open311_examples, 0,
-	    (int)(sizeof(examples) / sizeof(examples[0])));
-	suite_add_tcase(s, tc);
-	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(xml_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
+const struct test_group test_groups[] = {
+	{ "xml", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};
