@@ -1,7 +1,7 @@
 /*
  * openapi-gen: assemble the published OpenAPI document at build time.
  *
- *   openapi-gen SRCDIR OUT
+ *   openapi-gen SRCDIR OUT EXPORT-SCHEMA
  *
  * The document is the http layer's fragment (src/http/openapi.json: the
  * conventions, the shared schemas, responses, parameters and headers)
@@ -17,7 +17,14 @@
  *    the Idempotent-Replayed header of the answers it replays;
  *  - HEAD beside every GET, and 304 for the public GETs;
  *  - the problem codes every module registered, as the enum of the
- *    Problem schema's "code" member, with their statuses.
+ *    Problem schema's "code" member, with their statuses;
+ *  - the export document's sections: each module with an export hook
+ *    has its schema "Export<Module>" (and "Export<Module>Portable") in
+ *    its fragment, which becomes its member of ExportDocument's "data"
+ *    (and "portable").
+ * The export document's JSON Schema (served by the privacy module, the
+ * "$schema" of every export) is written beside it, made from the same
+ * schemas: one source for both.
  * A route without an operation, or an operation without a route, or two
  * fragments defining one name differently, is an error: the build stops.
  */
@@ -36,9 +43,11 @@
 #include "http/reply.h"
 #include "http/route.h"
 
-/* ops.c serves the embedded document; the generator makes it. */
+/* ops.c and privacy serve the embedded documents; the generator makes them. */
 const char	openapi_json[] = "";
 const size_t	openapi_json_len = 0;
+const char	export_schema_json[] = "";
+const size_t	export_schema_json_len = 0;
 
 static int	errors;
 
@@ -304,6 +313,156 @@ complete(json_t *doc, const struct route *r, json_t *op)
 	(void)doc;
 }
 
+/* "Export" and the module's name in camel case: ops -> ExportOps. */
+static void
+export_name(const char *module, const char *suffix, char *out, size_t len)
+{
+	size_t	 o;
+	int	 up = 1;
+
+	o = (size_t)snprintf(out, len, "Export");
+	for (; *module != '\0' && o < len - 1; module++) {
+		if (*module == '_') {
+			up = 1;
+			continue;
+		}
+		out[o++] = up && *module >= 'a' && *module <= 'z' ?
+		    (char)(*module - 'a' + 'A') : *module;
+		up = 0;
+	}
+	out[o] = '\0';
+	snprintf(out + o, len - o, "%s", suffix);
+}
+
+/* ExportDocument's "data" and "portable", one member per module. */
+static void
+export_sections(json_t *doc)
+{
+	const struct module	*m;
+	json_t			*schemas, *exdoc, *data, *port, *dp, *pp, *dr, *pr;
+	char			 name[96];
+	size_t			 i;
+
+	schemas = json_object_get(json_object_get(doc, "components"),
+	    "schemas");
+	if ((exdoc = json_object_get(schemas, "ExportDocument")) == NULL) {
+		fail("no ExportDocument schema (src/privacy/openapi.json)");
+		return;
+	}
+	data = json_object_get(json_object_get(exdoc, "properties"), "data");
+	port = json_object_get(json_object_get(exdoc, "properties"),
+	    "portable");
+	if (data == NULL || port == NULL) {
+		fail("ExportDocument has no data or portable member");
+		return;
+	}
+	json_object_set_new(data, "properties", dp = json_object());
+	json_object_set_new(data, "required", dr = json_array());
+	json_object_set_new(port, "properties", pp = json_object());
+	json_object_set_new(port, "required", pr = json_array());
+	for (i = 0; (m = module_at(i)) != NULL; i++) {
+		if (m->privacy == NULL || m->privacy->export == NULL)
+			continue;
+		export_name(m->name, "", name, sizeof(name));
+		if (json_object_get(schemas, name) == NULL)
+			fail("module %s exports a section but its fragment (%s) "
+			    "has no %s schema", m->name, m->openapi, name);
+		json_object_set_new(dp, m->name, ref("schemas", name));
+		json_array_append_new(dr, json_string(m->name));
+		export_name(m->name, "Portable", name, sizeof(name));
+		if (json_object_get(schemas, name) != NULL)
+			json_object_set_new(pp, m->name, ref("schemas", name));
+		else
+			json_object_set_new(pp, m->name, json_pack("{s:s, s:i, "
+			    "s:s}", "type", "object", "maxProperties", 0,
+			    "description", "Nothing that the person provided."));
+		json_array_append_new(pr, json_string(m->name));
+	}
+}
+
+/* Rewrite "#/components/schemas/X" into "#/$defs/X", noting each X. */
+static void
+to_defs(json_t *v, json_t *seen)
+{
+	static const char	 pre[] = "#/components/schemas/";
+	const char		*k, *r;
+	json_t			*x;
+	size_t			 i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			to_defs(x, seen);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, k, x) {
+		if (strcmp(k, "$ref") == 0 && (r = json_string_value(x)) !=
+		    NULL && strncmp(r, pre, sizeof(pre) - 1) == 0) {
+			json_object_set_new(seen, r + sizeof(pre) - 1,
+			    json_true());
+			json_object_set_new(v, "$ref", json_sprintf("#/$defs/%s",
+			    r + sizeof(pre) - 1));
+		} else
+			to_defs(x, seen);
+	}
+}
+
+/* The export's JSON Schema: ExportDocument and what it refers to. */
+static json_t *
+export_schema(json_t *doc)
+{
+	json_t		*schemas, *root, *defs, *seen, *s;
+	const char	*k;
+	int		 more = 1;
+
+	schemas = json_object_get(json_object_get(doc, "components"),
+	    "schemas");
+	root = json_deep_copy(json_object_get(schemas, "ExportDocument"));
+	if (root == NULL)
+		return (NULL);
+	seen = json_object();
+	defs = json_object();
+	to_defs(root, seen);
+	while (more) {
+		more = 0;
+		json_object_foreach(seen, k, s) {
+			if (json_object_get(defs, k) != NULL)
+				continue;
+			json_object_set_new(defs, k, json_deep_copy(
+			    json_object_get(schemas, k)));
+			to_defs(json_object_get(defs, k), seen);
+			more = 1;
+			break;
+		}
+	}
+	json_decref(seen);
+	json_object_set_new(root, "$schema", json_string(
+	    "https://json-schema.org/draft/2020-12/schema"));
+	json_object_set_new(root, "$id", json_string("export-schema.json"));
+	json_object_set_new(root, "title", json_string("guichet: export of a "
+	    "person's data (GDPR Art. 15 and 20)"));
+	json_object_set_new(root, "$defs", defs);
+	return (root);
+}
+
+static int
+write_json(json_t *j, const char *path)
+{
+	char	 tmp[4096];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL ||
+	    json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII) == -1 || fputc('\n', f) == EOF ||
+	    fclose(f) == EOF || rename(tmp, path) == -1) {
+		fail("cannot write %s", path);
+		return (-1);
+	}
+	return (0);
+}
+
 /* The Problem schema's "code": every registered code, with its status. */
 static void
 problem_codes(json_t *doc)
@@ -343,14 +502,12 @@ main(int argc, char **argv)
 {
 	const struct module	*m;
 	const struct route	*r;
-	json_t			*doc, *frag, *op, *item, *get;
+	json_t			*doc, *frag, *op, *item, *get, *schema;
 	const char		*path, *meth;
-	FILE			*f;
 	size_t			 i, k;
-	char			 tmp[4096];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: openapi-gen SRCDIR OUT\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: openapi-gen SRCDIR OUT EXPORT-SCHEMA\n");
 		return (2);
 	}
 	app_routes_install();
@@ -403,16 +560,12 @@ main(int argc, char **argv)
 			json_object_set_new(item, "head", head_of(get));
 	}
 	problem_codes(doc);
-	if (errors > 0)
+	export_sections(doc);
+	if (errors > 0 || (schema = export_schema(doc)) == NULL)
 		return (1);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-	if ((f = fopen(tmp, "w")) == NULL ||
-	    json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_ENSURE_ASCII) == -1 || fputc('\n', f) == EOF ||
-	    fclose(f) == EOF || rename(tmp, argv[2]) == -1) {
-		fail("cannot write %s", argv[2]);
+	if (write_json(doc, argv[2]) == -1 || write_json(schema, argv[3]) == -1)
 		return (1);
-	}
+	json_decref(schema);
 	json_decref(doc);
 	return (0);
 }

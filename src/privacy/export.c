@@ -11,6 +11,7 @@
  * it is small, otherwise its hook runs again for it, so that a person with
  * many records never holds two big sections at once.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -604,7 +605,7 @@ job_head(struct export_job *j, const char *lang, struct db_error *err)
 	json_object_set_new(art15, "language",
 	    json_string(lang_code(j->lang)));
 	art15_texts(art15, j->lang);
-	u = url_of("/static/export-schema.json");
+	u = url_of(EXPORT_SCHEMA_PATH);
 	doc = json_pack("{s:s, s:s, s:i, s:n, s:{s:s}, s:o}", "$schema", u,
 	    "format", "guichet-export", "version", 1, "generated_at",
 	    "subject", "account_id", j->account, "art15", art15);
@@ -819,6 +820,31 @@ export_start(struct request *req, struct export_job *j)
 		reply_header(req, "Content-Disposition", disp);
 	}
 	priv_language_headers(req, j->lang);
+}
+
+/*
+ * GET /api/v1/privacy/export-schema.json: the JSON Schema of the export,
+ * made at build from the modules' OpenAPI schemas (tools/openapi-gen),
+ * built into the binary like the OpenAPI document.
+ */
+static char		 schema_etag[40];
+static pthread_once_t	 schema_once = PTHREAD_ONCE_INIT;
+
+static void
+schema_etag_init(void)
+{
+	etag_of(export_schema_json, export_schema_json_len, schema_etag);
+}
+
+int
+privacy_export_schema(struct request *req)
+{
+	pthread_once(&schema_once, schema_etag_init);
+	reply_static(req, 200, CT_JSON, export_schema_json,
+	    export_schema_json_len);
+	reply_header(req, "ETag", schema_etag);
+	reply_header(req, "Cache-Control", "public, max-age=300");
+	return (0);
 }
 
 int

@@ -7,7 +7,8 @@
  * "portable", the part the person provided under consent or contract.
  * The document is produced while it is sent: the modules' export hooks
  * run one after the other, so memory holds one section at a time.  Its
- * JSON Schema is static/export-schema.json.
+ * JSON Schema is made at build from the modules' OpenAPI schemas
+ * (Export<Module>) and served at EXPORT_SCHEMA_PATH.
  *
  * Invariants:
  *  - nothing is decided after the first byte is sent except a database
@@ -30,7 +31,14 @@ struct request;
 /* The public URL; once, at start-up. */
 void	 privacy_export_init(const struct conf *);
 
+/* Where the export's JSON Schema is served (its "$schema"). */
+#define EXPORT_SCHEMA_PATH	"/api/v1/privacy/export-schema.json"
+/* That schema, made at build by tools/openapi-gen (libguichet_doc.a). */
+extern const char	export_schema_json[];
+extern const size_t	export_schema_json_len;
+
 /* Handlers (route table). */
+int	 privacy_export_schema(struct request *);	/* PERM_PUBLIC */
 int	 privacy_export_me(struct request *);		/* PERM_SELF */
 int	 privacy_export_subject(struct request *);	/* PERM_DPO */
 

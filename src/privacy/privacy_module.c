@@ -29,6 +29,8 @@ static const struct route privacy_routes[] = {
 	/* the register of processing activities, consents */
 	{ .method = "GET", .pattern = "/api/v1/privacy/register",
 	  .handler = privacy_register_get, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = EXPORT_SCHEMA_PATH,
+	  .handler = privacy_export_schema, .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/me/consents",
 	  .handler = privacy_consents_list, .perm = PERM_SELF },
 	{ .method = "PUT", .pattern = "/api/v1/me/consents/{purpose}",

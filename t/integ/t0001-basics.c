@@ -677,7 +677,6 @@ START_TEST(test_static_files)
 		const char	*path, *type;
 	} typed[] = {
 		{ "/static/robots.txt", "text/plain; charset=utf-8" },
-		{ "/static/export-schema.json", "application/json" },
 		{ NULL, NULL }
 	};
 	struct server	 s;

@@ -8,7 +8,8 @@
  * has other markers.  GET /api/v1/me/export (streamed, chunked) holds
  * every R marker and none of S's, the Art. 15 information, no secret
  * (password hash, single-use link), and validates against
- * static/export-schema.json (a JSON Schema subset validator below, which
+ * the export-schema.json that the build makes from the modules' OpenAPI
+ * schemas and guichetd serves (a JSON Schema subset validator below, which
  * refuses keywords it does not know); the portable part holds only
  * categories on consent or contract.  ?format=html escapes every text.
  * The DPO's export needs a reason (?reason= or X-Purpose) and is written
@@ -185,7 +186,7 @@ assert_markers(const char *body, const struct person *p, int present,
 static const char *const known_keywords[] = { "$schema", "$id", "$ref",
     "$defs", "title", "description", "type", "required", "properties",
     "additionalProperties", "items", "enum", "const", "oneOf", "minItems",
-    "minimum", "pattern", "format", NULL };
+    "minimum", "pattern", "format", "maxProperties", NULL };
 
 static int	 validate(const json_t *, const json_t *, const json_t *,
 		    const char *, char *, size_t);
@@ -315,6 +316,9 @@ validate(const json_t *root, const json_t *sc, const json_t *v,
 					return (-1);
 			}
 	}
+	if (json_is_object(v) && (x = json_object_get(sc, "maxProperties")) !=
+	    NULL && json_object_size(v) > (size_t)json_integer_value(x))
+		return (fail_at(err, len, path, "too many members"));
 	if (json_is_object(v)) {
 		json_array_foreach(json_object_get(sc, "required"), i, x)
 			if (json_object_get(v, json_string_value(x)) == NULL) {
@@ -346,7 +350,8 @@ load_schema(void)
 	char	*path;
 	json_t	*s;
 
-	path = harness_src("static/export-schema.json");
+	/* Made at build from the OpenAPI schemas (tools/openapi-gen). */
+	path = harness_bin("export-schema.json");
 	s = json_load_file(path, 0, NULL);
 	ck_assert_msg(s != NULL, "cannot read %s", path);
 	free(path);
@@ -415,6 +420,25 @@ START_TEST(test_export_self)
 	seeded(&e, &s, "zqs", 0);
 	schema = load_schema();
 
+	/* The schema an export names is the one the build made, served. */
+	{
+		struct http_resp	 sr;
+		char			*built, *want;
+		size_t			 blen;
+
+		memset(&sr, 0, sizeof(sr));
+		ck_assert_int_eq(idl_req(&e, "GET",
+		    "/api/v1/privacy/export-schema.json", NULL, NULL, &sr), 200);
+		built = harness_bin("export-schema.json");
+		want = harness_read_file(built, &blen);
+		ck_assert_msg(want != NULL && sr.body_len == blen &&
+		    memcmp(sr.body, want, blen) == 0, "the served schema is not "
+		    "the built one");
+		free(want);
+		free(built);
+		http_resp_free(&sr);
+	}
+
 	/* 401 without a token. */
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me/export", NULL, NULL),
 	    401);
@@ -455,9 +479,12 @@ START_TEST(test_export_self)
 		json_decref(copy);
 	}
 
-	/* Subject, Art. 15 information. */
+	/* Subject, Art. 15 information, the schema it follows. */
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
 	    "subject"), "account_id")), r.id);
+	ck_assert_msg(strstr(json_string_value(json_object_get(doc,
+	    "$schema")), "/api/v1/privacy/export-schema.json") != NULL,
+	    "$schema %s", json_string_value(json_object_get(doc, "$schema")));
 	art15 = json_object_get(doc, "art15");
 	ck_assert_str_eq(json_string_value(json_object_get(art15, "language")),
 	    "en");

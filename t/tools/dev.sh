@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# dev.sh: the functions of tools/dev that decide what a dev guichetd is
+# told (an automake test: 0 pass, 1 fail, 99 hard error).
+#  - `tools/dev up --port N`: the server listens on N and its public URL,
+#    the issuer of its tokens and the base of the links it mails, is
+#    http://127.0.0.1:N (issue 8: it stayed at 8080), unless the operator
+#    set GUICHET_PUBLIC_URL;
+#  - a port that is not one is refused.
+srcdir=${GUICHET_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=/dev/null
+. "$srcdir/tools/dev" || exit 99
+set +e
+fails=0
+check() {
+	if [ "$2" != "$3" ]; then
+		echo "dev.sh: FAIL: $1: '$2', expected '$3'"
+		fails=$((fails + 1))
+	fi
+}
+
+CONNINFO=dbname=x JWT_KEY_FILE=/nonexistent
+unset GUICHET_PUBLIC_URL GUICHET_PORT
+guichet_env 8181
+check "the port" "$GUICHET_PORT" 8181
+check "the public URL follows the port" "$GUICHET_PUBLIC_URL" \
+    "http://127.0.0.1:8181"
+
+GUICHET_PUBLIC_URL=https://guichet.example.org
+guichet_env 8282
+check "the port" "$GUICHET_PORT" 8282
+check "an operator's public URL stays" "$GUICHET_PUBLIC_URL" \
+    "https://guichet.example.org"
+
+unset GUICHET_PUBLIC_URL GUICHET_PORT
+guichet_env
+check "no port, no public URL of ours" "${GUICHET_PUBLIC_URL:-unset}" unset
+
+for bad in abc 0 65536 -1 ''; do
+	( parse_port "$bad" ) >/dev/null 2>&1
+	check "parse_port '$bad' refused" "$?" 1
+done
+check "parse_port 8080" "$(parse_port 8080)" 8080
+
+[ "$fails" -eq 0 ] || exit 1
+echo "dev.sh: ok"
+exit 0
