@@ -33,7 +33,7 @@
 # same shape and the ratio /readyz / pgbench compares like with like.  With
 # -t1, wrk's single thread can itself become the limit near the /healthz
 # floor (80,000 req/s), and the figure would measure wrk, not guichetd.
-# (shared/reference/performance.md prefers -t1 for cross-server ratios; the
+# (-t1 is the better choice to compare two servers with each other; the
 # floors here are this project's own, measured this way.)
 # Ten seconds after a three-second warm-up is short but stable enough for
 # floors that are ratios or far from the measured figures; raise

@@ -1,5 +1,5 @@
 /*
- * lang.h: the languages people read guichet in (API.md, "Language"):
+ * lang.h: the languages people read guichet in (ARCHITECTURE.md, "API conventions"):
  * French (the default), English and Italian.  One enum, one table of
  * codes: every text in three languages is indexed by enum lang.
  */

@@ -1,5 +1,5 @@
 /*
- * page.h: list pagination as every endpoint does it (API.md): ?limit=
+ * page.h: list pagination as every endpoint does it (ARCHITECTURE.md, "API conventions"): ?limit=
  * (default 20, 1 to 100) and an opaque keyset ?cursor= (base64url of the
  * last key seen, which the module chooses and checks).
  */

@@ -1,7 +1,7 @@
 /*
  * xml.h: XML answers written from the JSON a handler already built.
  *
- * Open311 GeoReport v2 (shared/reference/open311.md) defines its JSON as a
+ * Open311 GeoReport v2 (open311.org, the GeoReport v2 specification) defines its JSON as a
  * mechanical mapping of its XML, so one handler builds the jansson value
  * and answers either format: xml_from_json() writes
  *   - an object as one child element per member, in insertion order;

@@ -16,7 +16,7 @@
  * NOTIFY, the TTL) must not give a client a fresh minute.
  *
  * A signed-in person's account locale replaces the language negotiated
- * from Accept-Language (API.md: "an account's locale wins when signed
+ * from Accept-Language (ARCHITECTURE.md, "API conventions": "an account's locale wins when signed
  * in"); the answers decided before the guard runs (404, 405, 413, 415)
  * keep Accept-Language.
  */

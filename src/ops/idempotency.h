@@ -1,5 +1,5 @@
 /*
- * idempotency.h: Idempotency-Key on POST (API.md): the same request sent
+ * idempotency.h: Idempotency-Key on POST (ARCHITECTURE.md, "API conventions"): the same request sent
  * again by the same caller with the same key gets the first answer again,
  * and its action is done once.
  *

@@ -1,6 +1,6 @@
 /*
  * retention.h: the purge that enforces the retention rules (Art. 5(1)(e)
- * RGPD, reference A11).
+ * RGPD).
  *
  * Invariants:
  *  - the rules are data (privacy.retention_rules, sql/007): the purge

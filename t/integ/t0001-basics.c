@@ -577,7 +577,7 @@ START_TEST(test_openapi_served)
 END_TEST
 
 /*
- * API.md: public GETs send ETag and Cache-Control; If-None-Match -> 304.
+ * ARCHITECTURE.md, "API conventions": public GETs send ETag and Cache-Control; If-None-Match -> 304.
  * The OpenAPI document (a handler's ETag) and the JWKS-less key endpoint
  * aside, the server does it for every public GET; probes and metrics say
  * no-store and have no ETag; signed-in answers are never cached.

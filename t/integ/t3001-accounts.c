@@ -740,7 +740,7 @@ START_TEST(test_me_patch_profile_kind)
 END_TEST
 
 /*
- * API.md: "an account's locale wins when signed in".  A bad PATCH gives a
+ * ARCHITECTURE.md, "API conventions": "an account's locale wins when signed in".  A bad PATCH gives a
  * 422 whose title is in the account's language, whatever Accept-Language
  * says; a change of locale applies to the next request, also when made
  * behind guichetd's back (the NOTIFY of migration 010).

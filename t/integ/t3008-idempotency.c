@@ -1,6 +1,6 @@
 /*
- * t3008-idempotency: the Idempotency-Key header on POST (API.md, "Partner-
- * friendly details"; guichetd(8)).  Proven over the API, with the database
+ * t3008-idempotency: the Idempotency-Key header on POST (ARCHITECTURE.md,
+ * "API conventions"; guichetd(8)).  Proven over the API, with the database
  * as the witness of what was done:
  *  - the key is 1 to 255 visible ASCII characters; anything else (empty,
  *    256 characters, a space, a tab, DEL, a non-ASCII byte) is a 400

@@ -1,6 +1,6 @@
 /*
  * t3101-pii-tags: the map of personal data stays complete as the schema
- * grows (reference A7).  After `guichetd --migrate`:
+ * grows.  After `guichetd --migrate`:
  *  - every text-like column (text, varchar, char, citext, json, jsonb,
  *    inet, cidr, macaddr, bytea, xml, name, arrays and domains of them) of
  *    every table, view and foreign table outside the system schemas

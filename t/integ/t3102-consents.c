@@ -1,5 +1,5 @@
 /*
- * t3102-consents: consent (Art. 7, reference A15, A16).  Every
+ * t3102-consents: consent (Art. 7).  Every
  * consent-based purpose starts withdrawn, for new accounts and for
  * purposes added later; giving and withdrawing are one call each
  * (PUT/DELETE /api/v1/me/consents/{purpose}), idempotent; the newsletter

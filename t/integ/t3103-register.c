@@ -1,6 +1,6 @@
 /*
- * t3103-register: the register of processing activities (Art. 30,
- * reference A19) at GET /api/v1/privacy/register is public and consistent
+ * t3103-register: the register of processing activities (Art. 30) at
+ * GET /api/v1/privacy/register is public and consistent
  * with the database that drives erasure and retention: every category a
  * column's pii: tag names is in it and covered by a purpose, and its
  * categories are exactly privacy.categories with the same erasure

@@ -1,5 +1,5 @@
 /*
- * t3104-export: access and portability (Art. 15, 20; reference A1, A13)
+ * t3104-export: access and portability (Art. 15, 20)
  * and the identity and privacy erasure hooks (Art. 17; A5, A6, A8).
  *
  * Person R has a marker in every field it can hold one (name with '<b>',

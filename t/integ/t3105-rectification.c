@@ -1,5 +1,5 @@
 /*
- * t3105-rectification: PATCH /api/v1/me (Art. 16 RGPD, reference A4)
+ * t3105-rectification: PATCH /api/v1/me (Art. 16 RGPD)
  * records who changed which personal fields and when, never the values
  * (privacy.rectifications, written by a trigger on identity.accounts so
  * that no code path can forget it); after a rectification no read API

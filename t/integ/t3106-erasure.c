@@ -1,6 +1,6 @@
 /*
- * t3106-erasure: erasure (Art. 17, reference A5, A6, A8, A9, A10), the
- * proof the RGPD issue asks for.  A person R gets a unique marker in every
+ * t3106-erasure: erasure (Art. 17 RGPD), the proof that nothing
+ * personal is left.  A person R gets a unique marker in every
  * field and text, and every kind of record that exists today: the
  * profile, consents given and withdrawn, sessions and refresh tokens (one
  * of them rotated), a password-reset request and the email verification

@@ -1,5 +1,5 @@
 /*
- * t3107-access-log: who looked at my data (reference A18).  A DPO's read
+ * t3107-access-log: who looked at my data.  A DPO's read
  * of a person (GET /api/v1/admin/privacy/subjects/{id}) needs a purpose
  * (X-Purpose) and writes an access-log row in the transaction of the
  * read; the person sees it at GET /api/v1/me/access-log (when, who with

@@ -36,7 +36,7 @@ has_word(const char *s, const char *w)
 	return (0);
 }
 
-/* No 402, no fee (reference A3), on every answer seen here. */
+/* No 402, no fee, on every answer seen here. */
 static void
 no_fee(long st, const json_t *j)
 {

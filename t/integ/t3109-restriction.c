@@ -1,6 +1,6 @@
 /*
- * t3109-restriction: restriction (Art. 18, reference A12) and objection
- * (Art. 21, reference A14).  A person restricts the processing of their
+ * t3109-restriction: restriction (Art. 18) and objection
+ * (Art. 21).  A person restricts the processing of their
  * data (POST /api/v1/me/restriction): they leave the newsletter list, the
  * subject read stays the DPO's only and shows the restriction, and the
  * lift by the DPO queues the notice to the person (ops.outbox,

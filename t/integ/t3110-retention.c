@@ -1,5 +1,5 @@
 /*
- * t3110-retention: the retention rules (Art. 5(1)(e) RGPD, reference A11)
+ * t3110-retention: the retention rules (Art. 5(1)(e) RGPD)
  * are enforced by the purge.  For each rule, rows are made at T0 (by
  * guichetd running with --clock T0, or by SQL with T0 as their times),
  * then `guichetctl --clock <limit - 1 day> privacy purge` leaves them and
