@@ -18,8 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
+#include "base/b64.h"
+#include "base/random.h"
 #include "idlib.h"
 
 struct idl_demo	 idl_demo;
@@ -655,65 +656,20 @@ idl_otp(struct idenv *e, const char *secret, char *out)
 
 /* JWT pieces. */
 
-char *
-idl_b64url(const unsigned char *in, size_t len)
-{
-	char	*out;
-	int	 n, i;
-
-	if ((out = malloc(len * 4 / 3 + 8)) == NULL)
-		fatal("out of memory");
-	n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	for (i = 0; i < n; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-		else if (out[i] == '=')
-			break;
-	}
-	out[i] = '\0';
-	return (out);
-}
-
 unsigned char *
 idl_b64url_decode(const char *in, size_t len, size_t *outlen)
 {
-	char		*tmp;
 	unsigned char	*out;
-	size_t		 i, pad;
-	int		 n;
+	ssize_t		 n;
 
-	if (len % 4 == 1)
-		return (NULL);
-	pad = (4 - len % 4) % 4;
-	if ((tmp = malloc(len + pad + 1)) == NULL ||
-	    (out = malloc(len + pad + 1)) == NULL)
+	if ((out = malloc(len + 1)) == NULL)
 		fatal("out of memory");
-	for (i = 0; i < len; i++) {
-		if (in[i] == '-')
-			tmp[i] = '+';
-		else if (in[i] == '_')
-			tmp[i] = '/';
-		else if (isalnum((unsigned char)in[i]))
-			tmp[i] = in[i];
-		else {
-			free(tmp);
-			free(out);
-			return (NULL);
-		}
-	}
-	for (; i < len + pad; i++)
-		tmp[i] = '=';
-	tmp[i] = '\0';
-	n = EVP_DecodeBlock(out, (unsigned char *)tmp, (int)(len + pad));
-	free(tmp);
-	if (n < 0) {
+	if ((n = b64url_decode(in, len, out, len)) == -1) {
 		free(out);
 		return (NULL);
 	}
-	*outlen = (size_t)n - pad;
-	out[*outlen] = '\0';
+	*outlen = (size_t)n;
+	out[n] = '\0';
 	return (out);
 }
 
@@ -745,8 +701,8 @@ signing_input(const char *hdr, const char *claims)
 {
 	char	*h, *c, *s;
 
-	h = idl_b64url((const unsigned char *)hdr, strlen(hdr));
-	c = idl_b64url((const unsigned char *)claims, strlen(claims));
+	h = b64url_encode_new(hdr, strlen(hdr));
+	c = b64url_encode_new(claims, strlen(claims));
 	s = harness_printf("%s.%s", h, c);
 	free(h);
 	free(c);
@@ -764,7 +720,7 @@ idl_jwt_hs256(const char *hdr, const char *claims, const unsigned char *key,
 	in = signing_input(hdr, claims);
 	ck_assert(HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)in,
 	    strlen(in), md, &mdlen) != NULL);
-	sig = idl_b64url(md, mdlen);
+	sig = b64url_encode_new(md, mdlen);
 	out = harness_printf("%s.%s", in, sig);
 	free(in);
 	free(sig);
@@ -801,7 +757,7 @@ idl_jwt_es256(const char *hdr, const char *claims, const char *pem)
 	ck_assert(BN_bn2binpad(r, raw, 32) == 32 &&
 	    BN_bn2binpad(s, raw + 32, 32) == 32);
 	ECDSA_SIG_free(es);
-	sig = idl_b64url(raw, sizeof(raw));
+	sig = b64url_encode_new(raw, sizeof(raw));
 	out = harness_printf("%s.%s", in, sig);
 	free(in);
 	free(sig);
@@ -910,8 +866,8 @@ idl_marker(size_t n)
 	if ((s = malloc(n + 1)) == NULL)
 		fatal("out of memory");
 	for (i = 0; i < n; i++) {
-		if (RAND_bytes(&b, 1) != 1)
-			fatal("RAND_bytes failed");
+		if (random_fill(&b, 1) == -1)
+			fatal("random_fill failed");
 		s[i] = "0123456789abcdef"[b & 15];
 	}
 	s[n] = '\0';

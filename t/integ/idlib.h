@@ -173,12 +173,11 @@ int64_t	 idl_otp(struct idenv *, const char *, char *);
 void	 idl_otp_used(struct idenv *, const char *, int64_t);
 
 /*
- * JWT pieces.  idl_b64url() and idl_b64url_decode() allocate; decode
- * returns NULL on bad input.  idl_jwt_json() parses part 0 (header) or 1
+ * JWT pieces.  idl_b64url_decode() allocates (base/b64.h's strict
+ * b64url_decode(), NUL-terminated) and returns NULL on bad input.  idl_jwt_json() parses part 0 (header) or 1
  * (claims).  idl_jwt_hs256() and idl_jwt_es256() sign the given header
  * and claims texts as they are.
  */
-char	*idl_b64url(const unsigned char *, size_t);
 unsigned char *idl_b64url_decode(const char *, size_t, size_t *);
 json_t	*idl_jwt_json(const char *, int);
 char	*idl_jwt_hs256(const char *, const char *, const unsigned char *,
