@@ -103,6 +103,13 @@ long	 harness_sql_count(const char *, const char *);
  */
 int	 harness_migrate(const char *, const char *, char **);
 /*
+ * Migrations one at a time across the test programs (an flock): the first
+ * one on a fresh cluster creates its role (migration 014), and two at once
+ * would both try.  harness_migrate() and the servers' start take it.
+ */
+int	 harness_migrations_lock(void);
+void	 harness_migrations_unlock(int);
+/*
  * pg_dump --data-only --no-owner of a database, with the pg_dump of the
  * cluster's major version ($GUICHET_TEST_PG_DUMP, else PostgreSQL 15's,
  * else the one on the PATH); a failure fails the test.

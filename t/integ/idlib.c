@@ -99,14 +99,17 @@ idl_prepare(void)
 	const char	*mig[] = { "migrate", NULL };
 	const char	*demo[] = { "demo", NULL };
 	char		*out = NULL, *err = NULL;
-	int		 rc;
+	int		 rc, fd;
 
 	harness_prepare();
 	if (oath_init() != OATH_OK)
 		fatal("oath_init failed");
 	template = harness_db();
 	template_name = harness_conninfo_dbname(template);
-	if ((rc = idl_ctl(template, 0, mig, &out, &err)) != 0)
+	fd = harness_migrations_lock();
+	rc = idl_ctl(template, 0, mig, &out, &err);
+	harness_migrations_unlock(fd);
+	if (rc != 0)
 		fatal("guichetctl migrate exited %d: %s%s", rc, out, err);
 	free(out);
 	free(err);
@@ -290,6 +293,25 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 	rc = harness_sql_exec(e->db, sql);
 	free(sql);
 	return (rc);
+}
+
+void
+idl_fail_on(const struct idenv *e, const char *event, const char *table)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE OR REPLACE FUNCTION "
+	    "public.idl_fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+	    "RAISE EXCEPTION 'idl_fail: provoked' USING ERRCODE = '40001'; "
+	    "END$$"), 0);
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE TRIGGER idl_fail BEFORE %s "
+	    "ON %s FOR EACH ROW EXECUTE FUNCTION public.idl_fail()", event,
+	    table), 0);
+}
+
+void
+idl_fail_off(const struct idenv *e, const char *table)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "DROP TRIGGER idl_fail ON %s", table),
+	    0);
 }
 
 char *

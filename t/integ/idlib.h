@@ -9,9 +9,10 @@
  * failed logins, throttling rows, TOTP steps and revocations of one test
  * never reach another, at the price of a file copy instead of a migration.
  *
- * Like harness.c, this file sees guichetd from outside: it links neither
- * libguichet.a nor its headers.  Tokens are decoded and signed here with
- * OpenSSL, TOTP codes computed with liboath.
+ * Like harness.c, this file sees guichetd from outside: of libguichet.a
+ * it uses base/b64.h and base/random.h only (the one base64 and the one
+ * randomness, checked against RFC 4648 by test_base).  Tokens are signed
+ * here with OpenSSL, TOTP codes computed with liboath.
  */
 #ifndef GUICHET_IDLIB_H
 #define GUICHET_IDLIB_H
@@ -95,6 +96,13 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Make every row of 'table' that 'event' touches ("INSERT", "UPDATE OF
+ * col") fail with a serialization failure (40001): guichetd retries its
+ * transaction, then answers 503.  idl_fail_off() removes it.
+ */
+void	 idl_fail_on(const struct idenv *, const char *, const char *);
+void	 idl_fail_off(const struct idenv *, const char *);
 /*
  * pg_dump of the test's database (harness_pg_dump()), which must hold the
  * demo town's accounts; idl_dump_count() counts 'marker' in it.

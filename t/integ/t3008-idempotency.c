@@ -790,12 +790,7 @@ START_TEST(test_unavailable_not_stored)
 	char		*at;
 
 	at = idl_start_resident(&e, NULL);
-	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3008_fail() "
-	    "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION "
-	    "'t3008: provoked' USING ERRCODE = '40001'; END$$"), 0);
-	ck_assert_int_eq(idl_sql_exec(&e, "CREATE TRIGGER t3008_fail BEFORE "
-	    "INSERT ON privacy.requests FOR EACH ROW EXECUTE FUNCTION "
-	    "public.t3008_fail()"), 0);
+	idl_fail_on(&e, "INSERT", "privacy.requests");
 	ireq(&e, "POST", OBJ, at, "k-503", OBJ_SERVICE, &r);
 	ck_assert_msg(r.status == 503, "with the failing trigger: %ld %s",
 	    r.status, r.body);
@@ -804,8 +799,7 @@ START_TEST(test_unavailable_not_stored)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'k-503' AND status IS NOT NULL"),
 	    0);
-	ck_assert_int_eq(idl_sql_exec(&e, "DROP TRIGGER t3008_fail ON "
-	    "privacy.requests"), 0);
+	idl_fail_off(&e, "privacy.requests");
 	/* The retry at once: it runs (no 503 replayed, no 409). */
 	ireq(&e, "POST", OBJ, at, "k-503", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "the retry after a 503");
