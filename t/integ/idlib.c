@@ -296,6 +296,19 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 }
 
 void
+idl_purpose_add(const struct idenv *e, const char *code, const char *basis)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "INSERT INTO privacy.purposes (code, "
+	    "legal_basis, title_fr, title_en, title_it, description_fr, "
+	    "description_en, description_it, categories, recipients, "
+	    "retention_fr, retention_en, retention_it) VALUES ('%s', '%s', "
+	    "'Essai %s', 'Test %s', 'Prova %s', 'Une finalité d''essai', "
+	    "'A test purpose', 'Una finalità di prova', ARRAY['contact'], "
+	    "ARRAY['town_services'], 'Un an', 'One year', 'Un anno')", code,
+	    basis, code, code, code), 0);
+}
+
+void
 idl_fail_on(const struct idenv *e, const char *event, const char *table)
 {
 	ck_assert_int_eq(idl_sql_exec(e, "CREATE OR REPLACE FUNCTION "

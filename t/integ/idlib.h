@@ -96,6 +96,8 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* A purpose of the register with this code and legal basis (test texts). */
+void	 idl_purpose_add(const struct idenv *, const char *, const char *);
 /*
  * Make every row of 'table' that 'event' touches ("INSERT", "UPDATE OF
  * col") fail with a serialization failure (40001): guichetd retries its

@@ -336,7 +336,7 @@ START_TEST(test_objection_other_bases)
 		long		 status;
 	} refused[] = {
 		{ "{\"purpose\":\"civil_status\"}", 1, 409 },
-		{ "{\"purpose\":\"no_such_purpose\"}", 1, 404 },
+		{ "{\"purpose\":\"no_such_purpose\"}", 1, 422 },
 		{ "{\"grounds\":\"x\"}", 1, 422 },
 		{ "{\"purpose\":\"newsletter\"}", 0, 401 },
 	};
@@ -367,12 +367,7 @@ START_TEST(test_objection_other_bases)
 	json_decref(j);
 	http_resp_free(&r);
 	/* Contract or legal obligation: no right to object. */
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
-	    "legal_basis, title_fr, title_en, title_it, description_fr, "
-	    "description_en, description_it, categories, retention_fr, "
-	    "retention_en, retention_it) VALUES ('civil_status', "
-	    "'legal_obligation', 't', 't', 't', 'd', 'd', 'd', "
-	    "ARRAY['identity'], 'r', 'r', 'r')"), 0);
+	idl_purpose_add(&e, "civil_status", "legal_obligation");
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		ck_assert_msg(idl_status(&e, "POST", "/api/v1/me/objections",
 		    refused[i].signed_in ? res : NULL, refused[i].body) ==
@@ -381,6 +376,53 @@ START_TEST(test_objection_other_bases)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
 	free(auth);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * Same fault, same status (issue 9): a purpose that does not exist, named
+ * in a body, is a value of a member: a 422 with one error on /purpose, code
+ * "unknown", the same body from the person's objection and from the DPO's
+ * record of one.  Named in a path it is a resource that does not exist:
+ * 404, purpose_not_found.
+ */
+START_TEST(test_unknown_purpose_422)
+{
+	struct idenv	 e;
+	struct http_resp mine, dpos, path;
+	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
+	char		*res, *dpo, *body;
+	json_t		*j, *f;
+
+	res = idl_start_resident(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	idl_req(&e, "POST", "/api/v1/me/objections", res, unknown, &mine);
+	j = harness_assert_problem(&mine, 422, "/problems/validation", NULL);
+	ck_assert_str_eq(idl_jstr(j, "code"), "validation");
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "errors")), 1);
+	f = idl_error_for(j, "/purpose");
+	ck_assert_msg(f != NULL && strcmp(idl_jstr(f, "code"), "unknown") == 0,
+	    "%s", mine.body);
+	json_decref(j);
+	body = harness_printf("{\"account_id\":\"%s\",\"kind\":\"objection\","
+	    "\"purpose\":\"no_such_purpose\"}", idl_demo.resident_id);
+	idl_req(&e, "POST", REQS, dpo, body, &dpos);
+	idl_assert_same_body(&mine, &dpos, "an unknown purpose, objected to "
+	    "by the person and recorded by the DPO");
+	idl_req(&e, "PUT", "/api/v1/me/consents/no_such_purpose", res, NULL,
+	    &path);
+	j = harness_assert_problem(&path, 404, "/problems/not-found", NULL);
+	ck_assert_str_eq(idl_jstr(j, "code"), "purpose_not_found");
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 0);
+	http_resp_free(&mine);
+	http_resp_free(&dpos);
+	http_resp_free(&path);
+	free(body);
+	free(dpo);
 	free(res);
 	idl_stop(&e);
 }
@@ -569,6 +611,7 @@ static const TTest *const *const tests[] = {
 	&test_objection_to_newsletter_at_once,
 	&test_objection_to_public_task_decided,
 	&test_objection_other_bases,
+	&test_unknown_purpose_422,
 	&test_lift_unknown_person_404,
 	&test_consent_flood_throttled,
 	&test_rights_flood_throttled,
