@@ -465,14 +465,32 @@ jwk_add_bn(json_t *jwk, const char *name, EVP_PKEY *pkey, const char *param,
 	return (0);
 }
 
+/* A JWK's key type and members by algorithm (RFC 7518 6.2.1, 6.3.1). */
+static const struct {
+	const char	*kty;
+	const char	*crv;		/* NULL: none */
+	struct {
+		const char	*name;
+		const char	*param;	/* OpenSSL's */
+		int		 width;	/* bytes; 0: as long as needed */
+	} bn[2];
+} jwk_shapes[] = {
+	[ALG_ES256] = { .kty = "EC", .crv = "P-256", .bn = {
+	    { .name = "x", .param = OSSL_PKEY_PARAM_EC_PUB_X, .width = 32 },
+	    { .name = "y", .param = OSSL_PKEY_PARAM_EC_PUB_Y, .width = 32 } } },
+	[ALG_RS256] = { .kty = "RSA", .bn = {
+	    { .name = "n", .param = OSSL_PKEY_PARAM_RSA_N },
+	    { .name = "e", .param = OSSL_PKEY_PARAM_RSA_E } } },
+};
+
 static char *
 jwks_build(const struct keyset *ks)
 {
 	json_t		*doc, *arr, *jwk;
 	const struct key *k;
 	char		*out;
-	size_t		 i;
-	int		 rc;
+	size_t		 i, j;
+	int		 rc = 0;
 
 	doc = json_object();
 	arr = json_array();
@@ -481,22 +499,15 @@ jwks_build(const struct keyset *ks)
 		k = &ks->keys[i];
 		jwk = json_object();
 		json_array_append_new(arr, jwk);
-		if (ks->alg == ALG_ES256) {
-			json_object_set_new(jwk, "kty", json_string("EC"));
-			json_object_set_new(jwk, "crv", json_string("P-256"));
-			rc = jwk_add_bn(jwk, "x", k->pkey,
-			    OSSL_PKEY_PARAM_EC_PUB_X, 32);
-			if (rc == 0)
-				rc = jwk_add_bn(jwk, "y", k->pkey,
-				    OSSL_PKEY_PARAM_EC_PUB_Y, 32);
-		} else {
-			json_object_set_new(jwk, "kty", json_string("RSA"));
-			rc = jwk_add_bn(jwk, "n", k->pkey,
-			    OSSL_PKEY_PARAM_RSA_N, 0);
-			if (rc == 0)
-				rc = jwk_add_bn(jwk, "e", k->pkey,
-				    OSSL_PKEY_PARAM_RSA_E, 0);
-		}
+		json_object_set_new(jwk, "kty",
+		    json_string(jwk_shapes[ks->alg].kty));
+		if (jwk_shapes[ks->alg].crv != NULL)
+			json_object_set_new(jwk, "crv",
+			    json_string(jwk_shapes[ks->alg].crv));
+		for (j = 0; rc == 0 && j < 2; j++)
+			rc = jwk_add_bn(jwk, jwk_shapes[ks->alg].bn[j].name,
+			    k->pkey, jwk_shapes[ks->alg].bn[j].param,
+			    jwk_shapes[ks->alg].bn[j].width);
 		if (rc == -1) {
 			json_decref(doc);
 			return (NULL);
@@ -655,6 +666,20 @@ out:
 	return (ks);
 }
 
+/* Publish 'ks' as the key set, a new generation; the old set, to free. */
+static struct keyset *
+keys_publish(struct keyset *ks)
+{
+	struct keyset	*old;
+
+	pthread_rwlock_wrlock(&keys_lock);
+	old = keys;
+	keys = ks;
+	generation++;
+	pthread_rwlock_unlock(&keys_lock);
+	return (old);
+}
+
 int
 token_keys_load(const char *path, char *err, size_t errlen)
 {
@@ -665,11 +690,7 @@ token_keys_load(const char *path, char *err, size_t errlen)
 		return (-1);
 	p = xstrdup(path);
 	pthread_mutex_lock(&load_mutex);
-	pthread_rwlock_wrlock(&keys_lock);
-	old = keys;
-	keys = ks;
-	generation++;
-	pthread_rwlock_unlock(&keys_lock);
+	old = keys_publish(ks);
 	free(key_path);
 	key_path = p;
 	memset(&failed_id, 0, sizeof(failed_id));
@@ -689,7 +710,7 @@ maybe_reload(void)
 {
 	struct file_id	 cur, now_id;
 	struct stat	 st;
-	struct keyset	*ks, *old;
+	struct keyset	*ks;
 	int64_t		 now, last;
 	char		 err[512];
 
@@ -713,12 +734,7 @@ maybe_reload(void)
 		failed_id = now_id;
 		goto out;
 	}
-	pthread_rwlock_wrlock(&keys_lock);
-	old = keys;
-	keys = ks;
-	generation++;
-	pthread_rwlock_unlock(&keys_lock);
-	keyset_free(old);
+	keyset_free(keys_publish(ks));
 	log_info("key file reloaded: %s, %zu keys, signing kid %s",
 	    algs[ks->alg].name, ks->nkeys, ks->keys[0].kid);
 out:

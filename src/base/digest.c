@@ -55,3 +55,13 @@ hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
 	    n != SHA256_LEN)
 		fatalx("hmac-sha-256 failed");
 }
+
+uint64_t
+fnv1a64(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
+}

@@ -19,8 +19,6 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth/password.h"
 #include "auth/policy.h"
@@ -28,6 +26,7 @@
 #include "auth/totp.h"
 #include "base/b64.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/lang.h"
 #include "base/conf.h"
 #include "base/log.h"
@@ -422,12 +421,10 @@ reply_account_stmt(struct request *req, int status, const char *id,
 	struct db_res	*res = NULL;
 	const char	*params[1] = { id };
 
-	if (reply_exec(req, ID_STMT(st), params, &res) == -1)
+	if (reply_exec_row(req, ID_STMT(st), params, &res,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(res) != 1)
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-	else
-		reply_json(req, status, id_account_json(res, 0));
+	reply_json(req, status, id_account_json(res, 0));
 	db_res_free(res);
 	return (0);
 }
@@ -1085,9 +1082,8 @@ static void		instance_secret_load(void);
 void
 identity_throttle_user_key(const char *email, char *out)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
-	char		 lower[256], hex[65];
+	unsigned char	 md[SHA256_LEN];
+	char		 lower[256], hex[2 * SHA256_LEN + 1];
 	size_t		 j;
 
 	for (j = 0; email[j] != '\0' && j < sizeof(lower) - 1; j++)
@@ -1096,11 +1092,8 @@ identity_throttle_user_key(const char *email, char *out)
 	lower[j] = '\0';
 	pthread_once(&secret_once, instance_secret_load);
 	/* Keyed: an unsalted hash of an email could be linked back to it. */
-	HMAC(EVP_sha256(), instance_secret, (int)instance_secret_len,
-	    (const unsigned char *)lower, j, md, &n);
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * i] = '\0';
+	hmac_sha256(instance_secret, instance_secret_len, lower, j, md);
+	hex_encode(md, sizeof(md), hex);
 	snprintf(out, 80, "user:%s", hex);
 	OPENSSL_cleanse(lower, sizeof(lower));
 }
@@ -1172,13 +1165,9 @@ identity_reauthenticate(struct request *req, const char *account,
 	char		 ipkey[80], userkey[80];
 	int		 ok;
 
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_AUTH), p, &res) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_AUTH), p, &res,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (-1);
-	}
 	throttle_keys(req, db_str(res, 0, "email_key"), ipkey, userkey);
 	if (throttled_or_reply(req, ipkey, userkey) == -1) {
 		db_res_free(res);
@@ -1669,13 +1658,9 @@ identity_me_patch(struct request *req)
 		fields--;
 	}
 	p[0] = req->principal->id;
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &cur) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_GET), p, &cur,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(cur) != 1) {
-		db_res_free(cur);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (0);
-	}
 	/* The profile fields move together: check the result, not the patch. */
 	/* Copied: 'cur' is freed before the update is sent. */
 	snprintf(old_kind, sizeof(old_kind), "%s", db_str(cur, 0,
@@ -1773,13 +1758,9 @@ identity_me_password(struct request *req)
 	char			 hash[PASSWORD_HASH_MAX];
 	int			 rc;
 
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_GET), p, &acc,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(acc) != 1) {
-		db_res_free(acc);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (0);
-	}
 	if ((rc = identity_reauthenticate(req, req->principal->id,
 	    json_str(req->json, "current_password"))) != 0) {
 		db_res_free(acc);

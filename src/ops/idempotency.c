@@ -76,7 +76,8 @@ struct db_stmt idempotency_stmts[IDEMPOTENCY_NSTMTS] = {
 	  "SELECT coalesce(json_agg(json_build_object('method', method, "
 	  "'path', path, 'status', status, 'created_at', to_char(created_at "
 	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) "
-	  "ORDER BY created_at, key), '[]') AS answers FROM ops.idempotency_keys "
+	  "ORDER BY created_at, key), '[]') AS replayable_answers "
+	  "FROM ops.idempotency_keys "
 	  "WHERE scope = 'person:' || $1", 1, 0 },
 	/*
 	 * The person's own answers, and those kept for staff that name
@@ -309,34 +310,9 @@ idempotency_init(void)
 }
 
 /* Privacy: the idempotency part of the ops module's section. */
-
-int
-idempotency_export(struct db *db, const char *account, struct buf *out,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-
-	if (db_exec(db, IK(IK_EXPORT), p, &res, err) == -1)
-		return (-1);
-	buf_adds(out, "\"replayable_answers\":");
-	buf_adds(out, db_str(res, 0, "answers"));
-	db_res_free(res);
-	return (0);
-}
-
-int
-idempotency_erase(struct db *db, const char *account, json_t *erased,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-	long		 n;
-
-	if (db_exec(db, IK(IK_ERASE), p, &res, err) == -1)
-		return (-1);
-	n = db_res_affected(res);
-	db_res_free(res);
-	privacy_erased_add(erased, "ops", "free_text", n, "delete");
-	return (0);
-}
+const struct ops_privacy_part idempotency_privacy = {
+	.member = "replayable_answers",
+	.export = IK(IK_EXPORT),
+	.erase = IK(IK_ERASE),
+	.categories = { "free_text", NULL },
+};
