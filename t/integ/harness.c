@@ -1081,6 +1081,14 @@ harness_log_lines(const struct server *s, const char *rid)
 
 /* HTTP. */
 
+size_t
+harness_curl_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return (size * n);
+}
+
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {

@@ -221,6 +221,8 @@ extern long	harness_http_timeout_ms;	/* per transfer, default 10000 */
 int	 harness_http(const struct server *, const char *, const char *,
 	    const char *const *, const char *, size_t, struct http_resp *);
 int	 harness_get(const struct server *, const char *, struct http_resp *);
+/* A CURLOPT_WRITEFUNCTION that drops the body (tests' own transfers). */
+size_t	 harness_curl_discard(char *, size_t, size_t, void *);
 /*
  * The value of one sample of GET /metrics: 'sample' is the metric's name
  * with its labels as written (guichet_cache_requests_total{result="hit"});

@@ -185,6 +185,18 @@ idl_start_new(struct idenv *e, const char *clock)
 	idl_start(e);
 }
 
+void
+idl_start_proxied(struct idenv *e, const char *clock)
+{
+	static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1",
+	    NULL };
+
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	e->extra = proxy;
+	idl_start(e);
+}
+
 char *
 idl_start_resident(struct idenv *e, const char *clock)
 {
@@ -412,10 +424,17 @@ json_t *
 idl_reqj(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *json, long *status)
 {
+	return (idl_reqj_with(e, method, path, token, NULL, json, status));
+}
+
+json_t *
+idl_reqj_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, const char *json, long *status)
+{
 	struct http_resp r;
 	json_t		*j;
 
-	*status = idl_req(e, method, path, token, json, &r);
+	*status = idl_req_with(e, method, path, token, header, json, &r);
 	j = harness_json(&r);
 	http_resp_free(&r);
 	return (j);
@@ -425,6 +444,13 @@ json_t *
 idl_sendj(const struct idenv *e, const char *method, const char *path,
     const char *token, json_t *in, long *status)
 {
+	return (idl_sendj_with(e, method, path, token, NULL, in, status));
+}
+
+json_t *
+idl_sendj_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, json_t *in, long *status)
+{
 	char	*body = NULL;
 	json_t	*j;
 
@@ -432,7 +458,7 @@ idl_sendj(const struct idenv *e, const char *method, const char *path,
 		body = json_dumps(in, JSON_COMPACT);
 		json_decref(in);
 	}
-	j = idl_reqj(e, method, path, token, body, status);
+	j = idl_reqj_with(e, method, path, token, header, body, status);
 	free(body);
 	return (j);
 }
@@ -497,12 +523,12 @@ idl_urlencode(const char *s)
 }
 
 long
-idl_login(const struct idenv *e, const char *user, const char *pw,
-    const char *otp, char **access, char **refresh)
+idl_login_from(const struct idenv *e, const char *from, const char *user,
+    const char *pw, const char *otp, struct http_resp *r)
 {
-	struct http_resp r;
-	json_t		*in, *j;
-	char		*body;
+	struct http_resp own;
+	json_t		*in;
+	char		*body, *xff = NULL;
 	long		 st;
 
 	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password",
@@ -511,8 +537,26 @@ idl_login(const struct idenv *e, const char *user, const char *pw,
 		json_object_set_new(in, "otp", json_string(otp));
 	body = json_dumps(in, JSON_COMPACT);
 	json_decref(in);
-	st = idl_req(e, "POST", "/api/v1/auth/token", NULL, body, &r);
+	if (from != NULL)
+		xff = harness_printf("X-Forwarded-For: %s", from);
+	st = idl_req_with(e, "POST", "/api/v1/auth/token", NULL, xff, body,
+	    r != NULL ? r : &own);
+	if (r == NULL)
+		http_resp_free(&own);
+	free(xff);
 	free(body);
+	return (st);
+}
+
+long
+idl_login(const struct idenv *e, const char *user, const char *pw,
+    const char *otp, char **access, char **refresh)
+{
+	struct http_resp r;
+	json_t		*j;
+	long		 st;
+
+	st = idl_login_from(e, NULL, user, pw, otp, &r);
 	if (access != NULL)
 		*access = NULL;
 	if (refresh != NULL)
@@ -557,9 +601,10 @@ idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
 {
 	char	*t;
 
+	/* Under a frozen clock, messages share a time: the last written. */
 	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
-	    "LIMIT 1", email, tpl);
+	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC, "
+	    "ctid DESC LIMIT 1", email, tpl);
 	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
 	    "outbox for %s", tpl, email);
 	return (t);

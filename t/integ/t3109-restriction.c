@@ -32,22 +32,18 @@ static long
 subject_read(const struct idenv *e, const char *token, const char *id,
     json_t **out)
 {
-	const char	*h[3];
-	char		*auth, *path;
-	struct http_resp r;
-	long		 st;
+	char	*path;
+	json_t	*j;
+	long	 st;
 
-	auth = harness_printf("Authorization: Bearer %s", token);
-	h[0] = auth;
-	h[1] = "X-Purpose: contentieux";
-	h[2] = NULL;
 	path = harness_printf("/api/v1/admin/privacy/subjects/%s", id);
-	st = idl_reqh(e, "GET", path, h, NULL, &r);
-	if (out != NULL)
-		*out = harness_json(&r);
-	http_resp_free(&r);
+	j = idl_reqj_with(e, "GET", path, token, "X-Purpose: contentieux",
+	    NULL, &st);
 	free(path);
-	free(auth);
+	if (out != NULL)
+		*out = j;
+	else
+		json_decref(j);
 	return (st);
 }
 
@@ -471,10 +467,9 @@ END_TEST
 
 /*
  * Budgets per client address (issue 8): the servers below believe
- * X-Forwarded-For from 127.0.0.1 (trusted_proxy), so that one test
+ * X-Forwarded-For from 127.0.0.1 (idl_start_proxied()), so that one test
  * speaks from several addresses.
  */
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
 
 /* 'method' 'path' with 'body' (may be NULL) from client address 'from'. */
 static long
@@ -482,16 +477,11 @@ send_from(const struct idenv *e, const char *method, const char *path,
     const char *from, const char *token, const char *body,
     struct http_resp *r)
 {
-	const char	*h[4];
-	char		*auth, *xff;
-	long		 st;
+	char	*xff;
+	long	 st;
 
-	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
-	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
-	h[2] = body != NULL ? "Content-Type: application/json" : NULL;
-	h[3] = NULL;
-	st = idl_reqh(e, method, path, h, body, r);
-	free(auth);
+	xff = harness_printf("X-Forwarded-For: %s", from);
+	st = idl_req_with(e, method, path, token, xff, body, r);
 	free(xff);
 	return (st);
 }
@@ -513,15 +503,6 @@ assert_throttled(struct http_resp *r, const char *path)
 	http_resp_free(r);
 }
 
-static void
-start_proxied(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = FROZEN;
-	e->extra = proxy;
-	idl_start(e);
-}
-
 /*
  * A flood of consent changes from one client address meets its budget
  * (30 a minute): 429 with Retry-After and nothing recorded; another
@@ -536,7 +517,7 @@ START_TEST(test_consent_flood_throttled)
 	long			 st, rows;
 	int			 i;
 
-	start_proxied(&e);
+	idl_start_proxied(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	for (i = 0; i < 30; i++) {
 		st = send_from(&e, i % 2 == 0 ? "PUT" : "DELETE", path,
@@ -576,7 +557,7 @@ START_TEST(test_rights_flood_throttled)
 	long			 st;
 	int			 i;
 
-	start_proxied(&e);
+	idl_start_proxied(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	for (i = 0; i < 10; i++) {
 		st = send_from(&e, "POST", "/api/v1/me/restriction",
