@@ -101,7 +101,7 @@ password_hash(const char *password, char *out, size_t len)
 	if (n > PASSWORD_MAX_BYTES || len == 0)
 		return (-1);
 	if (random_fill(salt, sizeof(salt)) == -1) {
-		log_warn("password hash: getrandom");
+		log_warn("password hash: random_fill");
 		return (-1);
 	}
 	rc = argon2id_hash_encoded(params.iterations, params.memory_kib,

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,12 +44,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
 #include "auth/token.h"
+#include "base/b64.h"
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "base/xmalloc.h"
 
 #define LEEWAY		60		/* seconds, for exp, nbf and iat */
@@ -148,88 +150,17 @@ str_copy(char *dst, const char *s, size_t size)
 	dst[n] = '\0';
 }
 
-/* Encoding and randomness. */
-
-/* Base64url without padding (RFC 7515 section 2); the caller frees. */
-static char *
-b64url_encode(const unsigned char *in, size_t len)
-{
-	char	*out;
-	size_t	 i, n;
-
-	out = xmalloc(4 * ((len + 2) / 3) + 1);
-	n = (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	while (n > 0 && out[n - 1] == '=')
-		n--;
-	out[n] = '\0';
-	for (i = 0; i < n; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	}
-	return (out);
-}
-
-static int
-b64url_char(char ch)
-{
-	return ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_');
-}
-
-/*
- * Decode unpadded base64url; 0 and *out (freed by the caller, one spare
- * NUL byte) or -1 for a character outside the alphabet or a length no
- * encoding produces.
- */
-static int
-b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
-{
-	char	*tmp;
-	size_t	 i, pad, n;
-	int	 r;
-
-	if (len % 4 == 1)
-		return (-1);
-	for (i = 0; i < len; i++)
-		if (!b64url_char(in[i]))
-			return (-1);
-	pad = (4 - len % 4) % 4;
-	n = len + pad;
-	tmp = xmalloc(n + 1);
-	for (i = 0; i < len; i++)
-		tmp[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-	memset(tmp + len, '=', pad);
-	tmp[n] = '\0';
-	*out = xmalloc(n / 4 * 3 + 1);
-	r = n == 0 ? 0 : EVP_DecodeBlock(*out, (unsigned char *)tmp, (int)n);
-	free(tmp);
-	if (r < 0 || (size_t)r < pad) {
-		free(*out);
-		*out = NULL;
-		return (-1);
-	}
-	*outlen = (size_t)r - pad;
-	(*out)[*outlen] = '\0';
-	return (0);
-}
+/* Randomness. */
 
 /* 2 * n lowercase hex digits of fresh randomness in 'out' (2n + 1 bytes). */
 static int
 random_hex(char *out, size_t n)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 b[32];
-	size_t			 i;
+	unsigned char	 b[32];
 
-	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
+	if (n > sizeof(b) || random_fill(b, n) == -1)
 		return (-1);
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 0xf];
-	}
-	out[2 * n] = '\0';
+	hex_encode(b, n, out);
 	OPENSSL_cleanse(b, sizeof(b));
 	return (0);
 }
@@ -502,7 +433,7 @@ kid_valid(const char *s)
 	size_t	 n;
 
 	for (n = 0; s[n] != '\0'; n++)
-		if (!b64url_char(s[n]) && s[n] != '.')
+		if (!isalnum((unsigned char)s[n]) && strchr("._-", s[n]) == NULL)
 			return (0);
 	return (n > 0 && n <= KID_MAX);
 }
@@ -526,7 +457,7 @@ jwk_add_bn(json_t *jwk, const char *name, EVP_PKEY *pkey, const char *param,
 		BN_free(bn);
 		return (-1);
 	}
-	s = b64url_encode(bin, (size_t)n);
+	s = b64url_encode_new(bin, (size_t)n);
 	json_object_set_new(jwk, name, json_string(s));
 	free(s);
 	free(bin);
@@ -534,14 +465,32 @@ jwk_add_bn(json_t *jwk, const char *name, EVP_PKEY *pkey, const char *param,
 	return (0);
 }
 
+/* A JWK's key type and members by algorithm (RFC 7518 6.2.1, 6.3.1). */
+static const struct {
+	const char	*kty;
+	const char	*crv;		/* NULL: none */
+	struct {
+		const char	*name;
+		const char	*param;	/* OpenSSL's */
+		int		 width;	/* bytes; 0: as long as needed */
+	} bn[2];
+} jwk_shapes[] = {
+	[ALG_ES256] = { .kty = "EC", .crv = "P-256", .bn = {
+	    { .name = "x", .param = OSSL_PKEY_PARAM_EC_PUB_X, .width = 32 },
+	    { .name = "y", .param = OSSL_PKEY_PARAM_EC_PUB_Y, .width = 32 } } },
+	[ALG_RS256] = { .kty = "RSA", .bn = {
+	    { .name = "n", .param = OSSL_PKEY_PARAM_RSA_N },
+	    { .name = "e", .param = OSSL_PKEY_PARAM_RSA_E } } },
+};
+
 static char *
 jwks_build(const struct keyset *ks)
 {
 	json_t		*doc, *arr, *jwk;
 	const struct key *k;
 	char		*out;
-	size_t		 i;
-	int		 rc;
+	size_t		 i, j;
+	int		 rc = 0;
 
 	doc = json_object();
 	arr = json_array();
@@ -550,22 +499,15 @@ jwks_build(const struct keyset *ks)
 		k = &ks->keys[i];
 		jwk = json_object();
 		json_array_append_new(arr, jwk);
-		if (ks->alg == ALG_ES256) {
-			json_object_set_new(jwk, "kty", json_string("EC"));
-			json_object_set_new(jwk, "crv", json_string("P-256"));
-			rc = jwk_add_bn(jwk, "x", k->pkey,
-			    OSSL_PKEY_PARAM_EC_PUB_X, 32);
-			if (rc == 0)
-				rc = jwk_add_bn(jwk, "y", k->pkey,
-				    OSSL_PKEY_PARAM_EC_PUB_Y, 32);
-		} else {
-			json_object_set_new(jwk, "kty", json_string("RSA"));
-			rc = jwk_add_bn(jwk, "n", k->pkey,
-			    OSSL_PKEY_PARAM_RSA_N, 0);
-			if (rc == 0)
-				rc = jwk_add_bn(jwk, "e", k->pkey,
-				    OSSL_PKEY_PARAM_RSA_E, 0);
-		}
+		json_object_set_new(jwk, "kty",
+		    json_string(jwk_shapes[ks->alg].kty));
+		if (jwk_shapes[ks->alg].crv != NULL)
+			json_object_set_new(jwk, "crv",
+			    json_string(jwk_shapes[ks->alg].crv));
+		for (j = 0; rc == 0 && j < 2; j++)
+			rc = jwk_add_bn(jwk, jwk_shapes[ks->alg].bn[j].name,
+			    k->pkey, jwk_shapes[ks->alg].bn[j].param,
+			    jwk_shapes[ks->alg].bn[j].width);
 		if (rc == -1) {
 			json_decref(doc);
 			return (NULL);
@@ -605,15 +547,19 @@ parse_secret(const char *keyfile, int line, struct key *k, char *err,
     size_t errlen)
 {
 	size_t	 len = strlen(k->value);
+	ssize_t	 n;
 
 	/* Tolerate padding: people paste what their tool printed. */
 	while (len > 0 && k->value[len - 1] == '=')
 		len--;
-	if (b64url_decode(k->value, len, &k->vkey, &k->vkey_len) == -1) {
+	k->vkey = xmalloc(len + 1);
+	k->vkey_len = len + 1;	/* all of it cleansed when refused */
+	if ((n = b64url_decode(k->value, len, k->vkey, len + 1)) == -1) {
 		snprintf(err, errlen, "%s:%d: the secret is not base64url",
 		    keyfile, line);
 		return (-1);
 	}
+	k->vkey_len = (size_t)n;
 	if (k->vkey_len < HS256_MIN) {
 		snprintf(err, errlen, "%s:%d: the secret is %zu bytes; HS256 "
 		    "needs at least %d", keyfile, line, k->vkey_len, HS256_MIN);
@@ -720,6 +666,20 @@ out:
 	return (ks);
 }
 
+/* Publish 'ks' as the key set, a new generation; the old set, to free. */
+static struct keyset *
+keys_publish(struct keyset *ks)
+{
+	struct keyset	*old;
+
+	pthread_rwlock_wrlock(&keys_lock);
+	old = keys;
+	keys = ks;
+	generation++;
+	pthread_rwlock_unlock(&keys_lock);
+	return (old);
+}
+
 int
 token_keys_load(const char *path, char *err, size_t errlen)
 {
@@ -730,11 +690,7 @@ token_keys_load(const char *path, char *err, size_t errlen)
 		return (-1);
 	p = xstrdup(path);
 	pthread_mutex_lock(&load_mutex);
-	pthread_rwlock_wrlock(&keys_lock);
-	old = keys;
-	keys = ks;
-	generation++;
-	pthread_rwlock_unlock(&keys_lock);
+	old = keys_publish(ks);
 	free(key_path);
 	key_path = p;
 	memset(&failed_id, 0, sizeof(failed_id));
@@ -754,7 +710,7 @@ maybe_reload(void)
 {
 	struct file_id	 cur, now_id;
 	struct stat	 st;
-	struct keyset	*ks, *old;
+	struct keyset	*ks;
 	int64_t		 now, last;
 	char		 err[512];
 
@@ -778,12 +734,7 @@ maybe_reload(void)
 		failed_id = now_id;
 		goto out;
 	}
-	pthread_rwlock_wrlock(&keys_lock);
-	old = keys;
-	keys = ks;
-	generation++;
-	pthread_rwlock_unlock(&keys_lock);
-	keyset_free(old);
+	keyset_free(keys_publish(ks));
 	log_info("key file reloaded: %s, %zu keys, signing kid %s",
 	    algs[ks->alg].name, ks->nkeys, ks->keys[0].kid);
 out:
@@ -1184,23 +1135,20 @@ claims_check(json_t *o, const char *iss, const char *aud, int64_t now,
 }
 
 /*
- * The header, judged before libjwt parses anything: it trusts "alg"
- * (case-insensitively), accepts any key in a NULL-key call, and would
- * pick whatever key we handed it.  NULL and *kp set, or the reason.
+ * The header (decoded), judged before libjwt parses anything: it trusts
+ * "alg" (case-insensitively), accepts any key in a NULL-key call, and
+ * would pick whatever key we handed it.  NULL and *kp set, or the reason.
  */
 static const char *
-header_check(const struct keyset *ks, const char *h, size_t hlen,
-    const struct key **kp)
+header_check(const struct keyset *ks, const unsigned char *raw,
+    size_t rawlen, const struct key **kp)
 {
 	json_t		*o, *v;
-	unsigned char	*raw;
 	const char	*why = NULL;
-	size_t		 rawlen, i;
+	size_t		 i;
 
-	if (b64url_decode(h, hlen, &raw, &rawlen) == -1)
-		return ("header not base64url");
-	o = json_loadb((char *)raw, rawlen, JSON_REJECT_DUPLICATES, NULL);
-	free(raw);
+	o = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
+	    NULL);
 	if (!json_is_object(o))
 		why = "header not a JSON object";
 	else if (!json_is_string(v = json_object_get(o, "alg")) ||
@@ -1221,11 +1169,18 @@ header_check(const struct keyset *ks, const char *h, size_t hlen,
 	return (why);
 }
 
+/*
+ * Three non-empty parts, each strict base64url (base/b64.h: one spelling
+ * per value, so that no two strings are the same token, which libjwt's
+ * own decoding does not ensure); the header decoded into 'raw' (at least
+ * 'len' bytes), its length in *rawlen.
+ */
 static const char *
-structure_check(const char *t, size_t len, size_t *hlen)
+structure_check(const char *t, size_t len, unsigned char *raw,
+    size_t *rawlen)
 {
 	const char	*d1, *d2;
-	size_t		 i;
+	ssize_t		 n;
 
 	if ((d1 = memchr(t, '.', len)) == NULL ||
 	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - t))) == NULL ||
@@ -1233,13 +1188,11 @@ structure_check(const char *t, size_t len, size_t *hlen)
 		return ("not three parts");
 	if (d1 == t || d2 == d1 + 1 || d2 + 1 == t + len)
 		return ("empty part");
-	for (i = 0; i < len; i++)
-		if (t[i] != '.' && !b64url_char(t[i]))
-			return ("not base64url");
-	if ((size_t)(d1 - t) % 4 == 1 || (size_t)(d2 - d1 - 1) % 4 == 1 ||
-	    (size_t)(t + len - d2 - 1) % 4 == 1)
-		return ("impossible base64url length");
-	*hlen = (size_t)(d1 - t);
+	if (b64url_decode(d2 + 1, (size_t)(t + len - d2 - 1), raw, len) ==
+	    -1 || b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), raw, len) == -1 ||
+	    (n = b64url_decode(t, (size_t)(d1 - t), raw, len)) == -1)
+		return ("not base64url");
+	*rawlen = (size_t)n;
 	return (NULL);
 }
 
@@ -1249,13 +1202,17 @@ verify_locked(const struct keyset *ks, const char *token, size_t len,
 {
 	const struct key *k = NULL;
 	const char	*why;
+	unsigned char	*raw;
 	jwt_t		*jwt = NULL;
 	json_t		*o;
 	char		*js;
-	size_t		 hlen;
+	size_t		 rawlen;
 
-	if ((why = structure_check(token, len, &hlen)) != NULL ||
-	    (why = header_check(ks, token, hlen, &k)) != NULL)
+	raw = xmalloc(len);
+	if ((why = structure_check(token, len, raw, &rawlen)) == NULL)
+		why = header_check(ks, raw, rawlen, &k);
+	free(raw);
+	if (why != NULL)
 		return (why);
 	if (k->vkey == NULL || k->vkey_len == 0)
 		return ("no key");	/* never a NULL-key jwt_decode() */
@@ -1531,11 +1488,11 @@ token_keys_rotate(const char *path, const char *alg, char *err,
 		}
 	} while (old != NULL && keyset_find(old, kid) != NULL);
 	if ((enum alg)a == ALG_HS256) {
-		if (RAND_bytes(secret, sizeof(secret)) != 1) {
+		if (random_fill(secret, sizeof(secret)) == -1) {
 			snprintf(err, errlen, "no randomness");
 			goto out;
 		}
-		value = b64url_encode(secret, sizeof(secret));
+		value = b64url_encode_new(secret, sizeof(secret));
 		OPENSSL_cleanse(secret, sizeof(secret));
 	} else if ((value = new_pem(path, (enum alg)a, kid, &o, err,
 	    errlen)) == NULL)

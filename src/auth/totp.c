@@ -62,7 +62,7 @@ totp_secret_new(char *out, size_t len)
 	if (totp_init() == -1)
 		return (-1);
 	if (random_fill(raw, sizeof(raw)) == -1) {
-		log_warn("totp secret: getrandom");
+		log_warn("totp secret: random_fill");
 		goto out;
 	}
 	if (oath_base32_encode(raw, sizeof(raw), &b32, &n) != OATH_OK)

@@ -1,7 +1,7 @@
 /*
- * b64.c: base64 and base64url (b64.h).  Decoding is strict: one spelling
- * per value (no whitespace, no extra padding, unused bits zero), so that
- * two different strings never decode to the same token or cursor.
+ * b64.c: base64, base64url and hex (b64.h).  Decoding is strict: one
+ * spelling per value (no whitespace, no extra padding, unused bits zero),
+ * so that two different strings never decode to the same token or cursor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,9 @@ static const char	url[] =
 static const char	std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t
-b64url_encode(const void *p, size_t len, char *out)
+/* Encode with 'alphabet', '=' padding the last group when 'pad'. */
+static size_t
+encode(const char *alphabet, int pad, const void *p, size_t len, char *out)
 {
 	const unsigned char	*in = p;
 	size_t			 i, o = 0;
@@ -24,23 +25,41 @@ b64url_encode(const void *p, size_t len, char *out)
 	for (i = 0; i + 2 < len; i += 3) {
 		v = (unsigned int)in[i] << 16 | (unsigned int)in[i + 1] << 8 |
 		    in[i + 2];
-		out[o++] = url[v >> 18 & 63];
-		out[o++] = url[v >> 12 & 63];
-		out[o++] = url[v >> 6 & 63];
-		out[o++] = url[v & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		out[o++] = alphabet[v >> 6 & 63];
+		out[o++] = alphabet[v & 63];
 	}
 	if (len - i == 1) {
 		v = (unsigned int)in[i] << 16;
-		out[o++] = url[v >> 18 & 63];
-		out[o++] = url[v >> 12 & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		if (pad) {
+			out[o++] = '=';
+			out[o++] = '=';
+		}
 	} else if (len - i == 2) {
 		v = (unsigned int)in[i] << 16 | (unsigned int)in[i + 1] << 8;
-		out[o++] = url[v >> 18 & 63];
-		out[o++] = url[v >> 12 & 63];
-		out[o++] = url[v >> 6 & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		out[o++] = alphabet[v >> 6 & 63];
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
 	return (o);
+}
+
+size_t
+b64url_encode(const void *p, size_t len, char *out)
+{
+	return (encode(url, 0, p, len, out));
+}
+
+size_t
+b64_encode(const void *p, size_t len, char *out)
+{
+	return (encode(std, 1, p, len, out));
 }
 
 char *
@@ -108,4 +127,18 @@ b64_decode(const char *in, size_t len, void *out, size_t max)
 		pad++;
 	}
 	return (decode(std, in, len, out, max));
+}
+
+void
+hex_encode(const void *p, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*in = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
 }

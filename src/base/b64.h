@@ -1,7 +1,8 @@
 /*
- * b64.h: base64 (RFC 4648), the one implementation: base64url without
- * padding (section 5: tokens, JWTs, cursors, opaque ids) and standard
- * base64 with padding (section 4: HTTP Basic credentials).
+ * b64.h: the encodings of RFC 4648, the one implementation: base64url
+ * without padding (section 5: tokens, JWTs, cursors, opaque ids), standard
+ * base64 with padding (section 4: HTTP Basic credentials) and hex
+ * (section 8's base16, in lower case: digests, token ids, request ids).
  */
 #ifndef GUICHET_B64_H
 #define GUICHET_B64_H
@@ -11,6 +12,8 @@
 
 /* The length of the encoding of n bytes, without padding, NUL excluded. */
 #define B64URL_LEN(n)	(((n) * 4 + 2) / 3)
+/* The same with padding (standard base64). */
+#define B64_LEN(n)	(((n) + 2) / 3 * 4)
 
 /*
  * Encode 'len' bytes as base64url without padding into 'out' (at least
@@ -26,7 +29,14 @@ char	*b64url_encode_new(const void *, size_t);
  * more than 'max' bytes.
  */
 ssize_t	 b64url_decode(const char *, size_t, void *, size_t);
-/* Standard base64 with '=' padding (RFC 4648 section 4); as above. */
+/*
+ * Standard base64 with '=' padding (RFC 4648 section 4); as above, 'out'
+ * of at least B64_LEN(len) + 1 bytes.
+ */
+size_t	 b64_encode(const void *, size_t, char *);
 ssize_t	 b64_decode(const char *, size_t, void *, size_t);
+
+/* 'len' bytes as 2 * len lowercase hex digits and the NUL into 'out'. */
+void	 hex_encode(const void *, size_t, char *);
 
 #endif

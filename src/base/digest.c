@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/b64.h"
 #include "base/digest.h"
 #include "base/log.h"
 
@@ -38,16 +39,10 @@ sha256(const void *in, size_t len, unsigned char out[SHA256_LEN])
 void
 sha256_hex(const void *in, size_t len, char out[SHA256_HEX_LEN])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 d[SHA256_LEN];
-	int			 i;
+	unsigned char	 d[SHA256_LEN];
 
 	sha256(in, len, d);
-	for (i = 0; i < SHA256_LEN; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 0xf];
-	}
-	out[2 * SHA256_LEN] = '\0';
+	hex_encode(d, sizeof(d), out);
 }
 
 void
@@ -59,4 +54,14 @@ hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
 	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &n) == NULL ||
 	    n != SHA256_LEN)
 		fatalx("hmac-sha-256 failed");
+}
+
+uint64_t
+fnv1a64(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
 }

@@ -144,40 +144,22 @@ vlog(enum log_level level, const char *fatal_level, int with_errno,
 	errno = saved;
 }
 
-#define LOG_FN(name, level, with_errno)				\
+/* 'then' runs after the line: nothing, or the exit of fatal(). */
+#define LOG_FN(name, level, kind, with_errno, then)		\
 void								\
 name(const char *fmt, ...)					\
 {								\
 	va_list	 ap;						\
 								\
 	va_start(ap, fmt);					\
-	vlog(level, NULL, with_errno, fmt, ap);			\
+	vlog(level, kind, with_errno, fmt, ap);			\
 	va_end(ap);						\
+	then;							\
 }
 
-LOG_FN(log_debug, LOG_LEVEL_DEBUG, 0)
-LOG_FN(log_info, LOG_LEVEL_INFO, 0)
-LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
-LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, "fatal", 1, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, "fatal", 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, NULL, 0, (void)0)
+LOG_FN(log_info, LOG_LEVEL_INFO, NULL, 0, (void)0)
+LOG_FN(log_warn, LOG_LEVEL_WARN, NULL, 1, (void)0)
+LOG_FN(log_warnx, LOG_LEVEL_WARN, NULL, 0, (void)0)
+LOG_FN(fatal, LOG_LEVEL_ERROR, "fatal", 1, exit(1))
+LOG_FN(fatalx, LOG_LEVEL_ERROR, "fatal", 0, exit(1))

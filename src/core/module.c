@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "core/module.h"
@@ -207,6 +208,20 @@ modules_describe(FILE *f)
 		fprintf(f, "problem %s %d\n", errcode_at(i)->code,
 		    problem_status(errcode_at(i)->problem));
 	fprintf(f, "statements %zu\n", db_registered_count());
+}
+
+void
+privacy_section_add(const struct db_res *res, struct buf *out,
+    struct privacy_portable *portable)
+{
+	const char	*v;
+
+	v = db_str(res, 0, "section");
+	buf_adds(out, v != NULL ? v : "{}");
+	if (portable != NULL) {
+		v = db_str(res, 0, "portable");
+		buf_adds(portable->out, v != NULL ? v : "{}");
+	}
 }
 
 void

@@ -31,6 +31,7 @@ struct buf;
 struct conf;
 struct db;
 struct db_error;
+struct db_res;
 struct db_stmt;
 struct errcode;
 struct request;
@@ -169,6 +170,13 @@ struct module {
  */
 void	 privacy_erased_add(json_t *, const char *, const char *, long,
 	    const char *);
+/*
+ * For export hooks whose statement builds the JSON: append the columns
+ * "section" and "portable" (when 'portable' is not NULL) of the first
+ * row of 'res' to 'out' and portable->out; "{}" for SQL NULL or no row.
+ */
+void	 privacy_section_add(const struct db_res *, struct buf *,
+	    struct privacy_portable *);
 
 /*
  * Register every module of the NULL-terminated list 'mods' (statements,

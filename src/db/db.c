@@ -447,16 +447,6 @@ db_res_rows(const struct db_res *r)
 	return (r != NULL ? PQntuples(r->res) : 0);
 }
 
-const char *
-db_res_get(const struct db_res *r, int row, int col)
-{
-	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
-		return (NULL);
-	if (PQgetisnull(r->res, row, col))
-		return (NULL);
-	return (PQgetvalue(r->res, row, col));
-}
-
 int
 db_col(const struct db_res *r, const char *name)
 {

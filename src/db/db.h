@@ -97,8 +97,6 @@ typedef int	(*db_tx_fn)(struct db *, void *, struct db_error *);
 int	 db_tx(struct db *, db_tx_fn, void *, struct db_error *);
 
 int	 db_res_rows(const struct db_res *);
-/* The text of a cell, or NULL for SQL NULL (being replaced by db_str()). */
-const char *db_res_get(const struct db_res *, int, int);
 
 /*
  * Cells by column name: every statement names its result columns (AS

@@ -35,13 +35,13 @@ static const char bootstrap_sql[] =
 /* Any 64-bit constant shared by all migrators of all guichet instances. */
 #define MIGRATE_LOCK	"4711200201"
 
-static struct db_stmt migrate_stmts[] = {
-	/* Used in migrate_status(). */
-	{ "migrate_select_applied",
+enum { MIG_SELECT, MIG_INSERT, MIG__COUNT };
+
+static struct db_stmt migrate_stmts[MIG__COUNT] = {
+	[MIG_SELECT] = { "migrate_select_applied",
 	  "SELECT version, name, checksum FROM ops.schema_migrations "
 	  "ORDER BY version", 0, 0 },
-	/* Used in migrate_apply(). */
-	{ "migrate_insert_applied",
+	[MIG_INSERT] = { "migrate_insert_applied",
 	  "INSERT INTO ops.schema_migrations (version, name, checksum) "
 	  "VALUES ($1, $2, $3)", 3, 0 },
 };
@@ -51,8 +51,7 @@ static void
 ensure_registered(void)
 {
 	if (!registered) {
-		db_register(migrate_stmts,
-		    sizeof(migrate_stmts) / sizeof(migrate_stmts[0]));
+		db_register(migrate_stmts, MIG__COUNT);
 		registered = 1;
 	}
 }
@@ -203,6 +202,18 @@ find_version(const struct migration_set *set, int version)
 	return (NULL);
 }
 
+/* Whether the rows of migrate_select_applied hold 'version'. */
+static int
+applied_has(const struct db_res *res, int version)
+{
+	int	 i, rows = db_res_rows(res);
+
+	for (i = 0; i < rows; i++)
+		if (db_int64(res, i, "version") == version)
+			return (1);
+	return (0);
+}
+
 int
 migrate_status(struct db *db, const struct migration_set *set,
     struct migrate_status *st, char *msg, size_t msglen)
@@ -215,7 +226,7 @@ migrate_status(struct db *db, const struct migration_set *set,
 	ensure_registered();
 	memset(st, 0, sizeof(*st));
 	if (db_exec_sql(db, bootstrap_sql, &err) == -1 ||
-	    db_exec(db, &migrate_stmts[0], NULL, &res, &err) == -1) {
+	    db_exec(db, &migrate_stmts[MIG_SELECT], NULL, &res, &err) == -1) {
 		snprintf(msg, msglen, "cannot read the migration table (%s)",
 		    err.code == DB_E_UNAVAILABLE ? "database unavailable" :
 		    err.sqlstate);
@@ -223,30 +234,24 @@ migrate_status(struct db *db, const struct migration_set *set,
 	}
 	rows = db_res_rows(res);
 	for (i = 0; i < rows; i++) {
-		v = atoi(db_res_get(res, i, 0));
+		v = (int)db_int64(res, i, "version");
 		st->applied++;
 		if (v > st->db_version)
 			st->db_version = v;
 		if ((m = find_version(set, v)) == NULL) {
 			if (st->unknown[0] == '\0')
 				snprintf(st->unknown, sizeof(st->unknown),
-				    "%s", db_res_get(res, i, 1));
+				    "%s", db_str(res, i, "name"));
 			continue;
 		}
-		if (strcmp(m->checksum, db_res_get(res, i, 2)) != 0 &&
+		if (strcmp(m->checksum, db_str(res, i, "checksum")) != 0 &&
 		    st->changed[0] == '\0')
 			snprintf(st->changed, sizeof(st->changed), "%s",
 			    m->name);
 	}
-	for (i = 0; (size_t)i < set->n; i++) {
-		int	 j, found = 0;
-
-		for (j = 0; j < rows; j++)
-			if (atoi(db_res_get(res, j, 0)) == set->v[i].version)
-				found = 1;
-		if (!found)
+	for (i = 0; (size_t)i < set->n; i++)
+		if (!applied_has(res, set->v[i].version))
 			st->pending++;
-	}
 	db_res_free(res);
 	return (0);
 }
@@ -261,7 +266,7 @@ migrate_apply(struct db *db, const struct migration_set *set, int *applied,
 	char			 vbuf[16];
 	const char		*params[3];
 	size_t			 i;
-	int			 j, rows, done, rc = -1;
+	int			 rc = -1;
 
 	*applied = 0;
 	if (migrate_status(db, set, &st, msg, msglen) == -1)
@@ -280,17 +285,12 @@ migrate_apply(struct db *db, const struct migration_set *set, int *applied,
 		    st.changed);
 		goto out;
 	}
-	if (db_exec(db, &migrate_stmts[0], NULL, &res, &err) == -1) {
+	if (db_exec(db, &migrate_stmts[MIG_SELECT], NULL, &res, &err) == -1) {
 		snprintf(msg, msglen, "cannot read the migration table");
 		goto out;
 	}
-	rows = db_res_rows(res);
 	for (i = 0; i < set->n; i++) {
-		done = 0;
-		for (j = 0; j < rows; j++)
-			if (atoi(db_res_get(res, j, 0)) == set->v[i].version)
-				done = 1;
-		if (done)
+		if (applied_has(res, set->v[i].version))
 			continue;
 		if (db_exec_sql(db, "BEGIN", &err) == -1 ||
 		    db_exec_sql(db, set->v[i].sql, &err) == -1) {
@@ -304,8 +304,8 @@ migrate_apply(struct db *db, const struct migration_set *set, int *applied,
 		params[0] = vbuf;
 		params[1] = set->v[i].name;
 		params[2] = set->v[i].checksum;
-		if (db_exec(db, &migrate_stmts[1], params, NULL, &err) == -1 ||
-		    db_exec_sql(db, "COMMIT", &err) == -1) {
+		if (db_exec(db, &migrate_stmts[MIG_INSERT], params, NULL,
+		    &err) == -1 || db_exec_sql(db, "COMMIT", &err) == -1) {
 			(void)db_exec_sql(db, "ROLLBACK", NULL);
 			snprintf(msg, msglen, "migration %s could not be "
 			    "recorded", set->v[i].name);

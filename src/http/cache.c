@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/xmalloc.h"
 #include "db/notify.h"
 #include "http/cache.h"
@@ -36,16 +37,6 @@ static uint64_t		 epoch = 1;	/* mtx: bumped by every drop */
 static uint64_t		 seq;		/* mtx */
 static int		 live;		/* mtx: the listener listens */
 static struct cache_stats st;		/* mtx */
-
-static uint64_t
-hash_of(const char *s)
-{
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (h);
-}
 
 /* mtx held. */
 static void
@@ -140,7 +131,7 @@ int
 cache_reply(struct request *req, const char *key)
 {
 	struct entry	*e;
-	uint64_t	 h = hash_of(key);
+	uint64_t	 h = fnv1a64(key);
 	int		 i;
 
 	pthread_mutex_lock(&mtx);
@@ -173,7 +164,7 @@ cache_store(struct request *req, const char *key, const char *tag)
 	struct entry		*e;
 	const char		*body;
 	char			 etag[40];
-	uint64_t		 h = hash_of(key);
+	uint64_t		 h = fnv1a64(key);
 	size_t			 len;
 	int			 i;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "http/ratelimit.h"
 #include "http/reply.h"
 
@@ -25,16 +26,6 @@ struct slot {
 
 static struct slot	 slots[RATELIMIT_SLOTS];
 static pthread_mutex_t	 locks[64] = { [0 ... 63] = PTHREAD_MUTEX_INITIALIZER };
-
-static uint64_t
-hash_of(const char *s)
-{
-	uint64_t	 h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (h);
-}
 
 /* Move the slot's windows forward to the one that holds 'now'. */
 static void
@@ -65,7 +56,7 @@ ratelimit_take(const char *bucket, const char *key, int limit, int window,
 	if (window < 1)
 		window = 1;
 	snprintf(k, sizeof(k), "%s:%s", bucket, key);
-	h = hash_of(k);
+	h = fnv1a64(k);
 	at = (unsigned)(h & (RATELIMIT_SLOTS - 1)) & ~(unsigned)(PROBE - 1);
 	/* A probe run never crosses a lock: PROBE divides the stripe. */
 	lk = &locks[(at / PROBE) & 63];

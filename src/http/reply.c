@@ -659,6 +659,22 @@ reply_exec(struct request *req, const struct db_stmt *st,
 	return (0);
 }
 
+int
+reply_exec_row(struct request *req, const struct db_stmt *st,
+    const char *const *params, struct db_res **res,
+    const struct errcode *none)
+{
+	if (reply_exec(req, st, params, res) == -1)
+		return (-1);
+	if (db_res_rows(*res) != 1) {
+		db_res_free(*res);
+		*res = NULL;
+		reply_error(req, none);
+		return (-1);
+	}
+	return (0);
+}
+
 const char *
 param_uuid_or_reply(struct request *req, const char *name,
     const struct errcode *notfound)

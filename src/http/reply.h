@@ -162,6 +162,12 @@ void	 reply_db_error(struct request *, const struct db_error *);
 int	 reply_exec(struct request *, const struct db_stmt *,
 	    const char *const *, struct db_res **);
 /*
+ * reply_exec() of a statement that reads one row: when it reads none (or
+ * more), 'none' is replied and -1 returned, the result freed.
+ */
+int	 reply_exec_row(struct request *, const struct db_stmt *,
+	    const char *const *, struct db_res **, const struct errcode *);
+/*
  * A body produced while it is sent (chunked): 'next' writes at most 'max'
  * bytes into 'buf' and returns how many, 0 at the end, -1 to abort the
  * transfer (the client sees a cut connection: decide errors before

@@ -14,7 +14,6 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -35,9 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "base/xmalloc.h"
 #include "http/metrics.h"
 #include "http/reply.h"
@@ -391,14 +392,13 @@ static void
 request_id_generate(char *out)
 {
 	static _Thread_local uint64_t	 state[2];
-	static const char		 hex[] = "0123456789abcdef";
 	uint8_t				 b[16];
 	uint64_t			 x, y;
-	int				 i, j;
+	int				 i;
 
 	/* xorshift128+ seeded from the kernel: ids need uniqueness, not secrecy. */
 	if (state[0] == 0 && state[1] == 0) {
-		if (getrandom(state, sizeof(state), 0) != sizeof(state)) {
+		if (random_fill(state, sizeof(state)) == -1) {
 			state[0] = (uint64_t)clock_mono() ^ (uint64_t)getpid();
 			state[1] = (uint64_t)(uintptr_t)&state;
 		}
@@ -414,13 +414,16 @@ request_id_generate(char *out)
 	}
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	for (i = 0, j = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[j++] = '-';
-		out[j++] = hex[b[i] >> 4];
-		out[j++] = hex[b[i] & 0xf];
-	}
-	out[j] = '\0';
+	/* A UUID's 8-4-4-4-12 groups. */
+	hex_encode(b, 4, out);
+	out[8] = '-';
+	hex_encode(b + 4, 2, out + 9);
+	out[13] = '-';
+	hex_encode(b + 6, 2, out + 14);
+	out[18] = '-';
+	hex_encode(b + 8, 2, out + 19);
+	out[23] = '-';
+	hex_encode(b + 10, 6, out + 24);
 }
 
 /* Accept-Language: the best of fr, en, it by q-value; fr by default. */

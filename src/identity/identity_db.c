@@ -199,20 +199,25 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  .sql = "SELECT ceil(extract(epoch FROM max(blocked_until) - "
 	  "$3::timestamptz))::bigint AS retry_after FROM identity.auth_throttle "
 	  "WHERE key IN ($1, $2) AND blocked_until > $3", .nparams = 3 },
-	/* after 5 failures: 1 s, 2 s, 4 s ... at most 15 minutes */
+	/*
+	 * One more failure for both keys ($1, $2) at once; after 5 failures
+	 * a key is blocked 1 s, 2 s, 4 s ... at most 15 minutes.
+	 */
 	[ID_THROTTLE_FAIL] = { .name = "identity_upsert_throttle",
 	  .sql = "INSERT INTO identity.auth_throttle AS t (key, failures, "
-	  "last_failure) VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET "
-	  "failures = CASE WHEN t.last_failure < $2::timestamptz - "
+	  "last_failure) SELECT k.key, 1, $3::timestamptz FROM "
+	  "unnest(ARRAY[$1, $2]::text[]) AS k (key) "
+	  "ON CONFLICT (key) DO UPDATE SET "
+	  "failures = CASE WHEN t.last_failure < $3::timestamptz - "
 	  "interval '1 hour' THEN 1 ELSE t.failures + 1 END, "
-	  "last_failure = $2, blocked_until = CASE WHEN t.failures + 1 >= 5 "
-	  "AND t.last_failure >= $2::timestamptz - interval '1 hour' THEN "
-	  "$2::timestamptz + least(interval '15 minutes', "
+	  "last_failure = $3, blocked_until = CASE WHEN t.failures + 1 >= 5 "
+	  "AND t.last_failure >= $3::timestamptz - interval '1 hour' THEN "
+	  "$3::timestamptz + least(interval '15 minutes', "
 	  "interval '1 second' * power(2, least(t.failures + 1 - 5, 20))) "
-	  "ELSE NULL END", .nparams = 2 },
+	  "ELSE NULL END", .nparams = 3 },
 	[ID_THROTTLE_RESET] = { .name = "identity_delete_throttle",
-	  .sql = "DELETE FROM identity.auth_throttle WHERE key = $1",
-	  .nparams = 1 },
+	  .sql = "DELETE FROM identity.auth_throttle WHERE key IN ($1, $2)",
+	  .nparams = 2 },
 	[ID_AGENT_INSERT] = { .name = "identity_insert_agent",
 	  .sql = "INSERT INTO identity.agents (account_id, roles, created_at) "
 	  "VALUES ($1, string_to_array($2, ' '), $3)", .nparams = 3 },

@@ -19,8 +19,6 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth/password.h"
 #include "auth/policy.h"
@@ -28,6 +26,7 @@
 #include "auth/totp.h"
 #include "base/b64.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/lang.h"
 #include "base/conf.h"
 #include "base/log.h"
@@ -45,6 +44,7 @@
 #include "json/check.h"
 
 #define REFRESH_LIFETIME	(30 * 86400)	/* seconds */
+#define OTP_REFUSED		"invalid or already used one-time code"
 
 /*
  * Budgets (guichetd(8), "Budgets"), far above what a person does and far
@@ -421,12 +421,10 @@ reply_account_stmt(struct request *req, int status, const char *id,
 	struct db_res	*res = NULL;
 	const char	*params[1] = { id };
 
-	if (reply_exec(req, ID_STMT(st), params, &res) == -1)
+	if (reply_exec_row(req, ID_STMT(st), params, &res,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(res) != 1)
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-	else
-		reply_json(req, status, id_account_json(res, 0));
+	reply_json(req, status, id_account_json(res, 0));
 	db_res_free(res);
 	return (0);
 }
@@ -809,71 +807,30 @@ oauth_error(struct request *req, int status, const char *code,
 		reply_header(req, "WWW-Authenticate", "Basic realm=\"guichet\"");
 }
 
-/* Issue an access token (and a refresh token for persons) and reply. */
+/* Sign the access token of 'c' (now, for TOKEN_LIFETIME): 0 or -1. */
 static int
-issue(struct request *req, struct token_claims *c, const char *family,
-    int with_refresh)
+sign_access(struct token_claims *c, char **jwt)
 {
-	char		*jwt = NULL, rt[RANDOM_TOKEN_LEN], hash[72], now[40];
-	char		 exp[40], auth[40];
-	const char	*p[7];
-	struct db_error	 err;
-	json_t		*o;
-
 	c->iat = clock_now() / 1000000;
 	c->exp = c->iat + TOKEN_LIFETIME;
 	c->jti[0] = '\0';
-	if (token_sign(c, &jwt) == -1) {
-		reply_error(req, HTTP_ERR(HE_INTERNAL));
-		return (0);
-	}
+	return (token_sign(c, jwt));
+}
+
+/* The token response: the access token, a refresh token when not NULL. */
+static void
+reply_tokens(struct request *req, const struct token_claims *c,
+    const char *jwt, const char *rt)
+{
+	struct buf	 s;
+	json_t		*o;
+	int		 i;
+
 	o = json_pack("{s:s, s:s, s:i}", "access_token", jwt, "token_type",
 	    "Bearer", "expires_in", TOKEN_LIFETIME);
-	free(jwt);
-	if (with_refresh) {
-		if (random_token(rt, sizeof(rt)) == -1) {
-			json_decref(o);
-			reply_error(req, HTTP_ERR(HE_INTERNAL));
-			return (0);
-		}
-		id_sha256_bytea(rt, hash);
-		id_now(now);
-		id_now_plus(REFRESH_LIFETIME, exp);
-		p[0] = c->sub;
-		p[1] = family;
-		p[2] = hash;
-		p[3] = c->mfa ? "t" : "f";
-		p[4] = now;
-		p[5] = exp;
-		p[6] = NULL;
-		if (c->auth_time > 0) {
-			clock_format(c->auth_time * 1000000, auth, sizeof(auth));
-			p[6] = auth;
-		}
-		if (db_exec(db_thread(), ID_STMT(ID_REFRESH_INSERT), p, NULL,
-		    &err) == -1) {
-			json_decref(o);
-			reply_db_error(req, &err);
-			return (0);
-		}
-		/*
-		 * A person's activity: where the inactivity period starts.
-		 * Best effort: the refresh token just used is spent, so
-		 * failing now would make the client's retry look like a
-		 * reuse and end the session; tomorrow's sign-in writes it.
-		 */
-		p[1] = now;
-		if (db_exec(db_thread(), ID_STMT(ID_ACCOUNT_SEEN), p, NULL,
-		    &err) == -1)
-			log_warnx("request %s: the sign-in time of %s could not "
-			    "be recorded", req->id, c->sub);
+	if (rt != NULL)
 		json_object_set_new(o, "refresh_token", json_string(rt));
-		OPENSSL_cleanse(rt, sizeof(rt));
-	}
 	if (c->nscopes > 0) {
-		struct buf	 s;
-		int		 i;
-
 		buf_init(&s);
 		for (i = 0; i < c->nscopes; i++)
 			buf_addf(&s, "%s%s", i > 0 ? " " : "", c->scopes[i]);
@@ -883,7 +840,224 @@ issue(struct request *req, struct token_claims *c, const char *family,
 	reply_json(req, 200, o);
 	reply_header(req, "Cache-Control", "no-store");
 	reply_header(req, "Pragma", "no-cache");
+}
+
+/*
+ * A grant to a person writes all it writes in one transaction
+ * (ARCHITECTURE.md, "Rules a module keeps"): the refresh token it spends
+ * (refresh grant); the one-time code's step, the re-hashed password and
+ * the reset of the throttle (password grant); the new refresh token and
+ * the person's activity.  The access token is signed inside, so that a
+ * failure anywhere leaves nothing done: a refresh whose new token could
+ * not be stored leaves the old one unspent, so that its retry is not
+ * taken for a reuse, and a sign-in that failed leaves its one-time code
+ * unused.
+ */
+enum grant_result {
+	GRANT_ISSUED,		/* committed: g->jwt and g->rt */
+	GRANT_INVALID,		/* committed: a refresh token that cannot
+				   be used (a reuse revoked its family) */
+	GRANT_OTP_USED,		/* rolled back: the code was used meanwhile */
+	GRANT_UNSIGNED,		/* rolled back: token_sign() failed */
+};
+
+struct grant {
+	struct token_claims	 c;	/* the person's; grant_tx() signs it */
+	/* refresh grant */
+	const char		*spend;	/* the hash of the token presented */
+	char			 family[40];	/* its family; "": a new one */
+	/* password grant */
+	const char		*otp_step;	/* NULL: no one-time code */
+	const char		*old_hash;	/* NULL: no re-hash */
+	const char		*new_hash;
+	const char		*ipkey, *userkey;	/* the throttle's keys */
+	/* set by grant_tx() */
+	enum grant_result	 result;
+	char			 reused_by[40];	/* a reuse: the account */
+	char			*jwt;
+	char			 rt[RANDOM_TOKEN_LEN];
+	char			 now[40];
+};
+
+/*
+ * The refresh grant's reads and writes in grant_tx(): spend the token
+ * presented, or revoke its family when it comes back spent (someone holds
+ * a copy); then the account's current token version and roles.
+ */
+static int
+grant_spend(struct db *db, struct grant *g, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[2];
+	json_t		*roles, *v;
+	size_t		 i;
+
+	p[0] = g->spend;
+	p[1] = g->now;
+	if (db_exec(db, ID_STMT(ID_REFRESH_USE), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		g->result = GRANT_INVALID;
+		if (db_exec(db, ID_STMT(ID_REFRESH_LOOKUP), p, &res, err) == -1)
+			return (-1);
+		if (db_res_rows(res) == 1 && db_bool(res, 0, "spent")) {
+			snprintf(g->reused_by, sizeof(g->reused_by), "%s",
+			    db_str(res, 0, "account_id"));
+			p[0] = db_str(res, 0, "family_id");
+			if (db_exec(db, ID_STMT(ID_REFRESH_REVOKE_FAMILY), p,
+			    NULL, err) == -1) {
+				db_res_free(res);
+				return (-1);
+			}
+		}
+		db_res_free(res);
+		return (0);
+	}
+	snprintf(g->c.sub, sizeof(g->c.sub), "%s", db_str(res, 0,
+	    "account_id"));
+	snprintf(g->family, sizeof(g->family), "%s", db_str(res, 0,
+	    "family_id"));
+	g->c.mfa = db_bool(res, 0, "mfa");
+	g->c.auth_time = db_time(res, 0, "auth_time") / 1000000;
+	db_res_free(res);
+	p[0] = g->c.sub;
+	if (db_exec(db, ID_STMT(ID_ACCOUNT_GET), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) != 1) {
+		/* Blocked or gone: the token is spent all the same. */
+		db_res_free(res);
+		g->result = GRANT_INVALID;
+		return (0);
+	}
+	g->c.tv = db_int64(res, 0, "token_version");
+	roles = db_isnull(res, 0, "roles") ? NULL :
+	    json_loads(db_str(res, 0, "roles"), 0, NULL);
+	g->c.nroles = 0;
+	json_array_foreach(roles, i, v)
+		if (g->c.nroles < TOKEN_MAX_ROLES)
+			snprintf(g->c.roles[g->c.nroles++],
+			    sizeof(g->c.roles[0]), "%s", json_string_value(v));
+	json_decref(roles);
+	db_res_free(res);
 	return (0);
+}
+
+/* The password grant's writes in grant_tx(). */
+static int
+grant_sign_in(struct db *db, struct grant *g, struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[3];
+	long		 n;
+
+	p[0] = g->c.sub;
+	if (g->otp_step != NULL) {
+		/* Not used by a concurrent sign-in since it was checked. */
+		p[1] = g->otp_step;
+		if (db_exec(db, ID_STMT(ID_AGENT_TOTP_STEP), p, &res,
+		    err) == -1)
+			return (-1);
+		n = db_res_affected(res);
+		db_res_free(res);
+		if (n != 1) {
+			g->result = GRANT_OTP_USED;
+			return (-1);
+		}
+	}
+	/* The cost of the stored hash follows the configuration. */
+	if (g->new_hash != NULL) {
+		p[1] = g->old_hash;
+		p[2] = g->new_hash;
+		if (db_exec(db, ID_STMT(ID_ACCOUNT_REHASH), p, NULL, err) ==
+		    -1)
+			return (-1);
+	}
+	p[0] = g->ipkey;
+	p[1] = g->userkey;
+	return (db_exec(db, ID_STMT(ID_THROTTLE_RESET), p, NULL, err));
+}
+
+static int
+grant_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct grant	*g = arg;
+	const char	*p[7];
+	char		 hash[72], exp[40], auth[40];
+
+	g->result = GRANT_ISSUED;
+	g->reused_by[0] = '\0';
+	free(g->jwt);		/* a retry signs again */
+	g->jwt = NULL;
+	if (g->spend != NULL) {
+		if (grant_spend(db, g, err) == -1)
+			return (-1);
+		if (g->result == GRANT_INVALID)
+			return (0);	/* the spend or the revocation stays */
+	} else if (grant_sign_in(db, g, err) == -1)
+		return (-1);
+	if (sign_access(&g->c, &g->jwt) == -1) {
+		g->result = GRANT_UNSIGNED;
+		return (-1);
+	}
+	id_sha256_bytea(g->rt, hash);
+	id_now_plus(REFRESH_LIFETIME, exp);
+	p[0] = g->c.sub;
+	p[1] = g->family[0] != '\0' ? g->family : NULL;
+	p[2] = hash;
+	p[3] = g->c.mfa ? "t" : "f";
+	p[4] = g->now;
+	p[5] = exp;
+	p[6] = NULL;
+	if (g->c.auth_time > 0) {
+		clock_format(g->c.auth_time * 1000000, auth, sizeof(auth));
+		p[6] = auth;
+	}
+	if (db_exec(db, ID_STMT(ID_REFRESH_INSERT), p, NULL, err) == -1)
+		return (-1);
+	/*
+	 * A person's activity: where the inactivity period starts.  Inside:
+	 * its failure rolls the spent refresh token back too, so that the
+	 * retry presents an unspent token, not a reuse.
+	 */
+	p[1] = g->now;
+	return (db_exec(db, ID_STMT(ID_ACCOUNT_SEEN), p, NULL, err));
+}
+
+/*
+ * Run grant_tx(): 0 with g->result for the caller to answer (the tokens
+ * for GRANT_ISSUED), or -1 answered here (the database, no randomness, no
+ * signature).
+ */
+static int
+grant_run(struct request *req, struct grant *g)
+{
+	struct db_error	 err;
+	int		 rc;
+
+	id_now(g->now);
+	if (random_token(g->rt, sizeof(g->rt)) == -1) {
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
+		return (-1);
+	}
+	rc = db_tx(db_thread(), grant_tx, g, &err);
+	if (rc == -1 && err.code != DB_OK)
+		reply_db_error(req, &err);
+	else if (rc == -1 && g->result == GRANT_UNSIGNED)
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
+	else
+		return (0);
+	return (-1);
+}
+
+/* Answer an issued grant (GRANT_ISSUED); free what grant_run() made. */
+static void
+grant_reply(struct request *req, struct grant *g)
+{
+	reply_tokens(req, &g->c, g->jwt, g->rt);
+	free(g->jwt);
+	g->jwt = NULL;
+	OPENSSL_cleanse(g->rt, sizeof(g->rt));
 }
 
 /* Space-separated roles into the claims. */
@@ -908,9 +1082,8 @@ static void		instance_secret_load(void);
 void
 identity_throttle_user_key(const char *email, char *out)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
-	char		 lower[256], hex[65];
+	unsigned char	 md[SHA256_LEN];
+	char		 lower[256], hex[2 * SHA256_LEN + 1];
 	size_t		 j;
 
 	for (j = 0; email[j] != '\0' && j < sizeof(lower) - 1; j++)
@@ -919,11 +1092,8 @@ identity_throttle_user_key(const char *email, char *out)
 	lower[j] = '\0';
 	pthread_once(&secret_once, instance_secret_load);
 	/* Keyed: an unsalted hash of an email could be linked back to it. */
-	HMAC(EVP_sha256(), instance_secret, (int)instance_secret_len,
-	    (const unsigned char *)lower, j, md, &n);
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * i] = '\0';
+	hmac_sha256(instance_secret, instance_secret_len, lower, j, md);
+	hex_encode(md, sizeof(md), hex);
 	snprintf(out, 80, "user:%s", hex);
 	OPENSSL_cleanse(lower, sizeof(lower));
 }
@@ -948,15 +1118,14 @@ throttle_keys(struct request *req, const char *key, char *ipkey,
 static void
 throttle_fail(const char *ipkey, const char *userkey)
 {
-	const char	*p[2];
+	const char	*p[3];
 	char		 now[40];
 	struct db_error	 err;
 
 	id_now(now);
-	p[1] = now;
 	p[0] = ipkey;
-	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
-	p[0] = userkey;
+	p[1] = userkey;
+	p[2] = now;
 	(void)db_exec(db_thread(), ID_STMT(ID_THROTTLE_FAIL), p, NULL, &err);
 }
 
@@ -996,13 +1165,9 @@ identity_reauthenticate(struct request *req, const char *account,
 	char		 ipkey[80], userkey[80];
 	int		 ok;
 
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_AUTH), p, &res) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_AUTH), p, &res,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (-1);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (-1);
-	}
 	throttle_keys(req, db_str(res, 0, "email_key"), ipkey, userkey);
 	if (throttled_or_reply(req, ipkey, userkey) == -1) {
 		db_res_free(res);
@@ -1029,13 +1194,15 @@ grant_refused(struct request *req, const char *ipkey, const char *userkey,
 	return (0);
 }
 
-/* The agent's one-time code: 0 good (its step recorded), -1 replied. */
+/*
+ * The agent's one-time code: 0 good (its step in 'step', recorded by
+ * grant_tx()), -1 replied.
+ */
 static int
 grant_otp(struct request *req, const struct db_res *res, const char *id,
-    const char *ipkey, const char *userkey)
+    const char *ipkey, const char *userkey, char *step_s, size_t len)
 {
-	const char	*otp = json_str(req->json, "otp"), *p[2];
-	char		 step_s[24];
+	const char	*otp = json_str(req->json, "otp");
 	int64_t		 step;
 
 	/*
@@ -1052,14 +1219,11 @@ grant_otp(struct request *req, const struct db_res *res, const char *id,
 	    clock_now() / 1000000);
 	if (step < 0 || step <= db_int64(res, 0, "totp_last_step")) {
 		log_info("auth: agent %s one-time code refused", id);
-		grant_refused(req, ipkey, userkey, "invalid or already used "
-		    "one-time code");
+		grant_refused(req, ipkey, userkey, OTP_REFUSED);
 		return (-1);
 	}
-	snprintf(step_s, sizeof(step_s), "%lld", (long long)step);
-	p[0] = id;
-	p[1] = step_s;
-	return (reply_exec(req, ID_STMT(ID_AGENT_TOTP_STEP), p, NULL));
+	snprintf(step_s, len, "%lld", (long long)step);
+	return (0);
 }
 
 static int
@@ -1067,12 +1231,13 @@ grant_password(struct request *req)
 {
 	const json_t	*in = req->json;
 	const char	*user = json_str(in, "username");
-	const char	*pw = json_str(in, "password"), *p[3];
+	const char	*pw = json_str(in, "password"), *p[1];
 	struct db_res	*res = NULL;
-	struct token_claims c;
+	struct grant	 g;
 	struct db_error	 err;
 	char		 ipkey[80], userkey[80], key[IDENTITY_EMAIL_KEY_MAX];
-	char		 newhash[PASSWORD_HASH_MAX], id[40];
+	char		 newhash[PASSWORD_HASH_MAX], oldhash[PASSWORD_HASH_MAX];
+	char		 step[24];
 	int		 ok;
 
 	if (user == NULL || pw == NULL || *user == '\0') {
@@ -1107,56 +1272,55 @@ grant_password(struct request *req)
 		return (grant_refused(req, ipkey, userkey,
 		    "invalid username or password"));
 	}
-	snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
-	memset(&c, 0, sizeof(c));
-	snprintf(c.sub, sizeof(c.sub), "%s", id);
-	snprintf(c.kind, sizeof(c.kind), "person");
-	c.tv = db_int64(res, 0, "token_version");
-	c.auth_time = clock_now() / 1000000;
+	memset(&g, 0, sizeof(g));
+	snprintf(g.c.sub, sizeof(g.c.sub), "%s", db_str(res, 0, "id"));
+	snprintf(g.c.kind, sizeof(g.c.kind), "person");
+	g.c.tv = db_int64(res, 0, "token_version");
+	g.c.auth_time = clock_now() / 1000000;
 	if (db_bool(res, 0, "is_agent"))
-		claims_roles(&c, db_str(res, 0, "roles"));
+		claims_roles(&g.c, db_str(res, 0, "roles"));
 	if (db_bool(res, 0, "is_agent") && db_bool(res, 0, "totp_enrolled")) {
-		if (grant_otp(req, res, id, ipkey, userkey) == -1) {
+		if (grant_otp(req, res, g.c.sub, ipkey, userkey, step,
+		    sizeof(step)) == -1) {
 			db_res_free(res);
 			return (0);
 		}
-		c.mfa = 1;
+		g.otp_step = step;
+		g.c.mfa = 1;
 	}
-	/* The cost of the stored hash follows the configuration. */
+	/* Hashed here, before the transaction: it takes its time. */
 	if (password_needs_rehash(db_str(res, 0, "password_hash")) &&
 	    password_hash(pw, newhash, sizeof(newhash)) == 0) {
-		p[0] = id;
-		p[1] = db_str(res, 0, "password_hash");
-		p[2] = newhash;
-		if (reply_exec(req, ID_STMT(ID_ACCOUNT_REHASH), p, NULL) ==
-		    -1) {
-			db_res_free(res);
-			return (0);
-		}
-		log_info("auth: account %s password re-hashed", id);
+		snprintf(oldhash, sizeof(oldhash), "%s", db_str(res, 0,
+		    "password_hash"));
+		g.old_hash = oldhash;
+		g.new_hash = newhash;
 	}
 	db_res_free(res);
-	p[0] = ipkey;
-	(void)reply_exec(req, ID_STMT(ID_THROTTLE_RESET), p, NULL);
-	p[0] = userkey;
-	(void)reply_exec(req, ID_STMT(ID_THROTTLE_RESET), p, NULL);
-	reply_reset(req);
-	log_info("auth: account %s signed in%s", id, c.mfa ? " with mfa" : "");
-	snprintf(req->principal_id, sizeof(req->principal_id), "%s", id);
-	return (issue(req, &c, NULL, 1));
+	g.ipkey = ipkey;
+	g.userkey = userkey;
+	if (grant_run(req, &g) == -1)
+		return (0);
+	if (g.result == GRANT_OTP_USED) {
+		log_info("auth: agent %s one-time code used meanwhile",
+		    g.c.sub);
+		return (grant_refused(req, ipkey, userkey, OTP_REFUSED));
+	}
+	if (g.new_hash != NULL)
+		log_info("auth: account %s password re-hashed", g.c.sub);
+	log_info("auth: account %s signed in%s", g.c.sub,
+	    g.c.mfa ? " with mfa" : "");
+	snprintf(req->principal_id, sizeof(req->principal_id), "%s", g.c.sub);
+	grant_reply(req, &g);
+	return (0);
 }
 
 static int
 grant_refresh(struct request *req)
 {
-	const char	*rt = json_str(req->json, "refresh_token"), *p[2];
-	struct db_res	*res = NULL, *acc = NULL;
-	struct token_claims c;
-	char		 hash[72], now[40], family[40], id[40];
-	json_t		*roles, *v;
-	size_t		 i;
-	int64_t		 auth_time;
-	int		 mfa;
+	const char	*rt = json_str(req->json, "refresh_token");
+	struct grant	 g;
+	char		 hash[72];
 
 	if (rt == NULL || *rt == '\0') {
 		oauth_error(req, 400, "invalid_request",
@@ -1164,62 +1328,23 @@ grant_refresh(struct request *req)
 		return (0);
 	}
 	id_sha256_bytea(rt, hash);
-	id_now(now);
-	p[0] = hash;
-	p[1] = now;
-	if (reply_exec(req, ID_STMT(ID_REFRESH_USE), p, &res) == -1)
+	memset(&g, 0, sizeof(g));
+	snprintf(g.c.kind, sizeof(g.c.kind), "person");
+	g.spend = hash;
+	if (grant_run(req, &g) == -1)
 		return (0);
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		if (reply_exec(req, ID_STMT(ID_REFRESH_LOOKUP), p, &res) == -1)
-			return (0);
-		if (db_res_rows(res) == 1 && db_bool(res, 0, "spent")) {
-			/* A used token came back: someone holds a copy. */
-			p[0] = db_str(res, 0, "family_id");
-			p[1] = now;
-			(void)reply_exec(req, ID_STMT(ID_REFRESH_REVOKE_FAMILY),
-			    p, NULL);
+	if (g.result != GRANT_ISSUED) {
+		if (g.reused_by[0] != '\0')
 			log_warnx("auth: refresh token reuse for account %s: "
-			    "token family revoked", db_str(res, 0,
-			    "account_id"));
-		}
-		db_res_free(res);
-		reply_reset(req);
+			    "token family revoked", g.reused_by);
 		oauth_error(req, 400, "invalid_grant",
 		    "the refresh token is invalid, expired or revoked");
 		return (0);
 	}
-	snprintf(id, sizeof(id), "%s", db_str(res, 0, "account_id"));
-	snprintf(family, sizeof(family), "%s", db_str(res, 0, "family_id"));
-	mfa = db_bool(res, 0, "mfa");
-	auth_time = db_time(res, 0, "auth_time") / 1000000;
-	db_res_free(res);
-	p[0] = id;
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
-		return (0);
-	if (db_res_rows(acc) != 1) {
-		db_res_free(acc);
-		oauth_error(req, 400, "invalid_grant",
-		    "the refresh token is invalid, expired or revoked");
-		return (0);
-	}
-	memset(&c, 0, sizeof(c));
-	snprintf(c.sub, sizeof(c.sub), "%s", id);
-	snprintf(c.kind, sizeof(c.kind), "person");
-	c.tv = db_int64(acc, 0, "token_version");
-	c.mfa = mfa;
-	c.auth_time = auth_time;
-	roles = db_isnull(acc, 0, "roles") ? NULL :
-	    json_loads(db_str(acc, 0, "roles"), 0, NULL);
-	json_array_foreach(roles, i, v)
-		if (c.nroles < TOKEN_MAX_ROLES)
-			snprintf(c.roles[c.nroles++], sizeof(c.roles[0]),
-			    "%s", json_string_value(v));
-	json_decref(roles);
-	db_res_free(acc);
-	log_info("auth: account %s refreshed its token", id);
-	snprintf(req->principal_id, sizeof(req->principal_id), "%s", id);
-	return (issue(req, &c, family, 1));
+	log_info("auth: account %s refreshed its token", g.c.sub);
+	snprintf(req->principal_id, sizeof(req->principal_id), "%s", g.c.sub);
+	grant_reply(req, &g);
+	return (0);
 }
 
 /*
@@ -1275,7 +1400,7 @@ grant_client(struct request *req)
 	struct db_res	*res = NULL;
 	struct token_claims c;
 	char		 id[72], secret[136], hex[65];
-	char		*granted, *s, *save = NULL;
+	char		*granted, *s, *save = NULL, *jwt = NULL;
 	int		 b, ok;
 
 	b = basic_credentials(req, id, sizeof(id), secret, sizeof(secret));
@@ -1334,9 +1459,15 @@ grant_client(struct request *req)
 		    "none of the requested scopes is granted to this client");
 		return (0);
 	}
+	if (sign_access(&c, &jwt) == -1) {
+		reply_error(req, HTTP_ERR(HE_INTERNAL));
+		return (0);
+	}
 	log_info("auth: client %s obtained a token", c.sub);
 	snprintf(req->principal_id, sizeof(req->principal_id), "%s", c.sub);
-	return (issue(req, &c, NULL, 0));
+	reply_tokens(req, &c, jwt, NULL);
+	free(jwt);
+	return (0);
 }
 
 int
@@ -1527,13 +1658,9 @@ identity_me_patch(struct request *req)
 		fields--;
 	}
 	p[0] = req->principal->id;
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &cur) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_GET), p, &cur,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(cur) != 1) {
-		db_res_free(cur);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (0);
-	}
 	/* The profile fields move together: check the result, not the patch. */
 	/* Copied: 'cur' is freed before the update is sent. */
 	snprintf(old_kind, sizeof(old_kind), "%s", db_str(cur, 0,
@@ -1631,13 +1758,9 @@ identity_me_password(struct request *req)
 	char			 hash[PASSWORD_HASH_MAX];
 	int			 rc;
 
-	if (reply_exec(req, ID_STMT(ID_ACCOUNT_GET), p, &acc) == -1)
+	if (reply_exec_row(req, ID_STMT(ID_ACCOUNT_GET), p, &acc,
+	    ID_ERR(IE_ACCOUNT_NOT_FOUND)) == -1)
 		return (0);
-	if (db_res_rows(acc) != 1) {
-		db_res_free(acc);
-		reply_error(req, ID_ERR(IE_ACCOUNT_NOT_FOUND));
-		return (0);
-	}
 	if ((rc = identity_reauthenticate(req, req->principal->id,
 	    json_str(req->json, "current_password"))) != 0) {
 		db_res_free(acc);

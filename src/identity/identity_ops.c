@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/random.h"
 #include "base/xmalloc.h"
@@ -661,16 +662,14 @@ id_client_create(struct db *db, const char *name, const char *scopes,
 	unsigned char	 raw[8];
 	char		 hex[65], now[40], rate_s[16];
 	const char	*p[6];
-	int		 i;
 
 	if (random_fill(raw, sizeof(raw)) == -1 ||
 	    random_token(secret_out, 64) == -1) {
 		err->code = DB_E_INTERNAL;
 		return (IDR_DB);
 	}
-	snprintf(id_out, 24, "cl_");
-	for (i = 0; i < 8; i++)
-		snprintf(id_out + 3 + 2 * i, 3, "%02x", raw[i]);
+	memcpy(id_out, "cl_", 3);
+	hex_encode(raw, sizeof(raw), id_out + 3);
 	id_sha256_hex(secret_out, hex);
 	id_now(now);
 	snprintf(rate_s, sizeof(rate_s), "%d", rate);

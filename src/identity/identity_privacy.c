@@ -176,7 +176,6 @@ identity_export(struct db *db, const char *account, struct buf *out,
 {
 	struct db_res	*res = NULL;
 	const char	*p[3] = { account, NULL, NULL };
-	const char	*v;
 	char		 key[80];
 
 	if (db_exec(db, IDP(IDP_EMAIL), p, &res, err) == -1)
@@ -193,20 +192,8 @@ identity_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, IDP(portable != NULL ? IDP_EXPORT_PORTABLE :
 	    IDP_EXPORT), p, &res, err) == -1)
 		return (-1);
-	/* No such account (erased in between): an empty section. */
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		buf_adds(out, "{}");
-		if (portable != NULL)
-			buf_adds(portable->out, "{}");
-		return (0);
-	}
-	v = db_str(res, 0, "section");
-	buf_adds(out, v != NULL ? v : "{}");
-	if (portable != NULL) {
-		v = db_str(res, 0, "portable");
-		buf_adds(portable->out, v != NULL ? v : "{}");
-	}
+	/* No such account (erased in between): an empty section, "{}". */
+	privacy_section_add(res, out, portable);
 	db_res_free(res);
 	return (0);
 }

@@ -54,7 +54,7 @@ struct db_stmt idempotency_stmts[IDEMPOTENCY_NSTMTS] = {
 	[IK_GET] = { "ops_select_idempotency_key",
 	  "SELECT method, path, request_hash, status, content_type, location, "
 	  "body, status IS NULL AND created_at < $3::timestamptz - interval '"
-	  STALE_SECONDS " seconds' FROM ops.idempotency_keys "
+	  STALE_SECONDS " seconds' AS stale FROM ops.idempotency_keys "
 	  "WHERE scope = $1 AND key = $2", 3, 0 },
 	/* A claim that never got its answer (a crash): the new request's. */
 	[IK_TAKEOVER] = { "ops_update_idempotency_takeover",
@@ -76,7 +76,8 @@ struct db_stmt idempotency_stmts[IDEMPOTENCY_NSTMTS] = {
 	  "SELECT coalesce(json_agg(json_build_object('method', method, "
 	  "'path', path, 'status', status, 'created_at', to_char(created_at "
 	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) "
-	  "ORDER BY created_at, key), '[]') AS answers FROM ops.idempotency_keys "
+	  "ORDER BY created_at, key), '[]') AS replayable_answers "
+	  "FROM ops.idempotency_keys "
 	  "WHERE scope = 'person:' || $1", 1, 0 },
 	/*
 	 * The person's own answers, and those kept for staff that name
@@ -130,11 +131,11 @@ request_hash(const struct request *req, char *out)
 static void
 replay(struct request *req, const struct db_res *res)
 {
-	const char	*ct = db_res_get(res, 0, 4);
-	const char	*loc = db_res_get(res, 0, 5);
-	const char	*body = db_res_get(res, 0, 6);
+	const char	*ct = db_str(res, 0, "content_type");
+	const char	*loc = db_str(res, 0, "location");
+	const char	*body = db_str(res, 0, "body");
 
-	reply_bytes(req, atoi(db_res_get(res, 0, 3)),
+	reply_bytes(req, (int)db_int64(res, 0, "status"),
 	    ct != NULL ? request_strdup(req, ct) : NULL,
 	    body != NULL ? body : "", body != NULL ? strlen(body) : 0);
 	if (loc != NULL)
@@ -208,7 +209,7 @@ idem_begin(struct request *req)
 		reply_header(req, "Retry-After", "1");
 		return (1);
 	}
-	stale = strcmp(db_res_get(res, 0, 7), "t") == 0;
+	stale = db_bool(res, 0, "stale");
 	if (stale) {
 		db_res_free(res);
 		res = NULL;
@@ -231,15 +232,15 @@ idem_begin(struct request *req)
 		return (1);
 	}
 	/* Running first: what the first request was is not settled yet. */
-	if (db_res_get(res, 0, 3) == NULL) {
+	if (db_isnull(res, 0, "status")) {
 		db_res_free(res);
 		reply_error(req, OPS_ERR(OPS_E_IDEM_RUNNING));
 		reply_header(req, "Retry-After", "1");
 		return (1);
 	}
-	if (strcmp(db_res_get(res, 0, 0), req->method) != 0 ||
-	    strcmp(db_res_get(res, 0, 1), req->path) != 0 ||
-	    strcmp(db_res_get(res, 0, 2), st->hash) != 0) {
+	if (strcmp(db_str(res, 0, "method"), req->method) != 0 ||
+	    strcmp(db_str(res, 0, "path"), req->path) != 0 ||
+	    strcmp(db_str(res, 0, "request_hash"), st->hash) != 0) {
 		db_res_free(res);
 		/* The same shape as every 422: the header is the field. */
 		reply_error_fields(req, OPS_ERR(OPS_E_IDEM_OTHER_REQUEST),
@@ -309,34 +310,9 @@ idempotency_init(void)
 }
 
 /* Privacy: the idempotency part of the ops module's section. */
-
-int
-idempotency_export(struct db *db, const char *account, struct buf *out,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-
-	if (db_exec(db, IK(IK_EXPORT), p, &res, err) == -1)
-		return (-1);
-	buf_adds(out, "\"replayable_answers\":");
-	buf_adds(out, db_str(res, 0, "answers"));
-	db_res_free(res);
-	return (0);
-}
-
-int
-idempotency_erase(struct db *db, const char *account, json_t *erased,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-	long		 n;
-
-	if (db_exec(db, IK(IK_ERASE), p, &res, err) == -1)
-		return (-1);
-	n = db_res_affected(res);
-	db_res_free(res);
-	privacy_erased_add(erased, "ops", "free_text", n, "delete");
-	return (0);
-}
+const struct ops_privacy_part idempotency_privacy = {
+	.member = "replayable_answers",
+	.export = IK(IK_EXPORT),
+	.erase = IK(IK_ERASE),
+	.categories = { "free_text", NULL },
+};

@@ -264,16 +264,27 @@ ops_openapi(struct request *req)
 
 /* The module (core/module.h). */
 
+static const struct ops_privacy_part *const privacy_parts[] = {
+	&outbox_privacy, &idempotency_privacy,
+};
+
 static int
 ops_privacy_export(struct db *db, const char *account, struct buf *out,
     struct privacy_portable *portable, struct db_error *err)
 {
+	struct db_res	*res = NULL;
+	const char	*p[1] = { account }, *v;
+	size_t		 i;
+
 	buf_addc(out, '{');
-	if (outbox_export(db, account, out, err) == -1)
-		return (-1);
-	buf_addc(out, ',');
-	if (idempotency_export(db, account, out, err) == -1)
-		return (-1);
+	for (i = 0; i < NELEM(privacy_parts); i++) {
+		if (db_exec(db, privacy_parts[i]->export, p, &res, err) == -1)
+			return (-1);
+		v = db_str(res, 0, privacy_parts[i]->member);
+		buf_addf(out, "%s\"%s\":%s", i > 0 ? "," : "",
+		    privacy_parts[i]->member, v != NULL ? v : "[]");
+		db_res_free(res);
+	}
 	buf_addc(out, '}');
 	/* The town's messages and answers: nothing the person provided. */
 	if (portable != NULL)
@@ -285,11 +296,21 @@ static int
 ops_privacy_erase(struct db *db, const char *account, const char *salt,
     json_t *erased, json_t *retained, struct db_error *err)
 {
+	struct db_res	*res = NULL;
+	const char	*p[1] = { account }, *const *c;
+	size_t		 i;
+	long		 n;
+
 	(void)salt;
 	(void)retained;
-	if (outbox_erase(db, account, erased, err) == -1 ||
-	    idempotency_erase(db, account, erased, err) == -1)
-		return (-1);
+	for (i = 0; i < NELEM(privacy_parts); i++) {
+		if (db_exec(db, privacy_parts[i]->erase, p, &res, err) == -1)
+			return (-1);
+		n = db_res_affected(res);
+		db_res_free(res);
+		for (c = privacy_parts[i]->categories; *c != NULL; c++)
+			privacy_erased_add(erased, "ops", *c, n, "delete");
+	}
 	return (0);
 }
 

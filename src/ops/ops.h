@@ -50,13 +50,20 @@ void	ops_set_expected_schema(int, int);
 extern struct db_stmt	outbox_stmts[OUTBOX_NSTMTS];
 extern struct db_stmt	idempotency_stmts[IDEMPOTENCY_NSTMTS];
 int	 outbox_ctl(struct ctl_ctx *);
-int	 outbox_export(struct db *, const char *, struct buf *,
-	    struct db_error *);
-int	 outbox_erase(struct db *, const char *, json_t *, struct db_error *);
-int	 idempotency_export(struct db *, const char *, struct buf *,
-	    struct db_error *);
-int	 idempotency_erase(struct db *, const char *, json_t *,
-	    struct db_error *);
+/*
+ * A piece's part of the ops module's privacy section: the member
+ * 'member', the JSON of the column of that name of 'export' ($1 the
+ * account); erasing runs 'erase' ($1 the account), whose rows count in
+ * each of 'categories' (NULL-terminated), deleted.
+ */
+struct ops_privacy_part {
+	const char		*member;
+	const struct db_stmt	*export;
+	const struct db_stmt	*erase;
+	const char		*categories[3];
+};
+extern const struct ops_privacy_part	outbox_privacy;
+extern const struct ops_privacy_part	idempotency_privacy;
 
 /* The embedded OpenAPI document (generated from src/openapi.json). */
 extern const char	openapi_json[];

@@ -109,36 +109,13 @@ outbox_ctl(struct ctl_ctx *ctl)
 	return (0);
 }
 
-/* Privacy hooks: the outbox part of the ops module's section. */
-int
-outbox_export(struct db *db, const char *account, struct buf *out,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-
-	if (db_exec(db, &outbox_stmts[OB_EXPORT], p, &res, err) == -1)
-		return (-1);
-	buf_adds(out, "\"messages\":");
-	buf_adds(out, db_str(res, 0, "messages"));
-	db_res_free(res);
-	return (0);
-}
-
-int
-outbox_erase(struct db *db, const char *account, json_t *erased,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-	long		 n;
-
-	if (db_exec(db, &outbox_stmts[OB_ERASE], p, &res, err) == -1)
-		return (-1);
-	n = db_res_affected(res);
-	db_res_free(res);
-	/* The recipient and the template's values. */
-	privacy_erased_add(erased, "ops", "contact", n, "delete");
-	privacy_erased_add(erased, "ops", "free_text", n, "delete");
-	return (0);
-}
+/*
+ * Privacy: the outbox part of the ops module's section.  Erased: the
+ * recipient and the template's values.
+ */
+const struct ops_privacy_part outbox_privacy = {
+	.member = "messages",
+	.export = &outbox_stmts[OB_EXPORT],
+	.erase = &outbox_stmts[OB_ERASE],
+	.categories = { "contact", "free_text", NULL },
+};

@@ -22,6 +22,7 @@
 
 #include "auth/password.h"
 #include "auth/policy.h"
+#include "base/b64.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -194,7 +195,6 @@ privacy_erase(struct db *db, const char *account, const char *dpo,
 	unsigned char	 raw[SALT_BYTES];
 	char		 salt[2 * SALT_BYTES + 1], at[40];
 	int64_t		 now = clock_now();
-	size_t		 i;
 	int		 rc;
 
 	*summary = NULL;
@@ -204,8 +204,7 @@ privacy_erase(struct db *db, const char *account, const char *dpo,
 		err->code = DB_OK;
 		return (ERASE_FAILED);
 	}
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(salt + 2 * i, 3, "%02x", raw[i]);
+	hex_encode(raw, sizeof(raw), salt);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	clock_format(now, at, sizeof(at));
 

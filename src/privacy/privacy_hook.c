@@ -176,7 +176,6 @@ hook_export(struct db *db, const char *account, struct buf *out,
 {
 	struct db_res	*res = NULL;
 	const char	*p[2];
-	const char	*v;
 	char		 now[40];
 
 	clock_format(clock_now(), now, sizeof(now));
@@ -185,12 +184,7 @@ hook_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, PVH(portable != NULL ? PVH_EXPORT_PORTABLE :
 	    PVH_EXPORT), p, &res, err) == -1)
 		return (-1);
-	v = db_str(res, 0, "section");
-	buf_adds(out, v != NULL ? v : "{}");
-	if (portable != NULL) {
-		v = db_str(res, 0, "portable");
-		buf_adds(portable->out, v != NULL ? v : "{}");
-	}
+	privacy_section_add(res, out, portable);
 	db_res_free(res);
 	return (0);
 }

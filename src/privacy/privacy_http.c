@@ -393,14 +393,10 @@ consent_change(struct request *req, int give)
 	p[0] = req->principal->id;
 	p[1] = lang_code(req->lang);
 	p[2] = purpose;
-	if (reply_exec(req, PRIV_STMT(PRIV_CONSENT_STATE), p, &res) == -1)
+	/* No row: the purpose stopped being consent-based in between. */
+	if (reply_exec_row(req, PRIV_STMT(PRIV_CONSENT_STATE), p, &res,
+	    PRIV_ERR(PE_PURPOSE_CHANGED)) == -1)
 		return (0);
-	if (db_res_rows(res) != 1) {
-		/* The purpose stopped being consent-based in between. */
-		db_res_free(res);
-		reply_error(req, PRIV_ERR(PE_PURPOSE_CHANGED));
-		return (0);
-	}
 	reply_json(req, 200, consent_item(res, 0));
 	db_res_free(res);
 	priv_language_headers(req, req->lang);

@@ -69,7 +69,8 @@ enum privacy_err {
 	PE_ACCOUNT_NOT_ACTIVE,		/* 404: the caller's own account */
 	PE_SUBJECT_NOT_FOUND,		/* 404: no person by this id */
 	PE_REQUEST_NOT_FOUND,		/* 404: no rights request by this id */
-	PE_PURPOSE_NOT_FOUND,		/* 404: no purpose by this code */
+	PE_PURPOSE_NOT_FOUND,		/* 404: no purpose by this code
+					   in a path (in a body: a 422) */
 	PE_PURPOSE_NOT_CONSENT,		/* 409 */
 	PE_PURPOSE_CHANGED,		/* 409: changed during the call */
 	PE_PURPOSE_REQUIRED,		/* 400: %s = where to send it */

@@ -514,22 +514,38 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	return (request_reload(db, t->n.id, &t->out, err));
 }
 
+/*
+ * A value of the body that names nothing (a person, a purpose): a 422
+ * with one error on 'field', code "unknown"; the same fault named in a
+ * path is a 404 (issue 9: same fault, same status).
+ */
+static void
+reply_unknown(struct request *req, const char *field, enum rmsg why)
+{
+	json_t	*errors = json_array();
+
+	json_error_add(errors, field, "unknown", rmsg(req, why));
+	priv_reply_fields(req, errors);
+}
+
 /* The 422 of a field refused inside create_tx(). */
 static void
 create_refused(struct request *req, const struct create_tx *t)
 {
-	json_t	*errors = json_array();
+	json_t	*errors;
 	char	*msg, oldest[40];
 
-	if (t->why == RM_RECEIVED_OLD) {
-		/* To the second, rounded up: that second is accepted. */
-		clock_format(t->oldest + (1000000 - t->oldest % 1000000) %
-		    1000000, oldest, sizeof(oldest));
-		xasprintf(&msg, "%s %s", rmsg(req, t->why), oldest);
-		json_error_add(errors, t->field, "range", msg);
-		free(msg);
-	} else
-		json_error_add(errors, t->field, "unknown", rmsg(req, t->why));
+	if (t->why != RM_RECEIVED_OLD) {
+		reply_unknown(req, t->field, t->why);
+		return;
+	}
+	/* To the second, rounded up: that second is accepted. */
+	clock_format(t->oldest + (1000000 - t->oldest % 1000000) % 1000000,
+	    oldest, sizeof(oldest));
+	xasprintf(&msg, "%s %s", rmsg(req, t->why), oldest);
+	errors = json_array();
+	json_error_add(errors, t->field, "range", msg);
+	free(msg);
 	priv_reply_fields(req, errors);
 }
 
@@ -1269,6 +1285,8 @@ privacy_objection_post(struct request *req)
 			reply_header(req, "Link", link);
 		} else if (err.code == DB_OK && t.refused == PE_OBJECTION_BASIS)
 			reply_error(req, PRIV_ERR(t.refused), t.basis);
+		else if (err.code == DB_OK && t.refused == PE_PURPOSE_NOT_FOUND)
+			reply_unknown(req, "/purpose", RM_NO_PURPOSE);
 		else
 			tx_reply(req, t.refused, &err);
 		return (0);

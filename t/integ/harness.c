@@ -5,6 +5,7 @@
  * server's own code (it links neither libguichet.a nor its headers): it
  * sees guichetd the way an operator and a client do.
  */
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -782,14 +783,40 @@ harness_free_port(void)
 
 /* Servers. */
 
+int
+harness_migrations_lock(void)
+{
+	char	*path;
+	int	 fd;
+
+	path = harness_printf("%s/t/migrations.lock", builddir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		die("%s: %s", path, strerror(errno));
+	free(path);
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			die("flock: %s", strerror(errno));
+	return (fd);
+}
+
+void
+harness_migrations_unlock(int fd)
+{
+	close(fd);
+}
+
 static int
 migrate(const char *conninfo, const char *sql, const char *const *env,
     char **err)
 {
 	const char	*args[] = { "--migrate", "--log-level", "info", NULL };
+	int		 fd, rc;
 
-	return (harness_run("guichetd", conninfo, sql, args, env, 60000, NULL,
-	    err));
+	fd = harness_migrations_lock();
+	rc = harness_run("guichetd", conninfo, sql, args, env, 60000, NULL,
+	    err);
+	harness_migrations_unlock(fd);
+	return (rc);
 }
 
 int
@@ -1053,6 +1080,14 @@ harness_log_lines(const struct server *s, const char *rid)
 }
 
 /* HTTP. */
+
+size_t
+harness_curl_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return (size * n);
+}
 
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)

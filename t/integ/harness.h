@@ -103,6 +103,13 @@ long	 harness_sql_count(const char *, const char *);
  */
 int	 harness_migrate(const char *, const char *, char **);
 /*
+ * Migrations one at a time across the test programs (an flock): the first
+ * one on a fresh cluster creates its role (migration 014), and two at once
+ * would both try.  harness_migrate() and the servers' start take it.
+ */
+int	 harness_migrations_lock(void);
+void	 harness_migrations_unlock(int);
+/*
  * pg_dump --data-only --no-owner of a database, with the pg_dump of the
  * cluster's major version ($GUICHET_TEST_PG_DUMP, else PostgreSQL 15's,
  * else the one on the PATH); a failure fails the test.
@@ -214,6 +221,8 @@ extern long	harness_http_timeout_ms;	/* per transfer, default 10000 */
 int	 harness_http(const struct server *, const char *, const char *,
 	    const char *const *, const char *, size_t, struct http_resp *);
 int	 harness_get(const struct server *, const char *, struct http_resp *);
+/* A CURLOPT_WRITEFUNCTION that drops the body (tests' own transfers). */
+size_t	 harness_curl_discard(char *, size_t, size_t, void *);
 /*
  * The value of one sample of GET /metrics: 'sample' is the metric's name
  * with its labels as written (guichet_cache_requests_total{result="hit"});

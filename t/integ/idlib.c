@@ -18,8 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
+#include "base/b64.h"
+#include "base/random.h"
 #include "idlib.h"
 
 struct idl_demo	 idl_demo;
@@ -98,14 +99,17 @@ idl_prepare(void)
 	const char	*mig[] = { "migrate", NULL };
 	const char	*demo[] = { "demo", NULL };
 	char		*out = NULL, *err = NULL;
-	int		 rc;
+	int		 rc, fd;
 
 	harness_prepare();
 	if (oath_init() != OATH_OK)
 		fatal("oath_init failed");
 	template = harness_db();
 	template_name = harness_conninfo_dbname(template);
-	if ((rc = idl_ctl(template, 0, mig, &out, &err)) != 0)
+	fd = harness_migrations_lock();
+	rc = idl_ctl(template, 0, mig, &out, &err);
+	harness_migrations_unlock(fd);
+	if (rc != 0)
 		fatal("guichetctl migrate exited %d: %s%s", rc, out, err);
 	free(out);
 	free(err);
@@ -178,6 +182,18 @@ idl_start_new(struct idenv *e, const char *clock)
 {
 	memset(e, 0, sizeof(*e));
 	e->clock = clock;
+	idl_start(e);
+}
+
+void
+idl_start_proxied(struct idenv *e, const char *clock)
+{
+	static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1",
+	    NULL };
+
+	memset(e, 0, sizeof(*e));
+	e->clock = clock;
+	e->extra = proxy;
 	idl_start(e);
 }
 
@@ -291,6 +307,38 @@ idl_sql_exec(const struct idenv *e, const char *fmt, ...)
 	return (rc);
 }
 
+void
+idl_purpose_add(const struct idenv *e, const char *code, const char *basis)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "INSERT INTO privacy.purposes (code, "
+	    "legal_basis, title_fr, title_en, title_it, description_fr, "
+	    "description_en, description_it, categories, recipients, "
+	    "retention_fr, retention_en, retention_it) VALUES ('%s', '%s', "
+	    "'Essai %s', 'Test %s', 'Prova %s', 'Une finalité d''essai', "
+	    "'A test purpose', 'Una finalità di prova', ARRAY['contact'], "
+	    "ARRAY['town_services'], 'Un an', 'One year', 'Un anno')", code,
+	    basis, code, code, code), 0);
+}
+
+void
+idl_fail_on(const struct idenv *e, const char *event, const char *table)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE OR REPLACE FUNCTION "
+	    "public.idl_fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+	    "RAISE EXCEPTION 'idl_fail: provoked' USING ERRCODE = '40001'; "
+	    "END$$"), 0);
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE TRIGGER idl_fail BEFORE %s "
+	    "ON %s FOR EACH ROW EXECUTE FUNCTION public.idl_fail()", event,
+	    table), 0);
+}
+
+void
+idl_fail_off(const struct idenv *e, const char *table)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "DROP TRIGGER idl_fail ON %s", table),
+	    0);
+}
+
 char *
 idl_pg_dump(const struct idenv *e)
 {
@@ -376,10 +424,17 @@ json_t *
 idl_reqj(const struct idenv *e, const char *method, const char *path,
     const char *token, const char *json, long *status)
 {
+	return (idl_reqj_with(e, method, path, token, NULL, json, status));
+}
+
+json_t *
+idl_reqj_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, const char *json, long *status)
+{
 	struct http_resp r;
 	json_t		*j;
 
-	*status = idl_req(e, method, path, token, json, &r);
+	*status = idl_req_with(e, method, path, token, header, json, &r);
 	j = harness_json(&r);
 	http_resp_free(&r);
 	return (j);
@@ -389,6 +444,13 @@ json_t *
 idl_sendj(const struct idenv *e, const char *method, const char *path,
     const char *token, json_t *in, long *status)
 {
+	return (idl_sendj_with(e, method, path, token, NULL, in, status));
+}
+
+json_t *
+idl_sendj_with(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *header, json_t *in, long *status)
+{
 	char	*body = NULL;
 	json_t	*j;
 
@@ -396,7 +458,7 @@ idl_sendj(const struct idenv *e, const char *method, const char *path,
 		body = json_dumps(in, JSON_COMPACT);
 		json_decref(in);
 	}
-	j = idl_reqj(e, method, path, token, body, status);
+	j = idl_reqj_with(e, method, path, token, header, body, status);
 	free(body);
 	return (j);
 }
@@ -461,12 +523,12 @@ idl_urlencode(const char *s)
 }
 
 long
-idl_login(const struct idenv *e, const char *user, const char *pw,
-    const char *otp, char **access, char **refresh)
+idl_login_from(const struct idenv *e, const char *from, const char *user,
+    const char *pw, const char *otp, struct http_resp *r)
 {
-	struct http_resp r;
-	json_t		*in, *j;
-	char		*body;
+	struct http_resp own;
+	json_t		*in;
+	char		*body, *xff = NULL;
 	long		 st;
 
 	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password",
@@ -475,8 +537,26 @@ idl_login(const struct idenv *e, const char *user, const char *pw,
 		json_object_set_new(in, "otp", json_string(otp));
 	body = json_dumps(in, JSON_COMPACT);
 	json_decref(in);
-	st = idl_req(e, "POST", "/api/v1/auth/token", NULL, body, &r);
+	if (from != NULL)
+		xff = harness_printf("X-Forwarded-For: %s", from);
+	st = idl_req_with(e, "POST", "/api/v1/auth/token", NULL, xff, body,
+	    r != NULL ? r : &own);
+	if (r == NULL)
+		http_resp_free(&own);
+	free(xff);
 	free(body);
+	return (st);
+}
+
+long
+idl_login(const struct idenv *e, const char *user, const char *pw,
+    const char *otp, char **access, char **refresh)
+{
+	struct http_resp r;
+	json_t		*j;
+	long		 st;
+
+	st = idl_login_from(e, NULL, user, pw, otp, &r);
 	if (access != NULL)
 		*access = NULL;
 	if (refresh != NULL)
@@ -521,9 +601,10 @@ idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
 {
 	char	*t;
 
+	/* Under a frozen clock, messages share a time: the last written. */
 	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC "
-	    "LIMIT 1", email, tpl);
+	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC, "
+	    "ctid DESC LIMIT 1", email, tpl);
 	ck_assert_msg(t != NULL && strlen(t) >= 32, "no %s token in the "
 	    "outbox for %s", tpl, email);
 	return (t);
@@ -655,65 +736,20 @@ idl_otp(struct idenv *e, const char *secret, char *out)
 
 /* JWT pieces. */
 
-char *
-idl_b64url(const unsigned char *in, size_t len)
-{
-	char	*out;
-	int	 n, i;
-
-	if ((out = malloc(len * 4 / 3 + 8)) == NULL)
-		fatal("out of memory");
-	n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	for (i = 0; i < n; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-		else if (out[i] == '=')
-			break;
-	}
-	out[i] = '\0';
-	return (out);
-}
-
 unsigned char *
 idl_b64url_decode(const char *in, size_t len, size_t *outlen)
 {
-	char		*tmp;
 	unsigned char	*out;
-	size_t		 i, pad;
-	int		 n;
+	ssize_t		 n;
 
-	if (len % 4 == 1)
-		return (NULL);
-	pad = (4 - len % 4) % 4;
-	if ((tmp = malloc(len + pad + 1)) == NULL ||
-	    (out = malloc(len + pad + 1)) == NULL)
+	if ((out = malloc(len + 1)) == NULL)
 		fatal("out of memory");
-	for (i = 0; i < len; i++) {
-		if (in[i] == '-')
-			tmp[i] = '+';
-		else if (in[i] == '_')
-			tmp[i] = '/';
-		else if (isalnum((unsigned char)in[i]))
-			tmp[i] = in[i];
-		else {
-			free(tmp);
-			free(out);
-			return (NULL);
-		}
-	}
-	for (; i < len + pad; i++)
-		tmp[i] = '=';
-	tmp[i] = '\0';
-	n = EVP_DecodeBlock(out, (unsigned char *)tmp, (int)(len + pad));
-	free(tmp);
-	if (n < 0) {
+	if ((n = b64url_decode(in, len, out, len)) == -1) {
 		free(out);
 		return (NULL);
 	}
-	*outlen = (size_t)n - pad;
-	out[*outlen] = '\0';
+	*outlen = (size_t)n;
+	out[n] = '\0';
 	return (out);
 }
 
@@ -745,8 +781,8 @@ signing_input(const char *hdr, const char *claims)
 {
 	char	*h, *c, *s;
 
-	h = idl_b64url((const unsigned char *)hdr, strlen(hdr));
-	c = idl_b64url((const unsigned char *)claims, strlen(claims));
+	h = b64url_encode_new(hdr, strlen(hdr));
+	c = b64url_encode_new(claims, strlen(claims));
 	s = harness_printf("%s.%s", h, c);
 	free(h);
 	free(c);
@@ -764,7 +800,7 @@ idl_jwt_hs256(const char *hdr, const char *claims, const unsigned char *key,
 	in = signing_input(hdr, claims);
 	ck_assert(HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)in,
 	    strlen(in), md, &mdlen) != NULL);
-	sig = idl_b64url(md, mdlen);
+	sig = b64url_encode_new(md, mdlen);
 	out = harness_printf("%s.%s", in, sig);
 	free(in);
 	free(sig);
@@ -801,7 +837,7 @@ idl_jwt_es256(const char *hdr, const char *claims, const char *pem)
 	ck_assert(BN_bn2binpad(r, raw, 32) == 32 &&
 	    BN_bn2binpad(s, raw + 32, 32) == 32);
 	ECDSA_SIG_free(es);
-	sig = idl_b64url(raw, sizeof(raw));
+	sig = b64url_encode_new(raw, sizeof(raw));
 	out = harness_printf("%s.%s", in, sig);
 	free(in);
 	free(sig);
@@ -910,8 +946,8 @@ idl_marker(size_t n)
 	if ((s = malloc(n + 1)) == NULL)
 		fatal("out of memory");
 	for (i = 0; i < n; i++) {
-		if (RAND_bytes(&b, 1) != 1)
-			fatal("RAND_bytes failed");
+		if (random_fill(&b, 1) == -1)
+			fatal("random_fill failed");
 		s[i] = "0123456789abcdef"[b & 15];
 	}
 	s[n] = '\0';

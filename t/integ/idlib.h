@@ -9,9 +9,10 @@
  * failed logins, throttling rows, TOTP steps and revocations of one test
  * never reach another, at the price of a file copy instead of a migration.
  *
- * Like harness.c, this file sees guichetd from outside: it links neither
- * libguichet.a nor its headers.  Tokens are decoded and signed here with
- * OpenSSL, TOTP codes computed with liboath.
+ * Like harness.c, this file sees guichetd from outside: of libguichet.a
+ * it uses base/b64.h and base/random.h only (the one base64 and the one
+ * randomness, checked against RFC 4648 by test_base).  Tokens are signed
+ * here with OpenSSL, TOTP codes computed with liboath.
  */
 #ifndef GUICHET_IDLIB_H
 #define GUICHET_IDLIB_H
@@ -81,6 +82,11 @@ struct idenv {
 void	 idl_start(struct idenv *);
 /* Zero 'e', set its clock ('clock' NULL: the system's) and idl_start(). */
 void	 idl_start_new(struct idenv *, const char *);
+/*
+ * idl_start_new() with --trusted-proxy 127.0.0.1: the client address of a
+ * request is then its X-Forwarded-For (idl_login_from()).
+ */
+void	 idl_start_proxied(struct idenv *, const char *);
 /* idl_start_new(), then the demo resident's or admin's access token. */
 char	*idl_start_resident(struct idenv *, const char *);
 char	*idl_start_admin(struct idenv *, const char *);
@@ -95,6 +101,15 @@ char	*idl_sql(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 idl_sql_exec(const struct idenv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* A purpose of the register with this code and legal basis (test texts). */
+void	 idl_purpose_add(const struct idenv *, const char *, const char *);
+/*
+ * Make every row of 'table' that 'event' touches ("INSERT", "UPDATE OF
+ * col") fail with a serialization failure (40001): guichetd retries its
+ * transaction, then answers 503.  idl_fail_off() removes it.
+ */
+void	 idl_fail_on(const struct idenv *, const char *, const char *);
+void	 idl_fail_off(const struct idenv *, const char *);
 /*
  * pg_dump of the test's database (harness_pg_dump()), which must hold the
  * demo town's accounts; idl_dump_count() counts 'marker' in it.
@@ -124,6 +139,11 @@ json_t	*idl_reqj(const struct idenv *, const char *, const char *,
 /* idl_reqj() with a JSON value as the body ('in' is stolen; may be NULL). */
 json_t	*idl_sendj(const struct idenv *, const char *, const char *,
 	    const char *, json_t *, long *);
+/* The same two with one more header line ('header' NULL: none). */
+json_t	*idl_reqj_with(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, long *);
+json_t	*idl_sendj_with(const struct idenv *, const char *, const char *,
+	    const char *, const char *, json_t *, long *);
 /*
  * A revocation made behind the server's back (guichetctl) reaches it in
  * time: GET 'path' with 'token' every 50 ms until 401, which must come
@@ -146,6 +166,12 @@ char	*idl_urlencode(const char *);
  */
 long	 idl_login(const struct idenv *, const char *, const char *,
 	    const char *, char **, char **);
+/*
+ * The same grant from client address 'from' (X-Forwarded-For; NULL: none),
+ * its answer in *r (the caller frees it; NULL: not kept): the status.
+ */
+long	 idl_login_from(const struct idenv *, const char *, const char *,
+	    const char *, const char *, struct http_resp *);
 /* Like idl_login() but asserts 200 and returns the access token. */
 char	*idl_login_ok(const struct idenv *, const char *, const char *,
 	    const char *);
@@ -173,12 +199,11 @@ int64_t	 idl_otp(struct idenv *, const char *, char *);
 void	 idl_otp_used(struct idenv *, const char *, int64_t);
 
 /*
- * JWT pieces.  idl_b64url() and idl_b64url_decode() allocate; decode
- * returns NULL on bad input.  idl_jwt_json() parses part 0 (header) or 1
- * (claims).  idl_jwt_hs256() and idl_jwt_es256() sign the given header
- * and claims texts as they are.
+ * JWT pieces.  idl_b64url_decode() allocates (base/b64.h's strict
+ * b64url_decode(), NUL-terminated) and returns NULL on bad input.
+ * idl_jwt_json() parses part 0 (header) or 1 (claims).  idl_jwt_hs256()
+ * and idl_jwt_es256() sign the given header and claims texts as they are.
  */
-char	*idl_b64url(const unsigned char *, size_t);
 unsigned char *idl_b64url_decode(const char *, size_t, size_t *);
 json_t	*idl_jwt_json(const char *, int);
 char	*idl_jwt_hs256(const char *, const char *, const unsigned char *,

@@ -34,8 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "base/b64.h"
 #include "record.h"
 
 static char		 path[4096];
@@ -163,12 +162,11 @@ base64(const char *data, size_t len)
 	char	*out;
 	json_t	*v;
 
-	if ((out = malloc(4 * ((len + 2) / 3) + 1)) == NULL) {
+	if ((out = malloc(B64_LEN(len) + 1)) == NULL) {
 		errno = ENOMEM;
 		record_die("encode a body for");
 	}
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data,
-	    (int)len);
+	b64_encode(data, len, out);
 	v = json_string(out);
 	free(out);
 	return (v);

@@ -398,14 +398,6 @@ END_TEST
 
 #define NPARALLEL	100
 
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return (size * n);
-}
-
 START_TEST(test_body_parallel_oversized)
 {
 	CURLM		*m;
@@ -438,7 +430,8 @@ START_TEST(test_body_parallel_oversized)
 		curl_easy_setopt(c[i], CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c[i], CURLOPT_TIMEOUT_MS, 20000L);
 		curl_easy_setopt(c[i], CURLOPT_FORBID_REUSE, 1L);
-		curl_easy_setopt(c[i], CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(c[i], CURLOPT_WRITEFUNCTION,
+		    harness_curl_discard);
 		curl_multi_add_handle(m, c[i]);
 	}
 	end = harness_now_ms() + 30000;

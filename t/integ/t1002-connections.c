@@ -13,14 +13,6 @@
 
 #include "harness.h"
 
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return (size * n);
-}
-
 START_TEST(test_conn_slow_client_dropped)
 {
 	struct server	 s;
@@ -64,7 +56,7 @@ START_TEST(test_conn_keep_alive)
 	url = harness_printf("http://127.0.0.1:%d/healthz", s.port);
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_curl_discard);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	for (i = 0; i < 3; i++) {

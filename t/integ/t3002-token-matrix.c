@@ -18,8 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
+#include "base/b64.h"
+#include "base/random.h"
 #include "idlib.h"
 
 static char	*es_keyfile;	/* an ES256 key file, made by prepare() */
@@ -271,8 +272,8 @@ unsigned_token(const struct idenv *e, const char *alg, const char *sig)
 	hs_key(&k);
 	h = header(alg, server_typ, k.kid);
 	c = claims(e, NULL);
-	hb = idl_b64url((unsigned char *)h, strlen(h));
-	cb = idl_b64url((unsigned char *)c, strlen(c));
+	hb = b64url_encode_new((unsigned char *)h, strlen(h));
+	cb = b64url_encode_new((unsigned char *)c, strlen(c));
 	t = harness_printf("%s.%s.%s", hb, cb, sig);
 	free(h);
 	free(c);
@@ -574,7 +575,7 @@ START_TEST(test_tampered_payload)
 	good = hs_token(&e, NULL);
 	split3(good, &h, &c, &s);
 	c2 = claims(&e, json_pack("{s:[s], s:b}", "roles", "admin", "mfa", 1));
-	c2b = idl_b64url((unsigned char *)c2, strlen(c2));
+	c2b = b64url_encode_new((unsigned char *)c2, strlen(c2));
 	t = harness_printf("%s.%s.%s", h, c2b, s);
 	expect_refused(&e, t, "claims changed after signing");
 	free(t);
@@ -615,7 +616,7 @@ START_TEST(test_other_key)
 
 	start(&e);
 	hs_key(&k);
-	ck_assert(RAND_bytes(other, sizeof(other)) == 1);
+	ck_assert_int_eq(random_fill(other, sizeof(other)), 0);
 	o = k;
 	o.key = other;
 	o.len = sizeof(other);

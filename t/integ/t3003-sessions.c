@@ -255,6 +255,87 @@ START_TEST(test_refresh_rotation_and_reuse)
 }
 END_TEST
 
+/*
+ * A refresh is one transaction: when the new token cannot be stored, the
+ * one presented is not spent either, so that the client's retry works and
+ * is not taken for a reuse (which would end the session).  The same when
+ * the person's activity cannot be written.  Provoked by triggers that
+ * fail the insert, then the update (503).
+ */
+START_TEST(test_refresh_atomic)
+{
+	struct idenv	 e;
+	char		*rt1, *rt2 = NULL, *rt3 = NULL;
+	long		 st;
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_login(&e, IDL_RESIDENT_EMAIL,
+	    IDL_RESIDENT_PASSWORD, NULL, NULL, &rt1), 200);
+	idl_fail_on(&e, "INSERT", "identity.refresh_tokens");
+	st = refresh(&e, rt1, NULL, NULL, NULL);
+	ck_assert_msg(st == 503, "the new token not stored: %ld", st);
+	idl_fail_off(&e, "identity.refresh_tokens");
+	st = refresh(&e, rt1, NULL, &rt2, NULL);
+	ck_assert_msg(st == 200 && rt2 != NULL, "the retry: %ld", st);
+	ck_assert_int_eq(refresh(&e, rt2, NULL, &rt3, NULL), 200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE revoked_at IS NOT NULL"), 0);
+	/* The activity, written when a day old. */
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+	    "last_seen_at = NULL WHERE id = '%s'", idl_demo.resident_id), 0);
+	idl_fail_on(&e, "UPDATE OF last_seen_at", "identity.accounts");
+	st = refresh(&e, rt3, NULL, NULL, NULL);
+	ck_assert_msg(st == 503, "the activity not written: %ld", st);
+	idl_fail_off(&e, "identity.accounts");
+	ck_assert_int_eq(refresh(&e, rt3, NULL, NULL, NULL), 200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND last_seen_at IS NOT NULL",
+	    idl_demo.resident_id), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE revoked_at IS NOT NULL"), 0);
+	free(rt1);
+	free(rt2);
+	free(rt3);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * A sign-in is one transaction: when its refresh token cannot be stored,
+ * neither the one-time code's step nor the reset of the throttle is
+ * written: the same code works for the retry, and the failure counted
+ * before still counts until a sign-in succeeds.
+ */
+START_TEST(test_sign_in_atomic)
+{
+	struct idenv	 e;
+	char		 code[8];
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, "not-the-password",
+	    NULL, NULL, NULL), 400);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT failures FROM "
+	    "identity.auth_throttle WHERE key = identity.throttle_user_key('"
+	    IDL_ADMIN_EMAIL "')"), 1);
+	idl_otp(&e, IDL_ADMIN_TOTP, code);
+	idl_fail_on(&e, "INSERT", "identity.refresh_tokens");
+	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD,
+	    code, NULL, NULL), 503);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT failures FROM "
+	    "identity.auth_throttle WHERE key = identity.throttle_user_key('"
+	    IDL_ADMIN_EMAIL "')"), 1);
+	idl_fail_off(&e, "identity.refresh_tokens");
+	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD,
+	    code, NULL, NULL), 200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.auth_throttle"), 0);
+	/* Now the code is spent. */
+	ck_assert_int_eq(idl_login(&e, IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD,
+	    code, NULL, NULL), 400);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_logout_refresh_token)
 {
 	struct idenv	 e;
@@ -474,6 +555,8 @@ static const TTest *const *const tests[] = {
 	&test_token_response,
 	&test_access_token_claims,
 	&test_refresh_rotation_and_reuse,
+	&test_refresh_atomic,
+	&test_sign_in_atomic,
 	&test_logout_refresh_token,
 	&test_logout_other_persons_token,
 	&test_logout_all,

@@ -21,42 +21,14 @@
 #define FROZEN_LATER	"2026-12-20T08:50:00Z"	/* 20 minutes on */
 #define WRONG		"not-the-right-password"
 
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
-
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	e->extra = proxy;
-	idl_start(e);
-}
+#define start		idl_start_proxied
 
 /* A password grant from client address 'from' (NULL: 127.0.0.1). */
 static long
 login_from(const struct idenv *e, const char *from, const char *user,
     const char *pw, struct http_resp *r)
 {
-	const char	*h[3];
-	json_t		*in;
-	char		*body, *xff = NULL;
-	long		 st;
-
-	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password",
-	    "username", user, "password", pw);
-	body = json_dumps(in, JSON_COMPACT);
-	json_decref(in);
-	h[0] = "Content-Type: application/json";
-	h[1] = NULL;
-	if (from != NULL) {
-		xff = harness_printf("X-Forwarded-For: %s", from);
-		h[1] = xff;
-	}
-	h[2] = NULL;
-	st = idl_reqh(e, "POST", "/api/v1/auth/token", h, body, r);
-	free(body);
-	free(xff);
-	return (st);
+	return (idl_login_from(e, from, user, pw, NULL, r));
 }
 
 static long

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/b64.h"
 #include "idlib.h"
 
 #define FROZEN	"2026-12-20T08:30:00Z"
@@ -73,13 +74,14 @@ static long
 token_basic(const struct idenv *e, const char *id, const char *secret,
     const char *scope, struct http_resp *r)
 {
-	unsigned char	 b64[256];
+	char		 b64[256];
 	const char	*h[3];
 	char		*pair, *auth, *form, *sc;
 	long		 st;
 
 	pair = harness_printf("%s:%s", id, secret);
-	EVP_EncodeBlock(b64, (unsigned char *)pair, (int)strlen(pair));
+	ck_assert_uint_lt(B64_LEN(strlen(pair)), sizeof(b64));
+	b64_encode(pair, strlen(pair), b64);
 	auth = harness_printf("Authorization: Basic %s", b64);
 	h[0] = "Content-Type: application/x-www-form-urlencoded";
 	h[1] = auth;

@@ -22,11 +22,11 @@
 #include <strings.h>
 
 #include <libpq-fe.h>
-#include <openssl/rand.h>
 
 #include "app/app.h"
 #include "auth/policy.h"
 #include "base/conf.h"
+#include "base/random.h"
 #include "http/route.h"
 #include "idlib.h"
 
@@ -186,7 +186,7 @@ concrete_path(const char *pattern)
 	ck_assert(out != NULL);
 	for (p = pattern, o = out; *p != '\0';) {
 		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
-			ck_assert(RAND_bytes(b, sizeof(b)) == 1);
+			ck_assert_int_eq(random_fill(b, sizeof(b)), 0);
 			b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 			b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 			snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-"

@@ -19,8 +19,9 @@
  *    POST /api/v1/me/totp (its answer is a secret, never stored): 400,
  *    nothing done;
  *  - GET, PUT, PATCH and DELETE ignore the header;
- *  - a handler's 404 or 409 is stored and replayed even once the state
- *    that caused it has changed; a 503 is not: the retry runs;
+ *  - a handler's 404, 409 or 422 is stored and replayed, the 409 and the
+ *    422 even once the state that caused them has changed; a 503 is not:
+ *    the retry runs;
  *  - a person's erasure deletes their stored answers, not anyone else's.
  * Partner clients are not exercised: no POST route admits a client today.
  */
@@ -40,6 +41,8 @@
 #define GOOD_PASSWORD	"Correct-Horse-Battery-9"
 #define OBJ		"/api/v1/me/objections"
 #define REQS		"/api/v1/admin/privacy/requests"
+#define NOBODY_LIFT	"/api/v1/admin/privacy/subjects/" \
+			    "00000000-0000-4000-8000-000000000000/restriction/lift"
 #define OBJ_SERVICE	"{\"purpose\":\"service\",\"grounds\":" \
 			    "\"I leave the town in spring.\"}"
 #define OBJ_NOTICES	"{\"purpose\":\"case_notifications\",\"grounds\":" \
@@ -736,7 +739,8 @@ START_TEST(test_handler_problems_replayed)
 	struct http_resp r1, r;
 	const char	*stats = "{\"purpose\":\"visitor_statistics\"}";
 	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
-	char		*at;
+	char		*at, *dpo;
+	json_t		*j;
 
 	at = idl_start_resident(&e, NULL);
 	/* 409: a purpose that rests on consent is withdrawn, not objected. */
@@ -763,15 +767,38 @@ START_TEST(test_handler_problems_replayed)
 	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
 	    "visitor_statistics"), 1);
 
-	/* 404 from the handler (the schema only checks the length). */
-	ireq(&e, "POST", OBJ, at, "k-404", unknown, &r1);
-	assert_fresh(&r1, 404, "objection to an unknown purpose");
+	/* 422 from the handler (the schema only checks the length)... */
+	ireq(&e, "POST", OBJ, at, "k-422", unknown, &r1);
+	assert_fresh(&r1, 422, "objection to an unknown purpose");
+	j = harness_assert_problem(&r1, 422, "/problems/validation", NULL);
+	ck_assert_msg(idl_error_for(j, "/purpose") != NULL, "%s", r1.body);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys WHERE key = 'k-422' AND status = 422"), 1);
+	/* ...stays the key's answer once the purpose exists. */
+	idl_purpose_add(&e, "no_such_purpose", "public_task");
+	ireq(&e, "POST", OBJ, at, "k-422", unknown, &r);
+	assert_replay(&r1, &r, "the 422 again");
+	http_resp_free(&r);
+	http_resp_free(&r1);
+	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
+	    "no_such_purpose"), 0);
+	fresh(&e, "POST", OBJ, at, NULL, unknown, 201,
+	    "the objection to the purpose now known, without the key");
+	ck_assert_int_eq(objections(&e, idl_demo.resident_id,
+	    "no_such_purpose"), 1);
+
+	/* 404 from a handler: the DPO lifts the restriction of nobody. */
+	dpo = idl_login_admin(&e);
+	ireq(&e, "POST", NOBODY_LIFT, dpo, "k-404", NULL, &r1);
+	assert_fresh(&r1, 404, "lifting nobody's restriction");
 	json_decref(harness_assert_problem(&r1, 404, "/problems/not-found",
 	    NULL));
-	ireq(&e, "POST", OBJ, at, "k-404", unknown, &r);
+	ireq(&e, "POST", NOBODY_LIFT, dpo, "k-404", NULL, &r);
 	assert_replay(&r1, &r, "the 404 again");
 	http_resp_free(&r);
 	http_resp_free(&r1);
+	free(dpo);
 	free(at);
 	idl_stop(&e);
 }
@@ -790,12 +817,7 @@ START_TEST(test_unavailable_not_stored)
 	char		*at;
 
 	at = idl_start_resident(&e, NULL);
-	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3008_fail() "
-	    "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION "
-	    "'t3008: provoked' USING ERRCODE = '40001'; END$$"), 0);
-	ck_assert_int_eq(idl_sql_exec(&e, "CREATE TRIGGER t3008_fail BEFORE "
-	    "INSERT ON privacy.requests FOR EACH ROW EXECUTE FUNCTION "
-	    "public.t3008_fail()"), 0);
+	idl_fail_on(&e, "INSERT", "privacy.requests");
 	ireq(&e, "POST", OBJ, at, "k-503", OBJ_SERVICE, &r);
 	ck_assert_msg(r.status == 503, "with the failing trigger: %ld %s",
 	    r.status, r.body);
@@ -804,8 +826,7 @@ START_TEST(test_unavailable_not_stored)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "ops.idempotency_keys WHERE key = 'k-503' AND status IS NOT NULL"),
 	    0);
-	ck_assert_int_eq(idl_sql_exec(&e, "DROP TRIGGER t3008_fail ON "
-	    "privacy.requests"), 0);
+	idl_fail_off(&e, "privacy.requests");
 	/* The retry at once: it runs (no 503 replayed, no 409). */
 	ireq(&e, "POST", OBJ, at, "k-503", OBJ_SERVICE, &r1);
 	assert_fresh(&r1, 201, "the retry after a 503");

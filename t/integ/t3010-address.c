@@ -32,44 +32,24 @@
 #define T0		"2027-01-10T10:00:00Z"
 #define T0_6MIN		"2027-01-10T10:06:00Z"
 
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
-
-static void
-start(struct idenv *e, const char *clock)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = clock;
-	e->extra = proxy;
-	idl_start(e);
-}
+#define start		idl_start_proxied
 
 /* A request from client address 'from' (X-Forwarded-For): the status. */
 static long
 req_from(const struct idenv *e, const char *from, const char *method,
     const char *path, const char *token, json_t *in, json_t **out)
 {
-	struct http_resp r;
-	const char	*h[4];
-	char		*xff, *auth = NULL, *body;
-	int		 n = 0;
-	long		 st;
+	char	*xff;
+	json_t	*j;
+	long	 st;
 
 	xff = harness_printf("X-Forwarded-For: %s", from);
-	h[n++] = xff;
-	h[n++] = "Content-Type: application/json";
-	if (token != NULL)
-		h[n++] = auth = harness_printf("Authorization: Bearer %s",
-		    token);
-	h[n] = NULL;
-	body = in != NULL ? json_dumps(in, JSON_COMPACT) : NULL;
-	json_decref(in);
-	st = idl_reqh(e, method, path, h, body, &r);
-	if (out != NULL)
-		*out = harness_json(&r);
-	http_resp_free(&r);
-	free(body);
+	j = idl_sendj_with(e, method, path, token, xff, in, &st);
 	free(xff);
-	free(auth);
+	if (out != NULL)
+		*out = j;
+	else
+		json_decref(j);
 	return (st);
 }
 
@@ -106,19 +86,6 @@ code_of(const json_t *j)
 	const char	*c = idl_jstr(j, "code");
 
 	return (c != NULL ? c : "");
-}
-
-/* The last link of 'template' sent to 'to' (caller frees). */
-static char *
-link_token(const struct idenv *e, const char *to, const char *template)
-{
-	char	*t;
-
-	t = idl_sql(e, "SELECT payload->>'token' FROM ops.outbox WHERE "
-	    "recipient = '%s' AND template = '%s' ORDER BY created_at DESC, "
-	    "ctid DESC LIMIT 1", to, template);
-	ck_assert_msg(t != NULL, "no %s message to %s", template, to);
-	return (t);
 }
 
 /* Every message went to the address the database holds for its person. */
@@ -333,7 +300,7 @@ START_TEST(test_change_address)
 	    "'old@example.test'"), 1);
 	/* A fresh sign-in needs no password; the first new link dies. */
 	at2 = idl_login_ok(&e, "old@example.test", PW, NULL);
-	tok = link_token(&e, "new@example.test", "verify_email");
+	tok = idl_outbox_token(&e, "new@example.test", "verify_email");
 	st = change_email(&e, at2, "newer@example.test", NULL, &j);
 	ck_assert_msg(st == 200, "fresh sign-in: %ld %s", st, code_of(j));
 	json_decref(j);
@@ -343,7 +310,7 @@ START_TEST(test_change_address)
 	    "the link to the abandoned address: %ld", st);
 	json_decref(j);
 	free(tok);
-	tok = link_token(&e, "newer@example.test", "verify_email");
+	tok = idl_outbox_token(&e, "newer@example.test", "verify_email");
 	st = req_from(&e, "192.0.2.4", "POST", "/api/v1/accounts/verify",
 	    NULL, json_pack("{s:s}", "token", tok), &j);
 	ck_assert_int_eq(st, 204);
@@ -358,7 +325,7 @@ START_TEST(test_change_address)
 	ck_assert_int_eq(login_from(&e, "192.0.2.5", "old@example.test", PW),
 	    400);
 	/* The old address undoes it: back, and every session ends. */
-	undo = link_token(&e, "old@example.test", "email_change_notice");
+	undo = idl_outbox_token(&e, "old@example.test", "email_change_notice");
 	st = req_from(&e, "192.0.2.6", "POST", "/api/v1/accounts/verify",
 	    NULL, json_pack("{s:s}", "token", undo), &j);
 	ck_assert_int_eq(st, 204);
@@ -410,7 +377,7 @@ START_TEST(test_verify_race)
 		b = harness_printf("b%d@example.test", i);
 		c = harness_printf("c%d@example.test", i);
 		ck_assert_int_eq(change_email(&e, at, b, NULL, NULL), 200);
-		tok = link_token(&e, b, "verify_email");
+		tok = idl_outbox_token(&e, b, "verify_email");
 		if ((pid = fork()) == 0) {
 			st = change_email(&e, at, c, NULL, NULL);
 			_exit(st == 200 ? 0 : 1);
@@ -458,7 +425,7 @@ START_TEST(test_reset_links_kept)
 
 	start(&e, NULL);
 	ck_assert_int_eq(reset_from(&e, "192.0.2.1", IDL_RESIDENT_EMAIL), 202);
-	first = link_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
+	first = idl_outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
 	for (i = 0; i < 5; i++) {
 		addr = harness_printf("192.0.2.%d", 10 + i);
 		ck_assert_int_eq(reset_from(&e, addr, IDL_RESIDENT_EMAIL), 202);
@@ -466,7 +433,7 @@ START_TEST(test_reset_links_kept)
 	}
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE template = 'reset_password'"), 3);
-	second = link_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
+	second = idl_outbox_token(&e, IDL_RESIDENT_EMAIL, "reset_password");
 	/* The first link still works; then every other one is dead. */
 	st = req_from(&e, "192.0.2.2", "POST",
 	    "/api/v1/auth/password-reset/confirm", NULL, json_pack("{s:s, s:s}",

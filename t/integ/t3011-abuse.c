@@ -20,47 +20,15 @@
 
 #define WRONG	"not-the-right-password"
 
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
-
 /* A frozen clock: a one-second block cannot run out under the test. */
 #define FROZEN	"2026-12-20T08:30:00Z"
 
 static void
 start(struct idenv *e)
 {
-	memset(e, 0, sizeof(*e));
-	e->extra = proxy;
-	e->clock = FROZEN;
-	idl_start(e);
+	idl_start_proxied(e, FROZEN);
 }
 
-/* A password grant from client address 'from': the status. */
-static long
-login_from(const struct idenv *e, const char *from, const char *user,
-    const char *pw, const char *otp)
-{
-	struct http_resp r;
-	const char	*h[3];
-	json_t		*in;
-	char		*body, *xff;
-	long		 st;
-
-	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password",
-	    "username", user, "password", pw);
-	if (otp != NULL)
-		json_object_set_new(in, "otp", json_string(otp));
-	body = json_dumps(in, JSON_COMPACT);
-	json_decref(in);
-	xff = harness_printf("X-Forwarded-For: %s", from);
-	h[0] = xff;
-	h[1] = "Content-Type: application/json";
-	h[2] = NULL;
-	st = idl_reqh(e, "POST", "/api/v1/auth/token", h, body, &r);
-	http_resp_free(&r);
-	free(body);
-	free(xff);
-	return (st);
-}
 
 /*
  * Spellings of resident@demo.guichet.test: the case of each letter, then
@@ -107,7 +75,7 @@ START_TEST(test_signin_variants)
 		v = variant(i);
 		from = harness_printf("198.51.100.%d", i + 1);
 		for (int k = 0; k < 4; k++) {
-			st = login_from(&e, from, v, WRONG, NULL);
+			st = idl_login_from(&e, from, v, WRONG, NULL, NULL);
 			ck_assert_msg(st == 400 || st == 429, "%s: %ld", v, st);
 			if (st == 400 && i < 28)
 				guesses++;
@@ -121,7 +89,8 @@ START_TEST(test_signin_variants)
 	for (i = 0; i < 31; i++) {
 		v = variant(i);
 		from = harness_printf("203.0.113.%d", i + 1);
-		st = login_from(&e, from, v, IDL_RESIDENT_PASSWORD, NULL);
+		st = idl_login_from(&e, from, v, IDL_RESIDENT_PASSWORD, NULL,
+		    NULL);
 		ck_assert_msg(st != 200, "%s signed in during the block", v);
 		if (i < 28)
 			ck_assert_msg(st == 429, "%s: %ld, not throttled", v,
@@ -141,15 +110,15 @@ START_TEST(test_otp_required_counts)
 
 	start(&e);
 	for (i = 0; i < 5; i++)
-		ck_assert_int_eq(login_from(&e, "198.51.100.1",
-		    IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, NULL), 400);
+		ck_assert_int_eq(idl_login_from(&e, "198.51.100.1",
+		    IDL_ADMIN_EMAIL, IDL_ADMIN_PASSWORD, NULL, NULL), 400);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT failures FROM "
 	    "identity.auth_throttle WHERE key = identity.throttle_user_key('"
 	    IDL_ADMIN_EMAIL "')"), 5);
 	/* Now even the password and a good code wait. */
 	idl_otp(&e, IDL_ADMIN_TOTP, code);
-	ck_assert_int_eq(login_from(&e, "198.51.100.2", IDL_ADMIN_EMAIL,
-	    IDL_ADMIN_PASSWORD, code), 429);
+	ck_assert_int_eq(idl_login_from(&e, "198.51.100.2", IDL_ADMIN_EMAIL,
+	    IDL_ADMIN_PASSWORD, code, NULL), 429);
 	idl_stop(&e);
 }
 END_TEST

@@ -420,15 +420,7 @@ START_TEST(test_purpose_added_later_starts_withdrawn)
 
 	at = idl_start_resident(&e, NULL);
 	change_ok(&e, "PUT", "newsletter", at, "given");
-	ck_assert(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
-	    "legal_basis, title_fr, title_en, title_it, description_fr, "
-	    "description_en, description_it, categories, recipients, "
-	    "retention_fr, retention_en, retention_it) VALUES "
-	    "('event_reminders', 'consent', 'Rappels', 'Reminders', "
-	    "'Promemoria', 'Rappels des événements', 'Event reminders', "
-	    "'Promemoria degli eventi', ARRAY['contact'], "
-	    "ARRAY['town_services'], 'Jusqu''au retrait', "
-	    "'Until withdrawn', 'Fino alla revoca')") == 0);
+	idl_purpose_add(&e, "event_reminders", "consent");
 	j = consents(&e, at);
 	assert_state(j, "event_reminders", "withdrawn");
 	assert_state(j, "newsletter", "given");

@@ -347,16 +347,7 @@ START_TEST(test_register_etag_and_changes)
 	    strcmp(http_resp_header(&r2, "ETag"), etag) == 0, "304 without "
 	    "the ETag");
 	http_resp_free(&r2);
-	ck_assert(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
-	    "legal_basis, title_fr, title_en, title_it, description_fr, "
-	    "description_en, description_it, categories, recipients, "
-	    "retention_fr, retention_en, retention_it) VALUES "
-	    "('civil_registry', 'legal_obligation', 'État civil', "
-	    "'Civil registry', 'Stato civile', 'Actes d''état civil', "
-	    "'Civil registry records', 'Atti di stato civile', "
-	    "ARRAY['identity', 'address'], ARRAY['town_services'], "
-	    "'Selon les instructions d''archivage', 'Per the archiving rules', "
-	    "'Secondo le regole di archiviazione')") == 0);
+	idl_purpose_add(&e, "civil_registry", "legal_obligation");
 	for (i = 0; i < 50; i++) {
 		idl_reqh(&e, "GET", REGISTER, h, NULL, &r2);
 		if (r2.status != 304)

@@ -537,21 +537,18 @@ static long
 read_request(const struct idenv *e, const char *path, const char *token,
     const char *purpose, json_t **out)
 {
-	struct http_resp r;
-	const char	*h[3];
-	char		*auth, *xp = NULL;
-	long		 st;
+	char	*xp = NULL;
+	json_t	*j;
+	long	 st;
 
-	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
-	h[1] = purpose != NULL ? (xp = harness_printf("X-Purpose: %s",
-	    purpose)) : NULL;
-	h[2] = NULL;
-	st = idl_reqh(e, "GET", path, h, NULL, &r);
-	if (out != NULL)
-		*out = harness_json(&r);
-	http_resp_free(&r);
-	free(auth);
+	if (purpose != NULL)
+		xp = harness_printf("X-Purpose: %s", purpose);
+	j = idl_reqj_with(e, "GET", path, token, xp, NULL, &st);
 	free(xp);
+	if (out != NULL)
+		*out = j;
+	else
+		json_decref(j);
 	return (st);
 }
 

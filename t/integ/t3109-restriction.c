@@ -32,22 +32,18 @@ static long
 subject_read(const struct idenv *e, const char *token, const char *id,
     json_t **out)
 {
-	const char	*h[3];
-	char		*auth, *path;
-	struct http_resp r;
-	long		 st;
+	char	*path;
+	json_t	*j;
+	long	 st;
 
-	auth = harness_printf("Authorization: Bearer %s", token);
-	h[0] = auth;
-	h[1] = "X-Purpose: contentieux";
-	h[2] = NULL;
 	path = harness_printf("/api/v1/admin/privacy/subjects/%s", id);
-	st = idl_reqh(e, "GET", path, h, NULL, &r);
-	if (out != NULL)
-		*out = harness_json(&r);
-	http_resp_free(&r);
+	j = idl_reqj_with(e, "GET", path, token, "X-Purpose: contentieux",
+	    NULL, &st);
 	free(path);
-	free(auth);
+	if (out != NULL)
+		*out = j;
+	else
+		json_decref(j);
 	return (st);
 }
 
@@ -336,7 +332,7 @@ START_TEST(test_objection_other_bases)
 		long		 status;
 	} refused[] = {
 		{ "{\"purpose\":\"civil_status\"}", 1, 409 },
-		{ "{\"purpose\":\"no_such_purpose\"}", 1, 404 },
+		{ "{\"purpose\":\"no_such_purpose\"}", 1, 422 },
 		{ "{\"grounds\":\"x\"}", 1, 422 },
 		{ "{\"purpose\":\"newsletter\"}", 0, 401 },
 	};
@@ -367,12 +363,7 @@ START_TEST(test_objection_other_bases)
 	json_decref(j);
 	http_resp_free(&r);
 	/* Contract or legal obligation: no right to object. */
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.purposes (code, "
-	    "legal_basis, title_fr, title_en, title_it, description_fr, "
-	    "description_en, description_it, categories, retention_fr, "
-	    "retention_en, retention_it) VALUES ('civil_status', "
-	    "'legal_obligation', 't', 't', 't', 'd', 'd', 'd', "
-	    "ARRAY['identity'], 'r', 'r', 'r')"), 0);
+	idl_purpose_add(&e, "civil_status", "legal_obligation");
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		ck_assert_msg(idl_status(&e, "POST", "/api/v1/me/objections",
 		    refused[i].signed_in ? res : NULL, refused[i].body) ==
@@ -381,6 +372,53 @@ START_TEST(test_objection_other_bases)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.requests"), 0);
 	free(auth);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * Same fault, same status (issue 9): a purpose that does not exist, named
+ * in a body, is a value of a member: a 422 with one error on /purpose, code
+ * "unknown", the same body from the person's objection and from the DPO's
+ * record of one.  Named in a path it is a resource that does not exist:
+ * 404, purpose_not_found.
+ */
+START_TEST(test_unknown_purpose_422)
+{
+	struct idenv	 e;
+	struct http_resp mine, dpos, path;
+	const char	*unknown = "{\"purpose\":\"no_such_purpose\"}";
+	char		*res, *dpo, *body;
+	json_t		*j, *f;
+
+	res = idl_start_resident(&e, FROZEN);
+	dpo = idl_login_admin(&e);
+	idl_req(&e, "POST", "/api/v1/me/objections", res, unknown, &mine);
+	j = harness_assert_problem(&mine, 422, "/problems/validation", NULL);
+	ck_assert_str_eq(idl_jstr(j, "code"), "validation");
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "errors")), 1);
+	f = idl_error_for(j, "/purpose");
+	ck_assert_msg(f != NULL && strcmp(idl_jstr(f, "code"), "unknown") == 0,
+	    "%s", mine.body);
+	json_decref(j);
+	body = harness_printf("{\"account_id\":\"%s\",\"kind\":\"objection\","
+	    "\"purpose\":\"no_such_purpose\"}", idl_demo.resident_id);
+	idl_req(&e, "POST", REQS, dpo, body, &dpos);
+	idl_assert_same_body(&mine, &dpos, "an unknown purpose, objected to "
+	    "by the person and recorded by the DPO");
+	idl_req(&e, "PUT", "/api/v1/me/consents/no_such_purpose", res, NULL,
+	    &path);
+	j = harness_assert_problem(&path, 404, "/problems/not-found", NULL);
+	ck_assert_str_eq(idl_jstr(j, "code"), "purpose_not_found");
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.requests"), 0);
+	http_resp_free(&mine);
+	http_resp_free(&dpos);
+	http_resp_free(&path);
+	free(body);
+	free(dpo);
 	free(res);
 	idl_stop(&e);
 }
@@ -429,10 +467,9 @@ END_TEST
 
 /*
  * Budgets per client address (issue 8): the servers below believe
- * X-Forwarded-For from 127.0.0.1 (trusted_proxy), so that one test
+ * X-Forwarded-For from 127.0.0.1 (idl_start_proxied()), so that one test
  * speaks from several addresses.
  */
-static const char *const proxy[] = { "--trusted-proxy", "127.0.0.1", NULL };
 
 /* 'method' 'path' with 'body' (may be NULL) from client address 'from'. */
 static long
@@ -440,16 +477,11 @@ send_from(const struct idenv *e, const char *method, const char *path,
     const char *from, const char *token, const char *body,
     struct http_resp *r)
 {
-	const char	*h[4];
-	char		*auth, *xff;
-	long		 st;
+	char	*xff;
+	long	 st;
 
-	h[0] = auth = harness_printf("Authorization: Bearer %s", token);
-	h[1] = xff = harness_printf("X-Forwarded-For: %s", from);
-	h[2] = body != NULL ? "Content-Type: application/json" : NULL;
-	h[3] = NULL;
-	st = idl_reqh(e, method, path, h, body, r);
-	free(auth);
+	xff = harness_printf("X-Forwarded-For: %s", from);
+	st = idl_req_with(e, method, path, token, xff, body, r);
 	free(xff);
 	return (st);
 }
@@ -471,15 +503,6 @@ assert_throttled(struct http_resp *r, const char *path)
 	http_resp_free(r);
 }
 
-static void
-start_proxied(struct idenv *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->clock = FROZEN;
-	e->extra = proxy;
-	idl_start(e);
-}
-
 /*
  * A flood of consent changes from one client address meets its budget
  * (30 a minute): 429 with Retry-After and nothing recorded; another
@@ -494,7 +517,7 @@ START_TEST(test_consent_flood_throttled)
 	long			 st, rows;
 	int			 i;
 
-	start_proxied(&e);
+	idl_start_proxied(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	for (i = 0; i < 30; i++) {
 		st = send_from(&e, i % 2 == 0 ? "PUT" : "DELETE", path,
@@ -534,7 +557,7 @@ START_TEST(test_rights_flood_throttled)
 	long			 st;
 	int			 i;
 
-	start_proxied(&e);
+	idl_start_proxied(&e, FROZEN);
 	res = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
 	for (i = 0; i < 10; i++) {
 		st = send_from(&e, "POST", "/api/v1/me/restriction",
@@ -569,6 +592,7 @@ static const TTest *const *const tests[] = {
 	&test_objection_to_newsletter_at_once,
 	&test_objection_to_public_task_decided,
 	&test_objection_other_bases,
+	&test_unknown_purpose_422,
 	&test_lift_unknown_person_404,
 	&test_consent_flood_throttled,
 	&test_rights_flood_throttled,

@@ -1,5 +1,5 @@
 /*
- * test_base.c: src/base (buf, clock, conf, log).
+ * test_base.c: src/base (b64, buf, clock, conf, log, random).
  *
  * Each test sets the global state it relies on (clock mode, log level and
  * descriptor), so the suite also passes with CK_FORK=no.
@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "unit.h"
 
 #define SEC		INT64_C(1000000)
@@ -988,6 +990,131 @@ START_TEST(test_log_fatalx_exits)
 }
 END_TEST
 
+/* b64 and random. */
+
+/* RFC 4648 section 10, and the two characters where the alphabets differ. */
+static const struct {
+	const char	*in;
+	size_t		 len;
+	const char	*b64;
+	const char	*b64url;
+	const char	*hex;
+} b64_vectors[] = {
+	{ .in = "", .len = 0, .b64 = "", .b64url = "", .hex = "" },
+	{ .in = "f", .len = 1, .b64 = "Zg==", .b64url = "Zg", .hex = "66" },
+	{ .in = "fo", .len = 2, .b64 = "Zm8=", .b64url = "Zm8",
+	    .hex = "666f" },
+	{ .in = "foo", .len = 3, .b64 = "Zm9v", .b64url = "Zm9v",
+	    .hex = "666f6f" },
+	{ .in = "foob", .len = 4, .b64 = "Zm9vYg==", .b64url = "Zm9vYg",
+	    .hex = "666f6f62" },
+	{ .in = "fooba", .len = 5, .b64 = "Zm9vYmE=", .b64url = "Zm9vYmE",
+	    .hex = "666f6f6261" },
+	{ .in = "foobar", .len = 6, .b64 = "Zm9vYmFy", .b64url = "Zm9vYmFy",
+	    .hex = "666f6f626172" },
+	{ .in = "\xfb\xff", .len = 2, .b64 = "+/8=", .b64url = "-_8",
+	    .hex = "fbff" },
+	{ .in = "\x00\x10\x83", .len = 3, .b64 = "ABCD", .b64url = "ABCD",
+	    .hex = "001083" },
+};
+
+START_TEST(test_b64_vectors)
+{
+	char		 out[32], *s;
+	unsigned char	 raw[16];
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof(b64_vectors) / sizeof(b64_vectors[0]); i++) {
+		n = b64_vectors[i].len;
+		ck_assert_uint_eq(b64url_encode(b64_vectors[i].in, n, out),
+		    B64URL_LEN(n));
+		ck_assert_str_eq(out, b64_vectors[i].b64url);
+		s = b64url_encode_new(b64_vectors[i].in, n);
+		ck_assert_str_eq(s, b64_vectors[i].b64url);
+		free(s);
+		ck_assert_uint_eq(b64_encode(b64_vectors[i].in, n, out),
+		    B64_LEN(n));
+		ck_assert_str_eq(out, b64_vectors[i].b64);
+		hex_encode(b64_vectors[i].in, n, out);
+		ck_assert_str_eq(out, b64_vectors[i].hex);
+		ck_assert_int_eq(b64url_decode(b64_vectors[i].b64url,
+		    strlen(b64_vectors[i].b64url), raw, n), (ssize_t)n);
+		ck_assert_mem_eq(raw, b64_vectors[i].in, n);
+		ck_assert_int_eq(b64_decode(b64_vectors[i].b64,
+		    strlen(b64_vectors[i].b64), raw, n), (ssize_t)n);
+		ck_assert_mem_eq(raw, b64_vectors[i].in, n);
+	}
+}
+END_TEST
+
+/* One spelling per value: everything but the canonical form is refused. */
+START_TEST(test_b64_strict)
+{
+	static const char *const bad_url[] = {
+		"Zh",		/* "f" with a non-zero unused bit */
+		"Zm9",		/* "fo" likewise */
+		"Z",		/* a length no encoding has */
+		"Zm9vY",
+		"Zg==",		/* padding */
+		"Zm9v+",	/* the standard alphabet */
+		"+/8",
+		"Zm 9v",
+		"Zm9v\n",
+	};
+	static const char *const bad_std[] = {
+		"Zg",		/* padding missing */
+		"Zg=",
+		"Zh==",
+		"Zg===",
+		"Z===",
+		"Zg=A",
+		"-_8=",		/* the url alphabet */
+		"Zm9v\n",
+	};
+	unsigned char	 raw[16];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad_url) / sizeof(bad_url[0]); i++)
+		ck_assert_msg(b64url_decode(bad_url[i], strlen(bad_url[i]), raw,
+		    sizeof(raw)) == -1, "%s", bad_url[i]);
+	for (i = 0; i < sizeof(bad_std) / sizeof(bad_std[0]); i++)
+		ck_assert_msg(b64_decode(bad_std[i], strlen(bad_std[i]), raw,
+		    sizeof(raw)) == -1, "%s", bad_std[i]);
+	/* No more than 'max' bytes. */
+	ck_assert_int_eq(b64url_decode("Zm9vYmFy", 8, raw, 5), -1);
+	ck_assert_int_eq(b64url_decode("Zm9vYmFy", 8, raw, 6), 6);
+	ck_assert_int_eq(b64_decode("Zm9vYg==", 8, raw, 3), -1);
+	/* An embedded NUL is outside the alphabet. */
+	ck_assert_int_eq(b64url_decode("Zm\0v", 4, raw, sizeof(raw)), -1);
+}
+END_TEST
+
+START_TEST(test_random_token)
+{
+	char		 a[RANDOM_TOKEN_LEN], b[RANDOM_TOKEN_LEN];
+	unsigned char	 raw[32], zero[32];
+
+	ck_assert_int_eq(random_token(a, sizeof(a)), 0);
+	ck_assert_int_eq(random_token(b, sizeof(b)), 0);
+	ck_assert_uint_eq(strlen(a), RANDOM_TOKEN_LEN - 1);
+	ck_assert_int_eq(b64url_decode(a, strlen(a), raw, sizeof(raw)), 32);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(random_token(a, RANDOM_TOKEN_LEN - 1), -1);
+	memset(zero, 0, sizeof(zero));
+	memset(raw, 0, sizeof(raw));
+	ck_assert_int_eq(random_fill(raw, sizeof(raw)), 0);
+	ck_assert_mem_ne(raw, zero, sizeof(raw));
+	ck_assert_int_eq(random_fill(raw, 0), 0);
+}
+END_TEST
+
+static const TTest *const *const b64_tests[] = {
+	&test_b64_vectors,
+	&test_b64_strict,
+	&test_random_token,
+	NULL
+};
+
 static const TTest *const *const buf_tests[] = {
 	&test_buf_init_empty,
 	&test_buf_growth,
@@ -1033,6 +1160,7 @@ static const TTest *const *const log_tests[] = {
 };
 
 const struct test_group test_groups[] = {
+	{ "b64", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, b64_tests },
 	{ "buf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, buf_tests },
 	{ "clock", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, clock_tests },
 	{ "conf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, conf_tests },

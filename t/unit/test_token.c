@@ -1,8 +1,9 @@
 /*
  * test_token.c: src/auth/token.c (access tokens).
  *
- * The negative tokens are built by hand (base64url, HMAC-SHA256 and ECDSA
- * with OpenSSL), so each one differs from a valid token in exactly the way
+ * The negative tokens are built by hand (base64url with base/b64.h, itself
+ * checked against RFC 4648 in test_base; HMAC-SHA256 and ECDSA with
+ * OpenSSL), so each one differs from a valid token in exactly the way
  * its test names; test_token_forged_valid proves the builder makes tokens
  * that pass.  Time is frozen at T0 with clock_configure().  Each test makes
  * its own directory and key file and sets the global state it needs, so
@@ -33,6 +34,7 @@
 #include <openssl/pem.h>
 
 #include "auth/token.h"
+#include "base/b64.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "unit.h"
@@ -64,38 +66,15 @@ replace_file(const char *path, const char *text)
 	ck_assert_int_eq(rename(tmp, path), 0);
 }
 
-static char *
-b64u(const void *in, size_t len)
-{
-	char	*out;
-	size_t	 i, n;
-
-	out = malloc(4 * ((len + 2) / 3) + 1);
-	n = (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	while (n > 0 && out[n - 1] == '=')
-		n--;
-	out[n] = '\0';
-	for (i = 0; i < n; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	return (out);
-}
-
-/* Decode base64url into 'out'; the length. */
+/* Decode base64url (strictly: what guichet writes is canonical); the length. */
 static size_t
 unb64u(const char *in, size_t len, unsigned char *out, size_t outsize)
 {
-	char	 tmp[16384];
-	size_t	 i, pad = (4 - len % 4) % 4;
-	int	 n;
+	ssize_t	 n;
 
-	ck_assert_uint_lt(len + pad, sizeof(tmp));
-	for (i = 0; i < len; i++)
-		tmp[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-	memset(tmp + len, '=', pad);
-	ck_assert_uint_le((len + pad) / 4 * 3, outsize);
-	n = EVP_DecodeBlock(out, (unsigned char *)tmp, (int)(len + pad));
+	n = b64url_decode(in, len, out, outsize);
 	ck_assert_int_ge(n, 0);
-	return ((size_t)n - pad);
+	return ((size_t)n);
 }
 
 /* The header of a token, parsed. */
@@ -154,16 +133,16 @@ jws_text(const char *hdr, const char *payload, const void *hkey,
 	size_t		 siglen = 0;
 	char		*h, *p, *in, *s, *out;
 
-	h = b64u(hdr, strlen(hdr));
-	p = b64u(payload, strlen(payload));
+	h = b64url_encode_new(hdr, strlen(hdr));
+	p = b64url_encode_new(payload, strlen(payload));
 	ck_assert_int_gt(asprintf(&in, "%s.%s", h, p), 0);
 	if (hkey != NULL) {
 		HMAC(EVP_sha256(), hkey, (int)hkeylen,
 		    (const unsigned char *)in, strlen(in), mac, &maclen);
-		s = b64u(mac, maclen);
+		s = b64url_encode_new(mac, maclen);
 	} else if (pk != NULL) {
 		sig = es_sign(pk, in, &siglen);
-		s = b64u(sig, siglen);
+		s = b64url_encode_new(sig, siglen);
 		free(sig);
 	} else
 		s = strdup("");
@@ -287,7 +266,7 @@ hs_line(const char *kid, const char *secret, size_t len)
 {
 	char	*b, *line;
 
-	b = b64u(secret, len);
+	b = b64url_encode_new(secret, len);
 	ck_assert_int_gt(asprintf(&line, "%s HS256 %s\n", kid, b), 0);
 	free(b);
 	return (line);
@@ -702,6 +681,69 @@ START_TEST(test_token_empty_signature)
 	tok = hs_token(claims());
 	*(strrchr(tok, '.') + 1) = '\0';
 	refused(tok);
+}
+END_TEST
+
+/*
+ * One spelling per token: a part whose last character carries non-zero
+ * unused bits decodes to the same bytes, but is another string, and the
+ * verified-token cache is keyed by the string.  Each such variant of a
+ * valid token (HMAC key 'hkey', else ES256 key 'pk') is refused: the
+ * signature above all, which nothing signs (libjwt compares HS256 MACs
+ * as text, but decodes ES256 signatures leniently).
+ */
+static void
+refused_respelled(const void *hkey, size_t hkeylen, EVP_PKEY *pk)
+{
+	static const char	 alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	struct token_claims	 c;
+	json_t			*o;
+	char			*tok, *bad, *end[3], *js, *payload;
+	size_t			 i, len[3];
+	int			 v;
+
+	/* Header and payload of lengths that leave unused bits (not 3n). */
+	o = claims();
+	js = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	ck_assert_int_gt(asprintf(&payload, "%s%s", js,
+	    strlen(js) % 3 == 0 ? " " : ""), 0);
+	tok = jws_text(hkey != NULL ?
+	    "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"hs1\" }" :
+	    "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"es1\" }",
+	    payload, hkey, hkeylen, pk);
+	free(js);
+	free(payload);
+	ck_assert_int_eq(token_verify(tok, &c), 0);	/* and cached */
+	end[0] = strchr(tok, '.');
+	end[1] = strchr(end[0] + 1, '.');
+	end[2] = tok + strlen(tok);
+	len[0] = (size_t)(end[0] - tok);
+	len[1] = (size_t)(end[1] - end[0] - 1);
+	len[2] = (size_t)(end[2] - end[1] - 1);
+	for (i = 0; i < 3; i++) {
+		/* The lowest bit of the part's last character is unused. */
+		ck_assert_uint_ne(len[i] % 4, 0);
+		v = (int)(strchr(alphabet, end[i][-1]) - alphabet);
+		ck_assert_int_eq(v & 1, 0);
+		bad = strdup(tok);
+		bad[end[i] - 1 - tok] = alphabet[v | 1];
+		refused(bad);
+	}
+	ck_assert_int_eq(token_verify(tok, &c), 0);
+	free(tok);
+}
+
+START_TEST(test_token_one_spelling)
+{
+	refused_respelled(hs_secret, HS_LEN, NULL);
+}
+END_TEST
+
+START_TEST(test_token_es256_one_spelling)
+{
+	refused_respelled(NULL, 0, es_key);
 }
 END_TEST
 
@@ -1342,6 +1384,7 @@ static const TTest *const *const hs256_tests[] = {
 	&test_token_wrong_iss,
 	&test_token_tampered_payload,
 	&test_token_empty_signature,
+	&test_token_one_spelling,
 	&test_token_other_key,
 	&test_token_typ_not_jwt,
 	&test_token_unknown_kid,
@@ -1361,6 +1404,7 @@ static const TTest *const *const es256_tests[] = {
 	&test_token_es256_cache_honours_exp,
 	&test_token_alg_confusion_public_key_as_hmac_secret,
 	&test_token_es256_other_key,
+	&test_token_es256_one_spelling,
 	&test_token_issuer_change_applies_to_cached,
 	&test_token_jwks_es256,
 	&test_token_verify_during_reloads,
