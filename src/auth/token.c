@@ -2,8 +2,8 @@
  * token.c: access tokens (JWT); the only file that includes <jwt.h>.
  *
  * libjwt signs and checks signatures; everything it gets wrong in 1.10.2
- * (token.h, reference/rgpd-security.md (c)) is done here: the header is
- * judged before libjwt sees the token, the claims by hand after it.
+ * (token.h; ARCHITECTURE.md, "API conventions") is done here: the header
+ * is judged before libjwt sees the token, the claims by hand after it.
  *
  * The header's "typ" is "JWT", not RFC 9068's "at+jwt": libjwt 1.10.2
  * replaces any typ by "JWT" when encoding (jwt_write_head) and refuses any
