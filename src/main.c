@@ -169,6 +169,8 @@ main(int argc, char **argv)
 	sc.header_timeout = c->header_timeout;
 	sc.header_connection_limit = c->header_connection_limit;
 	sc.body_max = (size_t)c->body_max;
+	sc.upload_max = (size_t)c->upload_max;
+	sc.upload_memory = (size_t)c->upload_memory;
 	sc.json_max_depth = (size_t)c->json_max_depth;
 	sc.slow_threads = c->slow_threads > 0 ? c->slow_threads :
 	    (int)(sysconf(_SC_NPROCESSORS_ONLN) > 1 ?

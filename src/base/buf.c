@@ -55,6 +55,19 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 void
+buf_reserve(struct buf *b, size_t cap)
+{
+	if (cap <= b->cap)
+		return;
+	if (b->cap == 0) {
+		b->data = xmalloc(cap);
+		b->data[0] = '\0';
+	} else
+		b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0)

@@ -21,6 +21,8 @@ void	 buf_init(struct buf *);
 void	 buf_cleanup(struct buf *);
 void	 buf_reset(struct buf *);
 void	 buf_grow(struct buf *, size_t);
+/* Room for 'cap' bytes in all, the NUL included, exactly (never shrinks). */
+void	 buf_reserve(struct buf *, size_t);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);

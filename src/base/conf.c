@@ -40,6 +40,7 @@ static int	check_clock(const char *);
 static int	check_nonempty(const char *);
 static int	check_ip(const char *);
 static int	check_role(const char *);
+static int	check_socket(const char *);
 
 #define S(f)	offsetof(struct conf, f)
 
@@ -74,6 +75,12 @@ static const struct conf_def defs[] = {
 	  "headers, at most; a new one closes the oldest of them" },
 	{ "body_max", CT_INT, S(body_max), "1048576", 1024, 1073741824, NULL,
 	  "largest request body accepted, in bytes (413 beyond)" },
+	{ "upload_max", CT_INT, S(upload_max), "10485760", 1024, 1073741824,
+	  NULL, "largest file accepted by an upload route, in bytes (413 "
+	  "beyond; a route may take less)" },
+	{ "upload_memory", CT_INT, S(upload_memory), "67108864", 1048576,
+	  2147483647, NULL, "bytes of memory the uploads being received may "
+	  "hold together (503 beyond; at least upload_max)" },
 	{ "json_max_depth", CT_INT, S(json_max_depth), "32", 1, 1000, NULL,
 	  "deepest nesting of arrays and objects accepted in a JSON body" },
 	{ "statement_timeout", CT_INT, S(statement_timeout), "5000", 100,
@@ -113,6 +120,13 @@ static const struct conf_def defs[] = {
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },
+	{ "clamd_socket", CT_STRING, S(clamd_socket), "", 0, 0, check_socket,
+	  "unix socket of ClamAV's clamd, which scans every uploaded file "
+	  "(empty: no scanning, files stay pending and are never served; "
+	  "not for production)" },
+	{ "clamd_scan_interval", CT_INT, S(clamd_scan_interval), "2", 1, 3600,
+	  NULL, "seconds between two looks for files waiting for their scan "
+	  "(and between two tries while clamd is unreachable)" },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))
@@ -151,6 +165,15 @@ check_role(const char *v)
 	return (0);
 }
 
+/* Empty, or an absolute path that fits a unix socket's address. */
+static int
+check_socket(const char *v)
+{
+	if (v[0] == '\0')
+		return (0);
+	return (v[0] == '/' && strlen(v) < 108 ? 0 : -1);
+}
+
 static int
 check_log_level(const char *v)
 {
@@ -182,6 +205,7 @@ static const char *const check_hint[] = {
 	"such as +30d or -3600s"),
 	"an IPv4 or IPv6 address, or empty",
 	"a PostgreSQL role name (lowercase letters, digits, _), or empty",
+	"an absolute path of at most 107 bytes, or empty",
 };
 
 static const char *
@@ -197,6 +221,8 @@ hint_for(const struct conf_def *d)
 		return (check_hint[4]);
 	if (d->check == check_role)
 		return (check_hint[5]);
+	if (d->check == check_socket)
+		return (check_hint[6]);
 	return (check_hint[3]);
 }
 

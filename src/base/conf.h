@@ -29,6 +29,8 @@ struct conf {
 	int	 header_timeout;		/* seconds */
 	int	 header_connection_limit;
 	int	 body_max;			/* bytes */
+	int	 upload_max;			/* bytes */
+	int	 upload_memory;			/* bytes */
 	int	 json_max_depth;
 	int	 statement_timeout;		/* milliseconds */
 	int	 db_connect_timeout;		/* seconds */
@@ -47,6 +49,8 @@ struct conf {
 	int	 password_iterations;
 	int	 password_parallelism;
 	char	*trusted_proxy;
+	char	*clamd_socket;
+	int	 clamd_scan_interval;		/* seconds */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -11,6 +11,7 @@
  *    after the database is back.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -332,9 +333,18 @@ fail(struct db *db, PGresult *res, const char *what, struct db_error *err)
 	return (-1);
 }
 
-int
-db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
-    struct db_res **out, struct db_error *err)
+static void
+stmt_check(const struct db_stmt *st)
+{
+	if (st->id < 0 || (size_t)st->id >= nstmts || stmts[st->id] != st)
+		fatalx("statement %s used but not registered", st->name);
+}
+
+/* db_exec() with the result in text (0) or binary (1) format. */
+static int
+exec_prepared(struct db *db, const struct db_stmt *st,
+    const char *const *params, int binary, struct db_res **out,
+    struct db_error *err)
 {
 	PGresult	*res;
 	ExecStatusType	 s;
@@ -346,9 +356,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_ensure(db, err) == -1)
 			return (-1);
-		if (st->id < 0 || (size_t)st->id >= nstmts ||
-		    stmts[st->id] != st)
-			fatalx("statement %s used but not registered", st->name);
+		stmt_check(st);
 		if ((size_t)st->id >= db->nprepared) {
 			db->prepared = xrealloc(db->prepared, nstmts);
 			memset(db->prepared + db->nprepared, 0,
@@ -364,7 +372,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 			db->prepared[st->id] = 1;
 		}
 		res = PQexecPrepared(db->conn, st->name, st->nparams, params,
-		    NULL, NULL, 0);
+		    NULL, NULL, binary);
 		s = PQresultStatus(res);
 		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
 			if (out != NULL) {
@@ -387,6 +395,103 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		return (fail(db, res, st->name, err));
 	}
 	return (-1);
+}
+
+int
+db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
+    struct db_res **out, struct db_error *err)
+{
+	return (exec_prepared(db, st, params, 0, out, err));
+}
+
+int
+db_exec_bin(struct db *db, const struct db_stmt *st,
+    const char *const *params, struct db_res **out, struct db_error *err)
+{
+	return (exec_prepared(db, st, params, 1, out, err));
+}
+
+int
+db_copy_begin(struct db *db, const struct db_stmt *st, struct db_error *err)
+{
+	PGresult	*res;
+
+	set_err(err, DB_OK, NULL, NULL);
+	stmt_check(st);
+	if (db_ensure(db, err) == -1)
+		return (-1);
+	res = PQexec(db->conn, st->sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		return (fail(db, res, st->name, err));
+	PQclear(res);
+	return (0);
+}
+
+int
+db_copy_put(struct db *db, const void *p, size_t n, struct db_error *err)
+{
+	if (db->conn == NULL || n > INT_MAX ||
+	    PQputCopyData(db->conn, p, (int)n) != 1) {
+		set_err(err, DB_E_UNAVAILABLE, NULL, NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_copy_end(struct db *db, const char *abandon, long *rows,
+    struct db_error *err)
+{
+	PGresult	*res;
+	int		 rc = 0;
+
+	if (rows != NULL)
+		*rows = 0;
+	if (db->conn == NULL) {
+		set_err(err, DB_E_UNAVAILABLE, NULL, NULL);
+		return (-1);
+	}
+	if (PQputCopyEnd(db->conn, abandon) != 1) {
+		set_err(err, DB_E_UNAVAILABLE, NULL, NULL);
+		drop_conn(db);
+		return (-1);
+	}
+	/* The COPY's result, then the end of the results. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		if (rc == -1)
+			PQclear(res);
+		else if (PQresultStatus(res) == PGRES_COMMAND_OK &&
+		    abandon == NULL) {
+			if (rows != NULL)
+				*rows = strtol(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+		} else {
+			if (abandon != NULL)
+				/* Expected: the server reports what we asked. */
+				PQclear(res);
+			else
+				(void)fail(db, res, "(copy)", err);
+			rc = -1;
+			if (db->conn == NULL)
+				break;
+		}
+	}
+	if (rc == -1 && abandon != NULL)
+		set_err(err, DB_OK, NULL, NULL);
+	return (rc);
+}
+
+const void *
+db_bytes(const struct db_res *r, int row, const char *name, size_t *len)
+{
+	int	 c = db_col(r, name);
+
+	*len = 0;
+	if (c < 0 || row < 0 || row >= PQntuples(r->res) ||
+	    PQgetisnull(r->res, row, c))
+		return (NULL);
+	*len = (size_t)PQgetlength(r->res, row, c);
+	return (PQgetvalue(r->res, row, c));
 }
 
 int

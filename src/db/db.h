@@ -88,6 +88,33 @@ int	 db_exec(struct db *, const struct db_stmt *, const char *const *,
 int	 db_exec_sql(struct db *, const char *, struct db_error *);
 
 /*
+ * Bytes (a file's content, ARCHITECTURE.md "Data").  libpq grows its
+ * buffers to the largest message a connection ever sent or received and
+ * never shrinks them, and the threads' connections live as long as the
+ * process: large values go in and out in pieces, never in one statement.
+ *
+ * db_exec_bin() is db_exec() with the result in binary format, so that a
+ * bytea comes as its bytes (not twice as many hex digits); its cells are
+ * read with db_bytes() (the bytes and their length; NULL for SQL NULL)
+ * and db_isnull() only.
+ */
+int	 db_exec_bin(struct db *, const struct db_stmt *, const char *const *,
+	    struct db_res **, struct db_error *);
+const void *db_bytes(const struct db_res *, int, const char *, size_t *);
+/*
+ * COPY ... FROM STDIN (a registered statement whose SQL is the COPY
+ * itself, run unprepared): db_copy_begin() starts it, db_copy_put() sends
+ * a piece of the data (each flushed past 8 KiB: libpq's buffer stays the
+ * size of the largest piece), db_copy_end() ends it and gives the rows
+ * copied in *rows (may be NULL); with a reason instead of NULL it
+ * abandons the COPY, whose rows are then not written (-1).  0 or -1 with
+ * 'err'; after a failed begin or put, call db_copy_end() all the same.
+ */
+int	 db_copy_begin(struct db *, const struct db_stmt *, struct db_error *);
+int	 db_copy_put(struct db *, const void *, size_t, struct db_error *);
+int	 db_copy_end(struct db *, const char *, long *, struct db_error *);
+
+/*
  * Run fn(db, arg, err) in a transaction: BEGIN, fn, COMMIT; ROLLBACK when
  * fn returns -1.  Serialization failures and deadlocks are retried up to
  * three times.  Returns fn's result (0) or -1 with 'err'; 'err->code' is

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
 #include "http/metrics.h"
 #include "http/route.h"
@@ -81,6 +82,24 @@ metrics_gauge(enum metric_gauge g, long v)
 	atomic_store_explicit(&gauges[g], v, memory_order_relaxed);
 }
 
+void
+metrics_gauge_add(enum metric_gauge g, long v)
+{
+	atomic_fetch_add_explicit(&gauges[g], v, memory_order_relaxed);
+}
+
+#define NSOURCES	8
+static void		(*sources[NSOURCES])(struct buf *);
+static size_t		 nsources;
+
+void
+metrics_add_source(void (*render)(struct buf *))
+{
+	if (nsources == NSOURCES)
+		fatalx("more than %d sources of metrics", NSOURCES);
+	sources[nsources++] = render;
+}
+
 static uint64_t
 counter(enum metric_counter c)
 {
@@ -131,6 +150,15 @@ render_lane(struct buf *out)
 	    "%llu\n", gauge(MG_READING_HEADERS),
 	    (unsigned long long)counter(MC_HEADER_TIMEOUTS),
 	    (unsigned long long)counter(MC_HEADER_EVICTIONS));
+	buf_addf(out, "# HELP guichet_upload_memory_bytes Memory held by the "
+	    "bodies of uploads being received (at most upload_memory).\n"
+	    "# TYPE guichet_upload_memory_bytes gauge\n"
+	    "guichet_upload_memory_bytes %ld\n"
+	    "# HELP guichet_uploads_refused_total Uploads answered 503 because "
+	    "the uploads being received held upload_memory.\n"
+	    "# TYPE guichet_uploads_refused_total counter\n"
+	    "guichet_uploads_refused_total %llu\n", gauge(MG_UPLOAD_BYTES),
+	    (unsigned long long)counter(MC_UPLOAD_REFUSED));
 }
 
 static void
@@ -208,4 +236,6 @@ metrics_render(struct buf *out)
 		buf_addf(out, "} %llu\n", (unsigned long long)cum);
 	}
 	render_lane(out);
+	for (i = 0; i < nsources; i++)
+		sources[i](out);
 }

@@ -18,12 +18,14 @@ enum metric_counter {
 	MC_SLOW_REFUSED_FULL,	/* 503: the lane's queue is full */
 	MC_HEADER_TIMEOUTS,	/* closed: headers past header_timeout */
 	MC_HEADER_EVICTIONS,	/* closed: room for a new connection */
+	MC_UPLOAD_REFUSED,	/* 503: uploads held upload_memory */
 	MC__COUNT
 };
 enum metric_gauge {
 	MG_SLOW_WAITING,	/* requests waiting for the slow lane */
 	MG_SLOW_ADDRESSES,	/* addresses with requests on it */
 	MG_READING_HEADERS,	/* connections reading a request's head */
+	MG_UPLOAD_BYTES,	/* memory held by uploads being received */
 	MG__COUNT
 };
 
@@ -33,6 +35,14 @@ void	metrics_init(void);
 void	metrics_observe(int, int, int64_t);
 void	metrics_count(enum metric_counter);
 void	metrics_gauge(enum metric_gauge, long);
+void	metrics_gauge_add(enum metric_gauge, long);
+/*
+ * What the layers and modules above add to /metrics: 'render' appends
+ * whole families (HELP, TYPE, samples) at the end of metrics_render().
+ * Registered at start-up (a module's init), before the server starts;
+ * at most 8.
+ */
+void	metrics_add_source(void (*)(struct buf *));
 void	metrics_render(struct buf *);
 
 #endif

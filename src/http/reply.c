@@ -99,8 +99,9 @@ const struct errcode http_errors[HE__COUNT] = {
 	      "il corpo deve essere application/json (UTF-8) o "
 	      "application/x-www-form-urlencoded" } },
 	[HE_MEDIA_TYPE_OTHER] = { "media_type", PROB_MEDIA_TYPE,
-	    { "le corps doit être en %s", "the body must be %s",
-	      "il corpo deve essere %s" } },
+	    { "le corps doit être de l'un de ces types : %s",
+	      "the body must be of one of these types: %s",
+	      "il corpo deve essere di uno di questi tipi: %s" } },
 	[HE_MALFORMED_JSON] = { "malformed_json", PROB_MALFORMED,
 	    { "le corps n'est pas un JSON valide : %s",
 	      "the body is not valid JSON: %s",
@@ -215,6 +216,11 @@ const struct errcode http_errors[HE__COUNT] = {
 	      "from your address are waiting; try again shortly",
 	      "troppe richieste di questo tipo dal tuo indirizzo sono in "
 	      "attesa; riprova tra poco" } },
+	[HE_UPLOAD_MEMORY] = { "uploads_busy", PROB_UNAVAILABLE,
+	    { "trop de fichiers sont en cours d'envoi ; réessayez dans un "
+	      "instant", "too many files are being uploaded; try again "
+	      "shortly", "troppi file sono in fase di invio; riprova tra "
+	      "poco" } },
 	[HE_EMPTY_PATCH] = { "empty_patch", PROB_VALIDATION,
 	    { "rien à modifier : la requête ne nomme aucun champ",
 	      "nothing to change: the request names no field",
@@ -484,13 +490,21 @@ reply_static(struct request *req, int status, const char *ctype,
 }
 
 void
-reply_stream(struct request *req, int status, const char *ctype,
-    reply_stream_fn next, void *cls, void (*done)(void *))
+reply_stream_len(struct request *req, int status, const char *ctype,
+    uint64_t len, reply_stream_fn next, void *cls, void (*done)(void *))
 {
 	reply_set(req, status, ctype);
 	req->reply.stream = next;
+	req->reply.stream_len = len;
 	req->reply.stream_cls = cls;
 	req->reply.stream_done = done;
+}
+
+void
+reply_stream(struct request *req, int status, const char *ctype,
+    reply_stream_fn next, void *cls, void (*done)(void *))
+{
+	reply_stream_len(req, status, ctype, UINT64_MAX, next, cls, done);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/request.h"
 
@@ -89,7 +90,7 @@ enum http_err {
 	HE_BODY_TOO_LARGE,	/* 413: %s = the cap in bytes */
 	HE_MEDIA_TYPE,		/* 415: the body must be JSON */
 	HE_MEDIA_TYPE_FORM,	/* 415: JSON or a form */
-	HE_MEDIA_TYPE_OTHER,	/* 415: %s = the type a route takes */
+	HE_MEDIA_TYPE_OTHER,	/* 415: %s = the types an upload route takes */
 	HE_MALFORMED_JSON,	/* 400: %s = where and why */
 	HE_MALFORMED_FORM,	/* 400: %s = why */
 	HE_BODY_REQUIRED,	/* 400 */
@@ -118,6 +119,7 @@ enum http_err {
 	HE_LENGTH_CONFLICT,	/* 400 */
 	HE_QUERY_NOT_TEXT,	/* 400 */
 	HE_SLOW_LANE_SHARE,	/* 429 */
+	HE_UPLOAD_MEMORY,	/* 503: the uploads being received fill upload_memory */
 	HE__COUNT
 };
 extern const struct errcode	http_errors[HE__COUNT];
@@ -177,6 +179,12 @@ int	 reply_exec_row(struct request *, const struct db_stmt *,
 typedef long	(*reply_stream_fn)(void *, char *, size_t);
 void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
 	    void *, void (*)(void *));
+/*
+ * The same with the length known ('len' bytes, sent as Content-Length):
+ * 'next' must produce exactly that many, or the connection is cut.
+ */
+void	 reply_stream_len(struct request *, int, const char *, uint64_t,
+	    reply_stream_fn, void *, void (*)(void *));
 /*
  * The path parameter 'name' when it is a UUID; otherwise 'notfound' (a
  * 404 code of the caller's) is replied and NULL returned: the caller just

@@ -44,6 +44,7 @@ struct reply {
 	int			 nheaders;
 	size_t			 sent;		/* body bytes queued, for the access log */
 	long			(*stream)(void *, char *, size_t);	/* reply_stream() */
+	uint64_t		 stream_len;	/* UINT64_MAX: unknown (chunked) */
 	void			*stream_cls;
 	void			(*stream_done)(void *);
 };
@@ -61,9 +62,16 @@ struct request {
 	struct route_param	 params[ROUTE_PARAMS_MAX];
 	int			 nparams;
 
+	/*
+	 * The body as received: JSON before it is parsed, or the bytes of an
+	 * upload (route->body_types), which handlers read here (body.data,
+	 * body.len; NUL bytes included).
+	 */
 	struct buf		 body;
-	size_t			 body_seen;	/* bytes announced or received */
-	int			 body_refused;	/* the body is no longer kept */
+	size_t			 body_seen;	/* bytes received */
+	size_t			 body_cap;	/* the route's cap (route.h) */
+	size_t			 body_expect;	/* Content-Length, 0: unknown */
+	size_t			 body_held;	/* upload memory counted (server.c) */
 	json_t			*json;		/* the checked body, when the route has a schema */
 
 	const struct principal	*principal;	/* NULL: anonymous; set by the guard */

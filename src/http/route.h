@@ -20,7 +20,7 @@
 
 struct json_spec;
 
-#define ROUTE_BODY	0x01	/* accepts a request body */
+#define ROUTE_BODY	0x01	/* accepts a request body (JSON, or raw: body_types) */
 #define ROUTE_SLOW	0x02	/* CPU-heavy (password hashing): runs on the slow lane */
 #define ROUTE_FORM	0x04	/* also accepts application/x-www-form-urlencoded */
 #define ROUTE_BODY_OPTIONAL 0x08	/* an empty body reads as {} */
@@ -36,8 +36,22 @@ struct route {
 	enum perm		 perm;
 	const struct json_spec	*input;		/* NULL: no JSON body expected */
 	unsigned		 flags;
-	const char		*body_type;	/* content type of a non-JSON body */
 	const char		*scope;		/* PERM_SCOPE: the scope it needs */
+	/*
+	 * An upload (with ROUTE_BODY, without 'input'): the body is kept as
+	 * bytes (req->body), never parsed, and its Content-Type must be one
+	 * of these media types, separated by spaces ("application/pdf
+	 * image/jpeg image/png"; parameters after ';' are ignored), 415
+	 * otherwise.
+	 */
+	const char		*body_types;
+	/*
+	 * The largest body in bytes, 413 past it (before the body is read
+	 * when Content-Length says so, as soon as the cap is passed
+	 * otherwise).  0: the setting body_max for JSON, upload_max for an
+	 * upload; an upload is never allowed more than upload_max.
+	 */
+	size_t			 body_max;
 };
 
 /* Install the table (done once, before the server starts). */

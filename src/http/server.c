@@ -4,9 +4,12 @@
  * MHD calls the access handler several times per request.  The first call
  * only allocates the request, checks it as it was sent (request_check())
  * and routes it: queueing a response on the first call makes MHD close
- * keep-alive connections (measured: 18k -> 118k req/s by deferring).  Upload calls append to the body, counting bytes against
- * the cap; an over-long or unwanted body is answered (413/415/404) on the
- * next call, before the rest is read.  The last call runs the pipeline.
+ * keep-alive connections (measured: 18k -> 118k req/s by deferring).
+ * Upload calls append to the body, counting bytes against the route's cap
+ * (route.h); an unwanted body, or one whose Content-Length is past the
+ * cap, is answered (413/415/404) before it is read; a body without
+ * Content-Length is answered 413 as soon as it passes the cap.  The last
+ * call runs the pipeline.
  * The completed callback writes the access log line, feeds the metrics and
  * frees the request: the only place a request is freed.  Connections are
  * tracked from their start to their end (connection_notify()), so that a
@@ -60,6 +63,7 @@ static server_guard_fn		 guard;
 static const struct server_replay *replay_hooks;
 static _Atomic long		 inflight;
 static _Atomic int		 draining;
+static _Atomic size_t		 upload_held;	/* bytes of uploads' buffers */
 
 /*
  * The slow lane: the few threads that hash passwords (~35 ms of CPU
@@ -714,8 +718,48 @@ reply_body_too_large(struct request *req)
 {
 	char	 cap[24];
 
-	snprintf(cap, sizeof(cap), "%zu", cfg.body_max);
+	snprintf(cap, sizeof(cap), "%zu", req->body_cap);
 	reply_error(req, HTTP_ERR(HE_BODY_TOO_LARGE), cap);
+}
+
+/*
+ * 1 when the media type of the Content-Type 'ct' (what comes before any
+ * ';', without spaces) is one of the space-separated 'list', in any case.
+ */
+static int
+media_type_in(const char *ct, const char *list)
+{
+	const char	*p;
+	size_t		 n, m;
+
+	if (ct == NULL)
+		return (0);
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	n = strcspn(ct, "; \t");
+	for (p = ct + n; *p == ' ' || *p == '\t'; p++)
+		;
+	if (n == 0 || (*p != '\0' && *p != ';'))
+		return (0);
+	while (*list != '\0') {
+		while (*list == ' ')
+			list++;
+		m = strcspn(list, " ");
+		if (m == n && strncasecmp(list, ct, n) == 0)
+			return (1);
+		list += m;
+	}
+	return (0);
+}
+
+/* The cap of a route's body (route.h). */
+static size_t
+route_body_cap(const struct route *r)
+{
+	if (r->body_types == NULL)
+		return (r->body_max > 0 ? r->body_max : cfg.body_max);
+	return (r->body_max > 0 && r->body_max < cfg.upload_max ?
+	    r->body_max : cfg.upload_max);
 }
 
 static void
@@ -748,20 +792,22 @@ route_request(struct request *req, struct MHD_Connection *conn)
 		}
 		return;
 	}
+	req->body_cap = route_body_cap(r);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && (n = strtoull(cl, NULL, 10)) > cfg.body_max) {
+	if (cl != NULL && (n = strtoull(cl, NULL, 10)) > req->body_cap) {
 		reply_body_too_large(req);
 		req->early = 1;
 		return;
 	}
+	if (cl != NULL)
+		req->body_expect = (size_t)n;
 	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (r->body_type != NULL) {
-		if (ct == NULL || strncasecmp(ct, r->body_type,
-		    strlen(r->body_type)) != 0) {
+	if (r->body_types != NULL) {
+		if (!media_type_in(ct, r->body_types)) {
 			reply_error(req, HTTP_ERR(HE_MEDIA_TYPE_OTHER),
-			    r->body_type);
+			    r->body_types);
 			req->early = 1;
 		}
 	} else if ((r->flags & ROUTE_BODY_OPTIONAL) && !has_body(conn)) {
@@ -971,6 +1017,85 @@ answer_raw(struct request *req, struct MHD_Connection *conn)
 	return (MHD_NO);
 }
 
+/*
+ * The answer in the middle of a body (libmicrohttpd queues a response
+ * only before the body or after it): answer_raw() writes it and the
+ * connection closes, the rest of the body unread.  What the client has
+ * already sent is read and dropped first (up to 64 KiB), so that the
+ * close is less likely to be a reset, which could destroy the answer
+ * before the client reads it.
+ */
+static enum MHD_Result
+answer_now(struct request *req, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+	char				 sink[4096];
+	size_t				 dropped = 0;
+	ssize_t				 n;
+
+	req->phase = PH_DONE;
+	(void)answer_raw(req, conn);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL) {
+		shutdown(ci->connect_fd, SHUT_WR);
+		while (dropped < 64 * 1024 && (n = recv(ci->connect_fd, sink,
+		    sizeof(sink), MSG_DONTWAIT)) > 0)
+			dropped += (size_t)n;
+	}
+	return (MHD_NO);
+}
+
+/*
+ * Append to an upload's body.  Its buffer grows by doubling up to what the
+ * request can hold (its Content-Length, else its cap), and its capacity
+ * counts against upload_memory, which all uploads being received share:
+ * -1 (nothing changed) when the growth does not fit.  So memory for
+ * uploads is at most upload_memory, whatever the number of connections,
+ * and one upload holds at most its cap.
+ */
+static int
+upload_append(struct request *req, const char *p, size_t n)
+{
+	struct buf	*b = &req->body;
+	size_t		 want = b->len + n + 1, ncap, limit, cur, more;
+
+	if (want > b->cap) {
+		limit = (req->body_expect > 0 ? req->body_expect :
+		    req->body_cap) + 1;
+		ncap = b->cap < 64 * 1024 ? 64 * 1024 : b->cap * 2;
+		if (ncap > limit)
+			ncap = limit;
+		if (ncap < want)
+			ncap = want;
+		more = ncap - req->body_held;
+		cur = atomic_load(&upload_held);
+		do {
+			if (cur + more > cfg.upload_memory) {
+				metrics_count(MC_UPLOAD_REFUSED);
+				return (-1);
+			}
+		} while (!atomic_compare_exchange_weak(&upload_held, &cur,
+		    cur + more));
+		req->body_held += more;
+		metrics_gauge_add(MG_UPLOAD_BYTES, (long)more);
+		buf_reserve(b, ncap);
+	}
+	buf_add(b, p, n);
+	return (0);
+}
+
+/* Free the body, and give back the upload memory it held. */
+static void
+body_drop(struct request *req)
+{
+	buf_cleanup(&req->body);
+	if (req->body_held > 0) {
+		atomic_fetch_sub(&upload_held, req->body_held);
+		metrics_gauge_add(MG_UPLOAD_BYTES, -(long)req->body_held);
+		req->body_held = 0;
+	}
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *conn, struct request *req)
 {
@@ -992,7 +1117,8 @@ queue(struct MHD_Connection *conn, struct request *req)
 		rp->stream = NULL;
 		rp->stream_cls = NULL;
 		rp->stream_done = NULL;
-		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		resp = MHD_create_response_from_callback(rp->stream_len ==
+		    UINT64_MAX ? MHD_SIZE_UNKNOWN : rp->stream_len,
 		    32 * 1024, stream_read, sc, stream_free);
 	} else if (rp->static_body != NULL) {
 		rp->sent = rp->static_len;
@@ -1449,28 +1575,24 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 
 		req->body_seen += n;
 		*upload_size = 0;
-		if (req->body_refused) {
-			/*
-			 * A body without Content-Length went past the cap: the
-			 * answer can only be sent once it ends.  Discard it up
-			 * to a bound, then cut the connection.
-			 */
-			if (req->body_seen > cfg.body_max * 4 + (1 << 20))
-				return (MHD_NO);
-			return (MHD_YES);
-		}
-		if (req->body_seen > cfg.body_max) {
-			buf_cleanup(&req->body);
-			req->body_refused = 1;
+		/*
+		 * Past the cap: only a body without Content-Length gets here
+		 * (libmicrohttpd reads no more than Content-Length, which
+		 * route_request() checked).  Answered now, the rest unread.
+		 */
+		if (req->body_seen > req->body_cap) {
+			body_drop(req);
 			reply_body_too_large(req);
-			return (MHD_YES);
+			return (answer_now(req, conn));
 		}
-		buf_add(&req->body, upload_data, n);
+		if (req->route->body_types == NULL)
+			buf_add(&req->body, upload_data, n);
+		else if (upload_append(req, upload_data, n) == -1) {
+			body_drop(req);
+			reply_error(req, HTTP_ERR(HE_UPLOAD_MEMORY));
+			return (answer_now(req, conn));
+		}
 		return (MHD_YES);
-	}
-	if (req->body_refused) {
-		req->phase = PH_DONE;
-		return (queue(conn, req));
 	}
 	if (req->route->flags & ROUTE_SLOW) {
 		switch (lane_submit(&slow_lane, req)) {
@@ -1520,6 +1642,8 @@ request_free(struct request *req)
 	struct alloc	*a, *next;
 	int		 i;
 
+	body_drop(req);
+
 	for (i = 0; i < ROUTE_PARAMS_MAX; i++) {
 		free((char *)(uintptr_t)req->params[i].name);
 		free(req->params[i].value);
@@ -1529,7 +1653,6 @@ request_free(struct request *req)
 		free(a);
 	}
 	json_decref(req->json);
-	buf_cleanup(&req->body);
 	reply_reset(req);
 	free(req);
 }
@@ -1594,6 +1717,9 @@ server_start(const struct server_config *c)
 	unsigned int		 flags;
 
 	cfg = *c;
+	/* One upload of the largest size must fit. */
+	if (cfg.upload_memory < cfg.upload_max + 1)
+		cfg.upload_memory = cfg.upload_max + 1;
 	snprintf(trusted_proxy, sizeof(trusted_proxy), "%s",
 	    c->trusted_proxy != NULL ? c->trusted_proxy : "");
 	memset(&sin, 0, sizeof(sin));

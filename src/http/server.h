@@ -41,7 +41,9 @@ struct server_config {
 	int		 connection_memory_limit;
 	int		 header_timeout;	/* seconds for a request's head */
 	int		 header_connection_limit;	/* reading a head, at most */
-	size_t		 body_max;
+	size_t		 body_max;		/* a JSON body's cap */
+	size_t		 upload_max;		/* an upload's cap (route.h) */
+	size_t		 upload_memory;		/* all uploads' bodies together */
 	size_t		 json_max_depth;
 	int		 slow_threads;	/* the slow lane's workers */
 	int		 slow_queue;	/* requests waiting for it, at most */

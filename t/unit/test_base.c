@@ -506,12 +506,14 @@ static const char *const all_keys[] = {
 	"connection_limit",
 	"per_ip_connection_limit", "connection_timeout",
 	"connection_memory_limit", "header_timeout",
-	"header_connection_limit", "body_max", "json_max_depth",
+	"header_connection_limit", "body_max", "upload_max", "upload_memory",
+	"json_max_depth",
 	"statement_timeout", "db_connect_timeout", "shutdown_timeout",
 	"jwt_key_file", "log_level", "public_url", "clock", "sql_dir",
 	"templates_dir", "static_dir", "slow_threads", "slow_queue",
 	"slow_queue_per_address", "trusted_proxy",
 	"password_memory_kib", "password_iterations", "password_parallelism",
+	"clamd_socket", "clamd_scan_interval",
 	NULL
 };
 

@@ -318,6 +318,51 @@ check_object(const char *where, json_t *s, const struct json_spec *spec)
 	}
 }
 
+/* 1 when 'type' is one of the space-separated 'list'. */
+static int
+type_listed(const char *list, const char *type)
+{
+	size_t	 n, len = strlen(type);
+
+	while (*list != '\0') {
+		while (*list == ' ')
+			list++;
+		n = strcspn(list, " ");
+		if (n == len && strncmp(list, type, n) == 0)
+			return (1);
+		list += n;
+	}
+	return (0);
+}
+
+/* An upload's requestBody names exactly the media types it takes. */
+static void
+upload_types(const char *where, const struct route *r, json_t *content)
+{
+	const char	*t = r->body_types, *k;
+	json_t		*v;
+	char		 type[128];
+	size_t		 n;
+
+	while (*t != '\0') {
+		while (*t == ' ')
+			t++;
+		n = strcspn(t, " ");
+		if (n > 0 && n < sizeof(type)) {
+			memcpy(type, t, n);
+			type[n] = '\0';
+			if (json_object_get(content, type) == NULL)
+				differ(where, "the upload takes a type the "
+				    "requestBody does not name");
+		}
+		t += n;
+	}
+	json_object_foreach(content, k, v)
+		if (!type_listed(r->body_types, k))
+			differ(where, "the requestBody names a type the "
+			    "upload does not take");
+}
+
 START_TEST(test_input_schemas_agree)
 {
 	const struct route	*r;
@@ -336,8 +381,12 @@ START_TEST(test_input_schemas_agree)
 		snprintf(where, sizeof(where), "%s %s", r->method, r->pattern);
 		content = json_object_get(json_object_get(op, "requestBody"),
 		    "content");
+		if (r->body_types != NULL) {
+			upload_types(where, r, content);
+			continue;
+		}
 		if (r->input == NULL) {
-			if (content != NULL && r->body_type == NULL)
+			if (content != NULL)
 				differ(where, "a requestBody, but the route "
 				    "takes no JSON body");
 			continue;
