@@ -380,6 +380,79 @@ export_sections(json_t *doc)
 	}
 }
 
+/*
+ * The example of an answer whose schema is ExportDocument, written in one
+ * fragment before later modules existed, gets every module's section it
+ * lacks: the first of "examples" of the module's Export<Module> (and
+ * Export<Module>Portable) schema, {} for a module that gives no portable
+ * part.  So a new module's section is in every example without editing
+ * the fragment that holds it (ARCHITECTURE.md, "Adding a module").
+ */
+static void
+export_example(json_t *schemas, json_t *ex)
+{
+	const struct module	*m;
+	json_t			*data, *port, *s, *v;
+	char			 name[96];
+	size_t			 i;
+
+	data = json_object_get(ex, "data");
+	port = json_object_get(ex, "portable");
+	if (!json_is_object(data) || !json_is_object(port))
+		return;
+	for (i = 0; (m = module_at(i)) != NULL; i++) {
+		if (m->privacy == NULL || m->privacy->export == NULL)
+			continue;
+		export_name(m->name, "", name, sizeof(name));
+		if (json_object_get(data, m->name) == NULL) {
+			s = json_object_get(schemas, name);
+			if ((v = json_array_get(json_object_get(s, "examples"),
+			    0)) == NULL)
+				fail("%s has no example for the examples of "
+				    "ExportDocument", name);
+			else
+				json_object_set_new(data, m->name,
+				    json_deep_copy(v));
+		}
+		export_name(m->name, "Portable", name, sizeof(name));
+		if (json_object_get(port, m->name) == NULL) {
+			s = json_object_get(schemas, name);
+			v = json_array_get(json_object_get(s, "examples"), 0);
+			if (s != NULL && v == NULL)
+				fail("%s has no example for the examples of "
+				    "ExportDocument", name);
+			json_object_set_new(port, m->name, v != NULL ?
+			    json_deep_copy(v) : json_object());
+		}
+	}
+}
+
+/* Every ExportDocument answer's example, anywhere in the paths. */
+static void
+export_examples(json_t *doc, json_t *v)
+{
+	json_t		*schemas, *x;
+	const char	*k, *ref;
+	size_t		 i;
+
+	schemas = json_object_get(json_object_get(doc, "components"),
+	    "schemas");
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			export_examples(doc, x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	ref = json_string_value(json_object_get(json_object_get(v, "schema"),
+	    "$ref"));
+	if (ref != NULL && strcmp(ref, "#/components/schemas/ExportDocument")
+	    == 0 && json_is_object(json_object_get(v, "example")))
+		export_example(schemas, json_object_get(v, "example"));
+	json_object_foreach(v, k, x)
+		export_examples(doc, x);
+}
+
 /* Rewrite "#/components/schemas/X" into "#/$defs/X", noting each X. */
 static void
 to_defs(json_t *v, json_t *seen)
@@ -561,6 +634,7 @@ main(int argc, char **argv)
 	}
 	problem_codes(doc);
 	export_sections(doc);
+	export_examples(doc, json_object_get(doc, "paths"));
 	if (errors > 0 || (schema = export_schema(doc)) == NULL)
 		return (1);
 	if (write_json(doc, argv[2]) == -1 || write_json(schema, argv[3]) == -1)

@@ -31,7 +31,7 @@ INSERT INTO privacy.purposes (code, legal_basis, title_fr, title_en, title_it,
 	    'pratiche e segnalazioni e conservare la prova delle tue scelte di '
 	    'consenso.',
 	    ARRAY['identity', 'contact', 'address', 'profile', 'credential',
-		'network', 'consent'],
+		'network', 'consent', 'attachment'],
 	    ARRAY['town_services'],
 	    '3 ans après la dernière activité du compte ; les dossiers suivent '
 	    'les instructions d''archivage des communes.',

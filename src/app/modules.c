@@ -19,6 +19,7 @@
 #define APP_MODULES(M) \
 	M(ops) \
 	M(web) \
+	M(files) \
 	M(identity) \
 	M(privacy)
 

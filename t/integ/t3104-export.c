@@ -186,7 +186,9 @@ assert_markers(const char *body, const struct person *p, int present,
 static const char *const known_keywords[] = { "$schema", "$id", "$ref",
     "$defs", "title", "description", "type", "required", "properties",
     "additionalProperties", "items", "enum", "const", "oneOf", "minItems",
-    "minimum", "pattern", "format", "maxProperties", NULL };
+    "minimum", "pattern", "format", "maxProperties",
+    "examples",		/* an annotation: nothing to check */
+    NULL };
 
 static int	 validate(const json_t *, const json_t *, const json_t *,
 		    const char *, char *, size_t);
