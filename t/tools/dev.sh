@@ -5,7 +5,11 @@
 #    the issuer of its tokens and the base of the links it mails, is
 #    http://127.0.0.1:N (issue 8: it stayed at 8080), unless the operator
 #    set GUICHET_PUBLIC_URL;
-#  - a port that is not one is refused.
+#  - a port that is not one is refused;
+#  - clamd, for `tools/dev up` and the tests, listens on a socket of its
+#    directory with the given signatures, in the foreground (tools/dev
+#    detaches it), and stays root only when tools/dev runs as root; a dev
+#    guichetd is pointed at it.
 srcdir=${GUICHET_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=/dev/null
 . "$srcdir/tools/dev" || exit 99
@@ -40,6 +44,23 @@ for bad in abc 0 65536 -1 ''; do
 	check "parse_port '$bad' refused" "$?" 1
 done
 check "parse_port 8080" "$(parse_port 8080)" 8080
+
+conf=$(clamd_conf /x/clamav /x/clamav/db)
+line() { printf '%s\n' "$conf" | grep -c "^$1\$"; }
+check "clamd's socket" "$(line 'LocalSocket /x/clamav/clamd.sock')" 1
+check "clamd's signatures" "$(line 'DatabaseDirectory /x/clamav/db')" 1
+check "clamd in the foreground" "$(line 'Foreground yes')" 1
+if is_root; then
+	check "clamd stays root as root" "$(line 'User root')" 1
+else
+	check "clamd does not ask for root" "$(line 'User root')" 0
+fi
+unset GUICHET_CLAMD_SOCKET
+CLAMD_SOCKET=/x/clamav/clamd.sock
+guichet_env
+check "guichetd scans with the dev clamd" "$GUICHET_CLAMD_SOCKET" \
+    /x/clamav/clamd.sock
+unset CLAMD_SOCKET GUICHET_CLAMD_SOCKET
 
 [ "$fails" -eq 0 ] || exit 1
 echo "dev.sh: ok"
