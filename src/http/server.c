@@ -978,7 +978,8 @@ static const char *const std_headers[][2] = {
  * connection is closed, as libmicrohttpd does with its own 414 and 431.
  * libmicrohttpd 0.9.75 builds a response's head in that memory and,
  * finding no room, would close the connection without a word.  The
- * request has been read whole and nothing was sent for it yet.
+ * request has been read whole and nothing was sent for it yet.  Also the
+ * answer in the middle of a body (answer_now()).
  */
 static enum MHD_Result
 answer_raw(struct request *req, struct MHD_Connection *conn)
@@ -1004,6 +1005,9 @@ answer_raw(struct request *req, struct MHD_Connection *conn)
 	    rp->content_type, rp->body.len, req->id);
 	for (i = 0; i < NSTD_HEADERS; i++)
 		buf_addf(&b, "%s: %s\r\n", std_headers[i][0], std_headers[i][1]);
+	for (i = 0; i < (size_t)rp->nheaders; i++)
+		buf_addf(&b, "%s: %s\r\n", rp->headers[i].name,
+		    rp->headers[i].value);
 	buf_adds(&b, "\r\n");
 	if (strcmp(req->method, MHD_HTTP_METHOD_HEAD) != 0) {
 		buf_add(&b, rp->body.data, rp->body.len);
