@@ -251,7 +251,9 @@ ext_value(const char *p, size_t n)
 	buf_init(&b);
 	for (i++; i < n; i++) {
 		if (p[i] != '%') {
-			if (!attr_char((unsigned char)p[i]))
+			/* attr-char, and the visible others clients send. */
+			if (p[i] <= ' ' || p[i] > '~' || p[i] == '"' ||
+			    p[i] == ';')
 				goto bad;
 			buf_addc(&b, p[i]);
 			continue;
