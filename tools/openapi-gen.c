@@ -388,12 +388,37 @@ export_sections(json_t *doc)
  * part.  So a new module's section is in every example without editing
  * the fragment that holds it (ARCHITECTURE.md, "Adding a module").
  */
+/*
+ * The section of module 'm' in 'member' ("data" or "portable" of an
+ * example), from the first example of its schema Export<Module><suffix>;
+ * {} when the module has no such schema and 'optional' (a portable part).
+ */
+static void
+export_example_section(json_t *schemas, json_t *member,
+    const struct module *m, const char *suffix, int optional)
+{
+	json_t	*s, *v;
+	char	 name[96];
+
+	if (json_object_get(member, m->name) != NULL)
+		return;
+	export_name(m->name, suffix, name, sizeof(name));
+	s = json_object_get(schemas, name);
+	v = json_array_get(json_object_get(s, "examples"), 0);
+	if (v == NULL && (s != NULL || !optional)) {
+		fail("%s has no example for the examples of ExportDocument",
+		    name);
+		return;
+	}
+	json_object_set_new(member, m->name, v != NULL ? json_deep_copy(v) :
+	    json_object());
+}
+
 static void
 export_example(json_t *schemas, json_t *ex)
 {
 	const struct module	*m;
-	json_t			*data, *port, *s, *v;
-	char			 name[96];
+	json_t			*data, *port;
 	size_t			 i;
 
 	data = json_object_get(ex, "data");
@@ -403,27 +428,8 @@ export_example(json_t *schemas, json_t *ex)
 	for (i = 0; (m = module_at(i)) != NULL; i++) {
 		if (m->privacy == NULL || m->privacy->export == NULL)
 			continue;
-		export_name(m->name, "", name, sizeof(name));
-		if (json_object_get(data, m->name) == NULL) {
-			s = json_object_get(schemas, name);
-			if ((v = json_array_get(json_object_get(s, "examples"),
-			    0)) == NULL)
-				fail("%s has no example for the examples of "
-				    "ExportDocument", name);
-			else
-				json_object_set_new(data, m->name,
-				    json_deep_copy(v));
-		}
-		export_name(m->name, "Portable", name, sizeof(name));
-		if (json_object_get(port, m->name) == NULL) {
-			s = json_object_get(schemas, name);
-			v = json_array_get(json_object_get(s, "examples"), 0);
-			if (s != NULL && v == NULL)
-				fail("%s has no example for the examples of "
-				    "ExportDocument", name);
-			json_object_set_new(port, m->name, v != NULL ?
-			    json_deep_copy(v) : json_object());
-		}
+		export_example_section(schemas, data, m, "", 0);
+		export_example_section(schemas, port, m, "Portable", 1);
 	}
 }
 

@@ -38,5 +38,7 @@ ssize_t	 b64_decode(const char *, size_t, void *, size_t);
 
 /* 'len' bytes as 2 * len lowercase hex digits and the NUL into 'out'. */
 void	 hex_encode(const void *, size_t, char *);
+/* The value of a hex digit in either case, or -1. */
+int	 hex_digit(int);
 
 #endif

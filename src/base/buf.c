@@ -46,12 +46,7 @@ buf_grow(struct buf *b, size_t extra)
 	ncap = b->cap == 0 ? 64 : b->cap;
 	while (ncap < want)
 		ncap *= 2;
-	if (b->cap == 0) {
-		b->data = xmalloc(ncap);
-		b->data[0] = '\0';
-	} else
-		b->data = xrealloc(b->data, ncap);
-	b->cap = ncap;
+	buf_reserve(b, ncap);
 }
 
 void

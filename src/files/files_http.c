@@ -154,12 +154,10 @@ files_reply(struct request *req, const char *id)
 		reply_error(req, FILES_ERR(FILES_E_NOT_FOUND));
 		return (0);
 	}
+	/* Clean, or nothing: whatever else a status says is not served. */
 	switch (fi.status) {
-	case FILES_PENDING:
-		reply_error(req, FILES_ERR(FILES_E_PENDING));
-		snprintf(retry, sizeof(retry), "%d", files_retry_after());
-		reply_header(req, "Retry-After", retry);
-		goto done;
+	case FILES_CLEAN:
+		break;
 	case FILES_REJECTED:
 		reply_error(req, FILES_ERR(FILES_E_REJECTED), fi.signature !=
 		    NULL ? fi.signature : "?");
@@ -167,8 +165,12 @@ files_reply(struct request *req, const char *id)
 	case FILES_ERASED:
 		reply_error(req, FILES_ERR(FILES_E_ERASED));
 		goto done;
-	case FILES_CLEAN:
-		break;
+	case FILES_PENDING:
+	default:
+		reply_error(req, FILES_ERR(FILES_E_PENDING));
+		snprintf(retry, sizeof(retry), "%d", files_retry_after());
+		reply_header(req, "Retry-After", retry);
+		goto done;
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", fi.sha256);
 	if (etag_match(request_header(req, "If-None-Match"), etag)) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/xmalloc.h"
 #include "files/files.h"
@@ -183,29 +184,15 @@ files_disposition(const char *safe, struct buf *out)
 	/* The ASCII stand-in for old clients: what is not plain goes. */
 	buf_adds(out, "attachment; filename=\"");
 	for (s = (const unsigned char *)safe; *s != '\0'; s++)
-		if ((*s & 0xc0) == 0x80)
-			continue;
-		else
+		if ((*s & 0xc0) != 0x80)	/* one '_' per character */
 			buf_addc(out, *s >= 0x20 && *s < 0x7f && *s != '"' &&
 			    *s != '\\' && *s != '%' ? (char)*s : '_');
 	buf_adds(out, "\"; filename*=UTF-8''");
 	for (s = (const unsigned char *)safe; *s != '\0'; s++)
-		if (attr_char(*s) && *s != '\0')
+		if (attr_char(*s))
 			buf_addc(out, (char)*s);
 		else
 			buf_addf(out, "%%%02X", *s);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 /* The value of parameter 'p' of length 'n' (a token or quoted): malloc'ed. */
@@ -258,8 +245,8 @@ ext_value(const char *p, size_t n)
 			buf_addc(&b, p[i]);
 			continue;
 		}
-		if (i + 2 >= n || (h = hexval(p[i + 1])) == -1 ||
-		    (l = hexval(p[i + 2])) == -1 || (h == 0 && l == 0))
+		if (i + 2 >= n || (h = hex_digit(p[i + 1])) == -1 ||
+		    (l = hex_digit(p[i + 2])) == -1 || (h == 0 && l == 0))
 			goto bad;
 		buf_addc(&b, (char)(h << 4 | l));
 		i += 2;

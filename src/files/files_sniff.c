@@ -19,9 +19,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "files/files_int.h"
+#include "http/route.h"
 
 #define SNIFF_BYTES	(64 * 1024)
 
@@ -75,23 +75,6 @@ files_sniff_init(char *err, size_t errlen)
 	return (rc);
 }
 
-/* 1 when 'type' is one of the space-separated 'list'. */
-static int
-type_listed(const char *list, const char *type)
-{
-	size_t	 n, len = strlen(type);
-
-	while (*list != '\0') {
-		while (*list == ' ')
-			list++;
-		n = strcspn(list, " ");
-		if (n == len && strncasecmp(list, type, n) == 0)
-			return (1);
-		list += n;
-	}
-	return (0);
-}
-
 int
 files_sniff(const void *data, size_t len, const char *accepted, char *type,
     size_t tlen)
@@ -106,7 +89,7 @@ files_sniff(const void *data, size_t len, const char *accepted, char *type,
 	snprintf(type, tlen, "%s", t != NULL && strchr(t, '/') != NULL ? t :
 	    "application/octet-stream");
 	pthread_mutex_unlock(&sniff_mtx);
-	if (!type_listed(accepted, type))
+	if (!media_type_listed(accepted, type, strlen(type)))
 		return (0);
 	for (i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++)
 		if (strcmp(type, signatures[i].type) == 0)

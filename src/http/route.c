@@ -8,12 +8,30 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/b64.h"
 #include "base/xmalloc.h"
 #include "http/route.h"
 
 static const struct route	*table;
 static size_t			 ntable;
+
+int
+media_type_listed(const char *list, const char *type, size_t len)
+{
+	size_t	 n;
+
+	while (*list != '\0') {
+		while (*list == ' ')
+			list++;
+		n = strcspn(list, " ");
+		if (n == len && n > 0 && strncasecmp(list, type, n) == 0)
+			return (1);
+		list += n;
+	}
+	return (0);
+}
 
 void
 router_init(const struct route *t, size_t n)
@@ -34,18 +52,6 @@ router_at(size_t i)
 	return (i < ntable ? &table[i] : NULL);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Decode %XX in [s, s+n); NULL when malformed or when it yields NUL. */
 static char *
 segment_decode(const char *s, size_t n)
@@ -62,7 +68,8 @@ segment_decode(const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			goto bad;
-		if ((h = hexval(s[i + 1])) == -1 || (l = hexval(s[i + 2])) == -1)
+		if ((h = hex_digit(s[i + 1])) == -1 ||
+		    (l = hex_digit(s[i + 2])) == -1)
 			goto bad;
 		if (h == 0 && l == 0)
 			goto bad;

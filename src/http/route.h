@@ -54,6 +54,12 @@ struct route {
 	size_t			 body_max;
 };
 
+/*
+ * 1 when the media type 'type' ('len' bytes) is one of 'list', media types
+ * separated by spaces (a route's body_types), in any case.
+ */
+int	 media_type_listed(const char *, const char *, size_t);
+
 /* Install the table (done once, before the server starts). */
 void	 router_init(const struct route *, size_t);
 size_t	 router_count(void);

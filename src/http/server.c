@@ -210,17 +210,6 @@ request_strdup(struct request *req, const char *s)
 	return (p);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 /*
  * application/x-www-form-urlencoded decoding of the 'n' bytes at 's' into
  * 'out' (n + 1 bytes; NULL only checks): the length decoded, or -1 when
@@ -240,8 +229,8 @@ form_decode(const char *s, size_t n, char *out)
 		if (b == '+')
 			b = ' ';
 		else if (b == '%') {
-			if (n - i < 3 || (h = hexval((unsigned char)s[i + 1])) ==
-			    -1 || (l = hexval((unsigned char)s[i + 2])) == -1)
+			if (n - i < 3 || (h = hex_digit((unsigned char)s[i + 1]))
+			    == -1 || (l = hex_digit((unsigned char)s[i + 2])) == -1)
 				return (-1);
 			b = (unsigned char)(h << 4 | l);
 			i += 2;
@@ -730,7 +719,7 @@ static int
 media_type_in(const char *ct, const char *list)
 {
 	const char	*p;
-	size_t		 n, m;
+	size_t		 n;
 
 	if (ct == NULL)
 		return (0);
@@ -739,17 +728,9 @@ media_type_in(const char *ct, const char *list)
 	n = strcspn(ct, "; \t");
 	for (p = ct + n; *p == ' ' || *p == '\t'; p++)
 		;
-	if (n == 0 || (*p != '\0' && *p != ';'))
+	if (*p != '\0' && *p != ';')
 		return (0);
-	while (*list != '\0') {
-		while (*list == ' ')
-			list++;
-		m = strcspn(list, " ");
-		if (m == n && strncasecmp(list, ct, n) == 0)
-			return (1);
-		list += m;
-	}
-	return (0);
+	return (media_type_listed(list, ct, n));
 }
 
 /* The cap of a route's body (route.h). */

@@ -75,8 +75,9 @@ fl_init(const char *conninfo)
 	db_configure(&dc);
 }
 
-const struct server *
-fl_server(void)
+void
+fl_listen(const struct route *table, size_t n, size_t upload_max,
+    size_t upload_memory, struct server *out)
 {
 	struct server_config	 c = {
 		.listen_address = "127.0.0.1",
@@ -86,20 +87,27 @@ fl_server(void)
 		.connection_memory_limit = 16384,
 		.header_timeout = 10,
 		.header_connection_limit = 64,
-		.body_max = 1024 * 1024,
-		.upload_max = 10 * 1024 * 1024,
-		.upload_memory = 64 * 1024 * 1024,
+		.body_max = 4096,
+		.upload_max = upload_max,
+		.upload_memory = upload_memory,
 		.json_max_depth = 8,
 		.slow_threads = 1,
 		.slow_queue = 4,
 		.slow_queue_per_address = 4,
 	};
 
-	if (local.port != 0)
-		return (&local);
-	router_init(routes, sizeof(routes) / sizeof(routes[0]));
-	local.port = c.port = harness_free_port();
+	router_init(table, n);
+	memset(out, 0, sizeof(*out));
+	out->port = c.port = harness_free_port();
 	ck_assert_int_eq(server_start(&c), 0);
+}
+
+const struct server *
+fl_server(void)
+{
+	if (local.port == 0)
+		fl_listen(routes, sizeof(routes) / sizeof(routes[0]),
+		    10 * 1024 * 1024, 64 * 1024 * 1024, &local);
 	return (&local);
 }
 

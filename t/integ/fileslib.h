@@ -1,6 +1,6 @@
 /*
  * fileslib.h: what the files tests (t1201-files, t1202-scan) share, on top
- * of harness.h.
+ * of harness.h; test_upload takes its server from here too (fl_listen()).
  *
  * The files module has no route of its own: the owners' routes (cases,
  * incidents) will take uploads and serve files.  These tests call it as
@@ -24,6 +24,15 @@
 
 #include "harness.h"
 
+struct route;
+
+/*
+ * A libguichet http server in this process, on a free port ('out'), with
+ * the route table 'routes' ('n' rows) instead of the modules', upload_max
+ * and upload_memory as given, a JSON body_max of 4 KiB.
+ */
+void	 fl_listen(const struct route *, size_t, size_t, size_t,
+	    struct server *);
 /* libguichet on database 'conninfo', as the request threads use it. */
 void	 fl_init(const char *);
 /* The test's own server (started once per test process). */

@@ -14,15 +14,24 @@
 #include "files/files.h"
 #include "files/files_int.h"
 #include "unit.h"
+#include "../integ/fileslib.h"
 
-/* A 1x1 PNG, the smallest JFIF JPEG, a one-object PDF. */
-static const unsigned char png[] = {
-	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H',
-	'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53,
-	0xde, 0, 0, 0, 12, 'I', 'D', 'A', 'T', 0x78, 0x9c, 0x63, 0xf8, 0xcf,
-	0xc0, 0, 0, 3, 1, 1, 0, 0xc9, 0xfe, 0x92, 0xef, 0, 0, 0, 0, 'I',
-	'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82
-};
+/* A 1x1 PNG (fileslib.c), the smallest JFIF JPEG, a one-object PDF. */
+static char	*png;
+static size_t	 png_len;
+
+static void
+setup(void)
+{
+	png = fl_png(NULL, &png_len);
+}
+
+static void
+teardown(void)
+{
+	free(png);
+}
+
 static const unsigned char jpeg[] = {
 	0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0,
 	1, 0, 1, 0, 0, 0xff, 0xd9
@@ -31,20 +40,22 @@ static const char pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 static char	 type[FILES_TYPE_LEN];
 
-static int
-sniff(const void *p, size_t n, const char *accepted)
+/* files_sniff() says 'ok' and the type 'want' of 'n' bytes at 'p'. */
+static void
+sniffs(const void *p, size_t n, const char *accepted, int ok,
+    const char *want)
 {
-	return (files_sniff(p, n, accepted, type, sizeof(type)));
+	int	 got = files_sniff(p, n, accepted, type, sizeof(type));
+
+	ck_assert_msg(got == ok && strcmp(type, want) == 0, "%.20s: %d %s, "
+	    "expected %d %s", (const char *)p, got, type, ok, want);
 }
 
 START_TEST(test_files_sniff_the_three)
 {
-	ck_assert_int_eq(sniff(png, sizeof(png), FILES_TYPES_DEFAULT), 1);
-	ck_assert_str_eq(type, "image/png");
-	ck_assert_int_eq(sniff(jpeg, sizeof(jpeg), FILES_TYPES_DEFAULT), 1);
-	ck_assert_str_eq(type, "image/jpeg");
-	ck_assert_int_eq(sniff(pdf, strlen(pdf), FILES_TYPES_DEFAULT), 1);
-	ck_assert_str_eq(type, "application/pdf");
+	sniffs(png, png_len, FILES_TYPES_DEFAULT, 1, "image/png");
+	sniffs(jpeg, sizeof(jpeg), FILES_TYPES_DEFAULT, 1, "image/jpeg");
+	sniffs(pdf, strlen(pdf), FILES_TYPES_DEFAULT, 1, "application/pdf");
 }
 END_TEST
 
@@ -56,14 +67,11 @@ START_TEST(test_files_sniff_text_refused)
 	static const char	 html[] = "<!DOCTYPE html>\n<html><body>"
 	    "<script>alert(document.cookie)</script></body></html>\n";
 
-	ck_assert_int_eq(sniff(text, strlen(text), FILES_TYPES_DEFAULT), 0);
-	ck_assert_str_eq(type, "text/plain");
-	ck_assert_int_eq(sniff(html, strlen(html), FILES_TYPES_DEFAULT), 0);
-	ck_assert_str_eq(type, "text/html");
+	sniffs(text, strlen(text), FILES_TYPES_DEFAULT, 0, "text/plain");
+	sniffs(html, strlen(html), FILES_TYPES_DEFAULT, 0, "text/html");
 	/* What the caller accepts decides: text when asked for. */
-	ck_assert_int_eq(sniff(text, strlen(text), "text/plain"), 1);
-	ck_assert_int_eq(sniff(png, sizeof(png), "application/pdf"), 0);
-	ck_assert_str_eq(type, "image/png");
+	sniffs(text, strlen(text), "text/plain", 1, "text/plain");
+	sniffs(png, png_len, "application/pdf", 0, "image/png");
 }
 END_TEST
 
@@ -80,22 +88,18 @@ START_TEST(test_files_sniff_polyglots)
 	static const char	 svg[] = "<svg xmlns=\"http://www.w3.org/2000/"
 	    "svg\"><script>alert(1)</script></svg>";
 	static const char	 gif[] = "GIF89a/*<script>alert(1)</script>*/";
-	unsigned char		 png_html[sizeof(png) + 40];
+	char			 png_html[1024];
 
-	ck_assert_int_eq(sniff(html_pdf, strlen(html_pdf),
-	    FILES_TYPES_DEFAULT), 0);
-	ck_assert_str_eq(type, "application/pdf");
-	ck_assert_int_eq(sniff(svg, strlen(svg), FILES_TYPES_DEFAULT), 0);
-	ck_assert_int_eq(sniff(gif, strlen(gif), FILES_TYPES_DEFAULT), 0);
-	ck_assert_str_eq(type, "image/gif");
-	memcpy(png_html, png, sizeof(png));
-	memcpy(png_html + sizeof(png), "<html><script>alert(1)</script>",
-	    31);
-	ck_assert_int_eq(sniff(png_html, sizeof(png) + 31,
-	    FILES_TYPES_DEFAULT), 1);
-	ck_assert_str_eq(type, "image/png");
+	sniffs(html_pdf, strlen(html_pdf), FILES_TYPES_DEFAULT, 0,
+	    "application/pdf");
+	sniffs(svg, strlen(svg), FILES_TYPES_DEFAULT, 0, "image/svg+xml");
+	sniffs(gif, strlen(gif), FILES_TYPES_DEFAULT, 0, "image/gif");
+	memcpy(png_html, png, png_len);
+	memcpy(png_html + png_len, "<html><script>alert(1)</script>", 31);
+	sniffs(png_html, png_len + 31, FILES_TYPES_DEFAULT, 1, "image/png");
 	/* A PDF header alone: too short to be anything. */
-	ck_assert_int_eq(sniff("%PD", 3, FILES_TYPES_DEFAULT), 0);
+	ck_assert_int_eq(files_sniff("%PD", 3, FILES_TYPES_DEFAULT, type,
+	    sizeof(type)), 0);
 }
 END_TEST
 
@@ -262,6 +266,6 @@ static const TTest *const *const tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "files", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, tests },
+	{ "files", TEST_TIMEOUT_CHECK, setup, teardown, NULL, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -318,23 +318,6 @@ check_object(const char *where, json_t *s, const struct json_spec *spec)
 	}
 }
 
-/* 1 when 'type' is one of the space-separated 'list'. */
-static int
-type_listed(const char *list, const char *type)
-{
-	size_t	 n, len = strlen(type);
-
-	while (*list != '\0') {
-		while (*list == ' ')
-			list++;
-		n = strcspn(list, " ");
-		if (n == len && strncmp(list, type, n) == 0)
-			return (1);
-		list += n;
-	}
-	return (0);
-}
-
 /* An upload's requestBody names exactly the media types it takes. */
 static void
 upload_types(const char *where, const struct route *r, json_t *content)
@@ -358,7 +341,7 @@ upload_types(const char *where, const struct route *r, json_t *content)
 		t += n;
 	}
 	json_object_foreach(content, k, v)
-		if (!type_listed(r->body_types, k))
+		if (!media_type_listed(r->body_types, k, strlen(k)))
 			differ(where, "the requestBody names a type the "
 			    "upload does not take");
 }

@@ -31,7 +31,7 @@
 #include "http/reply.h"
 #include "http/route.h"
 #include "http/server.h"
-#include "../integ/harness.h"
+#include "../integ/fileslib.h"
 #include "unit.h"
 
 #define KIB	1024
@@ -71,28 +71,8 @@ static struct server	 srv;
 static void
 up(size_t upload_max, size_t upload_memory)
 {
-	struct server_config	 c = {
-		.listen_address = "127.0.0.1",
-		.threads = 2,
-		.connection_limit = 64,
-		.per_ip_connection_limit = 0,
-		.connection_timeout = 10,
-		.connection_memory_limit = 16384,
-		.header_timeout = 10,
-		.header_connection_limit = 64,
-		.body_max = 4 * KIB,
-		.upload_max = upload_max,
-		.upload_memory = upload_memory,
-		.json_max_depth = 8,
-		.slow_threads = 1,
-		.slow_queue = 4,
-		.slow_queue_per_address = 4,
-	};
-
-	router_init(routes, sizeof(routes) / sizeof(routes[0]));
-	memset(&srv, 0, sizeof(srv));
-	srv.port = c.port = harness_free_port();
-	ck_assert_int_eq(server_start(&c), 0);
+	fl_listen(routes, sizeof(routes) / sizeof(routes[0]), upload_max,
+	    upload_memory, &srv);
 }
 
 static void
