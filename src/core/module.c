@@ -98,6 +98,9 @@ modules_init(const struct module *const *list, const struct module_env *env,
 			return (-1);
 	routes = xcalloc(n > 0 ? n : 1, sizeof(*routes));
 	for (i = 0; i < nmods; i++) {
+		/* A module may have no route (files): no memcpy from NULL. */
+		if (mods[i]->nroutes == 0)
+			continue;
 		memcpy(routes + at, mods[i]->routes,
 		    mods[i]->nroutes * sizeof(*routes));
 		at += mods[i]->nroutes;

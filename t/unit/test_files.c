@@ -139,7 +139,7 @@ safe_is(const char *name, const char *type_, const char *want)
 
 START_TEST(test_files_safe_name)
 {
-	char	 longname[300], want[200];
+	char	 longname[300], want[256];
 
 	safe_is("attestation.pdf", "application/pdf", "attestation.pdf");
 	safe_is("photo.JPG", "image/jpeg", "photo.JPG");

@@ -16,6 +16,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,8 @@ START_TEST(test_includes_point_down)
 		}
 		closedir(d);
 	}
+	for (i = (size_t)(l - layers); i < n; i++)
+		free((char *)(uintptr_t)folders[i]);
 	ck_assert_msg(bad == 0, "%d includes point up or sideways (see "
 	    "above)", bad);
 }
