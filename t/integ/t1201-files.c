@@ -240,6 +240,12 @@ START_TEST(test_files_served_when_clean)
 	ck_assert_str_eq(http_resp_header(&r, "Content-Disposition"),
 	    "attachment; filename=\"scan.png\"; filename*=UTF-8''scan.png");
 	http_resp_free(&r);
+	/* HEAD: the same head, no body. */
+	ck_assert_int_eq(fl_http("HEAD", path, NULL, NULL, 0, &r), 200);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Length"), want);
+	ck_assert_str_eq(http_resp_header(&r, "ETag"), etag);
+	ck_assert_uint_eq(r.body_len, 0);
+	http_resp_free(&r);
 	/* The copy a client holds is still good: 304, no body. */
 	inm[0] = harness_printf("If-None-Match: %s", etag);
 	inm[1] = NULL;
