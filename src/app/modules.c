@@ -20,6 +20,7 @@
 	M(ops) \
 	M(web) \
 	M(identity) \
+	M(procedures) \
 	M(privacy)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
