@@ -119,8 +119,7 @@ static const struct json_field patch_fields[] = {
 const struct json_spec procedures_patch_spec = { .name = "ProcedurePatch",
     .fields = patch_fields };
 
-/* [a-z][a-z0-9_]* of 'min' to 'max' characters. */
-static int
+int
 code_ok(const char *s, size_t min, size_t max)
 {
 	size_t	 n;
@@ -170,7 +169,7 @@ definition_check(struct db *db, const json_t *def, enum lang lang,
 	n = json_check(def, &procedures_definition_spec, lang, errors);
 	if (!json_is_object(def))
 		return (n);
-	if ((s = json_str(def, "code")) != NULL && !code_ok(s, 2, 47))
+	if ((s = json_str(def, "code")) != NULL && !code_ok(s, PROC_CODE_MIN, PROC_CODE_MAX))
 		form_error(errors, &n, "/code", "format", FM_NAME, lang, NULL);
 	a = json_object_get(def, "profile_kinds");
 	json_array_foreach(a, i, v) {

@@ -457,3 +457,31 @@ procedures_admin_get(struct db *db, const char *code, int version,
 	*out = o;
 	return (0);
 }
+
+int
+procedures_public_get(struct db *db, const char *code, int version,
+    enum lang lang, json_t **out, struct db_error *err)
+{
+	struct procedure	*p = NULL;
+	struct version_meta	 meta;
+	int			 rc;
+
+	memset(err, 0, sizeof(*err));
+	*out = NULL;
+	if ((rc = version_get(db, code, version, &p, &meta, err)) == 1 &&
+	    version != 0) {
+		/* Which is missing: the procedure or the version? */
+		if ((rc = version_get(db, code, 0, &p, NULL, err)) == 0) {
+			procedure_free(p);
+			return (2);
+		}
+	}
+	if (rc != 0)
+		return (rc);
+	*out = procedure_localized(p, lang);
+	json_object_set_new(*out, "current_version",
+	    json_integer(meta.current_version));
+	json_set_time(*out, "created_at", meta.created_at);
+	procedure_free(p);
+	return (0);
+}

@@ -55,7 +55,6 @@ enum procedures_err {
 	PRE_VERSION_NOT_FOUND,	/* 404: %s = the version asked */
 	PRE_EXISTS,		/* 409: POST of a code that exists */
 	PRE_CODE_MISMATCH,	/* 422: %s = the path's code */
-	PRE_INVALID,		/* 422: %s = how many problems */
 	PRE__COUNT
 };
 extern const struct errcode	procedures_errors[PRE__COUNT];
@@ -149,6 +148,10 @@ extern const struct json_spec	procedures_patch_spec;
  */
 size_t	 definition_check(struct db *, const json_t *, enum lang, json_t *,
 	    struct db_error *);
+/* 's' is [a-z][a-z0-9_]* of 'min' to 'max' characters. */
+int	 code_ok(const char *, size_t, size_t);
+#define PROC_CODE_MIN	2
+#define PROC_CODE_MAX	47
 /* A checked definition as a procedure (version 0): the caller frees. */
 struct procedure *definition_parse(const json_t *);
 /* The definition of 'p' (the format of the API's bodies and of export). */
@@ -205,6 +208,15 @@ int	 procedures_set_active(struct db *, const char *, int, int64_t,
  */
 int	 procedures_admin_get(struct db *, const char *, int, json_t **,
 	    struct db_error *);
+
+/*
+ * The public view of procedure 'code' at 'version' (0: the current) in
+ * 'lang': procedure_localized() with "current_version" and
+ * "created_at".  0 and *out; 1: no such procedure; 2: it has no such
+ * version; -1 with 'err'.
+ */
+int	 procedures_public_get(struct db *, const char *, int, enum lang,
+	    json_t **, struct db_error *);
 
 /* guichetctl procedures, and the demo's procedures (procedures_ctl.c). */
 struct ctl_ctx;

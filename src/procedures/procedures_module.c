@@ -14,6 +14,28 @@
 #include "http/route.h"
 #include "procedures/procedures_int.h"
 
+static const struct route procedures_routes[] = {
+	/* the catalogue, for everyone */
+	{ .method = "GET", .pattern = "/api/v1/procedures",
+	  .handler = procedures_list, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/procedures/{code}",
+	  .handler = procedures_get_one, .perm = PERM_PUBLIC },
+	/* administration */
+	{ .method = "GET", .pattern = "/api/v1/admin/procedures",
+	  .handler = procedures_admin_list, .perm = PERM_ADMIN },
+	{ .method = "POST", .pattern = "/api/v1/admin/procedures",
+	  .handler = procedures_admin_create, .perm = PERM_ADMIN,
+	  .input = &procedures_definition_spec, .flags = ROUTE_BODY },
+	{ .method = "GET", .pattern = "/api/v1/admin/procedures/{code}",
+	  .handler = procedures_admin_get_one, .perm = PERM_ADMIN },
+	{ .method = "PUT", .pattern = "/api/v1/admin/procedures/{code}",
+	  .handler = procedures_admin_put, .perm = PERM_ADMIN,
+	  .input = &procedures_definition_spec, .flags = ROUTE_BODY },
+	{ .method = "PATCH", .pattern = "/api/v1/admin/procedures/{code}",
+	  .handler = procedures_admin_patch, .perm = PERM_ADMIN,
+	  .input = &procedures_patch_spec, .flags = ROUTE_BODY },
+};
+
 static const struct module_stmts *const procedures_stmt_tables[] = {
 	&procedures_stmt_table, NULL
 };
@@ -43,11 +65,6 @@ const struct errcode procedures_errors[PRE__COUNT] = {
 	    "le code du corps doit être celui de l'adresse : %s",
 	    "the body's code must be the one in the path: %s",
 	    "il codice nel corpo deve essere quello del percorso: %s" } },
-	[PRE_INVALID] = { .code = "procedure_invalid",
-	  .problem = PROB_VALIDATION, .detail = {
-	    "la définition de la démarche a %s problème(s)",
-	    "the procedure's definition has %s problem(s)",
-	    "la definizione della pratica ha %s problema/i" } },
 };
 
 static const struct ctl_command procedures_commands[] = {
@@ -74,6 +91,8 @@ const struct module procedures_module = {
 	.name = "procedures",
 	.demo = procedures_demo,
 	.stmts = procedures_stmt_tables,
+	.routes = procedures_routes,
+	.nroutes = NELEM(procedures_routes),
 	.commands = procedures_commands,
 	.ncommands = NELEM(procedures_commands),
 	.errors = procedures_errors,
