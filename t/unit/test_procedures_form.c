@@ -263,11 +263,31 @@ object_of(const char *members)
 	return (j);
 }
 
+/*
+ * 'errors' (n counted) are the "field:code" pairs of 'want', in any order;
+ * otherwise say so, naming the case 'what', and return 0.  Frees 'errors'.
+ */
+static int
+errors_are(json_t *errors, size_t n, const char *want, const char *what)
+{
+	char	*got = error_list(errors), *w = sorted_words(want);
+	int	 ok;
+
+	ok = strcmp(got, w) == 0 && n == json_array_size(errors);
+	if (!ok)
+		fprintf(stderr, "%s: want [%s], got [%s] (%zu counted)\n", what,
+		    w, got, n);
+	free(got);
+	free(w);
+	json_decref(errors);
+	return (ok);
+}
+
 START_TEST(test_form_answers_table)
 {
 	const struct procedure	*p = form_procedure();
 	json_t			*answers, *errors;
-	char			*got, *want;
+	char			 what[64];
 	size_t			 i, n;
 	int			 bad = 0;
 
@@ -276,18 +296,9 @@ START_TEST(test_form_answers_table)
 		errors = json_array();
 		n = procedures_check_form(p, answers, form_cases[i].submit,
 		    LANG_EN, errors);
-		got = error_list(errors);
-		want = sorted_words(form_cases[i].want);
-		if (strcmp(got, want) != 0 || n != json_array_size(errors)) {
-			fprintf(stderr, "case %zu (%s, %s): want [%s], got "
-			    "[%s] (%zu counted)\n", i, form_cases[i].answers,
-			    form_cases[i].submit ? "submit" : "draft", want,
-			    got, n);
-			bad++;
-		}
-		free(got);
-		free(want);
-		json_decref(errors);
+		snprintf(what, sizeof(what), "case %zu (%s)", i,
+		    form_cases[i].submit ? "submit" : "draft");
+		bad += !errors_are(errors, n, form_cases[i].want, what);
 		json_decref(answers);
 	}
 	ck_assert_msg(bad == 0, "%d of %zu cases failed (see above)", bad,
@@ -502,7 +513,7 @@ static const struct {
 START_TEST(test_definition_table)
 {
 	json_t	*def, *errors;
-	char	*got, *want;
+	char	 what[32];
 	size_t	 i, n;
 	int	 bad = 0;
 
@@ -510,16 +521,8 @@ START_TEST(test_definition_table)
 		def = object_of(def_cases[i].def);
 		errors = json_array();
 		n = definition_check(NULL, def, LANG_EN, errors, NULL);
-		got = error_list(errors);
-		want = sorted_words(def_cases[i].want);
-		if (strcmp(got, want) != 0 || n != json_array_size(errors)) {
-			fprintf(stderr, "definition %zu: want [%s], got [%s] "
-			    "(%zu counted)\n", i, want, got, n);
-			bad++;
-		}
-		free(got);
-		free(want);
-		json_decref(errors);
+		snprintf(what, sizeof(what), "definition %zu", i);
+		bad += !errors_are(errors, n, def_cases[i].want, what);
 		json_decref(def);
 	}
 	ck_assert_msg(bad == 0, "%d of %zu definitions failed (see above)",
@@ -713,8 +716,7 @@ START_TEST(test_demo_procedures)
 {
 	struct procedure	*p;
 	json_t			*def, *a, *errors;
-	char			*got, *want;
-	size_t			 i;
+	size_t			 i, n;
 	int			 bad = 0, grants = 0;
 
 	for (i = 0; i < sizeof(demo_cases) / sizeof(demo_cases[0]); i++) {
@@ -736,17 +738,9 @@ START_TEST(test_demo_procedures)
 		json_decref(a);
 		a = object_of(demo_cases[i].bad);
 		errors = json_array();
-		(void)procedures_check_form(p, a, 1, LANG_FR, errors);
-		got = error_list(errors);
-		want = sorted_words(demo_cases[i].want);
-		if (strcmp(got, want) != 0) {
-			fprintf(stderr, "%s: the bad submission: want [%s], "
-			    "got [%s]\n", demo_cases[i].file, want, got);
-			bad++;
-		}
-		free(got);
-		free(want);
-		json_decref(errors);
+		n = procedures_check_form(p, a, 1, LANG_FR, errors);
+		bad += !errors_are(errors, n, demo_cases[i].want,
+		    demo_cases[i].file);
 		json_decref(a);
 		json_decref(def);
 		procedure_free(p);
