@@ -21,6 +21,7 @@
 	M(web) \
 	M(files) \
 	M(identity) \
+	M(procedures) \
 	M(privacy)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
