@@ -47,6 +47,16 @@ struct conf {
 	int	 password_iterations;
 	int	 password_parallelism;
 	char	*trusted_proxy;
+	char	*smtp_url;
+	char	*smtp_starttls;
+	char	*smtp_user;
+	char	*smtp_password_file;
+	int	 smtp_timeout;			/* seconds */
+	char	*mail_from;
+	int	 mail_batch;
+	int	 mail_max_attempts;
+	int	 mail_retry_base;		/* seconds */
+	int	 mail_retry_max;		/* seconds */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

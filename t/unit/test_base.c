@@ -512,6 +512,9 @@ static const char *const all_keys[] = {
 	"templates_dir", "static_dir", "slow_threads", "slow_queue",
 	"slow_queue_per_address", "trusted_proxy",
 	"password_memory_kib", "password_iterations", "password_parallelism",
+	"smtp_url", "smtp_starttls", "smtp_user", "smtp_password_file",
+	"smtp_timeout", "mail_from", "mail_batch", "mail_max_attempts",
+	"mail_retry_base", "mail_retry_max",
 	NULL
 };
 
