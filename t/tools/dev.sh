@@ -5,7 +5,9 @@
 #    the issuer of its tokens and the base of the links it mails, is
 #    http://127.0.0.1:N (issue 8: it stayed at 8080), unless the operator
 #    set GUICHET_PUBLIC_URL;
-#  - a port that is not one is refused.
+#  - a port that is not one is refused;
+#  - the dev guichetd's mail goes to the local catcher, without STARTTLS,
+#    unless the operator named a relay (GUICHET_SMTP_URL).
 srcdir=${GUICHET_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=/dev/null
 . "$srcdir/tools/dev" || exit 99
@@ -40,6 +42,21 @@ for bad in abc 0 65536 -1 ''; do
 	check "parse_port '$bad' refused" "$?" 1
 done
 check "parse_port 8080" "$(parse_port 8080)" 8080
+
+unset GUICHET_SMTP_URL GUICHET_SMTP_STARTTLS GUICHET_MAIL_FROM
+mail_env 2626
+check "the dev relay is the catcher" "$GUICHET_SMTP_URL" smtp://127.0.0.1:2626
+check "no STARTTLS with the catcher" "$GUICHET_SMTP_STARTTLS" no
+check "a sender address" "$GUICHET_MAIL_FROM" guichet@demo.guichet.test
+GUICHET_SMTP_URL=smtps://relay.example.org
+unset GUICHET_SMTP_STARTTLS
+mail_env 2626
+check "an operator's relay stays" "$GUICHET_SMTP_URL" smtps://relay.example.org
+check "and its TLS setting" "${GUICHET_SMTP_STARTTLS:-unset}" unset
+case $(catcher_cmd) in
+*"-m aiosmtpd "*"-c mailcatch.Catcher"*) ;;
+*) check "the catcher's command" "$(catcher_cmd)" "aiosmtpd with mailcatch" ;;
+esac
 
 [ "$fails" -eq 0 ] || exit 1
 echo "dev.sh: ok"
