@@ -187,6 +187,12 @@ mail_templates_load(const char *dir, char *err, size_t errlen)
 	size_t			 i, j, n = 0;
 	int			 l;
 
+	/* Loaded again (the tests): the old ones go. */
+	for (i = 0; i < nloaded; i++)
+		for (l = 0; l < LANG__COUNT; l++)
+			mail_text_free(&loaded[i].text[l]);
+	free(loaded);
+	nloaded = 0;
 	for (i = 0; i < module_count(); i++)
 		n += module_at(i)->ntemplates;
 	loaded = xcalloc(n > 0 ? n : 1, sizeof(*loaded));
@@ -197,8 +203,12 @@ mail_templates_load(const char *dir, char *err, size_t errlen)
 			for (l = 0; l < LANG__COUNT; l++)
 				if (load_one(dir, m->templates[j].name,
 				    (enum lang)l, &loaded[nloaded].text[l], err,
-				    errlen) == -1)
+				    errlen) == -1) {
+					while (l-- > 0)
+						mail_text_free(
+						    &loaded[nloaded].text[l]);
 					return (-1);
+				}
 			nloaded++;
 		}
 	}
