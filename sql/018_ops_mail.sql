@@ -38,6 +38,22 @@ ALTER TABLE ops.outbox
 	ADD CONSTRAINT outbox_suppressed_why CHECK ((status = 'suppressed') =
 	    (suppressed_reason IS NOT NULL));
 
+-- A row written as before this migration (created_at, maybe sent_at:
+-- fixtures, scripts) gets the new columns from those: due at its
+-- creation, sent if it says when.
+CREATE FUNCTION ops.outbox_defaults() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.next_attempt_at := coalesce(NEW.next_attempt_at, NEW.created_at);
+	NEW.updated_at := coalesce(NEW.updated_at, NEW.sent_at, NEW.created_at);
+	IF NEW.sent_at IS NOT NULL AND NEW.status = 'queued' THEN
+		NEW.status := 'sent';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER outbox_defaults BEFORE INSERT ON ops.outbox
+	FOR EACH ROW EXECUTE FUNCTION ops.outbox_defaults();
+
 COMMENT ON TABLE ops.outbox IS 'every notification to a person: queued, then sent by the mailer once the relay accepted it, suppressed (with the reason) or failed';
 COMMENT ON COLUMN ops.outbox.status IS 'nopii: queued, sent (the relay accepted it), suppressed (not to be sent: suppressed_reason), failed (attempts spent, or refused for good)';
 COMMENT ON COLUMN ops.outbox.suppressed_reason IS 'nopii: unverified_address, restricted, address_changed, no_account';
