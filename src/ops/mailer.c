@@ -277,47 +277,74 @@ smtp_handle(void)
 	return (c);
 }
 
-/* One failure: its class, whether the relay is to blame, whether final. */
+/*
+ * The classes of failure (last_error): whether the relay is to blame (an
+ * outage: the message waits, never fails for it) and whether the message
+ * failed for good.
+ */
+enum fclass {
+	F_CONNECT,	/* the relay cannot be reached */
+	F_TIMEOUT,
+	F_TLS,		/* STARTTLS refused, a certificate not trusted */
+	F_AUTH,
+	F_CONNECTION,	/* cut, or an answer that is no SMTP reply */
+	F_STOPPED,	/* guichetd is stopping */
+	F_REFUSED,	/* 4xx: the relay refuses it for now */
+	F_REJECTED,	/* 5xx: for good */
+	F_TEMPLATE,	/* it does not render */
+};
+
 struct failure {
 	const char	*class;
 	int		 relay;
 	int		 final;
 };
 
-static struct failure
+static const struct failure failures[] = {
+	[F_CONNECT] = { .class = "connect", .relay = 1 },
+	[F_TIMEOUT] = { .class = "timeout", .relay = 1 },
+	[F_TLS] = { .class = "tls", .relay = 1 },
+	[F_AUTH] = { .class = "auth", .relay = 1 },
+	[F_CONNECTION] = { .class = "connection", .relay = 1 },
+	[F_STOPPED] = { .class = "stopped", .relay = 1 },
+	[F_REFUSED] = { .class = "refused" },
+	[F_REJECTED] = { .class = "rejected", .final = 1 },
+	[F_TEMPLATE] = { .class = "template", .final = 1 },
+};
+
+static enum fclass
 classify(CURLcode rc, long code)
 {
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
-		return ((struct failure){ "connect", 1, 0 });
+		return (F_CONNECT);
 	case CURLE_OPERATION_TIMEDOUT:
-		return ((struct failure){ "timeout", 1, 0 });
+		return (F_TIMEOUT);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_USE_SSL_FAILED:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-		return ((struct failure){ "tls", 1, 0 });
+		return (F_TLS);
 	case CURLE_LOGIN_DENIED:
-		return ((struct failure){ "auth", 1, 0 });
+		return (F_AUTH);
 	case CURLE_ABORTED_BY_CALLBACK:
-		return ((struct failure){ "stopped", 1, 0 });
+		return (F_STOPPED);
 	default:
 		break;
 	}
 	if (code == 421)	/* the relay is closing the connection */
-		return ((struct failure){ "connection", 1, 0 });
+		return (F_CONNECTION);
 	if (code == 530 || code == 534 || code == 535)
-		return ((struct failure){ "auth", 1, 0 });
+		return (F_AUTH);
 	if (code >= 500 && code <= 599)
-		return ((struct failure){ "rejected", 0, 1 });
+		return (F_REJECTED);
 	if (code >= 400 && code <= 499)
-		return ((struct failure){ "refused", 0, 0 });
-	/* Cut, or an answer that is no reply: the connection's fault. */
-	return ((struct failure){ "connection", 1, 0 });
+		return (F_REFUSED);
+	return (F_CONNECTION);
 }
 
 static CURLcode
@@ -381,34 +408,34 @@ record(struct round *r, enum mailer_stmt st, const char *id,
 }
 
 static void
-failed(struct round *r, const char *id, int64_t attempts, struct failure f,
-    long code)
+failed(struct round *r, const char *id, int64_t attempts,
+    const struct failure *f, long code)
 {
 	const char	*p[7];
-	char		 now[40], next[40], c[16];
+	char		 now[40], next[40], c[16], what[40];
 	int64_t		 t = clock_now(), wait;
 	int		 final;
 
 	/* The relay's outages never fail a message, its refusals may. */
-	final = f.final || (!f.relay && attempts + 1 >= mc.max_attempts);
+	final = f->final || (!f->relay && attempts + 1 >= mc.max_attempts);
 	wait = backoff(attempts + 1, mc.retry_max);
 	clock_format(t, now, sizeof(now));
 	clock_format(t + wait, next, sizeof(next));
 	snprintf(c, sizeof(c), "%ld", code);
 	p[2] = now;
 	p[3] = next;
-	p[4] = f.class;
+	p[4] = f->class;
 	p[5] = final ? "true" : "false";
 	p[6] = c;
 	record(r, MB_FAILED, id, p);
 	atomic_fetch_add(&n_failures, 1);
 	if (final)
-		log_warnx("outbox %s: attempt %lld failed (%s, reply %ld): "
-		    "failed", id, (long long)attempts + 1, f.class, code);
+		snprintf(what, sizeof(what), "failed");
 	else
-		log_warnx("outbox %s: attempt %lld failed (%s, reply %ld): "
-		    "next in %lld s", id, (long long)attempts + 1, f.class,
-		    code, (long long)(wait / 1000000));
+		snprintf(what, sizeof(what), "next in %lld s",
+		    (long long)(wait / 1000000));
+	log_warnx("outbox %s: attempt %lld failed (%s, reply %ld): %s", id,
+	    (long long)attempts + 1, f->class, code, what);
 }
 
 /* The message's subject and body, or NULL (then 'missing' says why). */
@@ -449,7 +476,7 @@ deliver(struct round *r, const struct db_res *res, int i)
 	const struct mail_template *tmpl;
 	struct mail_msg	 m;
 	struct db_error	 err;
-	struct failure	 f;
+	const struct failure *f;
 	const char	*id = db_str(res, i, "id"), *reason, *p[4];
 	char		*subject, *body, *msg, missing[64], now[40], c[16];
 	size_t		 len;
@@ -476,7 +503,7 @@ deliver(struct round *r, const struct db_res *res, int i)
 		log_warnx("outbox %s: template %s: {{%s}} has no value",
 		    id, db_str(res, i, "template"), missing);
 		failed(r, id, db_int64(res, i, "attempts"),
-		    (struct failure){ "template", 0, 1 }, 0);
+		    &failures[F_TEMPLATE], 0);
 		return (0);
 	}
 	m.id = id;
@@ -503,9 +530,9 @@ deliver(struct round *r, const struct db_res *res, int i)
 		    (long long)db_int64(res, i, "attempts") + 1);
 		return (0);
 	}
-	f = classify(rc, code);
+	f = &failures[classify(rc, code)];
 	failed(r, id, db_int64(res, i, "attempts"), f, code);
-	return (f.relay);
+	return (f->relay);
 }
 
 /*

@@ -80,6 +80,19 @@ person(const struct idenv *e, const char *email, const char *locale)
 	return (id);
 }
 
+/* Use the verification link 'email' was sent: the address is verified. */
+static void
+verify(const struct idenv *e, const char *email)
+{
+	char	*tok = idl_outbox_token(e, email, "verify_email");
+	long	 st;
+
+	json_decref(idl_sendj(e, "POST", "/api/v1/accounts/verify", NULL,
+	    json_pack("{s:s}", "token", tok), &st));
+	ck_assert_int_eq(st, 204);
+	free(tok);
+}
+
 /* Wait until the query counts 'n' (asserts it does within WAIT_MS). */
 static void
 wait_count(const struct idenv *e, long n, const char *sql)
@@ -386,8 +399,7 @@ START_TEST(test_unverified_address_suppressed)
 	struct catcher	 c = { 0 };
 	struct idenv	 e;
 	json_t		*n, *mails;
-	char		*id, *dpo, *req, *at, *tok, *body;
-	long		 st;
+	char		*id, *dpo, *req, *at, *body;
 
 	mailcatch_start(&c, 0, NULL);
 	start_mail(&e, &c, NULL);
@@ -413,10 +425,7 @@ START_TEST(test_unverified_address_suppressed)
 	json_decref(n);
 
 	/* Verified, she gets the answer, with its accents. */
-	tok = idl_outbox_token(&e, "noemie@example.fr", "verify_email");
-	json_decref(idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
-	    json_pack("{s:s}", "token", tok), &st));
-	ck_assert_int_eq(st, 204);
+	verify(&e, "noemie@example.fr");
 	request_patch(&e, dpo, req, json_pack("{s:s, s:s}", "status",
 	    "answered", "answer", "Voici vos données : à télécharger, "
 	    "déjà prêtes."));
@@ -435,7 +444,6 @@ START_TEST(test_unverified_address_suppressed)
 	idl_assert_str(n, "status", "sent");
 	json_decref(n);
 	free(body);
-	free(tok);
 	free(at);
 	free(req);
 	free(dpo);
@@ -450,16 +458,13 @@ START_TEST(test_restricted_person_suppressed)
 	struct catcher	 c = { 0 };
 	struct idenv	 e;
 	json_t		*n, *mails;
-	char		*id, *dpo, *req, *at, *tok, *path;
+	char		*id, *dpo, *req, *at, *path;
 	long		 st;
 
 	mailcatch_start(&c, 0, NULL);
 	start_mail(&e, &c, NULL);
 	id = person(&e, "oscar@example.fr", "en");
-	tok = idl_outbox_token(&e, "oscar@example.fr", "verify_email");
-	json_decref(idl_sendj(&e, "POST", "/api/v1/accounts/verify", NULL,
-	    json_pack("{s:s}", "token", tok), &st));
-	ck_assert_int_eq(st, 204);
+	verify(&e, "oscar@example.fr");
 	at = idl_login_ok(&e, "oscar@example.fr", PASSWORD, NULL);
 	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", at, NULL,
 	    &st));
@@ -509,7 +514,6 @@ START_TEST(test_restricted_person_suppressed)
 	free(req);
 	free(dpo);
 	free(at);
-	free(tok);
 	free(id);
 	idl_stop(&e);
 	mailcatch_kill(&c);
