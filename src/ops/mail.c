@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <idn2.h>
+
 #include "base/b64.h"
 #include "base/buf.h"
 #include "base/xmalloc.h"
@@ -351,11 +353,35 @@ one_line(const char *s)
 	return (o);
 }
 
+/*
+ * The address of the To header: an internationalised domain in its ASCII
+ * form, as the envelope has it, so that the header stays 7-bit; a local
+ * part that is not ASCII stays UTF-8 (RFC 6532: the relay must take
+ * SMTPUTF8, which libcurl asks for).
+ */
+static char *
+header_address(const char *a)
+{
+	const char	*at = strrchr(a, '@'), *s;
+	char		*ascii = NULL, *joined, *out;
+
+	for (s = a; *s != '\0' && (unsigned char)*s < 0x80; s++)
+		;
+	if (*s == '\0' || at == NULL || idn2_to_ascii_8z(at + 1, &ascii,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+		return (one_line(a));
+	xasprintf(&joined, "%.*s@%s", (int)(at - a), a, ascii);
+	free(ascii);
+	out = one_line(joined);
+	free(joined);
+	return (out);
+}
+
 char *
 mail_compose(const struct mail_msg *m, size_t *len)
 {
 	struct buf	 b;
-	char		 date[40], *subject, *name;
+	char		 date[40], *subject, *name, *to;
 	const char	*domain = strchr(m->from, '@');
 
 	buf_init(&b);
@@ -369,7 +395,9 @@ mail_compose(const struct mail_msg *m, size_t *len)
 		buf_addf(&b, " <%s>\r\n", m->from);
 	} else
 		buf_addf(&b, "From: %s\r\n", m->from);
-	buf_addf(&b, "To: %s\r\n", m->to);
+	to = header_address(m->to);
+	buf_addf(&b, "To: %s\r\n", to);
+	free(to);
 	subject = one_line(m->subject);
 	mail_header(&b, "Subject", subject, 0);
 	free(subject);

@@ -261,6 +261,15 @@ START_TEST(test_compose)
 	ck_assert(strstr(msg, "\r\nContent-Language: it\r\n") != NULL);
 	ck_assert(strstr(msg, "\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "Ligne 1\r\nLigne 2\r\n") != NULL);
+	free(msg);
+	/* An internationalised domain in its ASCII form, as in the envelope. */
+	m.to = "lea@exämple.fr";
+	msg = mail_compose(&m, &len);
+	ck_assert(strstr(msg, "\r\nTo: lea@xn--exmple-cua.fr\r\n") != NULL);
+	free(msg);
+	m.to = "léa@example.fr";
+	msg = mail_compose(&m, &len);
+	ck_assert(strstr(msg, "\r\nTo: léa@example.fr\r\n") != NULL);
 	/* The subject stays one header: no Bcc slipped in. */
 	ck_assert(strstr(msg, "\r\nBcc:") == NULL);
 	ck_assert(strstr(msg, "\r\nSubject: Bonjour  Bcc: victim@example.com"
