@@ -50,7 +50,8 @@ class Catcher:
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
         if self.refuse is not None and self.refuse in address:
-            return "550 5.1.1 mailbox unavailable (mailcatch refuses it)"
+            # As Postfix does: the address in the reply.
+            return "550 5.1.1 <%s>: Recipient address rejected" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -14,7 +14,8 @@
  *    others are suppressed, with the reason, in GET /me/notifications,
  *    which never shows a link or a token;
  *  - guichetctl outbox list and retry: a message the relay refused for
- *    good is failed, retried, then sent.
+ *    good is failed (the log says why, without the address the relay's
+ *    reply held), retried, then sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,6 +553,11 @@ START_TEST(test_outbox_retry_ctl)
 	    NULL && strstr(out, "rejected") != NULL, "outbox list:\n%s", out);
 	free(out);
 	ck_assert_int_eq(mailcatch_count(&c), 0);
+	/* The relay's reply named the address: the log does not. */
+	out = idl_log(&e);
+	ck_assert_msg(strstr(out, "rejected") != NULL && strstr(out,
+	    "bounce@example.fr") == NULL, "log:\n%s", out);
+	free(out);
 
 	/* The mailbox exists now: every failed message goes again. */
 	mailcatch_kill(&c);
