@@ -13,14 +13,21 @@
  *    verification), a restricted person only what the law requires; the
  *    others are suppressed, with the reason, in GET /me/notifications,
  *    which never shows a link or a token;
+ *  - STARTTLS required and not offered: nothing goes in clear, the
+ *    message waits; a relay's password file others may read stops
+ *    guichetd;
+ *  - the notifications come in pages (limit, cursor);
  *  - guichetctl outbox list and retry: a message the relay refused for
  *    good is failed (the log says why, without the address the relay's
  *    reply held), retried, then sent.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "idlib.h"
 #include "mailcatch.h"
@@ -395,6 +402,48 @@ notification(struct idenv *e, const char *token, const char *template)
 	return (found);
 }
 
+/* The caller's 'n' notifications, one a page, newest first, each once. */
+static void
+pages(struct idenv *e, const char *token, int n)
+{
+	json_t	*j;
+	char	*path = strdup("/api/v1/me/notifications?limit=1"), *seen;
+	char	*s, *cur;
+	long	 st;
+	int	 i;
+
+	seen = strdup("");
+	for (i = 0; i < n; i++) {
+		j = idl_reqj(e, "GET", path, token, NULL, &st);
+		ck_assert_int_eq(st, 200);
+		ck_assert_int_eq((int)json_array_size(json_object_get(j,
+		    "items")), 1);
+		s = harness_printf("%s|%s", seen, idl_jstr(json_array_get(
+		    json_object_get(j, "items"), 0), "id"));
+		ck_assert_msg(strstr(seen, s + strlen(seen) + 1) == NULL,
+		    "an item twice");
+		free(seen);
+		seen = s;
+		free(path);
+		if (i == n - 1) {
+			ck_assert(json_is_null(json_object_get(j,
+			    "next_cursor")));
+			path = NULL;
+		} else {
+			cur = idl_urlencode(idl_jstr(j, "next_cursor"));
+			path = harness_printf("/api/v1/me/notifications?"
+			    "limit=1&cursor=%s", cur);
+			free(cur);
+		}
+		json_decref(j);
+	}
+	free(seen);
+	/* A cursor this server did not make is 400. */
+	json_decref(idl_reqj(e, "GET", "/api/v1/me/notifications?cursor=abc",
+	    token, NULL, &st));
+	ck_assert_int_eq(st, 400);
+}
+
 START_TEST(test_unverified_address_suppressed)
 {
 	struct catcher	 c = { 0 };
@@ -444,6 +493,7 @@ START_TEST(test_unverified_address_suppressed)
 	n = notification(&e, at, "rights_request_answer");
 	idl_assert_str(n, "status", "sent");
 	json_decref(n);
+	pages(&e, at, 3);
 	free(body);
 	free(at);
 	free(req);
@@ -521,6 +571,64 @@ START_TEST(test_restricted_person_suppressed)
 }
 END_TEST
 
+START_TEST(test_starttls_required)
+{
+	struct catcher	 c = { 0 };
+	struct idenv	 e;
+	const char	*const *base, *args[24];
+	int		 i;
+
+	/* The catcher offers no STARTTLS. */
+	mailcatch_start(&c, 0, NULL);
+	memset(&e, 0, sizeof(e));
+	base = mail_args(&c, NULL);
+	for (i = 0; base[i] != NULL; i++)
+		args[i] = base[i];
+	args[i++] = "--smtp-starttls";
+	args[i++] = "required";
+	args[i] = NULL;
+	e.extra = args;
+	idl_start(&e);
+	free(person(&e, "tls@example.fr", "fr"));
+	wait_count(&e, 1, "SELECT count(*) FROM ops.outbox WHERE status = "
+	    "'queued' AND last_error = 'tls' AND attempts >= 1");
+	ck_assert_int_eq(mailcatch_count(&c), 0);
+	idl_stop(&e);
+	mailcatch_kill(&c);
+}
+END_TEST
+
+START_TEST(test_password_file_guarded)
+{
+	char		*file, *tpl, *err = NULL;
+	const char	*args[] = { "--modules", "--templates-dir", NULL,
+	    "--smtp-url", "smtp://127.0.0.1:1", "--smtp-user", "guichet",
+	    "--smtp-password-file", NULL, NULL };
+	int		 rc;
+
+	file = harness_printf("%s/smtp-%d.password", harness_tmpdir(),
+	    (int)getpid());
+	ck_assert_int_eq(harness_write_file(file, "s3cret\n"), 0);
+	tpl = harness_src("templates");
+	args[2] = tpl;
+	args[8] = file;
+	/* Readable by others: refused, named, and the secret not shown. */
+	ck_assert_int_eq(chmod(file, 0644), 0);
+	rc = harness_run("guichetd", harness_db(), NULL, args, NULL, 30000,
+	    NULL, &err);
+	ck_assert_msg(rc == 1 && strstr(err, "readable by others") != NULL &&
+	    strstr(err, "s3cret") == NULL, "exit %d: %s", rc, err);
+	free(err);
+	ck_assert_int_eq(chmod(file, 0640), 0);
+	rc = harness_run("guichetd", harness_db(), NULL, args, NULL, 30000,
+	    NULL, &err);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+	free(err);
+	free(tpl);
+	free(file);
+}
+END_TEST
+
 /* guichetctl on the test's database: the exit status, *out its stdout. */
 static int
 ctl(const struct idenv *e, const char *a, const char *b, const char *x,
@@ -590,6 +698,8 @@ static const TTest *const *const tests[] = {
 	&test_two_senders_share_the_outbox,
 	&test_unverified_address_suppressed,
 	&test_restricted_person_suppressed,
+	&test_starttls_required,
+	&test_password_file_guarded,
 	&test_outbox_retry_ctl,
 	NULL
 };
