@@ -40,10 +40,10 @@ mailcatch_start(struct catcher *c, int delay_ms, const char *refuse)
 	pid_t	 parent = getpid();
 	int	 i, fd;
 
-	if (c->dir == NULL) {
+	if (c->dir[0] == '\0') {
 		c->port = harness_free_port();
-		c->dir = harness_printf("%s/mail-%ld-%d", harness_tmpdir(),
-		    (long)getpid(), c->port);
+		snprintf(c->dir, sizeof(c->dir), "%s/mail-%ld-%d",
+		    harness_tmpdir(), (long)getpid(), c->port);
 	}
 	/* The arguments are ours: a port, a path of the tmpdir, words. */
 	cmd = harness_printf("exec %s -l 127.0.0.1:%d '%s' %d %s",

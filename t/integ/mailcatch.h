@@ -30,7 +30,7 @@
 struct catcher {
 	pid_t	 pid;		/* 0 when not running */
 	int	 port;		/* kept from one start to the next */
-	char	*dir;		/* the Maildir, kept too */
+	char	 dir[256];	/* the Maildir, kept too ("" before the start) */
 };
 
 /* The unchecked fixture: idl_prepare(), and exit 77 without a catcher. */

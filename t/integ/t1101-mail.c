@@ -327,6 +327,7 @@ START_TEST(test_two_senders_share_the_outbox)
 	struct idenv	 e;
 	struct server	 second;
 	const char	*args[20];
+	char		*log;
 	int		 i;
 
 	mailcatch_start(&c, 20, NULL);
@@ -347,8 +348,10 @@ START_TEST(test_two_senders_share_the_outbox)
 	harness_sleep_ms(500);
 	assert_sent_once(&e, &c, 30);
 	/* Both took their share. */
-	ck_assert_msg(strstr(harness_server_log(&second), "sent (attempt") !=
-	    NULL, "the second guichetd sent nothing");
+	log = harness_server_log(&second);
+	ck_assert_msg(strstr(log, "sent (attempt") != NULL,
+	    "the second guichetd sent nothing");
+	free(log);
 	harness_server_free(&second);
 	idl_stop(&e);
 	mailcatch_kill(&c);
