@@ -1,9 +1,10 @@
 /*
  * identity_mail.c: what identity tells the outbox (ops/outbox.h): the
  * messages it queues, with who may get each, and its gate: a message goes
- * only to an address of the account (its address, or the new one waiting
- * for its proof), and only to a verified one unless its template says
- * otherwise (guichet-privacy(7), "Mail").
+ * only to an address of the account (its address, the new one waiting for
+ * its proof, or the one it just left while the link back is alive), and
+ * only to a verified one unless its template says otherwise
+ * (guichet-privacy(7), "Mail").
  */
 #include <stddef.h>
 #include <string.h>
@@ -33,11 +34,19 @@ const struct mail_template identity_templates[IDENTITY_NTEMPLATES] = {
 	{ .name = "email_change_notice", .flags = MAIL_DESPITE_RESTRICTION },
 };
 
+/*
+ * $2 the recipient, $3 now: 'left' when it is an address the account
+ * just left, whose link back is still alive (the notice of the change
+ * goes there, also once the new address is verified).
+ */
 static struct db_stmt id_mail_stmts[] = {
 	{ .name = "identity_select_mail_gate",
-	  .sql = "SELECT email, email_pending, email_verified_at IS NOT NULL "
-	  "AS verified FROM identity.accounts WHERE id = $1 AND status <> "
-	  "'erased'", .nparams = 1 },
+	  .sql = "SELECT a.email, a.email_pending, a.email_verified_at IS NOT "
+	  "NULL AS verified, EXISTS (SELECT 1 FROM identity.one_time_tokens o "
+	  "WHERE o.account_id = a.id AND o.purpose = 'undo_email_change' AND "
+	  "o.used_at IS NULL AND o.expires_at > $3::timestamptz AND o.email = "
+	  "$2) AS left FROM identity.accounts a WHERE a.id = $1 AND a.status "
+	  "<> 'erased'", .nparams = 3 },
 };
 
 const struct module_stmts identity_mail_stmt_table = {
@@ -60,10 +69,12 @@ identity_mail_gate(struct db *db, const char *account, const char *recipient,
     const struct mail_template *t, const char **reason, struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[1] = { account };
-	char		 key[IDENTITY_EMAIL_KEY_MAX];
+	const char	*p[3] = { account, recipient, NULL };
+	char		 key[IDENTITY_EMAIL_KEY_MAX], now[40];
 	int		 verified, rc = 0;
 
+	id_now(now);
+	p[2] = now;
 	if (db_exec(db, &id_mail_stmts[0], p, &res, err) == -1)
 		return (-1);
 	(void)identity_email_normalise(recipient, 0, key, sizeof(key));
@@ -81,7 +92,8 @@ identity_mail_gate(struct db *db, const char *account, const char *recipient,
 			*reason = "unverified_address";
 			rc = 1;
 		}
-	} else {
+	} else if (!db_bool(res, 0, "left") ||
+	    strcmp(t->name, "email_change_notice") != 0) {
 		/* No longer an address of the account. */
 		*reason = "address_changed";
 		rc = 1;

@@ -13,6 +13,9 @@
  *    verification), a restricted person only what the law requires; the
  *    others are suppressed, with the reason, in GET /me/notifications,
  *    which never shows a link or a token;
+ *  - the notice of a change of address reaches the old address even when
+ *    the new one was verified before the relay took it; what else was
+ *    meant for the old address does not;
  *  - STARTTLS required and not offered: nothing goes in clear, the
  *    message waits; a relay's password file others may read stops
  *    guichetd;
@@ -574,6 +577,56 @@ START_TEST(test_restricted_person_suppressed)
 }
 END_TEST
 
+START_TEST(test_address_change_notice)
+{
+	struct catcher	 c = { 0 };
+	struct idenv	 e;
+	json_t		*mails;
+	char		*at, *undo, *link;
+	long		 st;
+
+	/* Everything happens while no relay is set: all of it waits. */
+	idl_start_new(&e, NULL);
+	free(person(&e, "ana@example.fr", "fr"));
+	verify(&e, "ana@example.fr");
+	at = idl_login_ok(&e, "ana@example.fr", PASSWORD, NULL);
+	json_decref(idl_sendj(&e, "PATCH", "/api/v1/me", at, json_pack(
+	    "{s:s, s:s}", "email", "ana.martin@example.fr", "current_password",
+	    PASSWORD), &st));
+	ck_assert_int_eq(st, 200);
+	verify(&e, "ana.martin@example.fr");
+	undo = idl_outbox_token(&e, "ana@example.fr", "email_change_notice");
+
+	/* The relay comes: the old address gets the notice, and only it. */
+	mailcatch_start(&c, 0, NULL);
+	e.extra = mail_args(&c, NULL);
+	idl_restart(&e, NULL);
+	wait_count(&e, 0, "SELECT count(*) FROM ops.outbox WHERE status = "
+	    "'queued'");
+	mails = mailcatch_to(&c, "ana@example.fr");
+	ck_assert_int_eq((int)json_array_size(mails), 1);
+	idl_assert_str(json_array_get(mails, 0), "subject",
+	    "Montgenèvre : l'adresse de votre compte va changer");
+	link = harness_printf("/undo-email-change?token=%s", undo);
+	ck_assert_msg(strstr(json_string_value(json_object_get(
+	    json_array_get(mails, 0), "body")), link) != NULL, "no undo link");
+	json_decref(mails);
+	mails = mailcatch_to(&c, "ana.martin@example.fr");
+	ck_assert_int_eq((int)json_array_size(mails), 1);
+	json_decref(mails);
+	/* The first verification, for the address left: not sent. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient = 'ana@example.fr' AND template = 'verify_email' "
+	    "AND status = 'suppressed' AND suppressed_reason = "
+	    "'address_changed'"), 1);
+	free(link);
+	free(undo);
+	free(at);
+	idl_stop(&e);
+	mailcatch_kill(&c);
+}
+END_TEST
+
 START_TEST(test_starttls_required)
 {
 	struct catcher	 c = { 0 };
@@ -701,6 +754,7 @@ static const TTest *const *const tests[] = {
 	&test_two_senders_share_the_outbox,
 	&test_unverified_address_suppressed,
 	&test_restricted_person_suppressed,
+	&test_address_change_notice,
 	&test_starttls_required,
 	&test_password_file_guarded,
 	&test_outbox_retry_ctl,
