@@ -41,6 +41,9 @@ static int	check_nonempty(const char *);
 static int	check_ip(const char *);
 static int	check_role(const char *);
 static int	check_socket(const char *);
+static int	check_smtp_url(const char *);
+static int	check_starttls(const char *);
+static int	check_address(const char *);
 
 #define S(f)	offsetof(struct conf, f)
 
@@ -127,6 +130,32 @@ static const struct conf_def defs[] = {
 	{ "clamd_scan_interval", CT_INT, S(clamd_scan_interval), "2", 1, 3600,
 	  NULL, "seconds between two looks for files waiting for their scan "
 	  "(and between two tries while clamd is unreachable)" },
+	/* Mail (src/ops/mailer.c): the relay the outbox is delivered to. */
+	{ "smtp_url", CT_STRING, S(smtp_url), "", 0, 0, check_smtp_url,
+	  "the SMTP relay, smtp://host[:port] or smtps://host[:port] (empty: "
+	  "nothing is sent, mail stays queued)" },
+	{ "smtp_starttls", CT_STRING, S(smtp_starttls), "required", 0, 0,
+	  check_starttls, "STARTTLS on smtp:// URLs: required, try or no "
+	  "(no for a relay on the loopback)" },
+	{ "smtp_user", CT_STRING, S(smtp_user), "", 0, 0, NULL,
+	  "user name for the relay's authentication (empty: none)" },
+	{ "smtp_password_file", CT_STRING, S(smtp_password_file), "", 0, 0,
+	  NULL, "file holding the relay's password (its first line; not "
+	  "readable by others)" },
+	{ "smtp_timeout", CT_INT, S(smtp_timeout), "30", 1, 600, NULL,
+	  "seconds one message may take to reach the relay" },
+	{ "mail_from", CT_STRING, S(mail_from), "noreply@localhost", 0, 0,
+	  check_address, "the sender address of the mail (the From header, "
+	  "with the town's name, and the envelope)" },
+	{ "mail_batch", CT_INT, S(mail_batch), "10", 1, 100, NULL,
+	  "messages a sender claims and sends at a time" },
+	{ "mail_max_attempts", CT_INT, S(mail_max_attempts), "10", 1, 1000,
+	  NULL, "attempts before a message is marked failed" },
+	{ "mail_retry_base", CT_INT, S(mail_retry_base), "60", 1, 86400, NULL,
+	  "seconds before the first retry of a message; each retry waits "
+	  "twice as long as the one before" },
+	{ "mail_retry_max", CT_INT, S(mail_retry_max), "21600", 1, 604800,
+	  NULL, "longest wait between two attempts, in seconds" },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))
@@ -172,6 +201,51 @@ check_socket(const char *v)
 	if (v[0] == '\0')
 		return (0);
 	return (v[0] == '/' && strlen(v) < 108 ? 0 : -1);
+/* Empty, or smtp:// or smtps:// and a host, without spaces. */
+static int
+check_smtp_url(const char *v)
+{
+	const char	*h;
+
+	if (*v == '\0')
+		return (0);
+	if (strncmp(v, "smtp://", 7) == 0)
+		h = v + 7;
+	else if (strncmp(v, "smtps://", 8) == 0)
+		h = v + 8;
+	else
+		return (-1);
+	if (*h == '\0' || *h == '/' || *h == ':' || strpbrk(v, " \t\r\n") !=
+	    NULL)
+		return (-1);
+	return (0);
+}
+
+static int
+check_starttls(const char *v)
+{
+	return (strcmp(v, "required") == 0 || strcmp(v, "try") == 0 ||
+	    strcmp(v, "no") == 0 ? 0 : -1);
+}
+
+/*
+ * An ASCII address local@domain with no character that would need
+ * quoting in a header: it goes into the envelope, From and Message-ID.
+ */
+static int
+check_address(const char *v)
+{
+	const char	*at = strchr(v, '@');
+	size_t		 i;
+
+	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@') !=
+	    NULL || strlen(v) > 254)
+		return (-1);
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f ||
+		    strchr("<>()[]\\,;:\"", v[i]) != NULL)
+			return (-1);
+	return (0);
 }
 
 static int
@@ -206,6 +280,9 @@ static const char *const check_hint[] = {
 	"an IPv4 or IPv6 address, or empty",
 	"a PostgreSQL role name (lowercase letters, digits, _), or empty",
 	"an absolute path of at most 107 bytes, or empty",
+	"empty, or smtp://host[:port] or smtps://host[:port]",
+	"required, try or no",
+	"an ASCII address such as noreply@example.fr",
 };
 
 static const char *
@@ -223,6 +300,12 @@ hint_for(const struct conf_def *d)
 		return (check_hint[5]);
 	if (d->check == check_socket)
 		return (check_hint[6]);
+	if (d->check == check_smtp_url)
+		return (check_hint[7]);
+	if (d->check == check_starttls)
+		return (check_hint[8]);
+	if (d->check == check_address)
+		return (check_hint[9]);
 	return (check_hint[3]);
 }
 

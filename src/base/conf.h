@@ -51,6 +51,16 @@ struct conf {
 	char	*trusted_proxy;
 	char	*clamd_socket;
 	int	 clamd_scan_interval;		/* seconds */
+	char	*smtp_url;
+	char	*smtp_starttls;
+	char	*smtp_user;
+	char	*smtp_password_file;
+	int	 smtp_timeout;			/* seconds */
+	char	*mail_from;
+	int	 mail_batch;
+	int	 mail_max_attempts;
+	int	 mail_retry_base;		/* seconds */
+	int	 mail_retry_max;		/* seconds */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

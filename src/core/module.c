@@ -37,6 +37,18 @@ name_ok(const char *s)
 	return (1);
 }
 
+/* 1 when one of the first 'n' templates of 'm' is named 'name'. */
+static int
+template_in(const struct module *m, size_t n, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(m->templates[i].name, name) == 0)
+			return (1);
+	return (0);
+}
+
 /* The statements, scopes, codes and routes of one module. */
 static int
 module_register(const struct module *m, size_t *nroutes, char *err,
@@ -75,6 +87,16 @@ module_register(const struct module *m, size_t *nroutes, char *err,
 			    m->routes[i].pattern, m->name,
 			    m->routes[i].scope != NULL ? m->routes[i].scope :
 			    "");
+			return (-1);
+		}
+	for (i = 0; i < m->ntemplates; i++)
+		if (!name_ok(m->templates[i].name) ||
+		    module_template_find(m->templates[i].name) != NULL ||
+		    template_in(m, i, m->templates[i].name)) {
+			snprintf(err, errlen, "module %s: mail template '%s' is "
+			    "not a name or is declared twice", m->name,
+			    m->templates[i].name != NULL ?
+			    m->templates[i].name : "");
 			return (-1);
 		}
 	*nroutes += m->nroutes;
@@ -156,6 +178,18 @@ module_find(const char *name)
 	return (NULL);
 }
 
+const struct mail_template *
+module_template_find(const char *name)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < nmods; i++)
+		for (j = 0; j < mods[i]->ntemplates; j++)
+			if (strcmp(mods[i]->templates[j].name, name) == 0)
+				return (&mods[i]->templates[j]);
+	return (NULL);
+}
+
 /* The module whose route table holds route 'r' of the assembled table. */
 static const struct module *
 route_owner(size_t r)
@@ -196,6 +230,13 @@ modules_describe(FILE *f)
 		for (j = 0; j < m->nscopes; j++)
 			fprintf(f, "scope %s %s\n", m->name,
 			    m->scopes[j].name);
+		for (j = 0; j < m->ntemplates; j++)
+			fprintf(f, "template %s %s%s%s\n", m->name,
+			    m->templates[j].name,
+			    m->templates[j].flags & MAIL_TO_UNVERIFIED ?
+			    " to-unverified" : "",
+			    m->templates[j].flags & MAIL_DESPITE_RESTRICTION ?
+			    " despite-restriction" : "");
 		fprintf(f, "start %s %s\n", m->name, m->start != NULL ? "yes" :
 		    "no");
 	}

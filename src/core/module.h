@@ -122,6 +122,22 @@ struct ctl_command {
 	const char	*help;		/* one line */
 };
 
+/*
+ * A message a module queues (ops/outbox.h): its name, which is also the
+ * name of its files templates/mail/<name>.<fr|en|it>, and who may get it.
+ * By default a message goes only to a verified address of a person whose
+ * processing is not restricted (Art. 18 RGPD); the flags are exceptions,
+ * each to be justified where the template is declared (guichet-privacy(7),
+ * "Mail").
+ */
+#define MAIL_TO_UNVERIFIED	0x1	/* also to an address not yet proven */
+#define MAIL_DESPITE_RESTRICTION 0x2	/* the law or the person's own
+					   request of the moment requires it */
+struct mail_template {
+	const char	*name;		/* [a-z][a-z0-9_]* */
+	unsigned	 flags;		/* MAIL_* */
+};
+
 struct module {
 	const char			*name;	/* "identity": [a-z][a-z0-9_]* */
 	/*
@@ -160,6 +176,12 @@ struct module {
 	const char *const		*exports;
 	/* Its OpenAPI fragment, from the top of the source tree. */
 	const char			*openapi;
+	/*
+	 * The messages it queues: guichetd refuses to start when one lacks
+	 * a file in a language, and the outbox refuses one not declared.
+	 */
+	const struct mail_template	*templates;
+	size_t				 ntemplates;
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -189,6 +211,9 @@ int	 modules_init(const struct module *const *, const struct module_env *,
 void	 modules_start(void);
 void	 modules_stop(void);
 
+/* The declaration of template 'name' by any module, or NULL. */
+const struct mail_template *module_template_find(const char *);
+
 /* The registered modules, in list order. */
 size_t	 module_count(void);
 const struct module *module_at(size_t);
@@ -196,7 +221,8 @@ const struct module *module_find(const char *);
 
 /*
  * What this process registered, one line per fact, in a stable order:
- * modules, routes, statements, hooks, commands, scopes, problem codes.
+ * modules, routes, statements, hooks, commands, scopes, mail templates,
+ * problem codes.
  * guichetd --modules and guichetctl modules print it.
  */
 void	 modules_describe(FILE *);

@@ -2155,6 +2155,7 @@ identity_init(const struct module_env *env, char *err, size_t errlen)
 		return (-1);
 	}
 	token_configure(c->public_url, "guichet");
+	identity_mail_gate_install();
 	/* guichetctl issues no token: its commands need no key. */
 	if (env->mode != MODULE_SERVER)
 		return (0);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/module.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "identity/identity.h"
@@ -118,6 +119,11 @@ struct privacy_hooks;
 extern const struct module_stmts	identity_stmt_table;
 extern const struct module_stmts	identity_privacy_stmt_table;
 extern const struct privacy_hooks	identity_privacy_hooks;
+/* identity_mail.c: its templates, and the gate of core/module.h's rules. */
+#define IDENTITY_NTEMPLATES	4
+extern const struct mail_template	identity_templates[IDENTITY_NTEMPLATES];
+extern const struct module_stmts	identity_mail_stmt_table;
+void	 identity_mail_gate_install(void);
 
 /*
  * identity_mail() to the account's stored address, or with 'pending' to

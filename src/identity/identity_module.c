@@ -68,7 +68,8 @@ static const struct route identity_routes[] = {
 };
 
 static const struct module_stmts *const identity_stmt_tables[] = {
-	&identity_stmt_table, &identity_privacy_stmt_table, NULL
+	&identity_stmt_table, &identity_privacy_stmt_table,
+	&identity_mail_stmt_table, NULL
 };
 
 static const struct ctl_command identity_commands[] = {
@@ -231,4 +232,6 @@ const struct module identity_module = {
 	.tables = identity_tables,
 	.exports = identity_exports,
 	.openapi = "src/identity/openapi.json",
+	.templates = identity_templates,
+	.ntemplates = IDENTITY_NTEMPLATES,
 };

@@ -5,6 +5,10 @@
  *             expects: one round trip;
  *  /metrics   Prometheus text: HTTP and database counters;
  *  /api/v1/openapi.json  the OpenAPI document compiled into the binary.
+ * The module's other pieces: the outbox and its gates (outbox.c), the
+ * mail's templates and MIME (mail.c), the sender (mailer.c), the
+ * notifications a person reads (notifications.c), Idempotency-Key
+ * (idempotency.c).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,6 +19,7 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "base/buf.h"
+#include "base/conf.h"
 #include "base/digest.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -27,6 +32,7 @@
 #include "http/route.h"
 #include "http/server.h"
 #include "ops/idempotency.h"
+#include "ops/mail.h"
 #include "ops/ops.h"
 
 enum { OPS_SCHEMA, OPS_SECRET, OPS__COUNT };
@@ -191,6 +197,7 @@ ops_metrics(struct request *req)
 {
 	struct db_stats	 st;
 	struct cache_stats cs;
+	struct mailer_stats ms;
 	struct buf	 b;
 
 	buf_init(&b);
@@ -236,6 +243,19 @@ ops_metrics(struct request *req)
 	    "# HELP guichet_cache_bytes Bytes of the answers held.\n"
 	    "# TYPE guichet_cache_bytes gauge\nguichet_cache_bytes %llu\n",
 	    (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
+	mailer_stats(&ms);
+	buf_addf(&b, "# HELP guichet_mail_sent_total Messages the SMTP relay "
+	    "accepted.\n# TYPE guichet_mail_sent_total counter\n"
+	    "guichet_mail_sent_total %llu\n"
+	    "# HELP guichet_mail_failures_total Failed attempts to hand a "
+	    "message to the relay.\n"
+	    "# TYPE guichet_mail_failures_total counter\n"
+	    "guichet_mail_failures_total %llu\n"
+	    "# HELP guichet_mail_suppressed_total Messages the sender did not "
+	    "send (restriction, address), besides those suppressed when "
+	    "queued.\n# TYPE guichet_mail_suppressed_total counter\n"
+	    "guichet_mail_suppressed_total %llu\n", ms.sent, ms.failures,
+	    ms.suppressed);
 	reply_bytes(req, 200, CT_PROMETHEUS, b.data, b.len);
 	reply_header(req, "Cache-Control", "no-store");
 	buf_cleanup(&b);
@@ -320,10 +340,12 @@ ops_init(const struct module_env *env, char *err, size_t errlen)
 	unsigned char	 s[OPS_SECRET_LEN], k[SHA256_LEN];
 	static const char label[] = "guichet: cursor sealing key, v1";
 
-	(void)err;
-	(void)errlen;
 	if (env->mode != MODULE_SERVER)
 		return (0);
+	/* Every template of every module, or guichetd does not start. */
+	if (mail_templates_load(env->conf->templates_dir, err, errlen) == -1 ||
+	    mailer_configure(env->conf, err, errlen) == -1)
+		return (-1);
 	idempotency_init();
 	/* Every guichetd of the deployment seals cursors alike. */
 	ops_instance_secret(s);
@@ -337,11 +359,12 @@ ops_init(const struct module_env *env, char *err, size_t errlen)
 static const struct module_stmts ops_stmt_table = { ops_stmts,
     NELEM(ops_stmts) };
 static const struct module_stmts outbox_stmt_table = { outbox_stmts,
-    OUTBOX_NSTMTS };
+    OB__COUNT };
 static const struct module_stmts idempotency_stmt_table = {
     idempotency_stmts, IDEMPOTENCY_NSTMTS };
 static const struct module_stmts *const ops_stmt_tables[] = {
-	&ops_stmt_table, &outbox_stmt_table, &idempotency_stmt_table, NULL
+	&ops_stmt_table, &outbox_stmt_table, &idempotency_stmt_table,
+	&mailer_stmt_table, NULL
 };
 
 static const struct route ops_routes[] = {
@@ -353,6 +376,8 @@ static const struct route ops_routes[] = {
 	  .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/openapi.json",
 	  .handler = ops_openapi, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/me/notifications",
+	  .handler = ops_notifications, .perm = PERM_SELF },
 };
 
 static const struct privacy_hooks ops_privacy = {
@@ -361,8 +386,13 @@ static const struct privacy_hooks ops_privacy = {
 };
 
 static const struct ctl_command ops_commands[] = {
-	{ "outbox", outbox_ctl, "outbox list",
-	  "show the messages waiting to be sent" },
+	{ .name = "outbox", .run = outbox_ctl, .usage = "outbox list",
+	  .help = "show the messages, oldest first: status, attempts, why "
+	  "one was suppressed or failed" },
+	{ .name = "outbox", .run = outbox_ctl,
+	  .usage = "outbox retry ID|--failed",
+	  .help = "queue a failed or suppressed message (or every failed "
+	  "one) again, due now" },
 };
 
 static const char *const ops_tables[] = { "ops.schema_migrations",
@@ -377,6 +407,8 @@ const struct module ops_module = {
 	.errors = ops_errors,
 	.nerrors = OPS_E__COUNT,
 	.init = ops_init,
+	.start = mailer_start,
+	.stop = mailer_stop,
 	.stmts = ops_stmt_tables,
 	.routes = ops_routes,
 	.nroutes = NELEM(ops_routes),

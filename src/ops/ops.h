@@ -15,6 +15,8 @@
 
 struct buf;
 struct ctl_ctx;
+struct module_stmts;
+struct request;
 
 /* The ops module's problem codes (ops.c). */
 enum ops_err {
@@ -45,11 +47,45 @@ void	 ops_instance_secret(unsigned char[OPS_SECRET_LEN]);
 void	ops_set_expected_schema(int, int);
 
 /* Between the files of src/ops (the module's pieces). */
-#define OUTBOX_NSTMTS		4
+enum outbox_stmt {
+	OB_INSERT,
+	OB_LIST,
+	OB_EXPORT,
+	OB_ERASE,
+	OB_RETRY,
+	OB_STATUS,
+	OB_TOWN,
+	OB_NOTIFICATIONS,
+	OB__COUNT
+};
 #define IDEMPOTENCY_NSTMTS	7
-extern struct db_stmt	outbox_stmts[OUTBOX_NSTMTS];
+extern struct db_stmt	outbox_stmts[OB__COUNT];
 extern struct db_stmt	idempotency_stmts[IDEMPOTENCY_NSTMTS];
+extern const struct module_stmts mailer_stmt_table;
 int	 outbox_ctl(struct ctl_ctx *);
+/*
+ * Run every gate (outbox.h) for a message: 0 it may go, 1 it may not
+ * (*reason), -1 with 'err'.
+ */
+struct mail_template;
+int	 outbox_gates(struct db *, const char *, const char *,
+	    const struct mail_template *, const char **, struct db_error *);
+
+/* The sender (mailer.c): its settings (guichetd), its thread. */
+struct conf;
+int	 mailer_configure(const struct conf *, char *, size_t);
+void	 mailer_start(void);
+void	 mailer_stop(void);
+/* Counters for /metrics. */
+struct mailer_stats {
+	unsigned long long	 sent;
+	unsigned long long	 failures;
+	unsigned long long	 suppressed;
+};
+void	 mailer_stats(struct mailer_stats *);
+
+/* GET /api/v1/me/notifications (notifications.c). */
+int	 ops_notifications(struct request *);
 /*
  * A piece's part of the ops module's privacy section: the member
  * 'member', the JSON of the column of that name of 'export' ($1 the

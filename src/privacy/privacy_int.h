@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/lang.h"
+#include "core/module.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "privacy/privacy.h"
@@ -59,6 +60,10 @@ extern const struct module_stmts	erase_stmt_table;
 extern const struct module_stmts	export_stmt_table;
 extern const struct module_stmts	retention_stmt_table;
 extern const struct module_stmts	privacy_hook_stmt_table;
+/* privacy_mail.c: its templates, and the gate that knows restrictions. */
+#define PRIVACY_NTEMPLATES	3
+extern const struct mail_template	privacy_templates[PRIVACY_NTEMPLATES];
+void	 privacy_mail_gate_install(void);
 extern const struct privacy_hooks	privacy_privacy_hooks;
 
 /*

@@ -126,6 +126,7 @@ privacy_init(const struct module_env *env, char *err, size_t errlen)
 	(void)errlen;
 	privacy_export_init(env->conf);
 	privacy_access_recorder_install();
+	privacy_mail_gate_install();
 	return (0);
 }
 
@@ -166,4 +167,6 @@ const struct module privacy_module = {
 	.nerrors = PE__COUNT,
 	.tables = privacy_tables,
 	.openapi = "src/privacy/openapi.json",
+	.templates = privacy_templates,
+	.ntemplates = PRIVACY_NTEMPLATES,
 };

@@ -16,16 +16,20 @@ static char *
 describe(const char *prog, const char *const *extra)
 {
 	const char	*argv[16];
-	char		*bin, *sql, *out = NULL, *err = NULL;
+	char		*bin, *sql, *tpl, *out = NULL, *err = NULL;
 	int		 n = 0, i, rc;
 
 	bin = harness_bin(prog);
 	sql = harness_src("sql");
+	/* A serving guichetd loads every mail template. */
+	tpl = harness_src("templates");
 	argv[n++] = bin;
 	argv[n++] = "--database";
 	argv[n++] = harness_db();
 	argv[n++] = "--sql-dir";
 	argv[n++] = sql;
+	argv[n++] = "--templates-dir";
+	argv[n++] = tpl;
 	for (i = 0; extra[i] != NULL; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -35,6 +39,7 @@ describe(const char *prog, const char *const *extra)
 	free(err);
 	free(bin);
 	free(sql);
+	free(tpl);
 	return (out);
 }
 

@@ -495,16 +495,20 @@ static void
 prepare(void)
 {
 	struct conf_error	 ce;
-	char			 err[600] = "";
+	char			 err[600] = "", *tpl;
 
 	idl_prepare();
 	ce.msg[0] = '\0';
 	conf_init(&c);
+	/* A serving guichetd loads every mail template. */
+	tpl = harness_src("templates");
 	if (conf_set(&c, "jwt_key_file", harness_key_file(), "t3007", &ce) ==
-	    -1 || app_init(&c, MODULE_SERVER, err, sizeof(err)) == -1) {
+	    -1 || conf_set(&c, "templates_dir", tpl, "t3007", &ce) == -1 ||
+	    app_init(&c, MODULE_SERVER, err, sizeof(err)) == -1) {
 		fprintf(stderr, "t3007: app_init: %s%s\n", ce.msg, err);
 		exit(99);
 	}
+	free(tpl);
 	fixtures();
 }
 

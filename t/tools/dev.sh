@@ -10,6 +10,8 @@
 #    directory with the given signatures, in the foreground (tools/dev
 #    detaches it), and stays root only when tools/dev runs as root; a dev
 #    guichetd is pointed at it.
+#  - the dev guichetd's mail goes to the local catcher, without STARTTLS,
+#    unless the operator named a relay (GUICHET_SMTP_URL).
 srcdir=${GUICHET_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=/dev/null
 . "$srcdir/tools/dev" || exit 99
@@ -61,6 +63,20 @@ guichet_env
 check "guichetd scans with the dev clamd" "$GUICHET_CLAMD_SOCKET" \
     /x/clamav/clamd.sock
 unset CLAMD_SOCKET GUICHET_CLAMD_SOCKET
+unset GUICHET_SMTP_URL GUICHET_SMTP_STARTTLS GUICHET_MAIL_FROM
+mail_env 2626
+check "the dev relay is the catcher" "$GUICHET_SMTP_URL" smtp://127.0.0.1:2626
+check "no STARTTLS with the catcher" "$GUICHET_SMTP_STARTTLS" no
+check "a sender address" "$GUICHET_MAIL_FROM" guichet@demo.guichet.test
+GUICHET_SMTP_URL=smtps://relay.example.org
+unset GUICHET_SMTP_STARTTLS
+mail_env 2626
+check "an operator's relay stays" "$GUICHET_SMTP_URL" smtps://relay.example.org
+check "and its TLS setting" "${GUICHET_SMTP_STARTTLS:-unset}" unset
+case $(catcher_cmd) in
+*"-m aiosmtpd "*"-c mailcatch.Catcher"*) ;;
+*) check "the catcher's command" "$(catcher_cmd)" "aiosmtpd with mailcatch" ;;
+esac
 
 [ "$fails" -eq 0 ] || exit 1
 echo "dev.sh: ok"

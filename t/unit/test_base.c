@@ -514,6 +514,9 @@ static const char *const all_keys[] = {
 	"slow_queue_per_address", "trusted_proxy",
 	"password_memory_kib", "password_iterations", "password_parallelism",
 	"clamd_socket", "clamd_scan_interval",
+	"smtp_url", "smtp_starttls", "smtp_user", "smtp_password_file",
+	"smtp_timeout", "mail_from", "mail_batch", "mail_max_attempts",
+	"mail_retry_base", "mail_retry_max",
 	NULL
 };
 
