@@ -201,6 +201,8 @@ check_socket(const char *v)
 	if (v[0] == '\0')
 		return (0);
 	return (v[0] == '/' && strlen(v) < 108 ? 0 : -1);
+}
+
 /* Empty, or smtp:// or smtps:// and a host, without spaces. */
 static int
 check_smtp_url(const char *v)
