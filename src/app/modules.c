@@ -20,7 +20,8 @@
 	M(ops) \
 	M(web) \
 	M(identity) \
-	M(privacy)
+	M(privacy) \
+	M(cases)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

@@ -47,6 +47,7 @@ struct conf {
 	int	 password_iterations;
 	int	 password_parallelism;
 	char	*trusted_proxy;
+	int	 case_draft_days;		/* days a draft lives */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -512,7 +512,7 @@ static const char *const all_keys[] = {
 	"templates_dir", "static_dir", "slow_threads", "slow_queue",
 	"slow_queue_per_address", "trusted_proxy",
 	"password_memory_kib", "password_iterations", "password_parallelism",
-	NULL
+	"case_draft_days", NULL
 };
 
 START_TEST(test_conf_defaults)
