@@ -20,6 +20,7 @@
 	M(ops) \
 	M(web) \
 	M(identity) \
+	M(procedures) \
 	M(privacy) \
 	M(cases)
 
