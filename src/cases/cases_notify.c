@@ -25,10 +25,11 @@
  * Mail goes through the outbox in the transaction of the change it tells
  * (ops/outbox.h): to the owner's stored address with identity_mail(), or
  * to the department's mailbox (cases.department_contacts, the module's
- * store of record), marked as concerning the owner so that the owner's
- * export lists it and erasure deletes it.  No mail to the department
- * holds the person's answers or messages: it says that something
- * happened, and where to read it.
+ * store of record).  No mail to the department holds anything about the
+ * person (no name, no answer, no message): the event, the procedure, the
+ * reference and where to read the case; so it concerns no account (the
+ * outbox's account is NULL: not the person's mail, nothing to export or
+ * erase, and not the person's address).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,9 +537,9 @@ case_mail_department(struct db *db, const struct db_res *c,
 		    "event_code", event);
 		json_set_str(payload, "department", db_str(res, 0, "name_fr"));
 		payload_common(db, c, LANG_FR, payload);
-		/* Concerns the owner: their export lists it, erasure takes it. */
-		rc = outbox_queue(db, db_str(c, 0, "owner_id"), to,
-		    "case_department_notice", "fr", payload, NULL, err);
+		/* Nothing about the person in it: it concerns no account. */
+		rc = outbox_queue(db, NULL, to, "case_department_notice", "fr",
+		    payload, NULL, err);
 		json_decref(payload);
 	} else
 		log_info("cases: department %s has no mailbox: case %s not "
