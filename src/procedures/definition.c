@@ -28,27 +28,24 @@
 
 #define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
 
-static const struct json_field title_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	JF_END
-};
-static const struct json_spec title_spec = { .name = "ProcedureTitle",
-    .fields = title_fields };
+/* A text in French, English and Italian, each of 1 to 'max' characters. */
+#define TEXT_FIELDS(max) { \
+	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1, \
+	  .max_len = (max) }, \
+	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1, \
+	  .max_len = (max) }, \
+	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1, \
+	  .max_len = (max) }, \
+	JF_END \
+}
 
-static const struct json_field description_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 8000 },
-	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 8000 },
-	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 8000 },
-	JF_END
-};
+static const struct json_field title_fields[] = TEXT_FIELDS(200);
+static const struct json_field help_fields[] = TEXT_FIELDS(1000);
+static const struct json_field description_fields[] = TEXT_FIELDS(8000);
+const struct json_spec procedures_text_spec = { .name = "ProcedureText",
+    .fields = title_fields };
+const struct json_spec procedures_help_spec = { .name = "ProcedureHelp",
+    .fields = help_fields };
 static const struct json_spec description_spec = {
     .name = "ProcedureDescription", .fields = description_fields };
 
@@ -72,7 +69,7 @@ static const struct json_field document_fields[] = {
 	{ .name = "code", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 2, .max_len = 48 },
 	{ .name = "label", .kind = JK_OBJECT, .flags = JF_REQUIRED,
-	  .object = &title_spec },
+	  .object = &procedures_text_spec },
 	{ .name = "required", .kind = JK_BOOLEAN, .flags = JF_REQUIRED },
 	JF_END
 };
@@ -83,7 +80,7 @@ static const struct json_field definition_fields[] = {
 	{ .name = "code", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 2, .max_len = 47 },
 	{ .name = "title", .kind = JK_OBJECT, .flags = JF_REQUIRED,
-	  .object = &title_spec },
+	  .object = &procedures_text_spec },
 	{ .name = "description", .kind = JK_OBJECT, .flags = JF_REQUIRED,
 	  .object = &description_spec },
 	{ .name = "department", .kind = JK_STRING, .flags = JF_REQUIRED,

@@ -465,27 +465,36 @@ check_position(struct answers *a, const char *name, const json_t *v)
 		fail(a, name, "/lon", "minimum", FM_LONGITUDE, NULL);
 }
 
-/* An object checked by json_check(), its errors moved under /form/<name>. */
+size_t
+form_check_under(const json_t *v, const struct json_spec *spec,
+    const char *prefix, enum lang lang, json_t *errors, size_t *count)
+{
+	json_t	*errs = json_array(), *e;
+	size_t	 n, i;
+	char	*at;
+
+	n = json_check(v, spec, lang, errs);
+	json_array_foreach(errs, i, e) {
+		if (json_array_size(errors) >= JSON_ERRORS_MAX)
+			break;
+		xasprintf(&at, "%s%s", prefix, json_str(e, "field"));
+		json_error_add(errors, at, json_str(e, "code"),
+		    json_str(e, "message"));
+		free(at);
+	}
+	*count += n;
+	json_decref(errs);
+	return (n);
+}
+
+/* An object answer checked by json_check(), its errors under /form/<name>. */
 static size_t
 check_object_value(struct answers *a, const char *name, const json_t *v,
     const struct json_spec *spec)
 {
-	json_t	*errs = json_array(), *e;
-	size_t	 n, i;
-
-	n = json_check(v, spec, a->lang, errs);
-	json_array_foreach(errs, i, e) {
-		pointer(&a->path, name, json_str(e, "field"));
-		a->count++;
-		if (json_array_size(a->errors) < JSON_ERRORS_MAX)
-			json_error_add(a->errors, a->path.data,
-			    json_str(e, "code"), json_str(e, "message"));
-	}
-	/* Those json_check() counted but did not list. */
-	if (n > json_array_size(errs))
-		a->count += n - json_array_size(errs);
-	json_decref(errs);
-	return (n);
+	pointer(&a->path, name, NULL);
+	return (form_check_under(v, spec, a->path.data, a->lang, a->errors,
+	    &a->count));
 }
 
 static void
@@ -857,50 +866,15 @@ value_ok(const char *s)
 	return (s[n] == '\0' && n <= FORM_NAME_MAX);
 }
 
-/* A text in three languages: {"fr", "en", "it"}, each 1 to 'max'. */
+/* A text in three languages (procedures_text_spec, or _help_spec). */
 static void
 def_texts(struct defcheck *c, size_t i, const char *sub, const json_t *t,
-    size_t max)
+    const struct json_spec *spec)
 {
-	static const struct json_field fields[][4] = {
-		[0] = {
-		    { .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 200 },
-		    { .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 200 },
-		    { .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 200 },
-		    { NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL,
-		      JK_END } },
-		[1] = {
-		    { .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 1000 },
-		    { .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 1000 },
-		    { .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED,
-		      .min_len = 1, .max_len = 1000 },
-		    { NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL,
-		      JK_END } },
-	};
-	struct json_spec spec = { .name = "Texts",
-	    .fields = fields[max > 200] };
-	json_t		*errs = json_array(), *e;
-	size_t		 k, n;
-	char		 at[64];
-
-	n = json_check(t, &spec, c->lang, errs);
-	json_array_foreach(errs, k, e) {
-		snprintf(at, sizeof(at), "%s%s", sub, json_str(e, "field"));
-		buf_reset(&c->path);
-		buf_addf(&c->path, "/form/%zu%s", i, at);
-		c->count++;
-		if (json_array_size(c->errors) < JSON_ERRORS_MAX)
-			json_error_add(c->errors, c->path.data,
-			    json_str(e, "code"), json_str(e, "message"));
-	}
-	if (n > json_array_size(errs))
-		c->count += n - json_array_size(errs);
-	json_decref(errs);
+	buf_reset(&c->path);
+	buf_addf(&c->path, "/form/%zu%s", i, sub);
+	(void)form_check_under(t, spec, c->path.data, c->lang, c->errors,
+	    &c->count);
 }
 
 static void
@@ -947,7 +921,8 @@ def_options(struct defcheck *c, size_t i, const json_t *field)
 				break;
 			}
 		snprintf(sub, sizeof(sub), "/options/%zu/label", j);
-		def_texts(c, i, sub, json_object_get(o, "label"), 200);
+		def_texts(c, i, sub, json_object_get(o, "label"),
+		    &procedures_text_spec);
 	}
 }
 
@@ -1131,11 +1106,11 @@ def_field(struct defcheck *c, size_t i, const json_t *field)
 	    !json_is_boolean(v))
 		def_fail(c, i, "/integer", "type", FM_BOOLEAN, NULL);
 	if ((v = json_object_get(field, "label")) != NULL)
-		def_texts(c, i, "/label", v, 200);
+		def_texts(c, i, "/label", v, &procedures_text_spec);
 	else
 		def_fail(c, i, "/label", "required", FM_REQUIRED, NULL);
 	if ((v = json_object_get(field, "help")) != NULL)
-		def_texts(c, i, "/help", v, 1000);
+		def_texts(c, i, "/help", v, &procedures_help_spec);
 	if (t == FT__COUNT)
 		return;
 	if (type_members[t] & MB_OPTIONS)

@@ -136,6 +136,16 @@ size_t	 form_check_definition(const json_t *, enum lang, json_t *);
 
 /* Definitions (definition.c). */
 
+/* Texts in fr, en and it: titles and labels, help texts. */
+extern const struct json_spec	procedures_text_spec;
+extern const struct json_spec	procedures_help_spec;
+/*
+ * json_check() of 'v' against 'spec', its errors appended to 'errors'
+ * under the JSON pointer 'prefix' (at most JSON_ERRORS_MAX in 'errors'),
+ * all counted in *count; how many problems 'v' has.
+ */
+size_t	 form_check_under(const json_t *, const struct json_spec *,
+	    const char *, enum lang, json_t *, size_t *);
 /* The input schema of a definition: POST and PUT bodies, import. */
 extern const struct json_spec	procedures_definition_spec;
 extern const struct json_spec	procedures_patch_spec;

@@ -1,7 +1,8 @@
 /*
  * t4001-procedures: the catalogue of procedures (src/procedures) against
  * a real guichetd and PostgreSQL, on the demo town:
- *  - the demo's procedures load (guichetctl demo) and are valid;
+ *  - the demo's procedures load (guichetctl demo), with their
+ *    deadlines, implicit decisions and grants, in three languages;
  *  - guichetctl procedures export prints what import reads back to
  *    nothing new; a changed definition makes a new version and the old
  *    one stays; an invalid file imports nothing;
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #include "idlib.h"
+
+#define NELEM_T(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* guichetctl on the test's database; the exit status, *out its stdout. */
 static int
@@ -47,29 +50,6 @@ scratch(const char *name, const char *text)
 	ck_assert_int_eq(harness_write_file(path, text), 0);
 	return (path);
 }
-
-/* The demo's procedures are there, made by the demo, each valid. */
-START_TEST(test_demo_procedures_load)
-{
-	struct idenv	 e;
-	char		*out = NULL, *err = NULL;
-
-	idl_start_new(&e, NULL);
-	ck_assert_int_ge(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "procedures.procedures"), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "procedures.versions WHERE source <> 'demo'"), 0);
-	/* A second demo changes nothing. */
-	ck_assert_int_eq(ctl(&e, &out, &err, "demo", NULL), 0);
-	ck_assert_msg(strstr(out, " 0 created, 0 changed") != NULL,
-	    "a second demo: %s", out);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "procedures.versions WHERE version > 1"), 0);
-	free(out);
-	free(err);
-	idl_stop(&e);
-}
-END_TEST
 
 /* Export, import back: unchanged; a change: a new version, the old kept. */
 START_TEST(test_ctl_export_import_versions)
@@ -246,6 +226,108 @@ definition(struct idenv *e, const char *code)
 	free(err);
 	return (d);
 }
+
+/*
+ * The demo's procedures are there, made by the demo, with their deadlines,
+ * implicit decisions and grants (the unit test test_procedures_form
+ * checks their forms); a second demo changes nothing.
+ */
+START_TEST(test_demo_procedures_load)
+{
+	static const struct {
+		const char	*code;
+		const char	*department;
+		int		 deadline;
+		const char	*implicit;	/* "" for none */
+		const char	*grants;	/* kind, or "" */
+	} want[] = {
+		{ "stationnement_resident", "police_municipale", 60,
+		  "acceptance", "" },
+		{ "stationnement_saisonnier", "police_municipale", 60,
+		  "rejection", "" },
+		{ "logement_saisonnier", "mairie", 60, "rejection", "" },
+		{ "terrasse", "mairie", 60, "rejection", "" },
+		{ "manifestation", "mairie", 60, "rejection", "" },
+		{ "encombrants", "services_techniques", 60, "rejection", "" },
+		{ "acte_etat_civil", "mairie", 10, "", "" },
+		{ "forfait_resident", "remontees_mecaniques", 60, "rejection",
+		  "resident" },
+		{ "forfait_saisonnier", "remontees_mecaniques", 60,
+		  "rejection", "seasonal_worker" },
+	};
+	struct idenv	 e;
+	char		*out = NULL, *err = NULL;
+	size_t		 i;
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "procedures.procedures WHERE active"), NELEM_T(want));
+	for (i = 0; i < NELEM_T(want); i++)
+		ck_assert_msg(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "procedures.catalogue WHERE code = '%s' AND version = 1 "
+		    "AND current AND department = '%s' AND deadline_days = %d "
+		    "AND coalesce(implicit, '') = '%s' AND "
+		    "coalesce(grants->>'kind', '') = '%s' AND "
+		    "coalesce(grants->>'season', '2026-2027') = '2026-2027' "
+		    "AND retention_years > 0 AND legal_basis <> ''",
+		    want[i].code, want[i].department, want[i].deadline,
+		    want[i].implicit, want[i].grants) == 1, "demo procedure "
+		    "%s is not as it should be", want[i].code);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "procedures.versions WHERE source <> 'demo'"), 0);
+	/* A second demo changes nothing. */
+	ck_assert_int_eq(ctl(&e, &out, &err, "demo", NULL), 0);
+	ck_assert_msg(strstr(out, " 0 created, 0 changed, 9 unchanged") !=
+	    NULL, "a second demo: %s", out);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "procedures.versions WHERE version > 1"), 0);
+	free(out);
+	free(err);
+	idl_stop(&e);
+}
+END_TEST
+
+/* Every demo procedure answers in the three languages, each its own. */
+START_TEST(test_demo_procedures_languages)
+{
+	static const char *const langs[] = { "fr", "en", "it" };
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*page, *it, *j;
+	const char	*code;
+	char		*path, *title[3];
+	size_t		 i;
+	int		 l;
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(get_lang(&e, LIST "?limit=100", NULL, &r), 200);
+	page = harness_json(&r);
+	http_resp_free(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 9);
+	json_array_foreach(json_object_get(page, "items"), i, it) {
+		code = idl_jstr(it, "code");
+		path = harness_printf("/api/v1/procedures/%s", code);
+		for (l = 0; l < 3; l++) {
+			ck_assert_int_eq(get_lang(&e, path, langs[l], &r), 200);
+			j = harness_json(&r);
+			title[l] = strdup(idl_jstr(j, "title"));
+			ck_assert_msg(json_array_size(json_object_get(j,
+			    "form")) >= 3, "%s: a form of %zu fields", code,
+			    json_array_size(json_object_get(j, "form")));
+			json_decref(j);
+			http_resp_free(&r);
+		}
+		ck_assert_msg(strcmp(title[0], title[1]) != 0 &&
+		    strcmp(title[1], title[2]) != 0, "%s: %s / %s / %s", code,
+		    title[0], title[1], title[2]);
+		for (l = 0; l < 3; l++)
+			free(title[l]);
+		free(path);
+	}
+	json_decref(page);
+	idl_stop(&e);
+}
+END_TEST
 
 /* The catalogue: public, localized, filtered, in pages. */
 START_TEST(test_public_list)
@@ -458,6 +540,7 @@ START_TEST(test_admin_versions)
 	json_t		*d, *j;
 	char		*at, *body;
 	long		 st;
+	int		 i;
 
 	at = idl_start_admin(&e, NULL);
 	d = definition(&e, "stationnement_test");
@@ -519,20 +602,16 @@ START_TEST(test_admin_versions)
 	    json_incref(d), &st));
 	ck_assert_int_eq(st, 404);
 	/* Retire, restore. */
-	j = idl_sendj(&e, "PATCH", ADMIN "/stationnement_test", at,
-	    json_pack("{s:b}", "active", 0), &st);
-	ck_assert_int_eq(st, 200);
-	ck_assert(json_is_false(json_object_get(j, "active")));
-	json_decref(j);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "procedures.catalogue WHERE code = 'stationnement_test' AND "
-	    "active"), 0);
-	json_decref(idl_sendj(&e, "PATCH", ADMIN "/stationnement_test", at,
-	    json_pack("{s:b}", "active", 1), &st));
-	ck_assert_int_eq(st, 200);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "procedures.catalogue WHERE code = 'stationnement_test' AND "
-	    "active"), 1);
+	for (i = 0; i < 2; i++) {
+		j = idl_sendj(&e, "PATCH", ADMIN "/stationnement_test", at,
+		    json_pack("{s:b}", "active", i), &st);
+		ck_assert_int_eq(st, 200);
+		ck_assert_int_eq(json_is_true(json_object_get(j, "active")), i);
+		json_decref(j);
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "procedures.catalogue WHERE code = 'stationnement_test' "
+		    "AND active"), i);
+	}
 	json_decref(idl_sendj(&e, "PATCH", ADMIN "/inconnue", at,
 	    json_pack("{s:b}", "active", 1), &st));
 	ck_assert_int_eq(st, 404);
@@ -638,6 +717,7 @@ END_TEST
 
 static const TTest *const *const tests[] = {
 	&test_demo_procedures_load,
+	&test_demo_procedures_languages,
 	&test_ctl_export_import_versions,
 	&test_ctl_import_invalid,
 	&test_public_list,

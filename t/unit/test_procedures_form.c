@@ -8,7 +8,9 @@
  *  - the messages follow the language;
  *  - definition_check(): a table of definitions, each with its errors
  *    (one per problem, JSON pointers into the body), the database's part
- *    (department, theme) aside: t/integ/t4001-procedures has it.
+ *    (department, theme) aside: t/integ/t4001-procedures has it;
+ *  - the demo town's procedures: valid definitions, a realistic
+ *    submission of each passes, a faulty one gives its errors.
  */
 #include <check.h>
 #include <jansson.h>
@@ -261,11 +263,31 @@ object_of(const char *members)
 	return (j);
 }
 
+/*
+ * 'errors' (n counted) are the "field:code" pairs of 'want', in any order;
+ * otherwise say so, naming the case 'what', and return 0.  Frees 'errors'.
+ */
+static int
+errors_are(json_t *errors, size_t n, const char *want, const char *what)
+{
+	char	*got = error_list(errors), *w = sorted_words(want);
+	int	 ok;
+
+	ok = strcmp(got, w) == 0 && n == json_array_size(errors);
+	if (!ok)
+		fprintf(stderr, "%s: want [%s], got [%s] (%zu counted)\n", what,
+		    w, got, n);
+	free(got);
+	free(w);
+	json_decref(errors);
+	return (ok);
+}
+
 START_TEST(test_form_answers_table)
 {
 	const struct procedure	*p = form_procedure();
 	json_t			*answers, *errors;
-	char			*got, *want;
+	char			 what[64];
 	size_t			 i, n;
 	int			 bad = 0;
 
@@ -274,18 +296,9 @@ START_TEST(test_form_answers_table)
 		errors = json_array();
 		n = procedures_check_form(p, answers, form_cases[i].submit,
 		    LANG_EN, errors);
-		got = error_list(errors);
-		want = sorted_words(form_cases[i].want);
-		if (strcmp(got, want) != 0 || n != json_array_size(errors)) {
-			fprintf(stderr, "case %zu (%s, %s): want [%s], got "
-			    "[%s] (%zu counted)\n", i, form_cases[i].answers,
-			    form_cases[i].submit ? "submit" : "draft", want,
-			    got, n);
-			bad++;
-		}
-		free(got);
-		free(want);
-		json_decref(errors);
+		snprintf(what, sizeof(what), "case %zu (%s)", i,
+		    form_cases[i].submit ? "submit" : "draft");
+		bad += !errors_are(errors, n, form_cases[i].want, what);
 		json_decref(answers);
 	}
 	ck_assert_msg(bad == 0, "%d of %zu cases failed (see above)", bad,
@@ -500,7 +513,7 @@ static const struct {
 START_TEST(test_definition_table)
 {
 	json_t	*def, *errors;
-	char	*got, *want;
+	char	 what[32];
 	size_t	 i, n;
 	int	 bad = 0;
 
@@ -508,16 +521,8 @@ START_TEST(test_definition_table)
 		def = object_of(def_cases[i].def);
 		errors = json_array();
 		n = definition_check(NULL, def, LANG_EN, errors, NULL);
-		got = error_list(errors);
-		want = sorted_words(def_cases[i].want);
-		if (strcmp(got, want) != 0 || n != json_array_size(errors)) {
-			fprintf(stderr, "definition %zu: want [%s], got [%s] "
-			    "(%zu counted)\n", i, want, got, n);
-			bad++;
-		}
-		free(got);
-		free(want);
-		json_decref(errors);
+		snprintf(what, sizeof(what), "definition %zu", i);
+		bad += !errors_are(errors, n, def_cases[i].want, what);
 		json_decref(def);
 	}
 	ck_assert_msg(bad == 0, "%d of %zu definitions failed (see above)",
@@ -564,6 +569,187 @@ START_TEST(test_definition_round_trip)
 }
 END_TEST
 
+/*
+ * The demo town's procedures (sql/demo/procedures): each definition is
+ * valid, a realistic submission of each passes, and a faulty one gives
+ * exactly the errors it should.
+ */
+#define ADR	"{\"numero\": 12, \"nom_voie\": \"Route d'Italie\", " \
+		"\"code_postal\": \"05100\", \"nom_commune\": \"Montgenèvre\", " \
+		"\"code_insee\": \"05085\"}"
+#define FILE_ID	"\"7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\""
+#define SEASON	"\"employeur\": \"ESF Montgenèvre\", " \
+		"\"debut_contrat\": \"2026-12-01\", \"fin_contrat\": \"2027-04-15\""
+
+static const struct {
+	const char	*file;
+	const char	*good;		/* a submission that passes */
+	const char	*bad;		/* one that does not */
+	const char	*want;		/* its errors, any order */
+} demo_cases[] = {
+	{ "01_stationnement_resident.json",
+	  "\"adresse\": " ADR ", \"residence\": \"principale\", "
+	  "\"secteur\": \"village\", \"immatriculation\": \"AB-123-CD\", "
+	  "\"titulaire\": \"demandeur\", \"second_vehicule\": true, "
+	  "\"immatriculation_2\": \"EF-456-GH\", \"certification\": true",
+	  "\"adresse\": " ADR ", \"residence\": \"principale\", "
+	  "\"secteur\": \"village\", \"immatriculation\": \"ab 123\", "
+	  "\"titulaire\": \"employeur\", \"immatriculation_2\": \"EF-456-GH\", "
+	  "\"certification\": true",
+	  "/form/immatriculation:pattern /form/attestation_employeur:required "
+	  "/form/immatriculation_2:hidden" },
+	{ "02_stationnement_saisonnier.json",
+	  SEASON ", \"secteur_activite\": \"ecole_ski\", \"hebergement\": " ADR
+	  ", \"immatriculation\": \"DE123456\", \"covoiturage\": true, "
+	  "\"passagers\": 2, \"telephone\": \"+393331234567\", "
+	  "\"certification\": true",
+	  SEASON ", \"secteur_activite\": \"autre\", \"hebergement\": " ADR
+	  ", \"immatriculation\": \"DE123456\", \"passagers\": 2, "
+	  "\"telephone\": \"0612\", \"certification\": true",
+	  "/form/secteur_precision:required /form/passagers:hidden "
+	  "/form/telephone:format" },
+	{ "03_logement_saisonnier.json",
+	  SEASON ", \"arrivee\": \"2026-11-28\", \"occupants\": 1, "
+	  "\"type_logement\": [\"chambre_partagee\", \"studio\"], "
+	  "\"loyer_max\": 450, \"adresse_actuelle\": {\"nom_voie\": "
+	  "\"Rue de la République\", \"numero\": 3, \"code_postal\": \"69002\", "
+	  "\"nom_commune\": \"Lyon\"}, \"telephone\": \"06 12 34 56 78\", "
+	  "\"certification\": true",
+	  SEASON ", \"arrivee\": \"2026-11-28\", \"occupants\": 6, "
+	  "\"type_logement\": [], \"vehicule\": true, "
+	  "\"adresse_actuelle\": " ADR ", \"telephone\": \"06 12 34 56 78\", "
+	  "\"certification\": true",
+	  "/form/occupants:maximum /form/type_logement:required "
+	  "/form/immatriculation:required" },
+	{ "04_terrasse.json",
+	  "\"etablissement\": \"Le Chalet du Col\", \"siret\": \"12345678900012\", "
+	  "\"adresse\": " ADR ", \"periode\": \"hiver\", "
+	  "\"debut\": \"2026-12-12\", \"fin\": \"2027-04-18\", \"surface\": 24.5, "
+	  "\"mobilier\": [\"tables_chaises\", \"paravents\"], "
+	  "\"hauteur_paravents\": 1.2, \"plan\": " FILE_ID ", "
+	  "\"certification\": true",
+	  "\"etablissement\": \"Le Chalet du Col\", \"siret\": \"123 456 789\", "
+	  "\"adresse\": " ADR ", \"periode\": \"hiver\", "
+	  "\"debut\": \"2026-12-12\", \"fin\": \"2027-04-18\", \"surface\": 400, "
+	  "\"mobilier\": [\"tables_chaises\", \"chauffage\"], "
+	  "\"certification\": true",
+	  "/form/siret:pattern /form/surface:maximum /form/mobilier/1:one_of "
+	  "/form/plan:required" },
+	{ "05_manifestation.json",
+	  "\"nom\": \"Descente aux flambeaux\", \"nature\": \"fete\", "
+	  "\"organisateur\": \"association\", \"structure\": \"Comité des fêtes\", "
+	  "\"date_debut\": \"2026-12-31\", \"date_fin\": \"2026-12-31\", "
+	  "\"horaires\": \"18:00-23:30\", \"lieu\": \"front_de_neige\", "
+	  "\"public\": 800, \"sonorisation\": true, \"fin_sonorisation\": "
+	  "\"23:00\", \"buvette\": true, \"boissons\": \"groupe_3\", "
+	  "\"contact_jour_j\": \"04 92 21 52 52\", \"certification\": true",
+	  "\"nom\": \"Trail du Chaberton\", \"nature\": \"sportive\", "
+	  "\"organisateur\": \"personne\", \"structure\": \"Moi\", "
+	  "\"date_debut\": \"2027-07-14\", \"date_fin\": \"2027-07-14\", "
+	  "\"horaires\": \"8h-18h\", \"lieu\": \"route\", \"public\": 300, "
+	  "\"contact_jour_j\": \"04 92 21 52 52\", \"certification\": true",
+	  "/form/structure:hidden /form/horaires:pattern /form/parcours:required" },
+	{ "06_encombrants.json",
+	  "\"adresse\": " ADR ", \"objets\": [\"meubles\", \"autre\"], "
+	  "\"autre_objet\": \"Un vieux poêle à bois\", \"volume\": 2, "
+	  "\"jour\": \"jeudi\", \"telephone\": \"06 12 34 56 78\"",
+	  "\"adresse\": {\"nom_commune\": \"Montgenèvre\", "
+	  "\"code_postal\": \"05100\"}, \"objets\": [\"meubles\"], "
+	  "\"volume\": 5, \"jour\": \"samedi\", \"telephone\": \"06 12 34 56 78\"",
+	  "/form/adresse/nom_voie:required /form/volume:maximum /form/jour:one_of" },
+	{ "07_acte_etat_civil.json",
+	  "\"acte\": \"mariage\", \"forme\": \"extrait_filiation\", "
+	  "\"lien\": \"moi\", \"nom\": \"Martin\", \"prenoms\": \"Léa Anne\", "
+	  "\"date_evenement\": \"2019-06-22\", \"nom_pere\": \"Martin Paul\", "
+	  "\"nom_mere\": \"Durand Anne\", \"conjoint\": \"Rossi Marco\", "
+	  "\"exemplaires\": 2, \"remise\": \"courrier\", "
+	  "\"adresse_envoi\": " ADR,
+	  "\"acte\": \"naissance\", \"forme\": \"extrait_sans_filiation\", "
+	  "\"lien\": \"enfant\", \"nom\": \"Martin\", \"prenoms\": \"Jules\", "
+	  "\"date_evenement\": \"2021-02-30\", \"nom_pere\": \"Martin Paul\", "
+	  "\"conjoint\": \"X\", \"exemplaires\": 1, \"remise\": \"guichet\"",
+	  "/form/date_evenement:format /form/nom_pere:hidden /form/conjoint:hidden" },
+	{ "08_forfait_resident.json",
+	  "\"adresse\": " ADR ", \"depuis\": \"2015-09-01\", "
+	  "\"date_naissance\": \"2014-03-02\", \"photo\": " FILE_ID ", "
+	  "\"certification\": true",
+	  "\"adresse\": " ADR ", \"depuis\": \"2015-09-01\", "
+	  "\"date_naissance\": \"2014-03-02\", \"numero_carte\": \"12\", "
+	  "\"certification\": false",
+	  "/form/photo:required /form/numero_carte:pattern "
+	  "/form/certification:required" },
+	{ "09_forfait_saisonnier.json",
+	  SEASON ", \"date_naissance\": \"2001-11-20\", \"photo\": " FILE_ID ", "
+	  "\"numero_carte\": \"01-1614-2587-96\", \"certification\": true",
+	  "\"employeur\": \"ESF\", \"debut_contrat\": \"2026-12-01\", "
+	  "\"date_naissance\": \"2001-11-20\", \"photo\": \"photo.jpg\", "
+	  "\"certification\": true",
+	  "/form/fin_contrat:required /form/photo:format" },
+};
+
+/* The demo file 'name' as a procedure, its definition checked. */
+static struct procedure *
+demo_procedure(const char *name, json_t **def)
+{
+	json_error_t	 e;
+	json_t		*errors;
+	char		*rel, *path;
+	size_t		 n;
+
+	if (asprintf(&rel, "sql/demo/procedures/%s", name) == -1)
+		abort();
+	path = unit_src(rel);
+	free(rel);
+	if (path == NULL)
+		return (NULL);
+	*def = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	ck_assert_msg(*def != NULL, "%s: %s", path, e.text);
+	errors = json_array();
+	n = definition_check(NULL, *def, LANG_EN, errors, NULL);
+	ck_assert_msg(n == 0, "%s: %s", path, json_dumps(errors, 0));
+	json_decref(errors);
+	free(path);
+	return (definition_parse(*def));
+}
+
+START_TEST(test_demo_procedures)
+{
+	struct procedure	*p;
+	json_t			*def, *a, *errors;
+	size_t			 i, n;
+	int			 bad = 0, grants = 0;
+
+	for (i = 0; i < sizeof(demo_cases) / sizeof(demo_cases[0]); i++) {
+		if ((p = demo_procedure(demo_cases[i].file, &def)) == NULL)
+			return;		/* no source tree: nothing to read */
+		/* Three languages, each its own. */
+		ck_assert_str_ne(p->title[LANG_FR], p->title[LANG_EN]);
+		ck_assert_str_ne(p->description[LANG_EN],
+		    p->description[LANG_IT]);
+		grants += p->grants != NULL;
+		a = object_of(demo_cases[i].good);
+		errors = json_array();
+		if (procedures_check_form(p, a, 1, LANG_FR, errors) != 0) {
+			fprintf(stderr, "%s: the good submission fails: %s\n",
+			    demo_cases[i].file, json_dumps(errors, 0));
+			bad++;
+		}
+		json_decref(errors);
+		json_decref(a);
+		a = object_of(demo_cases[i].bad);
+		errors = json_array();
+		n = procedures_check_form(p, a, 1, LANG_FR, errors);
+		bad += !errors_are(errors, n, demo_cases[i].want,
+		    demo_cases[i].file);
+		json_decref(a);
+		json_decref(def);
+		procedure_free(p);
+	}
+	ck_assert_msg(bad == 0, "%d demo cases failed (see above)", bad);
+	ck_assert_int_eq(grants, 2);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_form_answers_table,
 	&test_form_answers_not_object,
@@ -571,6 +757,7 @@ static const TTest *const *const tests[] = {
 	&test_form_errors_capped,
 	&test_definition_table,
 	&test_definition_round_trip,
+	&test_demo_procedures,
 	NULL
 };
 
