@@ -2,9 +2,11 @@
  * cases_demo.c: guichetctl demo: a few cases of the demo town for the
  * demo resident, filed through the business operations (cases_ops.c) so
  * that they carry a reference and an acknowledgement, and queue their
- * mail, like any other: a draft, and a filed request for a resident
- * parking permit (incomplete until its documents are received: its
- * deadline waits for them).  Once only: nothing is added when the
+ * mail, like any other: a resident parking permit filed (incomplete until
+ * its documents are received: its deadline waits for them) and another as
+ * a draft, a bulky-waste collection in the demo agent's queue, a
+ * civil-status certificate in the demo administrator's (a supervisor of
+ * the mairie).  Once only: nothing is added when the
  * resident has cases.  The department contacts are
  * sql/demo/004_case_contacts.sql; the million cases of the benchmark are
  * bench/cases.sql's (psql and generate_series, no mail).
@@ -53,6 +55,20 @@ static const struct {
 	{ .procedure = "stationnement_resident", .submit = 0,
 	  .answers = "{\"residence\": \"secondaire\", \"secteur\": "
 	  "\"alberts\"}" },
+	/* In the demo agent's queue (services techniques). */
+	{ .procedure = "encombrants", .submit = 1,
+	  .answers = "{\"adresse\": {\"numero\": 12, \"nom_voie\": "
+	  "\"Route d'Italie\", \"code_postal\": \"05100\", "
+	  "\"nom_commune\": \"Montgenèvre\", \"code_insee\": \"05085\"}, "
+	  "\"objets\": [\"meubles\", \"literie\"], \"volume\": 1.5, "
+	  "\"jour\": \"jeudi\", \"acces\": \"Portail bleu, sonner chez "
+	  "Demo.\", \"telephone\": \"+33612345678\"}" },
+	/* In the demo administrator's (mairie, a supervisor). */
+	{ .procedure = "acte_etat_civil", .submit = 1,
+	  .answers = "{\"acte\": \"naissance\", \"forme\": "
+	  "\"extrait_sans_filiation\", \"lien\": \"moi\", \"nom\": "
+	  "\"Demo\", \"prenoms\": \"Camille\", \"date_evenement\": "
+	  "\"1990-05-14\", \"exemplaires\": 1, \"remise\": \"guichet\"}" },
 };
 
 int

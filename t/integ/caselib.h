@@ -15,6 +15,9 @@
  *   t_forfait  remontees_mecaniques, 30 days, silence accepts, permanent
  *              residents only, grants {resident, 2026-2027}
  *
+ * The demo's cases are deleted from the template (made at the real
+ * clock, they would be in the way of the tests' own).
+ *
  * Agents (password IDL_AGENT_PASSWORD, each its own TOTP secret):
  *   CL_TECH        agent of services_techniques
  *   CL_TECH_CHIEF  agent and supervisor of services_techniques

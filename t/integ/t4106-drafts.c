@@ -50,9 +50,6 @@ START_TEST(test_draft_warned_then_deleted)
 	long		 st;
 
 	res = idl_start_resident(&e, FROZEN);
-	/* The demo's cases were made at the real clock: not this test's. */
-	ck_assert_int_eq(idl_sql_exec(&e, "DELETE FROM cases.cases WHERE "
-	    "owner_id = '%s'", idl_demo.resident_id), 0);
 	draft = cl_file(&e, res, "t_permis", NULL, 0, &c);
 	idl_assert_str(c, "expires_at", "2026-04-19T09:30:00Z");
 	json_decref(c);
@@ -197,12 +194,21 @@ START_TEST(test_entitlement_on_acceptance)
 }
 END_TEST
 
-/* guichetctl demo filed the demo resident's cases as anyone would. */
+/* guichetctl demo files the demo resident's cases as anyone would. */
 START_TEST(test_demo_cases)
 {
 	struct idenv	 e;
+	const char	*demo[] = { "demo", NULL };
+	char		*out = NULL;
 
 	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_ctl(e.db, 0, demo, &out, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "demo cases: 4"));
+	free(out);
+	/* Once: a second run adds nothing. */
+	ck_assert_int_eq(idl_ctl(e.db, 0, demo, &out, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "demo cases already exist"));
+	free(out);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE owner_id = '%s' AND status = 'draft'",
 	    idl_demo.resident_id), 1);
@@ -210,6 +216,9 @@ START_TEST(test_demo_cases)
 	    "c JOIN cases.acknowledgements a ON a.case_id = c.id WHERE "
 	    "c.owner_id = '%s' AND c.reference LIKE 'MGV-%%' AND c.status = "
 	    "'awaiting_information'", idl_demo.resident_id), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
+	    "WHERE owner_id = '%s' AND status = 'submitted' AND department IN "
+	    "('services_techniques', 'mairie')", idl_demo.resident_id), 2);
 	ck_assert_int_ge(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.department_contacts"), 5);
 	idl_stop(&e);
