@@ -8,7 +8,7 @@
  * civil-status certificate in the demo administrator's (a supervisor of
  * the mairie).  Once only: nothing is added when the
  * resident has cases.  The department contacts are
- * sql/demo/004_case_contacts.sql; the million cases of the benchmark are
+ * sql/demo/004_cases.sql; the million cases of the benchmark are
  * bench/cases.sql's (psql and generate_series, no mail).
  */
 #include <stdio.h>

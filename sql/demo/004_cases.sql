@@ -1,4 +1,6 @@
--- Demo: how to reach each department of a Montgenèvre-like town, as the
+-- Demo: the cases module's part of the demo town.
+--
+-- How to reach each department of a Montgenèvre-like town, as the
 -- acknowledgements of receipt say it (R112-5 2° CRPA) and where the
 -- notices of its cases go.  Functional addresses of the demo domain.
 -- Idempotent: guichetctl demo may run any number of times.
@@ -34,3 +36,10 @@ ON CONFLICT (department) DO UPDATE SET address = EXCLUDED.address,
 	phone = EXCLUDED.phone, email = EXCLUDED.email,
 	hours_fr = EXCLUDED.hours_fr, hours_en = EXCLUDED.hours_en,
 	hours_it = EXCLUDED.hours_it;
+
+-- The register of the demo town: démarches are processed under the
+-- purpose "service" (a public task), whose categories gain case_file;
+-- what people are told changed, so it is a new version.  Once only.
+UPDATE privacy.purposes SET categories = categories || ARRAY['case_file'],
+    version = version + 1
+WHERE code = 'service' AND NOT ('case_file' = ANY (categories));
