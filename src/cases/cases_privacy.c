@@ -210,9 +210,10 @@ cases_erase(struct db *db, const char *account, const char *salt,
 		    "s:s, s:s, s:s?}", "module", "cases", "category",
 		    "case_file", "records", (json_int_t)kept, "legal_basis",
 		    "legal_obligation", "ground", "Art. 17(3)(b) RGPD: the "
-		    "town's record of its decisions (reference, procedure, "
-		    "states, dates, decision), kept for the procedure's "
-		    "retention and cut from the person's answers and messages",
+		    "record of the decisions of the town (reference, "
+		    "procedure, states, dates, decision), kept for the "
+		    "retention of the procedure, without the answers and "
+		    "messages of the person",
 		    "until", db_str(res, 0, "until")));
 	db_res_free(res);
 	return (0);
