@@ -20,6 +20,10 @@
 -- Snowball stemmer; a query is folded the same way, so that "elagage"
 -- finds "Élagage" and "terrasses" finds "terrasse".
 CREATE EXTENSION IF NOT EXISTS unaccent;
+-- btree_gin (postgresql-contrib, trusted too): one GIN index over the
+-- department and the words, so that a search of a department's queue
+-- reads only that department's matches.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 DO $$
 DECLARE
 	s	text;
@@ -156,8 +160,8 @@ COMMENT ON INDEX cases.cases_queue_due IS 'queue sorted by deadline (sort=due), 
 CREATE INDEX cases_queue_updated ON cases.cases (department, status,
     updated_at, id) WHERE status <> 'draft';
 COMMENT ON INDEX cases.cases_queue_updated IS 'queue sorted by last change (sort=updated)';
-CREATE INDEX cases_search ON cases.cases USING gin (search);
-COMMENT ON INDEX cases.cases_search IS 'q= of GET /api/v1/cases';
+CREATE INDEX cases_search ON cases.cases USING gin (department, search);
+COMMENT ON INDEX cases.cases_search IS 'q= of GET /api/v1/cases: a department''s matches (btree_gin), or anyone''s (a person''s own search)';
 CREATE INDEX cases_assignee ON cases.cases (assignee_id)
     WHERE assignee_id IS NOT NULL;
 COMMENT ON INDEX cases.cases_assignee IS 'assignee= of GET /api/v1/cases';
