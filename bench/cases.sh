@@ -144,7 +144,7 @@ key=$(sql "SELECT coalesce(due_at, 'infinity')::text || '|' || id FROM (
     ORDER BY coalesce(c.due_at, 'infinity'), c.id LIMIT 20) s
     ORDER BY coalesce(due_at, 'infinity') DESC, id DESC LIMIT 1")
 "$PSQL" -X -q -d "$GUICHET_DATABASE" >"$OUT/cases-explain.txt" 2>&1 <<EOF
-\echo the queue's second page: CQ_QUEUE_DUE
+\echo the second page of the queue: CQ_QUEUE_DUE
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT q.* FROM unnest('{services_techniques}'::text[]) AS d(code)
 CROSS JOIN unnest('{submitted,in_review}'::text[]) AS s(st)

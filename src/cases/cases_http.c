@@ -134,6 +134,12 @@ reply_case(struct request *req, const char *id, int status)
 	}
 }
 
+const char *
+case_param_id(struct request *req)
+{
+	return (param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND)));
+}
+
 /* After an operation: the case, or the refusal. */
 static int
 reply_after(struct request *req, struct case_outcome *o, const char *id,
@@ -172,76 +178,68 @@ cases_get(struct request *req)
 {
 	const char	*id;
 
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
+	if ((id = case_param_id(req)) == NULL)
 		return (0);
 	reply_case(req, id, 200);
 	return (0);
+}
+
+/* What the handlers of one case do with it: edit, move, assign. */
+enum one_op { OP_PATCH, OP_MOVE, OP_ASSIGN };
+
+static int
+one_case(struct request *req, enum one_op op, enum case_status to)
+{
+	struct case_outcome	 o;
+	const char		*id;
+
+	if ((id = case_param_id(req)) == NULL)
+		return (0);
+	memset(&o, 0, sizeof(o));
+	switch (op) {
+	case OP_PATCH:
+		case_patch(db_thread(), req->principal, id, json_object_get(
+		    req->json, "form"), req->lang, &o);
+		break;
+	case OP_MOVE:
+		case_move(db_thread(), req->principal, id, to,
+		    json_str(req->json, "note"), req->lang, &o);
+		break;
+	case OP_ASSIGN:
+		case_assign(db_thread(), req->principal, id,
+		    json_str(req->json, "assignee"), req->lang, &o);
+		break;
+	}
+	return (reply_after(req, &o, id, 200));
 }
 
 /* PATCH /api/v1/cases/{id} */
 int
 cases_patch(struct request *req)
 {
-	struct case_outcome	 o;
-	const char		*id;
-
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
-		return (0);
-	memset(&o, 0, sizeof(o));
-	case_patch(db_thread(), req->principal, id, json_object_get(req->json,
-	    "form"), req->lang, &o);
-	return (reply_after(req, &o, id, 200));
+	return (one_case(req, OP_PATCH, CS__COUNT));
 }
 
-/* POST /api/v1/cases/{id}/submit */
+/* POST /api/v1/cases/{id}/submit: the transition to submitted. */
 int
 cases_submit(struct request *req)
 {
-	struct case_outcome	 o;
-	const char		*id;
-
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
-		return (0);
-	memset(&o, 0, sizeof(o));
-	case_move(db_thread(), req->principal, id, CS_SUBMITTED, NULL,
-	    req->lang, &o);
-	return (reply_after(req, &o, id, 200));
+	return (one_case(req, OP_MOVE, CS_SUBMITTED));
 }
 
 /* POST /api/v1/cases/{id}/transitions */
 int
 cases_transition(struct request *req)
 {
-	struct case_outcome	 o;
-	const char		*id;
-
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
-		return (0);
-	memset(&o, 0, sizeof(o));
-	case_move(db_thread(), req->principal, id, case_status_from(
-	    json_str(req->json, "to")), json_str(req->json, "note"),
-	    req->lang, &o);
-	return (reply_after(req, &o, id, 200));
+	return (one_case(req, OP_MOVE, case_status_from(json_str(req->json,
+	    "to"))));
 }
 
 /* POST /api/v1/cases/{id}/assignment */
 int
 cases_assignment(struct request *req)
 {
-	struct case_outcome	 o;
-	const char		*id;
-
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
-		return (0);
-	memset(&o, 0, sizeof(o));
-	case_assign(db_thread(), req->principal, id, json_str(req->json,
-	    "assignee"), req->lang, &o);
-	return (reply_after(req, &o, id, 200));
+	return (one_case(req, OP_ASSIGN, CS__COUNT));
 }
 
 /* GET /api/v1/me/entitlements */

@@ -335,6 +335,8 @@ extern const struct json_spec	cases_transition_spec;
 extern const struct json_spec	cases_assignment_spec;
 extern const struct json_spec	cases_message_spec;
 
+/* The path's case id, or NULL after a 404 case_not_found (cases_http.c). */
+const char *case_param_id(struct request *);
 /* The answer to a failed operation (cases_http.c). */
 void	 case_reply_outcome(struct request *, struct case_outcome *);
 /* A page: {"items", "next_cursor"} (NULL: the last page), no-store. */

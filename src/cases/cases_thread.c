@@ -118,8 +118,7 @@ thread_list(struct request *req, int internal)
 	memset(&t, 0, sizeof(t));
 	t.who = req->principal;
 	t.internal = internal;
-	if ((t.id = param_uuid_or_reply(req, "id",
-	    CASES_ERR(CE_NOT_FOUND))) == NULL ||
+	if ((t.id = case_param_id(req)) == NULL ||
 	    page_limit_or_reply(req, &t.limit) == -1)
 		return (0);
 	if ((c = request_query(req, "cursor")) != NULL) {
@@ -161,8 +160,7 @@ thread_post(struct request *req, int internal)
 	struct case_outcome	 o;
 	const char		*id;
 
-	if ((id = param_uuid_or_reply(req, "id", CASES_ERR(CE_NOT_FOUND))) ==
-	    NULL)
+	if ((id = case_param_id(req)) == NULL)
 		return (0);
 	memset(&o, 0, sizeof(o));
 	case_post(db_thread(), req->principal, id, internal,

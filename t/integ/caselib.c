@@ -280,6 +280,28 @@ cl_move(const struct idenv *e, const char *token, const char *id,
 	return (st);
 }
 
+json_t *
+cl_problem(const struct idenv *e, const char *method, const char *path,
+    const char *token, const char *body, long status, const char *code)
+{
+	struct http_resp r;
+	json_t		*j;
+
+	idl_req(e, method, path, token, body, &r);
+	j = harness_assert_problem(&r, status, NULL, NULL);
+	idl_assert_str(j, "code", code);
+	http_resp_free(&r);
+	return (j);
+}
+
+void
+cl_decide(const struct idenv *e, const char *agent, const char *chief,
+    const char *id, const char *decision, const char *note)
+{
+	ck_assert_int_eq(cl_move(e, agent, id, "in_review", NULL), 200);
+	ck_assert_int_eq(cl_move(e, chief, id, decision, note), 200);
+}
+
 char *
 cl_state(const struct idenv *e, const char *id)
 {

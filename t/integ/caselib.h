@@ -68,6 +68,15 @@ json_t	*cl_get(const struct idenv *, const char *, const char *, long *);
 /* POST .../transitions {to, note (NULL: none)}: the status. */
 long	 cl_move(const struct idenv *, const char *, const char *,
 	    const char *, const char *);
+/*
+ * 'method' 'path' with 'body' (may be NULL) as 'token' is the problem
+ * 'status' of code 'code' (a 422: "validation"): its body (caller frees).
+ */
+json_t	*cl_problem(const struct idenv *, const char *, const char *,
+	    const char *, const char *, long, const char *);
+/* in_review by 'agent', then 'decision' (with 'note') by 'chief'. */
+void	 cl_decide(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *);
 /* The state of a case in the database (caller frees). */
 char	*cl_state(const struct idenv *, const char *);
 /* Messages of 'template' in the outbox for 'email' (any recipient). */

@@ -101,13 +101,10 @@ START_TEST(test_draft_patch_submit)
 	/* A filed case no longer changes: 409 naming its state. */
 	free(path);
 	path = harness_printf("/api/v1/cases/%s", id);
-	idl_req(&e, "PATCH", path, res, "{\"form\": {\"nom\": \"Autre\"}}",
-	    &r);
-	c = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
-	idl_assert_strs(c, "code", "case_not_draft", "state", "submitted",
-	    NULL);
+	c = cl_problem(&e, "PATCH", path, res, "{\"form\": {\"nom\": "
+	    "\"Autre\"}}", 409, "case_not_draft");
+	idl_assert_str(c, "state", "submitted");
 	json_decref(c);
-	http_resp_free(&r);
 	free(path);
 	free(id);
 	free(res);
@@ -184,7 +181,6 @@ END_TEST
 START_TEST(test_procedure_and_profile)
 {
 	struct idenv	 e;
-	struct http_resp r;
 	json_t		*j;
 	char		*tourist, *res;
 
@@ -192,29 +188,23 @@ START_TEST(test_procedure_and_profile)
 	free(tourist);
 	tourist = cl_tourist(&e);
 	/* t_forfait is open to permanent residents only. */
-	idl_req(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
-	    "\"t_forfait\", \"form\": {\"nom\": \"A\"}}", &r);
-	j = harness_assert_problem(&r, 403, "/problems/forbidden", NULL);
-	idl_assert_str(j, "code", "case_profile_not_allowed");
+	j = cl_problem(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
+	    "\"t_forfait\", \"form\": {\"nom\": \"A\"}}", 403,
+	    "case_profile_not_allowed");
 	contains(idl_jstr(j, "detail"), "tourist");
 	json_decref(j);
-	http_resp_free(&r);
 	/* An unknown procedure is a field of the body: 422. */
-	idl_req(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
-	    "\"nulle_part\"}", &r);
-	j = harness_assert_problem(&r, 422, "/problems/validation", NULL);
+	j = cl_problem(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
+	    "\"nulle_part\"}", 422, "validation");
 	idl_assert_str(idl_error_for(j, "/procedure"), "code", "unknown");
 	json_decref(j);
-	http_resp_free(&r);
 	/* A retired one too. */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE procedures.procedures SET "
 	    "active = false WHERE code = 't_express'"), 0);
-	idl_req(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
-	    "\"t_express\"}", &r);
-	j = harness_assert_problem(&r, 422, "/problems/validation", NULL);
+	j = cl_problem(&e, "POST", "/api/v1/cases", tourist, "{\"procedure\": "
+	    "\"t_express\"}", 422, "validation");
 	idl_assert_str(idl_error_for(j, "/procedure"), "code", "inactive");
 	json_decref(j);
-	http_resp_free(&r);
 	res = cl_resident(&e);
 	free(cl_file(&e, res, "t_forfait", json_pack("{s:s}", "nom", "A"), 1,
 	    NULL));

@@ -288,8 +288,7 @@ START_TEST(test_closed_after_appeal)
 	agent = cl_agent(&e, CL_TECH);
 	chief = cl_agent(&e, CL_TECH_CHIEF);
 	id = cl_file(&e, res, "t_permis", cl_permis_form(), 1, NULL);
-	ck_assert_int_eq(cl_move(&e, agent, id, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(&e, chief, id, "accepted", NULL), 200);
+	cl_decide(&e, agent, chief, id, "accepted", NULL);
 	/* Decided on 20 March: appeals until 21 May included. */
 	ck_assert_int_eq(decide_at(&e, "2026-05-21T21:59:59Z"), 0);
 	ck_assert_str_eq(cl_state(&e, id), "accepted");

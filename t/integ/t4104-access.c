@@ -279,7 +279,6 @@ END_TEST
 START_TEST(test_assignment)
 {
 	struct idenv	 e;
-	struct http_resp r;
 	json_t		*j;
 	char		*res, *agent, *chief, *id, *path, *body;
 	long		 st;
@@ -292,11 +291,8 @@ START_TEST(test_assignment)
 	body = harness_printf("{\"assignee\": \"%s\"}",
 	    cl_people.agent[CL_TECH]);
 	/* An agent does not assign; the owner is not staff at all. */
-	idl_req(&e, "POST", path, agent, body, &r);
-	j = harness_assert_problem(&r, 403, "/problems/forbidden", NULL);
-	idl_assert_str(j, "code", "case_assign_forbidden");
-	json_decref(j);
-	http_resp_free(&r);
+	json_decref(cl_problem(&e, "POST", path, agent, body, 403,
+	    "case_assign_forbidden"));
 	ck_assert_int_eq(idl_status(&e, "POST", path, res, body), 403);
 	/* A supervisor assigns to an agent of the department. */
 	j = idl_reqj(&e, "POST", path, chief, body, &st);
@@ -312,12 +308,10 @@ START_TEST(test_assignment)
 	free(body);
 	body = harness_printf("{\"assignee\": \"%s\"}",
 	    cl_people.agent[CL_MAIRIE]);
-	idl_req(&e, "POST", path, chief, body, &r);
-	j = harness_assert_problem(&r, 422, "/problems/validation", NULL);
+	j = cl_problem(&e, "POST", path, chief, body, 422, "validation");
 	idl_assert_str(idl_error_for(j, "/assignee"), "code",
 	    "not_department_agent");
 	json_decref(j);
-	http_resp_free(&r);
 	/* Unassigned, then decided: no more assignment. */
 	ck_assert_int_eq(idl_status(&e, "POST", path, chief,
 	    "{\"assignee\": null}"), 200);
@@ -325,14 +319,11 @@ START_TEST(test_assignment)
 	    &st);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
 	json_decref(j);
-	ck_assert_int_eq(cl_move(&e, agent, id, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(&e, chief, id, "accepted", NULL), 200);
-	idl_req(&e, "POST", path, chief, "{\"assignee\": null}", &r);
-	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
-	idl_assert_strs(j, "code", "case_assign_state", "state", "accepted",
-	    NULL);
+	cl_decide(&e, agent, chief, id, "accepted", NULL);
+	j = cl_problem(&e, "POST", path, chief, "{\"assignee\": null}", 409,
+	    "case_assign_state");
+	idl_assert_str(j, "state", "accepted");
 	json_decref(j);
-	http_resp_free(&r);
 	free(body);
 	free(path);
 	free(id);
@@ -346,7 +337,6 @@ END_TEST
 START_TEST(test_thread_and_notes)
 {
 	struct idenv	 e;
-	struct http_resp r;
 	json_t		*j, *it;
 	char		*res, *agent, *id, *path, *notes, *own;
 	long		 st;
@@ -406,22 +396,17 @@ START_TEST(test_thread_and_notes)
 	own = cl_file(&e, agent, "t_permis", cl_permis_form(), 1, NULL);
 	free(notes);
 	notes = harness_printf("/api/v1/cases/%s/notes", own);
-	idl_req(&e, "GET", notes, agent, NULL, &r);
-	j = harness_assert_problem(&r, 403, "/problems/forbidden", NULL);
-	idl_assert_str(j, "code", "case_notes_forbidden");
-	json_decref(j);
-	http_resp_free(&r);
+	json_decref(cl_problem(&e, "GET", notes, agent, NULL, 403,
+	    "case_notes_forbidden"));
 	ck_assert_int_eq(cl_move(&e, agent, own, "in_review", NULL), 403);
 	/* Withdrawn: the thread is closed. */
 	ck_assert_int_eq(cl_move(&e, res, id, "withdrawn", NULL), 200);
 	free(path);
 	path = harness_printf("/api/v1/cases/%s/messages", id);
-	idl_req(&e, "POST", path, res, "{\"body\": \"encore\"}", &r);
-	j = harness_assert_problem(&r, 409, "/problems/conflict", NULL);
-	idl_assert_strs(j, "code", "case_thread_closed", "state", "withdrawn",
-	    NULL);
+	j = cl_problem(&e, "POST", path, res, "{\"body\": \"encore\"}", 409,
+	    "case_thread_closed");
+	idl_assert_str(j, "state", "withdrawn");
 	json_decref(j);
-	http_resp_free(&r);
 	free(own);
 	free(notes);
 	free(path);

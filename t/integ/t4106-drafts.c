@@ -160,8 +160,7 @@ START_TEST(test_entitlement_on_acceptance)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
 	json_decref(j);
 	/* Accepted expressly: granted. */
-	ck_assert_int_eq(cl_move(&e, chief, id, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(&e, chief, id, "accepted", NULL), 200);
+	cl_decide(&e, chief, chief, id, "accepted", NULL);
 	j = idl_reqj(&e, "GET", "/api/v1/me/entitlements", res, NULL, &st);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
 	it = json_array_get(json_object_get(j, "items"), 0);
@@ -181,8 +180,7 @@ START_TEST(test_entitlement_on_acceptance)
 	free(id);
 	id = cl_file(&e, res, "t_forfait", json_pack("{s:s}", "nom", "C"), 1,
 	    NULL);
-	ck_assert_int_eq(cl_move(&e, chief, id, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(&e, chief, id, "rejected", "Non."), 200);
+	cl_decide(&e, chief, chief, id, "rejected", "Non.");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.entitlements WHERE case_id = '%s'", id), 0);
 	free(id);

@@ -65,9 +65,7 @@ seed(struct idenv *e, struct seeded *s)
 	    NULL);
 	post(e, res, s->decided, "messages", s->mark);
 	post(e, agent, s->decided, "notes", s->mark);
-	ck_assert_int_eq(cl_move(e, agent, s->decided, "in_review", NULL),
-	    200);
-	ck_assert_int_eq(cl_move(e, chief, s->decided, "rejected", note), 200);
+	cl_decide(e, agent, chief, s->decided, "rejected", note);
 	s->decided_ref = idl_sql(e, "SELECT reference FROM cases.cases WHERE "
 	    "id = '%s'", s->decided);
 	s->withdrawn = cl_file(e, res, "t_permis", answers_with(s->mark), 1,
@@ -76,8 +74,7 @@ seed(struct idenv *e, struct seeded *s)
 	    200);
 	s->forfait = cl_file(e, res, "t_forfait", json_pack("{s:s}", "nom",
 	    s->mark), 1, NULL);
-	ck_assert_int_eq(cl_move(e, lift, s->forfait, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(e, lift, s->forfait, "accepted", NULL), 200);
+	cl_decide(e, lift, lift, s->forfait, "accepted", NULL);
 	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "cases.entitlements WHERE account_id = '%s'",
 	    idl_demo.resident_id), 1);
@@ -252,8 +249,7 @@ START_TEST(test_retention_of_closed_cases)
 	chief = cl_agent(&e, CL_TECH_CHIEF);
 	closed = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom", "A"),
 	    1, NULL);
-	ck_assert_int_eq(cl_move(&e, agent, closed, "in_review", NULL), 200);
-	ck_assert_int_eq(cl_move(&e, chief, closed, "accepted", NULL), 200);
+	cl_decide(&e, agent, chief, closed, "accepted", NULL);
 	post(&e, res, closed, "messages", "Merci.");
 	withdrawn = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom",
 	    "B"), 1, NULL);
