@@ -391,7 +391,7 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
     struct case_outcome *o)
 {
 	struct procedure	*p = NULL;
-	struct db_res		*r = NULL, *contact = NULL;
+	struct db_res		*r = NULL, *contact = NULL, *cur = NULL;
 	struct case_receipt	 rc;
 	const char		*q[12];
 	char			 now[40], kind[48], id[40], ref[40], days[16];
@@ -465,10 +465,11 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	rc.missing_by = db_str(r, 0, "missing_by");
 	rc.contact = contact;
 	mentions = case_receipt_mentions(&rc, ol);
-	if (reload(db, id, &res, &o->err) == -1)
+	/* The case as filed (the caller's row is the draft's). */
+	if (reload(db, id, &cur, &o->err) == -1)
 		goto db;
 	outbox[0] = '\0';
-	if (case_mail_owner(db, res, "case_acknowledgement", mentions, outbox,
+	if (case_mail_owner(db, cur, "case_acknowledgement", mentions, outbox,
 	    &o->err) == -1)
 		goto db;
 	ack = json_dumps(mentions, JSON_COMPACT);
@@ -478,9 +479,9 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	q[3] = ack;
 	q[4] = outbox[0] != '\0' ? outbox : NULL;
 	if (db_exec(db, CQ(CQ_ACK_INSERT), q, NULL, &o->err) == -1 ||
-	    case_mail_department(db, res, "new", &o->err) == -1)
+	    case_mail_department(db, cur, "new", &o->err) == -1)
 		goto db;
-	if (json_array_size(missing) > 0 && case_apply(db, res, 0,
+	if (json_array_size(missing) > 0 && case_apply(db, cur, 0,
 	    CS_AWAITING, CA_SYSTEM, NULL, json_str(mentions, "incomplete"),
 	    now, &o->err) == -1)
 		goto db;
@@ -497,6 +498,7 @@ out:
 	json_decref(mentions);
 	db_res_free(r);
 	db_res_free(contact);
+	db_res_free(cur);
 	procedure_free(p);
 	return (ok);
 }
