@@ -309,6 +309,16 @@ cl_state(const struct idenv *e, const char *id)
 	    id));
 }
 
+void
+cl_assert_state(const struct idenv *e, const char *id, const char *want)
+{
+	char	*s = cl_state(e, id);
+
+	ck_assert_msg(s != NULL && strcmp(s, want) == 0, "case %s is %s, "
+	    "not %s", id, s != NULL ? s : "(none)", want);
+	free(s);
+}
+
 long
 cl_mails(const struct idenv *e, const char *email, const char *template)
 {

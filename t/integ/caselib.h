@@ -79,6 +79,8 @@ void	 cl_decide(const struct idenv *, const char *, const char *,
 	    const char *, const char *, const char *);
 /* The state of a case in the database (caller frees). */
 char	*cl_state(const struct idenv *, const char *);
+/* Fails the test unless the case is in that state. */
+void	 cl_assert_state(const struct idenv *, const char *, const char *);
 /* Messages of 'template' in the outbox for 'email' (any recipient). */
 long	 cl_mails(const struct idenv *, const char *, const char *);
 

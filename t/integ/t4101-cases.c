@@ -78,7 +78,7 @@ START_TEST(test_draft_patch_submit)
 	idl_assert_str(err, "code", "required");
 	json_decref(c);
 	http_resp_free(&r);
-	ck_assert_str_eq(cl_state(&e, id), "draft");
+	cl_assert_state(&e, id, "draft");
 
 	free(path);
 	path = harness_printf("/api/v1/cases/%s", id);

@@ -135,7 +135,7 @@ attempt(struct idenv *e, const struct tokens *tk, enum actor a,
 		    NULL);
 		ck_assert_ptr_nonnull(idl_error_for(j, "/note"));
 		json_decref(j);
-		ck_assert_str_eq(cl_state(e, id), from);
+		cl_assert_state(e, id, from);
 		http_resp_free(&r);
 		free(body);
 		body = harness_printf("{\"to\": \"%s\", \"note\": \"Motif "
@@ -148,7 +148,7 @@ attempt(struct idenv *e, const struct tokens *tk, enum actor a,
 	switch (want) {
 	case 200:
 		/* Submitting a t_permis reaches submitted. */
-		ck_assert_str_eq(cl_state(e, id), to);
+		cl_assert_state(e, id, to);
 		h = json_object_get(j, "history");
 		last = json_array_get(h, json_array_size(h) - 1);
 		idl_assert_strs(last, "from", from, "to", to, "actor",
@@ -161,15 +161,15 @@ attempt(struct idenv *e, const struct tokens *tk, enum actor a,
 	case 409:
 		idl_assert_strs(j, "code", "case_transition_impossible",
 		    "state", from, NULL);
-		ck_assert_str_eq(cl_state(e, id), from);
+		cl_assert_state(e, id, from);
 		break;
 	case 403:
 		idl_assert_str(j, "code", "case_transition_forbidden");
-		ck_assert_str_eq(cl_state(e, id), from);
+		cl_assert_state(e, id, from);
 		break;
 	default:
 		idl_assert_str(j, "code", "case_not_found");
-		ck_assert_str_eq(cl_state(e, id), from);
+		cl_assert_state(e, id, from);
 		break;
 	}
 	json_decref(j);
@@ -259,7 +259,7 @@ START_TEST(test_history_and_mail)
 	struct idenv	 e;
 	struct tokens	 tk;
 	json_t		*c, *h, *t;
-	char		*id, *path;
+	char		*id, *path, *dump;
 	long		 st;
 	size_t		 i;
 
@@ -289,8 +289,10 @@ START_TEST(test_history_and_mail)
 
 	c = cl_get(&e, tk.t[A_OWNER], id, &st);
 	ck_assert_int_eq(st, 200);
-	ck_assert_msg(strstr(harness_dump(c), "7f3a") == NULL, "an internal "
-	    "note in the person's view");
+	dump = harness_dump(c);
+	ck_assert_msg(strstr(dump, "7f3a") == NULL, "an internal note in the "
+	    "person's view");
+	free(dump);
 	h = json_object_get(c, "history");
 	ck_assert_int_eq(json_array_size(h), 4);
 	for (i = 0; i < json_array_size(h); i++)

@@ -140,7 +140,7 @@ START_TEST(test_pauses_add_their_days)
 	free(agent);
 	/* Past the first due date, paused: neither overdue nor decided. */
 	ck_assert_int_eq(decide_at(&e, "2026-04-05T00:00:00Z"), 0);
-	ck_assert_str_eq(cl_state(&e, id), "awaiting_information");
+	cl_assert_state(&e, id, "awaiting_information");
 	idl_restart(&e, "2026-03-28T10:00:00Z");
 	agent = cl_agent(&e, CL_TECH);
 	ck_assert_int_eq(cl_move(&e, agent, id, "in_review", NULL), 200);
@@ -152,9 +152,9 @@ START_TEST(test_pauses_add_their_days)
 	free(agent);
 	/* The day before, undecided; at the deadline, accepted. */
 	ck_assert_int_eq(decide_at(&e, "2026-04-05T21:59:59Z"), 0);
-	ck_assert_str_eq(cl_state(&e, id), "in_review");
+	cl_assert_state(&e, id, "in_review");
 	ck_assert_int_eq(decide_at(&e, "2026-04-05T22:00:00Z"), 0);
-	ck_assert_str_eq(cl_state(&e, id), "accepted");
+	cl_assert_state(&e, id, "accepted");
 	free(id);
 	idl_stop(&e);
 }
@@ -178,7 +178,7 @@ START_TEST(test_silence_decides_across_the_clock)
 	/* A second before the deadline: guichetd's thread decides nothing. */
 	idl_restart(&e, "2026-03-29T21:59:59Z");
 	harness_sleep_ms(2500);
-	ck_assert_str_eq(cl_state(&e, accept), "submitted");
+	cl_assert_state(&e, accept, "submitted");
 	res = cl_resident(&e);
 	c = get_as(&e, res, accept);
 	ck_assert(json_is_false(json_object_get(c, "overdue")));
@@ -206,18 +206,18 @@ START_TEST(test_silence_decides_across_the_clock)
 	    "WHERE template = 'case_department_notice' AND "
 	    "payload->>'event_code' = 'implicit_acceptance'"), 1);
 	/* t_refus and t_express are not due yet. */
-	ck_assert_str_eq(cl_state(&e, reject), "submitted");
+	cl_assert_state(&e, reject, "submitted");
 	free(res);
 
 	/* 15 days: silence rejects, and says how to appeal. */
 	ck_assert_int_eq(decide_at(&e, "2026-04-04T00:00:00Z"), 0);
-	ck_assert_str_eq(cl_state(&e, reject), "rejected");
+	cl_assert_state(&e, reject, "rejected");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
 	    "WHERE template = 'case_implicit_decision' AND "
 	    "payload->>'appeal' LIKE '%%R421-1%%'"), 1);
 	/* 20 days: silence decides nothing; the case is overdue. */
 	ck_assert_int_eq(decide_at(&e, "2026-04-20T00:00:00Z"), 0);
-	ck_assert_str_eq(cl_state(&e, express), "submitted");
+	cl_assert_state(&e, express, "submitted");
 	idl_restart(&e, "2026-04-20T00:00:00Z");
 	agent = cl_agent(&e, CL_TECH);
 	c = get_as(&e, agent, express);
@@ -291,9 +291,9 @@ START_TEST(test_closed_after_appeal)
 	cl_decide(&e, agent, chief, id, "accepted", NULL);
 	/* Decided on 20 March: appeals until 21 May included. */
 	ck_assert_int_eq(decide_at(&e, "2026-05-21T21:59:59Z"), 0);
-	ck_assert_str_eq(cl_state(&e, id), "accepted");
+	cl_assert_state(&e, id, "accepted");
 	ck_assert_int_eq(decide_at(&e, "2026-05-21T22:00:00Z"), 0);
-	ck_assert_str_eq(cl_state(&e, id), "closed");
+	cl_assert_state(&e, id, "closed");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.history WHERE case_id = '%s' AND actor = 'system' AND "
 	    "from_status = 'accepted' AND to_status = 'closed'", id), 1);

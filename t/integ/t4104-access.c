@@ -84,8 +84,8 @@ START_TEST(test_others_find_nothing)
 	as_if_nothing(&e, agent, draft, "the department's agent, a draft");
 	as_if_nothing(&e, other, draft, "another resident, a draft");
 	/* Nothing they did changed anything. */
-	ck_assert_str_eq(cl_state(&e, id), "submitted");
-	ck_assert_str_eq(cl_state(&e, draft), "draft");
+	cl_assert_state(&e, id, "submitted");
+	cl_assert_state(&e, draft, "draft");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.messages"), 0);
 	/* Not a UUID: the same 404. */

@@ -95,7 +95,8 @@ START_TEST(test_filters)
 {
 	struct idenv	 e;
 	struct seven	 s;
-	char		*res, *agent, *chief, *path;
+	char		*res, *agent, *chief, *path, *body;
+	json_t		*j;
 	long		 st;
 
 	res = idl_start_resident(&e, FROZEN);
@@ -106,8 +107,10 @@ START_TEST(test_filters)
 	ck_assert_int_eq(cl_move(&e, agent, s.id[1], "awaiting_information",
 	    "Une question."), 200);
 	path = harness_printf("/api/v1/cases/%s/assignment", s.id[2]);
-	ck_assert_int_eq(idl_status(&e, "POST", path, chief, harness_printf(
-	    "{\"assignee\": \"%s\"}", cl_people.agent[CL_TECH])), 200);
+	body = harness_printf("{\"assignee\": \"%s\"}",
+	    cl_people.agent[CL_TECH]);
+	ck_assert_int_eq(idl_status(&e, "POST", path, chief, body), 200);
+	free(body);
 	free(path);
 
 	ck_assert_int_eq(count_of(&e, agent, "/api/v1/cases"), 7);
@@ -131,8 +134,12 @@ START_TEST(test_filters)
 	ck_assert_int_eq(count_of(&e, agent, "/api/v1/cases?overdue=false"),
 	    6);
 	/* Bad filters: 400 naming them. */
-	idl_reqj(&e, "GET", "/api/v1/cases?status=nope", agent, NULL, &st);
+	j = idl_reqj(&e, "GET", "/api/v1/cases?status=nope", agent, NULL, &st);
 	ck_assert_int_eq(st, 400);
+	body = harness_dump(j);
+	ck_assert_msg(strstr(body, "status") != NULL, "%s", body);
+	free(body);
+	json_decref(j);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/cases?assignee=x",
 	    agent, NULL), 400);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/cases?overdue=maybe",
@@ -266,7 +273,7 @@ START_TEST(test_full_text)
 	};
 	struct idenv	 e;
 	struct seven	 s;
-	char		*res, *agent, *mairie, *url, *q, *p;
+	char		*res, *agent, *mairie, *url, *q, *p, *want;
 	size_t		 i;
 
 	res = idl_start_resident(&e, FROZEN);
@@ -286,14 +293,15 @@ START_TEST(test_full_text)
 		free(q);
 	}
 	/* The reference, whole or its number. */
+	want = harness_printf("%s ", s.id[3]);
 	url = harness_printf("/api/v1/cases?q=%s", s.ref[3]);
 	p = page(&e, agent, url, NULL, &(long){ 0 });
-	ck_assert_str_eq(p, harness_printf("%s ", s.id[3]));
+	ck_assert_str_eq(p, want);
 	free(p);
 	free(url);
 	url = harness_printf("/api/v1/cases?q=%s", strrchr(s.ref[3], '-') + 1);
 	p = page(&e, agent, url, NULL, &(long){ 0 });
-	ck_assert_str_eq(p, harness_printf("%s ", s.id[3]));
+	ck_assert_str_eq(p, want);
 	free(p);
 	free(url);
 	/* Filters and sort apply to a search too. */
@@ -301,6 +309,7 @@ START_TEST(test_full_text)
 	    "/api/v1/cases?q=camille&submitted_to=2026-03-12&sort=-due"), 3);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/cases?q=%20", agent,
 	    NULL), 400);
+	free(want);
 	seven_free(&s);
 	free(res);
 	free(agent);

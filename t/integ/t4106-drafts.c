@@ -169,7 +169,7 @@ START_TEST(test_entitlement_on_acceptance)
 	json_decref(j);
 	/* Accepted by silence: granted too; the other's is not the first's. */
 	ck_assert_int_eq(idl_ctl(e.db, 0, args, NULL, NULL), 0);
-	ck_assert_str_eq(cl_state(&e, oid), "accepted");
+	cl_assert_state(&e, oid, "accepted");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.entitlements WHERE account_id = '%s' AND case_id = '%s'",
 	    cl_people.other, oid), 1);

@@ -48,10 +48,12 @@ struct seeded {
 static void
 seed(struct idenv *e, struct seeded *s)
 {
-	char	*res, *agent, *chief, *lift, *note;
+	char	*res, *agent, *chief, *lift, *note, *mark;
 
 	memset(s, 0, sizeof(*s));
-	s->mark = harness_printf("zq%s", idl_marker(12));
+	mark = idl_marker(12);
+	s->mark = harness_printf("zq%s", mark);
+	free(mark);
 	res = cl_resident(e);
 	agent = cl_agent(e, CL_TECH);
 	chief = cl_agent(e, CL_TECH_CHIEF);
@@ -186,7 +188,8 @@ START_TEST(test_erasure_tombstone)
 	    idl_demo.resident_id), 3);
 	v = idl_sql(&e, "SELECT decision || ' ' || reference FROM cases.cases "
 	    "WHERE id = '%s'", s.decided);
-	ck_assert_str_eq(v, harness_printf("rejected %s", s.decided_ref));
+	ck_assert(strncmp(v, "rejected ", strlen("rejected ")) == 0);
+	ck_assert_str_eq(v + strlen("rejected "), s.decided_ref);
 	free(v);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.history WHERE case_id = '%s' AND to_status = 'rejected' "
@@ -258,7 +261,7 @@ START_TEST(test_retention_of_closed_cases)
 	    NULL);
 	/* Closed at the end of the appeal period (22 May, town time). */
 	ck_assert_int_eq(idl_ctl(e.db, 0, decide, NULL, NULL), 0);
-	ck_assert_str_eq(cl_state(&e, closed), "closed");
+	cl_assert_state(&e, closed, "closed");
 	/* t_express keeps its cases 1 year after their closure. */
 	purge_at(&e, "2027-03-20T09:00:00Z");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
