@@ -24,6 +24,8 @@
 #     median round): on a shared VM one noisy stretch of ten seconds moved
 #     a single-sample ratio from 0.39 to 0.51 between two runs;
 #  4. logins against reads, the export and the erasure of a big person;
+#     démarches with BENCH_CASES cases in the database (bench/cases.sh:
+#     an agent's queue page, searches, submissions);
 #  5. prints a table, the RSS figures and whether each floor passes; exits 1
 #     when one does not.
 #
@@ -360,6 +362,17 @@ EXPORT_LINE=$("$BENCH_ROOT/bench/export.sh" "$URL" 2>&1 | tail -n 1) ||
 ERASE_LINE=$("$BENCH_ROOT/bench/erase.sh" "$URL" 2>&1 | tail -n 1) ||
     ERASE_LINE="erasure: failed ($ERASE_LINE)"
 
+# --- démarches: an agent's queue page, searches, submissions ---------------
+# BENCH_CASES cases (50,000 by default: seconds; tools/dev bench --cases
+# 1000000 for the issue's million: a few minutes, once, kept for the next
+# runs); four agents at once (BENCH_CASES_CONNECTIONS).
+
+export BENCH_CASES=${BENCH_CASES:-50000}
+export BENCH_CASES_CONNECTIONS=${BENCH_CASES_CONNECTIONS:-4}
+say "cases: queue, search, submissions with $BENCH_CASES cases"
+CASES_OUT=$("$BENCH_ROOT/bench/cases.sh" "$URL" 2>"$OUT/cases.err") ||
+    CASES_OUT="cases: failed ($(tail -n 1 "$OUT/cases.err"))"
+
 # --- report ---------------------------------------------------------------
 
 fails=0
@@ -382,6 +395,8 @@ fails=0
 	printf '\nlogins (slow lane) during reads: %s logins/s answered (%s refused with 503/429), GET /api/v1/me %s req/s (%s without logins; %s errors)\n' \
 	    "$LOGIN_RPS" "$LOGIN_REFUSED" "$ME_STORM" "${RPS[me]}" "$ME_STORM_BAD"
 	printf '\n%s\n%s\n' "$EXPORT_LINE" "$ERASE_LINE"
+	printf '\ndémarches (bench/cases.sh, wrk -t2 -c%s -d%ss):\n%s\n' \
+	    "$BENCH_CASES_CONNECTIONS" "${BENCH_CASES_DURATION:-10}" "$CASES_OUT"
 	printf '\nRSS start: %s MiB\n' "$(mib "$RSS_START")"
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
@@ -415,6 +430,21 @@ fails=0
 	fi
 	printf '  %s  me during logins: %s req/s >= 0.5 x %s = %s\n' "$r" \
 	    "$ME_STORM" "${RPS[me]}" "$need"
+	# An agent's queue page under 20 ms, a search under 50 ms (p99).
+	for w in queue:20 search:50; do
+		n=${w%%:*}
+		lim=${w##*:}
+		p99=$(printf '%s\n' "$CASES_OUT" |
+		    awk -v n="cases-$n" '$1 == n { print $8 }')
+		if [ -n "$p99" ] &&
+		    awk -v a="$p99" -v b="$lim" 'BEGIN { exit !(a < b) }'; then
+			r=PASS
+		else
+			r=FAIL
+		fi
+		printf '  %s  cases %s: p99 %s ms < %s ms\n' "$r" "$n" \
+		    "${p99:-?}" "$lim"
+	done
 	max=$RSS_START
 	for v in "$RSS_IDLE" "$RSS_PEAK"; do
 		[ "$v" -gt "$max" ] && max=$v

@@ -22,7 +22,8 @@
 	M(files) \
 	M(identity) \
 	M(procedures) \
-	M(privacy)
+	M(privacy) \
+	M(cases)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

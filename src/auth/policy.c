@@ -183,3 +183,74 @@ policy_allows(const struct principal *p, enum perm perm, const char *scope)
 		return (POLICY_FORBIDDEN);
 	}
 }
+
+/* Row-level rules (policy.h). */
+
+static const unsigned staff_roles = ROLE_AGENT | ROLE_SUPERVISOR |
+    ROLE_ADMIN | ROLE_DPO;
+
+/* 'p' is staff with 'role' (mfa) and works in 'department'. */
+static int
+in_department(const struct principal *p, unsigned role,
+    const char *department)
+{
+	int	 i;
+
+	if (p->kind != PRINCIPAL_PERSON || !p->mfa || (p->roles & role) == 0 ||
+	    department == NULL)
+		return (0);
+	for (i = 0; i < p->ndepartments && i < PRINCIPAL_DEPARTMENTS_MAX; i++)
+		if (strcmp(p->departments[i], department) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+is_owner(const struct principal *p, const struct policy_case *c)
+{
+	return (p->kind == PRINCIPAL_PERSON && c->owner != NULL &&
+	    strcmp(p->id, c->owner) == 0);
+}
+
+enum policy_decision
+policy_case(const struct principal *p, enum case_act act,
+    const struct policy_case *c)
+{
+	int	 owner, agent, supervisor;
+
+	if (p == NULL)
+		return (POLICY_UNAUTHENTICATED);
+	owner = is_owner(p, c);
+	/*
+	 * A draft is nobody else's business, staff included; and nobody
+	 * processes a case of their own.
+	 */
+	agent = !c->draft && !owner && in_department(p, staff_roles,
+	    c->department);
+	supervisor = agent && in_department(p, ROLE_SUPERVISOR,
+	    c->department);
+	switch (act) {
+	case CASE_ACT_READ:
+	case CASE_ACT_MESSAGE:
+		return (owner || agent ? POLICY_ALLOW : POLICY_FORBIDDEN);
+	case CASE_ACT_OWN:
+		return (owner ? POLICY_ALLOW : POLICY_FORBIDDEN);
+	case CASE_ACT_PROCESS:
+	case CASE_ACT_NOTES:
+		return (agent ? POLICY_ALLOW : POLICY_FORBIDDEN);
+	case CASE_ACT_SUPERVISE:
+		return (supervisor ? POLICY_ALLOW : POLICY_FORBIDDEN);
+	default:
+		return (POLICY_FORBIDDEN);
+	}
+}
+
+int
+policy_queue_departments(const struct principal *p)
+{
+	if (p == NULL || p->kind != PRINCIPAL_PERSON || !p->mfa ||
+	    (p->roles & staff_roles) == 0)
+		return (0);
+	return (p->ndepartments < PRINCIPAL_DEPARTMENTS_MAX ?
+	    p->ndepartments : PRINCIPAL_DEPARTMENTS_MAX);
+}

@@ -44,7 +44,16 @@ struct scope_def {
 
 enum principal_kind { PRINCIPAL_PERSON, PRINCIPAL_CLIENT };
 
-/* Who is calling: built by the identity guard from a verified token. */
+/* An agent's departments (identity.agent_departments), at most. */
+#define PRINCIPAL_DEPARTMENTS_MAX	8
+#define DEPARTMENT_CODE_MAX		48	/* [a-z][a-z0-9_]{1,39} + NUL */
+
+/*
+ * Who is calling: built by the identity guard from a verified token; the
+ * departments of an agent come from the guard's principal cache (the
+ * account's current ones, like its token version: a change of an agent's
+ * departments revokes its tokens).
+ */
 struct principal {
 	enum principal_kind	 kind;
 	char			 id[40];	/* account uuid or client id */
@@ -54,6 +63,9 @@ struct principal {
 	int64_t			 token_version;
 	int64_t			 exp;		/* seconds */
 	char			 jti[40];
+	char			 departments[PRINCIPAL_DEPARTMENTS_MAX]
+				    [DEPARTMENT_CODE_MAX];
+	int			 ndepartments;
 };
 
 enum policy_decision {
@@ -68,6 +80,42 @@ enum policy_decision {
  */
 enum policy_decision policy_allows(const struct principal *, enum perm,
 	    const char *);
+
+/*
+ * Row-level rules, next to the route-level ones.
+ *
+ * Cases (démarches): a case is its owner's (the person who filed it) and
+ * its department's (the procedure's).  A draft is its owner's alone.
+ * Staff act on a case only with the second factor and only in one of
+ * their departments; a supervisor of the department is also one of its
+ * agents; nobody processes a case of their own.  What a caller may not read is answered 404 by the module, as
+ * if it did not exist (ARCHITECTURE.md, "API conventions").
+ */
+struct policy_case {
+	const char	*owner;		/* account id */
+	const char	*department;	/* department code */
+	int		 draft;		/* still a draft */
+};
+
+enum case_act {
+	CASE_ACT_READ,		/* the case, its history, its thread */
+	CASE_ACT_OWN,		/* as its owner: edit the draft, submit,
+				   withdraw, answer a request */
+	CASE_ACT_PROCESS,	/* as an agent of its department */
+	CASE_ACT_SUPERVISE,	/* as a supervisor of its department: assign,
+				   decide */
+	CASE_ACT_MESSAGE,	/* write in its thread: owner or agent */
+	CASE_ACT_NOTES,		/* internal notes: agents of its department */
+};
+
+enum policy_decision policy_case(const struct principal *, enum case_act,
+	    const struct policy_case *);
+/*
+ * How many departments' queues 'p' reads: its first n departments
+ * (p->departments) when it is staff with the second factor, 0 otherwise
+ * (then it lists its own cases only).
+ */
+int	 policy_queue_departments(const struct principal *);
 
 const char *perm_name(enum perm);
 /* ROLE_* from "agent" etc.; 0 when unknown. */

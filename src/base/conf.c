@@ -120,6 +120,9 @@ static const struct conf_def defs[] = {
 	  NULL, "argon2id time cost (passes)" },
 	{ "password_parallelism", CT_INT, S(password_parallelism), "1", 1, 64,
 	  NULL, "argon2id lanes" },
+	{ "case_draft_days", CT_INT, S(case_draft_days), "30", 4, 365, NULL,
+	  "days a draft case lives after its last change (its owner is "
+	  "told 3 days before it is deleted)" },
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },

@@ -61,6 +61,7 @@ struct conf {
 	int	 mail_max_attempts;
 	int	 mail_retry_base;		/* seconds */
 	int	 mail_retry_max;		/* seconds */
+	int	 case_draft_days;		/* days a draft lives */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

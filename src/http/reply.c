@@ -515,7 +515,7 @@ reply_stream(struct request *req, int status, const char *ctype,
  */
 static void
 problem_set(struct request *req, enum problem p, const char *code,
-    const char *detail, json_t *errors, size_t total)
+    const char *detail, json_t *errors, size_t total, json_t *extra)
 {
 	json_t	*o;
 	char	*s;
@@ -531,6 +531,11 @@ problem_set(struct request *req, enum problem p, const char *code,
 	if (o == NULL)
 		abort();
 	json_object_set_new(o, "code", json_string(code));
+	/* Extension members (RFC 9457 3.2) never replace a standard one. */
+	if (extra != NULL) {
+		json_object_update_missing(o, extra);
+		json_decref(extra);
+	}
 	if (errors != NULL) {
 		while ((n = json_array_size(errors)) > JSON_ERRORS_MAX)
 			json_array_remove(errors, n - 1);
@@ -573,7 +578,7 @@ detail_format(struct buf *b, const char *tmpl, va_list ap)
 
 static void
 verror(struct request *req, const struct errcode *e, json_t *errors,
-    size_t total, va_list ap)
+    size_t total, json_t *extra, va_list ap)
 {
 	struct buf	 d;
 
@@ -586,7 +591,7 @@ verror(struct request *req, const struct errcode *e, json_t *errors,
 		total = 1;
 	}
 	problem_set(req, e->problem, e->code, d.data != NULL ? d.data : "",
-	    errors, total);
+	    errors, total, extra);
 	buf_cleanup(&d);
 }
 
@@ -596,7 +601,18 @@ reply_error(struct request *req, const struct errcode *e, ...)
 	va_list	 ap;
 
 	va_start(ap, e);
-	verror(req, e, NULL, 0, ap);
+	verror(req, e, NULL, 0, NULL, ap);
+	va_end(ap);
+}
+
+void
+reply_error_member(struct request *req, const char *name, const char *value,
+    const struct errcode *e, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, e);
+	verror(req, e, NULL, 0, json_pack("{s:s}", name, value), ap);
 	va_end(ap);
 }
 
@@ -607,7 +623,7 @@ reply_error_fields(struct request *req, const struct errcode *e,
 	va_list	 ap;
 
 	va_start(ap, errors);
-	verror(req, e, errors, json_array_size(errors), ap);
+	verror(req, e, errors, json_array_size(errors), NULL, ap);
 	va_end(ap);
 }
 
@@ -618,7 +634,7 @@ validation_reply(struct request *req, json_t *errors, size_t total, ...)
 	va_list	 ap;
 
 	va_start(ap, total);
-	verror(req, HTTP_ERR(HE_VALIDATION), errors, total, ap);
+	verror(req, HTTP_ERR(HE_VALIDATION), errors, total, NULL, ap);
 	va_end(ap);
 }
 

@@ -78,6 +78,13 @@ int	 errcode_nargs(const char *);
 
 /* The problem document of 'code'; the variable arguments are strings. */
 void	 reply_error(struct request *, const struct errcode *, ...);
+/*
+ * The same with one more string member 'name' (an extension member,
+ * RFC 9457 3.2: the state a 409 found, say); a standard member's name is
+ * ignored.
+ */
+void	 reply_error_member(struct request *, const char *, const char *,
+	    const struct errcode *, ...);
 /* The same with an "errors" array (a 422, say); steals 'errors'. */
 void	 reply_error_fields(struct request *, const struct errcode *, json_t *,
 	    ...);

@@ -64,8 +64,12 @@ struct db_stmt identity_stmts[ID__COUNT] = {
 	  .nparams = 1 },
 	/* the principal cache (identity_guard) */
 	[ID_ACCOUNT_PRINCIPAL] = { .name = "identity_select_principal",
-	  .sql = "SELECT token_version, status = 'active' AS active, locale "
-	  "FROM identity.accounts WHERE id = $1", .nparams = 1 },
+	  .sql = "SELECT token_version, status = 'active' AS active, locale, "
+	  "(SELECT string_agg(d.department, ' ' ORDER BY d.department) "
+	  "FROM (SELECT g.department FROM identity.agent_departments g "
+	  "WHERE g.account_id = a.id ORDER BY g.department LIMIT 8) d) "
+	  "AS departments FROM identity.accounts a WHERE id = $1",
+	  .nparams = 1 },
 	/* issue(): a sign-in or a refresh, written at most once a day */
 	[ID_ACCOUNT_SEEN] = { .name = "identity_update_last_seen",
 	  .sql = "UPDATE identity.accounts SET last_seen_at = $2 WHERE id = $1 "

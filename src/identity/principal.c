@@ -50,6 +50,9 @@ struct cache_entry {
 	int		 lang;		/* persons: enum lang of the locale */
 	int		 rate_limit;	/* clients: per minute */
 	int64_t		 loaded;	/* clock_mono() */
+	/* agents: their departments, space-separated (policy.h's rules) */
+	char		 departments[PRINCIPAL_DEPARTMENTS_MAX *
+			    DEPARTMENT_CODE_MAX];
 };
 
 static struct cache_entry	 cache[CACHE_SLOTS];
@@ -124,6 +127,10 @@ load(const struct token_claims *c, struct cache_entry *e,
 			e->version = db_int64(res, 0, "token_version");
 			e->lang = (int)lang_from_code(db_str(res, 0, "locale"),
 			    LANG_FR);
+			if (!db_isnull(res, 0, "departments"))
+				snprintf(e->departments,
+				    sizeof(e->departments), "%s",
+				    db_str(res, 0, "departments"));
 		}
 	}
 	e->loaded = clock_mono();
@@ -137,7 +144,7 @@ load(const struct token_claims *c, struct cache_entry *e,
  */
 static int
 check_principal(const struct token_claims *c, struct db_error *err,
-    int *retry, int *lang)
+    int *retry, int *lang, char *departments)
 {
 	struct cache_entry	 fresh, *e;
 	unsigned		 s = slot_of(c->sub);
@@ -169,6 +176,7 @@ check_principal(const struct token_claims *c, struct db_error *err,
 	ok = e->active && (strcmp(c->kind, "client") == 0 ||
 	    e->version == c->tv);
 	*lang = e->lang;
+	memcpy(departments, e->departments, sizeof(e->departments));
 	if (ok && strcmp(c->kind, "client") == 0)
 		limit = e->rate_limit;
 	pthread_mutex_unlock(lock_of(s));
@@ -190,7 +198,9 @@ identity_guard(struct request *req)
 	struct principal	*p;
 	struct db_error		 err;
 	const char		*h;
-	char			 retry[16];
+	char			 retry[16], *d, *save = NULL;
+	char			 depts[PRINCIPAL_DEPARTMENTS_MAX *
+				    DEPARTMENT_CODE_MAX];
 	int			 i, rc, wait = 0, lang = LANG_FR;
 	unsigned		 bit;
 
@@ -211,7 +221,7 @@ identity_guard(struct request *req)
 		unauthorized(req);
 		return (-1);
 	}
-	rc = check_principal(&c, &err, &wait, &lang);
+	rc = check_principal(&c, &err, &wait, &lang, depts);
 	if (rc == -1) {
 		/* Fail closed: no decision without the database. */
 		reply_db_error(req, &err);
@@ -242,6 +252,12 @@ identity_guard(struct request *req)
 	for (i = 0; i < c.nscopes; i++)
 		if ((bit = scope_from_name(c.scopes[i])) != 0)
 			p->scopes |= bit;
+	/* An agent's departments, for the row-level rules (policy.h). */
+	for (d = strtok_r(depts, " ", &save); d != NULL &&
+	    p->ndepartments < PRINCIPAL_DEPARTMENTS_MAX;
+	    d = strtok_r(NULL, " ", &save))
+		snprintf(p->departments[p->ndepartments++],
+		    sizeof(p->departments[0]), "%s", d);
 	req->principal = p;
 	if (p->kind == PRINCIPAL_PERSON)
 		req->lang = (enum lang)lang;

@@ -152,6 +152,10 @@ static const char *const privacy_tables[] = { "privacy.retention_events",
     "privacy.access_log", "privacy.requests", "privacy.restrictions",
     "privacy.retention_rules", "privacy.rectifications", NULL };
 
+/* For the modules above: "restricted" has one definition (rights.h). */
+static const char *const privacy_exports[] = { "privacy.is_restricted",
+    NULL };
+
 const struct module privacy_module = {
 	.name = "privacy",
 	.init = privacy_init,
@@ -166,6 +170,7 @@ const struct module privacy_module = {
 	.errors = privacy_errors,
 	.nerrors = PE__COUNT,
 	.tables = privacy_tables,
+	.exports = privacy_exports,
 	.openapi = "src/privacy/openapi.json",
 	.templates = privacy_templates,
 	.ntemplates = PRIVACY_NTEMPLATES,

@@ -5,7 +5,9 @@
  * profile, consents given and withdrawn, sessions and refresh tokens (one
  * of them rotated), a password-reset request and the email verification
  * (outbox messages and one-time tokens), sign-in throttle rows from a
- * failed login; a bystander S gets the same with markers of its own.
+ * failed login, and cases (démarches: a draft, an open case with a
+ * message, a case decided by silence, the marker in their answers, and
+ * their mail); a bystander S gets the same with markers of its own.
  * R erases itself with DELETE /api/v1/me; then `pg_dump --data-only`
  * holds none of R's markers, identifiers or unsalted hashes of its email,
  * R's tokens and password are dead, S's rows are byte for byte the same,
@@ -23,7 +25,7 @@
 
 #include <openssl/evp.h>
 
-#include "idlib.h"
+#include "caselib.h"
 
 #define DPO_REASON	"Demande ecrite recue a l'accueil de la mairie"
 
@@ -316,6 +318,33 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "'counter request' FROM identity.accounts a WHERE a.email = "
 	    "'admin@demo.guichet.test'", p->id, p->id), 0);
 
+	/*
+	 * Cases: a draft, an open case with a message, one decided by the
+	 * silence of 11 days (guichetctl at the clock moved): answers,
+	 * history, thread, acknowledgements and their mail.
+	 */
+	{
+		const char	*decide[] = { "--clock", "+11d", "cases",
+				    "decide", NULL };
+		char		*open, *path, *body;
+
+		free(cl_file(e, p->access, "t_permis", json_pack("{s:s}",
+		    "motif", p->mark), 0, NULL));
+		open = cl_file(e, p->access, "t_express", json_pack("{s:s}",
+		    "nom", p->mark), 1, NULL);
+		path = harness_printf("/api/v1/cases/%s/messages", open);
+		body = harness_printf("{\"body\": \"message %s\"}", p->mark);
+		ck_assert_int_eq(idl_status(e, "POST", path, p->access, body),
+		    201);
+		free(cl_file(e, p->access, "t_permis", json_pack("{s:s, s:s}",
+		    "nom", p->name, "motif", p->street), 1, NULL));
+		/* t_express: silence decides nothing, it stays open. */
+		ck_assert_int_eq(idl_ctl(e->db, 0, decide, NULL, NULL), 0);
+		free(body);
+		free(path);
+		free(open);
+	}
+
 	/* The records are there (else the proof proves nothing). */
 	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'", p->id), 4);
@@ -337,6 +366,18 @@ seed(const struct idenv *e, struct person *p, int tourist)
 	    "privacy.restrictions WHERE account_id = '%s'", p->id), 1);
 	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
 	    "privacy.access_log WHERE account_id = '%s'", p->id), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM cases.cases "
+	    "WHERE owner_id = '%s' AND answers::text LIKE '%%%s%%'", p->id,
+	    p->mark), 3);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM cases.cases "
+	    "WHERE owner_id = '%s' AND status = 'accepted' AND "
+	    "answers::text LIKE '%%%s%%'", p->id, p->street), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "cases.messages m JOIN cases.cases c ON c.id = m.case_id WHERE "
+	    "c.owner_id = '%s' AND m.body LIKE '%%%s%%'", p->id, p->mark), 1);
+	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE account_id = '%s' AND template LIKE 'case\\_%%'", p->id),
+	    3);
 }
 
 /* person_make() and seed() in one. */
@@ -398,6 +439,13 @@ static const char *const bystander_tables[] = {
 	"privacy.consent_ledger t WHERE t.account_id = '@ID@'",
 	"identity.auth_throttle t WHERE t.key = "
 	    "identity.throttle_user_key('@EMAIL@')",
+	"cases.cases t WHERE t.owner_id = '@ID@'",
+	"cases.history t WHERE t.case_id IN (SELECT c.id FROM cases.cases c "
+	    "WHERE c.owner_id = '@ID@')",
+	"cases.messages t WHERE t.case_id IN (SELECT c.id FROM cases.cases c "
+	    "WHERE c.owner_id = '@ID@')",
+	"cases.acknowledgements t WHERE t.case_id IN (SELECT c.id FROM "
+	    "cases.cases c WHERE c.owner_id = '@ID@')",
 	NULL,
 };
 
@@ -584,7 +632,7 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	struct idenv	 e;
 	struct person	 r, s;
 	json_t		*me1, *me2;
-	char		*before[8], *after, *d1, *d2, *at = NULL;
+	char		*before[16], *after, *d1, *d2, *at = NULL;
 	int		 i;
 
 	idl_start_new(&e, NULL);
@@ -864,7 +912,9 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures"),
 	    0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
-	    "account_id = '%s'", r.id), 2);
+	    "account_id = '%s' AND template NOT LIKE 'case\\_%%'", r.id), 2);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
+	    "WHERE owner_id = '%s' AND redacted_at IS NULL", r.id), 3);
 	/* The wrong password counted as a failed sign-in. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT failures FROM "
 	    "identity.auth_throttle WHERE key = "
@@ -917,6 +967,6 @@ static const TTest *const *const tests[] = {
 };
 
 const struct test_group test_groups[] = {
-	{ "erasure", HARNESS_TIMEOUT, NULL, NULL, idl_prepare, NULL, tests },
+	{ "erasure", HARNESS_TIMEOUT, NULL, NULL, cl_prepare, NULL, tests },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -238,7 +238,9 @@ check_field(const char *where, json_t *s, const struct json_field *f)
 		}
 		break;
 	case JK_OBJECT:
-		check_object(where, s, f->object);
+		/* No spec: a free-form object, checked by its handler. */
+		if (f->object != NULL)
+			check_object(where, s, f->object);
 		break;
 	case JK_ARRAY:
 		bound(where, s, "minItems", (long long)f->min_len);
