@@ -359,6 +359,19 @@ identity_ctl_keys(struct ctl_ctx *ctl)
 }
 
 /*
+ * A demo account's address is taken as verified: its mail (acknowledgements,
+ * decisions, assignments) then reaches the development catcher
+ * (tools/dev mail) as a real account's would once verified.
+ */
+static int
+demo_verified(struct db *db, const char *id, const char *now)
+{
+	const char	*p[2] = { id, now };
+
+	return (exec_or_say(db, ID_ACCOUNT_VERIFY_EMAIL, p, NULL));
+}
+
+/*
  * Demo: a resident, an agent, an administrator with a known TOTP secret,
  * and a partner client.  Known passwords: a demo town only.
  */
@@ -398,14 +411,19 @@ identity_ctl_demo(struct ctl_ctx *ctl)
 	p[14] = "05085";
 	p[15] = now;
 	p[16] = "resident@demo.guichet.test";
-	if (exec_or_say(db, ID_ACCOUNT_INSERT, p, NULL) == -1)
+	if (exec_or_say(db, ID_ACCOUNT_INSERT, p, &res) == -1)
+		return (-1);
+	snprintf(id, sizeof(id), "%s", db_str(res, 0, "id"));
+	db_res_free(res);
+	if (demo_verified(db, id, now) == -1)
 		return (-1);
 	if (agent_add(db, "agent@demo.guichet.test", "Dominique Agent",
-	    "agent", "services_techniques", "demo-agent-2026", NULL, id) == -1)
+	    "agent", "services_techniques", "demo-agent-2026", NULL, id) == -1 ||
+	    demo_verified(db, id, now) == -1)
 		return (-1);
 	if (agent_add(db, "admin@demo.guichet.test", "Alex Admin",
 	    "admin,supervisor,dpo", "mairie", "demo-admin-2026", demo_secret,
-	    id) == -1)
+	    id) == -1 || demo_verified(db, id, now) == -1)
 		return (-1);
 	if (client_add(db, "Demo lift operator", "lifts:write,incidents:read",
 	    600, cid, secret) == -1)

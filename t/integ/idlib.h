@@ -66,6 +66,7 @@ struct idenv {
 	const char	*clock;		/* --clock (NULL: system) */
 	const char	*keyfile;	/* NULL: the program's */
 	const char *const *extra;	/* more guichetd arguments */
+	int		 empty_outbox;	/* the demo's mails removed first */
 
 	/* state */
 	char		*db;		/* a copy of the template */

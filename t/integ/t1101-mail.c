@@ -70,6 +70,7 @@ start_mail(struct idenv *e, const struct catcher *c, const char *batch)
 {
 	memset(e, 0, sizeof(*e));
 	e->extra = mail_args(c, batch);
+	e->empty_outbox = 1;
 	idl_start(e);
 }
 
@@ -282,7 +283,9 @@ START_TEST(test_relay_cut_mid_batch)
 	int		 caught;
 
 	/* Queued while no relay is set: nothing is sent. */
-	idl_start_new(&e, NULL);
+	memset(&e, 0, sizeof(e));
+	e.empty_outbox = 1;
+	idl_start(&e);
 	queue_many(&e, 6);
 	harness_sleep_ms(1500);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
@@ -334,7 +337,9 @@ START_TEST(test_two_senders_share_the_outbox)
 	int		 i;
 
 	mailcatch_start(&c, 20, NULL);
-	idl_start_new(&e, NULL);
+	memset(&e, 0, sizeof(e));
+	e.empty_outbox = 1;
+	idl_start(&e);
 	queue_many(&e, 30);
 	/* Two guichetd on one database, small batches: they compete. */
 	e.extra = mail_args(&c, "3");
@@ -586,7 +591,9 @@ START_TEST(test_address_change_notice)
 	long		 st;
 
 	/* Everything happens while no relay is set: all of it waits. */
-	idl_start_new(&e, NULL);
+	memset(&e, 0, sizeof(e));
+	e.empty_outbox = 1;
+	idl_start(&e);
 	free(person(&e, "ana@example.fr", "fr"));
 	verify(&e, "ana@example.fr");
 	at = idl_login_ok(&e, "ana@example.fr", PASSWORD, NULL);
@@ -644,6 +651,7 @@ START_TEST(test_starttls_required)
 	args[i++] = "required";
 	args[i] = NULL;
 	e.extra = args;
+	e.empty_outbox = 1;
 	idl_start(&e);
 	free(person(&e, "tls@example.fr", "fr"));
 	wait_count(&e, 1, "SELECT count(*) FROM ops.outbox WHERE status = "
