@@ -398,6 +398,7 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	char			 rdays[16], version[16], missing_days[16];
 	char			 outbox[40], *grants = NULL, *ack = NULL;
 	json_t			*answers, *missing = NULL, *mentions = NULL;
+	json_t			*provided = NULL;
 	enum lang		 ol;
 	int			 ok = -1, x;
 
@@ -407,6 +408,9 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 		return (-1);
 	answers = json_loads(db_str(res, 0, "answers"), 0, NULL);
 	x = check_answers(p, answers, 1, l, o);
+	/* The documents and the files the form names: this case's. */
+	if (x == 0)
+		x = case_attach_check(db, id, p, answers, l, o);
 	json_decref(answers);
 	if (x == -1)
 		goto out;
@@ -451,7 +455,9 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	q[0] = p->department;
 	if (x == -1 || db_exec(db, CQ(CQ_CONTACT), q, &contact, &o->err) == -1)
 		goto db;
-	missing = case_missing_documents(p, ol);
+	if ((provided = case_attach_documents(db, id, &o->err)) == NULL)
+		goto db;
+	missing = case_missing_documents(p, provided, ol);
 	memset(&rc, 0, sizeof(rc));
 	rc.reference = ref;
 	rc.procedure = p->title[ol] != NULL ? p->title[ol] : p->code;
@@ -495,6 +501,7 @@ out:
 	free(grants);
 	free(ack);
 	json_decref(missing);
+	json_decref(provided);
 	json_decref(mentions);
 	db_res_free(r);
 	db_res_free(contact);
@@ -830,6 +837,8 @@ struct post_tx {
 	const char		*id;
 	int			 internal;
 	const char		*body;
+	const json_t		*attachments;
+	enum lang		 lang;
 	struct case_outcome	*o;
 };
 
@@ -858,7 +867,7 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 	enum case_status	 st;
 	const char		*q[5];
 	char			 now[40];
-	json_t			*pl;
+	json_t			*pl, *one;
 	int			 owner, rc = -1;
 
 	case_outcome_reset(o);
@@ -871,6 +880,10 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 	}
 	facts_of(res, &c);
 	owner = policy_case(t->who, CASE_ACT_OWN, &c) == POLICY_ALLOW;
+	/* The files first: a 422 writes nothing. */
+	if (case_attach_link(db, t->id, owner ? "owner" : "department",
+	    t->internal, t->attachments, NULL, t->lang, o) == -1)
+		goto out;
 	now_text(now);
 	q[0] = t->id;
 	q[1] = now;
@@ -897,7 +910,19 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 		o->result = CR_DB;
 		goto out;
 	}
+	if ((rc = case_attach_link(db, t->id, owner ? "owner" : "department",
+	    t->internal, t->attachments, db_str(m, 0, "id"), t->lang, o)) ==
+	    -1)
+		goto out;
 	o->made = case_post_item(m, 0, !owner);
+	one = json_pack("[O]", o->made);
+	rc = case_attach_carried(db, t->id, t->internal, !owner, one,
+	    &o->err);
+	json_decref(one);
+	if (rc == -1) {
+		o->result = CR_DB;
+		goto out;
+	}
 	log_info("cases: %s %s on case %s", t->internal ? "note" : "message",
 	    db_str(m, 0, "id"), t->id);
 out:
@@ -910,10 +935,12 @@ out:
 
 void
 case_post(struct db *db, const struct principal *who, const char *id,
-    int internal, const char *body, struct case_outcome *o)
+    int internal, const char *body, const json_t *attachments, enum lang l,
+    struct case_outcome *o)
 {
 	struct post_tx	 t = { .who = who, .id = id, .internal = internal,
-			    .body = body, .o = o };
+			    .body = body, .attachments = attachments,
+			    .lang = l, .o = o };
 
 	run_tx(db, post_tx, &t, o);
 }
