@@ -825,6 +825,55 @@ case_attach_check(struct db *db, const char *case_id,
 
 /* Privacy (cases_privacy.c). */
 
+int
+case_attach_export(struct db *db, json_t *cases, struct db_error *err)
+{
+	struct files_info	 fi;
+	struct db_res		*m = NULL;
+	const char		*q[5] = { NULL, "false", NULL, NULL, "100000" };
+	json_t			*c, *list, *a, *f;
+	char			*url;
+	size_t			 k;
+	int			 i, rc;
+
+	json_array_foreach(cases, k, c) {
+		q[0] = json_str(c, "id");
+		if (db_exec(db, AQ(AQ_LIST), q, &m, err) == -1)
+			return (-1);
+		list = json_array();
+		json_object_set_new(c, "attachments", list);
+		for (i = 0; i < db_res_rows(m); i++) {
+			if ((rc = files_info(db, db_str(m, i, "file_id"), &fi,
+			    err)) == -1) {
+				db_res_free(m);
+				return (-1);
+			}
+			if (rc == 1)
+				continue;
+			/* A link, and what the file is: never its bytes. */
+			xasprintf(&url, "%s/api/v1/cases/%s/attachments/%s",
+			    cases_config.public_url, q[0], fi.id);
+			f = files_info_json(&fi);
+			a = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:s?, "
+			    "s:s?}", "url", url, "name", json_object_get(f,
+			    "name"), "type", json_object_get(f, "type"), "size",
+			    json_object_get(f, "size"), "sha256",
+			    json_object_get(f, "sha256"), "status",
+			    json_object_get(f, "status"), "uploaded_at",
+			    json_object_get(f, "uploaded_at"), "document",
+			    db_str(m, i, "document"), "uploaded_by",
+			    db_str(m, i, "side"));
+			json_array_append_new(list, a);
+			json_decref(f);
+			free(url);
+			files_info_free(&fi);
+		}
+		db_res_free(m);
+		m = NULL;
+	}
+	return (0);
+}
+
 /* Delete the files of the rows 'res' returned ("file_id"): a count. */
 static long
 files_of(struct db *db, struct db_res *res, struct db_error *err)

@@ -279,6 +279,11 @@ const char *case_document_label(const json_t *, enum lang);
  */
 int	 case_attach_check(struct db *, const char *, const struct procedure *,
 	    const json_t *, enum lang, struct case_outcome *);
+/*
+ * Export: each case of 'cases' (objects with "id") gains "attachments",
+ * the files its owner may see, as links with their facts; 0 or -1.
+ */
+int	 case_attach_export(struct db *, json_t *, struct db_error *);
 /* Erasure: delete the files of every case of 'account': how many. */
 long	 case_attach_erase(struct db *, const char *, struct db_error *);
 /* The files of cases that went, 'batch' at most (*more: maybe more). */
