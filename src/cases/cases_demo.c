@@ -133,6 +133,7 @@ cases_demo(struct ctl_ctx *ctl)
 	struct db_error		 err;
 	const char		*p[1] = { "resident@demo.guichet.test" };
 	json_t			*form;
+	char			 id[40];
 	size_t			 i;
 	int			 made = 0;
 
@@ -167,8 +168,10 @@ cases_demo(struct ctl_ctx *ctl)
 		json_decref(form);
 		json_decref(o.made);
 		o.made = NULL;
+		/* o.id is rewritten by the operations: a copy. */
+		snprintf(id, sizeof(id), "%s", o.id);
 		if (o.result == CR_OK && demo_cases[i].submit)
-			demo_submit(ctl->db, &who, o.id,
+			demo_submit(ctl->db, &who, id,
 			    demo_cases[i].procedure, &o);
 		json_decref(o.errors);
 		if (o.result == CR_DB) {
