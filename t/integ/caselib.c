@@ -193,8 +193,9 @@ cl_prepare(void)
 	 * The demo's cases were filed at the real clock: each test files
 	 * its own, at its own (t4106 makes the demo's again).
 	 */
-	exec_or_die("DELETE FROM cases.cases; DELETE FROM ops.outbox WHERE "
-	    "template LIKE 'case\\_%'");
+	exec_or_die("DELETE FROM cases.cases; DELETE FROM cases.attachments; "
+	    "DELETE FROM files.files WHERE owner_module = 'cases'; "
+	    "DELETE FROM ops.outbox WHERE template LIKE 'case\\_%'");
 }
 
 char *

@@ -181,12 +181,12 @@ START_TEST(test_export)
 	idl_assert_strs(c, "status", "rejected", "decision", "rejected",
 	    "reference", s.decided_ref, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(c, "history")), 3);
-	ck_assert_int_eq(json_array_size(json_object_get(c, "messages")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(c, "messages")), 2);
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(c,
 	    "acknowledgement"), "mentions"));
 	/* The internal note: counted, not shown. */
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
-	    "internal_notes"), "held")), 1);
+	    "internal_notes"), "held")), 2);
 	ck_assert(json_is_false(json_object_get(json_object_get(c,
 	    "internal_notes"), "exported")));
 	ck_assert_int_eq(json_array_size(json_object_get(cases,
