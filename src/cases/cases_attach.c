@@ -345,22 +345,6 @@ out:
 	return (rc);
 }
 
-/* Run 'fn' for 'o' (as cases_ops.c's run_tx()). */
-static void
-att_run(struct db *db, db_tx_fn fn, void *arg, struct case_outcome *o)
-{
-	struct db_error	 err;
-
-	if (db_tx(db, fn, arg, &err) == -1) {
-		if (o->result == CR_OK || err.code != DB_OK) {
-			o->result = CR_DB;
-			o->err = err;
-		}
-		return;
-	}
-	o->result = CR_OK;
-}
-
 void
 case_attach(struct db *db, const struct principal *who, const char *id,
     struct case_upload *up, enum lang l, struct case_outcome *o)
@@ -368,7 +352,7 @@ case_attach(struct db *db, const struct principal *who, const char *id,
 	struct attach_tx	 t = { .who = who, .id = id, .up = up,
 				    .lang = l, .o = o };
 
-	att_run(db, attach_tx, &t, o);
+	case_run_tx(db, attach_tx, &t, o);
 }
 
 /* The reads: a page, one file (its facts, before files_reply()). */
@@ -461,7 +445,7 @@ attachments_read(struct request *req, const char *file, long limit,
 	t.o = &o;
 	if ((t.id = case_param_id(req)) == NULL)
 		return (0);
-	att_run(db_thread(), read_tx, &t, &o);
+	case_run_tx(db_thread(), read_tx, &t, &o);
 	if (o.result != CR_OK) {
 		json_decref(t.items);
 		free(t.next);
@@ -615,7 +599,7 @@ cases_attachments_delete(struct request *req)
 	if ((t.id = case_param_id(req)) == NULL ||
 	    (t.file = param_file(req)) == NULL)
 		return (0);
-	att_run(db_thread(), delete_tx, &t, &o);
+	case_run_tx(db_thread(), delete_tx, &t, &o);
 	if (o.result != CR_OK) {
 		case_reply_outcome(req, &o);
 		return (0);

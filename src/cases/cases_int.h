@@ -309,6 +309,8 @@ json_t	*case_read(struct db *, const struct principal *, const char *,
 int	 case_lock_for(struct db *, const struct principal *, const char *,
 	    enum case_act, struct db_res **, enum case_status *,
 	    struct case_outcome *);
+/* Run 'fn' in a transaction for 'o'; the database's failure noted. */
+void	 case_run_tx(struct db *, db_tx_fn, void *, struct case_outcome *);
 /* 'o' before an attempt (db_tx() may run a transaction again). */
 void	 case_outcome_reset(struct case_outcome *);
 /* Set 'o' to a refusal with its code and up to two %s values: -1. */

@@ -579,9 +579,8 @@ fail:
 	return (-1);
 }
 
-/* Run 'fn' in a transaction for 'o'; the database's failure noted. */
-static void
-run_tx(struct db *db, db_tx_fn fn, void *arg, struct case_outcome *o)
+void
+case_run_tx(struct db *db, db_tx_fn fn, void *arg, struct case_outcome *o)
 {
 	struct db_error	 err;
 
@@ -601,7 +600,7 @@ case_create(struct db *db, const struct principal *who,
 {
 	struct create_tx	 t = { .who = who, .in = in, .lang = l, .o = o };
 
-	run_tx(db, create_tx, &t, o);
+	case_run_tx(db, create_tx, &t, o);
 }
 
 /* PATCH /api/v1/cases/{id}: a merge patch of a draft's answers. */
@@ -681,7 +680,7 @@ case_patch(struct db *db, const struct principal *who, const char *id,
 	struct patch_tx	 t = { .who = who, .id = id, .patch = patch,
 			    .lang = l, .o = o };
 
-	run_tx(db, patch_tx, &t, o);
+	case_run_tx(db, patch_tx, &t, o);
 }
 
 /* POST /api/v1/cases/{id}/transitions and /submit */
@@ -751,7 +750,7 @@ case_move(struct db *db, const struct principal *who, const char *id,
 	struct move_tx	 t = { .who = who, .id = id, .to = to, .note = note,
 			    .lang = l, .o = o };
 
-	run_tx(db, move_tx, &t, o);
+	case_run_tx(db, move_tx, &t, o);
 }
 
 /* POST /api/v1/cases/{id}/assignment */
@@ -827,7 +826,7 @@ case_assign(struct db *db, const struct principal *who, const char *id,
 	struct assign_tx	 t = { .who = who, .id = id,
 				    .assignee = assignee, .lang = l, .o = o };
 
-	run_tx(db, assign_tx, &t, o);
+	case_run_tx(db, assign_tx, &t, o);
 }
 
 /* The thread: a message, or an internal note. */
@@ -942,5 +941,5 @@ case_post(struct db *db, const struct principal *who, const char *id,
 			    .body = body, .attachments = attachments,
 			    .lang = l, .o = o };
 
-	run_tx(db, post_tx, &t, o);
+	case_run_tx(db, post_tx, &t, o);
 }

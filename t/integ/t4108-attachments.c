@@ -110,11 +110,12 @@ static long
 status_of(const struct idenv *e, const char *method, const char *token,
     const char *id, const char *file)
 {
-	struct http_resp r;
-	long		 st;
+	char	*path;
+	long	 st;
 
-	st = on_file(e, method, token, id, file, &r);
-	http_resp_free(&r);
+	path = harness_printf("/api/v1/cases/%s/attachments/%s", id, file);
+	st = idl_status(e, method, path, token, NULL);
+	free(path);
 	return (st);
 }
 
