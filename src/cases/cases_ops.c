@@ -11,9 +11,11 @@
  *  - a change, its history row, its mail and its entitlement commit
  *    together or not at all;
  *  - submission: the current version of the procedure, the filer's
- *    profile, complete answers (procedures_check_form()), then the
- *    reference, the acknowledgement kept and sent, the department told;
- *    an incomplete request (required documents) waits for them, its
+ *    profile, complete answers (procedures_check_form()), a file for
+ *    every required document and files of this case in the form's file
+ *    fields (case_attach_check()), then the reference, the
+ *    acknowledgement kept and sent, the department told; were a required
+ *    document missing all the same, the request would wait for it, its
  *    deadline paused from the receipt (L114-5);
  *  - every read by staff is logged with the read (access_record()).
  */
