@@ -19,16 +19,14 @@ VALUES
 	('street_lighting', 'services_techniques', 'Éclairage public',
 	    'Street lighting', 'Illuminazione pubblica', '[{"code": "pole",
 	    "datatype": "string", "required": false, "description": {"fr":
-	    "Numéro du candélabre", "en": "Pole number", "it": "Numero del
-	    lampione"}}]', 7, true, 20),
+	    "Numéro du candélabre", "en": "Pole number", "it": "Numero del lampione"}}]', 7, true, 20),
 	('litter', 'services_techniques', 'Déchets et poubelles pleines',
 	    'Litter and overflowing bins', 'Rifiuti e cassonetti pieni', '[]',
 	    3, true, 30),
 	('snow_ice', 'services_techniques', 'Neige et verglas',
 	    'Snow clearing and ice', 'Neve e ghiaccio', '[{"code": "depth_cm",
 	    "datatype": "number", "required": false, "description": {"fr":
-	    "Hauteur de neige (cm)", "en": "Snow depth (cm)", "it": "Altezza
-	    della neve (cm)"}}]', 1, true, 40),
+	    "Hauteur de neige (cm)", "en": "Snow depth (cm)", "it": "Altezza della neve (cm)"}}]', 1, true, 40),
 	('signage', 'services_techniques', 'Signalisation', 'Signage',
 	    'Segnaletica', '[]', 14, true, 50),
 	('water_leak', 'services_techniques', 'Fuite d''eau', 'Water leak',
