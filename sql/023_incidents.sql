@@ -185,6 +185,34 @@ COMMENT ON COLUMN incidents.notes.at IS 'nopii';
 COMMENT ON COLUMN incidents.notes.author_id IS 'nopii: the agent';
 COMMENT ON COLUMN incidents.notes.body IS 'pii:incident_report: what an agent wrote (may name the reporter)';
 
+-- Photos (at most 3 a report, by its reporter shortly after filing): the
+-- files module keeps the bytes.  The original, as sent (with its EXIF:
+-- GPS, camera serial...), is for the department's agents only and goes
+-- with its uploader's erasure; the public copy and the thumbnail were
+-- re-encoded from the pixels without any metadata (files_image_strip()),
+-- and are served once scanned clean.
+CREATE TABLE incidents.photos (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	report_id	uuid NOT NULL REFERENCES incidents.reports (id)
+			    ON DELETE CASCADE,
+	original_file	uuid NOT NULL,
+	public_file	uuid NOT NULL,
+	thumb_file	uuid NOT NULL,
+	width		integer NOT NULL CHECK (width > 0),
+	height		integer NOT NULL CHECK (height > 0),
+	created_at	timestamptz NOT NULL
+);
+CREATE INDEX photos_report ON incidents.photos (report_id, created_at);
+COMMENT ON TABLE incidents.photos IS 'a report''s photos: the original (agents) and its public copies without metadata';
+COMMENT ON COLUMN incidents.photos.id IS 'nopii';
+COMMENT ON COLUMN incidents.photos.report_id IS 'nopii';
+COMMENT ON COLUMN incidents.photos.original_file IS 'nopii: files.files id of the photo as sent (agents only)';
+COMMENT ON COLUMN incidents.photos.public_file IS 'nopii: files.files id of the re-encoded copy';
+COMMENT ON COLUMN incidents.photos.thumb_file IS 'nopii: files.files id of the thumbnail';
+COMMENT ON COLUMN incidents.photos.width IS 'nopii';
+COMMENT ON COLUMN incidents.photos.height IS 'nopii';
+COMMENT ON COLUMN incidents.photos.created_at IS 'nopii';
+
 -- Least privilege: the history is insert-only for the request threads;
 -- the categories and the area are the operator's data.
 REVOKE UPDATE, DELETE ON incidents.history FROM guichet_app;

@@ -58,3 +58,10 @@ ON CONFLICT (code) DO UPDATE SET department = EXCLUDED.department,
     resolution_days = EXCLUDED.resolution_days,
     anonymous_allowed = EXCLUDED.anonymous_allowed,
     position = EXCLUDED.position;
+
+-- The register of the demo town: reports are processed under the purpose
+-- "service" (a public task: "handling your requests and reports"), whose
+-- categories gain incident_report; a new version.  Once only.
+UPDATE privacy.purposes SET categories = categories ||
+    ARRAY['incident_report'], version = version + 1
+WHERE code = 'service' AND NOT ('incident_report' = ANY (categories));

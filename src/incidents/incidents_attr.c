@@ -229,6 +229,28 @@ incidents_category_json(const struct db_res *res, int i, enum lang l)
 	    "anonymous_allowed", db_bool(res, i, "anonymous_allowed")));
 }
 
+/* The report's photos: their public copy's and thumbnail's paths. */
+static json_t *
+photos_json(const struct db_res *res, int i)
+{
+	json_t	*ids, *out = json_array(), *v;
+	char	 url[160];
+	size_t	 k;
+
+	if (db_col(res, "photos") < 0 || db_isnull(res, i, "photos"))
+		return (out);
+	ids = json_loads(db_str(res, i, "photos"), 0, NULL);
+	json_array_foreach(ids, k, v) {
+		snprintf(url, sizeof(url), "/api/v1/incidents/%s/photos/%s",
+		    db_str(res, i, "id"), json_string_value(v));
+		json_array_append_new(out, json_pack("{s:s, s:s, s:s+}",
+		    "id", json_string_value(v), "url", url, "thumbnail_url",
+		    url, "/thumbnail"));
+	}
+	json_decref(ids);
+	return (out);
+}
+
 json_t *
 incidents_feature(const struct db_res *res, int i, enum lang l)
 {
@@ -255,6 +277,7 @@ incidents_feature(const struct db_res *res, int i, enum lang l)
 	    "duplicate_of", db_str(res, i, "duplicate_of"),
 	    "status_note", db_str(res, i, "status_note"),
 	    "supporters", (json_int_t)db_int64(res, i, "supporters"));
+	json_object_set_new(props, "photos", photos_json(res, i));
 	json_set_time(props, "created_at", db_time(res, i, "created_at"));
 	json_set_time(props, "updated_at", db_time(res, i, "updated_at"));
 	json_set_time(props, "expected_at", db_time(res, i, "expected_at"));

@@ -20,7 +20,9 @@
 	"ST_Y(r.position::geometry) AS lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
 	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at"
+	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
+	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
+	"WHERE p.report_id = r.id)::text AS photos"
 #define FROM_REPORTS \
 	"FROM incidents.reports r JOIN incidents.categories c " \
 	"ON c.code = r.category"
@@ -169,6 +171,18 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	[IQ_BOARD_UPDATED_DESC] = { .name =
 	  "incidents_select_board_updated_desc",
 	  .sql = BOARD("r.updated_at", "DESC", "<"), .nparams = 7 },
+	[IQ_PHOTO_COUNT] = { .name = "incidents_select_photo_count",
+	  .sql = "SELECT count(*) AS n FROM incidents.photos WHERE "
+	  "report_id = $1", .nparams = 1 },
+	[IQ_PHOTO_INSERT] = { .name = "incidents_insert_photo",
+	  .sql = "INSERT INTO incidents.photos (report_id, original_file, "
+	  "public_file, thumb_file, width, height, created_at) VALUES ($1, "
+	  "$2, $3, $4, $5, $6, $7) RETURNING id", .nparams = 7 },
+	[IQ_PHOTO] = { .name = "incidents_select_photo",
+	  .sql = "SELECT p.id, p.original_file, p.public_file, p.thumb_file, "
+	  "r.department, r.reporter_id FROM incidents.photos p JOIN "
+	  "incidents.reports r ON r.id = p.report_id WHERE p.id = $2 AND "
+	  "p.report_id = $1", .nparams = 2 },
 };
 
 const struct module_stmts incidents_stmt_table = { .stmts = incidents_stmts,

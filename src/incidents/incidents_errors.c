@@ -37,4 +37,25 @@ const struct errcode incidents_errors[IE__COUNT] = {
 	    "ce lien de confirmation n'est pas ou plus valable",
 	    "this confirmation link is not (or no longer) valid",
 	    "questo link di conferma non è (più) valido" } },
+	[IE_PHOTOS_FULL] = { .code = "incident_photos_full",
+	    .problem = PROB_CONFLICT, .detail = {
+	    "ce signalement a déjà ses %s photos",
+	    "this report has its %s photos already",
+	    "questa segnalazione ha già le sue %s foto" } },
+	[IE_PHOTO_LATE] = { .code = "incident_photo_late",
+	    .problem = PROB_CONFLICT, .detail = {
+	    "les photos s'ajoutent dans les %s heures qui suivent le "
+	    "signalement",
+	    "photos are added within %s hours of the report",
+	    "le foto si aggiungono entro %s ore dalla segnalazione" } },
+	[IE_PHOTO_UNREADABLE] = { .code = "incident_photo_unreadable",
+	    .problem = PROB_VALIDATION, .detail = {
+	    "cette image ne peut pas être lue",
+	    "this image cannot be read",
+	    "questa immagine non può essere letta" } },
+	[IE_PHOTO_NOT_FOUND] = { .code = "incident_photo_not_found",
+	    .problem = PROB_NOT_FOUND, .detail = {
+	    "ce signalement n'a pas cette photo",
+	    "this report has no such photo",
+	    "questa segnalazione non ha questa foto" } },
 };

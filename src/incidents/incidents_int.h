@@ -28,6 +28,11 @@
 #define INCIDENT_DUPLICATE_METRES	50
 #define INCIDENT_DUPLICATES_MAX		10
 #define INCIDENT_MAP_MAX		1000	/* features of one map answer */
+#define INCIDENT_PHOTOS_MAX		3
+#define INCIDENT_PHOTO_HOURS		24	/* after filing, photos may come */
+#define INCIDENT_PHOTO_BYTES		(10 * 1024 * 1024)
+#define INCIDENT_PHOTO_SIDE		2048	/* pixels, the public copy */
+#define INCIDENT_THUMB_SIDE		240	/* pixels, the thumbnail */
 
 enum incidents_stmt {
 	IQ_CATEGORY,
@@ -54,6 +59,9 @@ enum incidents_stmt {
 	IQ_BOARD_CREATED_DESC,
 	IQ_BOARD_UPDATED,
 	IQ_BOARD_UPDATED_DESC,
+	IQ_PHOTO_COUNT,
+	IQ_PHOTO_INSERT,
+	IQ_PHOTO,
 	IQ__COUNT
 };
 extern struct db_stmt	incidents_stmts[IQ__COUNT];
@@ -72,6 +80,10 @@ enum incidents_err {
 	IE_DEPARTMENT,		/* 403: %s = the department */
 	IE_NOTES_FORBIDDEN,	/* 404-like for non-agents: 403 */
 	IE_TOKEN,		/* 404: no such confirmation */
+	IE_PHOTOS_FULL,		/* 409: %s = the most */
+	IE_PHOTO_LATE,		/* 409: %s = the hours */
+	IE_PHOTO_UNREADABLE,	/* 422 */
+	IE_PHOTO_NOT_FOUND,	/* 404 */
 	IE__COUNT
 };
 extern const struct errcode	incidents_errors[IE__COUNT];
@@ -125,6 +137,10 @@ int	 incidents_h_details(struct request *);
 int	 incidents_h_patch(struct request *);
 int	 incidents_h_notes_post(struct request *);
 int	 incidents_h_confirm(struct request *);
+int	 incidents_h_photo_post(struct request *);
+int	 incidents_h_photo_get(struct request *);
+int	 incidents_h_photo_thumb(struct request *);
+int	 incidents_h_photo_original(struct request *);
 
 extern const struct json_spec	incidents_create_spec;
 extern const struct json_spec	incidents_transition_spec;

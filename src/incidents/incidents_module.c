@@ -47,6 +47,18 @@ static const struct route incidents_routes[] = {
 	{ .method = "POST", .pattern = "/api/v1/incidents/{id}/transitions",
 	  .handler = incidents_h_transition, .perm = PERM_AGENT,
 	  .input = &incidents_transition_spec, .flags = B },
+	{ .method = "POST", .pattern = "/api/v1/incidents/{id}/photos",
+	  .handler = incidents_h_photo_post, .perm = PERM_SELF, .flags = B,
+	  .body_types = "image/jpeg image/png",
+	  .body_max = INCIDENT_PHOTO_BYTES },
+	{ .method = "GET", .pattern = "/api/v1/incidents/{id}/photos/{photo}",
+	  .handler = incidents_h_photo_get, .perm = PERM_PUBLIC },
+	{ .method = "GET",
+	  .pattern = "/api/v1/incidents/{id}/photos/{photo}/thumbnail",
+	  .handler = incidents_h_photo_thumb, .perm = PERM_PUBLIC },
+	{ .method = "GET",
+	  .pattern = "/api/v1/incidents/{id}/photos/{photo}/original",
+	  .handler = incidents_h_photo_original, .perm = PERM_AGENT },
 	{ .method = "POST", .pattern = "/api/v1/incidents/{id}/notes",
 	  .handler = incidents_h_notes_post, .perm = PERM_AGENT,
 	  .input = &incidents_note_spec, .flags = B },
@@ -69,7 +81,7 @@ static const struct module_stmts *const incidents_stmt_tables[] = {
 
 static const char *const incidents_tables[] = { "incidents.area",
     "incidents.categories", "incidents.reports", "incidents.supporters",
-    "incidents.history", "incidents.notes", NULL };
+    "incidents.history", "incidents.notes", "incidents.photos", NULL };
 
 /*
  * The status of a report goes to its reporter and supporters (verified

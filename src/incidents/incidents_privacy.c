@@ -3,8 +3,8 @@
  * (core/module.h).
  *
  * Export (Art. 15, 20): the person's reports (category, description,
- * position, states, dates) and the reports they support.  Photos are not
- * taken yet (issue 11, part 2): the section says so with an empty list.
+ * position, states, dates, its photos as links) and the reports they
+ * support.  The photos' bytes are the files module's section.
  *
  * Erasure (Art. 17): the reports stay on the public map, anonymised: the
  * reporter link goes, and the description too when an agent flagged
@@ -38,7 +38,10 @@
 	"'lon', ST_X(r.position::geometry), 'lat', ST_Y(r.position::geometry), " \
 	"'attributes', r.attributes, 'status', r.status, " \
 	"'created_at', " TS("r.created_at") ", " \
-	"'updated_at', " TS("r.updated_at") ", 'photos', '[]'::json) " \
+	"'updated_at', " TS("r.updated_at") ", 'photos', coalesce((SELECT " \
+	"json_agg('/api/v1/incidents/' || r.id || '/photos/' || p.id " \
+	"ORDER BY p.created_at, p.id) FROM incidents.photos p WHERE " \
+	"p.report_id = r.id), '[]')) " \
 	"ORDER BY r.created_at, r.id) FROM incidents.reports r " \
 	"WHERE r.reporter_id = $1), '[]'), " \
 	"'supports', coalesce((SELECT json_agg(json_build_object(" \

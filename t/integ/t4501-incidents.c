@@ -793,6 +793,290 @@ START_TEST(test_export_erasure_retention)
 }
 END_TEST
 
+/* --- photos --------------------------------------------------------- */
+
+static void
+le16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void
+le32(unsigned char *p, unsigned long v)
+{
+	le16(p, (unsigned)(v & 0xffff));
+	le16(p + 2, (unsigned)(v >> 16));
+}
+
+static void
+ifd_entry(unsigned char *p, unsigned tag, unsigned type, unsigned long count,
+    unsigned long value)
+{
+	le16(p, tag);
+	le16(p + 2, type);
+	le32(p + 4, count);
+	le32(p + 8, value);
+}
+
+/*
+ * A JPEG (t/data/incidents/base.jpg, 80x60, no metadata) with an EXIF
+ * APP1 segment inserted after SOI: IFD0 with Make = 'make' (a marker the
+ * test looks for) and a GPS IFD (N 44 55' 53.76", E 6 43' 18.84", the
+ * square of the town).  Its length in *len (caller frees).
+ */
+static unsigned char *
+jpeg_with_exif(const char *make, size_t *len)
+{
+	unsigned char	 tiff[512], *out;
+	char		*path, *base;
+	size_t		 blen, mlen = strlen(make) + 1, t, gps, rat, seg;
+	static const unsigned long lat[6] = { 44, 1, 55, 1, 5376, 100 };
+	static const unsigned long lon[6] = { 6, 1, 43, 1, 1884, 100 };
+	int		 i;
+
+	path = harness_src("t/data/incidents/base.jpg");
+	base = harness_read_file(path, &blen);
+	ck_assert_ptr_nonnull(base);
+	ck_assert(blen > 4 && (unsigned char)base[0] == 0xff &&
+	    (unsigned char)base[1] == 0xd8);
+	memset(tiff, 0, sizeof(tiff));
+	memcpy(tiff, "II*\0", 4);
+	le32(tiff + 4, 8);
+	/* IFD0 at 8: Make, GPSInfo; the Make string after it. */
+	le16(tiff + 8, 2);
+	ifd_entry(tiff + 10, 0x010f, 2, mlen, 38);
+	gps = 38 + mlen + (mlen & 1);
+	ifd_entry(tiff + 22, 0x8825, 4, 1, gps);
+	le32(tiff + 34, 0);
+	memcpy(tiff + 38, make, mlen);
+	/* The GPS IFD: refs inline, the rationals after it. */
+	rat = gps + 2 + 4 * 12 + 4;
+	le16(tiff + gps, 4);
+	ifd_entry(tiff + gps + 2, 0x0001, 2, 2, 'N');
+	ifd_entry(tiff + gps + 14, 0x0002, 5, 3, rat);
+	ifd_entry(tiff + gps + 26, 0x0003, 2, 2, 'E');
+	ifd_entry(tiff + gps + 38, 0x0004, 5, 3, rat + 24);
+	le32(tiff + gps + 50, 0);
+	for (i = 0; i < 6; i++) {
+		le32(tiff + rat + 4 * (size_t)i, lat[i]);
+		le32(tiff + rat + 24 + 4 * (size_t)i, lon[i]);
+	}
+	t = rat + 48;
+	ck_assert(t < sizeof(tiff));
+	/* FF E1, the length (its own 2 bytes, "Exif\0\0", the TIFF). */
+	seg = 2 + 6 + t;
+	*len = blen + 2 + seg;
+	out = malloc(*len);
+	out[0] = 0xff;
+	out[1] = 0xd8;
+	out[2] = 0xff;
+	out[3] = 0xe1;
+	out[4] = (unsigned char)(seg >> 8);
+	out[5] = (unsigned char)(seg & 0xff);
+	memcpy(out + 6, "Exif\0\0", 6);
+	memcpy(out + 12, tiff, t);
+	memcpy(out + 12 + t, base + 2, blen - 2);
+	free(base);
+	free(path);
+	return (out);
+}
+
+/* POST .../photos with 'data' as 'type': the status, the body in *out. */
+static long
+photo_post(struct idenv *e, const char *token, const char *id,
+    const char *type, const void *data, size_t len, json_t **out)
+{
+	struct http_resp r;
+	const char	*h[3];
+	char		*auth, *ct, *path;
+	long		 st;
+
+	auth = harness_printf("Authorization: Bearer %s", token);
+	ct = harness_printf("Content-Type: %s", type);
+	h[0] = auth;
+	h[1] = ct;
+	h[2] = NULL;
+	path = harness_printf("/api/v1/incidents/%s/photos", id);
+	ck_assert_int_eq(harness_http(&e->s, "POST", path, h, data, len, &r),
+	    0);
+	st = r.status;
+	if (out != NULL)
+		*out = harness_json(&r);
+	http_resp_free(&r);
+	free(auth);
+	free(ct);
+	free(path);
+	return (st);
+}
+
+/* Does file column 'col' of photo 'photo' hold the bytes of 's'? */
+static long
+file_has(const struct idenv *e, const char *photo, const char *col,
+    const char *s)
+{
+	return (idl_sql_count(e, "SELECT count(*) FROM files.files f JOIN "
+	    "incidents.photos p ON f.id = p.%s WHERE p.id = '%s' AND "
+	    "position(convert_to('%s', 'UTF8') IN f.content) > 0", col, photo,
+	    s));
+}
+
+START_TEST(test_photos)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	unsigned char	*jpg;
+	char		*res, *other, *tech, *mairie, *id, *mark, *make, *photo;
+	char		*png, *pdfpath, *path, *pngpath;
+	size_t		 len, pnglen;
+	long		 st;
+
+	res = idl_start_resident(&e, NULL);
+	other = cl_other(&e);
+	tech = cl_agent(&e, CL_TECH);
+	mairie = cl_agent(&e, CL_MAIRIE);
+	id = file_ok(&e, res, "pothole", LAT, LON, NULL);
+	mark = idl_marker(20);
+	make = harness_printf("CamSerial%s", mark);
+	jpg = jpeg_with_exif(make, &len);
+
+	/* Only its reporter adds photos. */
+	ck_assert_int_eq(photo_post(&e, other, id, "image/jpeg", jpg, len,
+	    NULL), 404);
+	ck_assert_int_eq(photo_post(&e, res, id, "text/plain", jpg, len,
+	    NULL), 415);
+	/* The type is read from the bytes: a PDF sent as a JPEG is not. */
+	pdfpath = harness_printf("%%PDF-1.4\n1 0 obj << >> endobj\n%%%%EOF\n");
+	ck_assert_int_eq(photo_post(&e, res, id, "image/jpeg", pdfpath,
+	    strlen(pdfpath), &j), 422);
+	idl_assert_str(j, "code", "file_type_refused");
+	json_decref(j);
+	/* A PNG's signature with nothing after it: no image to re-encode. */
+	ck_assert_int_eq(photo_post(&e, res, id, "image/png",
+	    "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, &j), 422);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE owner_module = 'incidents'"), 0);
+
+	ck_assert_int_eq(photo_post(&e, res, id, "image/jpeg", jpg, len, &j),
+	    201);
+	photo = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	/* The original as sent: its EXIF, GPS and serial are there... */
+	ck_assert_int_eq(file_has(&e, photo, "original_file", "Exif"), 1);
+	ck_assert_int_eq(file_has(&e, photo, "original_file", make), 1);
+	/* ...and nowhere in the public copy or the thumbnail. */
+	ck_assert_int_eq(file_has(&e, photo, "public_file", "Exif"), 0);
+	ck_assert_int_eq(file_has(&e, photo, "public_file", mark), 0);
+	ck_assert_int_eq(file_has(&e, photo, "thumb_file", "Exif"), 0);
+	ck_assert_int_eq(file_has(&e, photo, "thumb_file", mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id IN (p.public_file, "
+	    "p.thumb_file) WHERE p.id = '%s' AND f.media_type = 'image/jpeg' "
+	    "AND substring(f.content FROM 1 FOR 2) = '\\xffd8'::bytea AND "
+	    "f.uploader IS NULL AND p.width = 80 AND p.height = 60", photo), 2);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE p.id = "
+	    "'%s' AND f.uploader = '%s'", photo, idl_demo.resident_id), 1);
+
+	/* Not served before the scan says clean. */
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", id, photo);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 409);
+	/* The scanner's verdict (t1202-scan runs clamd itself). */
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE files.files SET status = "
+	    "'clean', scanned_at = '2026-12-03T00:00:00Z' WHERE owner_module "
+	    "= 'incidents'"), 0);
+	ck_assert_int_eq(idl_req(&e, "GET", path, NULL, NULL, &r), 200);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Type"), "image/jpeg");
+	ck_assert_ptr_null(memmem(r.body, r.body_len, mark, strlen(mark)));
+	ck_assert_ptr_null(memmem(r.body, r.body_len, "Exif", 4));
+	http_resp_free(&r);
+	free(path);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/thumbnail", id,
+	    photo);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
+	/* The original: its department's agents, logged. */
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", id,
+	    photo);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", path, res, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", path, mairie, NULL), 404);
+	ck_assert_int_eq(idl_req(&e, "GET", path, tech, NULL, &r), 200);
+	ck_assert_ptr_nonnull(memmem(r.body, r.body_len, mark, strlen(mark)));
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.photo_original' AND "
+	    "record = '%s'", photo), 1);
+	free(path);
+	/* Another report's path to the photo: none. */
+	path = harness_printf("/api/v1/incidents/%s/photos/%s",
+	    "00000000-0000-4000-8000-000000000000", photo);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 404);
+	free(path);
+
+	/* The Feature lists the photo; the map never its metadata. */
+	path = harness_printf("/api/v1/incidents/%s", id);
+	j = idl_reqj(&e, "GET", path, NULL, NULL, &st);
+	idl_assert_str(json_array_get(json_object_get(json_object_get(j,
+	    "properties"), "photos"), 0), "id", photo);
+	json_decref(j);
+	free(path);
+
+	/* A PNG stays a PNG; three photos at most. */
+	pngpath = harness_src("t/data/incidents/base.png");
+	png = harness_read_file(pngpath, &pnglen);
+	ck_assert_int_eq(photo_post(&e, res, id, "image/png", png, pnglen,
+	    NULL), 201);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.public_file WHERE "
+	    "p.report_id = '%s' AND f.media_type = 'image/png'", id), 1);
+	ck_assert_int_eq(photo_post(&e, res, id, "image/jpeg", jpg, len,
+	    NULL), 201);
+	ck_assert_int_eq(photo_post(&e, res, id, "image/jpeg", jpg, len, &j),
+	    409);
+	idl_assert_str(j, "code", "incident_photos_full");
+	json_decref(j);
+
+	/*
+	 * The erasure deletes the person's originals, bytes and all (pg_dump
+	 * writes bytea in hex: the bytes are searched in the database).
+	 */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    2);
+	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
+	    "password", IDL_RESIDENT_PASSWORD), &st);
+	ck_assert_msg(st == 200, "erasure: %ld", st);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    0);
+	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
+	    "p.report_id = '%s' AND f.status = 'erased' AND f.content IS "
+	    "NULL", id), 3);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", id, photo);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
+	free(png);
+	free(pngpath);
+	free(pdfpath);
+	free(photo);
+	free(jpg);
+	free(make);
+	free(mark);
+	free(id);
+	free(res);
+	free(other);
+	free(tech);
+	free(mairie);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_categories,
 	&test_area_and_fields,
@@ -803,6 +1087,7 @@ static const TTest *const *const tests[] = {
 	&test_public_views_and_staff,
 	&test_board,
 	&test_export_erasure_retention,
+	&test_photos,
 	NULL
 };
 
