@@ -225,18 +225,53 @@ INSERT INTO privacy.retention_events (code, description_fr, description_en,
 	    'the resolution or closure of the report',
 	    'la risoluzione o la chiusura della segnalazione');
 
--- The person is cut from a finished report after incident_retention_days
--- (guichet.conf, 365 by default; the module's purge hook): the report
--- itself stays, anonymised, for the map's history.
 INSERT INTO privacy.categories (code, erasure, retention, retention_from,
     description_fr, description_en, description_it) VALUES
 	('incident_report', 'nullify', '1 year', 'incident_finished',
 	    'Signalements : qui a signalé ou soutenu, l''adresse de suivi, '
-	    'la description ; la personne est détachée du signalement un an '
-	    'après sa résolution (réglable)',
+	    'la description, les photos telles qu''envoyées ; la personne est '
+	    'détachée du signalement un an après sa résolution',
 	    'Reports: who reported or supported, the follow-up address, the '
-	    'description; the person is cut from the report a year after its '
-	    'resolution (configurable)',
+	    'description, the photos as sent; the person is cut from the '
+	    'report a year after its resolution',
 	    'Segnalazioni: chi ha segnalato o sostenuto, l''indirizzo di '
-	    'seguito, la descrizione; la persona è staccata dalla segnalazione '
-	    'un anno dopo la risoluzione (configurabile)');
+	    'seguito, la descrizione, le foto come inviate; la persona è '
+	    'staccata dalla segnalazione un anno dopo la risoluzione');
+
+-- The retention of a finished report: it stays on the map, cut from its
+-- people (reporter, follow-up address, supporters; the description when
+-- an agent flagged personal data in it), like an erasure does.  The
+-- purge calls it for the rule below instead of a DELETE (007's
+-- purge_function); the period is the rule's, data an operator may
+-- shorten.  The originals of the photos go with their uploader's erasure
+-- or the account's own retention (files module).
+CREATE FUNCTION incidents.retention_anonymise(p_before timestamptz,
+    p_now timestamptz) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	n	bigint;
+BEGIN
+	DELETE FROM incidents.supporters s USING incidents.reports r
+	    WHERE r.id = s.report_id AND r.finished_at < p_before
+	    AND r.anonymised_at IS NULL;
+	UPDATE incidents.reports SET reporter_id = NULL, contact_email = NULL,
+	    contact_token = NULL, contact_verified_at = NULL,
+	    contact_locale = NULL, supporters = 0, description = CASE WHEN
+	    personal_data_flagged THEN '[effacé]' ELSE description END,
+	    anonymised_at = p_now
+	    WHERE finished_at < p_before AND anonymised_at IS NULL;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+
+INSERT INTO privacy.retention_rules (code, table_name, starts_sql, retention,
+    retention_from, action, categories, legal_reference_fr, purge_function,
+    position) VALUES
+	('incident_reports', 'incidents.reports',
+	    'CASE WHEN t.anonymised_at IS NULL THEN t.finished_at END',
+	    '1 year', 'incident_finished', 'delete', '{incident_report}',
+	    'Signalements : la personne (compte, adresse de suivi, soutiens) '
+	    'est détachée du signalement un an après sa résolution ou sa '
+	    'clôture ; le signalement reste, anonymisé, sur la carte publique '
+	    '(art. 5.1.e RGPD).',
+	    'incidents.retention_anonymise(timestamptz,timestamptz)', 70);

@@ -123,9 +123,6 @@ static const struct conf_def defs[] = {
 	{ "case_draft_days", CT_INT, S(case_draft_days), "30", 4, 365, NULL,
 	  "days a draft case lives after its last change (its owner is "
 	  "told 3 days before it is deleted)" },
-	{ "incident_retention_days", CT_INT, S(incident_retention_days),
-	  "365", 1, 3650, NULL, "days after its resolution or closure that a "
-	  "report is cut from its reporter and supporters (anonymised)" },
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },

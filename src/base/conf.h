@@ -62,7 +62,6 @@ struct conf {
 	int	 mail_retry_base;		/* seconds */
 	int	 mail_retry_max;		/* seconds */
 	int	 case_draft_days;		/* days a draft lives */
-	int	 incident_retention_days;	/* then a report is anonymised */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

@@ -18,6 +18,7 @@
 
 #include "auth/policy.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/page.h"
@@ -94,6 +95,14 @@ const struct json_spec incidents_confirm_spec = {
 
 /* Answers. */
 
+/* The names in a public answer are in the caller's language. */
+static void
+reply_lang(struct request *req)
+{
+	reply_header(req, "Content-Language", lang_code(req->lang));
+	reply_header(req, "Vary", "Accept-Language");
+}
+
 static void
 reply_geojson(struct request *req, int status, json_t *v)
 {
@@ -163,6 +172,7 @@ incidents_h_categories(struct request *req)
 		    req->lang));
 	db_res_free(res);
 	reply_json(req, 200, json_pack("{s:o}", "items", items));
+	reply_lang(req);
 	return (0);
 }
 
@@ -286,6 +296,7 @@ incidents_h_map(struct request *req)
 		return (0);
 	}
 	reply_geojson(req, 200, o.made);
+	reply_lang(req);
 	return (0);
 }
 
@@ -304,6 +315,7 @@ incidents_h_get(struct request *req)
 		return (0);
 	}
 	reply_geojson(req, 200, o.made);
+	reply_lang(req);
 	return (0);
 }
 

@@ -91,7 +91,6 @@ extern const struct errcode	incidents_errors[IE__COUNT];
 
 /* Settings (incidents_module.c's init). */
 struct incidents_config {
-	int		 retention_days;
 	char		 public_url[256];
 };
 extern struct incidents_config	incidents_config;

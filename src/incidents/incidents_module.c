@@ -69,7 +69,6 @@ incidents_init(const struct module_env *env, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	incidents_config.retention_days = env->conf->incident_retention_days;
 	snprintf(incidents_config.public_url,
 	    sizeof(incidents_config.public_url), "%s", env->conf->public_url);
 	return (0);

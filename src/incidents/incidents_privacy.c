@@ -11,9 +11,10 @@
  * personal data in it ('[effacé]'); the person's supports go (the counts
  * drop with them).
  *
- * Retention: incident_retention_days after its resolution or closure a
- * report is cut from its people the same way (reporter, follow-up
- * address, supporters), whatever their accounts do.
+ * Retention: a year after its resolution or closure a report is cut from
+ * its people the same way (reporter, follow-up address, supporters): the
+ * rule incident_reports of privacy.retention_rules, whose purge function
+ * is incidents.retention_anonymise() (sql/023_incidents.sql).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,6 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/log.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "incidents/incidents_int.h"
@@ -60,8 +60,6 @@ enum ip_stmt {
 	IP_EXPORT,
 	IP_ERASE_SUPPORTS,
 	IP_ERASE_REPORTS,
-	IP_PURGE_SUPPORTS,
-	IP_PURGE_REPORTS,
 	IP__COUNT
 };
 
@@ -78,16 +76,6 @@ static struct db_stmt ip_stmts[IP__COUNT] = {
 	  .sql = "WITH u AS (UPDATE incidents.reports SET " ANONYMISE
 	  " WHERE reporter_id = $1 RETURNING id) SELECT count(*) AS records "
 	  "FROM u", .nparams = 2 },
-	/* $1 the limit: finished before it */
-	[IP_PURGE_SUPPORTS] = { .name = "incidents_delete_retention_supports",
-	  .sql = "WITH d AS (DELETE FROM incidents.supporters s USING "
-	  "incidents.reports r WHERE r.id = s.report_id AND r.anonymised_at "
-	  "IS NULL AND r.finished_at < $1::timestamptz RETURNING 1 AS one) "
-	  "SELECT count(*) AS records FROM d", .nparams = 1 },
-	[IP_PURGE_REPORTS] = { .name = "incidents_update_retention_reports",
-	  .sql = "WITH u AS (UPDATE incidents.reports SET " ANONYMISE
-	  " WHERE anonymised_at IS NULL AND finished_at < $1::timestamptz "
-	  "RETURNING id) SELECT count(*) AS records FROM u", .nparams = 2 },
 };
 
 #define IP(x)	(&ip_stmts[(x)])
@@ -144,35 +132,10 @@ incidents_erase(struct db *db, const char *account, const char *salt,
 	return (0);
 }
 
-static int
-incidents_purge(struct db *db, int64_t now, json_t *report)
-{
-	struct db_error	 err;
-	const char	*p[2];
-	char		 limit[40], at[40];
-	long		 sup, rep = -1;
-
-	clock_format(now - (int64_t)incidents_config.retention_days *
-	    86400 * 1000000, limit, sizeof(limit));
-	clock_format(now, at, sizeof(at));
-	p[0] = limit;
-	p[1] = at;
-	if ((sup = count_exec(db, IP_PURGE_SUPPORTS, p, &err)) != -1)
-		rep = count_exec(db, IP_PURGE_REPORTS, p, &err);
-	if (rep == -1)
-		log_warnx("incidents: retention failed (sqlstate %s)",
-		    err.sqlstate);
-	json_array_append_new(report, json_pack("{s:s, s:I, s:s}", "rule",
-	    "incident_reports_anonymised", "count", (json_int_t)(rep > 0 ?
-	    rep : 0), "status", rep == -1 ? "failed" : "ok"));
-	return (rep == -1 ? -1 : 0);
-}
-
 const struct module_stmts incidents_privacy_stmt_table = { .stmts = ip_stmts,
     .count = IP__COUNT };
 
 const struct privacy_hooks incidents_privacy_hooks = {
 	.export = incidents_export,
 	.erase = incidents_erase,
-	.purge = incidents_purge,
 };
