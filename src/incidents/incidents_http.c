@@ -222,10 +222,17 @@ incidents_h_create(struct request *req)
 		return (0);
 	}
 	json_decref(errors);
-	if (req->principal == NULL && ratelimit_peer_or_reply(req,
+	if ((req->principal == NULL || req->principal->kind !=
+	    PRINCIPAL_PERSON) && ratelimit_peer_or_reply(req,
 	    "incidents_anonymous", ANON_BUDGET, ANON_WINDOW) == -1)
 		return (0);
-	incidents_create(db_thread(), req->principal, &in, req->lang, &o);
+	/*
+	 * A partner application files for nobody: no account to follow it
+	 * (the Open311 layer will say whose report it is its own way).
+	 */
+	incidents_create(db_thread(), req->principal != NULL &&
+	    req->principal->kind == PRINCIPAL_PERSON ? req->principal : NULL,
+	    &in, req->lang, &o);
 	if (o.result != IR_OK) {
 		reply_outcome(req, &o);
 		return (0);
