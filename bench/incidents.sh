@@ -60,27 +60,7 @@ RT=$(curl -fsS -X POST "$URL/api/v1/auth/token" \
     sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 [ -n "$RT" ] || die "the demo resident cannot sign in"
 
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "us") n /= 1000; else if (u == "s") n *= 1000
-		printf "%.2f", n }'
-}
-
-# run NAME PATH TOKEN [BODY]: wrk, then "NAME req/s p50 p99 errors".
-run() {
-	local name=$1 path=$2 tok=$3 body=${4:-} f=$OUT/wrk-$1.txt
-	say "$name: ${body:+POST }$path (${DURATION}s, -c$CONNS)"
-	BENCH_METHOD=${body:+POST} BENCH_BODY=$body \
-	    wrk -t2 -c "$CONNS" -d "${DURATION}s" --latency \
-	    -s "$ROOT/bench/request.lua" ${tok:+-H "Authorization: Bearer $tok"} \
-	    "$URL$path" >"$f"
-	printf '%s %s %s %s %s\n' "$name" \
-	    "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")" \
-	    "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")" \
-	    "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")" \
-	    "$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$f")"
-}
+. "$ROOT/bench/wrk.sh"
 
 OPEN="/api/v1/incidents?bbox=$BBOX&status=open"
 ALL="/api/v1/incidents?bbox=$BBOX"

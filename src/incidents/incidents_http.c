@@ -150,6 +150,19 @@ reply_outcome(struct request *req, struct incident_outcome *o)
 	o->made = NULL;
 }
 
+/* A public read: the GeoJSON in the caller's language, or the problem. */
+static int
+reply_public(struct request *req, struct incident_outcome *o)
+{
+	if (o->result != IR_OK) {
+		reply_outcome(req, o);
+		return (0);
+	}
+	reply_geojson(req, 200, o->made);
+	reply_lang(req);
+	return (0);
+}
+
 static const char *
 param_id(struct request *req)
 {
@@ -298,13 +311,7 @@ incidents_h_map(struct request *req)
 	}
 	q.limit = INCIDENT_MAP_MAX;
 	incidents_list(db_thread(), &q, req->lang, &o);
-	if (o.result != IR_OK) {
-		reply_outcome(req, &o);
-		return (0);
-	}
-	reply_geojson(req, 200, o.made);
-	reply_lang(req);
-	return (0);
+	return (reply_public(req, &o));
 }
 
 /* GET /api/v1/incidents/{id} */
@@ -317,13 +324,7 @@ incidents_h_get(struct request *req)
 	if ((id = param_id(req)) == NULL)
 		return (0);
 	incidents_get(db_thread(), id, req->lang, &o);
-	if (o.result != IR_OK) {
-		reply_outcome(req, &o);
-		return (0);
-	}
-	reply_geojson(req, 200, o.made);
-	reply_lang(req);
-	return (0);
+	return (reply_public(req, &o));
 }
 
 /* POST /api/v1/incidents/{id}/supporters */
