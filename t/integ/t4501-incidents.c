@@ -793,6 +793,70 @@ START_TEST(test_export_erasure_retention)
 }
 END_TEST
 
+START_TEST(test_map_filters)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	const char	*h[2];
+	json_t		*j;
+	char		*res, *tech, *a, *b, *q;
+	long		 st;
+
+	res = idl_start_resident(&e, NULL);
+	tech = cl_agent(&e, CL_TECH);
+	a = file_ok(&e, res, "pothole", LAT, LON, NULL);
+	b = file_ok(&e, res, "litter", LAT + 0.002, LON, NULL);
+	ck_assert_int_eq(move(&e, tech, b, "{\"to\": \"in_progress\"}"), 200);
+#define BOX	"bbox=6.70,44.92,6.74,44.94"
+	j = idl_reqj(&e, "GET", "/api/v1/incidents?" BOX "&status=open",
+	    NULL, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 1);
+	idl_assert_str(json_array_get(json_object_get(j, "features"), 0), "id",
+	    a);
+	json_decref(j);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents?" BOX "&category=litter",
+	    NULL, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 1);
+	idl_assert_str(json_array_get(json_object_get(j, "features"), 0), "id",
+	    b);
+	json_decref(j);
+	/* since: changed at or after; a future instant finds none. */
+	j = idl_reqj(&e, "GET", "/api/v1/incidents?" BOX
+	    "&since=2099-01-01T00:00:00Z", NULL, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 0);
+	json_decref(j);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents?" BOX
+	    "&since=2000-01-01T00:00:00Z", NULL, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 2);
+	json_decref(j);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/incidents?" BOX
+	    "&status=bogus", NULL, NULL), 400);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/incidents?" BOX
+	    "&since=hier", NULL, NULL), 400);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/incidents?"
+	    "bbox=6.74,44.92,6.70,44.94", NULL, NULL), 400);
+	/* The names in the caller's language, and said so. */
+	h[0] = "Accept-Language: it";
+	h[1] = NULL;
+	q = harness_printf("/api/v1/incidents/%s", a);
+	ck_assert_int_eq(idl_reqh(&e, "GET", q, h, NULL, &r), 200);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Language"), "it");
+	j = harness_json(&r);
+	idl_assert_str(json_object_get(j, "properties"), "category_name",
+	    "Buca stradale");
+	json_decref(j);
+	http_resp_free(&r);
+	free(q);
+#undef BOX
+	free(a);
+	free(b);
+	free(res);
+	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
 /* --- photos --------------------------------------------------------- */
 
 static void
@@ -1086,6 +1150,7 @@ static const TTest *const *const tests[] = {
 	&test_duplicate_moves_supporters,
 	&test_public_views_and_staff,
 	&test_board,
+	&test_map_filters,
 	&test_export_erasure_retention,
 	&test_photos,
 	NULL
