@@ -96,7 +96,7 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "4326)::geography AND ($5::text IS NULL OR r.status = $5) AND "
 	  "($6::text IS NULL OR r.category = $6) AND ($7::timestamptz IS NULL "
 	  "OR r.updated_at >= $7::timestamptz) ORDER BY r.updated_at DESC, "
-	  "r.id LIMIT $8", .nparams = 8 },
+	  "r.id LIMIT $8", .nparams = 8, .flags = DB_CUSTOM_PLAN },
 	/* $2 to, $3 note, $4 reason, $5 original, $6 now */
 	[IQ_MOVE] = { .name = "incidents_update_status",
 	  .sql = "UPDATE incidents.reports SET status = $2, status_note = "
