@@ -36,7 +36,8 @@ struct route {
 	enum perm		 perm;
 	const struct json_spec	*input;		/* NULL: no JSON body expected */
 	unsigned		 flags;
-	const char		*scope;		/* PERM_SCOPE: the scope it needs */
+	const char		*scope;		/* PERM_SCOPE, PERM_OPERATOR: the scope it needs */
+	const char		*department;	/* PERM_OPERATOR: whose staff may */
 	/*
 	 * An upload (with ROUTE_BODY, without 'input'): the body is kept as
 	 * bytes (req->body), never parsed, and its Content-Type must be one

@@ -856,7 +856,8 @@ run(struct request *req)
 	if (guard != NULL && guard(req) == -1)
 		return;
 	/* The one authorization choke point: every route passes here. */
-	switch (policy_allows(req->principal, r->perm, r->scope)) {
+	switch (policy_allows(req->principal, r->perm, r->scope,
+	    r->department)) {
 	case POLICY_ALLOW:
 		break;
 	case POLICY_UNAUTHENTICATED:
