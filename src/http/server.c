@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xmalloc.h"
+#include "http/live.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -929,6 +930,9 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	n = sc->next(sc->cls, buf, max);
+	if (n == REPLY_STREAM_PARKED)
+		/* Suspended by the producer: called again once resumed. */
+		return (0);
 	if (n < 0)
 		return (MHD_CONTENT_READER_END_WITH_ERROR);
 	if (n == 0)
@@ -1694,6 +1698,18 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+void
+server_park(void *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+void
+server_wake(void *conn)
+{
+	MHD_resume_connection(conn);
+}
+
 int
 server_start(const struct server_config *c)
 {
@@ -1777,6 +1793,8 @@ server_stop(int timeout)
 	if (daemon_ == NULL)
 		return;
 	atomic_store(&draining, 1);
+	/* Streams end now: suspended connections would stop nothing. */
+	live_drain();
 	/* No new connections from here on; requests in flight go on. */
 	lsock = MHD_quiesce_daemon(daemon_);
 	if (lsock != MHD_INVALID_SOCKET)
