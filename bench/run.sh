@@ -65,6 +65,7 @@ ENDPOINTS=(
 	"readyz|GET|/readyz||0.4P|"
 	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
 	"procedures|GET|/api/v1/procedures||0.8N|"
+	"lifts|GET|/api/v1/lifts||0.8N|"
 )
 
 # nginx: an endpoint whose floor is xN is measured against Debian's
@@ -99,6 +100,9 @@ DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-3}
 IDLE_N=${BENCH_IDLE:-1000}
+LIVE_N=${BENCH_LIVE:-10000}
+LIVE_RSS_MAX_MIB=128
+LIVE_P99_MAX_MS=1000
 PG_SCALE=10
 RSS_MAX_MIB=64
 LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
@@ -123,7 +127,8 @@ fi
 URL=http://127.0.0.1:$BENCH_PORT
 export BENCH_URL=$URL
 
-# 8,192 connections need as many descriptors; so do 1,000 idle ones here.
+# 8,192 connections need as many descriptors; so do 1,000 idle ones here,
+# and the 10,000 live streams (LIVE_N) below.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 PID=""
@@ -156,7 +161,7 @@ trap 'exit 130' INT TERM
 
 say "guichetd on $URL (log: ${OUT#"$BENCH_ROOT"/}/guichetd.log)"
 "$BENCH_BUILDDIR/guichetd" --port "$BENCH_PORT" \
-    --per-ip-connection-limit 4096 --connection-limit 8192 \
+    --per-ip-connection-limit 12000 --connection-limit 16384 \
     --log-level "$LOG_LEVEL" </dev/null 2>"$OUT/guichetd.log" &
 PID=$!
 echo "$PID" >"$OUT/guichetd.pid"
@@ -483,6 +488,39 @@ say "cases: queue, search, submissions with $BENCH_CASES cases"
 CASES_OUT=$("$BENCH_ROOT/bench/cases.sh" "$URL" 2>"$OUT/cases.err") ||
     CASES_OUT="cases: failed ($(tail -n 1 "$OUT/cases.err"))"
 
+# --- idle live streams ---------------------------------------------------
+#
+# LIVE_N screens holding GET /api/v1/live open (bench/live_idle.c): the
+# server's RSS with them open, then one change of a lift's status made in
+# the database (the row of the history whose trigger publishes it, as the
+# API's change does) and how long it takes to reach every stream.  Last,
+# after the load: the memory of 10,000 connections is not the load's.
+
+LIVE=$OUT/live_idle
+if [ ! -x "$LIVE" ] || [ "$BENCH_ROOT/bench/live_idle.c" -nt "$LIVE" ]; then
+	say "cc bench/live_idle.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$LIVE" \
+	    "$BENCH_ROOT/bench/live_idle.c"
+fi
+say "$LIVE_N idle live streams"
+LIVE_CHANGE="'$BENCH_PGBIN/psql' -X -q -h '$BENCH_PGHOST' -p '$BENCH_PGPORT' -U guichet -d guichet -c \"INSERT INTO mountain.status_history (item_kind, item_id, status, changed_at, changed_by) VALUES ('lift', 'tc6-le-chalvet', 'open', now(), 'bench')\""
+"$LIVE" 127.0.0.1 "$BENCH_PORT" "$LIVE_N" "$LIVE_CHANGE" >"$OUT/live.out" \
+    2>"$OUT/live.err" &
+LIVEPID=$!
+for i in $(seq 1 1200); do
+	grep -q '^ready' "$OUT/live.out" && break
+	kill -0 "$LIVEPID" 2>/dev/null || break
+	sleep 0.1
+done
+sleep 1
+RSS_LIVE=$(rss_kib)
+wait "$LIVEPID" || true
+LIVE_READY=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT/live.out")
+LIVE_LINE=$(grep '^streams' "$OUT/live.out" || true)
+LIVE_GOT=$(printf '%s\n' "$LIVE_LINE" | awk '{ print $4 }')
+LIVE_P99=$(printf '%s\n' "$LIVE_LINE" | awk '{ print $8 }')
+sleep 1
+
 # --- report ---------------------------------------------------------------
 
 fails=0
@@ -515,6 +553,9 @@ fails=0
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
 	printf 'RSS peak under load: %s MiB\n' "$(mib "$RSS_PEAK")"
+	printf 'RSS with %s idle live streams: %s MiB (%s ready); %s\n' \
+	    "$LIVE_N" "$(mib "${RSS_LIVE:-0}")" "${LIVE_READY:-0}" \
+	    "${LIVE_LINE:-no result}"
 
 	printf '\nfloors:\n'
 	for n in "${NAMES[@]}"; do
@@ -573,6 +614,17 @@ fails=0
 		r=FAIL
 		fails=$((fails + 1))
 	fi
+	if [ "${LIVE_READY:-0}" -eq "$LIVE_N" ] &&
+	    [ "${LIVE_GOT:-0}" -eq "$LIVE_N" ] &&
+	    [ "${RSS_LIVE:-0}" -lt $((LIVE_RSS_MAX_MIB * 1024)) ] &&
+	    awk -v a="${LIVE_P99:-99999}" -v b="$LIVE_P99_MAX_MS" 'BEGIN { exit !(a < b) }'; then
+		r=PASS
+	else
+		r=FAIL
+	fi
+	printf '  %s  live: %s idle streams in %s MiB < %s MiB, a change reached %s of them, p99 %s ms < %s ms\n' \
+	    "$r" "$LIVE_N" "$(mib "${RSS_LIVE:-0}")" "$LIVE_RSS_MAX_MIB" \
+	    "${LIVE_GOT:-0}" "${LIVE_P99:-?}" "$LIVE_P99_MAX_MS"
 	printf '  %s  RSS: largest %s MiB < %s MiB (start, idle-%s, peak)\n' \
 	    "$r" "$(mib "$max")" "$RSS_MAX_MIB" "$IDLE_N"
 	[ "$IDLE_OK" -eq "$IDLE_N" ] ||

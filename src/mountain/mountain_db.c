@@ -315,3 +315,61 @@ mountain_set_statuses(struct db *db, const struct status_change *lifts,
 	}
 	return (0);
 }
+
+/*
+ * guichetctl mountain status lift|slope ID STATUS [REASON_FR [EXPECTED_AT]]:
+ * the same operation as PUT .../status, by "guichetctl".
+ */
+int
+mountain_ctl(struct ctl_ctx *ctl)
+{
+	struct status_change	 c;
+	struct db_error		 err;
+	enum mountain_kind	 kind, bk;
+	json_t			*errors;
+	size_t			 bi, n;
+	int			 rc;
+
+	if (ctl->argc < 4 || ctl->argc > 6 || strcmp(ctl->argv[0],
+	    "status") != 0 || (strcmp(ctl->argv[1], "lift") != 0 &&
+	    strcmp(ctl->argv[1], "slope") != 0)) {
+		fprintf(stderr, "usage: guichetctl mountain status lift|slope "
+		    "ID STATUS [REASON_FR [EXPECTED_AT]]\n");
+		return (-1);
+	}
+	kind = strcmp(ctl->argv[1], "lift") == 0 ? MK_LIFT : MK_SLOPE;
+	memset(&c, 0, sizeof(c));
+	c.id = ctl->argv[2];
+	c.status = ctl->argv[3];
+	c.reason[0] = ctl->argc >= 5 ? ctl->argv[4] : NULL;
+	c.expected_at = ctl->argc >= 6 ? ctl->argv[5] : NULL;
+	if (mountain_status_from(c.status) == -1) {
+		fprintf(stderr, "guichetctl: %s: not open, closed, on_hold or "
+		    "scheduled\n", c.status);
+		return (-1);
+	}
+	errors = json_array();
+	n = status_change_check(&c, "", clock_now(), LANG_EN, errors);
+	if (n == 0 && c.expected_at != NULL &&
+	    !json_format_ok(JF_DATETIME, c.expected_at))
+		n = 1;
+	json_decref(errors);
+	if (n > 0) {
+		fprintf(stderr, "guichetctl: scheduled needs an expected time "
+		    "to come (RFC 3339)\n");
+		return (-1);
+	}
+	rc = mountain_set_statuses(ctl->db, kind == MK_LIFT ? &c : NULL,
+	    kind == MK_LIFT, kind == MK_SLOPE ? &c : NULL, kind == MK_SLOPE,
+	    "guichetctl", clock_now(), &bk, &bi, &err);
+	if (rc == -1) {
+		fprintf(stderr, "guichetctl: the database failed\n");
+		return (-1);
+	}
+	if (rc == 1) {
+		fprintf(stderr, "guichetctl: no %s %s\n", ctl->argv[1], c.id);
+		return (-1);
+	}
+	printf("%s %s: %s\n", ctl->argv[1], c.id, c.status);
+	return (0);
+}

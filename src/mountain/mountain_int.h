@@ -115,6 +115,10 @@ int	 mountain_set_statuses(struct db *, const struct status_change *,
 	    size_t, const struct status_change *, size_t, const char *,
 	    int64_t, enum mountain_kind *, size_t *, struct db_error *);
 
+/* guichetctl mountain (mountain_db.c). */
+struct ctl_ctx;
+int	 mountain_ctl(struct ctl_ctx *);
+
 /* The JSON schema of the bodies (mountain_http.c). */
 extern const struct json_spec	mountain_status_spec;
 extern const struct json_spec	mountain_batch_spec;

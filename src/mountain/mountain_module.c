@@ -82,6 +82,14 @@ const struct errcode mountain_errors[MTE__COUNT] = {
 	    "nessun prezzo per questa richiesta: %s" } },
 };
 
+static const struct ctl_command mountain_commands[] = {
+	{ .name = "mountain", .run = mountain_ctl,
+	  .usage = "mountain status lift|slope ID STATUS [REASON_FR "
+	  "[EXPECTED_AT]]",
+	  .help = "set the status of a lift or a slope (kept in the history, "
+	  "pushed to the live stream)" },
+};
+
 static const char *const mountain_tables[] = { "mountain.lifts",
     "mountain.slopes", "mountain.slope_lifts", "mountain.status_history",
     "mountain.snow_reports", "mountain.seasons", "mountain.pass_products",
@@ -92,6 +100,8 @@ const struct module mountain_module = {
 	.stmts = mountain_stmt_tables,
 	.routes = mountain_routes,
 	.nroutes = NELEM(mountain_routes),
+	.commands = mountain_commands,
+	.ncommands = NELEM(mountain_commands),
 	.errors = mountain_errors,
 	.nerrors = MTE__COUNT,
 	.tables = mountain_tables,

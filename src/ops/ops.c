@@ -381,7 +381,8 @@ static const struct route ops_routes[] = {
 	  .handler = ops_notifications, .perm = PERM_SELF },
 	/* The live stream: the hub is the http layer's (http/live.h). */
 	{ .method = "GET", .pattern = "/api/v1/live",
-	  .handler = live_handler, .perm = PERM_PUBLIC },
+	  .handler = live_handler, .perm = PERM_PUBLIC,
+	  .flags = ROUTE_STREAM },
 };
 
 static const struct privacy_hooks ops_privacy = {

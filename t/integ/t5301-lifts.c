@@ -242,6 +242,32 @@ START_TEST(test_status_and_history)
 	idl_assert_str(item(j, "le-chalvet"), "reason", "Damage en cours");
 	json_decref(j);
 
+	/* guichetctl does the same, as itself. */
+	{
+		const char	*args[] = { "mountain", "status", "slope",
+				    "la-butte", "closed", "Neige insuffisante",
+				    NULL };
+		const char	*bad[] = { "mountain", "status", "lift", "nope",
+				    "open", NULL };
+		char		*out = NULL, *err = NULL;
+
+		ck_assert_int_eq(idl_ctl(e.db, 1, args, &out, &err), 0);
+		free(out);
+		free(err);
+		ck_assert_int_ne(idl_ctl(e.db, 1, bad, &out, &err), 0);
+		ck_assert_ptr_nonnull(strstr(err, "no lift nope"));
+		free(out);
+		free(err);
+		j = get_ok(&e, SLOPES, NULL, NULL);
+		idl_assert_str(item(j, "la-butte"), "status", "closed");
+		idl_assert_str(item(j, "la-butte"), "reason",
+		    "Neige insuffisante");
+		json_decref(j);
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "mountain.status_history WHERE changed_by = 'guichetctl' "
+		    "AND item_id = 'la-butte'"), 1);
+	}
+
 	/* What the schema cannot say. */
 	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
 	    "{\"status\": \"scheduled\"}", 422, "validation");
@@ -274,7 +300,7 @@ START_TEST(test_status_and_history)
 	idl_assert_str(j, "status", "open");
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "mountain.status_history"), 3);
+	    "mountain.status_history"), 4);
 	free(op);
 	free(res);
 	free(chief);
