@@ -7,8 +7,9 @@
 #
 # What it does:
 #  1. starts var/build/guichetd in the background (stderr to
-#     var/bench/guichetd.log) with per_ip_connection_limit 4096 and
-#     connection_limit 8192 (every client is 127.0.0.1), threads at their
+#     var/bench/guichetd.log) with per_ip_connection_limit 12000 and
+#     connection_limit 16384 (every client is 127.0.0.1; 10,000 live
+#     streams at the end), threads at their
 #     default and log_level warn (no access log line per request: the
 #     benchmark measures the server, not the terminal);
 #  2. reads its RSS (VmRSS of /proc/PID/status) at start, then with 1,000
@@ -26,6 +27,9 @@
 #  4. logins against reads, the export and the erasure of a big person;
 #     démarches with BENCH_CASES cases in the database (bench/cases.sh:
 #     an agent's queue page, searches, submissions);
+#     last, 10,000 idle live streams (GET /api/v1/live, var/bench/live_idle
+#     from bench/live_idle.c): the RSS with them open (under 128 MiB), and
+#     one change of a lift's status reaching all of them (p99 under 1 s);
 #  5. prints a table, the RSS figures and whether each floor passes; exits 1
 #     when one does not.
 #
@@ -503,7 +507,7 @@ if [ ! -x "$LIVE" ] || [ "$BENCH_ROOT/bench/live_idle.c" -nt "$LIVE" ]; then
 	    "$BENCH_ROOT/bench/live_idle.c"
 fi
 say "$LIVE_N idle live streams"
-LIVE_CHANGE="'$BENCH_PGBIN/psql' -X -q -h '$BENCH_PGHOST' -p '$BENCH_PGPORT' -U guichet -d guichet -c \"INSERT INTO mountain.status_history (item_kind, item_id, status, changed_at, changed_by) VALUES ('lift', 'tc6-le-chalvet', 'open', now(), 'bench')\""
+LIVE_CHANGE="'$BENCH_PGBIN/psql' -X -q -d '$GUICHET_DATABASE' -c \"INSERT INTO mountain.status_history (item_kind, item_id, status, changed_at, changed_by) VALUES ('lift', 'tc6-le-chalvet', 'open', now(), 'bench')\""
 "$LIVE" 127.0.0.1 "$BENCH_PORT" "$LIVE_N" "$LIVE_CHANGE" >"$OUT/live.out" \
     2>"$OUT/live.err" &
 LIVEPID=$!
