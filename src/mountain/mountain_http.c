@@ -174,14 +174,37 @@ mountain_lifts(struct request *req)
 }
 
 /*
- * Lift 'id' with today's history as the answer, from the cache when
- * 'cached' (a public GET), built afresh otherwise (after a change, which
- * this process may not have been told yet).
+ * The one-row JSON document of column 'col' of 'stmt' (parameters 'p') as
+ * the answer: from the cache under 'key' when 'cached' (a public GET),
+ * built afresh otherwise (after a change, which this process may not have
+ * been told yet); 'notfound' when there is no row.
  */
+static void
+doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
+    const char *col, const char *key, const struct errcode *notfound,
+    int cached)
+{
+	struct db_res	*res = NULL;
+
+	if (cached && cache_reply(req, key))
+		return;
+	if (reply_exec_row(req, MOUNTAIN_STMT(stmt), p, &res, notfound) == -1)
+		return;
+	reply_json(req, 200, json_loads(db_str(res, 0, col), 0, NULL));
+	db_res_free(res);
+	if (!cached) {
+		/* Not a public answer: never kept by anyone. */
+		reply_header(req, "Cache-Control", "no-store");
+		return;
+	}
+	public_headers(req);
+	cache_store(req, key, CACHE_TAG);
+}
+
+/* Lift 'id' with today's history ('cached': as doc_view()). */
 static void
 lift_view(struct request *req, const char *id, int cached)
 {
-	struct db_res	*res = NULL;
 	const char	*p[3];
 	char		 key[128], now[40];
 
@@ -191,24 +214,12 @@ lift_view(struct request *req, const char *id, int cached)
 	}
 	snprintf(key, sizeof(key), "mountain:lift:%s:%s", id,
 	    lang_code(req->lang));
-	if (cached && cache_reply(req, key))
-		return;
 	clock_format(clock_now(), now, sizeof(now));
 	p[0] = lang_code(req->lang);
 	p[1] = now;
 	p[2] = id;
-	if (reply_exec_row(req, MOUNTAIN_STMT(MS_LIFT), p, &res,
-	    MOUNTAIN_ERR(MTE_LIFT_NOT_FOUND)) == -1)
-		return;
-	reply_json(req, 200, json_loads(db_str(res, 0, "lift"), 0, NULL));
-	db_res_free(res);
-	if (!cached) {
-		/* Not a public answer: never kept by anyone. */
-		reply_header(req, "Cache-Control", "no-store");
-		return;
-	}
-	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	doc_view(req, MS_LIFT, p, "lift", key,
+	    MOUNTAIN_ERR(MTE_LIFT_NOT_FOUND), cached);
 }
 
 /* GET /api/v1/lifts/{id} */
@@ -444,29 +455,17 @@ mountain_batch_status(struct request *req)
 	return (0);
 }
 
-/* The current snow report as the answer ('cached': as lift_view()). */
+/* The current snow report ('cached': as doc_view()). */
 static void
 snow_view(struct request *req, int cached)
 {
-	struct db_res	*res = NULL;
 	const char	*p[1];
 	char		 key[64];
 
 	snprintf(key, sizeof(key), "mountain:snow:%s", lang_code(req->lang));
-	if (cached && cache_reply(req, key))
-		return;
 	p[0] = lang_code(req->lang);
-	if (reply_exec_row(req, MOUNTAIN_STMT(MS_SNOW_CURRENT), p, &res,
-	    MOUNTAIN_ERR(MTE_NO_SNOW_REPORT)) == -1)
-		return;
-	reply_json(req, 200, json_loads(db_str(res, 0, "report"), 0, NULL));
-	db_res_free(res);
-	if (!cached) {
-		reply_header(req, "Cache-Control", "no-store");
-		return;
-	}
-	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	doc_view(req, MS_SNOW_CURRENT, p, "report", key,
+	    MOUNTAIN_ERR(MTE_NO_SNOW_REPORT), cached);
 }
 
 /* GET /api/v1/snow-report */

@@ -32,19 +32,8 @@
 static char *
 operator_token(const struct idenv *e)
 {
-	json_t	*j;
-	char	*at;
-	long	 st;
-
-	j = idl_sendj(e, "POST", "/api/v1/auth/token", NULL,
-	    json_pack("{s:s, s:s, s:s}", "grant_type", "client_credentials",
-	    "client_id", idl_demo.client_id, "client_secret",
-	    idl_demo.client_secret), &st);
-	ck_assert_msg(st == 200 && idl_jstr(j, "access_token") != NULL,
-	    "operator token: %ld", st);
-	at = strdup(idl_jstr(j, "access_token"));
-	json_decref(j);
-	return (at);
+	return (idl_client_token(e, idl_demo.client_id,
+	    idl_demo.client_secret));
 }
 
 /* GET 'path' in 'lang' (NULL: none): the body, 200 asserted. */

@@ -148,21 +148,12 @@ last_id_of(const struct sse *c, const char *event)
 	return (v);
 }
 
+/* The demo's lifts:write client's access token (caller frees). */
 static char *
 operator_token(const struct idenv *e)
 {
-	json_t	*j;
-	char	*at;
-	long	 st;
-
-	j = idl_sendj(e, "POST", "/api/v1/auth/token", NULL,
-	    json_pack("{s:s, s:s, s:s}", "grant_type", "client_credentials",
-	    "client_id", idl_demo.client_id, "client_secret",
-	    idl_demo.client_secret), &st);
-	ck_assert_int_eq(st, 200);
-	at = strdup(idl_jstr(j, "access_token"));
-	json_decref(j);
-	return (at);
+	return (idl_client_token(e, idl_demo.client_id,
+	    idl_demo.client_secret));
 }
 
 static void
