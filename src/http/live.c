@@ -41,7 +41,7 @@ struct stream {
 	int		 reload;	/* an event "reload" is due */
 	int		 heartbeat;	/* a comment line is due */
 	int		 closing;	/* end the stream */
-	char		 filter[128];	/* ",lift,slope," or "" for every event */
+	char		*filter;	/* ",lift,slope,", or NULL for every event */
 	char		*out;		/* a frame not yet sent whole */
 	size_t		 outlen, outoff;
 };
@@ -134,7 +134,7 @@ wanted(const struct stream *s, const char *event)
 {
 	char	 w[LIVE_EVENT_MAX + 3];
 
-	if (s->filter[0] == '\0')
+	if (s->filter == NULL)
 		return (1);
 	snprintf(w, sizeof(w), ",%s,", event);
 	return (strstr(s->filter, w) != NULL);
@@ -336,6 +336,12 @@ produce(void *cls, char *buf, size_t max)
 			memcpy(buf + n, s->out + s->outoff, k);
 			s->outoff += k;
 			n += k;
+			if (s->outoff == s->outlen) {
+				/* Idle streams hold nothing. */
+				free(s->out);
+				s->out = NULL;
+				s->outlen = s->outoff = 0;
+			}
 			continue;
 		}
 		if ((f = next_frame(s, &len)) == NULL)
@@ -380,6 +386,7 @@ done(void *cls)
 	st.streams--;
 	pthread_mutex_unlock(&mtx);
 	free(s->out);
+	free(s->filter);
 	free(s);
 }
 
@@ -447,7 +454,8 @@ live_handler(struct request *req)
 	s = xcalloc(1, sizeof(*s));
 	s->conn = req->conn;
 	s->hello = 1;
-	snprintf(s->filter, sizeof(s->filter), "%s", filter);
+	/* Most screens want everything: no filter, no memory for one. */
+	s->filter = filter[0] != '\0' ? xstrdup(filter) : NULL;
 	pthread_mutex_lock(&mtx);
 	s->pos = head;
 	if (last != 0) {
@@ -467,6 +475,11 @@ live_handler(struct request *req)
 	st.streams++;
 	pthread_mutex_unlock(&mtx);
 	reply_stream(req, 200, CT_EVENT_STREAM, produce, s, done);
+	/*
+	 * Each open stream holds its response's buffer: small pieces (a
+	 * frame longer is sent over several calls, from s->out).
+	 */
+	reply_stream_block(req, LIVE_BLOCK);
 	/* No proxy buffering: each event goes at once. */
 	reply_header(req, "X-Accel-Buffering", "no");
 	return (0);

@@ -39,6 +39,7 @@ struct request;
 #define LIVE_HEARTBEAT		15	/* seconds between comment lines */
 #define LIVE_FRAME_MAX		(16 * 1024)
 #define LIVE_EVENT_MAX		48	/* an event's name, at most */
+#define LIVE_BLOCK		256	/* bytes a stream's producer gives at once */
 
 /* Subscribe to the notifications (before notify_start()). */
 void	 live_init(void);

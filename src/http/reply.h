@@ -193,6 +193,13 @@ typedef long	(*reply_stream_fn)(void *, char *, size_t);
 void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
 	    void *, void (*)(void *));
 /*
+ * The most bytes the stream's producer is asked for at once (default 32
+ * KiB), which the response holds for as long as it lasts: a stream open
+ * for hours with little to say at a time (http/live.h) asks small pieces.
+ * After reply_stream().
+ */
+void	 reply_stream_block(struct request *, size_t);
+/*
  * The same with the length known ('len' bytes, sent as Content-Length):
  * 'next' must produce exactly that many, or the connection is cut.
  */

@@ -1109,7 +1109,8 @@ queue(struct MHD_Connection *conn, struct request *req)
 		rp->stream_done = NULL;
 		resp = MHD_create_response_from_callback(rp->stream_len ==
 		    UINT64_MAX ? MHD_SIZE_UNKNOWN : rp->stream_len,
-		    32 * 1024, stream_read, sc, stream_free);
+		    rp->stream_block > 0 ? rp->stream_block : 32 * 1024,
+		    stream_read, sc, stream_free);
 	} else if (rp->static_body != NULL) {
 		rp->sent = rp->static_len;
 		resp = MHD_create_response_from_buffer(rp->static_len,

@@ -220,6 +220,36 @@ START_TEST(test_delivery_across_processes)
 	ck_assert_int_eq(st, 200);
 	json_decref(j);
 	ck_assert(sse_wait(&c, "event: snow_report\n", 0));
+	/*
+	 * A frame longer than the pieces a stream sends at once (a reason
+	 * of 200 characters in three languages) comes whole: its data is
+	 * the JSON object it was.
+	 */
+	{
+		char	*lon = idl_marker(200), *body, *p, *eol;
+		size_t	 from = strlen(c.body);
+		json_t	*d;
+
+		body = harness_printf("{\"status\": \"closed\", \"reason\": "
+		    "{\"fr\": \"%s\", \"en\": \"%s\", \"it\": \"%s\"}}", lon,
+		    lon, lon);
+		j = idl_reqj(&a, "PUT", "/api/v1/lifts/sg4-prarial/status", op,
+		    body, &st);
+		ck_assert_int_eq(st, 200);
+		json_decref(j);
+		ck_assert(sse_wait(&c, "sg4-prarial", from));
+		ck_assert(sse_wait(&c, "}\n\n", from));
+		p = strstr(c.body + from, "data: ");
+		ck_assert_ptr_nonnull(p);
+		eol = strchr(p, '\n');
+		*eol = '\0';
+		d = json_loads(p + 6, 0, NULL);
+		ck_assert_msg(d != NULL, "not JSON: %s", p + 6);
+		idl_assert_str(json_object_get(d, "reason"), "it", lon);
+		json_decref(d);
+		free(body);
+		free(lon);
+	}
 	sse_close(&c);
 	free(op);
 	idl_stop(&b);
