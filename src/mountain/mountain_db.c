@@ -51,9 +51,12 @@
 	"'expected_at', " TS("s.expected_at") ", " \
 	"'status_changed_at', " TS("s.status_at") ")"
 
-/* One change of status with its history row: $1 id .. $8 by. */
-#define SET_STATUS(table, kind) \
-	"WITH u AS (UPDATE mountain." table " SET status = $2, " \
+/*
+ * One change of status with its history row: $1 id .. $8 by; 'more' sets
+ * other columns of the row.
+ */
+#define SET_STATUS(table, kind, more) \
+	"WITH u AS (UPDATE mountain." table " SET status = $2, " more \
 	"reason_fr = $3, reason_en = $4, reason_it = $5, " \
 	"expected_at = $6::timestamptz, status_at = $7::timestamptz " \
 	"WHERE id = $1 RETURNING id, status, reason_fr, reason_en, " \
@@ -90,9 +93,13 @@ struct db_stmt mountain_stmts[MS__COUNT] = {
 	  "AS m_open, coalesce(sum(s.length_m), 0) AS m_total "
 	  "FROM mountain.slopes s", .nparams = 2 },
 	[MS_LIFT_SET] = { .name = "mountain_update_lift_status",
-	  .sql = SET_STATUS("lifts", "lift"), .nparams = 8 },
+	  .sql = SET_STATUS("lifts", "lift", ""), .nparams = 8 },
 	[MS_SLOPE_SET] = { .name = "mountain_update_slope_status",
-	  .sql = SET_STATUS("slopes", "slope"), .nparams = 8 },
+	/* $9: 'true' groomed today, 'false' not, NULL unchanged */
+	  .sql = SET_STATUS("slopes", "slope", "groomed_on = CASE $9::text "
+	  "WHEN 'true' THEN ($7::timestamptz AT TIME ZONE '" MOUNTAIN_ZONE
+	  "')::date WHEN 'false' THEN NULL ELSE groomed_on END, "),
+	  .nparams = 9 },
 	/* the batch: which of the ids of the JSON array $1 exist */
 	[MS_LIFTS_KNOWN] = { .name = "mountain_select_lift_ids",
 	  .sql = "SELECT id FROM mountain.lifts WHERE id IN "
@@ -201,6 +208,8 @@ status_change_of(const json_t *o, struct status_change *c)
 	c->reason[1] = json_str(r, "en");
 	c->reason[2] = json_str(r, "it");
 	c->expected_at = json_str(o, "expected_at");
+	c->groomed = json_is_true(json_object_get(o, "groomed")) ? 1 :
+	    json_is_false(json_object_get(o, "groomed")) ? 0 : -1;
 }
 
 static const char *const msg_expected[3][3] = {
@@ -258,7 +267,7 @@ set_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct set_tx	*t = arg;
 	struct db_res	*res;
-	const char	*p[8];
+	const char	*p[9];
 	size_t		 i;
 	int		 k, rows;
 
@@ -273,6 +282,8 @@ set_tx(struct db *db, void *arg, struct db_error *err)
 			p[5] = t->c[k][i].expected_at;
 			p[6] = t->now;
 			p[7] = t->by;
+			p[8] = t->c[k][i].groomed == 1 ? "true" :
+			    t->c[k][i].groomed == 0 ? "false" : NULL;
 			if (db_exec(db, MOUNTAIN_STMT(k == MK_LIFT ?
 			    MS_LIFT_SET : MS_SLOPE_SET), p, &res, err) == -1)
 				return (-1);
@@ -343,6 +354,7 @@ mountain_ctl(struct ctl_ctx *ctl)
 	c.status = ctl->argv[3];
 	c.reason[0] = ctl->argc >= 5 ? ctl->argv[4] : NULL;
 	c.expected_at = ctl->argc >= 6 ? ctl->argv[5] : NULL;
+	c.groomed = -1;
 	if (mountain_status_from(c.status) == -1) {
 		fprintf(stderr, "guichetctl: %s: not open, closed, on_hold or "
 		    "scheduled\n", c.status);

@@ -60,6 +60,20 @@ static const struct json_field status_fields[] = {
 const struct json_spec mountain_status_spec = { .name = "StatusChange",
     .fields = status_fields };
 
+/* A slope's change may say whether it was groomed today. */
+static const struct json_field slope_status_fields[] = {
+	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .one_of = statuses },
+	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
+	  .object = &reason_spec },
+	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
+	  .format = JF_DATETIME },
+	{ .name = "groomed", .kind = JK_BOOLEAN },
+	JF_END,
+};
+const struct json_spec mountain_slope_status_spec = {
+    .name = "SlopeStatusChange", .fields = slope_status_fields };
+
 static const struct json_field item_fields[] = {
 	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 1, .max_len = 48 },
@@ -74,11 +88,26 @@ static const struct json_field item_fields[] = {
 static const struct json_spec item_spec = { .name = "StatusBatchItem",
     .fields = item_fields };
 
+static const struct json_field slope_item_fields[] = {
+	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .min_len = 1, .max_len = 48 },
+	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
+	  .one_of = statuses },
+	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
+	  .object = &reason_spec },
+	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
+	  .format = JF_DATETIME },
+	{ .name = "groomed", .kind = JK_BOOLEAN },
+	JF_END,
+};
+static const struct json_spec slope_item_spec = {
+    .name = "SlopeStatusBatchItem", .fields = slope_item_fields };
+
 static const struct json_field batch_fields[] = {
 	{ .name = "lifts", .kind = JK_ARRAY, .max_len = MOUNTAIN_BATCH_MAX,
 	  .object = &item_spec },
 	{ .name = "slopes", .kind = JK_ARRAY, .max_len = MOUNTAIN_BATCH_MAX,
-	  .object = &item_spec },
+	  .object = &slope_item_spec },
 	JF_END,
 };
 const struct json_spec mountain_batch_spec = { .name = "StatusBatch",
@@ -278,6 +307,8 @@ reply_changed(struct request *req, enum mountain_kind kind,
 	    c->status, "reason", c->reason[req->lang] != NULL ?
 	    c->reason[req->lang] : c->reason[0], "expected_at",
 	    c->expected_at);
+	if (c->groomed != -1)
+		json_object_set_new(o, "groomed", json_boolean(c->groomed));
 	reply_json(req, 200, o);
 }
 

@@ -93,6 +93,7 @@ struct status_change {
 	const char	*status;
 	const char	*reason[3];	/* fr, en, it; NULL: none */
 	const char	*expected_at;	/* RFC 3339, or NULL */
+	int		 groomed;	/* slopes: groomed today 1, not 0, -1 unsaid */
 };
 
 /*
@@ -121,6 +122,7 @@ int	 mountain_ctl(struct ctl_ctx *);
 
 /* The JSON schema of the bodies (mountain_http.c). */
 extern const struct json_spec	mountain_status_spec;
+extern const struct json_spec	mountain_slope_status_spec;
 extern const struct json_spec	mountain_batch_spec;
 extern const struct json_spec	mountain_snow_spec;
 

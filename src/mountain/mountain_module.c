@@ -33,7 +33,7 @@ static const struct route mountain_routes[] = {
 	  .handler = mountain_slopes, .perm = PERM_PUBLIC },
 	{ .method = "PUT", .pattern = "/api/v1/slopes/{id}/status",
 	  .handler = mountain_slope_status, OPERATOR,
-	  .input = &mountain_status_spec, .flags = ROUTE_BODY },
+	  .input = &mountain_slope_status_spec, .flags = ROUTE_BODY },
 	{ .method = "GET", .pattern = "/api/v1/snow-report",
 	  .handler = mountain_snow_get, .perm = PERM_PUBLIC },
 	{ .method = "PUT", .pattern = "/api/v1/snow-report",

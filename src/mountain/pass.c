@@ -218,7 +218,7 @@ mountain_quote(struct request *req)
 	char		 why[512], part[256], last[16];
 	long		 prices[PP__COUNT];
 	json_t		*o, *ents;
-	int		 age, band, rule, held, i, days;
+	int		 age, band, rule, held, i;
 
 	if ((code = request_query(req, "product")) == NULL ||
 	    strlen(code) > 48) {
@@ -235,7 +235,6 @@ mountain_quote(struct request *req)
 	    MOUNTAIN_ERR(MTE_PRODUCT_NOT_FOUND)) == -1)
 		return (0);
 	season = db_str(prod, 0, "season");
-	days = (int)db_int64(prod, 0, "days");
 	if (strcmp(start, db_str(prod, 0, "starts_on")) < 0 ||
 	    strcmp(start, db_str(prod, 0, "ends_on")) > 0) {
 		snprintf(part, sizeof(part), "%s..%s", db_str(prod, 0,
@@ -294,7 +293,6 @@ mountain_quote(struct request *req)
 	if (prices[PP_STANDARD] >= 0)
 		json_object_set_new(o, "standard_price_cents",
 		    json_integer(prices[PP_STANDARD]));
-	(void)days;
 	reply_json(req, 200, o);
 	/* The caller's own answer when signed in: no shared cache. */
 	reply_header(req, "Cache-Control", req->principal != NULL ?

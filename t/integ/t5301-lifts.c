@@ -227,6 +227,8 @@ START_TEST(test_status_and_history)
 	    "cours\"}}", NULL), 200);
 	j = get_ok(&e, SLOPES, "it", NULL);
 	idl_assert_str(item(j, "le-chalvet"), "status", "scheduled");
+	ck_assert(json_is_false(json_object_get(item(j, "le-chalvet"),
+	    "groomed")));
 	/* No Italian given: the French. */
 	idl_assert_str(item(j, "le-chalvet"), "reason", "Damage en cours");
 	json_decref(j);
@@ -256,6 +258,22 @@ START_TEST(test_status_and_history)
 		    "mountain.status_history WHERE changed_by = 'guichetctl' "
 		    "AND item_id = 'la-butte'"), 1);
 	}
+
+	/* Groomed this morning: said with a status; unsaid, unchanged. */
+	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", op,
+	    "{\"status\": \"open\", \"groomed\": true}", &j), 200);
+	ck_assert(json_is_true(json_object_get(j, "groomed")));
+	json_decref(j);
+	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", op,
+	    "{\"status\": \"on_hold\"}", NULL), 200);
+	j = get_ok(&e, SLOPES, NULL, NULL);
+	ck_assert(json_is_true(json_object_get(item(j, "le-chalvet"),
+	    "groomed")));
+	idl_assert_str(item(j, "le-chalvet"), "groomed_on", "2026-12-20");
+	json_decref(j);
+	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
+	    "{\"status\": \"open\", \"groomed\": true}", 422, "validation");
+	json_decref(j);
 
 	/* What the schema cannot say. */
 	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
@@ -289,7 +307,7 @@ START_TEST(test_status_and_history)
 	idl_assert_str(j, "status", "open");
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "mountain.status_history"), 4);
+	    "mountain.status_history"), 6);
 	free(op);
 	free(res);
 	free(chief);
@@ -310,12 +328,12 @@ START_TEST(test_batch)
 	/* The morning opening: three lifts, two slopes, one batch. */
 	j = idl_sendj(&e, "POST", LIFTS "/status", op, json_pack(
 	    "{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s,s:s}],"
-	    " s:[{s:s,s:s},{s:s,s:s}]}",
+	    " s:[{s:s,s:s,s:b},{s:s,s:s}]}",
 	    "lifts", "id", "tc6-le-chalvet", "status", "open",
 	    "id", "sg4-les-gondrans", "status", "open",
 	    "id", "sg4-la-crete", "status", "scheduled",
 	    "expected_at", "2026-12-20T10:00:00Z",
-	    "slopes", "id", "le-chalvet", "status", "open",
+	    "slopes", "id", "le-chalvet", "status", "open", "groomed", 1,
 	    "id", "les-gondrans", "status", "open"), &st);
 	ck_assert_int_eq(st, 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j,
@@ -331,6 +349,10 @@ START_TEST(test_batch)
 	json_decref(j);
 	j = get_ok(&e, SLOPES, NULL, NULL);
 	ck_assert_int_eq(summary(j, "open"), 2);
+	ck_assert(json_is_true(json_object_get(item(j, "le-chalvet"),
+	    "groomed")));
+	ck_assert(json_is_false(json_object_get(item(j, "les-gondrans"),
+	    "groomed")));
 	/* 2.8 km and 3.1 km open. */
 	ck_assert(json_real_value(json_object_get(json_object_get(j,
 	    "summary"), "km_open")) > 5.89 && json_real_value(
