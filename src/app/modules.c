@@ -14,6 +14,7 @@
 #include "app/app.h"
 #include "base/conf.h"
 #include "http/cache.h"
+#include "http/live.h"
 
 /* One line per module: its folder declares <name>_module. */
 #define APP_MODULES(M) \
@@ -24,7 +25,8 @@
 	M(procedures) \
 	M(privacy) \
 	M(cases) \
-	M(incidents)
+	M(incidents) \
+	M(mountain)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,
@@ -57,7 +59,9 @@ app_init(const struct conf *c, enum module_mode mode, char *err,
 {
 	struct module_env	 env = { c, mode };
 
-	if (mode == MODULE_SERVER)
+	if (mode == MODULE_SERVER) {
 		cache_init();
+		live_init();
+	}
 	return (modules_init(app_modules, &env, err, errlen));
 }

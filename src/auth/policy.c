@@ -16,6 +16,7 @@ static const char *const perm_names[PERM__COUNT] = {
 	[PERM_ADMIN] = "admin",
 	[PERM_DPO] = "dpo",
 	[PERM_SCOPE] = "scope",
+	[PERM_OPERATOR] = "operator",
 };
 
 static const struct { unsigned bit; const char *name; } roles[] = {
@@ -155,8 +156,12 @@ need_scope(const struct principal *p, const char *scope)
 	return (POLICY_ALLOW);
 }
 
+static int	in_department(const struct principal *, unsigned,
+		    const char *);
+
 enum policy_decision
-policy_allows(const struct principal *p, enum perm perm, const char *scope)
+policy_allows(const struct principal *p, enum perm perm, const char *scope,
+    const char *department)
 {
 	if (perm == PERM_PUBLIC)
 		return (POLICY_ALLOW);
@@ -179,6 +184,12 @@ policy_allows(const struct principal *p, enum perm perm, const char *scope)
 		return (need_role(p, ROLE_DPO));
 	case PERM_SCOPE:
 		return (need_scope(p, scope));
+	case PERM_OPERATOR:
+		if (p->kind == PRINCIPAL_CLIENT)
+			return (need_scope(p, scope));
+		return (in_department(p, ROLE_AGENT | ROLE_SUPERVISOR |
+		    ROLE_ADMIN | ROLE_DPO, department) ? POLICY_ALLOW :
+		    POLICY_FORBIDDEN);
 	default:
 		return (POLICY_FORBIDDEN);
 	}

@@ -24,6 +24,8 @@ enum perm {
 	PERM_ADMIN,		/* role admin, with mfa */
 	PERM_DPO,		/* role dpo, with mfa */
 	PERM_SCOPE,		/* a partner app holding the route's scope */
+	PERM_OPERATOR,		/* a partner app holding the route's scope, or
+				   staff (mfa) of the route's department */
 	PERM__COUNT
 };
 
@@ -75,11 +77,12 @@ enum policy_decision {
 };
 
 /*
- * NULL principal: anonymous.  'scope' is the scope a PERM_SCOPE route
- * needs (NULL otherwise).
+ * NULL principal: anonymous.  'scope' is the scope a PERM_SCOPE or
+ * PERM_OPERATOR route needs, 'department' the department whose staff a
+ * PERM_OPERATOR route admits (NULL otherwise).
  */
 enum policy_decision policy_allows(const struct principal *, enum perm,
-	    const char *);
+	    const char *, const char *);
 
 /*
  * Row-level rules, next to the route-level ones.
