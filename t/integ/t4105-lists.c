@@ -71,12 +71,20 @@ seven_make(struct idenv *e, const char *res, struct seven *s)
 			json_decref(form);
 		s->ref[i] = harness_printf("%s", idl_jstr(c, "reference"));
 		json_decref(c);
-		/* Received on 10 + i March, 12:00 in the town. */
+		/*
+		 * Received on 10 + i March, 12:00 in the town.  The first is
+		 * then overdue at the clock (due at midnight starting the
+		 * 20th): silence would decide it (t_permis: acceptance)
+		 * whenever guichetd's deadline job runs, a second after
+		 * start-up or a minute later, and the test would race it.
+		 * It stays overdue as a case whose silence decides nothing.
+		 */
 		ck_assert_int_eq(idl_sql_exec(e, "UPDATE cases.cases SET "
 		    "received_at = '2026-03-%02dT11:00:00Z', due_at = "
 		    "cases.due('2026-03-%02dT11:00:00Z', deadline_days), "
-		    "updated_at = '2026-03-%02dT11:00:00Z' WHERE id = '%s'",
-		    10 + i, 10 + i, 20 - i, s->id[i]), 0);
+		    "updated_at = '2026-03-%02dT11:00:00Z', implicit = CASE "
+		    "WHEN %d = 0 THEN 'none' ELSE implicit END WHERE id = '%s'",
+		    10 + i, 10 + i, 20 - i, i, s->id[i]), 0);
 	}
 }
 
