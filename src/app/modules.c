@@ -23,7 +23,8 @@
 	M(identity) \
 	M(procedures) \
 	M(privacy) \
-	M(cases)
+	M(cases) \
+	M(shuttles)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

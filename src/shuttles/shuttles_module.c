@@ -1,0 +1,152 @@
+/*
+ * shuttles_module.c: the shuttles module's declaration (core/module.h):
+ * the town's shuttles from a GTFS static feed (routes, stops, the next
+ * departures at a stop), the alerts operators post on them and their
+ * GTFS-Realtime feed; guichetctl gtfs import and the demo town's feed.
+ * It holds nothing about people: no privacy hooks.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/policy.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "core/module.h"
+#include "http/reply.h"
+#include "http/route.h"
+#include "shuttles/shuttles_int.h"
+
+static const struct route shuttles_routes[] = {
+	{ .method = "GET", .pattern = "/api/v1/shuttles/routes",
+	  .handler = shuttles_routes_list, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/shuttles/stops",
+	  .handler = shuttles_stops_list, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/shuttles/stops/{id}/departures",
+	  .handler = shuttles_departures_get, .perm = PERM_PUBLIC },
+};
+
+static const struct module_stmts *const shuttles_stmt_tables[] = {
+	&shuttles_stmt_table, NULL
+};
+
+const struct errcode shuttles_errors[SHE__COUNT] = {
+	[SHE_NO_FEED] = { .code = "shuttles_no_feed",
+	  .problem = PROB_NOT_FOUND, .detail = {
+	    "aucun réseau de navettes n'a été importé",
+	    "no shuttle network has been imported",
+	    "nessuna rete di navette è stata importata" } },
+	[SHE_STOP_NOT_FOUND] = { .code = "shuttle_stop_not_found",
+	  .problem = PROB_NOT_FOUND, .detail = {
+	    "aucun arrêt n'a cet identifiant",
+	    "no stop has this id",
+	    "nessuna fermata ha questo identificativo" } },
+	[SHE_ALERT_NOT_FOUND] = { .code = "shuttle_alert_not_found",
+	  .problem = PROB_NOT_FOUND, .detail = {
+	    "aucune alerte n'a cet identifiant",
+	    "no alert has this id",
+	    "nessun avviso ha questo identificativo" } },
+	[SHE_BAD_AT] = { .code = "shuttles_bad_at",
+	  .problem = PROB_BAD_REQUEST, .detail = {
+	    "at doit être un instant RFC 3339 (2026-12-20T08:30:00Z)",
+	    "at must be an RFC 3339 instant (2026-12-20T08:30:00Z)",
+	    "at deve essere un istante RFC 3339 (2026-12-20T08:30:00Z)" } },
+	[SHE_BAD_NEAR] = { .code = "shuttles_bad_near",
+	  .problem = PROB_BAD_REQUEST, .detail = {
+	    "near doit être « latitude,longitude » et radius un nombre de "
+	    "mètres de 1 à 50000, avec near",
+	    "near must be \"latitude,longitude\" and radius a number of "
+	    "metres from 1 to 50000, with near",
+	    "near deve essere \"latitudine,longitudine\" e radius un numero "
+	    "di metri da 1 a 50000, con near" } },
+	[SHE_NOT_IN_DEPARTMENT] = { .code = "shuttles_not_operator",
+	  .problem = PROB_FORBIDDEN, .detail = {
+	    "seuls les agents du service en charge des navettes publient "
+	    "des alertes",
+	    "only agents of the department in charge of the shuttles post "
+	    "alerts",
+	    "solo gli agenti del servizio responsabile delle navette "
+	    "pubblicano avvisi" } },
+	[SHE_ALERT_INVALID] = { .code = "shuttle_alert_invalid",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "alerte invalide : %s",
+	    "invalid alert: %s",
+	    "avviso non valido: %s" } },
+};
+
+/* guichetctl gtfs import PATH [--skip-errors] */
+int
+shuttles_ctl(struct ctl_ctx *ctl)
+{
+	struct import_summary	 sum;
+	const char		*path = NULL;
+	int			 skip = 0, i, rc;
+
+	if (ctl->argc >= 2 && strcmp(ctl->argv[0], "import") == 0) {
+		for (i = 1; i < ctl->argc; i++) {
+			if (strcmp(ctl->argv[i], "--skip-errors") == 0)
+				skip = 1;
+			else if (path == NULL)
+				path = ctl->argv[i];
+			else
+				path = NULL, i = ctl->argc;
+		}
+	}
+	if (path == NULL) {
+		fprintf(stderr, "usage: guichetctl gtfs import PATH "
+		    "[--skip-errors]\n");
+		return (-1);
+	}
+	rc = shuttles_import(ctl->db, path, skip, stderr, clock_now(), &sum);
+	if (rc != 0)
+		return (-1);
+	printf("%s: %ld rows imported", path, sum.rows);
+	if (sum.errors > 0)
+		printf(", %ld rows with problems left out", sum.errors);
+	printf("\n");
+	return (0);
+}
+
+/* guichetctl demo: the demo town's shuttles (sql/demo/gtfs/montgenevre). */
+int
+shuttles_demo(struct ctl_ctx *ctl)
+{
+	struct import_summary	 sum;
+	char			 dir[2048];
+
+	snprintf(dir, sizeof(dir), "%s/demo/gtfs/montgenevre",
+	    ctl->conf->sql_dir);
+	if (shuttles_import(ctl->db, dir, 0, stderr, clock_now(), &sum) != 0)
+		return (-1);
+	printf("demo shuttles: %ld rows imported\n", sum.rows);
+	return (0);
+}
+
+static const struct ctl_command shuttles_commands[] = {
+	{ .name = "gtfs", .run = shuttles_ctl,
+	  .usage = "gtfs import PATH [--skip-errors]",
+	  .help = "replace the shuttles' GTFS feed by the one of a directory "
+	  "or a .zip (refused with file:line reasons unless --skip-errors)" },
+};
+
+static const char *const shuttles_tables[] = { "shuttles.feed",
+    "shuttles.agencies", "shuttles.stops", "shuttles.routes",
+    "shuttles.trips", "shuttles.stop_times", "shuttles.calendar",
+    "shuttles.calendar_dates", "shuttles.frequencies", "shuttles.shapes",
+    "shuttles.alerts", NULL };
+
+static const char *const shuttles_exports[] = { NULL };
+
+const struct module shuttles_module = {
+	.name = "shuttles",
+	.demo = shuttles_demo,
+	.stmts = shuttles_stmt_tables,
+	.routes = shuttles_routes,
+	.nroutes = NELEM(shuttles_routes),
+	.commands = shuttles_commands,
+	.ncommands = NELEM(shuttles_commands),
+	.errors = shuttles_errors,
+	.nerrors = SHE__COUNT,
+	.tables = shuttles_tables,
+	.exports = shuttles_exports,
+	.openapi = "src/shuttles/openapi.json",
+};
