@@ -16,6 +16,7 @@ static const char *const perm_names[PERM__COUNT] = {
 	[PERM_ADMIN] = "admin",
 	[PERM_DPO] = "dpo",
 	[PERM_SCOPE] = "scope",
+	[PERM_AGENT_OR_SCOPE] = "agent_or_scope",
 };
 
 static const struct { unsigned bit; const char *name; } roles[] = {
@@ -179,6 +180,10 @@ policy_allows(const struct principal *p, enum perm perm, const char *scope)
 		return (need_role(p, ROLE_DPO));
 	case PERM_SCOPE:
 		return (need_scope(p, scope));
+	case PERM_AGENT_OR_SCOPE:
+		return (p->kind == PRINCIPAL_CLIENT ? need_scope(p, scope) :
+		    need_role(p, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN |
+		    ROLE_DPO));
 	default:
 		return (POLICY_FORBIDDEN);
 	}
@@ -243,6 +248,18 @@ policy_case(const struct principal *p, enum case_act act,
 	default:
 		return (POLICY_FORBIDDEN);
 	}
+}
+
+enum policy_decision
+policy_operator(const struct principal *p, const char *department,
+    const char *scope)
+{
+	if (p == NULL)
+		return (POLICY_UNAUTHENTICATED);
+	if (p->kind == PRINCIPAL_CLIENT)
+		return (need_scope(p, scope));
+	return (in_department(p, staff_roles, department) ? POLICY_ALLOW :
+	    POLICY_FORBIDDEN);
 }
 
 int

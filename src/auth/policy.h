@@ -24,6 +24,8 @@ enum perm {
 	PERM_ADMIN,		/* role admin, with mfa */
 	PERM_DPO,		/* role dpo, with mfa */
 	PERM_SCOPE,		/* a partner app holding the route's scope */
+	PERM_AGENT_OR_SCOPE,	/* an agent (any role, with mfa), or a partner
+				   app holding the route's scope */
 	PERM__COUNT
 };
 
@@ -116,6 +118,14 @@ enum policy_decision policy_case(const struct principal *, enum case_act,
  * (then it lists its own cases only).
  */
 int	 policy_queue_departments(const struct principal *);
+
+/*
+ * The operators of a service a department runs (the shuttles' alerts): a
+ * partner app holding 'scope', or staff of 'department' with the second
+ * factor.
+ */
+enum policy_decision policy_operator(const struct principal *, const char *,
+	    const char *);
 
 const char *perm_name(enum perm);
 /* ROLE_* from "agent" etc.; 0 when unknown. */

@@ -29,6 +29,14 @@
 	"(SELECT 1 FROM shuttles.stop_times n WHERE n.trip_id = st.trip_id " \
 	"AND n.stop_sequence > st.stop_sequence)"
 
+/* An alert in every language (alerts_json(), alerts_feed()). */
+#define ALERT_COLS \
+	"id::text AS id, cause, effect, periods::text AS periods, " \
+	"to_json(route_ids)::text AS route_ids, " \
+	"to_json(stop_ids)::text AS stop_ids, header_fr, header_en, " \
+	"header_it, description_fr, description_en, description_it, url, " \
+	"created_at"
+
 struct db_stmt shuttles_stmts[SS__COUNT] = {
 	/* import_tx(): the old feed goes, in the transaction of the new */
 	[SS_DELETE_STOP_TIMES] = { .name = "shuttles_delete_stop_times",
@@ -180,12 +188,12 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "RETURNING id::text AS id", .nparams = 1 },
 	/* The alerts active at $1, in every language (alerts.c) */
 	[SS_ALERTS_ACTIVE] = { .name = "shuttles_select_active_alerts",
-	  .sql = "SELECT id::text AS id, cause, effect, periods::text AS "
-	  "periods, to_json(route_ids)::text AS route_ids, "
-	  "to_json(stop_ids)::text AS stop_ids, header_fr, header_en, "
-	  "header_it, description_fr, description_en, description_it, url, "
-	  "created_at FROM shuttles.alerts WHERE active @> $1::timestamptz "
-	  "ORDER BY created_at, id", .nparams = 1 },
+	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "
+	  "WHERE active @> $1::timestamptz ORDER BY created_at, id",
+	  .nparams = 1 },
+	[SS_ALERT_GET] = { .name = "shuttles_select_alert",
+	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "
+	  "WHERE id = $1::uuid", .nparams = 1 },
 };
 
 const struct module_stmts shuttles_stmt_table = { shuttles_stmts,

@@ -5,6 +5,13 @@
  *   GET /api/v1/shuttles/routes                     public, cached
  *   GET /api/v1/shuttles/stops[?near=lat,lon&radius=m]  public, cached
  *   GET /api/v1/shuttles/stops/{id}/departures[?at=&limit=]  public
+ *   GET /api/v1/shuttles/alerts                     public: active now
+ *   POST /api/v1/shuttles/alerts                    operators
+ *   DELETE /api/v1/shuttles/alerts/{id}             operators
+ *   GET /gtfs-rt/alerts.pb                          public, GTFS-Realtime
+ *
+ * Operators are partner apps holding shuttles:write and agents of the
+ * department in charge (SHUTTLES_DEPARTMENT): policy_operator().
  *
  * The routes and stops come from the response cache (http/cache.h),
  * dropped by the triggers of migration 024 (tag "shuttles") when a feed
@@ -17,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "db/db.h"
 #include "http/cache.h"
 #include "http/page.h"
@@ -27,6 +36,7 @@
 #include "shuttles/shuttles_int.h"
 
 #define PUBLIC_MAX_AGE	"public, max-age=30"
+#define CT_PROTOBUF	"application/x-protobuf"
 #define RADIUS_DEFAULT	500
 #define RADIUS_MAX	50000
 
@@ -327,5 +337,130 @@ shuttles_departures_get(struct request *req)
 out:
 	db_res_free(stop);
 	db_res_free(al);
+	return (0);
+}
+
+/* The alert 'id' in its public form, or NULL after a reply. */
+static json_t *
+alert_view(struct request *req, const char *id)
+{
+	struct db_res	*res = NULL;
+	const char	*p[1];
+	json_t		*all, *one;
+
+	p[0] = id;
+	if (reply_exec_row(req, SHUT_STMT(SS_ALERT_GET), p, &res,
+	    SHUT_ERR(SHE_ALERT_NOT_FOUND)) == -1)
+		return (NULL);
+	all = alerts_json(res, req->lang);
+	one = json_incref(json_array_get(all, 0));
+	json_decref(all);
+	db_res_free(res);
+	return (one);
+}
+
+/*
+ * Operators only: partner apps with shuttles:write, agents of the
+ * department in charge.  0, or -1 after a 403.
+ */
+static int
+operator_or_reply(struct request *req, char *by, size_t len)
+{
+	const struct principal	*p = req->principal;
+
+	if (policy_operator(p, SHUTTLES_DEPARTMENT, SHUTTLES_SCOPE) !=
+	    POLICY_ALLOW) {
+		reply_error(req, SHUT_ERR(SHE_NOT_IN_DEPARTMENT));
+		return (-1);
+	}
+	if (p->kind == PRINCIPAL_CLIENT)
+		snprintf(by, len, "client:%s", p->id);
+	else
+		snprintf(by, len, "department:%s", SHUTTLES_DEPARTMENT);
+	return (0);
+}
+
+/* POST /api/v1/shuttles/alerts */
+int
+shuttles_alert_post(struct request *req)
+{
+	struct db_error	 err;
+	const char	*why;
+	char		 by[80], id[40];
+	json_t		*o;
+	int		 rc;
+
+	if (operator_or_reply(req, by, sizeof(by)) == -1)
+		return (0);
+	rc = alerts_post(db_thread(), req->json, by, clock_now(), id,
+	    sizeof(id), &why, &err);
+	if (rc == -1) {
+		reply_db_error(req, &err);
+		return (0);
+	}
+	if (rc == 1) {
+		reply_error(req, SHUT_ERR(SHE_ALERT_INVALID), why);
+		return (0);
+	}
+	log_info("shuttle alert %s posted by %s", id, req->principal->id);
+	if ((o = alert_view(req, id)) != NULL)
+		reply_json(req, 201, o);
+	return (0);
+}
+
+/* DELETE /api/v1/shuttles/alerts/{id} */
+int
+shuttles_alert_delete(struct request *req)
+{
+	struct db_res	*res = NULL;
+	const char	*id, *p[1];
+	char		 by[80];
+
+	if ((id = param_uuid_or_reply(req, "id",
+	    SHUT_ERR(SHE_ALERT_NOT_FOUND))) == NULL ||
+	    operator_or_reply(req, by, sizeof(by)) == -1)
+		return (0);
+	p[0] = id;
+	if (reply_exec_row(req, SHUT_STMT(SS_ALERT_DELETE), p, &res,
+	    SHUT_ERR(SHE_ALERT_NOT_FOUND)) == -1)
+		return (0);
+	db_res_free(res);
+	log_info("shuttle alert %s removed by %s", id, req->principal->id);
+	reply_bytes(req, 204, NULL, "", 0);
+	return (0);
+}
+
+/* GET /api/v1/shuttles/alerts: those active now. */
+int
+shuttles_alerts_list(struct request *req)
+{
+	struct db_res	*al;
+	json_t		*items;
+
+	if ((al = active_alerts(req)) == NULL)
+		return (0);
+	items = alerts_json(al, req->lang);
+	db_res_free(al);
+	reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
+	    "next_cursor"));
+	public_headers(req);
+	return (0);
+}
+
+/* GET /gtfs-rt/alerts.pb */
+int
+shuttles_gtfs_rt(struct request *req)
+{
+	struct db_error	 err;
+	void		*data;
+	size_t		 len;
+
+	if (alerts_feed(db_thread(), clock_now(), &data, &len, &err) == -1) {
+		reply_db_error(req, &err);
+		return (0);
+	}
+	reply_bytes(req, 200, CT_PROTOBUF, data, len);
+	free(data);
+	reply_header(req, "Cache-Control", PUBLIC_MAX_AGE);
 	return (0);
 }

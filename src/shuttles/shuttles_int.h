@@ -53,6 +53,7 @@ enum shuttles_stmt {
 	SS_FREQ_DEPARTURES,
 	SS_ALERT_INSERT,
 	SS_ALERT_DELETE,
+	SS_ALERT_GET,
 	SS_ALERTS_ACTIVE,
 	SS__COUNT
 };
@@ -78,6 +79,7 @@ extern const struct errcode	shuttles_errors[SHE__COUNT];
 /* The department whose agents post alerts. */
 #define SHUTTLES_DEPARTMENT	"services_techniques"
 #define SHUTTLES_CACHE_TAG	"shuttles"
+#define SHUTTLES_SCOPE		"shuttles:write"
 
 /* import.c */
 struct import_summary {
@@ -103,9 +105,20 @@ int	 shuttles_departures(struct db *, const char *, int64_t, long,
 	    enum lang, json_t **, struct db_error *);
 
 /* alerts.c */
-/* Active alerts at 'now' as a JSON array of the public form. */
+/*
+ * Post alert 'in' (checked against shuttles_alert_spec) for 'posted_by'
+ * ("department:<code>", "client:<id>") at 'now': 0 and its id, 1 with
+ * *why when what the schema cannot say is wrong (a period that ends
+ * before it starts, nothing informed), -1 with 'err'.
+ */
+int	 alerts_post(struct db *, const json_t *, const char *, int64_t,
+	    char *, size_t, const char **, struct db_error *);
+/* The rows of SS_ALERTS_ACTIVE as a JSON array of their public form. */
 json_t	*alerts_json(const struct db_res *, enum lang);
-/* GTFS-RT FeedMessage of the alerts active at 'now'; malloc'ed bytes. */
+/*
+ * The GTFS-Realtime FeedMessage (FULL_DATASET) of the alerts active at
+ * 'now', packed: 0 with *out (malloc'ed) and *len, -1 with 'err'.
+ */
 int	 alerts_feed(struct db *, int64_t, void **, size_t *,
 	    struct db_error *);
 
@@ -119,6 +132,7 @@ int	 shuttles_stops_list(struct request *);
 int	 shuttles_departures_get(struct request *);
 int	 shuttles_alert_post(struct request *);
 int	 shuttles_alert_delete(struct request *);
+int	 shuttles_alerts_list(struct request *);
 int	 shuttles_gtfs_rt(struct request *);
 extern const struct json_spec	shuttles_alert_spec;
 

@@ -23,6 +23,24 @@ static const struct route shuttles_routes[] = {
 	  .handler = shuttles_stops_list, .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/shuttles/stops/{id}/departures",
 	  .handler = shuttles_departures_get, .perm = PERM_PUBLIC },
+	{ .method = "GET", .pattern = "/api/v1/shuttles/alerts",
+	  .handler = shuttles_alerts_list, .perm = PERM_PUBLIC },
+	/* operators: policy_operator() says which agents */
+	{ .method = "POST", .pattern = "/api/v1/shuttles/alerts",
+	  .handler = shuttles_alert_post, .perm = PERM_AGENT_OR_SCOPE,
+	  .scope = SHUTTLES_SCOPE, .input = &shuttles_alert_spec,
+	  .flags = ROUTE_BODY },
+	{ .method = "DELETE", .pattern = "/api/v1/shuttles/alerts/{id}",
+	  .handler = shuttles_alert_delete, .perm = PERM_AGENT_OR_SCOPE,
+	  .scope = SHUTTLES_SCOPE },
+	/* for journey planners */
+	{ .method = "GET", .pattern = "/gtfs-rt/alerts.pb",
+	  .handler = shuttles_gtfs_rt, .perm = PERM_PUBLIC },
+};
+
+static const struct scope_def shuttles_scopes[] = {
+	{ .name = SHUTTLES_SCOPE, .description = "post and remove alerts on "
+	  "the shuttles (disruptions), published in the GTFS-Realtime feed" },
 };
 
 static const struct module_stmts *const shuttles_stmt_tables[] = {
@@ -142,6 +160,8 @@ const struct module shuttles_module = {
 	.stmts = shuttles_stmt_tables,
 	.routes = shuttles_routes,
 	.nroutes = NELEM(shuttles_routes),
+	.scopes = shuttles_scopes,
+	.nscopes = NELEM(shuttles_scopes),
 	.commands = shuttles_commands,
 	.ncommands = NELEM(shuttles_commands),
 	.errors = shuttles_errors,

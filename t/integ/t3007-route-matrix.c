@@ -100,6 +100,11 @@ expected(enum perm p, const char *scope, const struct principal_model *m)
 		return (has_role(m, ROLE_DPO) ? EXPECT_ALLOW : deny(m));
 	case PERM_SCOPE:
 		return (by_scope(m, scope_from_name(scope)));
+	case PERM_AGENT_OR_SCOPE:
+		if (m->signed_in && !m->person)
+			return (by_scope(m, scope_from_name(scope)));
+		return (has_role(m, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN |
+		    ROLE_DPO) ? EXPECT_ALLOW : deny(m));
 	case PERM_UNSET:
 	case PERM__COUNT:
 		/* Default deny (test_no_route_unset fails on these anyway). */
