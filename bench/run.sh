@@ -57,6 +57,11 @@ ENDPOINTS=(
 	"healthz|GET|/healthz||80000|"
 	"readyz|GET|/readyz||0.4P|"
 	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
+	# The shuttles (the demo town's feed): the next departures at a stop,
+	# never cached (calendar, three service days, frequencies: 7 queries),
+	# against the routes served from the answer cache.
+	"departures|GET|/api/v1/shuttles/stops/MTG_OFFICE/departures?at=2026-12-21T07:00:00Z&limit=10||-|"
+	"shuttle-routes|GET|/api/v1/shuttles/routes||-|"
 )
 
 # The demo resident (guichetctl demo, loaded by tools/dev).
