@@ -124,13 +124,30 @@ shuttles_ctl(struct ctl_ctx *ctl)
 	return (0);
 }
 
-/* guichetctl demo: the demo town's shuttles (sql/demo/gtfs/montgenevre). */
+/*
+ * guichetctl demo: the demo town's shuttles (sql/demo/gtfs/montgenevre),
+ * unless a feed is there already (the demo's, or an operator's): running
+ * the demo again changes nothing.
+ */
 int
 shuttles_demo(struct ctl_ctx *ctl)
 {
 	struct import_summary	 sum;
+	struct db_error		 err;
+	struct db_res		*res;
 	char			 dir[2048];
+	int			 have;
 
+	if (db_exec(ctl->db, SHUT_STMT(SS_FEED_GET), NULL, &res, &err) == -1) {
+		fprintf(stderr, "guichetctl: the database is unavailable\n");
+		return (-1);
+	}
+	have = db_res_rows(res) > 0;
+	db_res_free(res);
+	if (have) {
+		printf("demo shuttles: a feed is imported already (kept)\n");
+		return (0);
+	}
 	snprintf(dir, sizeof(dir), "%s/demo/gtfs/montgenevre",
 	    ctl->conf->sql_dir);
 	if (shuttles_import(ctl->db, dir, 0, stderr, clock_now(), &sum) != 0)

@@ -3,7 +3,7 @@
  * guichetd and PostgreSQL, on the demo town (whose own feed `guichetctl
  * demo` imported):
  *  - the reference sample feed (../shared/data/gtfs/sample-feed-1/)
- *    imports as it is; the departures at its stops are the feed's: its
+ *    imports as it is (and the demo run again keeps it); the departures at its stops are the feed's: its
  *    trips by calendar.txt (weekday and weekend services), the day its
  *    calendar_dates.txt removes, the frequency-based trips of
  *    frequencies.txt every headway, the next service day when today's
@@ -165,6 +165,19 @@ START_TEST(test_sample_feed_imports)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.feed WHERE timezone = 'America/Los_Angeles' AND "
 	    "source = 'sample-feed-1' AND skipped = 0"), 1);
+	/* The demo again keeps the feed it finds. */
+	{
+		const char	*args[] = { "demo", NULL };
+		char		*out = NULL, *err = NULL;
+
+		ck_assert_int_eq(idl_ctl(e.db, 0, args, &out, &err), 0);
+		ck_assert_msg(strstr(out, "demo shuttles: a feed is imported "
+		    "already (kept)") != NULL, "%s", out);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.routes"), 5);
 	free(dir);
 	idl_stop(&e);
 }
