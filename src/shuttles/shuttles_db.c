@@ -18,16 +18,24 @@
 #define DEPARTURE_COLS \
 	"st.trip_id AS trip_id, r.route_id AS route_id, " \
 	"r.short_name AS short_name, r.long_name AS long_name, " \
-	"r.color AS color, coalesce(st.headsign, t.headsign, " \
+	"coalesce(st.headsign, t.headsign, " \
 	"(SELECT ls.name FROM shuttles.stop_times l JOIN shuttles.stops ls " \
 	"ON ls.stop_id = l.stop_id WHERE l.trip_id = st.trip_id " \
 	"ORDER BY l.stop_sequence DESC LIMIT 1)) AS headsign"
-/* A departure: the rider may board (not the trip's last stop). */
+/*
+ * A departure at stop $1 on service day d (of the VALUES below): a trip of
+ * the services that run that day, where the rider may board (it picks up,
+ * and it is not the trip's last stop).
+ */
 #define BOARDING \
-	"st.stop_id = $1 AND t.service_id = ANY ($2::text[]) AND " \
+	"st.stop_id = $1 AND t.service_id = ANY (d.services) AND " \
 	"st.pickup_type <> 1 AND st.departure IS NOT NULL AND EXISTS " \
 	"(SELECT 1 FROM shuttles.stop_times n WHERE n.trip_id = st.trip_id " \
 	"AND n.stop_sequence > st.stop_sequence)"
+#define TRIP_JOINS \
+	"FROM shuttles.stop_times st " \
+	"JOIN shuttles.trips t ON t.trip_id = st.trip_id " \
+	"JOIN shuttles.routes r ON r.route_id = t.route_id "
 
 /* An alert in every language (alerts_json(), alerts_feed()). */
 #define ALERT_COLS \
@@ -125,51 +133,55 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  .sql = "SELECT stop_id, name FROM shuttles.stops WHERE stop_id = $1",
 	  .nparams = 1 },
 	/*
-	 * The services with a calendar, and those with an exception on day
-	 * $1: departures.c decides which run (gtfs_service_runs()).
+	 * The services with a calendar, and the exceptions of the three
+	 * days from $1: departures.c decides which run each day
+	 * (gtfs_service_runs()).
 	 */
 	[SS_SERVICES] = { .name = "shuttles_select_services",
 	  .sql = "SELECT c.service_id AS service_id, c.days AS days, "
 	  "c.start_date - date '1970-01-01' AS start_day, "
-	  "c.end_date - date '1970-01-01' AS end_day, "
-	  "coalesce(d.exception_type, 0) AS exception "
-	  "FROM shuttles.calendar c LEFT JOIN shuttles.calendar_dates d "
-	  "ON d.service_id = c.service_id AND d.date = $1::date "
+	  "c.end_date - date '1970-01-01' AS end_day, NULL::integer AS day, "
+	  "0::smallint AS exception FROM shuttles.calendar c "
 	  "UNION ALL SELECT d.service_id AS service_id, NULL AS days, "
-	  "NULL AS start_day, NULL AS end_day, d.exception_type AS exception "
-	  "FROM shuttles.calendar_dates d WHERE d.date = $1::date AND "
-	  "NOT EXISTS (SELECT 1 FROM shuttles.calendar c "
-	  "WHERE c.service_id = d.service_id)", .nparams = 1 },
+	  "NULL AS start_day, NULL AS end_day, "
+	  "d.date - date '1970-01-01' AS day, d.exception_type AS exception "
+	  "FROM shuttles.calendar_dates d "
+	  "WHERE d.date BETWEEN $1::date AND $1::date + 2", .nparams = 1 },
 	/*
-	 * Scheduled departures at stop $1 of services $2 at or after second
-	 * $3 of the service day, the first $4.
+	 * The departures at stop $1 on three service days: day 0 runs
+	 * services $2 from second $3 of that day, day 1 $4 from $5, day 2
+	 * $6 from $7.  Per day, the first $8 scheduled ones (frequency 0,
+	 * at 'departure'), and the windows of the frequency-based trips
+	 * that reach the second (frequency 1, 'departure' the stop's
+	 * offset from the trip's first departure), which departures.c
+	 * expands.
 	 */
 	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
-	  .sql = "SELECT st.departure AS departure, " DEPARTURE_COLS " "
-	  "FROM shuttles.stop_times st "
-	  "JOIN shuttles.trips t ON t.trip_id = st.trip_id "
-	  "JOIN shuttles.routes r ON r.route_id = t.route_id "
-	  "WHERE " BOARDING " AND st.departure >= $3 AND NOT EXISTS "
+	  .sql = "SELECT d.day AS day, x.frequency AS frequency, "
+	  "x.departure AS departure, x.start_time AS start_time, "
+	  "x.end_time AS end_time, x.headway AS headway, "
+	  "x.trip_id AS trip_id, x.route_id AS route_id, "
+	  "x.short_name AS short_name, x.long_name AS long_name, "
+	  "x.headsign AS headsign "
+	  "FROM (VALUES (0, $2::text[], $3::integer), "
+	  "(1, $4::text[], $5::integer), (2, $6::text[], $7::integer)) "
+	  "AS d (day, services, since) CROSS JOIN LATERAL ("
+	  "(SELECT 0 AS frequency, st.departure AS departure, "
+	  "NULL::integer AS start_time, NULL::integer AS end_time, "
+	  "NULL::integer AS headway, " DEPARTURE_COLS " " TRIP_JOINS
+	  "WHERE " BOARDING " AND st.departure >= d.since AND NOT EXISTS "
 	  "(SELECT 1 FROM shuttles.frequencies f WHERE f.trip_id = st.trip_id)"
-	  " ORDER BY st.departure, st.trip_id LIMIT $4", .nparams = 4 },
-	/*
-	 * Frequency-based trips at stop $1 of services $2 whose windows
-	 * reach second $3: each window with the stop's offset from the
-	 * trip's first departure (departures.c expands them).
-	 */
-	[SS_FREQ_DEPARTURES] = { .name = "shuttles_select_frequency_departures",
-	  .sql = "SELECT f.start_time AS start_time, f.end_time AS end_time, "
-	  "f.headway AS headway, st.departure - first.departure AS offset, "
-	  DEPARTURE_COLS " FROM shuttles.stop_times st "
-	  "JOIN shuttles.trips t ON t.trip_id = st.trip_id "
-	  "JOIN shuttles.routes r ON r.route_id = t.route_id "
+	  " ORDER BY st.departure, st.trip_id LIMIT $8) "
+	  "UNION ALL "
+	  "(SELECT 1 AS frequency, st.departure - first.departure AS departure, "
+	  "f.start_time AS start_time, f.end_time AS end_time, "
+	  "f.headway AS headway, " DEPARTURE_COLS " " TRIP_JOINS
 	  "JOIN shuttles.frequencies f ON f.trip_id = st.trip_id "
 	  "CROSS JOIN LATERAL (SELECT s0.departure AS departure "
 	  "FROM shuttles.stop_times s0 WHERE s0.trip_id = st.trip_id "
 	  "ORDER BY s0.stop_sequence LIMIT 1) first "
 	  "WHERE " BOARDING " AND f.end_time + (st.departure - "
-	  "first.departure) > $3 ORDER BY st.trip_id, f.start_time",
-	  .nparams = 3 },
+	  "first.departure) > d.since)) x", .nparams = 8 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "
