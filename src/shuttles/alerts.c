@@ -144,10 +144,35 @@ bound(const json_t *period, const char *name, int64_t *t)
 	return (0);
 }
 
+/*
+ * The ids of 'routes' and 'stops' (JSON texts) that the feed does not
+ * have, into 'arg' ("route N9, stop X"): 1 when some, 0, or -1.
+ */
+static int
+unknown_ids(struct db *db, const char *routes, const char *stops, char *arg,
+    size_t arglen, struct db_error *err)
+{
+	struct db_res	*res;
+	const char	*p[2], *r, *s;
+	int		 n;
+
+	p[0] = routes;
+	p[1] = stops;
+	if (db_exec(db, SHUT_STMT(SS_ALERT_UNKNOWN), p, &res, err) == -1)
+		return (-1);
+	r = db_str(res, 0, "routes");
+	s = db_str(res, 0, "stops");
+	n = r != NULL || s != NULL;
+	snprintf(arg, arglen, "%s%s%s", r != NULL ? r : "",
+	    r != NULL && s != NULL ? ", " : "", s != NULL ? s : "");
+	db_res_free(res);
+	return (n);
+}
+
 int
 alerts_post(struct db *db, const json_t *in, const char *posted_by,
-    int64_t now, char *id, size_t idlen, const char **why,
-    struct db_error *err)
+    int64_t now, char *id, size_t idlen, enum shuttles_err *problem,
+    char *arg, size_t arglen, struct db_error *err)
 {
 	const json_t	*periods = json_object_get(in, "active_periods");
 	const json_t	*routes = json_object_get(in, "route_ids");
@@ -155,38 +180,36 @@ alerts_post(struct db *db, const json_t *in, const char *posted_by,
 	const json_t	*h = json_object_get(in, "header");
 	const json_t	*d = json_object_get(in, "description");
 	const json_t	*v;
-	struct db_res	*res;
+	struct db_res	*res = NULL;
 	const char	*p[14];
-	char		*pj, *rj, *sj, when[40], a[40], b[40];
+	char		*pj = NULL, *rj, *sj, when[40], a[40], b[40];
 	int64_t		 s, e;
 	size_t		 i;
-	int		 rc, has_s, has_e;
+	int		 rc = -1, has_s, has_e;
 	json_t		*norm;
 
-	*why = NULL;
+	if (arglen > 0)
+		arg[0] = '\0';
 	json_array_foreach(periods, i, v) {
 		has_s = !bound(v, "start", &s);
 		has_e = !bound(v, "end", &e);
 		if (has_s && has_e && e <= s) {
-			*why = "a period ends before it starts";
+			*problem = SHE_ALERT_PERIOD;
 			return (1);
 		}
 	}
 	if (json_array_size(routes) + json_array_size(stops) == 0) {
-		*why = "it must inform about a route or a stop (route_ids, "
-		    "stop_ids)";
+		*problem = SHE_ALERT_NO_TARGET;
 		return (1);
 	}
-	json_array_foreach(routes, i, v)
-		if (json_string_length(v) == 0 || json_string_length(v) > 200) {
-			*why = "a route_id is empty or too long";
-			return (1);
-		}
-	json_array_foreach(stops, i, v)
-		if (json_string_length(v) == 0 || json_string_length(v) > 200) {
-			*why = "a stop_id is empty or too long";
-			return (1);
-		}
+	rj = routes != NULL ? json_dumps(routes, JSON_COMPACT) : strdup("[]");
+	sj = stops != NULL ? json_dumps(stops, JSON_COMPACT) : strdup("[]");
+	/* A typo would inform about nothing: the ids are the feed's. */
+	if ((rc = unknown_ids(db, rj, sj, arg, arglen, err)) != 0) {
+		*problem = SHE_ALERT_UNKNOWN;
+		goto out;
+	}
+	rc = -1;
 	/* The periods as the API says times: UTC to the second, or null. */
 	norm = json_array();
 	json_array_foreach(periods, i, v) {
@@ -201,8 +224,6 @@ alerts_post(struct db *db, const json_t *in, const char *posted_by,
 	}
 	pj = json_dumps(norm, JSON_COMPACT);
 	json_decref(norm);
-	rj = routes != NULL ? json_dumps(routes, JSON_COMPACT) : strdup("[]");
-	sj = stops != NULL ? json_dumps(stops, JSON_COMPACT) : strdup("[]");
 	clock_format(now, when, sizeof(when));
 	p[0] = json_str(in, "cause");
 	p[1] = json_str(in, "effect");
@@ -218,15 +239,16 @@ alerts_post(struct db *db, const json_t *in, const char *posted_by,
 	p[11] = json_str(in, "url");
 	p[12] = posted_by;
 	p[13] = when;
-	rc = db_exec(db, SHUT_STMT(SS_ALERT_INSERT), p, &res, err);
+	if (db_exec(db, SHUT_STMT(SS_ALERT_INSERT), p, &res, err) == -1)
+		goto out;
+	snprintf(id, idlen, "%s", db_str(res, 0, "id"));
+	db_res_free(res);
+	rc = 0;
+out:
 	free(pj);
 	free(rj);
 	free(sj);
-	if (rc == -1)
-		return (-1);
-	snprintf(id, idlen, "%s", db_str(res, 0, "id"));
-	db_res_free(res);
-	return (0);
+	return (rc);
 }
 
 static json_t *

@@ -198,6 +198,16 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	[SS_ALERT_DELETE] = { .name = "shuttles_delete_alert",
 	  .sql = "DELETE FROM shuttles.alerts WHERE id = $1::uuid "
 	  "RETURNING id::text AS id", .nparams = 1 },
+	/* alerts_post(): the ids of $1 (routes) and $2 (stops) not in the feed */
+	[SS_ALERT_UNKNOWN] = { .name = "shuttles_select_unknown_ids",
+	  .sql = "SELECT (SELECT string_agg('route ' || r.id, ', ') "
+	  "FROM jsonb_array_elements_text($1::jsonb) AS r (id) "
+	  "WHERE NOT EXISTS (SELECT 1 FROM shuttles.routes x "
+	  "WHERE x.route_id = r.id)) AS routes, "
+	  "(SELECT string_agg('stop ' || s.id, ', ') "
+	  "FROM jsonb_array_elements_text($2::jsonb) AS s (id) "
+	  "WHERE NOT EXISTS (SELECT 1 FROM shuttles.stops x "
+	  "WHERE x.stop_id = s.id)) AS stops", .nparams = 2 },
 	/* The alerts active at $1, in every language (alerts.c) */
 	[SS_ALERTS_ACTIVE] = { .name = "shuttles_select_active_alerts",
 	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "

@@ -384,22 +384,22 @@ operator_or_reply(struct request *req, char *by, size_t len)
 int
 shuttles_alert_post(struct request *req)
 {
-	struct db_error	 err;
-	const char	*why;
-	char		 by[80], id[40];
-	json_t		*o;
-	int		 rc;
+	struct db_error		 err;
+	enum shuttles_err	 problem;
+	char			 by[80], id[40], arg[512];
+	json_t			*o;
+	int			 rc;
 
 	if (operator_or_reply(req, by, sizeof(by)) == -1)
 		return (0);
 	rc = alerts_post(db_thread(), req->json, by, clock_now(), id,
-	    sizeof(id), &why, &err);
+	    sizeof(id), &problem, arg, sizeof(arg), &err);
 	if (rc == -1) {
 		reply_db_error(req, &err);
 		return (0);
 	}
 	if (rc == 1) {
-		reply_error(req, SHUT_ERR(SHE_ALERT_INVALID), why);
+		reply_error(req, SHUT_ERR(problem), arg);
 		return (0);
 	}
 	log_info("shuttle alert %s posted by %s", id, req->principal->id);

@@ -53,6 +53,7 @@ enum shuttles_stmt {
 	SS_ALERT_INSERT,
 	SS_ALERT_DELETE,
 	SS_ALERT_GET,
+	SS_ALERT_UNKNOWN,
 	SS_ALERTS_ACTIVE,
 	SS__COUNT
 };
@@ -69,7 +70,9 @@ enum shuttles_err {
 	SHE_BAD_AT,		/* 400: ?at= */
 	SHE_BAD_NEAR,		/* 400: ?near= / ?radius= */
 	SHE_NOT_IN_DEPARTMENT,	/* 403: agents of the department in charge */
-	SHE_ALERT_INVALID,	/* 422: %s = why */
+	SHE_ALERT_NO_TARGET,	/* 422: neither route_ids nor stop_ids */
+	SHE_ALERT_PERIOD,	/* 422: a period ends before it starts */
+	SHE_ALERT_UNKNOWN,	/* 422: %s = the ids not in the feed */
 	SHE__COUNT
 };
 extern const struct errcode	shuttles_errors[SHE__COUNT];
@@ -106,12 +109,14 @@ int	 shuttles_departures(struct db *, const char *, int64_t, long,
 /* alerts.c */
 /*
  * Post alert 'in' (checked against shuttles_alert_spec) for 'posted_by'
- * ("department:<code>", "client:<id>") at 'now': 0 and its id, 1 with
- * *why when what the schema cannot say is wrong (a period that ends
- * before it starts, nothing informed), -1 with 'err'.
+ * ("department:<code>", "client:<id>") at 'now': 0 and its id; 1 with
+ * *problem when what the schema cannot say is wrong (nothing informed, a
+ * period that ends before it starts, ids that are not in the feed: then
+ * 'arg' names them); -1 with 'err'.
  */
 int	 alerts_post(struct db *, const json_t *, const char *, int64_t,
-	    char *, size_t, const char **, struct db_error *);
+	    char *, size_t, enum shuttles_err *, char *, size_t,
+	    struct db_error *);
 /* The rows of SS_ALERTS_ACTIVE as a JSON array of their public form. */
 json_t	*alerts_json(const struct db_res *, enum lang);
 /*

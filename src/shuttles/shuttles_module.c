@@ -84,11 +84,24 @@ const struct errcode shuttles_errors[SHE__COUNT] = {
 	    "alerts",
 	    "solo gli agenti del servizio responsabile delle navette "
 	    "pubblicano avvisi" } },
-	[SHE_ALERT_INVALID] = { .code = "shuttle_alert_invalid",
+	[SHE_ALERT_NO_TARGET] = { .code = "shuttle_alert_no_target",
 	  .problem = PROB_VALIDATION, .detail = {
-	    "alerte invalide : %s",
-	    "invalid alert: %s",
-	    "avviso non valido: %s" } },
+	    "une alerte vise au moins une ligne ou un arrêt (route_ids, "
+	    "stop_ids)",
+	    "an alert informs about one route or stop at least (route_ids, "
+	    "stop_ids)",
+	    "un avviso riguarda almeno una linea o una fermata (route_ids, "
+	    "stop_ids)" } },
+	[SHE_ALERT_PERIOD] = { .code = "shuttle_alert_period",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "une période de l'alerte finit avant de commencer",
+	    "a period of the alert ends before it starts",
+	    "un periodo dell'avviso finisce prima di iniziare" } },
+	[SHE_ALERT_UNKNOWN] = { .code = "shuttle_alert_unknown",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "pas dans le réseau importé : %s",
+	    "not in the network imported: %s",
+	    "non nella rete importata: %s" } },
 };
 
 /* guichetctl gtfs import PATH [--skip-errors] */

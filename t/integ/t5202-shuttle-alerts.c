@@ -154,9 +154,16 @@ START_TEST(test_who_may_post)
 	    id2), 1);
 	/* What the schema cannot say. */
 	problem_code(&e, "POST", ALERTS, tech, alert_body(NULL, NULL,
-	    now - 60, now + 3600, "Snow"), 422, "shuttle_alert_invalid");
+	    now - 60, now + 3600, "Snow"), 422, "shuttle_alert_no_target");
 	problem_code(&e, "POST", ALERTS, tech, alert_body("N2", NULL,
-	    now + 60, now - 3600, "Snow"), 422, "shuttle_alert_invalid");
+	    now + 60, now - 3600, "Snow"), 422, "shuttle_alert_period");
+	/* A typo would inform about nothing: named in the detail. */
+	problem_code(&e, "POST", ALERTS, tech, alert_body("N9", "MTG_OFICE",
+	    now - 60, now + 3600, "Snow"), 422, "route N9, stop MTG_OFICE");
+	problem_code(&e, "POST", ALERTS, tech, alert_body("N9", NULL,
+	    now - 60, now + 3600, "Snow"), 422, "shuttle_alert_unknown");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.alerts"), 2);
 	p = alert_body("N2", NULL, now, now + 60, "Snow");
 	json_object_set_new(p, "cause", json_string("avalanche"));
 	problem_code(&e, "POST", ALERTS, tech, p, 422, "validation");
