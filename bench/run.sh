@@ -29,12 +29,17 @@
 #  5. prints a table, the RSS figures and whether each floor passes; exits 1
 #     when one does not.
 #
+#  Endpoints whose floor is a ratio to nginx are measured, in the same
+#     rounds, against nginx-light serving the same bytes from a file (one
+#     worker: see "nginx" below).
+#
 # Why -t2 -c64: the box has 2 cores shared by the load generator, guichetd
 # and PostgreSQL.  pgbench runs with -j 2 (two client threads) and the same
 # 64 connections, so the HTTP and the SQL figures come from clients of the
 # same shape and the ratio /readyz / pgbench compares like with like.  With
-# -t1, wrk's single thread can itself become the limit near the /healthz
-# floor (80,000 req/s), and the figure would measure wrk, not guichetd.
+# -t1, wrk's single thread can itself become the limit near /healthz's
+# rate (more than 100,000 req/s), and the figure would measure wrk, not
+# guichetd (nor nginx).
 # (-t1 is the better choice to compare two servers with each other; the
 # floors here are this project's own, measured this way.)
 # Ten seconds after a three-second warm-up is short but stable enough for
@@ -47,22 +52,33 @@
 #            'Authorization: Bearer ${TOKEN};;Accept: application/json');
 #            '${TOKEN}' is replaced by what bench_token prints (called
 #            once, only when some entry uses it);
-#   floor    '-' (none), N (at least N req/s) or xP (at least x times the
-#            pgbench -S TPS, e.g. 0.6P);
+#   floor    '-' (none), xP (at least x times the pgbench -S TPS, e.g.
+#            0.6P) or xN (at least x times nginx serving the same bytes,
+#            e.g. 0.8N: see "nginx" below); never an absolute figure,
+#            which would measure this box's noise as much as guichetd;
 #   body     optional request body (sent with Content-Type:
 #            application/json unless the headers say otherwise).
 set -euo pipefail
 
 ENDPOINTS=(
-	"healthz|GET|/healthz||80000|"
+	"healthz|GET|/healthz||0.8N|"
 	"readyz|GET|/readyz||0.4P|"
 	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
+	"procedures|GET|/api/v1/procedures||0.8N|"
 	# The shuttles (the demo town's feed): the next departures at a stop,
-	# never cached (calendar, three service days, frequencies: 7 queries),
-	# against the routes served from the answer cache.
+	# never cached (the stop, the feed, the services of three days, their
+	# departures, the alerts: five statements), against the routes
+	# served from the answer cache.
 	"departures|GET|/api/v1/shuttles/stops/MTG_OFFICE/departures?at=2026-12-21T07:00:00Z&limit=10||-|"
 	"shuttle-routes|GET|/api/v1/shuttles/routes||-|"
 )
+
+# nginx: an endpoint whose floor is xN is measured against Debian's
+# nginx-light serving the bytes guichetd answered (fetched once, written
+# to a file under the same path): one worker process, no access log,
+# sendfile, keep-alive, the same wrk and connections, in the same rounds.
+# What a public document served from guichetd's cache can at best be
+# compared with: a static file from the fastest static server there is.
 
 # The demo resident (guichetctl demo, loaded by tools/dev).
 BENCH_USER=resident@demo.guichet.test
@@ -117,6 +133,7 @@ export BENCH_URL=$URL
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 PID=""
+NGINX_PID=""
 SAMPLER=""
 IDLEPID=""
 cleanup() {
@@ -134,6 +151,10 @@ cleanup() {
 		kill -KILL "$PID" 2>/dev/null || true
 	fi
 	rm -f "$OUT/guichetd.pid"
+	if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+		say "stopping nginx ($NGINX_PID)"
+		kill -QUIT "$NGINX_PID" 2>/dev/null || true
+	fi
 	exit $rc
 }
 trap cleanup EXIT
@@ -215,6 +236,75 @@ for e in "${ENDPOINTS[@]}"; do
 	esac
 done
 
+# --- nginx, serving what guichetd answers for the xN endpoints -----------
+
+NGINX_URL=""
+NGINX_NAMES=()
+for e in "${ENDPOINTS[@]}"; do
+	IFS='|' read -r name _ _ _ floor _ <<<"$e"
+	case $floor in *N) NGINX_NAMES+=("$name") ;; esac
+done
+if [ ${#NGINX_NAMES[@]} -gt 0 ]; then
+	NGX=$OUT/nginx
+	rm -rf "$NGX"
+	mkdir -p "$NGX/root" "$NGX/tmp"
+	for e in "${ENDPOINTS[@]}"; do
+		IFS='|' read -r name method path headers floor _ <<<"$e"
+		case $floor in *N) ;; *) continue ;; esac
+		[ "$method" = GET ] && [ -z "$headers" ] ||
+		    die "$name: an xN floor needs a GET without headers"
+		mkdir -p "$NGX/root$(dirname "$path")"
+		curl -fsS -o "$NGX/root$path" "$URL$path" ||
+		    die "$name: GET $path failed"
+	done
+	NGINX_PORT=$((BENCH_PORT + 1))
+	while port_busy "$NGINX_PORT"; do
+		NGINX_PORT=$((NGINX_PORT + 1))
+	done
+	# As root, nginx's worker would switch to nobody, who may not read
+	# var/bench: it keeps our user.
+	NGX_USER=""
+	[ "$(id -u)" -ne 0 ] || NGX_USER="user $(id -un) $(id -gn);"
+	cat >"$NGX/nginx.conf" <<-EOF
+	$NGX_USER
+	worker_processes 1;
+	daemon off;
+	pid $NGX/nginx.pid;
+	error_log $NGX/error.log warn;
+	events { worker_connections 8192; }
+	http {
+		access_log off;
+		sendfile on;
+		tcp_nopush on;
+		keepalive_timeout 65;
+		keepalive_requests 100000000;
+		default_type application/json;
+		client_body_temp_path $NGX/tmp/body;
+		proxy_temp_path $NGX/tmp/proxy;
+		fastcgi_temp_path $NGX/tmp/fastcgi;
+		uwsgi_temp_path $NGX/tmp/uwsgi;
+		scgi_temp_path $NGX/tmp/scgi;
+		server {
+			listen 127.0.0.1:$NGINX_PORT;
+			root $NGX/root;
+			location / { try_files \$uri =404; }
+		}
+	}
+	EOF
+	say "nginx on 127.0.0.1:$NGINX_PORT (the same bytes as ${NGINX_NAMES[*]})"
+	/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" </dev/null \
+	    >"$NGX/stdout.log" 2>&1 &
+	NGINX_PID=$!
+	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	for i in $(seq 1 100); do
+		kill -0 "$NGINX_PID" 2>/dev/null ||
+		    { cat "$NGX/error.log" "$NGX/stdout.log" >&2; die "nginx exited"; }
+		curl -fsS -o /dev/null "$NGINX_URL/healthz" 2>/dev/null && break
+		[ "$i" -eq 100 ] && die "nginx does not answer"
+		sleep 0.1
+	done
+fi
+
 # ms VALUE-WITH-UNIT: wrk's 325.00us / 1.20ms / 1.05s in milliseconds.
 to_ms() {
 	awk -v v="$1" 'BEGIN {
@@ -231,6 +321,7 @@ RSS_SAMPLES=$OUT/rss-samples.txt
 : >"$RSS_SAMPLES"
 declare -A RPS P50 P99 BAD FLOOR ARGS SAMPLES
 NAMES=()
+NAMES_ALL=()
 
 for e in "${ENDPOINTS[@]}"; do
 	IFS='|' read -r name method path headers floor body <<<"$e"
@@ -238,12 +329,15 @@ for e in "${ENDPOINTS[@]}"; do
 	FLOOR[$name]=${floor:--}
 	BAD[$name]=0
 	SAMPLES[$name]=""
+	case ${floor:--} in
+	*N) BAD[$name@nginx]=0; SAMPLES[$name@nginx]="" ;;
+	esac
 done
 
-# wrk_endpoint ENTRY OUTFILE SECONDS [--latency]
+# wrk_endpoint ENTRY OUTFILE SECONDS [--latency [BASE-URL]]
 wrk_endpoint() {
-	local e=$1 f=$2 d=$3 lat=${4:-} name method path headers floor body h
-	local args
+	local e=$1 f=$2 d=$3 lat=${4:-} base=${5:-$URL} name method path
+	local headers floor body h args
 	IFS='|' read -r name method path headers floor body <<<"$e"
 	args=(-t "$WRK_THREADS" -c "$CONNS" -s "$BENCH_ROOT/bench/request.lua")
 	if [ -n "$headers" ]; then
@@ -255,13 +349,34 @@ wrk_endpoint() {
 		done
 	fi
 	BENCH_METHOD=$method BENCH_BODY=$body \
-	    wrk "${args[@]}" -d "${d}s" $lat "$URL$path" >"$f"
+	    wrk "${args[@]}" -d "${d}s" $lat "$base$path" >"$f"
+}
+
+# wrk_round NAME ENTRY OUTFILE BASE-URL: one measured round of an entry,
+# the RSS sampled meanwhile, its rate and errors added to NAME's.
+wrk_round() {
+	local n=$1 e=$2 f=$3 base=$4
+	( while :; do
+		awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || exit 0
+		sleep 0.2
+	  done >>"$RSS_SAMPLES" ) &
+	SAMPLER=$!
+	wrk_endpoint "$e" "$f" "$DURATION" --latency "$base"
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=""
+	SAMPLES[$n]+=" $(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")"
+	BAD[$n]=$(( ${BAD[$n]} + $(awk '/Non-2xx or 3xx responses:/ { n += $NF }
+	    /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+	    END { print n + 0 }' "$f") ))
 }
 
 for e in "${ENDPOINTS[@]}"; do
 	IFS='|' read -r name method path _ <<<"$e"
 	say "$name: $method $path (warm-up ${WARMUP}s)"
 	wrk_endpoint "$e" /dev/null "$WARMUP"
+	[ -z "${BAD[$name@nginx]+x}" ] ||
+	    wrk_endpoint "$e" /dev/null "$WARMUP" "" "$NGINX_URL"
 done
 "$BENCH_PGBIN/pgbench" -n -S -M prepared -c "$CONNS" -j 2 -T "$WARMUP" \
     "${PGARGS[@]}" bench >/dev/null 2>&1
@@ -270,21 +385,13 @@ for round in $(seq 1 "$ROUNDS"); do
 	for e in "${ENDPOINTS[@]}"; do
 		IFS='|' read -r name method path _ <<<"$e"
 		say "round $round/$ROUNDS: $name ${DURATION}s"
-		( while :; do
-			awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || exit 0
-			sleep 0.2
-		  done >>"$RSS_SAMPLES" ) &
-		SAMPLER=$!
-		f=$OUT/wrk-$name-$round.txt
-		wrk_endpoint "$e" "$f" "$DURATION" --latency
-		kill "$SAMPLER" 2>/dev/null || true
-		wait "$SAMPLER" 2>/dev/null || true
-		SAMPLER=""
-		SAMPLES[$name]+=" $(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")"
-		BAD[$name]=$(( ${BAD[$name]} + $(awk '/Non-2xx or 3xx responses:/ { n += $NF }
-		    /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
-		    END { print n + 0 }' "$f") ))
+		wrk_round "$name" "$e" "$OUT/wrk-$name-$round.txt" "$URL"
 		kill -0 "$PID" 2>/dev/null || die "guichetd died during $name"
+		if [ -n "${BAD[$name@nginx]+x}" ]; then
+			say "round $round/$ROUNDS: $name from nginx ${DURATION}s"
+			wrk_round "$name@nginx" "$e" \
+			    "$OUT/wrk-$name@nginx-$round.txt" "$NGINX_URL"
+		fi
 	done
 	say "round $round/$ROUNDS: pgbench -n -S -M prepared -c $CONNS -j 2 -T $DURATION"
 	"$BENCH_PGBIN/pgbench" -n -S -M prepared -c "$CONNS" -j 2 -T "$DURATION" \
@@ -293,6 +400,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	PG_SAMPLES+=" $(awk '/^tps = / { printf "%.0f", $3 }' "$OUT/pgbench-$round.txt")"
 done
 for n in "${NAMES[@]}"; do
+	NAMES_ALL+=("$n")
+	[ -z "${BAD[$n@nginx]+x}" ] || NAMES_ALL+=("$n@nginx")
+done
+for n in "${NAMES_ALL[@]}"; do
 	# shellcheck disable=SC2086
 	RPS[$n]=$(median ${SAMPLES[$n]})
 	# Latencies of the round whose rate is the median.
@@ -388,15 +499,19 @@ fails=0
 	printf 'wrk -t%s -c%s -d%ss --latency after a %ss warm-up; pgbench -n -S -M prepared -c %s -j 2 -T %s (scale %s)\n' \
 	    "$WRK_THREADS" "$CONNS" "$DURATION" "$WARMUP" "$CONNS" "$DURATION" "$PG_SCALE"
 	printf '%s rounds of (every endpoint, pgbench); req/s is the median of the rounds\n\n' "$ROUNDS"
-	printf '%-14s %10s %9s %9s %10s %8s   %s\n' target req/s p50-ms p99-ms '/pgbench' errors rounds
-	for n in "${NAMES[@]}"; do
-		printf '%-14s %10s %9s %9s %10s %8s  %s\n' "$n" "${RPS[$n]}" \
+	printf '%-17s %10s %9s %9s %9s %7s %7s   %s\n' target req/s p50-ms \
+	    p99-ms '/pgbench' /nginx errors rounds
+	for n in "${NAMES_ALL[@]}"; do
+		ref=-
+		[ -z "${RPS[$n@nginx]:-}" ] ||
+		    ref=$(awk -v a="${RPS[$n]}" -v b="${RPS[$n@nginx]}" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
+		printf '%-17s %10s %9s %9s %9s %7s %7s  %s\n' "$n" "${RPS[$n]}" \
 		    "${P50[$n]}" "${P99[$n]}" \
 		    "$(awk -v a="${RPS[$n]}" -v b="$PG_TPS" 'BEGIN { printf "%.2f", b ? a / b : 0 }')" \
-		    "${BAD[$n]}" "${SAMPLES[$n]}"
+		    "$ref" "${BAD[$n]}" "${SAMPLES[$n]}"
 	done
-	printf '%-14s %10s %9s %9s %10s %8s  %s\n' pgbench-S "$PG_TPS" \
-	    "avg $PG_LAT" - 1.00 - "$PG_SAMPLES"
+	printf '%-17s %10s %9s %9s %9s %7s %7s  %s\n' pgbench-S "$PG_TPS" \
+	    "avg $PG_LAT" - 1.00 - - "$PG_SAMPLES"
 	printf '\nlogins (slow lane) during reads: %s logins/s answered (%s refused with 503/429), GET /api/v1/me %s req/s (%s without logins; %s errors)\n' \
 	    "$LOGIN_RPS" "$LOGIN_REFUSED" "$ME_STORM" "${RPS[me]}" "$ME_STORM_BAD"
 	printf '\n%s\n%s\n' "$EXPORT_LINE" "$ERASE_LINE"
@@ -414,9 +529,12 @@ fails=0
 		case $fl in
 		*P) need=$(awk -v x="${fl%P}" -v p="$PG_TPS" 'BEGIN { printf "%.0f", x * p }')
 		    what="${fl%P} x pgbench -S ($PG_TPS) = $need" ;;
-		*) need=$fl; what=$fl ;;
+		*N) need=$(awk -v x="${fl%N}" -v p="${RPS[$n@nginx]}" 'BEGIN { printf "%.0f", x * p }')
+		    what="${fl%N} x nginx, same bytes (${RPS[$n@nginx]}) = $need" ;;
+		*) die "$n: floor '$fl' is neither xP nor xN" ;;
 		esac
-		if [ "${RPS[$n]}" -ge "$need" ] && [ "${BAD[$n]}" -eq 0 ]; then
+		if [ "${RPS[$n]}" -ge "$need" ] && [ "${BAD[$n]}" -eq 0 ] &&
+		    [ "${BAD[$n@nginx]:-0}" -eq 0 ]; then
 			r=PASS
 		else
 			r=FAIL

@@ -2,9 +2,9 @@
  * cases_demo.c: guichetctl demo: a few cases of the demo town for the
  * demo resident, filed through the business operations (cases_ops.c) so
  * that they carry a reference and an acknowledgement, and queue their
- * mail, like any other: a resident parking permit filed (incomplete until
- * its documents are received: its deadline waits for them) and another as
- * a draft, a bulky-waste collection in the demo agent's queue, a
+ * mail, like any other: a resident parking permit filed with its two
+ * documents (a small PDF each, through case_attach(): pending until
+ * clamd has read them) and another as a draft, a bulky-waste collection in the demo agent's queue, a
  * civil-status certificate in the demo administrator's (a supervisor of
  * the mairie).  Once only: nothing is added when the
  * resident has cases.  The department contacts are
@@ -17,9 +17,12 @@
 #include <jansson.h>
 
 #include "auth/policy.h"
+#include "base/xmalloc.h"
 #include "cases/cases_int.h"
 #include "core/module.h"
 #include "db/db.h"
+#include "json/check.h"
+#include "procedures/procedures.h"
 
 enum cd_stmt {
 	CD_RESIDENT,
@@ -71,6 +74,55 @@ static const struct {
 	  "\"1990-05-14\", \"exemplaires\": 1, \"remise\": \"guichet\"}" },
 };
 
+/*
+ * File the draft 'id' with a one-page PDF for each document its procedure
+ * requires: 0, or -1 with 'o' set.
+ */
+static int
+demo_submit(struct db *db, const struct principal *who, const char *id,
+    const char *procedure, struct case_outcome *o)
+{
+	struct procedure	*p = NULL;
+	struct case_upload	 up;
+	json_t			*d;
+	char			*pdf, *name;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = procedures_get(db, procedure, 0, &p, &o->err)) != 0) {
+		o->result = rc == -1 ? CR_DB : CR_INVALID;
+		return (-1);
+	}
+	json_array_foreach(p->documents, i, d) {
+		if (!json_is_true(json_object_get(d, "required")))
+			continue;
+		memset(&up, 0, sizeof(up));
+		up.document = json_str(d, "code");
+		xasprintf(&name, "%s.pdf", up.document);
+		xasprintf(&pdf, "%%PDF-1.4\n%% guichet demo: %s\n%%%%EOF\n",
+		    case_document_label(d, LANG_FR));
+		up.name = name;
+		up.data = pdf;
+		up.len = strlen(pdf);
+		case_attach(db, who, id, &up, LANG_FR, o);
+		json_decref(o->made);
+		o->made = NULL;
+		free(name);
+		free(pdf);
+		if (o->result != CR_OK || up.result != FILES_STORED) {
+			procedure_free(p);
+			if (o->result == CR_OK)
+				o->result = CR_INVALID;
+			return (-1);
+		}
+	}
+	procedure_free(p);
+	case_move(db, who, id, CS_SUBMITTED, NULL, LANG_FR, o);
+	json_decref(o->made);
+	o->made = NULL;
+	return (o->result == CR_OK ? 0 : -1);
+}
+
 int
 cases_demo(struct ctl_ctx *ctl)
 {
@@ -81,6 +133,7 @@ cases_demo(struct ctl_ctx *ctl)
 	struct db_error		 err;
 	const char		*p[1] = { "resident@demo.guichet.test" };
 	json_t			*form;
+	char			 id[40];
 	size_t			 i;
 	int			 made = 0;
 
@@ -109,11 +162,18 @@ cases_demo(struct ctl_ctx *ctl)
 			continue;
 		in.procedure = demo_cases[i].procedure;
 		in.form = form;
-		in.submit = demo_cases[i].submit;
+		/* Filed once its documents are attached. */
+		in.submit = 0;
 		case_create(ctl->db, &who, &in, LANG_FR, &o);
 		json_decref(form);
-		json_decref(o.errors);
 		json_decref(o.made);
+		o.made = NULL;
+		/* o.id is rewritten by the operations: a copy. */
+		snprintf(id, sizeof(id), "%s", o.id);
+		if (o.result == CR_OK && demo_cases[i].submit)
+			demo_submit(ctl->db, &who, id,
+			    demo_cases[i].procedure, &o);
+		json_decref(o.errors);
 		if (o.result == CR_DB) {
 			err = o.err;
 			goto db;

@@ -70,4 +70,22 @@ const struct errcode cases_errors[CE__COUNT] = {
 	    "handles it, not to the person who filed it",
 	    "le note interne di una pratica sono del servizio che la tratta, "
 	    "non della persona che l'ha presentata" } },
+	[CE_ATTACHMENT_NOT_FOUND] = { .code = "case_attachment_not_found",
+	    .problem = PROB_NOT_FOUND, .detail = {
+	    "cette démarche n'a aucun fichier de cet identifiant",
+	    "this case has no file with this id",
+	    "questa pratica non ha alcun file con questo identificativo" } },
+	[CE_ATTACHMENT_NOT_YOURS] = { .code = "case_attachment_not_yours",
+	    .problem = PROB_FORBIDDEN, .detail = {
+	    "seule la personne qui a envoyé ce fichier peut le retirer",
+	    "only the person who sent this file may remove it",
+	    "solo la persona che ha inviato questo file può ritirarlo" } },
+	[CE_ATTACHMENT_SENT] = { .code = "case_attachment_sent",
+	    .problem = PROB_CONFLICT, .detail = {
+	    "ce fichier a été transmis avec la démarche ou un message "
+	    "(état : %s) : il ne se retire plus",
+	    "this file was sent with the case or a message (state: %s): it "
+	    "can no longer be removed",
+	    "questo file è stato trasmesso con la pratica o un messaggio "
+	    "(stato: %s): non si ritira più" } },
 };

@@ -10,6 +10,7 @@
  *                  move, assign) and their input schemas
  * cases_list.c     GET /api/v1/cases: own cases and departments' queues
  * cases_thread.c   messages and internal notes
+ * cases_attach.c   the files of a case, of its messages and notes
  * cases_jobs.c     silence decides, decided cases close (the thread)
  * cases_privacy.c  export, erasure, the draft warning (privacy hooks)
  * cases_demo.c     guichetctl demo [--cases N]
@@ -25,6 +26,7 @@
 #include "auth/policy.h"
 #include "base/lang.h"
 #include "db/db.h"
+#include "files/files.h"
 #include "http/reply.h"
 
 struct procedure;
@@ -140,6 +142,7 @@ struct module_stmts;
 extern const struct module_stmts	cases_stmt_table;
 extern const struct module_stmts	cases_privacy_stmt_table;
 extern const struct module_stmts	cases_demo_stmt_table;
+extern const struct module_stmts	cases_attach_stmt_table;
 struct privacy_hooks;
 extern const struct privacy_hooks	cases_privacy_hooks;
 
@@ -155,6 +158,9 @@ enum cases_err {
 	CE_ASSIGN_STATE,	/* 409: %s = the state */
 	CE_THREAD_CLOSED,	/* 409: %s = the state */
 	CE_NOTES_FORBIDDEN,	/* 403 */
+	CE_ATTACHMENT_NOT_FOUND, /* 404 */
+	CE_ATTACHMENT_NOT_YOURS, /* 403 */
+	CE_ATTACHMENT_SENT,	/* 409: %s = the state */
 	CE__COUNT
 };
 extern const struct errcode	cases_errors[CE__COUNT];
@@ -170,6 +176,8 @@ extern const struct errcode	cases_errors[CE__COUNT];
 /* Longest public note and message, in characters. */
 #define CASE_NOTE_MAX		4000
 #define CASE_MESSAGE_MAX	8000
+/* Files one message or note carries, at most. */
+#define CASE_POST_FILES_MAX	10
 
 /* Settings (cases_module.c's init): the draft's life, the public URL. */
 struct cases_config {
@@ -217,9 +225,69 @@ void	 case_assign(struct db *, const struct principal *, const char *,
 	    const char *, enum lang, struct case_outcome *);
 /* A message or note of row i of 'res' (staff: with its author's id). */
 json_t	*case_post_item(const struct db_res *, int, int);
-/* A message (internal: an internal note) in the case's thread. */
+/*
+ * A message (internal: an internal note) in the case's thread, carrying
+ * the files 'attachments' (an array of ids; may be NULL) its side sent
+ * to the case and no message nor note carries yet.
+ */
 void	 case_post(struct db *, const struct principal *, const char *,
-	    int, const char *, struct case_outcome *);
+	    int, const char *, const json_t *, enum lang,
+	    struct case_outcome *);
+
+/*
+ * The files of a case (cases_attach.c).  An upload: the bytes, their
+ * name (NULL: none), the procedure's document they are (NULL: none);
+ * 'result' says whether the files module stored them (FILES_STORED, with
+ * 'stored') or why not (files_reply_refused()).
+ */
+struct case_upload {
+	const char		*document;
+	const char		*name;
+	const void		*data;
+	size_t			 len;
+	int			 result;
+	struct files_stored	 stored;
+};
+void	 case_attach(struct db *, const struct principal *, const char *,
+	    struct case_upload *, enum lang, struct case_outcome *);
+/*
+ * Inside the thread's transaction: the files 'ids' of side 'side'
+ * ("owner", "department") of case 'case_id', carried by no message nor
+ * note, become message (note: note) 'post_id''s; with 'post_id' NULL only
+ * checked.  0, or -1 with 'o' set (a 422 on /attachments/N).
+ */
+int	 case_attach_link(struct db *, const char *, const char *, int,
+	    const json_t *, const char *, enum lang, struct case_outcome *);
+/*
+ * Add to each item of 'items' (messages, or notes: 'note') the array
+ * "attachments" of the files it carries.  0, or -1 with 'err'.
+ */
+int	 case_attach_carried(struct db *, const char *, int, int, json_t *,
+	    struct db_error *);
+/*
+ * The codes of the documents the person sent for case 'case_id' (files
+ * not rejected nor erased), or NULL with 'err'.
+ */
+json_t	*case_attach_documents(struct db *, const char *, struct db_error *);
+int	 case_document_provided(const json_t *, const char *);
+/* A document's label in 'l' (its code when it has none). */
+const char *case_document_label(const json_t *, enum lang);
+/*
+ * Submission: every required document of 'p' has a file, and every form
+ * field of type file of 'answers' names a file of the person for this
+ * case; 0, or -1 with 'o' set (the 422, one error per missing one).
+ */
+int	 case_attach_check(struct db *, const char *, const struct procedure *,
+	    const json_t *, enum lang, struct case_outcome *);
+/*
+ * Export: each case of 'cases' (objects with "id") gains "attachments",
+ * the files its owner may see, as links with their facts; 0 or -1.
+ */
+int	 case_attach_export(struct db *, json_t *, struct db_error *);
+/* Erasure: delete the files of every case of 'account': how many. */
+long	 case_attach_erase(struct db *, const char *, struct db_error *);
+/* The files of cases that went, 'batch' at most (*more: maybe more). */
+long	 case_attach_orphans(struct db *, long, int *, struct db_error *);
 
 /* Row i of a case statement as a list item (staff: with the assignee). */
 json_t	*case_item(const struct db_res *, int, int, int64_t);
@@ -241,6 +309,8 @@ json_t	*case_read(struct db *, const struct principal *, const char *,
 int	 case_lock_for(struct db *, const struct principal *, const char *,
 	    enum case_act, struct db_res **, enum case_status *,
 	    struct case_outcome *);
+/* Run 'fn' in a transaction for 'o'; the database's failure noted. */
+void	 case_run_tx(struct db *, db_tx_fn, void *, struct case_outcome *);
 /* 'o' before an attempt (db_tx() may run a transaction again). */
 void	 case_outcome_reset(struct case_outcome *);
 /* Set 'o' to a refusal with its code and up to two %s values: -1. */
@@ -312,8 +382,12 @@ int	 case_mail_department(struct db *, const struct db_res *,
 enum lang case_owner_lang(struct db *, const struct db_res *,
 	    struct db_error *, int *);
 
-/* The required documents of 'p' not provided, labels in 'l'. */
-json_t	*case_missing_documents(const struct procedure *, enum lang);
+/*
+ * The required documents of 'p' not among 'provided' (codes), labels in
+ * 'l'.
+ */
+json_t	*case_missing_documents(const struct procedure *, const json_t *,
+	    enum lang);
 
 /* Handlers (route table). */
 int	 cases_create(struct request *);
@@ -328,6 +402,10 @@ int	 cases_messages_post(struct request *);
 int	 cases_notes_list(struct request *);
 int	 cases_notes_post(struct request *);
 int	 cases_entitlements(struct request *);
+int	 cases_attachments_post(struct request *);
+int	 cases_attachments_list(struct request *);
+int	 cases_attachments_get(struct request *);
+int	 cases_attachments_delete(struct request *);
 
 extern const struct json_spec	cases_create_spec;
 extern const struct json_spec	cases_patch_spec;
@@ -341,6 +419,18 @@ const char *case_param_id(struct request *);
 void	 case_reply_outcome(struct request *, struct case_outcome *);
 /* A page: {"items", "next_cursor"} (NULL: the last page), no-store. */
 void	 case_reply_page(struct request *, json_t *, char *);
+/*
+ * ?cursor= of a keyset page on (at, id) (cases_thread.c): *at and *id
+ * (request memory; NULL without a cursor), the id numeric or a UUID; -1
+ * after a 400.
+ */
+int	 case_page_cursor(struct request *, int, const char **,
+	    const char **);
+/*
+ * The cursor after row limit-1 of 'res' (columns at_key and 'idcol')
+ * when it holds more than 'limit' rows, else NULL.
+ */
+char	*case_page_next(const struct db_res *, long, const char *);
 
 /* guichetctl (cases_jobs.c, cases_demo.c). */
 struct ctl_ctx;

@@ -5,10 +5,10 @@
  *
  * Its place in src/app/modules.c: after procedures (the catalogue it
  * files under: procedures.h), identity (the people and the departments:
- * identity_mail(), identity.directory, identity.agent_departments) and
- * privacy, whose restriction (Art. 18) keeps a person's cases out of the
- * agents' queue and search (privacy.is_restricted(), which privacy
- * exports).  It reaches the access log through core/access.h.
+ * identity_mail(), identity.directory, identity.agent_departments),
+ * files (the bytes of its attachments: files.h) and privacy, whose
+ * restriction (Art. 18) keeps a person's cases out of the agents' queue
+ * and search (privacy.is_restricted(), which privacy exports).  It reaches the access log through core/access.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +50,16 @@ static const struct route cases_routes[] = {
 	{ .method = "POST", .pattern = "/api/v1/cases/{id}/notes",
 	  .handler = cases_notes_post, .perm = PERM_AGENT,
 	  .input = &cases_message_spec, .flags = B },
+	{ .method = "POST", .pattern = "/api/v1/cases/{id}/attachments",
+	  .handler = cases_attachments_post, .perm = PERM_SELF, .flags = B,
+	  .body_types = FILES_TYPES_DEFAULT },
+	{ .method = "GET", .pattern = "/api/v1/cases/{id}/attachments",
+	  .handler = cases_attachments_list, .perm = PERM_SELF },
+	{ .method = "GET", .pattern = "/api/v1/cases/{id}/attachments/{file}",
+	  .handler = cases_attachments_get, .perm = PERM_SELF },
+	{ .method = "DELETE",
+	  .pattern = "/api/v1/cases/{id}/attachments/{file}",
+	  .handler = cases_attachments_delete, .perm = PERM_SELF },
 	{ .method = "GET", .pattern = "/api/v1/me/entitlements",
 	  .handler = cases_entitlements, .perm = PERM_SELF },
 };
@@ -67,7 +77,7 @@ cases_init(const struct module_env *env, char *err, size_t errlen)
 
 static const struct module_stmts *const cases_stmt_tables[] = {
 	&cases_stmt_table, &cases_privacy_stmt_table, &cases_demo_stmt_table,
-	NULL
+	&cases_attach_stmt_table, NULL
 };
 
 static const struct ctl_command cases_commands[] = {
@@ -79,7 +89,7 @@ static const struct ctl_command cases_commands[] = {
 static const char *const cases_tables[] = { "cases.cases", "cases.history",
     "cases.messages", "cases.notes", "cases.acknowledgements",
     "cases.reference_counters", "cases.department_contacts",
-    "cases.entitlements", NULL };
+    "cases.entitlements", "cases.attachments", NULL };
 
 /* For the lift-pass module: who holds which entitlement (cases.h). */
 static const char *const cases_exports[] = { "cases.entitlements", NULL };

@@ -392,29 +392,33 @@ case_receipt_mentions(const struct case_receipt *r, enum lang l)
 	return (o);
 }
 
-json_t *
-case_missing_documents(const struct procedure *p, enum lang l)
+const char *
+case_document_label(const json_t *d, enum lang l)
 {
-	json_t		*out = json_array(), *d, *label;
+	const json_t	*label = json_object_get(d, "label");
 	const char	*s;
+
+	s = json_string_value(json_object_get(label, lang_code(l)));
+	if (s == NULL)
+		s = json_string_value(json_object_get(label, "fr"));
+	if (s == NULL)
+		s = json_string_value(json_object_get(d, "code"));
+	return (s != NULL ? s : "");
+}
+
+json_t *
+case_missing_documents(const struct procedure *p, const json_t *provided,
+    enum lang l)
+{
+	json_t		*out = json_array(), *d;
 	size_t		 i;
 
-	/*
-	 * No document can be attached yet (the files module adds them):
-	 * every required document is missing at submission.
-	 */
-	json_array_foreach(p->documents, i, d) {
-		if (!json_is_true(json_object_get(d, "required")))
-			continue;
-		label = json_object_get(d, "label");
-		s = json_string_value(json_object_get(label, lang_code(l)));
-		if (s == NULL)
-			s = json_string_value(json_object_get(label, "fr"));
-		if (s == NULL)
-			s = json_string_value(json_object_get(d, "code"));
-		if (s != NULL)
-			json_array_append_new(out, json_string(s));
-	}
+	json_array_foreach(p->documents, i, d)
+		if (json_is_true(json_object_get(d, "required")) &&
+		    !case_document_provided(provided, json_string_value(
+		    json_object_get(d, "code"))))
+			json_array_append_new(out, json_string(
+			    case_document_label(d, l)));
 	return (out);
 }
 

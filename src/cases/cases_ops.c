@@ -11,9 +11,11 @@
  *  - a change, its history row, its mail and its entitlement commit
  *    together or not at all;
  *  - submission: the current version of the procedure, the filer's
- *    profile, complete answers (procedures_check_form()), then the
- *    reference, the acknowledgement kept and sent, the department told;
- *    an incomplete request (required documents) waits for them, its
+ *    profile, complete answers (procedures_check_form()), a file for
+ *    every required document and files of this case in the form's file
+ *    fields (case_attach_check()), then the reference, the
+ *    acknowledgement kept and sent, the department told; were a required
+ *    document missing all the same, the request would wait for it, its
  *    deadline paused from the receipt (L114-5);
  *  - every read by staff is logged with the read (access_record()).
  */
@@ -398,6 +400,7 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	char			 rdays[16], version[16], missing_days[16];
 	char			 outbox[40], *grants = NULL, *ack = NULL;
 	json_t			*answers, *missing = NULL, *mentions = NULL;
+	json_t			*provided = NULL;
 	enum lang		 ol;
 	int			 ok = -1, x;
 
@@ -407,6 +410,9 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 		return (-1);
 	answers = json_loads(db_str(res, 0, "answers"), 0, NULL);
 	x = check_answers(p, answers, 1, l, o);
+	/* The documents and the files the form names: this case's. */
+	if (x == 0)
+		x = case_attach_check(db, id, p, answers, l, o);
 	json_decref(answers);
 	if (x == -1)
 		goto out;
@@ -451,7 +457,9 @@ submit_in(struct db *db, struct db_res *res, enum lang l,
 	q[0] = p->department;
 	if (x == -1 || db_exec(db, CQ(CQ_CONTACT), q, &contact, &o->err) == -1)
 		goto db;
-	missing = case_missing_documents(p, ol);
+	if ((provided = case_attach_documents(db, id, &o->err)) == NULL)
+		goto db;
+	missing = case_missing_documents(p, provided, ol);
 	memset(&rc, 0, sizeof(rc));
 	rc.reference = ref;
 	rc.procedure = p->title[ol] != NULL ? p->title[ol] : p->code;
@@ -495,6 +503,7 @@ out:
 	free(grants);
 	free(ack);
 	json_decref(missing);
+	json_decref(provided);
 	json_decref(mentions);
 	db_res_free(r);
 	db_res_free(contact);
@@ -572,9 +581,8 @@ fail:
 	return (-1);
 }
 
-/* Run 'fn' in a transaction for 'o'; the database's failure noted. */
-static void
-run_tx(struct db *db, db_tx_fn fn, void *arg, struct case_outcome *o)
+void
+case_run_tx(struct db *db, db_tx_fn fn, void *arg, struct case_outcome *o)
 {
 	struct db_error	 err;
 
@@ -594,7 +602,7 @@ case_create(struct db *db, const struct principal *who,
 {
 	struct create_tx	 t = { .who = who, .in = in, .lang = l, .o = o };
 
-	run_tx(db, create_tx, &t, o);
+	case_run_tx(db, create_tx, &t, o);
 }
 
 /* PATCH /api/v1/cases/{id}: a merge patch of a draft's answers. */
@@ -674,7 +682,7 @@ case_patch(struct db *db, const struct principal *who, const char *id,
 	struct patch_tx	 t = { .who = who, .id = id, .patch = patch,
 			    .lang = l, .o = o };
 
-	run_tx(db, patch_tx, &t, o);
+	case_run_tx(db, patch_tx, &t, o);
 }
 
 /* POST /api/v1/cases/{id}/transitions and /submit */
@@ -744,7 +752,7 @@ case_move(struct db *db, const struct principal *who, const char *id,
 	struct move_tx	 t = { .who = who, .id = id, .to = to, .note = note,
 			    .lang = l, .o = o };
 
-	run_tx(db, move_tx, &t, o);
+	case_run_tx(db, move_tx, &t, o);
 }
 
 /* POST /api/v1/cases/{id}/assignment */
@@ -820,7 +828,7 @@ case_assign(struct db *db, const struct principal *who, const char *id,
 	struct assign_tx	 t = { .who = who, .id = id,
 				    .assignee = assignee, .lang = l, .o = o };
 
-	run_tx(db, assign_tx, &t, o);
+	case_run_tx(db, assign_tx, &t, o);
 }
 
 /* The thread: a message, or an internal note. */
@@ -830,6 +838,8 @@ struct post_tx {
 	const char		*id;
 	int			 internal;
 	const char		*body;
+	const json_t		*attachments;
+	enum lang		 lang;
 	struct case_outcome	*o;
 };
 
@@ -858,7 +868,7 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 	enum case_status	 st;
 	const char		*q[5];
 	char			 now[40];
-	json_t			*pl;
+	json_t			*pl, *one;
 	int			 owner, rc = -1;
 
 	case_outcome_reset(o);
@@ -871,6 +881,10 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 	}
 	facts_of(res, &c);
 	owner = policy_case(t->who, CASE_ACT_OWN, &c) == POLICY_ALLOW;
+	/* The files first: a 422 writes nothing. */
+	if (case_attach_link(db, t->id, owner ? "owner" : "department",
+	    t->internal, t->attachments, NULL, t->lang, o) == -1)
+		goto out;
 	now_text(now);
 	q[0] = t->id;
 	q[1] = now;
@@ -897,7 +911,19 @@ post_tx(struct db *db, void *arg, struct db_error *err)
 		o->result = CR_DB;
 		goto out;
 	}
+	if ((rc = case_attach_link(db, t->id, owner ? "owner" : "department",
+	    t->internal, t->attachments, db_str(m, 0, "id"), t->lang, o)) ==
+	    -1)
+		goto out;
 	o->made = case_post_item(m, 0, !owner);
+	one = json_pack("[O]", o->made);
+	rc = case_attach_carried(db, t->id, t->internal, !owner, one,
+	    &o->err);
+	json_decref(one);
+	if (rc == -1) {
+		o->result = CR_DB;
+		goto out;
+	}
 	log_info("cases: %s %s on case %s", t->internal ? "note" : "message",
 	    db_str(m, 0, "id"), t->id);
 out:
@@ -910,10 +936,12 @@ out:
 
 void
 case_post(struct db *db, const struct principal *who, const char *id,
-    int internal, const char *body, struct case_outcome *o)
+    int internal, const char *body, const json_t *attachments, enum lang l,
+    struct case_outcome *o)
 {
 	struct post_tx	 t = { .who = who, .id = id, .internal = internal,
-			    .body = body, .o = o };
+			    .body = body, .attachments = attachments,
+			    .lang = l, .o = o };
 
-	run_tx(db, post_tx, &t, o);
+	case_run_tx(db, post_tx, &t, o);
 }

@@ -23,6 +23,13 @@
  * redacted (cases.history_redact(), the one way through the append-only
  * history).  Entitlements go: there is nobody left to price them for.
  *
+ * Files (cases_attach.c): the export lists a case's files as links, with
+ * their names, types, sizes and digests; the erasure deletes every file
+ * of the person's cases (the files module's own hook has already erased
+ * what they sent; what the department sent goes with the case's personal
+ * data, also from a kept case, whose tombstone names no file).  The
+ * purge deletes the files of the cases the retention rules deleted.
+ *
  * Purge: a draft's owner is told before the retention rule case_drafts
  * deletes it (SQL sends no mail): a draft that goes within
  * CASE_DRAFT_WARNING_DAYS is marked warned, kept that long at least from
@@ -155,6 +162,10 @@ cases_export(struct db *db, const char *account, struct buf *out,
 {
 	struct db_res	*res = NULL;
 	const char	*p[2] = { account, NULL };
+	struct buf	 b;
+	json_t		*section;
+	char		*s;
+	int		 rc;
 
 	if (portable != NULL && (p[1] = portable->columns(portable,
 	    "cases.cases", err)) == NULL)
@@ -162,9 +173,26 @@ cases_export(struct db *db, const char *account, struct buf *out,
 	if (db_exec(db, CP(portable != NULL ? CP_EXPORT_PORTABLE : CP_EXPORT),
 	    p, &res, err) == -1)
 		return (-1);
-	privacy_section_add(res, out, portable);
+	/* The section, and each case's files as links (cases_attach.c). */
+	buf_init(&b);
+	privacy_section_add(res, &b, portable);
 	db_res_free(res);
-	return (0);
+	buf_addc(&b, '\0');
+	section = json_loads(b.data, 0, NULL);
+	buf_cleanup(&b);
+	if (section == NULL) {
+		memset(err, 0, sizeof(*err));
+		err->code = DB_E_INTERNAL;
+		return (-1);
+	}
+	if ((rc = case_attach_export(db, json_object_get(section, "cases"),
+	    err)) == 0) {
+		s = json_dumps(section, JSON_COMPACT);
+		buf_adds(out, s);
+		free(s);
+	}
+	json_decref(section);
+	return (rc);
 }
 
 /* Run a counting statement: its "records", or -1. */
@@ -189,10 +217,16 @@ cases_erase(struct db *db, const char *account, const char *salt,
 	struct db_res	*res = NULL;
 	const char	*p[2] = { account, NULL };
 	char		 now[40];
-	long		 open, thread, notes, ents, hist, kept;
+	long		 open, thread, notes, ents, hist, kept, files;
 
 	(void)salt;
-	if ((open = count_exec(db, CP_ERASE_OPEN, p, err)) == -1 ||
+	/*
+	 * The files of every case of theirs, whoever sent them, first: a
+	 * kept case's tombstone holds no name nor content (the files module
+	 * erased what they sent; what the department sent goes here).
+	 */
+	if ((files = case_attach_erase(db, account, err)) == -1 ||
+	    (open = count_exec(db, CP_ERASE_OPEN, p, err)) == -1 ||
 	    (thread = count_exec(db, CP_ERASE_THREAD, p, err)) == -1 ||
 	    (notes = count_exec(db, CP_ERASE_NOTES, p, err)) == -1 ||
 	    (ents = count_exec(db, CP_ERASE_ENTITLEMENTS, p, err)) == -1 ||
@@ -205,6 +239,7 @@ cases_erase(struct db *db, const char *account, const char *salt,
 	kept = (long)db_int64(res, 0, "records");
 	privacy_erased_add(erased, "cases", "case_file", open + thread +
 	    notes + ents + hist + kept, "delete");
+	privacy_erased_add(erased, "cases", "attachment", files, "delete");
 	if (kept > 0)
 		json_array_append_new(retained, json_pack("{s:s, s:s, s:I, "
 		    "s:s, s:s, s:s?}", "module", "cases", "category",
@@ -278,14 +313,30 @@ fail:
 	return (-1);
 }
 
+struct orphans_tx {
+	long	 deleted;
+	int	 more;
+};
+
+static int
+orphans_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct orphans_tx	*t = arg;
+
+	t->more = 0;
+	t->deleted = case_attach_orphans(db, WARN_BATCH, &t->more, err);
+	return (t->deleted == -1 ? -1 : 0);
+}
+
 static int
 cases_purge(struct db *db, int64_t now, json_t *report)
 {
-	struct warn_tx	 t;
-	struct db_error	 err;
-	char		 at[40];
-	long		 total = 0;
-	int		 b, failed = 0;
+	struct warn_tx		 t;
+	struct orphans_tx	 f;
+	struct db_error		 err;
+	char			 at[40];
+	long			 total = 0, files = 0;
+	int			 b, failed = 0, ffailed = 0;
 
 	clock_format(now, at, sizeof(at));
 	for (b = 0; b < 100; b++) {
@@ -305,7 +356,28 @@ cases_purge(struct db *db, int64_t now, json_t *report)
 	json_array_append_new(report, json_pack("{s:s, s:I, s:s}", "rule",
 	    "case_draft_warnings", "count", (json_int_t)total, "status",
 	    failed ? "failed" : "ok"));
-	return (failed ? -1 : 0);
+	/*
+	 * The files of the cases the rules deleted (closed_cases,
+	 * case_drafts: they ran before the hooks), a batch per transaction.
+	 */
+	memset(&f, 0, sizeof(f));
+	for (b = 0; b < 100; b++) {
+		if (db_tx(db, orphans_tx, &f, &err) == -1) {
+			log_warnx("cases: files of deleted cases: failed "
+			    "(sqlstate %s)", err.sqlstate);
+			ffailed = 1;
+			break;
+		}
+		files += f.deleted;
+		if (!f.more)
+			break;
+	}
+	log_info("cases: %ld file%s of deleted cases deleted", files,
+	    files == 1 ? "" : "s");
+	json_array_append_new(report, json_pack("{s:s, s:I, s:s}", "rule",
+	    "case_attachments_of_deleted_cases", "count", (json_int_t)files,
+	    "status", ffailed ? "failed" : "ok"));
+	return (failed || ffailed ? -1 : 0);
 }
 
 const struct module_stmts cases_privacy_stmt_table = { .stmts = cp_stmts,

@@ -9,7 +9,9 @@
  * route is staff's: PERM_AGENT, and policy_case(CASE_ACT_NOTES) for the
  * case's department).  Reading a thread is reading the case: staff's
  * reads are logged with the read (datasets cases.messages, cases.notes).
- * Pages are keyset on (at, id), the oldest first.
+ * Pages are keyset on (at, id), the oldest first.  A message or a note
+ * carries the files its side sent to the case (cases_attach.c): a note's
+ * are never the person's to see.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,9 @@
 static const struct json_field message_fields[] = {
 	{ .name = "body", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 1, .max_len = CASE_MESSAGE_MAX },
+	/* files its side sent to the case (cases_attach.c) */
+	{ .name = "attachments", .kind = JK_ARRAY, .items = JK_STRING,
+	  .max_len = CASE_POST_FILES_MAX },
 	{ .name = NULL, .kind = JK_END },
 };
 const struct json_spec cases_message_spec = { .name = "case_message",
@@ -49,7 +54,7 @@ thread_tx(struct db *db, void *arg, struct db_error *err)
 	struct policy_case	 c;
 	struct db_res		*res = NULL, *m = NULL;
 	const char		*q[4];
-	char			 lim[24], *key;
+	char			 lim[24];
 	int			 i, n, staff, rc = -1;
 
 	json_decref(t->items);
@@ -94,12 +99,11 @@ thread_tx(struct db *db, void *arg, struct db_error *err)
 	n = db_res_rows(m);
 	for (i = 0; i < n && i < t->limit; i++)
 		json_array_append_new(t->items, case_post_item(m, i, staff));
-	if (n > t->limit) {
-		xasprintf(&key, "%s|%s", db_str(m, (int)t->limit - 1, "at_key"),
-		    db_str(m, (int)t->limit - 1, "id"));
-		t->next = page_cursor_encode(key);
-		free(key);
-	}
+	t->next = case_page_next(m, t->limit, "id");
+	/* A note's files are staff's: the notes' route is theirs. */
+	if (case_attach_carried(db, t->id, t->internal, staff, t->items,
+	    err) == -1)
+		goto out;
 	rc = 0;
 out:
 	db_res_free(res);
@@ -107,34 +111,63 @@ out:
 	return (rc);
 }
 
+char *
+case_page_next(const struct db_res *m, long limit, const char *idcol)
+{
+	char	*key, *next;
+
+	if (db_res_rows(m) <= limit)
+		return (NULL);
+	xasprintf(&key, "%s|%s", db_str(m, (int)limit - 1, "at_key"),
+	    db_str(m, (int)limit - 1, idcol));
+	next = page_cursor_encode(key);
+	free(key);
+	return (next);
+}
+
+int
+case_page_cursor(struct request *req, int numeric, const char **at,
+    const char **id)
+{
+	const char	*c;
+	char		*key, *bar = NULL;
+	int		 ok;
+
+	*at = *id = NULL;
+	if ((c = request_query(req, "cursor")) == NULL)
+		return (0);
+	ok = (key = page_cursor_decode(c)) != NULL &&
+	    (bar = strrchr(key, '|')) != NULL && bar != key;
+	if (ok && numeric)
+		ok = bar[1] != '\0' && strspn(bar + 1, "0123456789") ==
+		    strlen(bar + 1) && strlen(bar + 1) <= 18;
+	else if (ok)
+		ok = json_format_ok(JF_UUID, bar + 1);
+	if (!ok) {
+		free(key);
+		reply_error(req, HTTP_ERR(HE_BAD_CURSOR));
+		return (-1);
+	}
+	*bar = '\0';
+	*at = request_strdup(req, key);
+	*id = request_strdup(req, bar + 1);
+	free(key);
+	return (0);
+}
+
 static int
 thread_list(struct request *req, int internal)
 {
 	struct thread_tx	 t;
 	struct db_error		 err;
-	const char		*c;
-	char			*key = NULL, *bar;
 
 	memset(&t, 0, sizeof(t));
 	t.who = req->principal;
 	t.internal = internal;
 	if ((t.id = case_param_id(req)) == NULL ||
-	    page_limit_or_reply(req, &t.limit) == -1)
+	    page_limit_or_reply(req, &t.limit) == -1 ||
+	    case_page_cursor(req, 1, &t.after_at, &t.after_id) == -1)
 		return (0);
-	if ((c = request_query(req, "cursor")) != NULL) {
-		if ((key = page_cursor_decode(c)) == NULL ||
-		    (bar = strrchr(key, '|')) == NULL || bar == key ||
-		    bar[1] == '\0' || strspn(bar + 1, "0123456789") !=
-		    strlen(bar + 1) || strlen(bar + 1) > 18) {
-			free(key);
-			reply_error(req, HTTP_ERR(HE_BAD_CURSOR));
-			return (0);
-		}
-		*bar = '\0';
-		t.after_at = request_strdup(req, key);
-		t.after_id = request_strdup(req, bar + 1);
-		free(key);
-	}
 	if (db_tx(db_thread(), thread_tx, &t, &err) == -1) {
 		json_decref(t.items);
 		free(t.next);
@@ -164,7 +197,8 @@ thread_post(struct request *req, int internal)
 		return (0);
 	memset(&o, 0, sizeof(o));
 	case_post(db_thread(), req->principal, id, internal,
-	    json_str(req->json, "body"), &o);
+	    json_str(req->json, "body"), json_object_get(req->json,
+	    "attachments"), req->lang, &o);
 	if (o.result != CR_OK) {
 		case_reply_outcome(req, &o);
 		return (0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "caselib.h"
+#include "fileslib.h"
 
 struct cl_people	 cl_people;
 
@@ -93,6 +94,8 @@ static const char procedures_json[] =
     "\"visible_if\": {\"field\": \"vehicule\", \"equals\": true}, "
     "\"label\": {\"fr\": \"Plaque\", \"en\": \"Plate\", \"it\": "
     "\"Targa\"}}, "
+    "{\"name\": \"plan\", \"type\": \"file\", \"label\": {\"fr\": "
+    "\"Plan\", \"en\": \"Map\", \"it\": \"Pianta\"}}, "
     "{\"name\": \"nombre\", \"type\": \"number\", \"integer\": true, "
     "\"min\": 1, \"max\": 5, \"label\": {\"fr\": \"Nombre\", \"en\": "
     "\"Number\", \"it\": \"Numero\"}}, "
@@ -190,8 +193,9 @@ cl_prepare(void)
 	 * The demo's cases were filed at the real clock: each test files
 	 * its own, at its own (t4106 makes the demo's again).
 	 */
-	exec_or_die("DELETE FROM cases.cases; DELETE FROM ops.outbox WHERE "
-	    "template LIKE 'case\\_%'");
+	exec_or_die("DELETE FROM cases.cases; DELETE FROM cases.attachments; "
+	    "DELETE FROM files.files WHERE owner_module = 'cases'; "
+	    "DELETE FROM ops.outbox WHERE template LIKE 'case\\_%'");
 }
 
 char *
@@ -325,4 +329,61 @@ cl_mails(const struct idenv *e, const char *email, const char *template)
 	return (idl_sql_count(e, "SELECT count(*) FROM ops.outbox m "
 	    "WHERE m.template = '%s' AND m.recipient = '%s'", template,
 	    email));
+}
+
+long
+cl_upload(const struct idenv *e, const char *token, const char *id,
+    const char *query, const char *ctype, const char *name, const void *data,
+    size_t len, struct http_resp *r)
+{
+	const char	*h[5];
+	char		*path, *auth, *type, *disp = NULL, *enc;
+	int		 n = 0;
+
+	path = harness_printf("/api/v1/cases/%s/attachments%s", id, query);
+	auth = harness_printf("Authorization: Bearer %s", token);
+	type = harness_printf("Content-Type: %s", ctype);
+	h[n++] = auth;
+	h[n++] = type;
+	if (name != NULL) {
+		enc = idl_urlencode(name);
+		disp = harness_printf("Content-Disposition: attachment; "
+		    "filename*=UTF-8''%s", enc);
+		free(enc);
+		h[n++] = disp;
+	}
+	h[n] = NULL;
+	ck_assert_msg(harness_http(&e->s, "POST", path, h, data, len, r) == 0,
+	    "POST %s: no response: %s", path, r->error);
+	free(path);
+	free(auth);
+	free(type);
+	free(disp);
+	return (r->status);
+}
+
+char *
+cl_attach(const struct idenv *e, const char *token, const char *id,
+    const char *document, const char *tail)
+{
+	struct http_resp r;
+	json_t		*j;
+	char		*pdf, *q, *fid;
+	size_t		 len;
+
+	pdf = fl_pdf(tail, &len);
+	q = document != NULL ? harness_printf("?document=%s", document) :
+	    harness_printf("%s", "");
+	cl_upload(e, token, id, q, "application/pdf", "piece.pdf", pdf, len,
+	    &r);
+	j = harness_json(&r);
+	ck_assert_msg(r.status == 201, "attaching to %s: %ld: %s", id,
+	    r.status, r.body);
+	fid = harness_printf("%s", idl_jstr(json_object_get(j, "file"),
+	    "id"));
+	json_decref(j);
+	http_resp_free(&r);
+	free(pdf);
+	free(q);
+	return (fid);
 }

@@ -8,7 +8,7 @@
  *
  *   t_permis   services_techniques, 10 days, silence accepts; a form with
  *              a required text, a boolean and a plate visible_if it is
- *              true, a number 1 to 5, a free text
+ *              true, a file (plan), a number 1 to 5, a free text
  *   t_refus    services_techniques, 15 days, silence rejects
  *   t_express  services_techniques, 20 days, silence decides nothing
  *   t_pieces   services_techniques, 10 days, a required document
@@ -81,6 +81,21 @@ void	 cl_decide(const struct idenv *, const char *, const char *,
 char	*cl_state(const struct idenv *, const char *);
 /* Fails the test unless the case is in that state. */
 void	 cl_assert_state(const struct idenv *, const char *, const char *);
+/*
+ * POST /api/v1/cases/{id}/attachments'query' ("" or "?document=...") as
+ * 'token': the body 'data' ('len' bytes) declared as 'ctype', its name
+ * 'name' (NULL: none) sent as filename*=UTF-8''<name, percent-encoded>.
+ * Returns the status; 'r' keeps the answer (caller frees).
+ */
+long	 cl_upload(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, const void *, size_t,
+	    struct http_resp *);
+/*
+ * cl_upload() of a one-page PDF holding 'tail' as document 'document'
+ * (NULL: none), which must be 201: the file's id (caller frees).
+ */
+char	*cl_attach(const struct idenv *, const char *, const char *,
+	    const char *, const char *);
 /* Messages of 'template' in the outbox for 'email' (any recipient). */
 long	 cl_mails(const struct idenv *, const char *, const char *);
 

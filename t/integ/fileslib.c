@@ -1,9 +1,18 @@
 /*
  * fileslib.c: the files tests' owner, in this process (fileslib.h).
  */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "app/app.h"
 #include "base/b64.h"
@@ -156,6 +165,22 @@ fl_status(const char *conninfo, const char *id)
 	return (v);
 }
 
+void
+fl_mark(const char *conninfo, const char *id, const char *status)
+{
+	char	*sql;
+
+	if (strcmp(status, "clean") == 0)
+		sql = harness_printf("UPDATE files.files SET status = 'clean', "
+		    "scanned_at = now() WHERE id = '%s'", id);
+	else
+		sql = harness_printf("UPDATE files.files SET status = "
+		    "'rejected', signature = 'Test-Signature', content = NULL, "
+		    "sha256 = NULL, scanned_at = now() WHERE id = '%s'", id);
+	ck_assert_int_eq(harness_sql_exec(conninfo, sql), 0);
+	free(sql);
+}
+
 char *
 fl_wait_scanned(const char *conninfo, const char *id, int ms)
 {
@@ -224,4 +249,105 @@ fl_hex(const void *p, size_t n)
 	ck_assert_ptr_nonnull(hex);
 	hex_encode(p, n, hex);
 	return (hex);
+}
+
+/*
+ * A clamd of the test's own in 'name' of the scratch directory: its
+ * signatures are EICAR's (tools/dev's database) and the MD5 of the
+ * infected PDF, as sigtool --md5 writes it.
+ */
+void
+fl_clamd_make(struct fl_clamd *c, const char *name, const char *infected)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	char		*pdf, *hex, *eicar_db, *sigs, *conf, *p;
+	size_t		 len;
+
+	memset(c, 0, sizeof(*c));
+	c->dir = harness_printf("%s/%s", harness_tmpdir(), name);
+	c->sock = harness_printf("%s/clamd.sock", c->dir);
+	ck_assert_int_eq(mkdir(c->dir, 0755), 0);
+	p = harness_printf("%s/db", c->dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	free(p);
+	eicar_db = harness_printf("%s/eicar.hdb",
+	    getenv("GUICHET_TEST_CLAMD_DB"));
+	sigs = harness_read_file(eicar_db, NULL);
+	ck_assert_msg(sigs != NULL, "%s", eicar_db);
+	p = harness_printf("%s/db/eicar.hdb", c->dir);
+	ck_assert_int_eq(harness_write_file(p, sigs), 0);
+	free(p);
+	pdf = fl_pdf(infected, &len);
+	ck_assert(EVP_Digest(pdf, len, md, &mdlen, EVP_md5(), NULL) == 1);
+	hex = fl_hex(md, mdlen);
+	p = harness_printf("%s/db/test.hdb", c->dir);
+	free(sigs);
+	sigs = harness_printf("%s:%zu:Guichet-Test-Pdf\n", hex, len);
+	ck_assert_int_eq(harness_write_file(p, sigs), 0);
+	free(p);
+	conf = harness_printf("DatabaseDirectory %s/db\nLocalSocket %s\n"
+	    "Foreground yes\nLogFile %s/clamd.log\n%s", c->dir, c->sock,
+	    c->dir, getuid() == 0 ? "User root\n" : "");
+	p = harness_printf("%s/clamd.conf", c->dir);
+	ck_assert_int_eq(harness_write_file(p, conf), 0);
+	free(p);
+	free(conf);
+	free(sigs);
+	free(hex);
+	free(pdf);
+	free(eicar_db);
+}
+
+/* Start it and wait for its socket (30 s). */
+void
+fl_clamd_up(struct fl_clamd *c)
+{
+	char		*conf, *out;
+	long long	 end;
+	struct stat	 st;
+	int		 fd;
+
+	conf = harness_printf("%s/clamd.conf", c->dir);
+	out = harness_printf("%s/clamd.out", c->dir);
+	unlink(c->sock);
+	if ((c->pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(getenv("GUICHET_TEST_CLAMD"), "clamd", "-c", conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(c->pid, 0);
+	end = harness_now_ms() + 30000;
+	while (stat(c->sock, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		ck_assert_msg(harness_now_ms() < end && waitpid(c->pid, NULL,
+		    WNOHANG) == 0, "clamd did not start: %s",
+		    harness_read_file(out, NULL));
+		harness_sleep_ms(50);
+	}
+	free(conf);
+	free(out);
+}
+
+void
+fl_clamd_down(struct fl_clamd *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGTERM);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+	unlink(c->sock);
+}
+
+void
+fl_clamd_free(struct fl_clamd *c)
+{
+	fl_clamd_down(c);
+	free(c->dir);
+	free(c->sock);
 }

@@ -1,6 +1,6 @@
 /*
  * fileslib.h: what the files tests (t1201-files, t1202-scan) share, on top
- * of harness.h; test_upload takes its server from here too (fl_listen()).
+ * of harness.h (the samples and the clamd also t4108-attachments'); test_upload takes its server from here too (fl_listen()).
  *
  * The files module has no route of its own: the owners' routes (cases,
  * incidents) will take uploads and serve files.  These tests call it as
@@ -19,6 +19,8 @@
  */
 #ifndef GUICHET_FILESLIB_H
 #define GUICHET_FILESLIB_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -49,6 +51,8 @@ char	*fl_store(const char *, const char *, const char *, const void *,
 	    size_t, const char *);
 /* The status word of file 'id' on 'conninfo' (caller frees; NULL: none). */
 char	*fl_status(const char *, const char *);
+/* Mark file 'id' "clean" or "rejected" as the scanner would. */
+void	 fl_mark(const char *, const char *, const char *);
 /*
  * Wait up to 'ms' for file 'id' to leave 'pending': its status then
  * (caller frees), or "pending".
@@ -67,5 +71,22 @@ char	*fl_pdf(const char *, size_t *);
 char	*fl_sha256(const void *, size_t);
 /* 'len' bytes in hex (caller frees), to look for them in a pg_dump. */
 char	*fl_hex(const void *, size_t);
+
+/*
+ * A clamd of the test's own (GUICHET_TEST_CLAMD, which tools/dev test
+ * sets), in 'name' of the scratch directory, listening on c->sock, with
+ * the EICAR signature of GUICHET_TEST_CLAMD_DB and the MD5 of
+ * fl_pdf('infected'), which it calls Guichet-Test-Pdf.  Started (up, 30 s
+ * at most for its socket), stopped (down) and freed as the tests need.
+ */
+struct fl_clamd {
+	pid_t	 pid;
+	char	*dir;
+	char	*sock;
+};
+void	 fl_clamd_make(struct fl_clamd *, const char *, const char *);
+void	 fl_clamd_up(struct fl_clamd *);
+void	 fl_clamd_down(struct fl_clamd *);
+void	 fl_clamd_free(struct fl_clamd *);
 
 #endif

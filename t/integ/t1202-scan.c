@@ -36,12 +36,6 @@ static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-"
 /* The PDF this test's signatures call infected. */
 #define INFECTED_PDF	"t1202: a PDF that clamd calls infected"
 
-struct clamd {
-	pid_t	 pid;
-	char	*dir;
-	char	*sock;
-};
-
 static void
 prepare(void)
 {
@@ -52,107 +46,6 @@ prepare(void)
 		    "are not set: run `tools/dev test`\n");
 		exit(77);
 	}
-}
-
-/*
- * A clamd of the test's own in 'name' of the scratch directory: its
- * signatures are EICAR's (tools/dev's database) and the MD5 of the
- * infected PDF, as sigtool --md5 writes it.
- */
-static void
-clamd_make(struct clamd *c, const char *name)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-	char		*pdf, *hex, *eicar_db, *sigs, *conf, *p;
-	size_t		 len;
-
-	memset(c, 0, sizeof(*c));
-	c->dir = harness_printf("%s/%s", harness_tmpdir(), name);
-	c->sock = harness_printf("%s/clamd.sock", c->dir);
-	ck_assert_int_eq(mkdir(c->dir, 0755), 0);
-	p = harness_printf("%s/db", c->dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	eicar_db = harness_printf("%s/eicar.hdb",
-	    getenv("GUICHET_TEST_CLAMD_DB"));
-	sigs = harness_read_file(eicar_db, NULL);
-	ck_assert_msg(sigs != NULL, "%s", eicar_db);
-	p = harness_printf("%s/db/eicar.hdb", c->dir);
-	ck_assert_int_eq(harness_write_file(p, sigs), 0);
-	free(p);
-	pdf = fl_pdf(INFECTED_PDF, &len);
-	ck_assert(EVP_Digest(pdf, len, md, &mdlen, EVP_md5(), NULL) == 1);
-	hex = fl_hex(md, mdlen);
-	p = harness_printf("%s/db/t1202.hdb", c->dir);
-	free(sigs);
-	sigs = harness_printf("%s:%zu:Guichet-Test-Pdf\n", hex, len);
-	ck_assert_int_eq(harness_write_file(p, sigs), 0);
-	free(p);
-	conf = harness_printf("DatabaseDirectory %s/db\nLocalSocket %s\n"
-	    "Foreground yes\nLogFile %s/clamd.log\n%s", c->dir, c->sock,
-	    c->dir, getuid() == 0 ? "User root\n" : "");
-	p = harness_printf("%s/clamd.conf", c->dir);
-	ck_assert_int_eq(harness_write_file(p, conf), 0);
-	free(p);
-	free(conf);
-	free(sigs);
-	free(hex);
-	free(pdf);
-	free(eicar_db);
-}
-
-/* Start it and wait for its socket (30 s). */
-static void
-clamd_up(struct clamd *c)
-{
-	char		*conf, *out;
-	long long	 end;
-	struct stat	 st;
-	int		 fd;
-
-	conf = harness_printf("%s/clamd.conf", c->dir);
-	out = harness_printf("%s/clamd.out", c->dir);
-	unlink(c->sock);
-	if ((c->pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(getenv("GUICHET_TEST_CLAMD"), "clamd", "-c", conf,
-		    (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_gt(c->pid, 0);
-	end = harness_now_ms() + 30000;
-	while (stat(c->sock, &st) == -1 || !S_ISSOCK(st.st_mode)) {
-		ck_assert_msg(harness_now_ms() < end && waitpid(c->pid, NULL,
-		    WNOHANG) == 0, "clamd did not start: %s",
-		    harness_read_file(out, NULL));
-		harness_sleep_ms(50);
-	}
-	free(conf);
-	free(out);
-}
-
-static void
-clamd_down(struct clamd *c)
-{
-	if (c->pid <= 0)
-		return;
-	kill(c->pid, SIGTERM);
-	waitpid(c->pid, NULL, 0);
-	c->pid = 0;
-	unlink(c->sock);
-}
-
-static void
-clamd_free(struct clamd *c)
-{
-	clamd_down(c);
-	free(c->dir);
-	free(c->sock);
 }
 
 /* guichetd on 'db', scanning with the clamd at 'sock' every second. */
@@ -195,14 +88,14 @@ sql(const char *db, const char *expr, const char *id)
 
 START_TEST(test_scan_rejects_and_serves)
 {
-	struct clamd	 c;
+	struct fl_clamd	 c;
 	struct server	 s;
 	char		*db, *png, *pdf, *bad, *ids[4], *st, *v, *log;
 	size_t		 len, plen, blen;
 	int		 i;
 
-	clamd_make(&c, "rejects");
-	clamd_up(&c);
+	fl_clamd_make(&c, "rejects", INFECTED_PDF);
+	fl_clamd_up(&c);
 	db = harness_db_create();
 	guichetd(&s, db, c.sock);
 	fl_init(db);
@@ -248,7 +141,7 @@ START_TEST(test_scan_rejects_and_serves)
 	free(png);
 	free(pdf);
 	free(bad);
-	clamd_free(&c);
+	fl_clamd_free(&c);
 	harness_db_drop(db);
 	free(db);
 }
@@ -256,12 +149,12 @@ END_TEST
 
 START_TEST(test_scan_waits_for_clamd)
 {
-	struct clamd	 c;
+	struct fl_clamd	 c;
 	struct server	 s;
 	char		*db, *png, *a, *b, *st;
 	size_t		 len;
 
-	clamd_make(&c, "outage");
+	fl_clamd_make(&c, "outage", INFECTED_PDF);
 	db = harness_db_create();
 	/* clamd is not there yet. */
 	guichetd(&s, db, c.sock);
@@ -278,14 +171,14 @@ START_TEST(test_scan_waits_for_clamd)
 	    2);
 	ck_assert_int_eq(harness_metric(&s, "guichet_files_pending"), 1);
 	/* clamd comes: the file is scanned, with nothing to do. */
-	clamd_up(&c);
+	fl_clamd_up(&c);
 	st = fl_wait_scanned(db, a, 20000);
 	ck_assert_str_eq(st, "clean");
 	free(st);
 	ck_assert_int_eq(get(a), 200);
 	ck_assert(harness_server_log_wait(&s, "clamd scans again", 5000));
 	/* And again after another outage. */
-	clamd_down(&c);
+	fl_clamd_down(&c);
 	free(png);
 	png = fl_png("t1202-outage-b", &len);
 	b = fl_store("r", NULL, "b.png", png, len, NULL);
@@ -294,7 +187,7 @@ START_TEST(test_scan_waits_for_clamd)
 	ck_assert_str_eq(st, "pending");
 	free(st);
 	ck_assert_int_eq(get(b), 409);
-	clamd_up(&c);
+	fl_clamd_up(&c);
 	st = fl_wait_scanned(db, b, 20000);
 	ck_assert_str_eq(st, "clean");
 	free(st);
@@ -302,7 +195,7 @@ START_TEST(test_scan_waits_for_clamd)
 	free(a);
 	free(b);
 	free(png);
-	clamd_free(&c);
+	fl_clamd_free(&c);
 	harness_db_drop(db);
 	free(db);
 }
@@ -312,15 +205,15 @@ END_TEST
 
 START_TEST(test_scan_shared_by_two)
 {
-	struct clamd	 c;
+	struct fl_clamd	 c;
 	struct server	 s1, s2;
 	char		*db, *png, *tail, *ids[NSHARED], *st;
 	size_t		 len;
 	long		 n1, n2;
 	int		 i;
 
-	clamd_make(&c, "shared");
-	clamd_up(&c);
+	fl_clamd_make(&c, "shared", INFECTED_PDF);
+	fl_clamd_up(&c);
 	db = harness_db_create();
 	guichetd(&s1, db, c.sock);
 	guichetd(&s2, db, c.sock);
@@ -348,7 +241,7 @@ START_TEST(test_scan_shared_by_two)
 	    n2, NSHARED);
 	harness_stop_healthy(&s1);
 	harness_stop_healthy(&s2);
-	clamd_free(&c);
+	fl_clamd_free(&c);
 	harness_db_drop(db);
 	free(db);
 }

@@ -311,7 +311,7 @@ START_TEST(test_route_matrix)
 	const struct route	*rt;
 	struct cell		*cells, *c;
 	char			*tokens[WHO__COUNT], *path, *rid, *auth;
-	char			*log;
+	char			*log, *ctype;
 	char			*report, *line, *cat, code[8];
 	const char		*h[4];
 	size_t			 i, ncells, nroutes = router_count();
@@ -360,8 +360,15 @@ START_TEST(test_route_matrix)
 		h[n++] = rid;
 		if (auth != NULL)
 			h[n++] = auth;
+		/* A body of a type the route takes: an upload's, or JSON. */
+		ctype = NULL;
 		if (rt->flags & ROUTE_BODY)
-			h[n++] = "Content-Type: application/json";
+			ctype = rt->body_types != NULL ? harness_printf(
+			    "Content-Type: %.*s", (int)strcspn(rt->body_types,
+			    " "), rt->body_types) : harness_printf("%s",
+			    "Content-Type: application/json");
+		if (ctype != NULL)
+			h[n++] = ctype;
 		h[n] = NULL;
 		c->status = idl_reqh(&e, rt->method, path, h,
 		    (rt->flags & ROUTE_BODY) ? "{}" : NULL, &r);
@@ -369,6 +376,7 @@ START_TEST(test_route_matrix)
 		free(path);
 		free(rid);
 		free(auth);
+		free(ctype);
 	}
 	log = idl_log(&e);
 	report = strdup("");

@@ -309,36 +309,40 @@ START_TEST(test_acknowledgement_mentions)
 }
 END_TEST
 
-START_TEST(test_incomplete_at_receipt)
+START_TEST(test_documents_at_receipt)
 {
 	struct idenv	 e;
-	json_t		*c, *h;
-	char		*res, *id;
+	json_t		*c, *j, *err;
+	char		*res, *id, *path, *file;
 	long		 st;
 
 	res = idl_start_resident(&e, FROZEN);
-	id = cl_file(&e, res, "t_pieces", json_pack("{s:s}", "nom", "A"), 1,
+	id = cl_file(&e, res, "t_pieces", json_pack("{s:s}", "nom", "A"), 0,
 	    NULL);
+	path = harness_printf("/api/v1/cases/%s/submit", id);
+	/* A required document without its file: 422, nothing filed. */
+	j = cl_problem(&e, "POST", path, res, NULL, 422, "validation");
+	err = idl_error_for(j, "/documents/justificatif");
+	ck_assert_ptr_nonnull(err);
+	idl_assert_str(err, "code", "document_required");
+	contains(idl_jstr(err, "message"), "Justificatif de domicile");
+	ck_assert_msg(idl_error_for(j, "/documents/photo") == NULL,
+	    "an optional document is not required");
+	json_decref(j);
+	cl_assert_state(&e, id, "draft");
+	/* With it: filed complete, the deadline running from the receipt. */
+	file = cl_attach(&e, res, id, "justificatif", "t4101 domicile");
+	j = idl_reqj(&e, "POST", path, res, NULL, &st);
+	ck_assert_msg(st == 200, "submit: %ld", st);
+	json_decref(j);
 	c = cl_get(&e, res, id, &st);
-	/* L114-5: what is missing, by when; the deadline waits for it. */
-	idl_assert_str(c, "status", "awaiting_information");
-	ck_assert(json_is_true(json_object_get(c, "deadline_paused")));
-	ck_assert(json_is_null(json_object_get(c, "due_at")));
-	contains(mention(c, "incomplete"), "Justificatif de domicile");
-	ck_assert_msg(strstr(mention(c, "incomplete"), "Photo") == NULL,
-	    "an optional document is not missing");
-	contains(mention(c, "incomplete"), "19 avril 2026");
-	ck_assert_str_eq(mention(c, "missing_by"), "2026-04-19");
-	contains(mention(c, "deadline"), "L114-5");
-	ck_assert_str_eq(mention(c, "due_date"), "");
-	/* The history says who paused it: the system, at receipt. */
-	h = json_array_get(json_object_get(c, "history"), 1);
-	idl_assert_strs(h, "actor", "system", "to", "awaiting_information",
-	    NULL);
-	/* One mail: the acknowledgement says it, no second request. */
-	ck_assert_int_eq(cl_mails(&e, IDL_RESIDENT_EMAIL,
-	    "case_information_requested"), 0);
+	idl_assert_str(c, "status", "submitted");
+	ck_assert(json_is_false(json_object_get(c, "deadline_paused")));
+	ck_assert_str_eq(mention(c, "incomplete"), "");
+	ck_assert_str_eq(mention(c, "due_date"), "2026-03-30");
 	json_decref(c);
+	free(file);
+	free(path);
 	free(id);
 	free(res);
 	idl_stop(&e);
@@ -398,7 +402,7 @@ static const TTest *const *const tests[] = {
 	&test_answers_per_field,
 	&test_procedure_and_profile,
 	&test_acknowledgement_mentions,
-	&test_incomplete_at_receipt,
+	&test_documents_at_receipt,
 	&test_references_without_gaps,
 	NULL
 };

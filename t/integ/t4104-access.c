@@ -34,6 +34,9 @@ static const struct {
 	{ "GET", "/notes", NULL },
 	{ "POST", "/notes", "{\"body\": \"Note\"}" },
 	{ "POST", "/assignment", "{\"assignee\": null}" },
+	{ "GET", "/attachments", NULL },
+	{ "GET", "/attachments/" NOBODY, NULL },
+	{ "DELETE", "/attachments/" NOBODY, NULL },
 };
 
 /* 'token' on every route of 'id' answers as for a case that is not. */

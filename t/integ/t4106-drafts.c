@@ -210,10 +210,17 @@ START_TEST(test_demo_cases)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE owner_id = '%s' AND status = 'draft'",
 	    idl_demo.resident_id), 1);
+	/* The parking permit, filed with its two documents. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "c JOIN cases.acknowledgements a ON a.case_id = c.id WHERE "
 	    "c.owner_id = '%s' AND c.reference LIKE 'MGV-%%' AND c.status = "
-	    "'awaiting_information'", idl_demo.resident_id), 1);
+	    "'submitted' AND c.procedure = 'stationnement_resident' AND "
+	    "(SELECT count(*) FROM cases.attachments t WHERE t.case_id = c.id "
+	    "AND t.document IN ('justificatif_domicile', "
+	    "'certificat_immatriculation')) = 2", idl_demo.resident_id), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE owner_module = 'cases' AND media_type = 'application/pdf' "
+	    "AND uploader = '%s'", idl_demo.resident_id), 2);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE owner_id = '%s' AND status = 'submitted' AND department IN "
 	    "('services_techniques', 'mairie')", idl_demo.resident_id), 2);

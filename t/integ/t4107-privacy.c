@@ -7,13 +7,17 @@
  * decided case down to its tombstone (reference, procedure, states,
  * dates, decision), kept for its retention; nothing of the person is
  * left in the database.  The retention purge deletes closed and withdrawn
- * cases past their procedure's retention.
+ * cases past their procedure's retention.  Their files (t4108 for the
+ * rest): the export lists them as links; the erasure leaves nothing of
+ * their names nor of their bytes, whoever sent them; the purge deletes
+ * the files of the cases it deletes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "caselib.h"
+#include "fileslib.h"
 
 #define FROZEN	"2026-03-20T09:30:00Z"
 
@@ -39,10 +43,42 @@ post(struct idenv *e, const char *token, const char *id, const char *what,
 }
 
 struct seeded {
-	char	*mark;
+	char	*mark, *hexmark;
 	char	*draft, *open, *decided, *withdrawn, *forfait;
 	char	*decided_ref;
 };
+
+/*
+ * A file of 'token' for case 'id', the marker in its name and its bytes;
+ * carried by a message ('what' "messages") or a note, or by nothing.
+ */
+static void
+attach_marked(struct idenv *e, const char *token, const char *id,
+    const char *mark, const char *what)
+{
+	struct http_resp r;
+	json_t		*j;
+	char		*png, *name, *path, *body;
+	size_t		 len;
+
+	png = fl_png(mark, &len);
+	name = harness_printf("%s \"dossier\".png", mark);
+	ck_assert_int_eq(cl_upload(e, token, id, "", "image/png", name, png,
+	    len, &r), 201);
+	j = harness_json(&r);
+	if (what != NULL) {
+		path = harness_printf("/api/v1/cases/%s/%s", id, what);
+		body = harness_printf("{\"body\": \"Pièce.\", \"attachments\": "
+		    "[\"%s\"]}", idl_jstr(json_object_get(j, "file"), "id"));
+		ck_assert_int_eq(idl_status(e, "POST", path, token, body), 201);
+		free(path);
+		free(body);
+	}
+	json_decref(j);
+	http_resp_free(&r);
+	free(name);
+	free(png);
+}
 
 /* The resident's cases of every kind, a marker in every text. */
 static void
@@ -53,20 +89,26 @@ seed(struct idenv *e, struct seeded *s)
 	memset(s, 0, sizeof(*s));
 	mark = idl_marker(12);
 	s->mark = harness_printf("zq%s", mark);
+	s->hexmark = fl_hex(s->mark, strlen(s->mark));
 	free(mark);
 	res = cl_resident(e);
 	agent = cl_agent(e, CL_TECH);
 	chief = cl_agent(e, CL_TECH_CHIEF);
 	lift = cl_agent(e, CL_LIFT_CHIEF);
 	s->draft = cl_file(e, res, "t_permis", answers_with(s->mark), 0, NULL);
+	/* Files: the person's, the department's in a message, in a note. */
+	attach_marked(e, res, s->draft, s->mark, NULL);
 	s->open = cl_file(e, res, "t_permis", answers_with(s->mark), 1, NULL);
 	post(e, res, s->open, "messages", s->mark);
 	post(e, agent, s->open, "notes", s->mark);
+	attach_marked(e, agent, s->open, s->mark, "messages");
 	note = harness_printf("Refus : %s", s->mark);
 	s->decided = cl_file(e, res, "t_permis", answers_with(s->mark), 1,
 	    NULL);
 	post(e, res, s->decided, "messages", s->mark);
 	post(e, agent, s->decided, "notes", s->mark);
+	attach_marked(e, agent, s->decided, s->mark, "notes");
+	attach_marked(e, agent, s->decided, s->mark, "messages");
 	cl_decide(e, agent, chief, s->decided, "rejected", note);
 	s->decided_ref = idl_sql(e, "SELECT reference FROM cases.cases WHERE "
 	    "id = '%s'", s->decided);
@@ -91,6 +133,7 @@ static void
 seeded_free(struct seeded *s)
 {
 	free(s->mark);
+	free(s->hexmark);
 	free(s->draft);
 	free(s->open);
 	free(s->decided);
@@ -117,7 +160,7 @@ START_TEST(test_export)
 {
 	struct idenv	 e;
 	struct seeded	 s;
-	json_t		*doc, *c, *cases;
+	json_t		*doc, *c, *cases, *a;
 	char		*res, *dump;
 	long		 st;
 
@@ -138,19 +181,39 @@ START_TEST(test_export)
 	idl_assert_strs(c, "status", "rejected", "decision", "rejected",
 	    "reference", s.decided_ref, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(c, "history")), 3);
-	ck_assert_int_eq(json_array_size(json_object_get(c, "messages")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(c, "messages")), 2);
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(c,
 	    "acknowledgement"), "mentions"));
 	/* The internal note: counted, not shown. */
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
-	    "internal_notes"), "held")), 1);
+	    "internal_notes"), "held")), 2);
 	ck_assert(json_is_false(json_object_get(json_object_get(c,
 	    "internal_notes"), "exported")));
 	ck_assert_int_eq(json_array_size(json_object_get(cases,
 	    "entitlements")), 1);
-	/* The marker: in answers, history notes and messages (8 times). */
+	/*
+	 * Files as links: the person's own, the department's sent with a
+	 * message; a note's is the department's preparatory work.
+	 */
+	c = exported(doc, s.draft);
+	a = json_array_get(json_object_get(c, "attachments"), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(c, "attachments")),
+	    1);
+	ck_assert_ptr_nonnull(strstr(idl_jstr(a, "name"), s.mark));
+	ck_assert_ptr_nonnull(strstr(idl_jstr(a, "url"), "/attachments/"));
+	idl_assert_strs(a, "type", "image/png", "uploaded_by", "owner",
+	    "status", "pending", NULL);
+	ck_assert_int_eq(strlen(idl_jstr(a, "sha256")), 64);
+	ck_assert_int_eq(json_array_size(json_object_get(exported(doc,
+	    s.open), "attachments")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(exported(doc,
+	    s.decided), "attachments")), 1);
+	/*
+	 * The marker: in answers, history notes and messages (8 times), and
+	 * the names of the three files the person may see.
+	 */
 	dump = harness_dump(cases);
-	ck_assert_int_eq(idl_count(dump, s.mark), 5 + 1 + 2);
+	ck_assert_int_eq(idl_count(dump, s.mark), 5 + 1 + 2 + 3);
 	free(dump);
 	json_decref(doc);
 	free(res);
@@ -173,6 +236,7 @@ START_TEST(test_erasure_tombstone)
 	seed(&e, &s);
 	res = cl_resident(&e);
 	ck_assert_int_gt(idl_dump_count(&e, s.mark), 0);
+	ck_assert_int_gt(idl_dump_count(&e, s.hexmark), 0);
 	out = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
 	    "password", IDL_RESIDENT_PASSWORD), &st);
 	ck_assert_msg(st == 200, "erasure: %ld", st);
@@ -203,8 +267,15 @@ START_TEST(test_erasure_tombstone)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.entitlements WHERE account_id = '%s'",
 	    idl_demo.resident_id), 0);
-	/* Nothing of the person in the whole database. */
+	/* No file of theirs left, whoever sent it, nor their rows. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE owner_module = 'cases' AND owner_id IN ('%s', '%s', '%s')",
+	    s.draft, s.open, s.decided), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "cases.attachments"), 0);
+	/* Nothing of the person in the whole database: names, bytes. */
 	ck_assert_int_eq(idl_dump_count(&e, s.mark), 0);
+	ck_assert_int_eq(idl_dump_count(&e, s.hexmark), 0);
 	/* The answer says what went and what the law keeps, until when. */
 	json_array_foreach(json_object_get(out, "retained"), i, r)
 		if (strcmp(idl_jstr(r, "module"), "cases") == 0) {
@@ -252,6 +323,7 @@ START_TEST(test_retention_of_closed_cases)
 	chief = cl_agent(&e, CL_TECH_CHIEF);
 	closed = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom", "A"),
 	    1, NULL);
+	attach_marked(&e, agent, closed, "t4107-retention", "messages");
 	cl_decide(&e, agent, chief, closed, "accepted", NULL);
 	post(&e, res, closed, "messages", "Merci.");
 	withdrawn = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom",
@@ -271,6 +343,8 @@ START_TEST(test_retention_of_closed_cases)
 	    "WHERE id = '%s'", withdrawn), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE id = '%s'", closed), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE owner_module = 'cases' AND owner_id = '%s'", closed), 1);
 	purge_at(&e, "2027-05-21T22:01:00Z");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE id = '%s'", closed), 0);
@@ -278,6 +352,11 @@ START_TEST(test_retention_of_closed_cases)
 	    "cases.history WHERE case_id = '%s'", closed), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.messages WHERE case_id = '%s'", closed), 0);
+	/* Its files with it. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE owner_module = 'cases' AND owner_id = '%s'", closed), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "cases.attachments WHERE case_id = '%s'", closed), 0);
 	/*
 	 * An open case is never past its retention (until the account's own
 	 * inactivity, 3 years, erases it: not yet).
