@@ -11,7 +11,7 @@
  *   GET /gtfs-rt/alerts.pb                          public, GTFS-Realtime
  *
  * Operators are partner apps holding shuttles:write and agents of the
- * department in charge (SHUTTLES_DEPARTMENT): policy_operator().
+ * department in charge (shuttles_department): policy_operator().
  *
  * The routes and stops come from the response cache (http/cache.h),
  * dropped by the triggers of migration 024 (tag "shuttles") when a feed
@@ -368,7 +368,7 @@ operator_or_reply(struct request *req, char *by, size_t len)
 {
 	const struct principal	*p = req->principal;
 
-	if (policy_operator(p, SHUTTLES_DEPARTMENT, SHUTTLES_SCOPE) !=
+	if (policy_operator(p, shuttles_department, SHUTTLES_SCOPE) !=
 	    POLICY_ALLOW) {
 		reply_error(req, SHUT_ERR(SHE_NOT_IN_DEPARTMENT));
 		return (-1);
@@ -376,7 +376,7 @@ operator_or_reply(struct request *req, char *by, size_t len)
 	if (p->kind == PRINCIPAL_CLIENT)
 		snprintf(by, len, "client:%s", p->id);
 	else
-		snprintf(by, len, "department:%s", SHUTTLES_DEPARTMENT);
+		snprintf(by, len, "department:%s", shuttles_department);
 	return (0);
 }
 

@@ -78,8 +78,11 @@ enum shuttles_err {
 extern const struct errcode	shuttles_errors[SHE__COUNT];
 #define SHUT_ERR(x)	(&shuttles_errors[(x)])
 
-/* The department whose agents post alerts. */
-#define SHUTTLES_DEPARTMENT	"services_techniques"
+/*
+ * The department whose agents post alerts: the setting
+ * shuttles_department, read at init (shuttles_module.c).
+ */
+extern char	shuttles_department[48];
 #define SHUTTLES_CACHE_TAG	"shuttles"
 #define SHUTTLES_SCOPE		"shuttles:write"
 

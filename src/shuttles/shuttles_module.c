@@ -43,6 +43,23 @@ static const struct scope_def shuttles_scopes[] = {
 	  "the shuttles (disruptions), published in the GTFS-Realtime feed" },
 };
 
+char	shuttles_department[48] = "services_techniques";
+
+/* The setting shuttles_department (guichet.conf(5)). */
+static int
+shuttles_init(const struct module_env *env, char *err, size_t errlen)
+{
+	const char	*d = env->conf->shuttles_department;
+
+	if (d == NULL || strlen(d) >= sizeof(shuttles_department)) {
+		snprintf(err, errlen, "shuttles_department is not a "
+		    "department's code");
+		return (-1);
+	}
+	snprintf(shuttles_department, sizeof(shuttles_department), "%s", d);
+	return (0);
+}
+
 static const struct module_stmts *const shuttles_stmt_tables[] = {
 	&shuttles_stmt_table, NULL
 };
@@ -186,6 +203,7 @@ static const char *const shuttles_exports[] = { NULL };
 
 const struct module shuttles_module = {
 	.name = "shuttles",
+	.init = shuttles_init,
 	.demo = shuttles_demo,
 	.stmts = shuttles_stmt_tables,
 	.routes = shuttles_routes,

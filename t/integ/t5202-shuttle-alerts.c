@@ -3,7 +3,8 @@
  * against a real guichetd, on the demo town and its navette feed, with the
  * agents of caselib.h:
  *  - who may post and remove alerts: agents (second factor) of the
- *    department in charge (services_techniques) and partner apps holding
+ *    department in charge (services_techniques by default, another with
+ *    the setting shuttles_department) and partner apps holding
  *    shuttles:write; not an agent of another department, a resident, a
  *    partner without the scope, nobody anonymous; what the schema cannot
  *    say is a 422 of its own;
@@ -193,6 +194,32 @@ START_TEST(test_who_may_post)
 	free(resident);
 	free(partner_write);
 	free(partner_other);
+	idl_stop(&e);
+}
+END_TEST
+
+/* Another department in charge (shuttles_department): its agents, only. */
+START_TEST(test_department_setting)
+{
+	static const char *const extra[] = { "--shuttles-department",
+	    "mairie", NULL };
+	struct idenv	 e;
+	char		*tech, *mairie;
+	time_t		 now = time(NULL);
+
+	memset(&e, 0, sizeof(e));
+	e.extra = extra;
+	idl_start(&e);
+	tech = cl_agent(&e, CL_TECH);
+	mairie = cl_agent(&e, CL_MAIRIE);
+	problem_code(&e, "POST", ALERTS, tech, alert_body("N2", NULL,
+	    now - 60, now + 3600, "Snow"), 403, "shuttles_not_operator");
+	ck_assert_int_eq(post(&e, mairie, alert_body("N2", NULL, now - 60,
+	    now + 3600, "Snow"), NULL), 201);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.alerts WHERE posted_by = 'department:mairie'"), 1);
+	free(tech);
+	free(mairie);
 	idl_stop(&e);
 }
 END_TEST
@@ -470,6 +497,7 @@ END_TEST
 
 static const TTest *const *const tests[] = {
 	&test_who_may_post,
+	&test_department_setting,
 	&test_alerts_appear,
 	&test_gtfs_rt_feed,
 	NULL
