@@ -97,27 +97,7 @@ SEARCH="/api/v1/cases?q=Camille%20Chevalier&sort=-received&limit=20"
 BROAD="/api/v1/cases?q=chevalier&sort=-received&limit=20"
 SUBMIT='{"procedure": "encombrants", "submit": true, "form": {"adresse": {"numero": 12, "nom_voie": "Route d'"'"'Italie", "code_postal": "05100", "nom_commune": "Montgenèvre"}, "objets": ["meubles"], "volume": 1, "jour": "jeudi", "telephone": "+33612345678"}}'
 
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "us") n /= 1000; else if (u == "s") n *= 1000
-		printf "%.2f", n }'
-}
-
-# run NAME PATH TOKEN [BODY]: wrk, then "NAME req/s p50 p99 errors".
-run() {
-	local name=$1 path=$2 tok=$3 body=${4:-} f=$OUT/wrk-$1.txt
-	say "$name: ${body:+POST }$path (${DURATION}s, -c$CONNS)"
-	BENCH_METHOD=${body:+POST} BENCH_BODY=$body \
-	    wrk -t2 -c "$CONNS" -d "${DURATION}s" --latency \
-	    -s "$ROOT/bench/request.lua" -H "Authorization: Bearer $tok" \
-	    "$URL$path" >"$f"
-	printf '%s %s %s %s %s\n' "$name" \
-	    "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")" \
-	    "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")" \
-	    "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")" \
-	    "$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$f")"
-}
+. "$ROOT/bench/wrk.sh"
 
 # A warm-up of each, then the measures.
 for p in "$PAGE2" "$SEARCH" "$BROAD"; do

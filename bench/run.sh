@@ -489,6 +489,16 @@ say "cases: queue, search, submissions with $BENCH_CASES cases"
 CASES_OUT=$("$BENCH_ROOT/bench/cases.sh" "$URL" 2>"$OUT/cases.err") ||
     CASES_OUT="cases: failed ($(tail -n 1 "$OUT/cases.err"))"
 
+# --- signalements: the public map of a town-sized box, submissions -------
+# BENCH_INCIDENTS reports (50,000 by default; tools/dev bench --incidents
+# 1000000 for the issue's million: made once, kept for the next runs).
+
+export BENCH_INCIDENTS=${BENCH_INCIDENTS:-50000}
+export BENCH_INCIDENTS_CONNECTIONS=${BENCH_INCIDENTS_CONNECTIONS:-4}
+say "incidents: the map and submissions with $BENCH_INCIDENTS reports"
+INCIDENTS_OUT=$("$BENCH_ROOT/bench/incidents.sh" "$URL" 2>"$OUT/incidents.err") ||
+    INCIDENTS_OUT="incidents: failed ($(tail -n 1 "$OUT/incidents.err"))"
+
 # --- report ---------------------------------------------------------------
 
 fails=0
@@ -517,6 +527,9 @@ fails=0
 	printf '\n%s\n%s\n' "$EXPORT_LINE" "$ERASE_LINE"
 	printf '\ndémarches (bench/cases.sh, wrk -t2 -c%s -d%ss):\n%s\n' \
 	    "$BENCH_CASES_CONNECTIONS" "${BENCH_CASES_DURATION:-10}" "$CASES_OUT"
+	printf '\nsignalements (bench/incidents.sh, wrk -t2 -c%s -d%ss):\n%s\n' \
+	    "$BENCH_INCIDENTS_CONNECTIONS" "${BENCH_INCIDENTS_DURATION:-10}" \
+	    "$INCIDENTS_OUT"
 	printf '\nRSS start: %s MiB\n' "$(mib "$RSS_START")"
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"

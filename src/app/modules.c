@@ -24,6 +24,7 @@
 	M(procedures) \
 	M(privacy) \
 	M(cases) \
+	M(incidents) \
 	M(shuttles)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;

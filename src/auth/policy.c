@@ -251,6 +251,19 @@ policy_case(const struct principal *p, enum case_act act,
 }
 
 enum policy_decision
+policy_incident(const struct principal *p, const char *department,
+    const char *reporter)
+{
+	if (p == NULL)
+		return (POLICY_UNAUTHENTICATED);
+	if (reporter != NULL && p->kind == PRINCIPAL_PERSON &&
+	    strcmp(p->id, reporter) == 0)
+		return (POLICY_FORBIDDEN);
+	return (in_department(p, staff_roles, department) ? POLICY_ALLOW :
+	    POLICY_FORBIDDEN);
+}
+
+enum policy_decision
 policy_operator(const struct principal *p, const char *department,
     const char *scope)
 {

@@ -113,6 +113,14 @@ enum case_act {
 enum policy_decision policy_case(const struct principal *, enum case_act,
 	    const struct policy_case *);
 /*
+ * Incidents (signalements): a report is public; its reporter's data, its
+ * internal notes and its moves are its department's: staff with the
+ * second factor in 'department', never the report's own reporter
+ * ('reporter', may be NULL).  Others are answered 404 by the module.
+ */
+enum policy_decision policy_incident(const struct principal *, const char *,
+	    const char *);
+/*
  * How many departments' queues 'p' reads: its first n departments
  * (p->departments) when it is staff with the second factor, 0 otherwise
  * (then it lists its own cases only).

@@ -357,6 +357,11 @@ exec_prepared(struct db *db, const struct db_stmt *st,
 		if (db_ensure(db, err) == -1)
 			return (-1);
 		stmt_check(st);
+		if (st->flags & DB_CUSTOM_PLAN) {
+			res = PQexecParams(db->conn, st->sql, st->nparams, NULL,
+			    params, NULL, NULL, binary);
+			goto done;
+		}
 		if ((size_t)st->id >= db->nprepared) {
 			db->prepared = xrealloc(db->prepared, nstmts);
 			memset(db->prepared + db->nprepared, 0,
@@ -373,6 +378,7 @@ exec_prepared(struct db *db, const struct db_stmt *st,
 		}
 		res = PQexecPrepared(db->conn, st->name, st->nparams, params,
 		    NULL, NULL, binary);
+done:
 		s = PQresultStatus(res);
 		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
 			if (out != NULL) {

@@ -149,6 +149,30 @@ int	 files_delete_owned(struct db *, const char *, const char *, long *,
  */
 const char *files_upload_name(struct request *);
 
+/*
+ * Photos re-encoded from their pixels without any metadata (files_image.c:
+ * libvips): EXIF (GPS position, camera serial, dates), embedded
+ * thumbnails, XMP, IPTC and comments are gone from what comes out.  The
+ * EXIF orientation is applied first.  'full' is the photo as 'type'
+ * (image/jpeg or image/png) no larger than 'max_side' pixels on its long
+ * side; 'thumb' a JPEG of 'thumb_side' pixels at most, for maps and lists.
+ * The caller sniffed the input (files_store() refuses what is not a JPEG
+ * or PNG) and stores the outputs with files_store().
+ */
+struct files_image {
+	void	*full;
+	size_t	 full_len;
+	void	*thumb;
+	size_t	 thumb_len;
+	int	 width, height;		/* of 'full' */
+};
+/* Once, before any thread: 0, or -1 with a message. */
+int	 files_image_init(char *, size_t);
+/* 0 and 'out' (files_image_free()), -1 when the image cannot be read. */
+int	 files_image_strip(const void *, size_t, const char *, int, int,
+	    struct files_image *);
+void	 files_image_free(struct files_image *);
+
 /* The module's problem codes. */
 enum files_err {
 	FILES_E_NOT_FOUND,	/* 404 */

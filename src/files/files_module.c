@@ -69,6 +69,9 @@ files_init(const struct module_env *env, char *err, size_t errlen)
 	/* A missing libmagic database stops guichetd now, not an upload. */
 	if (files_sniff_init(err, errlen) == -1)
 		return (-1);
+	/* And libvips, before any thread re-encodes a photo. */
+	if (files_image_init(err, errlen) == -1)
+		return (-1);
 	metrics_add_source(files_scanner_metrics);
 	return (0);
 }

@@ -4,6 +4,7 @@
  *  - every text-like column (text, varchar, char, citext, json, jsonb,
  *    inet, cidr, macaddr, bytea, xml, name, arrays and domains of them) of
  *    every table, view and foreign table outside the system schemas
+ *    (and not an extension's own, such as PostGIS's spatial_ref_sys)
  *    carries a comment starting with 'pii:<category>' or 'nopii';
  *  - every 'pii:<category>' tag, on any column, names a row of
  *    privacy.categories;
@@ -43,7 +44,9 @@ static char	*migrated;
 	"LEFT JOIN pg_type eb ON e.typtype = 'd' AND eb.oid = e.typbasetype " \
 	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 " \
 	"AND NOT a.attisdropped AND n.nspname NOT IN ('pg_catalog', " \
-	"'information_schema') AND n.nspname NOT LIKE 'pg\\_%') "
+	"'information_schema') AND n.nspname NOT LIKE 'pg\\_%' " \
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = " \
+	"'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')) "
 
 /* A tag: the whole comment, or its start followed by a separator. */
 #define TAG_RE	"'^(nopii|pii:[a-z][a-z0-9_]*)([:;,( ].*)?$'"
