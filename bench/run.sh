@@ -7,8 +7,9 @@
 #
 # What it does:
 #  1. starts var/build/guichetd in the background (stderr to
-#     var/bench/guichetd.log) with per_ip_connection_limit 4096 and
-#     connection_limit 8192 (every client is 127.0.0.1), threads at their
+#     var/bench/guichetd.log) with per_ip_connection_limit 12000 and
+#     connection_limit 16384 (every client is 127.0.0.1; 10,000 live
+#     streams at the end), threads at their
 #     default and log_level warn (no access log line per request: the
 #     benchmark measures the server, not the terminal);
 #  2. reads its RSS (VmRSS of /proc/PID/status) at start, then with 1,000
@@ -26,6 +27,9 @@
 #  4. logins against reads, the export and the erasure of a big person;
 #     démarches with BENCH_CASES cases in the database (bench/cases.sh:
 #     an agent's queue page, searches, submissions);
+#     last, 10,000 idle live streams (GET /api/v1/live, var/bench/live_idle
+#     from bench/live_idle.c): the RSS with them open (under 128 MiB), and
+#     one change of a lift's status reaching all of them (p99 under 1 s);
 #  5. prints a table, the RSS figures and whether each floor passes; exits 1
 #     when one does not.
 #
@@ -65,6 +69,7 @@ ENDPOINTS=(
 	"readyz|GET|/readyz||0.4P|"
 	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
 	"procedures|GET|/api/v1/procedures||0.8N|"
+	"lifts|GET|/api/v1/lifts||0.8N|"
 	# The shuttles (the demo town's feed): the next departures at a stop,
 	# never cached (the stop, the feed, the services of three days, their
 	# departures, the alerts: five statements), against the routes
@@ -105,6 +110,9 @@ DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-3}
 IDLE_N=${BENCH_IDLE:-1000}
+LIVE_N=${BENCH_LIVE:-10000}
+LIVE_RSS_MAX_MIB=128
+LIVE_P99_MAX_MS=1000
 PG_SCALE=10
 RSS_MAX_MIB=64
 LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
@@ -129,7 +137,8 @@ fi
 URL=http://127.0.0.1:$BENCH_PORT
 export BENCH_URL=$URL
 
-# 8,192 connections need as many descriptors; so do 1,000 idle ones here.
+# 8,192 connections need as many descriptors; so do 1,000 idle ones here,
+# and the 10,000 live streams (LIVE_N) below.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 PID=""
@@ -162,7 +171,7 @@ trap 'exit 130' INT TERM
 
 say "guichetd on $URL (log: ${OUT#"$BENCH_ROOT"/}/guichetd.log)"
 "$BENCH_BUILDDIR/guichetd" --port "$BENCH_PORT" \
-    --per-ip-connection-limit 4096 --connection-limit 8192 \
+    --per-ip-connection-limit 12000 --connection-limit 16384 \
     --log-level "$LOG_LEVEL" </dev/null 2>"$OUT/guichetd.log" &
 PID=$!
 echo "$PID" >"$OUT/guichetd.pid"
@@ -499,6 +508,39 @@ say "incidents: the map and submissions with $BENCH_INCIDENTS reports"
 INCIDENTS_OUT=$("$BENCH_ROOT/bench/incidents.sh" "$URL" 2>"$OUT/incidents.err") ||
     INCIDENTS_OUT="incidents: failed ($(tail -n 1 "$OUT/incidents.err"))"
 
+# --- idle live streams ---------------------------------------------------
+#
+# LIVE_N screens holding GET /api/v1/live open (bench/live_idle.c): the
+# server's RSS with them open, then one change of a lift's status made in
+# the database (the row of the history whose trigger publishes it, as the
+# API's change does) and how long it takes to reach every stream.  Last,
+# after the load: the memory of 10,000 connections is not the load's.
+
+LIVE=$OUT/live_idle
+if [ ! -x "$LIVE" ] || [ "$BENCH_ROOT/bench/live_idle.c" -nt "$LIVE" ]; then
+	say "cc bench/live_idle.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$LIVE" \
+	    "$BENCH_ROOT/bench/live_idle.c"
+fi
+say "$LIVE_N idle live streams"
+LIVE_CHANGE="'$BENCH_PGBIN/psql' -X -q -d '$GUICHET_DATABASE' -c \"INSERT INTO mountain.status_history (item_kind, item_id, status, changed_at, changed_by) VALUES ('lift', 'tc6-le-chalvet', 'open', now(), 'bench')\""
+"$LIVE" 127.0.0.1 "$BENCH_PORT" "$LIVE_N" "$LIVE_CHANGE" >"$OUT/live.out" \
+    2>"$OUT/live.err" &
+LIVEPID=$!
+for i in $(seq 1 1200); do
+	grep -q '^ready' "$OUT/live.out" && break
+	kill -0 "$LIVEPID" 2>/dev/null || break
+	sleep 0.1
+done
+sleep 1
+RSS_LIVE=$(rss_kib)
+wait "$LIVEPID" || true
+LIVE_READY=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT/live.out")
+LIVE_LINE=$(grep '^streams' "$OUT/live.out" || true)
+LIVE_GOT=$(printf '%s\n' "$LIVE_LINE" | awk '{ print $4 }')
+LIVE_P99=$(printf '%s\n' "$LIVE_LINE" | awk '{ print $9 }')
+sleep 1
+
 # --- report ---------------------------------------------------------------
 
 fails=0
@@ -534,6 +576,9 @@ fails=0
 	printf 'RSS idle-%s: %s MiB (%s connections served, %s closed by the server while idle)\n' \
 	    "$IDLE_N" "$(mib "$RSS_IDLE")" "$IDLE_OK" "${IDLE_CLOSED:-?}"
 	printf 'RSS peak under load: %s MiB\n' "$(mib "$RSS_PEAK")"
+	printf 'RSS with %s idle live streams: %s MiB (%s ready); %s\n' \
+	    "$LIVE_N" "$(mib "${RSS_LIVE:-0}")" "${LIVE_READY:-0}" \
+	    "${LIVE_LINE:-no result}"
 
 	printf '\nfloors:\n'
 	for n in "${NAMES[@]}"; do
@@ -597,6 +642,17 @@ fails=0
 	[ "$IDLE_OK" -eq "$IDLE_N" ] ||
 	    printf '        only %s of %s idle connections were served\n' \
 	    "$IDLE_OK" "$IDLE_N"
+	if [ "${LIVE_READY:-0}" -eq "$LIVE_N" ] &&
+	    [ "${LIVE_GOT:-0}" -eq "$LIVE_N" ] &&
+	    [ "${RSS_LIVE:-0}" -lt $((LIVE_RSS_MAX_MIB * 1024)) ] &&
+	    awk -v a="${LIVE_P99:-99999}" -v b="$LIVE_P99_MAX_MS" 'BEGIN { exit !(a < b) }'; then
+		r=PASS
+	else
+		r=FAIL
+	fi
+	printf '  %s  live: %s idle streams in %s MiB < %s MiB, a change reached %s of them, p99 %s ms < %s ms\n' \
+	    "$r" "$LIVE_N" "$(mib "${RSS_LIVE:-0}")" "$LIVE_RSS_MAX_MIB" \
+	    "${LIVE_GOT:-0}" "${LIVE_P99:-?}" "$LIVE_P99_MAX_MS"
 } | tee "$OUT/results.txt"
 fails=$(grep -c '^  FAIL' "$OUT/results.txt" || true)
 [ "$fails" -eq 0 ] || exit 1

@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "db/notify.h"
 #include "db/migrate.h"
+#include "http/live.h"
 #include "http/server.h"
 #include "ops/ops.h"
 
@@ -188,7 +189,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	modules_start();
 	notify_start();
+	live_start();
 	if (server_start(&sc) == -1) {
+		live_stop();
 		modules_stop();
 		notify_stop();
 		goto out;
@@ -211,6 +214,7 @@ main(int argc, char **argv)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	modules_stop();
 	server_stop(c->shutdown_timeout);
+	live_stop();
 	notify_stop();
 	log_info("stopped");
 	db_thread_close();

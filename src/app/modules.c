@@ -14,6 +14,7 @@
 #include "app/app.h"
 #include "base/conf.h"
 #include "http/cache.h"
+#include "http/live.h"
 
 /* One line per module: its folder declares <name>_module. */
 #define APP_MODULES(M) \
@@ -25,6 +26,7 @@
 	M(privacy) \
 	M(cases) \
 	M(incidents) \
+	M(mountain) \
 	M(shuttles)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
@@ -58,7 +60,9 @@ app_init(const struct conf *c, enum module_mode mode, char *err,
 {
 	struct module_env	 env = { c, mode };
 
-	if (mode == MODULE_SERVER)
+	if (mode == MODULE_SERVER) {
 		cache_init();
+		live_init();
+	}
 	return (modules_init(app_modules, &env, err, errlen));
 }

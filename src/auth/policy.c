@@ -16,7 +16,7 @@ static const char *const perm_names[PERM__COUNT] = {
 	[PERM_ADMIN] = "admin",
 	[PERM_DPO] = "dpo",
 	[PERM_SCOPE] = "scope",
-	[PERM_AGENT_OR_SCOPE] = "agent_or_scope",
+	[PERM_OPERATOR] = "operator",
 };
 
 static const struct { unsigned bit; const char *name; } roles[] = {
@@ -156,8 +156,12 @@ need_scope(const struct principal *p, const char *scope)
 	return (POLICY_ALLOW);
 }
 
+static int	in_department(const struct principal *, unsigned,
+		    const char *);
+
 enum policy_decision
-policy_allows(const struct principal *p, enum perm perm, const char *scope)
+policy_allows(const struct principal *p, enum perm perm, const char *scope,
+    const char *department)
 {
 	if (perm == PERM_PUBLIC)
 		return (POLICY_ALLOW);
@@ -180,10 +184,12 @@ policy_allows(const struct principal *p, enum perm perm, const char *scope)
 		return (need_role(p, ROLE_DPO));
 	case PERM_SCOPE:
 		return (need_scope(p, scope));
-	case PERM_AGENT_OR_SCOPE:
-		return (p->kind == PRINCIPAL_CLIENT ? need_scope(p, scope) :
-		    need_role(p, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN |
-		    ROLE_DPO));
+	case PERM_OPERATOR:
+		if (p->kind == PRINCIPAL_CLIENT)
+			return (need_scope(p, scope));
+		return (in_department(p, ROLE_AGENT | ROLE_SUPERVISOR |
+		    ROLE_ADMIN | ROLE_DPO, department) ? POLICY_ALLOW :
+		    POLICY_FORBIDDEN);
 	default:
 		return (POLICY_FORBIDDEN);
 	}
@@ -259,18 +265,6 @@ policy_incident(const struct principal *p, const char *department,
 	if (reporter != NULL && p->kind == PRINCIPAL_PERSON &&
 	    strcmp(p->id, reporter) == 0)
 		return (POLICY_FORBIDDEN);
-	return (in_department(p, staff_roles, department) ? POLICY_ALLOW :
-	    POLICY_FORBIDDEN);
-}
-
-enum policy_decision
-policy_operator(const struct principal *p, const char *department,
-    const char *scope)
-{
-	if (p == NULL)
-		return (POLICY_UNAUTHENTICATED);
-	if (p->kind == PRINCIPAL_CLIENT)
-		return (need_scope(p, scope));
 	return (in_department(p, staff_roles, department) ? POLICY_ALLOW :
 	    POLICY_FORBIDDEN);
 }

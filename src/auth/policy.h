@@ -24,8 +24,8 @@ enum perm {
 	PERM_ADMIN,		/* role admin, with mfa */
 	PERM_DPO,		/* role dpo, with mfa */
 	PERM_SCOPE,		/* a partner app holding the route's scope */
-	PERM_AGENT_OR_SCOPE,	/* an agent (any role, with mfa), or a partner
-				   app holding the route's scope */
+	PERM_OPERATOR,		/* a partner app holding the route's scope, or
+				   staff (mfa) of the route's department */
 	PERM__COUNT
 };
 
@@ -77,11 +77,12 @@ enum policy_decision {
 };
 
 /*
- * NULL principal: anonymous.  'scope' is the scope a PERM_SCOPE route
- * needs (NULL otherwise).
+ * NULL principal: anonymous.  'scope' is the scope a PERM_SCOPE or
+ * PERM_OPERATOR route needs, 'department' the department whose staff a
+ * PERM_OPERATOR route admits (NULL otherwise).
  */
 enum policy_decision policy_allows(const struct principal *, enum perm,
-	    const char *);
+	    const char *, const char *);
 
 /*
  * Row-level rules, next to the route-level ones.
@@ -126,14 +127,6 @@ enum policy_decision policy_incident(const struct principal *, const char *,
  * (then it lists its own cases only).
  */
 int	 policy_queue_departments(const struct principal *);
-
-/*
- * The operators of a service a department runs (the shuttles' alerts): a
- * partner app holding 'scope', or staff of 'department' with the second
- * factor.
- */
-enum policy_decision policy_operator(const struct principal *, const char *,
-	    const char *);
 
 const char *perm_name(enum perm);
 /* ROLE_* from "agent" etc.; 0 when unknown. */

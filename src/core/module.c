@@ -80,7 +80,8 @@ module_register(const struct module *m, size_t *nroutes, char *err,
 	    errlen) == -1)
 		return (-1);
 	for (i = 0; i < m->nroutes; i++)
-		if (m->routes[i].perm == PERM_SCOPE &&
+		if ((m->routes[i].perm == PERM_SCOPE ||
+		    m->routes[i].perm == PERM_OPERATOR) &&
 		    policy_scope_find(m->routes[i].scope) == NULL) {
 			snprintf(err, errlen, "route %s %s of module %s needs "
 			    "the undeclared scope '%s'", m->routes[i].method,

@@ -63,7 +63,7 @@ static void *
 loop(void *arg)
 {
 	struct db	*db;
-	char		 channel[64], payload[256];
+	char		 channel[64], payload[8192];
 	size_t		 i;
 	int		 rc, listening = 0;
 	struct timespec	 pause = { 0, 500 * 1000 * 1000 };

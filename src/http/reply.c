@@ -349,6 +349,7 @@ reply_reset(struct request *req)
 	req->reply.stream = NULL;
 	req->reply.stream_cls = NULL;
 	req->reply.stream_done = NULL;
+	req->reply.stream_block = 0;
 	for (i = 0; i < req->reply.nheaders; i++) {
 		free(req->reply.headers[i].name);
 		free(req->reply.headers[i].value);
@@ -498,6 +499,12 @@ reply_stream_len(struct request *req, int status, const char *ctype,
 	req->reply.stream_len = len;
 	req->reply.stream_cls = cls;
 	req->reply.stream_done = done;
+}
+
+void
+reply_stream_block(struct request *req, size_t n)
+{
+	req->reply.stream_block = n;
 }
 
 void

@@ -184,8 +184,21 @@ int	 reply_exec_row(struct request *, const struct db_stmt *,
  * returned; 'done' (may be NULL) frees 'cls' when the transfer ends.
  */
 typedef long	(*reply_stream_fn)(void *, char *, size_t);
+/*
+ * What 'next' returns when it has nothing to send yet and has parked the
+ * connection (server_park(), http/live.c only): libmicrohttpd calls it
+ * again once server_wake() resumed the connection.
+ */
+#define REPLY_STREAM_PARKED	(-2)
 void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
 	    void *, void (*)(void *));
+/*
+ * The most bytes the stream's producer is asked for at once (default 32
+ * KiB), which the response holds for as long as it lasts: a stream open
+ * for hours with little to say at a time (http/live.h) asks small pieces.
+ * After reply_stream().
+ */
+void	 reply_stream_block(struct request *, size_t);
 /*
  * The same with the length known ('len' bytes, sent as Content-Length):
  * 'next' must produce exactly that many, or the connection is cut.
@@ -208,6 +221,7 @@ void	 reply_reset(struct request *);
 #define CT_TEXT		"text/plain; charset=utf-8"
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_XML		"text/xml; charset=utf-8"
+#define CT_EVENT_STREAM	"text/event-stream"
 #define CT_PROMETHEUS	"text/plain; version=0.0.4; charset=utf-8"
 
 #endif

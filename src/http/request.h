@@ -47,6 +47,7 @@ struct reply {
 	uint64_t		 stream_len;	/* UINT64_MAX: unknown (chunked) */
 	void			*stream_cls;
 	void			(*stream_done)(void *);
+	size_t			 stream_block;	/* 0: 32 KiB (reply_stream_block()) */
 };
 
 struct request {

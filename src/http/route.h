@@ -25,6 +25,9 @@ struct json_spec;
 #define ROUTE_FORM	0x04	/* also accepts application/x-www-form-urlencoded */
 #define ROUTE_BODY_OPTIONAL 0x08	/* an empty body reads as {} */
 #define ROUTE_NO_REPLAY	0x10	/* the answer holds a secret: never stored for Idempotency-Key */
+#define ROUTE_STREAM	0x20	/* the answer is a stream that does not end
+				   (http/live.h): a caller of every route
+				   asks it what makes it answer at once */
 
 /* Returns 0; a handler sets exactly one reply on every path. */
 typedef int	(*route_handler)(struct request *);
@@ -36,7 +39,8 @@ struct route {
 	enum perm		 perm;
 	const struct json_spec	*input;		/* NULL: no JSON body expected */
 	unsigned		 flags;
-	const char		*scope;		/* PERM_SCOPE: the scope it needs */
+	const char		*scope;		/* PERM_SCOPE, PERM_OPERATOR: the scope it needs */
+	const char		*department;	/* PERM_OPERATOR: whose staff may */
 	/*
 	 * An upload (with ROUTE_BODY, without 'input'): the body is kept as
 	 * bytes (req->body), never parsed, and its Content-Type must be one

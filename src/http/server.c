@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xmalloc.h"
+#include "http/live.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -856,7 +857,8 @@ run(struct request *req)
 	if (guard != NULL && guard(req) == -1)
 		return;
 	/* The one authorization choke point: every route passes here. */
-	switch (policy_allows(req->principal, r->perm, r->scope)) {
+	switch (policy_allows(req->principal, r->perm, r->scope,
+	    r->department)) {
 	case POLICY_ALLOW:
 		break;
 	case POLICY_UNAUTHENTICATED:
@@ -928,6 +930,9 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	n = sc->next(sc->cls, buf, max);
+	if (n == REPLY_STREAM_PARKED)
+		/* Suspended by the producer: called again once resumed. */
+		return (0);
 	if (n < 0)
 		return (MHD_CONTENT_READER_END_WITH_ERROR);
 	if (n == 0)
@@ -1104,7 +1109,8 @@ queue(struct MHD_Connection *conn, struct request *req)
 		rp->stream_done = NULL;
 		resp = MHD_create_response_from_callback(rp->stream_len ==
 		    UINT64_MAX ? MHD_SIZE_UNKNOWN : rp->stream_len,
-		    32 * 1024, stream_read, sc, stream_free);
+		    rp->stream_block > 0 ? rp->stream_block : 32 * 1024,
+		    stream_read, sc, stream_free);
 	} else if (rp->static_body != NULL) {
 		rp->sent = rp->static_len;
 		resp = MHD_create_response_from_buffer(rp->static_len,
@@ -1693,6 +1699,18 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+void
+server_park(void *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+void
+server_wake(void *conn)
+{
+	MHD_resume_connection(conn);
+}
+
 int
 server_start(const struct server_config *c)
 {
@@ -1776,6 +1794,8 @@ server_stop(int timeout)
 	if (daemon_ == NULL)
 		return;
 	atomic_store(&draining, 1);
+	/* Streams end now: suspended connections would stop nothing. */
+	live_drain();
 	/* No new connections from here on; requests in flight go on. */
 	lsock = MHD_quiesce_daemon(daemon_);
 	if (lsock != MHD_INVALID_SOCKET)

@@ -78,4 +78,13 @@ void	 server_stop(int);
 /* Requests being processed now. */
 long	 server_inflight(void);
 
+/*
+ * A stream's connection (struct request's 'conn') with nothing to send:
+ * server_park() suspends it, from inside its producer only (reply.h,
+ * REPLY_STREAM_PARKED); server_wake() resumes it, from any thread, once
+ * per park.  While parked it costs no thread and does not time out.
+ */
+void	 server_park(void *);
+void	 server_wake(void *);
+
 #endif

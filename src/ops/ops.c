@@ -27,6 +27,7 @@
 #include "core/module.h"
 #include "db/db.h"
 #include "http/cache.h"
+#include "http/live.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -378,6 +379,10 @@ static const struct route ops_routes[] = {
 	  .handler = ops_openapi, .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/me/notifications",
 	  .handler = ops_notifications, .perm = PERM_SELF },
+	/* The live stream: the hub is the http layer's (http/live.h). */
+	{ .method = "GET", .pattern = "/api/v1/live",
+	  .handler = live_handler, .perm = PERM_PUBLIC,
+	  .flags = ROUTE_STREAM },
 };
 
 static const struct privacy_hooks ops_privacy = {

@@ -69,7 +69,6 @@ enum shuttles_err {
 	SHE_ALERT_NOT_FOUND,	/* 404 */
 	SHE_BAD_AT,		/* 400: ?at= */
 	SHE_BAD_NEAR,		/* 400: ?near= / ?radius= */
-	SHE_NOT_IN_DEPARTMENT,	/* 403: agents of the department in charge */
 	SHE_ALERT_NO_TARGET,	/* 422: neither route_ids nor stop_ids */
 	SHE_ALERT_PERIOD,	/* 422: a period ends before it starts */
 	SHE_ALERT_UNKNOWN,	/* 422: %s = the ids not in the feed */

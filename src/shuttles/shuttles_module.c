@@ -16,6 +16,8 @@
 #include "http/route.h"
 #include "shuttles/shuttles_int.h"
 
+char	shuttles_department[48] = "services_techniques";
+
 static const struct route shuttles_routes[] = {
 	{ .method = "GET", .pattern = "/api/v1/shuttles/routes",
 	  .handler = shuttles_routes_list, .perm = PERM_PUBLIC },
@@ -25,14 +27,18 @@ static const struct route shuttles_routes[] = {
 	  .handler = shuttles_departures_get, .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/shuttles/alerts",
 	  .handler = shuttles_alerts_list, .perm = PERM_PUBLIC },
-	/* operators: policy_operator() says which agents */
+	/*
+	 * Operators: partner apps holding shuttles:write, staff of the
+	 * department in charge (the setting, read by shuttles_init() into
+	 * the array the routes point to).
+	 */
 	{ .method = "POST", .pattern = "/api/v1/shuttles/alerts",
-	  .handler = shuttles_alert_post, .perm = PERM_AGENT_OR_SCOPE,
-	  .scope = SHUTTLES_SCOPE, .input = &shuttles_alert_spec,
-	  .flags = ROUTE_BODY },
+	  .handler = shuttles_alert_post, .perm = PERM_OPERATOR,
+	  .scope = SHUTTLES_SCOPE, .department = shuttles_department,
+	  .input = &shuttles_alert_spec, .flags = ROUTE_BODY },
 	{ .method = "DELETE", .pattern = "/api/v1/shuttles/alerts/{id}",
-	  .handler = shuttles_alert_delete, .perm = PERM_AGENT_OR_SCOPE,
-	  .scope = SHUTTLES_SCOPE },
+	  .handler = shuttles_alert_delete, .perm = PERM_OPERATOR,
+	  .scope = SHUTTLES_SCOPE, .department = shuttles_department },
 	/* for journey planners */
 	{ .method = "GET", .pattern = "/gtfs-rt/alerts.pb",
 	  .handler = shuttles_gtfs_rt, .perm = PERM_PUBLIC },
@@ -42,8 +48,6 @@ static const struct scope_def shuttles_scopes[] = {
 	{ .name = SHUTTLES_SCOPE, .description = "post and remove alerts on "
 	  "the shuttles (disruptions), published in the GTFS-Realtime feed" },
 };
-
-char	shuttles_department[48] = "services_techniques";
 
 /* The setting shuttles_department (guichet.conf(5)). */
 static int
@@ -93,14 +97,6 @@ const struct errcode shuttles_errors[SHE__COUNT] = {
 	    "metres from 1 to 50000, with near",
 	    "near deve essere \"latitudine,longitudine\" e radius un numero "
 	    "di metri da 1 a 50000, con near" } },
-	[SHE_NOT_IN_DEPARTMENT] = { .code = "shuttles_not_operator",
-	  .problem = PROB_FORBIDDEN, .detail = {
-	    "seuls les agents du service en charge des navettes publient "
-	    "des alertes",
-	    "only agents of the department in charge of the shuttles post "
-	    "alerts",
-	    "solo gli agenti del servizio responsabile delle navette "
-	    "pubblicano avvisi" } },
 	[SHE_ALERT_NO_TARGET] = { .code = "shuttle_alert_no_target",
 	  .problem = PROB_VALIDATION, .detail = {
 	    "une alerte vise au moins une ligne ou un arrêt (route_ids, "

@@ -605,6 +605,23 @@ idl_login_admin(struct idenv *e)
 }
 
 char *
+idl_client_token(const struct idenv *e, const char *id, const char *secret)
+{
+	json_t	*j;
+	char	*at;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/auth/token", NULL,
+	    json_pack("{s:s, s:s, s:s}", "grant_type", "client_credentials",
+	    "client_id", id, "client_secret", secret), &st);
+	ck_assert_msg(st == 200 && idl_jstr(j, "access_token") != NULL,
+	    "client token: %ld", st);
+	at = strdup(idl_jstr(j, "access_token"));
+	json_decref(j);
+	return (at);
+}
+
+char *
 idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
 {
 	char	*t;

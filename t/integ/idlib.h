@@ -179,6 +179,11 @@ char	*idl_login_ok(const struct idenv *, const char *, const char *,
 /* The demo admin with a fresh TOTP code: its access token (mfa). */
 char	*idl_login_admin(struct idenv *);
 /*
+ * A partner client's access token (client credentials; 200 asserted):
+ * the demo's lift operator is idl_demo.client_id and client_secret.
+ */
+char	*idl_client_token(const struct idenv *, const char *, const char *);
+/*
  * The one-time token of the latest 'template' message to 'email' in the
  * outbox (at least 32 characters; caller frees).
  */

@@ -52,6 +52,7 @@ struct principal_model {
 	int	 mfa;
 	unsigned roles;		/* ROLE_* */
 	unsigned scopes;	/* SCOPE_* */
+	char	 departments[512];	/* " d1 d2 " (persons: the database's) */
 };
 
 enum expect { EXPECT_ALLOW, EXPECT_401, EXPECT_403 };
@@ -79,9 +80,27 @@ by_scope(const struct principal_model *m, unsigned scope)
 	    EXPECT_403);
 }
 
+/* Staff with mfa of 'department' (PERM_OPERATOR), or a client by scope. */
+static enum expect
+by_operator(const struct principal_model *m, const char *scope,
+    const char *department)
+{
+	char	*word;
+	int	 in;
+
+	if (!m->signed_in || !m->person)
+		return (by_scope(m, scope_from_name(scope)));
+	word = harness_printf(" %s ", department != NULL ? department : "");
+	in = strstr(m->departments, word) != NULL;
+	free(word);
+	return (in && has_role(m, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN |
+	    ROLE_DPO) ? EXPECT_ALLOW : EXPECT_403);
+}
+
 /* The expectation, by permission: no default, so -Wswitch names a new one. */
 static enum expect
-expected(enum perm p, const char *scope, const struct principal_model *m)
+expected(enum perm p, const char *scope, const char *department,
+    const struct principal_model *m)
 {
 	switch (p) {
 	case PERM_PUBLIC:
@@ -100,11 +119,8 @@ expected(enum perm p, const char *scope, const struct principal_model *m)
 		return (has_role(m, ROLE_DPO) ? EXPECT_ALLOW : deny(m));
 	case PERM_SCOPE:
 		return (by_scope(m, scope_from_name(scope)));
-	case PERM_AGENT_OR_SCOPE:
-		if (m->signed_in && !m->person)
-			return (by_scope(m, scope_from_name(scope)));
-		return (has_role(m, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN |
-		    ROLE_DPO) ? EXPECT_ALLOW : deny(m));
+	case PERM_OPERATOR:
+		return (by_operator(m, scope, department));
 	case PERM_UNSET:
 	case PERM__COUNT:
 		/* Default deny (test_no_route_unset fails on these anyway). */
@@ -144,9 +160,10 @@ scopes_of(const char *scope)
 
 /* The model of a principal, read from its token (claims win over hopes). */
 static void
-model_of(const char *token, struct principal_model *m)
+model_of(const struct idenv *e, const char *token, struct principal_model *m)
 {
 	json_t	*c;
+	char	*d;
 
 	memset(m, 0, sizeof(*m));
 	if (token == NULL)
@@ -159,6 +176,14 @@ model_of(const char *token, struct principal_model *m)
 	m->mfa = json_is_true(json_object_get(c, "mfa"));
 	m->roles = roles_of(c);
 	m->scopes = scopes_of(idl_jstr(c, "scope"));
+	if (m->person && idl_jstr(c, "sub") != NULL) {
+		d = idl_sql(e, "SELECT coalesce(string_agg(department, ' '), '') "
+		    "FROM identity.agent_departments WHERE account_id = '%s'",
+		    idl_jstr(c, "sub"));
+		snprintf(m->departments, sizeof(m->departments), " %s ",
+		    d != NULL ? d : "");
+		free(d);
+	}
 	json_decref(c);
 }
 
@@ -235,15 +260,15 @@ START_TEST(test_policy_default_deny)
 	all.kind = PRINCIPAL_PERSON;
 	all.roles = ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN | ROLE_DPO;
 	all.mfa = 1;
-	ck_assert(policy_allows(NULL, PERM_UNSET, NULL) == POLICY_UNAUTHENTICATED);
-	ck_assert(policy_allows(&all, PERM_UNSET, NULL) == POLICY_FORBIDDEN);
-	ck_assert(policy_allows(&all, PERM__COUNT, NULL) == POLICY_FORBIDDEN);
-	ck_assert(policy_allows(&all, (enum perm)(PERM__COUNT + 7), NULL) ==
+	ck_assert(policy_allows(NULL, PERM_UNSET, NULL, NULL) == POLICY_UNAUTHENTICATED);
+	ck_assert(policy_allows(&all, PERM_UNSET, NULL, NULL) == POLICY_FORBIDDEN);
+	ck_assert(policy_allows(&all, PERM__COUNT, NULL, NULL) == POLICY_FORBIDDEN);
+	ck_assert(policy_allows(&all, (enum perm)(PERM__COUNT + 7), NULL, NULL) ==
 	    POLICY_FORBIDDEN);
 	all.kind = PRINCIPAL_CLIENT;
 	all.scopes = ~0u;
-	ck_assert(policy_allows(&all, PERM_UNSET, NULL) == POLICY_FORBIDDEN);
-	ck_assert(policy_allows(&all, PERM__COUNT, NULL) == POLICY_FORBIDDEN);
+	ck_assert(policy_allows(&all, PERM_UNSET, NULL, NULL) == POLICY_FORBIDDEN);
+	ck_assert(policy_allows(&all, PERM__COUNT, NULL, NULL) == POLICY_FORBIDDEN);
 }
 END_TEST
 
@@ -328,7 +353,7 @@ START_TEST(test_route_matrix)
 	tokens[WHO_ADMIN] = idl_login_admin(&e);
 	tokens[WHO_PARTNER] = partner_token(&e);
 	for (w = 0; w < WHO__COUNT; w++)
-		model_of(tokens[w], &m[w]);
+		model_of(&e, tokens[w], &m[w]);
 	/* The principals are what the matrix needs them to be. */
 	ck_assert_msg(m[WHO_AGENT].mfa && m[WHO_AGENT].roles == ROLE_AGENT,
 	    "the agent is not an agent with mfa");
@@ -349,10 +374,17 @@ START_TEST(test_route_matrix)
 		c->route = i / WHO__COUNT;
 		c->who = (enum who)(i % WHO__COUNT);
 		rt = router_at(c->route);
-		c->want = expected(rt->perm, rt->scope, &m[c->who]);
+		c->want = expected(rt->perm, rt->scope, rt->department,
+		    &m[c->who]);
 		snprintf(c->rid, sizeof(c->rid), "matrix-%zu-%d", c->route,
 		    (int)c->who);
 		path = concrete_path(rt->pattern);
+		if (rt->flags & ROUTE_STREAM) {
+			/* A stream never ends: a refused filter answers. */
+			rid = harness_printf("%s?events=-", path);
+			free(path);
+			path = rid;
+		}
 		rid = harness_printf("X-Request-Id: %s", c->rid);
 		auth = tokens[c->who] != NULL ? harness_printf("Authorization: "
 		    "Bearer %s", tokens[c->who]) : NULL;

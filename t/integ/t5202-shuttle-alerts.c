@@ -139,7 +139,7 @@ START_TEST(test_who_may_post)
 	ck_assert_int_eq(post(&e, partner_other, alert_body("N2", NULL,
 	    now - 60, now + 3600, "Snow"), NULL), 403);
 	problem_code(&e, "POST", ALERTS, mairie, alert_body("N2", NULL,
-	    now - 60, now + 3600, "Snow"), 403, "shuttles_not_operator");
+	    now - 60, now + 3600, "Snow"), 403, "\"forbidden\"");
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.alerts"), 0);
 	/* The department in charge, and a partner with the scope. */
@@ -182,7 +182,7 @@ START_TEST(test_who_may_post)
 	/* Removing: operators only; then it is gone. */
 	path = harness_printf(ALERTS "/%s", id);
 	problem_code(&e, "DELETE", path, mairie, NULL, 403,
-	    "shuttles_not_operator");
+	    "\"forbidden\"");
 	ck_assert_int_eq(idl_status(&e, "DELETE", path, partner_other, NULL),
 	    403);
 	ck_assert_int_eq(idl_status(&e, "DELETE", path, tech, NULL), 204);
@@ -213,7 +213,7 @@ START_TEST(test_department_setting)
 	tech = cl_agent(&e, CL_TECH);
 	mairie = cl_agent(&e, CL_MAIRIE);
 	problem_code(&e, "POST", ALERTS, tech, alert_body("N2", NULL,
-	    now - 60, now + 3600, "Snow"), 403, "shuttles_not_operator");
+	    now - 60, now + 3600, "Snow"), 403, "\"forbidden\"");
 	ck_assert_int_eq(post(&e, mairie, alert_body("N2", NULL, now - 60,
 	    now + 3600, "Snow"), NULL), 201);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "

@@ -1,0 +1,171 @@
+/*
+ * mountain_int.h: shared between the files of src/mountain only.
+ *
+ * mountain_db.c      the statement table; the business operations (a
+ *                    change of status of lifts and slopes, one or a
+ *                    batch, each kept in the history; a snow report)
+ *                    that the handlers and guichetctl both call
+ * mountain_http.c    the handlers of lifts, slopes and the snow report
+ * pass.c             lift passes: age bands and the price rule (pure),
+ *                    the list of products and the quote
+ * mountain_module.c  the declaration, the problem codes, the commands
+ *
+ * Invariants:
+ *  - a status is one of enum mountain_status; every change of one goes
+ *    with its row of mountain.status_history in the same transaction,
+ *    whose trigger publishes it to the live stream (http/live.h);
+ *  - a batch changes everything it names or nothing;
+ *  - the public answers are cached under tag "mountain" (lifts, slopes,
+ *    snow report) and "lift_passes" (products, prices), dropped by the
+ *    triggers of migration 025 in every guichetd.
+ */
+#ifndef GUICHET_MOUNTAIN_INT_H
+#define GUICHET_MOUNTAIN_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/lang.h"
+#include "db/db.h"
+#include "http/reply.h"
+
+/* The town's time zone: "today" of a lift's history. */
+#define MOUNTAIN_ZONE	"Europe/Paris"
+/* The department whose staff run the lifts (besides lifts:write clients). */
+#define MOUNTAIN_DEPARTMENT	"remontees_mecaniques"
+/* The most items of one batch. */
+#define MOUNTAIN_BATCH_MAX	200
+
+enum mountain_stmt {
+	MS_LIFTS,
+	MS_LIFT,
+	MS_SLOPES,
+	MS_LIFT_SET,
+	MS_SLOPE_SET,
+	MS_LIFTS_KNOWN,
+	MS_SLOPES_KNOWN,
+	MS_SNOW_CURRENT,
+	MS_SNOW_INSERT,
+	MS_SEASON_OF,
+	MS_PRODUCTS,
+	MS_PRODUCT,
+	MS_PRICES,
+	MS__COUNT
+};
+extern struct db_stmt	mountain_stmts[MS__COUNT];
+#define MOUNTAIN_STMT(x)	(&mountain_stmts[(x)])
+
+struct module_stmts;
+extern const struct module_stmts	mountain_stmt_table;
+
+/* The problem codes (mountain_module.c). */
+enum mountain_err {
+	MTE_LIFT_NOT_FOUND,	/* 404 */
+	MTE_SLOPE_NOT_FOUND,	/* 404 */
+	MTE_NO_SNOW_REPORT,	/* 404 */
+	MTE_BATCH_INVALID,	/* 422: %s = how many items are wrong */
+	MTE_PRODUCT_NOT_FOUND,	/* 404 */
+	MTE_QUOTE_INVALID,	/* 422: %s = why */
+	MTE__COUNT
+};
+extern const struct errcode	mountain_errors[MTE__COUNT];
+#define MOUNTAIN_ERR(x)	(&mountain_errors[(x)])
+
+/* Statuses. */
+enum mountain_status { MST_OPEN, MST_CLOSED, MST_ON_HOLD, MST_SCHEDULED,
+    MST__COUNT };
+extern const char *const mountain_status_names[];	/* NULL-terminated */
+/* The status named 's', or -1. */
+int	 mountain_status_from(const char *);
+/*
+ * Our status for the status word of an operator's bulletin (Lumiplan's
+ * "lp_runway_trail_<word>": opened, closed, out_period, on_hold, delayed,
+ * scheduled...), or -1 when unknown.
+ */
+int	 mountain_status_from_operator(const char *);
+
+enum mountain_kind { MK_LIFT, MK_SLOPE };
+
+/* One change of status, as the API's bodies say it (checked). */
+struct status_change {
+	const char	*id;
+	const char	*status;
+	const char	*reason[3];	/* fr, en, it; NULL: none */
+	const char	*expected_at;	/* RFC 3339, or NULL */
+	int		 groomed;	/* slopes: groomed today 1, not 0, -1 unsaid */
+};
+
+/*
+ * The errors of one change that the schema cannot see, appended to
+ * 'errors' under 'prefix' ("" or "/lifts/3"); how many.  'now' is the
+ * clock: an expected time must be later.
+ */
+size_t	 status_change_check(const struct status_change *, const char *,
+	    int64_t, enum lang, json_t *);
+/* A change read from a checked JSON object (pointers into it). */
+void	 status_change_of(const json_t *, struct status_change *);
+
+/*
+ * Apply 'nl' changes of lifts and 'ns' of slopes in one transaction, each
+ * with its history row, by 'by' (an account or client id) at 'now'.  0;
+ * 1 when an id is unknown (nothing changed: *bad_kind and *bad_index say
+ * which); -1 with 'err'.
+ */
+int	 mountain_set_statuses(struct db *, const struct status_change *,
+	    size_t, const struct status_change *, size_t, const char *,
+	    int64_t, enum mountain_kind *, size_t *, struct db_error *);
+
+/* guichetctl mountain (mountain_db.c). */
+struct ctl_ctx;
+int	 mountain_ctl(struct ctl_ctx *);
+
+/* The JSON schema of the bodies (mountain_http.c). */
+extern const struct json_spec	mountain_status_spec;
+extern const struct json_spec	mountain_slope_status_spec;
+extern const struct json_spec	mountain_batch_spec;
+extern const struct json_spec	mountain_snow_spec;
+
+/* Handlers. */
+struct request;
+int	 mountain_lifts(struct request *);
+int	 mountain_lift(struct request *);
+int	 mountain_slopes(struct request *);
+int	 mountain_lift_status(struct request *);
+int	 mountain_slope_status(struct request *);
+int	 mountain_batch_status(struct request *);
+int	 mountain_snow_get(struct request *);
+int	 mountain_snow_put(struct request *);
+int	 mountain_passes(struct request *);
+int	 mountain_quote(struct request *);
+
+/* Lift passes (pass.c). */
+enum pass_band { PB_INFANT, PB_CHILD, PB_ADULT, PB_SENIOR, PB__COUNT };
+extern const char *const pass_band_names[PB__COUNT];
+/* The first age of each band: infant 0, child 6, adult 13, senior 65. */
+extern const int pass_band_from[PB__COUNT];
+
+enum pass_profile { PP_STANDARD, PP_RESIDENT, PP_SEASONAL_WORKER,
+    PP_SECONDARY_RESIDENT, PP__COUNT };
+extern const char *const pass_profile_names[PP__COUNT];
+
+/*
+ * Age in whole years on 'day' of someone born on 'birth' (both
+ * "YYYY-MM-DD", checked): one more on each birthday (born on 29 February:
+ * on 1 March of common years).  -1 when 'day' is before 'birth'.
+ */
+int	 pass_age(const char *, const char *);
+/* The band of an age (>= 0). */
+enum pass_band pass_band_of(int);
+
+/*
+ * The price rule: with prices[profile] the product's price for the band
+ * in cents (-1: none for that profile) and 'held' the bits (1 << profile)
+ * of the entitlements the buyer holds for the product's season, the
+ * profile whose price applies: the lowest held one (standard always held;
+ * on a tie, the standard), or -1 when there is no standard price and no
+ * held one.
+ */
+int	 pass_rule(const long *, unsigned);
+
+#endif

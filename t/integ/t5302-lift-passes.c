@@ -1,0 +1,243 @@
+/*
+ * t5302-lift-passes: lift passes (src/mountain/pass.c) against a real
+ * guichetd, on the demo's products and prices (sql/demo/006_mountain.sql):
+ *  - the public list of products, by season, with their prices by
+ *    profile and age band, in cents of EUR;
+ *  - the anonymous quote at the boundaries of the age bands (the day
+ *    someone turns 6, 13, 65) and of the season (its first and last day,
+ *    a pass of six days that would end after it);
+ *  - with a token, the entitlement an accepted lift-pass discount case
+ *    grants applies, for the season it was granted for only; before the
+ *    acceptance, or for another season, or for someone else, the
+ *    standard price;
+ *  - 400, 404 and 422 for what cannot be quoted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caselib.h"
+
+#define FROZEN	"2026-12-20T08:00:00Z"
+
+/* GET a quote as 'token': the body; *st the status. */
+static json_t *
+quote(const struct idenv *e, const char *token, const char *product,
+    const char *start, const char *birth, long *st)
+{
+	char	*path;
+	json_t	*j;
+
+	path = harness_printf("/api/v1/lift-passes/quote?product=%s&start=%s"
+	    "&birthdate=%s", product, start, birth);
+	j = idl_reqj(e, "GET", path, token, NULL, st);
+	free(path);
+	return (j);
+}
+
+/* The quote's price (200 asserted), its band and profile checked. */
+static long
+price(const struct idenv *e, const char *token, const char *product,
+    const char *start, const char *birth, const char *band,
+    const char *profile)
+{
+	json_t	*j;
+	long	 st, cents;
+
+	j = quote(e, token, product, start, birth, &st);
+	ck_assert_msg(st == 200, "%s %s %s: %ld", product, start, birth, st);
+	idl_assert_str(j, "band", band);
+	idl_assert_str(j, "profile", profile);
+	idl_assert_str(j, "currency", "EUR");
+	cents = (long)json_integer_value(json_object_get(j, "price_cents"));
+	json_decref(j);
+	return (cents);
+}
+
+/* The quote is the problem 'status' with 'code'. */
+static void
+refused(const struct idenv *e, const char *product, const char *start,
+    const char *birth, long status, const char *code)
+{
+	json_t	*j;
+	long	 st;
+
+	j = quote(e, NULL, product, start, birth, &st);
+	ck_assert_msg(st == status, "%s %s %s: %ld, not %ld", product, start,
+	    birth, st, status);
+	idl_assert_str(j, "code", code);
+	json_decref(j);
+}
+
+START_TEST(test_products)
+{
+	struct idenv	 e;
+	json_t		*j, *it, *season = NULL;
+	size_t		 i;
+	long		 st;
+
+	idl_start_new(&e, FROZEN);
+	j = idl_reqj(&e, "GET", "/api/v1/lift-passes", NULL, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 6);
+	json_array_foreach(json_object_get(j, "items"), i, it)
+		if (strcmp(idl_jstr(it, "code"), "season_2026") == 0)
+			season = it;
+	ck_assert_ptr_nonnull(season);
+	idl_assert_str(season, "kind", "season");
+	idl_assert_str(season, "valid_from", "2026-12-05");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(season, "prices"), "resident"), "adult")), 26000);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(season, "prices"), "standard"), "adult")), 65000);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "bands")), 4);
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_age_bands)
+{
+	struct idenv	 e;
+	json_t		*j;
+	long		 st;
+
+	idl_start_new(&e, FROZEN);
+	/* Six on the first day: a child; six the day after: free. */
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
+	    "2020-12-20", "child", "standard"), 3950);
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
+	    "2020-12-21", "infant", "standard"), 0);
+	/* Thirteen on the first day: an adult; twelve: a child. */
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
+	    "2013-12-20", "adult", "standard"), 4950);
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
+	    "2013-12-21", "child", "standard"), 3950);
+	/* Sixty-five: a senior; the day before the birthday: an adult. */
+	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
+	    "1961-12-20", "senior", "standard"), 23500);
+	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
+	    "1961-12-21", "adult", "standard"), 26100);
+	/* The age of the first day, even if the birthday falls during. */
+	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
+	    "1961-12-22", "adult", "standard"), 26100);
+	/* The answer says why, in the caller's language. */
+	j = quote(&e, NULL, "day_2026", "2026-12-20", "2020-12-20", &st);
+	idl_assert_str(j, "rule", "standard:child");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "age")), 6);
+	ck_assert_ptr_nonnull(strstr(idl_jstr(j, "why"), "6 ans le "
+	    "2026-12-20"));
+	idl_assert_str(j, "end", "2026-12-20");
+	json_decref(j);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_season_bounds)
+{
+	struct idenv	 e;
+	json_t		*j;
+	long		 st;
+
+	idl_start_new(&e, FROZEN);
+	/* The season runs from 5 December 2026 to 11 April 2027. */
+	refused(&e, "day_2026", "2026-12-04", "1990-01-01", 422,
+	    "lift_pass_quote_invalid");
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-05",
+	    "1990-01-01", "adult", "standard"), 4950);
+	ck_assert_int_eq(price(&e, NULL, "day_2026", "2027-04-11",
+	    "1990-01-01", "adult", "standard"), 4950);
+	refused(&e, "day_2026", "2027-04-12", "1990-01-01", 422,
+	    "lift_pass_quote_invalid");
+	/* Six days must end in the season. */
+	j = quote(&e, NULL, "six_days_2026", "2027-04-06", "1990-01-01", &st);
+	ck_assert_int_eq(st, 200);
+	idl_assert_str(j, "end", "2027-04-11");
+	json_decref(j);
+	refused(&e, "six_days_2026", "2027-04-07", "1990-01-01", 422,
+	    "lift_pass_quote_invalid");
+	/* A season pass runs to the end of its season. */
+	j = quote(&e, NULL, "season_2026", "2027-01-10", "1990-01-01", &st);
+	ck_assert_int_eq(st, 200);
+	idl_assert_str(j, "end", "2027-04-11");
+	json_decref(j);
+	refused(&e, "season_2026", "2026-12-20", "2026-12-21", 422,
+	    "lift_pass_quote_invalid");
+	refused(&e, "nope", "2026-12-20", "1990-01-01", 404,
+	    "lift_pass_not_found");
+	refused(&e, "day_2026", "2026-13-01", "1990-01-01", 400,
+	    "bad_query");
+	refused(&e, "day_2026", "2026-12-20", "19900101", 400, "bad_query");
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_entitlements)
+{
+	struct idenv	 e;
+	char		*res, *other, *chief, *id;
+	json_t		*j;
+	long		 st;
+
+	res = idl_start_resident(&e, FROZEN);
+	other = cl_other(&e);
+	chief = cl_agent(&e, CL_LIFT_CHIEF);
+	/* Before any case: the standard price, signed in or not. */
+	ck_assert_int_eq(price(&e, res, "season_2026", "2026-12-20",
+	    "1980-05-01", "adult", "standard"), 65000);
+	id = cl_file(&e, res, "t_forfait", json_pack("{s:s}", "nom", "A"), 1,
+	    NULL);
+	ck_assert_int_eq(price(&e, res, "season_2026", "2026-12-20",
+	    "1980-05-01", "adult", "standard"), 65000);
+	/* Accepted: the resident's price for 2026-2027, and says why. */
+	cl_decide(&e, chief, chief, id, "accepted", NULL);
+	j = quote(&e, res, "season_2026", "2026-12-20", "1980-05-01", &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j,
+	    "price_cents")), 26000);
+	ck_assert_int_eq(json_integer_value(json_object_get(j,
+	    "standard_price_cents")), 65000);
+	idl_assert_str(j, "rule", "resident:adult");
+	idl_assert_str(j, "season", "2026-2027");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "entitlements")),
+	    1);
+	ck_assert_ptr_nonnull(strstr(idl_jstr(j, "why"),
+	    "résident permanent"));
+	json_decref(j);
+	/* Every product of the season with a resident price; a child's too. */
+	ck_assert_int_eq(price(&e, res, "day_2026", "2026-12-20",
+	    "1980-05-01", "adult", "resident"), 2500);
+	ck_assert_int_eq(price(&e, res, "season_2026", "2026-12-20",
+	    "2016-05-01", "child", "resident"), 18000);
+	/* No resident price for this product: the standard one. */
+	ck_assert_int_eq(price(&e, res, "six_days_2026", "2026-12-20",
+	    "1980-05-01", "adult", "standard"), 26100);
+	/* Another season: the entitlement was not granted for it. */
+	ck_assert_int_eq(price(&e, res, "season_2025", "2026-01-10",
+	    "1980-05-01", "adult", "standard"), 62500);
+	/* Someone else, or nobody: the standard price. */
+	ck_assert_int_eq(price(&e, other, "season_2026", "2026-12-20",
+	    "1980-05-01", "adult", "standard"), 65000);
+	ck_assert_int_eq(price(&e, NULL, "season_2026", "2026-12-20",
+	    "1980-05-01", "adult", "standard"), 65000);
+	free(res);
+	free(other);
+	free(chief);
+	free(id);
+	idl_stop(&e);
+}
+END_TEST
+
+static const TTest *const *const tests[] = {
+	&test_products,
+	&test_age_bands,
+	&test_season_bounds,
+	&test_entitlements,
+	NULL
+};
+
+const struct test_group test_groups[] = {
+	{ "lift_passes", HARNESS_TIMEOUT, NULL, NULL, cl_prepare, NULL,
+	  tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};

@@ -1,0 +1,362 @@
+/*
+ * t5303-live: the live stream (src/http/live.c, GET /api/v1/live) against
+ * two real guichetd processes on one database:
+ *  - a change of status made through one process reaches a stream held
+ *    open on the other, as an event with its id, its name and its data;
+ *    a new snow report too;
+ *  - Last-Event-ID: a client that reconnects gets exactly the events
+ *    after the one it saw, in order; an id the process does not hold
+ *    gets an event "reload";
+ *  - ?events= keeps only the events asked for; a bad list is a 400;
+ *  - many streams held open at once all get the event;
+ *  - a stream held open does not stop the server from stopping: it is
+ *    ended, and the process exits cleanly.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caselib.h"
+
+#define FROZEN	"2026-12-20T08:00:00Z"
+#define LIFT	"tc6-le-chalvet"
+#define NELEM_MANY(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A stream read raw: what came, and the body once dechunked. */
+struct sse {
+	int	 fd;
+	char	*raw;
+	size_t	 len, cap;
+	char	*body;		/* dechunked, NUL-terminated */
+	int	 eof;
+};
+
+/* Open GET /api/v1/live'query' on 's' with 'extra' header lines. */
+static void
+sse_open(struct sse *c, const struct server *s, const char *query,
+    const char *extra)
+{
+	char	*req;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = harness_connect(s);
+	ck_assert_int_ge(c->fd, 0);
+	req = harness_printf("GET /api/v1/live%s HTTP/1.1\r\nHost: 127.0.0.1"
+	    "\r\nAccept: text/event-stream\r\n%s\r\n", query != NULL ? query :
+	    "", extra != NULL ? extra : "");
+	ck_assert_int_eq(harness_send_str(c->fd, req), 0);
+	free(req);
+	c->cap = 4096;
+	c->raw = calloc(1, c->cap);
+	c->body = strdup("");
+}
+
+/* Rebuild the body from the chunks received so far. */
+static void
+dechunk(struct sse *c)
+{
+	const char	*p = strstr(c->raw, "\r\n\r\n"), *end = c->raw + c->len;
+	char		*b, *q;
+	unsigned long	 n;
+
+	free(c->body);
+	b = calloc(1, c->len + 1);
+	q = b;
+	if (p != NULL)
+		for (p += 4; p < end;) {
+			n = strtoul(p, NULL, 16);
+			if ((p = strstr(p, "\r\n")) == NULL)
+				break;
+			p += 2;
+			if (n == 0 || p + n > end)
+				break;
+			memcpy(q, p, n);
+			q += n;
+			p += n + 2;
+		}
+	c->body = b;
+}
+
+/*
+ * Read until the body holds 'needle' after offset 'from' (5 s): 1 when it
+ * does.
+ */
+static int
+sse_wait(struct sse *c, const char *needle, size_t from)
+{
+	long long	 until = harness_now_ms() + 5000;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	for (;;) {
+		dechunk(c);
+		if (strlen(c->body) >= from && strstr(c->body + from, needle) !=
+		    NULL)
+			return (1);
+		if (c->eof || harness_now_ms() >= until)
+			return (0);
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (c->cap - c->len < 2048) {
+			c->cap *= 2;
+			c->raw = realloc(c->raw, c->cap);
+		}
+		n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			c->eof = 1;
+			continue;
+		}
+		c->len += (size_t)n;
+		c->raw[c->len] = '\0';
+	}
+}
+
+static void
+sse_close(struct sse *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->raw);
+	free(c->body);
+	c->fd = -1;
+}
+
+/* The id of the last event named 'event' in the body, or 0. */
+static unsigned long long
+last_id_of(const struct sse *c, const char *event)
+{
+	char			*needle = harness_printf("\nevent: %s\n", event);
+	const char		*p, *q, *id;
+	unsigned long long	 v = 0;
+
+	for (p = c->body; (q = strstr(p, needle)) != NULL; p = q + 1) {
+		/* "id: N" is the line before. */
+		for (id = q; id > c->body && id[-1] != '\n'; id--)
+			;
+		sscanf(id, "id: %llu", &v);
+	}
+	free(needle);
+	return (v);
+}
+
+/* The demo's lifts:write client's access token (caller frees). */
+static char *
+operator_token(const struct idenv *e)
+{
+	return (idl_client_token(e, idl_demo.client_id,
+	    idl_demo.client_secret));
+}
+
+static void
+set_status(const struct idenv *e, const char *token, const char *lift,
+    const char *status)
+{
+	struct http_resp r;
+	char		*path = harness_printf("/api/v1/lifts/%s/status", lift);
+	char		*body = harness_printf("{\"status\": \"%s\", \"reason\": "
+			    "{\"fr\": \"Vent\", \"en\": \"Wind\"}}", status);
+
+	ck_assert_int_eq(idl_req(e, "PUT", path, token, body, &r), 200);
+	http_resp_free(&r);
+	free(path);
+	free(body);
+}
+
+/* Two processes on the test's database: 'a' started, then 'b'. */
+static void
+start_two(struct idenv *a, struct idenv *b)
+{
+	idl_start_new(a, FROZEN);
+	memset(b, 0, sizeof(*b));
+	b->db = strdup(a->db);
+	b->clock = FROZEN;
+	idl_start(b);
+}
+
+START_TEST(test_delivery_across_processes)
+{
+	struct idenv	 a, b;
+	struct sse	 c;
+	char		*op;
+	json_t		*j;
+	long		 st;
+
+	start_two(&a, &b);
+	op = operator_token(&a);
+	sse_open(&c, &b.s, NULL, NULL);
+	ck_assert_msg(sse_wait(&c, "retry: 2000\n", 0), "no stream: %s",
+	    c.raw);
+	ck_assert_ptr_nonnull(strstr(c.raw, "HTTP/1.1 200"));
+	ck_assert_ptr_nonnull(strcasestr(c.raw, "Content-Type: "
+	    "text/event-stream"));
+	ck_assert_ptr_nonnull(strcasestr(c.raw, "Cache-Control: no-store"));
+	/* A change through A, seen on B's stream. */
+	set_status(&a, op, LIFT, "on_hold");
+	ck_assert_msg(sse_wait(&c, "event: lift\ndata: {", 0), "no event: "
+	    "%s", c.body);
+	ck_assert_ptr_nonnull(strstr(c.body, "\"id\":\"" LIFT "\""));
+	ck_assert_ptr_nonnull(strstr(c.body, "on_hold"));
+	ck_assert_ptr_nonnull(strstr(c.body, "Wind"));
+	ck_assert(last_id_of(&c, "lift") > 0);
+	/* A slope and the snow report too. */
+	j = idl_reqj(&a, "PUT", "/api/v1/slopes/la-butte/status", op,
+	    "{\"status\": \"open\"}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	ck_assert(sse_wait(&c, "event: slope\n", 0));
+	j = idl_reqj(&a, "PUT", "/api/v1/snow-report", op,
+	    "{\"depth_bottom_cm\": 50, \"depth_top_cm\": 120, "
+	    "\"fresh_24h_cm\": 5, \"avalanche_risk\": 2, \"avalanche_date\": "
+	    "\"2026-12-20\", \"weather\": \"sunny\"}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	ck_assert(sse_wait(&c, "event: snow_report\n", 0));
+	/*
+	 * A frame longer than the pieces a stream sends at once (a reason
+	 * of 200 characters in three languages) comes whole: its data is
+	 * the JSON object it was.
+	 */
+	{
+		char	*lon = idl_marker(200), *body, *p, *eol;
+		size_t	 from = strlen(c.body);
+		json_t	*d;
+
+		body = harness_printf("{\"status\": \"closed\", \"reason\": "
+		    "{\"fr\": \"%s\", \"en\": \"%s\", \"it\": \"%s\"}}", lon,
+		    lon, lon);
+		j = idl_reqj(&a, "PUT", "/api/v1/lifts/sg4-prarial/status", op,
+		    body, &st);
+		ck_assert_int_eq(st, 200);
+		json_decref(j);
+		ck_assert(sse_wait(&c, "sg4-prarial", from));
+		ck_assert(sse_wait(&c, "}\n\n", from));
+		p = strstr(c.body + from, "data: ");
+		ck_assert_ptr_nonnull(p);
+		eol = strchr(p, '\n');
+		*eol = '\0';
+		d = json_loads(p + 6, 0, NULL);
+		ck_assert_msg(d != NULL, "not JSON: %s", p + 6);
+		idl_assert_str(json_object_get(d, "reason"), "it", lon);
+		json_decref(d);
+		free(body);
+		free(lon);
+	}
+	sse_close(&c);
+	free(op);
+	idl_stop(&b);
+	idl_stop(&a);
+}
+END_TEST
+
+START_TEST(test_resumption)
+{
+	struct idenv	 a, b;
+	struct sse	 c, d, z;
+	unsigned long long first;
+	char		*op, *h, *p1, *p2;
+
+	start_two(&a, &b);
+	op = operator_token(&a);
+	sse_open(&c, &b.s, NULL, NULL);
+	ck_assert(sse_wait(&c, "retry:", 0));
+	set_status(&a, op, LIFT, "on_hold");
+	ck_assert(sse_wait(&c, "event: lift\n", 0));
+	first = last_id_of(&c, "lift");
+	sse_close(&c);
+	/* Missed while away: two changes. */
+	set_status(&a, op, "sg4-la-crete", "open");
+	set_status(&a, op, "sg4-prarial", "closed");
+	/* Back with the id it saw last: exactly the two, in order. */
+	h = harness_printf("Last-Event-ID: %llu\r\n", first);
+	sse_open(&d, &b.s, NULL, h);
+	ck_assert_msg(sse_wait(&d, "sg4-prarial", 0), "not resumed: %s",
+	    d.body);
+	p1 = strstr(d.body, "sg4-la-crete");
+	p2 = strstr(d.body, "sg4-prarial");
+	ck_assert_ptr_nonnull(p1);
+	ck_assert(p1 < p2);
+	/* Not the one it had seen, and no reload. */
+	ck_assert_ptr_null(strstr(d.body, LIFT));
+	ck_assert_ptr_null(strstr(d.body, "event: reload"));
+	ck_assert_int_eq(last_id_of(&d, "lift") > first, 1);
+	sse_close(&d);
+	free(h);
+	/* An id this process never had: reload. */
+	sse_open(&z, &b.s, NULL, "Last-Event-ID: 999999999\r\n");
+	ck_assert_msg(sse_wait(&z, "event: reload\n", 0), "%s", z.body);
+	sse_close(&z);
+	free(op);
+	idl_stop(&b);
+	idl_stop(&a);
+}
+END_TEST
+
+START_TEST(test_filter_and_many)
+{
+	struct idenv	 e;
+	struct sse	 only, many[50];
+	struct http_resp r;
+	char		*op;
+	json_t		*j;
+	size_t		 i;
+	long		 st;
+
+	idl_start_new(&e, FROZEN);
+	op = operator_token(&e);
+	ck_assert_int_eq(idl_req(&e, "GET", "/api/v1/live?events=Lift", NULL,
+	    NULL, &r), 400);
+	http_resp_free(&r);
+	sse_open(&only, &e.s, "?events=snow_report", NULL);
+	ck_assert(sse_wait(&only, "retry:", 0));
+	for (i = 0; i < NELEM_MANY(many); i++) {
+		sse_open(&many[i], &e.s, "?events=lift,slope", NULL);
+		ck_assert(sse_wait(&many[i], "retry:", 0));
+	}
+	set_status(&e, op, LIFT, "open");
+	/* Every stream gets it. */
+	for (i = 0; i < NELEM_MANY(many); i++)
+		ck_assert_msg(sse_wait(&many[i], "event: lift\n", 0),
+		    "stream %zu: %s", i, many[i].body);
+	j = idl_reqj(&e, "PUT", "/api/v1/snow-report", op,
+	    "{\"depth_bottom_cm\": 50, \"depth_top_cm\": 120, "
+	    "\"fresh_24h_cm\": 5, \"avalanche_risk\": 2, \"avalanche_date\": "
+	    "\"2026-12-20\", \"weather\": \"sunny\"}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	ck_assert(sse_wait(&only, "event: snow_report\n", 0));
+	/* The lift's event was not for it; nor the report for the others. */
+	ck_assert_ptr_null(strstr(only.body, "event: lift"));
+	ck_assert_ptr_null(strstr(many[0].body, "event: snow_report"));
+	/* Stopping with streams open: they end, the server exits cleanly. */
+	ck_assert_int_eq(harness_server_stop(&e.s), 0);
+	ck_assert(!sse_wait(&only, "never sent", 0));
+	ck_assert_msg(only.eof || strstr(only.raw, "\r\n0\r\n\r\n") != NULL,
+	    "the stream did not end: %s", only.raw);
+	sse_close(&only);
+	for (i = 0; i < NELEM_MANY(many); i++)
+		sse_close(&many[i]);
+	free(op);
+	idl_stop(&e);
+}
+END_TEST
+
+static const TTest *const *const tests[] = {
+	&test_delivery_across_processes,
+	&test_resumption,
+	&test_filter_and_many,
+	NULL
+};
+
+const struct test_group test_groups[] = {
+	{ "live", HARNESS_TIMEOUT, NULL, NULL, cl_prepare, NULL, tests },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL }
+};
