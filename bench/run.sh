@@ -70,6 +70,12 @@ ENDPOINTS=(
 	'me|GET|/api/v1/me|Authorization: Bearer ${TOKEN}|0.4P|'
 	"procedures|GET|/api/v1/procedures||0.8N|"
 	"lifts|GET|/api/v1/lifts||0.8N|"
+	# The shuttles (the demo town's feed): the next departures at a stop,
+	# never cached (the stop, the feed, the services of three days, their
+	# departures, the alerts: five statements), against the routes
+	# served from the answer cache.
+	"departures|GET|/api/v1/shuttles/stops/MTG_OFFICE/departures?at=2026-12-21T07:00:00Z&limit=10||-|"
+	"shuttle-routes|GET|/api/v1/shuttles/routes||-|"
 )
 
 # nginx: an endpoint whose floor is xN is measured against Debian's

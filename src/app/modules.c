@@ -26,7 +26,8 @@
 	M(privacy) \
 	M(cases) \
 	M(incidents) \
-	M(mountain)
+	M(mountain) \
+	M(shuttles)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

@@ -44,6 +44,7 @@ static int	check_socket(const char *);
 static int	check_smtp_url(const char *);
 static int	check_starttls(const char *);
 static int	check_address(const char *);
+static int	check_department(const char *);
 
 #define S(f)	offsetof(struct conf, f)
 
@@ -123,6 +124,9 @@ static const struct conf_def defs[] = {
 	{ "case_draft_days", CT_INT, S(case_draft_days), "30", 4, 365, NULL,
 	  "days a draft case lives after its last change (its owner is "
 	  "told 3 days before it is deleted)" },
+	{ "shuttles_department", CT_STRING, S(shuttles_department),
+	  "services_techniques", 0, 0, check_department, "the department "
+	  "whose agents post and remove alerts on the shuttles (its code)" },
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },
@@ -193,6 +197,21 @@ check_role(const char *v)
 	for (i = 1; v[i] != '\0'; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
 		    v[i] <= '9') || v[i] == '_') || i >= 63)
+			return (-1);
+	return (0);
+}
+
+/* A department's code: [a-z][a-z0-9_]{1,39} (identity.departments). */
+static int
+check_department(const char *v)
+{
+	size_t	 i, n = strlen(v);
+
+	if (n < 2 || n > 40 || v[0] < 'a' || v[0] > 'z')
+		return (-1);
+	for (i = 1; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '_'))
 			return (-1);
 	return (0);
 }

@@ -105,8 +105,6 @@ static const struct scope_def identity_scopes[] = {
 	  .description = "file and update incident reports" },
 	{ .name = "lifts:write",
 	  .description = "set the status of lifts and slopes, the snow report" },
-	{ .name = "shuttles:write",
-	  .description = "publish shuttle timetables and alerts" },
 	{ .name = "cases:read",
 	  .description = "read the cases (démarches) a partner handles" },
 	{ .name = "open311", .description = "the Open311 GeoReport v2 API" },

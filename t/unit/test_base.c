@@ -517,8 +517,30 @@ static const char *const all_keys[] = {
 	"smtp_url", "smtp_starttls", "smtp_user", "smtp_password_file",
 	"smtp_timeout", "mail_from", "mail_batch", "mail_max_attempts",
 	"mail_retry_base", "mail_retry_max",
-	"case_draft_days", NULL
+	"case_draft_days", "shuttles_department", NULL
 };
+
+/* shuttles_department is a department's code, nothing else. */
+START_TEST(test_conf_department)
+{
+	static const char *const bad[] = { "", "x", "Mairie", "1mairie",
+	    "mairie-ville", "mairie;drop", "_mairie",
+	    "a2345678901234567890123456789012345678901", NULL };
+	struct conf		 c;
+	struct conf_error	 e;
+	size_t			 i;
+
+	conf_init(&c);
+	ck_assert_str_eq(c.shuttles_department, "services_techniques");
+	for (i = 0; bad[i] != NULL; i++)
+		ck_assert_msg(conf_set(&c, "shuttles_department", bad[i], "test",
+		    &e) == -1, "accepted '%s'", bad[i]);
+	ck_assert_int_eq(conf_set(&c, "shuttles_department", "mairie", "test",
+	    &e), 0);
+	ck_assert_str_eq(c.shuttles_department, "mairie");
+	conf_cleanup(&c);
+}
+END_TEST
 
 START_TEST(test_conf_defaults)
 {
@@ -1144,6 +1166,7 @@ static const TTest *const *const clock_tests[] = {
 static const TTest *const *const conf_tests[] = {
 	&test_conf_defaults,
 	&test_conf_keys,
+	&test_conf_department,
 	&test_conf_file,
 	&test_conf_file_quoted_then_comment,
 	&test_conf_file_errors,

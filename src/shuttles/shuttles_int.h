@@ -1,0 +1,145 @@
+/*
+ * shuttles_int.h: shared between the files of src/shuttles only.
+ *
+ * gtfs.c             the pure parts: CSV, times, dates, service days,
+ *                    frequencies, time zones (gtfs.h)
+ * import.c           reading a GTFS feed (a directory or a zip), checking
+ *                    it row by row (file:line reasons), and replacing the
+ *                    feed in one transaction: shuttles_import()
+ * shuttles_db.c      the statement table
+ * departures.c       the next departures at a stop: shuttles_departures()
+ * alerts.c           the alerts operators post, GTFS-Realtime's feed
+ * shuttles_http.c    the handlers
+ * shuttles_module.c  the declaration, the problem codes, guichetctl gtfs
+ */
+#ifndef GUICHET_SHUTTLES_INT_H
+#define GUICHET_SHUTTLES_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/lang.h"
+#include "db/db.h"
+#include "http/reply.h"
+
+enum shuttles_stmt {
+	SS_DELETE_STOP_TIMES,
+	SS_DELETE_TRIPS,
+	SS_DELETE_FREQUENCIES,
+	SS_DELETE_SHAPES,
+	SS_DELETE_CALENDAR_DATES,
+	SS_DELETE_CALENDAR,
+	SS_DELETE_ROUTES,
+	SS_DELETE_STOPS,
+	SS_DELETE_AGENCIES,
+	SS_COPY_AGENCIES,
+	SS_COPY_STOPS,
+	SS_COPY_ROUTES,
+	SS_COPY_TRIPS,
+	SS_COPY_STOP_TIMES,
+	SS_COPY_CALENDAR,
+	SS_COPY_CALENDAR_DATES,
+	SS_COPY_FREQUENCIES,
+	SS_COPY_SHAPES,
+	SS_FEED_SET,
+	SS_FEED_GET,
+	SS_ROUTES,
+	SS_STOPS,
+	SS_STOP_GET,
+	SS_SERVICES,
+	SS_DEPARTURES,
+	SS_ALERT_INSERT,
+	SS_ALERT_DELETE,
+	SS_ALERT_GET,
+	SS_ALERT_UNKNOWN,
+	SS_ALERTS_ACTIVE,
+	SS__COUNT
+};
+extern struct db_stmt	shuttles_stmts[SS__COUNT];
+#define SHUT_STMT(x)	(&shuttles_stmts[(x)])
+
+struct module_stmts;
+extern const struct module_stmts	shuttles_stmt_table;
+
+enum shuttles_err {
+	SHE_NO_FEED,		/* 404: no feed imported */
+	SHE_STOP_NOT_FOUND,	/* 404 */
+	SHE_ALERT_NOT_FOUND,	/* 404 */
+	SHE_BAD_AT,		/* 400: ?at= */
+	SHE_BAD_NEAR,		/* 400: ?near= / ?radius= */
+	SHE_ALERT_NO_TARGET,	/* 422: neither route_ids nor stop_ids */
+	SHE_ALERT_PERIOD,	/* 422: a period ends before it starts */
+	SHE_ALERT_UNKNOWN,	/* 422: %s = the ids not in the feed */
+	SHE__COUNT
+};
+extern const struct errcode	shuttles_errors[SHE__COUNT];
+#define SHUT_ERR(x)	(&shuttles_errors[(x)])
+
+/*
+ * The department whose agents post alerts: the setting
+ * shuttles_department, read at init (shuttles_module.c).
+ */
+extern char	shuttles_department[48];
+#define SHUTTLES_CACHE_TAG	"shuttles"
+#define SHUTTLES_SCOPE		"shuttles:write"
+
+/* import.c */
+struct import_summary {
+	long	 rows;		/* imported */
+	long	 errors;	/* rows with a problem (skipped with skip) */
+};
+/*
+ * Import the GTFS feed at 'path' (a directory or a .zip): every row
+ * checked, each problem printed to 'report' as "file:line: reason".  With
+ * problems, nothing is imported unless 'skip' (then those rows are left
+ * out).  The feed replaces the current one in one transaction.  0, 1 when
+ * refused (problems printed), -1 when the database failed.
+ */
+int	 shuttles_import(struct db *, const char *, int, FILE *, int64_t,
+	    struct import_summary *);
+
+/* departures.c */
+/*
+ * The next departures at stop 'stop' from instant 'at' (microseconds), at
+ * most 'limit', as JSON items; 0, 1 when there is no feed, -1 with 'err'.
+ */
+int	 shuttles_departures(struct db *, const char *, int64_t, long,
+	    enum lang, json_t **, struct db_error *);
+
+/* alerts.c */
+/*
+ * Post alert 'in' (checked against shuttles_alert_spec) for 'posted_by'
+ * ("department:<code>", "client:<id>") at 'now': 0 and its id; 1 with
+ * *problem when what the schema cannot say is wrong (nothing informed, a
+ * period that ends before it starts, ids that are not in the feed: then
+ * 'arg' names them); -1 with 'err'.
+ */
+int	 alerts_post(struct db *, const json_t *, const char *, int64_t,
+	    char *, size_t, enum shuttles_err *, char *, size_t,
+	    struct db_error *);
+/* The rows of SS_ALERTS_ACTIVE as a JSON array of their public form. */
+json_t	*alerts_json(const struct db_res *, enum lang);
+/*
+ * The GTFS-Realtime FeedMessage (FULL_DATASET) of the alerts active at
+ * 'now', packed: 0 with *out (malloc'ed) and *len, -1 with 'err'.
+ */
+int	 alerts_feed(struct db *, int64_t, void **, size_t *,
+	    struct db_error *);
+
+struct ctl_ctx;
+int	 shuttles_ctl(struct ctl_ctx *);
+int	 shuttles_demo(struct ctl_ctx *);
+
+struct request;
+int	 shuttles_routes_list(struct request *);
+int	 shuttles_stops_list(struct request *);
+int	 shuttles_departures_get(struct request *);
+int	 shuttles_alert_post(struct request *);
+int	 shuttles_alert_delete(struct request *);
+int	 shuttles_alerts_list(struct request *);
+int	 shuttles_gtfs_rt(struct request *);
+extern const struct json_spec	shuttles_alert_spec;
+
+#endif
