@@ -2,7 +2,7 @@
  * t5201-gtfs: the shuttles' GTFS feed (src/shuttles) against a real
  * guichetd and PostgreSQL, on the demo town (whose own feed `guichetctl
  * demo` imported):
- *  - the reference sample feed (../shared/data/gtfs/sample-feed-1/)
+ *  - the reference sample feed (t/data/gtfs/sample-feed-1/)
  *    imports as it is (and the demo run again keeps it); the departures at its stops are the feed's: its
  *    trips by calendar.txt (weekday and weekend services), the day its
  *    calendar_dates.txt removes, the frequency-based trips of
@@ -39,8 +39,8 @@
 #define SAMPLE_ZIP	"sample-feed-1.zip"
 
 /*
- * The shared data: ../shared/data/gtfs beside the source tree, or
- * $GUICHET_TEST_GTFS_DIR.
+ * The reference feed, copied unchanged into t/data/gtfs (its README says
+ * from where), or $GUICHET_TEST_GTFS_DIR.
  */
 static char *
 sample(const char *what)
@@ -48,7 +48,7 @@ sample(const char *what)
 	const char	*d = getenv("GUICHET_TEST_GTFS_DIR");
 	char		*base, *p;
 
-	base = d != NULL ? strdup(d) : harness_src("../shared/data/gtfs");
+	base = d != NULL ? strdup(d) : harness_src("t/data/gtfs");
 	p = harness_printf("%s/%s", base, what);
 	free(base);
 	ck_assert_msg(access(p, R_OK) == 0, "%s is missing", p);
