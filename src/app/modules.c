@@ -24,7 +24,8 @@
 	M(procedures) \
 	M(privacy) \
 	M(cases) \
-	M(incidents)
+	M(incidents) \
+	M(open311)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

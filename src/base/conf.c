@@ -123,6 +123,9 @@ static const struct conf_def defs[] = {
 	{ "case_draft_days", CT_INT, S(case_draft_days), "30", 4, 365, NULL,
 	  "days a draft case lives after its last change (its owner is "
 	  "told 3 days before it is deleted)" },
+	{ "open311_jurisdiction", CT_STRING, S(open311_jurisdiction),
+	  "montgenevre.fr", 0, 0, check_nonempty, "the Open311 "
+	  "jurisdiction_id this town answers to (its domain)" },
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },

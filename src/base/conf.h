@@ -62,6 +62,7 @@ struct conf {
 	int	 mail_retry_base;		/* seconds */
 	int	 mail_retry_max;		/* seconds */
 	int	 case_draft_days;		/* days a draft lives */
+	char	*open311_jurisdiction;		/* Open311 jurisdiction_id */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

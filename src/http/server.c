@@ -544,6 +544,43 @@ bad:
 	return (NULL);
 }
 
+json_t *
+request_form_fields(struct request *req, const char **why)
+{
+	json_t		*o;
+	char		*copy, *pair, *save = NULL, *eq, *k, *v;
+	json_t		*kv;
+
+	o = json_array();
+	if (req->body.len == 0)
+		return (o);
+	copy = request_strdup(req, req->body.data);
+	if (strlen(copy) != req->body.len) {
+		*why = "NUL byte in the form";
+		goto bad;
+	}
+	for (pair = strtok_r(copy, "&", &save); pair != NULL;
+	    pair = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(pair, '=')) == NULL) {
+			*why = "form field without '='";
+			goto bad;
+		}
+		*eq = '\0';
+		if ((k = query_decode(req, pair)) == NULL ||
+		    (v = query_decode(req, eq + 1)) == NULL ||
+		    (kv = json_pack("[s, s]", k, v)) == NULL) {
+			*why = "a form field is not text (a bad %-escape, a "
+			    "NUL byte or invalid UTF-8)";
+			goto bad;
+		}
+		json_array_append_new(o, kv);
+	}
+	return (o);
+bad:
+	json_decref(o);
+	return (NULL);
+}
+
 static int
 has_body(struct MHD_Connection *conn)
 {
