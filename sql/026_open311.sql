@@ -41,14 +41,14 @@ CREATE INDEX requests_created ON open311.requests (created_at)
 COMMENT ON TABLE open311.requests IS 'Open311 service requests: the partner that filed a report and the reporter''s contact it gave';
 COMMENT ON COLUMN open311.requests.report_id IS 'nopii: the report (incidents module)';
 COMMENT ON COLUMN open311.requests.client_id IS 'nopii: the partner application';
-COMMENT ON COLUMN open311.requests.person_id IS 'pii:open311_contact: the account whose address the email was when filed (export, erasure)';
-COMMENT ON COLUMN open311.requests.email IS 'pii:open311_contact: the reporter''s address as the partner gave it (never public)';
-COMMENT ON COLUMN open311.requests.email_key IS 'pii:open311_contact: the address compared as accounts are (identity_email_normalise), to find a person''s requests';
-COMMENT ON COLUMN open311.requests.first_name IS 'pii:open311_contact: never public';
-COMMENT ON COLUMN open311.requests.last_name IS 'pii:open311_contact: never public';
-COMMENT ON COLUMN open311.requests.phone IS 'pii:open311_contact: never public';
-COMMENT ON COLUMN open311.requests.device_id IS 'pii:open311_contact: the partner''s device id (never public)';
-COMMENT ON COLUMN open311.requests.account_id IS 'pii:open311_contact: the partner''s account id (never public)';
+COMMENT ON COLUMN open311.requests.person_id IS 'pii:partner_contact: the account whose address the email was when filed (export, erasure)';
+COMMENT ON COLUMN open311.requests.email IS 'pii:partner_contact: the reporter''s address as the partner gave it (never public)';
+COMMENT ON COLUMN open311.requests.email_key IS 'pii:partner_contact: the address compared as accounts are (identity_email_normalise), to find a person''s requests';
+COMMENT ON COLUMN open311.requests.first_name IS 'pii:partner_contact: never public';
+COMMENT ON COLUMN open311.requests.last_name IS 'pii:partner_contact: never public';
+COMMENT ON COLUMN open311.requests.phone IS 'pii:partner_contact: never public';
+COMMENT ON COLUMN open311.requests.device_id IS 'pii:partner_contact: the partner''s device id (never public)';
+COMMENT ON COLUMN open311.requests.account_id IS 'pii:partner_contact: the partner''s account id (never public)';
 COMMENT ON COLUMN open311.requests.media_url IS 'nopii: a picture of the problem the partner hosts (public)';
 COMMENT ON COLUMN open311.requests.created_at IS 'nopii';
 COMMENT ON COLUMN open311.requests.anonymised_at IS 'nopii: when retention or erasure removed the contact';
@@ -76,13 +76,13 @@ COMMENT ON COLUMN open311.updates.created_at IS 'nopii';
 
 INSERT INTO privacy.retention_events (code, description_fr, description_en,
     description_it) VALUES
-	('open311_request', 'le dépôt de la demande Open311',
+	('partner_request', 'le dépôt de la demande Open311',
 	    'the filing of the Open311 request',
 	    'il deposito della richiesta Open311');
 
 INSERT INTO privacy.categories (code, erasure, retention, retention_from,
     description_fr, description_en, description_it) VALUES
-	('open311_contact', 'nullify', '1 year', 'open311_request',
+	('partner_contact', 'nullify', '1 year', 'partner_request',
 	    'Demandes Open311 : le contact du déclarant transmis par '
 	    'l''application partenaire (adresse, prénom, nom, téléphone, '
 	    'identifiants de l''appareil et du compte chez le partenaire) ; '
@@ -113,9 +113,9 @@ END $$;
 INSERT INTO privacy.retention_rules (code, table_name, starts_sql, retention,
     retention_from, action, categories, legal_reference_fr, purge_function,
     position) VALUES
-	('open311_contacts', 'open311.requests',
+	('partner_contacts', 'open311.requests',
 	    'CASE WHEN t.anonymised_at IS NULL THEN t.created_at END',
-	    '1 year', 'open311_request', 'delete', '{open311_contact}',
+	    '1 year', 'partner_request', 'delete', '{partner_contact}',
 	    'Demandes Open311 : le contact du déclarant est effacé un an après '
 	    'le dépôt ; le signalement suit ses propres règles '
 	    '(art. 5.1.e RGPD).',

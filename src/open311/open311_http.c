@@ -1068,6 +1068,7 @@ open311_h_request_post(struct request *req)
 	const json_t		*c, *defs = NULL;
 	json_t			*form, *errors, *attrs = NULL;
 	const char		*lat, *lon, *addr, *addr_id, *code, *name = NULL;
+	char			 sname[160];
 	size_t			 i;
 	enum lang		 l;
 	char			 address[320];
@@ -1097,6 +1098,8 @@ open311_h_request_post(struct request *req)
 			json_decref(cats.made);
 			return (o311_error(req, 404, "service_code not found"));
 		}
+		snprintf(sname, sizeof(sname), "%s", name);
+		name = sname;
 	}
 	lat = field(form, "lat");
 	lon = field(form, "long");

@@ -3,14 +3,14 @@
  *
  * An Open311 request carries the reporter's contact as the partner
  * application gave it (email, first and last name, phone, the partner's
- * device and account ids): category open311_contact.  It is tied to a
+ * device and account ids): category partner_contact.  It is tied to a
  * person with an account by the address, compared as accounts compare
  * them (identity_email_normalise(): the email_key stored beside it), and
  * by the account the address was when filed (person_id: the identity
  * module erases the address before this hook runs): the
  * person's export shows those requests' contact, their erasure removes it
  * (the report itself stays, the incidents module's).  Retention: the rule
- * open311_contacts (sql/026_open311.sql) removes it a year after filing.
+ * partner_contacts (sql/026_open311.sql) removes it a year after filing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,7 +81,7 @@ open311_erase(struct db *db, const char *account, const char *salt,
 	clock_format(clock_now(), now, sizeof(now));
 	if (db_exec(db, OS(OS_ERASE), p, &res, err) == -1)
 		return (-1);
-	privacy_erased_add(erased, "open311", "open311_contact",
+	privacy_erased_add(erased, "open311", "partner_contact",
 	    (long)db_int64(res, 0, "records"), "nullify");
 	db_res_free(res);
 	return (0);

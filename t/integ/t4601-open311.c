@@ -273,7 +273,7 @@ START_TEST(test_post_and_read)
 	assert_error(&r, 403, 0);
 	http_resp_free(&r);
 	k = idl_urlencode(key);
-	body = harness_printf("api_key=%.20sdeadbeef&service_code=pothole&"
+	body = harness_printf("api_key=%.22sdeadbeef&service_code=pothole&"
 	    "lat=44.93&long=6.72", k);
 	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 403);
 	http_resp_free(&r);
