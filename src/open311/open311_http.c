@@ -198,22 +198,11 @@ get_args(struct request *req, enum lang *l)
 	    param(req, "lang"), l));
 }
 
-/* A lower-case UUID (what ids are); 1 when 's' is one. */
+/* An id (a UUID); 1 when 's' is one. */
 static int
 is_uuid(const char *s)
 {
-	size_t	 i;
-
-	if (strlen(s) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!isxdigit((unsigned char)s[i]))
-			return (0);
-	}
-	return (1);
+	return (json_format_ok(JF_UUID, s));
 }
 
 /* A code word: [a-z0-9_], 1 to 48. */
@@ -810,7 +799,7 @@ int
 open311_h_request(struct request *req)
 {
 	struct incident_o311_query q;
-	char			 id[64], lit[64];
+	char			 id[64], lit[72];
 	enum lang		 l;
 
 	if (path_format(request_param(req, "service_request_id"), id,
