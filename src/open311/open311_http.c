@@ -1010,22 +1010,20 @@ field_errors(const json_t *in, json_t *errors)
 	}
 }
 
+/*
+ * The reporter's contact, the partner's (open311.requests): 'person' is
+ * the account whose address the email is ("": none).
+ */
 static int
-post_request_store(struct request *req, const char *report,
-    const char *client, const json_t *form, struct db_error *err)
+post_request_store(const char *report, const char *client,
+    const json_t *form, const char *person, struct db_error *err)
 {
 	const char	*p[12], *email = field(form, "email");
-	char		 key[IDENTITY_EMAIL_KEY_MAX] = "", now[40], person[64];
+	char		 key[IDENTITY_EMAIL_KEY_MAX] = "", now[40];
 
 	clock_format(clock_now(), now, sizeof(now));
-	person[0] = '\0';
-	if (email != NULL) {
+	if (email != NULL)
 		(void)identity_email_normalise(email, 0, key, sizeof(key));
-		if (identity_find_by_email(db_thread(), email, person,
-		    sizeof(person), err) == -1)
-			return (-1);
-	}
-	(void)req;
 	p[0] = report;
 	p[1] = client;
 	p[2] = email;
@@ -1057,7 +1055,7 @@ open311_h_request_post(struct request *req)
 	const json_t		*c, *defs = NULL;
 	json_t			*form, *errors, *attrs = NULL;
 	const char		*lat, *lon, *addr, *addr_id, *code, *name = NULL;
-	char			 sname[160];
+	char			 sname[160], person[64];
 	size_t			 i;
 	enum lang		 l;
 	char			 address[320];
@@ -1129,6 +1127,24 @@ open311_h_request_post(struct request *req)
 	if (in.email != NULL && (strlen(in.email) > 254 || strchr(in.email,
 	    '@') == NULL))
 		err_add(errors, 400, "email: an address");
+	/*
+	 * An address that is an account's: the contact stays this module's,
+	 * tied to the person (export, erasure); it is not made the report's
+	 * anonymous follow-up address, which no erasure of theirs would
+	 * find (their own reports are followed from their account).
+	 */
+	person[0] = '\0';
+	if (in.email != NULL && json_array_size(errors) == 0) {
+		if (identity_find_by_email(db_thread(), in.email, person,
+		    sizeof(person), &err) == -1) {
+			json_decref(errors);
+			json_decref(cats.made);
+			json_decref(form);
+			return (o311_db_error(req, &err));
+		}
+		if (person[0] != '\0')
+			in.email = NULL;
+	}
 	if (code != NULL)
 		attrs = form_attributes(form, defs, errors);
 	if (json_array_size(errors) > 0) {
@@ -1168,7 +1184,7 @@ open311_h_request_post(struct request *req)
 	}
 	json_decref(errors);
 	json_decref(o.made);
-	if (post_request_store(req, o.id, who.id, form, &err) == -1) {
+	if (post_request_store(o.id, who.id, form, person, &err) == -1) {
 		json_decref(form);
 		return (o311_db_error(req, &err));
 	}

@@ -335,6 +335,10 @@ START_TEST(test_post_and_read)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "incidents.reports WHERE id = '%s' AND attributes->>'size' = "
 	    "'large' AND reporter_id IS NULL", id), 1);
+	/* An address of no account: the report's follow-up address. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND contact_email = "
+	    "'j%s@example.org'", id, mark), 1);
 
 	/* Read back: Open311's fields, never the reporter's contact. */
 	path = harness_printf("/open311/v2/requests/%s.json", id);
@@ -629,6 +633,13 @@ START_TEST(test_privacy)
 	id = file(&e, key, more);
 	free(more);
 	ck_assert_int_eq(idl_dump_count(&e, mark), 3);
+	/* Not the report's anonymous follow-up: the person's, here. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND contact_email IS NULL", id),
+	    1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.requests WHERE report_id = '%s' AND person_id = '%s'", id,
+	    idl_demo.resident_id), 1);
 
 	j = idl_reqj(&e, "GET", "/api/v1/me/export", res, NULL, &st);
 	ck_assert_int_eq(st, 200);
