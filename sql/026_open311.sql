@@ -74,6 +74,10 @@ COMMENT ON COLUMN open311.updates.status IS 'nopii';
 COMMENT ON COLUMN open311.updates.media_url IS 'nopii: a picture the partner hosts (public)';
 COMMENT ON COLUMN open311.updates.created_at IS 'nopii';
 
+-- Open311's GET requests: the newest first within a window of creation
+-- dates (incidents_open311.c, OQ_REPORTS), without the map's box.
+CREATE INDEX reports_created ON incidents.reports (created_at DESC, id);
+
 INSERT INTO privacy.retention_events (code, description_fr, description_en,
     description_it) VALUES
 	('partner_request', 'le dépôt de la demande Open311',
