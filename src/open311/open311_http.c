@@ -878,7 +878,7 @@ post_begin(struct request *req, json_t **form, struct principal *who,
 	const char	*why = NULL, *key;
 	char		 id[64], desc[200];
 	const char	*colon;
-	int		 k;
+	int		 k, retry = 0;
 
 	if ((*form = request_form_fields(req, &why)) == NULL) {
 		o311_error(req, 400, why);
@@ -895,8 +895,17 @@ post_begin(struct request *req, json_t **form, struct principal *who,
 	memcpy(id, key, (size_t)(colon - key));
 	id[colon - key] = '\0';
 	if ((k = identity_client_check(db_thread(), id, colon + 1, who,
-	    &err)) == -1) {
+	    &retry, &err)) == -1) {
 		o311_db_error(req, &err);
+		goto bad;
+	}
+	if (k == 2) {
+		char	 ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", retry > 0 ? retry : 1);
+		reply_header(req, "Retry-After", ra);
+		o311_error(req, 429, "too many requests from this api_key: "
+		    "try again after Retry-After seconds");
 		goto bad;
 	}
 	if (k == 1 || policy_allows(who, PERM_SCOPE, "open311") !=

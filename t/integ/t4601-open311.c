@@ -667,7 +667,44 @@ START_TEST(test_privacy)
 }
 END_TEST
 
+/* A partner past its rate_limit: 429 with Retry-After, Open311's way. */
+START_TEST(test_rate_limit)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	const char	*args[] = { "client", "add", "Busy App", "--scopes",
+	    "open311", "--rate-limit", "2", NULL };
+	char		*out = NULL, *err = NULL, *p, id[40], secret[80], *body;
+	int		 i;
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_ctl(e.db, 0, args, &out, &err), 0);
+	ck_assert((p = strstr(out, "client_id:")) != NULL &&
+	    sscanf(p, "client_id: %39s", id) == 1);
+	ck_assert((p = strstr(out, "client_secret:")) != NULL &&
+	    sscanf(p, "client_secret: %79s", secret) == 1);
+	body = harness_printf("api_key=%s%%3A%s&service_code=litter&lat=%f&"
+	    "long=%f", id, secret, LAT, LON);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body,
+		    &r), 201);
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(form(&e, "/open311/v2/requests.xml", body, &r), 429);
+	assert_error(&r, 429, 0);
+	ck_assert(http_resp_header(&r, "Retry-After") != NULL);
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.requests WHERE client_id = '%s'", id), 2);
+	free(body);
+	free(out);
+	free(err);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
+	&test_rate_limit,
 	&test_discovery_services,
 	&test_post_and_read,
 	&test_filters_tokens,
