@@ -22,19 +22,9 @@
 static char *
 partner(const struct idenv *e, const char *name, const char *scopes)
 {
-	const char	*args[] = { "client", "add", name, "--scopes", scopes,
-	    NULL };
-	char		*out = NULL, *err = NULL, *p, id[40], secret[80];
-	int		 rc;
+	char	 id[40], secret[80];
 
-	rc = idl_ctl(e->db, 0, args, &out, &err);
-	ck_assert_msg(rc == 0, "client add: %s%s", out, err);
-	ck_assert((p = strstr(out, "client_id:")) != NULL &&
-	    sscanf(p, "client_id: %39s", id) == 1);
-	ck_assert((p = strstr(out, "client_secret:")) != NULL &&
-	    sscanf(p, "client_secret: %79s", secret) == 1);
-	free(out);
-	free(err);
+	idl_client_add(e, name, scopes, NULL, id, secret);
 	return (harness_printf("%s:%s", id, secret));
 }
 
@@ -672,17 +662,11 @@ START_TEST(test_rate_limit)
 {
 	struct idenv	 e;
 	struct http_resp r;
-	const char	*args[] = { "client", "add", "Busy App", "--scopes",
-	    "open311", "--rate-limit", "2", NULL };
-	char		*out = NULL, *err = NULL, *p, id[40], secret[80], *body;
+	char		 id[40], secret[80], *body;
 	int		 i;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(idl_ctl(e.db, 0, args, &out, &err), 0);
-	ck_assert((p = strstr(out, "client_id:")) != NULL &&
-	    sscanf(p, "client_id: %39s", id) == 1);
-	ck_assert((p = strstr(out, "client_secret:")) != NULL &&
-	    sscanf(p, "client_secret: %79s", secret) == 1);
+	idl_client_add(&e, "Busy App", "open311", "2", id, secret);
 	body = harness_printf("api_key=%s%%3A%s&service_code=litter&lat=%f&"
 	    "long=%f", id, secret, LAT, LON);
 	for (i = 0; i < 2; i++) {
@@ -697,8 +681,6 @@ START_TEST(test_rate_limit)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "open311.requests WHERE client_id = '%s'", id), 2);
 	free(body);
-	free(out);
-	free(err);
 	idl_stop(&e);
 }
 END_TEST
