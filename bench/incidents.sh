@@ -13,7 +13,9 @@
 #     (the village, about 2 x 1.5 km) of open reports, the same box with
 #     every state (the 1000 newest), and the submission of a report
 #     (POST /api/v1/incidents as the demo resident: area check, insert,
-#     history, duplicate search);
+#     history, duplicate search); and Open311's GET requests (the
+#     default window: the last 90 days, the 1000 newest; and the open
+#     ones in XML), guichet-open311(7);
 #  3. EXPLAIN (ANALYZE, BUFFERS) of the map's statement (IQ_MAP) and of
 #     the duplicate search (IQ_DUPLICATES) into
 #     $BENCH_OUT/incidents-explain.txt: both go through the one GiST index;
@@ -65,7 +67,9 @@ RT=$(curl -fsS -X POST "$URL/api/v1/auth/token" \
 OPEN="/api/v1/incidents?bbox=$BBOX&status=open"
 ALL="/api/v1/incidents?bbox=$BBOX"
 SUBMIT='{"category": "pothole", "description": "bench: trou devant la boulangerie", "lat": 44.9316, "lon": 6.7219}'
-for p in "$OPEN" "$ALL"; do
+O311="/open311/v2/requests.json"
+O311_OPEN="/open311/v2/requests.xml?status=open"
+for p in "$OPEN" "$ALL" "$O311" "$O311_OPEN"; do
 	BENCH_METHOD= BENCH_BODY= wrk -t1 -c2 -d2s -s "$ROOT/bench/request.lua" \
 	    "$URL$p" >/dev/null
 done
@@ -74,6 +78,8 @@ RES=$OUT/incidents-results.txt
 	run incidents-map-open "$OPEN" ""
 	run incidents-map-all "$ALL" ""
 	run incidents-submit /api/v1/incidents "$RT" "$SUBMIT"
+	run open311-requests "$O311" ""
+	run open311-requests-open-xml "$O311_OPEN" ""
 } >"$RES"
 while read -r name rps p50 p99 bad; do
 	[ "$bad" -eq 0 ] || die "$name: $bad requests failed (see $OUT/wrk-$name.txt)"

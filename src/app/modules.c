@@ -27,7 +27,8 @@
 	M(cases) \
 	M(incidents) \
 	M(mountain) \
-	M(shuttles)
+	M(shuttles) \
+	M(open311)
 
 #define MODULE_DECLARE(n)	extern const struct module n##_module;
 #define MODULE_ENTRY(n)		&n##_module,

@@ -127,6 +127,9 @@ static const struct conf_def defs[] = {
 	{ "shuttles_department", CT_STRING, S(shuttles_department),
 	  "services_techniques", 0, 0, check_department, "the department "
 	  "whose agents post and remove alerts on the shuttles (its code)" },
+	{ "open311_jurisdiction", CT_STRING, S(open311_jurisdiction),
+	  "montgenevre.fr", 0, 0, check_nonempty, "the Open311 "
+	  "jurisdiction_id this town answers to (its domain)" },
 	{ "trusted_proxy", CT_STRING, S(trusted_proxy), "", 0, 0, check_ip,
 	  "address of the reverse proxy whose X-Forwarded-For is believed "
 	  "(empty: none)" },

@@ -63,6 +63,7 @@ struct conf {
 	int	 mail_retry_max;		/* seconds */
 	int	 case_draft_days;		/* days a draft lives */
 	char	*shuttles_department;		/* posts the shuttles' alerts */
+	char	*open311_jurisdiction;		/* Open311 jurisdiction_id */
 };
 
 /* An error: the message is complete ("guichet.conf:12: unknown key 'prot'"). */

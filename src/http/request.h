@@ -92,6 +92,15 @@ struct request {
 const char	*request_header(const struct request *, const char *);
 /* The raw value of query argument 'name', or NULL. */
 const char	*request_query(const struct request *, const char *);
+/*
+ * The fields of a form body (application/x-www-form-urlencoded: a route
+ * with ROUTE_FORM and no 'input' keeps its body raw) in their order, as
+ * an array of [name, value] arrays of decoded strings: repeated names
+ * (Open311's attribute[code][]) are kept, unlike the checked body of a
+ * route with an input schema.  NULL with a reason when it is not a form
+ * of text (caller decrefs).
+ */
+json_t		*request_form_fields(struct request *, const char **);
 /* A path parameter captured by the route pattern, or NULL. */
 const char	*request_param(const struct request *, const char *);
 /* The client's address as text (for throttling and the access log). */

@@ -504,13 +504,16 @@ content_type_is_form(const char *ct)
  * A form body becomes a JSON object of strings, so that one checker
  * validates both encodings.  NULL with a reason when malformed.
  */
-static json_t *
-form_to_json(struct request *req, const char **why)
+json_t *
+request_form_fields(struct request *req, const char **why)
 {
 	json_t		*o;
 	char		*copy, *pair, *save = NULL, *eq, *k, *v;
+	json_t		*kv;
 
-	o = json_object();
+	o = json_array();
+	if (req->body.len == 0)
+		return (o);
 	copy = request_strdup(req, req->body.data);
 	if (strlen(copy) != req->body.len) {
 		*why = "NUL byte in the form";
@@ -524,25 +527,43 @@ form_to_json(struct request *req, const char **why)
 		}
 		*eq = '\0';
 		if ((k = query_decode(req, pair)) == NULL ||
-		    (v = query_decode(req, eq + 1)) == NULL) {
+		    (v = query_decode(req, eq + 1)) == NULL ||
+		    (kv = json_pack("[s, s]", k, v)) == NULL) {
 			*why = "a form field is not text (a bad %-escape, a "
 			    "NUL byte or invalid UTF-8)";
 			goto bad;
 		}
-		if (json_object_get(o, k) != NULL) {
-			*why = "duplicate form field";
-			goto bad;
-		}
-		if (json_object_set_new(o, k, json_string(v)) == -1 ||
-		    json_object_get(o, k) == NULL) {
-			*why = "the form is not valid UTF-8";
-			goto bad;
-		}
+		json_array_append_new(o, kv);
 	}
 	return (o);
 bad:
 	json_decref(o);
 	return (NULL);
+}
+
+static json_t *
+form_to_json(struct request *req, const char **why)
+{
+	json_t		*fields, *o;
+	const json_t	*kv;
+	const char	*k;
+	size_t		 i;
+
+	if ((fields = request_form_fields(req, why)) == NULL)
+		return (NULL);
+	o = json_object();
+	json_array_foreach(fields, i, kv) {
+		k = json_string_value(json_array_get(kv, 0));
+		if (json_object_get(o, k) != NULL) {
+			*why = "duplicate form field";
+			json_decref(fields);
+			json_decref(o);
+			return (NULL);
+		}
+		json_object_set(o, k, json_array_get(kv, 1));
+	}
+	json_decref(fields);
+	return (o);
 }
 
 static int

@@ -84,6 +84,19 @@ int	 identity_mail(struct db *, const char *, const char *, const json_t *,
 int	 identity_find_by_email(struct db *, const char *, char *, size_t,
 	    struct db_error *);
 
+/*
+ * A partner application's own credentials presented without a token (an
+ * Open311 api_key, "client_id:client_secret"): 0 and 'out' filled as the
+ * guard would (kind client, id, scopes) when the client exists, is not
+ * revoked and the secret is its own; 1 otherwise; 2 when the client is
+ * past its rate_limit (the per-minute budget its tokens count against
+ * too), *retry the seconds to wait; -1 with 'err'.  The caller asks
+ * policy_allows() for the scope it needs.
+ */
+struct principal;
+int	 identity_client_check(struct db *, const char *, const char *,
+	    struct principal *, int *, struct db_error *);
+
 /* Forget what this process knows of a principal (after our own change). */
 void	 principal_cache_forget(const char *);
 

@@ -16,6 +16,7 @@
 #include "core/module.h"
 #include "http/route.h"
 #include "incidents/incidents_int.h"
+#include "incidents/incidents_open311.h"
 
 #define B	ROUTE_BODY
 
@@ -75,7 +76,8 @@ incidents_init(const struct module_env *env, char *err, size_t errlen)
 }
 
 static const struct module_stmts *const incidents_stmt_tables[] = {
-	&incidents_stmt_table, &incidents_privacy_stmt_table, NULL
+	&incidents_stmt_table, &incidents_privacy_stmt_table,
+	&incidents_open311_stmt_table, NULL
 };
 
 static const char *const incidents_tables[] = { "incidents.area",

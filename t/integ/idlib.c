@@ -635,6 +635,25 @@ idl_outbox_token(const struct idenv *e, const char *email, const char *tpl)
 	return (t);
 }
 
+void
+idl_client_add(const struct idenv *e, const char *name, const char *scopes,
+    const char *rate, char *id, char *secret)
+{
+	const char	*args[] = { "client", "add", name, "--scopes", scopes,
+	    rate != NULL ? "--rate-limit" : NULL, rate, NULL };
+	char		*out = NULL, *err = NULL, *p;
+
+	ck_assert_msg(idl_ctl(e->db, 0, args, &out, &err) == 0,
+	    "guichetctl client add: %s%s", out, err);
+	ck_assert_msg((p = strstr(out, "client_id:")) != NULL &&
+	    sscanf(p, "client_id: %39s", id) == 1, "no client_id: %s", out);
+	ck_assert_msg((p = strstr(out, "client_secret:")) != NULL &&
+	    sscanf(p, "client_secret: %79s", secret) == 1,
+	    "no client_secret: %s", out);
+	free(out);
+	free(err);
+}
+
 char *
 idl_register(const struct idenv *e, const char *email, const char *pw)
 {

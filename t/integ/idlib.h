@@ -190,6 +190,13 @@ char	*idl_client_token(const struct idenv *, const char *, const char *);
 char	*idl_outbox_token(const struct idenv *, const char *, const char *);
 /* Register a permanent resident; asserts 201, returns its id. */
 char	*idl_register(const struct idenv *, const char *, const char *);
+/*
+ * guichetctl client add 'name' --scopes 'scopes' [--rate-limit 'rate'
+ * (NULL: the default)]; asserts success; the id and secret printed into
+ * 'id' (40 bytes) and 'secret' (80 bytes).
+ */
+void	 idl_client_add(const struct idenv *, const char *, const char *,
+	    const char *, char *, char *);
 
 /*
  * TOTP.  idl_server_now() is what guichetd's clock says (the test's

@@ -517,7 +517,8 @@ static const char *const all_keys[] = {
 	"smtp_url", "smtp_starttls", "smtp_user", "smtp_password_file",
 	"smtp_timeout", "mail_from", "mail_batch", "mail_max_attempts",
 	"mail_retry_base", "mail_retry_max",
-	"case_draft_days", "shuttles_department", NULL
+	"case_draft_days", "shuttles_department",
+	"open311_jurisdiction", NULL
 };
 
 /* shuttles_department is a department's code, nothing else. */

@@ -1,0 +1,260 @@
+/*
+ * incidents_open311.c: the operations the Open311 server needs
+ * (incidents/incidents_open311.h), with their own statement table.
+ * Public columns only, as incidents_db.c's public statements.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "core/module.h"
+#include "db/db.h"
+#include "incidents/incidents_int.h"
+#include "incidents/incidents_open311.h"
+#include "json/check.h"
+
+/*
+ * The public columns incidents_feature() reads (incidents_db.c's
+ * PUBLIC_COLS, which is private to that file).
+ */
+#define O311_COLS \
+	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
+	"r.description, ST_X(r.position::geometry) AS lon, " \
+	"ST_Y(r.position::geometry) AS lat, r.address, " \
+	"r.attributes::text AS attributes, r.status, r.close_reason, " \
+	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
+	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
+	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
+	"WHERE p.report_id = r.id)::text AS photos"
+
+enum o311_stmt {
+	OQ_CATEGORIES,
+	OQ_REPORTS,
+	OQ_HISTORY,
+	OQ_LOCK,
+	OQ_MOVE,
+	OQ_HISTORY_INSERT,
+	OQ__COUNT
+};
+
+static struct db_stmt oq_stmts[OQ__COUNT] = {
+	[OQ_CATEGORIES] = { .name = "incidents_select_o311_categories",
+	  .sql = "SELECT code, department, name_fr, name_en, name_it, "
+	  "attributes::text AS attributes, resolution_days, anonymous_allowed "
+	  "FROM incidents.categories ORDER BY position, code", .nparams = 0 },
+	/*
+	 * $1 ids, $2 categories, $3 states, $4 $5 the period, $6 $7 $8 the
+	 * circle (lat, lon, metres), $9 rows, $10 offset.
+	 */
+	[OQ_REPORTS] = { .name = "incidents_select_o311_reports",
+	  .sql = "SELECT " O311_COLS " FROM incidents.reports r JOIN "
+	  "incidents.categories c ON c.code = r.category WHERE "
+	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
+	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "
+	  "($3::text[] IS NULL OR r.status = ANY ($3::text[])) AND "
+	  "($4::timestamptz IS NULL OR r.created_at >= $4::timestamptz) AND "
+	  "($5::timestamptz IS NULL OR r.created_at < $5::timestamptz) AND "
+	  "($8::float8 IS NULL OR ST_DWithin(r.position, ST_SetSRID("
+	  "ST_MakePoint($7::float8, $6::float8), 4326)::geography, "
+	  "$8::float8)) ORDER BY r.created_at DESC, r.id LIMIT $9 OFFSET $10",
+	  .nparams = 10 },
+	[OQ_HISTORY] = { .name = "incidents_select_o311_history",
+	  .sql = "SELECT h.id::text AS id, h.report_id, h.at, h.from_status, "
+	  "h.to_status, h.note FROM incidents.history h WHERE h.at >= "
+	  "$1::timestamptz AND h.at < $2::timestamptz ORDER BY h.at, h.id "
+	  "LIMIT $3 OFFSET $4", .nparams = 4 },
+	[OQ_LOCK] = { .name = "incidents_lock_o311_report",
+	  .sql = "SELECT id, status FROM incidents.reports WHERE id = $1 "
+	  "FOR NO KEY UPDATE", .nparams = 1 },
+	/* $2 to, $3 note, $4 reason, $5 now */
+	[OQ_MOVE] = { .name = "incidents_update_o311_status",
+	  .sql = "UPDATE incidents.reports SET status = $2, status_note = "
+	  "coalesce($3, status_note), close_reason = $4, finished_at = CASE "
+	  "WHEN $2 IN ('resolved', 'closed') THEN $5::timestamptz END, "
+	  "updated_at = $5 WHERE id = $1", .nparams = 5 },
+	[OQ_HISTORY_INSERT] = { .name = "incidents_insert_o311_history",
+	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
+	  "from_status, to_status, note) VALUES ($1, $2, NULL, $3, $4, $5) "
+	  "RETURNING id::text AS id", .nparams = 5 },
+};
+
+#define OQ(x)	(&oq_stmts[(x)])
+
+const struct module_stmts incidents_open311_stmt_table = {
+	.stmts = oq_stmts, .count = OQ__COUNT };
+
+void
+incidents_o311_categories(struct db *db, enum lang l,
+    struct incident_outcome *o)
+{
+	struct db_res	*res = NULL;
+	json_t		*out, *c;
+	int		 i;
+
+	memset(o, 0, sizeof(*o));
+	if (db_exec(db, OQ(OQ_CATEGORIES), NULL, &res, &o->err) == -1) {
+		o->result = IR_DB;
+		return;
+	}
+	out = json_array();
+	for (i = 0; i < db_res_rows(res); i++) {
+		c = incidents_category_json(res, i, l);
+		json_object_set_new(c, "names", json_pack("{s:s?, s:s?, s:s?}",
+		    "fr", db_str(res, i, "name_fr"), "en", db_str(res, i,
+		    "name_en"), "it", db_str(res, i, "name_it")));
+		json_array_append_new(out, c);
+	}
+	db_res_free(res);
+	o->made = out;
+}
+
+void
+incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
+    enum lang l, struct incident_outcome *o)
+{
+	struct db_res	*res = NULL;
+	const char	*p[10];
+	char		 lat[40], lon[40], rad[40], lim[24], off[24];
+	json_t		*out;
+	int		 i;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(lat, sizeof(lat), "%.8f", q->lat);
+	snprintf(lon, sizeof(lon), "%.8f", q->lon);
+	snprintf(rad, sizeof(rad), "%.3f", q->radius);
+	snprintf(lim, sizeof(lim), "%ld", q->limit);
+	snprintf(off, sizeof(off), "%ld", q->offset);
+	p[0] = q->ids;
+	p[1] = q->categories;
+	p[2] = q->statuses;
+	p[3] = q->start;
+	p[4] = q->end;
+	p[5] = q->near ? lat : NULL;
+	p[6] = q->near ? lon : NULL;
+	p[7] = q->near ? rad : NULL;
+	p[8] = lim;
+	p[9] = off;
+	if (db_exec(db, OQ(OQ_REPORTS), p, &res, &o->err) == -1) {
+		o->result = IR_DB;
+		return;
+	}
+	out = json_array();
+	for (i = 0; i < db_res_rows(res); i++)
+		json_array_append_new(out, incidents_feature(res, i, l));
+	db_res_free(res);
+	o->made = out;
+}
+
+void
+incidents_o311_history(struct db *db, const char *start, const char *end,
+    long limit, long offset, struct incident_outcome *o)
+{
+	struct db_res	*res = NULL;
+	const char	*p[4];
+	char		 lim[24], off[24];
+	json_t		*out, *h;
+	int		 i;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	snprintf(off, sizeof(off), "%ld", offset);
+	p[0] = start;
+	p[1] = end;
+	p[2] = lim;
+	p[3] = off;
+	if (db_exec(db, OQ(OQ_HISTORY), p, &res, &o->err) == -1) {
+		o->result = IR_DB;
+		return;
+	}
+	out = json_array();
+	for (i = 0; i < db_res_rows(res); i++) {
+		h = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}",
+		    "id", db_str(res, i, "id"),
+		    "report_id", db_str(res, i, "report_id"),
+		    "from", db_str(res, i, "from_status"),
+		    "to", db_str(res, i, "to_status"),
+		    "note", db_str(res, i, "note"));
+		json_set_time(h, "at", db_time(res, i, "at"));
+		json_array_append_new(out, h);
+	}
+	db_res_free(res);
+	o->made = out;
+}
+
+struct o311_move_tx {
+	const char		*client;
+	const char		*id;
+	const char		*to;
+	const char		*note;
+	const char		*reason;
+	struct incident_outcome	*o;
+};
+
+static int
+o311_move_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct o311_move_tx	*t = arg;
+	struct incident_outcome	*o = t->o;
+	struct db_res		*r = NULL, *h = NULL;
+	const char		*p[5], *from;
+	char			 now[40];
+	int			 rc = -1;
+
+	incident_outcome_reset(o);
+	p[0] = t->id;
+	if (db_exec(db, OQ(OQ_LOCK), p, &r, err) == -1)
+		goto db;
+	if (db_res_rows(r) != 1) {
+		o->result = IR_NOT_FOUND;
+		goto out;
+	}
+	from = db_str(r, 0, "status");
+	if (!incidents_move_allowed(from, t->to)) {
+		o->result = IR_REFUSED;
+		o->code = IE_TRANSITION;
+		snprintf(o->args[0], sizeof(o->args[0]), "%s", from);
+		snprintf(o->args[1], sizeof(o->args[1]), "%s", t->to);
+		goto out;
+	}
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = t->id;
+	p[1] = t->to;
+	p[2] = t->note;
+	p[3] = strcmp(t->to, "closed") == 0 ? (t->reason != NULL ? t->reason :
+	    "invalid") : NULL;
+	p[4] = now;
+	if (db_exec(db, OQ(OQ_MOVE), p, NULL, err) == -1)
+		goto db;
+	p[0] = t->id;
+	p[1] = now;
+	p[2] = from;
+	p[3] = t->to;
+	p[4] = t->note;
+	if (db_exec(db, OQ(OQ_HISTORY_INSERT), p, &h, err) == -1)
+		goto db;
+	o->made = json_pack("{s:s?, s:s}", "history_id", db_str(h, 0, "id"),
+	    "status", t->to);
+	snprintf(o->id, sizeof(o->id), "%s", t->id);
+	rc = 0;
+	goto out;
+db:
+	o->result = IR_DB;
+out:
+	db_res_free(r);
+	db_res_free(h);
+	return (rc);
+}
+
+void
+incidents_o311_move(struct db *db, const char *client, const char *id,
+    const char *to, const char *note, const char *reason,
+    struct incident_outcome *o)
+{
+	struct o311_move_tx	 t = { client, id, to, note, reason, o };
+
+	memset(o, 0, sizeof(*o));
+	if (db_tx(db, o311_move_tx, &t, &o->err) == -1 && o->err.code !=
+	    DB_OK)
+		o->result = IR_DB;
+}

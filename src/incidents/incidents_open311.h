@@ -1,0 +1,76 @@
+/*
+ * incidents_open311.h: what the Open311 GeoReport v2 server (src/open311)
+ * needs of the incidents module beyond incidents.h: the categories with
+ * their attribute definitions (the services and their definitions), the
+ * public reports selected by Open311's filters, the public history of the
+ * reports (the servicerequestupdates extension), and a move of a report
+ * by a partner application holding the open311 scope.
+ *
+ * Same rules as incidents.h: public views only (never the reporter, the
+ * supporters, the internal notes); one transaction per change.
+ */
+#ifndef GUICHET_INCIDENTS_OPEN311_H
+#define GUICHET_INCIDENTS_OPEN311_H
+
+#include <jansson.h>
+
+#include "base/lang.h"
+#include "db/db.h"
+#include "incidents/incidents.h"
+
+/*
+ * Every category in list order, o->made an array of {"code", "department",
+ * "name" (in 'l'), "names" {"fr","en","it"}, "attributes" (as stored:
+ * descriptions and value names in the three languages), "resolution_days",
+ * "anonymous_allowed"}.
+ */
+void	 incidents_o311_categories(struct db *, enum lang,
+	    struct incident_outcome *);
+
+/* Open311's selection of reports (every member optional: NULL, 0). */
+struct incident_o311_query {
+	const char	*ids;		/* PostgreSQL uuid[] literal: only those */
+	const char	*categories;	/* text[] literal */
+	const char	*statuses;	/* text[] literal of our states */
+	const char	*start;		/* RFC 3339: created at or after */
+	const char	*end;		/* RFC 3339: created before */
+	int		 near;		/* within 'radius' metres of lat, lon */
+	double		 lat, lon, radius;
+	long		 limit;		/* rows */
+	long		 offset;
+};
+/*
+ * The reports of 'q', newest first, o->made an array of the public
+ * GeoJSON Features (incidents_get()'s shape) in 'l'.
+ */
+void	 incidents_o311_reports(struct db *, const struct incident_o311_query *,
+	    enum lang, struct incident_outcome *);
+
+/*
+ * The public history of the reports between 'start' and 'end' (RFC 3339,
+ * 'end' excluded), oldest first, at most 'limit' rows from 'offset':
+ * o->made an array of {"id" (a string), "report_id", "at", "from",
+ * "to", "note"} where note may be null.
+ */
+void	 incidents_o311_history(struct db *, const char *, const char *, long,
+	    long, struct incident_outcome *);
+
+/*
+ * A partner application ('client', its id) moves report 'id' along the
+ * transition table to 'to' with the public note 'note' (may be NULL);
+ * closed takes the reason "invalid" unless 'reason' says another (not
+ * duplicate: that needs an agent).  IR_OK with o->made {"history_id":
+ * "<id>", "status": the new state}; IR_REFUSED IE_TRANSITION when the
+ * move is not in the table; IR_NOT_FOUND.  The history row has no actor
+ * (the partner is not an account: the Open311 layer records which
+ * partner).  No mail is queued to the followers yet (README, Open311).
+ */
+void	 incidents_o311_move(struct db *, const char *, const char *,
+	    const char *, const char *, const char *,
+	    struct incident_outcome *);
+
+/* Its statement table, in the incidents module's list. */
+struct module_stmts;
+extern const struct module_stmts	incidents_open311_stmt_table;
+
+#endif
