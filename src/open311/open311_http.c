@@ -908,7 +908,7 @@ post_begin(struct request *req, json_t **form, struct principal *who,
 		    "try again after Retry-After seconds");
 		goto bad;
 	}
-	if (k == 1 || policy_allows(who, PERM_SCOPE, "open311") !=
+	if (k == 1 || policy_allows(who, PERM_SCOPE, "open311", NULL) !=
 	    POLICY_ALLOW) {
 		log_info("request %s: open311: api_key refused", req->id);
 		o311_error(req, 403, desc);
