@@ -523,6 +523,14 @@ db_tx(struct db *db, db_tx_fn fn, void *arg, struct db_error *err)
 	struct db_error	 e;
 	int		 attempt, rc;
 
+	/*
+	 * Called inside a transaction: 'fn' joins it.  Its writes commit or
+	 * roll back with the caller's, which retries the whole on a
+	 * serialization failure (a module's operation inside another's:
+	 * Open311's update and the move it makes).
+	 */
+	if (db->in_tx)
+		return (fn(db, arg, err));
 	for (attempt = 0; attempt < 4; attempt++) {
 		memset(&e, 0, sizeof(e));
 		if (db_exec_sql(db, "BEGIN", &e) == -1)

@@ -130,7 +130,8 @@ int	 db_copy_end(struct db *, const char *, long *, struct db_error *);
  * Run fn(db, arg, err) in a transaction: BEGIN, fn, COMMIT; ROLLBACK when
  * fn returns -1.  Serialization failures and deadlocks are retried up to
  * three times.  Returns fn's result (0) or -1 with 'err'; 'err->code' is
- * DB_OK when fn failed for a reason of its own.
+ * DB_OK when fn failed for a reason of its own.  Inside a transaction, fn
+ * joins it: one operation may be made of another's, all or nothing.
  */
 typedef int	(*db_tx_fn)(struct db *, void *, struct db_error *);
 int	 db_tx(struct db *, db_tx_fn, void *, struct db_error *);

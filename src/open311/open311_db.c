@@ -25,7 +25,8 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	[OS_UPDATE_INSERT] = { .name = "open311_insert_update",
 	  .sql = "INSERT INTO open311.updates (client_id, update_id, "
 	  "report_id, history_id, status, media_url, created_at) VALUES ($1, "
-	  "$2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING", .nparams = 7 },
+	  "$2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING history_id",
+	  .nparams = 7 },
 	/* the media of the moves $1 (text[] of incidents.history ids) */
 	[OS_UPDATES_OF] = { .name = "open311_select_updates_media",
 	  .sql = "SELECT history_id, media_url FROM open311.updates WHERE "

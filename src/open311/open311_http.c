@@ -1291,17 +1291,85 @@ move_to(const char *status, const char *ext)
 	return (strcmp(status, "closed") == 0 ? "resolved" : "in_progress");
 }
 
+/*
+ * A partner's update, one transaction: the update_id looked up (the
+ * first answer again when it was used), the report moved, the update_id
+ * recorded.  A concurrent twin waits on the unique index, records
+ * nothing, and retries the whole: it then finds the first and answers
+ * it.  Nothing is moved twice, nothing moved without its update_id.
+ */
+struct update_tx {
+	const char		*client, *uid, *rid, *to, *desc, *st, *media;
+	struct incident_outcome	 o;
+	char			 hist[40];
+	int			 replay, other_request, moved;
+};
+
+static int
+update_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct update_tx	*t = arg;
+	struct db_res		*res = NULL;
+	const char		*p[7];
+	char			 now[40];
+	int			 n;
+
+	t->replay = t->other_request = t->moved = 0;
+	p[0] = t->client;
+	p[1] = t->uid;
+	if (db_exec(db, OS(OS_UPDATE_GET), p, &res, err) == -1)
+		return (-1);
+	if (db_res_rows(res) == 1) {
+		if (strcmp(db_str(res, 0, "report_id"), t->rid) != 0)
+			t->other_request = 1;
+		else {
+			snprintf(t->hist, sizeof(t->hist), "%s",
+			    db_str(res, 0, "history_id"));
+			t->replay = 1;
+		}
+		db_res_free(res);
+		return (t->other_request ? -1 : 0);
+	}
+	db_res_free(res);
+	json_decref(t->o.made);
+	memset(&t->o, 0, sizeof(t->o));
+	t->moved = 1;
+	incidents_o311_move(db, t->client, t->rid, t->to, t->desc, NULL,
+	    &t->o);
+	if (t->o.result != IR_OK)
+		return (-1);
+	snprintf(t->hist, sizeof(t->hist), "%s", json_str(t->o.made,
+	    "history_id"));
+	json_decref(t->o.made);
+	t->o.made = NULL;
+	clock_format(clock_now(), now, sizeof(now));
+	p[2] = t->rid;
+	p[3] = t->hist;
+	p[4] = t->st;
+	p[5] = t->media;
+	p[6] = now;
+	if (db_exec(db, OS(OS_UPDATE_INSERT), p, &res, err) == -1)
+		return (-1);
+	n = db_res_rows(res);
+	db_res_free(res);
+	if (n == 0) {
+		/* A twin committed the same update_id first: again. */
+		err->code = DB_E_SERIALIZATION;
+		return (-1);
+	}
+	return (0);
+}
+
 int
 open311_h_update_post(struct request *req)
 {
 	struct principal	 who;
-	struct incident_outcome	 o;
-	struct db_res		*res = NULL;
+	struct update_tx	 t;
 	struct db_error		 err;
 	json_t			*form, *errors;
-	const char		*uid, *rid, *st, *ext, *desc, *media, *p[7];
-	char			 now[40], hist[40];
+	const char		*uid, *rid, *st, *ext, *desc, *media;
 	enum lang		 l;
+	int			 rc;
 
 	if (post_begin(req, &form, &who, "update_request", &l) == -1)
 		return (0);
@@ -1336,84 +1404,54 @@ open311_h_update_post(struct request *req)
 		json_decref(form);
 		return (o311_errors(req, 400, errors));
 	}
-	/* Idempotent on the partner's update_id: the first answer again. */
-	p[0] = who.id;
-	p[1] = uid;
-	if (db_exec(db_thread(), OS(OS_UPDATE_GET), p, &res, &err) == -1) {
-		json_decref(form);
-		json_decref(errors);
-		return (o311_db_error(req, &err));
-	}
-	if (db_res_rows(res) == 1) {
-		json_t	*r;
-
-		if (strcmp(db_str(res, 0, "report_id"), rid) != 0) {
-			db_res_free(res);
-			json_decref(form);
-			err_add(errors, 400, "update_id was already used for "
-			    "another request");
-			return (o311_errors(req, 400, errors));
-		}
-		r = json_pack("[{s:s?}]", "update_id", db_str(res, 0,
-		    "history_id"));
-		db_res_free(res);
-		json_decref(form);
-		json_decref(errors);
-		reply_header(req, "Cache-Control", "no-store");
-		o311_reply(req, 200, "service_request_updates", r);
-		return (0);
-	}
-	db_res_free(res);
-	res = NULL;
 	if (!is_uuid(rid)) {
 		json_decref(form);
 		err_add(errors, 404, "service_request_id not found");
 		return (o311_errors(req, 404, errors));
 	}
-	incidents_o311_move(db_thread(), who.id, rid, move_to(st, ext), desc,
-	    NULL, &o);
-	switch (o.result) {
-	case IR_OK:
-		break;
-	case IR_NOT_FOUND:
-		json_decref(form);
-		err_add(errors, 404, "service_request_id not found");
-		return (o311_errors(req, 404, errors));
-	case IR_REFUSED:
-	case IR_INVALID: {
-		char	 d[200];
-
-		snprintf(d, sizeof(d), "the request cannot go from %s to %s",
-		    o.args[0], o.args[1]);
-		json_decref(o.errors);
-		json_decref(form);
-		err_add(errors, 400, d);
+	memset(&t, 0, sizeof(t));
+	t.client = who.id;
+	t.uid = uid;
+	t.rid = rid;
+	t.to = move_to(st, ext);
+	t.desc = desc;
+	t.st = st;
+	t.media = media;
+	rc = db_tx(db_thread(), update_tx, &t, &err);
+	json_decref(form);
+	if (t.other_request) {
+		err_add(errors, 400, "update_id was already used for another "
+		    "request");
 		return (o311_errors(req, 400, errors));
 	}
-	case IR_DB:
-		json_decref(form);
-		json_decref(errors);
-		return (o311_db_error(req, &o.err));
+	if (rc == -1 && t.moved) {
+		switch (t.o.result) {
+		case IR_OK:
+		case IR_DB:
+			break;
+		case IR_NOT_FOUND:
+			err_add(errors, 404, "service_request_id not found");
+			return (o311_errors(req, 404, errors));
+		case IR_REFUSED:
+		case IR_INVALID: {
+			char	 d[200];
+
+			snprintf(d, sizeof(d), "the request cannot go from %s "
+			    "to %s", t.o.args[0], t.o.args[1]);
+			json_decref(t.o.errors);
+			err_add(errors, 400, d);
+			return (o311_errors(req, 400, errors));
+		}
+		}
+		if (t.o.result == IR_DB)
+			err = t.o.err;
 	}
 	json_decref(errors);
-	snprintf(hist, sizeof(hist), "%s", json_str(o.made, "history_id"));
-	json_decref(o.made);
-	clock_format(clock_now(), now, sizeof(now));
-	p[0] = who.id;
-	p[1] = uid;
-	p[2] = rid;
-	p[3] = hist;
-	p[4] = st;
-	p[5] = media;
-	p[6] = now;
-	if (db_exec(db_thread(), OS(OS_UPDATE_INSERT), p, NULL, &err) == -1) {
-		json_decref(form);
+	if (rc == -1)
 		return (o311_db_error(req, &err));
-	}
-	json_decref(form);
 	reply_header(req, "Cache-Control", "no-store");
-	o311_reply(req, 201, "service_request_updates", json_pack("[{s:s}]",
-	    "update_id", hist));
+	o311_reply(req, t.replay ? 200 : 201, "service_request_updates",
+	    json_pack("[{s:s}]", "update_id", t.hist));
 	return (0);
 }
 
