@@ -68,21 +68,13 @@ const struct json_spec cases_assignment_spec = { .name = "case_assignment",
 void
 case_reply_outcome(struct request *req, struct case_outcome *o)
 {
-	const struct errcode	*e;
-	char			 n[24];
-
 	switch (o->result) {
 	case CR_REFUSED:
-		e = CASES_ERR(o->code);
-		if (e->problem == PROB_CONFLICT)
-			reply_error_member(req, "state", o->state, e,
-			    o->args[0], o->args[1]);
-		else
-			reply_error(req, e, o->args[0], o->args[1]);
+		reply_refused(req, CASES_ERR(o->code), o->state, o->args[0],
+		    o->args[1]);
 		break;
 	case CR_INVALID:
-		snprintf(n, sizeof(n), "%zu", json_array_size(o->errors));
-		reply_error_fields(req, HTTP_ERR(HE_VALIDATION), o->errors, n);
+		reply_validation(req, o->errors, json_array_size(o->errors));
 		o->errors = NULL;
 		break;
 	default:

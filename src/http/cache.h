@@ -9,7 +9,11 @@
  * what the answer depends on ("privacy_register:en"); the tag, the data
  * it was built from ("privacy_register").  A trigger on that data runs
  * pg_notify('guichet_cache', tag) (see ops.notify_cache() in the SQL),
- * which drops every entry of the tag in every guichetd.
+ * which drops every entry of the tag in every guichetd.  The handler
+ * that made the change also calls cache_drop(tag) once it committed: the
+ * notification reaches its own process a moment later, and until then
+ * the next read there (the operator's own check) would get the answer
+ * from before.
  *
  * Invariants:
  *  - an answer built before a change is never stored after the change's

@@ -624,6 +624,16 @@ reply_error_member(struct request *req, const char *name, const char *value,
 }
 
 void
+reply_refused(struct request *req, const struct errcode *e,
+    const char *state, const char *a0, const char *a1)
+{
+	if (e->problem == PROB_CONFLICT)
+		reply_error_member(req, "state", state, e, a0, a1);
+	else
+		reply_error(req, e, a0, a1);
+}
+
+void
 reply_error_fields(struct request *req, const struct errcode *e,
     json_t *errors, ...)
 {

@@ -85,6 +85,13 @@ void	 reply_error(struct request *, const struct errcode *, ...);
  */
 void	 reply_error_member(struct request *, const char *, const char *,
 	    const struct errcode *, ...);
+/*
+ * A module's operation refused with problem 'e' and its two arguments: a
+ * conflict (a 409) names the 'state' it found as the member "state"
+ * (ARCHITECTURE.md, API conventions), any other problem is as it is.
+ */
+void	 reply_refused(struct request *, const struct errcode *,
+	    const char *, const char *, const char *);
 /* The same with an "errors" array (a 422, say); steals 'errors'. */
 void	 reply_error_fields(struct request *, const struct errcode *, json_t *,
 	    ...);

@@ -13,21 +13,11 @@
 #include "db/db.h"
 #include "incidents/incidents_int.h"
 
-/* A report as the public sees it: never who reported or supports it. */
-#define PUBLIC_COLS \
-	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
-	"r.description, ST_X(r.position::geometry) AS lon, " \
-	"ST_Y(r.position::geometry) AS lat, r.address, " \
-	"r.attributes::text AS attributes, r.status, r.close_reason, " \
-	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
-	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
-	"WHERE p.report_id = r.id)::text AS photos"
 #define FROM_REPORTS \
 	"FROM incidents.reports r JOIN incidents.categories c " \
 	"ON c.code = r.category"
 #define STAFF_COLS \
-	PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
+	INCIDENTS_PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
 	"r.contact_verified_at, r.contact_locale, r.assignee_id, " \
 	"r.personal_data_flagged, r.anonymised_at"
 #define CATEGORY_COLS \
@@ -43,7 +33,7 @@
  * rows wanted.
  */
 #define BOARD(key, dir, cmp) \
-	"SELECT " PUBLIC_COLS ", r.assignee_id, (" key ")::text AS sort_key " \
+	"SELECT " INCIDENTS_PUBLIC_COLS ", r.assignee_id, (" key ")::text AS sort_key " \
 	FROM_REPORTS " WHERE r.department = $1 AND " \
 	"($2::text[] IS NULL OR r.status = ANY ($2::text[])) AND " \
 	"($3::text IS NULL OR r.category = $3) AND " \
@@ -84,14 +74,14 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "r.id <> $4::uuid ORDER BY ST_Distance(r.position, p.g), r.id "
 	  "LIMIT $6", .nparams = 6 },
 	[IQ_GET] = { .name = "incidents_select_report",
-	  .sql = "SELECT " PUBLIC_COLS " " FROM_REPORTS " WHERE r.id = $1",
+	  .sql = "SELECT " INCIDENTS_PUBLIC_COLS " " FROM_REPORTS " WHERE r.id = $1",
 	  .nparams = 1 },
 	[IQ_LOCK] = { .name = "incidents_lock_report",
 	  .sql = "SELECT " STAFF_COLS " " FROM_REPORTS " WHERE r.id = $1 "
 	  "FOR NO KEY UPDATE OF r", .nparams = 1 },
 	/* the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows */
 	[IQ_MAP] = { .name = "incidents_select_map",
-	  .sql = "SELECT " PUBLIC_COLS " " FROM_REPORTS " WHERE r.position && "
+	  .sql = "SELECT " INCIDENTS_PUBLIC_COLS " " FROM_REPORTS " WHERE r.position && "
 	  "ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, "
 	  "4326)::geography AND ($5::text IS NULL OR r.status = $5) AND "
 	  "($6::text IS NULL OR r.category = $6) AND ($7::timestamptz IS NULL "

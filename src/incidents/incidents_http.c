@@ -120,24 +120,16 @@ reply_geojson(struct request *req, int status, json_t *v)
 static void
 reply_outcome(struct request *req, struct incident_outcome *o)
 {
-	const struct errcode	*e;
-	char			 n[24];
-
 	switch (o->result) {
 	case IR_NOT_FOUND:
 		reply_error(req, INCIDENTS_ERR(IE_NOT_FOUND));
 		break;
 	case IR_REFUSED:
-		e = INCIDENTS_ERR(o->code);
-		if (e->problem == PROB_CONFLICT)
-			reply_error_member(req, "state", o->args[0], e,
-			    o->args[0], o->args[1]);
-		else
-			reply_error(req, e, o->args[0], o->args[1]);
+		reply_refused(req, INCIDENTS_ERR(o->code), o->args[0],
+		    o->args[0], o->args[1]);
 		break;
 	case IR_INVALID:
-		snprintf(n, sizeof(n), "%zu", json_array_size(o->errors));
-		reply_error_fields(req, HTTP_ERR(HE_VALIDATION), o->errors, n);
+		reply_validation(req, o->errors, json_array_size(o->errors));
 		o->errors = NULL;
 		break;
 	default:

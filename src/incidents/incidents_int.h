@@ -110,6 +110,21 @@ int	 incidents_move_allowed(const char *, const char *);
 /* A position inside WGS84's bounds. */
 int	 incidents_lonlat_ok(double, double);
 
+/*
+ * The columns incidents_feature() reads, a report as the public sees it:
+ * never who reported or supports it (alias r for incidents.reports, c
+ * for its category).
+ */
+#define INCIDENTS_PUBLIC_COLS \
+	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
+	"r.description, ST_X(r.position::geometry) AS lon, " \
+	"ST_Y(r.position::geometry) AS lat, r.address, " \
+	"r.attributes::text AS attributes, r.status, r.close_reason, " \
+	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
+	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
+	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
+	"WHERE p.report_id = r.id)::text AS photos"
+
 /* Row i of a public statement as a GeoJSON Feature, in 'l'. */
 json_t	*incidents_feature(const struct db_res *, int, enum lang);
 

@@ -14,20 +14,6 @@
 #include "incidents/incidents_open311.h"
 #include "json/check.h"
 
-/*
- * The public columns incidents_feature() reads (incidents_db.c's
- * PUBLIC_COLS, which is private to that file).
- */
-#define O311_COLS \
-	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
-	"r.description, ST_X(r.position::geometry) AS lon, " \
-	"ST_Y(r.position::geometry) AS lat, r.address, " \
-	"r.attributes::text AS attributes, r.status, r.close_reason, " \
-	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
-	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
-	"WHERE p.report_id = r.id)::text AS photos"
-
 enum o311_stmt {
 	OQ_CATEGORIES,
 	OQ_REPORTS,
@@ -48,7 +34,7 @@ static struct db_stmt oq_stmts[OQ__COUNT] = {
 	 * circle (lat, lon, metres), $9 rows, $10 offset.
 	 */
 	[OQ_REPORTS] = { .name = "incidents_select_o311_reports",
-	  .sql = "SELECT " O311_COLS " FROM incidents.reports r JOIN "
+	  .sql = "SELECT " INCIDENTS_PUBLIC_COLS " FROM incidents.reports r JOIN "
 	  "incidents.categories c ON c.code = r.category WHERE "
 	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
 	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "

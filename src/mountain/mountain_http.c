@@ -174,6 +174,22 @@ item_id_ok(const char *s)
 	    "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
 }
 
+/*
+ * A public list (row 0 of 'res': its items as JSON text) with its
+ * 'summary', answered and kept in the cache under 'key'; frees 'res'.
+ */
+static void
+list_reply(struct request *req, struct db_res *res, json_t *summary,
+    const char *key)
+{
+	reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items",
+	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
+	    "summary", summary));
+	db_res_free(res);
+	public_headers(req);
+	cache_store(req, key, CACHE_TAG);
+}
+
 /* GET /api/v1/lifts */
 
 int
@@ -193,12 +209,7 @@ mountain_lifts(struct request *req)
 	summary = json_pack("{s:I, s:I}",
 	    "open", (json_int_t)db_int64(res, 0, "open"),
 	    "total", (json_int_t)db_int64(res, 0, "total"));
-	reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items",
-	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
-	    "summary", summary));
-	db_res_free(res);
-	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	list_reply(req, res, summary, key);
 	return (0);
 }
 
@@ -283,12 +294,7 @@ mountain_slopes(struct request *req)
 	    "total", (json_int_t)db_int64(res, 0, "total"),
 	    "km_open", (double)db_int64(res, 0, "m_open") / 1000.0,
 	    "km_total", (double)db_int64(res, 0, "m_total") / 1000.0);
-	reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items",
-	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
-	    "summary", summary));
-	db_res_free(res);
-	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	list_reply(req, res, summary, key);
 	return (0);
 }
 
@@ -299,6 +305,7 @@ reply_changed(struct request *req, enum mountain_kind kind,
 {
 	json_t	*o;
 
+	cache_drop(CACHE_TAG);
 	if (kind == MK_LIFT) {
 		lift_view(req, c->id, 0);
 		return;
@@ -478,6 +485,7 @@ mountain_batch_status(struct request *req)
 		    MTE_LIFT_NOT_FOUND : MTE_SLOPE_NOT_FOUND));
 		return (0);
 	}
+	cache_drop(CACHE_TAG);
 	log_info("status batch: %zu lifts, %zu slopes by %s", nl, ns,
 	    actor(req));
 	changed = json_pack("{s:I, s:I}", "lifts", (json_int_t)nl, "slopes",
@@ -558,6 +566,7 @@ mountain_snow_put(struct request *req)
 	if (reply_exec(req, MOUNTAIN_STMT(MS_SNOW_INSERT), p, NULL) == -1)
 		return (0);
 	log_info("snow report by %s", actor(req));
+	cache_drop(CACHE_TAG);
 	snow_view(req, 0);
 	return (0);
 }
