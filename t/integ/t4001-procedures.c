@@ -12,7 +12,7 @@
  *  - administrators add procedures, make versions (the old ones stay,
  *    the same definition makes none), retire and restore them; an
  *    invalid definition is a 422 with one error per problem; nobody
- *    else may.
+ *    else may; the public catalogue shows their change at once.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -715,6 +715,80 @@ START_TEST(test_admin_only)
 }
 END_TEST
 
+/*
+ * An administrator's change shows at once in the public catalogue of the
+ * process that made it, even before (here: without) the notification of
+ * migration 020's triggers: the operation drops its own process's cached
+ * answers after the commit.  A guichetctl change reaches the server by
+ * the notification.
+ */
+START_TEST(test_admin_change_drops_cache)
+{
+	struct idenv	 e;
+	char		*at, *codes, *out = NULL, *err = NULL;
+	json_t		*j;
+	long		 st, hits;
+	int		 i, gone = 0;
+
+	at = idl_start_admin(&e, NULL);
+	/* Cached: the second read is a hit (once the listener listens). */
+	for (i = 0; i < 50; i++) {
+		free(list_codes(&e, LIST));
+		hits = harness_metric(&e.s, HITS);
+		free(list_codes(&e, LIST));
+		if (harness_metric(&e.s, HITS) == hits + 1)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE procedures.procedures "
+	    "DISABLE TRIGGER procedures_cache; ALTER TABLE procedures.versions "
+	    "DISABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
+	    "DISABLE TRIGGER themes_cache"), 0);
+	/* Retired: gone from the very next list. */
+	j = idl_reqj(&e, "PATCH", ADMIN "/stationnement_resident", at,
+	    "{\"active\": false}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	codes = list_codes(&e, LIST);
+	ck_assert_msg(!has_word(codes, "stationnement_resident"), "still "
+	    "listed: %s", codes);
+	free(codes);
+	/* Restored, and a new one: both in the very next list. */
+	j = idl_reqj(&e, "PATCH", ADMIN "/stationnement_resident", at,
+	    "{\"active\": true}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	j = idl_sendj(&e, "POST", ADMIN, at, definition(&e, "cache_neuve"),
+	    &st);
+	ck_assert_int_eq(st, 201);
+	json_decref(j);
+	codes = list_codes(&e, LIST);
+	ck_assert_msg(has_word(codes, "stationnement_resident") &&
+	    has_word(codes, "cache_neuve"), "not listed: %s", codes);
+	free(codes);
+	/* guichetctl, another process: through the notification. */
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE procedures.procedures "
+	    "ENABLE TRIGGER procedures_cache; ALTER TABLE procedures.versions "
+	    "ENABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
+	    "ENABLE TRIGGER themes_cache"), 0);
+	free(list_codes(&e, LIST));
+	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "retire",
+	    "cache_neuve", NULL), 0);
+	for (i = 0; i < 50 && !gone; i++) {
+		codes = list_codes(&e, LIST);
+		gone = !has_word(codes, "cache_neuve");
+		free(codes);
+		if (!gone)
+			usleep(100 * 1000);
+	}
+	ck_assert_msg(gone, "retired by guichetctl, still listed");
+	free(out);
+	free(err);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_demo_procedures_load,
 	&test_demo_procedures_languages,
@@ -726,6 +800,7 @@ static const TTest *const *const tests[] = {
 	&test_admin_versions,
 	&test_admin_validation,
 	&test_admin_only,
+	&test_admin_change_drops_cache,
 	NULL
 };
 
