@@ -14,7 +14,6 @@
  *    invalid definition is a 422 with one error per problem; nobody
  *    else may; the public catalogue shows their change at once.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,33 +23,6 @@
 
 #define NELEM_T(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* guichetctl on the test's database; the exit status, *out its stdout. */
-static int
-ctl(const struct idenv *e, char **out, char **err, ...)
-{
-	const char	*args[16];
-	va_list		 ap;
-	int		 n = 0;
-
-	va_start(ap, err);
-	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	args[n] = NULL;
-	return (idl_ctl(e->db, 1, args, out, err));
-}
-
-/* Write 'text' to a new file of the scratch directory: its path. */
-static char *
-scratch(const char *name, const char *text)
-{
-	char	*path = harness_printf("%s/%d-%s", harness_tmpdir(),
-		    (int)getpid(), name);
-
-	ck_assert_int_eq(harness_write_file(path, text), 0);
-	return (path);
-}
-
 /* Export, import back: unchanged; a change: a new version, the old kept. */
 START_TEST(test_ctl_export_import_versions)
 {
@@ -59,14 +31,14 @@ START_TEST(test_ctl_export_import_versions)
 	json_t		*def;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
-	path = scratch("resident.json", out);
+	path = idl_scratch("resident.json", out);
 	def = json_loads(out, 0, NULL);
 	ck_assert_msg(json_is_object(def), "export: %s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "import", path,
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(out, "stationnement_resident: version 1 "
 	    "(unchanged)") != NULL, "import of the export: %s", out);
@@ -76,8 +48,8 @@ START_TEST(test_ctl_export_import_versions)
 	/* A longer deadline: version 2; version 1 stays as it was. */
 	json_object_set_new(def, "deadline_days", json_integer(75));
 	changed = json_dumps(def, 0);
-	path = scratch("resident2.json", changed);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "import", path,
+	path = idl_scratch("resident2.json", changed);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(out, "version 2 (new version)") != NULL, "%s",
 	    out);
@@ -90,7 +62,7 @@ START_TEST(test_ctl_export_import_versions)
 	free(out);
 	free(err);
 	/* The export of all is an array that holds the change. */
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export", NULL), 0);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export", NULL), 0);
 	ck_assert_msg(out[0] == '[' && strstr(out, "\"deadline_days\": 75") !=
 	    NULL, "%s", out);
 	free(out);
@@ -110,7 +82,7 @@ START_TEST(test_ctl_import_invalid)
 	json_t		*def, *bad, *all;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
 	def = json_loads(out, 0, NULL);
 	free(out);
@@ -122,8 +94,8 @@ START_TEST(test_ctl_import_invalid)
 	json_object_set_new(bad, "theme", json_string("N1"));
 	all = json_pack("[O, o]", def, bad);
 	text = json_dumps(all, 0);
-	path = scratch("invalid.json", text);
-	ck_assert_int_ne(ctl(&e, &out, &err, "procedures", "import", path,
+	path = idl_scratch("invalid.json", text);
+	ck_assert_int_ne(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(err, "/department: unknown") != NULL &&
 	    strstr(err, "/theme: unknown") != NULL &&
@@ -217,7 +189,7 @@ definition(struct idenv *e, const char *code)
 	char	*out = NULL, *err = NULL;
 	json_t	*d;
 
-	ck_assert_int_eq(ctl(e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
 	d = json_loads(out, 0, NULL);
 	ck_assert(d != NULL);
@@ -276,7 +248,7 @@ START_TEST(test_demo_procedures_load)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "procedures.versions WHERE source <> 'demo'"), 0);
 	/* A second demo changes nothing. */
-	ck_assert_int_eq(ctl(&e, &out, &err, "demo", NULL), 0);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "demo", NULL), 0);
 	ck_assert_msg(strstr(out, " 0 created, 0 changed, 9 unchanged") !=
 	    NULL, "a second demo: %s", out);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -772,7 +744,7 @@ START_TEST(test_admin_change_drops_cache)
 	    "ENABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
 	    "ENABLE TRIGGER themes_cache"), 0);
 	free(list_codes(&e, LIST));
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "retire",
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "retire",
 	    "cache_neuve", NULL), 0);
 	for (i = 0; i < 50 && !gone; i++) {
 		codes = list_codes(&e, LIST);

@@ -22,11 +22,9 @@
  *  - a town without lifts: an empty mountain;
  *  - only the operator (lifts:write, or staff of the department).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caselib.h"
 
@@ -37,31 +35,13 @@
 #define QUOTE	"/api/v1/lift-passes/quote?product=day_2026&start=2026-12-20" \
 		"&birthdate=1990-01-01"
 
-/* guichetctl on the test's database; the exit status, *out, *err. */
-static int
-ctl(const struct idenv *e, char **out, char **err, ...)
-{
-	const char	*args[16];
-	va_list		 ap;
-	int		 n = 0;
-
-	va_start(ap, err);
-	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	args[n] = NULL;
-	*out = NULL;
-	*err = NULL;
-	return (idl_ctl(e->db, 1, args, out, err));
-}
-
 /* guichetctl mountain export: its text (caller frees), 0 asserted. */
 static char *
 export_text(const struct idenv *e)
 {
 	char	*out, *err;
 
-	ck_assert_int_eq(ctl(e, &out, &err, "mountain", "export", NULL), 0);
+	ck_assert_int_eq(idl_ctl_words(e, &out, &err, "mountain", "export", NULL), 0);
 	free(err);
 	return (out);
 }
@@ -77,24 +57,12 @@ export_doc(const struct idenv *e)
 	return (j);
 }
 
-/* Write 'text' to a new file of the scratch directory: its path. */
-static char *
-scratch(const char *name, const char *text)
-{
-	static int	 n;
-	char		*path = harness_printf("%s/%d-%d-%s", harness_tmpdir(),
-			    (int)getpid(), n++, name);
-
-	ck_assert_int_eq(harness_write_file(path, text), 0);
-	return (path);
-}
-
 /* 'doc' into a scratch file: its path. */
 static char *
 doc_file(const json_t *doc)
 {
 	char	*text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
-	char	*path = scratch("mountain.json", text);
+	char	*path = idl_scratch("mountain.json", text);
 
 	free(text);
 	return (path);
@@ -108,8 +76,8 @@ import(const struct idenv *e, const json_t *doc, int dry, char **out,
 	char	*path = doc_file(doc);
 	int	 rc;
 
-	rc = dry ? ctl(e, out, err, "mountain", "import", "--dry-run", path,
-	    NULL) : ctl(e, out, err, "mountain", "import", path, NULL);
+	rc = dry ? idl_ctl_words(e, out, err, "mountain", "import", "--dry-run", path,
+	    NULL) : idl_ctl_words(e, out, err, "mountain", "import", path, NULL);
 	free(path);
 	return (rc);
 }
@@ -140,13 +108,6 @@ index_of(json_t *doc, const char *sec, const char *key, const char *v)
 			return (i);
 	ck_abort_msg("no %s %s", sec, v);
 	return (0);
-}
-
-static char *
-operator_token(const struct idenv *e)
-{
-	return (idl_client_token(e, idl_demo.client_id,
-	    idl_demo.client_secret));
 }
 
 /* The ids of GET /api/v1/lifts, space-separated, with a space around. */
@@ -239,8 +200,8 @@ START_TEST(test_round_trip)
 
 	/* Export, import back: nothing changes, and the bytes are the same. */
 	first = export_text(&e);
-	path = scratch("export.json", first);
-	ck_assert_int_eq(ctl(&e, &out, &err, "mountain", "import", path, NULL),
+	path = idl_scratch("export.json", first);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "mountain", "import", path, NULL),
 	    0);
 	ck_assert_msg(strstr(out, "lifts: 0 created, 0 changed, 0 removed, 22 "
 	    "unchanged") != NULL, "%s", out);
@@ -253,7 +214,7 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(first, second);
 
 	/* The same document over HTTP, and back. */
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	j = idl_reqj(&e, "GET", ADMIN, op, NULL, &st);
 	ck_assert_int_eq(st, 200);
 	ck_assert_msg(json_equal(j, doc), "GET %s is not the export", ADMIN);
@@ -390,12 +351,12 @@ START_TEST(test_bad_documents)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	before = export_text(&e);
 	doc = json_loads(before, 0, NULL);
 	/* Not JSON at all. */
-	path = scratch("broken.json", "{\"lifts\": [");
-	ck_assert_int_ne(ctl(&e, &out, &err, "mountain", "import", path, NULL),
+	path = idl_scratch("broken.json", "{\"lifts\": [");
+	ck_assert_int_ne(idl_ctl_words(&e, &out, &err, "mountain", "import", path, NULL),
 	    0);
 	ck_assert_msg(strstr(err, "not JSON") != NULL, "%s", err);
 	free(out);
@@ -493,7 +454,7 @@ START_TEST(test_changes_show_at_once)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	/* The operator's morning: the gondola opens, the Obélisque runs. */
 	j = idl_reqj(&e, "PUT", LIFTS "/tc6-le-chalvet/status", op,
 	    "{\"status\": \"open\"}", &st);
@@ -666,7 +627,7 @@ START_TEST(test_bands_are_the_operators)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	doc = export_doc(&e);
 	/* Children from 5 to 15, adults from 16, no senior price. */
 	bands = json_pack("[{s:s,s:i},{s:s,s:i},{s:s,s:i}]", "band", "infant",
@@ -728,9 +689,9 @@ START_TEST(test_empty_mountain)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	path = scratch("seaside.json", "{\"seasons\": [], \"bands\": [], "
+	path = idl_scratch("seaside.json", "{\"seasons\": [], \"bands\": [], "
 	    "\"lifts\": [], \"slopes\": [], \"passes\": []}");
-	ck_assert_int_eq(ctl(&e, &out, &err, "mountain", "import", path, NULL),
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "mountain", "import", path, NULL),
 	    0);
 	ck_assert_msg(strstr(out, "lifts: 0 created, 0 changed, 22 removed")
 	    != NULL, "%s", out);
@@ -772,7 +733,7 @@ START_TEST(test_who)
 	long		 st;
 
 	admin = idl_start_admin(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	res = cl_resident(&e);
 	chief = cl_agent(&e, CL_LIFT_CHIEF);
 	tech = cl_agent(&e, CL_TECH);
