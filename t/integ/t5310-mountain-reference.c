@@ -82,20 +82,6 @@ import(const struct idenv *e, const json_t *doc, int dry, char **out,
 	return (rc);
 }
 
-/* The item of section 'sec' whose 'key' is 'v' (asserted). */
-static json_t *
-find(json_t *doc, const char *sec, const char *key, const char *v)
-{
-	json_t	*it;
-	size_t	 i;
-
-	json_array_foreach(json_object_get(doc, sec), i, it)
-		if (strcmp(idl_jstr(it, key), v) == 0)
-			return (it);
-	ck_abort_msg("no %s %s", sec, v);
-	return (NULL);
-}
-
 /* The index of the item of section 'sec' whose 'key' is 'v'. */
 static size_t
 index_of(json_t *doc, const char *sec, const char *key, const char *v)
@@ -108,6 +94,14 @@ index_of(json_t *doc, const char *sec, const char *key, const char *v)
 			return (i);
 	ck_abort_msg("no %s %s", sec, v);
 	return (0);
+}
+
+/* The item of section 'sec' whose 'key' is 'v' (asserted). */
+static json_t *
+find(json_t *doc, const char *sec, const char *key, const char *v)
+{
+	return (json_array_get(json_object_get(doc, sec), index_of(doc, sec,
+	    key, v)));
 }
 
 /* The ids of GET /api/v1/lifts, space-separated, with a space around. */
@@ -713,18 +707,6 @@ START_TEST(test_empty_mountain)
 }
 END_TEST
 
-/* GET ADMIN as 'token': the status. */
-static long
-get_status(const struct idenv *e, const char *token)
-{
-	json_t	*j;
-	long	 st;
-
-	j = idl_reqj(e, "GET", ADMIN, token, NULL, &st);
-	json_decref(j);
-	return (st);
-}
-
 START_TEST(test_who)
 {
 	struct idenv	 e;
@@ -738,11 +720,11 @@ START_TEST(test_who)
 	chief = cl_agent(&e, CL_LIFT_CHIEF);
 	tech = cl_agent(&e, CL_TECH);
 	doc = export_doc(&e);
-	ck_assert_int_eq(get_status(&e, NULL), 401);
-	ck_assert_int_eq(get_status(&e, res), 403);
-	ck_assert_int_eq(get_status(&e, tech), 403);
-	ck_assert_int_eq(get_status(&e, chief), 200);
-	ck_assert_int_eq(get_status(&e, op), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, NULL, NULL), 401);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, res, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, tech, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, chief, NULL), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, op, NULL), 200);
 	j = idl_sendj(&e, "PUT", ADMIN, NULL, json_incref(doc), &st);
 	ck_assert_int_eq(st, 401);
 	json_decref(j);
