@@ -28,3 +28,14 @@ CREATE TRIGGER age_bands_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 GRANT SELECT, INSERT, UPDATE, DELETE ON mountain.lifts, mountain.slopes,
     mountain.slope_lifts, mountain.seasons, mountain.age_bands,
     mountain.pass_products, mountain.pass_prices TO guichet_app;
+
+-- An import that changed something is an event of the live stream
+-- (src/http/live.h), sent at commit: the counts of what changed, so that
+-- the screens fetch the lists again.  Through the mountain's own function,
+-- as its changes of status go through mountain.live_status().
+CREATE FUNCTION mountain.publish_reference(counts jsonb) RETURNS void
+    LANGUAGE sql AS $$
+	SELECT ops.live_publish('mountain_reference', counts);
+$$;
+COMMENT ON FUNCTION mountain.publish_reference(jsonb) IS 'sends the event mountain_reference of the live stream (what an import changed, counted)';
+GRANT EXECUTE ON FUNCTION mountain.publish_reference(jsonb) TO guichet_app;

@@ -621,6 +621,7 @@ enum ref_stmt {
 	RS_PRICES_UPSERT,
 	RS_PASSES_DELETE,
 	RS_SEASONS_DELETE,
+	RS_PUBLISH,
 	RS__COUNT
 };
 
@@ -757,6 +758,10 @@ static struct db_stmt ref_stmts[RS__COUNT] = {
 	[RS_SEASONS_DELETE] = { .name = "mountain_delete_seasons",
 	  .sql = "DELETE FROM mountain.seasons WHERE code NOT IN "
 	  KEYS("seasons", "code"), .nparams = 1 },
+	/* the live stream's event (http/live.h), sent at commit */
+	[RS_PUBLISH] = { .name = "mountain_publish_reference",
+	  .sql = "SELECT mountain.publish_reference($1::jsonb) AS published",
+	  .nparams = 1 },
 };
 
 const struct module_stmts mountain_ref_stmt_table = { ref_stmts, RS__COUNT };
@@ -836,6 +841,51 @@ reference_diff(const json_t *before, const json_t *after, int dry_run)
 	    json_object_get(after, "bands"))));
 }
 
+/*
+ * When something changed, the event "mountain_reference" of the live
+ * stream, {"lifts": {"created": n, "changed": n, "removed": n}, ...,
+ * "bands": {"changed": b}}: counts only, a payload of NOTIFY being small;
+ * a screen fetches the lists again.
+ */
+static int
+publish(struct db *db, const json_t *report, struct db_error *err)
+{
+	static const char *const secs[] = { "seasons", "lifts", "slopes",
+	    "passes" };
+	static const char *const parts[] = { "created", "changed", "removed" };
+	const json_t	*bands = json_object_get(report, "bands");
+	json_t		*ev, *o;
+	const char	*p[1];
+	char		*text;
+	size_t		 i, k, n;
+	int		 any = json_is_true(json_object_get(bands, "changed"));
+	int		 rc;
+
+	ev = json_object();
+	for (i = 0; i < NELEM(secs); i++) {
+		o = json_object();
+		for (k = 0; k < NELEM(parts); k++) {
+			n = json_array_size(json_object_get(json_object_get(
+			    report, secs[i]), parts[k]));
+			any |= n > 0;
+			json_object_set_new(o, parts[k], json_integer(
+			    (json_int_t)n));
+		}
+		json_object_set_new(ev, secs[i], o);
+	}
+	json_object_set(ev, "bands", (json_t *)bands);
+	if (!any) {
+		json_decref(ev);
+		return (0);
+	}
+	text = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	p[0] = text;
+	rc = db_exec(db, &ref_stmts[RS_PUBLISH], p, NULL, err);
+	free(text);
+	return (rc);
+}
+
 struct import_tx {
 	const char	*doc;		/* the checked document as text */
 	char		 now[40];
@@ -878,6 +928,8 @@ import_tx(struct db *db, void *arg, struct db_error *err)
 	t->report = reference_diff(before, after, t->dry_run);
 	json_decref(before);
 	json_decref(after);
+	if (!t->dry_run && publish(db, t->report, err) == -1)
+		return (-1);
 	if (t->dry_run) {
 		/* Seen, then undone. */
 		t->rolled_back = 1;

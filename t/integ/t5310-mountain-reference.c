@@ -18,6 +18,8 @@
  *    kept), a new one closed, one that stays keeps its status; a dry run
  *    reports and changes nothing; the writing process shows it even when
  *    no notification comes (it drops its own cache);
+ *  - a change (not a dry run, not an import that changes nothing) is an
+ *    event "mountain_reference" of the live stream;
  *  - the age bands are the operator's: the quote follows them;
  *  - a town without lifts: an empty mountain;
  *  - only the operator (lifts:write, or staff of the department).
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caselib.h"
 
@@ -576,17 +579,44 @@ START_TEST(test_changes_show_at_once)
 }
 END_TEST
 
-/* A guichetctl import reaches a running guichetd's cache (NOTIFY). */
+/*
+ * A guichetctl import reaches a running guichetd's cache, and the screens
+ * on its live stream (NOTIFY).
+ */
 START_TEST(test_ctl_reaches_server)
 {
 	struct idenv	 e;
-	char		*out, *err, *ids;
+	struct raw_resp	 raw;
+	char		*out, *err, *ids, *path;
+	int		 fd;
 	json_t		*doc;
 	int		 i, gone = 0;
 
 	idl_start_new(&e, FROZEN);
 	free(public_lift_ids(&e));
 	free(public_lift_ids(&e));
+	/* A screen listens to the live stream. */
+	fd = harness_connect(&e.s);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(harness_send_str(fd, "GET /api/v1/live?events="
+	    "mountain_reference HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
+	    "text/event-stream\r\n\r\n"), 0);
+	harness_raw_read(fd, 500, 1, &raw);
+	ck_assert_int_eq(raw.status, 200);
+	raw_resp_free(&raw);
+	/* An import that changes nothing says nothing. */
+	out = export_text(&e);
+	path = idl_scratch("same.json", out);
+	free(out);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "mountain", "import",
+	    path, NULL), 0);
+	free(out);
+	free(err);
+	free(path);
+	harness_raw_read(fd, 1000, 1, &raw);
+	ck_assert_msg(strstr(raw.data, "mountain_reference") == NULL, "%s",
+	    raw.data);
+	raw_resp_free(&raw);
 	doc = export_doc(&e);
 	json_array_remove(json_object_get(doc, "lifts"), index_of(doc,
 	    "lifts", "id", "tp-la-butte"));
@@ -608,6 +638,13 @@ START_TEST(test_ctl_reaches_server)
 			harness_sleep_ms(100);
 	}
 	ck_assert_msg(gone, "the removed lift is still listed");
+	/* The screen is told, counts only: it fetches the lists again. */
+	harness_raw_read(fd, 3000, 1, &raw);
+	ck_assert_msg(strstr(raw.data, "event: mountain_reference") != NULL &&
+	    strstr(raw.data, "\"lifts\":{\"changed\":0,\"created\":0,"
+	    "\"removed\":1}") != NULL, "%s", raw.data);
+	raw_resp_free(&raw);
+	close(fd);
 	json_decref(doc);
 	idl_stop(&e);
 }
