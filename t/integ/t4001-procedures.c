@@ -442,6 +442,44 @@ START_TEST(test_public_get)
 END_TEST
 
 /*
+ * The list is served from the cache: the second of two reads is a hit
+ * (the listener may need a moment to LISTEN after start-up; 5 s).
+ */
+static void
+list_cached(const struct idenv *e)
+{
+	long	 hits;
+	int	 i;
+
+	for (i = 0; i < 50; i++) {
+		free(list_codes(e, LIST));
+		hits = harness_metric(&e->s, HITS);
+		free(list_codes(e, LIST));
+		if (harness_metric(&e->s, HITS) == hits + 1)
+			return;
+		usleep(100 * 1000);
+	}
+	ck_abort_msg("the list is never served from the cache");
+}
+
+/* 'code' leaves the public list within 5 s (the notification): 1. */
+static int
+leaves_list(const struct idenv *e, const char *code)
+{
+	char	*codes;
+	int	 i, gone = 0;
+
+	for (i = 0; i < 50 && !gone; i++) {
+		codes = list_codes(e, LIST);
+		gone = !has_word(codes, code);
+		free(codes);
+		if (!gone)
+			usleep(100 * 1000);
+	}
+	return (gone);
+}
+
+/*
  * The catalogue is served from the response cache, revalidated with its
  * ETag (304), and a change of the catalogue shows at once: the NOTIFY of
  * migration 020 drops the cached answers (without it they would stay
@@ -452,20 +490,11 @@ START_TEST(test_cache_etag_invalidation)
 	struct idenv	 e;
 	struct http_resp r;
 	const char	*h[2];
-	char		*etag, *inm, *codes;
+	char		*etag, *inm;
 	long		 hits;
-	int		 i, gone = 0;
 
 	idl_start_new(&e, NULL);
-	/* The listener may need a moment to LISTEN after start-up. */
-	for (i = 0; i < 50; i++) {
-		free(list_codes(&e, LIST));
-		hits = harness_metric(&e.s, HITS);
-		free(list_codes(&e, LIST));
-		if (harness_metric(&e.s, HITS) == hits + 1)
-			break;
-		usleep(100 * 1000);
-	}
+	list_cached(&e);
 	hits = harness_metric(&e.s, HITS);
 	free(list_codes(&e, RESIDENT));
 	free(list_codes(&e, RESIDENT));
@@ -482,14 +511,8 @@ START_TEST(test_cache_etag_invalidation)
 	/* Retired behind the server's back: gone from the list at once. */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE procedures.procedures SET "
 	    "active = false WHERE code = 'stationnement_resident'"), 0);
-	for (i = 0; i < 50 && !gone; i++) {
-		codes = list_codes(&e, LIST);
-		gone = !has_word(codes, "stationnement_resident");
-		free(codes);
-		if (!gone)
-			usleep(100 * 1000);
-	}
-	ck_assert_msg(gone, "the cached catalogue outlived the UPDATE");
+	ck_assert_msg(leaves_list(&e, "stationnement_resident"), "the cached "
+	    "catalogue outlived the UPDATE");
 	ck_assert_int_eq(idl_reqh(&e, "GET", LIST, h, NULL, &r), 200);
 	ck_assert_str_ne(http_resp_header(&r, "ETag"), etag);
 	http_resp_free(&r);
@@ -699,19 +722,10 @@ START_TEST(test_admin_change_drops_cache)
 	struct idenv	 e;
 	char		*at, *codes, *out = NULL, *err = NULL;
 	json_t		*j;
-	long		 st, hits;
-	int		 i, gone = 0;
+	long		 st;
 
 	at = idl_start_admin(&e, NULL);
-	/* Cached: the second read is a hit (once the listener listens). */
-	for (i = 0; i < 50; i++) {
-		free(list_codes(&e, LIST));
-		hits = harness_metric(&e.s, HITS);
-		free(list_codes(&e, LIST));
-		if (harness_metric(&e.s, HITS) == hits + 1)
-			break;
-		usleep(100 * 1000);
-	}
+	list_cached(&e);
 	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE procedures.procedures "
 	    "DISABLE TRIGGER procedures_cache; ALTER TABLE procedures.versions "
 	    "DISABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
@@ -746,14 +760,8 @@ START_TEST(test_admin_change_drops_cache)
 	free(list_codes(&e, LIST));
 	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "retire",
 	    "cache_neuve", NULL), 0);
-	for (i = 0; i < 50 && !gone; i++) {
-		codes = list_codes(&e, LIST);
-		gone = !has_word(codes, "cache_neuve");
-		free(codes);
-		if (!gone)
-			usleep(100 * 1000);
-	}
-	ck_assert_msg(gone, "retired by guichetctl, still listed");
+	ck_assert_msg(leaves_list(&e, "cache_neuve"), "retired by guichetctl, "
+	    "still listed");
 	free(out);
 	free(err);
 	free(at);
