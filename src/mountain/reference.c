@@ -1044,7 +1044,8 @@ import_file(struct db *db, const char *path, int dry_run, int quiet)
 		json_array_foreach(r.errors, i, e)
 			fprintf(stderr, "%s: %s: %s\n", path,
 			    json_str(e, "field")[0] != '\0' ?
-			    json_str(e, "field") : "/", json_str(e, "message"));
+			    json_str(e, "field") : "(the document)",
+			    json_str(e, "message"));
 		if (r.nerrors > json_array_size(r.errors))
 			fprintf(stderr, "%s: %zu more problems\n", path,
 			    r.nerrors - json_array_size(r.errors));
