@@ -15,6 +15,7 @@
  *    the spec and the cap, not by the input.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -309,6 +310,34 @@ jansson_reason(const json_error_t *je, struct json_parse_error *err)
 		return;
 	}
 	parse_error(err, je->position, "%s at byte %d", text, je->position);
+}
+
+json_t *
+json_read_file(const char *path, size_t max, size_t max_depth, char *why,
+    size_t whylen)
+{
+	struct json_parse_error	 pe;
+	FILE			*f;
+	char			*text;
+	size_t			 len;
+	json_t			*j;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	text = xmalloc(max + 1);
+	len = fread(text, 1, max + 1, f);
+	fclose(f);
+	if (len > max) {
+		snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
+		free(text);
+		return (NULL);
+	}
+	if ((j = json_parse_strict(text, len, max_depth, &pe)) == NULL)
+		snprintf(why, whylen, "%s: not JSON: %s", path, pe.reason);
+	free(text);
+	return (j);
 }
 
 json_t *

@@ -88,6 +88,13 @@ struct json_parse_error {
 json_t	*json_parse_strict(const char *, size_t, size_t, struct json_parse_error *);
 
 /*
+ * The JSON value of the file 'path' (a file an operator gives guichetctl),
+ * parsed as json_parse_strict() does with 'max_depth', at most 'max'
+ * bytes.  NULL with why, in English and naming the file, in 'why'.
+ */
+json_t	*json_read_file(const char *, size_t, size_t, char *, size_t);
+
+/*
  * Check 'value' against 'spec' (the top level must be an object).  Appends
  * one error object per problem to 'errors' (a JSON array) with messages in
  * 'lang', the first JSON_ERRORS_MAX problems only.  Returns the number of

@@ -156,6 +156,9 @@ struct db_stmt mountain_stmts[MS__COUNT] = {
 	[MS_PRICES] = { .name = "mountain_select_prices",
 	  .sql = "SELECT profile, cents FROM mountain.pass_prices "
 	  "WHERE product = $1 AND band = $2", .nparams = 2 },
+	/* the resort's age bands (migration 031) */
+	[MS_BANDS] = { .name = "mountain_select_bands",
+	  .sql = "SELECT band, from_age FROM mountain.age_bands", .nparams = 0 },
 };
 
 const struct module_stmts mountain_stmt_table = { mountain_stmts,
@@ -341,11 +344,15 @@ mountain_ctl(struct ctl_ctx *ctl)
 	size_t			 bi, n;
 	int			 rc;
 
+	if (ctl->argc >= 1 && (strcmp(ctl->argv[0], "import") == 0 ||
+	    strcmp(ctl->argv[0], "export") == 0))
+		return (mountain_ref_ctl(ctl));
 	if (ctl->argc < 4 || ctl->argc > 6 || strcmp(ctl->argv[0],
 	    "status") != 0 || (strcmp(ctl->argv[1], "lift") != 0 &&
 	    strcmp(ctl->argv[1], "slope") != 0)) {
 		fprintf(stderr, "usage: guichetctl mountain status lift|slope "
-		    "ID STATUS [REASON_FR [EXPECTED_AT]]\n");
+		    "ID STATUS [REASON_FR [EXPECTED_AT]] | mountain import "
+		    "[--dry-run] FILE.json | mountain export\n");
 		return (-1);
 	}
 	kind = strcmp(ctl->argv[1], "lift") == 0 ? MK_LIFT : MK_SLOPE;

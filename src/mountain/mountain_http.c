@@ -32,7 +32,6 @@
 #include "json/check.h"
 #include "mountain/mountain_int.h"
 
-#define CACHE_TAG		"mountain"
 #define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
 #define MOUNTAIN_MAX_AGE	"public, max-age=10"
 
@@ -187,7 +186,7 @@ list_reply(struct request *req, struct db_res *res, json_t *summary,
 	    "summary", summary));
 	db_res_free(res);
 	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	cache_store(req, key, MOUNTAIN_CACHE_TAG);
 }
 
 /* GET /api/v1/lifts */
@@ -238,7 +237,7 @@ doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
 		return;
 	}
 	public_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	cache_store(req, key, MOUNTAIN_CACHE_TAG);
 }
 
 /* Lift 'id' with today's history ('cached': as doc_view()). */
@@ -305,7 +304,7 @@ reply_changed(struct request *req, enum mountain_kind kind,
 {
 	json_t	*o;
 
-	cache_drop(CACHE_TAG);
+	cache_drop(MOUNTAIN_CACHE_TAG);
 	if (kind == MK_LIFT) {
 		lift_view(req, c->id, 0);
 		return;
@@ -485,7 +484,7 @@ mountain_batch_status(struct request *req)
 		    MTE_LIFT_NOT_FOUND : MTE_SLOPE_NOT_FOUND));
 		return (0);
 	}
-	cache_drop(CACHE_TAG);
+	cache_drop(MOUNTAIN_CACHE_TAG);
 	log_info("status batch: %zu lifts, %zu slopes by %s", nl, ns,
 	    actor(req));
 	changed = json_pack("{s:I, s:I}", "lifts", (json_int_t)nl, "slopes",
@@ -566,7 +565,7 @@ mountain_snow_put(struct request *req)
 	if (reply_exec(req, MOUNTAIN_STMT(MS_SNOW_INSERT), p, NULL) == -1)
 		return (0);
 	log_info("snow report by %s", actor(req));
-	cache_drop(CACHE_TAG);
+	cache_drop(MOUNTAIN_CACHE_TAG);
 	snow_view(req, 0);
 	return (0);
 }

@@ -8,6 +8,10 @@
  * mountain_http.c    the handlers of lifts, slopes and the snow report
  * pass.c             lift passes: age bands and the price rule (pure),
  *                    the list of products and the quote
+ * reference.c        the reference data (lifts, slopes, seasons, age
+ *                    bands, products and prices) as one document: its
+ *                    check, import (one transaction) and export, for
+ *                    guichetctl, the admin route and the demo
  * mountain_module.c  the declaration, the problem codes, the commands
  *
  * Invariants:
@@ -16,8 +20,11 @@
  *    whose trigger publishes it to the live stream (http/live.h);
  *  - a batch changes everything it names or nothing;
  *  - the public answers are cached under tag "mountain" (lifts, slopes,
- *    snow report) and "lift_passes" (products, prices), dropped by the
- *    triggers of migration 025 in every guichetd.
+ *    snow report) and "lift_passes" (products, prices, bands), dropped by
+ *    the triggers of migrations 025 and 031 in every guichetd, and by
+ *    each change in its own process once committed (http/cache.h);
+ *  - an import of the reference data changes all of it or nothing, and
+ *    keeps the status and history of every lift and slope that stays.
  */
 #ifndef GUICHET_MOUNTAIN_INT_H
 #define GUICHET_MOUNTAIN_INT_H
@@ -34,6 +41,9 @@
 #define MOUNTAIN_ZONE	"Europe/Paris"
 /* The department whose staff run the lifts (besides lifts:write clients). */
 #define MOUNTAIN_DEPARTMENT	"remontees_mecaniques"
+/* The tags of the cached public answers (http/cache.h). */
+#define MOUNTAIN_CACHE_TAG		"mountain"
+#define MOUNTAIN_PASSES_CACHE_TAG	"lift_passes"
 /* The most items of one batch. */
 #define MOUNTAIN_BATCH_MAX	200
 
@@ -51,6 +61,7 @@ enum mountain_stmt {
 	MS_PRODUCTS,
 	MS_PRODUCT,
 	MS_PRICES,
+	MS_BANDS,
 	MS__COUNT
 };
 extern struct db_stmt	mountain_stmts[MS__COUNT];
@@ -58,6 +69,7 @@ extern struct db_stmt	mountain_stmts[MS__COUNT];
 
 struct module_stmts;
 extern const struct module_stmts	mountain_stmt_table;
+extern const struct module_stmts	mountain_ref_stmt_table;
 
 /* The problem codes (mountain_module.c). */
 enum mountain_err {
@@ -67,6 +79,7 @@ enum mountain_err {
 	MTE_BATCH_INVALID,	/* 422: %s = how many items are wrong */
 	MTE_PRODUCT_NOT_FOUND,	/* 404 */
 	MTE_QUOTE_INVALID,	/* 422: %s = why */
+	MTE_REFERENCE_INVALID,	/* 422: %s = how many problems */
 	MTE__COUNT
 };
 extern const struct errcode	mountain_errors[MTE__COUNT];
@@ -116,9 +129,46 @@ int	 mountain_set_statuses(struct db *, const struct status_change *,
 	    size_t, const struct status_change *, size_t, const char *,
 	    int64_t, enum mountain_kind *, size_t *, struct db_error *);
 
-/* guichetctl mountain (mountain_db.c). */
+/* guichetctl mountain (mountain_db.c: status; reference.c: the rest). */
 struct ctl_ctx;
 int	 mountain_ctl(struct ctl_ctx *);
+int	 mountain_ref_ctl(struct ctl_ctx *);
+/* guichetctl demo: sql/demo/mountain/montgenevre.json, imported. */
+int	 mountain_demo(struct ctl_ctx *);
+
+/* The reference data (reference.c). */
+extern const struct json_spec	mountain_reference_spec;
+/*
+ * The problems of document 'doc' (its schema, then what a schema cannot
+ * say: ids, duplicates, references between sections, dates, hours,
+ * bands, coordinates), appended to 'errors' with JSON pointers into the
+ * document, in 'lang'; how many (0: valid).
+ */
+size_t	 mountain_reference_check(const json_t *, enum lang, json_t *);
+
+struct import_result {
+	json_t	*errors;	/* 1: the problems (JSON_ERRORS_MAX at most) */
+	size_t	 nerrors;	/* 1: how many */
+	/*
+	 * 0: {"dry_run": b, "seasons"|"lifts"|"slopes"|"passes":
+	 * {"created": [keys], "changed": [...], "removed": [...],
+	 * "unchanged": n}, "bands": {"changed": b}}
+	 */
+	json_t	*report;
+};
+/*
+ * Replace the reference data with document 'doc' in one transaction,
+ * after mountain_reference_check(); 'dry_run': everything is done and
+ * reported, then rolled back.  'now' is the status time of a new lift or
+ * slope (closed).  0 with r->report; 1 with r->errors (nothing changed);
+ * -1 with 'err'.  Free 'r' with import_result_free().  After a commit,
+ * drops the module's cache tags in this process.
+ */
+int	 mountain_import(struct db *, const json_t *, int, int64_t, enum lang,
+	    struct import_result *, struct db_error *);
+void	 import_result_free(struct import_result *);
+/* The document as the data is (what mountain_import() reads), or NULL. */
+json_t	*mountain_export(struct db *, struct db_error *);
 
 /* The JSON schema of the bodies (mountain_http.c). */
 extern const struct json_spec	mountain_status_spec;
@@ -138,12 +188,18 @@ int	 mountain_snow_get(struct request *);
 int	 mountain_snow_put(struct request *);
 int	 mountain_passes(struct request *);
 int	 mountain_quote(struct request *);
+int	 mountain_admin_get(struct request *);
+int	 mountain_admin_put(struct request *);
 
 /* Lift passes (pass.c). */
 enum pass_band { PB_INFANT, PB_CHILD, PB_ADULT, PB_SENIOR, PB__COUNT };
 extern const char *const pass_band_names[PB__COUNT];
-/* The first age of each band: infant 0, child 6, adult 13, senior 65. */
-extern const int pass_band_from[PB__COUNT];
+/*
+ * The first age of each band (mountain.age_bands, the operator's; by
+ * default infant 0, child 6, adult 13, senior 65), -1 for a band the
+ * resort does not have.
+ */
+typedef int pass_bands[PB__COUNT];
 
 enum pass_profile { PP_STANDARD, PP_RESIDENT, PP_SEASONAL_WORKER,
     PP_SECONDARY_RESIDENT, PP__COUNT };
@@ -155,8 +211,13 @@ extern const char *const pass_profile_names[PP__COUNT];
  * on 1 March of common years).  -1 when 'day' is before 'birth'.
  */
 int	 pass_age(const char *, const char *);
-/* The band of an age (>= 0). */
-enum pass_band pass_band_of(int);
+/*
+ * The band of an age (>= 0): the band with the highest first age not
+ * above it, or -1 when none (no band starts at 0).
+ */
+int	 pass_band_of(int, const pass_bands);
+/* The last age of band 'b' (the next band's first age - 1), or -1: none. */
+int	 pass_band_to(int, const pass_bands);
 
 /*
  * The price rule: with prices[profile] the product's price for the band

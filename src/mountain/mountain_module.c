@@ -1,7 +1,7 @@
 /*
  * mountain_module.c: the mountain module's declaration (core/module.h):
  * the ski area's lifts, slopes, snow report and lift passes (issue 12).
- * Its routes, statements, problem codes and tables.  It holds nothing
+ * Its routes, statements, problem codes, commands, demo and tables.  It holds nothing
  * about people (operators are recorded by id, like every act of staff):
  * no privacy hooks.  It reads the entitlements of the cases module
  * through cases.h only.
@@ -43,10 +43,17 @@ static const struct route mountain_routes[] = {
 	  .handler = mountain_passes, .perm = PERM_PUBLIC },
 	{ .method = "GET", .pattern = "/api/v1/lift-passes/quote",
 	  .handler = mountain_quote, .perm = PERM_PUBLIC },
+	/* the reference data (reference.c), for the same operator */
+	{ .method = "GET", .pattern = "/api/v1/admin/mountain",
+	  .handler = mountain_admin_get, OPERATOR },
+	{ .method = "PUT", .pattern = "/api/v1/admin/mountain",
+	  .handler = mountain_admin_put, OPERATOR,
+	  .input = &mountain_reference_spec, .flags = ROUTE_BODY,
+	  .body_max = 8 * 1024 * 1024 },
 };
 
 static const struct module_stmts *const mountain_stmt_tables[] = {
-	&mountain_stmt_table, NULL
+	&mountain_stmt_table, &mountain_ref_stmt_table, NULL
 };
 
 const struct errcode mountain_errors[MTE__COUNT] = {
@@ -80,6 +87,11 @@ const struct errcode mountain_errors[MTE__COUNT] = {
 	    "pas de prix pour cette demande : %s",
 	    "no price for this request: %s",
 	    "nessun prezzo per questa richiesta: %s" } },
+	[MTE_REFERENCE_INVALID] = { .code = "mountain_reference_invalid",
+	  .problem = PROB_VALIDATION, .detail = {
+	    "le document a %s problèmes : rien n'a été changé",
+	    "the document has %s problems: nothing was changed",
+	    "il documento ha %s problemi: nulla è stato cambiato" } },
 };
 
 static const struct ctl_command mountain_commands[] = {
@@ -88,15 +100,25 @@ static const struct ctl_command mountain_commands[] = {
 	  "[EXPECTED_AT]]",
 	  .help = "set the status of a lift or a slope (kept in the history, "
 	  "pushed to the live stream)" },
+	{ .name = "mountain", .run = mountain_ctl,
+	  .usage = "mountain import [--dry-run] FILE.json",
+	  .help = "replace the lifts, slopes, seasons, age bands and lift "
+	  "passes with a document, all or nothing (statuses and history "
+	  "kept)" },
+	{ .name = "mountain", .run = mountain_ctl,
+	  .usage = "mountain export",
+	  .help = "print the reference data of the mountain as the document "
+	  "import reads" },
 };
 
 static const char *const mountain_tables[] = { "mountain.lifts",
     "mountain.slopes", "mountain.slope_lifts", "mountain.status_history",
     "mountain.snow_reports", "mountain.seasons", "mountain.pass_products",
-    "mountain.pass_prices", NULL };
+    "mountain.pass_prices", "mountain.age_bands", NULL };
 
 const struct module mountain_module = {
 	.name = "mountain",
+	.demo = mountain_demo,
 	.stmts = mountain_stmt_tables,
 	.routes = mountain_routes,
 	.nroutes = NELEM(mountain_routes),

@@ -26,11 +26,6 @@
 
 const char *const pass_band_names[PB__COUNT] = { "infant", "child", "adult",
     "senior" };
-/*
- * The resort's bands, as French ski areas draw them: free under 6, child
- * price from 6 to 12, adult from 13 to 64, senior from 65.
- */
-const int pass_band_from[PB__COUNT] = { 0, 6, 13, 65 };
 
 const char *const pass_profile_names[PP__COUNT] = { "standard", "resident",
     "seasonal_worker", "secondary_resident" };
@@ -55,15 +50,50 @@ pass_age(const char *birth, const char *day)
 	return (age);
 }
 
-enum pass_band
-pass_band_of(int age)
+int
+pass_band_of(int age, const pass_bands from)
 {
-	int	 b;
+	int	 b, best = -1;
 
-	for (b = PB__COUNT - 1; b > 0; b--)
-		if (age >= pass_band_from[b])
-			return ((enum pass_band)b);
-	return (PB_INFANT);
+	for (b = 0; b < PB__COUNT; b++)
+		if (from[b] >= 0 && from[b] <= age &&
+		    (best == -1 || from[b] > from[best]))
+			best = b;
+	return (best);
+}
+
+int
+pass_band_to(int band, const pass_bands from)
+{
+	int	 b, next = -1;
+
+	for (b = 0; b < PB__COUNT; b++)
+		if (from[b] > from[band] && (next == -1 || from[b] < next))
+			next = from[b];
+	return (next == -1 ? -1 : next - 1);
+}
+
+/*
+ * The resort's bands (mountain.age_bands) into 'from', 0; -1 after a
+ * reply.
+ */
+static int
+bands_or_reply(struct request *req, pass_bands from)
+{
+	struct db_res	*res = NULL;
+	int		 i, b;
+
+	if (reply_exec(req, MOUNTAIN_STMT(MS_BANDS), NULL, &res) == -1)
+		return (-1);
+	for (b = 0; b < PB__COUNT; b++)
+		from[b] = -1;
+	for (i = 0; i < db_res_rows(res); i++)
+		for (b = 0; b < PB__COUNT; b++)
+			if (strcmp(db_str(res, i, "band"),
+			    pass_band_names[b]) == 0)
+				from[b] = (int)db_int64(res, i, "from_age");
+	db_res_free(res);
+	return (0);
 }
 
 int
@@ -96,36 +126,48 @@ mountain_passes(struct request *req)
 	struct db_res	*res = NULL;
 	const char	*p[1];
 	char		 key[64];
+	pass_bands	 from;
+	json_t		*bands, *b;
+	int		 k, to, age;
 
 	snprintf(key, sizeof(key), "lift_passes:%s", lang_code(req->lang));
 	if (cache_reply(req, key))
 		return (0);
-	p[0] = lang_code(req->lang);
-	if (reply_exec(req, MOUNTAIN_STMT(MS_PRODUCTS), p, &res) == -1)
+	if (bands_or_reply(req, from) == -1)
 		return (0);
+	/* The bands, youngest first. */
+	bands = json_array();
+	for (age = 0; age <= 130; age++)
+		for (k = 0; k < PB__COUNT; k++) {
+			if (from[k] != age)
+				continue;
+			to = pass_band_to(k, from);
+			b = json_pack("{s:s, s:i}", "band", pass_band_names[k],
+			    "from_age", from[k]);
+			json_object_set_new(b, "to_age", to == -1 ?
+			    json_null() : json_integer(to));
+			json_array_append_new(bands, b);
+		}
+	p[0] = lang_code(req->lang);
+	if (reply_exec(req, MOUNTAIN_STMT(MS_PRODUCTS), p, &res) == -1) {
+		json_decref(bands);
+		return (0);
+	}
 	reply_json(req, 200, json_pack("{s:o, s:n, s:s, s:o}", "items",
 	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
-	    "currency", "EUR", "bands", json_pack("[{s:s,s:i,s:i},"
-	    "{s:s,s:i,s:i},{s:s,s:i,s:i},{s:s,s:i,s:n}]",
-	    "band", "infant", "from_age", 0, "to_age", 5,
-	    "band", "child", "from_age", 6, "to_age", 12,
-	    "band", "adult", "from_age", 13, "to_age", 64,
-	    "band", "senior", "from_age", 65, "to_age")));
+	    "currency", "EUR", "bands", bands));
 	db_res_free(res);
 	reply_header(req, "Cache-Control", "public, max-age=60");
 	language_headers(req);
-	cache_store(req, key, "lift_passes");
+	cache_store(req, key, MOUNTAIN_PASSES_CACHE_TAG);
 	return (0);
 }
 
 /* The quote's texts: why this price. */
 static const char *const band_words[3][PB__COUNT] = {
-	{ "bébé (moins de 6 ans)", "enfant (6 à 12 ans)",
-	  "adulte (13 à 64 ans)", "senior (65 ans et plus)" },
-	{ "infant (under 6)", "child (6 to 12)", "adult (13 to 64)",
-	  "senior (65 and over)" },
-	{ "bambino piccolo (meno di 6 anni)", "ragazzo (da 6 a 12 anni)",
-	  "adulto (da 13 a 64 anni)", "senior (65 anni e oltre)" },
+	{ "bébé", "enfant", "adulte", "senior" },
+	{ "infant", "child", "adult", "senior" },
+	{ "bambino piccolo", "ragazzo", "adulto", "senior" },
 };
 static const char *const profile_words[3][PP__COUNT] = {
 	{ "prix public", "remise résident permanent",
@@ -136,12 +178,54 @@ static const char *const profile_words[3][PP__COUNT] = {
 	  "sconto lavoratore stagionale", "sconto residente secondario" },
 };
 
+/* Band 'band' with its ages (the resort's bands 'from'), into 'out'. */
+static void
+band_text(char *out, size_t len, enum lang lang, int band,
+    const pass_bands from)
+{
+	const char	*w = band_words[lang][band];
+	int		 a = from[band], b = pass_band_to(band, from);
+
+	/* under b + 1, a to b, a and over, any age */
+	switch (lang) {
+	case LANG_EN:
+		if (a == 0 && b == -1)
+			snprintf(out, len, "%s (any age)", w);
+		else if (a == 0)
+			snprintf(out, len, "%s (under %d)", w, b + 1);
+		else if (b == -1)
+			snprintf(out, len, "%s (%d and over)", w, a);
+		else
+			snprintf(out, len, "%s (%d to %d)", w, a, b);
+		break;
+	case LANG_IT:
+		if (a == 0 && b == -1)
+			snprintf(out, len, "%s (ogni età)", w);
+		else if (a == 0)
+			snprintf(out, len, "%s (meno di %d anni)", w, b + 1);
+		else if (b == -1)
+			snprintf(out, len, "%s (%d anni e oltre)", w, a);
+		else
+			snprintf(out, len, "%s (da %d a %d anni)", w, a, b);
+		break;
+	default:
+		if (a == 0 && b == -1)
+			snprintf(out, len, "%s (tout âge)", w);
+		else if (a == 0)
+			snprintf(out, len, "%s (moins de %d ans)", w, b + 1);
+		else if (b == -1)
+			snprintf(out, len, "%s (%d ans et plus)", w, a);
+		else
+			snprintf(out, len, "%s (%d à %d ans)", w, a, b);
+		break;
+	}
+}
+
 /* Why this price, in 'lang', into 'out'. */
 static void
-why_text(char *out, size_t len, enum lang lang, int band, int age,
+why_text(char *out, size_t len, enum lang lang, const char *b, int age,
     const char *start, int profile, const char *season)
 {
-	const char	*b = band_words[lang][band];
 	const char	*p = profile_words[lang][profile];
 
 	switch (lang) {
@@ -215,8 +299,9 @@ mountain_quote(struct request *req)
 {
 	struct db_res	*prod = NULL, *res = NULL;
 	const char	*code, *start, *birth, *season, *p[3];
-	char		 why[512], part[256], last[16];
+	char		 why[512], part[256], last[16], bt[128];
 	long		 prices[PP__COUNT];
+	pass_bands	 from;
 	json_t		*o, *ents;
 	int		 age, band, rule, held, i;
 
@@ -255,7 +340,12 @@ mountain_quote(struct request *req)
 		    "birthdate <= start");
 		goto out;
 	}
-	band = pass_band_of(age);
+	if (bands_or_reply(req, from) == -1)
+		goto out;
+	if ((band = pass_band_of(age, from)) == -1) {
+		reply_error(req, MOUNTAIN_ERR(MTE_QUOTE_INVALID), "age");
+		goto out;
+	}
 	p[1] = pass_band_names[band];
 	if (reply_exec(req, MOUNTAIN_STMT(MS_PRICES), p, &res) == -1)
 		goto out;
@@ -273,7 +363,8 @@ mountain_quote(struct request *req)
 		    pass_band_names[band]);
 		goto out;
 	}
-	why_text(why, sizeof(why), req->lang, band, age, start, rule, season);
+	band_text(bt, sizeof(bt), req->lang, band, from);
+	why_text(why, sizeof(why), req->lang, bt, age, start, rule, season);
 	ents = json_array();
 	for (i = PP_RESIDENT; i < PP__COUNT; i++)
 		if (held & (1 << i))

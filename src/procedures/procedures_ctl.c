@@ -32,29 +32,12 @@
 static json_t *
 read_json(const char *path)
 {
-	struct json_parse_error	 pe;
-	FILE			*f;
-	char			*text;
-	size_t			 len;
-	json_t			*j;
+	char	 why[600];
+	json_t	*j;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "guichetctl: %s: %s\n", path, strerror(errno));
-		return (NULL);
-	}
-	text = xmalloc(FILE_MAX + 1);
-	len = fread(text, 1, FILE_MAX + 1, f);
-	fclose(f);
-	if (len > FILE_MAX) {
-		fprintf(stderr, "guichetctl: %s: larger than %d bytes\n", path,
-		    FILE_MAX);
-		free(text);
-		return (NULL);
-	}
-	if ((j = json_parse_strict(text, len, DEPTH_MAX, &pe)) == NULL)
-		fprintf(stderr, "guichetctl: %s: not JSON: %s\n", path,
-		    pe.reason);
-	free(text);
+	if ((j = json_read_file(path, FILE_MAX, DEPTH_MAX, why,
+	    sizeof(why))) == NULL)
+		fprintf(stderr, "guichetctl: %s\n", why);
 	return (j);
 }
 

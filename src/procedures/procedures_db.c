@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "core/module.h"
+#include "http/cache.h"
 #include "json/check.h"
 #include "procedures/procedures_int.h"
 
@@ -393,6 +394,8 @@ procedures_save(struct db *db, const json_t *def, enum save_mode mode,
 			err->code = DB_E_INTERNAL;
 		return (-1);
 	}
+	if (r->outcome == SAVE_CREATED || r->outcome == SAVE_NEW_VERSION)
+		cache_drop(PROCEDURES_CACHE_TAG);
 	return (0);
 }
 
@@ -415,6 +418,8 @@ procedures_set_active(struct db *db, const char *code, int active,
 		return (-1);
 	n = db_res_rows(res);
 	db_res_free(res);
+	if (n == 1)
+		cache_drop(PROCEDURES_CACHE_TAG);
 	return (n == 1 ? 0 : 1);
 }
 

@@ -31,7 +31,6 @@
 #include "json/check.h"
 #include "procedures/procedures_int.h"
 
-#define CACHE_TAG	"procedures"
 #define VERSION_MAX	1000000
 
 static void
@@ -203,7 +202,7 @@ procedures_list(struct request *req)
 	reply_json(req, 200, page(items, res, limit));
 	db_res_free(res);
 	language_headers(req);
-	cache_store(req, key.data, CACHE_TAG);
+	cache_store(req, key.data, PROCEDURES_CACHE_TAG);
 out:
 	buf_cleanup(&key);
 	free(after);
@@ -245,7 +244,7 @@ procedures_get_one(struct request *req)
 	}
 	reply_json(req, 200, o);
 	language_headers(req);
-	cache_store(req, key, CACHE_TAG);
+	cache_store(req, key, PROCEDURES_CACHE_TAG);
 	return (0);
 }
 

@@ -197,6 +197,14 @@ struct save_result {
 };
 
 /*
+ * The tag of the public catalogue's cached answers (http/cache.h): the
+ * triggers of migration 020 drop it in every guichetd; procedures_save()
+ * and procedures_set_active() drop it at once in their own process
+ * after a change committed, so that the next read there shows it.
+ */
+#define PROCEDURES_CACHE_TAG	"procedures"
+
+/*
  * Check and save definition 'def' in one transaction: a new procedure, or
  * a new version of it when it differs from the current one.  'source' is
  * "api", "ctl" or "demo"; 'lang' the errors' language; 'now' the clock.

@@ -65,6 +65,34 @@ idl_ctl(const char *db, int dashdash, const char *const *args, char **out,
 	    err));
 }
 
+int
+idl_ctl_words(const struct idenv *e, char **out, char **err, ...)
+{
+	const char	*args[32];
+	va_list		 ap;
+	int		 n = 0;
+
+	va_start(ap, err);
+	while (n < 31 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	*out = NULL;
+	*err = NULL;
+	return (idl_ctl(e->db, 1, args, out, err));
+}
+
+char *
+idl_scratch(const char *name, const char *text)
+{
+	static int	 n;
+	char		*path = harness_printf("%s/%d-%d-%s", harness_tmpdir(),
+			    (int)getpid(), n++, name);
+
+	ck_assert_int_eq(harness_write_file(path, text), 0);
+	return (path);
+}
+
 /* "  client_id cl_...  client_secret ...  scopes ..." */
 static void
 parse_demo(const char *out)
@@ -619,6 +647,13 @@ idl_client_token(const struct idenv *e, const char *id, const char *secret)
 	at = strdup(idl_jstr(j, "access_token"));
 	json_decref(j);
 	return (at);
+}
+
+char *
+idl_operator_token(const struct idenv *e)
+{
+	return (idl_client_token(e, idl_demo.client_id,
+	    idl_demo.client_secret));
 }
 
 char *

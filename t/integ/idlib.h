@@ -58,6 +58,8 @@ const char *idl_template(void);
  * not read as settings.  The exit status; *out and *err may be NULL.
  */
 int	 idl_ctl(const char *, int, const char *const *, char **, char **);
+/* A new file of the program's scratch directory holding 'text': its path. */
+char	*idl_scratch(const char *, const char *);
 
 /* One test's server and database. */
 #define IDL_OTP_SLOTS	4
@@ -78,6 +80,12 @@ struct idenv {
 		int64_t	 last;
 	}		 otp[IDL_OTP_SLOTS];
 };
+
+/*
+ * idl_ctl() on the test's database with the command words that follow,
+ * up to a NULL, after "--"; *out and *err are set (NULL when empty).
+ */
+int	 idl_ctl_words(const struct idenv *, char **, char **, ...);
 
 /* Copy the template (first time only) and start guichetd on the copy. */
 void	 idl_start(struct idenv *);
@@ -183,6 +191,8 @@ char	*idl_login_admin(struct idenv *);
  * the demo's lift operator is idl_demo.client_id and client_secret.
  */
 char	*idl_client_token(const struct idenv *, const char *, const char *);
+/* The demo's lift operator's (lifts:write) access token. */
+char	*idl_operator_token(const struct idenv *);
 /*
  * The one-time token of the latest 'template' message to 'email' in the
  * outbox (at least 32 characters; caller frees).

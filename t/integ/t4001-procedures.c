@@ -12,9 +12,8 @@
  *  - administrators add procedures, make versions (the old ones stay,
  *    the same definition makes none), retire and restore them; an
  *    invalid definition is a 422 with one error per problem; nobody
- *    else may.
+ *    else may; the public catalogue shows their change at once.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,33 +23,6 @@
 
 #define NELEM_T(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* guichetctl on the test's database; the exit status, *out its stdout. */
-static int
-ctl(const struct idenv *e, char **out, char **err, ...)
-{
-	const char	*args[16];
-	va_list		 ap;
-	int		 n = 0;
-
-	va_start(ap, err);
-	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	args[n] = NULL;
-	return (idl_ctl(e->db, 1, args, out, err));
-}
-
-/* Write 'text' to a new file of the scratch directory: its path. */
-static char *
-scratch(const char *name, const char *text)
-{
-	char	*path = harness_printf("%s/%d-%s", harness_tmpdir(),
-		    (int)getpid(), name);
-
-	ck_assert_int_eq(harness_write_file(path, text), 0);
-	return (path);
-}
-
 /* Export, import back: unchanged; a change: a new version, the old kept. */
 START_TEST(test_ctl_export_import_versions)
 {
@@ -59,14 +31,14 @@ START_TEST(test_ctl_export_import_versions)
 	json_t		*def;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
-	path = scratch("resident.json", out);
+	path = idl_scratch("resident.json", out);
 	def = json_loads(out, 0, NULL);
 	ck_assert_msg(json_is_object(def), "export: %s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "import", path,
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(out, "stationnement_resident: version 1 "
 	    "(unchanged)") != NULL, "import of the export: %s", out);
@@ -76,8 +48,8 @@ START_TEST(test_ctl_export_import_versions)
 	/* A longer deadline: version 2; version 1 stays as it was. */
 	json_object_set_new(def, "deadline_days", json_integer(75));
 	changed = json_dumps(def, 0);
-	path = scratch("resident2.json", changed);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "import", path,
+	path = idl_scratch("resident2.json", changed);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(out, "version 2 (new version)") != NULL, "%s",
 	    out);
@@ -90,7 +62,7 @@ START_TEST(test_ctl_export_import_versions)
 	free(out);
 	free(err);
 	/* The export of all is an array that holds the change. */
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export", NULL), 0);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export", NULL), 0);
 	ck_assert_msg(out[0] == '[' && strstr(out, "\"deadline_days\": 75") !=
 	    NULL, "%s", out);
 	free(out);
@@ -110,7 +82,7 @@ START_TEST(test_ctl_import_invalid)
 	json_t		*def, *bad, *all;
 
 	idl_start_new(&e, NULL);
-	ck_assert_int_eq(ctl(&e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
 	def = json_loads(out, 0, NULL);
 	free(out);
@@ -122,8 +94,8 @@ START_TEST(test_ctl_import_invalid)
 	json_object_set_new(bad, "theme", json_string("N1"));
 	all = json_pack("[O, o]", def, bad);
 	text = json_dumps(all, 0);
-	path = scratch("invalid.json", text);
-	ck_assert_int_ne(ctl(&e, &out, &err, "procedures", "import", path,
+	path = idl_scratch("invalid.json", text);
+	ck_assert_int_ne(idl_ctl_words(&e, &out, &err, "procedures", "import", path,
 	    NULL), 0);
 	ck_assert_msg(strstr(err, "/department: unknown") != NULL &&
 	    strstr(err, "/theme: unknown") != NULL &&
@@ -217,7 +189,7 @@ definition(struct idenv *e, const char *code)
 	char	*out = NULL, *err = NULL;
 	json_t	*d;
 
-	ck_assert_int_eq(ctl(e, &out, &err, "procedures", "export",
+	ck_assert_int_eq(idl_ctl_words(e, &out, &err, "procedures", "export",
 	    "stationnement_resident", NULL), 0);
 	d = json_loads(out, 0, NULL);
 	ck_assert(d != NULL);
@@ -276,7 +248,7 @@ START_TEST(test_demo_procedures_load)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "procedures.versions WHERE source <> 'demo'"), 0);
 	/* A second demo changes nothing. */
-	ck_assert_int_eq(ctl(&e, &out, &err, "demo", NULL), 0);
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "demo", NULL), 0);
 	ck_assert_msg(strstr(out, " 0 created, 0 changed, 9 unchanged") !=
 	    NULL, "a second demo: %s", out);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -470,6 +442,44 @@ START_TEST(test_public_get)
 END_TEST
 
 /*
+ * The list is served from the cache: the second of two reads is a hit
+ * (the listener may need a moment to LISTEN after start-up; 5 s).
+ */
+static void
+list_cached(const struct idenv *e)
+{
+	long	 hits;
+	int	 i;
+
+	for (i = 0; i < 50; i++) {
+		free(list_codes(e, LIST));
+		hits = harness_metric(&e->s, HITS);
+		free(list_codes(e, LIST));
+		if (harness_metric(&e->s, HITS) == hits + 1)
+			return;
+		usleep(100 * 1000);
+	}
+	ck_abort_msg("the list is never served from the cache");
+}
+
+/* 'code' leaves the public list within 5 s (the notification): 1. */
+static int
+leaves_list(const struct idenv *e, const char *code)
+{
+	char	*codes;
+	int	 i, gone = 0;
+
+	for (i = 0; i < 50 && !gone; i++) {
+		codes = list_codes(e, LIST);
+		gone = !has_word(codes, code);
+		free(codes);
+		if (!gone)
+			usleep(100 * 1000);
+	}
+	return (gone);
+}
+
+/*
  * The catalogue is served from the response cache, revalidated with its
  * ETag (304), and a change of the catalogue shows at once: the NOTIFY of
  * migration 020 drops the cached answers (without it they would stay
@@ -480,20 +490,11 @@ START_TEST(test_cache_etag_invalidation)
 	struct idenv	 e;
 	struct http_resp r;
 	const char	*h[2];
-	char		*etag, *inm, *codes;
+	char		*etag, *inm;
 	long		 hits;
-	int		 i, gone = 0;
 
 	idl_start_new(&e, NULL);
-	/* The listener may need a moment to LISTEN after start-up. */
-	for (i = 0; i < 50; i++) {
-		free(list_codes(&e, LIST));
-		hits = harness_metric(&e.s, HITS);
-		free(list_codes(&e, LIST));
-		if (harness_metric(&e.s, HITS) == hits + 1)
-			break;
-		usleep(100 * 1000);
-	}
+	list_cached(&e);
 	hits = harness_metric(&e.s, HITS);
 	free(list_codes(&e, RESIDENT));
 	free(list_codes(&e, RESIDENT));
@@ -510,14 +511,8 @@ START_TEST(test_cache_etag_invalidation)
 	/* Retired behind the server's back: gone from the list at once. */
 	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE procedures.procedures SET "
 	    "active = false WHERE code = 'stationnement_resident'"), 0);
-	for (i = 0; i < 50 && !gone; i++) {
-		codes = list_codes(&e, LIST);
-		gone = !has_word(codes, "stationnement_resident");
-		free(codes);
-		if (!gone)
-			usleep(100 * 1000);
-	}
-	ck_assert_msg(gone, "the cached catalogue outlived the UPDATE");
+	ck_assert_msg(leaves_list(&e, "stationnement_resident"), "the cached "
+	    "catalogue outlived the UPDATE");
 	ck_assert_int_eq(idl_reqh(&e, "GET", LIST, h, NULL, &r), 200);
 	ck_assert_str_ne(http_resp_header(&r, "ETag"), etag);
 	http_resp_free(&r);
@@ -715,6 +710,65 @@ START_TEST(test_admin_only)
 }
 END_TEST
 
+/*
+ * An administrator's change shows at once in the public catalogue of the
+ * process that made it, even before (here: without) the notification of
+ * migration 020's triggers: the operation drops its own process's cached
+ * answers after the commit.  A guichetctl change reaches the server by
+ * the notification.
+ */
+START_TEST(test_admin_change_drops_cache)
+{
+	struct idenv	 e;
+	char		*at, *codes, *out = NULL, *err = NULL;
+	json_t		*j;
+	long		 st;
+
+	at = idl_start_admin(&e, NULL);
+	list_cached(&e);
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE procedures.procedures "
+	    "DISABLE TRIGGER procedures_cache; ALTER TABLE procedures.versions "
+	    "DISABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
+	    "DISABLE TRIGGER themes_cache"), 0);
+	/* Retired: gone from the very next list. */
+	j = idl_reqj(&e, "PATCH", ADMIN "/stationnement_resident", at,
+	    "{\"active\": false}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	codes = list_codes(&e, LIST);
+	ck_assert_msg(!has_word(codes, "stationnement_resident"), "still "
+	    "listed: %s", codes);
+	free(codes);
+	/* Restored, and a new one: both in the very next list. */
+	j = idl_reqj(&e, "PATCH", ADMIN "/stationnement_resident", at,
+	    "{\"active\": true}", &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(j);
+	j = idl_sendj(&e, "POST", ADMIN, at, definition(&e, "cache_neuve"),
+	    &st);
+	ck_assert_int_eq(st, 201);
+	json_decref(j);
+	codes = list_codes(&e, LIST);
+	ck_assert_msg(has_word(codes, "stationnement_resident") &&
+	    has_word(codes, "cache_neuve"), "not listed: %s", codes);
+	free(codes);
+	/* guichetctl, another process: through the notification. */
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE procedures.procedures "
+	    "ENABLE TRIGGER procedures_cache; ALTER TABLE procedures.versions "
+	    "ENABLE TRIGGER versions_cache; ALTER TABLE procedures.themes "
+	    "ENABLE TRIGGER themes_cache"), 0);
+	free(list_codes(&e, LIST));
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "procedures", "retire",
+	    "cache_neuve", NULL), 0);
+	ck_assert_msg(leaves_list(&e, "cache_neuve"), "retired by guichetctl, "
+	    "still listed");
+	free(out);
+	free(err);
+	free(at);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_demo_procedures_load,
 	&test_demo_procedures_languages,
@@ -726,6 +780,7 @@ static const TTest *const *const tests[] = {
 	&test_admin_versions,
 	&test_admin_validation,
 	&test_admin_only,
+	&test_admin_change_drops_cache,
 	NULL
 };
 

@@ -28,14 +28,6 @@
 #define SLOPES	"/api/v1/slopes"
 #define SNOW	"/api/v1/snow-report"
 
-/* The demo's lifts:write client's access token (caller frees). */
-static char *
-operator_token(const struct idenv *e)
-{
-	return (idl_client_token(e, idl_demo.client_id,
-	    idl_demo.client_secret));
-}
-
 /* GET 'path' in 'lang' (NULL: none): the body, 200 asserted. */
 static json_t *
 get_ok(const struct idenv *e, const char *path, const char *lang,
@@ -177,7 +169,7 @@ START_TEST(test_status_and_history)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	res = cl_resident(&e);
 	chief = cl_agent(&e, CL_LIFT_CHIEF);
 	tech = cl_agent(&e, CL_TECH);
@@ -324,7 +316,7 @@ START_TEST(test_batch)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	/* The morning opening: three lifts, two slopes, one batch. */
 	j = idl_sendj(&e, "POST", LIFTS "/status", op, json_pack(
 	    "{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s,s:s}],"
@@ -401,7 +393,7 @@ START_TEST(test_snow_report)
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = operator_token(&e);
+	op = idl_operator_token(&e);
 	res = cl_resident(&e);
 	j = idl_reqj(&e, "PUT", SNOW, op, "{\"depth_bottom_cm\": 60, "
 	    "\"depth_top_cm\": 140, \"fresh_24h_cm\": 25, \"last_snowfall\": "
@@ -481,7 +473,7 @@ START_TEST(test_two_processes)
 	b.db = strdup(a.db);
 	b.clock = FROZEN;
 	idl_start(&b);
-	op = operator_token(&a);
+	op = idl_operator_token(&a);
 	/* B caches the lifts as they are... */
 	j = get_ok(&b, LIFTS, NULL, NULL);
 	idl_assert_str(item(j, LIFT), "status", "closed");

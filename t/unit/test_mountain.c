@@ -2,7 +2,8 @@
  * test_mountain: the pure parts of the mountain module (src/mountain):
  *  - a person's age on the first day of validity of a lift pass, at its
  *    boundaries (the day before a birthday, the day itself, 29 February);
- *  - the age bands at their boundaries (6, 13, 65);
+ *  - the age bands at their boundaries (the default 6, 13, 65, and a
+ *    resort's own, with a band left out);
  *  - the price rule: the lowest price among the profiles held, the
  *    standard one always held, a profile without a price never applies;
  *  - the statuses of an operator's bulletin mapped to ours, on a real
@@ -44,17 +45,32 @@ END_TEST
 
 START_TEST(test_bands)
 {
-	ck_assert_int_eq(pass_band_of(0), PB_INFANT);
-	ck_assert_int_eq(pass_band_of(5), PB_INFANT);
-	ck_assert_int_eq(pass_band_of(6), PB_CHILD);
-	ck_assert_int_eq(pass_band_of(12), PB_CHILD);
-	ck_assert_int_eq(pass_band_of(13), PB_ADULT);
-	ck_assert_int_eq(pass_band_of(64), PB_ADULT);
-	ck_assert_int_eq(pass_band_of(65), PB_SENIOR);
-	ck_assert_int_eq(pass_band_of(101), PB_SENIOR);
-	/* The table and the names agree with the boundaries. */
-	ck_assert_int_eq(pass_band_of(pass_band_from[PB_CHILD] - 1),
-	    PB_INFANT);
+	/* The default bands (migration 031). */
+	const pass_bands fr = { 0, 6, 13, 65 };
+	/* A resort's own: child from 5, no senior price band. */
+	const pass_bands own = { 0, 5, 12, -1 };
+	/* A band list without a band from 0. */
+	const pass_bands gap = { -1, 6, 18, -1 };
+
+	ck_assert_int_eq(pass_band_of(0, fr), PB_INFANT);
+	ck_assert_int_eq(pass_band_of(5, fr), PB_INFANT);
+	ck_assert_int_eq(pass_band_of(6, fr), PB_CHILD);
+	ck_assert_int_eq(pass_band_of(12, fr), PB_CHILD);
+	ck_assert_int_eq(pass_band_of(13, fr), PB_ADULT);
+	ck_assert_int_eq(pass_band_of(64, fr), PB_ADULT);
+	ck_assert_int_eq(pass_band_of(65, fr), PB_SENIOR);
+	ck_assert_int_eq(pass_band_of(101, fr), PB_SENIOR);
+	ck_assert_int_eq(pass_band_to(PB_INFANT, fr), 5);
+	ck_assert_int_eq(pass_band_to(PB_ADULT, fr), 64);
+	ck_assert_int_eq(pass_band_to(PB_SENIOR, fr), -1);
+	ck_assert_int_eq(pass_band_of(4, own), PB_INFANT);
+	ck_assert_int_eq(pass_band_of(5, own), PB_CHILD);
+	ck_assert_int_eq(pass_band_of(11, own), PB_CHILD);
+	ck_assert_int_eq(pass_band_of(12, own), PB_ADULT);
+	ck_assert_int_eq(pass_band_of(90, own), PB_ADULT);
+	ck_assert_int_eq(pass_band_to(PB_ADULT, own), -1);
+	ck_assert_int_eq(pass_band_of(5, gap), -1);
+	ck_assert_int_eq(pass_band_of(17, gap), PB_CHILD);
 	ck_assert_str_eq(pass_band_names[PB_SENIOR], "senior");
 }
 END_TEST
