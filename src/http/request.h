@@ -47,7 +47,8 @@ struct reply {
 	uint64_t		 stream_len;	/* UINT64_MAX: unknown (chunked) */
 	void			*stream_cls;
 	void			(*stream_done)(void *);
-	size_t			 stream_block;	/* 0: 32 KiB (reply_stream_block()) */
+	void			(*detach)(void *, int, char *, size_t, int);	/* reply_detach() */
+	void			*detach_cls;
 };
 
 struct request {
@@ -83,6 +84,7 @@ struct request {
 	int			 phase;		/* server-private state */
 	int			 early;		/* a problem decided before the body ended */
 	int			 form;		/* the body is form-urlencoded */
+	int			 http10;	/* an HTTP/1.0 request (no chunked answer) */
 	struct request		*lane_next;	/* server-private: slow lane queue */
 	void			*replay;	/* the replay hook's state (server.h) */
 	uint64_t		 cache_epoch;	/* set by cache_reply() (cache.h) */
