@@ -6,11 +6,13 @@
  * every stream due; the hub's thread (loop()) waits on epoll for the
  * streams' sockets and its eventfd, marks every stream for a comment
  * line each LIVE_HEARTBEAT seconds, and writes to the due streams what
- * they have not sent yet.  libmicrohttpd's threads only run the handler,
- * which checks the request and the limits; the socket comes to the hub
- * through attach() once the server has made the head of the answer
- * (reply_detach()).  A stream is a struct of about a hundred bytes: no
- * thread, no timer, no libmicrohttpd connection, no buffer while idle.
+ * they have not sent yet, holding the mutex.  libmicrohttpd's threads
+ * never wait for it: the handler checks the request and the limits, and
+ * attach() hands the socket over once the server has made the head of
+ * the answer (reply_detach()), both under a lock of their own (cnt_mtx),
+ * and the hub's thread moves the new streams in.  A stream is a struct
+ * of about a hundred bytes: no thread, no timer, no libmicrohttpd
+ * connection, no buffer while idle.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -83,13 +85,21 @@ static uint64_t		 head;		/* mtx: events appended so far */
 static uint64_t		 base;		/* mtx: the oldest still in the ring */
 static struct stream	*streams;	/* mtx: attached */
 static struct stream	*due_head;	/* mtx: streams with something to do */
-static struct peer	*peers[PEER_BUCKETS];	/* mtx */
-static uint64_t		 nopen;		/* mtx: streams counted, attached or not */
+/*
+ * The counts and the streams handed over, not yet the hub's: their own
+ * lock, so that libmicrohttpd's threads never wait for the hub's mutex,
+ * which the hub's thread holds while it writes (after it if both).
+ */
+static pthread_mutex_t	 cnt_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct peer	*peers[PEER_BUCKETS];	/* cnt_mtx */
+static uint64_t		 nopen;		/* cnt_mtx: streams counted */
+static struct stream	*incoming;	/* cnt_mtx: attached, not yet moved in */
+static uint64_t		 refused;	/* cnt_mtx: past a limit */
 static int		 draining;	/* mtx */
 static int		 stopping;	/* mtx */
 static int		 opened;	/* mtx: streams attached since the last trim */
 static struct live_stats st;		/* mtx */
-static int		 limit = 10000, per_peer, stall_after = 30;
+static int		 limit = 10000, per_peer, stall_after = 30;	/* cnt_mtx */
 static int		 ep = -1, kick_fd = -1;
 static pthread_t	 thread;
 static int		 running;
@@ -273,11 +283,11 @@ live_init(void)
 void
 live_configure(int max, int per_address, int timeout)
 {
-	pthread_mutex_lock(&mtx);
+	pthread_mutex_lock(&cnt_mtx);
 	limit = max;
 	per_peer = per_address;
 	stall_after = timeout;
-	pthread_mutex_unlock(&mtx);
+	pthread_mutex_unlock(&cnt_mtx);
 }
 
 void
@@ -344,7 +354,7 @@ peer_hash(const unsigned char *key)
 	return (h % PEER_BUCKETS);
 }
 
-/* mtx held: the count of the address 'key', made when missing. */
+/* cnt_mtx held: the count of the address 'key', made when missing. */
 static struct peer *
 peer_of(const unsigned char *key)
 {
@@ -361,20 +371,22 @@ peer_of(const unsigned char *key)
 	return (p);
 }
 
-/* mtx held: a stream no longer counts, nor for its address. */
+/* A stream no longer counts, nor for its address. */
 static void
 uncount(struct stream *s)
 {
 	struct peer	*p = s->peer, **q;
 
+	pthread_mutex_lock(&cnt_mtx);
 	nopen--;
 	s->peer = NULL;
-	if (p == NULL || --p->n > 0)
-		return;
-	for (q = &peers[peer_hash(p->key)]; *q != p; q = &(*q)->next)
-		;
-	*q = p->next;
-	free(p);
+	if (p != NULL && --p->n == 0) {
+		for (q = &peers[peer_hash(p->key)]; *q != p; q = &(*q)->next)
+			;
+		*q = p->next;
+		free(p);
+	}
+	pthread_mutex_unlock(&cnt_mtx);
 }
 
 static void
@@ -552,12 +564,14 @@ gone(struct stream *s, uint32_t events)
  * while the requests were read (freed when their sockets came here, but
  * scattered among what is still in use) is given back to the system.
  */
+static void	 move_in(void);
+
 static void *
 loop(void *arg)
 {
 	struct epoll_event	 evs[256];
 	struct stream		*s;
-	int64_t			 now, next_beat, quiet = 0;
+	int64_t			 now, next_beat, stall, quiet = 0;
 	uint64_t		 v;
 	int			 n, i, wait_ms;
 
@@ -583,14 +597,17 @@ loop(void *arg)
 				s->dead = 1;
 			due(s);
 		}
+		move_in();
 		now = clock_mono();
 		if (now >= next_beat) {
 			next_beat = now + (int64_t)LIVE_HEARTBEAT * 1000000;
+			pthread_mutex_lock(&cnt_mtx);
+			stall = (int64_t)stall_after * 1000000;
+			pthread_mutex_unlock(&cnt_mtx);
 			for (s = streams; s != NULL; s = s->next) {
 				s->heartbeat = 1;
 				/* Took nothing for connection_timeout: gone. */
-				if (s->stalled != 0 && now - s->stalled >
-				    (int64_t)stall_after * 1000000)
+				if (s->stalled != 0 && now - s->stalled > stall)
 					s->dead = 1;
 				due(s);
 			}
@@ -602,6 +619,7 @@ loop(void *arg)
 				stream_end(s);
 		}
 		if (stopping) {
+			move_in();
 			while (streams != NULL)
 				stream_end(streams);
 			pthread_mutex_unlock(&mtx);
@@ -658,23 +676,15 @@ live_stop(void)
 
 /*
  * The socket of an answered stream (reply_detach()), on the request's
- * thread: to the hub, the head of the answer first.
+ * thread: handed to the hub, the head of the answer first.
  */
 static void
 attach(void *cls, int fd, char *hd, size_t len, int chunked)
 {
-	struct stream		*s = cls;
-	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLRDHUP,
-				    .data.ptr = s };
-	uint64_t		 q;
+	struct stream	*s = cls;
 
-	pthread_mutex_lock(&mtx);
-	if (fd == -1 || ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ==
-	    -1) {
+	if (fd == -1) {
 		uncount(s);
-		pthread_mutex_unlock(&mtx);
-		if (fd != -1)
-			close(fd);
 		free(hd);
 		stream_free(s);
 		return;
@@ -683,26 +693,55 @@ attach(void *cls, int fd, char *hd, size_t len, int chunked)
 	s->out = hd;
 	s->outlen = len;
 	s->chunked = chunked != 0;
-	s->pos = head;
-	if (s->last != 0) {
-		/* After the event it saw last, when the ring still has it. */
-		s->reload = 1;
-		for (q = base; q < head; q++)
-			if (ring[q % LIVE_RING].id == s->last) {
-				s->pos = q + 1;
-				s->reload = 0;
-				break;
-			}
-	}
-	s->closing = draining;
-	if ((s->next = streams) != NULL)
-		streams->prev = s;
-	streams = s;
-	st.streams++;
-	opened++;
-	due(s);
+	pthread_mutex_lock(&cnt_mtx);
+	s->next = incoming;
+	incoming = s;
+	pthread_mutex_unlock(&cnt_mtx);
 	kick();
-	pthread_mutex_unlock(&mtx);
+}
+
+/* mtx held, the hub's thread: the streams handed over become its own. */
+static void
+move_in(void)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLRDHUP };
+	struct stream		*s, *next;
+	uint64_t		 q;
+
+	pthread_mutex_lock(&cnt_mtx);
+	s = incoming;
+	incoming = NULL;
+	pthread_mutex_unlock(&cnt_mtx);
+	for (; s != NULL; s = next) {
+		next = s->next;
+		ev.data.ptr = s;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev) == -1) {
+			log_warnx("live: epoll: %s", strerror(errno));
+			close(s->fd);
+			uncount(s);
+			stream_free(s);
+			continue;
+		}
+		s->pos = head;
+		if (s->last != 0) {
+			/* After the event it saw last, if the ring has it. */
+			s->reload = 1;
+			for (q = base; q < head; q++)
+				if (ring[q % LIVE_RING].id == s->last) {
+					s->pos = q + 1;
+					s->reload = 0;
+					break;
+				}
+		}
+		s->closing = draining;
+		s->prev = NULL;
+		if ((s->next = streams) != NULL)
+			streams->prev = s;
+		streams = s;
+		st.streams++;
+		opened++;
+		due(s);
+	}
 }
 
 /* ?events=lift,slope: "" for none, ",lift,slope," into 'out'; -1 if bad. */
@@ -793,15 +832,15 @@ live_handler(struct request *req)
 		return (0);
 	}
 	peer_key(req, key);
-	pthread_mutex_lock(&mtx);
+	pthread_mutex_lock(&cnt_mtx);
 	if (nopen < (uint64_t)limit) {
 		p = peer_of(key);
 		if (per_peer > 0 && p->n >= (unsigned int)per_peer)
 			p = NULL;	/* it has some: p->n > 0, kept */
 	}
 	if (p == NULL) {
-		st.refused++;
-		pthread_mutex_unlock(&mtx);
+		refused++;
+		pthread_mutex_unlock(&cnt_mtx);
 		reply_error(req, HTTP_ERR(HE_LIVE_FULL));
 		reply_header(req, "Retry-After", "30");
 		return (0);
@@ -811,7 +850,7 @@ live_handler(struct request *req)
 	s->peer = p;
 	p->n++;
 	nopen++;
-	pthread_mutex_unlock(&mtx);
+	pthread_mutex_unlock(&cnt_mtx);
 	s->hello = 1;
 	s->last = last;
 	/* Most screens want everything: no filter, no memory for one. */
@@ -828,4 +867,7 @@ live_stats(struct live_stats *out)
 	pthread_mutex_lock(&mtx);
 	*out = st;
 	pthread_mutex_unlock(&mtx);
+	pthread_mutex_lock(&cnt_mtx);
+	out->refused = refused;
+	pthread_mutex_unlock(&cnt_mtx);
 }

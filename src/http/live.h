@@ -29,8 +29,10 @@
  * connections.
  *
  * Invariants:
- *  - one mutex guards the ring, the streams and their state; only the
- *    hub's thread writes to, closes and frees an attached stream;
+ *  - one mutex guards the ring, the streams and their state, another
+ *    (taken after it, if both) the limits' counts and the streams handed
+ *    over; libmicrohttpd's threads take only the second; only the hub's
+ *    thread writes to, closes and frees a stream once handed over;
  *  - at shutdown every stream is ended (live_drain(), its last chunk
  *    sent), then closed by live_stop().
  */
