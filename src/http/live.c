@@ -19,9 +19,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -50,7 +47,7 @@ struct slot {
 	size_t		 len;
 };
 
-/* Streams open from one address (per_ip_connection_limit). */
+/* Streams open from one address (request_peer_key()). */
 struct peer {
 	struct peer	*next;		/* hash chain */
 	unsigned char	 key[17];	/* family, then the address */
@@ -788,23 +785,6 @@ last_id(const struct request *req, uint64_t *id)
 	return (0);
 }
 
-/* The socket's peer address: family, then the address. */
-static void
-peer_key(const struct request *req, unsigned char *key)
-{
-	char		 peer[64];
-	struct in6_addr	 a6;
-
-	memset(key, 0, 17);
-	request_peer(req, peer, sizeof(peer));
-	if (inet_pton(AF_INET, peer, key + 1) == 1)
-		key[0] = AF_INET;
-	else if (inet_pton(AF_INET6, peer, &a6) == 1) {
-		key[0] = AF_INET6;
-		memcpy(key + 1, a6.s6_addr, 16);
-	}
-}
-
 int
 live_handler(struct request *req)
 {
@@ -831,7 +811,7 @@ live_handler(struct request *req)
 		reply_header(req, "X-Accel-Buffering", "no");
 		return (0);
 	}
-	peer_key(req, key);
+	request_peer_key(req, key);
 	pthread_mutex_lock(&cnt_mtx);
 	if (nopen < (uint64_t)limit) {
 		p = peer_of(key);

@@ -25,8 +25,8 @@
  * A comment line every LIVE_HEARTBEAT seconds keeps proxies from closing
  * an idle stream and finds the clients that went away.  At most
  * live_limit streams are open, and per_ip_connection_limit from one
- * address (503 beyond): they no longer count among libmicrohttpd's
- * connections.
+ * address (request_peer_key(): an IPv6 one by its /64; 503 beyond): they
+ * no longer count among libmicrohttpd's connections.
  *
  * Invariants:
  *  - one mutex guards the ring, the streams and their state, another

@@ -107,6 +107,13 @@ json_t		*request_form_fields(struct request *, const char **);
 const char	*request_param(const struct request *, const char *);
 /* The client's address as text (for throttling and the access log). */
 void		 request_peer(const struct request *, char *, size_t);
+/*
+ * The client's address as a key of 17 bytes, for counting per address:
+ * the family, then an IPv4 address, or the /64 of an IPv6 one (what one
+ * subscriber usually holds; an IPv4-mapped one is IPv4); zeros when
+ * unknown.
+ */
+void		 request_peer_key(const struct request *, unsigned char *);
 /* Memory that lives as long as the request (zeroed); never freed by the caller. */
 void		*request_alloc(struct request *, size_t);
 char		*request_strdup(struct request *, const char *);

@@ -1243,9 +1243,9 @@ queue(struct MHD_Connection *conn, struct request *req)
 
 static void	run(struct request *);
 
-/* The lane's key of a client address: IPv4, or the /64 of IPv6. */
-static void
-flow_key(const struct request *req, unsigned char *key)
+/* request.h */
+void
+request_peer_key(const struct request *req, unsigned char *key)
 {
 	char		 peer[64];
 	struct in6_addr	 a6;
@@ -1330,7 +1330,7 @@ lane_submit(struct lane *l, struct request *req)
 	unsigned char	 key[17];
 	struct flow	**fp, *f;
 
-	flow_key(req, key);
+	request_peer_key(req, key);
 	pthread_mutex_lock(&l->mtx);
 	fp = flow_slot(l, key);
 	if ((f = *fp) != NULL && f->held >= l->share) {
