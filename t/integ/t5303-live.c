@@ -87,6 +87,32 @@ dechunk(struct sse *c)
 	c->body = b;
 }
 
+/* Append what comes on 'c' within 100 ms to its raw bytes. */
+static void
+sse_read_some(struct sse *c)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 100) <= 0)
+		return;
+	if (c->cap - c->len < 2048) {
+		c->cap *= 2;
+		c->raw = realloc(c->raw, c->cap);
+	}
+	n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
+	if (n <= 0) {
+		if (n == -1 && errno == EINTR)
+			return;
+		c->eof = 1;
+		return;
+	}
+	c->len += (size_t)n;
+	c->raw[c->len] = '\0';
+}
+
 /*
  * Read until the body holds 'needle' after offset 'from' (5 s): 1 when it
  * does.
@@ -95,8 +121,6 @@ static int
 sse_wait(struct sse *c, const char *needle, size_t from)
 {
 	long long	 until = harness_now_ms() + 5000;
-	struct pollfd	 pfd;
-	ssize_t		 n;
 
 	for (;;) {
 		dechunk(c);
@@ -105,23 +129,7 @@ sse_wait(struct sse *c, const char *needle, size_t from)
 			return (1);
 		if (c->eof || harness_now_ms() >= until)
 			return (0);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if (c->cap - c->len < 2048) {
-			c->cap *= 2;
-			c->raw = realloc(c->raw, c->cap);
-		}
-		n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
-		if (n <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			c->eof = 1;
-			continue;
-		}
-		c->len += (size_t)n;
-		c->raw[c->len] = '\0';
+		sse_read_some(c);
 	}
 }
 
@@ -130,29 +138,11 @@ static int
 raw_wait(struct sse *c, const char *needle)
 {
 	long long	 until = harness_now_ms() + 5000;
-	struct pollfd	 pfd;
-	ssize_t		 n;
 
 	while (strstr(c->raw, needle) == NULL) {
 		if (c->eof || harness_now_ms() >= until)
 			return (0);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if (c->cap - c->len < 2048) {
-			c->cap *= 2;
-			c->raw = realloc(c->raw, c->cap);
-		}
-		n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
-		if (n <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			c->eof = 1;
-			continue;
-		}
-		c->len += (size_t)n;
-		c->raw[c->len] = '\0';
+		sse_read_some(c);
 	}
 	return (1);
 }
