@@ -978,19 +978,10 @@ static const char *const std_headers[][2] = {
 #define NSTD_HEADERS	(sizeof(std_headers) / sizeof(std_headers[0]))
 
 /*
- * The answer to a request that filled the connection's memory: the
- * problem set by request_check(), written to the socket here, then the
- * connection is closed, as libmicrohttpd does with its own 414 and 431.
- * libmicrohttpd 0.9.75 builds a response's head in that memory and,
- * finding no room, would close the connection without a word.  The
- * request has been read whole and nothing was sent for it yet.  Also the
- * answer in the middle of a body (answer_now()).
- */
-/*
  * The head of an answer written to the socket by us rather than by
- * libmicrohttpd ('framing': its Content-Length or Transfer-Encoding line,
- * or NULL):
- * the same headers as queue()'s, and the connection closes after it.
+ * libmicrohttpd ('framing': its Content-Length or Transfer-Encoding
+ * line, or NULL): the same headers as queue()'s, and the connection
+ * closes after it.
  */
 static void
 head_raw(struct buf *b, const struct request *req, const char *framing)
@@ -1024,6 +1015,15 @@ head_raw(struct buf *b, const struct request *req, const char *framing)
 	buf_adds(b, "\r\n");
 }
 
+/*
+ * The answer to a request that filled the connection's memory: the
+ * problem set by request_check(), written to the socket here, then the
+ * connection is closed, as libmicrohttpd does with its own 414 and 431.
+ * libmicrohttpd 0.9.75 builds a response's head in that memory and,
+ * finding no room, would close the connection without a word.  The
+ * request has been read whole and nothing was sent for it yet.  Also the
+ * answer in the middle of a body (answer_now()).
+ */
 static enum MHD_Result
 answer_raw(struct request *req, struct MHD_Connection *conn)
 {
