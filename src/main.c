@@ -179,6 +179,7 @@ main(int argc, char **argv)
 	sc.slow_queue = c->slow_queue;
 	sc.slow_queue_per_address = c->slow_queue_per_address;
 	sc.trusted_proxy = c->trusted_proxy;
+	sc.live_limit = c->live_limit;
 
 	/* Worker threads inherit this mask: only this thread takes signals. */
 	sigemptyset(&sigs);

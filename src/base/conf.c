@@ -71,6 +71,9 @@ static const struct conf_def defs[] = {
 	{ "connection_memory_limit", CT_INT, S(connection_memory_limit),
 	  "16384", 8192, 1048576, NULL,
 	  "bytes of memory per connection (bounds the request header size)" },
+	{ "live_limit", CT_INT, S(live_limit), "10000", 0, 1000000, NULL,
+	  "live streams (GET /api/v1/live) open at once, at most; they do not "
+	  "count in connection_limit (503 beyond; 0: none)" },
 	{ "header_timeout", CT_INT, S(header_timeout), "10", 1, 3600, NULL,
 	  "seconds a request's line and headers may take to arrive, from "
 	  "their first byte (from the connection on a new one)" },

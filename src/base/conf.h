@@ -26,6 +26,7 @@ struct conf {
 	int	 per_ip_connection_limit;
 	int	 connection_timeout;		/* seconds */
 	int	 connection_memory_limit;	/* bytes per connection */
+	int	 live_limit;			/* live streams open at once */
 	int	 header_timeout;		/* seconds */
 	int	 header_connection_limit;
 	int	 body_max;			/* bytes */

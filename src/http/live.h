@@ -10,22 +10,31 @@
  * every process.  Each process keeps the last LIVE_RING events in a ring
  * and pushes each to its open streams.
  *
- * A stream costs no thread: between events its connection is suspended
- * in libmicrohttpd (server_park()) and resumed (server_wake()) when an
- * event or a heartbeat comes; the producer of its body (reply_stream())
- * copies frames from the ring.  A client that reconnects with
+ * A stream costs no thread and no libmicrohttpd connection: once its
+ * request is answered 200, the server hands its socket over
+ * (reply_detach()) and libmicrohttpd forgets it, memory pool and all.
+ * One thread of the hub writes to every stream (non-blocking, epoll): the
+ * frames it has not sent yet, straight from the ring, one chunk each.  An
+ * idle stream is a struct of about a hundred bytes and a socket; bytes a
+ * slow client has not taken yet are kept for it alone (when the ring
+ * went past it, it gets "reload"), and it is closed when it took nothing
+ * for connection_timeout seconds.  A client that reconnects with
  * Last-Event-ID gets the events after that id when the ring still holds
  * it, else an event "reload" (it missed some: fetch the documents
  * again); so does every stream when the listening connection was lost.
  * A comment line every LIVE_HEARTBEAT seconds keeps proxies from closing
- * an idle stream and finds the clients that went away.
+ * an idle stream and finds the clients that went away.  At most
+ * live_limit streams are open, and per_ip_connection_limit from one
+ * address (request_peer_key(): an IPv6 one by its /64; 503 beyond): they
+ * no longer count among libmicrohttpd's connections.
  *
  * Invariants:
- *  - the hub's mutex is taken before libmicrohttpd's (suspend inside the
- *    producer, resume from the listener and the heartbeat), never after;
- *  - a parked stream is woken exactly once per park;
- *  - at shutdown every stream is ended (live_drain()) before the daemon
- *    stops: libmicrohttpd must not stop with suspended connections.
+ *  - one mutex guards the ring, the streams and their state, another
+ *    (taken after it, if both) the limits' counts and the streams handed
+ *    over; libmicrohttpd's threads take only the second; only the hub's
+ *    thread writes to, closes and frees a stream once handed over;
+ *  - at shutdown every stream is ended (live_drain(), its last chunk
+ *    sent), then closed by live_stop().
  */
 #ifndef GUICHET_LIVE_H
 #define GUICHET_LIVE_H
@@ -39,11 +48,16 @@ struct request;
 #define LIVE_HEARTBEAT		15	/* seconds between comment lines */
 #define LIVE_FRAME_MAX		(16 * 1024)
 #define LIVE_EVENT_MAX		48	/* an event's name, at most */
-#define LIVE_BLOCK		256	/* bytes a stream's producer gives at once */
 
 /* Subscribe to the notifications (before notify_start()). */
 void	 live_init(void);
-/* The heartbeat thread (guichetd). */
+/*
+ * The limits (server_start(), before any stream): streams open at most,
+ * from one address at most (0: no limit), seconds a stream may take
+ * nothing of what it is sent.
+ */
+void	 live_configure(int, int, int);
+/* The hub's thread (guichetd): writes, heartbeats. */
 void	 live_start(void);
 void	 live_stop(void);
 /* End every stream (server_stop(), before waiting for the requests). */
@@ -60,9 +74,9 @@ int	 live_handler(struct request *);
  */
 size_t	 live_frame(char *, size_t, uint64_t, const char *, const char *);
 
-/* Open streams, events received (for /metrics and tests). */
+/* Open streams, events received, streams refused (limits). */
 struct live_stats {
-	uint64_t	 streams, events, parked, wakes;
+	uint64_t	 streams, events, refused;
 };
 void	 live_stats(struct live_stats *);
 

@@ -221,6 +221,12 @@ const struct errcode http_errors[HE__COUNT] = {
 	      "instant", "too many files are being uploaded; try again "
 	      "shortly", "troppi file sono in fase di invio; riprova tra "
 	      "poco" } },
+	[HE_LIVE_FULL] = { "live_full", PROB_UNAVAILABLE,
+	    { "trop de flux en direct sont ouverts (sur ce serveur ou depuis "
+	      "votre adresse) ; réessayez plus tard", "too many live streams "
+	      "are open (on this server or from your address); try again "
+	      "later", "troppi flussi in diretta sono aperti (su questo server "
+	      "o dal tuo indirizzo); riprova più tardi" } },
 	[HE_EMPTY_PATCH] = { "empty_patch", PROB_VALIDATION,
 	    { "rien à modifier : la requête ne nomme aucun champ",
 	      "nothing to change: the request names no field",
@@ -349,7 +355,10 @@ reply_reset(struct request *req)
 	req->reply.stream = NULL;
 	req->reply.stream_cls = NULL;
 	req->reply.stream_done = NULL;
-	req->reply.stream_block = 0;
+	if (req->reply.detach != NULL)
+		req->reply.detach(req->reply.detach_cls, -1, NULL, 0, 0);
+	req->reply.detach = NULL;
+	req->reply.detach_cls = NULL;
 	for (i = 0; i < req->reply.nheaders; i++) {
 		free(req->reply.headers[i].name);
 		free(req->reply.headers[i].value);
@@ -502,9 +511,12 @@ reply_stream_len(struct request *req, int status, const char *ctype,
 }
 
 void
-reply_stream_block(struct request *req, size_t n)
+reply_detach(struct request *req, int status, const char *ctype,
+    reply_detach_fn attach, void *cls)
 {
-	req->reply.stream_block = n;
+	reply_set(req, status, ctype);
+	req->reply.detach = attach;
+	req->reply.detach_cls = cls;
 }
 
 void

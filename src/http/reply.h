@@ -134,6 +134,7 @@ enum http_err {
 	HE_QUERY_NOT_TEXT,	/* 400 */
 	HE_SLOW_LANE_SHARE,	/* 429 */
 	HE_UPLOAD_MEMORY,	/* 503: the uploads being received fill upload_memory */
+	HE_LIVE_FULL,		/* 503: live_limit, or per_ip_connection_limit, streams */
 	HE__COUNT
 };
 extern const struct errcode	http_errors[HE__COUNT];
@@ -191,27 +192,29 @@ int	 reply_exec_row(struct request *, const struct db_stmt *,
  * returned; 'done' (may be NULL) frees 'cls' when the transfer ends.
  */
 typedef long	(*reply_stream_fn)(void *, char *, size_t);
-/*
- * What 'next' returns when it has nothing to send yet and has parked the
- * connection (server_park(), http/live.c only): libmicrohttpd calls it
- * again once server_wake() resumed the connection.
- */
-#define REPLY_STREAM_PARKED	(-2)
 void	 reply_stream(struct request *, int, const char *, reply_stream_fn,
 	    void *, void (*)(void *));
-/*
- * The most bytes the stream's producer is asked for at once (default 32
- * KiB), which the response holds for as long as it lasts: a stream open
- * for hours with little to say at a time (http/live.h) asks small pieces.
- * After reply_stream().
- */
-void	 reply_stream_block(struct request *, size_t);
 /*
  * The same with the length known ('len' bytes, sent as Content-Length):
  * 'next' must produce exactly that many, or the connection is cut.
  */
 void	 reply_stream_len(struct request *, int, const char *, uint64_t,
 	    reply_stream_fn, void *, void (*)(void *));
+/*
+ * A body that never ends and leaves libmicrohttpd (http/live.c only):
+ * once the handler returned, the server writes the head of the answer
+ * (status, 'ctype', the standard headers and reply_header()'s, chunked
+ * for HTTP/1.1, Connection: close) into a buffer, duplicates the
+ * connection's socket and calls 'attach' with both, on the request's
+ * thread; libmicrohttpd then closes its own descriptor and frees the
+ * connection, its memory pool with it.  'attach' owns the descriptor
+ * (non-blocking; -1 when it could not be had) and the head (free()), and
+ * writes both itself; it is called exactly once, also when the reply is
+ * replaced or the request ends before (fd -1, head NULL).
+ */
+typedef void	(*reply_detach_fn)(void *, int, char *, size_t, int);
+void	 reply_detach(struct request *, int, const char *, reply_detach_fn,
+	    void *);
 /*
  * The path parameter 'name' when it is a UUID; otherwise 'notfound' (a
  * 404 code of the caller's) is replied and NULL returned: the caller just

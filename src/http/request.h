@@ -47,7 +47,8 @@ struct reply {
 	uint64_t		 stream_len;	/* UINT64_MAX: unknown (chunked) */
 	void			*stream_cls;
 	void			(*stream_done)(void *);
-	size_t			 stream_block;	/* 0: 32 KiB (reply_stream_block()) */
+	void			(*detach)(void *, int, char *, size_t, int);	/* reply_detach() */
+	void			*detach_cls;
 };
 
 struct request {
@@ -83,6 +84,7 @@ struct request {
 	int			 phase;		/* server-private state */
 	int			 early;		/* a problem decided before the body ended */
 	int			 form;		/* the body is form-urlencoded */
+	int			 http10;	/* an HTTP/1.0 request (no chunked answer) */
 	struct request		*lane_next;	/* server-private: slow lane queue */
 	void			*replay;	/* the replay hook's state (server.h) */
 	uint64_t		 cache_epoch;	/* set by cache_reply() (cache.h) */
@@ -105,6 +107,13 @@ json_t		*request_form_fields(struct request *, const char **);
 const char	*request_param(const struct request *, const char *);
 /* The client's address as text (for throttling and the access log). */
 void		 request_peer(const struct request *, char *, size_t);
+/*
+ * The client's address as a key of 17 bytes, for counting per address:
+ * the family, then an IPv4 address, or the /64 of an IPv6 one (what one
+ * subscriber usually holds; an IPv4-mapped one is IPv4); zeros when
+ * unknown.
+ */
+void		 request_peer_key(const struct request *, unsigned char *);
 /* Memory that lives as long as the request (zeroed); never freed by the caller. */
 void		*request_alloc(struct request *, size_t);
 char		*request_strdup(struct request *, const char *);

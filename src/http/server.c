@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
@@ -832,7 +833,7 @@ conditional_get(struct request *req)
 	const char	*cc, *etag;
 	char		 computed[40];
 
-	if (rp->status != 200 || rp->stream != NULL ||
+	if (rp->status != 200 || rp->stream != NULL || rp->detach != NULL ||
 	    req->route->perm != PERM_PUBLIC ||
 	    (strcmp(req->method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(req->method, MHD_HTTP_METHOD_HEAD) != 0))
@@ -951,9 +952,6 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	n = sc->next(sc->cls, buf, max);
-	if (n == REPLY_STREAM_PARKED)
-		/* Suspended by the producer: called again once resumed. */
-		return (0);
 	if (n < 0)
 		return (MHD_CONTENT_READER_END_WITH_ERROR);
 	if (n == 0)
@@ -980,6 +978,44 @@ static const char *const std_headers[][2] = {
 #define NSTD_HEADERS	(sizeof(std_headers) / sizeof(std_headers[0]))
 
 /*
+ * The head of an answer written to the socket by us rather than by
+ * libmicrohttpd ('framing': its Content-Length or Transfer-Encoding
+ * line, or NULL): the same headers as queue()'s, and the connection
+ * closes after it.
+ */
+static void
+head_raw(struct buf *b, const struct request *req, const char *framing)
+{
+	const struct reply	*rp = &req->reply;
+	struct tm		 tm;
+	char			 date[64];
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 has_cache = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	buf_addf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+	    "Content-Type: %s\r\n", rp->status,
+	    MHD_get_reason_phrase_for((unsigned int)rp->status), date,
+	    rp->content_type);
+	if (framing != NULL)
+		buf_addf(b, "%s\r\n", framing);
+	buf_addf(b, "X-Request-Id: %s\r\n", req->id);
+	for (i = 0; i < NSTD_HEADERS; i++)
+		buf_addf(b, "%s: %s\r\n", std_headers[i][0], std_headers[i][1]);
+	for (i = 0; i < (size_t)rp->nheaders; i++) {
+		if (strcasecmp(rp->headers[i].name, "Cache-Control") == 0)
+			has_cache = 1;
+		buf_addf(b, "%s: %s\r\n", rp->headers[i].name,
+		    rp->headers[i].value);
+	}
+	if (!has_cache)
+		buf_adds(b, "Cache-Control: no-store\r\n");
+	buf_adds(b, "\r\n");
+}
+
+/*
  * The answer to a request that filled the connection's memory: the
  * problem set by request_check(), written to the socket here, then the
  * connection is closed, as libmicrohttpd does with its own 414 and 431.
@@ -994,28 +1030,15 @@ answer_raw(struct request *req, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo	*ci;
 	struct reply			*rp = &req->reply;
 	struct buf			 b;
-	struct tm			 tm;
-	char				 date[64];
-	time_t				 now = time(NULL);
-	size_t				 i;
+	char				 framing[64];
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL)
 		return (MHD_NO);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(framing, sizeof(framing), "Content-Length: %zu",
+	    rp->body.len);
 	buf_init(&b);
-	buf_addf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\nX-Request-Id: %s\r\n"
-	    "Cache-Control: no-store\r\n", rp->status,
-	    MHD_get_reason_phrase_for((unsigned int)rp->status), date,
-	    rp->content_type, rp->body.len, req->id);
-	for (i = 0; i < NSTD_HEADERS; i++)
-		buf_addf(&b, "%s: %s\r\n", std_headers[i][0], std_headers[i][1]);
-	for (i = 0; i < (size_t)rp->nheaders; i++)
-		buf_addf(&b, "%s: %s\r\n", rp->headers[i].name,
-		    rp->headers[i].value);
-	buf_adds(&b, "\r\n");
+	head_raw(&b, req, framing);
 	if (strcmp(req->method, MHD_HTTP_METHOD_HEAD) != 0) {
 		buf_add(&b, rp->body.data, rp->body.len);
 		rp->sent = rp->body.len;
@@ -1025,6 +1048,48 @@ answer_raw(struct request *req, struct MHD_Connection *conn)
 	    (ssize_t)b.len)
 		rp->sent = 0;
 	buf_cleanup(&b);
+	return (MHD_NO);
+}
+
+/*
+ * A reply that leaves libmicrohttpd (reply_detach(), the live stream):
+ * its head and a duplicate of the socket go to the reply's 'attach', and
+ * MHD_NO makes libmicrohttpd close the connection, which frees its memory
+ * pool (connection_memory_limit, touched for the most part: an idle
+ * stream kept there cost 16 KiB, measured) while the socket stays open
+ * through the duplicate.  With MHD_USE_TURBO, libmicrohttpd closes its
+ * descriptor without shutdown(2), after taking it out of its epoll set,
+ * and writes nothing more.  The access log line says 200, written now.
+ */
+static enum MHD_Result
+detach(struct MHD_Connection *conn, struct request *req)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct reply			*rp = &req->reply;
+	reply_detach_fn			 attach = rp->detach;
+	void				*cls = rp->detach_cls;
+	struct buf			 b;
+	size_t				 len;
+	char				*head;
+	int				 fd = -1, chunked = !req->http10;
+
+	rp->detach = NULL;
+	rp->detach_cls = NULL;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL)
+		fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warnx("request %s: could not keep its connection: %s",
+		    req->id, strerror(errno));
+		rp->status = 500;
+		attach(cls, -1, NULL, 0, 0);
+		return (MHD_NO);
+	}
+	buf_init(&b);
+	/* HTTP/1.0: the body ends when the connection does. */
+	head_raw(&b, req, chunked ? "Transfer-Encoding: chunked" : NULL);
+	head = buf_detach(&b, &len);
+	attach(cls, fd, head, len, chunked);
 	return (MHD_NO);
 }
 
@@ -1117,6 +1182,8 @@ queue(struct MHD_Connection *conn, struct request *req)
 	char			*body;
 	int			 i, has_cache = 0;
 
+	if (rp->detach != NULL)
+		return (detach(conn, req));
 	if (rp->stream != NULL) {
 		struct stream_ctx	*sc = xcalloc(1, sizeof(*sc));
 
@@ -1130,7 +1197,7 @@ queue(struct MHD_Connection *conn, struct request *req)
 		rp->stream_done = NULL;
 		resp = MHD_create_response_from_callback(rp->stream_len ==
 		    UINT64_MAX ? MHD_SIZE_UNKNOWN : rp->stream_len,
-		    rp->stream_block > 0 ? rp->stream_block : 32 * 1024,
+		    32 * 1024,
 		    stream_read, sc, stream_free);
 	} else if (rp->static_body != NULL) {
 		rp->sent = rp->static_len;
@@ -1176,9 +1243,9 @@ queue(struct MHD_Connection *conn, struct request *req)
 
 static void	run(struct request *);
 
-/* The lane's key of a client address: IPv4, or the /64 of IPv6. */
-static void
-flow_key(const struct request *req, unsigned char *key)
+/* request.h */
+void
+request_peer_key(const struct request *req, unsigned char *key)
 {
 	char		 peer[64];
 	struct in6_addr	 a6;
@@ -1263,7 +1330,7 @@ lane_submit(struct lane *l, struct request *req)
 	unsigned char	 key[17];
 	struct flow	**fp, *f;
 
-	flow_key(req, key);
+	request_peer_key(req, key);
 	pthread_mutex_lock(&l->mtx);
 	fp = flow_slot(l, key);
 	if ((f = *fp) != NULL && f->held >= l->share) {
@@ -1544,6 +1611,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		req->lang = lang_negotiate(MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 		req->draining = atomic_load(&draining);
+		req->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		atomic_fetch_add(&inflight, 1);
 		*con_cls = req;
 		switch (request_check(req, conn, method, url, version)) {
@@ -1720,18 +1788,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-void
-server_park(void *conn)
-{
-	MHD_suspend_connection(conn);
-}
-
-void
-server_wake(void *conn)
-{
-	MHD_resume_connection(conn);
-}
-
 int
 server_start(const struct server_config *c)
 {
@@ -1774,6 +1830,8 @@ server_start(const struct server_config *c)
 	 * fixed threshold gives each one back to the kernel when freed.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	live_configure(c->live_limit, c->per_ip_connection_limit,
+	    c->connection_timeout);
 	metrics_init();
 	lane_start(&slow_lane, c->slow_threads, c->slow_queue,
 	    c->slow_queue_per_address);

@@ -49,6 +49,7 @@ struct server_config {
 	int		 slow_queue;	/* requests waiting for it, at most */
 	int		 slow_queue_per_address;	/* of one address, waiting or running */
 	const char	*trusted_proxy;	/* believe its X-Forwarded-For; NULL/"": none */
+	int		 live_limit;	/* live streams open at once, at most */
 };
 
 /*
@@ -77,14 +78,5 @@ int	 server_start(const struct server_config *);
 void	 server_stop(int);
 /* Requests being processed now. */
 long	 server_inflight(void);
-
-/*
- * A stream's connection (struct request's 'conn') with nothing to send:
- * server_park() suspends it, from inside its producer only (reply.h,
- * REPLY_STREAM_PARKED); server_wake() resumes it, from any thread, once
- * per park.  While parked it costs no thread and does not time out.
- */
-void	 server_park(void *);
-void	 server_wake(void *);
 
 #endif

@@ -10,7 +10,12 @@
  *  - ?events= keeps only the events asked for; a bad list is a 400;
  *  - many streams held open at once all get the event;
  *  - a stream held open does not stop the server from stopping: it is
- *    ended, and the process exits cleanly.
+ *    ended, and the process exits cleanly;
+ *  - limits: live_limit streams at most, per_ip_connection_limit from one
+ *    address (X-Forwarded-For behind trusted_proxy), 503 live_full with
+ *    Retry-After beyond; a client that goes away frees its place; the
+ *    streams do not count among libmicrohttpd's connections;
+ *  - HTTP/1.0 gets the stream unchunked, HEAD the head alone.
  */
 #include <sys/socket.h>
 
@@ -82,6 +87,32 @@ dechunk(struct sse *c)
 	c->body = b;
 }
 
+/* Append what comes on 'c' within 100 ms to its raw bytes. */
+static void
+sse_read_some(struct sse *c)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 100) <= 0)
+		return;
+	if (c->cap - c->len < 2048) {
+		c->cap *= 2;
+		c->raw = realloc(c->raw, c->cap);
+	}
+	n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
+	if (n <= 0) {
+		if (n == -1 && errno == EINTR)
+			return;
+		c->eof = 1;
+		return;
+	}
+	c->len += (size_t)n;
+	c->raw[c->len] = '\0';
+}
+
 /*
  * Read until the body holds 'needle' after offset 'from' (5 s): 1 when it
  * does.
@@ -90,8 +121,6 @@ static int
 sse_wait(struct sse *c, const char *needle, size_t from)
 {
 	long long	 until = harness_now_ms() + 5000;
-	struct pollfd	 pfd;
-	ssize_t		 n;
 
 	for (;;) {
 		dechunk(c);
@@ -100,24 +129,34 @@ sse_wait(struct sse *c, const char *needle, size_t from)
 			return (1);
 		if (c->eof || harness_now_ms() >= until)
 			return (0);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if (c->cap - c->len < 2048) {
-			c->cap *= 2;
-			c->raw = realloc(c->raw, c->cap);
-		}
-		n = recv(c->fd, c->raw + c->len, c->cap - c->len - 1, 0);
-		if (n <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			c->eof = 1;
-			continue;
-		}
-		c->len += (size_t)n;
-		c->raw[c->len] = '\0';
+		sse_read_some(c);
 	}
+}
+
+/* Read until the raw bytes hold 'needle' (5 s): 1 when they do. */
+static int
+raw_wait(struct sse *c, const char *needle)
+{
+	long long	 until = harness_now_ms() + 5000;
+
+	while (strstr(c->raw, needle) == NULL) {
+		if (c->eof || harness_now_ms() >= until)
+			return (0);
+		sse_read_some(c);
+	}
+	return (1);
+}
+
+/* The status of the answer on 'c' (its head read), or 0. */
+static int
+sse_status(struct sse *c)
+{
+	int	 st = 0;
+
+	if (!raw_wait(c, "\r\n\r\n"))
+		return (0);
+	sscanf(c->raw, "HTTP/1.%*d %d", &st);
+	return (st);
 }
 
 static void
@@ -349,10 +388,141 @@ START_TEST(test_filter_and_many)
 }
 END_TEST
 
+/*
+ * sse_open() and the status of its answer.  libmicrohttpd refuses a
+ * connection (no answer) while per_ip_connection_limit of this client's
+ * are open, and a connection the client closed counts until it has seen
+ * the close: tried again for up to 5 s while there is no answer.
+ */
+static int
+open_status(struct sse *c, const struct server *s, const char *query,
+    const char *extra)
+{
+	long long	 until = harness_now_ms() + 5000;
+	int		 st;
+
+	for (;;) {
+		sse_open(c, s, query, extra);
+		if ((st = sse_status(c)) != 0 || harness_now_ms() >= until)
+			return (st);
+		sse_close(c);
+		usleep(50 * 1000);
+	}
+}
+
+START_TEST(test_limits)
+{
+	/* Behind a proxy, so that one test client is several addresses. */
+	static const char *const args[] = { "--live-limit", "4",
+	    "--per-ip-connection-limit", "3", "--trusted-proxy", "127.0.0.1",
+	    NULL };
+	static const char *const from1 = "X-Forwarded-For: 192.0.2.1\r\n";
+	static const char *const from2 = "X-Forwarded-For: 192.0.2.2\r\n";
+	struct idenv	 e;
+	struct sse	 a[4], b1, b2, more[2];
+	long long	 until;
+	size_t		 i;
+	int		 st, ok;
+
+	memset(&e, 0, sizeof(e));
+	e.clock = FROZEN;
+	e.extra = args;
+	idl_start(&e);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(open_status(&a[i], &e.s, NULL, from1), 200);
+	/*
+	 * The streams are not libmicrohttpd's connections: three are open
+	 * from this client's socket address, its limit, and two requests
+	 * more at once are still let in.
+	 */
+	until = harness_now_ms() + 5000;
+	do {
+		for (i = 0; i < NELEM_MANY(more); i++)
+			sse_open(&more[i], &e.s, "?events=Bad", NULL);
+		for (ok = 1, i = 0; i < NELEM_MANY(more); i++) {
+			if (sse_status(&more[i]) != 400)
+				ok = 0;
+			sse_close(&more[i]);
+		}
+	} while (!ok && harness_now_ms() < until);
+	ck_assert_msg(ok, "the streams count among the connections");
+	/* A fourth from the same address: refused, with the reason. */
+	ck_assert_int_eq(open_status(&a[3], &e.s, NULL, from1), 503);
+	ck_assert(raw_wait(&a[3], "\"live_full\""));
+	ck_assert_ptr_nonnull(strcasestr(a[3].raw, "\r\nRetry-After: 30\r\n"));
+	ck_assert_ptr_nonnull(strcasestr(a[3].raw, "application/problem+json"));
+	sse_close(&a[3]);
+	/* Another address: one more, then the server's limit (4). */
+	ck_assert_int_eq(open_status(&b1, &e.s, NULL, from2), 200);
+	ck_assert_int_eq(open_status(&b2, &e.s, NULL, from2), 503);
+	ck_assert(raw_wait(&b2, "\"live_full\""));
+	sse_close(&b2);
+	/* A client that goes away frees its place (the hub sees it close). */
+	sse_close(&a[0]);
+	until = harness_now_ms() + 5000;
+	for (st = 0; st != 200 && harness_now_ms() < until;) {
+		if ((st = open_status(&a[0], &e.s, NULL, from1)) != 200) {
+			sse_close(&a[0]);
+			usleep(100 * 1000);
+		}
+	}
+	ck_assert_int_eq(st, 200);
+	ck_assert(sse_wait(&a[0], "retry: 2000\n", 0));
+	for (i = 0; i < 3; i++)
+		sse_close(&a[i]);
+	sse_close(&b1);
+	idl_stop(&e);
+}
+END_TEST
+
+START_TEST(test_http10_and_head)
+{
+	struct idenv	 e;
+	struct sse	 c;
+	const char	*req;
+	int		 fd;
+
+	idl_start_new(&e, FROZEN);
+	/* HTTP/1.0 has no chunks: the stream ends with the connection. */
+	memset(&c, 0, sizeof(c));
+	c.fd = harness_connect(&e.s);
+	ck_assert_int_ge(c.fd, 0);
+	ck_assert_int_eq(harness_send_str(c.fd, "GET /api/v1/live HTTP/1.0\r\n"
+	    "\r\n"), 0);
+	c.cap = 4096;
+	c.raw = calloc(1, c.cap);
+	c.body = strdup("");
+	ck_assert_int_eq(sse_status(&c), 200);
+	ck_assert_msg(raw_wait(&c, "\r\n\r\nretry: 2000\n: guichet live\n\n"),
+	    "%s", c.raw);
+	ck_assert_ptr_null(strcasestr(c.raw, "Transfer-Encoding"));
+	ck_assert_ptr_nonnull(strcasestr(c.raw, "\r\nConnection: close\r\n"));
+	sse_close(&c);
+	/* HEAD: the head of a stream, no body, the connection kept. */
+	fd = harness_connect(&e.s);
+	ck_assert_int_ge(fd, 0);
+	req = "HEAD /api/v1/live HTTP/1.1\r\nHost: x\r\n\r\n";
+	ck_assert_int_eq(harness_send_str(fd, req), 0);
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.cap = 4096;
+	c.raw = calloc(1, c.cap);
+	c.body = strdup("");
+	ck_assert_int_eq(sse_status(&c), 200);
+	ck_assert_ptr_nonnull(strcasestr(c.raw, "text/event-stream"));
+	ck_assert_ptr_nonnull(strcasestr(c.raw, "Cache-Control: no-store"));
+	ck_assert(!raw_wait(&c, "retry:"));
+	sse_close(&c);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_delivery_across_processes,
 	&test_resumption,
 	&test_filter_and_many,
+	&test_limits,
+	&test_http10_and_head,
 	NULL
 };
 

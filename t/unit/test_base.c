@@ -505,7 +505,7 @@ static const char *const all_keys[] = {
 	"listen_address", "port", "database", "database_role", "threads",
 	"connection_limit",
 	"per_ip_connection_limit", "connection_timeout",
-	"connection_memory_limit", "header_timeout",
+	"connection_memory_limit", "live_limit", "header_timeout",
 	"header_connection_limit", "body_max", "upload_max", "upload_memory",
 	"json_max_depth",
 	"statement_timeout", "db_connect_timeout", "shutdown_timeout",
