@@ -5,28 +5,141 @@
  * feed's time zone, and pass 24:00:00 for trips after midnight; so the
  * departures after an instant come from three service days: yesterday's
  * (its trips past midnight), today's and tomorrow's (when today's end).
- * The import counted them all (migration 028, shuttles.expand_feed()):
- * each departure at each stop on each day its service runs, at its
- * instant, frequency-based trips expanded, with its item of the answer
- * written but for its alerts.  So one statement (SS_DEPARTURES) reads the
- * stop, the first departures from the instant off one index, and the
- * alerts active now; this file writes the answer from its rows, each
- * item completed with the alerts of its route.
+ * The import computed what does not depend on the request (migration
+ * 028, shuttles.expand_feed()): the days each service runs, and the
+ * departures at each stop with the frequency-based trips expanded and the
+ * start of their item written.  So one statement (SS_DEPARTURES) reads
+ * the stop, the first departures of those three days off one index, and
+ * the alerts active now; this file writes the answer from its rows: the
+ * rest of each item (times and dates of its day, the alerts of its
+ * route).  The parsed time zones are kept (tz_cached()): a zone's rules
+ * do not change while guichetd runs.
  *
  * The answer is written as text, not built as jansson values: ten items
- * of ten members each, built then dumped, were half of the time of a
+ * of twelve members each, built then dumped, were half of the time of a
  * request (perf, bench/run.sh "departures").
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
 #include "json/check.h"
+#include "shuttles/gtfs.h"
 #include "shuttles/shuttles_int.h"
+
+#define ZONES_MAX	8	/* distinct agency_timezone values kept */
 
 /* The rows of SS_DEPARTURES, in this order. */
 enum { KIND_STOP, KIND_DEPARTURE, KIND_ALERT };
+
+/* The zone 'name', parsed once per process; NULL when it is none. */
+static const struct tz *
+tz_cached(const char *name)
+{
+	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char		 name[65];
+		struct tz	*tz;
+	}			 zones[ZONES_MAX];
+	static int		 nzones;
+	const struct tz		*found = NULL;
+	struct tz		*tz;
+	int			 i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nzones && found == NULL; i++)
+		if (strcmp(zones[i].name, name) == 0)
+			found = zones[i].tz;
+	if (found == NULL && nzones < ZONES_MAX &&
+	    (tz = tz_load(name)) != NULL) {
+		snprintf(zones[nzones].name, sizeof(zones[nzones].name), "%s",
+		    name);
+		zones[nzones].tz = tz;
+		found = zones[nzones++].tz;
+	}
+	pthread_mutex_unlock(&lock);
+	return (found);
+}
+
+/* Write 'v' (0..99, or more: all its digits) as two digits at least. */
+static char *
+put2(char *p, long v)
+{
+	if (v >= 100)
+		p = put2(p, v / 100);
+	*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return (p);
+}
+
+/* "YYYY-MM-DD" of the UTC day of 't' (seconds), then 'sep'. */
+static char *
+put_date(char *p, int64_t t, char sep)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	p = put2(p, (tm.tm_year + 1900) / 100);
+	p = put2(p, (tm.tm_year + 1900) % 100);
+	*p++ = '-';
+	p = put2(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = put2(p, tm.tm_mday);
+	*p++ = sep;
+	return (p);
+}
+
+/* "HH:MM:SS" of 'sec' seconds (hours past 23 as they are). */
+static char *
+put_time(char *p, long sec)
+{
+	p = put2(p, sec / 3600);
+	*p++ = ':';
+	p = put2(p, sec / 60 % 60);
+	*p++ = ':';
+	return (put2(p, sec % 60));
+}
+
+/*
+ * The members of departure row 'i' that depend on its day, after the
+ * start of its item: local_time ... departs_at ('tzjson': the zone's name
+ * as a JSON string).  Written by hand: printf was a fifth of a request.
+ */
+static void
+add_times(struct buf *out, const struct db_res *r, int i,
+    const struct tz *tz, const char *tzjson)
+{
+	int64_t		 at = db_int64(r, i, "at");
+	long		 off = tz_offset(tz, at), dep;
+	char		 b[160], *p = b;
+
+	p = stpcpy(p, ",\"local_time\":\"");
+	p = put_time(p, (long)((((at + off) % 86400) + 86400) % 86400));
+	*p++ = off < 0 ? '-' : '+';
+	p = put2(p, labs(off) / 3600);
+	*p++ = ':';
+	p = put2(p, labs(off) / 60 % 60);
+	p = stpcpy(p, "\",\"timezone\":");
+	buf_add(out, b, (size_t)(p - b));
+	buf_adds(out, tzjson);
+	p = stpcpy(b, ",\"service_date\":\"");
+	p = put_date(p, db_int64(r, i, "day") * 86400, '"');
+	p = stpcpy(p, ",\"gtfs_time\":\"");
+	dep = (long)db_int64(r, i, "departure");
+	p = put_time(p, dep < 0 ? 0 : dep);
+	p = stpcpy(p, db_bool(r, i, "frequency") ?
+	    "\",\"frequency_based\":true,\"departs_at\":\"" :
+	    "\",\"frequency_based\":false,\"departs_at\":\"");
+	p = put_date(p, at, 'T');
+	p = put_time(p, (long)(((at % 86400) + 86400) % 86400));
+	p = stpcpy(p, "Z\"");
+	buf_add(out, b, (size_t)(p - b));
+}
 
 /* Append 'v' as compact JSON, and drop it. */
 static void
@@ -44,35 +157,103 @@ add_json(struct buf *b, json_t *v)
 	json_decref(v);
 }
 
+/*
+ * The zone of the feed as last answered, from which a request counts its
+ * service days before it knows the feed's (the statement says it; the
+ * request runs again in the right one when another feed changed it).
+ */
+static pthread_mutex_t	 zone_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		 zone_last[65] = "UTC";
+
+/*
+ * SS_DEPARTURES for the instant 'at' counted in zone 'zone': 0 with *res,
+ * -1 (with 'err') when the database failed or the zone is none.
+ */
+static int
+departures_in(struct db *db, const char *stop, int64_t at, int64_t now_us,
+    long limit, const char *zone, struct db_res **res, struct db_error *err)
+{
+	const struct tz	*tz;
+	const char	*p[8];
+	char		 ats[24], now[40], lim[24], day[16], base[3][24];
+	int64_t		 local;
+	int32_t		 today;
+	int		 k;
+
+	if ((tz = tz_cached(zone)) == NULL) {
+		memset(err, 0, sizeof(*err));
+		err->code = DB_E_INTERNAL;
+		return (-1);
+	}
+	local = at + tz_offset(tz, at);
+	today = (int32_t)(local / 86400 - (local % 86400 < 0));
+	snprintf(ats, sizeof(ats), "%lld", (long long)at);
+	clock_format(now_us, now, sizeof(now));
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	gtfs_date_format(today - 1, day, sizeof(day));
+	for (k = 0; k < 3; k++)
+		snprintf(base[k], sizeof(base[k]), "%lld", (long long)
+		    gtfs_service_day_base(tz, today - 1 + k));
+	p[0] = stop;
+	p[1] = ats;
+	p[2] = lim;
+	p[3] = now;
+	p[4] = day;
+	p[5] = base[0];
+	p[6] = base[1];
+	p[7] = base[2];
+	return (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, res, err));
+}
+
 int
 shuttles_departures(struct db *db, const char *stop, int64_t at_us,
     int64_t now_us, long limit, enum lang lang, struct buf *out,
     struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[4];
-	char		 at[24], now[40], lim[24];
+	const struct tz	*tz;
+	struct buf	 tzjson;
+	const char	*feedzone;
+	char		 zone[65];
 	json_t		*alerts, *o;
-	int		 i, first, rows, rc;
+	int		 i, first, rows, rc, again;
 
-	snprintf(at, sizeof(at), "%lld", (long long)(at_us / 1000000));
-	clock_format(now_us, now, sizeof(now));
-	snprintf(lim, sizeof(lim), "%ld", limit);
-	p[0] = stop;
-	p[1] = at;
-	p[2] = lim;
-	p[3] = now;
-	if (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, &res, err) == -1)
-		return (-1);
-	rows = db_res_rows(res);
-	if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP) {
-		rc = 1;
-		goto out;
+	buf_init(&tzjson);
+	pthread_mutex_lock(&zone_lock);
+	snprintf(zone, sizeof(zone), "%s", zone_last);
+	pthread_mutex_unlock(&zone_lock);
+	for (again = 0; ; again++) {
+		if (departures_in(db, stop, at_us / 1000000, now_us, limit,
+		    zone, &res, err) == -1)
+			return (-1);
+		rows = db_res_rows(res);
+		if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP) {
+			rc = 1;
+			goto out;
+		}
+		if (db_isnull(res, 0, "timezone")) {
+			rc = 2;
+			goto out;
+		}
+		feedzone = db_str(res, 0, "timezone");
+		if (strcmp(feedzone, zone) == 0)
+			break;
+		/* Counted in another zone: again, in the feed's. */
+		snprintf(zone, sizeof(zone), "%s", feedzone);
+		pthread_mutex_lock(&zone_lock);
+		snprintf(zone_last, sizeof(zone_last), "%s", zone);
+		pthread_mutex_unlock(&zone_lock);
+		db_res_free(res);
+		res = NULL;
+		if (again > 0) {	/* the feed changed in between: once more */
+			memset(err, 0, sizeof(*err));
+			err->code = DB_E_INTERNAL;
+			return (-1);
+		}
 	}
-	if (db_isnull(res, 0, "timezone")) {
-		rc = 2;
-		goto out;
-	}
+	tz = tz_cached(zone);
+	buf_add_json_str(&tzjson, zone);
+	buf_addc(&tzjson, '\0');
 	for (first = 1; first < rows &&
 	    db_int64(res, first, "kind") == KIND_DEPARTURE; first++)
 		;
@@ -88,6 +269,7 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 		if (i > 1)
 			buf_addc(out, ',');
 		buf_adds(out, db_str(res, i, "item"));
+		add_times(out, res, i, tz, tzjson.data);
 		buf_adds(out, ",\"alerts\":");
 		add_json(out, alerts_on(alerts, "route_ids",
 		    db_str(res, i, "route_id")));
@@ -98,5 +280,6 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 	rc = 0;
 out:
 	db_res_free(res);
+	buf_cleanup(&tzjson);
 	return (rc);
 }

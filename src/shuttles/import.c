@@ -914,8 +914,7 @@ import_tx(struct db *db, void *arg, struct db_error *err)
 		    &t->im->copy[i], t->im->count[i], err) == -1)
 			return (-1);
 	/* What a request does not compute (departures.c). */
-	p[0] = t->im->timezone;
-	if (db_exec(db, SHUT_STMT(SS_EXPAND_FEED), p, NULL, err) == -1)
+	if (db_exec(db, SHUT_STMT(SS_EXPAND_FEED), NULL, NULL, err) == -1)
 		return (-1);
 	/* Last: a reader waiting on this row sees the old feed till now. */
 	clock_format(t->now, now, sizeof(now));

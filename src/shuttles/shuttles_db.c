@@ -85,14 +85,14 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "FROM STDIN" },
 	/* then what a request does not compute (migration 028) */
 	[SS_EXPAND_FEED] = { .name = "shuttles_expand_feed",
-	  .sql = "SELECT shuttles.expand_feed($1) AS expanded", .nparams = 1 },
+	  .sql = "SELECT shuttles.expand_feed() AS expanded", .nparams = 0 },
 	/*
 	 * after the import's commit: the visibility map that lets a request
-	 * read timetable_next alone, and fresh statistics
+	 * read stop_departures_next alone, and fresh statistics
 	 */
-	[SS_VACUUM] = { .name = "shuttles_vacuum_timetable",
-	  .sql = "VACUUM (ANALYZE) shuttles.timetable, "
-	  "shuttles.stop_departures, shuttles.service_days",
+	[SS_VACUUM] = { .name = "shuttles_vacuum_departures",
+	  .sql = "VACUUM (ANALYZE) shuttles.stop_departures, "
+	  "shuttles.service_days",
 	  .nparams = 0, .flags = DB_CUSTOM_PLAN },
 	/* the last statement of an import */
 	[SS_FEED_SET] = { .name = "shuttles_upsert_feed",
@@ -129,28 +129,44 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "ORDER BY distance NULLS FIRST, stop_id LIMIT $2", .nparams = 5 },
 	/*
 	 * GET /api/v1/shuttles/stops/{id}/departures: at most $3 departures
-	 * at stop $1 from instant $2 (seconds since the epoch), read from the
-	 * index timetable_next alone (migration 028: yesterday's service day,
-	 * times past 24:00:00 and the time zone were counted at import, each
-	 * item written but for its alerts).  Its rows, in this order (kind):
+	 * at stop $1 from instant $2 (seconds since the epoch), off what the
+	 * import computed (migration 028).  GTFS times count from noon minus
+	 * 12 h of their service day and pass 24:00:00 after midnight: d is
+	 * the service days $5 (yesterday), $5 + 1 and $5 + 2 in the feed's
+	 * time zone, with their bases (that instant) $6, $7, $8, which
+	 * departures.c counts in the zone the answer names; of each day, the
+	 * first $3 departures of the stop from $2 whose service runs that
+	 * day, off the index stop_departures_next; merged by instant, then
+	 * trip.  Its rows, in this order (kind):
 	 *  0  the stop (none: not in the feed), with the feed's time zone
 	 *     (NULL: no feed);
-	 *  1  the departures, by instant then trip: their items and routes;
+	 *  1  the departures: the start of their item, their service day
+	 *     (days since 1970-01-01), seconds in it and instant;
 	 *  2  the alerts active at $4, as SS_ALERTS_ACTIVE.
 	 */
 	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
 	  .sql = "SELECT 0 AS kind, s.stop_id AS stop_id, s.name AS name, "
 	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, "
-	  "NULL::bigint AS at, NULL::text AS trip_id, NULL::text AS route_id, "
-	  "NULL::text AS item, " NO_ALERT " "
-	  "FROM shuttles.stops s WHERE s.stop_id = $1 "
-	  "UNION ALL (SELECT 1, NULL, NULL, NULL, t.at, t.trip_id, "
-	  "t.route_id, t.item, " NO_ALERT " FROM shuttles.timetable t "
-	  "WHERE t.stop_id = $1 AND t.at >= $2::bigint "
-	  "ORDER BY t.at, t.trip_id LIMIT $3) "
+	  "NULL::integer AS day, NULL::integer AS departure, "
+	  "NULL::bigint AS at, NULL::boolean AS frequency, "
+	  "NULL::text AS trip_id, NULL::text AS route_id, NULL::text AS item, "
+	  NO_ALERT " FROM shuttles.stops s WHERE s.stop_id = $1 "
+	  "UNION ALL (SELECT 1, NULL, NULL, NULL, d.day - date '1970-01-01', "
+	  "x.departure, d.base + x.departure, x.frequency, x.trip_id, "
+	  "x.route_id, x.item, " NO_ALERT " FROM (VALUES ($5::date, "
+	  "$6::bigint), ($5::date + 1, $7::bigint), ($5::date + 2, "
+	  "$8::bigint)) AS d (day, base) CROSS JOIN LATERAL "
+	  "(SELECT n.departure, n.frequency, n.trip_id, n.route_id, n.item "
+	  "FROM shuttles.stop_departures n WHERE n.stop_id = $1 "
+	  "AND n.departure >= $2::bigint - d.base AND EXISTS (SELECT 1 "
+	  "FROM shuttles.service_days v WHERE v.day = d.day "
+	  "AND v.service_id = n.service_id) "
+	  "ORDER BY n.departure, n.trip_id LIMIT $3) x "
+	  "ORDER BY d.base + x.departure, x.trip_id LIMIT $3) "
 	  "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-	  ALERT_COLS " FROM shuttles.alerts WHERE active @> $4::timestamptz "
-	  "ORDER BY kind, at, trip_id, created_at, id", .nparams = 4 },
+	  "NULL, NULL, NULL, " ALERT_COLS " FROM shuttles.alerts "
+	  "WHERE active @> $4::timestamptz "
+	  "ORDER BY kind, at, trip_id, created_at, id", .nparams = 8 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "
