@@ -1,11 +1,12 @@
 /*
  * shuttles_int.h: shared between the files of src/shuttles only.
  *
- * gtfs.c             the pure parts: CSV, times, dates, service days,
- *                    frequencies, time zones (gtfs.h)
+ * gtfs.c             the pure parts: CSV, times, dates, service days'
+ *                    origins, time zones (gtfs.h)
  * import.c           reading a GTFS feed (a directory or a zip), checking
  *                    it row by row (file:line reasons), and replacing the
- *                    feed in one transaction: shuttles_import()
+ *                    feed in one transaction, with what the departures
+ *                    read computed from it: shuttles_import()
  * shuttles_db.c      the statement table
  * departures.c       the next departures at a stop: shuttles_departures()
  * alerts.c           the alerts operators post, GTFS-Realtime's feed
