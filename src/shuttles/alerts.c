@@ -260,7 +260,7 @@ json_text(const char *s)
 }
 
 json_t *
-alerts_json(const struct db_res *res, enum lang lang)
+alerts_json(const struct db_res *res, int first, enum lang lang)
 {
 	const char	*l = lang_code(lang);
 	char		 hcol[24], dcol[24];
@@ -269,7 +269,7 @@ alerts_json(const struct db_res *res, enum lang lang)
 
 	snprintf(hcol, sizeof(hcol), "header_%s", l);
 	snprintf(dcol, sizeof(dcol), "description_%s", l);
-	for (i = 0; i < db_res_rows(res); i++) {
+	for (i = first; i < db_res_rows(res); i++) {
 		a = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:s?, "
 		    "s:s?}",
 		    "id", db_str(res, i, "id"),
@@ -284,6 +284,23 @@ alerts_json(const struct db_res *res, enum lang lang)
 		json_array_append_new(all, a);
 	}
 	return (all);
+}
+
+/* The alerts of 'all' (alerts_json()) whose 'member' array holds 'id'. */
+json_t *
+alerts_on(const json_t *all, const char *member, const char *id)
+{
+	const json_t	*a, *v;
+	json_t		*out = json_array();
+	size_t		 i, j;
+
+	json_array_foreach(all, i, a)
+		json_array_foreach(json_object_get(a, member), j, v)
+			if (strcmp(json_string_value(v), id) == 0) {
+				json_array_append(out, (json_t *)a);
+				break;
+			}
+	return (out);
 }
 
 /* GTFS-Realtime */

@@ -5,150 +5,36 @@
  * feed's time zone, and pass 24:00:00 for trips after midnight; so the
  * departures after an instant come from three service days: yesterday's
  * (its trips past midnight), today's and tomorrow's (when today's end).
- * Which services run each day is decided here (calendar.txt and
- * calendar_dates.txt: gtfs_service_runs()), from one query; one more
- * reads, for the three days at once, the scheduled departures at the stop
- * and the windows of the frequency-based trips, expanded here
- * (gtfs_freq_next()).  Everything is merged by instant and cut to the
- * limit.  The parsed time zones are kept (tz_cached()): a zone's rules
+ * The import computed what does not depend on the request (migration
+ * 028, shuttles.expand_feed()): the days each service runs, and the
+ * departures at each stop with the frequency-based trips expanded and the
+ * start of their item written.  So one statement (SS_DEPARTURES) reads
+ * the stop, the first departures of those three days off one index, and
+ * the alerts active now; this file writes the answer from its rows: the
+ * rest of each item (times and dates of its day, the alerts of its
+ * route).  The parsed time zones are kept (tz_cached()): a zone's rules
  * do not change while guichetd runs.
+ *
+ * The answer is written as text, not built as jansson values: ten items
+ * of twelve members each, built then dumped, were half of the time of a
+ * request (perf, bench/run.sh "departures").
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/xmalloc.h"
 #include "json/check.h"
 #include "shuttles/gtfs.h"
 #include "shuttles/shuttles_int.h"
 
-#define DAYS		3	/* yesterday, today, tomorrow */
 #define ZONES_MAX	8	/* distinct agency_timezone values kept */
 
-struct dep {
-	int64_t	 at;		/* seconds since the epoch */
-	long	 gtfs;		/* seconds of its service day */
-	int32_t	 day;
-	int	 frequency;
-	int	 row;		/* in 'res' */
-	const struct db_res *res;
-};
-
-struct deps {
-	struct dep	*v;
-	size_t		 n, cap;
-};
-
-static void
-deps_add(struct deps *d, const struct dep *x)
-{
-	if (d->n == d->cap) {
-		d->cap = d->cap == 0 ? 32 : d->cap * 2;
-		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
-	}
-	d->v[d->n++] = *x;
-}
-
-static int
-by_time(const void *a, const void *b)
-{
-	const struct dep	*x = a, *y = b;
-	int			 c;
-
-	if (x->at != y->at)
-		return (x->at < y->at ? -1 : 1);
-	c = strcmp(db_str(x->res, x->row, "trip_id"),
-	    db_str(y->res, y->row, "trip_id"));
-	return (c);
-}
-
-/* Append service id 'id' to the PostgreSQL text[] literal 'out'. */
-static void
-array_add(struct buf *out, const char *id)
-{
-	if (out->len > 1)
-		buf_addc(out, ',');
-	buf_addc(out, '"');
-	for (; *id != '\0'; id++) {
-		if (*id == '"' || *id == '\\')
-			buf_addc(out, '\\');
-		buf_addc(out, *id);
-	}
-	buf_addc(out, '"');
-}
-
-/*
- * The services running on each of the DAYS days from 'first', as text[]
- * literals in out[]: the rows of SS_SERVICES are the calendar's (day
- * NULL) and the exceptions of those days.  How many run in all, or -1.
- */
-static int
-services(struct db *db, int32_t first, struct buf *out,
-    struct db_error *err)
-{
-	struct gtfs_calendar	 cal;
-	struct db_res		*res;
-	const char		*p[1], *days, *id;
-	char			 date[16];
-	int32_t			 day;
-	int			 i, j, k, c, exc, n = 0, rows;
-
-	gtfs_date_format(first, date, sizeof(date));
-	p[0] = date;
-	if (db_exec(db, SHUT_STMT(SS_SERVICES), p, &res, err) == -1)
-		return (-1);
-	rows = db_res_rows(res);
-	for (k = 0; k < DAYS; k++) {
-		day = first + k;
-		buf_reset(&out[k]);
-		buf_addc(&out[k], '{');
-		for (i = 0; i < rows; i++) {
-			id = db_str(res, i, "service_id");
-			memset(&cal, 0, sizeof(cal));
-			if (db_isnull(res, i, "day")) {
-				/* A calendar row, with its exception that day. */
-				days = db_str(res, i, "days");
-				cal.has_calendar = 1;
-				for (c = 0; c < 7 && days[c] != '\0'; c++)
-					if (days[c] == '1')
-						cal.days |= 1u << c;
-				cal.start = (int32_t)db_int64(res, i,
-				    "start_day");
-				cal.end = (int32_t)db_int64(res, i, "end_day");
-				exc = 0;
-				for (j = 0; j < rows; j++)
-					if (!db_isnull(res, j, "day") &&
-					    db_int64(res, j, "day") == day &&
-					    strcmp(db_str(res, j, "service_id"),
-					    id) == 0)
-						exc = (int)db_int64(res, j,
-						    "exception");
-			} else {
-				/* An exception of a service without calendar. */
-				if (db_int64(res, i, "day") != day)
-					continue;
-				for (j = 0; j < rows; j++)
-					if (db_isnull(res, j, "day") &&
-					    strcmp(db_str(res, j, "service_id"),
-					    id) == 0)
-						break;
-				if (j < rows)
-					continue;	/* seen with its calendar */
-				exc = (int)db_int64(res, i, "exception");
-			}
-			if (gtfs_service_runs(&cal, day, exc)) {
-				array_add(&out[k], id);
-				n++;
-			}
-		}
-		buf_addc(&out[k], '}');
-	}
-	db_res_free(res);
-	return (n);
-}
+/* The rows of SS_DEPARTURES, in this order. */
+enum { KIND_STOP, KIND_DEPARTURE, KIND_ALERT };
 
 /* The zone 'name', parsed once per process; NULL when it is none. */
 static const struct tz *
@@ -179,131 +65,221 @@ tz_cached(const char *name)
 	return (found);
 }
 
-static json_t *
-dep_json(const struct dep *d, const struct tz *tz, const char *tzname)
+/* Write 'v' (0..99, or more: all its digits) as two digits at least. */
+static char *
+put2(char *p, long v)
 {
-	const struct db_res	*r = d->res;
-	char			 local[40], date[16], gt[16];
-	int64_t			 wall = d->at + tz_offset(tz, d->at);
-	long			 off = tz_offset(tz, d->at);
-	json_t			*o;
+	if (v >= 100)
+		p = put2(p, v / 100);
+	*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return (p);
+}
 
-	snprintf(local, sizeof(local), "%02d:%02d:%02d%c%02ld:%02ld",
-	    (int)(((wall % 86400) + 86400) % 86400 / 3600),
-	    (int)(((wall % 86400) + 86400) % 86400 / 60 % 60),
-	    (int)(((wall % 86400) + 86400) % 86400 % 60),
-	    off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
-	gtfs_date_format(d->day, date, sizeof(date));
-	gtfs_time_format(d->gtfs, gt, sizeof(gt));
-	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, "
-	    "s:b}",
-	    "trip_id", db_str(r, d->row, "trip_id"),
-	    "route_id", db_str(r, d->row, "route_id"),
-	    "route_short_name", db_str(r, d->row, "short_name"),
-	    "route_long_name", db_str(r, d->row, "long_name"),
-	    "headsign", db_str(r, d->row, "headsign"),
-	    "local_time", local, "timezone", tzname,
-	    "service_date", date, "gtfs_time", gt,
-	    "frequency_based", d->frequency);
-	json_set_time(o, "departs_at", d->at * 1000000);
-	return (o);
+/* "YYYY-MM-DD" of the UTC day of 't' (seconds), then 'sep'. */
+static char *
+put_date(char *p, int64_t t, char sep)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	p = put2(p, (tm.tm_year + 1900) / 100);
+	p = put2(p, (tm.tm_year + 1900) % 100);
+	*p++ = '-';
+	p = put2(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = put2(p, tm.tm_mday);
+	*p++ = sep;
+	return (p);
+}
+
+/* "HH:MM:SS" of 'sec' seconds (hours past 23 as they are). */
+static char *
+put_time(char *p, long sec)
+{
+	p = put2(p, sec / 3600);
+	*p++ = ':';
+	p = put2(p, sec / 60 % 60);
+	*p++ = ':';
+	return (put2(p, sec % 60));
+}
+
+/*
+ * The members of departure row 'i' that depend on its day, after the
+ * start of its item: local_time ... departs_at ('tzjson': the zone's name
+ * as a JSON string).  Written by hand: printf was a fifth of a request.
+ */
+static void
+add_times(struct buf *out, const struct db_res *r, int i,
+    const struct tz *tz, const char *tzjson)
+{
+	int64_t		 at = db_int64(r, i, "at");
+	long		 off = tz_offset(tz, at), dep;
+	char		 b[160], *p = b;
+
+	p = stpcpy(p, ",\"local_time\":\"");
+	p = put_time(p, (long)((((at + off) % 86400) + 86400) % 86400));
+	*p++ = off < 0 ? '-' : '+';
+	p = put2(p, labs(off) / 3600);
+	*p++ = ':';
+	p = put2(p, labs(off) / 60 % 60);
+	p = stpcpy(p, "\",\"timezone\":");
+	buf_add(out, b, (size_t)(p - b));
+	buf_adds(out, tzjson);
+	p = stpcpy(b, ",\"service_date\":\"");
+	p = put_date(p, db_int64(r, i, "day") * 86400, '"');
+	p = stpcpy(p, ",\"gtfs_time\":\"");
+	dep = (long)db_int64(r, i, "departure");
+	p = put_time(p, dep < 0 ? 0 : dep);
+	p = stpcpy(p, db_bool(r, i, "frequency") ?
+	    "\",\"frequency_based\":true,\"departs_at\":\"" :
+	    "\",\"frequency_based\":false,\"departs_at\":\"");
+	p = put_date(p, at, 'T');
+	p = put_time(p, (long)(((at % 86400) + 86400) % 86400));
+	p = stpcpy(p, "Z\"");
+	buf_add(out, b, (size_t)(p - b));
+}
+
+/* Append 'v' as compact JSON, and drop it. */
+static void
+add_json(struct buf *b, json_t *v)
+{
+	char	*s;
+
+	if (json_is_array(v) && json_array_size(v) == 0)
+		buf_adds(b, "[]");
+	else {
+		s = json_dumps(v, JSON_COMPACT);
+		buf_adds(b, s);
+		free(s);
+	}
+	json_decref(v);
+}
+
+/*
+ * The zone of the feed as last answered, from which a request counts its
+ * service days before it knows the feed's (the statement says it; the
+ * request runs again in the right one when another feed changed it).
+ */
+static pthread_mutex_t	 zone_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		 zone_last[65] = "UTC";
+
+/*
+ * SS_DEPARTURES for the instant 'at' counted in zone 'zone': 0 with *res,
+ * -1 (with 'err') when the database failed or the zone is none.
+ */
+static int
+departures_in(struct db *db, const char *stop, int64_t at, int64_t now_us,
+    long limit, const char *zone, struct db_res **res, struct db_error *err)
+{
+	const struct tz	*tz;
+	const char	*p[8];
+	char		 ats[24], now[40], lim[24], day[16], base[3][24];
+	int64_t		 local;
+	int32_t		 today;
+	int		 k;
+
+	if ((tz = tz_cached(zone)) == NULL) {
+		memset(err, 0, sizeof(*err));
+		err->code = DB_E_INTERNAL;
+		return (-1);
+	}
+	local = at + tz_offset(tz, at);
+	today = (int32_t)(local / 86400 - (local % 86400 < 0));
+	snprintf(ats, sizeof(ats), "%lld", (long long)at);
+	clock_format(now_us, now, sizeof(now));
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	gtfs_date_format(today - 1, day, sizeof(day));
+	for (k = 0; k < 3; k++)
+		snprintf(base[k], sizeof(base[k]), "%lld", (long long)
+		    gtfs_service_day_base(tz, today - 1 + k));
+	p[0] = stop;
+	p[1] = ats;
+	p[2] = lim;
+	p[3] = now;
+	p[4] = day;
+	p[5] = base[0];
+	p[6] = base[1];
+	p[7] = base[2];
+	return (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, res, err));
 }
 
 int
 shuttles_departures(struct db *db, const char *stop, int64_t at_us,
-    long limit, enum lang lang, json_t **out, struct db_error *err)
+    int64_t now_us, long limit, enum lang lang, struct buf *out,
+    struct db_error *err)
 {
-	struct db_res	*feed = NULL, *res = NULL;
-	struct deps	 d = { NULL, 0, 0 };
-	struct dep	 x;
+	struct db_res	*res = NULL;
 	const struct tz	*tz;
-	struct buf	 svc[DAYS];
-	const char	*p[8];
-	char		 since[DAYS][24], lim[24], tzname[65];
-	int64_t		 at = at_us / 1000000, base[DAYS];
-	int32_t		 today;
-	long		 start, end, headway, t, from;
-	int		 k, i, rc = -1;
-	size_t		 j;
+	struct buf	 tzjson;
+	const char	*feedzone;
+	char		 zone[65];
+	json_t		*alerts, *o;
+	int		 i, first, rows, rc, again;
 
-	(void)lang;
-	*out = NULL;
-	for (k = 0; k < DAYS; k++)
-		buf_init(&svc[k]);
-	if (db_exec(db, SHUT_STMT(SS_FEED_GET), NULL, &feed, err) == -1)
-		goto out;
-	if (db_res_rows(feed) == 0) {
-		rc = 1;
-		goto out;
-	}
-	snprintf(tzname, sizeof(tzname), "%s", db_str(feed, 0, "timezone"));
-	if ((tz = tz_cached(tzname)) == NULL) {
-		memset(err, 0, sizeof(*err));
-		err->code = DB_E_INTERNAL;
-		goto out;
-	}
-	today = (int32_t)((at + tz_offset(tz, at)) / 86400 -
-	    ((at + tz_offset(tz, at)) % 86400 < 0));
-	if ((i = services(db, today - 1, svc, err)) == -1)
-		goto out;
-	*out = json_array();
-	if (i == 0) {
-		rc = 0;
-		goto out;
-	}
-	p[0] = stop;
-	for (k = 0; k < DAYS; k++) {
-		base[k] = gtfs_service_day_base(tz, today - 1 + k);
-		snprintf(since[k], sizeof(since[k]), "%ld", at - base[k] < 0 ?
-		    0L : (long)(at - base[k]));
-		p[1 + 2 * k] = svc[k].data;
-		p[2 + 2 * k] = since[k];
-	}
-	snprintf(lim, sizeof(lim), "%ld", limit);
-	p[7] = lim;
-	if (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, &res, err) == -1) {
-		json_decref(*out);
-		*out = NULL;
-		goto out;
-	}
-	for (i = 0; i < db_res_rows(res); i++) {
-		memset(&x, 0, sizeof(x));
-		k = (int)db_int64(res, i, "day");
-		x.day = today - 1 + k;
-		x.row = i;
-		x.res = res;
-		if (!db_int64(res, i, "frequency")) {
-			x.gtfs = (long)db_int64(res, i, "departure");
-			x.at = base[k] + x.gtfs;
-			deps_add(&d, &x);
-			continue;
+	buf_init(&tzjson);
+	pthread_mutex_lock(&zone_lock);
+	snprintf(zone, sizeof(zone), "%s", zone_last);
+	pthread_mutex_unlock(&zone_lock);
+	for (again = 0; ; again++) {
+		if (departures_in(db, stop, at_us / 1000000, now_us, limit,
+		    zone, &res, err) == -1)
+			return (-1);
+		rows = db_res_rows(res);
+		if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP) {
+			rc = 1;
+			goto out;
 		}
-		/* A window: its trips' times at the stop, 'limit' at most. */
-		start = (long)db_int64(res, i, "start_time");
-		end = (long)db_int64(res, i, "end_time");
-		headway = (long)db_int64(res, i, "headway");
-		from = strtol(since[k], NULL, 10);
-		x.frequency = 1;
-		for (j = 0; j < (size_t)limit; j++) {
-			if ((t = gtfs_freq_next(start, end, headway,
-			    (long)db_int64(res, i, "departure"), from)) < 0)
-				break;
-			x.gtfs = t;
-			x.at = base[k] + t;
-			deps_add(&d, &x);
-			from = t + 1;
+		if (db_isnull(res, 0, "timezone")) {
+			rc = 2;
+			goto out;
+		}
+		feedzone = db_str(res, 0, "timezone");
+		if (strcmp(feedzone, zone) == 0)
+			break;
+		/* Counted in another zone: again, in the feed's. */
+		snprintf(zone, sizeof(zone), "%s", feedzone);
+		pthread_mutex_lock(&zone_lock);
+		snprintf(zone_last, sizeof(zone_last), "%s", zone);
+		pthread_mutex_unlock(&zone_lock);
+		db_res_free(res);
+		res = NULL;
+		if (again > 0) {	/* the feed changed in between: once more */
+			memset(err, 0, sizeof(*err));
+			err->code = DB_E_INTERNAL;
+			return (-1);
 		}
 	}
-	if (d.n > 0)
-		qsort(d.v, d.n, sizeof(*d.v), by_time);
-	for (j = 0; j < d.n && j < (size_t)limit; j++)
-		json_array_append_new(*out, dep_json(&d.v[j], tz, tzname));
+	tz = tz_cached(zone);
+	buf_add_json_str(&tzjson, zone);
+	buf_addc(&tzjson, '\0');
+	for (first = 1; first < rows &&
+	    db_int64(res, first, "kind") == KIND_DEPARTURE; first++)
+		;
+	alerts = alerts_json(res, first, lang);
+	o = json_pack("{s:s?, s:s?, s:o}",
+	    "stop_id", db_str(res, 0, "stop_id"),
+	    "name", db_str(res, 0, "name"),
+	    "alerts", alerts_on(alerts, "stop_ids", stop));
+	buf_adds(out, "{\"stop\":");
+	add_json(out, o);
+	buf_adds(out, ",\"items\":[");
+	for (i = 1; i < first; i++) {
+		if (i > 1)
+			buf_addc(out, ',');
+		buf_adds(out, db_str(res, i, "item"));
+		add_times(out, res, i, tz, tzjson.data);
+		buf_adds(out, ",\"alerts\":");
+		add_json(out, alerts_on(alerts, "route_ids",
+		    db_str(res, i, "route_id")));
+		buf_addc(out, '}');
+	}
+	buf_adds(out, "],\"next_cursor\":null}");
+	json_decref(alerts);
 	rc = 0;
 out:
 	db_res_free(res);
-	db_res_free(feed);
-	free(d.v);
-	for (k = 0; k < DAYS; k++)
-		buf_cleanup(&svc[k]);
+	buf_cleanup(&tzjson);
 	return (rc);
 }

@@ -1,5 +1,5 @@
 /*
- * gtfs.c: CSV, GTFS times and dates, service days, frequencies and time
+ * gtfs.c: CSV, GTFS times and dates, service days' origins and time
  * zones (gtfs.h).  No database, no global state.
  */
 #include <errno.h>
@@ -299,43 +299,6 @@ gtfs_date_format(int32_t day, char *out, size_t len)
 
 	civil_from_days(day, &y, &m, &d);
 	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
-}
-
-int
-gtfs_weekday(int32_t day)
-{
-	/* 1970-01-01 was a Thursday (3 counting from Monday). */
-	return ((int)(((day % 7) + 7 + 3) % 7));
-}
-
-int
-gtfs_service_runs(const struct gtfs_calendar *cal, int32_t day,
-    int exception)
-{
-	if (exception == GTFS_SERVICE_ADDED)
-		return (1);
-	if (exception == GTFS_SERVICE_REMOVED)
-		return (0);
-	if (cal == NULL || !cal->has_calendar || day < cal->start ||
-	    day > cal->end)
-		return (0);
-	return ((cal->days >> gtfs_weekday(day)) & 1);
-}
-
-long
-gtfs_freq_next(long start, long end, long headway, long stop_offset,
-    long from)
-{
-	long	 k = 0, first;
-
-	if (headway <= 0 || end <= start)
-		return (-1);
-	if (from - stop_offset > start)
-		k = (from - stop_offset - start + headway - 1) / headway;
-	first = start + k * headway;
-	if (first >= end)
-		return (-1);
-	return (first + stop_offset);
 }
 
 /* Time zones: TZif (RFC 8536), version 2 and later's 64-bit data. */

@@ -1,12 +1,12 @@
 /*
  * gtfs.h: the pure parts of the shuttles module, without a database:
  * reading GTFS CSV files (RFC 4180 with GTFS's leniencies), GTFS times and
- * dates, which services run on a service day (calendar.txt and
- * calendar_dates.txt), the trips of a frequency window, and the time zone
- * of a feed (TZif files of the system's tzdata, read without touching the
+ * dates, and the time zone of a feed (TZif files of the system's tzdata, read without touching the
  * process's TZ, so that request threads may use them).
  *
- * t/unit/test_gtfs checks every function here.
+ * t/unit/test_gtfs checks every function here.  Which services run on a
+ * day and the trips of frequency windows are the import's, in SQL
+ * (migration 028, shuttles.expand_feed()).
  */
 #ifndef GUICHET_SHUTTLES_GTFS_H
 #define GUICHET_SHUTTLES_GTFS_H
@@ -64,40 +64,6 @@ void	 gtfs_time_format(long, char *, size_t);
 int32_t	 gtfs_date_parse(const char *);
 /* Days since 1970-01-01 as "YYYY-MM-DD" (out >= 11). */
 void	 gtfs_date_format(int32_t, char *, size_t);
-/* Day of the week of a day since the epoch: 0 Monday .. 6 Sunday. */
-int	 gtfs_weekday(int32_t);
-
-/*
- * One service of calendar.txt: which days of the week (bit 0 Monday ..
- * bit 6 Sunday), between two dates inclusive.  A service may have no
- * calendar row (calendar_dates.txt alone): has_calendar 0.
- */
-struct gtfs_calendar {
-	int		 has_calendar;
-	unsigned	 days;
-	int32_t		 start, end;
-};
-
-/* calendar_dates.txt's exception_type. */
-#define GTFS_SERVICE_ADDED	1
-#define GTFS_SERVICE_REMOVED	2
-
-/*
- * Whether the service runs on 'day' (days since the epoch): its
- * calendar, unless 'exception' (the exception_type of its
- * calendar_dates.txt row for that day, 0 when none) says otherwise.
- */
-int	 gtfs_service_runs(const struct gtfs_calendar *, int32_t, int);
-
-/*
- * A trip whose times repeat (frequencies.txt): it starts at 'start' +
- * k * 'headway' for each k with a start before 'end' (exclusive: the
- * window's end is where another headway begins).  The first start at
- * 'stop_offset' seconds from the trip's first departure that is at or
- * after 'from' (all in seconds of the service day): the time at the stop,
- * or -1 when none is left in the window.
- */
-long	 gtfs_freq_next(long, long, long, long, long);
 
 /*
  * Time zones: the TZif file of 'name' under /usr/share/zoneinfo (or the

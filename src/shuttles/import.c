@@ -30,6 +30,7 @@
 #include "base/clock.h"
 #include "base/xmalloc.h"
 #include "core/module.h"
+#include "http/cache.h"
 #include "shuttles/gtfs.h"
 #include "shuttles/shuttles_int.h"
 
@@ -912,6 +913,9 @@ import_tx(struct db *db, void *arg, struct db_error *err)
 		if (t->im->count[i] > 0 && copy_table(db, SHUT_STMT(copies[i]),
 		    &t->im->copy[i], t->im->count[i], err) == -1)
 			return (-1);
+	/* What a request does not compute (departures.c). */
+	if (db_exec(db, SHUT_STMT(SS_EXPAND_FEED), NULL, NULL, err) == -1)
+		return (-1);
 	/* Last: a reader waiting on this row sees the old feed till now. */
 	clock_format(t->now, now, sizeof(now));
 	snprintf(skipped, sizeof(skipped), "%ld", t->im->errors);
@@ -1002,6 +1006,12 @@ shuttles_import(struct db *db, const char *path, int skip, FILE *report,
 		rc = -1;
 		goto out;
 	}
+	/* Committed: the cached routes and stops of this process go now. */
+	cache_drop(SHUTTLES_CACHE_TAG);
+	/* Not the import's to fail: a request reads the heap meanwhile. */
+	if (db_exec(db, SHUT_STMT(SS_VACUUM), NULL, NULL, &err) == -1)
+		fprintf(report, "%s: imported; VACUUM failed (SQLSTATE %s)\n",
+		    path, err.sqlstate);
 	sum->rows = im.rows;
 	rc = 0;
 out:

@@ -14,29 +14,6 @@
 	"2 * 6371008.8 * asin(sqrt(power(sin(radians(s.lat - $3::float8) / 2)," \
 	" 2) + cos(radians($3::float8)) * cos(radians(s.lat)) * " \
 	"power(sin(radians(s.lon - $4::float8) / 2), 2)))"
-/* The columns of a departure: its trip, route and headsign. */
-#define DEPARTURE_COLS \
-	"st.trip_id AS trip_id, r.route_id AS route_id, " \
-	"r.short_name AS short_name, r.long_name AS long_name, " \
-	"coalesce(st.headsign, t.headsign, " \
-	"(SELECT ls.name FROM shuttles.stop_times l JOIN shuttles.stops ls " \
-	"ON ls.stop_id = l.stop_id WHERE l.trip_id = st.trip_id " \
-	"ORDER BY l.stop_sequence DESC LIMIT 1)) AS headsign"
-/*
- * A departure at stop $1 on service day d (of the VALUES below): a trip of
- * the services that run that day, where the rider may board (it picks up,
- * and it is not the trip's last stop).
- */
-#define BOARDING \
-	"st.stop_id = $1 AND t.service_id = ANY (d.services) AND " \
-	"st.pickup_type <> 1 AND st.departure IS NOT NULL AND EXISTS " \
-	"(SELECT 1 FROM shuttles.stop_times n WHERE n.trip_id = st.trip_id " \
-	"AND n.stop_sequence > st.stop_sequence)"
-#define TRIP_JOINS \
-	"FROM shuttles.stop_times st " \
-	"JOIN shuttles.trips t ON t.trip_id = st.trip_id " \
-	"JOIN shuttles.routes r ON r.route_id = t.route_id "
-
 /* An alert in every language (alerts_json(), alerts_feed()). */
 #define ALERT_COLS \
 	"id::text AS id, cause, effect, periods::text AS periods, " \
@@ -44,6 +21,16 @@
 	"to_json(stop_ids)::text AS stop_ids, header_fr, header_en, " \
 	"header_it, description_fr, description_en, description_it, url, " \
 	"created_at"
+
+/* The alert columns of the rows of SS_DEPARTURES that are not alerts. */
+#define NO_ALERT \
+	"NULL::text AS id, NULL::text AS cause, NULL::text AS effect, " \
+	"NULL::text AS periods, NULL::text AS route_ids, " \
+	"NULL::text AS stop_ids, NULL::text AS header_fr, " \
+	"NULL::text AS header_en, NULL::text AS header_it, " \
+	"NULL::text AS description_fr, NULL::text AS description_en, " \
+	"NULL::text AS description_it, NULL::text AS url, " \
+	"NULL::timestamptz AS created_at"
 
 struct db_stmt shuttles_stmts[SS__COUNT] = {
 	/* import_tx(): the old feed goes, in the transaction of the new */
@@ -96,6 +83,17 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	[SS_COPY_SHAPES] = { .name = "shuttles_copy_shapes",
 	  .sql = "COPY shuttles.shapes (shape_id, sequence, lat, lon, dist) "
 	  "FROM STDIN" },
+	/* then what a request does not compute (migration 028) */
+	[SS_EXPAND_FEED] = { .name = "shuttles_expand_feed",
+	  .sql = "SELECT shuttles.expand_feed() AS expanded", .nparams = 0 },
+	/*
+	 * after the import's commit: the visibility map that lets a request
+	 * read stop_departures_next alone, and fresh statistics
+	 */
+	[SS_VACUUM] = { .name = "shuttles_vacuum_departures",
+	  .sql = "VACUUM (ANALYZE) shuttles.stop_departures, "
+	  "shuttles.service_days",
+	  .nparams = 0, .flags = DB_CUSTOM_PLAN },
 	/* the last statement of an import */
 	[SS_FEED_SET] = { .name = "shuttles_upsert_feed",
 	  .sql = "INSERT INTO shuttles.feed (one, source, timezone, "
@@ -129,59 +127,46 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "WHERE ($1::text IS NULL OR stop_id > $1) AND ($3::float8 IS NULL "
 	  "OR distance <= $5::float8) "
 	  "ORDER BY distance NULLS FIRST, stop_id LIMIT $2", .nparams = 5 },
-	[SS_STOP_GET] = { .name = "shuttles_select_stop",
-	  .sql = "SELECT stop_id, name FROM shuttles.stops WHERE stop_id = $1",
-	  .nparams = 1 },
 	/*
-	 * The services with a calendar, and the exceptions of the three
-	 * days from $1: departures.c decides which run each day
-	 * (gtfs_service_runs()).
-	 */
-	[SS_SERVICES] = { .name = "shuttles_select_services",
-	  .sql = "SELECT c.service_id AS service_id, c.days AS days, "
-	  "c.start_date - date '1970-01-01' AS start_day, "
-	  "c.end_date - date '1970-01-01' AS end_day, NULL::integer AS day, "
-	  "0::smallint AS exception FROM shuttles.calendar c "
-	  "UNION ALL SELECT d.service_id AS service_id, NULL AS days, "
-	  "NULL AS start_day, NULL AS end_day, "
-	  "d.date - date '1970-01-01' AS day, d.exception_type AS exception "
-	  "FROM shuttles.calendar_dates d "
-	  "WHERE d.date BETWEEN $1::date AND $1::date + 2", .nparams = 1 },
-	/*
-	 * The departures at stop $1 on three service days: day 0 runs
-	 * services $2 from second $3 of that day, day 1 $4 from $5, day 2
-	 * $6 from $7.  Per day, the first $8 scheduled ones (frequency 0,
-	 * at 'departure'), and the windows of the frequency-based trips
-	 * that reach the second (frequency 1, 'departure' the stop's
-	 * offset from the trip's first departure), which departures.c
-	 * expands.
+	 * GET /api/v1/shuttles/stops/{id}/departures: at most $3 departures
+	 * at stop $1 from instant $2 (seconds since the epoch), off what the
+	 * import computed (migration 028).  GTFS times count from noon minus
+	 * 12 h of their service day and pass 24:00:00 after midnight: d is
+	 * the service days $5 (yesterday), $5 + 1 and $5 + 2 in the feed's
+	 * time zone, with their bases (that instant) $6, $7, $8, which
+	 * departures.c counts in the zone the answer names; of each day, the
+	 * first $3 departures of the stop from $2 whose service runs that
+	 * day, off the index stop_departures_next; merged by instant, then
+	 * trip.  Its rows, in this order (kind):
+	 *  0  the stop (none: not in the feed), with the feed's time zone
+	 *     (NULL: no feed);
+	 *  1  the departures: the start of their item, their service day
+	 *     (days since 1970-01-01), seconds in it and instant;
+	 *  2  the alerts active at $4, as SS_ALERTS_ACTIVE.
 	 */
 	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
-	  .sql = "SELECT d.day AS day, x.frequency AS frequency, "
-	  "x.departure AS departure, x.start_time AS start_time, "
-	  "x.end_time AS end_time, x.headway AS headway, "
-	  "x.trip_id AS trip_id, x.route_id AS route_id, "
-	  "x.short_name AS short_name, x.long_name AS long_name, "
-	  "x.headsign AS headsign "
-	  "FROM (VALUES (0, $2::text[], $3::integer), "
-	  "(1, $4::text[], $5::integer), (2, $6::text[], $7::integer)) "
-	  "AS d (day, services, since) CROSS JOIN LATERAL ("
-	  "(SELECT 0 AS frequency, st.departure AS departure, "
-	  "NULL::integer AS start_time, NULL::integer AS end_time, "
-	  "NULL::integer AS headway, " DEPARTURE_COLS " " TRIP_JOINS
-	  "WHERE " BOARDING " AND st.departure >= d.since AND NOT EXISTS "
-	  "(SELECT 1 FROM shuttles.frequencies f WHERE f.trip_id = st.trip_id)"
-	  " ORDER BY st.departure, st.trip_id LIMIT $8) "
-	  "UNION ALL "
-	  "(SELECT 1 AS frequency, st.departure - first.departure AS departure, "
-	  "f.start_time AS start_time, f.end_time AS end_time, "
-	  "f.headway AS headway, " DEPARTURE_COLS " " TRIP_JOINS
-	  "JOIN shuttles.frequencies f ON f.trip_id = st.trip_id "
-	  "CROSS JOIN LATERAL (SELECT s0.departure AS departure "
-	  "FROM shuttles.stop_times s0 WHERE s0.trip_id = st.trip_id "
-	  "ORDER BY s0.stop_sequence LIMIT 1) first "
-	  "WHERE " BOARDING " AND f.end_time + (st.departure - "
-	  "first.departure) > d.since)) x", .nparams = 8 },
+	  .sql = "SELECT 0 AS kind, s.stop_id AS stop_id, s.name AS name, "
+	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, "
+	  "NULL::integer AS day, NULL::integer AS departure, "
+	  "NULL::bigint AS at, NULL::boolean AS frequency, "
+	  "NULL::text AS trip_id, NULL::text AS route_id, NULL::text AS item, "
+	  NO_ALERT " FROM shuttles.stops s WHERE s.stop_id = $1 "
+	  "UNION ALL (SELECT 1, NULL, NULL, NULL, d.day - date '1970-01-01', "
+	  "x.departure, d.base + x.departure, x.frequency, x.trip_id, "
+	  "x.route_id, x.item, " NO_ALERT " FROM (VALUES ($5::date, "
+	  "$6::bigint), ($5::date + 1, $7::bigint), ($5::date + 2, "
+	  "$8::bigint)) AS d (day, base) CROSS JOIN LATERAL "
+	  "(SELECT n.departure, n.frequency, n.trip_id, n.route_id, n.item "
+	  "FROM shuttles.stop_departures n WHERE n.stop_id = $1 "
+	  "AND n.departure >= $2::bigint - d.base AND EXISTS (SELECT 1 "
+	  "FROM shuttles.service_days v WHERE v.day = d.day "
+	  "AND v.service_id = n.service_id) "
+	  "ORDER BY n.departure, n.trip_id LIMIT $3) x "
+	  "ORDER BY d.base + x.departure, x.trip_id LIMIT $3) "
+	  "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+	  "NULL, NULL, NULL, " ALERT_COLS " FROM shuttles.alerts "
+	  "WHERE active @> $4::timestamptz "
+	  "ORDER BY kind, at, trip_id, created_at, id", .nparams = 8 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "

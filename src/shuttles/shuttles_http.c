@@ -15,10 +15,12 @@
  * PERM_OPERATOR.
  *
  * The routes and stops come from the response cache (http/cache.h),
- * dropped by the triggers of migration 024 (tag "shuttles") when a feed
- * is imported or an alert posted; CACHE_TTL bounds how late an alert
- * whose period begins appears there.  Each item carries the alerts
- * active on it.
+ * dropped in every guichetd by the triggers of migration 024 (tag
+ * "shuttles") when a feed is imported or an alert posted or removed, and
+ * at once in this process by the handler that made the change, after its
+ * commit; CACHE_TTL bounds how late an alert whose period begins or ends
+ * with time alone shows there.  Each item carries the alerts active on
+ * it.  The departures are never cached: each ?at= is another answer.
  */
 #include <math.h>
 #include <stdio.h>
@@ -95,23 +97,6 @@ active_alerts(struct request *req)
 	return (res);
 }
 
-/* The alerts of 'all' (alerts_json()) whose 'member' array holds 'id'. */
-static json_t *
-alerts_on(const json_t *all, const char *member, const char *id)
-{
-	const json_t	*a, *v;
-	json_t		*out = json_array();
-	size_t		 i, j;
-
-	json_array_foreach(all, i, a)
-		json_array_foreach(json_object_get(a, member), j, v)
-			if (strcmp(json_string_value(v), id) == 0) {
-				json_array_append(out, (json_t *)a);
-				break;
-			}
-	return (out);
-}
-
 /* GET /api/v1/shuttles/routes */
 int
 shuttles_routes_list(struct request *req)
@@ -132,7 +117,7 @@ shuttles_routes_list(struct request *req)
 		goto out;
 	if ((al = active_alerts(req)) == NULL)
 		goto out;
-	alerts = alerts_json(al, req->lang);
+	alerts = alerts_json(al, 0, req->lang);
 	db_res_free(al);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = after;
@@ -228,7 +213,7 @@ shuttles_stops_list(struct request *req)
 		goto out;
 	if ((al = active_alerts(req)) == NULL)
 		goto out;
-	alerts = alerts_json(al, req->lang);
+	alerts = alerts_json(al, 0, req->lang);
 	db_res_free(al);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = after;
@@ -277,67 +262,40 @@ out:
 	return (0);
 }
 
-/* GET /api/v1/shuttles/stops/{id}/departures */
+/* GET /api/v1/shuttles/stops/{id}/departures: never cached (?at=). */
 int
 shuttles_departures_get(struct request *req)
 {
-	const char	*id = request_param(req, "id");
 	const char	*at_s = request_query(req, "at");
-	struct db_res	*stop = NULL, *al = NULL;
 	struct db_error	 err;
-	const char	*p[1];
-	int64_t		 at;
+	struct buf	 body;
+	int64_t		 at, now = clock_now();
 	long		 limit;
-	json_t		*items, *alerts, *o, *it, *route_alerts;
-	size_t		 i;
 	int		 rc;
 
 	if (at_s == NULL)
-		at = clock_now();
+		at = now;
 	else if (clock_parse(at_s, &at) == -1) {
 		reply_error(req, SHUT_ERR(SHE_BAD_AT));
 		return (0);
 	}
 	if (page_limit_or_reply(req, &limit) == -1)
 		return (0);
-	p[0] = id;
-	if (reply_exec_row(req, SHUT_STMT(SS_STOP_GET), p, &stop,
-	    SHUT_ERR(SHE_STOP_NOT_FOUND)) == -1)
-		return (0);
-	rc = shuttles_departures(db_thread(), id, at, limit, req->lang,
-	    &items, &err);
-	if (rc == -1) {
+	buf_init(&body);
+	rc = shuttles_departures(db_thread(), request_param(req, "id"), at,
+	    now, limit, req->lang, &body, &err);
+	if (rc == -1)
 		reply_db_error(req, &err);
-		goto out;
+	else if (rc > 0)
+		reply_error(req, SHUT_ERR(rc == 1 ? SHE_STOP_NOT_FOUND :
+		    SHE_NO_FEED));
+	else {
+		reply_bytes(req, 200, CT_JSON, body.data, body.len);
+		reply_header(req, "Cache-Control", "public, max-age=15");
+		reply_header(req, "Content-Language", lang_code(req->lang));
+		reply_header(req, "Vary", "Accept-Language");
 	}
-	if (rc == 1) {
-		reply_error(req, SHUT_ERR(SHE_NO_FEED));
-		goto out;
-	}
-	/* The alerts of the stop, and of each departure's route. */
-	if ((al = active_alerts(req)) == NULL) {
-		json_decref(items);
-		goto out;
-	}
-	alerts = alerts_json(al, req->lang);
-	json_array_foreach(items, i, it) {
-		route_alerts = alerts_on(alerts, "route_ids",
-		    json_str(it, "route_id"));
-		json_object_set_new(it, "alerts", route_alerts);
-	}
-	o = json_pack("{s:{s:s?, s:s?, s:o}, s:o, s:n}",
-	    "stop", "stop_id", db_str(stop, 0, "stop_id"),
-	    "name", db_str(stop, 0, "name"),
-	    "alerts", alerts_on(alerts, "stop_ids", id),
-	    "items", items, "next_cursor");
-	json_decref(alerts);
-	reply_json(req, 200, o);
-	reply_header(req, "Cache-Control", "public, max-age=15");
-	reply_header(req, "Content-Language", lang_code(req->lang));
-	reply_header(req, "Vary", "Accept-Language");
-out:
-	db_res_free(stop);
-	db_res_free(al);
+	buf_cleanup(&body);
 	return (0);
 }
 
@@ -353,7 +311,7 @@ alert_view(struct request *req, const char *id)
 	if (reply_exec_row(req, SHUT_STMT(SS_ALERT_GET), p, &res,
 	    SHUT_ERR(SHE_ALERT_NOT_FOUND)) == -1)
 		return (NULL);
-	all = alerts_json(res, req->lang);
+	all = alerts_json(res, 0, req->lang);
 	one = json_incref(json_array_get(all, 0));
 	json_decref(all);
 	db_res_free(res);
@@ -394,6 +352,8 @@ shuttles_alert_post(struct request *req)
 		reply_error(req, SHUT_ERR(problem), arg);
 		return (0);
 	}
+	/* Committed: this process's cached routes and stops now show it. */
+	cache_drop(SHUTTLES_CACHE_TAG);
 	log_info("shuttle alert %s posted by %s", id, req->principal->id);
 	if ((o = alert_view(req, id)) != NULL)
 		reply_json(req, 201, o);
@@ -415,6 +375,7 @@ shuttles_alert_delete(struct request *req)
 	    SHUT_ERR(SHE_ALERT_NOT_FOUND)) == -1)
 		return (0);
 	db_res_free(res);
+	cache_drop(SHUTTLES_CACHE_TAG);
 	log_info("shuttle alert %s removed by %s", id, req->principal->id);
 	reply_bytes(req, 204, NULL, "", 0);
 	return (0);
@@ -429,7 +390,7 @@ shuttles_alerts_list(struct request *req)
 
 	if ((al = active_alerts(req)) == NULL)
 		return (0);
-	items = alerts_json(al, req->lang);
+	items = alerts_json(al, 0, req->lang);
 	db_res_free(al);
 	reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
 	    "next_cursor"));

@@ -1,11 +1,12 @@
 /*
  * shuttles_int.h: shared between the files of src/shuttles only.
  *
- * gtfs.c             the pure parts: CSV, times, dates, service days,
- *                    frequencies, time zones (gtfs.h)
+ * gtfs.c             the pure parts: CSV, times, dates, service days'
+ *                    origins, time zones (gtfs.h)
  * import.c           reading a GTFS feed (a directory or a zip), checking
  *                    it row by row (file:line reasons), and replacing the
- *                    feed in one transaction: shuttles_import()
+ *                    feed in one transaction, with what the departures
+ *                    read computed from it: shuttles_import()
  * shuttles_db.c      the statement table
  * departures.c       the next departures at a stop: shuttles_departures()
  * alerts.c           the alerts operators post, GTFS-Realtime's feed
@@ -43,12 +44,12 @@ enum shuttles_stmt {
 	SS_COPY_CALENDAR_DATES,
 	SS_COPY_FREQUENCIES,
 	SS_COPY_SHAPES,
+	SS_EXPAND_FEED,
+	SS_VACUUM,
 	SS_FEED_SET,
 	SS_FEED_GET,
 	SS_ROUTES,
 	SS_STOPS,
-	SS_STOP_GET,
-	SS_SERVICES,
 	SS_DEPARTURES,
 	SS_ALERT_INSERT,
 	SS_ALERT_DELETE,
@@ -102,11 +103,15 @@ int	 shuttles_import(struct db *, const char *, int, FILE *, int64_t,
 
 /* departures.c */
 /*
- * The next departures at stop 'stop' from instant 'at' (microseconds), at
- * most 'limit', as JSON items; 0, 1 when there is no feed, -1 with 'err'.
+ * The answer of GET /api/v1/shuttles/stops/{id}/departures: the next
+ * departures at stop 'stop' from instant 'at' (microseconds), at most
+ * 'limit', with the alerts active at 'now', read in one statement and
+ * written as JSON to 'out': 0, 1 when the stop is not in the feed, 2 when
+ * there is no feed, -1 with 'err'.
  */
-int	 shuttles_departures(struct db *, const char *, int64_t, long,
-	    enum lang, json_t **, struct db_error *);
+struct buf;
+int	 shuttles_departures(struct db *, const char *, int64_t, int64_t,
+	    long, enum lang, struct buf *, struct db_error *);
 
 /* alerts.c */
 /*
@@ -119,8 +124,13 @@ int	 shuttles_departures(struct db *, const char *, int64_t, long,
 int	 alerts_post(struct db *, const json_t *, const char *, int64_t,
 	    char *, size_t, enum shuttles_err *, char *, size_t,
 	    struct db_error *);
-/* The rows of SS_ALERTS_ACTIVE as a JSON array of their public form. */
-json_t	*alerts_json(const struct db_res *, enum lang);
+/*
+ * The rows of SS_ALERTS_ACTIVE (or the alert rows of SS_DEPARTURES) from
+ * row 'first' on, as a JSON array of their public form.
+ */
+json_t	*alerts_json(const struct db_res *, int, enum lang);
+/* The alerts of 'all' (alerts_json()) whose 'member' array holds 'id'. */
+json_t	*alerts_on(const json_t *, const char *, const char *);
 /*
  * The GTFS-Realtime FeedMessage (FULL_DATASET) of the alerts active at
  * 'now', packed: 0 with *out (malloc'ed) and *len, -1 with 'err'.

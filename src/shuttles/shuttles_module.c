@@ -193,7 +193,8 @@ static const char *const shuttles_tables[] = { "shuttles.feed",
     "shuttles.agencies", "shuttles.stops", "shuttles.routes",
     "shuttles.trips", "shuttles.stop_times", "shuttles.calendar",
     "shuttles.calendar_dates", "shuttles.frequencies", "shuttles.shapes",
-    "shuttles.alerts", NULL };
+    "shuttles.alerts", "shuttles.service_days", "shuttles.stop_departures",
+    NULL };
 
 static const char *const shuttles_exports[] = { NULL };
 

@@ -16,8 +16,13 @@
  *  - the official zip of the sample feed, with its real defects (a
  *    misspelt column, short rows): refused with file:line reasons and
  *    nothing imported; with --skip-errors, imported without those rows;
+ *  - the departures come from what the import computed (migration 028):
+ *    the days each service runs, the departures per stop with the
+ *    frequency-based trips expanded;
+ *    the same answers with the feed's own tables emptied;
  *  - a re-import is atomic: while it waits to commit, readers (the API
- *    and SQL) see the old feed complete; after, the new one, at once;
+ *    and SQL) see the old feed complete, with what was computed from it;
+ *    after, the new one, at once;
  *  - routes and stops are public, cached, with ETag and a short max-age,
  *    304 on If-None-Match; stops near a point, nearest first; 400 and
  *    404 problems.
@@ -363,6 +368,85 @@ START_TEST(test_after_midnight_and_exceptions)
 }
 END_TEST
 
+/*
+ * The feed's own tables emptied behind the server's back: the answers
+ * come from what the import computed (migration 028), not from them.
+ */
+static void
+empty_feed_tables(const struct idenv *e)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "DELETE FROM shuttles.stop_times; "
+	    "DELETE FROM shuttles.trips; DELETE FROM shuttles.frequencies; "
+	    "DELETE FROM shuttles.calendar; "
+	    "DELETE FROM shuttles.calendar_dates"), 0);
+}
+
+/*
+ * What the import computes for the departures: the days each service
+ * runs (calendar.txt, less the days calendar_dates.txt removes, plus
+ * those it adds) and the departures per stop with frequencies expanded;
+ * the answers are read from it alone.
+ */
+START_TEST(test_departures_precomputed)
+{
+	struct idenv	 e;
+	char		*dir = sample(SAMPLE_DIR), *night;
+
+	idl_start_new(&e, NULL);
+	import_ok(&e, dir);
+	/* FULLW every day of 2007-2010 (1,461) but 2007-06-04; WE on
+	   weekends. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'FULLW'"),
+	    1460L);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'FULLW' AND "
+	    "day = '2007-06-04'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'WE' AND "
+	    "extract(isodow FROM day) < 6"), 0);
+	/*
+	 * STBA at STAGECOACH, its first stop: one departure every 1800 s
+	 * from 6:00:00 to 22:00:00 (end excluded): 32 of them.
+	 */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
+	    "stop_id = 'STAGECOACH' AND frequency"), 32);
+	/* BEATTY_AIRPORT ends STBA: no departure there. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
+	    "stop_id = 'BEATTY_AIRPORT'"), 0);
+	empty_feed_tables(&e);
+	/* Frequencies, and the day calendar_dates.txt removes, as before. */
+	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 3,
+	    "CITY1 2007-06-05T15:00:00Z 08:00:00-07:00 2007-06-05 08:00:00 f\n"
+	    "STBA 2007-06-05T15:00:00Z 08:00:00-07:00 2007-06-05 08:00:00 f\n"
+	    "CITY1 2007-06-05T15:10:00Z 08:10:00-07:00 2007-06-05 08:10:00 f\n");
+	assert_departures(&e, "BEATTY_AIRPORT", "2007-06-04T14:00:00Z", 1,
+	    "AB1 2007-06-05T15:00:00Z 08:00:00-07:00 2007-06-05 08:00:00\n");
+	/* Past midnight, across an exception, the day clocks change. */
+	night = write_night_feed("precomputed");
+	import_ok(&e, night);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE day = '2026-12-26'"), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'SVC' AND "
+	    "day IN ('2026-12-24', '2026-12-25', '2026-03-29')"), 2);
+	empty_feed_tables(&e);
+	assert_departures(&e, "B", "2026-12-25T00:00:00Z", 5,
+	    "T_NIGHT 2026-12-25T00:10:00Z 01:10:00+01:00 2026-12-24 "
+	    "25:10:00\n"
+	    "T_EXTRA 2026-12-26T09:10:00Z 10:10:00+01:00 2026-12-26 "
+	    "10:10:00\n");
+	assert_departures(&e, "B", "2026-03-29T21:00:00Z", 1,
+	    "T_NIGHT 2026-03-29T23:10:00Z 01:10:00+02:00 2026-03-29 "
+	    "25:10:00\n");
+	free(night);
+	free(dir);
+	idl_stop(&e);
+}
+END_TEST
+
 /* The official zip: a misspelt column and 13 short rows. */
 START_TEST(test_zip_defects)
 {
@@ -505,9 +589,13 @@ START_TEST(test_reimport_atomic)
 	char		*dir = sample(SAMPLE_DIR), *got;
 	pid_t		 pid;
 	int		 status;
+	long		 before;
 	json_t		*j;
 
 	idl_start_new(&e, NULL);
+	before = idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'");
+	ck_assert_int_gt(before, 0);
 	/* The demo's feed, read once: now in the cache. */
 	ck_assert_int_eq(route_count(&e), 3);
 	/* Hold the feed's row: the import will wait on it to commit. */
@@ -544,6 +632,16 @@ START_TEST(test_reimport_atomic)
 	    "08:30:00 f\n") == 0, "%s", got);
 	free(got);
 	json_decref(j);
+	/* What the import computes for the departures: the old feed's too. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), before);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE stop_id = 'STAGECOACH'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'FULLW'"), 0);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/shuttles/stops/"
+	    "STAGECOACH/departures?at=2007-06-05T15:00:00Z", NULL, NULL),
+	    404);
 	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
 	/* Let it commit: the new feed, whole, at once. */
 	r = PQexec(holder, "COMMIT");
@@ -554,6 +652,13 @@ START_TEST(test_reimport_atomic)
 	    "the import failed: %d", status);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.stop_times"), 28);
+	/* The new feed's departures, and none of the old one's left. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.service_days WHERE service_id = 'HIVER'"), 0);
+	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 1,
+	    "CITY1 2007-06-05T15:00:00Z 08:00:00-07:00 2007-06-05 08:00:00 f\n");
 	/* The cache was emptied by the commit's notification. */
 	for (status = 0; status < 40 && route_count(&e) != 5; status++)
 		harness_sleep_ms(50);
@@ -647,6 +752,7 @@ END_TEST
 static const TTest *const *const tests[] = {
 	&test_sample_feed_imports,
 	&test_sample_departures,
+	&test_departures_precomputed,
 	&test_after_midnight_and_exceptions,
 	&test_zip_defects,
 	&test_row_errors,

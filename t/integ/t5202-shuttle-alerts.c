@@ -10,7 +10,8 @@
  *    say is a 422 of its own;
  *  - an active alert appears at once on the routes, stops and departures
  *    it informs about (the cache is emptied), in the caller's language; a
- *    future one does not; a removed one goes;
+ *    future one does not; a removed one goes; the process that made the
+ *    change shows it at once, without waiting for the notification;
  *  - GET /gtfs-rt/alerts.pb, decoded with protoc --decode against the
  *    tree's gtfs-realtime.proto, says every field of every active alert.
  */
@@ -363,6 +364,57 @@ START_TEST(test_alerts_appear)
 }
 END_TEST
 
+/*
+ * The process that posts or removes an alert drops its cached routes and
+ * stops itself, once committed: with the notification of migration 024
+ * turned off, so that nothing else empties the cache (it would for 5
+ * minutes), the very next read shows the change, and the one after the
+ * removal no longer does.
+ */
+START_TEST(test_alerts_cache_dropped_at_once)
+{
+	struct idenv	 e;
+	char		*tech, id[40], *s, *path;
+	time_t		 now = time(NULL);
+	int		 round;
+
+	idl_start_new(&e, NULL);
+	tech = cl_agent(&e, CL_TECH);
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE shuttles.alerts "
+	    "DISABLE TRIGGER alerts_cache"), 0);
+	for (round = 0; round < 2; round++) {
+		/* Read, and so cached, before the change. */
+		s = alerts_of(&e, "/api/v1/shuttles/routes", "route_id", "N2",
+		    NULL);
+		ck_assert_str_eq(s, "");
+		free(s);
+		s = alerts_of(&e, "/api/v1/shuttles/stops?limit=100",
+		    "stop_id", "MTG_OFFICE", NULL);
+		ck_assert_str_eq(s, "");
+		free(s);
+		ck_assert_int_eq(post(&e, tech, alert_body("N2", "MTG_OFFICE",
+		    now - 600, now + 3600, "Snow"), id), 201);
+		s = alerts_of(&e, "/api/v1/shuttles/routes", "route_id", "N2",
+		    NULL);
+		ck_assert_str_eq(s, id);
+		free(s);
+		s = alerts_of(&e, "/api/v1/shuttles/stops?limit=100",
+		    "stop_id", "MTG_OFFICE", NULL);
+		ck_assert_str_eq(s, id);
+		free(s);
+		path = harness_printf(ALERTS "/%s", id);
+		ck_assert_int_eq(idl_status(&e, "DELETE", path, tech, NULL),
+		    204);
+		free(path);
+		/* The loop's next reads: gone at once. */
+	}
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE shuttles.alerts "
+	    "ENABLE TRIGGER alerts_cache"), 0);
+	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
 /* protoc --decode of 'pb' (a file): its text format, or NULL. */
 static char *
 decode(const char *pb)
@@ -499,6 +551,7 @@ static const TTest *const *const tests[] = {
 	&test_who_may_post,
 	&test_department_setting,
 	&test_alerts_appear,
+	&test_alerts_cache_dropped_at_once,
 	&test_gtfs_rt_feed,
 	NULL
 };

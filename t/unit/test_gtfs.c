@@ -6,10 +6,9 @@
  *    lines, the line numbers of records, malformed records reported and
  *    skipped; columns found by name in any order, unknown ones ignored,
  *    missing required ones named, a duplicate refused;
- *  - GTFS times (H:MM:SS, past 24:00:00), dates and weekdays;
- *  - which services run on a day: calendar.txt's days and range, and
- *    calendar_dates.txt's exceptions both ways (the sample feed's);
- *  - the trips of a frequency window (the sample feed's STBA);
+ *  - GTFS times (H:MM:SS, past 24:00:00) and dates (which services run
+ *    on a day, and the trips of a frequency window, are computed by the
+ *    import in SQL since migration 028: t/integ/t5201-gtfs checks them);
  *  - time zones from the system's TZif files: Europe/Paris across both
  *    changes of 2026 (the gap, the repeated hour) and the GTFS service
  *    day's origin (noon minus 12 h) on those days.
@@ -205,67 +204,6 @@ START_TEST(test_dates)
 	ck_assert_str_eq(out, "2007-06-04");
 	gtfs_date_format(gtfs_date_parse("20000229"), out, sizeof(out));
 	ck_assert_str_eq(out, "2000-02-29");
-	/* 2007-06-04 a Monday, 2007-06-09 a Saturday, 1970-01-01 a Thursday */
-	ck_assert_int_eq(gtfs_weekday(13668), 0);
-	ck_assert_int_eq(gtfs_weekday(13673), 5);
-	ck_assert_int_eq(gtfs_weekday(0), 3);
-	ck_assert_int_eq(gtfs_weekday(-1), 2);
-}
-END_TEST
-
-/* The sample feed's services: FULLW every day, WE on weekends, 2007-2010. */
-START_TEST(test_service_runs)
-{
-	struct gtfs_calendar	 fullw = { 1, 0x7f, 0, 0 }, we = { 1, 0x60,
-	    0, 0 }, none = { 0, 0, 0, 0 };
-	int32_t			 mon = gtfs_date_parse("20070604");
-	int32_t			 sat = gtfs_date_parse("20070609");
-
-	fullw.start = we.start = gtfs_date_parse("20070101");
-	fullw.end = we.end = gtfs_date_parse("20101231");
-	ck_assert(gtfs_service_runs(&fullw, mon + 1, 0));
-	/* calendar_dates.txt: FULLW,20070604,2 */
-	ck_assert(!gtfs_service_runs(&fullw, mon, GTFS_SERVICE_REMOVED));
-	ck_assert(gtfs_service_runs(&fullw, mon, 0));
-	ck_assert(!gtfs_service_runs(&we, mon, 0));
-	ck_assert(gtfs_service_runs(&we, sat, 0));
-	ck_assert(gtfs_service_runs(&we, sat + 1, 0));
-	ck_assert(!gtfs_service_runs(&we, sat + 2, 0));
-	/* An added day outside the week or the range, or with no calendar. */
-	ck_assert(gtfs_service_runs(&we, mon, GTFS_SERVICE_ADDED));
-	ck_assert(gtfs_service_runs(&none, mon, GTFS_SERVICE_ADDED));
-	ck_assert(!gtfs_service_runs(&none, mon, 0));
-	/* The range is inclusive at both ends. */
-	ck_assert(gtfs_service_runs(&fullw, fullw.start, 0));
-	ck_assert(gtfs_service_runs(&fullw, fullw.end, 0));
-	ck_assert(!gtfs_service_runs(&fullw, fullw.start - 1, 0));
-	ck_assert(!gtfs_service_runs(&fullw, fullw.end + 1, 0));
-}
-END_TEST
-
-/* STBA: 6:00:00 to 22:00:00 every 1800 s; BEATTY_AIRPORT 20 min in. */
-START_TEST(test_frequencies)
-{
-	long	 s = 6 * 3600, e = 22 * 3600, h = 1800, off = 1200;
-
-	/* At the first stop: the window's start, then every headway. */
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, 0, 0), s);
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, 0, s), s);
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, 0, s + 1), s + h);
-	/* 6:25 at the airport: the 6:30 trip reaches it at 6:50. */
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, off, 6 * 3600 + 1500),
-	    6 * 3600 + 3000);
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, off, 6 * 3600 + 1200),
-	    6 * 3600 + 1200);
-	/* The last trip starts at 21:30 (end_time exclusive). */
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, off, 21 * 3600 + 2700),
-	    21 * 3600 + 3000);
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, off, 21 * 3600 + 3001), -1);
-	ck_assert_int_eq(gtfs_freq_next(s, e, h, 0, e), -1);
-	/* A window past midnight. */
-	ck_assert_int_eq(gtfs_freq_next(23 * 3600, 26 * 3600, 3600, 600,
-	    24 * 3600 + 700), 25 * 3600 + 600);
-	ck_assert_int_eq(gtfs_freq_next(s, e, 0, 0, 0), -1);
 }
 END_TEST
 
@@ -325,8 +263,6 @@ static const TTest *const *const tests[] = {
 	&test_csv_header,
 	&test_times,
 	&test_dates,
-	&test_service_runs,
-	&test_frequencies,
 	&test_tz_paris_dst,
 	&test_tz_other_zones,
 	NULL
