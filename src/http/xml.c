@@ -165,6 +165,102 @@ xml_from_json(struct buf *b, const char *root, const json_t *v,
 }
 
 void
+xml_list_begin(struct xml_list *w, struct buf *b, int xml, const char *root,
+    const char *item)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+	w->xml = xml;
+	w->root = root;
+	w->item = item;
+	if (xml) {
+		buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
+		buf_adds(b, root);
+		buf_addc(b, '>');
+	} else
+		buf_addc(b, '[');
+}
+
+static void
+list_item_end(struct xml_list *w)
+{
+	if (w->items == 0)
+		return;
+	if (w->xml) {
+		buf_adds(w->b, "</");
+		buf_adds(w->b, w->item);
+		buf_addc(w->b, '>');
+	} else
+		buf_addc(w->b, '}');
+}
+
+void
+xml_list_item(struct xml_list *w)
+{
+	list_item_end(w);
+	if (w->xml) {
+		buf_addc(w->b, '<');
+		buf_adds(w->b, w->item);
+		buf_addc(w->b, '>');
+	} else
+		buf_adds(w->b, w->items > 0 ? ",{" : "{");
+	w->items++;
+	w->members = 0;
+}
+
+/* The member 'name' holding 'v' written by 'put' (NULL: null). */
+static void
+list_member(struct xml_list *w, const char *name, const char *v,
+    void (*put)(struct buf *, const char *))
+{
+	if (w->xml) {
+		buf_addc(w->b, '<');
+		buf_adds(w->b, name);
+		buf_addc(w->b, '>');
+		if (v != NULL)
+			put(w->b, v);
+		buf_adds(w->b, "</");
+		buf_adds(w->b, name);
+		buf_addc(w->b, '>');
+	} else {
+		if (w->members > 0)
+			buf_addc(w->b, ',');
+		buf_addc(w->b, '"');
+		buf_adds(w->b, name);
+		buf_adds(w->b, "\":");
+		if (v != NULL)
+			put(w->b, v);
+		else
+			buf_adds(w->b, "null");
+	}
+	w->members++;
+}
+
+void
+xml_list_str(struct xml_list *w, const char *name, const char *v)
+{
+	list_member(w, name, v, w->xml ? xml_escape : buf_add_json_str);
+}
+
+void
+xml_list_real(struct xml_list *w, const char *name, const char *v)
+{
+	list_member(w, name, v, buf_add_real);
+}
+
+void
+xml_list_end(struct xml_list *w)
+{
+	list_item_end(w);
+	if (w->xml) {
+		buf_adds(w->b, "</");
+		buf_adds(w->b, w->root);
+		buf_addc(w->b, '>');
+	} else
+		buf_addc(w->b, ']');
+}
+
+void
 reply_xml(struct request *req, int status, json_t *v, const char *root,
     const struct xml_plural *t)
 {

@@ -17,10 +17,12 @@
 #include <stdint.h>
 
 #include "auth/policy.h"
+#include "base/buf.h"
 #include "base/lang.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "incidents/incidents.h"
+#include "incidents/incidents_open311.h"
 
 #define INCIDENT_DESCRIPTION_MAX	4000
 #define INCIDENT_NOTE_MAX		4000
@@ -121,11 +123,35 @@ int	 incidents_lonlat_ok(double, double);
 	"ST_Y(r.position::geometry) AS lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
 	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
-	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
-	"WHERE p.report_id = r.id)::text AS photos"
+	"r.updated_at, r.expected_at, r.finished_at, CASE WHEN EXISTS " \
+	"(SELECT FROM incidents.photos p WHERE p.report_id = r.id) THEN " \
+	"(SELECT string_agg(p.id::text, ',' ORDER BY p.created_at, p.id) " \
+	"FROM incidents.photos p WHERE p.report_id = r.id) END AS photos"
 
-/* Row i of a public statement as a GeoJSON Feature, in 'l'. */
+/*
+ * A public statement's rows, read without looking their columns up by
+ * name for every cell: incidents_cols() once per result (the category's
+ * name in 'l'), then incidents_view() for each row.
+ */
+enum incidents_col { IC_ID, IC_CATEGORY, IC_NAME, IC_DEPARTMENT,
+    IC_DESCRIPTION, IC_LON, IC_LAT, IC_ADDRESS, IC_ATTRIBUTES, IC_STATUS,
+    IC_CLOSE_REASON, IC_DUPLICATE_OF, IC_STATUS_NOTE, IC_SUPPORTERS,
+    IC_CREATED_AT, IC_UPDATED_AT, IC_EXPECTED_AT, IC_FINISHED_AT, IC_PHOTOS,
+    IC__COUNT };
+struct incidents_cols {
+	int	 c[IC__COUNT];
+};
+void	 incidents_cols(const struct db_res *, enum lang,
+	    struct incidents_cols *);
+void	 incidents_view(const struct db_res *, int,
+	    const struct incidents_cols *, struct incident_view *);
+/*
+ * The one way to write a report's GeoJSON Feature (the map, one report,
+ * the board, the staff's details, the mail): straight into 'b' as JSON
+ * text; incidents_feature() is its jansson value for row i of a public
+ * statement, in 'l'.
+ */
+void	 incidents_feature_write(struct buf *, const struct incident_view *);
 json_t	*incidents_feature(const struct db_res *, int, enum lang);
 
 /* Staff (incidents_ops.c). */

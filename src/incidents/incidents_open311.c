@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/xmalloc.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "incidents/incidents_int.h"
@@ -96,16 +97,24 @@ incidents_o311_categories(struct db *db, enum lang l,
 }
 
 void
-incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
-    enum lang l, struct incident_outcome *o)
+incident_views_free(struct incident_views *vs)
 {
-	struct db_res	*res = NULL;
-	const char	*p[10];
-	char		 lat[40], lon[40], rad[40], lim[24], off[24];
-	json_t		*out;
-	int		 i;
+	free(vs->v);
+	db_res_free(vs->res);
+	memset(vs, 0, sizeof(*vs));
+}
+
+void
+incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
+    enum lang l, struct incident_views *out, struct incident_outcome *o)
+{
+	struct incidents_cols	 c;
+	const char		*p[10];
+	char			 lat[40], lon[40], rad[40], lim[24], off[24];
+	int			 i;
 
 	memset(o, 0, sizeof(*o));
+	memset(out, 0, sizeof(*out));
 	snprintf(lat, sizeof(lat), "%.8f", q->lat);
 	snprintf(lon, sizeof(lon), "%.8f", q->lon);
 	snprintf(rad, sizeof(rad), "%.3f", q->radius);
@@ -121,15 +130,15 @@ incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
 	p[7] = q->near ? rad : NULL;
 	p[8] = lim;
 	p[9] = off;
-	if (db_exec(db, OQ(OQ_REPORTS), p, &res, &o->err) == -1) {
+	if (db_exec(db, OQ(OQ_REPORTS), p, &out->res, &o->err) == -1) {
 		o->result = IR_DB;
 		return;
 	}
-	out = json_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_array_append_new(out, incidents_feature(res, i, l));
-	db_res_free(res);
-	o->made = out;
+	out->n = db_res_rows(out->res);
+	out->v = xcalloc(out->n > 0 ? (size_t)out->n : 1, sizeof(*out->v));
+	incidents_cols(out->res, l, &c);
+	for (i = 0; i < out->n; i++)
+		incidents_view(out->res, i, &c, &out->v[i]);
 }
 
 void
