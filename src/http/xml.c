@@ -15,44 +15,54 @@
 void
 xml_escape(struct buf *b, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s, *run = p;
+	const char		*rep;
 
+	/* Runs of plain characters are copied at once. */
 	for (; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '&' && *p != '<' && *p != '>' &&
+		    *p != '"' && *p != '\'' && *p != 0x7f && *p != 0xef)
+			continue;
 		switch (*p) {
 		case '&':
-			buf_adds(b, "&amp;");
+			rep = "&amp;";
 			break;
 		case '<':
-			buf_adds(b, "&lt;");
+			rep = "&lt;";
 			break;
 		case '>':
-			buf_adds(b, "&gt;");
+			rep = "&gt;";
 			break;
 		case '"':
-			buf_adds(b, "&quot;");
+			rep = "&quot;";
 			break;
 		case '\'':
-			buf_adds(b, "&apos;");
+			rep = "&apos;";
 			break;
 		case '\t':
 		case '\n':
 		case '\r':
-			buf_addc(b, (char)*p);
-			break;
+			continue;
+		case 0xef:
+			/* U+FFFE and U+FFFF are not XML characters. */
+			if (p[1] != 0xbf || (p[2] != 0xbe && p[2] != 0xbf))
+				continue;
+			buf_add(b, run, (size_t)(p - run));
+			buf_adds(b, "\xef\xbf\xbd");
+			p += 2;
+			run = p + 1;
+			continue;
 		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				/* Not an XML 1.0 character (0x7f is legal but
-				 * invisible and a classic injection vector). */
-				buf_adds(b, "\xef\xbf\xbd");
-			} else if (p[0] == 0xef && p[1] == 0xbf &&
-			    (p[2] == 0xbe || p[2] == 0xbf)) {
-				/* U+FFFE and U+FFFF are not XML characters. */
-				buf_adds(b, "\xef\xbf\xbd");
-				p += 2;
-			} else
-				buf_addc(b, (char)*p);
+			/* Not an XML 1.0 character (0x7f is legal but
+			 * invisible and a classic injection vector). */
+			rep = "\xef\xbf\xbd";
+			break;
 		}
+		buf_add(b, run, (size_t)(p - run));
+		buf_adds(b, rep);
+		run = p + 1;
 	}
+	buf_add(b, run, (size_t)(p - run));
 }
 
 static int

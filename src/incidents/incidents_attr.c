@@ -294,13 +294,15 @@ incidents_photo_first(const char *photos)
 	return (photos != NULL ? strcspn(photos, ",") : 0);
 }
 
-/* ,"name":"value" (or null). */
+/*
+ * 'key' (the JSON text ,"name": written as it is) and 'v' as a JSON
+ * string or null; member_plain() for values that need no escaping (ids,
+ * times).
+ */
 static void
-member(struct buf *b, const char *name, const char *v)
+member(struct buf *b, const char *key, const char *v)
 {
-	buf_addc(b, ',');
-	buf_add_json_str(b, name);
-	buf_addc(b, ':');
+	buf_adds(b, key);
 	if (v != NULL)
 		buf_add_json_str(b, v);
 	else
@@ -308,9 +310,15 @@ member(struct buf *b, const char *name, const char *v)
 }
 
 static void
-member_time(struct buf *b, const char *name, const char *v)
+member_plain(struct buf *b, const char *key, const char *v)
 {
-	member(b, name, v[0] != '\0' ? v : NULL);
+	buf_adds(b, key);
+	if (v != NULL && v[0] != '\0') {
+		buf_addc(b, '"');
+		buf_adds(b, v);
+		buf_addc(b, '"');
+	} else
+		buf_adds(b, "null");
 }
 
 /* The photos: their public copy's and thumbnail's paths. */
@@ -343,11 +351,7 @@ photos_write(struct buf *b, const struct incident_view *v)
 void
 incidents_feature_write(struct buf *b, const struct incident_view *v)
 {
-	buf_adds(b, "{\"type\":\"Feature\",\"id\":");
-	if (v->id != NULL)
-		buf_add_json_str(b, v->id);
-	else
-		buf_adds(b, "null");
+	member_plain(b, "{\"type\":\"Feature\",\"id\":", v->id);
 	buf_adds(b, ",\"geometry\":");
 	if (v->lon == NULL)
 		buf_adds(b, "null");
@@ -358,29 +362,25 @@ incidents_feature_write(struct buf *b, const struct incident_view *v)
 		buf_add_real(b, v->lat);
 		buf_adds(b, "]}");
 	}
-	buf_adds(b, ",\"properties\":{\"category\":");
-	if (v->category != NULL)
-		buf_add_json_str(b, v->category);
-	else
-		buf_adds(b, "null");
-	member(b, "category_name", v->category_name);
-	member(b, "department", v->department);
-	member(b, "description", v->description);
-	member(b, "address", v->address);
+	member(b, ",\"properties\":{\"category\":", v->category);
+	member(b, ",\"category_name\":", v->category_name);
+	member(b, ",\"department\":", v->department);
+	member(b, ",\"description\":", v->description);
+	member(b, ",\"address\":", v->address);
 	/* jsonb's text is JSON already. */
 	buf_adds(b, ",\"attributes\":");
 	buf_adds(b, v->attributes != NULL ? v->attributes : "{}");
-	member(b, "status", v->status);
-	member(b, "close_reason", v->close_reason);
-	member(b, "duplicate_of", v->duplicate_of);
-	member(b, "status_note", v->status_note);
+	member(b, ",\"status\":", v->status);
+	member(b, ",\"close_reason\":", v->close_reason);
+	member_plain(b, ",\"duplicate_of\":", v->duplicate_of);
+	member(b, ",\"status_note\":", v->status_note);
 	buf_adds(b, ",\"supporters\":");
 	buf_adds(b, v->supporters != NULL ? v->supporters : "0");
 	photos_write(b, v);
-	member_time(b, "created_at", v->created_at);
-	member_time(b, "updated_at", v->updated_at);
-	member_time(b, "expected_at", v->expected_at);
-	member_time(b, "finished_at", v->finished_at);
+	member_plain(b, ",\"created_at\":", v->created_at);
+	member_plain(b, ",\"updated_at\":", v->updated_at);
+	member_plain(b, ",\"expected_at\":", v->expected_at);
+	member_plain(b, ",\"finished_at\":", v->finished_at);
 	buf_adds(b, "}}");
 }
 
