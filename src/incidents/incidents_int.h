@@ -113,9 +113,10 @@ int	 incidents_move_allowed(const char *, const char *);
 int	 incidents_lonlat_ok(double, double);
 
 /*
- * The columns incidents_feature() reads, a report as the public sees it:
+ * The columns incidents_view() reads, a report as the public sees it:
  * never who reported or supports it (alias r for incidents.reports, c
- * for its category).
+ * for its category).  The photos are looked for only when the report
+ * has some (photo_count, sql/029_incidents_photo_count.sql).
  */
 #define INCIDENTS_PUBLIC_COLS \
 	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
@@ -123,10 +124,10 @@ int	 incidents_lonlat_ok(double, double);
 	"ST_Y(r.position::geometry) AS lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
 	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at, CASE WHEN EXISTS " \
-	"(SELECT FROM incidents.photos p WHERE p.report_id = r.id) THEN " \
-	"(SELECT string_agg(p.id::text, ',' ORDER BY p.created_at, p.id) " \
-	"FROM incidents.photos p WHERE p.report_id = r.id) END AS photos"
+	"r.updated_at, r.expected_at, r.finished_at, CASE WHEN " \
+	"r.photo_count > 0 THEN (SELECT string_agg(p.id::text, ',' ORDER BY " \
+	"p.created_at, p.id) FROM incidents.photos p WHERE p.report_id = " \
+	"r.id) END AS photos"
 
 /*
  * A public statement's rows, read without looking their columns up by

@@ -410,12 +410,20 @@ absolute(const char *path)
  * ('w'); 'media' is the partner's media_url when it gave one.  Never the
  * reporter.
  */
+/* The last service notice written: most requests share theirs. */
+struct o311_notice {
+	long		 days;
+	char		 dept[64];
+	char		 text[300];
+};
+
 static void
 o311_request_write(struct xml_list *w, const struct incident_view *v,
-    const char *media, enum lang l)
+    const char *media, enum lang l, struct o311_notice *last)
 {
 	const char	*st = v->status;
-	char		 buf[300], url[512];
+	const char	*dept = v->department != NULL ? v->department : "";
+	char		 url[512];
 	int64_t		 t, c;
 	long		 days = 0;
 	size_t		 n;
@@ -425,8 +433,15 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 	    clock_parse(v->expected_at, &t) == 0 &&
 	    clock_parse(v->created_at, &c) == 0)
 		days = (long)((t - c) / DAY_US);
-	notice(buf, sizeof(buf), (int)days, v->department != NULL ?
-	    v->department : "", l);
+	if (last->text[0] == '\0' || days != last->days ||
+	    strcmp(dept, last->dept) != 0) {
+		notice(last->text, sizeof(last->text), (int)days, dept, l);
+		last->days = days;
+		/* A name too long to keep is written again next time. */
+		if (snprintf(last->dept, sizeof(last->dept), "%s", dept) >=
+		    (int)sizeof(last->dept))
+			last->dept[0] = '\0';
+	}
 	xml_list_item(w);
 	xml_list_str(w, "service_request_id", v->id);
 	xml_list_str(w, "status", o311_status(st));
@@ -436,7 +451,7 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 	xml_list_str(w, "service_code", v->category);
 	xml_list_str(w, "description", v->description);
 	xml_list_str(w, "agency_responsible", v->department);
-	xml_list_str(w, "service_notice", buf);
+	xml_list_str(w, "service_notice", last->text);
 	xml_list_str(w, "requested_datetime", v->created_at[0] != '\0' ?
 	    v->created_at : NULL);
 	/* updated_datetime: the closing date once closed. */
@@ -501,6 +516,7 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 	struct incident_views	 vs;
 	struct db_error		 err;
 	struct xml_list		 w;
+	struct o311_notice	 last;
 	struct buf		*b;
 	json_t			*media;
 	int			 i, xml = req_format(req) == FMT_XML;
@@ -522,9 +538,10 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 	b = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
 	buf_reserve(b, b->len + (xml ? 800 : 600) * (size_t)vs.n + 128);
 	xml_list_begin(&w, b, xml, "service_requests", "request");
+	memset(&last, 0, sizeof(last));
 	for (i = 0; i < vs.n; i++)
 		o311_request_write(&w, &vs.v[i], json_str(media, vs.v[i].id),
-		    l);
+		    l, &last);
 	xml_list_end(&w);
 	incident_views_free(&vs);
 	json_decref(media);
