@@ -150,12 +150,8 @@ digits(const char *s, int n, int *out)
 	return (0);
 }
 
-/*
- * Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
- * (timegm()'s, without its normalisation: the date is valid).
- */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+int64_t
+clock_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t		 era, yoe, doy, doe;
 
@@ -213,7 +209,7 @@ clock_parse(const char *s, int64_t *out)
 		return (-1);
 	if (*p != '\0')
 		return (-1);
-	t = (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	t = (time_t)clock_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
 	    se;
 	t -= sign * (oh * 3600 + om * 60);
 	*out = (int64_t)t * 1000000 + frac;
