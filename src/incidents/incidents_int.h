@@ -116,7 +116,7 @@ int	 incidents_lonlat_ok(double, double);
  * The columns incidents_view() reads, a report as the public sees it:
  * never who reported or supports it (alias r for incidents.reports, c
  * for its category).  The photos are looked for only when the report
- * has some (photo_count, sql/029_incidents_photo_count.sql).
+ * has some (photo_count, sql/029_incidents_reads.sql).
  */
 #define INCIDENTS_PUBLIC_COLS \
 	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \

@@ -1,5 +1,6 @@
--- 029: a report's public columns without looking into the photos of each.
+-- 029: the public reads of signalements (the map, Open311's requests).
 --
+-- 1. A report's public columns without looking into the photos of each.
 -- The public columns (INCIDENTS_PUBLIC_COLS) list a report's photos.  A
 -- look into incidents.photos for each of the 1,000 reports of a map costs
 -- about 2 ms even when none has a photo, and PostgreSQL may instead hash
@@ -31,3 +32,9 @@ $$;
 COMMENT ON FUNCTION incidents.photos_count() IS 'keeps incidents.reports.photo_count';
 CREATE TRIGGER photos_count AFTER INSERT OR DELETE OR UPDATE OF report_id
 	ON incidents.photos FOR EACH ROW EXECUTE FUNCTION incidents.photos_count();
+
+-- 2. The partners' media_url of the 1,000 requests of an Open311 list:
+-- only the requests that have one, not a probe of every request.
+CREATE INDEX requests_media ON open311.requests (report_id)
+	WHERE media_url IS NOT NULL;
+COMMENT ON INDEX open311.requests_media IS 'the media_url of a list of requests (open311_select_requests_media)';
