@@ -148,7 +148,7 @@ void	 incidents_view(const struct db_res *, int,
 	    const struct incidents_cols *, struct incident_view *);
 /*
  * The one way to write a report's GeoJSON Feature (the map, one report,
- * the board, the staff's details, the mail): straight into 'b' as JSON
+ * the board, the staff's details, a new report): straight into 'b' as JSON
  * text; incidents_feature() is its jansson value for row i of a public
  * statement, in 'l'.
  */

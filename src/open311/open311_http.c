@@ -405,11 +405,6 @@ absolute(const char *path)
 	return (s);
 }
 
-/*
- * The one way to write a report as an Open311 request, in either format
- * ('w'); 'media' is the partner's media_url when it gave one.  Never the
- * reporter.
- */
 /* The last service notice written: most requests share theirs. */
 struct o311_notice {
 	long		 days;
@@ -417,13 +412,18 @@ struct o311_notice {
 	char		 text[300];
 };
 
+/*
+ * The one way to write a report as an Open311 request, in either format
+ * ('w'); 'media' is the partner's media_url when it gave one.  Never the
+ * reporter.
+ */
 static void
 o311_request_write(struct xml_list *w, const struct incident_view *v,
     const char *media, enum lang l, struct o311_notice *last)
 {
 	const char	*st = v->status;
 	const char	*dept = v->department != NULL ? v->department : "";
-	char		 url[512];
+	char		 url[sizeof(open311_config.public_url) + 128];
 	int64_t		 t, c;
 	long		 days = 0;
 	size_t		 n;
