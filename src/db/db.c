@@ -684,7 +684,9 @@ db_time_cell(const struct db_res *r, int row, int col, char *out,
 			return (0);
 		}
 	}
-	us = time_of(r, v, PQfname(r->res, col));
+	/* 0 (not a timestamp) is null, as json_set_time() has it. */
+	if ((us = time_of(r, v, PQfname(r->res, col))) == 0)
+		return (-1);
 	clock_format(us - ((us % 1000000) + 1000000) % 1000000, out, len);
 	return (0);
 }
