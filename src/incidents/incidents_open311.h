@@ -82,14 +82,28 @@ void	 incident_views_free(struct incident_views *);
 void	 incidents_o311_reports(struct db *, const struct incident_o311_query *,
 	    enum lang, struct incident_views *, struct incident_outcome *);
 
+/* One move of a report's public history (pointing into 'res'). */
+struct incident_move {
+	const char	*id;		/* the history row's id, digits */
+	const char	*report_id;
+	const char	*from, *to;	/* our states */
+	const char	*note;		/* the public note; may be NULL */
+	char		 at[DB_TIME_LEN];
+};
+struct incident_moves {
+	struct incident_move	*v;
+	int			 n;
+	struct db_res		*res;
+};
+void	 incident_moves_free(struct incident_moves *);
+
 /*
  * The public history of the reports between 'start' and 'end' (RFC 3339,
- * 'end' excluded), oldest first, at most 'limit' rows from 'offset':
- * o->made an array of {"id" (a string), "report_id", "at", "from",
- * "to", "note"} where note may be null.
+ * 'end' excluded), oldest first, at most 'limit' rows from 'offset', in
+ * 'out'; o->made stays NULL.
  */
 void	 incidents_o311_history(struct db *, const char *, const char *, long,
-	    long, struct incident_outcome *);
+	    long, struct incident_moves *, struct incident_outcome *);
 
 /*
  * A partner application ('client', its id) moves report 'id' along the

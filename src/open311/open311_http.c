@@ -1227,38 +1227,40 @@ int
 open311_h_updates(struct request *req)
 {
 	struct incident_outcome	 o;
+	struct incident_moves	 ms;
 	struct db_res		*res = NULL;
 	struct db_error		 err;
-	struct buf		 b;
-	const json_t		*h;
+	struct xml_list		 w;
+	struct buf		 b, *out;
+	const struct incident_move *h;
 	const char		*p[1];
-	json_t			*out, *media;
+	json_t			*media;
 	char			 start[40], end[40];
 	long			 limit, offset;
-	size_t			 i;
 	enum lang		 l;
-	int			 k;
+	int			 k, xml = req_format(req) == FMT_XML;
 
 	if (get_args(req, &l) == -1 || paging(req, &limit, &offset) == -1 ||
 	    window(req, start, end, sizeof(start)) == -1)
 		return (0);
-	incidents_o311_history(db_thread(), start, end, limit, offset, &o);
+	incidents_o311_history(db_thread(), start, end, limit, offset, &ms,
+	    &o);
 	if (o.result != IR_OK)
 		return (o311_db_error(req, &o.err));
 	media = json_object();
 	buf_init(&b);
 	buf_addc(&b, '{');
-	json_array_foreach(o.made, i, h) {
-		if (i > 0)
+	for (k = 0; k < ms.n; k++) {
+		if (k > 0)
 			buf_addc(&b, ',');
-		buf_adds(&b, json_str(h, "id"));
+		buf_adds(&b, ms.v[k].id);
 	}
 	buf_addc(&b, '}');
 	p[0] = b.data;
 	k = db_exec(db_thread(), OS(OS_UPDATES_OF), p, &res, &err);
 	buf_cleanup(&b);
 	if (k == -1) {
-		json_decref(o.made);
+		incident_moves_free(&ms);
 		json_decref(media);
 		return (o311_db_error(req, &err));
 	}
@@ -1266,26 +1268,26 @@ open311_h_updates(struct request *req)
 		json_object_set_new(media, db_str(res, k, "history_id"),
 		    json_string(db_str(res, k, "media_url")));
 	db_res_free(res);
-	out = json_array();
-	json_array_foreach(o.made, i, h) {
-		json_t	*u;
-
-		u = json_pack("{s:s?, s:s?, s:s, s:O?, s:s, s:s?}",
-		    "update_id", json_str(h, "id"),
-		    "service_request_id", json_str(h, "report_id"),
-		    "status", o311_status(json_str(h, "to")),
-		    "updated_datetime", json_object_get(h, "at"),
-		    "description", json_str(h, "note") != NULL ? json_str(h,
-		    "note") : state_text(json_str(h, "to"), l),
-		    "media_url", json_str(media, json_str(h, "id")));
-		if (json_object_get(u, "media_url") == NULL)
-			json_object_set_new(u, "media_url", json_null());
-		json_array_append_new(out, u);
+	/* Written straight into the reply: up to 1000 updates. */
+	out = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
+	xml_list_begin(&w, out, xml, "service_request_updates",
+	    "request_update");
+	for (k = 0; k < ms.n; k++) {
+		h = &ms.v[k];
+		xml_list_item(&w);
+		xml_list_str(&w, "update_id", h->id);
+		xml_list_str(&w, "service_request_id", h->report_id);
+		xml_list_str(&w, "status", o311_status(h->to));
+		xml_list_str(&w, "updated_datetime", h->at[0] != '\0' ? h->at :
+		    NULL);
+		xml_list_str(&w, "description", h->note != NULL ? h->note :
+		    state_text(h->to, l));
+		xml_list_str(&w, "media_url", json_str(media, h->id));
 	}
-	json_decref(o.made);
+	xml_list_end(&w);
+	incident_moves_free(&ms);
 	json_decref(media);
 	reply_header(req, "Vary", "Accept-Language");
-	o311_reply(req, 200, "service_request_updates", out);
 	return (0);
 }
 
