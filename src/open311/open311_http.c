@@ -474,34 +474,40 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 	xml_list_str(w, "media_url", media);
 }
 
-/* The partner media_url of each report of 'vs' into an object. */
+/*
+ * The partners' media_url of 'n' items into 'media', keyed by the
+ * column 'key' of statement 'st' (which takes the ids as an array): the
+ * ids are the strings at 'id', 'id' + 'stride' bytes, and so on (a
+ * member of each item of an array of structures).
+ */
 static int
-media_of(const struct incident_views *vs, json_t *media,
-    struct db_error *err)
+media_of(const struct db_stmt *st, const char *key, const char *const *id,
+    size_t stride, int n, json_t *media, struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	struct buf	 b;
 	const char	*p[1];
 	int		 k;
 
-	if (vs->n == 0)
+	if (n == 0)
 		return (0);
 	buf_init(&b);
-	buf_reserve(&b, 37 * (size_t)vs->n + 2);
+	buf_reserve(&b, 37 * (size_t)n + 2);
 	buf_addc(&b, '{');
-	for (k = 0; k < vs->n; k++) {
+	for (k = 0; k < n; k++) {
 		if (k > 0)
 			buf_addc(&b, ',');
-		buf_adds(&b, vs->v[k].id);
+		buf_adds(&b, *(const char *const *)(const void *)
+		    ((const char *)id + (size_t)k * stride));
 	}
 	buf_addc(&b, '}');
 	p[0] = b.data;
-	k = db_exec(db_thread(), OS(OS_REQUESTS_OF), p, &res, err);
+	k = db_exec(db_thread(), st, p, &res, err);
 	buf_cleanup(&b);
 	if (k == -1)
 		return (-1);
 	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, "report_id"),
+		json_object_set_new(media, db_str(res, k, key),
 		    json_string(db_str(res, k, "media_url")));
 	db_res_free(res);
 	return (0);
@@ -529,7 +535,8 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 		return (o311_error(req, 404, "service_request_id not found"));
 	}
 	media = json_object();
-	if (media_of(&vs, media, &err) == -1) {
+	if (media_of(OS(OS_REQUESTS_OF), "report_id", &vs.v[0].id,
+	    sizeof(vs.v[0]), vs.n, media, &err) == -1) {
 		incident_views_free(&vs);
 		json_decref(media);
 		return (o311_db_error(req, &err));
@@ -1228,12 +1235,10 @@ open311_h_updates(struct request *req)
 {
 	struct incident_outcome	 o;
 	struct incident_moves	 ms;
-	struct db_res		*res = NULL;
 	struct db_error		 err;
 	struct xml_list		 w;
-	struct buf		 b, *out;
+	struct buf		*out;
 	const struct incident_move *h;
-	const char		*p[1];
 	json_t			*media;
 	char			 start[40], end[40];
 	long			 limit, offset;
@@ -1248,26 +1253,12 @@ open311_h_updates(struct request *req)
 	if (o.result != IR_OK)
 		return (o311_db_error(req, &o.err));
 	media = json_object();
-	buf_init(&b);
-	buf_addc(&b, '{');
-	for (k = 0; k < ms.n; k++) {
-		if (k > 0)
-			buf_addc(&b, ',');
-		buf_adds(&b, ms.v[k].id);
-	}
-	buf_addc(&b, '}');
-	p[0] = b.data;
-	k = db_exec(db_thread(), OS(OS_UPDATES_OF), p, &res, &err);
-	buf_cleanup(&b);
-	if (k == -1) {
+	if (media_of(OS(OS_UPDATES_OF), "history_id", &ms.v[0].id,
+	    sizeof(ms.v[0]), ms.n, media, &err) == -1) {
 		incident_moves_free(&ms);
 		json_decref(media);
 		return (o311_db_error(req, &err));
 	}
-	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, "history_id"),
-		    json_string(db_str(res, k, "media_url")));
-	db_res_free(res);
 	/* Written straight into the reply: up to 1000 updates. */
 	out = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
 	xml_list_begin(&w, out, xml, "service_request_updates",
