@@ -27,7 +27,9 @@
 #     a single-sample ratio from 0.39 to 0.51 between two runs;
 #  4. logins against reads, the export and the erasure of a big person;
 #     démarches with BENCH_CASES cases in the database (bench/cases.sh:
-#     an agent's queue page, searches, submissions);
+#     an agent's queue page, searches, submissions); signalements with
+#     BENCH_INCIDENTS reports (bench/incidents.sh: the public map of a
+#     town-sized box and Open311's request list, p99 under 20 ms);
 #     last, 10,000 idle live streams (GET /api/v1/live, var/bench/live_idle
 #     from bench/live_idle.c): the RSS with them open (under 128 MiB), and
 #     one change of a lift's status reaching all of them (p99 under 1 s);
@@ -645,6 +647,21 @@ fails=0
 		fi
 		printf '  %s  cases %s: p99 %s ms < %s ms\n' "$r" "$n" \
 		    "${p99:-?}" "$lim"
+	done
+	# Signalements (issue 11): the public map of a town-sized box (open
+	# reports, every state) and Open311's request list (the default
+	# window, JSON; the open ones, XML) under 20 ms (p99).
+	for n in incidents-map-open incidents-map-all open311-requests \
+	    open311-requests-open-xml; do
+		p99=$(printf '%s\n' "$INCIDENTS_OUT" |
+		    awk -v n="$n" '$1 == n { print $8 }')
+		if [ -n "$p99" ] &&
+		    awk -v a="$p99" 'BEGIN { exit !(a < 20) }'; then
+			r=PASS
+		else
+			r=FAIL
+		fi
+		printf '  %s  %s: p99 %s ms < 20 ms\n' "$r" "$n" "${p99:-?}"
 	done
 	max=$ANON_START
 	for v in "$ANON_IDLE" "$ANON_PEAK"; do

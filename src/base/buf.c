@@ -145,6 +145,14 @@ buf_add_json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+void
+buf_add_real(struct buf *b, const char *s)
+{
+	buf_adds(b, s);
+	if (strpbrk(s, ".eEnN") == NULL)
+		buf_adds(b, ".0");
+}
+
 char *
 buf_detach(struct buf *b, size_t *lenp)
 {

@@ -30,6 +30,11 @@ void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Append 's' as a JSON string literal, quotes included (bytes >= 0x80 are copied). */
 void	 buf_add_json_str(struct buf *, const char *);
+/*
+ * Append the decimal text 's' of a float (PostgreSQL's float8 output, say)
+ * as a number that reads back as a real: "45" becomes "45.0".
+ */
+void	 buf_add_real(struct buf *, const char *);
 char	*buf_detach(struct buf *, size_t *);
 
 #endif

@@ -150,12 +150,24 @@ digits(const char *s, int n, int *out)
 	return (0);
 }
 
+int64_t
+clock_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t		 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
 int
 clock_parse(const char *s, int64_t *out)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
-	struct tm	 tm;
 	int		 y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0, lim;
 	int64_t		 frac = 0, scale = 100000;
 	const char	*p;
@@ -197,14 +209,8 @@ clock_parse(const char *s, int64_t *out)
 		return (-1);
 	if (*p != '\0')
 		return (-1);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
+	t = (time_t)clock_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	    se;
 	t -= sign * (oh * 3600 + om * 60);
 	*out = (int64_t)t * 1000000 + frac;
 	return (0);

@@ -26,5 +26,10 @@ int64_t	 clock_mono(void);
 void	 clock_format(int64_t, char *, size_t);
 /* RFC 3339 with 'Z' or an offset, optional fraction; 0 on success, -1 otherwise. */
 int	 clock_parse(const char *, int64_t *);
+/*
+ * Days from 1970-01-01 to the valid date y-m-d of the proleptic Gregorian
+ * calendar (timegm()'s; Howard Hinnant's algorithm).
+ */
+int64_t	 clock_days_from_civil(int64_t, int, int);
 
 #endif

@@ -613,16 +613,13 @@ db_int64(const struct db_res *r, int row, const char *name)
 }
 
 /* "2026-11-23 10:57:45.123456+00" (UTC sessions) as microseconds. */
-int64_t
-db_time(const struct db_res *r, int row, const char *name)
+static int64_t
+time_of(const struct db_res *r, const char *v, const char *name)
 {
-	const char	*v = db_str(r, row, name);
 	char		 iso[48];
 	size_t		 n;
 	int64_t		 us;
 
-	if (v == NULL)
-		return (0);
 	n = strcspn(v, "+-Z");
 	/* The date's own '-' come first: look for the offset after it. */
 	if (strlen(v) > 19)
@@ -638,6 +635,60 @@ db_time(const struct db_res *r, int row, const char *name)
 		return (0);
 	}
 	return (us);
+}
+
+int64_t
+db_time(const struct db_res *r, int row, const char *name)
+{
+	const char	*v = db_str(r, row, name);
+
+	return (v != NULL ? time_of(r, v, name) : 0);
+}
+
+const char *
+db_cell(const struct db_res *r, int row, int col)
+{
+	if (r == NULL || col < 0 || row < 0 || row >= PQntuples(r->res) ||
+	    PQgetisnull(r->res, row, col))
+		return (NULL);
+	return (PQgetvalue(r->res, row, col));
+}
+
+int
+db_time_cell(const struct db_res *r, int row, int col, char *out,
+    size_t len)
+{
+	const char	*v = db_cell(r, row, col), *p;
+	int64_t		 us;
+
+	if (len < DB_TIME_LEN)
+		abort();
+	out[0] = '\0';
+	if (v == NULL)
+		return (-1);
+	/*
+	 * What a UTC session writes, "2026-11-23 10:57:45[.123456]+00", is
+	 * the answer once cut to the second; anything else (years beyond
+	 * 9999 or before 1000, another offset) goes the long way.
+	 */
+	p = v + 19;
+	if (strlen(v) >= 22 && v[4] == '-' && v[10] == ' ' && v[13] == ':') {
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+		if (strcmp(p, "+00") == 0) {
+			memcpy(out, v, 19);
+			out[10] = 'T';
+			out[19] = 'Z';
+			out[20] = '\0';
+			return (0);
+		}
+	}
+	/* 0 (not a timestamp) is null, as json_set_time() has it. */
+	if ((us = time_of(r, v, PQfname(r->res, col))) == 0)
+		return (-1);
+	clock_format(us - ((us % 1000000) + 1000000) % 1000000, out, len);
+	return (0);
 }
 
 long

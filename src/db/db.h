@@ -157,6 +157,16 @@ int64_t	 db_time(const struct db_res *, int, const char *);
 int	 db_isnull(const struct db_res *, int, const char *);
 /* The column's index, or -1 (for loops over many rows). */
 int	 db_col(const struct db_res *, const char *);
+/*
+ * For those loops: cell 'col' (db_col()'s index) of row 'row', the text
+ * or NULL for SQL NULL (and for a column of -1); db_time_cell() writes a
+ * timestamptz cell as the API writes times, UTC to the second
+ * ("2026-11-23T10:57:45Z", json_set_time()'s text) into 'out' (at least
+ * DB_TIME_LEN bytes): 0, or -1 and "" for NULL.
+ */
+#define DB_TIME_LEN	40
+const char *db_cell(const struct db_res *, int, int);
+int	 db_time_cell(const struct db_res *, int, int, char *, size_t);
 /* Rows affected by an INSERT/UPDATE/DELETE. */
 long	 db_res_affected(const struct db_res *);
 void	 db_res_free(struct db_res *);

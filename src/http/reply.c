@@ -490,6 +490,13 @@ reply_bytes(struct request *req, int status, const char *ctype,
 	buf_add(&req->reply.body, p, n);
 }
 
+struct buf *
+reply_body(struct request *req, int status, const char *ctype)
+{
+	reply_set(req, status, ctype);
+	return (&req->reply.body);
+}
+
 void
 reply_static(struct request *req, int status, const char *ctype,
     const void *p, size_t n)

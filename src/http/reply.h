@@ -49,6 +49,8 @@ const char *problem_title(enum problem, enum lang);
 
 void	 reply_json(struct request *, int, json_t *);	/* steals the reference */
 void	 reply_bytes(struct request *, int, const char *, const void *, size_t);
+/* The body of a reply of 'ctype', for an answer written in place. */
+struct buf *reply_body(struct request *, int, const char *);
 /* Bytes that outlive the request (constants): no copy. */
 void	 reply_static(struct request *, int, const char *, const void *, size_t);
 /*

@@ -15,44 +15,54 @@
 void
 xml_escape(struct buf *b, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s, *run = p;
+	const char		*rep;
 
+	/* Runs of plain characters are copied at once. */
 	for (; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '&' && *p != '<' && *p != '>' &&
+		    *p != '"' && *p != '\'' && *p != 0x7f && *p != 0xef)
+			continue;
 		switch (*p) {
 		case '&':
-			buf_adds(b, "&amp;");
+			rep = "&amp;";
 			break;
 		case '<':
-			buf_adds(b, "&lt;");
+			rep = "&lt;";
 			break;
 		case '>':
-			buf_adds(b, "&gt;");
+			rep = "&gt;";
 			break;
 		case '"':
-			buf_adds(b, "&quot;");
+			rep = "&quot;";
 			break;
 		case '\'':
-			buf_adds(b, "&apos;");
+			rep = "&apos;";
 			break;
 		case '\t':
 		case '\n':
 		case '\r':
-			buf_addc(b, (char)*p);
-			break;
+			continue;
+		case 0xef:
+			/* U+FFFE and U+FFFF are not XML characters. */
+			if (p[1] != 0xbf || (p[2] != 0xbe && p[2] != 0xbf))
+				continue;
+			buf_add(b, run, (size_t)(p - run));
+			buf_adds(b, "\xef\xbf\xbd");
+			p += 2;
+			run = p + 1;
+			continue;
 		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				/* Not an XML 1.0 character (0x7f is legal but
-				 * invisible and a classic injection vector). */
-				buf_adds(b, "\xef\xbf\xbd");
-			} else if (p[0] == 0xef && p[1] == 0xbf &&
-			    (p[2] == 0xbe || p[2] == 0xbf)) {
-				/* U+FFFE and U+FFFF are not XML characters. */
-				buf_adds(b, "\xef\xbf\xbd");
-				p += 2;
-			} else
-				buf_addc(b, (char)*p);
+			/* Not an XML 1.0 character (0x7f is legal but
+			 * invisible and a classic injection vector). */
+			rep = "\xef\xbf\xbd";
+			break;
 		}
+		buf_add(b, run, (size_t)(p - run));
+		buf_adds(b, rep);
+		run = p + 1;
 	}
+	buf_add(b, run, (size_t)(p - run));
 }
 
 static int
@@ -162,6 +172,102 @@ xml_from_json(struct buf *b, const char *root, const json_t *v,
 {
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
 	return (element(b, root, v, t, 0, why));
+}
+
+void
+xml_list_begin(struct xml_list *w, struct buf *b, int xml, const char *root,
+    const char *item)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+	w->xml = xml;
+	w->root = root;
+	w->item = item;
+	if (xml) {
+		buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
+		buf_adds(b, root);
+		buf_addc(b, '>');
+	} else
+		buf_addc(b, '[');
+}
+
+static void
+list_item_end(struct xml_list *w)
+{
+	if (w->items == 0)
+		return;
+	if (w->xml) {
+		buf_adds(w->b, "</");
+		buf_adds(w->b, w->item);
+		buf_addc(w->b, '>');
+	} else
+		buf_addc(w->b, '}');
+}
+
+void
+xml_list_item(struct xml_list *w)
+{
+	list_item_end(w);
+	if (w->xml) {
+		buf_addc(w->b, '<');
+		buf_adds(w->b, w->item);
+		buf_addc(w->b, '>');
+	} else
+		buf_adds(w->b, w->items > 0 ? ",{" : "{");
+	w->items++;
+	w->members = 0;
+}
+
+/* The member 'name' holding 'v' written by 'put' (NULL: null). */
+static void
+list_member(struct xml_list *w, const char *name, const char *v,
+    void (*put)(struct buf *, const char *))
+{
+	if (w->xml) {
+		buf_addc(w->b, '<');
+		buf_adds(w->b, name);
+		buf_addc(w->b, '>');
+		if (v != NULL)
+			put(w->b, v);
+		buf_adds(w->b, "</");
+		buf_adds(w->b, name);
+		buf_addc(w->b, '>');
+	} else {
+		if (w->members > 0)
+			buf_addc(w->b, ',');
+		buf_addc(w->b, '"');
+		buf_adds(w->b, name);
+		buf_adds(w->b, "\":");
+		if (v != NULL)
+			put(w->b, v);
+		else
+			buf_adds(w->b, "null");
+	}
+	w->members++;
+}
+
+void
+xml_list_str(struct xml_list *w, const char *name, const char *v)
+{
+	list_member(w, name, v, w->xml ? xml_escape : buf_add_json_str);
+}
+
+void
+xml_list_real(struct xml_list *w, const char *name, const char *v)
+{
+	list_member(w, name, v, buf_add_real);
+}
+
+void
+xml_list_end(struct xml_list *w)
+{
+	list_item_end(w);
+	if (w->xml) {
+		buf_adds(w->b, "</");
+		buf_adds(w->b, w->root);
+		buf_addc(w->b, '>');
+	} else
+		buf_addc(w->b, ']');
 }
 
 void

@@ -41,6 +41,28 @@ void	 xml_escape(struct buf *, const char *);
 /* 0, or -1 with a reason in 'why' (nothing sensible was written). */
 int	 xml_from_json(struct buf *, const char *, const json_t *,
 	    const struct xml_plural *, const char **);
+/*
+ * A list of flat records written straight into 'b', as JSON or as the
+ * XML xml_from_json() makes of that same JSON (an array <root> of <item>
+ * objects, null an empty element): for a list too long to be built as a
+ * jansson value first, one record writer for both formats.  Names are
+ * the caller's constants, XML names.  xml_list_real() writes the decimal
+ * text of a float as a real (buf_add_real()), NULL as null.
+ */
+struct xml_list {
+	struct buf	*b;
+	int		 xml;
+	const char	*root;
+	const char	*item;
+	int		 items;
+	int		 members;
+};
+void	 xml_list_begin(struct xml_list *, struct buf *, int, const char *,
+	    const char *);
+void	 xml_list_item(struct xml_list *);	/* the next record */
+void	 xml_list_str(struct xml_list *, const char *, const char *);
+void	 xml_list_real(struct xml_list *, const char *, const char *);
+void	 xml_list_end(struct xml_list *);
 /* reply_json()'s twin: 'v' as text/xml (stolen); 500 when unmappable. */
 void	 reply_xml(struct request *, int, json_t *, const char *,
 	    const struct xml_plural *);

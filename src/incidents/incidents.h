@@ -75,7 +75,10 @@ void	 incidents_create(struct db *, const struct principal *,
 void	 incidents_get(struct db *, const char *, enum lang,
 	    struct incident_outcome *);
 
-/* The public map: reports in a bounding box (a FeatureCollection). */
+/*
+ * The public map: reports in a bounding box, a FeatureCollection written
+ * as JSON text at the end of 'out' (o->made stays NULL).
+ */
 struct incident_query {
 	double		 bbox[4];	/* minlon, minlat, maxlon, maxlat */
 	const char	*status;	/* NULL: any */
@@ -83,8 +86,9 @@ struct incident_query {
 	const char	*since;		/* RFC 3339; NULL: any */
 	long		 limit;
 };
+struct buf;
 void	 incidents_list(struct db *, const struct incident_query *, enum lang,
-	    struct incident_outcome *);
+	    struct buf *, struct incident_outcome *);
 
 /*
  * Move a report (an agent of its department): 'to' a state, 'note' the

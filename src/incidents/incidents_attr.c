@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "db/db.h"
 #include "incidents/incidents_int.h"
@@ -229,60 +230,174 @@ incidents_category_json(const struct db_res *res, int i, enum lang l)
 	    "anonymous_allowed", db_bool(res, i, "anonymous_allowed")));
 }
 
-/* The report's photos: their public copy's and thumbnail's paths. */
-static json_t *
-photos_json(const struct db_res *res, int i)
-{
-	json_t	*ids, *out = json_array(), *v;
-	char	 url[160];
-	size_t	 k;
+/*
+ * The public columns (INCIDENTS_PUBLIC_COLS) by index, looked up once per
+ * result: the name of the category's name is the language's.
+ */
+static const char *const public_cols[IC__COUNT] = {
+	[IC_ID] = "id", [IC_CATEGORY] = "category", [IC_NAME] = NULL,
+	[IC_DEPARTMENT] = "department", [IC_DESCRIPTION] = "description",
+	[IC_LON] = "lon", [IC_LAT] = "lat", [IC_ADDRESS] = "address",
+	[IC_ATTRIBUTES] = "attributes", [IC_STATUS] = "status",
+	[IC_CLOSE_REASON] = "close_reason", [IC_DUPLICATE_OF] = "duplicate_of",
+	[IC_STATUS_NOTE] = "status_note", [IC_SUPPORTERS] = "supporters",
+	[IC_CREATED_AT] = "created_at", [IC_UPDATED_AT] = "updated_at",
+	[IC_EXPECTED_AT] = "expected_at", [IC_FINISHED_AT] = "finished_at",
+	[IC_PHOTOS] = "photos",
+};
 
-	if (db_col(res, "photos") < 0 || db_isnull(res, i, "photos"))
-		return (out);
-	ids = json_loads(db_str(res, i, "photos"), 0, NULL);
-	json_array_foreach(ids, k, v) {
-		snprintf(url, sizeof(url), "/api/v1/incidents/%s/photos/%s",
-		    db_str(res, i, "id"), json_string_value(v));
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s+}",
-		    "id", json_string_value(v), "url", url, "thumbnail_url",
-		    url, "/thumbnail"));
+void
+incidents_cols(const struct db_res *res, enum lang l, struct incidents_cols *c)
+{
+	char	 col[16];
+	int	 k;
+
+	snprintf(col, sizeof(col), "name_%s", lang_code(l));
+	for (k = 0; k < IC__COUNT; k++)
+		c->c[k] = db_col(res, k == IC_NAME ? col : public_cols[k]);
+}
+
+void
+incidents_view(const struct db_res *res, int i, const struct incidents_cols *c,
+    struct incident_view *v)
+{
+	v->id = db_cell(res, i, c->c[IC_ID]);
+	v->category = db_cell(res, i, c->c[IC_CATEGORY]);
+	v->category_name = db_cell(res, i, c->c[IC_NAME]);
+	v->department = db_cell(res, i, c->c[IC_DEPARTMENT]);
+	v->description = db_cell(res, i, c->c[IC_DESCRIPTION]);
+	v->lon = db_cell(res, i, c->c[IC_LON]);
+	v->lat = db_cell(res, i, c->c[IC_LAT]);
+	if (v->lon == NULL || v->lat == NULL)
+		v->lon = v->lat = NULL;
+	v->address = db_cell(res, i, c->c[IC_ADDRESS]);
+	v->attributes = db_cell(res, i, c->c[IC_ATTRIBUTES]);
+	v->status = db_cell(res, i, c->c[IC_STATUS]);
+	v->close_reason = db_cell(res, i, c->c[IC_CLOSE_REASON]);
+	v->duplicate_of = db_cell(res, i, c->c[IC_DUPLICATE_OF]);
+	v->status_note = db_cell(res, i, c->c[IC_STATUS_NOTE]);
+	v->supporters = db_cell(res, i, c->c[IC_SUPPORTERS]);
+	v->photos = db_cell(res, i, c->c[IC_PHOTOS]);
+	db_time_cell(res, i, c->c[IC_CREATED_AT], v->created_at,
+	    sizeof(v->created_at));
+	db_time_cell(res, i, c->c[IC_UPDATED_AT], v->updated_at,
+	    sizeof(v->updated_at));
+	db_time_cell(res, i, c->c[IC_EXPECTED_AT], v->expected_at,
+	    sizeof(v->expected_at));
+	db_time_cell(res, i, c->c[IC_FINISHED_AT], v->finished_at,
+	    sizeof(v->finished_at));
+}
+
+size_t
+incidents_photo_first(const char *photos)
+{
+	return (photos != NULL ? strcspn(photos, ",") : 0);
+}
+
+/*
+ * 'key' (the JSON text ,"name": written as it is) and 'v' as a JSON
+ * string or null; member_plain() for values that need no escaping (ids,
+ * times).
+ */
+static void
+member(struct buf *b, const char *key, const char *v)
+{
+	buf_adds(b, key);
+	if (v != NULL)
+		buf_add_json_str(b, v);
+	else
+		buf_adds(b, "null");
+}
+
+static void
+member_plain(struct buf *b, const char *key, const char *v)
+{
+	buf_adds(b, key);
+	if (v != NULL && v[0] != '\0') {
+		buf_addc(b, '"');
+		buf_adds(b, v);
+		buf_addc(b, '"');
+	} else
+		buf_adds(b, "null");
+}
+
+/* The photos: their public copy's and thumbnail's paths. */
+static void
+photos_write(struct buf *b, const struct incident_view *v)
+{
+	const char	*p = v->photos;
+	size_t		 n;
+	int		 first = 1;
+
+	buf_adds(b, ",\"photos\":[");
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n > 0 && n < 64) {
+			if (!first)
+				buf_addc(b, ',');
+			first = 0;
+			buf_addf(b, "{\"id\":\"%.*s\",\"url\":\"/api/v1/incidents/"
+			    "%s/photos/%.*s\",\"thumbnail_url\":\"/api/v1/"
+			    "incidents/%s/photos/%.*s/thumbnail\"}", (int)n, p,
+			    v->id, (int)n, p, v->id, (int)n, p);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
 	}
-	json_decref(ids);
-	return (out);
+	buf_addc(b, ']');
+}
+
+void
+incidents_feature_write(struct buf *b, const struct incident_view *v)
+{
+	member_plain(b, "{\"type\":\"Feature\",\"id\":", v->id);
+	buf_adds(b, ",\"geometry\":");
+	if (v->lon == NULL)
+		buf_adds(b, "null");
+	else {
+		buf_adds(b, "{\"type\":\"Point\",\"coordinates\":[");
+		buf_add_real(b, v->lon);
+		buf_addc(b, ',');
+		buf_add_real(b, v->lat);
+		buf_adds(b, "]}");
+	}
+	member(b, ",\"properties\":{\"category\":", v->category);
+	member(b, ",\"category_name\":", v->category_name);
+	member(b, ",\"department\":", v->department);
+	member(b, ",\"description\":", v->description);
+	member(b, ",\"address\":", v->address);
+	/* jsonb's text is JSON already. */
+	buf_adds(b, ",\"attributes\":");
+	buf_adds(b, v->attributes != NULL ? v->attributes : "{}");
+	member(b, ",\"status\":", v->status);
+	member(b, ",\"close_reason\":", v->close_reason);
+	member_plain(b, ",\"duplicate_of\":", v->duplicate_of);
+	member(b, ",\"status_note\":", v->status_note);
+	buf_adds(b, ",\"supporters\":");
+	buf_adds(b, v->supporters != NULL ? v->supporters : "0");
+	photos_write(b, v);
+	member_plain(b, ",\"created_at\":", v->created_at);
+	member_plain(b, ",\"updated_at\":", v->updated_at);
+	member_plain(b, ",\"expected_at\":", v->expected_at);
+	member_plain(b, ",\"finished_at\":", v->finished_at);
+	buf_adds(b, "}}");
 }
 
 json_t *
 incidents_feature(const struct db_res *res, int i, enum lang l)
 {
-	json_t	*props, *geom;
-	char	 col[16];
+	struct incidents_cols	 c;
+	struct incident_view	 v;
+	struct buf		 b;
+	json_t			*f;
 
-	snprintf(col, sizeof(col), "name_%s", lang_code(l));
-	if (db_isnull(res, i, "lon"))
-		geom = json_null();
-	else
-		geom = json_pack("{s:s, s:[f, f]}", "type", "Point",
-		    "coordinates", strtod(db_str(res, i, "lon"), NULL),
-		    strtod(db_str(res, i, "lat"), NULL));
-	props = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:s?, s:s?, "
-	    "s:s?, s:s?, s:I}",
-	    "category", db_str(res, i, "category"),
-	    "category_name", db_str(res, i, col),
-	    "department", db_str(res, i, "department"),
-	    "description", db_str(res, i, "description"),
-	    "address", db_str(res, i, "address"),
-	    "attributes", raw_json(res, i, "attributes", json_object()),
-	    "status", db_str(res, i, "status"),
-	    "close_reason", db_str(res, i, "close_reason"),
-	    "duplicate_of", db_str(res, i, "duplicate_of"),
-	    "status_note", db_str(res, i, "status_note"),
-	    "supporters", (json_int_t)db_int64(res, i, "supporters"));
-	json_object_set_new(props, "photos", photos_json(res, i));
-	json_set_time(props, "created_at", db_time(res, i, "created_at"));
-	json_set_time(props, "updated_at", db_time(res, i, "updated_at"));
-	json_set_time(props, "expected_at", db_time(res, i, "expected_at"));
-	json_set_time(props, "finished_at", db_time(res, i, "finished_at"));
-	return (json_pack("{s:s, s:s?, s:o, s:o}", "type", "Feature",
-	    "id", db_str(res, i, "id"), "geometry", geom,
-	    "properties", props));
+	incidents_cols(res, l, &c);
+	incidents_view(res, i, &c, &v);
+	buf_init(&b);
+	incidents_feature_write(&b, &v);
+	if ((f = json_loadb(b.data, b.len, 0, NULL)) == NULL)
+		abort();
+	buf_cleanup(&b);
+	return (f);
 }

@@ -302,8 +302,15 @@ incidents_h_map(struct request *req)
 		q.since = v;
 	}
 	q.limit = INCIDENT_MAP_MAX;
-	incidents_list(db_thread(), &q, req->lang, &o);
-	return (reply_public(req, &o));
+	/* Written straight into the reply: the biggest public answer. */
+	incidents_list(db_thread(), &q, req->lang, reply_body(req, 200,
+	    CT_GEOJSON), &o);
+	if (o.result != IR_OK) {
+		reply_outcome(req, &o);
+		return (0);
+	}
+	reply_lang(req);
+	return (0);
 }
 
 /* GET /api/v1/incidents/{id} */

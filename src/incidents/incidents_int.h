@@ -17,10 +17,12 @@
 #include <stdint.h>
 
 #include "auth/policy.h"
+#include "base/buf.h"
 #include "base/lang.h"
 #include "db/db.h"
 #include "http/reply.h"
 #include "incidents/incidents.h"
+#include "incidents/incidents_open311.h"
 
 #define INCIDENT_DESCRIPTION_MAX	4000
 #define INCIDENT_NOTE_MAX		4000
@@ -111,9 +113,10 @@ int	 incidents_move_allowed(const char *, const char *);
 int	 incidents_lonlat_ok(double, double);
 
 /*
- * The columns incidents_feature() reads, a report as the public sees it:
+ * The columns incidents_view() reads, a report as the public sees it:
  * never who reported or supports it (alias r for incidents.reports, c
- * for its category).
+ * for its category).  The photos are looked for only when the report
+ * has some (photo_count, sql/029_incidents_reads.sql).
  */
 #define INCIDENTS_PUBLIC_COLS \
 	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
@@ -121,11 +124,35 @@ int	 incidents_lonlat_ok(double, double);
 	"ST_Y(r.position::geometry) AS lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
 	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
-	"r.updated_at, r.expected_at, r.finished_at, (SELECT " \
-	"json_agg(p.id ORDER BY p.created_at, p.id) FROM incidents.photos p " \
-	"WHERE p.report_id = r.id)::text AS photos"
+	"r.updated_at, r.expected_at, r.finished_at, CASE WHEN " \
+	"r.photo_count > 0 THEN (SELECT string_agg(p.id::text, ',' ORDER BY " \
+	"p.created_at, p.id) FROM incidents.photos p WHERE p.report_id = " \
+	"r.id) END AS photos"
 
-/* Row i of a public statement as a GeoJSON Feature, in 'l'. */
+/*
+ * A public statement's rows, read without looking their columns up by
+ * name for every cell: incidents_cols() once per result (the category's
+ * name in 'l'), then incidents_view() for each row.
+ */
+enum incidents_col { IC_ID, IC_CATEGORY, IC_NAME, IC_DEPARTMENT,
+    IC_DESCRIPTION, IC_LON, IC_LAT, IC_ADDRESS, IC_ATTRIBUTES, IC_STATUS,
+    IC_CLOSE_REASON, IC_DUPLICATE_OF, IC_STATUS_NOTE, IC_SUPPORTERS,
+    IC_CREATED_AT, IC_UPDATED_AT, IC_EXPECTED_AT, IC_FINISHED_AT, IC_PHOTOS,
+    IC__COUNT };
+struct incidents_cols {
+	int	 c[IC__COUNT];
+};
+void	 incidents_cols(const struct db_res *, enum lang,
+	    struct incidents_cols *);
+void	 incidents_view(const struct db_res *, int,
+	    const struct incidents_cols *, struct incident_view *);
+/*
+ * The one way to write a report's GeoJSON Feature (the map, one report,
+ * the board, the staff's details, a new report): straight into 'b' as JSON
+ * text; incidents_feature() is its jansson value for row i of a public
+ * statement, in 'l'.
+ */
+void	 incidents_feature_write(struct buf *, const struct incident_view *);
 json_t	*incidents_feature(const struct db_res *, int, enum lang);
 
 /* Staff (incidents_ops.c). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/xmalloc.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "incidents/incidents_int.h"
@@ -96,16 +97,24 @@ incidents_o311_categories(struct db *db, enum lang l,
 }
 
 void
-incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
-    enum lang l, struct incident_outcome *o)
+incident_views_free(struct incident_views *vs)
 {
-	struct db_res	*res = NULL;
-	const char	*p[10];
-	char		 lat[40], lon[40], rad[40], lim[24], off[24];
-	json_t		*out;
-	int		 i;
+	free(vs->v);
+	db_res_free(vs->res);
+	memset(vs, 0, sizeof(*vs));
+}
+
+void
+incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
+    enum lang l, struct incident_views *out, struct incident_outcome *o)
+{
+	struct incidents_cols	 c;
+	const char		*p[10];
+	char			 lat[40], lon[40], rad[40], lim[24], off[24];
+	int			 i;
 
 	memset(o, 0, sizeof(*o));
+	memset(out, 0, sizeof(*out));
 	snprintf(lat, sizeof(lat), "%.8f", q->lat);
 	snprintf(lon, sizeof(lon), "%.8f", q->lon);
 	snprintf(rad, sizeof(rad), "%.3f", q->radius);
@@ -121,51 +130,63 @@ incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
 	p[7] = q->near ? rad : NULL;
 	p[8] = lim;
 	p[9] = off;
-	if (db_exec(db, OQ(OQ_REPORTS), p, &res, &o->err) == -1) {
+	if (db_exec(db, OQ(OQ_REPORTS), p, &out->res, &o->err) == -1) {
 		o->result = IR_DB;
 		return;
 	}
-	out = json_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_array_append_new(out, incidents_feature(res, i, l));
-	db_res_free(res);
-	o->made = out;
+	out->n = db_res_rows(out->res);
+	out->v = xcalloc(out->n > 0 ? (size_t)out->n : 1, sizeof(*out->v));
+	incidents_cols(out->res, l, &c);
+	for (i = 0; i < out->n; i++)
+		incidents_view(out->res, i, &c, &out->v[i]);
+}
+
+void
+incident_moves_free(struct incident_moves *ms)
+{
+	free(ms->v);
+	db_res_free(ms->res);
+	memset(ms, 0, sizeof(*ms));
 }
 
 void
 incidents_o311_history(struct db *db, const char *start, const char *end,
-    long limit, long offset, struct incident_outcome *o)
+    long limit, long offset, struct incident_moves *out,
+    struct incident_outcome *o)
 {
-	struct db_res	*res = NULL;
 	const char	*p[4];
 	char		 lim[24], off[24];
-	json_t		*out, *h;
-	int		 i;
+	int		 i, c[6];
 
 	memset(o, 0, sizeof(*o));
+	memset(out, 0, sizeof(*out));
 	snprintf(lim, sizeof(lim), "%ld", limit);
 	snprintf(off, sizeof(off), "%ld", offset);
 	p[0] = start;
 	p[1] = end;
 	p[2] = lim;
 	p[3] = off;
-	if (db_exec(db, OQ(OQ_HISTORY), p, &res, &o->err) == -1) {
+	if (db_exec(db, OQ(OQ_HISTORY), p, &out->res, &o->err) == -1) {
 		o->result = IR_DB;
 		return;
 	}
-	out = json_array();
-	for (i = 0; i < db_res_rows(res); i++) {
-		h = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}",
-		    "id", db_str(res, i, "id"),
-		    "report_id", db_str(res, i, "report_id"),
-		    "from", db_str(res, i, "from_status"),
-		    "to", db_str(res, i, "to_status"),
-		    "note", db_str(res, i, "note"));
-		json_set_time(h, "at", db_time(res, i, "at"));
-		json_array_append_new(out, h);
+	out->n = db_res_rows(out->res);
+	out->v = xcalloc(out->n > 0 ? (size_t)out->n : 1, sizeof(*out->v));
+	c[0] = db_col(out->res, "id");
+	c[1] = db_col(out->res, "report_id");
+	c[2] = db_col(out->res, "from_status");
+	c[3] = db_col(out->res, "to_status");
+	c[4] = db_col(out->res, "note");
+	c[5] = db_col(out->res, "at");
+	for (i = 0; i < out->n; i++) {
+		out->v[i].id = db_cell(out->res, i, c[0]);
+		out->v[i].report_id = db_cell(out->res, i, c[1]);
+		out->v[i].from = db_cell(out->res, i, c[2]);
+		out->v[i].to = db_cell(out->res, i, c[3]);
+		out->v[i].note = db_cell(out->res, i, c[4]);
+		db_time_cell(out->res, i, c[5], out->v[i].at,
+		    sizeof(out->v[i].at));
 	}
-	db_res_free(res);
-	o->made = out;
 }
 
 struct o311_move_tx {

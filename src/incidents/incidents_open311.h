@@ -40,20 +40,70 @@ struct incident_o311_query {
 	long		 offset;
 };
 /*
- * The reports of 'q', newest first, o->made an array of the public
- * GeoJSON Features (incidents_get()'s shape) in 'l'.
+ * A report as the public sees it (never who reported or supports it):
+ * the text of its public columns, pointing into the result that holds
+ * them, NULL for none; times as the API writes them ("" for none).
+ */
+struct incident_view {
+	const char	*id;
+	const char	*category;	/* the service code */
+	const char	*category_name;	/* in the language asked */
+	const char	*department;
+	const char	*description;
+	const char	*lon, *lat;	/* float8 text; NULL: no position */
+	const char	*address;
+	const char	*attributes;	/* JSON text of an object */
+	const char	*status;	/* our state */
+	const char	*close_reason;
+	const char	*duplicate_of;
+	const char	*status_note;
+	const char	*supporters;	/* digits */
+	const char	*photos;	/* photo ids, comma separated, oldest first */
+	char		 created_at[DB_TIME_LEN];
+	char		 updated_at[DB_TIME_LEN];
+	char		 expected_at[DB_TIME_LEN];
+	char		 finished_at[DB_TIME_LEN];
+};
+/* The length of the first photo id of 'photos' (0: none). */
+size_t	 incidents_photo_first(const char *);
+
+/* Views of the rows of one statement; incident_views_free() ends them. */
+struct incident_views {
+	struct incident_view	*v;
+	int			 n;
+	struct db_res		*res;
+};
+void	 incident_views_free(struct incident_views *);
+
+/*
+ * The reports of 'q', newest first, in 'out' (the category's name in
+ * 'l'); o->made stays NULL.
  */
 void	 incidents_o311_reports(struct db *, const struct incident_o311_query *,
-	    enum lang, struct incident_outcome *);
+	    enum lang, struct incident_views *, struct incident_outcome *);
+
+/* One move of a report's public history (pointing into 'res'). */
+struct incident_move {
+	const char	*id;		/* the history row's id, digits */
+	const char	*report_id;
+	const char	*from, *to;	/* our states */
+	const char	*note;		/* the public note; may be NULL */
+	char		 at[DB_TIME_LEN];
+};
+struct incident_moves {
+	struct incident_move	*v;
+	int			 n;
+	struct db_res		*res;
+};
+void	 incident_moves_free(struct incident_moves *);
 
 /*
  * The public history of the reports between 'start' and 'end' (RFC 3339,
- * 'end' excluded), oldest first, at most 'limit' rows from 'offset':
- * o->made an array of {"id" (a string), "report_id", "at", "from",
- * "to", "note"} where note may be null.
+ * 'end' excluded), oldest first, at most 'limit' rows from 'offset', in
+ * 'out'; o->made stays NULL.
  */
 void	 incidents_o311_history(struct db *, const char *, const char *, long,
-	    long, struct incident_outcome *);
+	    long, struct incident_moves *, struct incident_outcome *);
 
 /*
  * A partner application ('client', its id) moves report 'id' along the

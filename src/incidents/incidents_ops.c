@@ -303,13 +303,14 @@ incidents_get(struct db *db, const char *id, enum lang l,
 
 void
 incidents_list(struct db *db, const struct incident_query *q, enum lang l,
-    struct incident_outcome *o)
+    struct buf *out, struct incident_outcome *o)
 {
-	struct db_res	*res = NULL;
-	const char	*p[8];
-	char		 b[4][40], lim[24];
-	json_t		*features;
-	int		 i;
+	struct incidents_cols	 c;
+	struct incident_view	 v;
+	struct db_res		*res = NULL;
+	const char		*p[8];
+	char			 b[4][40], lim[24];
+	int			 i, n;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < 4; i++) {
@@ -325,12 +326,19 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 		o->result = IR_DB;
 		return;
 	}
-	features = json_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_array_append_new(features, incidents_feature(res, i, l));
+	n = db_res_rows(res);
+	/* About 560 bytes a Feature: one allocation for most answers. */
+	buf_reserve(out, out->len + 600 * (size_t)n + 64);
+	buf_adds(out, "{\"type\":\"FeatureCollection\",\"features\":[");
+	incidents_cols(res, l, &c);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(out, ',');
+		incidents_view(res, i, &c, &v);
+		incidents_feature_write(out, &v);
+	}
+	buf_adds(out, "]}");
 	db_res_free(res);
-	o->made = json_pack("{s:s, s:o}", "type", "FeatureCollection",
-	    "features", features);
 }
 
 /* --- mail ---------------------------------------------------------- */

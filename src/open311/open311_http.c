@@ -405,104 +405,109 @@ absolute(const char *path)
 	return (s);
 }
 
+/* The last service notice written: most requests share theirs. */
+struct o311_notice {
+	long		 days;
+	char		 dept[64];
+	char		 text[300];
+};
+
 /*
- * A report (a public GeoJSON Feature) as an Open311 request; 'media' is
- * the partner's media_url when it gave one.  Never the reporter.
+ * The one way to write a report as an Open311 request, in either format
+ * ('w'); 'media' is the partner's media_url when it gave one.  Never the
+ * reporter.
  */
-static json_t *
-o311_request(const json_t *f, const char *media, enum lang l)
+static void
+o311_request_write(struct xml_list *w, const struct incident_view *v,
+    const char *media, enum lang l, struct o311_notice *last)
 {
-	const json_t	*pr = json_object_get(f, "properties");
-	const json_t	*geo = json_object_get(f, "geometry");
-	const json_t	*photo;
-	const char	*st = json_str(pr, "status");
-	json_t		*r;
-	char		 buf[300], *url = NULL;
-	int64_t		 t;
+	const char	*st = v->status;
+	const char	*dept = v->department != NULL ? v->department : "";
+	char		 url[sizeof(open311_config.public_url) + 128];
+	int64_t		 t, c;
 	long		 days = 0;
+	size_t		 n;
+	int		 closed = strcmp(o311_status(st), "closed") == 0;
 
-	if (json_str(pr, "expected_at") != NULL && json_str(pr, "created_at")
-	    != NULL && clock_parse(json_str(pr, "expected_at"), &t) == 0) {
-		int64_t	 c;
-
-		if (clock_parse(json_str(pr, "created_at"), &c) == 0)
-			days = (long)((t - c) / DAY_US);
+	if (v->expected_at[0] != '\0' && v->created_at[0] != '\0' &&
+	    clock_parse(v->expected_at, &t) == 0 &&
+	    clock_parse(v->created_at, &c) == 0)
+		days = (long)((t - c) / DAY_US);
+	if (last->text[0] == '\0' || days != last->days ||
+	    strcmp(dept, last->dept) != 0) {
+		notice(last->text, sizeof(last->text), (int)days, dept, l);
+		last->days = days;
+		/* A name too long to keep is written again next time. */
+		if (snprintf(last->dept, sizeof(last->dept), "%s", dept) >=
+		    (int)sizeof(last->dept))
+			last->dept[0] = '\0';
 	}
-	notice(buf, sizeof(buf), (int)days, json_str(pr, "department") !=
-	    NULL ? json_str(pr, "department") : "", l);
-	photo = json_array_get(json_object_get(pr, "photos"), 0);
-	if (photo != NULL && json_str(photo, "url") != NULL)
-		url = absolute(json_str(photo, "url"));
-	r = json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
-	    "service_request_id", json_str(f, "id"),
-	    "status", o311_status(st),
-	    "status_notes", json_str(pr, "status_note") != NULL ?
-	    json_str(pr, "status_note") : state_text(st, l),
-	    "service_name", json_str(pr, "category_name"),
-	    "service_code", json_str(pr, "category"),
-	    "description", json_str(pr, "description"),
-	    "agency_responsible", json_str(pr, "department"),
-	    "service_notice", buf);
-	json_object_set(r, "requested_datetime", json_object_get(pr,
-	    "created_at"));
+	xml_list_item(w);
+	xml_list_str(w, "service_request_id", v->id);
+	xml_list_str(w, "status", o311_status(st));
+	xml_list_str(w, "status_notes", v->status_note != NULL ?
+	    v->status_note : state_text(st, l));
+	xml_list_str(w, "service_name", v->category_name);
+	xml_list_str(w, "service_code", v->category);
+	xml_list_str(w, "description", v->description);
+	xml_list_str(w, "agency_responsible", v->department);
+	xml_list_str(w, "service_notice", last->text);
+	xml_list_str(w, "requested_datetime", v->created_at[0] != '\0' ?
+	    v->created_at : NULL);
 	/* updated_datetime: the closing date once closed. */
-	json_object_set(r, "updated_datetime", json_object_get(pr,
-	    strcmp(o311_status(st), "closed") == 0 && json_str(pr,
-	    "finished_at") != NULL ? "finished_at" : "updated_at"));
-	json_object_set(r, "expected_datetime", json_object_get(pr,
-	    "expected_at"));
-	json_object_set_new(r, "address", json_str(pr, "address") != NULL ?
-	    json_string(json_str(pr, "address")) : json_null());
-	json_object_set_new(r, "address_id", json_null());
-	json_object_set_new(r, "zipcode", json_null());
-	if (json_is_object(geo)) {
-		const json_t	*c = json_object_get(geo, "coordinates");
-
-		json_object_set_new(r, "lat", json_real(json_number_value(
-		    json_array_get(c, 1))));
-		json_object_set_new(r, "long", json_real(json_number_value(
-		    json_array_get(c, 0))));
-	} else {
-		json_object_set_new(r, "lat", json_null());
-		json_object_set_new(r, "long", json_null());
+	xml_list_str(w, "updated_datetime", closed && v->finished_at[0] !=
+	    '\0' ? v->finished_at : v->updated_at[0] != '\0' ? v->updated_at :
+	    NULL);
+	xml_list_str(w, "expected_datetime", v->expected_at[0] != '\0' ?
+	    v->expected_at : NULL);
+	xml_list_str(w, "address", v->address);
+	xml_list_str(w, "address_id", NULL);
+	xml_list_str(w, "zipcode", NULL);
+	xml_list_real(w, "lat", v->lat);
+	xml_list_real(w, "long", v->lon);
+	/* The first photo's public copy, else what the partner gave. */
+	if ((n = incidents_photo_first(v->photos)) > 0) {
+		snprintf(url, sizeof(url), "%s/api/v1/incidents/%s/photos/%.*s",
+		    open311_config.public_url, v->id, (int)n, v->photos);
+		media = url;
 	}
-	if (url != NULL)
-		json_object_set_new(r, "media_url", json_string(url));
-	else
-		json_object_set_new(r, "media_url", media != NULL ?
-		    json_string(media) : json_null());
-	free(url);
-	return (r);
+	xml_list_str(w, "media_url", media);
 }
 
-/* The partner media_url of each report of 'features' into an object. */
+/*
+ * The partners' media_url of 'n' items into 'media', keyed by the
+ * column 'key' of statement 'st' (which takes the ids as an array): the
+ * ids are the strings at 'id', 'id' + 'stride' bytes, and so on (a
+ * member of each item of an array of structures).
+ */
 static int
-media_of(const json_t *features, json_t *media, struct db_error *err)
+media_of(const struct db_stmt *st, const char *key, const char *const *id,
+    size_t stride, int n, json_t *media, struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	struct buf	 b;
-	const json_t	*f;
 	const char	*p[1];
-	size_t		 i;
 	int		 k;
 
-	if (json_array_size(features) == 0)
+	if (n == 0)
 		return (0);
 	buf_init(&b);
+	buf_reserve(&b, 37 * (size_t)n + 2);
 	buf_addc(&b, '{');
-	json_array_foreach(features, i, f) {
-		if (i > 0)
+	for (k = 0; k < n; k++) {
+		if (k > 0)
 			buf_addc(&b, ',');
-		buf_adds(&b, json_str(f, "id"));
+		buf_adds(&b, *(const char *const *)(const void *)
+		    ((const char *)id + (size_t)k * stride));
 	}
 	buf_addc(&b, '}');
 	p[0] = b.data;
-	k = db_exec(db_thread(), OS(OS_REQUESTS_OF), p, &res, err);
+	k = db_exec(db_thread(), st, p, &res, err);
 	buf_cleanup(&b);
 	if (k == -1)
 		return (-1);
 	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, "report_id"),
+		json_object_set_new(media, db_str(res, k, key),
 		    json_string(db_str(res, k, "media_url")));
 	db_res_free(res);
 	return (0);
@@ -514,31 +519,40 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
     enum lang l, int one)
 {
 	struct incident_outcome	 o;
+	struct incident_views	 vs;
 	struct db_error		 err;
-	json_t			*out, *media, *f;
-	size_t			 i;
+	struct xml_list		 w;
+	struct o311_notice	 last;
+	struct buf		*b;
+	json_t			*media;
+	int			 i, xml = req_format(req) == FMT_XML;
 
-	incidents_o311_reports(db_thread(), q, l, &o);
+	incidents_o311_reports(db_thread(), q, l, &vs, &o);
 	if (o.result != IR_OK)
 		return (o311_db_error(req, &o.err));
-	if (one && json_array_size(o.made) == 0) {
-		json_decref(o.made);
+	if (one && vs.n == 0) {
+		incident_views_free(&vs);
 		return (o311_error(req, 404, "service_request_id not found"));
 	}
 	media = json_object();
-	if (media_of(o.made, media, &err) == -1) {
-		json_decref(o.made);
+	if (media_of(OS(OS_REQUESTS_OF), "report_id", &vs.v[0].id,
+	    sizeof(vs.v[0]), vs.n, media, &err) == -1) {
+		incident_views_free(&vs);
 		json_decref(media);
 		return (o311_db_error(req, &err));
 	}
-	out = json_array();
-	json_array_foreach(o.made, i, f)
-		json_array_append_new(out, o311_request(f, json_str(media,
-		    json_str(f, "id")), l));
-	json_decref(o.made);
+	/* Written straight into the reply: up to 1000 requests. */
+	b = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
+	buf_reserve(b, b->len + (xml ? 800 : 600) * (size_t)vs.n + 128);
+	xml_list_begin(&w, b, xml, "service_requests", "request");
+	memset(&last, 0, sizeof(last));
+	for (i = 0; i < vs.n; i++)
+		o311_request_write(&w, &vs.v[i], json_str(media, vs.v[i].id),
+		    l, &last);
+	xml_list_end(&w);
+	incident_views_free(&vs);
 	json_decref(media);
 	reply_header(req, "Vary", "Accept-Language");
-	o311_reply(req, 200, "service_requests", out);
 	return (0);
 }
 
@@ -1220,65 +1234,51 @@ int
 open311_h_updates(struct request *req)
 {
 	struct incident_outcome	 o;
-	struct db_res		*res = NULL;
+	struct incident_moves	 ms;
 	struct db_error		 err;
-	struct buf		 b;
-	const json_t		*h;
-	const char		*p[1];
-	json_t			*out, *media;
+	struct xml_list		 w;
+	struct buf		*out;
+	const struct incident_move *h;
+	json_t			*media;
 	char			 start[40], end[40];
 	long			 limit, offset;
-	size_t			 i;
 	enum lang		 l;
-	int			 k;
+	int			 k, xml = req_format(req) == FMT_XML;
 
 	if (get_args(req, &l) == -1 || paging(req, &limit, &offset) == -1 ||
 	    window(req, start, end, sizeof(start)) == -1)
 		return (0);
-	incidents_o311_history(db_thread(), start, end, limit, offset, &o);
+	incidents_o311_history(db_thread(), start, end, limit, offset, &ms,
+	    &o);
 	if (o.result != IR_OK)
 		return (o311_db_error(req, &o.err));
 	media = json_object();
-	buf_init(&b);
-	buf_addc(&b, '{');
-	json_array_foreach(o.made, i, h) {
-		if (i > 0)
-			buf_addc(&b, ',');
-		buf_adds(&b, json_str(h, "id"));
-	}
-	buf_addc(&b, '}');
-	p[0] = b.data;
-	k = db_exec(db_thread(), OS(OS_UPDATES_OF), p, &res, &err);
-	buf_cleanup(&b);
-	if (k == -1) {
-		json_decref(o.made);
+	if (media_of(OS(OS_UPDATES_OF), "history_id", &ms.v[0].id,
+	    sizeof(ms.v[0]), ms.n, media, &err) == -1) {
+		incident_moves_free(&ms);
 		json_decref(media);
 		return (o311_db_error(req, &err));
 	}
-	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, "history_id"),
-		    json_string(db_str(res, k, "media_url")));
-	db_res_free(res);
-	out = json_array();
-	json_array_foreach(o.made, i, h) {
-		json_t	*u;
-
-		u = json_pack("{s:s?, s:s?, s:s, s:O?, s:s, s:s?}",
-		    "update_id", json_str(h, "id"),
-		    "service_request_id", json_str(h, "report_id"),
-		    "status", o311_status(json_str(h, "to")),
-		    "updated_datetime", json_object_get(h, "at"),
-		    "description", json_str(h, "note") != NULL ? json_str(h,
-		    "note") : state_text(json_str(h, "to"), l),
-		    "media_url", json_str(media, json_str(h, "id")));
-		if (json_object_get(u, "media_url") == NULL)
-			json_object_set_new(u, "media_url", json_null());
-		json_array_append_new(out, u);
+	/* Written straight into the reply: up to 1000 updates. */
+	out = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
+	xml_list_begin(&w, out, xml, "service_request_updates",
+	    "request_update");
+	for (k = 0; k < ms.n; k++) {
+		h = &ms.v[k];
+		xml_list_item(&w);
+		xml_list_str(&w, "update_id", h->id);
+		xml_list_str(&w, "service_request_id", h->report_id);
+		xml_list_str(&w, "status", o311_status(h->to));
+		xml_list_str(&w, "updated_datetime", h->at[0] != '\0' ? h->at :
+		    NULL);
+		xml_list_str(&w, "description", h->note != NULL ? h->note :
+		    state_text(h->to, l));
+		xml_list_str(&w, "media_url", json_str(media, h->id));
 	}
-	json_decref(o.made);
+	xml_list_end(&w);
+	incident_moves_free(&ms);
 	json_decref(media);
 	reply_header(req, "Vary", "Accept-Language");
-	o311_reply(req, 200, "service_request_updates", out);
 	return (0);
 }
 

@@ -276,6 +276,30 @@ START_TEST(test_buf_json_str)
 }
 END_TEST
 
+START_TEST(test_buf_real)
+{
+	struct buf	 b;
+	json_t		*v;
+
+	buf_init(&b);
+	buf_adds(&b, "[");
+	buf_add_real(&b, "45");
+	buf_adds(&b, ",");
+	buf_add_real(&b, "-6.7219");
+	buf_adds(&b, ",");
+	buf_add_real(&b, "1e-07");
+	buf_adds(&b, "]");
+	ck_assert_str_eq(b.data, "[45.0,-6.7219,1e-07]");
+	/* Each reads back as a real. */
+	v = json_loads(b.data, 0, NULL);
+	ck_assert(json_is_real(json_array_get(v, 0)));
+	ck_assert(json_is_real(json_array_get(v, 1)));
+	ck_assert(json_is_real(json_array_get(v, 2)));
+	json_decref(v);
+	buf_cleanup(&b);
+}
+END_TEST
+
 START_TEST(test_buf_detach)
 {
 	struct buf	 b;
@@ -364,6 +388,38 @@ START_TEST(test_clock_parse_refused)
 		ck_assert_msg(clock_parse(bad[i], &t) == -1, "accepted '%s'",
 		    bad[i]);
 	}
+}
+END_TEST
+
+/* Every day of years 1 to 9999 (every 7th): the calendar of timegm(3). */
+START_TEST(test_clock_parse_calendar)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	struct tm	 tm;
+	char		 s[40];
+	int64_t		 t;
+	int		 y, m, d, n;
+
+	for (y = 1; y <= 9999; y += 7)
+		for (m = 1; m <= 12; m++) {
+			n = mdays[m - 1] + (m == 2 && ((y % 4 == 0 &&
+			    y % 100 != 0) || y % 400 == 0));
+			for (d = 1; d <= n; d++) {
+				snprintf(s, sizeof(s),
+				    "%04d-%02d-%02dT23:59:58+01:30", y, m, d);
+				ck_assert_int_eq(clock_parse(s, &t), 0);
+				memset(&tm, 0, sizeof(tm));
+				tm.tm_year = y - 1900;
+				tm.tm_mon = m - 1;
+				tm.tm_mday = d;
+				tm.tm_hour = 23;
+				tm.tm_min = 59;
+				tm.tm_sec = 58;
+				ck_assert_msg(t == ((int64_t)timegm(&tm) -
+				    5400) * 1000000, "%s", s);
+			}
+		}
 }
 END_TEST
 
@@ -1148,6 +1204,7 @@ static const TTest *const *const buf_tests[] = {
 	&test_buf_growth,
 	&test_buf_addf,
 	&test_buf_json_str,
+	&test_buf_real,
 	&test_buf_detach,
 	NULL
 };
@@ -1155,6 +1212,7 @@ static const TTest *const *const buf_tests[] = {
 static const TTest *const *const clock_tests[] = {
 	&test_clock_parse_forms,
 	&test_clock_parse_refused,
+	&test_clock_parse_calendar,
 	&test_clock_format_round_trip,
 	&test_clock_configure_frozen,
 	&test_clock_configure_offset,

@@ -246,6 +246,71 @@ START_TEST(test_xml_open311_examples)
 }
 END_TEST
 
+/* One list written by xml_list in both formats. */
+static char *
+list_of(int xml, int n)
+{
+	struct xml_list	 w;
+	struct buf	 b;
+	size_t		 len;
+	int		 i;
+
+	buf_init(&b);
+	xml_list_begin(&w, &b, xml, "service_requests", "request");
+	for (i = 0; i < n; i++) {
+		xml_list_item(&w);
+		xml_list_str(&w, "service_request_id", i == 0 ? "a1" : "b2");
+		xml_list_str(&w, "description", "<trou> & \"bosse\" 'x'\t\n"
+		    "\x01\x7f é \xef\xbf\xbf\\");
+		xml_list_str(&w, "address", NULL);
+		/* Exact in binary: jansson writes them the same way. */
+		xml_list_real(&w, "lat", "44.5");
+		xml_list_real(&w, "long", i == 0 ? "6" : "-0.125");
+		xml_list_real(&w, "zipcode", NULL);
+	}
+	xml_list_end(&w);
+	return (buf_detach(&b, &len));
+}
+
+/* xml_list writes the XML xml_from_json() makes of its own JSON. */
+START_TEST(test_xml_list)
+{
+	const char	*why = NULL;
+	char		*json, *xml, *mapped;
+	json_t		*v;
+	int		 n;
+
+	for (n = 0; n <= 2; n++) {
+		json = list_of(0, n);
+		xml = list_of(1, n);
+		v = json_loads(json, 0, NULL);
+		ck_assert_msg(json_is_array(v), "not a JSON array: %s", json);
+		ck_assert_int_eq(json_array_size(v), n);
+		if (n > 0) {
+			/* Reals stay reals, nulls are nulls. */
+			ck_assert(json_is_real(json_object_get(
+			    json_array_get(v, 0), "long")));
+			ck_assert(json_is_null(json_object_get(
+			    json_array_get(v, 0), "zipcode")));
+		}
+		json_decref(v);
+		mapped = map(json, "service_requests", &why);
+		ck_assert_msg(mapped != NULL, "%s", why);
+		if (n == 0)
+			ck_assert_str_eq(xml, DECL
+			    "<service_requests></service_requests>");
+		else
+			/* The numbers as their text, "6" as 6.0. */
+			ck_assert_ptr_nonnull(strstr(xml,
+			    "<lat>44.5</lat><long>6.0</long>"));
+		ck_assert_str_eq(xml, mapped);
+		free(json);
+		free(xml);
+		free(mapped);
+	}
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_xml_escape,
 	&test_xml_scalars_and_order,
@@ -253,6 +318,7 @@ static const TTest *const *const tests[] = {
 	&test_xml_names,
 	&test_xml_depth,
 	&test_xml_open311_examples,
+	&test_xml_list,
 	NULL
 };
 
