@@ -62,8 +62,8 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "make_interval(days => $12::int)) RETURNING id", .nparams = 13 },
 	[IQ_HISTORY_INSERT] = { .name = "incidents_insert_history",
 	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
-	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
-	  .nparams = 6 },
+	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6) "
+	  "RETURNING id::text AS id", .nparams = 6 },
 	/* open reports of category $1 within $5 metres of ($2, $3) */
 	[IQ_DUPLICATES] = { .name = "incidents_select_duplicates",
 	  .sql = "SELECT r.id, r.status, r.supporters, "

@@ -138,6 +138,10 @@ void	 incidents_note(struct db *, const struct principal *, const char *,
 void	 incidents_confirm(struct db *, const char *,
 	    struct incident_outcome *);
 void	 incident_outcome_reset(struct incident_outcome *);
+/* The one change of a report's state, agents' and partners' alike. */
+int	 incidents_move_apply(struct db *, const char *, const char *,
+	    const char *, const struct incident_update *, char *, size_t,
+	    struct db_error *);
 
 /* Handlers. */
 int	 incidents_h_categories(struct request *);

@@ -407,6 +407,66 @@ lock_for_staff(struct db *db, const struct principal *who, const char *id,
 	return (0);
 }
 
+/*
+ * The one place a report changes state (agents: incidents_update();
+ * partners: incidents_o311_move()): report 'id', locked by the caller
+ * and in state 'from', moves to u->to with its note, reason and original
+ * at the clock's now, by 'actor' (an agent; NULL: a partner application);
+ * its history row (its id into 'hist' when not NULL), the status mail to
+ * its reporter, supporters and confirmed follow-up address, and for a
+ * duplicate its people moved to the original.  0, or -1 with 'err'.
+ */
+int
+incidents_move_apply(struct db *db, const char *id, const char *actor,
+    const char *from, const struct incident_update *u, char *hist,
+    size_t histlen, struct db_error *err)
+{
+	struct db_res	*r = NULL, *h = NULL, *x = NULL;
+	const char	*p[6];
+	char		 now[40];
+	int		 rc = -1;
+
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = id;
+	p[1] = u->to;
+	p[2] = u->note;
+	p[3] = u->reason;
+	p[4] = u->duplicate_of;
+	p[5] = now;
+	if (db_exec(db, IQ(IQ_MOVE), p, NULL, err) == -1)
+		goto out;
+	p[0] = id;
+	p[1] = now;
+	p[2] = actor;
+	p[3] = from;
+	p[4] = u->to;
+	p[5] = u->note;
+	if (db_exec(db, IQ(IQ_HISTORY_INSERT), p, &h, err) == -1)
+		goto out;
+	if (hist != NULL)
+		snprintf(hist, histlen, "%s", db_str(h, 0, "id"));
+	/* The state after the move, as the mail tells it. */
+	p[0] = id;
+	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1 ||
+	    mail_followers(db, r, err) == -1)
+		goto out;
+	if (u->duplicate_of != NULL) {
+		/* Its people support the original from now on. */
+		p[0] = id;
+		p[1] = u->duplicate_of;
+		p[2] = now;
+		if (db_exec(db, IQ(IQ_SUPPORTERS_MOVE), p, NULL, err) == -1 ||
+		    db_exec(db, IQ(IQ_SUPPORTERS_CLEAR), p, &x, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	db_res_free(r);
+	db_res_free(h);
+	db_res_free(x);
+	return (rc);
+}
+
 struct move_tx {
 	const struct principal		*who;
 	const char			*id;
@@ -421,9 +481,8 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 	struct move_tx		*t = arg;
 	const struct incident_update *u = t->u;
 	struct incident_outcome	*o = t->o;
-	struct db_res		*r = NULL, *orig = NULL, *x = NULL;
-	const char		*p[6], *from;
-	char			 now[40];
+	struct db_res		*r = NULL, *orig = NULL;
+	const char		*p[1], *from;
 	json_t			*errors;
 	int			 rc = -1;
 
@@ -471,39 +530,9 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 		goto out;
 	}
 	json_decref(errors);
-	clock_format(clock_now(), now, sizeof(now));
-	p[0] = t->id;
-	p[1] = u->to;
-	p[2] = u->note;
-	p[3] = u->reason;
-	p[4] = u->duplicate_of;
-	p[5] = now;
-	if (db_exec(db, IQ(IQ_MOVE), p, NULL, err) == -1)
+	if (incidents_move_apply(db, t->id, t->who->id, from, u, NULL, 0,
+	    err) == -1)
 		goto db;
-	p[0] = t->id;
-	p[1] = now;
-	p[2] = t->who->id;
-	p[3] = from;
-	p[4] = u->to;
-	p[5] = u->note;
-	if (db_exec(db, IQ(IQ_HISTORY_INSERT), p, NULL, err) == -1)
-		goto db;
-	/* The state after the move, as the mail tells it. */
-	db_res_free(r);
-	r = NULL;
-	p[0] = t->id;
-	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1 ||
-	    mail_followers(db, r, err) == -1)
-		goto db;
-	if (u->duplicate_of != NULL) {
-		/* Its people support the original from now on. */
-		p[0] = t->id;
-		p[1] = u->duplicate_of;
-		p[2] = now;
-		if (db_exec(db, IQ(IQ_SUPPORTERS_MOVE), p, NULL, err) == -1 ||
-		    db_exec(db, IQ(IQ_SUPPORTERS_CLEAR), p, &x, err) == -1)
-			goto db;
-	}
 	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	rc = 0;
 	goto out;
@@ -512,7 +541,6 @@ db:
 out:
 	db_res_free(r);
 	db_res_free(orig);
-	db_res_free(x);
 	return (rc);
 }
 

@@ -7,13 +7,15 @@
  * servicerequestupdates extension both ways (idempotent on the partner's
  * update_id); every error in Open311's format and the format asked; the
  * reporter's contact never public, in the person's export, erased with
- * them.
+ * them.  A partner's update tells the reporter and the supporters by
+ * mail as an agent's move does.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "caselib.h"
+#include "mailcatch.h"
 
 #define LAT	44.9316
 #define LON	6.7219
@@ -607,6 +609,109 @@ START_TEST(test_updates)
 }
 END_TEST
 
+/* The messages caught for 'to' whose subject holds 'what'. */
+static int
+caught(const struct catcher *c, const char *to, const char *what,
+    const char *body_has)
+{
+	json_t	*m, *it;
+	size_t	 i;
+	int	 n = 0;
+
+	m = mailcatch_to(c, to);
+	json_array_foreach(m, i, it)
+		if (strstr(idl_jstr(it, "subject"), what) != NULL &&
+		    (body_has == NULL || strstr(idl_jstr(it, "body"),
+		    body_has) != NULL))
+			n++;
+	json_decref(m);
+	return (n);
+}
+
+/*
+ * A partner's update moves a resident's report: the reporter and the
+ * supporter hear of it by mail, as of an agent's move (one operation).
+ */
+START_TEST(test_update_mails)
+{
+	static const char *const extra[] = { "--smtp-starttls", "no",
+	    "--mail-from", "guichet@mairie.test", "--mail-retry-base", "1",
+	    "--smtp-url", NULL, NULL };
+	const char	*args[9], *env = getenv("GUICHET_TEST_SMTP_CATCHER");
+	struct catcher	 c;
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*key, *k, *res, *other, *id, *path, *body, url[64];
+	long		 st;
+	size_t		 i;
+
+	if (env == NULL || env[0] == '\0')
+		return;
+	memset(&c, 0, sizeof(c));
+	mailcatch_start(&c, 0, NULL);
+	for (i = 0; extra[i] != NULL; i++)
+		args[i] = extra[i];
+	snprintf(url, sizeof(url), "%s", mailcatch_url(&c));
+	args[i++] = url;
+	args[i] = NULL;
+	memset(&e, 0, sizeof(e));
+	e.extra = args;
+	e.empty_outbox = 1;
+	idl_start(&e);
+	res = cl_resident(&e);
+	other = cl_other(&e);
+	key = partner(&e, "Lighting Contractor", "open311");
+	k = idl_urlencode(key);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", res, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "street_lighting",
+	    "description", "Lampadaire eteint.", "lat", LAT, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	id = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	path = harness_printf("/api/v1/incidents/%s/supporters", id);
+	ck_assert_int_eq(idl_status(&e, "POST", path, other, NULL), 201);
+	free(path);
+
+	body = harness_printf("api_key=%s&update_id=m-1&service_request_id="
+	    "%s&status=open&guichet_status=acknowledged&description="
+	    "Equipe+prevenue.", k, id);
+	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.json", body,
+	    &r) == 201, "%s", r.body);
+	http_resp_free(&r);
+	/* The same update_id again: no second move, no second mail. */
+	ck_assert_int_eq(form(&e, "/open311/v2/servicerequestupdates.json",
+	    body, &r), 200);
+	http_resp_free(&r);
+	free(body);
+	body = harness_printf("api_key=%s&update_id=m-2&service_request_id="
+	    "%s&status=closed&description=Ampoule+changee.", k, id);
+	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.xml", body,
+	    &r) == 201, "%s", r.body);
+	http_resp_free(&r);
+	free(body);
+
+	/* Two moves, two people following: four messages, no more. */
+	mailcatch_wait(&c, 4, 20000);
+	ck_assert_int_eq(caught(&c, IDL_RESIDENT_EMAIL, "pris en compte",
+	    "Equipe prevenue."), 1);
+	ck_assert_int_eq(caught(&c, CL_OTHER_EMAIL, "pris en compte",
+	    "Equipe prevenue."), 1);
+	ck_assert_int_eq(caught(&c, IDL_RESIDENT_EMAIL, "résolu",
+	    "Ampoule changee."), 1);
+	ck_assert_int_eq(caught(&c, CL_OTHER_EMAIL, "résolu", NULL), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE template = 'incident_status'"), 4);
+	free(id);
+	free(res);
+	free(other);
+	free(k);
+	free(key);
+	idl_stop(&e);
+	mailcatch_kill(&c);
+}
+END_TEST
+
 START_TEST(test_privacy)
 {
 	struct idenv	 e;
@@ -691,6 +796,7 @@ static const TTest *const *const tests[] = {
 	&test_post_and_read,
 	&test_filters_tokens,
 	&test_updates,
+	&test_update_mails,
 	&test_privacy,
 	NULL
 };
