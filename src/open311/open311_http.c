@@ -96,7 +96,14 @@ o311_reply(struct request *req, int status, const char *root, json_t *v)
 	const char	*why = NULL;
 
 	if (req_format(req) == FMT_JSON) {
-		reply_json(req, status, v);
+		/* Reals to 15 digits, as in XML (lat, long: coordinate()). */
+		char	*s = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+		json_decref(v);
+		if (s == NULL)
+			abort();
+		reply_bytes(req, status, CT_JSON, s, strlen(s));
+		free(s);
 		return;
 	}
 	buf_init(&b);
@@ -406,18 +413,60 @@ absolute(const char *path)
 }
 
 /*
- * A report (a public GeoJSON Feature) as an Open311 request; 'media' is
- * the partner's media_url when it gave one.  Never the reporter.
+ * The postcode in a report's address ("12 rue X, 05100 Montgenèvre"):
+ * the last group of exactly five digits, French style, into 'out' (6
+ * bytes); 0, or -1 when there is none.
+ */
+static int
+zipcode_of(const char *addr, char *out)
+{
+	const char	*s, *found = NULL;
+	size_t		 n;
+
+	for (s = addr; s != NULL && *s != '\0'; s += n > 0 ? n : 1) {
+		n = strspn(s, "0123456789");
+		if (n == 5 && (s == addr || !isalnum((unsigned char)s[-1])) &&
+		    !isalnum((unsigned char)s[5]))
+			found = s;
+	}
+	if (found == NULL)
+		return (-1);
+	memcpy(out, found, 5);
+	out[5] = '\0';
+	return (0);
+}
+
+/*
+ * A coordinate to the micro-degree (about 10 cm), which every answer
+ * prints as such in XML and JSON (O311_REAL_FLAGS): not the 17 digits
+ * of a double.
  */
 static json_t *
-o311_request(const json_t *f, const char *media, enum lang l)
+coordinate(const json_t *v)
+{
+	char	 b[40];
+
+	snprintf(b, sizeof(b), "%.6f", json_number_value(v));
+	return (json_real(strtod(b, NULL)));
+}
+
+/*
+ * A report (a public GeoJSON Feature) as an Open311 request; 'extra' is
+ * what the partner gave ({"media_url", "address_id"}; NULL: nothing),
+ * 'depts' the departments' names by code in 'l'.  Never the reporter.
+ */
+static json_t *
+o311_request(const json_t *f, const json_t *extra, const json_t *depts,
+    enum lang l)
 {
 	const json_t	*pr = json_object_get(f, "properties");
 	const json_t	*geo = json_object_get(f, "geometry");
 	const json_t	*photo;
 	const char	*st = json_str(pr, "status");
+	const char	*media = json_str(extra, "media_url");
+	const char	*agency;
 	json_t		*r;
-	char		 buf[300], *url = NULL;
+	char		 buf[300], zip[6], *url = NULL;
 	int64_t		 t;
 	long		 days = 0;
 
@@ -428,8 +477,12 @@ o311_request(const json_t *f, const char *media, enum lang l)
 		if (clock_parse(json_str(pr, "created_at"), &c) == 0)
 			days = (long)((t - c) / DAY_US);
 	}
-	notice(buf, sizeof(buf), (int)days, json_str(pr, "department") !=
-	    NULL ? json_str(pr, "department") : "", l);
+	/* The department by its name, as people know it; its code else. */
+	agency = json_str(pr, "department") != NULL ? json_str(pr,
+	    "department") : "";
+	if (json_str(depts, agency) != NULL)
+		agency = json_str(depts, agency);
+	notice(buf, sizeof(buf), (int)days, agency, l);
 	photo = json_array_get(json_object_get(pr, "photos"), 0);
 	if (photo != NULL && json_str(photo, "url") != NULL)
 		url = absolute(json_str(photo, "url"));
@@ -441,7 +494,7 @@ o311_request(const json_t *f, const char *media, enum lang l)
 	    "service_name", json_str(pr, "category_name"),
 	    "service_code", json_str(pr, "category"),
 	    "description", json_str(pr, "description"),
-	    "agency_responsible", json_str(pr, "department"),
+	    "agency_responsible", agency,
 	    "service_notice", buf);
 	json_object_set(r, "requested_datetime", json_object_get(pr,
 	    "created_at"));
@@ -453,15 +506,16 @@ o311_request(const json_t *f, const char *media, enum lang l)
 	    "expected_at"));
 	json_object_set_new(r, "address", json_str(pr, "address") != NULL ?
 	    json_string(json_str(pr, "address")) : json_null());
-	json_object_set_new(r, "address_id", json_null());
-	json_object_set_new(r, "zipcode", json_null());
+	json_object_set_new(r, "address_id", json_str(extra, "address_id") !=
+	    NULL ? json_string(json_str(extra, "address_id")) : json_null());
+	json_object_set_new(r, "zipcode", zipcode_of(json_str(pr, "address"),
+	    zip) == 0 ? json_string(zip) : json_null());
 	if (json_is_object(geo)) {
 		const json_t	*c = json_object_get(geo, "coordinates");
 
-		json_object_set_new(r, "lat", json_real(json_number_value(
-		    json_array_get(c, 1))));
-		json_object_set_new(r, "long", json_real(json_number_value(
-		    json_array_get(c, 0))));
+		json_object_set_new(r, "lat", coordinate(json_array_get(c, 1)));
+		json_object_set_new(r, "long", coordinate(json_array_get(c,
+		    0)));
 	} else {
 		json_object_set_new(r, "lat", json_null());
 		json_object_set_new(r, "long", json_null());
@@ -475,10 +529,17 @@ o311_request(const json_t *f, const char *media, enum lang l)
 	return (r);
 }
 
-/* The partner media_url of each report of 'features' into an object. */
+/*
+ * What the partner gave of each report of 'features' into 'extra' ({id:
+ * {"media_url", "address_id"}}), and the departments' names in 'l' into
+ * 'depts' ({code: name}).
+ */
 static int
-media_of(const json_t *features, json_t *media, struct db_error *err)
+media_of(const json_t *features, json_t *extra, json_t *depts, enum lang l,
+    struct db_error *err)
 {
+	static const char *const name_col[] = { [LANG_FR] = "name_fr",
+	    [LANG_EN] = "name_en", [LANG_IT] = "name_it" };
 	struct db_res	*res = NULL;
 	struct buf	 b;
 	const json_t	*f;
@@ -488,6 +549,13 @@ media_of(const json_t *features, json_t *media, struct db_error *err)
 
 	if (json_array_size(features) == 0)
 		return (0);
+	if (db_exec(db_thread(), OS(OS_DEPARTMENTS), NULL, &res, err) == -1)
+		return (-1);
+	for (k = 0; k < db_res_rows(res); k++)
+		json_object_set_new(depts, db_str(res, k, "code"),
+		    json_string(db_str(res, k, name_col[l])));
+	db_res_free(res);
+	res = NULL;
 	buf_init(&b);
 	buf_addc(&b, '{');
 	json_array_foreach(features, i, f) {
@@ -502,8 +570,9 @@ media_of(const json_t *features, json_t *media, struct db_error *err)
 	if (k == -1)
 		return (-1);
 	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, "report_id"),
-		    json_string(db_str(res, k, "media_url")));
+		json_object_set_new(extra, db_str(res, k, "report_id"),
+		    json_pack("{s:s?, s:s?}", "media_url", db_str(res, k,
+		    "media_url"), "address_id", db_str(res, k, "address_id")));
 	db_res_free(res);
 	return (0);
 }
@@ -515,7 +584,7 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 {
 	struct incident_outcome	 o;
 	struct db_error		 err;
-	json_t			*out, *media, *f;
+	json_t			*out, *media, *depts, *f;
 	size_t			 i;
 
 	incidents_o311_reports(db_thread(), q, l, &o);
@@ -526,17 +595,20 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 		return (o311_error(req, 404, "service_request_id not found"));
 	}
 	media = json_object();
-	if (media_of(o.made, media, &err) == -1) {
+	depts = json_object();
+	if (media_of(o.made, media, depts, l, &err) == -1) {
 		json_decref(o.made);
 		json_decref(media);
+		json_decref(depts);
 		return (o311_db_error(req, &err));
 	}
 	out = json_array();
 	json_array_foreach(o.made, i, f)
-		json_array_append_new(out, o311_request(f, json_str(media,
-		    json_str(f, "id")), l));
+		json_array_append_new(out, o311_request(f, json_object_get(
+		    media, json_str(f, "id")), depts, l));
 	json_decref(o.made);
 	json_decref(media);
+	json_decref(depts);
 	reply_header(req, "Vary", "Accept-Language");
 	o311_reply(req, 200, "service_requests", out);
 	return (0);
@@ -1027,7 +1099,7 @@ static int
 post_request_store(const char *report, const char *client,
     const json_t *form, const char *person, struct db_error *err)
 {
-	const char	*p[12], *email = field(form, "email");
+	const char	*p[13], *email = field(form, "email");
 	char		 key[IDENTITY_EMAIL_KEY_MAX] = "", now[40];
 
 	clock_format(clock_now(), now, sizeof(now));
@@ -1045,6 +1117,7 @@ post_request_store(const char *report, const char *client,
 	p[9] = field(form, "media_url");
 	p[10] = now;
 	p[11] = person[0] != '\0' ? person : NULL;
+	p[12] = field(form, "address_id");
 	return (db_exec(db_thread(), OS(OS_REQUEST_INSERT), p, NULL, err));
 }
 
@@ -1119,6 +1192,8 @@ open311_h_request_post(struct request *req)
 	}
 	if (!len_ok(in.address, 300))
 		err_add(errors, 400, "address_string: 300 characters at most");
+	if (!len_ok(addr_id, 200))
+		err_add(errors, 400, "address_id: 200 characters at most");
 	in.description = field(form, "description");
 	if (!len_ok(in.description, O311_DESCRIPTION_MAX))
 		err_add(errors, 400, "description: 4000 characters at most");

@@ -341,7 +341,7 @@ START_TEST(test_post_and_read)
 	idl_assert_strs(q, "service_request_id", id, "status", "open",
 	    "service_code", "pothole", "service_name", "Nid-de-poule",
 	    "description", "Un trou", "agency_responsible",
-	    "services_techniques", "media_url",
+	    "Services techniques", "media_url",
 	    "https://partner.example/p/1.jpg", NULL);
 	ck_assert(json_is_string(json_object_get(q, "requested_datetime")));
 	ck_assert(json_is_string(json_object_get(q, "updated_datetime")));
@@ -494,6 +494,131 @@ START_TEST(test_filters_tokens)
 	free(b);
 	free(c);
 	free(tech);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
+/* POST a request from 'more' (encoded, after the api_key): the new id. */
+static char *
+file_form(const struct idenv *e, const char *k, const char *more)
+{
+	struct http_resp r;
+	json_t		*j;
+	char		*body, *id;
+
+	body = harness_printf("api_key=%s&service_code=pothole&%s", k, more);
+	ck_assert_msg(form(e, "/open311/v2/requests.json", body, &r) == 201,
+	    "POST requests.json %s: %ld %s", more, r.status, r.body);
+	j = harness_json(&r);
+	id = strdup(idl_jstr(json_array_get(j, 0), "service_request_id"));
+	json_decref(j);
+	http_resp_free(&r);
+	free(body);
+	return (id);
+}
+
+/*
+ * The fields of a request: agency_responsible is the department's name
+ * in the language asked; lat and long to the micro-degree, the same in
+ * XML and JSON; zipcode from the address; address_id as the partner gave
+ * it.
+ */
+START_TEST(test_request_fields)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*key, *k, *a, *b, *c, *path, *name, *want;
+	json_t		*j, *q;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Street App", "open311");
+	k = idl_urlencode(key);
+	a = file_form(&e, k, "lat=44.93161234567&long=6.72191234567");
+	b = file_form(&e, k, "address_string=3+route+d%27Italie%2C+05100+"
+	    "Montgen%C3%A8vre");
+	c = file_form(&e, k, "address_id=ADR-00545483");
+
+	/* The position: six decimals, in both formats. */
+	path = harness_printf("/open311/v2/requests/%s.json", a);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "\"lat\":44.931612,") != NULL &&
+	    strstr(r.body, "\"long\":6.721912,") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	j = get_json(&e, path, 200);
+	q = json_array_get(j, 0);
+	ck_assert(json_is_null(json_object_get(q, "zipcode")));
+	ck_assert(json_is_null(json_object_get(q, "address_id")));
+	/* The department by its name, not its code. */
+	name = idl_sql(&e, "SELECT d.name_fr FROM identity.departments d "
+	    "JOIN incidents.categories c ON c.department = d.code WHERE "
+	    "c.code = 'pothole'");
+	want = idl_sql(&e, "SELECT department FROM incidents.categories "
+	    "WHERE code = 'pothole'");
+	ck_assert_str_ne(name, want);
+	free(want);
+	idl_assert_str(q, "agency_responsible", name);
+	ck_assert_msg(strstr(idl_jstr(q, "service_notice"), name) != NULL,
+	    "%s", idl_jstr(q, "service_notice"));
+	json_decref(j);
+	free(path);
+	free(name);
+	path = harness_printf("/open311/v2/requests/%s.xml", a);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "<lat>44.931612</lat><long>6.721912"
+	    "</long>") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	free(path);
+	path = harness_printf("/open311/v2/requests/%s.json?lang=en", a);
+	j = get_json(&e, path, 200);
+	name = idl_sql(&e, "SELECT d.name_en FROM identity.departments d "
+	    "JOIN incidents.categories c ON c.department = d.code WHERE "
+	    "c.code = 'pothole'");
+	idl_assert_str(json_array_get(j, 0), "agency_responsible", name);
+	json_decref(j);
+	free(path);
+	free(name);
+
+	/* The postcode of the address. */
+	path = harness_printf("/open311/v2/requests/%s.json", b);
+	j = get_json(&e, path, 200);
+	idl_assert_str(json_array_get(j, 0), "zipcode", "05100");
+	ck_assert(json_is_null(json_object_get(json_array_get(j, 0), "lat")));
+	json_decref(j);
+	free(path);
+	path = harness_printf("/open311/v2/requests/%s.xml", b);
+	get(&e, path, 200, &r);
+	ck_assert(strstr(r.body, "<zipcode>05100</zipcode>") != NULL);
+	http_resp_free(&r);
+	free(path);
+
+	/* The partner's address_id, as given, in both formats. */
+	path = harness_printf("/open311/v2/requests/%s.json", c);
+	j = get_json(&e, path, 200);
+	idl_assert_str(json_array_get(j, 0), "address_id", "ADR-00545483");
+	json_decref(j);
+	free(path);
+	path = harness_printf("/open311/v2/requests.xml?service_request_id="
+	    "%s", c);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "<address_id>ADR-00545483</address_id>")
+	    != NULL, "%s", r.body);
+	http_resp_free(&r);
+	free(path);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.requests WHERE report_id = '%s' AND address_id = "
+	    "'ADR-00545483'", c), 1);
+	/* Longer than the column: Open311's 400, not a 500. */
+	want = harness_printf("api_key=%s&service_code=pothole&address_id="
+	    "%0201d", k, 7);
+	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", want, &r), 400);
+	assert_error(&r, 400, 1);
+	http_resp_free(&r);
+	free(want);
+	free(a);
+	free(b);
+	free(c);
+	free(k);
 	free(key);
 	idl_stop(&e);
 }
@@ -795,6 +920,7 @@ static const TTest *const *const tests[] = {
 	&test_discovery_services,
 	&test_post_and_read,
 	&test_filters_tokens,
+	&test_request_fields,
 	&test_updates,
 	&test_update_mails,
 	&test_privacy,
