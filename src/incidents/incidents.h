@@ -59,13 +59,17 @@ struct incident_input {
 	const char	*address;	/* instead of the position */
 	const json_t	*attributes;	/* {code: value}; may be NULL */
 	const char	*email;		/* anonymous follow-up; may be NULL */
+	int		 photo_secret;	/* anonymous: make a photo_token */
 };
 
 /*
  * File a report as 'who' (NULL: anonymous, where the category allows it).
  * IR_OK with o->made = {"report": Feature, "possible_duplicates": [...],
  * "contact_token": the confirmation token when an email was given (its
- * holder proves it through the mail; the caller never shows it)}.
+ * holder proves it through the mail; the caller never shows it),
+ * "photo_token" when anonymous and in->photo_secret: the secret with which
+ * the filer adds photos (incidents_h_photo_post(), X-Photo-Token) within
+ * INCIDENT_PHOTO_HOURS, its SHA-256 kept}.
  * Field errors name "/lat", "/lon", "/category", "/attributes/<code>".
  */
 void	 incidents_create(struct db *, const struct principal *,

@@ -1141,6 +1141,185 @@ START_TEST(test_photos)
 }
 END_TEST
 
+/* POST .../photos as an anonymous filer: 'secret' as X-Photo-Token. */
+static long
+photo_post_anon(struct idenv *e, const char *secret, const char *id,
+    const void *data, size_t len, json_t **out)
+{
+	struct http_resp r;
+	const char	*h[3];
+	char		*tok, *path;
+	long		 st;
+
+	tok = harness_printf("X-Photo-Token: %s", secret);
+	h[0] = "Content-Type: image/jpeg";
+	h[1] = secret != NULL ? tok : NULL;
+	h[2] = NULL;
+	path = harness_printf("/api/v1/incidents/%s/photos", id);
+	ck_assert_int_eq(harness_http(&e->s, "POST", path, h, data, len, &r),
+	    0);
+	st = r.status;
+	if (out != NULL)
+		*out = harness_json(&r);
+	http_resp_free(&r);
+	free(tok);
+	free(path);
+	return (st);
+}
+
+/*
+ * An anonymous report takes photos too, from whoever holds the secret its
+ * filing answered with, and nobody else; with the same checks.  Retention
+ * erases the originals of the reports it anonymises (the bytes), the
+ * anonymous filer's and a signed-in reporter's alike; the public copies
+ * stay, as after an erasure.  Anonymous photos are throttled per client
+ * address.
+ */
+START_TEST(test_anonymous_photos_retention)
+{
+	struct idenv	 e;
+	json_t		*j;
+	unsigned char	*jpg;
+	char		*res, *tech, *a, *b, *mine, *secret, *other_secret;
+	char		*mark, *make, *pa, *pm, *path, *pdf, *out, *err;
+	const char	*args[] = { "--clock", "2028-06-01T00:00:00Z", "privacy",
+	    "purge", NULL };
+	size_t		 len, pdflen;
+	long		 st;
+	int		 i, first429 = -1, rc;
+
+	res = idl_start_resident(&e, NULL);
+	tech = cl_agent(&e, CL_TECH);
+	mark = idl_marker(16);
+	make = harness_printf("Cam %s", mark);
+	jpg = jpeg_with_exif(make, &len);
+
+	/* The secret: in an anonymous filing's answer only. */
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "signage", "description",
+	    "Panneau tombe.", "lat", LAT, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	a = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	ck_assert_ptr_nonnull(idl_jstr(j, "photo_token"));
+	secret = strdup(idl_jstr(j, "photo_token"));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND photo_token = "
+	    "encode(sha256(convert_to('%s', 'UTF8')), 'hex')", a, secret), 1);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "signage", "description",
+	    "Autre panneau.", "lat", LAT + 0.01, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	b = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	other_secret = strdup(idl_jstr(j, "photo_token"));
+	json_decref(j);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", res, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "pothole", "description",
+	    "Un trou.", "lat", LAT, "lon", LON + 0.01), &st);
+	ck_assert_int_eq(st, 201);
+	ck_assert_ptr_null(json_object_get(j, "photo_token"));
+	mine = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+
+	/* Nobody else adds photos to the anonymous report. */
+	ck_assert_int_eq(photo_post_anon(&e, NULL, a, jpg, len, NULL), 401);
+	ck_assert_int_eq(photo_post(&e, res, a, "image/jpeg", jpg, len, NULL),
+	    404);
+	ck_assert_int_eq(photo_post_anon(&e, other_secret, a, jpg, len, NULL),
+	    404);
+	ck_assert_int_eq(photo_post_anon(&e, "not-the-secret-at-all-0000", a,
+	    jpg, len, NULL), 404);
+	/* The secret opens no signed-in report either. */
+	ck_assert_int_eq(photo_post_anon(&e, secret, mine, jpg, len, NULL),
+	    404);
+	/* The same checks: the type from the bytes. */
+	pdf = harness_printf("%%PDF-1.4\n1 0 obj << >> endobj\n%%%%EOF\n");
+	pdflen = strlen(pdf);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, pdf, pdflen, &j), 422);
+	idl_assert_str(j, "code", "file_type_refused");
+	json_decref(j);
+	/* The holder of the secret: stored, re-encoded without metadata. */
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, &j), 201);
+	pa = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	ck_assert_int_eq(file_has(&e, pa, "original_file", mark), 1);
+	ck_assert_int_eq(file_has(&e, pa, "public_file", mark), 0);
+	ck_assert_int_eq(file_has(&e, pa, "public_file", "Exif"), 0);
+	ck_assert_int_eq(file_has(&e, pa, "thumb_file", mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE p.id = "
+	    "'%s' AND f.uploader IS NULL", pa), 1);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, NULL), 201);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, NULL), 201);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, &j), 409);
+	idl_assert_str(j, "code", "incident_photos_full");
+	json_decref(j);
+	/* The signed-in reporter's photo of their own report. */
+	ck_assert_int_eq(photo_post(&e, res, mine, "image/jpeg", jpg, len,
+	    &j), 201);
+	pm = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+
+	/* Finished, scanned; a year and more after: the purge. */
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"resolved\"}"), 200);
+	ck_assert_int_eq(move(&e, tech, mine, "{\"to\": \"resolved\"}"), 200);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE files.files SET status = "
+	    "'clean', scanned_at = '2026-12-03T00:00:00Z' WHERE owner_module "
+	    "= 'incidents'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    4);
+	out = err = NULL;
+	rc = idl_ctl(e.db, 0, args, &out, &err);
+	ck_assert_msg(rc == 0, "purge: %d %s %s", rc, out, err);
+	ck_assert_ptr_nonnull(strstr(out, "incident_photo_originals"));
+	free(out);
+	free(err);
+	/* The originals' bytes are gone, the anonymous filer's and the
+	   reporter's; the public copies and thumbnails stay. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    0);
+	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
+	    "p.report_id IN ('%s', '%s') AND f.status = 'erased' AND f.content "
+	    "IS NULL AND p.original_erased_at IS NOT NULL", a, mine), 4);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id IN (p.public_file, "
+	    "p.thumb_file) WHERE p.report_id IN ('%s', '%s') AND f.status = "
+	    "'clean' AND f.content IS NOT NULL", a, mine), 8);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", a, pa);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", mine,
+	    pm);
+	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 410);
+	free(path);
+
+	/* Anonymous photos are throttled per client address. */
+	for (i = 0; i < 40 && first429 < 0; i++)
+		if (photo_post_anon(&e, other_secret, b, "x", 1, NULL) == 429)
+			first429 = i;
+	ck_assert_msg(first429 > 0 && first429 <= 30, "429 after %d",
+	    first429);
+	free(pdf);
+	free(pa);
+	free(pm);
+	free(jpg);
+	free(make);
+	free(mark);
+	free(secret);
+	free(other_secret);
+	free(a);
+	free(b);
+	free(mine);
+	free(res);
+	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_categories,
 	&test_area_and_fields,
@@ -1153,6 +1332,7 @@ static const TTest *const *const tests[] = {
 	&test_map_filters,
 	&test_export_erasure_retention,
 	&test_photos,
+	&test_anonymous_photos_retention,
 	NULL
 };
 
