@@ -111,9 +111,10 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	const struct incident_input *in = t->in;
 	struct incident_outcome	*o = t->o;
 	struct db_res		*cat = NULL, *res = NULL, *dup = NULL;
-	const char		*p[13], *q[6];
+	const char		*p[14], *q[6];
 	char			 lon[40], lat[40], now[40], metres[16], lim[16];
 	char			 token[64], hash[SHA256_HEX_LEN];
+	char			 ptoken[64], phash[SHA256_HEX_LEN];
 	char			*attrs = NULL;
 	json_t			*errors, *dups, *made;
 	int			 i, rc = -1;
@@ -196,6 +197,17 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 		sha256_hex(token, strlen(token), hash);
 		p[9] = hash;
 	}
+	/* An anonymous filer's photos: a secret only the answer holds. */
+	ptoken[0] = '\0';
+	p[13] = NULL;
+	if (t->who == NULL && in->photo_secret) {
+		if (random_token(ptoken, sizeof(ptoken)) == -1) {
+			err->code = DB_E_INTERNAL;
+			goto db;
+		}
+		sha256_hex(ptoken, strlen(ptoken), phash);
+		p[13] = phash;
+	}
 	if (db_exec(db, IQ(IQ_INSERT), p, &res, err) == -1)
 		goto db;
 	snprintf(o->id, sizeof(o->id), "%s", db_str(res, 0, "id"));
@@ -256,6 +268,8 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	    t->l), "possible_duplicates", dups);
 	if (token[0] != '\0')
 		json_object_set_new(made, "contact_token", json_string(token));
+	if (ptoken[0] != '\0')
+		json_object_set_new(made, "photo_token", json_string(ptoken));
 	o->made = made;
 	rc = 0;
 	goto out;
@@ -653,22 +667,28 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	struct db_res		*r = NULL, *h = NULL, *n = NULL;
 	const char		*p[1] = { t->id };
 	json_t			*f, *staff;
-	int			 rc = -1;
+	int			 rc = -1, restricted;
 
 	incident_outcome_reset(t->o);
 	if (lock_for_staff(db, t->who, t->id, &r, t->o, err) == -1)
 		return (-1);
-	/* The reporter's data read for the report: the access log. */
-	if (db_str(r, 0, "reporter_id") != NULL && access_record(db,
-	    db_str(r, 0, "reporter_id"), t->who, "incidents.report", t->id,
-	    "incident report", 0, err) == -1)
+	/*
+	 * The reporter's data read for the report: the access log.  A
+	 * reporter who restricted the processing of their data (Art. 18
+	 * RGPD) is not read: the report is handled, its reporter held back.
+	 */
+	restricted = db_bool(r, 0, "reporter_restricted");
+	if (!restricted && db_str(r, 0, "reporter_id") != NULL &&
+	    access_record(db, db_str(r, 0, "reporter_id"), t->who,
+	    "incidents.report", t->id, "incident report", 0, err) == -1)
 		goto db;
 	if (db_exec(db, IQ(IQ_HISTORY), p, &h, err) == -1 ||
 	    db_exec(db, IQ(IQ_NOTES), p, &n, err) == -1)
 		goto db;
 	f = incidents_feature(r, 0, t->l);
-	staff = json_pack("{s:s?, s:s?, s:b, s:s?, s:b, s:o, s:o}",
-	    "reporter_id", db_str(r, 0, "reporter_id"),
+	staff = json_pack("{s:s?, s:b, s:s?, s:b, s:s?, s:b, s:o, s:o}",
+	    "reporter_id", restricted ? NULL : db_str(r, 0, "reporter_id"),
+	    "reporter_restricted", restricted,
 	    "contact_email", db_str(r, 0, "contact_email"),
 	    "contact_verified", !db_isnull(r, 0, "contact_verified_at"),
 	    "assignee_id", db_str(r, 0, "assignee_id"),
