@@ -12,9 +12,11 @@
  *  - public views (incidents_get(), incidents_list()) never carry the
  *    reporter's identity, contact or anything about the supporters but
  *    their number;
- *  - a report moves along the transition table (incidents_flow.c) by an
- *    agent of its department only, one transaction per move, with its
- *    history row and the mail to the reporter and the supporters;
+ *  - a report moves along the transition table (incidents_attr.c) by an
+ *    agent of its department or a partner application holding the
+ *    open311 scope (incidents_open311.h), one transaction per move, with
+ *    its history row and the mail to the reporter and the supporters:
+ *    the one function incidents_move_apply() does it for both;
  *  - every read of a reporter's personal data by staff is written to the
  *    access log in the transaction of the read (purpose: the report).
  *

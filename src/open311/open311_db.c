@@ -23,6 +23,13 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	[OS_DEPARTMENTS] = { .name = "open311_select_departments",
 	  .sql = "SELECT code, name_fr, name_en, name_it FROM "
 	  "identity.departments", .nparams = 0 },
+	/*
+	 * One partner's update_id at a time (until the transaction ends):
+	 * a twin waits here, then finds the first one's row.
+	 */
+	[OS_UPDATE_LOCK] = { .name = "open311_lock_update",
+	  .sql = "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || "
+	  "$2, 311)) AS locked", .nparams = 2 },
 	[OS_UPDATE_GET] = { .name = "open311_select_update",
 	  .sql = "SELECT history_id, report_id, status FROM open311.updates "
 	  "WHERE client_id = $1 AND update_id = $2", .nparams = 2 },

@@ -1367,11 +1367,15 @@ move_to(const char *status, const char *ext)
 }
 
 /*
- * A partner's update, one transaction: the update_id looked up (the
- * first answer again when it was used), the report moved, the update_id
- * recorded.  A concurrent twin waits on the unique index, records
- * nothing, and retries the whole: it then finds the first and answers
- * it.  Nothing is moved twice, nothing moved without its update_id.
+ * A partner's update, one transaction: the update_id locked (a
+ * transaction-level advisory lock on the partner and its update_id) and
+ * looked up (the first answer again when it was used), the report moved,
+ * the update_id recorded.  A concurrent twin waits on the lock, then
+ * finds the first one's row and answers it (without the lock it would
+ * wait on the report's row instead and find the move already made: 400).
+ * Should it still get past, it waits on the unique index, records
+ * nothing, and retries the whole.  Nothing is moved twice, nothing moved
+ * without its update_id.
  */
 struct update_tx {
 	const char		*client, *uid, *rid, *to, *desc, *st, *media;
@@ -1392,7 +1396,8 @@ update_tx(struct db *db, void *arg, struct db_error *err)
 	t->replay = t->other_request = t->moved = 0;
 	p[0] = t->client;
 	p[1] = t->uid;
-	if (db_exec(db, OS(OS_UPDATE_GET), p, &res, err) == -1)
+	if (db_exec(db, OS(OS_UPDATE_LOCK), p, NULL, err) == -1 ||
+	    db_exec(db, OS(OS_UPDATE_GET), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) == 1) {
 		if (strcmp(db_str(res, 0, "report_id"), t->rid) != 0)

@@ -620,7 +620,7 @@ START_TEST(test_board)
 {
 	struct idenv	 e;
 	json_t		*j, *it;
-	char		*res, *tech, *a, *b, *p, *path;
+	char		*res, *tech, *a, *b, *p, *path, *other;
 	const char	*cur;
 	size_t		 i;
 	long		 st;
@@ -672,6 +672,59 @@ START_TEST(test_board)
 	    "/api/v1/incidents/board?sort=bogus", tech, NULL), 400);
 	ck_assert_int_eq(idl_status(&e, "GET",
 	    "/api/v1/incidents/board?cursor=bogus", tech, NULL), 400);
+
+	/*
+	 * Art. 18: the reporter restricts the processing of their data.  The
+	 * street is still mended (the report stays on the board, flagged),
+	 * but the details hold the reporter back and read nothing of them.
+	 */
+	path = harness_printf("/api/v1/incidents/%s/details", a);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	idl_assert_str(json_object_get(j, "staff"), "reporter_id",
+	    idl_demo.resident_id);
+	ck_assert(json_is_false(json_object_get(json_object_get(j, "staff"),
+	    "reporter_restricted")));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
+	    "record = '%s'", a), 1);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL,
+	    &st));
+	ck_assert_int_eq(st, 201);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents/board?sort=created", tech,
+	    NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	json_array_foreach(json_object_get(j, "items"), i, it)
+		ck_assert(json_is_true(json_object_get(json_object_get(it,
+		    "properties"), "reporter_restricted")));
+	json_decref(j);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert(json_is_null(json_object_get(json_object_get(j, "staff"),
+	    "reporter_id")));
+	ck_assert(json_is_true(json_object_get(json_object_get(j, "staff"),
+	    "reporter_restricted")));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
+	    "record = '%s'", a), 1);
+	free(path);
+	/* Another reporter's report is as it was. */
+	other = cl_other(&e);
+	free(b);
+	b = file_ok(&e, other, "litter", LAT, LON, NULL);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents/board?sort=created&"
+	    "category=litter", tech, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	json_array_foreach(json_object_get(j, "items"), i, it)
+		ck_assert(json_is_boolean(json_object_get(json_object_get(it,
+		    "properties"), "reporter_restricted")) && json_is_true(
+		    json_object_get(json_object_get(it, "properties"),
+		    "reporter_restricted")) == (strcmp(idl_jstr(it, "id"), b)
+		    != 0));
+	json_decref(j);
+	free(other);
 	free(a);
 	free(b);
 	free(p);

@@ -10,9 +10,12 @@
  * them.  A partner's update tells the reporter and the supporters by
  * mail as an agent's move does.
  */
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caselib.h"
 #include "mailcatch.h"
@@ -837,6 +840,143 @@ START_TEST(test_update_mails)
 }
 END_TEST
 
+#define RACERS	8
+
+/*
+ * RACERS processes POST the update bodies[i] at once; each answer's status
+ * into st[i] and its update_id into ids[i] ("" when none; caller frees).
+ */
+static void
+race(const struct idenv *e, char *const *bodies, long *st, char **ids)
+{
+	struct http_resp r;
+	pid_t		 pids[RACERS];
+	int		 fds[RACERS][2], i, status;
+	char		 line[200];
+	FILE		*f;
+	json_t		*j;
+
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pipe(fds[i]), 0);
+		if ((pids[i] = fork()) == 0) {
+			close(fds[i][0]);
+			f = fdopen(fds[i][1], "w");
+			form(e, "/open311/v2/servicerequestupdates.json",
+			    bodies[i], &r);
+			j = harness_json(&r);
+			fprintf(f, "%ld %s\n", r.status, r.status / 100 == 2 ?
+			    idl_jstr(json_array_get(j, 0), "update_id") : "-");
+			fclose(f);
+			_exit(0);
+		}
+		ck_assert_int_gt(pids[i], 0);
+		close(fds[i][1]);
+	}
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		f = fdopen(fds[i][0], "r");
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		fclose(f);
+		line[strcspn(line, "\n")] = '\0';
+		st[i] = strtol(line, NULL, 10);
+		ids[i] = strdup(strchr(line, ' ') + 1);
+	}
+}
+
+/*
+ * Partner updates race: the same update_id from many connections moves
+ * the report once and every answer names that one update; different
+ * updates at once leave a history with no lost update, the report in
+ * the state of the last one committed.
+ */
+START_TEST(test_update_race)
+{
+	struct idenv	 e;
+	char		*key, *k, *a, *bodies[RACERS], *ids[RACERS], *last;
+	long		 st[RACERS], created = 0, before;
+	int		 i;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Racing App", "open311");
+	k = idl_urlencode(key);
+	a = file(&e, key, "");
+
+	/* One update_id, RACERS times at once. */
+	for (i = 0; i < RACERS; i++)
+		bodies[i] = harness_printf("api_key=%s&update_id=same-1&"
+		    "service_request_id=%s&status=open&guichet_status="
+		    "acknowledged&description=Vu", k, a);
+	race(&e, bodies, st, ids);
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_msg(st[i] == 201 || st[i] == 200, "racer %d: %ld",
+		    i, st[i]);
+		created += st[i] == 201;
+		ck_assert_str_eq(ids[i], ids[0]);
+	}
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.updates WHERE update_id = 'same-1' AND history_id = "
+	    "'%s'", ids[0]), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.history WHERE report_id = '%s' AND to_status = "
+	    "'acknowledged' AND id::text = '%s'", a, ids[0]), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.history WHERE report_id = '%s'", a), 2);
+	for (i = 0; i < RACERS; i++) {
+		free(bodies[i]);
+		free(ids[i]);
+	}
+
+	/* Different updates at once: half to in_progress, half closing. */
+	before = idl_sql_count(&e, "SELECT count(*) FROM incidents.history "
+	    "WHERE report_id = '%s'", a);
+	for (i = 0; i < RACERS; i++)
+		bodies[i] = harness_printf("api_key=%s&update_id=diff-%d&"
+		    "service_request_id=%s&status=%s&description=R%d", k, i, a,
+		    i % 2 == 0 ? "open" : "closed", i);
+	race(&e, bodies, st, ids);
+	created = 0;
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_msg(st[i] == 201 || st[i] == 400, "racer %d: %ld",
+		    i, st[i]);
+		if (st[i] != 201)
+			continue;
+		created++;
+		/* Each update answered is recorded, with its move. */
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "open311.updates u JOIN incidents.history h ON h.id::text = "
+		    "u.history_id WHERE u.update_id = 'diff-%d' AND "
+		    "u.history_id = '%s' AND h.note = 'R%d'", i, ids[i], i), 1);
+	}
+	ck_assert_int_ge(created, 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.history WHERE report_id = '%s'", a), before + created);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.updates WHERE update_id LIKE 'diff-%%'"), created);
+	/* The report is in the state of the last move, its note with it. */
+	last = idl_sql(&e, "SELECT to_status || ' ' || note FROM "
+	    "incidents.history WHERE report_id = '%s' ORDER BY id DESC LIMIT 1",
+	    a);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND status || ' ' || "
+	    "status_note = '%s'", a, last), 1);
+	/* Each move started where the one before ended. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM (SELECT "
+	    "from_status, lag(to_status) OVER (ORDER BY id) AS prev FROM "
+	    "incidents.history WHERE report_id = '%s') h WHERE prev IS NOT "
+	    "NULL AND from_status IS DISTINCT FROM prev", a), 0);
+	free(last);
+	for (i = 0; i < RACERS; i++) {
+		free(bodies[i]);
+		free(ids[i]);
+	}
+	free(a);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_privacy)
 {
 	struct idenv	 e;
@@ -923,6 +1063,7 @@ static const TTest *const *const tests[] = {
 	&test_request_fields,
 	&test_updates,
 	&test_update_mails,
+	&test_update_race,
 	&test_privacy,
 	NULL
 };
