@@ -174,11 +174,10 @@ incidents_h_photo_post(struct request *req)
 			return (0);
 		sha256_hex(secret, strlen(secret), hash);
 		t.secret = hash;
-	} else if (req->principal == NULL) {
-		reply_error(req, HTTP_ERR(HE_UNAUTHENTICATED));
-		return (0);
-	} else if (req->principal->kind != PRINCIPAL_PERSON) {
-		reply_error(req, HTTP_ERR(HE_FORBIDDEN));
+	} else if (req->principal == NULL || req->principal->kind !=
+	    PRINCIPAL_PERSON) {
+		/* A public route: no report of the caller's, as for another's. */
+		reply_error(req, INCIDENTS_ERR(IE_NOT_FOUND));
 		return (0);
 	}
 	t.req = req;

@@ -1263,7 +1263,7 @@ START_TEST(test_anonymous_photos_retention)
 	json_decref(j);
 
 	/* Nobody else adds photos to the anonymous report. */
-	ck_assert_int_eq(photo_post_anon(&e, NULL, a, jpg, len, NULL), 401);
+	ck_assert_int_eq(photo_post_anon(&e, NULL, a, jpg, len, NULL), 404);
 	ck_assert_int_eq(photo_post(&e, res, a, "image/jpeg", jpg, len, NULL),
 	    404);
 	ck_assert_int_eq(photo_post_anon(&e, other_secret, a, jpg, len, NULL),
