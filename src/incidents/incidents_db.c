@@ -177,7 +177,8 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "$2, $3, $4, $5, $6, $7) RETURNING id", .nparams = 7 },
 	[IQ_PHOTO] = { .name = "incidents_select_photo",
 	  .sql = "SELECT p.id, p.original_file, p.public_file, p.thumb_file, "
-	  "r.department, r.reporter_id FROM incidents.photos p JOIN "
+	  "r.department, r.reporter_id, privacy.is_restricted(r.reporter_id) "
+	  "AS reporter_restricted FROM incidents.photos p JOIN "
 	  "incidents.reports r ON r.id = p.report_id WHERE p.id = $2 AND "
 	  "p.report_id = $1", .nparams = 2 },
 };

@@ -84,6 +84,7 @@ enum incidents_err {
 	IE_PHOTO_LATE,		/* 409: %s = the hours */
 	IE_PHOTO_UNREADABLE,	/* 422 */
 	IE_PHOTO_NOT_FOUND,	/* 404 */
+	IE_REPORTER_RESTRICTED,	/* 409: the original of a restricted reporter */
 	IE__COUNT
 };
 extern const struct errcode	incidents_errors[IE__COUNT];

@@ -226,7 +226,7 @@ struct photo_read {
 	const char		*id, *photo;
 	enum which		 which;
 	char			 file[40];
-	int			 found;		/* 0 none, 1 yes */
+	int			 found;		/* 0 none, 1 yes, 2 restricted */
 };
 
 static int
@@ -247,6 +247,11 @@ photo_read_tx(struct db *db, void *arg, struct db_error *err)
 		if (policy_incident(t->who, db_str(res, 0, "department"),
 		    db_str(res, 0, "reporter_id")) != POLICY_ALLOW)
 			goto out;
+		/* Art. 18: the reporter's own bytes are not read. */
+		if (db_bool(res, 0, "reporter_restricted")) {
+			t->found = 2;
+			goto out;
+		}
 		if (db_str(res, 0, "reporter_id") != NULL && access_record(db,
 		    db_str(res, 0, "reporter_id"), t->who,
 		    "incidents.photo_original", t->photo, "incident report",
@@ -280,8 +285,12 @@ photo_get(struct request *req, enum which which)
 		reply_db_error(req, &err);
 		return (0);
 	}
-	if (!t.found) {
+	if (t.found == 0) {
 		reply_error(req, INCIDENTS_ERR(IE_PHOTO_NOT_FOUND));
+		return (0);
+	}
+	if (t.found == 2) {
+		reply_error(req, INCIDENTS_ERR(IE_REPORTER_RESTRICTED));
 		return (0);
 	}
 	return (files_reply(req, t.file));

@@ -1310,6 +1310,24 @@ START_TEST(test_anonymous_photos_retention)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
 	    4);
+	/*
+	 * Art. 18: once the reporter restricts the processing of their data,
+	 * the agents read their original no more (the public copy remains).
+	 */
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", mine,
+	    pm);
+	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 200);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL,
+	    &st));
+	ck_assert_int_eq(st, 201);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 409);
+	idl_assert_str(j, "code", "incident_reporter_restricted");
+	json_decref(j);
+	free(path);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", mine, pm);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
 	out = err = NULL;
 	rc = idl_ctl(e.db, 0, args, &out, &err);
 	ck_assert_msg(rc == 0, "purge: %d %s %s", rc, out, err);
@@ -1333,8 +1351,8 @@ START_TEST(test_anonymous_photos_retention)
 	path = harness_printf("/api/v1/incidents/%s/photos/%s", a, pa);
 	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
 	free(path);
-	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", mine,
-	    pm);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", a,
+	    pa);
 	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 410);
 	free(path);
 
