@@ -21,7 +21,7 @@
  *                   Retry-After, a rejected one 410 file_rejected, an
  *                   erased one 410 file_erased: nothing unscanned or
  *                   infected is ever served;
- *   files_delete(), files_delete_owned()
+ *   files_delete(), files_delete_owned(), files_erase()
  *                   the owner's erasure and retention remove its files.
  * The erasure of a person erases the files they uploaded (content, name,
  * digest; the row stays 'erased' so the owner's record can say so): the
@@ -138,6 +138,15 @@ int	 files_reply(struct request *, const char *);
 
 /* Delete a file (0), 1 when there was none, -1 with 'err'. */
 int	 files_delete(struct db *, const char *, struct db_error *);
+/*
+ * Erase a file as the erasure of its uploader does (its bytes, name and
+ * digest gone; the row stays 'erased', so files_reply() answers 410
+ * file_erased) at 'now' (RFC 3339): the owner's retention of what nobody
+ * uploaded under an account, or of a record it anonymises.  0, 1 when
+ * there was no such file or it was erased already, -1 with 'err'.
+ */
+int	 files_erase(struct db *, const char *, const char *,
+	    struct db_error *);
 /* Delete every file of a record; *count (may be NULL) says how many. */
 int	 files_delete_owned(struct db *, const char *, const char *, long *,
 	    struct db_error *);

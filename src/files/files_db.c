@@ -92,6 +92,12 @@ struct db_stmt files_stmts[FS__COUNT] = {
 	  "sha256 = NULL, signature = NULL, content = NULL, uploader = NULL, "
 	  "erased_at = $2::timestamptz WHERE uploader = $1::uuid",
 	  .nparams = 2 },
+	/* one file, as the erasure of its uploader would (files_erase()) */
+	[FS_ERASE_ONE] = { .name = "files_update_erase_one",
+	  .sql = "UPDATE files.files SET status = 'erased', name = NULL, "
+	  "sha256 = NULL, signature = NULL, content = NULL, uploader = NULL, "
+	  "erased_at = $2::timestamptz WHERE id = $1::uuid AND status <> "
+	  "'erased'", .nparams = 2 },
 };
 
 static const char *const status_words[] = {
@@ -351,6 +357,24 @@ files_delete(struct db *db, const char *id, struct db_error *err)
 	if (id == NULL || !json_format_ok(JF_UUID, id))
 		return (1);
 	if (db_exec(db, FS(FS_DELETE), p, &res, err) == -1)
+		return (-1);
+	n = db_res_affected(res);
+	db_res_free(res);
+	return (n == 1 ? 0 : 1);
+}
+
+int
+files_erase(struct db *db, const char *id, const char *now,
+    struct db_error *err)
+{
+	struct db_res	*res = NULL;
+	const char	*p[2] = { id, now };
+	long		 n;
+
+	memset(err, 0, sizeof(*err));
+	if (id == NULL || !json_format_ok(JF_UUID, id))
+		return (1);
+	if (db_exec(db, FS(FS_ERASE_ONE), p, &res, err) == -1)
 		return (-1);
 	n = db_res_affected(res);
 	db_res_free(res);

@@ -29,6 +29,7 @@ enum files_stmt {
 	FS_EXPORT,
 	FS_EXPORT_PORTABLE,
 	FS_ERASE,
+	FS_ERASE_ONE,
 	FS__COUNT
 };
 extern struct db_stmt	files_stmts[FS__COUNT];

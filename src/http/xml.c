@@ -125,7 +125,8 @@ content(struct buf *b, const char *name, const json_t *v,
 		return (0);
 	case JSON_INTEGER:
 	case JSON_REAL:
-		s = json_dumps(v, JSON_ENCODE_ANY);
+		/* 15 digits: a decimal value as given, not a double's 17. */
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		if (s == NULL)
 			abort();
 		buf_adds(b, s);

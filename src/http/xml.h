@@ -8,7 +8,8 @@
  *   - an array member "services" as <services> holding one <service> per
  *     item: the item's name comes from the caller's table of plurals, and
  *     an array with no entry there is an error (never a guess);
- *   - a string as escaped text, a number as JSON writes it, true/false as
+ *   - a string as escaped text, a number as JSON writes it (a real to 15
+ *     significant digits: 44.9316, not 44.931600000000003), true/false as
  *     such, null as an empty element (<datatype_description></...>).
  * The root is named by the caller ("services" with items "service" for a
  * list, "service_definition" for an object).  Names must be XML names

@@ -12,9 +12,11 @@
  *  - public views (incidents_get(), incidents_list()) never carry the
  *    reporter's identity, contact or anything about the supporters but
  *    their number;
- *  - a report moves along the transition table (incidents_flow.c) by an
- *    agent of its department only, one transaction per move, with its
- *    history row and the mail to the reporter and the supporters;
+ *  - a report moves along the transition table (incidents_attr.c) by an
+ *    agent of its department or a partner application holding the
+ *    open311 scope (incidents_open311.h), one transaction per move, with
+ *    its history row and the mail to the reporter and the supporters:
+ *    the one function incidents_move_apply() does it for both;
  *  - every read of a reporter's personal data by staff is written to the
  *    access log in the transaction of the read (purpose: the report).
  *
@@ -59,13 +61,17 @@ struct incident_input {
 	const char	*address;	/* instead of the position */
 	const json_t	*attributes;	/* {code: value}; may be NULL */
 	const char	*email;		/* anonymous follow-up; may be NULL */
+	int		 photo_secret;	/* anonymous: make a photo_token */
 };
 
 /*
  * File a report as 'who' (NULL: anonymous, where the category allows it).
  * IR_OK with o->made = {"report": Feature, "possible_duplicates": [...],
  * "contact_token": the confirmation token when an email was given (its
- * holder proves it through the mail; the caller never shows it)}.
+ * holder proves it through the mail; the caller never shows it),
+ * "photo_token" when anonymous and in->photo_secret: the secret with which
+ * the filer adds photos (incidents_h_photo_post(), X-Photo-Token) within
+ * INCIDENT_PHOTO_HOURS, its SHA-256 kept}.
  * Field errors name "/lat", "/lon", "/category", "/attributes/<code>".
  */
 void	 incidents_create(struct db *, const struct principal *,

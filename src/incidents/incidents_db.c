@@ -4,8 +4,9 @@
  * geography points: the map's bounding box (&&) and the duplicate search
  * (ST_DWithin, metres on the spheroid) both go through the one GiST index
  * reports_position (sql/023_incidents.sql).  Other modules are read
- * through what they export only: identity.directory and
- * identity.agent_departments.
+ * through what they export only: identity.directory,
+ * identity.agent_departments and privacy.is_restricted() (Art. 18: the
+ * board and the details say when the reporter restricted processing).
  */
 #include <stddef.h>
 
@@ -19,7 +20,8 @@
 #define STAFF_COLS \
 	INCIDENTS_PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
 	"r.contact_verified_at, r.contact_locale, r.assignee_id, " \
-	"r.personal_data_flagged, r.anonymised_at"
+	"r.personal_data_flagged, r.anonymised_at, r.photo_token, " \
+	"privacy.is_restricted(r.reporter_id) AS reporter_restricted"
 #define CATEGORY_COLS \
 	"code, department, name_fr, name_en, name_it, " \
 	"attributes::text AS attributes, resolution_days, anonymous_allowed"
@@ -33,7 +35,9 @@
  * rows wanted.
  */
 #define BOARD(key, dir, cmp) \
-	"SELECT " INCIDENTS_PUBLIC_COLS ", r.assignee_id, (" key ")::text AS sort_key " \
+	"SELECT " INCIDENTS_PUBLIC_COLS ", r.assignee_id, " \
+	"privacy.is_restricted(r.reporter_id) AS reporter_restricted, " \
+	"(" key ")::text AS sort_key " \
 	FROM_REPORTS " WHERE r.department = $1 AND " \
 	"($2::text[] IS NULL OR r.status = ANY ($2::text[])) AND " \
 	"($3::text IS NULL OR r.category = $3) AND " \
@@ -51,19 +55,22 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	[IQ_IN_AREA] = { .name = "incidents_select_in_area",
 	  .sql = "SELECT incidents.in_area($1::float8, $2::float8) AS inside",
 	  .nparams = 2 },
-	/* $4 $5 lon lat (NULL: no position), $11 now, $12 the days */
+	/*
+	 * $4 $5 lon lat (NULL: no position), $11 now, $12 the days, $14 the
+	 * SHA-256 of an anonymous filer's photo secret
+	 */
 	[IQ_INSERT] = { .name = "incidents_insert_report",
 	  .sql = "INSERT INTO incidents.reports (category, department, "
 	  "description, position, address, attributes, status, reporter_id, "
 	  "contact_email, contact_token, contact_locale, created_at, "
-	  "updated_at, expected_at) VALUES ($1, $2, $3, CASE WHEN $4::float8 "
-	  "IS NULL THEN NULL ELSE " POINT("$4", "$5") " END, $6, $7::jsonb, "
-	  "'open', $8, $9, $10, $13, $11, $11, $11::timestamptz + "
-	  "make_interval(days => $12::int)) RETURNING id", .nparams = 13 },
+	  "updated_at, expected_at, photo_token) VALUES ($1, $2, $3, CASE WHEN "
+	  "$4::float8 IS NULL THEN NULL ELSE " POINT("$4", "$5") " END, $6, "
+	  "$7::jsonb, 'open', $8, $9, $10, $13, $11, $11, $11::timestamptz + "
+	  "make_interval(days => $12::int), $14) RETURNING id", .nparams = 14 },
 	[IQ_HISTORY_INSERT] = { .name = "incidents_insert_history",
 	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
-	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
-	  .nparams = 6 },
+	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6) "
+	  "RETURNING id::text AS id", .nparams = 6 },
 	/* open reports of category $1 within $5 metres of ($2, $3) */
 	[IQ_DUPLICATES] = { .name = "incidents_select_duplicates",
 	  .sql = "SELECT r.id, r.status, r.supporters, "
@@ -170,7 +177,8 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "$2, $3, $4, $5, $6, $7) RETURNING id", .nparams = 7 },
 	[IQ_PHOTO] = { .name = "incidents_select_photo",
 	  .sql = "SELECT p.id, p.original_file, p.public_file, p.thumb_file, "
-	  "r.department, r.reporter_id FROM incidents.photos p JOIN "
+	  "r.department, r.reporter_id, privacy.is_restricted(r.reporter_id) "
+	  "AS reporter_restricted FROM incidents.photos p JOIN "
 	  "incidents.reports r ON r.id = p.report_id WHERE p.id = $2 AND "
 	  "p.report_id = $1", .nparams = 2 },
 };

@@ -58,4 +58,12 @@ const struct errcode incidents_errors[IE__COUNT] = {
 	    "ce signalement n'a pas cette photo",
 	    "this report has no such photo",
 	    "questa segnalazione non ha questa foto" } },
+	[IE_REPORTER_RESTRICTED] = { .code = "incident_reporter_restricted",
+	    .problem = PROB_CONFLICT, .detail = {
+	    "l'auteur du signalement a limité le traitement de ses données : "
+	    "l'original n'est pas lu, la copie publique reste",
+	    "the reporter restricted the processing of their data: the "
+	    "original is not read, the public copy remains",
+	    "l'autore della segnalazione ha limitato il trattamento dei suoi "
+	    "dati: l'originale non viene letto, la copia pubblica resta" } },
 };

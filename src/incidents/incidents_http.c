@@ -233,8 +233,10 @@ incidents_h_create(struct request *req)
 		return (0);
 	/*
 	 * A partner application files for nobody: no account to follow it
-	 * (the Open311 layer will say whose report it is its own way).
+	 * (the Open311 layer will say whose report it is its own way).  An
+	 * anonymous filer gets the secret that lets them add photos.
 	 */
+	in.photo_secret = 1;
 	incidents_create(db_thread(), req->principal != NULL &&
 	    req->principal->kind == PRINCIPAL_PERSON ? req->principal : NULL,
 	    &in, req->lang, &o);
@@ -554,6 +556,11 @@ incidents_h_board(struct request *req)
 		json_object_set_new(json_object_get(f, "properties"),
 		    "assignee_id", json_pack("s?", db_str(res, i,
 		    "assignee_id")));
+		/* Art. 18: the street is still mended; the person is not
+		   processed (incidents_details() holds their data back). */
+		json_object_set_new(json_object_get(f, "properties"),
+		    "reporter_restricted", json_boolean(db_bool(res, i,
+		    "reporter_restricted")));
 		json_array_append_new(items, f);
 	}
 	key = NULL;

@@ -86,6 +86,7 @@ enum incidents_err {
 	IE_PHOTO_LATE,		/* 409: %s = the hours */
 	IE_PHOTO_UNREADABLE,	/* 422 */
 	IE_PHOTO_NOT_FOUND,	/* 404 */
+	IE_REPORTER_RESTRICTED,	/* 409: the original of a restricted reporter */
 	IE__COUNT
 };
 extern const struct errcode	incidents_errors[IE__COUNT];
@@ -165,6 +166,10 @@ void	 incidents_note(struct db *, const struct principal *, const char *,
 void	 incidents_confirm(struct db *, const char *,
 	    struct incident_outcome *);
 void	 incident_outcome_reset(struct incident_outcome *);
+/* The one change of a report's state, agents' and partners' alike. */
+int	 incidents_move_apply(struct db *, const char *, const char *,
+	    const char *, const struct incident_update *, char *, size_t,
+	    struct db_error *);
 
 /* Handlers. */
 int	 incidents_h_categories(struct request *);

@@ -49,7 +49,7 @@ static const struct route incidents_routes[] = {
 	  .handler = incidents_h_transition, .perm = PERM_AGENT,
 	  .input = &incidents_transition_spec, .flags = B },
 	{ .method = "POST", .pattern = "/api/v1/incidents/{id}/photos",
-	  .handler = incidents_h_photo_post, .perm = PERM_SELF, .flags = B,
+	  .handler = incidents_h_photo_post, .perm = PERM_PUBLIC, .flags = B,
 	  .body_types = "image/jpeg image/png",
 	  .body_max = INCIDENT_PHOTO_BYTES },
 	{ .method = "GET", .pattern = "/api/v1/incidents/{id}/photos/{photo}",

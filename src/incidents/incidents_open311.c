@@ -20,8 +20,6 @@ enum o311_stmt {
 	OQ_REPORTS,
 	OQ_HISTORY,
 	OQ_LOCK,
-	OQ_MOVE,
-	OQ_HISTORY_INSERT,
 	OQ__COUNT
 };
 
@@ -54,16 +52,6 @@ static struct db_stmt oq_stmts[OQ__COUNT] = {
 	[OQ_LOCK] = { .name = "incidents_lock_o311_report",
 	  .sql = "SELECT id, status FROM incidents.reports WHERE id = $1 "
 	  "FOR NO KEY UPDATE", .nparams = 1 },
-	/* $2 to, $3 note, $4 reason, $5 now */
-	[OQ_MOVE] = { .name = "incidents_update_o311_status",
-	  .sql = "UPDATE incidents.reports SET status = $2, status_note = "
-	  "coalesce($3, status_note), close_reason = $4, finished_at = CASE "
-	  "WHEN $2 IN ('resolved', 'closed') THEN $5::timestamptz END, "
-	  "updated_at = $5 WHERE id = $1", .nparams = 5 },
-	[OQ_HISTORY_INSERT] = { .name = "incidents_insert_o311_history",
-	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
-	  "from_status, to_status, note) VALUES ($1, $2, NULL, $3, $4, $5) "
-	  "RETURNING id::text AS id", .nparams = 5 },
 };
 
 #define OQ(x)	(&oq_stmts[(x)])
@@ -203,9 +191,10 @@ o311_move_tx(struct db *db, void *arg, struct db_error *err)
 {
 	struct o311_move_tx	*t = arg;
 	struct incident_outcome	*o = t->o;
-	struct db_res		*r = NULL, *h = NULL;
-	const char		*p[5], *from;
-	char			 now[40];
+	struct db_res		*r = NULL;
+	struct incident_update	 u;
+	const char		*p[1], *from;
+	char			 hist[40];
 	int			 rc = -1;
 
 	incident_outcome_reset(o);
@@ -224,24 +213,17 @@ o311_move_tx(struct db *db, void *arg, struct db_error *err)
 		snprintf(o->args[1], sizeof(o->args[1]), "%s", t->to);
 		goto out;
 	}
-	clock_format(clock_now(), now, sizeof(now));
-	p[0] = t->id;
-	p[1] = t->to;
-	p[2] = t->note;
-	p[3] = strcmp(t->to, "closed") == 0 ? (t->reason != NULL ? t->reason :
-	    "invalid") : NULL;
-	p[4] = now;
-	if (db_exec(db, OQ(OQ_MOVE), p, NULL, err) == -1)
+	/* The agents' move itself: history, mail to those following. */
+	u.to = t->to;
+	u.note = t->note;
+	u.reason = strcmp(t->to, "closed") == 0 ? (t->reason != NULL ?
+	    t->reason : "invalid") : NULL;
+	u.duplicate_of = NULL;
+	if (incidents_move_apply(db, t->id, NULL, from, &u, hist,
+	    sizeof(hist), err) == -1)
 		goto db;
-	p[0] = t->id;
-	p[1] = now;
-	p[2] = from;
-	p[3] = t->to;
-	p[4] = t->note;
-	if (db_exec(db, OQ(OQ_HISTORY_INSERT), p, &h, err) == -1)
-		goto db;
-	o->made = json_pack("{s:s?, s:s}", "history_id", db_str(h, 0, "id"),
-	    "status", t->to);
+	o->made = json_pack("{s:s, s:s}", "history_id", hist, "status",
+	    t->to);
 	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	rc = 0;
 	goto out;
@@ -249,7 +231,6 @@ db:
 	o->result = IR_DB;
 out:
 	db_res_free(r);
-	db_res_free(h);
 	return (rc);
 }
 

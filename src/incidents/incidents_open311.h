@@ -113,7 +113,9 @@ void	 incidents_o311_history(struct db *, const char *, const char *, long,
  * "<id>", "status": the new state}; IR_REFUSED IE_TRANSITION when the
  * move is not in the table; IR_NOT_FOUND.  The history row has no actor
  * (the partner is not an account: the Open311 layer records which
- * partner).  No mail is queued to the followers yet (README, Open311).
+ * partner).  The move is the agents' own (incidents_move_apply()): the
+ * same history row and the same mail to the reporter, the supporters and
+ * a confirmed follow-up address.
  */
 void	 incidents_o311_move(struct db *, const char *, const char *,
 	    const char *, const char *, const char *,

@@ -111,9 +111,10 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	const struct incident_input *in = t->in;
 	struct incident_outcome	*o = t->o;
 	struct db_res		*cat = NULL, *res = NULL, *dup = NULL;
-	const char		*p[13], *q[6];
+	const char		*p[14], *q[6];
 	char			 lon[40], lat[40], now[40], metres[16], lim[16];
 	char			 token[64], hash[SHA256_HEX_LEN];
+	char			 ptoken[64], phash[SHA256_HEX_LEN];
 	char			*attrs = NULL;
 	json_t			*errors, *dups, *made;
 	int			 i, rc = -1;
@@ -196,6 +197,17 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 		sha256_hex(token, strlen(token), hash);
 		p[9] = hash;
 	}
+	/* An anonymous filer's photos: a secret only the answer holds. */
+	ptoken[0] = '\0';
+	p[13] = NULL;
+	if (t->who == NULL && in->photo_secret) {
+		if (random_token(ptoken, sizeof(ptoken)) == -1) {
+			err->code = DB_E_INTERNAL;
+			goto db;
+		}
+		sha256_hex(ptoken, strlen(ptoken), phash);
+		p[13] = phash;
+	}
 	if (db_exec(db, IQ(IQ_INSERT), p, &res, err) == -1)
 		goto db;
 	snprintf(o->id, sizeof(o->id), "%s", db_str(res, 0, "id"));
@@ -256,6 +268,8 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	    t->l), "possible_duplicates", dups);
 	if (token[0] != '\0')
 		json_object_set_new(made, "contact_token", json_string(token));
+	if (ptoken[0] != '\0')
+		json_object_set_new(made, "photo_token", json_string(ptoken));
 	o->made = made;
 	rc = 0;
 	goto out;
@@ -415,6 +429,66 @@ lock_for_staff(struct db *db, const struct principal *who, const char *id,
 	return (0);
 }
 
+/*
+ * The one place a report changes state (agents: incidents_update();
+ * partners: incidents_o311_move()): report 'id', locked by the caller
+ * and in state 'from', moves to u->to with its note, reason and original
+ * at the clock's now, by 'actor' (an agent; NULL: a partner application);
+ * its history row (its id into 'hist' when not NULL), the status mail to
+ * its reporter, supporters and confirmed follow-up address, and for a
+ * duplicate its people moved to the original.  0, or -1 with 'err'.
+ */
+int
+incidents_move_apply(struct db *db, const char *id, const char *actor,
+    const char *from, const struct incident_update *u, char *hist,
+    size_t histlen, struct db_error *err)
+{
+	struct db_res	*r = NULL, *h = NULL, *x = NULL;
+	const char	*p[6];
+	char		 now[40];
+	int		 rc = -1;
+
+	clock_format(clock_now(), now, sizeof(now));
+	p[0] = id;
+	p[1] = u->to;
+	p[2] = u->note;
+	p[3] = u->reason;
+	p[4] = u->duplicate_of;
+	p[5] = now;
+	if (db_exec(db, IQ(IQ_MOVE), p, NULL, err) == -1)
+		goto out;
+	p[0] = id;
+	p[1] = now;
+	p[2] = actor;
+	p[3] = from;
+	p[4] = u->to;
+	p[5] = u->note;
+	if (db_exec(db, IQ(IQ_HISTORY_INSERT), p, &h, err) == -1)
+		goto out;
+	if (hist != NULL)
+		snprintf(hist, histlen, "%s", db_str(h, 0, "id"));
+	/* The state after the move, as the mail tells it. */
+	p[0] = id;
+	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1 ||
+	    mail_followers(db, r, err) == -1)
+		goto out;
+	if (u->duplicate_of != NULL) {
+		/* Its people support the original from now on. */
+		p[0] = id;
+		p[1] = u->duplicate_of;
+		p[2] = now;
+		if (db_exec(db, IQ(IQ_SUPPORTERS_MOVE), p, NULL, err) == -1 ||
+		    db_exec(db, IQ(IQ_SUPPORTERS_CLEAR), p, &x, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	db_res_free(r);
+	db_res_free(h);
+	db_res_free(x);
+	return (rc);
+}
+
 struct move_tx {
 	const struct principal		*who;
 	const char			*id;
@@ -429,9 +503,8 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 	struct move_tx		*t = arg;
 	const struct incident_update *u = t->u;
 	struct incident_outcome	*o = t->o;
-	struct db_res		*r = NULL, *orig = NULL, *x = NULL;
-	const char		*p[6], *from;
-	char			 now[40];
+	struct db_res		*r = NULL, *orig = NULL;
+	const char		*p[1], *from;
 	json_t			*errors;
 	int			 rc = -1;
 
@@ -479,39 +552,9 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 		goto out;
 	}
 	json_decref(errors);
-	clock_format(clock_now(), now, sizeof(now));
-	p[0] = t->id;
-	p[1] = u->to;
-	p[2] = u->note;
-	p[3] = u->reason;
-	p[4] = u->duplicate_of;
-	p[5] = now;
-	if (db_exec(db, IQ(IQ_MOVE), p, NULL, err) == -1)
+	if (incidents_move_apply(db, t->id, t->who->id, from, u, NULL, 0,
+	    err) == -1)
 		goto db;
-	p[0] = t->id;
-	p[1] = now;
-	p[2] = t->who->id;
-	p[3] = from;
-	p[4] = u->to;
-	p[5] = u->note;
-	if (db_exec(db, IQ(IQ_HISTORY_INSERT), p, NULL, err) == -1)
-		goto db;
-	/* The state after the move, as the mail tells it. */
-	db_res_free(r);
-	r = NULL;
-	p[0] = t->id;
-	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1 ||
-	    mail_followers(db, r, err) == -1)
-		goto db;
-	if (u->duplicate_of != NULL) {
-		/* Its people support the original from now on. */
-		p[0] = t->id;
-		p[1] = u->duplicate_of;
-		p[2] = now;
-		if (db_exec(db, IQ(IQ_SUPPORTERS_MOVE), p, NULL, err) == -1 ||
-		    db_exec(db, IQ(IQ_SUPPORTERS_CLEAR), p, &x, err) == -1)
-			goto db;
-	}
 	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	rc = 0;
 	goto out;
@@ -520,7 +563,6 @@ db:
 out:
 	db_res_free(r);
 	db_res_free(orig);
-	db_res_free(x);
 	return (rc);
 }
 
@@ -633,22 +675,28 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	struct db_res		*r = NULL, *h = NULL, *n = NULL;
 	const char		*p[1] = { t->id };
 	json_t			*f, *staff;
-	int			 rc = -1;
+	int			 rc = -1, restricted;
 
 	incident_outcome_reset(t->o);
 	if (lock_for_staff(db, t->who, t->id, &r, t->o, err) == -1)
 		return (-1);
-	/* The reporter's data read for the report: the access log. */
-	if (db_str(r, 0, "reporter_id") != NULL && access_record(db,
-	    db_str(r, 0, "reporter_id"), t->who, "incidents.report", t->id,
-	    "incident report", 0, err) == -1)
+	/*
+	 * The reporter's data read for the report: the access log.  A
+	 * reporter who restricted the processing of their data (Art. 18
+	 * RGPD) is not read: the report is handled, its reporter held back.
+	 */
+	restricted = db_bool(r, 0, "reporter_restricted");
+	if (!restricted && db_str(r, 0, "reporter_id") != NULL &&
+	    access_record(db, db_str(r, 0, "reporter_id"), t->who,
+	    "incidents.report", t->id, "incident report", 0, err) == -1)
 		goto db;
 	if (db_exec(db, IQ(IQ_HISTORY), p, &h, err) == -1 ||
 	    db_exec(db, IQ(IQ_NOTES), p, &n, err) == -1)
 		goto db;
 	f = incidents_feature(r, 0, t->l);
-	staff = json_pack("{s:s?, s:s?, s:b, s:s?, s:b, s:o, s:o}",
-	    "reporter_id", db_str(r, 0, "reporter_id"),
+	staff = json_pack("{s:s?, s:b, s:s?, s:b, s:s?, s:b, s:o, s:o}",
+	    "reporter_id", restricted ? NULL : db_str(r, 0, "reporter_id"),
+	    "reporter_restricted", restricted,
 	    "contact_email", db_str(r, 0, "contact_email"),
 	    "contact_verified", !db_isnull(r, 0, "contact_verified_at"),
 	    "assignee_id", db_str(r, 0, "assignee_id"),

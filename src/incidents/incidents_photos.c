@@ -1,7 +1,13 @@
 /*
  * incidents_photos.c: a report's photos (at most INCIDENT_PHOTOS_MAX, sent
- * by its signed-in reporter within INCIDENT_PHOTO_HOURS of filing it, each
- * as the body of POST /api/v1/incidents/{id}/photos, JPEG or PNG).
+ * by its filer within INCIDENT_PHOTO_HOURS of filing it, each as the body
+ * of POST /api/v1/incidents/{id}/photos, JPEG or PNG).  The filer is its
+ * signed-in reporter, or for an anonymous report whoever holds the secret
+ * the filing answered with (photo_token, sent as X-Photo-Token; the
+ * report keeps its SHA-256): nobody else can add photos to someone's
+ * anonymous report.  Anonymous photos are throttled per client address
+ * as anonymous reports are; their originals have no uploader, and go
+ * with the report's retention (incidents_privacy.c).
  *
  * In one transaction: the original is stored as sent (files_store(): its
  * type read from its bytes, a JPEG or PNG only; pending until clamd scans
@@ -17,15 +23,23 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "core/access.h"
 #include "files/files.h"
+#include "http/ratelimit.h"
 #include "http/reply.h"
 #include "incidents/incidents_int.h"
 #include "json/check.h"
 
+/* Anonymous photos from one client address: at most 30 an hour. */
+#define ANON_PHOTO_BUDGET	30
+#define ANON_PHOTO_WINDOW	3600
+#define PHOTO_TOKEN_HEADER	"X-Photo-Token"
+
 struct photo_tx {
 	struct request		*req;
 	const char		*id;
+	const char		*secret;	/* its SHA-256; NULL: the account */
 	struct incident_outcome	*o;
 	int			 refused;	/* a files_stored_result */
 	struct files_stored	 stored;
@@ -51,9 +65,15 @@ photo_tx(struct db *db, void *arg, struct db_error *err)
 	p[0] = t->id;
 	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1)
 		goto db;
-	/* Another's report, or none: 404, as if it did not exist. */
-	if (db_res_rows(r) != 1 || db_str(r, 0, "reporter_id") == NULL ||
-	    strcmp(db_str(r, 0, "reporter_id"), req->principal->id) != 0) {
+	/*
+	 * Another's report, or none: 404, as if it did not exist.  The
+	 * secret opens only an anonymous report, the one it was made for.
+	 */
+	if (db_res_rows(r) != 1 || (t->secret == NULL && (db_str(r, 0,
+	    "reporter_id") == NULL || strcmp(db_str(r, 0, "reporter_id"),
+	    req->principal->id) != 0)) || (t->secret != NULL && (db_str(r, 0,
+	    "reporter_id") != NULL || db_str(r, 0, "photo_token") == NULL ||
+	    strcmp(db_str(r, 0, "photo_token"), t->secret) != 0))) {
 		o->result = IR_NOT_FOUND;
 		goto out;
 	}
@@ -74,7 +94,8 @@ photo_tx(struct db *db, void *arg, struct db_error *err)
 		    INCIDENT_PHOTOS_MAX);
 		goto out;
 	}
-	s = files_store(db, "incidents", t->id, req->principal->id,
+	s = files_store(db, "incidents", t->id, t->secret == NULL ?
+	    req->principal->id : NULL,
 	    files_upload_name(req), req->body.data, req->body.len,
 	    "image/jpeg image/png", &t->stored, err);
 	if (s == -1)
@@ -139,13 +160,26 @@ incidents_h_photo_post(struct request *req)
 	struct incident_outcome	 o;
 	struct photo_tx		 t;
 	struct db_error		 err;
-	char			 loc[160];
-	const char		*id;
+	char			 loc[160], hash[SHA256_HEX_LEN];
+	const char		*id, *secret;
 
 	if ((id = param_id(req, "id", IE_NOT_FOUND)) == NULL)
 		return (0);
 	memset(&o, 0, sizeof(o));
 	memset(&t, 0, sizeof(t));
+	/* The anonymous filer's secret, or the signed-in reporter. */
+	if ((secret = request_header(req, PHOTO_TOKEN_HEADER)) != NULL) {
+		if (ratelimit_peer_or_reply(req, "incidents_anonymous_photos",
+		    ANON_PHOTO_BUDGET, ANON_PHOTO_WINDOW) == -1)
+			return (0);
+		sha256_hex(secret, strlen(secret), hash);
+		t.secret = hash;
+	} else if (req->principal == NULL || req->principal->kind !=
+	    PRINCIPAL_PERSON) {
+		/* A public route: no report of the caller's, as for another's. */
+		reply_error(req, INCIDENTS_ERR(IE_NOT_FOUND));
+		return (0);
+	}
 	t.req = req;
 	t.id = id;
 	t.o = &o;
@@ -192,7 +226,7 @@ struct photo_read {
 	const char		*id, *photo;
 	enum which		 which;
 	char			 file[40];
-	int			 found;		/* 0 none, 1 yes */
+	int			 found;		/* 0 none, 1 yes, 2 restricted */
 };
 
 static int
@@ -213,6 +247,11 @@ photo_read_tx(struct db *db, void *arg, struct db_error *err)
 		if (policy_incident(t->who, db_str(res, 0, "department"),
 		    db_str(res, 0, "reporter_id")) != POLICY_ALLOW)
 			goto out;
+		/* Art. 18: the reporter's own bytes are not read. */
+		if (db_bool(res, 0, "reporter_restricted")) {
+			t->found = 2;
+			goto out;
+		}
 		if (db_str(res, 0, "reporter_id") != NULL && access_record(db,
 		    db_str(res, 0, "reporter_id"), t->who,
 		    "incidents.photo_original", t->photo, "incident report",
@@ -246,8 +285,12 @@ photo_get(struct request *req, enum which which)
 		reply_db_error(req, &err);
 		return (0);
 	}
-	if (!t.found) {
+	if (t.found == 0) {
 		reply_error(req, INCIDENTS_ERR(IE_PHOTO_NOT_FOUND));
+		return (0);
+	}
+	if (t.found == 2) {
+		reply_error(req, INCIDENTS_ERR(IE_REPORTER_RESTRICTED));
 		return (0);
 	}
 	return (files_reply(req, t.file));

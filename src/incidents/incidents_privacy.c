@@ -14,7 +14,12 @@
  * Retention: a year after its resolution or closure a report is cut from
  * its people the same way (reporter, follow-up address, supporters): the
  * rule incident_reports of privacy.retention_rules, whose purge function
- * is incidents.retention_anonymise() (sql/023_incidents.sql).
+ * is incidents.retention_anonymise() (sql/023_incidents.sql).  Then the
+ * purge hook erases the originals of the photos of every anonymised
+ * report (files_erase(): the bytes, with their EXIF, gone), whoever sent
+ * them: an anonymous reporter's have no uploader for an erasure to find.
+ * The public copies and thumbnails, re-encoded without metadata, stay
+ * with the report on the map, as after an erasure (sql/030).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,9 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "core/module.h"
+#include "base/log.h"
 #include "db/db.h"
+#include "files/files.h"
 #include "incidents/incidents_int.h"
 
 #define TS(x) \
@@ -60,6 +67,8 @@ enum ip_stmt {
 	IP_EXPORT,
 	IP_ERASE_SUPPORTS,
 	IP_ERASE_REPORTS,
+	IP_ORIGINALS,
+	IP_ORIGINAL_ERASED,
 	IP__COUNT
 };
 
@@ -76,6 +85,15 @@ static struct db_stmt ip_stmts[IP__COUNT] = {
 	  .sql = "WITH u AS (UPDATE incidents.reports SET " ANONYMISE
 	  " WHERE reporter_id = $1 RETURNING id) SELECT count(*) AS records "
 	  "FROM u", .nparams = 2 },
+	/* the originals of anonymised reports still kept, a batch */
+	[IP_ORIGINALS] = { .name = "incidents_select_privacy_originals",
+	  .sql = "SELECT p.id, p.original_file FROM incidents.photos p JOIN "
+	  "incidents.reports r ON r.id = p.report_id WHERE "
+	  "p.original_erased_at IS NULL AND r.anonymised_at IS NOT NULL "
+	  "ORDER BY p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED", .nparams = 1 },
+	[IP_ORIGINAL_ERASED] = { .name = "incidents_update_privacy_original",
+	  .sql = "UPDATE incidents.photos SET original_erased_at = $2 WHERE "
+	  "id = $1", .nparams = 2 },
 };
 
 #define IP(x)	(&ip_stmts[(x)])
@@ -132,10 +150,84 @@ incidents_erase(struct db *db, const char *account, const char *salt,
 	return (0);
 }
 
+#define ORIGINALS_BATCH	100
+
+struct originals_tx {
+	const char	*now;
+	long		 erased;
+	int		 more;
+};
+
+/* One batch of originals of anonymised reports: their bytes erased. */
+static int
+originals_tx(struct db *db, void *arg, struct db_error *err)
+{
+	struct originals_tx	*t = arg;
+	struct db_res		*res = NULL;
+	const char		*p[2];
+	char			 lim[16];
+	int			 i, k, rc = -1;
+
+	t->erased = 0;
+	snprintf(lim, sizeof(lim), "%d", ORIGINALS_BATCH);
+	p[0] = lim;
+	if (db_exec(db, IP(IP_ORIGINALS), p, &res, err) == -1)
+		return (-1);
+	for (i = 0; i < db_res_rows(res); i++) {
+		if ((k = files_erase(db, db_str(res, i, "original_file"),
+		    t->now, err)) == -1)
+			goto out;
+		if (k == 0)
+			t->erased++;
+		p[0] = db_str(res, i, "id");
+		p[1] = t->now;
+		if (db_exec(db, IP(IP_ORIGINAL_ERASED), p, NULL, err) == -1)
+			goto out;
+	}
+	t->more = db_res_rows(res) == ORIGINALS_BATCH;
+	rc = 0;
+out:
+	db_res_free(res);
+	return (rc);
+}
+
+/* After the rules: the originals of the reports they anonymised. */
+static int
+incidents_purge(struct db *db, int64_t now, json_t *report)
+{
+	struct originals_tx	 t;
+	struct db_error		 err;
+	char			 at[40];
+	long			 total = 0;
+	int			 b, failed = 0;
+
+	clock_format(now, at, sizeof(at));
+	for (b = 0; b < 1000; b++) {
+		memset(&t, 0, sizeof(t));
+		t.now = at;
+		if (db_tx(db, originals_tx, &t, &err) == -1) {
+			log_warnx("incidents: originals of anonymised reports: "
+			    "failed (sqlstate %s)", err.sqlstate);
+			failed = 1;
+			break;
+		}
+		total += t.erased;
+		if (!t.more)
+			break;
+	}
+	log_info("incidents: %ld original photo%s of anonymised reports "
+	    "erased", total, total == 1 ? "" : "s");
+	json_array_append_new(report, json_pack("{s:s, s:I, s:s}", "rule",
+	    "incident_photo_originals", "count", (json_int_t)total, "status",
+	    failed ? "failed" : "ok"));
+	return (failed ? -1 : 0);
+}
+
 const struct module_stmts incidents_privacy_stmt_table = { .stmts = ip_stmts,
     .count = IP__COUNT };
 
 const struct privacy_hooks incidents_privacy_hooks = {
 	.export = incidents_export,
 	.erase = incidents_erase,
+	.purge = incidents_purge,
 };

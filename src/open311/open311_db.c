@@ -12,13 +12,24 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	[OS_REQUEST_INSERT] = { .name = "open311_insert_request",
 	  .sql = "INSERT INTO open311.requests (report_id, client_id, email, "
 	  "email_key, first_name, last_name, phone, device_id, account_id, "
-	  "media_url, created_at, person_id) VALUES ($1, $2, $3, $4, $5, $6, "
-	  "$7, $8, $9, $10, $11, $12)", .nparams = 12 },
-	/* the public part of the requests $1 (uuid[]): media_url only */
+	  "media_url, created_at, person_id, address_id) VALUES ($1, $2, $3, "
+	  "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", .nparams = 13 },
+	/* the public part of the requests $1 (uuid[]): media_url, address_id */
 	[OS_REQUESTS_OF] = { .name = "open311_select_requests_media",
-	  .sql = "SELECT report_id, media_url FROM open311.requests WHERE "
-	  "report_id = ANY ($1::uuid[]) AND media_url IS NOT NULL",
-	  .nparams = 1 },
+	  .sql = "SELECT report_id, media_url, address_id FROM "
+	  "open311.requests WHERE report_id = ANY ($1::uuid[]) AND "
+	  "(media_url IS NOT NULL OR address_id IS NOT NULL)", .nparams = 1 },
+	/* agency_responsible: the departments' names (identity exports) */
+	[OS_DEPARTMENTS] = { .name = "open311_select_departments",
+	  .sql = "SELECT code, name_fr, name_en, name_it FROM "
+	  "identity.departments", .nparams = 0 },
+	/*
+	 * One partner's update_id at a time (until the transaction ends):
+	 * a twin waits here, then finds the first one's row.
+	 */
+	[OS_UPDATE_LOCK] = { .name = "open311_lock_update",
+	  .sql = "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || "
+	  "$2, 311)) AS locked", .nparams = 2 },
 	[OS_UPDATE_GET] = { .name = "open311_select_update",
 	  .sql = "SELECT history_id, report_id, status FROM open311.updates "
 	  "WHERE client_id = $1 AND update_id = $2", .nparams = 2 },

@@ -96,7 +96,14 @@ o311_reply(struct request *req, int status, const char *root, json_t *v)
 	const char	*why = NULL;
 
 	if (req_format(req) == FMT_JSON) {
-		reply_json(req, status, v);
+		/* Reals to 15 digits, as xml_from_json() writes them. */
+		char	*s = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+		json_decref(v);
+		if (s == NULL)
+			abort();
+		reply_bytes(req, status, CT_JSON, s, strlen(s));
+		free(s);
 		return;
 	}
 	buf_init(&b);
@@ -413,17 +420,95 @@ struct o311_notice {
 };
 
 /*
+ * The departments' names in 'l' into 'depts' ({code: name}): who is
+ * responsible, as people know it (agency_responsible, the notices).
+ */
+static int
+dept_names(enum lang l, json_t *depts, struct db_error *err)
+{
+	static const char *const name_col[] = { [LANG_FR] = "name_fr",
+	    [LANG_EN] = "name_en", [LANG_IT] = "name_it" };
+	struct db_res	*res = NULL;
+	int		 k;
+
+	if (db_exec(db_thread(), OS(OS_DEPARTMENTS), NULL, &res, err) == -1)
+		return (-1);
+	for (k = 0; k < db_res_rows(res); k++)
+		json_object_set_new(depts, db_str(res, k, "code"),
+		    json_string(db_str(res, k, name_col[l])));
+	db_res_free(res);
+	return (0);
+}
+
+/* The department 'code' by its name in 'depts'; the code else. */
+static const char *
+dept_name(const json_t *depts, const char *code)
+{
+	if (code == NULL)
+		return ("");
+	return (json_str(depts, code) != NULL ? json_str(depts, code) : code);
+}
+
+/*
+ * The postcode in a report's address ("12 rue X, 05100 Montgenèvre"):
+ * the last group of exactly five digits, French style, into 'out' (6
+ * bytes); 0, or -1 when there is none.
+ */
+static int
+zipcode_of(const char *addr, char *out)
+{
+	const char	*s, *found = NULL;
+	size_t		 n;
+
+	for (s = addr; s != NULL && *s != '\0'; s += n > 0 ? n : 1) {
+		n = strspn(s, "0123456789");
+		if (n == 5 && (s == addr || !isalnum((unsigned char)s[-1])) &&
+		    !isalnum((unsigned char)s[5]))
+			found = s;
+	}
+	if (found == NULL)
+		return (-1);
+	memcpy(out, found, 5);
+	out[5] = '\0';
+	return (0);
+}
+
+/*
+ * A coordinate to the micro-degree (about 10 cm), from the decimal text
+ * PostgreSQL gave ('s', NULL: none), the same in XML and JSON: not the
+ * 17 digits of a double.
+ */
+static void
+coordinate_write(struct xml_list *w, const char *name, const char *s)
+{
+	char	 b[40];
+	size_t	 n;
+
+	if (s == NULL) {
+		xml_list_real(w, name, NULL);
+		return;
+	}
+	snprintf(b, sizeof(b), "%.6f", strtod(s, NULL));
+	/* no trailing zeros: 44.9316, not 44.931600 */
+	for (n = strlen(b); n > 1 && b[n - 1] == '0' && b[n - 2] != '.'; n--)
+		b[n - 1] = '\0';
+	xml_list_real(w, name, b);
+}
+
+/*
  * The one way to write a report as an Open311 request, in either format
- * ('w'); 'media' is the partner's media_url when it gave one.  Never the
+ * ('w'); 'media' and 'address_id' are what the partner gave (NULL:
+ * nothing), 'depts' the departments' names by code in 'l'.  Never the
  * reporter.
  */
 static void
 o311_request_write(struct xml_list *w, const struct incident_view *v,
-    const char *media, enum lang l, struct o311_notice *last)
+    const char *media, const char *address_id, const json_t *depts,
+    enum lang l, struct o311_notice *last)
 {
 	const char	*st = v->status;
-	const char	*dept = v->department != NULL ? v->department : "";
-	char		 url[sizeof(open311_config.public_url) + 128];
+	const char	*dept = dept_name(depts, v->department);
+	char		 url[sizeof(open311_config.public_url) + 128], zip[6];
 	int64_t		 t, c;
 	long		 days = 0;
 	size_t		 n;
@@ -450,7 +535,7 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 	xml_list_str(w, "service_name", v->category_name);
 	xml_list_str(w, "service_code", v->category);
 	xml_list_str(w, "description", v->description);
-	xml_list_str(w, "agency_responsible", v->department);
+	xml_list_str(w, "agency_responsible", dept);
 	xml_list_str(w, "service_notice", last->text);
 	xml_list_str(w, "requested_datetime", v->created_at[0] != '\0' ?
 	    v->created_at : NULL);
@@ -461,10 +546,11 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 	xml_list_str(w, "expected_datetime", v->expected_at[0] != '\0' ?
 	    v->expected_at : NULL);
 	xml_list_str(w, "address", v->address);
-	xml_list_str(w, "address_id", NULL);
-	xml_list_str(w, "zipcode", NULL);
-	xml_list_real(w, "lat", v->lat);
-	xml_list_real(w, "long", v->lon);
+	xml_list_str(w, "address_id", address_id);
+	xml_list_str(w, "zipcode", zipcode_of(v->address, zip) == 0 ? zip :
+	    NULL);
+	coordinate_write(w, "lat", v->lat);
+	coordinate_write(w, "long", v->lon);
 	/* The first photo's public copy, else what the partner gave. */
 	if ((n = incidents_photo_first(v->photos)) > 0) {
 		snprintf(url, sizeof(url), "%s/api/v1/incidents/%s/photos/%.*s",
@@ -475,14 +561,16 @@ o311_request_write(struct xml_list *w, const struct incident_view *v,
 }
 
 /*
- * The partners' media_url of 'n' items into 'media', keyed by the
- * column 'key' of statement 'st' (which takes the ids as an array): the
- * ids are the strings at 'id', 'id' + 'stride' bytes, and so on (a
- * member of each item of an array of structures).
+ * The partners' media_url of 'n' items into 'media', and their
+ * address_id (when the statement has that column) into 'address_ids',
+ * keyed by the column 'key' of statement 'st' (which takes the ids as an
+ * array): the ids are the strings at 'id', 'id' + 'stride' bytes, and so
+ * on (a member of each item of an array of structures).
  */
 static int
 media_of(const struct db_stmt *st, const char *key, const char *const *id,
-    size_t stride, int n, json_t *media, struct db_error *err)
+    size_t stride, int n, json_t *media, json_t *address_ids,
+    struct db_error *err)
 {
 	struct db_res	*res = NULL;
 	struct buf	 b;
@@ -506,9 +594,14 @@ media_of(const struct db_stmt *st, const char *key, const char *const *id,
 	buf_cleanup(&b);
 	if (k == -1)
 		return (-1);
-	for (k = 0; k < db_res_rows(res); k++)
-		json_object_set_new(media, db_str(res, k, key),
-		    json_string(db_str(res, k, "media_url")));
+	for (k = 0; k < db_res_rows(res); k++) {
+		if (!db_isnull(res, k, "media_url"))
+			json_object_set_new(media, db_str(res, k, key),
+			    json_string(db_str(res, k, "media_url")));
+		if (address_ids != NULL && !db_isnull(res, k, "address_id"))
+			json_object_set_new(address_ids, db_str(res, k, key),
+			    json_string(db_str(res, k, "address_id")));
+	}
 	db_res_free(res);
 	return (0);
 }
@@ -524,7 +617,7 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 	struct xml_list		 w;
 	struct o311_notice	 last;
 	struct buf		*b;
-	json_t			*media;
+	json_t			*media, *ids, *depts;
 	int			 i, xml = req_format(req) == FMT_XML;
 
 	incidents_o311_reports(db_thread(), q, l, &vs, &o);
@@ -535,10 +628,15 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 		return (o311_error(req, 404, "service_request_id not found"));
 	}
 	media = json_object();
-	if (media_of(OS(OS_REQUESTS_OF), "report_id", &vs.v[0].id,
-	    sizeof(vs.v[0]), vs.n, media, &err) == -1) {
+	ids = json_object();
+	depts = json_object();
+	if (dept_names(l, depts, &err) == -1 ||
+	    media_of(OS(OS_REQUESTS_OF), "report_id", &vs.v[0].id,
+	    sizeof(vs.v[0]), vs.n, media, ids, &err) == -1) {
 		incident_views_free(&vs);
+		json_decref(ids);
 		json_decref(media);
+		json_decref(depts);
 		return (o311_db_error(req, &err));
 	}
 	/* Written straight into the reply: up to 1000 requests. */
@@ -548,10 +646,12 @@ answer_requests(struct request *req, const struct incident_o311_query *q,
 	memset(&last, 0, sizeof(last));
 	for (i = 0; i < vs.n; i++)
 		o311_request_write(&w, &vs.v[i], json_str(media, vs.v[i].id),
-		    l, &last);
+		    json_str(ids, vs.v[i].id), depts, l, &last);
 	xml_list_end(&w);
 	incident_views_free(&vs);
+	json_decref(ids);
 	json_decref(media);
+	json_decref(depts);
 	reply_header(req, "Vary", "Accept-Language");
 	return (0);
 }
@@ -602,12 +702,12 @@ text_in(const json_t *v, enum lang l)
 
 
 static json_t *
-o311_service(const json_t *c, enum lang l)
+o311_service(const json_t *c, const json_t *depts, enum lang l)
 {
 	char	 d[400];
 
-	const char	*name = json_str(c, "name"), *dep = json_str(c,
-	    "department");
+	const char	*name = json_str(c, "name"), *dep = dept_name(depts,
+	    json_str(c, "department"));
 	int		 days = (int)json_integer_value(json_object_get(c,
 	    "resolution_days"));
 
@@ -634,8 +734,9 @@ int
 open311_h_services(struct request *req)
 {
 	struct incident_outcome	 o;
+	struct db_error		 err;
 	const json_t		*c;
-	json_t			*out;
+	json_t			*out, *depts;
 	size_t			 i;
 	enum lang		 l;
 
@@ -644,10 +745,17 @@ open311_h_services(struct request *req)
 	incidents_o311_categories(db_thread(), l, &o);
 	if (o.result != IR_OK)
 		return (o311_db_error(req, &o.err));
+	depts = json_object();
+	if (dept_names(l, depts, &err) == -1) {
+		json_decref(o.made);
+		json_decref(depts);
+		return (o311_db_error(req, &err));
+	}
 	out = json_array();
 	json_array_foreach(o.made, i, c)
-		json_array_append_new(out, o311_service(c, l));
+		json_array_append_new(out, o311_service(c, depts, l));
 	json_decref(o.made);
+	json_decref(depts);
 	reply_header(req, "Vary", "Accept-Language");
 	o311_reply(req, 200, "services", out);
 	return (0);
@@ -1041,7 +1149,7 @@ static int
 post_request_store(const char *report, const char *client,
     const json_t *form, const char *person, struct db_error *err)
 {
-	const char	*p[12], *email = field(form, "email");
+	const char	*p[13], *email = field(form, "email");
 	char		 key[IDENTITY_EMAIL_KEY_MAX] = "", now[40];
 
 	clock_format(clock_now(), now, sizeof(now));
@@ -1059,6 +1167,7 @@ post_request_store(const char *report, const char *client,
 	p[9] = field(form, "media_url");
 	p[10] = now;
 	p[11] = person[0] != '\0' ? person : NULL;
+	p[12] = field(form, "address_id");
 	return (db_exec(db_thread(), OS(OS_REQUEST_INSERT), p, NULL, err));
 }
 
@@ -1133,6 +1242,8 @@ open311_h_request_post(struct request *req)
 	}
 	if (!len_ok(in.address, 300))
 		err_add(errors, 400, "address_string: 300 characters at most");
+	if (!len_ok(addr_id, 200))
+		err_add(errors, 400, "address_id: 200 characters at most");
 	in.description = field(form, "description");
 	if (!len_ok(in.description, O311_DESCRIPTION_MAX))
 		err_add(errors, 400, "description: 4000 characters at most");
@@ -1254,7 +1365,7 @@ open311_h_updates(struct request *req)
 		return (o311_db_error(req, &o.err));
 	media = json_object();
 	if (media_of(OS(OS_UPDATES_OF), "history_id", &ms.v[0].id,
-	    sizeof(ms.v[0]), ms.n, media, &err) == -1) {
+	    sizeof(ms.v[0]), ms.n, media, NULL, &err) == -1) {
 		incident_moves_free(&ms);
 		json_decref(media);
 		return (o311_db_error(req, &err));
@@ -1292,11 +1403,15 @@ move_to(const char *status, const char *ext)
 }
 
 /*
- * A partner's update, one transaction: the update_id looked up (the
- * first answer again when it was used), the report moved, the update_id
- * recorded.  A concurrent twin waits on the unique index, records
- * nothing, and retries the whole: it then finds the first and answers
- * it.  Nothing is moved twice, nothing moved without its update_id.
+ * A partner's update, one transaction: the update_id locked (a
+ * transaction-level advisory lock on the partner and its update_id) and
+ * looked up (the first answer again when it was used), the report moved,
+ * the update_id recorded.  A concurrent twin waits on the lock, then
+ * finds the first one's row and answers it (without the lock it would
+ * wait on the report's row instead and find the move already made: 400).
+ * Should it still get past, it waits on the unique index, records
+ * nothing, and retries the whole.  Nothing is moved twice, nothing moved
+ * without its update_id.
  */
 struct update_tx {
 	const char		*client, *uid, *rid, *to, *desc, *st, *media;
@@ -1317,7 +1432,8 @@ update_tx(struct db *db, void *arg, struct db_error *err)
 	t->replay = t->other_request = t->moved = 0;
 	p[0] = t->client;
 	p[1] = t->uid;
-	if (db_exec(db, OS(OS_UPDATE_GET), p, &res, err) == -1)
+	if (db_exec(db, OS(OS_UPDATE_LOCK), p, NULL, err) == -1 ||
+	    db_exec(db, OS(OS_UPDATE_GET), p, &res, err) == -1)
 		return (-1);
 	if (db_res_rows(res) == 1) {
 		if (strcmp(db_str(res, 0, "report_id"), t->rid) != 0)

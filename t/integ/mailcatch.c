@@ -352,3 +352,25 @@ mailcatch_to(const struct catcher *c, const char *to)
 	json_decref(all);
 	return (out);
 }
+
+int
+mailcatch_count_to(const struct catcher *c, const char *to,
+    const char *subject, const char *body)
+{
+	json_t		*m, *it;
+	const char	*v;
+	size_t		 i;
+	int		 n = 0;
+
+	m = mailcatch_to(c, to);
+	json_array_foreach(m, i, it) {
+		v = json_string_value(json_object_get(it, "subject"));
+		if (v == NULL || strstr(v, subject) == NULL)
+			continue;
+		v = json_string_value(json_object_get(it, "body"));
+		if (body == NULL || (v != NULL && strstr(v, body) != NULL))
+			n++;
+	}
+	json_decref(m);
+	return (n);
+}

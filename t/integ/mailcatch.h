@@ -54,6 +54,12 @@ int	 mailcatch_wait(const struct catcher *, int, int);
 json_t	*mailcatch_read(const struct catcher *);
 /* The messages whose envelope recipient is 'to' (caller decrefs). */
 json_t	*mailcatch_to(const struct catcher *, const char *);
+/*
+ * How many of the messages to 'to' have a subject holding 'subject' and
+ * a body holding 'body' (NULL: any).
+ */
+int	 mailcatch_count_to(const struct catcher *, const char *, const char *,
+	    const char *);
 
 /* The decoders, for what the tests check by hand. */
 char	*mail_decode_words(const char *);	/* RFC 2047, B and Q */

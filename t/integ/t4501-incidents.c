@@ -334,24 +334,6 @@ START_TEST(test_anonymous)
 }
 END_TEST
 
-/* The messages caught for 'to' whose subject holds 'what'. */
-static int
-caught(const struct catcher *c, const char *to, const char *what,
-    const char *body_has)
-{
-	json_t	*m, *it;
-	size_t	 i;
-	int	 n = 0;
-
-	m = mailcatch_to(c, to);
-	json_array_foreach(m, i, it)
-		if (strstr(idl_jstr(it, "subject"), what) != NULL &&
-		    (body_has == NULL || strstr(idl_jstr(it, "body"),
-		    body_has) != NULL))
-			n++;
-	json_decref(m);
-	return (n);
-}
 
 START_TEST(test_lifecycle_and_mail)
 {
@@ -413,17 +395,19 @@ START_TEST(test_lifecycle_and_mail)
 
 	/* Three moves, two people following: six messages. */
 	mailcatch_wait(&c, 6, WAIT_MS);
-	ck_assert_int_eq(caught(&c, IDL_RESIDENT_EMAIL, "pris en compte",
-	    "Equipe prevenue."), 1);
-	ck_assert_int_eq(caught(&c, CL_OTHER_EMAIL, "pris en compte",
-	    "Equipe prevenue."), 1);
-	ck_assert_int_eq(caught(&c, IDL_RESIDENT_EMAIL, "en cours", NULL), 1);
-	ck_assert_int_eq(caught(&c, IDL_RESIDENT_EMAIL, "résolu",
-	    "Ampoule changee."), 1);
-	ck_assert_int_eq(caught(&c, CL_OTHER_EMAIL, "résolu", NULL), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, IDL_RESIDENT_EMAIL,
+	    "pris en compte", "Equipe prevenue."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, CL_OTHER_EMAIL,
+	    "pris en compte", "Equipe prevenue."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, IDL_RESIDENT_EMAIL,
+	    "en cours", NULL), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, IDL_RESIDENT_EMAIL,
+	    "résolu", "Ampoule changee."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, CL_OTHER_EMAIL,
+	    "résolu", NULL), 1);
 	/* The subject names the category; the body the expected date. */
-	ck_assert_int_eq(caught(&c, CL_OTHER_EMAIL, "Éclairage public",
-	    NULL), 3);
+	ck_assert_int_eq(mailcatch_count_to(&c, CL_OTHER_EMAIL,
+	    "Éclairage public", NULL), 3);
 
 	/* A finished report is supported no more. */
 	path = harness_printf("/api/v1/incidents/%s/supporters", id);
@@ -620,7 +604,7 @@ START_TEST(test_board)
 {
 	struct idenv	 e;
 	json_t		*j, *it;
-	char		*res, *tech, *a, *b, *p, *path;
+	char		*res, *tech, *a, *b, *p, *path, *other;
 	const char	*cur;
 	size_t		 i;
 	long		 st;
@@ -672,6 +656,59 @@ START_TEST(test_board)
 	    "/api/v1/incidents/board?sort=bogus", tech, NULL), 400);
 	ck_assert_int_eq(idl_status(&e, "GET",
 	    "/api/v1/incidents/board?cursor=bogus", tech, NULL), 400);
+
+	/*
+	 * Art. 18: the reporter restricts the processing of their data.  The
+	 * street is still mended (the report stays on the board, flagged),
+	 * but the details hold the reporter back and read nothing of them.
+	 */
+	path = harness_printf("/api/v1/incidents/%s/details", a);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	idl_assert_str(json_object_get(j, "staff"), "reporter_id",
+	    idl_demo.resident_id);
+	ck_assert(json_is_false(json_object_get(json_object_get(j, "staff"),
+	    "reporter_restricted")));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
+	    "record = '%s'", a), 1);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL,
+	    &st));
+	ck_assert_int_eq(st, 201);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents/board?sort=created", tech,
+	    NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	json_array_foreach(json_object_get(j, "items"), i, it)
+		ck_assert(json_is_true(json_object_get(json_object_get(it,
+		    "properties"), "reporter_restricted")));
+	json_decref(j);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert(json_is_null(json_object_get(json_object_get(j, "staff"),
+	    "reporter_id")));
+	ck_assert(json_is_true(json_object_get(json_object_get(j, "staff"),
+	    "reporter_restricted")));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
+	    "record = '%s'", a), 1);
+	free(path);
+	/* Another reporter's report is as it was. */
+	other = cl_other(&e);
+	free(b);
+	b = file_ok(&e, other, "litter", LAT, LON, NULL);
+	j = idl_reqj(&e, "GET", "/api/v1/incidents/board?sort=created&"
+	    "category=litter", tech, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	json_array_foreach(json_object_get(j, "items"), i, it)
+		ck_assert(json_is_boolean(json_object_get(json_object_get(it,
+		    "properties"), "reporter_restricted")) && json_is_true(
+		    json_object_get(json_object_get(it, "properties"),
+		    "reporter_restricted")) == (strcmp(idl_jstr(it, "id"), b)
+		    != 0));
+	json_decref(j);
+	free(other);
 	free(a);
 	free(b);
 	free(p);
@@ -946,20 +983,22 @@ jpeg_with_exif(const char *make, size_t *len)
 	return (out);
 }
 
-/* POST .../photos with 'data' as 'type': the status, the body in *out. */
+/*
+ * POST .../photos with 'data' as 'type' and the header 'auth' (NULL:
+ * none): the status, the body in *out.
+ */
 static long
-photo_post(struct idenv *e, const char *token, const char *id,
+photo_send(struct idenv *e, const char *auth, const char *id,
     const char *type, const void *data, size_t len, json_t **out)
 {
 	struct http_resp r;
 	const char	*h[3];
-	char		*auth, *ct, *path;
+	char		*ct, *path;
 	long		 st;
 
-	auth = harness_printf("Authorization: Bearer %s", token);
 	ct = harness_printf("Content-Type: %s", type);
-	h[0] = auth;
-	h[1] = ct;
+	h[0] = ct;
+	h[1] = auth;
 	h[2] = NULL;
 	path = harness_printf("/api/v1/incidents/%s/photos", id);
 	ck_assert_int_eq(harness_http(&e->s, "POST", path, h, data, len, &r),
@@ -968,9 +1007,21 @@ photo_post(struct idenv *e, const char *token, const char *id,
 	if (out != NULL)
 		*out = harness_json(&r);
 	http_resp_free(&r);
-	free(auth);
 	free(ct);
 	free(path);
+	return (st);
+}
+
+/* The same as the signed-in 'token'. */
+static long
+photo_post(struct idenv *e, const char *token, const char *id,
+    const char *type, const void *data, size_t len, json_t **out)
+{
+	char	*auth = harness_printf("Authorization: Bearer %s", token);
+	long	 st;
+
+	st = photo_send(e, auth, id, type, data, len, out);
+	free(auth);
 	return (st);
 }
 
@@ -1141,6 +1192,193 @@ START_TEST(test_photos)
 }
 END_TEST
 
+/* POST .../photos as an anonymous filer: 'secret' as X-Photo-Token. */
+static long
+photo_post_anon(struct idenv *e, const char *secret, const char *id,
+    const void *data, size_t len, json_t **out)
+{
+	char	*tok;
+	long	 st;
+
+	if (secret == NULL)
+		return (photo_send(e, NULL, id, "image/jpeg", data, len, out));
+	tok = harness_printf("X-Photo-Token: %s", secret);
+	st = photo_send(e, tok, id, "image/jpeg", data, len, out);
+	free(tok);
+	return (st);
+}
+
+/*
+ * An anonymous report takes photos too, from whoever holds the secret its
+ * filing answered with, and nobody else; with the same checks.  Retention
+ * erases the originals of the reports it anonymises (the bytes), the
+ * anonymous filer's and a signed-in reporter's alike; the public copies
+ * stay, as after an erasure.  Anonymous photos are throttled per client
+ * address.
+ */
+START_TEST(test_anonymous_photos_retention)
+{
+	struct idenv	 e;
+	json_t		*j;
+	unsigned char	*jpg;
+	char		*res, *tech, *a, *b, *mine, *secret, *other_secret;
+	char		*mark, *make, *pa, *pm, *path, *pdf, *out, *err;
+	const char	*args[] = { "--clock", "2028-06-01T00:00:00Z", "privacy",
+	    "purge", NULL };
+	size_t		 len, pdflen;
+	long		 st;
+	int		 i, first429 = -1, rc;
+
+	res = idl_start_resident(&e, NULL);
+	tech = cl_agent(&e, CL_TECH);
+	mark = idl_marker(16);
+	make = harness_printf("Cam %s", mark);
+	jpg = jpeg_with_exif(make, &len);
+
+	/* The secret: in an anonymous filing's answer only. */
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "signage", "description",
+	    "Panneau tombe.", "lat", LAT, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	a = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	ck_assert_ptr_nonnull(idl_jstr(j, "photo_token"));
+	secret = strdup(idl_jstr(j, "photo_token"));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND photo_token = "
+	    "encode(sha256(convert_to('%s', 'UTF8')), 'hex')", a, secret), 1);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "signage", "description",
+	    "Autre panneau.", "lat", LAT + 0.01, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	b = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	other_secret = strdup(idl_jstr(j, "photo_token"));
+	json_decref(j);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", res, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "pothole", "description",
+	    "Un trou.", "lat", LAT, "lon", LON + 0.01), &st);
+	ck_assert_int_eq(st, 201);
+	ck_assert_ptr_null(json_object_get(j, "photo_token"));
+	mine = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+
+	/* Nobody else adds photos to the anonymous report. */
+	ck_assert_int_eq(photo_post_anon(&e, NULL, a, jpg, len, NULL), 404);
+	ck_assert_int_eq(photo_post(&e, res, a, "image/jpeg", jpg, len, NULL),
+	    404);
+	ck_assert_int_eq(photo_post_anon(&e, other_secret, a, jpg, len, NULL),
+	    404);
+	ck_assert_int_eq(photo_post_anon(&e, "not-the-secret-at-all-0000", a,
+	    jpg, len, NULL), 404);
+	/* The secret opens no signed-in report either. */
+	ck_assert_int_eq(photo_post_anon(&e, secret, mine, jpg, len, NULL),
+	    404);
+	/* The same checks: the type from the bytes. */
+	pdf = harness_printf("%%PDF-1.4\n1 0 obj << >> endobj\n%%%%EOF\n");
+	pdflen = strlen(pdf);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, pdf, pdflen, &j), 422);
+	idl_assert_str(j, "code", "file_type_refused");
+	json_decref(j);
+	/* The holder of the secret: stored, re-encoded without metadata. */
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, &j), 201);
+	pa = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	ck_assert_int_eq(file_has(&e, pa, "original_file", mark), 1);
+	ck_assert_int_eq(file_has(&e, pa, "public_file", mark), 0);
+	ck_assert_int_eq(file_has(&e, pa, "public_file", "Exif"), 0);
+	ck_assert_int_eq(file_has(&e, pa, "thumb_file", mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE p.id = "
+	    "'%s' AND f.uploader IS NULL", pa), 1);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, NULL), 201);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, NULL), 201);
+	ck_assert_int_eq(photo_post_anon(&e, secret, a, jpg, len, &j), 409);
+	idl_assert_str(j, "code", "incident_photos_full");
+	json_decref(j);
+	/* The signed-in reporter's photo of their own report. */
+	ck_assert_int_eq(photo_post(&e, res, mine, "image/jpeg", jpg, len,
+	    &j), 201);
+	pm = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+
+	/* Finished, scanned; a year and more after: the purge. */
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"resolved\"}"), 200);
+	ck_assert_int_eq(move(&e, tech, mine, "{\"to\": \"resolved\"}"), 200);
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE files.files SET status = "
+	    "'clean', scanned_at = '2026-12-03T00:00:00Z' WHERE owner_module "
+	    "= 'incidents'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    4);
+	/*
+	 * Art. 18: once the reporter restricts the processing of their data,
+	 * the agents read their original no more (the public copy remains).
+	 */
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", mine,
+	    pm);
+	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 200);
+	json_decref(idl_reqj(&e, "POST", "/api/v1/me/restriction", res, NULL,
+	    &st));
+	ck_assert_int_eq(st, 201);
+	j = idl_reqj(&e, "GET", path, tech, NULL, &st);
+	ck_assert_int_eq(st, 409);
+	idl_assert_str(j, "code", "incident_reporter_restricted");
+	json_decref(j);
+	free(path);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", mine, pm);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
+	out = err = NULL;
+	rc = idl_ctl(e.db, 0, args, &out, &err);
+	ck_assert_msg(rc == 0, "purge: %d %s %s", rc, out, err);
+	ck_assert_ptr_nonnull(strstr(out, "incident_photo_originals"));
+	free(out);
+	free(err);
+	/* The originals' bytes are gone, the anonymous filer's and the
+	   reporter's; the public copies and thumbnails stay. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    0);
+	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
+	    "p.report_id IN ('%s', '%s') AND f.status = 'erased' AND f.content "
+	    "IS NULL AND p.original_erased_at IS NOT NULL", a, mine), 4);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id IN (p.public_file, "
+	    "p.thumb_file) WHERE p.report_id IN ('%s', '%s') AND f.status = "
+	    "'clean' AND f.content IS NOT NULL", a, mine), 8);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s", a, pa);
+	ck_assert_int_eq(idl_status(&e, "GET", path, NULL, NULL), 200);
+	free(path);
+	path = harness_printf("/api/v1/incidents/%s/photos/%s/original", a,
+	    pa);
+	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 410);
+	free(path);
+
+	/* Anonymous photos are throttled per client address. */
+	for (i = 0; i < 40 && first429 < 0; i++)
+		if (photo_post_anon(&e, other_secret, b, "x", 1, NULL) == 429)
+			first429 = i;
+	ck_assert_msg(first429 > 0 && first429 <= 30, "429 after %d",
+	    first429);
+	free(pdf);
+	free(pa);
+	free(pm);
+	free(jpg);
+	free(make);
+	free(mark);
+	free(secret);
+	free(other_secret);
+	free(a);
+	free(b);
+	free(mine);
+	free(res);
+	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_categories,
 	&test_area_and_fields,
@@ -1153,6 +1391,7 @@ static const TTest *const *const tests[] = {
 	&test_map_filters,
 	&test_export_erasure_retention,
 	&test_photos,
+	&test_anonymous_photos_retention,
 	NULL
 };
 

@@ -7,13 +7,18 @@
  * servicerequestupdates extension both ways (idempotent on the partner's
  * update_id); every error in Open311's format and the format asked; the
  * reporter's contact never public, in the person's export, erased with
- * them.
+ * them.  A partner's update tells the reporter and the supporters by
+ * mail as an agent's move does.
  */
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caselib.h"
+#include "mailcatch.h"
 
 #define LAT	44.9316
 #define LON	6.7219
@@ -339,7 +344,7 @@ START_TEST(test_post_and_read)
 	idl_assert_strs(q, "service_request_id", id, "status", "open",
 	    "service_code", "pothole", "service_name", "Nid-de-poule",
 	    "description", "Un trou", "agency_responsible",
-	    "services_techniques", "media_url",
+	    "Services techniques", "media_url",
 	    "https://partner.example/p/1.jpg", NULL);
 	ck_assert(json_is_string(json_object_get(q, "requested_datetime")));
 	ck_assert(json_is_string(json_object_get(q, "updated_datetime")));
@@ -497,6 +502,131 @@ START_TEST(test_filters_tokens)
 }
 END_TEST
 
+/* POST a request from 'more' (encoded, after the api_key): the new id. */
+static char *
+file_form(const struct idenv *e, const char *k, const char *more)
+{
+	struct http_resp r;
+	json_t		*j;
+	char		*body, *id;
+
+	body = harness_printf("api_key=%s&service_code=pothole&%s", k, more);
+	ck_assert_msg(form(e, "/open311/v2/requests.json", body, &r) == 201,
+	    "POST requests.json %s: %ld %s", more, r.status, r.body);
+	j = harness_json(&r);
+	id = strdup(idl_jstr(json_array_get(j, 0), "service_request_id"));
+	json_decref(j);
+	http_resp_free(&r);
+	free(body);
+	return (id);
+}
+
+/*
+ * The fields of a request: agency_responsible is the department's name
+ * in the language asked; lat and long to the micro-degree, the same in
+ * XML and JSON; zipcode from the address; address_id as the partner gave
+ * it.
+ */
+START_TEST(test_request_fields)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*key, *k, *a, *b, *c, *path, *name, *want;
+	json_t		*j, *q;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Street App", "open311");
+	k = idl_urlencode(key);
+	a = file_form(&e, k, "lat=44.93161234567&long=6.72191234567");
+	b = file_form(&e, k, "address_string=3+route+d%27Italie%2C+05100+"
+	    "Montgen%C3%A8vre");
+	c = file_form(&e, k, "address_id=ADR-00545483");
+
+	/* The position: six decimals, in both formats. */
+	path = harness_printf("/open311/v2/requests/%s.json", a);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "\"lat\":44.931612,") != NULL &&
+	    strstr(r.body, "\"long\":6.721912,") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	j = get_json(&e, path, 200);
+	q = json_array_get(j, 0);
+	ck_assert(json_is_null(json_object_get(q, "zipcode")));
+	ck_assert(json_is_null(json_object_get(q, "address_id")));
+	/* The department by its name, not its code. */
+	name = idl_sql(&e, "SELECT d.name_fr FROM identity.departments d "
+	    "JOIN incidents.categories c ON c.department = d.code WHERE "
+	    "c.code = 'pothole'");
+	want = idl_sql(&e, "SELECT department FROM incidents.categories "
+	    "WHERE code = 'pothole'");
+	ck_assert_str_ne(name, want);
+	free(want);
+	idl_assert_str(q, "agency_responsible", name);
+	ck_assert_msg(strstr(idl_jstr(q, "service_notice"), name) != NULL,
+	    "%s", idl_jstr(q, "service_notice"));
+	json_decref(j);
+	free(path);
+	free(name);
+	path = harness_printf("/open311/v2/requests/%s.xml", a);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "<lat>44.931612</lat><long>6.721912"
+	    "</long>") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	free(path);
+	path = harness_printf("/open311/v2/requests/%s.json?lang=en", a);
+	j = get_json(&e, path, 200);
+	name = idl_sql(&e, "SELECT d.name_en FROM identity.departments d "
+	    "JOIN incidents.categories c ON c.department = d.code WHERE "
+	    "c.code = 'pothole'");
+	idl_assert_str(json_array_get(j, 0), "agency_responsible", name);
+	json_decref(j);
+	free(path);
+	free(name);
+
+	/* The postcode of the address. */
+	path = harness_printf("/open311/v2/requests/%s.json", b);
+	j = get_json(&e, path, 200);
+	idl_assert_str(json_array_get(j, 0), "zipcode", "05100");
+	ck_assert(json_is_null(json_object_get(json_array_get(j, 0), "lat")));
+	json_decref(j);
+	free(path);
+	path = harness_printf("/open311/v2/requests/%s.xml", b);
+	get(&e, path, 200, &r);
+	ck_assert(strstr(r.body, "<zipcode>05100</zipcode>") != NULL);
+	http_resp_free(&r);
+	free(path);
+
+	/* The partner's address_id, as given, in both formats. */
+	path = harness_printf("/open311/v2/requests/%s.json", c);
+	j = get_json(&e, path, 200);
+	idl_assert_str(json_array_get(j, 0), "address_id", "ADR-00545483");
+	json_decref(j);
+	free(path);
+	path = harness_printf("/open311/v2/requests.xml?service_request_id="
+	    "%s", c);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "<address_id>ADR-00545483</address_id>")
+	    != NULL, "%s", r.body);
+	http_resp_free(&r);
+	free(path);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.requests WHERE report_id = '%s' AND address_id = "
+	    "'ADR-00545483'", c), 1);
+	/* Longer than the column: Open311's 400, not a 500. */
+	want = harness_printf("api_key=%s&service_code=pothole&address_id="
+	    "%0201d", k, 7);
+	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", want, &r), 400);
+	assert_error(&r, 400, 1);
+	http_resp_free(&r);
+	free(want);
+	free(a);
+	free(b);
+	free(c);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_updates)
 {
 	struct idenv	 e;
@@ -607,6 +737,238 @@ START_TEST(test_updates)
 }
 END_TEST
 
+
+/*
+ * A partner's update moves a resident's report: the reporter and the
+ * supporter hear of it by mail, as of an agent's move (one operation).
+ */
+START_TEST(test_update_mails)
+{
+	static const char *const extra[] = { "--smtp-starttls", "no",
+	    "--mail-from", "guichet@mairie.test", "--mail-retry-base", "1",
+	    "--smtp-url", NULL, NULL };
+	const char	*args[9], *env = getenv("GUICHET_TEST_SMTP_CATCHER");
+	struct catcher	 c;
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*j;
+	char		*key, *k, *res, *other, *id, *path, *body, url[64];
+	long		 st;
+	size_t		 i;
+
+	if (env == NULL || env[0] == '\0')
+		return;
+	memset(&c, 0, sizeof(c));
+	mailcatch_start(&c, 0, NULL);
+	for (i = 0; extra[i] != NULL; i++)
+		args[i] = extra[i];
+	snprintf(url, sizeof(url), "%s", mailcatch_url(&c));
+	args[i++] = url;
+	args[i] = NULL;
+	memset(&e, 0, sizeof(e));
+	e.extra = args;
+	e.empty_outbox = 1;
+	idl_start(&e);
+	res = cl_resident(&e);
+	other = cl_other(&e);
+	key = partner(&e, "Lighting Contractor", "open311");
+	k = idl_urlencode(key);
+	j = idl_sendj(&e, "POST", "/api/v1/incidents", res, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "street_lighting",
+	    "description", "Lampadaire eteint.", "lat", LAT, "lon", LON), &st);
+	ck_assert_int_eq(st, 201);
+	id = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	path = harness_printf("/api/v1/incidents/%s/supporters", id);
+	ck_assert_int_eq(idl_status(&e, "POST", path, other, NULL), 201);
+	free(path);
+
+	body = harness_printf("api_key=%s&update_id=m-1&service_request_id="
+	    "%s&status=open&guichet_status=acknowledged&description="
+	    "Equipe+prevenue.", k, id);
+	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.json", body,
+	    &r) == 201, "%s", r.body);
+	http_resp_free(&r);
+	/* The same update_id again: no second move, no second mail. */
+	ck_assert_int_eq(form(&e, "/open311/v2/servicerequestupdates.json",
+	    body, &r), 200);
+	http_resp_free(&r);
+	free(body);
+	body = harness_printf("api_key=%s&update_id=m-2&service_request_id="
+	    "%s&status=closed&description=Ampoule+changee.", k, id);
+	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.xml", body,
+	    &r) == 201, "%s", r.body);
+	http_resp_free(&r);
+	free(body);
+
+	/* Two moves, two people following: four messages, no more. */
+	mailcatch_wait(&c, 4, 20000);
+	ck_assert_int_eq(mailcatch_count_to(&c, IDL_RESIDENT_EMAIL,
+	    "pris en compte", "Equipe prevenue."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, CL_OTHER_EMAIL,
+	    "pris en compte", "Equipe prevenue."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, IDL_RESIDENT_EMAIL,
+	    "résolu", "Ampoule changee."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, CL_OTHER_EMAIL,
+	    "résolu", NULL), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE template = 'incident_status'"), 4);
+	free(id);
+	free(res);
+	free(other);
+	free(k);
+	free(key);
+	idl_stop(&e);
+	mailcatch_kill(&c);
+}
+END_TEST
+
+#define RACERS	8
+
+/*
+ * RACERS processes POST the update bodies[i] at once; each answer's status
+ * into st[i] and its update_id into ids[i] ("" when none; caller frees).
+ */
+static void
+race(const struct idenv *e, char *const *bodies, long *st, char **ids)
+{
+	struct http_resp r;
+	pid_t		 pids[RACERS];
+	int		 fds[RACERS][2], i, status;
+	char		 line[200];
+	FILE		*f;
+	json_t		*j;
+
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(pipe(fds[i]), 0);
+		if ((pids[i] = fork()) == 0) {
+			close(fds[i][0]);
+			f = fdopen(fds[i][1], "w");
+			form(e, "/open311/v2/servicerequestupdates.json",
+			    bodies[i], &r);
+			j = harness_json(&r);
+			fprintf(f, "%ld %s\n", r.status, r.status / 100 == 2 ?
+			    idl_jstr(json_array_get(j, 0), "update_id") : "-");
+			fclose(f);
+			_exit(0);
+		}
+		ck_assert_int_gt(pids[i], 0);
+		close(fds[i][1]);
+	}
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		f = fdopen(fds[i][0], "r");
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		fclose(f);
+		line[strcspn(line, "\n")] = '\0';
+		st[i] = strtol(line, NULL, 10);
+		ids[i] = strdup(strchr(line, ' ') + 1);
+	}
+}
+
+/*
+ * Partner updates race: the same update_id from many connections moves
+ * the report once and every answer names that one update; different
+ * updates at once leave a history with no lost update, the report in
+ * the state of the last one committed.
+ */
+START_TEST(test_update_race)
+{
+	struct idenv	 e;
+	char		*key, *k, *a, *bodies[RACERS], *ids[RACERS], *last;
+	long		 st[RACERS], created, before;
+	int		 i, round;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Racing App", "open311");
+	k = idl_urlencode(key);
+	a = NULL;
+
+	/*
+	 * One update_id, RACERS times at once; three rounds, each on a
+	 * report of its own, for a race is not lost every time.
+	 */
+	for (round = 0; round < 3; round++) {
+		free(a);
+		a = file(&e, key, "");
+		for (i = 0; i < RACERS; i++)
+			bodies[i] = harness_printf("api_key=%s&update_id="
+			    "same-%d&service_request_id=%s&status=open&"
+			    "guichet_status=acknowledged&description=Vu", k,
+			    round, a);
+		race(&e, bodies, st, ids);
+		created = 0;
+		for (i = 0; i < RACERS; i++) {
+			ck_assert_msg(st[i] == 201 || st[i] == 200, "round "
+			    "%d, racer %d: %ld", round, i, st[i]);
+			created += st[i] == 201;
+			ck_assert_str_eq(ids[i], ids[0]);
+		}
+		ck_assert_int_eq(created, 1);
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "open311.updates WHERE update_id = 'same-%d' AND "
+		    "history_id = '%s'", round, ids[0]), 1);
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "incidents.history WHERE report_id = '%s' AND to_status = "
+		    "'acknowledged' AND id::text = '%s'", a, ids[0]), 1);
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "incidents.history WHERE report_id = '%s'", a), 2);
+		for (i = 0; i < RACERS; i++) {
+			free(bodies[i]);
+			free(ids[i]);
+		}
+	}
+
+	/* Different updates at once: half to in_progress, half closing. */
+	before = idl_sql_count(&e, "SELECT count(*) FROM incidents.history "
+	    "WHERE report_id = '%s'", a);
+	for (i = 0; i < RACERS; i++)
+		bodies[i] = harness_printf("api_key=%s&update_id=diff-%d&"
+		    "service_request_id=%s&status=%s&description=R%d", k, i, a,
+		    i % 2 == 0 ? "open" : "closed", i);
+	race(&e, bodies, st, ids);
+	created = 0;
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_msg(st[i] == 201 || st[i] == 400, "racer %d: %ld",
+		    i, st[i]);
+		if (st[i] != 201)
+			continue;
+		created++;
+		/* Each update answered is recorded, with its move. */
+		ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+		    "open311.updates u JOIN incidents.history h ON h.id::text = "
+		    "u.history_id WHERE u.update_id = 'diff-%d' AND "
+		    "u.history_id = '%s' AND h.note = 'R%d'", i, ids[i], i), 1);
+	}
+	ck_assert_int_ge(created, 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.history WHERE report_id = '%s'", a), before + created);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.updates WHERE update_id LIKE 'diff-%%'"), created);
+	/* The report is in the state of the last move, its note with it. */
+	last = idl_sql(&e, "SELECT to_status || ' ' || note FROM "
+	    "incidents.history WHERE report_id = '%s' ORDER BY id DESC LIMIT 1",
+	    a);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND status || ' ' || "
+	    "status_note = '%s'", a, last), 1);
+	/* Each move started where the one before ended. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM (SELECT "
+	    "from_status, lag(to_status) OVER (ORDER BY id) AS prev FROM "
+	    "incidents.history WHERE report_id = '%s') h WHERE prev IS NOT "
+	    "NULL AND from_status IS DISTINCT FROM prev", a), 0);
+	free(last);
+	for (i = 0; i < RACERS; i++) {
+		free(bodies[i]);
+		free(ids[i]);
+	}
+	free(a);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_privacy)
 {
 	struct idenv	 e;
@@ -690,7 +1052,10 @@ static const TTest *const *const tests[] = {
 	&test_discovery_services,
 	&test_post_and_read,
 	&test_filters_tokens,
+	&test_request_fields,
 	&test_updates,
+	&test_update_mails,
+	&test_update_race,
 	&test_privacy,
 	NULL
 };
