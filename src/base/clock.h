@@ -31,5 +31,7 @@ int	 clock_parse(const char *, int64_t *);
  * calendar (timegm()'s; Howard Hinnant's algorithm).
  */
 int64_t	 clock_days_from_civil(int64_t, int, int);
+/* Its inverse: the date of day 'z' since 1970-01-01. */
+void	 clock_civil_from_days(int64_t, int *, int *, int *);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include <libpq-fe.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -749,4 +750,30 @@ db_wait_notify(struct db *db, int timeout_ms, char *channel, size_t clen,
 	snprintf(payload, len, "%s", n->extra != NULL ? n->extra : "");
 	PQfreemem(n);
 	return (1);
+}
+
+void
+db_copy_field(struct buf *b, const char *v, int last)
+{
+	if (v == NULL)
+		buf_adds(b, "\\N");
+	else
+		for (; *v != '\0'; v++)
+			switch (*v) {
+			case '\\':
+				buf_adds(b, "\\\\");
+				break;
+			case '\t':
+				buf_adds(b, "\\t");
+				break;
+			case '\n':
+				buf_adds(b, "\\n");
+				break;
+			case '\r':
+				buf_adds(b, "\\r");
+				break;
+			default:
+				buf_addc(b, *v);
+			}
+	buf_addc(b, last ? '\n' : '\t');
 }

@@ -125,6 +125,13 @@ const void *db_bytes(const struct db_res *, int, const char *, size_t *);
 int	 db_copy_begin(struct db *, const struct db_stmt *, struct db_error *);
 int	 db_copy_put(struct db *, const void *, size_t, struct db_error *);
 int	 db_copy_end(struct db *, const char *, long *, struct db_error *);
+/*
+ * One field of COPY's text format into 'b': 'v' with backslashes, tabs
+ * and line ends escaped, or \N for NULL; then a tab, or the row's line
+ * end when 'last'.
+ */
+struct buf;
+void	 db_copy_field(struct buf *, const char *, int);
 
 /*
  * Run fn(db, arg, err) in a transaction: BEGIN, fn, COMMIT; ROLLBACK when

@@ -141,34 +141,6 @@ uuid_new(char out[FILES_ID_LEN])
 	return (0);
 }
 
-/* A field of COPY's text format: tabs, line ends and backslashes escaped. */
-static void
-copy_field(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "\\N\t");
-		return;
-	}
-	for (; *s != '\0'; s++)
-		switch (*s) {
-		case '\\':
-			buf_adds(b, "\\\\");
-			break;
-		case '\t':
-			buf_adds(b, "\\t");
-			break;
-		case '\n':
-			buf_adds(b, "\\n");
-			break;
-		case '\r':
-			buf_adds(b, "\\r");
-			break;
-		default:
-			buf_addc(b, *s);
-		}
-	buf_addc(b, '\t');
-}
-
 /* The row, its content as hex sent in pieces: the file's one COPY. */
 static int
 copy_file(struct db *db, const char *const *fields, size_t nfields,
@@ -181,7 +153,7 @@ copy_file(struct db *db, const char *const *fields, size_t nfields,
 
 	buf_init(&b);
 	for (i = 0; i < nfields; i++)
-		copy_field(&b, fields[i]);
+		db_copy_field(&b, fields[i], 0);
 	/* "\\x" is the bytea text form's "\x" with its backslash escaped. */
 	buf_adds(&b, "\\\\x");
 	if (db_copy_begin(db, FS(FS_COPY), err) == -1) {

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 
+#include "base/clock.h"
 #include "privacy/deadline.h"
 
 #define US_PER_DAY	(86400LL * 1000000LL)
@@ -46,36 +47,6 @@ deadline_add_months_ymd(int *y, int *m, int *d, int months)
 	return (0);
 }
 
-/* Days since 1970-01-01 of a civil date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t	 era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int64_t
 deadline_add_months(int64_t us, int months)
 {
@@ -88,7 +59,7 @@ deadline_add_months(int64_t us, int months)
 		tod += US_PER_DAY;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
+	clock_civil_from_days(days, &y, &m, &d);
 	(void)deadline_add_months_ymd(&y, &m, &d, months);
-	return (days_from_civil(y, m, d) * US_PER_DAY + tod);
+	return (clock_days_from_civil(y, m, d) * US_PER_DAY + tod);
 }

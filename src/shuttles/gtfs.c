@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/xmalloc.h"
 #include "shuttles/gtfs.h"
 
@@ -241,36 +242,6 @@ gtfs_time_format(long t, char *out, size_t len)
 	    t % 60);
 }
 
-/* Howard Hinnant's days_from_civil and civil_from_days. */
-static int32_t
-days_from_civil(int y, int m, int d)
-{
-	int	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return ((int32_t)(era * 146097 + doe - 719468));
-}
-
-static void
-civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-	int32_t	 era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int32_t
 gtfs_date_parse(const char *s)
 {
@@ -289,7 +260,7 @@ gtfs_date_parse(const char *s)
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
 	    y % 400 == 0)))
 		return (INT32_MIN);
-	return (days_from_civil(y, m, d));
+	return ((int32_t)clock_days_from_civil(y, m, d));
 }
 
 void
@@ -297,7 +268,7 @@ gtfs_date_format(int32_t day, char *out, size_t len)
 {
 	int	 y, m, d;
 
-	civil_from_days(day, &y, &m, &d);
+	clock_civil_from_days(day, &y, &m, &d);
 	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
 }
 

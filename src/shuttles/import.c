@@ -228,27 +228,8 @@ source_read(struct import *im, const char *name, size_t *len, int *absent)
 static void
 copy_field(struct buf *b, const char *v, int null_empty, int last)
 {
-	if (v == NULL || (null_empty && *v == '\0'))
-		buf_adds(b, "\\N");
-	else
-		for (; *v != '\0'; v++)
-			switch (*v) {
-			case '\\':
-				buf_adds(b, "\\\\");
-				break;
-			case '\t':
-				buf_adds(b, "\\t");
-				break;
-			case '\n':
-				buf_adds(b, "\\n");
-				break;
-			case '\r':
-				buf_adds(b, "\\r");
-				break;
-			default:
-				buf_addc(b, *v);
-			}
-	buf_addc(b, last ? '\n' : '\t');
+	db_copy_field(b, null_empty && v != NULL && *v == '\0' ? NULL : v,
+	    last);
 }
 
 static void
