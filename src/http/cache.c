@@ -24,6 +24,7 @@ struct entry {
 	uint64_t		 hash;
 	uint64_t		 seq;		/* store order, for eviction */
 	int64_t			 stored;	/* clock_mono() */
+	int64_t			 expires;	/* clock_mono() */
 	char			*ctype;
 	char			*body;
 	size_t			 len;
@@ -141,7 +142,7 @@ cache_reply(struct request *req, const char *key)
 		pthread_mutex_unlock(&mtx);
 		return (0);
 	}
-	if (clock_mono() - e->stored > (int64_t)CACHE_TTL * 1000000) {
+	if (clock_mono() >= e->expires) {
 		entry_free(e);
 		st.misses++;
 		pthread_mutex_unlock(&mtx);
@@ -160,15 +161,29 @@ cache_reply(struct request *req, const char *key)
 void
 cache_store(struct request *req, const char *key, const char *tag)
 {
+	cache_store_until(req, key, tag, 0);
+}
+
+void
+cache_store_until(struct request *req, const char *key, const char *tag,
+    int64_t until)
+{
 	const struct reply	*rp = &req->reply;
 	struct entry		*e;
 	const char		*body;
 	char			 etag[40];
 	uint64_t		 h = fnv1a64(key);
+	int64_t			 ttl;
 	size_t			 len;
 	int			 i;
 
 	if (rp->status != 200 || rp->stream != NULL)
+		return;
+	/* An answer that is wrong from 'until' on lives until then. */
+	ttl = (int64_t)CACHE_TTL * 1000000;
+	if (until > 0 && until - clock_now() < ttl)
+		ttl = until - clock_now();
+	if (ttl <= 0)
 		return;
 	body = rp->static_body != NULL ? rp->static_body :
 	    rp->body.data != NULL ? rp->body.data : "";
@@ -198,6 +213,7 @@ cache_store(struct request *req, const char *key, const char *tag)
 	e->hash = h;
 	e->seq = ++seq;
 	e->stored = clock_mono();
+	e->expires = e->stored + ttl;
 	e->ctype = rp->content_type != NULL ? xstrdup(rp->content_type) : NULL;
 	e->body = xmalloc(len + 1);
 	memcpy(e->body, body, len);

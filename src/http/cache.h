@@ -23,7 +23,8 @@
  *    is served (notifications may be missed); it is emptied when lost and
  *    when back;
  *  - entries also expire after CACHE_TTL seconds, a bound on a
- *    notification lost some other way; the memory is bounded (entries and
+ *    notification lost some other way, or sooner when the handler says
+ *    when time alone changes the answer (cache_store_until()); the memory is bounded (entries and
  *    bytes), the least recently stored entry going first.
  */
 #ifndef GUICHET_CACHE_H
@@ -44,6 +45,13 @@ void	 cache_init(void);
 int	 cache_reply(struct request *, const char *);
 /* Keep the request's 200 reply under 'key', dropped with 'tag'. */
 void	 cache_store(struct request *, const char *, const char *);
+/*
+ * The same for an answer that time alone makes wrong at 'until' (µs
+ * since the epoch, clock_now()'s; 0: never): a timetable's alert that
+ * starts or ends then.  It expires then, or after CACHE_TTL if sooner.
+ */
+void	 cache_store_until(struct request *, const char *, const char *,
+	    int64_t);
 /* Drop the entries of 'tag' (a notification's payload); NULL: all. */
 void	 cache_drop(const char *);
 

@@ -198,6 +198,15 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "
 	  "WHERE active @> $1::timestamptz ORDER BY created_at, id",
 	  .nparams = 1 },
+	/*
+	 * The next instant after $1 at which an alert starts or ends: until
+	 * then the set of active alerts stays what it is.
+	 */
+	[SS_ALERTS_NEXT_CHANGE] = { .name = "shuttles_select_alerts_next_change",
+	  .sql = "SELECT min(v.at) AS next_change FROM shuttles.alerts a "
+	  "CROSS JOIN LATERAL unnest(a.active) AS r (period) "
+	  "CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) "
+	  "AS v (at) WHERE v.at > $1::timestamptz", .nparams = 1 },
 	[SS_ALERT_GET] = { .name = "shuttles_select_alert",
 	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "
 	  "WHERE id = $1::uuid", .nparams = 1 },

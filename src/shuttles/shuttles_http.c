@@ -82,16 +82,29 @@ page(json_t *items, const struct db_res *res, long limit, const char *col)
 	return (o);
 }
 
-/* The active alerts (a result of SS_ALERTS_ACTIVE) or NULL after a reply. */
+/*
+ * The active alerts (a result of SS_ALERTS_ACTIVE) or NULL after a reply;
+ * with 'until', in *until the instant an alert starts or ends next (0:
+ * none): when a cached answer showing them stops being true without any
+ * change to the data.
+ */
 static struct db_res *
-active_alerts(struct request *req)
+active_alerts(struct request *req, int64_t *until)
 {
-	struct db_res	*res = NULL;
+	struct db_res	*res = NULL, *next = NULL;
 	const char	*p[1];
 	char		 now[40];
 
 	clock_format(clock_now(), now, sizeof(now));
 	p[0] = now;
+	if (until != NULL) {
+		if (reply_exec(req, SHUT_STMT(SS_ALERTS_NEXT_CHANGE), p,
+		    &next) == -1)
+			return (NULL);
+		*until = db_isnull(next, 0, "next_change") ? 0 :
+		    db_time(next, 0, "next_change");
+		db_res_free(next);
+	}
 	if (reply_exec(req, SHUT_STMT(SS_ALERTS_ACTIVE), p, &res) == -1)
 		return (NULL);
 	return (res);
@@ -104,6 +117,7 @@ shuttles_routes_list(struct request *req)
 	struct db_res	*res = NULL, *al;
 	const char	*p[2];
 	char		 key[160], lim[24], *after = NULL;
+	int64_t		 until = 0;
 	long		 limit;
 	json_t		*items, *it, *alerts;
 	int		 i;
@@ -115,7 +129,7 @@ shuttles_routes_list(struct request *req)
 	    lang_code(req->lang), limit, after != NULL ? after : "");
 	if (cache_reply(req, key))
 		goto out;
-	if ((al = active_alerts(req)) == NULL)
+	if ((al = active_alerts(req, &until)) == NULL)
 		goto out;
 	alerts = alerts_json(al, 0, req->lang);
 	db_res_free(al);
@@ -147,7 +161,7 @@ shuttles_routes_list(struct request *req)
 	db_res_free(res);
 	json_decref(alerts);
 	public_headers(req);
-	cache_store(req, key, SHUTTLES_CACHE_TAG);
+	cache_store_until(req, key, SHUTTLES_CACHE_TAG, until);
 out:
 	free(after);
 	return (0);
@@ -187,6 +201,7 @@ shuttles_stops_list(struct request *req)
 	char		 key[256], lim[24], la[32], lo[32], ra[24], *after = NULL;
 	char		*end;
 	double		 lat = 0, lon = 0;
+	int64_t		 until = 0;
 	long		 limit, radius = RADIUS_DEFAULT;
 	json_t		*items, *it, *alerts;
 	int		 i;
@@ -211,7 +226,7 @@ shuttles_stops_list(struct request *req)
 	    near != NULL ? lo : "", ra, after != NULL ? after : "");
 	if (cache_reply(req, key))
 		goto out;
-	if ((al = active_alerts(req)) == NULL)
+	if ((al = active_alerts(req, &until)) == NULL)
 		goto out;
 	alerts = alerts_json(al, 0, req->lang);
 	db_res_free(al);
@@ -256,7 +271,7 @@ shuttles_stops_list(struct request *req)
 	db_res_free(res);
 	json_decref(alerts);
 	public_headers(req);
-	cache_store(req, key, SHUTTLES_CACHE_TAG);
+	cache_store_until(req, key, SHUTTLES_CACHE_TAG, until);
 out:
 	free(after);
 	return (0);
@@ -388,7 +403,7 @@ shuttles_alerts_list(struct request *req)
 	struct db_res	*al;
 	json_t		*items;
 
-	if ((al = active_alerts(req)) == NULL)
+	if ((al = active_alerts(req, NULL)) == NULL)
 		return (0);
 	items = alerts_json(al, 0, req->lang);
 	db_res_free(al);

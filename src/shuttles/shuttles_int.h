@@ -56,6 +56,7 @@ enum shuttles_stmt {
 	SS_ALERT_GET,
 	SS_ALERT_UNKNOWN,
 	SS_ALERTS_ACTIVE,
+	SS_ALERTS_NEXT_CHANGE,
 	SS__COUNT
 };
 extern struct db_stmt	shuttles_stmts[SS__COUNT];

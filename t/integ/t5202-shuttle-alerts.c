@@ -415,6 +415,53 @@ START_TEST(test_alerts_cache_dropped_at_once)
 }
 END_TEST
 
+/*
+ * An alert that starts and ends later shows in the cached routes and
+ * stops from its start to its end: no change to the data tells the cache
+ * then, time does (cache_store_until()).
+ */
+START_TEST(test_alerts_cache_follows_periods)
+{
+	struct idenv	 e;
+	char		*tech, id[40], *s;
+	time_t		 now = time(NULL);
+	int		 k;
+	static const char *const reads[][3] = {
+		{ "/api/v1/shuttles/routes", "route_id", "N2" },
+		{ "/api/v1/shuttles/stops?limit=100", "stop_id", "MTG_OFFICE" },
+	};
+
+	idl_start_new(&e, NULL);
+	tech = cl_agent(&e, CL_TECH);
+	ck_assert_int_eq(post(&e, tech, alert_body("N2", "MTG_OFFICE",
+	    now + 3, now + 6, "Snow"), id), 201);
+	/* Read, and so cached, before it starts. */
+	for (k = 0; k < 2; k++) {
+		s = alerts_of(&e, reads[k][0], reads[k][1], reads[k][2], NULL);
+		ck_assert_str_eq(s, "");
+		free(s);
+	}
+	while (time(NULL) < now + 4)
+		usleep(100000);
+	for (k = 0; k < 2; k++) {
+		s = alerts_of(&e, reads[k][0], reads[k][1], reads[k][2], NULL);
+		ck_assert_msg(strcmp(s, id) == 0, "%s: the alert from its "
+		    "start: '%s'", reads[k][0], s);
+		free(s);
+	}
+	while (time(NULL) < now + 7)
+		usleep(100000);
+	for (k = 0; k < 2; k++) {
+		s = alerts_of(&e, reads[k][0], reads[k][1], reads[k][2], NULL);
+		ck_assert_msg(strcmp(s, "") == 0, "%s: no alert after its "
+		    "end: '%s'", reads[k][0], s);
+		free(s);
+	}
+	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
 /* protoc --decode of 'pb' (a file): its text format, or NULL. */
 static char *
 decode(const char *pb)
@@ -552,6 +599,7 @@ static const TTest *const *const tests[] = {
 	&test_department_setting,
 	&test_alerts_appear,
 	&test_alerts_cache_dropped_at_once,
+	&test_alerts_cache_follows_periods,
 	&test_gtfs_rt_feed,
 	NULL
 };
