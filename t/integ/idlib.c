@@ -1089,3 +1089,22 @@ idl_error_for(const json_t *body, const char *field)
 	}
 	return (NULL);
 }
+
+char *
+idl_listed(const struct idenv *e, const char *path, const char *token)
+{
+	json_t	*j, *it;
+	char	*s = harness_printf(" "), *t;
+	size_t	 i;
+	long	 st;
+
+	j = idl_reqj(e, "GET", path, token, NULL, &st);
+	ck_assert_msg(st == 200, "GET %s: %ld", path, st);
+	json_array_foreach(json_object_get(j, "items"), i, it) {
+		t = harness_printf("%s%s ", s, idl_jstr(it, "id"));
+		free(s);
+		s = t;
+	}
+	json_decref(j);
+	return (s);
+}

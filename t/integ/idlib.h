@@ -145,6 +145,12 @@ long	 idl_reqh(const struct idenv *, const char *, const char *,
 	    const char *const *, const char *, struct http_resp *);
 json_t	*idl_reqj(const struct idenv *, const char *, const char *,
 	    const char *, const char *, long *);
+/*
+ * The "id" of each item of a page of GET 'path' as 'token' (NULL: none),
+ * space-separated with a space around (" a b "): strstr(l, " a ").  The
+ * GET must answer 200.
+ */
+char	*idl_listed(const struct idenv *, const char *, const char *);
 /* idl_reqj() with a JSON value as the body ('in' is stolen; may be NULL). */
 json_t	*idl_sendj(const struct idenv *, const char *, const char *,
 	    const char *, json_t *, long *);

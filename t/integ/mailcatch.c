@@ -374,3 +374,20 @@ mailcatch_count_to(const struct catcher *c, const char *to,
 	json_decref(m);
 	return (n);
 }
+
+void
+mailcatch_start_server(struct catcher *c, struct idenv *e)
+{
+	static char		 url[64];
+	static const char	*args[] = { "--smtp-starttls", "no",
+	    "--mail-from", "guichet@mairie.test", "--mail-retry-base", "1",
+	    "--smtp-url", url, NULL };
+
+	memset(c, 0, sizeof(*c));
+	mailcatch_start(c, 0, NULL);
+	snprintf(url, sizeof(url), "%s", mailcatch_url(c));
+	memset(e, 0, sizeof(*e));
+	e->extra = args;
+	e->empty_outbox = 1;
+	idl_start(e);
+}

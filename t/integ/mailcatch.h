@@ -61,6 +61,14 @@ json_t	*mailcatch_to(const struct catcher *, const char *);
 int	 mailcatch_count_to(const struct catcher *, const char *, const char *,
 	    const char *);
 
+/*
+ * Start the catcher 'c' and, on a fresh copy of the demo town with its
+ * outbox empty, a guichetd 'e' that sends its mail to it at once
+ * (retries after 1 s), from guichet@mairie.test.
+ */
+struct idenv;
+void	 mailcatch_start_server(struct catcher *, struct idenv *);
+
 /* The decoders, for what the tests check by hand. */
 char	*mail_decode_words(const char *);	/* RFC 2047, B and Q */
 char	*mail_decode_qp(const char *);		/* RFC 2045 6.7 */

@@ -109,26 +109,6 @@ START_TEST(test_others_find_nothing)
 }
 END_TEST
 
-/* The ids of a page of GET 'path' as 'token', as one string. */
-static char *
-listed(struct idenv *e, const char *path, const char *token)
-{
-	json_t	*j, *it;
-	char	*s = harness_printf("%s", ""), *t;
-	size_t	 i;
-	long	 st;
-
-	j = idl_reqj(e, "GET", path, token, NULL, &st);
-	ck_assert_msg(st == 200, "GET %s: %ld", path, st);
-	json_array_foreach(json_object_get(j, "items"), i, it) {
-		t = harness_printf("%s%s ", s, idl_jstr(it, "id"));
-		free(s);
-		s = t;
-	}
-	json_decref(j);
-	return (s);
-}
-
 /*
  * GET 'path' as 'token' lists the ids up to the first NULL and none of
  * those after it, up to the second.
@@ -138,7 +118,7 @@ shows(struct idenv *e, const char *token, const char *path, ...)
 {
 	va_list		 ap;
 	const char	*id;
-	char		*l = listed(e, path, token);
+	char		*l = idl_listed(e, path, token);
 	int		 listed_ = 1;
 
 	va_start(ap, path);

@@ -337,28 +337,13 @@ END_TEST
 
 START_TEST(test_lifecycle_and_mail)
 {
-	static const char *const extra[] = { "--smtp-starttls", "no",
-	    "--mail-from", "guichet@mairie.test", "--mail-retry-base", "1",
-	    "--smtp-url", NULL, NULL };
-	const char	*args[9];
 	struct catcher	 c;
 	struct idenv	 e;
 	json_t		*j;
-	char		*res, *other, *tech, *mairie, *id, *path, url[64];
+	char		*res, *other, *tech, *mairie, *id, *path;
 	long		 st;
-	size_t		 i;
 
-	memset(&c, 0, sizeof(c));
-	mailcatch_start(&c, 0, NULL);
-	for (i = 0; extra[i] != NULL; i++)
-		args[i] = extra[i];
-	snprintf(url, sizeof(url), "%s", mailcatch_url(&c));
-	args[i++] = url;
-	args[i] = NULL;
-	memset(&e, 0, sizeof(e));
-	e.extra = args;
-	e.empty_outbox = 1;
-	idl_start(&e);
+	mailcatch_start_server(&c, &e);
 	res = cl_resident(&e);
 	other = cl_other(&e);
 	tech = cl_agent(&e, CL_TECH);

@@ -744,31 +744,17 @@ END_TEST
  */
 START_TEST(test_update_mails)
 {
-	static const char *const extra[] = { "--smtp-starttls", "no",
-	    "--mail-from", "guichet@mairie.test", "--mail-retry-base", "1",
-	    "--smtp-url", NULL, NULL };
-	const char	*args[9], *env = getenv("GUICHET_TEST_SMTP_CATCHER");
+	const char	*env = getenv("GUICHET_TEST_SMTP_CATCHER");
 	struct catcher	 c;
 	struct idenv	 e;
 	struct http_resp r;
 	json_t		*j;
-	char		*key, *k, *res, *other, *id, *path, *body, url[64];
+	char		*key, *k, *res, *other, *id, *path, *body;
 	long		 st;
-	size_t		 i;
 
-	if (env == NULL || env[0] == '\0')
-		return;
-	memset(&c, 0, sizeof(c));
-	mailcatch_start(&c, 0, NULL);
-	for (i = 0; extra[i] != NULL; i++)
-		args[i] = extra[i];
-	snprintf(url, sizeof(url), "%s", mailcatch_url(&c));
-	args[i++] = url;
-	args[i] = NULL;
-	memset(&e, 0, sizeof(e));
-	e.extra = args;
-	e.empty_outbox = 1;
-	idl_start(&e);
+	ck_assert_msg(env != NULL && env[0] != '\0', "GUICHET_TEST_SMTP_"
+	    "CATCHER is not set: run `tools/dev test`");
+	mailcatch_start_server(&c, &e);
 	res = cl_resident(&e);
 	other = cl_other(&e);
 	key = partner(&e, "Lighting Contractor", "open311");

@@ -107,26 +107,6 @@ find(json_t *doc, const char *sec, const char *key, const char *v)
 	    key, v)));
 }
 
-/* The ids of GET /api/v1/lifts, space-separated, with a space around. */
-static char *
-public_lift_ids(const struct idenv *e)
-{
-	json_t	*j, *it;
-	long	 st;
-	size_t	 i;
-	char	*s = strdup(" "), *t;
-
-	j = idl_reqj(e, "GET", LIFTS, NULL, NULL, &st);
-	ck_assert_int_eq(st, 200);
-	json_array_foreach(json_object_get(j, "items"), i, it) {
-		t = harness_printf("%s%s ", s, idl_jstr(it, "id"));
-		free(s);
-		s = t;
-	}
-	json_decref(j);
-	return (s);
-}
-
 /* The anonymous quote of QUOTE's adult: its price. */
 static long
 quote_price(const struct idenv *e, const char *path)
@@ -464,10 +444,10 @@ START_TEST(test_changes_show_at_once)
 	/* Read, so that the answers are in the cache. */
 	ck_assert_int_eq(quote_price(&e, QUOTE), 4950);
 	ck_assert_int_eq(quote_price(&e, QUOTE), 4950);
-	ids = public_lift_ids(&e);
+	ids = idl_listed(&e, LIFTS, NULL);
 	ck_assert_ptr_nonnull(strstr(ids, " sc-obelisque "));
 	free(ids);
-	free(public_lift_ids(&e));
+	free(idl_listed(&e, LIFTS, NULL));
 	ck_assert_int_eq(listed_price(&e, "day_2026"), 4950);
 	ck_assert_int_eq(listed_price(&e, "day_2026"), 4950);
 
@@ -509,7 +489,7 @@ START_TEST(test_changes_show_at_once)
 	free(s);
 	json_decref(j);
 	ck_assert_int_eq(quote_price(&e, QUOTE), 4950);
-	ids = public_lift_ids(&e);
+	ids = idl_listed(&e, LIFTS, NULL);
 	ck_assert_ptr_nonnull(strstr(ids, " sc-obelisque "));
 	free(ids);
 	ck_assert_int_eq(import(&e, doc, 1, &out, &err), 0);
@@ -540,7 +520,7 @@ START_TEST(test_changes_show_at_once)
 	ck_assert_int_eq(quote_price(&e, QUOTE), 5200);
 	ck_assert_int_eq(listed_price(&e, "day_2026"), 5200);
 	/* The removed lift is gone from the list, the new one is closed. */
-	ids = public_lift_ids(&e);
+	ids = idl_listed(&e, LIFTS, NULL);
 	ck_assert_msg(strstr(ids, " sc-obelisque ") == NULL, "%s", ids);
 	ck_assert_ptr_nonnull(strstr(ids, " tk-nouveau "));
 	free(ids);
@@ -593,8 +573,8 @@ START_TEST(test_ctl_reaches_server)
 	int		 i, gone = 0;
 
 	idl_start_new(&e, FROZEN);
-	free(public_lift_ids(&e));
-	free(public_lift_ids(&e));
+	free(idl_listed(&e, LIFTS, NULL));
+	free(idl_listed(&e, LIFTS, NULL));
 	/* A screen listens to the live stream. */
 	fd = harness_connect(&e.s);
 	ck_assert_int_ge(fd, 0);
@@ -631,7 +611,7 @@ START_TEST(test_ctl_reaches_server)
 	free(out);
 	free(err);
 	for (i = 0; i < 50 && !gone; i++) {
-		ids = public_lift_ids(&e);
+		ids = idl_listed(&e, LIFTS, NULL);
 		gone = strstr(ids, " tp-la-butte ") == NULL;
 		free(ids);
 		if (!gone)
