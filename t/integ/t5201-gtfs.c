@@ -370,7 +370,9 @@ END_TEST
 
 /*
  * The feed's own tables emptied behind the server's back: the answers
- * come from what the import computed (migration 028), not from them.
+ * come from what the import computed (migrations 028 and 032: the day
+ * patterns and each stop's departures per pattern), not from them nor
+ * from the days each service runs.
  */
 static void
 empty_feed_tables(const struct idenv *e)
@@ -378,7 +380,8 @@ empty_feed_tables(const struct idenv *e)
 	ck_assert_int_eq(idl_sql_exec(e, "DELETE FROM shuttles.stop_times; "
 	    "DELETE FROM shuttles.trips; DELETE FROM shuttles.frequencies; "
 	    "DELETE FROM shuttles.calendar; "
-	    "DELETE FROM shuttles.calendar_dates"), 0);
+	    "DELETE FROM shuttles.calendar_dates; "
+	    "DELETE FROM shuttles.service_days"), 0);
 }
 
 /*
@@ -410,12 +413,26 @@ START_TEST(test_departures_precomputed)
 	 * from 6:00:00 to 22:00:00 (end excluded): 32 of them.
 	 */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
-	    "stop_id = 'STAGECOACH' AND frequency"), 32);
+	    "shuttles.day_patterns d JOIN shuttles.stop_patterns s "
+	    "USING (pattern), regexp_split_to_table(s.departures, E'\\n') l "
+	    "WHERE d.day = '2007-06-05' AND s.stop_id = 'STAGECOACH' AND "
+	    "l LIKE '% t %{\"trip_id\":\"STBA\",%'"), 32);
 	/* BEATTY_AIRPORT ends STBA: no departure there. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
-	    "stop_id = 'BEATTY_AIRPORT'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'BEATTY_AIRPORT' AND "
+	    "departures LIKE '%\"trip_id\":\"STBA\"%'"), 0);
+	/*
+	 * One pattern per distinct set of services on a day: FULLW alone
+	 * (weekdays), FULLW and WE (weekends), and 2007-06-04's (without
+	 * FULLW).
+	 */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.day_patterns d JOIN shuttles.patterns p USING (pattern) "
+	    "WHERE d.day = '2007-06-04' AND 'FULLW' = ANY (p.service_ids)"),
+	    0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(DISTINCT pattern) "
+	    "FROM shuttles.day_patterns WHERE day BETWEEN '2007-06-05' AND "
+	    "'2007-06-11'"), 2);
 	empty_feed_tables(&e);
 	/* Frequencies, and the day calendar_dates.txt removes, as before. */
 	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 3,
@@ -594,7 +611,7 @@ START_TEST(test_reimport_atomic)
 
 	idl_start_new(&e, NULL);
 	before = idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'");
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'");
 	ck_assert_int_gt(before, 0);
 	/* The demo's feed, read once: now in the cache. */
 	ck_assert_int_eq(route_count(&e), 3);
@@ -634,9 +651,9 @@ START_TEST(test_reimport_atomic)
 	json_decref(j);
 	/* What the import computes for the departures: the old feed's too. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), before);
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'"), before);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'STAGECOACH'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'STAGECOACH'"), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.service_days WHERE service_id = 'FULLW'"), 0);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/shuttles/stops/"
@@ -654,7 +671,7 @@ START_TEST(test_reimport_atomic)
 	    "shuttles.stop_times"), 28);
 	/* The new feed's departures, and none of the old one's left. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'"), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.service_days WHERE service_id = 'HIVER'"), 0);
 	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 1,
