@@ -1,5 +1,5 @@
--- 032_shuttles_day_patterns: the next departures at a stop off at most
--- three rows read by primary key (issue 12).
+-- 032_shuttles_day_patterns: the next departures at a stop off a few rows
+-- read by primary key (issue 12).
 --
 -- Migration 028 read the first departures of three service days off an
 -- index, each checked against the days its service runs: three index
@@ -9,9 +9,11 @@
 --
 --  - shuttles.patterns: each distinct set of services that run on one day
 --    (a "day pattern");
---  - shuttles.day_patterns: the pattern of each day some service runs;
---  - shuttles.stop_patterns: per stop and pattern, ONE text holding the
---    departures of such a day at the stop where a rider may board, sorted
+--  - shuttles.day_patterns: for each day, the patterns of that day and of
+--    the two days after it (a request's yesterday, today and tomorrow);
+--  - shuttles.stop_patterns: per stop, its name (pattern 0), and per stop
+--    and pattern ONE text holding the departures of such a day at the
+--    stop where a rider may board, sorted
 --    as the answer is (seconds of the service day, then trip_id in byte
 --    order), frequency-based trips expanded, one line each:
 --
@@ -25,8 +27,10 @@
 --
 -- shuttles.service_days stays (the days each service runs, from which the
 -- patterns are made); shuttles.stop_departures goes (its rows are in the
--- lines).  A request reads the stop's rows of the patterns of yesterday's,
--- today's and tomorrow's service days, and the active alerts
+-- lines).  A request reads the stop and its departures on the patterns of
+-- yesterday's, today's and tomorrow's service days, and the active alerts,
+-- in one statement: one row of day_patterns and the stop's rows of
+-- stop_patterns for pattern 0 and those patterns, all by primary key
 -- (departures.c); readers see the old rows until an import commits.
 
 DROP TABLE shuttles.stop_departures;
@@ -41,15 +45,16 @@ COMMENT ON COLUMN shuttles.patterns.service_ids IS 'nopii: sorted';
 
 CREATE TABLE shuttles.day_patterns (
 	day		date PRIMARY KEY,
-	pattern		integer NOT NULL REFERENCES shuttles.patterns
+	patterns	integer[] NOT NULL
 );
-COMMENT ON TABLE shuttles.day_patterns IS 'the services that run each day, as a pattern (none: no service that day), computed at import by shuttles.expand_feed()';
+COMMENT ON TABLE shuttles.day_patterns IS 'the patterns of a day and of the two days after it (what one request reads), computed at import by shuttles.expand_feed()';
 COMMENT ON COLUMN shuttles.day_patterns.day IS 'nopii: a service day, in the feed''s time zone';
-COMMENT ON COLUMN shuttles.day_patterns.pattern IS 'nopii';
+COMMENT ON COLUMN shuttles.day_patterns.patterns IS 'nopii: the patterns of day, day + 1 and day + 2 (NULL: no service that day)';
 
 CREATE TABLE shuttles.stop_patterns (
 	stop_id		text NOT NULL,
-	pattern		integer NOT NULL REFERENCES shuttles.patterns,
+	pattern		integer NOT NULL,
+	name		text,
 	departures	text NOT NULL,
 	PRIMARY KEY (stop_id, pattern)
 );
@@ -64,7 +69,8 @@ EXCEPTION WHEN feature_not_supported THEN
 END $$;
 COMMENT ON TABLE shuttles.stop_patterns IS 'the boarding departures at each stop on the days of a pattern, frequency-based trips expanded, computed at import by shuttles.expand_feed()';
 COMMENT ON COLUMN shuttles.stop_patterns.stop_id IS 'nopii';
-COMMENT ON COLUMN shuttles.stop_patterns.pattern IS 'nopii';
+COMMENT ON COLUMN shuttles.stop_patterns.pattern IS 'nopii: 0 for the stop itself (every stop has that row: a request reads it with the others)';
+COMMENT ON COLUMN shuttles.stop_patterns.name IS 'nopii: the stop''s name, in its pattern 0 row';
 COMMENT ON COLUMN shuttles.stop_patterns.departures IS 'nopii: one line per departure, in the answer''s order: seconds since noon minus 12 h of the service day, trip rank, f/t (frequency-based), route_id length:route_id, the start of the item of GET /api/v1/shuttles/stops/{id}/departures as JSON (departures.c writes the rest)';
 
 CREATE OR REPLACE FUNCTION shuttles.expand_feed() RETURNS void
@@ -90,12 +96,23 @@ LANGUAGE sql AS $$
 	FROM (SELECT DISTINCT array_agg(service_id COLLATE "C"
 	    ORDER BY service_id COLLATE "C") AS s
 	    FROM shuttles.service_days GROUP BY day) x;
-	INSERT INTO shuttles.day_patterns (day, pattern)
-	SELECT d.day, p.pattern
-	FROM (SELECT day, array_agg(service_id COLLATE "C"
+	-- Every day from two days before the first with a service to the
+	-- last: a request reads yesterday's row.
+	INSERT INTO shuttles.day_patterns (day, patterns)
+	WITH dp AS (SELECT d.day AS day, p.pattern AS pattern
+	    FROM (SELECT day, array_agg(service_id COLLATE "C"
 	    ORDER BY service_id COLLATE "C") AS s
 	    FROM shuttles.service_days GROUP BY day) d
-	JOIN shuttles.patterns p ON p.service_ids = d.s;
+	    JOIN shuttles.patterns p ON p.service_ids = d.s)
+	SELECT g.day::date, ARRAY[a.pattern, b.pattern, c.pattern]
+	FROM (SELECT min(day) - 2 AS lo, max(day) AS hi FROM dp) r
+	CROSS JOIN generate_series(r.lo::timestamp, r.hi::timestamp,
+	    interval '1 day') AS g (day)
+	LEFT JOIN dp a ON a.day = g.day::date
+	LEFT JOIN dp b ON b.day = g.day::date + 1
+	LEFT JOIN dp c ON c.day = g.day::date + 2;
+	INSERT INTO shuttles.stop_patterns (stop_id, pattern, name, departures)
+	SELECT stop_id, 0, name, '' FROM shuttles.stops;
 	-- The item's first members as departures.c continues them: compact,
 	-- in the order of the API's schema.
 	INSERT INTO shuttles.stop_patterns (stop_id, pattern, departures)

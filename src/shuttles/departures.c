@@ -37,7 +37,7 @@
 #define ZONES_MAX	8	/* distinct agency_timezone values kept */
 
 /* The rows of SS_DEPARTURES, in this order. */
-enum { KIND_STOP, KIND_DEPARTURE, KIND_ALERT };
+enum { KIND_STOP, KIND_ALERT };
 
 /* The zone 'name', parsed once per process; NULL when it is none. */
 static const struct tz *
@@ -243,6 +243,32 @@ departures_in(struct db *db, const char *stop, int64_t at, int64_t now_us,
 	return (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, res, err));
 }
 
+/*
+ * The patterns of the three days from their array as text ("{1,NULL,2}")
+ * into 'p': 0 for a day without service.
+ */
+static void
+days_parse(const char *s, long p[3])
+{
+	char	*e;
+	int	 k;
+
+	for (k = 0; k < 3; k++)
+		p[k] = 0;
+	if (s == NULL || *s++ != '{')
+		return;
+	for (k = 0; k < 3 && *s != '\0' && *s != '}'; k++) {
+		if (strncmp(s, "NULL", 4) == 0)
+			s += 4;
+		else {
+			p[k] = strtol(s, &e, 10);
+			s = e;
+		}
+		if (*s == ',')
+			s++;
+	}
+}
+
 /* The alerts of 'alerts' on route 'd' as a JSON array. */
 static void
 add_route_alerts(struct buf *out, const json_t *alerts, const struct dep *d)
@@ -275,7 +301,8 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 	json_t		*alerts, *o;
 	int64_t		 at = at_us / 1000000, base[3];
 	int32_t		 today;
-	int		 k, best, first, rows, rc, again, live[3];
+	int		 i, k, best, first, rows, rc, again, live[3];
+	long		 pattern[3];
 	long		 n;
 
 	buf_init(&tzjson);
@@ -287,7 +314,8 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 		    err) == -1)
 			return (-1);
 		rows = db_res_rows(res);
-		if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP) {
+		if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP ||
+		    db_int64(res, 0, "pattern") != 0) {
 			rc = 1;
 			goto out;
 		}
@@ -314,15 +342,20 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 	tz = tz_cached(zone);
 	buf_add_json_str(&tzjson, zone);
 	buf_addc(&tzjson, '\0');
-	/* Each day's departures, from the first at or after the instant. */
-	memset(live, 0, sizeof(live));
 	for (first = 1; first < rows &&
-	    db_int64(res, first, "kind") == KIND_DEPARTURE; first++) {
-		k = (int)db_int64(res, first, "k");
-		if (k < 0 || k > 2)
+	    db_int64(res, first, "kind") == KIND_STOP; first++)
+		;
+	/* Each day's departures, from the first at or after the instant. */
+	days_parse(db_str(res, 0, "days"), pattern);
+	for (k = 0; k < 3; k++) {
+		live[k] = 0;
+		for (i = 1; i < first && pattern[k] > 0; i++)
+			if (db_int64(res, i, "pattern") == pattern[k])
+				break;
+		if (pattern[k] <= 0 || i == first)
 			continue;
 		base[k] = gtfs_service_day_base(tz, today - 1 + k);
-		cur[k] = db_str(res, first, "departures");
+		cur[k] = db_str(res, i, "departures");
 		end[k] = cur[k] + strlen(cur[k]);
 		while ((live[k] = dep_next(&cur[k], end[k], base[k],
 		    &head[k])) && head[k].at < at)
@@ -330,7 +363,7 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 	}
 	alerts = alerts_json(res, first, lang);
 	o = json_pack("{s:s?, s:s?, s:o}",
-	    "stop_id", db_str(res, 0, "stop_id"),
+	    "stop_id", stop,
 	    "name", db_str(res, 0, "name"),
 	    "alerts", alerts_on(alerts, "stop_ids", stop));
 	buf_adds(out, "{\"stop\":");

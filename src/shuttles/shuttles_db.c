@@ -128,31 +128,29 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "OR distance <= $5::float8) "
 	  "ORDER BY distance NULLS FIRST, stop_id LIMIT $2", .nparams = 5 },
 	/*
-	 * GET /api/v1/shuttles/stops/{id}/departures: the stop $1, and its
+	 * GET /api/v1/shuttles/stops/{id}/departures: the stop $1 and its
 	 * departures on the service days $2 (yesterday in the feed's time
 	 * zone), $2 + 1 and $2 + 2, off what the import computed (migrations
-	 * 028 and 032): for each day that has a pattern, the text of the
-	 * stop's departures on the days of that pattern (one row read by
-	 * primary key; departures.c picks the next ones).  Its rows, in this
+	 * 028 and 032): the patterns of the three days (one row of
+	 * day_patterns), and the stop's rows of stop_patterns for pattern 0
+	 * (the stop) and those patterns (the text of its departures on the
+	 * days of each; departures.c picks the next ones).  Its rows, in this
 	 * order (kind):
-	 *  0  the stop (none: not in the feed), with the feed's time zone
-	 *     (NULL: no feed);
-	 *  1  the departures of day $2 + k, if any;
-	 *  2  the alerts active at $3, as SS_ALERTS_ACTIVE.
+	 *  0  the stop's, by pattern (none: not in the feed), with the three
+	 *     days' patterns and the feed's time zone (NULL: no feed);
+	 *  1  the alerts active at $3, as SS_ALERTS_ACTIVE.
 	 */
 	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
-	  .sql = "SELECT 0 AS kind, s.stop_id AS stop_id, s.name AS name, "
-	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, "
-	  "NULL::integer AS k, NULL::text AS departures, "
-	  NO_ALERT " FROM shuttles.stops s WHERE s.stop_id = $1 "
-	  "UNION ALL SELECT 1, NULL, NULL, NULL, d.k, sp.departures, "
-	  NO_ALERT " FROM (VALUES ($2::date, 0), ($2::date + 1, 1), "
-	  "($2::date + 2, 2)) AS d (day, k) JOIN shuttles.day_patterns dp "
-	  "ON dp.day = d.day JOIN shuttles.stop_patterns sp "
-	  "ON sp.stop_id = $1 AND sp.pattern = dp.pattern "
-	  "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, " ALERT_COLS
+	  .sql = "SELECT 0 AS kind, sp.pattern AS pattern, sp.name AS name, "
+	  "sp.departures AS departures, x.days::text AS days, "
+	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, " NO_ALERT
+	  " FROM (SELECT coalesce((SELECT d.patterns FROM shuttles.day_patterns "
+	  "d WHERE d.day = $2::date), '{NULL,NULL,NULL}') AS days OFFSET 0) x "
+	  "JOIN shuttles.stop_patterns sp ON sp.stop_id = $1 "
+	  "AND sp.pattern = ANY (x.days || 0) "
+	  "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, " ALERT_COLS
 	  " FROM shuttles.alerts WHERE active @> $3::timestamptz "
-	  "ORDER BY kind, k, created_at, id", .nparams = 3 },
+	  "ORDER BY kind, pattern, created_at, id", .nparams = 3 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "
