@@ -83,7 +83,7 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	[SS_COPY_SHAPES] = { .name = "shuttles_copy_shapes",
 	  .sql = "COPY shuttles.shapes (shape_id, sequence, lat, lon, dist) "
 	  "FROM STDIN" },
-	/* then what a request does not compute (migration 028) */
+	/* then what a request does not compute (migrations 028, 032) */
 	[SS_EXPAND_FEED] = { .name = "shuttles_expand_feed",
 	  .sql = "SELECT shuttles.expand_feed() AS expanded", .nparams = 0 },
 	/*

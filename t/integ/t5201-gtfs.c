@@ -16,10 +16,10 @@
  *  - the official zip of the sample feed, with its real defects (a
  *    misspelt column, short rows): refused with file:line reasons and
  *    nothing imported; with --skip-errors, imported without those rows;
- *  - the departures come from what the import computed (migration 028):
- *    the days each service runs, the departures per stop with the
- *    frequency-based trips expanded;
- *    the same answers with the feed's own tables emptied;
+ *  - the departures come from what the import computed (migrations 028
+ *    and 032): the days each service runs, the day patterns, the
+ *    departures per stop and pattern with the frequency-based trips
+ *    expanded; the same answers with the feed's own tables emptied;
  *  - a re-import is atomic: while it waits to commit, readers (the API
  *    and SQL) see the old feed complete, with what was computed from it;
  *    after, the new one, at once;
