@@ -75,9 +75,10 @@ ENDPOINTS=(
 	"lifts|GET|/api/v1/lifts||0.8N|"
 	# The shuttles (the demo town's feed): the next departures at a stop,
 	# never from the answer cache (the handler does not use it: each ?at=
-	# is another answer): one statement, the stop, the first departures
-	# of three service days off the index stop_departures_next that the
-	# import filled, the alerts (issue 12: at least half of pgbench -S);
+	# is another answer): one statement over what the import computed,
+	# the patterns of three service days (one row of day_patterns), the
+	# stop and its departures on them (stop_patterns, by primary key),
+	# the alerts (issue 12: at least half of pgbench -S);
 	# against the routes served from the answer cache.
 	"departures|GET|/api/v1/shuttles/stops/MTG_OFFICE/departures?at=2026-12-21T07:00:00Z&limit=10||0.5P|"
 	"shuttle-routes|GET|/api/v1/shuttles/routes||-|"

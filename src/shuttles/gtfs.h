@@ -6,7 +6,7 @@
  *
  * t/unit/test_gtfs checks every function here.  Which services run on a
  * day and the trips of frequency windows are the import's, in SQL
- * (migration 028, shuttles.expand_feed()).
+ * (migrations 028 and 032, shuttles.expand_feed()).
  */
 #ifndef GUICHET_SHUTTLES_GTFS_H
 #define GUICHET_SHUTTLES_GTFS_H

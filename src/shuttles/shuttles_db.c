@@ -83,16 +83,16 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	[SS_COPY_SHAPES] = { .name = "shuttles_copy_shapes",
 	  .sql = "COPY shuttles.shapes (shape_id, sequence, lat, lon, dist) "
 	  "FROM STDIN" },
-	/* then what a request does not compute (migration 028) */
+	/* then what a request does not compute (migrations 028, 032) */
 	[SS_EXPAND_FEED] = { .name = "shuttles_expand_feed",
 	  .sql = "SELECT shuttles.expand_feed() AS expanded", .nparams = 0 },
 	/*
 	 * after the import's commit: the visibility map that lets a request
-	 * read stop_departures_next alone, and fresh statistics
+	 * read the rows' indexes alone, and fresh statistics
 	 */
 	[SS_VACUUM] = { .name = "shuttles_vacuum_departures",
-	  .sql = "VACUUM (ANALYZE) shuttles.stop_departures, "
-	  "shuttles.service_days",
+	  .sql = "VACUUM (ANALYZE) shuttles.stop_patterns, "
+	  "shuttles.day_patterns, shuttles.patterns, shuttles.service_days",
 	  .nparams = 0, .flags = DB_CUSTOM_PLAN },
 	/* the last statement of an import */
 	[SS_FEED_SET] = { .name = "shuttles_upsert_feed",
@@ -128,45 +128,29 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "OR distance <= $5::float8) "
 	  "ORDER BY distance NULLS FIRST, stop_id LIMIT $2", .nparams = 5 },
 	/*
-	 * GET /api/v1/shuttles/stops/{id}/departures: at most $3 departures
-	 * at stop $1 from instant $2 (seconds since the epoch), off what the
-	 * import computed (migration 028).  GTFS times count from noon minus
-	 * 12 h of their service day and pass 24:00:00 after midnight: d is
-	 * the service days $5 (yesterday), $5 + 1 and $5 + 2 in the feed's
-	 * time zone, with their bases (that instant) $6, $7, $8, which
-	 * departures.c counts in the zone the answer names; of each day, the
-	 * first $3 departures of the stop from $2 whose service runs that
-	 * day, off the index stop_departures_next; merged by instant, then
-	 * trip.  Its rows, in this order (kind):
-	 *  0  the stop (none: not in the feed), with the feed's time zone
-	 *     (NULL: no feed);
-	 *  1  the departures: the start of their item, their service day
-	 *     (days since 1970-01-01), seconds in it and instant;
-	 *  2  the alerts active at $4, as SS_ALERTS_ACTIVE.
+	 * GET /api/v1/shuttles/stops/{id}/departures: the stop $1 and its
+	 * departures on the service days $2 (yesterday in the feed's time
+	 * zone), $2 + 1 and $2 + 2, off what the import computed (migrations
+	 * 028 and 032): the patterns of the three days (one row of
+	 * day_patterns), and the stop's rows of stop_patterns for pattern 0
+	 * (the stop) and those patterns (the text of its departures on the
+	 * days of each; departures.c picks the next ones).  Its rows, in this
+	 * order (kind):
+	 *  0  the stop's, by pattern (none: not in the feed), with the three
+	 *     days' patterns and the feed's time zone (NULL: no feed);
+	 *  1  the alerts active at $3, as SS_ALERTS_ACTIVE.
 	 */
 	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
-	  .sql = "SELECT 0 AS kind, s.stop_id AS stop_id, s.name AS name, "
-	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, "
-	  "NULL::integer AS day, NULL::integer AS departure, "
-	  "NULL::bigint AS at, NULL::boolean AS frequency, "
-	  "NULL::text AS trip_id, NULL::text AS route_id, NULL::text AS item, "
-	  NO_ALERT " FROM shuttles.stops s WHERE s.stop_id = $1 "
-	  "UNION ALL (SELECT 1, NULL, NULL, NULL, d.day - date '1970-01-01', "
-	  "x.departure, d.base + x.departure, x.frequency, x.trip_id, "
-	  "x.route_id, x.item, " NO_ALERT " FROM (VALUES ($5::date, "
-	  "$6::bigint), ($5::date + 1, $7::bigint), ($5::date + 2, "
-	  "$8::bigint)) AS d (day, base) CROSS JOIN LATERAL "
-	  "(SELECT n.departure, n.frequency, n.trip_id, n.route_id, n.item "
-	  "FROM shuttles.stop_departures n WHERE n.stop_id = $1 "
-	  "AND n.departure >= $2::bigint - d.base AND EXISTS (SELECT 1 "
-	  "FROM shuttles.service_days v WHERE v.day = d.day "
-	  "AND v.service_id = n.service_id) "
-	  "ORDER BY n.departure, n.trip_id LIMIT $3) x "
-	  "ORDER BY d.base + x.departure, x.trip_id LIMIT $3) "
-	  "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-	  "NULL, NULL, NULL, " ALERT_COLS " FROM shuttles.alerts "
-	  "WHERE active @> $4::timestamptz "
-	  "ORDER BY kind, at, trip_id, created_at, id", .nparams = 8 },
+	  .sql = "SELECT 0 AS kind, sp.pattern AS pattern, sp.name AS name, "
+	  "sp.departures AS departures, x.days::text AS days, "
+	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, " NO_ALERT
+	  " FROM (SELECT coalesce((SELECT d.patterns FROM shuttles.day_patterns "
+	  "d WHERE d.day = $2::date), '{NULL,NULL,NULL}') AS days OFFSET 0) x "
+	  "JOIN shuttles.stop_patterns sp ON sp.stop_id = $1 "
+	  "AND sp.pattern = ANY (x.days || 0) "
+	  "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, " ALERT_COLS
+	  " FROM shuttles.alerts WHERE active @> $3::timestamptz "
+	  "ORDER BY kind, pattern, created_at, id", .nparams = 3 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "

@@ -193,8 +193,8 @@ static const char *const shuttles_tables[] = { "shuttles.feed",
     "shuttles.agencies", "shuttles.stops", "shuttles.routes",
     "shuttles.trips", "shuttles.stop_times", "shuttles.calendar",
     "shuttles.calendar_dates", "shuttles.frequencies", "shuttles.shapes",
-    "shuttles.alerts", "shuttles.service_days", "shuttles.stop_departures",
-    NULL };
+    "shuttles.alerts", "shuttles.service_days", "shuttles.patterns",
+    "shuttles.day_patterns", "shuttles.stop_patterns", NULL };
 
 static const char *const shuttles_exports[] = { NULL };
 

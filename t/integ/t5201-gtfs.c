@@ -16,10 +16,10 @@
  *  - the official zip of the sample feed, with its real defects (a
  *    misspelt column, short rows): refused with file:line reasons and
  *    nothing imported; with --skip-errors, imported without those rows;
- *  - the departures come from what the import computed (migration 028):
- *    the days each service runs, the departures per stop with the
- *    frequency-based trips expanded;
- *    the same answers with the feed's own tables emptied;
+ *  - the departures come from what the import computed (migrations 028
+ *    and 032): the days each service runs, the day patterns, the
+ *    departures per stop and pattern with the frequency-based trips
+ *    expanded; the same answers with the feed's own tables emptied;
  *  - a re-import is atomic: while it waits to commit, readers (the API
  *    and SQL) see the old feed complete, with what was computed from it;
  *    after, the new one, at once;
@@ -370,7 +370,9 @@ END_TEST
 
 /*
  * The feed's own tables emptied behind the server's back: the answers
- * come from what the import computed (migration 028), not from them.
+ * come from what the import computed (migrations 028 and 032: the day
+ * patterns and each stop's departures per pattern), not from them nor
+ * from the days each service runs.
  */
 static void
 empty_feed_tables(const struct idenv *e)
@@ -378,7 +380,8 @@ empty_feed_tables(const struct idenv *e)
 	ck_assert_int_eq(idl_sql_exec(e, "DELETE FROM shuttles.stop_times; "
 	    "DELETE FROM shuttles.trips; DELETE FROM shuttles.frequencies; "
 	    "DELETE FROM shuttles.calendar; "
-	    "DELETE FROM shuttles.calendar_dates"), 0);
+	    "DELETE FROM shuttles.calendar_dates; "
+	    "DELETE FROM shuttles.service_days"), 0);
 }
 
 /*
@@ -410,12 +413,33 @@ START_TEST(test_departures_precomputed)
 	 * from 6:00:00 to 22:00:00 (end excluded): 32 of them.
 	 */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
-	    "stop_id = 'STAGECOACH' AND frequency"), 32);
+	    "shuttles.day_patterns d JOIN shuttles.stop_patterns s "
+	    "ON s.pattern = d.patterns[1], "
+	    "regexp_split_to_table(s.departures, E'\\n') l "
+	    "WHERE d.day = '2007-06-05' AND s.stop_id = 'STAGECOACH' AND "
+	    "strpos(l, ' t ') > 0 AND "
+	    "strpos(l, '{\"trip_id\":\"STBA\",') > 0"), 32);
 	/* BEATTY_AIRPORT ends STBA: no departure there. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE trip_id = 'STBA' AND "
-	    "stop_id = 'BEATTY_AIRPORT'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'BEATTY_AIRPORT' AND "
+	    "strpos(departures, '\"trip_id\":\"STBA\"') > 0"), 0);
+	/*
+	 * One pattern per distinct set of services on a day: FULLW alone
+	 * (weekdays), FULLW and WE (weekends); none on 2007-06-04 (FULLW
+	 * removed).  A day's row has the patterns of the two days after it.
+	 */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.day_patterns WHERE day = '2007-06-04' AND "
+	    "patterns[1] IS NULL AND patterns[2] = "
+	    "(SELECT patterns[1] FROM shuttles.day_patterns "
+	    "WHERE day = '2007-06-05')"), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(DISTINCT p) FROM "
+	    "shuttles.day_patterns, unnest(patterns) p WHERE day BETWEEN "
+	    "'2007-06-05' AND '2007-06-09'"), 2);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.day_patterns d JOIN shuttles.patterns p "
+	    "ON p.pattern = d.patterns[3] WHERE d.day = '2007-06-07' AND "
+	    "p.service_ids = '{FULLW,WE}'"), 1);
 	empty_feed_tables(&e);
 	/* Frequencies, and the day calendar_dates.txt removes, as before. */
 	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 3,
@@ -594,7 +618,7 @@ START_TEST(test_reimport_atomic)
 
 	idl_start_new(&e, NULL);
 	before = idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'");
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'");
 	ck_assert_int_gt(before, 0);
 	/* The demo's feed, read once: now in the cache. */
 	ck_assert_int_eq(route_count(&e), 3);
@@ -634,9 +658,9 @@ START_TEST(test_reimport_atomic)
 	json_decref(j);
 	/* What the import computes for the departures: the old feed's too. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), before);
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'"), before);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'STAGECOACH'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'STAGECOACH'"), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.service_days WHERE service_id = 'FULLW'"), 0);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/shuttles/stops/"
@@ -654,7 +678,7 @@ START_TEST(test_reimport_atomic)
 	    "shuttles.stop_times"), 28);
 	/* The new feed's departures, and none of the old one's left. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "shuttles.stop_departures WHERE stop_id = 'MTG_OFFICE'"), 0);
+	    "shuttles.stop_patterns WHERE stop_id = 'MTG_OFFICE'"), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.service_days WHERE service_id = 'HIVER'"), 0);
 	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 1,
