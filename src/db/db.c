@@ -50,6 +50,7 @@ static size_t			 nstmts;
 static pthread_key_t		 thread_key;
 static pthread_once_t		 key_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t		 n_errors, n_reconnects, n_connect_failures;
+static _Atomic uint64_t		 n_statements;	/* sent, prepared or not */
 
 static void
 thread_destroy(void *p)
@@ -358,6 +359,8 @@ exec_prepared(struct db *db, const struct db_stmt *st,
 		if (db_ensure(db, err) == -1)
 			return (-1);
 		stmt_check(st);
+		atomic_fetch_add_explicit(&n_statements, 1,
+		    memory_order_relaxed);
 		if (st->flags & DB_CUSTOM_PLAN) {
 			res = PQexecParams(db->conn, st->sql, st->nparams, NULL,
 			    params, NULL, NULL, binary);
@@ -717,6 +720,7 @@ db_stats(struct db_stats *s)
 	s->errors = atomic_load(&n_errors);
 	s->reconnects = atomic_load(&n_reconnects);
 	s->connect_failures = atomic_load(&n_connect_failures);
+	s->statements = atomic_load(&n_statements);
 }
 
 int

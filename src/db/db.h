@@ -192,6 +192,7 @@ struct db_stats {
 	uint64_t	 errors;
 	uint64_t	 reconnects;
 	uint64_t	 connect_failures;
+	uint64_t	 statements;	/* of the statement tables, executed */
 };
 void	 db_stats(struct db_stats *);
 

@@ -103,6 +103,17 @@ cache_drop(const char *tag)
 	pthread_mutex_unlock(&mtx);
 }
 
+uint64_t
+cache_epoch(void)
+{
+	uint64_t	 e;
+
+	pthread_mutex_lock(&mtx);
+	e = live ? epoch : 0;
+	pthread_mutex_unlock(&mtx);
+	return (e);
+}
+
 static void
 on_payload(const char *tag)
 {

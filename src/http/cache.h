@@ -52,6 +52,14 @@ void	 cache_store(struct request *, const char *, const char *);
  */
 void	 cache_store_until(struct request *, const char *, const char *,
 	    int64_t);
+/*
+ * Data a module keeps in memory under the same rule as the answers (the
+ * shuttles' timetable): the epoch to record before reading it from the
+ * database, 0 when nothing may be kept (the listener is down).  The data
+ * is still good while cache_epoch() returns what was recorded: every drop
+ * (a notification of any tag, the listener lost or back) changes it.
+ */
+uint64_t cache_epoch(void);
 /* Drop the entries of 'tag' (a notification's payload); NULL: all. */
 void	 cache_drop(const char *);
 

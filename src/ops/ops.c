@@ -211,6 +211,11 @@ ops_metrics(struct request *req)
 	    "statements.\n# TYPE guichet_db_errors_total counter\n"
 	    "guichet_db_errors_total %llu\n",
 	    (unsigned long long)st.errors);
+	buf_addf(&b, "# HELP guichet_db_statements_total Statements of the "
+	    "statement tables sent to the database.\n"
+	    "# TYPE guichet_db_statements_total counter\n"
+	    "guichet_db_statements_total %llu\n",
+	    (unsigned long long)st.statements);
 	buf_addf(&b, "# HELP guichet_db_reconnects_total Database "
 	    "connections re-established after a failure.\n"
 	    "# TYPE guichet_db_reconnects_total counter\n"

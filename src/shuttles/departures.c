@@ -9,13 +9,14 @@
  * 028 and 032, shuttles.expand_feed()): the pattern of each day (the set
  * of services that run), and per stop and pattern one text of the day's
  * departures at the stop, sorted, frequency-based trips expanded, the
- * start of their item written.  So one statement (SS_DEPARTURES) reads
- * the stop, the texts of those three days by primary key, and the alerts
- * active now; this file picks the next departures from the three texts
- * (merged by instant, then trip_id in byte order) and writes the answer:
- * the rest of each item (times and dates of its day, the alerts of its
- * route).  The parsed time zones are kept (tz_cached()): a zone's rules
- * do not change while guichetd runs.
+ * start of their item written.  Each guichetd keeps what it read of them
+ * in memory (timetable.c: the days' patterns, the alerts active now, the
+ * texts of the stops asked for), under the answer cache's rule; every
+ * request computes its answer from them: the three days of its instant,
+ * their texts merged by instant, then trip_id in byte order, and the rest
+ * of each item (times and dates of its day, the alerts of its route).
+ * The parsed time zones are kept (tz_cached()): a zone's rules do not
+ * change while guichetd runs.
  *
  * The answer is written as text, not built as jansson values: ten items
  * of twelve members each, built then dumped, were half of the time of a
@@ -35,9 +36,6 @@
 #include "shuttles/shuttles_int.h"
 
 #define ZONES_MAX	8	/* distinct agency_timezone values kept */
-
-/* The rows of SS_DEPARTURES, in this order. */
-enum { KIND_STOP, KIND_ALERT };
 
 /* The zone 'name', parsed once per process; NULL when it is none. */
 static const struct tz *
@@ -189,188 +187,109 @@ add_times(struct buf *out, const struct dep *d, int32_t day,
 	buf_add(out, b, (size_t)(p - b));
 }
 
-/* Append 'v' as compact JSON, and drop it. */
+/*
+ * The alerts of 't' whose 'member' ("route_ids", "stop_ids") holds the
+ * 'len' bytes at 'id', as a JSON array in language 'lang'.
+ */
 static void
-add_json(struct buf *b, json_t *v)
+add_alerts(struct buf *out, const struct timetable *t, const char *member,
+    const char *id, size_t len, enum lang lang)
 {
-	char	*s;
+	const json_t	*v;
+	const char	*s;
+	size_t		 i, j;
+	int		 n = 0;
 
-	if (json_is_array(v) && json_array_size(v) == 0)
-		buf_adds(b, "[]");
-	else {
-		s = json_dumps(v, JSON_COMPACT);
-		buf_adds(b, s);
-		free(s);
-	}
-	json_decref(v);
+	buf_addc(out, '[');
+	for (i = 0; i < t->nalerts; i++)
+		json_array_foreach(json_object_get(t->alerts[i].ids, member),
+		    j, v)
+			if ((s = json_string_value(v)) != NULL &&
+			    strlen(s) == len && memcmp(s, id, len) == 0) {
+				if (n++ > 0)
+					buf_addc(out, ',');
+				buf_adds(out, t->alerts[i].text[lang]);
+				break;
+			}
+	buf_addc(out, ']');
 }
 
 /*
- * The zone of the feed as last answered, from which a request counts its
- * service days before it knows the feed's (the statement says it; the
- * request runs again in the right one when another feed changed it).
- */
-static pthread_mutex_t	 zone_lock = PTHREAD_MUTEX_INITIALIZER;
-static char		 zone_last[65] = "UTC";
-
-/*
- * SS_DEPARTURES for the instant 'at' counted in zone 'zone' (its service
- * day *today): 0 with *res, -1 (with 'err') when the database failed or
- * the zone is none.
+ * The answer from timetable 't': 0, 1 when the stop is not in the feed,
+ * 2 when there is no feed, 3 when 't' turned out stale, -1 with 'err'.
  */
 static int
-departures_in(struct db *db, const char *stop, int64_t at, int64_t now_us,
-    const char *zone, int32_t *today, struct db_res **res,
+departures_from(struct timetable *t, struct db *db, const char *stop,
+    int64_t at, long limit, enum lang lang, struct buf *out,
     struct db_error *err)
 {
-	const struct tz	*tz;
-	const char	*p[3];
-	char		 now[40], day[16];
-	int64_t		 local;
+	const struct tt_pattern	*got[TT_WANT];
+	struct tt_pattern	*spare = NULL;
+	const struct tz		*tz;
+	struct buf		 tzjson;
+	struct dep		 head[3];
+	const char		*cur[3], *end[3];
+	int64_t			 base[3], local;
+	int32_t			 today;
+	long			 want[TT_WANT], pattern[3];
+	int			 k, i, n, best, rc, live[3], slot[3];
+	long			 count;
 
-	if ((tz = tz_cached(zone)) == NULL) {
-		memset(err, 0, sizeof(*err));
-		err->code = DB_E_INTERNAL;
-		return (-1);
+	if (!t->has_feed || (tz = tz_cached(t->zone)) == NULL) {
+		/* the stop first: no feed, no stop either */
+		want[0] = 0;
+		rc = timetable_stop(t, db, stop, want, 1, got, &spare, err);
+		timetable_spare_free(spare);
+		return (rc == 0 ? 2 : rc == 2 ? 3 : rc);
 	}
 	local = at + tz_offset(tz, at);
-	*today = (int32_t)(local / 86400 - (local % 86400 < 0));
-	clock_format(now_us, now, sizeof(now));
-	gtfs_date_format(*today - 1, day, sizeof(day));
-	p[0] = stop;
-	p[1] = day;
-	p[2] = now;
-	return (db_exec(db, SHUT_STMT(SS_DEPARTURES), p, res, err));
-}
-
-/*
- * The patterns of the three days from their array as text ("{1,NULL,2}")
- * into 'p': 0 for a day without service.
- */
-static void
-days_parse(const char *s, long p[3])
-{
-	char	*e;
-	int	 k;
-
-	for (k = 0; k < 3; k++)
-		p[k] = 0;
-	if (s == NULL || *s++ != '{')
-		return;
-	for (k = 0; k < 3 && *s != '\0' && *s != '}'; k++) {
-		if (strncmp(s, "NULL", 4) == 0)
-			s += 4;
-		else {
-			p[k] = strtol(s, &e, 10);
-			s = e;
-		}
-		if (*s == ',')
-			s++;
+	today = (int32_t)(local / 86400 - (local % 86400 < 0));
+	/* The patterns of yesterday, today and tomorrow, each read once. */
+	want[0] = 0;
+	n = 1;
+	for (k = 0; k < 3; k++) {
+		pattern[k] = timetable_patterns(t, today - 1, k);
+		slot[k] = -1;
+		if (pattern[k] <= 0)
+			continue;
+		for (i = 0; i < n && want[i] != pattern[k]; i++)
+			;
+		if (i == n)
+			want[n++] = pattern[k];
+		slot[k] = i;
 	}
-}
-
-/* The alerts of 'alerts' on route 'd' as a JSON array. */
-static void
-add_route_alerts(struct buf *out, const json_t *alerts, const struct dep *d)
-{
-	char	 small[128], *id;
-
-	if (json_array_size(alerts) == 0) {
-		buf_adds(out, "[]");
-		return;
+	rc = timetable_stop(t, db, stop, want, n, got, &spare, err);
+	if (rc != 0) {
+		timetable_spare_free(spare);
+		return (rc == 2 ? 3 : rc);
 	}
-	id = d->routelen < sizeof(small) ? small : xmalloc(d->routelen + 1);
-	memcpy(id, d->route, d->routelen);
-	id[d->routelen] = '\0';
-	add_json(out, alerts_on(alerts, "route_ids", id));
-	if (id != small)
-		free(id);
-}
-
-int
-shuttles_departures(struct db *db, const char *stop, int64_t at_us,
-    int64_t now_us, long limit, enum lang lang, struct buf *out,
-    struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const struct tz	*tz;
-	struct buf	 tzjson;
-	struct dep	 head[3];
-	const char	*feedzone, *cur[3], *end[3];
-	char		 zone[65];
-	json_t		*alerts, *o;
-	int64_t		 at = at_us / 1000000, base[3];
-	int32_t		 today;
-	int		 i, k, best, first, rows, rc, again, live[3];
-	long		 pattern[3];
-	long		 n;
-
-	buf_init(&tzjson);
-	pthread_mutex_lock(&zone_lock);
-	snprintf(zone, sizeof(zone), "%s", zone_last);
-	pthread_mutex_unlock(&zone_lock);
-	for (again = 0; ; again++) {
-		if (departures_in(db, stop, at, now_us, zone, &today, &res,
-		    err) == -1)
-			return (-1);
-		rows = db_res_rows(res);
-		if (rows == 0 || db_int64(res, 0, "kind") != KIND_STOP ||
-		    db_int64(res, 0, "pattern") != 0) {
-			rc = 1;
-			goto out;
-		}
-		if (db_isnull(res, 0, "timezone")) {
-			rc = 2;
-			goto out;
-		}
-		feedzone = db_str(res, 0, "timezone");
-		if (strcmp(feedzone, zone) == 0)
-			break;
-		/* Counted in another zone: again, in the feed's. */
-		snprintf(zone, sizeof(zone), "%s", feedzone);
-		pthread_mutex_lock(&zone_lock);
-		snprintf(zone_last, sizeof(zone_last), "%s", zone);
-		pthread_mutex_unlock(&zone_lock);
-		db_res_free(res);
-		res = NULL;
-		if (again > 0) {	/* the feed changed in between: once more */
-			memset(err, 0, sizeof(*err));
-			err->code = DB_E_INTERNAL;
-			return (-1);
-		}
-	}
-	tz = tz_cached(zone);
-	buf_add_json_str(&tzjson, zone);
-	buf_addc(&tzjson, '\0');
-	for (first = 1; first < rows &&
-	    db_int64(res, first, "kind") == KIND_STOP; first++)
-		;
 	/* Each day's departures, from the first at or after the instant. */
-	days_parse(db_str(res, 0, "days"), pattern);
 	for (k = 0; k < 3; k++) {
 		live[k] = 0;
-		for (i = 1; i < first && pattern[k] > 0; i++)
-			if (db_int64(res, i, "pattern") == pattern[k])
-				break;
-		if (pattern[k] <= 0 || i == first)
+		if (slot[k] == -1 || !got[slot[k]]->present)
 			continue;
 		base[k] = gtfs_service_day_base(tz, today - 1 + k);
-		cur[k] = db_str(res, i, "departures");
-		end[k] = cur[k] + strlen(cur[k]);
+		cur[k] = got[slot[k]]->departures;
+		end[k] = cur[k] + got[slot[k]]->len;
 		while ((live[k] = dep_next(&cur[k], end[k], base[k],
 		    &head[k])) && head[k].at < at)
 			;
 	}
-	alerts = alerts_json(res, first, lang);
-	o = json_pack("{s:s?, s:s?, s:o}",
-	    "stop_id", stop,
-	    "name", db_str(res, 0, "name"),
-	    "alerts", alerts_on(alerts, "stop_ids", stop));
-	buf_adds(out, "{\"stop\":");
-	add_json(out, o);
-	buf_adds(out, ",\"items\":[");
+	buf_init(&tzjson);
+	buf_add_json_str(&tzjson, t->zone);
+	buf_addc(&tzjson, '\0');
+	buf_adds(out, "{\"stop\":{\"stop_id\":");
+	buf_add_json_str(out, stop);
+	buf_adds(out, ",\"name\":");
+	if (got[0]->name != NULL)
+		buf_add_json_str(out, got[0]->name);
+	else
+		buf_adds(out, "null");
+	buf_adds(out, ",\"alerts\":");
+	add_alerts(out, t, "stop_ids", stop, strlen(stop), lang);
+	buf_adds(out, "},\"items\":[");
 	/* Merged by instant, then trip_id (byte order), then day. */
-	for (n = 0; n < limit; n++) {
+	for (count = 0; count < limit; count++) {
 		best = -1;
 		for (k = 0; k < 3; k++)
 			if (live[k] && (best == -1 || head[k].at < head[best].at ||
@@ -379,21 +298,45 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 				best = k;
 		if (best == -1)
 			break;
-		if (n > 0)
+		if (count > 0)
 			buf_addc(out, ',');
 		buf_add(out, head[best].item, head[best].itemlen);
 		add_times(out, &head[best], today - 1 + best, tz, tzjson.data);
 		buf_adds(out, ",\"alerts\":");
-		add_route_alerts(out, alerts, &head[best]);
+		add_alerts(out, t, "route_ids", head[best].route,
+		    head[best].routelen, lang);
 		buf_addc(out, '}');
 		live[best] = dep_next(&cur[best], end[best], base[best],
 		    &head[best]);
 	}
 	buf_adds(out, "],\"next_cursor\":null}");
-	json_decref(alerts);
-	rc = 0;
-out:
-	db_res_free(res);
 	buf_cleanup(&tzjson);
-	return (rc);
+	timetable_spare_free(spare);
+	return (0);
+}
+
+int
+shuttles_departures(struct db *db, const char *stop, int64_t at_us,
+    int64_t now_us, long limit, enum lang lang, struct buf *out,
+    struct db_error *err)
+{
+	struct timetable	*t;
+	int			 rc, again;
+
+	for (again = 0; ; again++) {
+		if ((t = timetable_get(db, now_us, err)) == NULL)
+			return (-1);
+		rc = departures_from(t, db, stop, at_us / 1000000, limit, lang,
+		    out, err);
+		timetable_put(t);
+		if (rc != 3)
+			return (rc);
+		/* A feed was imported meanwhile: once more, on the new one. */
+		buf_reset(out);
+		if (again > 0) {
+			memset(err, 0, sizeof(*err));
+			err->code = DB_E_INTERNAL;
+			return (-1);
+		}
+	}
 }

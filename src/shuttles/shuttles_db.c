@@ -22,7 +22,7 @@
 	"header_it, description_fr, description_en, description_it, url, " \
 	"created_at"
 
-/* The alert columns of the rows of SS_DEPARTURES that are not alerts. */
+/* The alert columns of the rows of SS_TIMETABLE that are not alerts. */
 #define NO_ALERT \
 	"NULL::text AS id, NULL::text AS cause, NULL::text AS effect, " \
 	"NULL::text AS periods, NULL::text AS route_ids, " \
@@ -128,29 +128,43 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	  "OR distance <= $5::float8) "
 	  "ORDER BY distance NULLS FIRST, stop_id LIMIT $2", .nparams = 5 },
 	/*
-	 * GET /api/v1/shuttles/stops/{id}/departures: the stop $1 and its
-	 * departures on the service days $2 (yesterday in the feed's time
-	 * zone), $2 + 1 and $2 + 2, off what the import computed (migrations
-	 * 028 and 032): the patterns of the three days (one row of
-	 * day_patterns), and the stop's rows of stop_patterns for pattern 0
-	 * (the stop) and those patterns (the text of its departures on the
-	 * days of each; departures.c picks the next ones).  Its rows, in this
-	 * order (kind):
-	 *  0  the stop's, by pattern (none: not in the feed), with the three
-	 *     days' patterns and the feed's time zone (NULL: no feed);
-	 *  1  the alerts active at $3, as SS_ALERTS_ACTIVE.
+	 * The timetable the departures are computed from (timetable.c), in
+	 * one statement so that it is one snapshot of the data: its rows, in
+	 * this order (kind):
+	 *  0  the feed (none: no feed): its time zone, its version (when it
+	 *     was imported) and the next instant after $1 at which an alert
+	 *     starts or ends (NULL: none);
+	 *  1  each service day (days since 1970-01-01) and the patterns of it,
+	 *     the day before and the day after (migrations 028 and 032);
+	 *  2  the alerts active at $1, as SS_ALERTS_ACTIVE.
 	 */
-	[SS_DEPARTURES] = { .name = "shuttles_select_departures",
-	  .sql = "SELECT 0 AS kind, sp.pattern AS pattern, sp.name AS name, "
-	  "sp.departures AS departures, x.days::text AS days, "
-	  "(SELECT f.timezone FROM shuttles.feed f) AS timezone, " NO_ALERT
-	  " FROM (SELECT coalesce((SELECT d.patterns FROM shuttles.day_patterns "
-	  "d WHERE d.day = $2::date), '{NULL,NULL,NULL}') AS days OFFSET 0) x "
-	  "JOIN shuttles.stop_patterns sp ON sp.stop_id = $1 "
-	  "AND sp.pattern = ANY (x.days || 0) "
-	  "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, " ALERT_COLS
-	  " FROM shuttles.alerts WHERE active @> $3::timestamptz "
-	  "ORDER BY kind, pattern, created_at, id", .nparams = 3 },
+	[SS_TIMETABLE] = { .name = "shuttles_select_timetable",
+	  .sql = "SELECT 0 AS kind, f.timezone AS timezone, "
+	  "f.imported_at::text AS version, (SELECT min(v.at) FROM "
+	  "shuttles.alerts a CROSS JOIN LATERAL unnest(a.active) AS r (period) "
+	  "CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) "
+	  "AS v (at) WHERE v.at > $1::timestamptz) AS next_change, "
+	  "NULL::int AS day, NULL::text AS patterns, " NO_ALERT
+	  " FROM shuttles.feed f "
+	  "UNION ALL SELECT 1, NULL, NULL, NULL, d.day - DATE '1970-01-01', "
+	  "d.patterns::text, " NO_ALERT " FROM shuttles.day_patterns d "
+	  "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, " ALERT_COLS
+	  " FROM shuttles.alerts WHERE active @> $1::timestamptz "
+	  "ORDER BY kind, day, created_at, id", .nparams = 1 },
+	/*
+	 * The departures of stop $1 on the patterns $2 (int[]; 0: the stop
+	 * itself, its name), one row per pattern asked, with the version of
+	 * the feed they belong to: 'present' is false when the stop has no
+	 * departures on that pattern (on pattern 0: the stop is not in the
+	 * feed).
+	 */
+	[SS_STOP_PATTERNS] = { .name = "shuttles_select_stop_patterns",
+	  .sql = "SELECT w.p AS pattern, sp.stop_id IS NOT NULL AS present, "
+	  "sp.name AS name, sp.departures AS departures, "
+	  "(SELECT f.imported_at::text FROM shuttles.feed f) AS version "
+	  "FROM unnest($2::int[]) AS w (p) LEFT JOIN shuttles.stop_patterns sp "
+	  "ON sp.stop_id = $1 AND sp.pattern = w.p ORDER BY w.p",
+	  .nparams = 2 },
 	/* POST /api/v1/shuttles/alerts */
 	[SS_ALERT_INSERT] = { .name = "shuttles_insert_alert",
 	  .sql = "INSERT INTO shuttles.alerts (cause, effect, active, periods, "

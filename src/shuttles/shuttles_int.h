@@ -8,6 +8,7 @@
  *                    feed in one transaction, with what the departures
  *                    read computed from it: shuttles_import()
  * shuttles_db.c      the statement table
+ * timetable.c        what the departures are computed from, in memory
  * departures.c       the next departures at a stop: shuttles_departures()
  * alerts.c           the alerts operators post, GTFS-Realtime's feed
  * shuttles_http.c    the handlers
@@ -17,6 +18,8 @@
 #define GUICHET_SHUTTLES_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,7 +53,8 @@ enum shuttles_stmt {
 	SS_FEED_GET,
 	SS_ROUTES,
 	SS_STOPS,
-	SS_DEPARTURES,
+	SS_TIMETABLE,
+	SS_STOP_PATTERNS,
 	SS_ALERT_INSERT,
 	SS_ALERT_DELETE,
 	SS_ALERT_GET,
@@ -102,6 +106,58 @@ struct import_summary {
 int	 shuttles_import(struct db *, const char *, int, FILE *, int64_t,
 	    struct import_summary *);
 
+/* timetable.c */
+/* What the departures are computed from, kept in memory (timetable.c). */
+#define TT_WANT		4	/* patterns a request reads: the stop's, 3 days' */
+struct tt_alert {
+	json_t		*ids;			/* {route_ids, stop_ids} */
+	char		*text[LANG__COUNT];	/* its public form, as JSON */
+};
+struct tt_pattern {
+	struct tt_pattern	*next;		/* in its bucket, or a spare */
+	uint64_t		 hash;		/* of stop_id */
+	char			*stop_id;
+	long			 pattern;	/* 0: the stop itself */
+	int			 present;	/* the stop has departures then */
+	char			*name;		/* the stop's (pattern 0) */
+	char			*departures;	/* stop_patterns.departures */
+	size_t			 len;
+};
+struct timetable {
+	_Atomic int		 refs;
+	uint64_t		 epoch;		/* cache_epoch() when read */
+	int64_t			 from, until;	/* good for now in [from, until) */
+	int			 has_feed;
+	char			 zone[65];	/* the feed's time zone */
+	char			 version[48];	/* when the feed was imported */
+	int32_t			 day0, ndays;	/* days[i]: day day0 + i */
+	long			(*days)[3];	/* its patterns and the next 2 */
+	struct tt_alert		*alerts;	/* active from 'from' to 'until' */
+	size_t			 nalerts;
+	pthread_mutex_t		 lock;		/* the buckets, bytes */
+	struct tt_pattern	**buckets;
+	size_t			 bytes;
+};
+/*
+ * The timetable good at 'now' (a reference: timetable_put() it), read
+ * from the database when the one kept is stale; NULL with 'err'.
+ */
+struct timetable *timetable_get(struct db *, int64_t, struct db_error *);
+void	 timetable_put(struct timetable *);
+/* The pattern of day 'day' + 'k' (k: 0..2) from day_patterns' row 'day'. */
+long	 timetable_patterns(const struct timetable *, int32_t, int);
+/*
+ * The rows of stop 'stop' for the 'n' distinct patterns 'want' (want[0]
+ * is 0: the stop itself) into got[]: 0; 1 when the stop is not in the
+ * feed; 2 when the timetable turned out stale (get a new one and ask
+ * again); -1 with 'err'.  Rows not kept in the timetable are chained in
+ * *spare: timetable_spare_free() them when done with got[].
+ */
+int	 timetable_stop(struct timetable *, struct db *, const char *,
+	    const long *, int, const struct tt_pattern **,
+	    struct tt_pattern **, struct db_error *);
+void	 timetable_spare_free(struct tt_pattern *);
+
 /* departures.c */
 /*
  * The answer of GET /api/v1/shuttles/stops/{id}/departures: the next
@@ -126,7 +182,7 @@ int	 alerts_post(struct db *, const json_t *, const char *, int64_t,
 	    char *, size_t, enum shuttles_err *, char *, size_t,
 	    struct db_error *);
 /*
- * The rows of SS_ALERTS_ACTIVE (or the alert rows of SS_DEPARTURES) from
+ * The rows of SS_ALERTS_ACTIVE (or the alert rows of SS_TIMETABLE) from
  * row 'first' on, as a JSON array of their public form.
  */
 json_t	*alerts_json(const struct db_res *, int, enum lang);

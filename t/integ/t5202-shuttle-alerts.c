@@ -295,6 +295,67 @@ assert_alerts(struct idenv *e, const char *path, const char *key,
 	free(s);
 }
 
+#define DEPARTURES	"/api/v1/shuttles/stops/MTG_OFFICE/departures?" \
+			"limit=20&at=2026-12-21T06:00:00Z"
+
+/*
+ * The alerts of the departures at MTG_OFFICE (DEPARTURES): "stop|route",
+ * the ids on the stop, then those on the items of route N2 (all the same,
+ * or the answer says "mixed").
+ */
+static char *
+dep_alerts(struct idenv *e)
+{
+	const json_t	*it;
+	json_t		*j;
+	char		*stop, *route = NULL, *s, *out;
+	size_t		 i;
+	long		 st;
+
+	j = idl_reqj(e, "GET", DEPARTURES, NULL, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	stop = ids_of(json_object_get(json_object_get(j, "stop"), "alerts"));
+	json_array_foreach(json_object_get(j, "items"), i, it) {
+		if (strcmp(idl_jstr(it, "route_id"), "N2") != 0)
+			continue;
+		s = ids_of(json_object_get(it, "alerts"));
+		if (route == NULL)
+			route = s;
+		else {
+			if (strcmp(route, s) != 0) {
+				free(route);
+				route = strdup("mixed");
+			}
+			free(s);
+		}
+	}
+	ck_assert_msg(route != NULL, "no departure of N2 in " DEPARTURES);
+	out = harness_printf("%s|%s", stop, route);
+	free(stop);
+	free(route);
+	json_decref(j);
+	return (out);
+}
+
+/* The departures' alerts, within 2 s: "stop|route" as dep_alerts(). */
+static void
+assert_dep_alerts(struct idenv *e, const char *want)
+{
+	char	*s = NULL;
+	int	 i;
+
+	for (i = 0; i < 40; i++) {
+		free(s);
+		s = dep_alerts(e);
+		if (strcmp(s, want) == 0)
+			break;
+		harness_sleep_ms(50);
+	}
+	ck_assert_msg(strcmp(s, want) == 0, "departures: alerts [%s], not "
+	    "[%s]", s, want);
+	free(s);
+}
+
 START_TEST(test_alerts_appear)
 {
 	struct idenv	 e;
@@ -374,7 +435,7 @@ END_TEST
 START_TEST(test_alerts_cache_dropped_at_once)
 {
 	struct idenv	 e;
-	char		*tech, id[40], *s, *path;
+	char		*tech, id[40], *s, *path, *both;
 	time_t		 now = time(NULL);
 	int		 round;
 
@@ -392,8 +453,17 @@ START_TEST(test_alerts_cache_dropped_at_once)
 		    "stop_id", "MTG_OFFICE", NULL);
 		ck_assert_str_eq(s, "");
 		free(s);
+		/* The departures: their timetable, kept, too. */
+		s = dep_alerts(&e);
+		ck_assert_str_eq(s, "|");
+		free(s);
 		ck_assert_int_eq(post(&e, tech, alert_body("N2", "MTG_OFFICE",
 		    now - 600, now + 3600, "Snow"), id), 201);
+		s = dep_alerts(&e);
+		both = harness_printf("%s|%s", id, id);
+		ck_assert_str_eq(s, both);
+		free(both);
+		free(s);
 		s = alerts_of(&e, "/api/v1/shuttles/routes", "route_id", "N2",
 		    NULL);
 		ck_assert_str_eq(s, id);
@@ -423,7 +493,7 @@ END_TEST
 START_TEST(test_alerts_cache_follows_periods)
 {
 	struct idenv	 e;
-	char		*tech, id[40], *s;
+	char		*tech, id[40], *s, *both;
 	time_t		 now = time(NULL);
 	int		 k;
 	static const char *const reads[][3] = {
@@ -441,6 +511,9 @@ START_TEST(test_alerts_cache_follows_periods)
 		ck_assert_str_eq(s, "");
 		free(s);
 	}
+	s = dep_alerts(&e);
+	ck_assert_str_eq(s, "|");
+	free(s);
 	while (time(NULL) < now + 4)
 		usleep(100000);
 	for (k = 0; k < 2; k++) {
@@ -449,6 +522,12 @@ START_TEST(test_alerts_cache_follows_periods)
 		    "start: '%s'", reads[k][0], s);
 		free(s);
 	}
+	s = dep_alerts(&e);
+	both = harness_printf("%s|%s", id, id);
+	ck_assert_msg(strcmp(s, both) == 0, "departures: the alert from its "
+	    "start: '%s'", s);
+	free(both);
+	free(s);
 	while (time(NULL) < now + 7)
 		usleep(100000);
 	for (k = 0; k < 2; k++) {
@@ -457,7 +536,66 @@ START_TEST(test_alerts_cache_follows_periods)
 		    "end: '%s'", reads[k][0], s);
 		free(s);
 	}
+	s = dep_alerts(&e);
+	ck_assert_msg(strcmp(s, "|") == 0, "departures: no alert after its "
+	    "end: '%s'", s);
+	free(s);
 	free(tech);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * The departures are computed on every request from the timetable each
+ * guichetd keeps (src/shuttles/timetable.c), not read again: forty
+ * answers at forty instants cost the database fewer statements than
+ * there are requests (guichet_db_statements_total counts them: a read per
+ * request would be forty).  A change made by another process, an alert
+ * written in SQL, reaches them through the notification within a second,
+ * and so does its removal.
+ */
+START_TEST(test_departures_from_memory)
+{
+	struct idenv	 e;
+	char		*path, *id, *both;
+	long		 before, after, st;
+	json_t		*j;
+	int		 i;
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_status(&e, "GET", DEPARTURES, NULL, NULL), 200);
+	before = harness_metric(&e.s, "guichet_db_statements_total");
+	ck_assert_int_gt(before, 0);
+	for (i = 0; i < 40; i++) {
+		/* forty instants over eight days, some after midnight */
+		path = harness_printf("/api/v1/shuttles/stops/MTG_OFFICE/"
+		    "departures?limit=5&at=2026-12-%02dT%02d:%02d:00Z",
+		    14 + i / 5, (i * 5) % 24, (i * 7) % 60);
+		j = idl_reqj(&e, "GET", path, NULL, NULL, &st);
+		ck_assert_int_eq(st, 200);
+		ck_assert_int_gt(json_array_size(json_object_get(j, "items")),
+		    0);
+		json_decref(j);
+		free(path);
+	}
+	after = harness_metric(&e.s, "guichet_db_statements_total");
+	ck_assert_msg(after - before < 20, "%ld statements for 40 departures",
+	    after - before);
+	/* Another process's change: the notification tells. */
+	id = idl_sql(&e, "INSERT INTO shuttles.alerts (cause, effect, active, "
+	    "periods, route_ids, stop_ids, header_fr, header_en, header_it, "
+	    "description_fr, description_en, description_it, posted_by, "
+	    "created_at, updated_at) VALUES ('weather', 'detour', "
+	    "'{(,)}', '[]', '{N2}', '{MTG_OFFICE}', 'Neige', 'Snow', 'Neve', "
+	    "'', '', '', 'department:services_techniques', now(), now()) "
+	    "RETURNING id");
+	both = harness_printf("%s|%s", id, id);
+	assert_dep_alerts(&e, both);
+	ck_assert_int_eq(idl_sql_exec(&e, "DELETE FROM shuttles.alerts WHERE "
+	    "id = '%s'", id), 0);
+	assert_dep_alerts(&e, "|");
+	free(both);
+	free(id);
 	idl_stop(&e);
 }
 END_TEST
@@ -600,6 +738,7 @@ static const TTest *const *const tests[] = {
 	&test_alerts_appear,
 	&test_alerts_cache_dropped_at_once,
 	&test_alerts_cache_follows_periods,
+	&test_departures_from_memory,
 	&test_gtfs_rt_feed,
 	NULL
 };
