@@ -1,11 +1,18 @@
 /*
  * cache.c: the response cache of public read-mostly GETs (cache.h).
  *
- * A small table under one mutex: CACHE_ENTRIES slots scanned by hash (a
- * hit compares 256 integers and one string), which is plenty for what it
- * holds (a few documents per language) and simple to bound.
+ * A small table under one read-write lock: CACHE_ENTRIES slots scanned by
+ * hash (a hit compares 256 integers and one string), which is plenty for
+ * what it holds (a few documents per language) and simple to bound.  Hits
+ * share the lock (they copy the answer while holding it); stores and
+ * drops take it alone, before any new hit (writers first: a notification
+ * is never kept waiting by a stream of hits).  Under one mutex the hits of
+ * eight threads queued behind each other's copies: at 113,000 req/s of
+ * GET /api/v1/lifts one in ten waited in the kernel (futex), and a waiter
+ * preempted on 2 cores is milliseconds of the p99.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +39,48 @@ struct entry {
 	int			 nhdr;
 };
 
-static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t	 lock;
+static pthread_once_t	 lock_once = PTHREAD_ONCE_INIT;
 static struct entry	 entries[CACHE_ENTRIES];
-static uint64_t		 epoch = 1;	/* mtx: bumped by every drop */
-static uint64_t		 seq;		/* mtx */
-static int		 live;		/* mtx: the listener listens */
-static struct cache_stats st;		/* mtx */
+static uint64_t		 epoch = 1;	/* lock: bumped by every drop */
+static uint64_t		 seq;		/* lock */
+static int		 live;		/* lock: the listener listens */
+static struct cache_stats st;		/* lock, but hits and misses: */
+static _Atomic uint64_t	 n_hits, n_misses;
 
-/* mtx held. */
+static void
+lock_init(void)
+{
+	pthread_rwlockattr_t	 a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&lock, &a);
+	pthread_rwlockattr_destroy(&a);
+}
+
+static void
+rdlock(void)
+{
+	pthread_once(&lock_once, lock_init);
+	pthread_rwlock_rdlock(&lock);
+}
+
+static void
+wrlock(void)
+{
+	pthread_once(&lock_once, lock_init);
+	pthread_rwlock_wrlock(&lock);
+}
+
+static void
+unlock(void)
+{
+	pthread_rwlock_unlock(&lock);
+}
+
+/* lock held (written). */
 static void
 entry_free(struct entry *e)
 {
@@ -60,7 +101,8 @@ entry_free(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* mtx held. */
+/* lock held (written). */
+/* lock held (read at least). */
 static struct entry *
 find(const char *key, uint64_t h)
 {
@@ -73,7 +115,7 @@ find(const char *key, uint64_t h)
 	return (NULL);
 }
 
-/* mtx held: the oldest entry, or NULL when there is none. */
+/* lock held: the oldest entry, or NULL when there is none. */
 static struct entry *
 oldest(void)
 {
@@ -92,7 +134,7 @@ cache_drop(const char *tag)
 {
 	size_t	 i;
 
-	pthread_mutex_lock(&mtx);
+	wrlock();
 	epoch++;
 	for (i = 0; i < CACHE_ENTRIES; i++)
 		if (entries[i].key != NULL &&
@@ -100,7 +142,7 @@ cache_drop(const char *tag)
 			entry_free(&entries[i]);
 			st.drops++;
 		}
-	pthread_mutex_unlock(&mtx);
+	unlock();
 }
 
 uint64_t
@@ -108,9 +150,9 @@ cache_epoch(void)
 {
 	uint64_t	 e;
 
-	pthread_mutex_lock(&mtx);
+	rdlock();
 	e = live ? epoch : 0;
-	pthread_mutex_unlock(&mtx);
+	unlock();
 	return (e);
 }
 
@@ -124,9 +166,10 @@ static void
 on_reset(int listening)
 {
 	cache_drop(NULL);
-	pthread_mutex_lock(&mtx);
+	wrlock();
 	live = listening;
-	pthread_mutex_unlock(&mtx);
+	epoch++;	/* what was read while it changed is not kept */
+	unlock();
 }
 
 static const struct notify_sub sub = {
@@ -146,17 +189,12 @@ cache_reply(struct request *req, const char *key)
 	uint64_t	 h = fnv1a64(key);
 	int		 i;
 
-	pthread_mutex_lock(&mtx);
+	rdlock();
 	req->cache_epoch = epoch;
-	if (!live || (e = find(key, h)) == NULL) {
-		st.misses++;
-		pthread_mutex_unlock(&mtx);
-		return (0);
-	}
-	if (clock_mono() >= e->expires) {
-		entry_free(e);
-		st.misses++;
-		pthread_mutex_unlock(&mtx);
+	/* An expired entry is a miss: the store that follows replaces it. */
+	if (!live || (e = find(key, h)) == NULL || clock_mono() >= e->expires) {
+		unlock();
+		atomic_fetch_add_explicit(&n_misses, 1, memory_order_relaxed);
 		return (0);
 	}
 	/* Copies: the entry may go as soon as the lock is released. */
@@ -164,8 +202,8 @@ cache_reply(struct request *req, const char *key)
 	    NULL, e->body, e->len);
 	for (i = 0; i < e->nhdr; i++)
 		reply_header(req, e->hdr[i].name, e->hdr[i].value);
-	st.hits++;
-	pthread_mutex_unlock(&mtx);
+	unlock();
+	atomic_fetch_add_explicit(&n_hits, 1, memory_order_relaxed);
 	return (1);
 }
 
@@ -206,10 +244,10 @@ cache_store_until(struct request *req, const char *key, const char *tag,
 		etag_of(body, len, etag);
 		reply_header(req, "ETag", etag);
 	}
-	pthread_mutex_lock(&mtx);
+	wrlock();
 	/* Built from data that changed since: not worth keeping. */
 	if (!live || req->cache_epoch != epoch) {
-		pthread_mutex_unlock(&mtx);
+		unlock();
 		return;
 	}
 	if ((e = find(key, h)) != NULL)
@@ -238,13 +276,15 @@ cache_store_until(struct request *req, const char *key, const char *tag,
 	st.entries++;
 	st.bytes += len;
 	st.stores++;
-	pthread_mutex_unlock(&mtx);
+	unlock();
 }
 
 void
 cache_stats(struct cache_stats *out)
 {
-	pthread_mutex_lock(&mtx);
+	rdlock();
 	*out = st;
-	pthread_mutex_unlock(&mtx);
+	unlock();
+	out->hits = atomic_load(&n_hits);
+	out->misses = atomic_load(&n_misses);
 }
