@@ -235,7 +235,12 @@ departures_from(struct timetable *t, struct db *db, const char *stop,
 	int			 k, i, n, best, rc, live[3], slot[3];
 	long			 count;
 
-	if (!t->has_feed || (tz = tz_cached(t->zone)) == NULL) {
+	if (t->has_feed && (tz = tz_cached(t->zone)) == NULL) {
+		memset(err, 0, sizeof(*err));	/* the import checked it */
+		err->code = DB_E_INTERNAL;
+		return (-1);
+	}
+	if (!t->has_feed) {
 		/* the stop first: no feed, no stop either */
 		want[0] = 0;
 		rc = timetable_stop(t, db, stop, want, 1, got, &spare, err);
