@@ -237,30 +237,45 @@ xml_list_item(struct xml_list *w)
 	w->members = 0;
 }
 
+/*
+ * 'a' (na bytes), 'name' (n bytes) and 'z' (nz bytes) added at once: the
+ * tags and keys of the members (20 members of 1000 requests made 120,000
+ * small additions and 40,000 strlen()).
+ */
+static void
+add3(struct buf *b, const char *a, size_t na, const char *name, size_t n,
+    const char *z, size_t nz)
+{
+	char	*p;
+
+	buf_grow(b, na + n + nz);
+	p = b->data + b->len;
+	memcpy(p, a, na);
+	memcpy(p + na, name, n);
+	memcpy(p + na + n, z, nz);
+	b->len += na + n + nz;
+	b->data[b->len] = '\0';
+}
+
 /* The member 'name' holding 'v' written by 'put' (NULL: null). */
 static void
 list_member(struct xml_list *w, const char *name, const char *v,
     void (*put)(struct buf *, const char *))
 {
+	size_t	 n = strlen(name);
+
 	if (w->xml) {
-		buf_addc(w->b, '<');
-		buf_adds(w->b, name);
-		buf_addc(w->b, '>');
+		add3(w->b, "<", 1, name, n, ">", 1);
 		if (v != NULL)
 			put(w->b, v);
-		buf_adds(w->b, "</");
-		buf_adds(w->b, name);
-		buf_addc(w->b, '>');
+		add3(w->b, "</", 2, name, n, ">", 1);
 	} else {
-		if (w->members > 0)
-			buf_addc(w->b, ',');
-		buf_addc(w->b, '"');
-		buf_adds(w->b, name);
-		buf_adds(w->b, "\":");
+		add3(w->b, w->members > 0 ? ",\"" : "\"", w->members > 0 ?
+		    2 : 1, name, n, "\":", 2);
 		if (v != NULL)
 			put(w->b, v);
 		else
-			buf_adds(w->b, "null");
+			buf_add(w->b, "null", 4);
 	}
 	w->members++;
 }
