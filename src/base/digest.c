@@ -77,8 +77,11 @@ fnv1a64(const char *s)
  * a 1 KiB block uses the secret from word s on (reordered stripes give
  * other values), and the accumulators are scrambled after each block
  * (reordered blocks too).  The last bytes are a stripe padded with
- * zeros; the length goes into the final merge.  About 5.8 GB/s on the
- * bench machine, 3.7 times OpenSSL's SHA-256 with the SHA extensions.
+ * zeros; the length goes into the final merge.  The lanes' loops are
+ * unrolled (GCC's -O2 keeps loops of eight, and then does not vectorise
+ * the products: 6.5 GB/s instead of 11): about 11 GB/s on the bench
+ * machine (13 with clang), 6.5 times OpenSSL's SHA-256 with the SHA
+ * extensions (1.7 GB/s).
  */
 static const uint64_t	hsecret[24] = {
 	0x8634e361973804ccULL, 0x1f6c037903eecb16ULL, 0x3130a15acdc5d27eULL,
@@ -111,8 +114,10 @@ h_stripe(uint64_t acc[8], const unsigned char *p, const uint64_t *key)
 	uint64_t	 d[8], k;
 	int		 j;
 
+#pragma GCC unroll 8
 	for (j = 0; j < 8; j++)
 		d[j] = h_read64(p + 8 * j);
+#pragma GCC unroll 8
 	for (j = 0; j < 8; j++) {
 		k = d[j] ^ key[j];
 		acc[j ^ 1] += d[j];
@@ -181,13 +186,14 @@ hash128(const void *in, size_t len, unsigned char out[HASH128_LEN])
 	size_t			 n = len;
 	int			 s = 0, j;
 
-	for (; n >= 64; p += 64, n -= 64) {
-		h_stripe(acc, p, hsecret + s);
-		if (++s == H_STRIPES) {
-			h_scramble(acc);
-			s = 0;
-		}
+	/* The whole blocks, then the stripes left. */
+	for (; n >= 64 * H_STRIPES; p += 64 * H_STRIPES, n -= 64 * H_STRIPES) {
+		for (s = 0; s < H_STRIPES; s++)
+			h_stripe(acc, p + 64 * s, hsecret + s);
+		h_scramble(acc);
 	}
+	for (s = 0; n >= 64; p += 64, n -= 64, s++)
+		h_stripe(acc, p, hsecret + s);
 	memset(last, 0, sizeof(last));
 	if (n > 0)
 		memcpy(last, p, n);
