@@ -76,8 +76,7 @@ incident_views_free(struct incident_views *vs)
 }
 
 void
-incident_views_read(struct db_res *res, enum lang l,
-    struct incident_views *out)
+incident_views_read(struct db_res *res, struct incident_views *out)
 {
 	struct incidents_cols	 c;
 	int			 i;
@@ -86,7 +85,7 @@ incident_views_read(struct db_res *res, enum lang l,
 	out->res = res;
 	out->n = db_res_rows(res);
 	out->v = xcalloc(out->n > 0 ? (size_t)out->n : 1, sizeof(*out->v));
-	incidents_cols(res, l, &c);
+	incidents_cols_one(res, &c);
 	for (i = 0; i < out->n; i++)
 		incidents_view(res, i, &c, &out->v[i]);
 }

@@ -60,13 +60,18 @@ size_t	 incidents_photo_first(const char *);
  * The columns of incidents.public_reports (sql/033_incidents_public.sql,
  * exported) that incident_views_read() reads, for the statement of a
  * module above that selects reports from the view (alias r) with its own
- * filters and columns.
+ * filters and columns: INCIDENTS_VIEW_COLS, and the category's name in
+ * the language of parameter 'l' (fr, en, it) as category_name,
+ * INCIDENTS_VIEW_NAME(l).
  */
-#define INCIDENTS_PUBLIC_VIEW_COLS \
-	"r.id, r.category, r.name_fr, r.name_en, r.name_it, r.department, " \
-	"r.description, r.lon, r.lat, r.address, r.attributes, r.status, " \
-	"r.close_reason, r.duplicate_of, r.status_note, r.supporters, " \
-	"r.created_at, r.updated_at, r.expected_at, r.finished_at, r.photos"
+#define INCIDENTS_VIEW_COLS \
+	"r.id, r.category, r.department, r.description, r.lon, r.lat, " \
+	"r.address, r.attributes, r.status, r.close_reason, r.duplicate_of, " \
+	"r.status_note, r.supporters, r.created_at, r.updated_at, " \
+	"r.expected_at, r.finished_at, r.photos"
+#define INCIDENTS_VIEW_NAME(l) \
+	"CASE " l "::text WHEN 'en' THEN r.name_en WHEN 'it' THEN r.name_it " \
+	"ELSE r.name_fr END AS category_name"
 
 /* Views of the rows of one statement; incident_views_free() ends them. */
 struct incident_views {
@@ -76,11 +81,10 @@ struct incident_views {
 };
 /*
  * The views of the rows of 'res' (a statement selecting at least
- * INCIDENTS_PUBLIC_VIEW_COLS), the category's name in 'l', into 'out',
- * which takes 'res' (incident_views_free() frees it).
+ * INCIDENTS_VIEW_COLS and category_name) into 'out', which takes 'res'
+ * (incident_views_free() frees it).
  */
-void	 incident_views_read(struct db_res *, enum lang,
-	    struct incident_views *);
+void	 incident_views_read(struct db_res *, struct incident_views *);
 void	 incident_views_free(struct incident_views *);
 
 /* One move of a report's public history (pointing into 'res'). */

@@ -27,10 +27,11 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	 * (fr, en, it).
 	 */
 	[OS_REQUESTS] = { .name = "open311_select_requests",
-	  .sql = "SELECT " INCIDENTS_PUBLIC_VIEW_COLS ", o.media_url, "
-	  "o.address_id, CASE $11::text WHEN 'en' THEN d.name_en WHEN 'it' "
-	  "THEN d.name_it ELSE d.name_fr END AS agency FROM (SELECT "
-	  INCIDENTS_PUBLIC_VIEW_COLS " FROM incidents.public_reports r WHERE "
+	  .sql = "SELECT " INCIDENTS_VIEW_COLS ", r.category_name, "
+	  "o.media_url, o.address_id, CASE $11::text WHEN 'en' THEN d.name_en "
+	  "WHEN 'it' THEN d.name_it ELSE d.name_fr END AS agency FROM (SELECT "
+	  INCIDENTS_VIEW_COLS ", " INCIDENTS_VIEW_NAME("$11") " FROM "
+	  "incidents.public_reports r WHERE "
 	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
 	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "
 	  "($3::text[] IS NULL OR r.status = ANY ($3::text[])) AND "

@@ -730,7 +730,7 @@ answer_requests(struct request *req, const struct o311_query *q,
 
 	if (requests_select(q, l, &res, &err) == -1)
 		return (o311_db_error(req, &err));
-	incident_views_read(res, l, &vs);
+	incident_views_read(res, &vs);
 	if (one && vs.n == 0) {
 		incident_views_free(&vs);
 		return (o311_error(req, 404, "service_request_id not found"));
