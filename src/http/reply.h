@@ -165,7 +165,10 @@ const char *reply_header_get(const struct request *, const char *);
  * to ours once any W/ is set aside), 0 otherwise (also for NULL 'inm').
  */
 int	 etag_match(const char *, const char *);
-/* "\"<32 hex digits>\"": a strong ETag for 'len' bytes (into >= 35 bytes). */
+/*
+ * "\"<32 hex digits>\"": a strong ETag for 'len' bytes, their hash128()
+ * (into >= 35 bytes).
+ */
 void	 etag_of(const void *, size_t, char *);
 /*
  * The problem for a database failure: 503 with Retry-After when the

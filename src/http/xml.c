@@ -12,6 +12,23 @@
 #include "http/reply.h"
 #include "http/xml.h"
 
+/*
+ * The bytes xml_escape() stops at: the end, the controls, the five
+ * markup characters, DEL and the lead byte of U+FFFE and U+FFFF; a table
+ * so that a run of plain bytes costs one load and one test each (the
+ * comparisons were 5 % of the CPU of an Open311 list in XML).
+ */
+static const unsigned char xml_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1,
+	['\''] = 1, [0x7f] = 1, [0xef] = 1,
+};
+
 void
 xml_escape(struct buf *b, const char *s)
 {
@@ -19,10 +36,11 @@ xml_escape(struct buf *b, const char *s)
 	const char		*rep;
 
 	/* Runs of plain characters are copied at once. */
-	for (; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != '&' && *p != '<' && *p != '>' &&
-		    *p != '"' && *p != '\'' && *p != 0x7f && *p != 0xef)
-			continue;
+	for (;; p++) {
+		while (!xml_special[*p])
+			p++;
+		if (*p == '\0')
+			break;
 		switch (*p) {
 		case '&':
 			rep = "&amp;";
@@ -219,30 +237,45 @@ xml_list_item(struct xml_list *w)
 	w->members = 0;
 }
 
+/*
+ * 'a' (na bytes), 'name' (n bytes) and 'z' (nz bytes) added at once: the
+ * tags and keys of the members (20 members of 1000 requests made 120,000
+ * small additions and 40,000 strlen()).
+ */
+static void
+add3(struct buf *b, const char *a, size_t na, const char *name, size_t n,
+    const char *z, size_t nz)
+{
+	char	*p;
+
+	buf_grow(b, na + n + nz);
+	p = b->data + b->len;
+	memcpy(p, a, na);
+	memcpy(p + na, name, n);
+	memcpy(p + na + n, z, nz);
+	b->len += na + n + nz;
+	b->data[b->len] = '\0';
+}
+
 /* The member 'name' holding 'v' written by 'put' (NULL: null). */
 static void
 list_member(struct xml_list *w, const char *name, const char *v,
     void (*put)(struct buf *, const char *))
 {
+	size_t	 n = strlen(name);
+
 	if (w->xml) {
-		buf_addc(w->b, '<');
-		buf_adds(w->b, name);
-		buf_addc(w->b, '>');
+		add3(w->b, "<", 1, name, n, ">", 1);
 		if (v != NULL)
 			put(w->b, v);
-		buf_adds(w->b, "</");
-		buf_adds(w->b, name);
-		buf_addc(w->b, '>');
+		add3(w->b, "</", 2, name, n, ">", 1);
 	} else {
-		if (w->members > 0)
-			buf_addc(w->b, ',');
-		buf_addc(w->b, '"');
-		buf_adds(w->b, name);
-		buf_adds(w->b, "\":");
+		add3(w->b, w->members > 0 ? ",\"" : "\"", w->members > 0 ?
+		    2 : 1, name, n, "\":", 2);
 		if (v != NULL)
 			put(w->b, v);
 		else
-			buf_adds(w->b, "null");
+			buf_add(w->b, "null", 4);
 	}
 	w->members++;
 }

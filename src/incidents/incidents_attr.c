@@ -246,15 +246,30 @@ static const char *const public_cols[IC__COUNT] = {
 	[IC_PHOTOS] = "photos",
 };
 
+/* The columns of 'res', the category's name in column 'name'. */
+static void
+cols_named(const struct db_res *res, const char *name,
+    struct incidents_cols *c)
+{
+	int	 k;
+
+	for (k = 0; k < IC__COUNT; k++)
+		c->c[k] = db_col(res, k == IC_NAME ? name : public_cols[k]);
+}
+
 void
 incidents_cols(const struct db_res *res, enum lang l, struct incidents_cols *c)
 {
 	char	 col[16];
-	int	 k;
 
 	snprintf(col, sizeof(col), "name_%s", lang_code(l));
-	for (k = 0; k < IC__COUNT; k++)
-		c->c[k] = db_col(res, k == IC_NAME ? col : public_cols[k]);
+	cols_named(res, col, c);
+}
+
+void
+incidents_cols_one(const struct db_res *res, struct incidents_cols *c)
+{
+	cols_named(res, "category_name", c);
 }
 
 void

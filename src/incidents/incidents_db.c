@@ -86,14 +86,17 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	[IQ_LOCK] = { .name = "incidents_lock_report",
 	  .sql = "SELECT " STAFF_COLS " " FROM_REPORTS " WHERE r.id = $1 "
 	  "FOR NO KEY UPDATE OF r", .nparams = 1 },
-	/* the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows */
+	/*
+	 * the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows,
+	 * $9 the language of the category's name
+	 */
 	[IQ_MAP] = { .name = "incidents_select_map",
-	  .sql = "SELECT " INCIDENTS_PUBLIC_COLS " " FROM_REPORTS " WHERE r.position && "
+	  .sql = "SELECT " INCIDENTS_LIST_COLS("$9") " " FROM_REPORTS " WHERE r.position && "
 	  "ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, "
 	  "4326)::geography AND ($5::text IS NULL OR r.status = $5) AND "
 	  "($6::text IS NULL OR r.category = $6) AND ($7::timestamptz IS NULL "
 	  "OR r.updated_at >= $7::timestamptz) ORDER BY r.updated_at DESC, "
-	  "r.id LIMIT $8", .nparams = 8, .flags = DB_CUSTOM_PLAN },
+	  "r.id LIMIT $8", .nparams = 9, .flags = DB_CUSTOM_PLAN },
 	/* $2 to, $3 note, $4 reason, $5 original, $6 now */
 	[IQ_MOVE] = { .name = "incidents_update_status",
 	  .sql = "UPDATE incidents.reports SET status = $2, status_note = "

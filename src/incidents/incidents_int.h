@@ -120,7 +120,20 @@ int	 incidents_lonlat_ok(double, double);
  * has some (photo_count, sql/029_incidents_reads.sql).
  */
 #define INCIDENTS_PUBLIC_COLS \
-	"r.id, r.category, c.name_fr, c.name_en, c.name_it, r.department, " \
+	"r.id, r.category, c.name_fr, c.name_en, c.name_it, " \
+	INCIDENTS_REPORT_COLS
+/*
+ * A list's columns: the category's name in the one language of parameter
+ * 'l' (fr, en, it), AS category_name (incidents_cols_one() reads it): the
+ * two other names were 2000 more text columns per map.
+ */
+#define INCIDENTS_LIST_COLS(l) \
+	"r.id, r.category, CASE " l "::text WHEN 'en' THEN c.name_en WHEN " \
+	"'it' THEN c.name_it ELSE c.name_fr END AS category_name, " \
+	INCIDENTS_REPORT_COLS
+/* The report's own public columns, after its category's. */
+#define INCIDENTS_REPORT_COLS \
+	"r.department, " \
 	"r.description, ST_X(r.position::geometry) AS lon, " \
 	"ST_Y(r.position::geometry) AS lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
@@ -145,6 +158,8 @@ struct incidents_cols {
 };
 void	 incidents_cols(const struct db_res *, enum lang,
 	    struct incidents_cols *);
+/* The same for a list's columns (the category's name as category_name). */
+void	 incidents_cols_one(const struct db_res *, struct incidents_cols *);
 void	 incidents_view(const struct db_res *, int,
 	    const struct incidents_cols *, struct incident_view *);
 /*

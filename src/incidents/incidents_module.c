@@ -85,6 +85,13 @@ static const char *const incidents_tables[] = { "incidents.area",
     "incidents.history", "incidents.notes", "incidents.photos", NULL };
 
 /*
+ * What the modules above may read (besides incidents.h's functions): the
+ * reports as the public sees them (sql/033_incidents_public.sql).
+ */
+static const char *const incidents_exports[] = { "incidents.public_reports",
+    NULL };
+
+/*
  * The status of a report goes to its reporter and supporters (verified
  * account addresses) and to a confirmed anonymous follow-up address.
  * The confirmation link goes to an address nobody proved yet: that is
@@ -108,5 +115,6 @@ const struct module incidents_module = {
 	.templates = incidents_templates,
 	.ntemplates = NELEM(incidents_templates),
 	.tables = incidents_tables,
+	.exports = incidents_exports,
 	.openapi = "src/incidents/openapi.json",
 };

@@ -17,7 +17,6 @@
 
 enum o311_stmt {
 	OQ_CATEGORIES,
-	OQ_REPORTS,
 	OQ_HISTORY,
 	OQ_LOCK,
 	OQ__COUNT
@@ -28,22 +27,6 @@ static struct db_stmt oq_stmts[OQ__COUNT] = {
 	  .sql = "SELECT code, department, name_fr, name_en, name_it, "
 	  "attributes::text AS attributes, resolution_days, anonymous_allowed "
 	  "FROM incidents.categories ORDER BY position, code", .nparams = 0 },
-	/*
-	 * $1 ids, $2 categories, $3 states, $4 $5 the period, $6 $7 $8 the
-	 * circle (lat, lon, metres), $9 rows, $10 offset.
-	 */
-	[OQ_REPORTS] = { .name = "incidents_select_o311_reports",
-	  .sql = "SELECT " INCIDENTS_PUBLIC_COLS " FROM incidents.reports r JOIN "
-	  "incidents.categories c ON c.code = r.category WHERE "
-	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
-	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "
-	  "($3::text[] IS NULL OR r.status = ANY ($3::text[])) AND "
-	  "($4::timestamptz IS NULL OR r.created_at >= $4::timestamptz) AND "
-	  "($5::timestamptz IS NULL OR r.created_at < $5::timestamptz) AND "
-	  "($8::float8 IS NULL OR ST_DWithin(r.position, ST_SetSRID("
-	  "ST_MakePoint($7::float8, $6::float8), 4326)::geography, "
-	  "$8::float8)) ORDER BY r.created_at DESC, r.id LIMIT $9 OFFSET $10",
-	  .nparams = 10 },
 	[OQ_HISTORY] = { .name = "incidents_select_o311_history",
 	  .sql = "SELECT h.id::text AS id, h.report_id, h.at, h.from_status, "
 	  "h.to_status, h.note FROM incidents.history h WHERE h.at >= "
@@ -93,40 +76,18 @@ incident_views_free(struct incident_views *vs)
 }
 
 void
-incidents_o311_reports(struct db *db, const struct incident_o311_query *q,
-    enum lang l, struct incident_views *out, struct incident_outcome *o)
+incident_views_read(struct db_res *res, struct incident_views *out)
 {
 	struct incidents_cols	 c;
-	const char		*p[10];
-	char			 lat[40], lon[40], rad[40], lim[24], off[24];
 	int			 i;
 
-	memset(o, 0, sizeof(*o));
 	memset(out, 0, sizeof(*out));
-	snprintf(lat, sizeof(lat), "%.8f", q->lat);
-	snprintf(lon, sizeof(lon), "%.8f", q->lon);
-	snprintf(rad, sizeof(rad), "%.3f", q->radius);
-	snprintf(lim, sizeof(lim), "%ld", q->limit);
-	snprintf(off, sizeof(off), "%ld", q->offset);
-	p[0] = q->ids;
-	p[1] = q->categories;
-	p[2] = q->statuses;
-	p[3] = q->start;
-	p[4] = q->end;
-	p[5] = q->near ? lat : NULL;
-	p[6] = q->near ? lon : NULL;
-	p[7] = q->near ? rad : NULL;
-	p[8] = lim;
-	p[9] = off;
-	if (db_exec(db, OQ(OQ_REPORTS), p, &out->res, &o->err) == -1) {
-		o->result = IR_DB;
-		return;
-	}
-	out->n = db_res_rows(out->res);
+	out->res = res;
+	out->n = db_res_rows(res);
 	out->v = xcalloc(out->n > 0 ? (size_t)out->n : 1, sizeof(*out->v));
-	incidents_cols(out->res, l, &c);
+	incidents_cols_one(res, &c);
 	for (i = 0; i < out->n; i++)
-		incidents_view(out->res, i, &c, &out->v[i]);
+		incidents_view(res, i, &c, &out->v[i]);
 }
 
 void

@@ -2,7 +2,8 @@
  * incidents_open311.h: what the Open311 GeoReport v2 server (src/open311)
  * needs of the incidents module beyond incidents.h: the categories with
  * their attribute definitions (the services and their definitions), the
- * public reports selected by Open311's filters, the public history of the
+ * reading of public reports that it selects from the exported view
+ * incidents.public_reports with its own filters, the public history of the
  * reports (the servicerequestupdates extension), and a move of a report
  * by a partner application holding the open311 scope.
  *
@@ -27,18 +28,6 @@
 void	 incidents_o311_categories(struct db *, enum lang,
 	    struct incident_outcome *);
 
-/* Open311's selection of reports (every member optional: NULL, 0). */
-struct incident_o311_query {
-	const char	*ids;		/* PostgreSQL uuid[] literal: only those */
-	const char	*categories;	/* text[] literal */
-	const char	*statuses;	/* text[] literal of our states */
-	const char	*start;		/* RFC 3339: created at or after */
-	const char	*end;		/* RFC 3339: created before */
-	int		 near;		/* within 'radius' metres of lat, lon */
-	double		 lat, lon, radius;
-	long		 limit;		/* rows */
-	long		 offset;
-};
 /*
  * A report as the public sees it (never who reported or supports it):
  * the text of its public columns, pointing into the result that holds
@@ -67,20 +56,36 @@ struct incident_view {
 /* The length of the first photo id of 'photos' (0: none). */
 size_t	 incidents_photo_first(const char *);
 
+/*
+ * The columns of incidents.public_reports (sql/033_incidents_public.sql,
+ * exported) that incident_views_read() reads, for the statement of a
+ * module above that selects reports from the view (alias r) with its own
+ * filters and columns: INCIDENTS_VIEW_COLS, and the category's name in
+ * the language of parameter 'l' (fr, en, it) as category_name,
+ * INCIDENTS_VIEW_NAME(l).
+ */
+#define INCIDENTS_VIEW_COLS \
+	"r.id, r.category, r.department, r.description, r.lon, r.lat, " \
+	"r.address, r.attributes, r.status, r.close_reason, r.duplicate_of, " \
+	"r.status_note, r.supporters, r.created_at, r.updated_at, " \
+	"r.expected_at, r.finished_at, r.photos"
+#define INCIDENTS_VIEW_NAME(l) \
+	"CASE " l "::text WHEN 'en' THEN r.name_en WHEN 'it' THEN r.name_it " \
+	"ELSE r.name_fr END AS category_name"
+
 /* Views of the rows of one statement; incident_views_free() ends them. */
 struct incident_views {
 	struct incident_view	*v;
 	int			 n;
 	struct db_res		*res;
 };
-void	 incident_views_free(struct incident_views *);
-
 /*
- * The reports of 'q', newest first, in 'out' (the category's name in
- * 'l'); o->made stays NULL.
+ * The views of the rows of 'res' (a statement selecting at least
+ * INCIDENTS_VIEW_COLS and category_name) into 'out', which takes 'res'
+ * (incident_views_free() frees it).
  */
-void	 incidents_o311_reports(struct db *, const struct incident_o311_query *,
-	    enum lang, struct incident_views *, struct incident_outcome *);
+void	 incident_views_read(struct db_res *, struct incident_views *);
+void	 incident_views_free(struct incident_views *);
 
 /* One move of a report's public history (pointing into 'res'). */
 struct incident_move {

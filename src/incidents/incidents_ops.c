@@ -322,7 +322,7 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 	struct incidents_cols	 c;
 	struct incident_view	 v;
 	struct db_res		*res = NULL;
-	const char		*p[8];
+	const char		*p[9];
 	char			 b[4][40], lim[24];
 	int			 i, n;
 
@@ -336,6 +336,7 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 	p[5] = q->category;
 	p[6] = q->since;
 	p[7] = lim;
+	p[8] = lang_code(l);
 	if (db_exec(db, IQ(IQ_MAP), p, &res, &o->err) == -1) {
 		o->result = IR_DB;
 		return;
@@ -344,7 +345,7 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 	/* About 560 bytes a Feature: one allocation for most answers. */
 	buf_reserve(out, out->len + 600 * (size_t)n + 64);
 	buf_adds(out, "{\"type\":\"FeatureCollection\",\"features\":[");
-	incidents_cols(res, l, &c);
+	incidents_cols_one(res, &c);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addc(out, ',');

@@ -1,11 +1,13 @@
 /*
  * open311_db.c: the open311 module's statements, on its own tables
- * (sql/026_open311.sql) and identity's exported directory.
+ * (sql/026_open311.sql), identity's exported directory and departments,
+ * and incidents' exported reports (incidents.public_reports).
  */
 #include <stddef.h>
 
 #include "core/module.h"
 #include "db/db.h"
+#include "incidents/incidents_open311.h"
 #include "open311/open311_int.h"
 
 struct db_stmt open311_stmts[OS__COUNT] = {
@@ -14,12 +16,37 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	  "email_key, first_name, last_name, phone, device_id, account_id, "
 	  "media_url, created_at, person_id, address_id) VALUES ($1, $2, $3, "
 	  "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", .nparams = 13 },
-	/* the public part of the requests $1 (uuid[]): media_url, address_id */
-	[OS_REQUESTS_OF] = { .name = "open311_select_requests_media",
-	  .sql = "SELECT report_id, media_url, address_id FROM "
-	  "open311.requests WHERE report_id = ANY ($1::uuid[]) AND "
-	  "(media_url IS NOT NULL OR address_id IS NOT NULL)", .nparams = 1 },
-	/* agency_responsible: the departments' names (identity exports) */
+	/*
+	 * The request list in one statement: the reports as the public sees
+	 * them (incidents' exported view), then, for the rows kept, the
+	 * partner's media_url and address_id and the department's name in
+	 * the language asked (joined after the LIMIT: one index probe per
+	 * row kept, the departments memoized).  $1 ids (uuid[]), $2
+	 * categories, $3 states (text[]), $4 $5 the period, $6 $7 $8 the
+	 * circle (lat, lon, metres), $9 rows, $10 offset, $11 the language
+	 * (fr, en, it).
+	 */
+	[OS_REQUESTS] = { .name = "open311_select_requests",
+	  .sql = "SELECT " INCIDENTS_VIEW_COLS ", r.category_name, "
+	  "o.media_url, o.address_id, CASE $11::text WHEN 'en' THEN d.name_en "
+	  "WHEN 'it' THEN d.name_it ELSE d.name_fr END AS agency FROM (SELECT "
+	  INCIDENTS_VIEW_COLS ", " INCIDENTS_VIEW_NAME("$11") " FROM "
+	  "incidents.public_reports r WHERE "
+	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
+	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "
+	  "($3::text[] IS NULL OR r.status = ANY ($3::text[])) AND "
+	  "($4::timestamptz IS NULL OR r.created_at >= $4::timestamptz) AND "
+	  "($5::timestamptz IS NULL OR r.created_at < $5::timestamptz) AND "
+	  "($8::float8 IS NULL OR ST_DWithin(r.position, ST_SetSRID("
+	  "ST_MakePoint($7::float8, $6::float8), 4326)::geography, "
+	  "$8::float8)) ORDER BY r.created_at DESC, r.id LIMIT $9 OFFSET $10) "
+	  "r LEFT JOIN open311.requests o ON o.report_id = r.id LEFT JOIN "
+	  "identity.departments d ON d.code = r.department ORDER BY "
+	  "r.created_at DESC, r.id", .nparams = 11 },
+	/*
+	 * agency_responsible of the services: the departments' names
+	 * (identity exports)
+	 */
 	[OS_DEPARTMENTS] = { .name = "open311_select_departments",
 	  .sql = "SELECT code, name_fr, name_en, name_it FROM "
 	  "identity.departments", .nparams = 0 },

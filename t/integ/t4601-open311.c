@@ -533,6 +533,8 @@ START_TEST(test_request_fields)
 	struct http_resp r;
 	char		*key, *k, *a, *b, *c, *path, *name, *want;
 	json_t		*j, *q;
+	size_t		 i;
+	int		 found;
 
 	idl_start_new(&e, NULL);
 	key = partner(&e, "Street App", "open311");
@@ -581,6 +583,30 @@ START_TEST(test_request_fields)
 	json_decref(j);
 	free(path);
 	free(name);
+	/*
+	 * A department renamed: its new name at once, in the list and in
+	 * one request (read with the reports, never kept).
+	 */
+	idl_sql_exec(&e, "UPDATE identity.departments SET name_fr = "
+	    "'Voirie et réseaux' WHERE code = (SELECT department FROM "
+	    "incidents.categories WHERE code = 'pothole')");
+	j = get_json(&e, "/open311/v2/requests.json", 200);
+	found = 0;
+	for (i = 0; i < json_array_size(j); i++)
+		if (strcmp(idl_jstr(json_array_get(j, i), "service_request_id"),
+		    a) == 0) {
+			idl_assert_str(json_array_get(j, i),
+			    "agency_responsible", "Voirie et réseaux");
+			found = 1;
+		}
+	ck_assert(found);
+	json_decref(j);
+	path = harness_printf("/open311/v2/requests/%s.xml", a);
+	get(&e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, "<agency_responsible>Voirie et réseaux"
+	    "</agency_responsible>") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	free(path);
 
 	/* The postcode of the address. */
 	path = harness_printf("/open311/v2/requests/%s.json", b);

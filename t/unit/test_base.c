@@ -1,5 +1,6 @@
 /*
- * test_base.c: src/base (b64, buf, clock, conf, log, random).
+ * test_base.c: src/base (b64, buf, clock, conf, digest's hash128, log,
+ * random).
  *
  * Each test sets the global state it relies on (clock mode, log level and
  * descriptor), so the suite also passes with CK_FORK=no.
@@ -21,6 +22,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/conf.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "unit.h"
@@ -1192,10 +1194,85 @@ START_TEST(test_random_token)
 }
 END_TEST
 
+
+/*
+ * hash128(): the same bytes the same value; any change of one bit, of the
+ * length (trailing zeros too) or of the order of 64-byte stripes and
+ * 1 KiB blocks another; no two values alike among many inputs around the
+ * stripe and block boundaries; and the input is read where it lies
+ * (unaligned).
+ */
+static int
+hash_eq(const void *a, size_t alen, const void *b, size_t blen)
+{
+	unsigned char	 x[HASH128_LEN], y[HASH128_LEN];
+
+	hash128(a, alen, x);
+	hash128(b, blen, y);
+	return (memcmp(x, y, sizeof(x)) == 0);
+}
+
+START_TEST(test_hash128)
+{
+	enum { N = 3000 };
+	static unsigned char	 a[N + 1], b[N + 1], seen[400][HASH128_LEN];
+	unsigned char		 h[HASH128_LEN], s[64];
+	size_t			 i, k, n, lens[] = { 0, 1, 7, 8, 63, 64, 65, 127,
+	    128, 1023, 1024, 1025, 2047, 2048, 2049, N };
+	int			 bit, j, m = 0;
+
+	for (i = 0; i < sizeof(a); i++)
+		a[i] = (unsigned char)(i * 7 + (i >> 8) * 13 + 1);
+	ck_assert(hash_eq(a, N, a, N));
+	memcpy(b + 1, a, N);
+	ck_assert(hash_eq(a, N, b + 1, N));
+	/* One bit anywhere. */
+	for (i = 0; i < N; i += 97)
+		for (bit = 0; bit < 8; bit += 3) {
+			memcpy(b, a, N);
+			b[i] ^= (unsigned char)(1 << bit);
+			ck_assert_msg(!hash_eq(a, N, b, N), "byte %zu bit %d",
+			    i, bit);
+		}
+	/* The length: a prefix, a zero more. */
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]) - 1; i++) {
+		ck_assert(!hash_eq(a, lens[i], a, lens[i] + 1));
+		ck_assert(!hash_eq(b, lens[i], b, lens[i] + 1));
+	}
+	/* Two stripes swapped, two blocks swapped. */
+	memcpy(b, a, N);
+	memcpy(s, b, 64);
+	memcpy(b, b + 64, 64);
+	memcpy(b + 64, s, 64);
+	ck_assert(!hash_eq(a, N, b, N));
+	for (i = 0; i < 1024; i++) {
+		b[i] = a[1024 + i];
+		b[1024 + i] = a[i];
+	}
+	ck_assert(!hash_eq(a, 2048, b, 2048));
+	/* All different. */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		for (k = 0; k < 24 && k < lens[i] && m < 400; k++) {
+			/* distinct inputs: each length once, its middle byte
+			 * changed k times */
+			n = lens[i];
+			memcpy(b, a, n);
+			b[n / 2] ^= (unsigned char)k;
+			hash128(b, n, h);
+			for (j = 0; j < m; j++)
+				ck_assert_msg(memcmp(seen[j], h, sizeof(h)) != 0,
+				    "collision at %d", j);
+			memcpy(seen[m++], h, sizeof(h));
+		}
+}
+END_TEST
+
 static const TTest *const *const b64_tests[] = {
 	&test_b64_vectors,
 	&test_b64_strict,
 	&test_random_token,
+	&test_hash128,
 	NULL
 };
 
