@@ -21,7 +21,7 @@ void	 sha256_hex(const void *, size_t, char[SHA256_HEX_LEN]);
  */
 uint64_t fnv1a64(const char *);
 /*
- * A fast 128-bit hash of 'len' bytes (XXH3's construction, digest.c): an
+ * A fast 128-bit hash of 'len' bytes (XXH3-128, libxxhash): an
  * accidental collision is as likely as two random 128-bit values
  * meeting, but it is no cryptographic hash (one can make two inputs
  * collide on purpose): for ETags, which tell apart the versions of one
