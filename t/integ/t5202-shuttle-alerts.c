@@ -551,13 +551,14 @@ END_TEST
  * answers at forty instants cost the database fewer statements than
  * there are requests (guichet_db_statements_total counts them: a read per
  * request would be forty).  A change made by another process, an alert
- * written in SQL, reaches them through the notification within a second,
- * and so does its removal.
+ * written in SQL or posted through another guichetd on the database,
+ * reaches them through the notification within a second, and so does its
+ * removal.
  */
 START_TEST(test_departures_from_memory)
 {
-	struct idenv	 e;
-	char		*path, *id, *both;
+	struct idenv	 e, b;
+	char		*path, *id, *both, *tech, other[40];
 	long		 before, after, st;
 	json_t		*j;
 	int		 i;
@@ -596,6 +597,22 @@ START_TEST(test_departures_from_memory)
 	assert_dep_alerts(&e, "|");
 	free(both);
 	free(id);
+	/* Another guichetd on the database: what it takes, this one tells. */
+	memset(&b, 0, sizeof(b));
+	b.db = strdup(e.db);
+	idl_start(&b);
+	tech = cl_agent(&e, CL_TECH);
+	ck_assert_int_eq(post(&b, tech, alert_body("N2", "MTG_OFFICE",
+	    time(NULL) - 600, time(NULL) + 3600, "Snow"), other), 201);
+	both = harness_printf("%s|%s", other, other);
+	assert_dep_alerts(&e, both);
+	free(both);
+	path = harness_printf(ALERTS "/%s", other);
+	ck_assert_int_eq(idl_status(&b, "DELETE", path, tech, NULL), 204);
+	free(path);
+	assert_dep_alerts(&e, "|");
+	free(tech);
+	idl_stop(&b);
 	idl_stop(&e);
 }
 END_TEST
