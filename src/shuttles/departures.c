@@ -329,18 +329,23 @@ shuttles_departures(struct db *db, const char *stop, int64_t at_us,
 	int			 rc, again;
 
 	for (again = 0; ; again++) {
-		if ((t = timetable_get(db, now_us, err)) == NULL)
+		if ((t = timetable_get(db, now_us, again, err)) == NULL)
 			return (-1);
 		rc = departures_from(t, db, stop, at_us / 1000000, limit, lang,
 		    out, err);
 		timetable_put(t);
 		if (rc != 3)
 			return (rc);
-		/* A feed was imported meanwhile: once more, on the new one. */
+		/*
+		 * A feed was imported meanwhile: once more, on a timetable
+		 * read now (not the one kept: another request may have put
+		 * back one it read before the import).  Feeds imported in a
+		 * row faster than that: busy, try again (503).
+		 */
 		buf_reset(out);
 		if (again > 0) {
 			memset(err, 0, sizeof(*err));
-			err->code = DB_E_INTERNAL;
+			err->code = DB_E_SERIALIZATION;
 			return (-1);
 		}
 	}

@@ -131,19 +131,21 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	 * The timetable the departures are computed from (timetable.c), in
 	 * one statement so that it is one snapshot of the data: its rows, in
 	 * this order (kind):
-	 *  0  the feed (none: no feed): its time zone, its version (when it
-	 *     was imported) and the next instant after $1 at which an alert
-	 *     starts or ends (NULL: none);
-	 *  1  each service day (days since 1970-01-01) and the patterns of it,
-	 *     the day before and the day after (migrations 028 and 032);
+	 *  0  the feed (none: no feed): its time zone, its version (the
+	 *     xmin of its row, which every import writes: imported_at may
+	 *     repeat under a frozen clock) and the next instant after $1 at
+	 *     which an alert starts or ends (NULL: none);
+	 *  1  each service day D (days since 1970-01-01) and the patterns of
+	 *     D, D + 1 and D + 2 (migrations 028 and 032);
 	 *  2  the alerts active at $1, as SS_ALERTS_ACTIVE.
 	 */
 	[SS_TIMETABLE] = { .name = "shuttles_select_timetable",
 	  .sql = "SELECT 0 AS kind, f.timezone AS timezone, "
-	  "f.imported_at::text AS version, (SELECT min(v.at) FROM "
+	  "f.xmin::text AS version, (SELECT min(v.at) FROM "
 	  "shuttles.alerts a CROSS JOIN LATERAL unnest(a.active) AS r (period) "
 	  "CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) "
-	  "AS v (at) WHERE v.at > $1::timestamptz) AS next_change, "
+	  "AS v (at) WHERE a.active && tstzrange($1::timestamptz, NULL) "
+	  "AND v.at > $1::timestamptz) AS next_change, "
 	  "NULL::int AS day, NULL::text AS patterns, " NO_ALERT
 	  " FROM shuttles.feed f "
 	  "UNION ALL SELECT 1, NULL, NULL, NULL, d.day - DATE '1970-01-01', "
@@ -161,7 +163,7 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	[SS_STOP_PATTERNS] = { .name = "shuttles_select_stop_patterns",
 	  .sql = "SELECT w.p AS pattern, sp.stop_id IS NOT NULL AS present, "
 	  "sp.name AS name, sp.departures AS departures, "
-	  "(SELECT f.imported_at::text FROM shuttles.feed f) AS version "
+	  "(SELECT f.xmin::text FROM shuttles.feed f) AS version "
 	  "FROM unnest($2::int[]) AS w (p) LEFT JOIN shuttles.stop_patterns sp "
 	  "ON sp.stop_id = $1 AND sp.pattern = w.p ORDER BY w.p",
 	  .nparams = 2 },

@@ -126,10 +126,11 @@ struct tt_pattern {
 struct timetable {
 	_Atomic int		 refs;
 	uint64_t		 epoch;		/* cache_epoch() when read */
+	uint64_t		 seq;		/* its load's number */
 	int64_t			 from, until;	/* good for now in [from, until) */
 	int			 has_feed;
 	char			 zone[65];	/* the feed's time zone */
-	char			 version[48];	/* when the feed was imported */
+	char			 version[48];	/* the feed's row version (xmin) */
 	int32_t			 day0, ndays;	/* days[i]: day day0 + i */
 	long			(*days)[3];	/* its patterns and the next 2 */
 	struct tt_alert		*alerts;	/* active from 'from' to 'until' */
@@ -140,9 +141,11 @@ struct timetable {
 };
 /*
  * The timetable good at 'now' (a reference: timetable_put() it), read
- * from the database when the one kept is stale; NULL with 'err'.
+ * from the database when the one kept is stale or when 'fresh' (a
+ * request found rows of a newer feed than the one kept); NULL with 'err'.
  */
-struct timetable *timetable_get(struct db *, int64_t, struct db_error *);
+struct timetable *timetable_get(struct db *, int64_t, int,
+	    struct db_error *);
 void	 timetable_put(struct timetable *);
 /* The pattern of day 'day' + 'k' (k: 0..2) from day_patterns' row 'day'. */
 long	 timetable_patterns(const struct timetable *, int32_t, int);

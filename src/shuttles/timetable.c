@@ -18,7 +18,7 @@
  *
  * A timetable holds:
  *  - read in one statement (SS_TIMETABLE, one snapshot of the data): the
- *    feed's time zone and version (when it was imported), the patterns of
+ *    feed's time zone and version (its row's xmin), the patterns of
  *    each service day, the alerts active now written as JSON in each
  *    language;
  *  - the departures of the (stop, pattern) pairs asked for so far
@@ -56,6 +56,7 @@ enum { TT_FEED, TT_DAY, TT_ALERT };
 
 static pthread_mutex_t	 cur_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct timetable	*cur;		/* cur_lock: the latest, or NULL */
+static _Atomic uint64_t	 loads;		/* numbers the loads, in order */
 
 static void
 pattern_free(struct tt_pattern *p)
@@ -92,28 +93,37 @@ timetable_put(struct timetable *t)
 	free(t);
 }
 
-/* The alert of row 'i' of 'res' into 'a': its ids and its texts. */
+/*
+ * The alerts of rows first.. of 'res' into t->alerts: their ids and their
+ * public form in each language, written once.
+ */
 static void
-alert_fill(struct tt_alert *a, const struct db_res *res, int i)
+alerts_fill(struct timetable *t, const struct db_res *res, int first)
 {
-	json_t	*one;
+	json_t	*all;
+	size_t	 k;
 	int	 l;
 
-	a->ids = json_pack("{s:o, s:o}",
-	    "route_ids", json_loads(db_str(res, i, "route_ids"), 0, NULL),
-	    "stop_ids", json_loads(db_str(res, i, "stop_ids"), 0, NULL));
+	t->nalerts = (size_t)(db_res_rows(res) - first);
+	t->alerts = xcalloc(t->nalerts, sizeof(*t->alerts));
+	for (k = 0; k < t->nalerts; k++)
+		t->alerts[k].ids = json_pack("{s:o, s:o}",
+		    "route_ids", json_loads(db_str(res, first + (int)k,
+		    "route_ids"), 0, NULL),
+		    "stop_ids", json_loads(db_str(res, first + (int)k,
+		    "stop_ids"), 0, NULL));
 	for (l = 0; l < LANG__COUNT; l++) {
-		one = alerts_json(res, i, (enum lang)l);
-		/* alerts_json() wrote rows i..end: keep row i's */
-		a->text[l] = json_dumps(json_array_get(one, 0),
-		    JSON_COMPACT);
-		json_decref(one);
+		all = alerts_json(res, first, (enum lang)l);
+		for (k = 0; k < t->nalerts; k++)
+			t->alerts[k].text[l] = json_dumps(json_array_get(all,
+			    k), JSON_COMPACT);
+		json_decref(all);
 	}
 }
 
 /* A new timetable of the data at 'now', recorded at 'epoch', or NULL. */
 static struct timetable *
-timetable_load(struct db *db, int64_t now, uint64_t epoch,
+timetable_load(struct db *db, int64_t now, uint64_t epoch, uint64_t seq,
     struct db_error *err)
 {
 	struct timetable	*t;
@@ -123,6 +133,7 @@ timetable_load(struct db *db, int64_t now, uint64_t epoch,
 	int64_t			 ttl = (int64_t)CACHE_TTL * 1000000;
 	int32_t			 day;
 	int			 i, k, rows, first_day = -1, ndays = 0;
+	int			 first_alert = -1;
 
 	clock_format(now, at, sizeof(at));
 	p[0] = at;
@@ -133,6 +144,7 @@ timetable_load(struct db *db, int64_t now, uint64_t epoch,
 	pthread_mutex_init(&t->lock, NULL);
 	t->buckets = xcalloc(TT_BUCKETS, sizeof(*t->buckets));
 	t->epoch = epoch;
+	t->seq = seq;
 	t->from = now;
 	t->until = now + ttl;
 	rows = db_res_rows(res);
@@ -154,12 +166,12 @@ timetable_load(struct db *db, int64_t now, uint64_t epoch,
 			ndays++;
 			break;
 		case TT_ALERT:
-			if (t->alerts == NULL)
-				t->alerts = xcalloc((size_t)(rows - i),
-				    sizeof(*t->alerts));
-			alert_fill(&t->alerts[t->nalerts++], res, i);
+			if (first_alert == -1)
+				first_alert = i;
 			break;
 		}
+	if (first_alert != -1)
+		alerts_fill(t, res, first_alert);
 	/* The days, from the first (they come in order), gaps left at 0. */
 	if (ndays > 0) {
 		t->day0 = (int32_t)db_int64(res, first_day, "day");
@@ -189,28 +201,33 @@ timetable_load(struct db *db, int64_t now, uint64_t epoch,
 }
 
 struct timetable *
-timetable_get(struct db *db, int64_t now, struct db_error *err)
+timetable_get(struct db *db, int64_t now, int fresh, struct db_error *err)
 {
-	struct timetable	*t, *old;
-	uint64_t		 epoch = cache_epoch();
+	struct timetable	*t, *old = NULL;
+	uint64_t		 epoch = cache_epoch(), seq;
 
 	pthread_mutex_lock(&cur_lock);
 	t = cur;
-	if (t != NULL && epoch != 0 && t->epoch == epoch &&
+	if (!fresh && t != NULL && epoch != 0 && t->epoch == epoch &&
 	    now >= t->from && now < t->until) {
 		atomic_fetch_add(&t->refs, 1);
 		pthread_mutex_unlock(&cur_lock);
 		return (t);
 	}
 	pthread_mutex_unlock(&cur_lock);
-	if ((t = timetable_load(db, now, epoch, err)) == NULL)
+	/* Numbered before it reads: a later number saw later data. */
+	seq = atomic_fetch_add(&loads, 1) + 1;
+	if ((t = timetable_load(db, now, epoch, seq, err)) == NULL)
 		return (NULL);
 	if (epoch == 0)		/* not listening: nothing is kept */
 		return (t);
-	atomic_fetch_add(&t->refs, 1);
 	pthread_mutex_lock(&cur_lock);
-	old = cur;
-	cur = t;
+	/* Never over one read after it (a twin's, or a fresh one). */
+	if (cur == NULL || cur->seq < t->seq) {
+		atomic_fetch_add(&t->refs, 1);
+		old = cur;
+		cur = t;
+	}
 	pthread_mutex_unlock(&cur_lock);
 	timetable_put(old);
 	return (t);
@@ -223,7 +240,8 @@ timetable_stale(struct timetable *t)
 	struct timetable	*old = NULL;
 
 	pthread_mutex_lock(&cur_lock);
-	if (cur == t) {
+	if (cur != NULL && (cur == t || strcmp(cur->version, t->version) ==
+	    0)) {
 		old = cur;
 		cur = NULL;
 	}

@@ -773,6 +773,52 @@ START_TEST(test_routes_stops_http)
 }
 END_TEST
 
+/*
+ * The departures are computed from a timetable each guichetd keeps
+ * (src/shuttles/timetable.c), dropped by the notification of an import.
+ * Before it arrives, a stop's rows of the new feed must not be read with
+ * the days of the old one: they carry the version of the feed row, which
+ * every import writes, even two imports at one instant (the operators'
+ * frozen clock, --clock): with the notification turned off, the demo's
+ * feed imported over the sample's at the same instant answers the demo's
+ * departures, not none.
+ */
+START_TEST(test_reimport_same_instant)
+{
+	struct idenv	 e;
+	char		*dir = sample(SAMPLE_DIR);
+	char		*demo = harness_src("sql/demo/gtfs/montgenevre");
+	const char	*a1[] = { "--clock", "2026-12-01T08:00:00Z", "gtfs",
+			    "import", dir, NULL };
+	const char	*a2[] = { "--clock", "2026-12-01T08:00:00Z", "gtfs",
+			    "import", demo, NULL };
+
+	idl_start_new(&e, NULL);
+	ck_assert_int_eq(idl_ctl(e.db, 0, a1, NULL, NULL), 0);
+	/* Read, and so kept, the sample's timetable. */
+	assert_departures(&e, "STAGECOACH", "2007-06-05T15:00:00Z", 1,
+	    "CITY1 2007-06-05T15:00:00Z 08:00:00-07:00 2007-06-05 08:00:00 f\n");
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE shuttles.feed "
+	    "DISABLE TRIGGER feed_cache"), 0);
+	ck_assert_int_eq(idl_ctl(e.db, 0, a2, NULL, NULL), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM shuttles.feed "
+	    "WHERE imported_at = '2026-12-01T08:00:00Z'"), 1);
+	assert_departures(&e, "MTG_OFFICE", "2026-12-21T07:00:00Z", 2,
+	    "N2_0815 2026-12-21T07:15:00Z 08:15:00+01:00 2026-12-21 "
+	    "08:15:00\n"
+	    "N1_BOUCLE 2026-12-21T07:30:00Z 08:30:00+01:00 2026-12-21 "
+	    "08:30:00 f\n");
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/shuttles/stops/"
+	    "STAGECOACH/departures?at=2007-06-05T15:00:00Z", NULL, NULL),
+	    404);
+	ck_assert_int_eq(idl_sql_exec(&e, "ALTER TABLE shuttles.feed "
+	    "ENABLE TRIGGER feed_cache"), 0);
+	free(demo);
+	free(dir);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_sample_feed_imports,
 	&test_sample_departures,
@@ -781,6 +827,7 @@ static const TTest *const *const tests[] = {
 	&test_zip_defects,
 	&test_row_errors,
 	&test_reimport_atomic,
+	&test_reimport_same_instant,
 	&test_routes_stops_http,
 	NULL
 };
