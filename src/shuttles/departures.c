@@ -15,8 +15,7 @@
  * request computes its answer from them: the three days of its instant,
  * their texts merged by instant, then trip_id in byte order, and the rest
  * of each item (times and dates of its day, the alerts of its route).
- * The parsed time zones are kept (tz_cached()): a zone's rules do not
- * change while guichetd runs.
+ * The feed's time zone comes parsed with the timetable.
  *
  * The answer is written as text, not built as jansson values: ten items
  * of twelve members each, built then dumped, were half of the time of a
@@ -34,37 +33,6 @@
 #include "json/check.h"
 #include "shuttles/gtfs.h"
 #include "shuttles/shuttles_int.h"
-
-#define ZONES_MAX	8	/* distinct agency_timezone values kept */
-
-/* The zone 'name', parsed once per process; NULL when it is none. */
-static const struct tz *
-tz_cached(const char *name)
-{
-	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
-	static struct {
-		char		 name[65];
-		struct tz	*tz;
-	}			 zones[ZONES_MAX];
-	static int		 nzones;
-	const struct tz		*found = NULL;
-	struct tz		*tz;
-	int			 i;
-
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < nzones && found == NULL; i++)
-		if (strcmp(zones[i].name, name) == 0)
-			found = zones[i].tz;
-	if (found == NULL && nzones < ZONES_MAX &&
-	    (tz = tz_load(name)) != NULL) {
-		snprintf(zones[nzones].name, sizeof(zones[nzones].name), "%s",
-		    name);
-		zones[nzones].tz = tz;
-		found = zones[nzones++].tz;
-	}
-	pthread_mutex_unlock(&lock);
-	return (found);
-}
 
 /* Write 'v' (0..99, or more: all its digits) as two digits at least. */
 static char *
@@ -235,7 +203,7 @@ departures_from(struct timetable *t, struct db *db, const char *stop,
 	int			 k, i, n, best, rc, live[3], slot[3];
 	long			 count;
 
-	if (t->has_feed && (tz = tz_cached(t->zone)) == NULL) {
+	if (t->has_feed && (tz = t->tz) == NULL) {
 		memset(err, 0, sizeof(*err));	/* the import checked it */
 		err->code = DB_E_INTERNAL;
 		return (-1);

@@ -22,6 +22,18 @@
 	"header_it, description_fr, description_en, description_it, url, " \
 	"created_at"
 
+/*
+ * The next instant after $1 at which an alert starts or ends (NULL:
+ * none): until then the set of active alerts stays what it is.  Only the
+ * alerts still to come are unnested.
+ */
+#define NEXT_CHANGE \
+	"SELECT min(v.at) FROM shuttles.alerts a " \
+	"CROSS JOIN LATERAL unnest(a.active) AS r (period) " \
+	"CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) " \
+	"AS v (at) WHERE a.active && tstzrange($1::timestamptz, NULL) " \
+	"AND v.at > $1::timestamptz"
+
 /* The alert columns of the rows of SS_TIMETABLE that are not alerts. */
 #define NO_ALERT \
 	"NULL::text AS id, NULL::text AS cause, NULL::text AS effect, " \
@@ -141,11 +153,7 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	 */
 	[SS_TIMETABLE] = { .name = "shuttles_select_timetable",
 	  .sql = "SELECT 0 AS kind, f.timezone AS timezone, "
-	  "f.xmin::text AS version, (SELECT min(v.at) FROM "
-	  "shuttles.alerts a CROSS JOIN LATERAL unnest(a.active) AS r (period) "
-	  "CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) "
-	  "AS v (at) WHERE a.active && tstzrange($1::timestamptz, NULL) "
-	  "AND v.at > $1::timestamptz) AS next_change, "
+	  "f.xmin::text AS version, (" NEXT_CHANGE ") AS next_change, "
 	  "NULL::int AS day, NULL::text AS patterns, " NO_ALERT
 	  " FROM shuttles.feed f "
 	  "UNION ALL SELECT 1, NULL, NULL, NULL, d.day - DATE '1970-01-01', "
@@ -203,10 +211,7 @@ struct db_stmt shuttles_stmts[SS__COUNT] = {
 	 * then the set of active alerts stays what it is.
 	 */
 	[SS_ALERTS_NEXT_CHANGE] = { .name = "shuttles_select_alerts_next_change",
-	  .sql = "SELECT min(v.at) AS next_change FROM shuttles.alerts a "
-	  "CROSS JOIN LATERAL unnest(a.active) AS r (period) "
-	  "CROSS JOIN LATERAL (VALUES (lower(r.period)), (upper(r.period))) "
-	  "AS v (at) WHERE v.at > $1::timestamptz", .nparams = 1 },
+	  .sql = "SELECT (" NEXT_CHANGE ") AS next_change", .nparams = 1 },
 	[SS_ALERT_GET] = { .name = "shuttles_select_alert",
 	  .sql = "SELECT " ALERT_COLS " FROM shuttles.alerts "
 	  "WHERE id = $1::uuid", .nparams = 1 },

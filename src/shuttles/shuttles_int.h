@@ -107,6 +107,7 @@ int	 shuttles_import(struct db *, const char *, int, FILE *, int64_t,
 	    struct import_summary *);
 
 /* timetable.c */
+struct tz;
 /* What the departures are computed from, kept in memory (timetable.c). */
 #define TT_WANT		4	/* patterns a request reads: the stop's, 3 days' */
 struct tt_alert {
@@ -130,6 +131,7 @@ struct timetable {
 	int64_t			 from, until;	/* good for now in [from, until) */
 	int			 has_feed;
 	char			 zone[65];	/* the feed's time zone */
+	const struct tz		*tz;		/* parsed (NULL: it does not load) */
 	char			 version[48];	/* the feed's row version (xmin) */
 	int32_t			 day0, ndays;	/* days[i]: day day0 + i */
 	long			(*days)[3];	/* its patterns and the next 2 */

@@ -51,6 +51,40 @@
 #define TT_BUCKETS	1024
 #define TT_BYTES	(8 * 1024 * 1024)	/* departures kept, at most */
 
+#define ZONES_MAX	8	/* distinct agency_timezone values kept */
+
+/*
+ * The zone 'name', parsed once per process (a zone's rules do not change
+ * while guichetd runs); NULL when it is none.
+ */
+static const struct tz *
+tz_cached(const char *name)
+{
+	static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char		 name[65];
+		struct tz	*tz;
+	}			 zones[ZONES_MAX];
+	static int		 nzones;
+	const struct tz		*found = NULL;
+	struct tz		*tz;
+	int			 i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nzones && found == NULL; i++)
+		if (strcmp(zones[i].name, name) == 0)
+			found = zones[i].tz;
+	if (found == NULL && nzones < ZONES_MAX &&
+	    (tz = tz_load(name)) != NULL) {
+		snprintf(zones[nzones].name, sizeof(zones[nzones].name), "%s",
+		    name);
+		zones[nzones].tz = tz;
+		found = zones[nzones++].tz;
+	}
+	pthread_mutex_unlock(&lock);
+	return (found);
+}
+
 /* The rows of SS_TIMETABLE, by kind. */
 enum { TT_FEED, TT_DAY, TT_ALERT };
 
@@ -153,6 +187,7 @@ timetable_load(struct db *db, int64_t now, uint64_t epoch, uint64_t seq,
 		case TT_FEED:
 			snprintf(t->zone, sizeof(t->zone), "%s",
 			    db_str(res, i, "timezone"));
+			t->tz = tz_cached(t->zone);
 			snprintf(t->version, sizeof(t->version), "%s",
 			    db_str(res, i, "version"));
 			t->has_feed = 1;
