@@ -178,6 +178,9 @@ main(int argc, char **argv)
 	    sysconf(_SC_NPROCESSORS_ONLN) / 2 : 1);
 	sc.slow_queue = c->slow_queue;
 	sc.slow_queue_per_address = c->slow_queue_per_address;
+	sc.list_threads = c->list_threads > 0 ? c->list_threads : sc.threads;
+	sc.list_queue = c->list_queue;
+	sc.list_queue_per_address = c->list_queue_per_address;
 	sc.trusted_proxy = c->trusted_proxy;
 	sc.live_limit = c->live_limit;
 
@@ -198,9 +201,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_info("guichetd %s listening on %s port %d with %d threads (each "
-	    "with its own database connection) and %d on the slow lane",
-	    PACKAGE_VERSION, c->listen_address, c->port, sc.threads,
-	    sc.slow_threads);
+	    "with its own database connection), %d on the slow lane and %d "
+	    "on the list lane", PACKAGE_VERSION, c->listen_address, c->port,
+	    sc.threads, sc.slow_threads, sc.list_threads);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;

@@ -118,6 +118,14 @@ static const struct conf_def defs[] = {
 	{ "slow_queue_per_address", CT_INT, S(slow_queue_per_address), "16", 1,
 	  100000, NULL, "requests of one client address that may wait for "
 	  "or run on the slow lane before 429" },
+	{ "list_threads", CT_INT, S(list_threads), "0", 0, 256, NULL,
+	  "workers of the list lane that runs the routes reading many rows, "
+	  "each with its own database connection (0: as many as threads)" },
+	{ "list_queue", CT_INT, S(list_queue), "1024", 1, 100000, NULL,
+	  "requests that may wait for the list lane before 503" },
+	{ "list_queue_per_address", CT_INT, S(list_queue_per_address), "64",
+	  1, 100000, NULL, "requests of one client address that may wait for "
+	  "or run on the list lane before 429" },
 	{ "password_memory_kib", CT_INT, S(password_memory_kib), "19456",
 	  19456, 4194304, NULL, "argon2id memory cost in KiB" },
 	{ "password_iterations", CT_INT, S(password_iterations), "2", 2, 100,

@@ -46,6 +46,9 @@ struct conf {
 	int	 slow_threads;
 	int	 slow_queue;
 	int	 slow_queue_per_address;
+	int	 list_threads;
+	int	 list_queue;
+	int	 list_queue_per_address;
 	int	 password_memory_kib;
 	int	 password_iterations;
 	int	 password_parallelism;

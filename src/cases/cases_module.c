@@ -26,7 +26,7 @@ static const struct route cases_routes[] = {
 	  .handler = cases_create, .perm = PERM_SELF,
 	  .input = &cases_create_spec, .flags = B },
 	{ .method = "GET", .pattern = "/api/v1/cases",
-	  .handler = cases_list, .perm = PERM_SELF },
+	  .handler = cases_list, .perm = PERM_SELF, .flags = ROUTE_LIST },
 	{ .method = "GET", .pattern = "/api/v1/cases/{id}",
 	  .handler = cases_get, .perm = PERM_SELF },
 	{ .method = "PATCH", .pattern = "/api/v1/cases/{id}",

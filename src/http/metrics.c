@@ -112,30 +112,48 @@ gauge(enum metric_gauge g)
 	return (atomic_load_explicit(&gauges[g], memory_order_relaxed));
 }
 
-/* The slow lane and the connections reading their request's head. */
+/*
+ * A lane's metrics: guichet_NAME_lane_requests_total by result,
+ * guichet_NAME_lane_waiting and guichet_NAME_lane_addresses; 'what' says
+ * what runs on it.  Its counters from 'c' on, its gauges from 'g' on
+ * (metrics.h).
+ */
+static void
+render_one_lane(struct buf *out, const char *name, const char *what,
+    enum metric_counter c, enum metric_gauge g)
+{
+	buf_addf(out, "# HELP guichet_%s_lane_requests_total Requests for "
+	    "the %s lane (%s), by result: queued, refused because their "
+	    "address held its share (429) or because the lane was full "
+	    "(503).\n"
+	    "# TYPE guichet_%s_lane_requests_total counter\n"
+	    "guichet_%s_lane_requests_total{result=\"queued\"} %llu\n"
+	    "guichet_%s_lane_requests_total{result=\"refused_share\"} "
+	    "%llu\n"
+	    "guichet_%s_lane_requests_total{result=\"refused_full\"} %llu\n",
+	    name, name, what, name, name,
+	    (unsigned long long)counter(c), name,
+	    (unsigned long long)counter(c + 1), name,
+	    (unsigned long long)counter(c + 2));
+	buf_addf(out, "# HELP guichet_%s_lane_waiting Requests waiting for "
+	    "the %s lane.\n# TYPE guichet_%s_lane_waiting gauge\n"
+	    "guichet_%s_lane_waiting %ld\n"
+	    "# HELP guichet_%s_lane_addresses Client addresses with requests "
+	    "waiting for or running on the %s lane.\n"
+	    "# TYPE guichet_%s_lane_addresses gauge\n"
+	    "guichet_%s_lane_addresses %ld\n",
+	    name, name, name, name, gauge(g), name, name, name, name,
+	    gauge(g + 1));
+}
+
+/* The lanes and the connections reading their request's head. */
 static void
 render_lane(struct buf *out)
 {
-	buf_addf(out, "# HELP guichet_slow_lane_requests_total Requests for "
-	    "the slow lane (password hashing), by result: queued, refused "
-	    "because their address held its share (429) or because the lane "
-	    "was full (503).\n"
-	    "# TYPE guichet_slow_lane_requests_total counter\n"
-	    "guichet_slow_lane_requests_total{result=\"queued\"} %llu\n"
-	    "guichet_slow_lane_requests_total{result=\"refused_share\"} "
-	    "%llu\n"
-	    "guichet_slow_lane_requests_total{result=\"refused_full\"} %llu\n",
-	    (unsigned long long)counter(MC_SLOW_QUEUED),
-	    (unsigned long long)counter(MC_SLOW_REFUSED_SHARE),
-	    (unsigned long long)counter(MC_SLOW_REFUSED_FULL));
-	buf_addf(out, "# HELP guichet_slow_lane_waiting Requests waiting for "
-	    "the slow lane.\n# TYPE guichet_slow_lane_waiting gauge\n"
-	    "guichet_slow_lane_waiting %ld\n"
-	    "# HELP guichet_slow_lane_addresses Client addresses with requests "
-	    "waiting for or running on the slow lane.\n"
-	    "# TYPE guichet_slow_lane_addresses gauge\n"
-	    "guichet_slow_lane_addresses %ld\n",
-	    gauge(MG_SLOW_WAITING), gauge(MG_SLOW_ADDRESSES));
+	render_one_lane(out, "slow", "password hashing", MC_SLOW_QUEUED,
+	    MG_SLOW_WAITING);
+	render_one_lane(out, "list", "lists of many rows", MC_LIST_QUEUED,
+	    MG_LIST_WAITING);
 	buf_addf(out, "# HELP guichet_http_connections_reading_headers "
 	    "Connections reading a request's line and headers.\n"
 	    "# TYPE guichet_http_connections_reading_headers gauge\n"

@@ -11,11 +11,18 @@
 
 struct buf;
 
-/* Events of the slow lane and of connections (server.c). */
+/*
+ * Events of the lanes and of connections (server.c).  A lane's three
+ * counters and two gauges follow each other in this order, the slow
+ * lane's first: MC_SLOW_QUEUED + 3 * lane is a lane's "queued".
+ */
 enum metric_counter {
 	MC_SLOW_QUEUED,		/* a request handed to the slow lane */
 	MC_SLOW_REFUSED_SHARE,	/* 429: its address holds its share */
 	MC_SLOW_REFUSED_FULL,	/* 503: the lane's queue is full */
+	MC_LIST_QUEUED,		/* the same for the list lane */
+	MC_LIST_REFUSED_SHARE,
+	MC_LIST_REFUSED_FULL,
 	MC_HEADER_TIMEOUTS,	/* closed: headers past header_timeout */
 	MC_HEADER_EVICTIONS,	/* closed: room for a new connection */
 	MC_UPLOAD_REFUSED,	/* 503: uploads held upload_memory */
@@ -24,6 +31,8 @@ enum metric_counter {
 enum metric_gauge {
 	MG_SLOW_WAITING,	/* requests waiting for the slow lane */
 	MG_SLOW_ADDRESSES,	/* addresses with requests on it */
+	MG_LIST_WAITING,	/* the same for the list lane */
+	MG_LIST_ADDRESSES,
 	MG_READING_HEADERS,	/* connections reading a request's head */
 	MG_UPLOAD_BYTES,	/* memory held by uploads being received */
 	MG__COUNT

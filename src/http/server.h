@@ -22,7 +22,12 @@
  * while their connection is suspended; its queue is shared fairly between
  * client addresses (server.c), an address past its share gets 429 and a
  * full queue 503 at once, so logins cannot starve reads, and one address
- * cannot starve the others' logins.
+ * cannot starve the others' logins.  Routes that read many rows
+ * (ROUTE_LIST: the map, Open311's lists, the boards, an export: each
+ * milliseconds of PostgreSQL) run on the list lane the same way, any of
+ * its workers taking the next one: on the polling threads a connection
+ * waited for every such request of the others its thread had accepted,
+ * and libmicrohttpd hands a burst of new connections to one thread.
  */
 #ifndef GUICHET_SERVER_H
 #define GUICHET_SERVER_H
@@ -48,6 +53,9 @@ struct server_config {
 	int		 slow_threads;	/* the slow lane's workers */
 	int		 slow_queue;	/* requests waiting for it, at most */
 	int		 slow_queue_per_address;	/* of one address, waiting or running */
+	int		 list_threads;	/* the list lane's workers */
+	int		 list_queue;	/* requests waiting for it, at most */
+	int		 list_queue_per_address;	/* of one address, waiting or running */
 	const char	*trusted_proxy;	/* believe its X-Forwarded-For; NULL/"": none */
 	int		 live_limit;	/* live streams open at once, at most */
 };

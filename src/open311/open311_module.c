@@ -25,6 +25,9 @@
 #define FORM	(ROUTE_BODY | ROUTE_FORM | ROUTE_BODY_OPTIONAL)
 #define GET(p, h)	{ .method = "GET", .pattern = "/open311/v2/" p, \
 	  .handler = (h), .perm = PERM_PUBLIC }
+/* a list of many requests or updates: the list lane (http/server.h) */
+#define LIST(p, h)	{ .method = "GET", .pattern = "/open311/v2/" p, \
+	  .handler = (h), .perm = PERM_PUBLIC, .flags = ROUTE_LIST }
 #define POST(p, h)	{ .method = "POST", .pattern = "/open311/v2/" p, \
 	  .handler = (h), .perm = PERM_PUBLIC, .flags = FORM }
 
@@ -36,14 +39,14 @@ static const struct route open311_routes[] = {
 	GET("services.xml", open311_h_services),
 	GET("services.json", open311_h_services),
 	GET("services/{service_code}", open311_h_service),
-	GET("requests.xml", open311_h_requests),
-	GET("requests.json", open311_h_requests),
+	LIST("requests.xml", open311_h_requests),
+	LIST("requests.json", open311_h_requests),
 	POST("requests.xml", open311_h_request_post),
 	POST("requests.json", open311_h_request_post),
 	GET("requests/{service_request_id}", open311_h_request),
 	GET("tokens/{token}", open311_h_token),
-	GET("servicerequestupdates.xml", open311_h_updates),
-	GET("servicerequestupdates.json", open311_h_updates),
+	LIST("servicerequestupdates.xml", open311_h_updates),
+	LIST("servicerequestupdates.json", open311_h_updates),
 	POST("servicerequestupdates.xml", open311_h_update_post),
 	POST("servicerequestupdates.json", open311_h_update_post),
 };

@@ -449,6 +449,33 @@ db_connect(const char *conninfo)
 	return (c);
 }
 
+struct pg_conn *
+harness_lock(const char *conninfo, const char *table)
+{
+	PGconn		*c;
+	PGresult	*res;
+	char		*sql;
+
+	c = PQconnectdb(conninfo);
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect: %s",
+	    PQerrorMessage(c));
+	sql = harness_printf("BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE",
+	    table);
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "lock %s: %s",
+	    table, PQerrorMessage(c));
+	PQclear(res);
+	free(sql);
+	return (c);
+}
+
+void
+harness_unlock(struct pg_conn *c)
+{
+	PQclear(PQexec(c, "ROLLBACK"));
+	PQfinish(c);
+}
+
 char *
 harness_db_create(void)
 {

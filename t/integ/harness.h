@@ -118,6 +118,14 @@ char	*harness_pg_dump(const char *);
 /* 1 when the test cluster accepts connections (quietly). */
 int	 harness_cluster_up(void);
 int	 harness_sql_exec(const char *, const char *);
+/*
+ * A transaction on database 'conninfo' that holds 'table' (schema.name)
+ * locked in ACCESS EXCLUSIVE mode, so that every statement of the server
+ * on it waits: the connection (a failure fails the test), to give to
+ * harness_unlock(), which rolls back and closes it.
+ */
+struct pg_conn	*harness_lock(const char *, const char *);
+void	 harness_unlock(struct pg_conn *);
 
 /*
  * Running a program to completion: argv[0] is a path; 'env' holds extra

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libpq-fe.h>
 
 #include "app/app.h"
 #include "auth/policy.h"
@@ -442,8 +441,7 @@ START_TEST(test_fails_closed)
 	    NULL };
 	struct idenv	 e;
 	struct http_resp r;
-	PGconn		*pg;
-	PGresult	*res;
+	struct pg_conn	*pg;
 	char		*at;
 
 	memset(&e, 0, sizeof(e));
@@ -451,14 +449,7 @@ START_TEST(test_fails_closed)
 	idl_start(&e);
 	/* Signed in, but not yet seen by the guard: nothing cached. */
 	at = idl_login_ok(&e, IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL);
-	pg = PQconnectdb(e.db);
-	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s",
-	    PQerrorMessage(pg));
-	res = PQexec(pg, "BEGIN; LOCK TABLE identity.accounts IN ACCESS "
-	    "EXCLUSIVE MODE");
-	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "lock: %s",
-	    PQerrorMessage(pg));
-	PQclear(res);
+	pg = harness_lock(e.db, "identity.accounts");
 	idl_req(&e, "GET", "/api/v1/me", at, NULL, &r);
 	ck_assert_msg(r.status >= 500, "status %ld while the principal "
 	    "cannot be checked: %s", r.status, r.body);
@@ -466,9 +457,7 @@ START_TEST(test_fails_closed)
 	    "account's data came out");
 	json_decref(harness_assert_problem(&r, r.status, NULL, "/api/v1/me"));
 	http_resp_free(&r);
-	res = PQexec(pg, "ROLLBACK");
-	PQclear(res);
-	PQfinish(pg);
+	harness_unlock(pg);
 	/* The token was good all along. */
 	idl_req(&e, "GET", "/api/v1/me", at, NULL, &r);
 	ck_assert_msg(r.status == 200, "after the lock: status %ld",

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caselib.h"
 #include "mailcatch.h"
@@ -879,6 +880,55 @@ START_TEST(test_map_filters)
 }
 END_TEST
 
+/*
+ * The map reads a thousand rows: it runs on the list lane, never on the
+ * polling thread that read it.  With one polling thread, a map waiting
+ * for PostgreSQL (the reports locked by this test) leaves the thread free:
+ * another connection's request is answered at once, not when the map ends
+ * (the statement's timeout, 5 s, while the lock is held).
+ */
+START_TEST(test_map_on_list_lane)
+{
+	static const char *const one[] = { "--threads", "1", NULL };
+	struct idenv	 e;
+	struct http_resp r;
+	struct raw_resp	 raw;
+	struct pg_conn	*pg;
+	long long	 t0, waited;
+	int		 fd, i;
+
+	memset(&e, 0, sizeof(e));
+	e.extra = one;
+	idl_start(&e);
+	pg = harness_lock(e.db, "incidents.reports");
+	fd = harness_connect(&e.s);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(harness_send_str(fd, "GET /api/v1/incidents?"
+	    "bbox=6.70,44.92,6.74,44.94 HTTP/1.1\r\nHost: t\r\n\r\n"), 0);
+	/* The map is on the lane, waiting for the lock. */
+	for (i = 0; i < 100 && harness_metric(&e.s,
+	    "guichet_list_lane_requests_total{result=\"queued\"}") < 1; i++)
+		harness_sleep_ms(50);
+	ck_assert_int_eq(harness_metric(&e.s,
+	    "guichet_list_lane_requests_total{result=\"queued\"}"), 1);
+	t0 = harness_now_ms();
+	ck_assert_int_eq(harness_get(&e.s, "/api/v1/lifts", &r), 0);
+	waited = harness_now_ms() - t0;
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	ck_assert_msg(waited < 2500, "another connection waited %lld ms for "
+	    "the map", waited);
+	harness_unlock(pg);
+	ck_assert_int_eq(harness_raw_read(fd, 10000, 0, &raw), 0);
+	ck_assert_msg(raw.status == 200, "the map after the lock: %d %.300s",
+	    raw.status, raw.data != NULL ? raw.data : "");
+	ck_assert_ptr_nonnull(strstr(raw.data, "\"FeatureCollection\""));
+	raw_resp_free(&raw);
+	close(fd);
+	idl_stop(&e);
+}
+END_TEST
+
 /* --- photos --------------------------------------------------------- */
 
 static void
@@ -1374,6 +1424,7 @@ static const TTest *const *const tests[] = {
 	&test_public_views_and_staff,
 	&test_board,
 	&test_map_filters,
+	&test_map_on_list_lane,
 	&test_export_erasure_retention,
 	&test_photos,
 	&test_anonymous_photos_retention,
