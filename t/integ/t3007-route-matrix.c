@@ -21,7 +21,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 #include "app/app.h"
 #include "auth/policy.h"
 #include "base/conf.h"
