@@ -25,6 +25,8 @@
 #define CATEGORY_COLS \
 	"code, department, name_fr, name_en, name_it, " \
 	"attributes::text AS attributes, resolution_days, anonymous_allowed"
+/* What a map's Feature is made from: the report's row and its category's. */
+#define MAP_VERSION	"r.xmin::text || '.' || c.xmin::text"
 #define POINT(lon, lat) \
 	"ST_SetSRID(ST_MakePoint(" lon "::float8, " lat "::float8), 4326)" \
 	"::geography"
@@ -87,16 +89,28 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  .sql = "SELECT " STAFF_COLS " " FROM_REPORTS " WHERE r.id = $1 "
 	  "FOR NO KEY UPDATE OF r", .nparams = 1 },
 	/*
-	 * the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows,
-	 * $9 the language of the category's name
+	 * the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows;
+	 * each report's id and version: the xmin of its row and its
+	 * category's, which every change of either changes, the key of its
+	 * Feature among the fragments (http/fragment.h)
 	 */
 	[IQ_MAP] = { .name = "incidents_select_map",
-	  .sql = "SELECT " INCIDENTS_LIST_COLS("$9") " " FROM_REPORTS " WHERE r.position && "
+	  .sql = "SELECT r.id, " MAP_VERSION " AS version " FROM_REPORTS
+	  " WHERE r.position && "
 	  "ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, "
 	  "4326)::geography AND ($5::text IS NULL OR r.status = $5) AND "
 	  "($6::text IS NULL OR r.category = $6) AND ($7::timestamptz IS NULL "
 	  "OR r.updated_at >= $7::timestamptz) ORDER BY r.updated_at DESC, "
-	  "r.id LIMIT $8", .nparams = 9, .flags = DB_CUSTOM_PLAN },
+	  "r.id LIMIT $8", .nparams = 8, .flags = DB_CUSTOM_PLAN },
+	/*
+	 * the map's reports not among the fragments: $1 their ids (uuid[]),
+	 * $2 the language of the category's name
+	 */
+	[IQ_MAP_ROWS] = { .name = "incidents_select_map_rows",
+	  .sql = "SELECT " INCIDENTS_LIST_COLS("$2") ", " MAP_VERSION " AS "
+	  "version FROM unnest($1::uuid[]) WITH ORDINALITY AS u (id, n) "
+	  "JOIN incidents.reports r ON r.id = u.id JOIN incidents.categories "
+	  "c ON c.code = r.category ORDER BY u.n", .nparams = 2 },
 	/* $2 to, $3 note, $4 reason, $5 original, $6 now */
 	[IQ_MOVE] = { .name = "incidents_update_status",
 	  .sql = "UPDATE incidents.reports SET status = $2, status_note = "

@@ -46,6 +46,7 @@ enum incidents_stmt {
 	IQ_GET,
 	IQ_LOCK,
 	IQ_MAP,
+	IQ_MAP_ROWS,
 	IQ_MOVE,
 	IQ_SUPPORT,
 	IQ_SUPPORTERS_MOVE,

@@ -27,6 +27,7 @@
 #include "core/module.h"
 #include "db/db.h"
 #include "http/cache.h"
+#include "http/fragment.h"
 #include "http/live.h"
 #include "http/metrics.h"
 #include "http/reply.h"
@@ -198,6 +199,7 @@ ops_metrics(struct request *req)
 {
 	struct db_stats	 st;
 	struct cache_stats cs;
+	struct fragment_stats fs;
 	struct mailer_stats ms;
 	struct buf	 b;
 
@@ -249,6 +251,16 @@ ops_metrics(struct request *req)
 	    "# HELP guichet_cache_bytes Bytes of the answers held.\n"
 	    "# TYPE guichet_cache_bytes gauge\nguichet_cache_bytes %llu\n",
 	    (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
+	fragment_stats(&fs);
+	buf_addf(&b, "# HELP guichet_fragments_requests_total Lookups of "
+	    "rendered rows (a report's Feature) kept for the lists, by "
+	    "result.\n# TYPE guichet_fragments_requests_total counter\n"
+	    "guichet_fragments_requests_total{result=\"hit\"} %llu\n"
+	    "guichet_fragments_requests_total{result=\"miss\"} %llu\n"
+	    "# HELP guichet_fragments_bytes Bytes of the rendered rows held.\n"
+	    "# TYPE guichet_fragments_bytes gauge\nguichet_fragments_bytes "
+	    "%llu\n", (unsigned long long)fs.hits,
+	    (unsigned long long)fs.misses, (unsigned long long)fs.bytes);
 	mailer_stats(&ms);
 	buf_addf(&b, "# HELP guichet_mail_sent_total Messages the SMTP relay "
 	    "accepted.\n# TYPE guichet_mail_sent_total counter\n"

@@ -880,6 +880,109 @@ START_TEST(test_map_filters)
 }
 END_TEST
 
+/* The Feature of report 'id' in the map of 'path' in 'lang' (caller frees). */
+static json_t *
+map_feature(const struct idenv *e, const char *path, const char *lang,
+    const char *id, char **body)
+{
+	struct http_resp r;
+	json_t		*j, *f, *found = NULL;
+	char		*h;
+	size_t		 i;
+
+	h = harness_printf("Accept-Language: %s", lang);
+	ck_assert_int_eq(idl_req_with(e, "GET", path, NULL, h, NULL, &r), 200);
+	free(h);
+	j = harness_json(&r);
+	ck_assert_ptr_nonnull(j);
+	json_array_foreach(json_object_get(j, "features"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0)
+			found = json_incref(f);
+	ck_assert_msg(found != NULL, "%s not on the map", id);
+	if (body != NULL)
+		*body = strdup(r.body);
+	json_decref(j);
+	http_resp_free(&r);
+	return (found);
+}
+
+static const char *
+prop(const json_t *f, const char *name)
+{
+	return (json_string_value(json_object_get(json_object_get(f,
+	    "properties"), name)));
+}
+
+/*
+ * The map writes each report's Feature once and keeps it (the
+ * fragments), keyed by the versions of the rows it is made from: a warm
+ * map is one statement; a "me too", a change of state, a new name of the
+ * category (another row) are on the next map; each language has its
+ * own.
+ */
+START_TEST(test_map_fragments)
+{
+	struct idenv	 e;
+	json_t		*f;
+	char		*res, *other, *tech, *a, *path, *body1, *body2;
+	long		 hits, statements;
+
+	res = idl_start_resident(&e, NULL);
+	other = cl_other(&e);
+	tech = cl_agent(&e, CL_TECH);
+	a = file_ok(&e, res, "pothole", LAT, LON, NULL);
+	path = harness_printf("/api/v1/incidents?bbox=%.4f,%.4f,%.4f,%.4f&"
+	    "category=pothole", LON - 0.001, LAT - 0.001, LON + 0.001,
+	    LAT + 0.001);
+	f = map_feature(&e, path, "fr", a, &body1);
+	ck_assert_str_eq(prop(f, "category_name"), "Nid-de-poule");
+	json_decref(f);
+	hits = harness_metric(&e.s,
+	    "guichet_fragments_requests_total{result=\"hit\"}");
+	statements = harness_metric(&e.s, "guichet_db_statements_total");
+	f = map_feature(&e, path, "fr", a, &body2);
+	json_decref(f);
+	ck_assert_str_eq(body1, body2);
+	ck_assert_int_ge(harness_metric(&e.s,
+	    "guichet_fragments_requests_total{result=\"hit\"}"), hits + 1);
+	/* The warm map: its one statement (ids and versions), nothing else. */
+	ck_assert_int_eq(harness_metric(&e.s, "guichet_db_statements_total"),
+	    statements + 1);
+	free(body1);
+	free(body2);
+	/* Another language, another piece. */
+	f = map_feature(&e, path, "en", a, NULL);
+	ck_assert_str_eq(prop(f, "category_name"), "Pothole");
+	json_decref(f);
+	/* "Me too": the row changed, so did its version. */
+	body1 = harness_printf("/api/v1/incidents/%s/supporters", a);
+	ck_assert_int_eq(idl_status(&e, "POST", body1, other, NULL), 201);
+	free(body1);
+	f = map_feature(&e, path, "fr", a, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(f,
+	    "properties"), "supporters")), 1);
+	json_decref(f);
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"in_progress\", "
+	    "\"note\": \"Equipe en route.\"}"), 200);
+	f = map_feature(&e, path, "fr", a, NULL);
+	ck_assert_str_eq(prop(f, "status"), "in_progress");
+	ck_assert_str_eq(prop(f, "status_note"), "Equipe en route.");
+	json_decref(f);
+	/* The category's new name: another row, with its own version. */
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE incidents.categories SET "
+	    "name_fr = 'Trou dans la chaussée' WHERE code = 'pothole'"), 0);
+	f = map_feature(&e, path, "fr", a, NULL);
+	ck_assert_str_eq(prop(f, "category_name"), "Trou dans la chaussée");
+	json_decref(f);
+	free(path);
+	free(a);
+	free(tech);
+	free(other);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 /*
  * The map reads a thousand rows: it runs on the list lane, never on the
  * polling thread that read it.  With one polling thread, a map waiting
@@ -1425,6 +1528,7 @@ static const TTest *const *const tests[] = {
 	&test_board,
 	&test_map_filters,
 	&test_map_on_list_lane,
+	&test_map_fragments,
 	&test_export_erasure_retention,
 	&test_photos,
 	&test_anonymous_photos_retention,

@@ -1,0 +1,52 @@
+/*
+ * fragment.h: pieces of answers kept in memory, each the rendering of one
+ * row in one form (a report as a GeoJSON Feature in French), so that a
+ * list of a thousand rows renders only those that changed since.
+ *
+ * A piece's key names everything it is made from: the form, and the id
+ * and version of every row it reads, the version being PostgreSQL's xmin,
+ * which every committed change of a row changes (VACUUM FREEZE keeps it;
+ * a transaction's later changes of a row carry its xmin again, but no
+ * other transaction sees the versions in between).  So a piece is never
+ * stale while its key is found, whichever guichetd changed the rows, and
+ * nothing needs to be told.  A piece is served for FRAGMENT_TTL seconds at
+ * most (an xmin comes back after four billion transactions).
+ *
+ * Memory: FRAGMENT_SETS sets of FRAGMENT_WAYS pieces (a store takes the
+ * slot of its key, else an empty or expired one, else the least recently
+ * used of its set), FRAGMENT_BYTES in all (a store beyond is dropped), a
+ * piece at most FRAGMENT_PIECE_MAX bytes.  Thread-safe: a mutex for each
+ * group of sets.
+ */
+#ifndef GUICHET_FRAGMENT_H
+#define GUICHET_FRAGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+#define FRAGMENT_SETS		8192
+#define FRAGMENT_WAYS		4
+#define FRAGMENT_BYTES		(24 * 1024 * 1024)
+#define FRAGMENT_PIECE_MAX	8192
+#define FRAGMENT_TTL		3600		/* seconds */
+
+struct fragment_key {
+	unsigned char	 h[16];
+};
+
+/* The key of row 'id' at 'version' (all versions it reads) in 'form'. */
+void	 fragment_key(struct fragment_key *, const char *, const char *,
+	    const char *);
+/* 1: the piece of 'k' appended to 'out'; 0: none. */
+int	 fragment_get(const struct fragment_key *, struct buf *);
+/* Keep 'len' bytes at 'data' under 'k'. */
+void	 fragment_put(const struct fragment_key *, const char *, size_t);
+
+struct fragment_stats {
+	uint64_t	 hits, misses, bytes;
+};
+void	 fragment_stats(struct fragment_stats *);
+
+#endif
