@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,114 @@ fragment_put(const struct fragment_key *k, const char *data, size_t len)
 		atomic_fetch_add(&bytes, len);
 	}
 	pthread_mutex_unlock(&locks[set % LOCKS]);
+}
+
+void
+fragment_list_begin(struct fragment_list *fl, struct buf *out, int n,
+    const char *sep)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->out = out;
+	fl->sep = sep;
+	fl->start = out->len;
+	fl->n = n;
+	fl->off = xcalloc((size_t)n + 1, sizeof(*fl->off));
+	fl->len = xcalloc((size_t)n + 1, sizeof(*fl->len));
+	fl->fresh = xcalloc((size_t)n + 1, 1);
+	fl->id = xcalloc((size_t)n + 1, sizeof(*fl->id));
+	buf_init(&fl->made);
+	buf_init(&fl->ids);
+	buf_addc(&fl->ids, '{');
+}
+
+int
+fragment_list_row(struct fragment_list *fl, int i,
+    const struct fragment_key *k, const char *id)
+{
+	size_t	 mark = fl->out->len;
+
+	if (fl->written > 0)
+		buf_adds(fl->out, fl->sep);
+	fl->off[i] = fl->out->len;
+	if (fragment_get(k, fl->out)) {
+		fl->len[i] = fl->out->len - fl->off[i];
+		fl->written++;
+		return (1);
+	}
+	fl->out->len = mark;
+	fl->len[i] = SIZE_MAX;
+	fl->id[i] = id;
+	if (fl->missing++ > 0)
+		buf_addc(&fl->ids, ',');
+	buf_adds(&fl->ids, id);
+	return (0);
+}
+
+const char *
+fragment_list_missing(struct fragment_list *fl)
+{
+	if (fl->missing == 0)
+		return (NULL);
+	buf_addc(&fl->ids, '}');
+	return (fl->ids.data);
+}
+
+int
+fragment_list_match(struct fragment_list *fl, const char *id, int *row)
+{
+	for (; fl->next < fl->n; fl->next++)
+		if (fl->len[fl->next] == SIZE_MAX && !fl->fresh[fl->next] &&
+		    strcmp(fl->id[fl->next], id) == 0) {
+			*row = fl->next++;
+			return (1);
+		}
+	return (0);
+}
+
+void
+fragment_list_made(struct fragment_list *fl, int i, size_t from,
+    const struct fragment_key *k)
+{
+	fl->off[i] = from;
+	fl->len[i] = fl->made.len - from;
+	fl->fresh[i] = 1;
+	fragment_put(k, fl->made.data + from, fl->len[i]);
+}
+
+void
+fragment_list_end(struct fragment_list *fl)
+{
+	struct buf	 whole;
+	int		 i, written = 0;
+
+	if (fl->missing == 0)
+		return;
+	buf_init(&whole);
+	buf_reserve(&whole, fl->out->len - fl->start + fl->made.len +
+	    (size_t)fl->n * strlen(fl->sep));
+	for (i = 0; i < fl->n; i++) {
+		if (fl->len[i] == SIZE_MAX)
+			continue;	/* gone */
+		if (written++ > 0)
+			buf_adds(&whole, fl->sep);
+		buf_add(&whole, (fl->fresh[i] ? fl->made.data :
+		    fl->out->data) + fl->off[i], fl->len[i]);
+	}
+	fl->out->len = fl->start;
+	buf_add(fl->out, whole.data, whole.len);
+	buf_cleanup(&whole);
+}
+
+void
+fragment_list_free(struct fragment_list *fl)
+{
+	free(fl->off);
+	free(fl->len);
+	free(fl->fresh);
+	free(fl->id);
+	buf_cleanup(&fl->made);
+	buf_cleanup(&fl->ids);
+	memset(fl, 0, sizeof(*fl));
 }
 
 void

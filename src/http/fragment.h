@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
+#include "base/buf.h"
 
 #define FRAGMENT_SETS		8192
 #define FRAGMENT_WAYS		4
@@ -43,6 +43,40 @@ void	 fragment_key(struct fragment_key *, const char *, const char *,
 int	 fragment_get(const struct fragment_key *, struct buf *);
 /* Keep 'len' bytes at 'data' under 'k'. */
 void	 fragment_put(const struct fragment_key *, const char *, size_t);
+
+/*
+ * A list whose rows are kept rendered, written straight into 'out':
+ * fragment_list_begin() after the list's head, then for each row i (in
+ * order) fragment_list_row(): its piece from the fragments, or it is
+ * missing.  fragment_list_missing() then gives the ids of the missing
+ * rows as a uuid[] literal (NULL: none) for the statement that reads them
+ * (in that order); for each row read, fragment_list_match() finds which
+ * row it is (0: none missing has that id, one gone between the two
+ * statements is left out), the caller writes it at the end of 'made' and
+ * calls fragment_list_made() with its key (its versions as read now).
+ * fragment_list_end() puts the rows in order, 'sep' between them; the
+ * caller writes the list's tail and calls fragment_list_free().
+ */
+struct fragment_list {
+	struct buf	*out;
+	const char	*sep;
+	size_t		 start;		/* where the rows begin in 'out' */
+	int		 n, missing, next, written;
+	size_t		*off, *len;	/* of row i in 'out', or in 'made' */
+	char		*fresh;		/* row i is in 'made' */
+	const char	**id;		/* the ids of the missing rows */
+	struct buf	 made, ids;
+};
+void	 fragment_list_begin(struct fragment_list *, struct buf *, int,
+	    const char *);
+int	 fragment_list_row(struct fragment_list *, int,
+	    const struct fragment_key *, const char *);
+const char *fragment_list_missing(struct fragment_list *);
+int	 fragment_list_match(struct fragment_list *, const char *, int *);
+void	 fragment_list_made(struct fragment_list *, int, size_t,
+	    const struct fragment_key *);
+void	 fragment_list_end(struct fragment_list *);
+void	 fragment_list_free(struct fragment_list *);
 
 struct fragment_stats {
 	uint64_t	 hits, misses, bytes;

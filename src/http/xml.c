@@ -213,8 +213,9 @@ xml_list_begin(struct xml_list *w, struct buf *b, int xml, const char *root,
 static void
 list_item_end(struct xml_list *w)
 {
-	if (w->items == 0)
+	if (!w->open)
 		return;
+	w->open = 0;
 	if (w->xml) {
 		buf_adds(w->b, "</");
 		buf_adds(w->b, w->item);
@@ -235,6 +236,22 @@ xml_list_item(struct xml_list *w)
 		buf_adds(w->b, w->items > 0 ? ",{" : "{");
 	w->items++;
 	w->members = 0;
+	w->open = 1;
+}
+
+void
+xml_list_one(struct xml_list *w, struct buf *b, int xml, const char *item)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+	w->xml = xml;
+	w->item = item;
+}
+
+void
+xml_list_one_end(struct xml_list *w)
+{
+	list_item_end(w);
 }
 
 /*

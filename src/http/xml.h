@@ -49,14 +49,21 @@ int	 xml_from_json(struct buf *, const char *, const json_t *,
  * jansson value first, one record writer for both formats.  Names are
  * the caller's constants, XML names.  xml_list_real() writes the decimal
  * text of a float as a real (buf_add_real()), NULL as null.
+ *
+ * A record may also be written alone, to be kept and added to lists
+ * later (http/fragment.h, between xml_list_begin() and xml_list_end(),
+ * separated by a comma in JSON): xml_list_one() starts it in 'b' (no
+ * root), xml_list_item() and the members as in a list,
+ * xml_list_one_end() ends it.
  */
 struct xml_list {
 	struct buf	*b;
 	int		 xml;
-	const char	*root;
+	const char	*root;		/* NULL: a record alone */
 	const char	*item;
 	int		 items;
 	int		 members;
+	int		 open;		/* a record is being written */
 };
 void	 xml_list_begin(struct xml_list *, struct buf *, int, const char *,
 	    const char *);
@@ -64,6 +71,8 @@ void	 xml_list_item(struct xml_list *);	/* the next record */
 void	 xml_list_str(struct xml_list *, const char *, const char *);
 void	 xml_list_real(struct xml_list *, const char *, const char *);
 void	 xml_list_end(struct xml_list *);
+void	 xml_list_one(struct xml_list *, struct buf *, int, const char *);
+void	 xml_list_one_end(struct xml_list *);
 /* reply_json()'s twin: 'v' as text/xml (stolen); 500 when unmappable. */
 void	 reply_xml(struct request *, int, json_t *, const char *,
 	    const struct xml_plural *);

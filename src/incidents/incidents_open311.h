@@ -62,7 +62,10 @@ size_t	 incidents_photo_first(const char *);
  * module above that selects reports from the view (alias r) with its own
  * filters and columns: INCIDENTS_VIEW_COLS, and the category's name in
  * the language of parameter 'l' (fr, en, it) as category_name,
- * INCIDENTS_VIEW_NAME(l).
+ * INCIDENTS_VIEW_NAME(l).  Its column version (sql/035) changes with
+ * every change of what these columns show: the key, with the versions
+ * of the module's own rows, of a report it keeps rendered
+ * (http/fragment.h).
  */
 #define INCIDENTS_VIEW_COLS \
 	"r.id, r.category, r.department, r.description, r.lon, r.lat, " \

@@ -320,12 +320,10 @@ incidents_get(struct db *db, const char *id, enum lang l,
 
 /*
  * The map: the ids and versions of the reports in one statement, their
- * Features from the fragments (http/fragment.h), straight into the
- * answer; the others read with a second statement (in the order of the
- * first), written and kept, and the answer put together again in the
- * order of the first.  A report gone between the two is left out; one
- * changed between them is written as it is now (and kept under its new
- * version).
+ * Features kept written (http/fragment.h) straight into the answer, the
+ * others read with a second statement, written and kept.  A report gone
+ * between the two is left out; one changed between them is written as
+ * it is now (and kept under its new versions).
  */
 void
 incidents_list(struct db *db, const struct incident_query *q, enum lang l,
@@ -334,13 +332,12 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 	struct incidents_cols	 c;
 	struct incident_view	 v;
 	struct fragment_key	 k;
+	struct fragment_list	 fl;
 	struct db_res		*res = NULL, *rows = NULL;
-	struct buf		 made, ids, whole;
-	const char		*p[8], *id;
-	char			*fresh = NULL;
+	const char		*p[8], *pr[2];
 	char			 b[4][40], lim[24], form[16];
-	size_t			*off = NULL, *len = NULL, start = out->len;
-	int			 i, j, n, missing = 0, written = 0;
+	size_t			 from;
+	int			 i, j, n;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < 4; i++) {
@@ -358,81 +355,38 @@ incidents_list(struct db *db, const struct incident_query *q, enum lang l,
 	}
 	n = db_res_rows(res);
 	snprintf(form, sizeof(form), "map:%s", lang_code(l));
-	buf_init(&made);
-	buf_init(&ids);
-	buf_init(&whole);
-	fresh = xcalloc((size_t)n + 1, 1);
-	off = xcalloc((size_t)n + 1, sizeof(*off));
-	len = xcalloc((size_t)n + 1, sizeof(*len));
 	/* About 540 bytes a Feature: one allocation for most answers. */
 	buf_reserve(out, out->len + 560 * (size_t)n + 64);
 	buf_adds(out, "{\"type\":\"FeatureCollection\",\"features\":[");
-	buf_addc(&ids, '{');
+	fragment_list_begin(&fl, out, n, ",");
 	for (i = 0; i < n; i++) {
 		fragment_key(&k, form, db_str(res, i, "id"),
 		    db_str(res, i, "version"));
-		if (written > 0)
-			buf_addc(out, ',');
-		off[i] = out->len;
-		if (fragment_get(&k, out)) {
-			len[i] = out->len - off[i];
-			written++;
-			continue;
-		}
-		if (written > 0)
-			out->len--;	/* the comma */
-		len[i] = SIZE_MAX;
-		if (missing++ > 0)
-			buf_addc(&ids, ',');
-		buf_adds(&ids, db_str(res, i, "id"));
+		fragment_list_row(&fl, i, &k, db_str(res, i, "id"));
 	}
-	buf_addc(&ids, '}');
-	if (missing > 0) {
-		const char	*pr[2] = { ids.data, lang_code(l) };
-
+	if ((pr[0] = fragment_list_missing(&fl)) != NULL) {
+		pr[1] = lang_code(l);
 		if (db_exec(db, IQ(IQ_MAP_ROWS), pr, &rows, &o->err) == -1) {
 			o->result = IR_DB;
 			goto out;
 		}
 		incidents_cols_one(rows, &c);
-		/* The rows come in the order of the ids asked. */
-		for (i = 0, j = 0; i < n && j < db_res_rows(rows); i++) {
-			if (len[i] != SIZE_MAX)
+		for (j = 0; j < db_res_rows(rows); j++) {
+			if (!fragment_list_match(&fl, db_str(rows, j, "id"),
+			    &i))
 				continue;
-			id = db_str(rows, j, "id");
-			if (strcmp(id, db_str(res, i, "id")) != 0)
-				continue;	/* gone since */
 			incidents_view(rows, j, &c, &v);
-			off[i] = made.len;
-			incidents_feature_write(&made, &v);
-			len[i] = made.len - off[i];
-			fragment_key(&k, form, id, db_str(rows, j, "version"));
-			fragment_put(&k, made.data + off[i], len[i]);
-			fresh[i] = 1;
-			j++;
+			from = fl.made.len;
+			incidents_feature_write(&fl.made, &v);
+			fragment_key(&k, form, v.id, db_str(rows, j,
+			    "version"));
+			fragment_list_made(&fl, i, from, &k);
 		}
-		/* Together again, in order: the pieces kept, those made. */
-		buf_adds(&whole, "{\"type\":\"FeatureCollection\","
-		    "\"features\":[");
-		for (i = 0, written = 0; i < n; i++) {
-			if (len[i] == SIZE_MAX)
-				continue;
-			if (written++ > 0)
-				buf_addc(&whole, ',');
-			buf_add(&whole, (fresh[i] ? made.data : out->data) +
-			    off[i], len[i]);
-		}
-		out->len = start;
-		buf_add(out, whole.data, whole.len);
+		fragment_list_end(&fl);
 	}
 	buf_adds(out, "]}");
 out:
-	free(fresh);
-	free(off);
-	free(len);
-	buf_cleanup(&made);
-	buf_cleanup(&ids);
-	buf_cleanup(&whole);
+	fragment_list_free(&fl);
 	db_res_free(rows);
 	db_res_free(res);
 }

@@ -10,6 +10,21 @@
 #include "incidents/incidents_open311.h"
 #include "open311/open311_int.h"
 
+/*
+ * What a request of the list shows beyond the report: the partner's row
+ * and the department's.
+ */
+#define O311_JOINS \
+	"LEFT JOIN open311.requests o ON o.report_id = r.id LEFT JOIN " \
+	"identity.departments d ON d.code = r.department"
+/*
+ * A request's versions: the report's (the view's), the partner's row's
+ * and the department's.
+ */
+#define O311_VERSION \
+	"r.version || '.' || coalesce(o.xmin::text, '') || '.' || " \
+	"coalesce(d.xmin::text, '')"
+
 struct db_stmt open311_stmts[OS__COUNT] = {
 	[OS_REQUEST_INSERT] = { .name = "open311_insert_request",
 	  .sql = "INSERT INTO open311.requests (report_id, client_id, email, "
@@ -17,20 +32,17 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	  "media_url, created_at, person_id, address_id) VALUES ($1, $2, $3, "
 	  "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", .nparams = 13 },
 	/*
-	 * The request list in one statement: the reports as the public sees
-	 * them (incidents' exported view), then, for the rows kept, the
-	 * partner's media_url and address_id and the department's name in
-	 * the language asked (joined after the LIMIT: one index probe per
-	 * row kept, the departments memoized).  $1 ids (uuid[]), $2
-	 * categories, $3 states (text[]), $4 $5 the period, $6 $7 $8 the
-	 * circle (lat, lon, metres), $9 rows, $10 offset, $11 the language
-	 * (fr, en, it).
+	 * The request list: the ids and versions of the reports as the
+	 * public sees them (incidents' exported view), with the versions of
+	 * the partner's row and of the department's, whose names a request
+	 * shows; the requests kept rendered (http/fragment.h) are not read
+	 * again.  $1 ids (uuid[]), $2 categories, $3 states (text[]), $4 $5
+	 * the period, $6 $7 $8 the circle (lat, lon, metres), $9 rows, $10
+	 * offset.
 	 */
 	[OS_REQUESTS] = { .name = "open311_select_requests",
-	  .sql = "SELECT " INCIDENTS_VIEW_COLS ", r.category_name, "
-	  "o.media_url, o.address_id, CASE $11::text WHEN 'en' THEN d.name_en "
-	  "WHEN 'it' THEN d.name_it ELSE d.name_fr END AS agency FROM (SELECT "
-	  INCIDENTS_VIEW_COLS ", " INCIDENTS_VIEW_NAME("$11") " FROM "
+	  .sql = "SELECT r.id, " O311_VERSION " AS version FROM (SELECT r.id, "
+	  "r.version, r.department, r.created_at FROM "
 	  "incidents.public_reports r WHERE "
 	  "($1::uuid[] IS NULL OR r.id = ANY ($1::uuid[])) AND "
 	  "($2::text[] IS NULL OR r.category = ANY ($2::text[])) AND "
@@ -40,9 +52,19 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	  "($8::float8 IS NULL OR ST_DWithin(r.position, ST_SetSRID("
 	  "ST_MakePoint($7::float8, $6::float8), 4326)::geography, "
 	  "$8::float8)) ORDER BY r.created_at DESC, r.id LIMIT $9 OFFSET $10) "
-	  "r LEFT JOIN open311.requests o ON o.report_id = r.id LEFT JOIN "
-	  "identity.departments d ON d.code = r.department ORDER BY "
-	  "r.created_at DESC, r.id", .nparams = 11 },
+	  "r " O311_JOINS " ORDER BY r.created_at DESC, r.id", .nparams = 10 },
+	/*
+	 * The requests of the list not kept rendered, in the order of $1
+	 * (their ids, uuid[]): the reports, the partner's media_url and
+	 * address_id, the department's name in $2 (fr, en, it).
+	 */
+	[OS_REQUESTS_ROWS] = { .name = "open311_select_requests_rows",
+	  .sql = "SELECT " INCIDENTS_VIEW_COLS ", " INCIDENTS_VIEW_NAME("$2")
+	  ", o.media_url, o.address_id, CASE $2::text WHEN 'en' THEN "
+	  "d.name_en WHEN 'it' THEN d.name_it ELSE d.name_fr END AS agency, "
+	  O311_VERSION " AS version FROM unnest($1::uuid[]) WITH ORDINALITY "
+	  "AS u (id, n) JOIN incidents.public_reports r ON r.id = u.id "
+	  O311_JOINS " ORDER BY u.n", .nparams = 2 },
 	/*
 	 * agency_responsible of the services: the departments' names
 	 * (identity exports)

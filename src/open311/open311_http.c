@@ -25,6 +25,7 @@
 #include "base/lang.h"
 #include "base/log.h"
 #include "db/db.h"
+#include "http/fragment.h"
 #include "http/reply.h"
 #include "http/xml.h"
 #include "identity/identity.h"
@@ -686,14 +687,14 @@ struct o311_query {
 };
 
 /*
- * The reports of 'q', newest first, with the partners' media_url and
- * address_id and the departments' names in 'l': one statement (OS_REQUESTS).
+ * The ids and versions of the reports of 'q', newest first, with those of
+ * the partners' rows and of the departments (OS_REQUESTS).
  */
 static int
-requests_select(const struct o311_query *q, enum lang l, struct db_res **res,
+requests_select(const struct o311_query *q, struct db_res **res,
     struct db_error *err)
 {
-	const char	*p[11];
+	const char	*p[10];
 	char		 lat[40], lon[40], rad[40], lim[24], off[24];
 
 	snprintf(lat, sizeof(lat), "%.8f", q->lat);
@@ -711,44 +712,87 @@ requests_select(const struct o311_query *q, enum lang l, struct db_res **res,
 	p[7] = q->near ? rad : NULL;
 	p[8] = lim;
 	p[9] = off;
-	p[10] = lang_code(l);
 	return (db_exec(db_thread(), OS(OS_REQUESTS), p, res, err));
 }
 
-/* The reports of 'q' as the request list; reply set. */
+/*
+ * The reports of 'q' as the request list; reply set.  Each request is
+ * kept as written (http/fragment.h), keyed by its format, language and
+ * versions: those found go straight into the answer; the others are read
+ * in one more statement, written and kept.  A report gone between the
+ * two statements is left out.
+ */
 static int
 answer_requests(struct request *req, const struct o311_query *q,
     enum lang l, int one)
 {
 	struct incident_views	 vs;
-	struct db_res		*res = NULL;
+	struct fragment_key	 k;
+	struct fragment_list	 fl;
+	struct db_res		*keys = NULL, *rows = NULL;
 	struct db_error		 err;
-	struct xml_list		 w;
+	struct xml_list		 w, alone;
 	struct o311_notice	 last;
 	struct buf		*b;
-	int			 i, cm, ca, cg, xml = req_format(req) == FMT_XML;
+	const char		*p[2];
+	char			 form[24];
+	size_t			 from;
+	int			 i, j, n, cm, ca, cg;
+	int			 xml = req_format(req) == FMT_XML;
 
-	if (requests_select(q, l, &res, &err) == -1)
+	if (requests_select(q, &keys, &err) == -1)
 		return (o311_db_error(req, &err));
-	incident_views_read(res, &vs);
-	if (one && vs.n == 0) {
-		incident_views_free(&vs);
+	n = db_res_rows(keys);
+	if (one && n == 0) {
+		db_res_free(keys);
 		return (o311_error(req, 404, "service_request_id not found"));
 	}
-	cm = db_col(res, "media_url");
-	ca = db_col(res, "address_id");
-	cg = db_col(res, "agency");
+	snprintf(form, sizeof(form), "o311:%s:%s", xml ? "xml" : "json",
+	    lang_code(l));
+	memset(&vs, 0, sizeof(vs));
 	/* Written straight into the reply: up to 1000 requests. */
 	b = reply_body(req, 200, xml ? "text/xml" : CT_JSON);
-	buf_reserve(b, b->len + (xml ? 800 : 600) * (size_t)vs.n + 128);
+	buf_reserve(b, b->len + (xml ? 800 : 600) * (size_t)n + 128);
 	xml_list_begin(&w, b, xml, "service_requests", "request");
-	memset(&last, 0, sizeof(last));
-	for (i = 0; i < vs.n; i++)
-		o311_request_write(&w, &vs.v[i], db_cell(res, i, cm),
-		    db_cell(res, i, ca), db_cell(res, i, cg), l, &last);
+	fragment_list_begin(&fl, b, n, xml ? "" : ",");
+	for (i = 0; i < n; i++) {
+		fragment_key(&k, form, db_str(keys, i, "id"),
+		    db_str(keys, i, "version"));
+		fragment_list_row(&fl, i, &k, db_str(keys, i, "id"));
+	}
+	if ((p[0] = fragment_list_missing(&fl)) != NULL) {
+		p[1] = lang_code(l);
+		if (db_exec(db_thread(), OS(OS_REQUESTS_ROWS), p, &rows,
+		    &err) == -1) {
+			o311_db_error(req, &err);
+			goto out;
+		}
+		cm = db_col(rows, "media_url");
+		ca = db_col(rows, "address_id");
+		cg = db_col(rows, "agency");
+		incident_views_read(rows, &vs);
+		memset(&last, 0, sizeof(last));
+		for (j = 0; j < vs.n; j++) {
+			if (!fragment_list_match(&fl, vs.v[j].id, &i))
+				continue;
+			from = fl.made.len;
+			xml_list_one(&alone, &fl.made, xml, "request");
+			o311_request_write(&alone, &vs.v[j], db_cell(rows, j,
+			    cm), db_cell(rows, j, ca), db_cell(rows, j, cg), l,
+			    &last);
+			xml_list_one_end(&alone);
+			fragment_key(&k, form, vs.v[j].id, db_str(rows, j,
+			    "version"));
+			fragment_list_made(&fl, i, from, &k);
+		}
+		fragment_list_end(&fl);
+	}
 	xml_list_end(&w);
-	incident_views_free(&vs);
 	reply_header(req, "Vary", "Accept-Language");
+out:
+	fragment_list_free(&fl);
+	incident_views_free(&vs);
+	db_res_free(keys);
 	return (0);
 }
 

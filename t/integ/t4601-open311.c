@@ -585,7 +585,8 @@ START_TEST(test_request_fields)
 	free(name);
 	/*
 	 * A department renamed: its new name at once, in the list and in
-	 * one request (read with the reports, never kept).
+	 * one request (the version of its row is in the key of the requests
+	 * kept written, which the reads above filled).
 	 */
 	idl_sql_exec(&e, "UPDATE identity.departments SET name_fr = "
 	    "'Voirie et réseaux' WHERE code = (SELECT department FROM "
@@ -1059,12 +1060,101 @@ START_TEST(test_rate_limit)
 }
 END_TEST
 
+/* The request 'id' of the list 'path' (caller frees), and its body. */
+static json_t *
+listed(const struct idenv *e, const char *path, const char *id, char **body)
+{
+	struct http_resp r;
+	json_t		*j, *q, *found = NULL;
+	size_t		 i;
+
+	get(e, path, 200, &r);
+	j = harness_json(&r);
+	ck_assert_ptr_nonnull(j);
+	json_array_foreach(j, i, q)
+		if (strcmp(idl_jstr(q, "service_request_id"), id) == 0)
+			found = json_incref(q);
+	ck_assert_msg(found != NULL, "%s not in %s", id, path);
+	if (body != NULL)
+		*body = strdup(r.body);
+	json_decref(j);
+	http_resp_free(&r);
+	return (found);
+}
+
+/* 'sql' run (the id as $1), request 'id' of the list shows 'want'. */
+static void
+changed(const struct idenv *e, const char *sql, const char *id,
+    const char *member, const char *want)
+{
+	json_t	*q;
+	char	*s, *at;
+
+	at = strstr(sql, "$1");
+	s = harness_printf("%.*s'%s'%s", (int)(at - sql), sql, id, at + 2);
+	ck_assert_int_eq(idl_sql_exec(e, "%s", s), 0);
+	free(s);
+	q = listed(e, "/open311/v2/requests.json", id, NULL);
+	idl_assert_str(q, member, want);
+	json_decref(q);
+}
+
+/*
+ * The list keeps each request as written (http/fragment.h), keyed by the
+ * versions of the report's row, its category's, the partner's and the
+ * department's: a warm list is one statement and says the same, byte for
+ * byte; a change to the report or to the partner's row is in the next
+ * list.
+ */
+START_TEST(test_requests_kept)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	json_t		*q;
+	char		*key, *k, *a, *body1, *body2;
+	long		 statements;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Street App", "open311");
+	k = idl_urlencode(key);
+	a = file_form(&e, k, "lat=44.9316&long=6.7219");
+	q = listed(&e, "/open311/v2/requests.json", a, &body1);
+	json_decref(q);
+	statements = harness_metric(&e.s, "guichet_db_statements_total");
+	q = listed(&e, "/open311/v2/requests.json", a, &body2);
+	json_decref(q);
+	ck_assert_str_eq(body1, body2);
+	ck_assert_int_eq(harness_metric(&e.s, "guichet_db_statements_total"),
+	    statements + 1);
+	free(body1);
+	free(body2);
+	get(&e, "/open311/v2/requests.xml", 200, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, a));
+	http_resp_free(&r);
+	/* The report's row: its public note; the partner's: its media_url. */
+	changed(&e, "UPDATE incidents.reports SET status_note = 'Vu par la "
+	    "voirie.' WHERE id = $1", a, "status_notes", "Vu par la voirie.");
+	get(&e, "/open311/v2/requests.xml", 200, &r);
+	ck_assert_msg(strstr(r.body, "<status_notes>Vu par la voirie."
+	    "</status_notes>") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	changed(&e, "UPDATE open311.requests SET media_url = 'https://photos."
+	    "example.org/trou.jpg' WHERE report_id = $1", a, "media_url",
+	    "https://photos.example.org/trou.jpg");
+	free(a);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_rate_limit,
 	&test_discovery_services,
 	&test_post_and_read,
 	&test_filters_tokens,
 	&test_request_fields,
+	&test_requests_kept,
 	&test_updates,
 	&test_update_mails,
 	&test_update_race,
