@@ -9,8 +9,9 @@
 #     bench/incidents.sql with psql and generate_series; an existing set
 #     is topped up, never made twice; the reports earlier runs submitted
 #     are closed first (they would slow each run's duplicate search);
-#  2. wrk -t2 -cC -dDs --latency (C: BENCH_INCIDENTS_CONNECTIONS, 4; D:
-#     BENCH_INCIDENTS_DURATION, 10) on: the public map of a town-sized box
+#  2. R rounds (BENCH_INCIDENTS_ROUNDS, 3) of wrk -t2 -cC -dDs --latency
+#     (C: BENCH_INCIDENTS_CONNECTIONS, 4; D: BENCH_INCIDENTS_DURATION, 10;
+#     each figure the median of the rounds') on: the public map of a town-sized box
 #     (the village, about 2 x 1.5 km) of open reports, the same box with
 #     every state (the 1000 newest), and the submission of a report
 #     (POST /api/v1/incidents as the demo resident: area check, insert,
@@ -32,6 +33,7 @@ URL=${1:?usage: GUICHET_DATABASE=conninfo bench/incidents.sh URL}
 N=${BENCH_INCIDENTS:-0}
 CONNS=${BENCH_INCIDENTS_CONNECTIONS:-4}
 DURATION=${BENCH_INCIDENTS_DURATION:-10}
+ROUNDS=${BENCH_INCIDENTS_ROUNDS:-3}
 OUT=${BENCH_OUT:-.}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PSQL=${BENCH_PGBIN:+$BENCH_PGBIN/}psql
@@ -83,15 +85,15 @@ for p in "$OPEN" "$ALL" "$O311" "$O311_OPEN"; do
 done
 RES=$OUT/incidents-results.txt
 {
-	run incidents-map-open "$OPEN" ""
-	run incidents-map-all "$ALL" ""
-	run incidents-submit /api/v1/incidents "$RT" "$SUBMIT"
-	run open311-requests "$O311" ""
-	run open311-requests-open-xml "$O311_OPEN" ""
+	rounds "$ROUNDS" incidents-map-open "$OPEN" ""
+	rounds "$ROUNDS" incidents-map-all "$ALL" ""
+	rounds "$ROUNDS" incidents-submit /api/v1/incidents "$RT" "$SUBMIT"
+	rounds "$ROUNDS" open311-requests "$O311" ""
+	rounds "$ROUNDS" open311-requests-open-xml "$O311_OPEN" ""
 } >"$RES"
-while read -r name rps p50 p99 bad; do
-	[ "$bad" -eq 0 ] || die "$name: $bad requests failed (see $OUT/wrk-$name.txt)"
-	echo "$name $rps req/s p50 $p50 ms p99 $p99 ms"
+while read -r name rps p50 p99 bad p99s; do
+	[ "$bad" -eq 0 ] || die "$name: $bad requests failed (see $OUT/wrk-$name-*.txt)"
+	echo "$name $rps req/s p50 $p50 ms p99 $p99 ms (rounds' p99: $p99s)"
 done <"$RES"
 
 # 3. The plans.

@@ -26,3 +26,29 @@ run() {
 	    "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")" \
 	    "$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$f")"
 }
+
+# rounds N NAME PATH TOKEN [BODY]: run() N times (NAME-1, NAME-2...), then
+# "NAME req/s p50 p99 errors p99s": the medians of the rounds' rates and
+# latencies, the errors of all, and every round's p99 joined by '/'.
+rounds() {
+	local n=$1 name=$2 i line
+	local -a rps=() p50=() p99=()
+	local bad=0
+	shift 2
+	for i in $(seq 1 "$n"); do
+		line=$(run "$name-$i" "$@")
+		read -r _ r a b e <<<"$line"
+		rps+=("$r")
+		p50+=("$a")
+		p99+=("$b")
+		bad=$((bad + e))
+	done
+	printf '%s %s %s %s %s %s\n' "$name" "$(median_of "${rps[@]}")" \
+	    "$(median_of "${p50[@]}")" "$(median_of "${p99[@]}")" "$bad" \
+	    "$(IFS=/; printf '%s' "${p99[*]}")"
+}
+
+median_of() {
+	printf '%s\n' "$@" | sort -n |
+	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
