@@ -189,7 +189,8 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 		return (-1);
 	}
 	list = json_array();
-	for (i = 0; i < db_res_rows(rules); i++) {
+	/* guichetd stopping: the batch under way ends, the rest waits. */
+	for (i = 0; i < db_res_rows(rules) && !atomic_load(&ret_stop); i++) {
 		code = db_str(rules, i, "code");
 		action = db_str(rules, i, "action");
 		count = 0;
@@ -220,13 +221,17 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 	}
 	db_res_free(rules);
 	/* What the modules' rules cannot say in SQL (core/module.h). */
-	for (i = 0; (size_t)i < privacy_hook_count(); i++) {
+	for (i = 0; (size_t)i < privacy_hook_count() &&
+	    !atomic_load(&ret_stop); i++) {
 		const struct module	*m = privacy_hook_at((size_t)i);
 
 		if (m->privacy->purge != NULL &&
 		    m->privacy->purge(db, now_us, list) == -1)
 			failed = 1;
 	}
+	if (atomic_load(&ret_stop))
+		log_info("retention: stopped before the end of the purge; the "
+		    "next run goes on");
 	if (report != NULL) {
 		*report = json_pack("{s:n, s:o}", "at", "rules", list);
 		json_set_time(*report, "at", now_us);
