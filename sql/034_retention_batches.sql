@@ -4,9 +4,10 @@
 -- due row, or one UPDATE of every due report (incidents) or Open311
 -- request.  With a backlog (a year of reports coming due at once, an
 -- operator who shortens a period, an import of history) that statement
--- outlived guichetd's statement_timeout (5 s): 465,000 due reports took
--- some 20 s, the transaction rolled back, nothing was ever anonymised and
--- every daily attempt burnt the same seconds again.  Now each call of
+-- outlived guichetd's statement_timeout (5 s): 465,000 due reports need
+-- some 20 s in one statement (93,436 took 3.5 to 4 s), the transaction
+-- rolled back, nothing was ever anonymised and every daily attempt burnt
+-- the same seconds again.  Now each call of
 -- privacy.retention_delete() handles at most p_limit due rows, in the
 -- caller's transaction; the purge (src/privacy/retention.c) calls it
 -- again, each call its own transaction, until a call handles fewer rows

@@ -34,7 +34,8 @@
  * The most rows one batch of a 'delete' rule handles, in one transaction
  * and one statement that must end within guichetd's statement_timeout
  * (5 s by default).  One statement for every due row never ended with a
- * backlog (465,000 due reports: about 20 s, rolled back, nothing done).
+ * backlog (465,000 due reports: some 20 s at the rate below; cancelled,
+ * rolled back, nothing done).
  * Measured on 200,000 bench reports, 93,436 of them due (bench/
  * incidents.sql, a 2-core machine shared with other loads): a batch of
  * 5,000 reports is anonymised in about 0.2 s (1,000: 65 ms; 20,000:
