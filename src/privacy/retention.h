@@ -8,8 +8,12 @@
  *    next run, and the register shows the same periods;
  *  - "now" is a parameter (the injectable clock), never now() in SQL, so
  *    that tests cross each limit;
- *  - each rule runs in its own transaction: one failing rule (a lock, an
+ *  - each rule runs in its own transactions: one failing rule (a lock, an
  *    append-only table) leaves the others done;
+ *  - a 'delete' rule runs in batches of a bounded number of rows, each in
+ *    its own transaction, until a batch finds fewer: a backlog is worked
+ *    through within statement_timeout, and a failing batch leaves the
+ *    batches before it done (its rule's count says how many rows);
  *  - the report and the logs hold counts, never data.
  */
 #ifndef GUICHET_PRIVACY_RETENTION_H

@@ -6,7 +6,10 @@
  * `--clock <limit + 1 day>` deletes (or anonymises) them; where a row
  * held a marker, pg_dump no longer holds it.  Also: every category that a
  * pii: tag names is enforced by a rule no longer than the register says
- * (A19), and guichetd's own thread purges shortly after start-up.
+ * (A19), and guichetd's own thread purges shortly after start-up.  A
+ * backlog of more due rows than one batch is purged in one run, batch
+ * after batch, each in its own transaction, and a failing batch leaves
+ * the ones before it done.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,15 +55,16 @@ sql_time(const struct idenv *e, const char *fmt, ...)
 	return (v);
 }
 
-/* guichetctl --clock 'clock' privacy purge: the report, 'rule' checked. */
-static long
-purge(const struct idenv *e, const char *clock, const char *rule)
+/*
+ * guichetctl --clock 'clock' privacy purge: its report (caller decrefs),
+ * whose exit status says whether some rule failed.
+ */
+static json_t *
+purge_report(const struct idenv *e, const char *clock)
 {
 	const char	*args[] = { "--clock", clock, "privacy", "purge", NULL };
-	json_t		*j, *r;
+	json_t		*j;
 	char		*out = NULL, *err = NULL;
-	size_t		 i;
-	long		 count = -1;
 	int		 rc;
 
 	rc = idl_ctl(e->db, 0, args, &out, &err);
@@ -68,21 +72,44 @@ purge(const struct idenv *e, const char *clock, const char *rule)
 	ck_assert_msg(json_is_object(j), "guichetctl privacy purge (rc %d): "
 	    "%s%s", rc, out, err);
 	ck_assert_str_eq(idl_jstr(j, "at"), clock);
-	json_array_foreach(json_object_get(j, "rules"), i, r) {
-		if (strcmp(idl_jstr(r, "rule"), rule) != 0)
-			continue;
-		ck_assert_msg(strcmp(idl_jstr(r, "status"), "ok") == 0,
-		    "rule %s: status %s (%s)", rule, idl_jstr(r, "status"),
-		    err);
-		count = (long)json_integer_value(json_object_get(r, "count"));
-	}
-	ck_assert_msg(count >= 0, "rule %s not in the report: %s", rule, out);
 	/* The exit status says whether some rule (maybe another) failed. */
 	ck_assert_msg((rc == 0) == (strstr(out, "\"failed\"") == NULL),
 	    "guichetctl privacy purge exited %d: %s%s", rc, out, err);
-	json_decref(j);
 	free(out);
 	free(err);
+	return (j);
+}
+
+/* The count of 'rule' in a purge's report, whose status is 'status'. */
+static long
+rule_count(json_t *j, const char *rule, const char *status)
+{
+	json_t	*r;
+	size_t	 i;
+	long	 count = -1;
+
+	json_array_foreach(json_object_get(j, "rules"), i, r) {
+		if (strcmp(idl_jstr(r, "rule"), rule) != 0)
+			continue;
+		ck_assert_msg(strcmp(idl_jstr(r, "status"), status) == 0,
+		    "rule %s: status %s, not %s", rule, idl_jstr(r, "status"),
+		    status);
+		count = (long)json_integer_value(json_object_get(r, "count"));
+	}
+	ck_assert_msg(count >= 0, "rule %s not in the report", rule);
+	return (count);
+}
+
+/* guichetctl --clock 'clock' privacy purge: the count of 'rule', ok. */
+static long
+purge(const struct idenv *e, const char *clock, const char *rule)
+{
+	json_t	*j;
+	long	 count;
+
+	j = purge_report(e, clock);
+	count = rule_count(j, rule, "ok");
+	json_decref(j);
 	return (count);
 }
 
@@ -581,6 +608,205 @@ START_TEST(test_background_purge_at_start)
 }
 END_TEST
 
+/*
+ * A backlog: more due rows than one batch of the purge (RETENTION_BATCH,
+ * src/privacy/retention.c) under the rules of each kind, made by SQL.
+ * Every statement that deletes or anonymises rows of the rules' tables is
+ * recorded by a trigger with its transaction and its rows (its transition
+ * table), so that the test sees the batches without knowing their size.
+ */
+#define BACKLOG		12000
+#define BACKLOG_CLOCK	"2028-06-01T10:00:00Z"
+
+/* The recorder: public.t3110_batches (table, transaction, rows). */
+static void
+batches_record(const struct idenv *e)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE TABLE public.t3110_batches "
+	    "(tbl text NOT NULL, tx xid8 NOT NULL, n bigint NOT NULL); "
+	    "CREATE FUNCTION public.t3110_batch() RETURNS trigger "
+	    "LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.t3110_batches "
+	    "SELECT TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, "
+	    "pg_current_xact_id(), count(*) FROM gone HAVING count(*) > 0; "
+	    "RETURN NULL; END $$"), 0);
+}
+
+/* Record the statements of 'event' (DELETE, UPDATE) on 'table'. */
+static void
+batches_watch(const struct idenv *e, const char *table, const char *event)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "CREATE TRIGGER t3110_batch AFTER %s "
+	    "ON %s REFERENCING OLD TABLE AS gone FOR EACH STATEMENT "
+	    "EXECUTE FUNCTION public.t3110_batch()", event, table), 0);
+}
+
+/*
+ * The 'due' rows of 'table' went in several statements, each in a
+ * transaction of its own, none of them all the rows.
+ */
+static void
+batches_check(const struct idenv *e, const char *table, long due)
+{
+	long	 n;
+
+	n = idl_sql_count(e, "SELECT count(*) FROM public.t3110_batches "
+	    "WHERE tbl = '%s'", table);
+	ck_assert_msg(n >= 2, "%s: %ld due rows in %ld statement(s)", table,
+	    due, n);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(DISTINCT tx) FROM "
+	    "public.t3110_batches WHERE tbl = '%s'", table), n);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT sum(n) FROM "
+	    "public.t3110_batches WHERE tbl = '%s'", table), due);
+	ck_assert_int_lt(idl_sql_count(e, "SELECT max(n) FROM "
+	    "public.t3110_batches WHERE tbl = '%s'", table), due);
+}
+
+/* What is due under 'rule' at BACKLOG_CLOCK (007's own selection). */
+static long
+due(const struct idenv *e, const char *rule)
+{
+	return (idl_sql_count(e, "SELECT count(*) FROM privacy.retention_due("
+	    "'%s', '" BACKLOG_CLOCK "')", rule));
+}
+
+/*
+ * BACKLOG finished reports, the newest with supporters, a year and more
+ * before BACKLOG_CLOCK.
+ */
+static void
+backlog_reports(const struct idenv *e)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "INSERT INTO incidents.reports "
+	    "(category, department, description, position, status, "
+	    "contact_email, created_at, updated_at, expected_at, finished_at) "
+	    "SELECT c.code, c.department, 'backlog ' || g, "
+	    "ST_SetSRID(ST_MakePoint(6.7219, 44.9316), 4326)::geography, "
+	    "'resolved', 'backlog-' || g || '@example.test', "
+	    "'" T0 "'::timestamptz - interval '1 month', "
+	    "'" T0 "'::timestamptz - interval '1 month', '" T0 "', "
+	    "'" T0 "'::timestamptz - g * interval '1 second' "
+	    "FROM generate_series(1, %d) g, (SELECT code, department FROM "
+	    "incidents.categories ORDER BY code LIMIT 1) c; "
+	    "INSERT INTO incidents.supporters (report_id, account_id, at) "
+	    "SELECT id, '%s', '" T0 "' FROM incidents.reports WHERE "
+	    "description LIKE 'backlog %%' ORDER BY finished_at DESC LIMIT 50",
+	    BACKLOG, idl_demo.resident_id), 0);
+}
+
+/*
+ * A backlog is purged in one run, batch after batch, each its own
+ * transaction, under the rules of every kind: a generic DELETE
+ * (idempotency_keys), the purge functions of an append-only table
+ * (access_log) and of the tables anonymised in place (incident_reports,
+ * partner_contacts).  The counts reported are the rows.
+ */
+START_TEST(test_backlog_in_batches)
+{
+	static const char *const rules[][3] = {
+		{ "idempotency_keys", "ops.idempotency_keys", "DELETE" },
+		{ "access_log", "privacy.access_log", "DELETE" },
+		{ "incident_reports", "incidents.reports", "UPDATE" },
+		{ "partner_contacts", "open311.requests", "UPDATE" },
+	};
+	struct idenv	 e;
+	json_t		*j;
+	long		 n[4];
+	size_t		 i;
+
+	no_server(&e);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO ops.idempotency_keys "
+	    "(scope, key, method, path, request_hash, created_at) SELECT "
+	    "'person:t3110', 'backlog-' || g, 'POST', '/api/v1/t3110', 'h', "
+	    "'" T0 "' FROM generate_series(1, %d) g", BACKLOG), 0);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log "
+	    "(at, account_id, reader_kind, reader_account, dataset, purpose) "
+	    "SELECT '" T0 "'::timestamptz - g * interval '1 second', '%s', "
+	    "'dpo', '%s', 'identity.account', 'backlog' FROM "
+	    "generate_series(1, %d) g", idl_demo.resident_id,
+	    idl_demo.admin_id, BACKLOG), 0);
+	backlog_reports(&e);
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO open311.requests "
+	    "(report_id, client_id, email, first_name, created_at) SELECT "
+	    "gen_random_uuid(), 'cl_0123456789abcdef', 'backlog-' || g || "
+	    "'@example.test', 'Backlog', '" T0 "'::timestamptz - "
+	    "g * interval '1 second' FROM generate_series(1, %d) g",
+	    BACKLOG), 0);
+	batches_record(&e);
+	for (i = 0; i < 4; i++) {
+		batches_watch(&e, rules[i][1], rules[i][2]);
+		n[i] = due(&e, rules[i][0]);
+		ck_assert_int_ge(n[i], BACKLOG);
+	}
+	j = purge_report(&e, BACKLOG_CLOCK);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(rule_count(j, rules[i][0], "ok"), n[i]);
+		ck_assert_int_eq(due(&e, rules[i][0]), 0);
+		batches_check(&e, rules[i][1], n[i]);
+	}
+	json_decref(j);
+	/* Each batch of reports took its supporters and contacts with it. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.supporters s JOIN incidents.reports r ON r.id = "
+	    "s.report_id WHERE r.description LIKE 'backlog %%'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE description LIKE 'backlog %%' AND "
+	    "(contact_email IS NOT NULL OR anonymised_at IS NULL)"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.requests WHERE email LIKE 'backlog-%%'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "ops.idempotency_keys WHERE scope = 'person:t3110'"), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE purpose = 'backlog'"), 0);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * A batch that fails (here the last one: a trigger refuses the newest due
+ * report) leaves the batches before it done: the rule is reported failed
+ * with the rows those did; the next run does the rest.
+ */
+START_TEST(test_backlog_failure_keeps_earlier_batches)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*last;
+	long		 n, done;
+
+	no_server(&e);
+	backlog_reports(&e);
+	n = due(&e, "incident_reports");
+	ck_assert_int_ge(n, BACKLOG);
+	last = idl_sql(&e, "SELECT id FROM incidents.reports WHERE "
+	    "anonymised_at IS NULL AND finished_at < '" BACKLOG_CLOCK "'::"
+	    "timestamptz - interval '1 year' ORDER BY finished_at DESC "
+	    "LIMIT 1");
+	ck_assert_ptr_nonnull(last);
+	ck_assert_int_eq(idl_sql_exec(&e, "CREATE FUNCTION public.t3110_refuse() "
+	    "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+	    "'t3110: refused'; END $$; CREATE TRIGGER t3110_refuse BEFORE "
+	    "UPDATE ON incidents.reports FOR EACH ROW WHEN (OLD.id = '%s') "
+	    "EXECUTE FUNCTION public.t3110_refuse()", last), 0);
+	j = purge_report(&e, BACKLOG_CLOCK);
+	done = rule_count(j, "incident_reports", "failed");
+	json_decref(j);
+	ck_assert_msg(done > 0 && done < n, "%ld of %ld due reports done",
+	    done, n);
+	ck_assert_int_eq(due(&e, "incident_reports"), n - done);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND anonymised_at IS NULL",
+	    last), 1);
+	/* Once the cause is gone, the next run does the rest. */
+	ck_assert_int_eq(idl_sql_exec(&e, "DROP TRIGGER t3110_refuse ON "
+	    "incidents.reports"), 0);
+	ck_assert_int_eq(purge(&e, BACKLOG_CLOCK, "incident_reports"),
+	    n - done);
+	ck_assert_int_eq(due(&e, "incident_reports"), 0);
+	free(last);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_refresh_tokens,
 	&test_refresh_tokens_revoked,
@@ -595,6 +821,8 @@ static const TTest *const *const tests[] = {
 	&test_access_log_rule,
 	&test_every_category_has_a_rule,
 	&test_background_purge_at_start,
+	&test_backlog_in_batches,
+	&test_backlog_failure_keeps_earlier_batches,
 	NULL
 };
 
