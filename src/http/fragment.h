@@ -7,10 +7,12 @@
  * and version of every row it reads, the version being PostgreSQL's xmin,
  * which every committed change of a row changes (VACUUM FREEZE keeps it;
  * a transaction's later changes of a row carry its xmin again, but no
- * other transaction sees the versions in between).  So a piece is never
- * stale while its key is found, whichever guichetd changed the rows, and
- * nothing needs to be told.  A piece is served for FRAGMENT_TTL seconds at
- * most (an xmin comes back after four billion transactions).
+ * other transaction sees the versions in between), or a column that a
+ * trigger changes with every change of the row (a report's revision,
+ * which an index can hold).  So a piece is never stale while its key is
+ * found, whichever guichetd changed the rows, and nothing needs to be
+ * told.  A piece is served for FRAGMENT_TTL seconds at most (an xmin
+ * comes back after four billion transactions).
  *
  * Memory: FRAGMENT_SETS sets of FRAGMENT_WAYS pieces (a store takes the
  * slot of its key, else an empty or expired one, else the least recently

@@ -25,8 +25,11 @@
 #define CATEGORY_COLS \
 	"code, department, name_fr, name_en, name_it, " \
 	"attributes::text AS attributes, resolution_days, anonymous_allowed"
-/* What a map's Feature is made from: the report's row and its category's. */
-#define MAP_VERSION	"r.xmin::text || '.' || c.xmin::text"
+/*
+ * What a map's Feature is made from: the report's row (its revision) and
+ * its category's (xmin), as incidents.public_reports.version (sql/035).
+ */
+#define MAP_VERSION	"r.revision::text || '.' || c.xmin::text"
 #define POINT(lon, lat) \
 	"ST_SetSRID(ST_MakePoint(" lon "::float8, " lat "::float8), 4326)" \
 	"::geography"
@@ -90,13 +93,15 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "FOR NO KEY UPDATE OF r", .nparams = 1 },
 	/*
 	 * the map: $1..$4 the box, $5 status, $6 category, $7 since, $8 rows;
-	 * each report's id and version: the xmin of its row and its
-	 * category's, which every change of either changes, the key of its
-	 * Feature among the fragments (http/fragment.h)
+	 * each report's id and version (its revision and its category's
+	 * xmin, which every change of either changes), the key of its
+	 * Feature among the fragments (http/fragment.h); read from
+	 * reports_map_status or reports_map_updated alone (sql/035)
 	 */
 	[IQ_MAP] = { .name = "incidents_select_map",
 	  .sql = "SELECT r.id, " MAP_VERSION " AS version " FROM_REPORTS
-	  " WHERE r.position && "
+	  " WHERE r.lon BETWEEN $1::float8 AND $3::float8 AND r.lat BETWEEN "
+	  "$2::float8 AND $4::float8 AND r.position && "
 	  "ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, "
 	  "4326)::geography AND ($5::text IS NULL OR r.status = $5) AND "
 	  "($6::text IS NULL OR r.category = $6) AND ($7::timestamptz IS NULL "

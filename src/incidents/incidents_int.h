@@ -135,8 +135,7 @@ int	 incidents_lonlat_ok(double, double);
 /* The report's own public columns, after its category's. */
 #define INCIDENTS_REPORT_COLS \
 	"r.department, " \
-	"r.description, ST_X(r.position::geometry) AS lon, " \
-	"ST_Y(r.position::geometry) AS lat, r.address, " \
+	"r.description, r.lon, r.lat, r.address, " \
 	"r.attributes::text AS attributes, r.status, r.close_reason, " \
 	"r.duplicate_of, r.status_note, r.supporters, r.created_at, " \
 	"r.updated_at, r.expected_at, r.finished_at, CASE WHEN " \
