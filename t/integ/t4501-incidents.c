@@ -859,6 +859,24 @@ START_TEST(test_map_filters)
 	    "&since=hier", NULL, NULL), 400);
 	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/incidents?"
 	    "bbox=6.74,44.92,6.70,44.94", NULL, NULL), 400);
+	/*
+	 * The box is a rectangle of longitudes and latitudes, its edges
+	 * included: A on the western edge is in, a hundred-thousandth of a
+	 * degree (under a metre) east of the eastern edge it is out.
+	 */
+	q = harness_printf("/api/v1/incidents?bbox=%.4f,44.92,6.74,44.94&"
+	    "category=pothole", LON);
+	j = idl_reqj(&e, "GET", q, NULL, NULL, &st);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 1);
+	json_decref(j);
+	free(q);
+	q = harness_printf("/api/v1/incidents?bbox=6.70,44.92,%.5f,44.94&"
+	    "category=pothole", LON - 0.00001);
+	j = idl_reqj(&e, "GET", q, NULL, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "features")), 0);
+	json_decref(j);
+	free(q);
 	/* The names in the caller's language, and said so. */
 	h[0] = "Accept-Language: it";
 	h[1] = NULL;
