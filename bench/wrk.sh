@@ -31,17 +31,17 @@ run() {
 # "NAME req/s p50 p99 errors p99s": the medians of the rounds' rates and
 # latencies, the errors of all, and every round's p99 joined by '/'.
 rounds() {
-	local n=$1 name=$2 i line
+	local n=$1 name=$2 i line r a b e
 	local -a rps=() p50=() p99=()
 	local bad=0
 	shift 2
 	for i in $(seq 1 "$n"); do
 		line=$(run "$name-$i" "$@")
 		read -r _ r a b e <<<"$line"
-		rps+=("$r")
-		p50+=("$a")
-		p99+=("$b")
-		bad=$((bad + e))
+		rps+=("${r:-0}")
+		p50+=("${a:-0}")
+		p99+=("${b:-0}")
+		bad=$((bad + ${e:-1}))
 	done
 	printf '%s %s %s %s %s %s\n' "$name" "$(median_of "${rps[@]}")" \
 	    "$(median_of "${p50[@]}")" "$(median_of "${p99[@]}")" "$bad" \

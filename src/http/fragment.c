@@ -185,6 +185,7 @@ fragment_list_row(struct fragment_list *fl, int i,
 	if (fragment_get(k, fl->out)) {
 		fl->len[i] = fl->out->len - fl->off[i];
 		fl->written++;
+		fl->rows++;
 		return (1);
 	}
 	fl->out->len = mark;
@@ -224,6 +225,7 @@ fragment_list_made(struct fragment_list *fl, int i, size_t from,
 	fl->off[i] = from;
 	fl->len[i] = fl->made.len - from;
 	fl->fresh[i] = 1;
+	fl->rows++;
 	fragment_put(k, fl->made.data + from, fl->len[i]);
 }
 

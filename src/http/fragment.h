@@ -12,7 +12,9 @@
  * which an index can hold).  So a piece is never stale while its key is
  * found, whichever guichetd changed the rows, and nothing needs to be
  * told.  A piece is served for FRAGMENT_TTL seconds at most (an xmin
- * comes back after four billion transactions).
+ * comes back after four billion transactions; a row deleted and inserted
+ * again with its id would count its revisions from 0 again: reports are
+ * never, their ids are uuids the database draws).
  *
  * Memory: FRAGMENT_SETS sets of FRAGMENT_WAYS pieces (a store takes the
  * slot of its key, else an empty or expired one, else the least recently
@@ -64,6 +66,7 @@ struct fragment_list {
 	const char	*sep;
 	size_t		 start;		/* where the rows begin in 'out' */
 	int		 n, missing, next, written;
+	int		 rows;		/* in the list: found or made */
 	size_t		*off, *len;	/* of row i in 'out', or in 'made' */
 	char		*fresh;		/* row i is in 'made' */
 	const char	**id;		/* the ids of the missing rows */

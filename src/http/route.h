@@ -28,8 +28,8 @@ struct json_spec;
 #define ROUTE_STREAM	0x20	/* the answer is a stream that does not end
 				   (http/live.h): a caller of every route
 				   asks it what makes it answer at once */
-#define ROUTE_LIST	0x40	/* reads many rows (a list of up to a thousand,
-				   an export): runs on the list lane (server.h) */
+#define ROUTE_LIST	0x40	/* reads many rows (a list of up to a
+				   thousand): runs on the list lane (server.h) */
 
 /* Returns 0; a handler sets exactly one reply on every path. */
 typedef int	(*route_handler)(struct request *);

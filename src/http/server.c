@@ -120,7 +120,7 @@ static struct lane	slow_lane = LANE_INIT(slow_lane, "slow",
 			    MC_SLOW_QUEUED, MG_SLOW_WAITING);
 /*
  * The list lane: the routes that read many rows (ROUTE_LIST: the map,
- * Open311's lists, the boards, an export), milliseconds of PostgreSQL and
+ * Open311's lists, the boards), milliseconds of PostgreSQL and
  * of CPU each.  On the polling threads, a connection waited for every
  * such request of the connections its thread had accepted before it:
  * libmicrohttpd's thread that wakes first accepts up to ten connections
@@ -1353,13 +1353,18 @@ lane_submit(struct lane *l, struct request *req)
 
 	request_peer_key(req, key);
 	pthread_mutex_lock(&l->mtx);
+	if (l->stop) {
+		pthread_mutex_unlock(&l->mtx);
+		metrics_count(l->mc + 2);
+		return (LANE_FULL);
+	}
 	fp = flow_slot(l, key);
 	if ((f = *fp) != NULL && f->held >= l->share) {
 		pthread_mutex_unlock(&l->mtx);
 		metrics_count(l->mc + 1);
 		return (LANE_SHARE);
 	}
-	if (l->len == l->cap || l->stop) {
+	if (l->len == l->cap) {
 		pthread_mutex_unlock(&l->mtx);
 		metrics_count(l->mc + 2);
 		return (LANE_FULL);
@@ -1428,6 +1433,15 @@ lane_stop(struct lane *l)
 	pthread_mutex_unlock(&l->mtx);
 	for (i = 0; i < l->nworkers; i++)
 		pthread_join(l->workers[i], NULL);
+}
+
+/*
+ * After the daemon stopped: until then a kept-alive connection may still
+ * send a request, which lane_submit() refuses (503) on a stopped lane.
+ */
+static void
+lane_free(struct lane *l)
+{
 	free(l->workers);
 	free(l->buckets);
 	free(l->flows);
@@ -1921,6 +1935,8 @@ server_stop(int timeout)
 	lane_stop(&slow_lane);
 	lane_stop(&list_lane);
 	MHD_stop_daemon(daemon_);
+	lane_free(&slow_lane);
+	lane_free(&list_lane);
 	daemon_ = NULL;
 	if (tracks.running) {
 		pthread_mutex_lock(&tracks.mtx);

@@ -23,8 +23,8 @@
  * client addresses (server.c), an address past its share gets 429 and a
  * full queue 503 at once, so logins cannot starve reads, and one address
  * cannot starve the others' logins.  Routes that read many rows
- * (ROUTE_LIST: the map, Open311's lists, the boards, an export: each
- * milliseconds of PostgreSQL) run on the list lane the same way, any of
+ * (ROUTE_LIST: the map, Open311's lists, the boards: each milliseconds
+ * of PostgreSQL) run on the list lane the same way, any of
  * its workers taking the next one: on the polling threads a connection
  * waited for every such request of the others its thread had accepted,
  * and libmicrohttpd hands a burst of new connections to one thread.

@@ -787,6 +787,11 @@ answer_requests(struct request *req, const struct o311_query *q,
 		}
 		fragment_list_end(&fl);
 	}
+	if (one && fl.rows == 0) {
+		/* Gone between the two statements. */
+		o311_error(req, 404, "service_request_id not found");
+		goto out;
+	}
 	xml_list_end(&w);
 	reply_header(req, "Vary", "Accept-Language");
 out:

@@ -64,12 +64,10 @@ static const struct route privacy_routes[] = {
 	  .input = &privacy_request_patch_spec, .flags = B },
 	/* access and portability (Art. 15, 20) */
 	{ .method = "GET", .pattern = "/api/v1/me/export",
-	  .handler = privacy_export_me, .perm = PERM_SELF,
-	  .flags = ROUTE_LIST },
+	  .handler = privacy_export_me, .perm = PERM_SELF },
 	{ .method = "GET",
 	  .pattern = "/api/v1/admin/privacy/subjects/{id}/export",
-	  .handler = privacy_export_subject, .perm = PERM_DPO,
-	  .flags = ROUTE_LIST },
+	  .handler = privacy_export_subject, .perm = PERM_DPO },
 	/* erasure (Art. 17) */
 	{ .method = "DELETE", .pattern = "/api/v1/me",
 	  .handler = privacy_me_erase, .perm = PERM_SELF,
