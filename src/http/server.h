@@ -26,8 +26,12 @@
  * (ROUTE_LIST: the map, Open311's lists, the boards: each milliseconds
  * of PostgreSQL) run on the list lane the same way, any of
  * its workers taking the next one: on the polling threads a connection
- * waited for every such request of the others its thread had accepted,
- * and libmicrohttpd hands a burst of new connections to one thread.
+ * waited for every such request of the others of its thread.
+ *
+ * One thread, the acceptor, accepts the connections and hands each to
+ * libmicrohttpd, which gives it to a polling thread by its descriptor:
+ * a burst of new connections spreads over the threads (libmicrohttpd's
+ * own accept gave up to ten in a row to the thread that woke first).
  */
 #ifndef GUICHET_SERVER_H
 #define GUICHET_SERVER_H
