@@ -1829,7 +1829,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 /*
  * The acceptor: one thread accepts the connections and hands each to
  * libmicrohttpd (MHD_add_connection()), which gives it to the polling
- * thread its descriptor picks (descriptor modulo threads): new
+ * thread its descriptor picks (descriptor modulo threads, the next one
+ * when that thread holds its share of connection_limit): new
  * connections spread over the threads.  libmicrohttpd's own accept let
  * the thread that woke first take up to ten connections in a row, so a
  * burst of them (a browser's six, a partner's pool) landed on one or two
@@ -1841,6 +1842,17 @@ static int		 listen_fd = -1;
 static pthread_t	 acceptor;
 static _Atomic int	 accepting;
 
+/* libmicrohttpd holds connection_limit connections: 1. */
+static int
+at_limit(void)
+{
+	const union MHD_DaemonInfo	*i;
+
+	i = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return (i != NULL && i->num_connections >=
+	    (unsigned int)cfg.connection_limit);
+}
+
 static void *
 accept_loop(void *arg)
 {
@@ -1848,28 +1860,40 @@ accept_loop(void *arg)
 	struct pollfd		 pfd;
 	struct timespec		 pause = { 0, 50 * 1000 * 1000 };
 	socklen_t		 len;
-	int			 fd;
+	int			 fd, n, told = 0;
 
 	(void)arg;
 	pfd.fd = listen_fd;
 	pfd.events = POLLIN;
 	while (atomic_load(&accepting)) {
+		/*
+		 * At the limit, new connections wait in the backlog, as
+		 * they did when libmicrohttpd accepted them itself.
+		 */
+		if (at_limit()) {
+			nanosleep(&pause, NULL);
+			continue;
+		}
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		for (;;) {
+		for (n = 0; n < 64 && atomic_load(&accepting); n++) {
 			len = sizeof(ss);
 			fd = accept4(listen_fd, (struct sockaddr *)&ss, &len,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd == -1) {
 				if (errno == EINTR || errno == ECONNABORTED)
 					continue;
-				/* Out of descriptors: let some close. */
-				if (errno == EMFILE || errno == ENFILE ||
-				    errno == ENOBUFS || errno == ENOMEM)
-					nanosleep(&pause, NULL);
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				/* Out of descriptors, or worse: a pause. */
+				if (!told) {
+					told = 1;
+					log_warnx("accept: %s", strerror(errno));
+				}
+				nanosleep(&pause, NULL);
 				break;
 			}
-			/* On MHD_NO (a limit) it closed the socket. */
+			/* It closes the socket when it refuses it. */
 			(void)MHD_add_connection(daemon_, fd,
 			    (struct sockaddr *)&ss, len);
 		}
@@ -1893,8 +1917,11 @@ listen_on(const struct sockaddr *sa, socklen_t salen)
 		    sizeof(one));
 	if (bind(listen_fd, sa, salen) == -1 || listen(listen_fd, 1024) ==
 	    -1) {
+		int	 e = errno;
+
 		close(listen_fd);
 		listen_fd = -1;
+		errno = e;
 		return (-1);
 	}
 	return (0);
@@ -1962,7 +1989,8 @@ server_start(const struct server_config *c)
 	if (listen_on(sa, sa->sa_family == AF_INET6 ? sizeof(sin6) :
 	    sizeof(sin)) == -1) {
 		log_warnx("could not listen on %s port %d (address in use, or "
-		    "not permitted)", c->listen_address, c->port);
+		    "not permitted): %s", c->listen_address, c->port,
+		    strerror(errno));
 		return (-1);
 	}
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL,
