@@ -47,16 +47,25 @@ void
 fragment_key(struct fragment_key *k, const char *form, const char *id,
     const char *version)
 {
-	struct buf	 b;
+	const char	*part[3] = { form, id, version };
+	char		 small[256], *b = small;
+	size_t		 len[3], n = 0, i;
 
-	buf_init(&b);
-	buf_adds(&b, form);
-	buf_addc(&b, '\0');
-	buf_adds(&b, id != NULL ? id : "");
-	buf_addc(&b, '\0');
-	buf_adds(&b, version != NULL ? version : "");
-	hash128(b.data, b.len, k->h);
-	buf_cleanup(&b);
+	/* form NUL id NUL version, on the stack when it fits (one per row). */
+	for (i = 0; i < 3; i++) {
+		part[i] = part[i] != NULL ? part[i] : "";
+		len[i] = strlen(part[i]);
+		n += len[i] + 1;
+	}
+	if (n > sizeof(small))
+		b = xmalloc(n);
+	for (n = 0, i = 0; i < 3; i++) {
+		memcpy(b + n, part[i], len[i] + 1);
+		n += len[i] + 1;
+	}
+	hash128(b, n - 1, k->h);
+	if (b != small)
+		free(b);
 }
 
 static size_t

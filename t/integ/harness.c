@@ -1305,6 +1305,25 @@ harness_metric(const struct server *s, const char *sample)
 	return (v);
 }
 
+void
+harness_fragments(const struct server *s, long *hits, long *misses)
+{
+	*hits = harness_metric(s,
+	    "guichet_fragments_requests_total{result=\"hit\"}");
+	*misses = harness_metric(s,
+	    "guichet_fragments_requests_total{result=\"miss\"}");
+}
+
+void
+harness_assert_all_kept(const struct server *s, long hits, long misses)
+{
+	long	 h, m;
+
+	harness_fragments(s, &h, &m);
+	ck_assert_msg(h > hits, "no row from the fragments (%ld hits)", h);
+	ck_assert_msg(m == misses, "%ld rows written again", m - misses);
+}
+
 const char *
 http_resp_header(const struct http_resp *r, const char *name)
 {

@@ -237,6 +237,13 @@ size_t	 harness_curl_discard(char *, size_t, size_t, void *);
  * -1 when there is no such line or no answer.
  */
 long	 harness_metric(const struct server *, const char *);
+/*
+ * The lookups of kept rows (http/fragment.h) so far, hits and misses;
+ * harness_assert_all_kept() then asserts that what came since was
+ * served from them alone: more hits, no new miss.
+ */
+void	 harness_fragments(const struct server *, long *, long *);
+void	 harness_assert_all_kept(const struct server *, long, long);
 /* A response header by name (case-insensitive), or NULL. */
 const char *http_resp_header(const struct http_resp *, const char *);
 /* The number of headers of that name. */
