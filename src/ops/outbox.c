@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/hook.h"
 #include "base/log.h"
 #include "core/module.h"
 #include "db/db.h"
@@ -95,6 +96,7 @@ outbox_gate_install(outbox_gate_fn fn)
 	if (ngates == GATES_MAX)
 		fatalx("outbox: more than %d gates", GATES_MAX);
 	gates[ngates++] = fn;
+	hook_note("outbox-gate");
 }
 
 int
