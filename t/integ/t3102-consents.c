@@ -400,6 +400,16 @@ START_TEST(test_ledger_append_only)
 	char		*at, *l;
 
 	at = resident_giving(&e, "newsletter");
+	/*
+	 * The ledger's functions know people through identity's interface
+	 * (identity.directory), not its tables (migration 037).
+	 */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM pg_proc p "
+	    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = "
+	    "'privacy' AND p.proname IN ('consent_ledger_account', "
+	    "'consent_ledger_append_only', 'erase_consent_ledger') AND "
+	    "p.prosrc LIKE '%%identity.directory%%' AND p.prosrc NOT LIKE "
+	    "'%%identity.accounts%%'"), 3);
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
 	    "action = 'withdrawn'") == -1, "an UPDATE of the ledger passed");
 	ck_assert_msg(idl_sql_exec(&e, "UPDATE privacy.consent_ledger SET "
