@@ -59,23 +59,15 @@ probe_answers(struct server *s, const char *path, const char *want)
 	http_resp_free(&r);
 }
 
-START_TEST(test_healthz_ok)
+/* The probes: alive, then ready (the schema is the one it expects). */
+START_TEST(test_probes_answer)
 {
 	struct server	 s;
 
 	harness_start(&s, NULL);
 	probe_answers(&s, "/healthz", "ok");
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
-}
-END_TEST
-
-START_TEST(test_readyz_ready)
-{
-	struct server	 s;
-
-	harness_start(&s, NULL);
 	probe_answers(&s, "/readyz", "ready");
+	ck_assert_int_eq(harness_server_stop(&s), 0);
 	harness_server_free(&s);
 }
 END_TEST
@@ -786,8 +778,7 @@ START_TEST(test_sigterm_exit_zero)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_healthz_ok,
-	&test_readyz_ready,
+	&test_probes_answer,
 	&test_notfound_problem,
 	&test_method_not_allowed,
 	&test_request_id_echoed,

@@ -596,6 +596,8 @@ START_TEST(test_conf_department)
 	for (i = 0; bad[i] != NULL; i++)
 		ck_assert_msg(conf_set(&c, "shuttles_department", bad[i], "test",
 		    &e) == -1, "accepted '%s'", bad[i]);
+	/* The message says what a code is (not another key's hint). */
+	ck_assert_msg(strstr(e.msg, "department's code") != NULL, "%s", e.msg);
 	ck_assert_int_eq(conf_set(&c, "shuttles_department", "mairie", "test",
 	    &e), 0);
 	ck_assert_str_eq(c.shuttles_department, "mairie");
