@@ -1391,7 +1391,8 @@ static const TTest *const *const log_tests[] = {
 const struct test_group test_groups[] = {
 	{ "b64", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, b64_tests },
 	{ "buf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, buf_tests },
-	{ "clock", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, clock_tests },
+	/* The calendar's half a million dates outlast 4 s on a loaded host. */
+	{ "clock", 60, NULL, NULL, NULL, NULL, clock_tests },
 	{ "conf", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, conf_tests },
 	{ "log", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, log_tests },
 	{ "seal", TEST_TIMEOUT_CHECK, NULL, NULL, NULL, NULL, seal_tests },
