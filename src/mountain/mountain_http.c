@@ -175,18 +175,19 @@ item_id_ok(const char *s)
 
 /*
  * A public list (row 0 of 'res': its items as JSON text) with its
- * 'summary', answered and kept in the cache under 'key'; frees 'res'.
+ * 'summary', answered and kept in the cache under 'key' until 'until'
+ * (µs, 0: no end of its own); frees 'res'.
  */
 static void
 list_reply(struct request *req, struct db_res *res, json_t *summary,
-    const char *key)
+    const char *key, int64_t until)
 {
 	reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items",
 	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
 	    "summary", summary));
 	db_res_free(res);
 	public_headers(req);
-	cache_store(req, key, MOUNTAIN_CACHE_TAG);
+	cache_store_until(req, key, MOUNTAIN_CACHE_TAG, until);
 }
 
 /* GET /api/v1/lifts */
@@ -208,7 +209,7 @@ mountain_lifts(struct request *req)
 	summary = json_pack("{s:I, s:I}",
 	    "open", (json_int_t)db_int64(res, 0, "open"),
 	    "total", (json_int_t)db_int64(res, 0, "total"));
-	list_reply(req, res, summary, key);
+	list_reply(req, res, summary, key, 0);
 	return (0);
 }
 
@@ -216,7 +217,9 @@ mountain_lifts(struct request *req)
  * The one-row JSON document of column 'col' of 'stmt' (parameters 'p') as
  * the answer: from the cache under 'key' when 'cached' (a public GET),
  * built afresh otherwise (after a change, which this process may not have
- * been told yet); 'notfound' when there is no row.
+ * been told yet); 'notfound' when there is no row.  When the statement
+ * has a column next_day (the document says "today"), the cached answer
+ * expires then: the town's midnight.
  */
 static void
 doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
@@ -224,12 +227,15 @@ doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
     int cached)
 {
 	struct db_res	*res = NULL;
+	int64_t		 until;
 
 	if (cached && cache_reply(req, key))
 		return;
 	if (reply_exec_row(req, MOUNTAIN_STMT(stmt), p, &res, notfound) == -1)
 		return;
 	reply_json(req, 200, json_loads(db_str(res, 0, col), 0, NULL));
+	until = db_col(res, "next_day") >= 0 ?
+	    db_int64(res, 0, "next_day") : 0;
 	db_res_free(res);
 	if (!cached) {
 		/* Not a public answer: never kept by anyone. */
@@ -237,7 +243,7 @@ doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
 		return;
 	}
 	public_headers(req);
-	cache_store(req, key, MOUNTAIN_CACHE_TAG);
+	cache_store_until(req, key, MOUNTAIN_CACHE_TAG, until);
 }
 
 /* Lift 'id' with today's history ('cached': as doc_view()). */
@@ -293,7 +299,8 @@ mountain_slopes(struct request *req)
 	    "total", (json_int_t)db_int64(res, 0, "total"),
 	    "km_open", (double)db_int64(res, 0, "m_open") / 1000.0,
 	    "km_total", (double)db_int64(res, 0, "m_total") / 1000.0);
-	list_reply(req, res, summary, key);
+	/* "groomed" says today: built again at the town's midnight. */
+	list_reply(req, res, summary, key, db_int64(res, 0, "next_day"));
 	return (0);
 }
 
