@@ -277,7 +277,7 @@ START_TEST(test_demo_procedures_languages)
 	ck_assert_int_eq(get_lang(&e, LIST "?limit=100", NULL, &r), 200);
 	page = harness_json(&r);
 	http_resp_free(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 9);
+	ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 10);
 	json_array_foreach(json_object_get(page, "items"), i, it) {
 		code = idl_jstr(it, "code");
 		path = harness_printf("/api/v1/procedures/%s", code);
