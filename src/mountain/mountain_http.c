@@ -32,71 +32,57 @@
 #include "json/check.h"
 #include "mountain/mountain_int.h"
 
-#define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
 #define MOUNTAIN_MAX_AGE	"public, max-age=10"
 
 static const char *const statuses[] = { "open", "closed", "on_hold",
     "scheduled", NULL };
 
-static const struct json_field reason_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	{ .name = "en", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	{ .name = "it", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	JF_END,
-};
+static const struct json_field reason_fields[] =
+    MOUNTAIN_TEXT_FIELDS(JF_NONE, 1, 200);
 static const struct json_spec reason_spec = { .name = "StatusReason",
     .fields = reason_fields };
 
+/* What every change of status says; a batch's items say which, too. */
+#define STATUS_FIELDS \
+	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .one_of = statuses }, \
+	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE, \
+	  .object = &reason_spec }, \
+	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE, \
+	  .format = JF_DATETIME }
+#define ITEM_ID_FIELD \
+	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .min_len = 1, .max_len = 48 }
+/* A slope's change may say whether it was groomed today. */
+#define GROOMED_FIELD	{ .name = "groomed", .kind = JK_BOOLEAN }
+
 static const struct json_field status_fields[] = {
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
+	STATUS_FIELDS,
 	JF_END,
 };
 const struct json_spec mountain_status_spec = { .name = "StatusChange",
     .fields = status_fields };
 
-/* A slope's change may say whether it was groomed today. */
 static const struct json_field slope_status_fields[] = {
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
-	{ .name = "groomed", .kind = JK_BOOLEAN },
+	STATUS_FIELDS,
+	GROOMED_FIELD,
 	JF_END,
 };
 const struct json_spec mountain_slope_status_spec = {
     .name = "SlopeStatusChange", .fields = slope_status_fields };
 
 static const struct json_field item_fields[] = {
-	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 48 },
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
+	ITEM_ID_FIELD,
+	STATUS_FIELDS,
 	JF_END,
 };
 static const struct json_spec item_spec = { .name = "StatusBatchItem",
     .fields = item_fields };
 
 static const struct json_field slope_item_fields[] = {
-	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 48 },
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
-	{ .name = "groomed", .kind = JK_BOOLEAN },
+	ITEM_ID_FIELD,
+	STATUS_FIELDS,
+	GROOMED_FIELD,
 	JF_END,
 };
 static const struct json_spec slope_item_spec = {
@@ -115,12 +101,8 @@ const struct json_spec mountain_batch_spec = { .name = "StatusBatch",
 static const char *const weathers[] = { "sunny", "partly_cloudy", "cloudy",
     "snow", "rain", "fog", "wind", NULL };
 
-static const struct json_field comment_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	{ .name = "en", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	{ .name = "it", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	JF_END,
-};
+static const struct json_field comment_fields[] =
+    MOUNTAIN_TEXT_FIELDS(JF_NONE, 1, 500);
 static const struct json_spec comment_spec = { .name = "SnowComment",
     .fields = comment_fields };
 

@@ -232,6 +232,30 @@ copy_field(struct buf *b, const char *v, int null_empty, int last)
 	    last);
 }
 
+/*
+ * Columns of the row 'f' in order, 'cols' naming each by its index, with
+ * '?' after it when empty is NULL ("0 1 4? 5?"); the last one ends the
+ * row when 'last'.
+ */
+static void
+copy_fields(struct buf *b, const char *const *f, const char *cols, int last)
+{
+	const char	*p = cols;
+	char		*end;
+	long		 i;
+	int		 null_empty;
+
+	for (;;) {
+		i = strtol(p, &end, 10);
+		null_empty = *end == '?';
+		p = end + null_empty;
+		p += strspn(p, " ");
+		copy_field(b, f[i], null_empty, last && *p == '\0');
+		if (*p == '\0')
+			return;
+	}
+}
+
 static void
 copy_long(struct buf *b, long v, int last)
 {
@@ -344,12 +368,7 @@ agency_row(struct import *im, const char *const *f)
 		snprintf(im->first_agency, sizeof(im->first_agency), "%s",
 		    f[0]);
 	}
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 0, 0);
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[3], 0, 0);
-	copy_field(b, f[4], 1, 0);
-	copy_field(b, f[5], 1, 1);
+	copy_fields(b, f, "0 1 2 3 4? 5?", 1);
 	return (0);
 }
 
@@ -375,10 +394,7 @@ stops_row(struct import *im, const char *const *f)
 		problem(im, "stop_id \"%.64s\" appears twice", f[0]);
 		return (-1);
 	}
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 1, 0);
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[3], 1, 0);
+	copy_fields(b, f, "0 1? 2 3?", 0);
 	if (located) {
 		buf_addf(b, "%.7f\t%.7f\t", lat, lon);
 	} else
@@ -422,13 +438,9 @@ routes_row(struct import *im, const char *const *f)
 	}
 	copy_field(b, f[0], 0, 0);
 	copy_field(b, agency, 0, 0);
-	copy_field(b, f[2], 1, 0);
-	copy_field(b, f[3], 1, 0);
-	copy_field(b, f[4], 1, 0);
+	copy_fields(b, f, "2? 3? 4?", 0);
 	copy_long(b, type, 0);
-	copy_field(b, f[6], 1, 0);
-	copy_field(b, f[7], 1, 0);
-	copy_field(b, f[8], 1, 1);
+	copy_fields(b, f, "6? 7? 8?", 1);
 	return (0);
 }
 
@@ -534,17 +546,12 @@ trips_row(struct import *im, const char *const *f)
 		problem(im, "trip_id \"%.64s\" appears twice", f[2]);
 		return (-1);
 	}
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 0, 0);
-	copy_field(b, f[3], 1, 0);
-	copy_field(b, f[5], 1, 0);
+	copy_fields(b, f, "2 0 1 3? 5?", 0);
 	if (dir < 0)
 		buf_adds(b, "\\N\t");
 	else
 		copy_long(b, dir, 0);
-	copy_field(b, f[6], 1, 0);
-	copy_field(b, f[7], 1, 1);
+	copy_fields(b, f, "6? 7?", 1);
 	return (0);
 }
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "caselib.h"
+#include "mtnlib.h"
 
 /* Sunday 20 December 2026, 9 in the morning in Montgenèvre. */
 #define FROZEN	"2026-12-20T08:00:00Z"
@@ -71,6 +71,24 @@ summary(const json_t *list, const char *k)
 {
 	return ((long)json_integer_value(json_object_get(json_object_get(list,
 	    "summary"), k)));
+}
+
+/*
+ * The snow report in 'lang': its 'member' is 'value', its avalanche level
+ * 'level', its comment 'comment'; the body (caller frees).
+ */
+static json_t *
+snow_is(const struct idenv *e, const char *lang, const char *member,
+    long value, long level, const char *comment)
+{
+	json_t	*j = get_ok(e, SNOW, lang, NULL);
+
+	ck_assert_int_eq(json_integer_value(json_object_get(j, member)),
+	    value);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j,
+	    "avalanche"), "level")), level);
+	idl_assert_str(j, "comment", comment);
+	return (j);
 }
 
 /*
@@ -161,14 +179,8 @@ START_TEST(test_public)
 	json_decref(j);
 
 	/* The demo's report, in Italian. */
-	j = get_ok(&e, SNOW, "it", NULL);
-	ck_assert_int_eq(json_integer_value(json_object_get(j,
-	    "depth_top_cm")), 110);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j,
-	    "avalanche"), "level")), 2);
-	idl_assert_str(j, "comment", "Bella neve fresca su tutto il "
-	    "comprensorio.");
-	json_decref(j);
+	json_decref(snow_is(&e, "it", "depth_top_cm", 110, 2,
+	    "Bella neve fresca su tutto il comprensorio."));
 	idl_stop(&e);
 }
 END_TEST
@@ -192,18 +204,16 @@ put_status(const struct idenv *e, const char *path, const char *token,
 START_TEST(test_status_and_history)
 {
 	struct idenv	 e;
-	char		*op, *res, *chief, *tech, *by;
+	struct mtn_cast	 c;
+	char		*by;
 	json_t		*j, *h;
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	op = idl_operator_token(&e);
-	res = cl_resident(&e);
-	chief = cl_agent(&e, CL_LIFT_CHIEF);
-	tech = cl_agent(&e, CL_TECH);
+	mtn_cast(&e, &c);
 
 	/* Wind: on hold until 10:30, said in three languages. */
-	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", op,
+	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", c.op,
 	    "{\"status\": \"on_hold\", \"reason\": {\"fr\": \"Vent fort\", "
 	    "\"en\": \"Strong wind\", \"it\": \"Vento forte\"}, "
 	    "\"expected_at\": \"2026-12-20T09:30:00Z\"}", &j), 200);
@@ -219,7 +229,7 @@ START_TEST(test_status_and_history)
 	json_decref(j);
 
 	/* Staff of the department opens it. */
-	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", chief,
+	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", c.chief,
 	    "{\"status\": \"open\"}", NULL), 200);
 	j = get_ok(&e, LIFTS "/" LIFT, "en", NULL);
 	idl_assert_str(j, "status", "open");
@@ -241,7 +251,7 @@ START_TEST(test_status_and_history)
 	free(by);
 
 	/* A slope. */
-	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", op,
+	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", c.op,
 	    "{\"status\": \"scheduled\", \"expected_at\": "
 	    "\"2026-12-20T11:00:00Z\", \"reason\": {\"fr\": \"Damage en "
 	    "cours\"}}", NULL), 200);
@@ -280,47 +290,47 @@ START_TEST(test_status_and_history)
 	}
 
 	/* Groomed this morning: said with a status; unsaid, unchanged. */
-	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", op,
+	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", c.op,
 	    "{\"status\": \"open\", \"groomed\": true}", &j), 200);
 	ck_assert(json_is_true(json_object_get(j, "groomed")));
 	json_decref(j);
-	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", op,
+	ck_assert_int_eq(put_status(&e, SLOPES "/le-chalvet/status", c.op,
 	    "{\"status\": \"on_hold\"}", NULL), 200);
 	j = get_ok(&e, SLOPES, NULL, NULL);
 	ck_assert(json_is_true(json_object_get(item(j, "le-chalvet"),
 	    "groomed")));
 	idl_assert_str(item(j, "le-chalvet"), "groomed_on", "2026-12-20");
 	json_decref(j);
-	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
+	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", c.op,
 	    "{\"status\": \"open\", \"groomed\": true}", 422, "validation");
 	json_decref(j);
 
 	/* What the schema cannot say. */
-	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
+	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", c.op,
 	    "{\"status\": \"scheduled\"}", 422, "validation");
 	ck_assert_ptr_nonnull(idl_error_for(j, "/expected_at"));
 	json_decref(j);
-	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
+	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", c.op,
 	    "{\"status\": \"scheduled\", \"expected_at\": "
 	    "\"2026-12-20T07:00:00Z\"}", 422, "validation");
 	ck_assert_ptr_nonnull(idl_error_for(j, "/expected_at"));
 	json_decref(j);
-	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", op,
+	j = cl_problem(&e, "PUT", LIFTS "/" LIFT "/status", c.op,
 	    "{\"status\": \"broken\"}", 422, "validation");
 	json_decref(j);
-	j = cl_problem(&e, "PUT", LIFTS "/nope/status", op,
+	j = cl_problem(&e, "PUT", LIFTS "/nope/status", c.op,
 	    "{\"status\": \"open\"}", 404, "lift_not_found");
 	json_decref(j);
-	j = cl_problem(&e, "PUT", SLOPES "/nope/status", op,
+	j = cl_problem(&e, "PUT", SLOPES "/nope/status", c.op,
 	    "{\"status\": \"open\"}", 404, "slope_not_found");
 	json_decref(j);
 
 	/* Nobody else. */
 	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", NULL,
 	    "{\"status\": \"closed\"}", NULL), 401);
-	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", res,
+	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", c.res,
 	    "{\"status\": \"closed\"}", NULL), 403);
-	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", tech,
+	ck_assert_int_eq(put_status(&e, LIFTS "/" LIFT "/status", c.tech,
 	    "{\"status\": \"closed\"}", NULL), 403);
 	st = 0;
 	j = idl_reqj(&e, "GET", LIFTS "/" LIFT, NULL, NULL, &st);
@@ -328,11 +338,7 @@ START_TEST(test_status_and_history)
 	json_decref(j);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "mountain.status_history"), 6);
-	free(op);
-	free(res);
-	free(chief);
-	free(tech);
-	idl_stop(&e);
+	mtn_cast_end(&e, &c);
 }
 END_TEST
 
@@ -432,14 +438,9 @@ START_TEST(test_snow_report)
 	ck_assert_int_eq(st, 200);
 	idl_assert_str(j, "reported_at", "2026-12-20T08:00:00Z");
 	json_decref(j);
-	j = get_ok(&e, SNOW, "en", NULL);
-	ck_assert_int_eq(json_integer_value(json_object_get(j,
-	    "fresh_24h_cm")), 25);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j,
-	    "avalanche"), "level")), 3);
+	j = snow_is(&e, "en", "fresh_24h_cm", 25, 3, "Fresh snow");
 	idl_assert_str(json_object_get(j, "avalanche"), "date", "2026-12-20");
 	idl_assert_str(j, "weather", "snow");
-	idl_assert_str(j, "comment", "Fresh snow");
 	json_decref(j);
 	/* The demo's report stays in the history. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "

@@ -73,6 +73,32 @@ refused(const struct idenv *e, const char *product, const char *start,
 	json_decref(j);
 }
 
+/*
+ * The quote of 'product' from 2026-12-20 as 'token' is 'cents' by 'rule'
+ * of the season 2026-2027, the caller holding the one entitlement
+ * 'entitlement': its body (caller frees).
+ */
+static json_t *
+entitled(const struct idenv *e, const char *token, const char *product,
+    const char *birth, long cents, const char *rule,
+    const char *entitlement)
+{
+	json_t	*j;
+	long	 st;
+
+	j = quote(e, token, product, "2026-12-20", birth, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j,
+	    "price_cents")), cents);
+	idl_assert_str(j, "rule", rule);
+	idl_assert_str(j, "season", "2026-2027");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "entitlements")),
+	    1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
+	    "entitlements"), 0)), entitlement);
+	return (j);
+}
+
 START_TEST(test_products)
 {
 	struct idenv	 e;
@@ -181,7 +207,6 @@ START_TEST(test_entitlements)
 	struct idenv	 e;
 	char		*res, *other, *chief, *id;
 	json_t		*j;
-	long		 st;
 
 	res = idl_start_resident(&e, FROZEN);
 	other = cl_other(&e);
@@ -195,16 +220,10 @@ START_TEST(test_entitlements)
 	    "1980-05-01", "adult", "standard"), 65000);
 	/* Accepted: the resident's price for 2026-2027, and says why. */
 	cl_decide(&e, chief, chief, id, "accepted", NULL);
-	j = quote(&e, res, "season_2026", "2026-12-20", "1980-05-01", &st);
-	ck_assert_int_eq(st, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(j,
-	    "price_cents")), 26000);
+	j = entitled(&e, res, "season_2026", "1980-05-01", 26000,
+	    "resident:adult", "resident");
 	ck_assert_int_eq(json_integer_value(json_object_get(j,
 	    "standard_price_cents")), 65000);
-	idl_assert_str(j, "rule", "resident:adult");
-	idl_assert_str(j, "season", "2026-2027");
-	ck_assert_int_eq(json_array_size(json_object_get(j, "entitlements")),
-	    1);
 	ck_assert_ptr_nonnull(strstr(idl_jstr(j, "why"),
 	    "résident permanent"));
 	json_decref(j);
@@ -297,7 +316,6 @@ START_TEST(test_demo_profiles)
 	struct idenv	 e;
 	char		*owner, *worker, *chief, *id;
 	json_t		*j;
-	long		 st;
 
 	owner = idl_start_resident(&e, FROZEN);
 	worker = cl_other(&e);
@@ -322,17 +340,8 @@ START_TEST(test_demo_profiles)
 	ck_assert_int_eq(price(&e, worker, "season_2026", "2026-12-20",
 	    "1999-03-14", "adult", "standard"), 65000);
 	cl_decide(&e, chief, chief, id, "accepted", NULL);
-	j = quote(&e, worker, "season_2026", "2026-12-20", "1999-03-14", &st);
-	ck_assert_int_eq(st, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(j,
-	    "price_cents")), 32500);
-	idl_assert_str(j, "rule", "seasonal_worker:adult");
-	idl_assert_str(j, "season", "2026-2027");
-	ck_assert_int_eq(json_array_size(json_object_get(j, "entitlements")),
-	    1);
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
-	    "entitlements"), 0)), "seasonal_worker");
-	json_decref(j);
+	json_decref(entitled(&e, worker, "season_2026", "1999-03-14", 32500,
+	    "seasonal_worker:adult", "seasonal_worker"));
 	/* No seasonal price for a child of this product: the standard one. */
 	ck_assert_int_eq(price(&e, worker, "season_2026", "2026-12-20",
 	    "2016-05-01", "child", "standard"), 52000);
@@ -352,11 +361,8 @@ START_TEST(test_demo_profiles)
 	ck_assert_int_eq(price(&e, owner, "season_2026", "2026-12-20",
 	    "1968-05-14", "adult", "standard"), 65000);
 	cl_decide(&e, chief, chief, id, "accepted", NULL);
-	j = quote(&e, owner, "season_2026", "2026-12-20", "1968-05-14", &st);
-	ck_assert_int_eq(st, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(j,
-	    "price_cents")), 52000);
-	idl_assert_str(j, "rule", "secondary_resident:adult");
+	j = entitled(&e, owner, "season_2026", "1968-05-14", 52000,
+	    "secondary_resident:adult", "secondary_resident");
 	ck_assert_ptr_nonnull(strstr(idl_jstr(j, "why"),
 	    "résident secondaire"));
 	json_decref(j);
