@@ -58,6 +58,28 @@ price(const struct idenv *e, const char *token, const char *product,
 	return (cents);
 }
 
+/* A quote and what it should be. */
+struct want {
+	const char	*product, *start, *birth;
+	const char	*band, *profile;
+	long		 cents;
+};
+
+/* Each quote of 'w' as 'token' is as it says. */
+static void
+prices_are(const struct idenv *e, const char *token, const struct want *w,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(price(e, token, w[i].product, w[i].start,
+		    w[i].birth, w[i].band, w[i].profile) == w[i].cents,
+		    "%s %s %s: not %ld", w[i].product, w[i].start, w[i].birth,
+		    w[i].cents);
+}
+#define NELEM_W(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* The quote is the problem 'status' with 'code'. */
 static void
 refused(const struct idenv *e, const char *product, const char *start,
@@ -128,29 +150,32 @@ END_TEST
 
 START_TEST(test_age_bands)
 {
+	static const struct want bands[] = {
+		/* Six on the first day: a child; six the day after: free. */
+		{ "day_2026", "2026-12-20", "2020-12-20", "child", "standard",
+		  3950 },
+		{ "day_2026", "2026-12-20", "2020-12-21", "infant", "standard",
+		  0 },
+		/* Thirteen on the first day: an adult; twelve: a child. */
+		{ "day_2026", "2026-12-20", "2013-12-20", "adult", "standard",
+		  4950 },
+		{ "day_2026", "2026-12-20", "2013-12-21", "child", "standard",
+		  3950 },
+		/* Sixty-five: a senior; the day before the birthday: adult. */
+		{ "six_days_2026", "2026-12-20", "1961-12-20", "senior",
+		  "standard", 23500 },
+		{ "six_days_2026", "2026-12-20", "1961-12-21", "adult",
+		  "standard", 26100 },
+		/* The age of the first day, even if the birthday is during. */
+		{ "six_days_2026", "2026-12-20", "1961-12-22", "adult",
+		  "standard", 26100 },
+	};
 	struct idenv	 e;
 	json_t		*j;
 	long		 st;
 
 	idl_start_new(&e, FROZEN);
-	/* Six on the first day: a child; six the day after: free. */
-	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
-	    "2020-12-20", "child", "standard"), 3950);
-	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
-	    "2020-12-21", "infant", "standard"), 0);
-	/* Thirteen on the first day: an adult; twelve: a child. */
-	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
-	    "2013-12-20", "adult", "standard"), 4950);
-	ck_assert_int_eq(price(&e, NULL, "day_2026", "2026-12-20",
-	    "2013-12-21", "child", "standard"), 3950);
-	/* Sixty-five: a senior; the day before the birthday: an adult. */
-	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
-	    "1961-12-20", "senior", "standard"), 23500);
-	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
-	    "1961-12-21", "adult", "standard"), 26100);
-	/* The age of the first day, even if the birthday falls during. */
-	ck_assert_int_eq(price(&e, NULL, "six_days_2026", "2026-12-20",
-	    "1961-12-22", "adult", "standard"), 26100);
+	prices_are(&e, NULL, bands, NELEM_W(bands));
 	/* The answer says why, in the caller's language. */
 	j = quote(&e, NULL, "day_2026", "2026-12-20", "2020-12-20", &st);
 	idl_assert_str(j, "rule", "standard:child");
@@ -313,6 +338,19 @@ START_TEST(test_demo_profiles)
 	static const char *const worker_docs[] = { "contrat_ou_bulletin",
 	    "piece_identite", NULL };
 	static const char *const second_docs[] = { "piece_identite", NULL };
+	static const struct want worker_more[] = {
+		/* No seasonal price for a child of it: the standard one. */
+		{ "season_2026", "2026-12-20", "2016-05-01", "child",
+		  "standard", 52000 },
+		/* Last season's seasonal price: not granted for it. */
+		{ "season_2025", "2026-01-10", "1999-03-14", "adult",
+		  "standard", 62500 },
+	}, owner_more[] = {
+		{ "season_2026", "2026-12-20", "2016-05-01", "child",
+		  "secondary_resident", 41600 },
+		{ "season_2025", "2026-01-10", "1968-05-14", "adult",
+		  "standard", 62500 },
+	};
 	struct idenv	 e;
 	char		*owner, *worker, *chief, *id;
 	json_t		*j;
@@ -342,14 +380,7 @@ START_TEST(test_demo_profiles)
 	cl_decide(&e, chief, chief, id, "accepted", NULL);
 	json_decref(entitled(&e, worker, "season_2026", "1999-03-14", 32500,
 	    "seasonal_worker:adult", "seasonal_worker"));
-	/* No seasonal price for a child of this product: the standard one. */
-	ck_assert_int_eq(price(&e, worker, "season_2026", "2026-12-20",
-	    "2016-05-01", "child", "standard"), 52000);
-	ck_assert_int_eq(price(&e, worker, "season_2025", "2026-01-10",
-	    "1999-03-14", "adult", "standard"), 62500);
-	/* Not the second-home price, which it does not hold. */
-	ck_assert_int_ne(price(&e, worker, "season_2026", "2026-12-20",
-	    "1999-03-14", "adult", "seasonal_worker"), 52000);
+	prices_are(&e, worker, worker_more, NELEM_W(worker_more));
 	free(id);
 
 	/* The second-home owner. */
@@ -366,10 +397,7 @@ START_TEST(test_demo_profiles)
 	ck_assert_ptr_nonnull(strstr(idl_jstr(j, "why"),
 	    "résident secondaire"));
 	json_decref(j);
-	ck_assert_int_eq(price(&e, owner, "season_2026", "2026-12-20",
-	    "2016-05-01", "child", "secondary_resident"), 41600);
-	ck_assert_int_eq(price(&e, owner, "season_2025", "2026-01-10",
-	    "1968-05-14", "adult", "standard"), 62500);
+	prices_are(&e, owner, owner_more, NELEM_W(owner_more));
 	/* Nobody else gets it. */
 	ck_assert_int_eq(price(&e, NULL, "season_2026", "2026-12-20",
 	    "1968-05-14", "adult", "standard"), 65000);
@@ -387,6 +415,29 @@ END_TEST
  */
 START_TEST(test_half_day_and_pedestrian)
 {
+	static const struct want anyone[] = {
+		{ "half_day_2026", "2026-12-20", "1990-01-01", "adult",
+		  "standard", 3900 },
+		{ "half_day_2026", "2026-12-20", "2013-12-21", "child",
+		  "standard", 3100 },
+		{ "half_day_2026", "2026-12-20", "1961-12-20", "senior",
+		  "standard", 3500 },
+		{ "half_day_2026", "2026-12-20", "2020-12-21", "infant",
+		  "standard", 0 },
+		{ "pedestrian_2026", "2026-12-20", "1990-01-01", "adult",
+		  "standard", 1500 },
+		{ "pedestrian_2026", "2026-12-20", "2016-05-01", "child",
+		  "standard", 1200 },
+		{ "pedestrian_2026", "2026-12-20", "1950-05-01", "senior",
+		  "standard", 1500 },
+	}, resident[] = {
+		{ "day_2026", "2026-12-20", "1990-01-01", "adult", "resident",
+		  2500 },
+		{ "half_day_2026", "2026-12-20", "1990-01-01", "adult",
+		  "standard", 3900 },
+		{ "pedestrian_2026", "2026-12-20", "1990-01-01", "adult",
+		  "standard", 1500 },
+	};
 	struct idenv	 e;
 	char		*res, *chief, *id;
 	json_t		*j;
@@ -394,36 +445,18 @@ START_TEST(test_half_day_and_pedestrian)
 
 	res = idl_start_resident(&e, FROZEN);
 	chief = cl_agent(&e, CL_LIFT_CHIEF);
-	ck_assert_int_eq(price(&e, NULL, "half_day_2026", "2026-12-20",
-	    "1990-01-01", "adult", "standard"), 3900);
-	ck_assert_int_eq(price(&e, NULL, "half_day_2026", "2026-12-20",
-	    "2013-12-21", "child", "standard"), 3100);
-	ck_assert_int_eq(price(&e, NULL, "half_day_2026", "2026-12-20",
-	    "1961-12-20", "senior", "standard"), 3500);
-	ck_assert_int_eq(price(&e, NULL, "half_day_2026", "2026-12-20",
-	    "2020-12-21", "infant", "standard"), 0);
+	prices_are(&e, NULL, anyone, NELEM_W(anyone));
 	j = quote(&e, NULL, "half_day_2026", "2027-04-11", "1990-01-01", &st);
 	ck_assert_int_eq(st, 200);
 	idl_assert_str(j, "end", "2027-04-11");
 	json_decref(j);
-	ck_assert_int_eq(price(&e, NULL, "pedestrian_2026", "2026-12-20",
-	    "1990-01-01", "adult", "standard"), 1500);
-	ck_assert_int_eq(price(&e, NULL, "pedestrian_2026", "2026-12-20",
-	    "2016-05-01", "child", "standard"), 1200);
-	ck_assert_int_eq(price(&e, NULL, "pedestrian_2026", "2026-12-20",
-	    "1950-05-01", "senior", "standard"), 1500);
 	refused(&e, "pedestrian_2026", "2026-12-04", "1990-01-01", 422,
 	    "lift_pass_quote_invalid");
 	/* A resident: no resident price for these, the standard one. */
 	id = cl_file(&e, res, "t_forfait", json_pack("{s:s}", "nom", "A"), 1,
 	    NULL);
 	cl_decide(&e, chief, chief, id, "accepted", NULL);
-	ck_assert_int_eq(price(&e, res, "day_2026", "2026-12-20",
-	    "1990-01-01", "adult", "resident"), 2500);
-	ck_assert_int_eq(price(&e, res, "half_day_2026", "2026-12-20",
-	    "1990-01-01", "adult", "standard"), 3900);
-	ck_assert_int_eq(price(&e, res, "pedestrian_2026", "2026-12-20",
-	    "1990-01-01", "adult", "standard"), 1500);
+	prices_are(&e, res, resident, NELEM_W(resident));
 	free(id);
 	free(res);
 	free(chief);
