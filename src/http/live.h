@@ -58,7 +58,7 @@ void	 live_init(void);
  * nothing of what it is sent.
  */
 void	 live_configure(int, int, int);
-/* Seconds between heartbeats (the setting live_heartbeat): before live_start(). */
+/* Seconds between heartbeats (setting live_heartbeat), before live_start(). */
 void	 live_heartbeat(int);
 /* The hub's thread (guichetd): writes, heartbeats. */
 void	 live_start(void);
