@@ -74,6 +74,8 @@ static const struct conf_def defs[] = {
 	{ "live_limit", CT_INT, S(live_limit), "10000", 0, 1000000, NULL,
 	  "live streams (GET /api/v1/live) open at once, at most; they do not "
 	  "count in connection_limit (503 beyond; 0: none)" },
+	{ "live_heartbeat", CT_INT, S(live_heartbeat), "15", 1, 3600, NULL,
+	  "seconds between two comment lines on an idle live stream" },
 	{ "header_timeout", CT_INT, S(header_timeout), "10", 1, 3600, NULL,
 	  "seconds a request's line and headers may take to arrive, from "
 	  "their first byte (from the connection on a new one)" },

@@ -698,6 +698,16 @@ static const struct {
 	  "\"date_naissance\": \"2001-11-20\", \"photo\": \"photo.jpg\", "
 	  "\"certification\": true",
 	  "/form/fin_contrat:required /form/photo:format" },
+	{ "10_forfait_residence_secondaire.json",
+	  "\"adresse_residence\": " ADR ", \"occupation\": \"proprietaire\", "
+	  "\"avis_taxe_habitation\": " FILE_ID ", \"numero_fiscal\": "
+	  "\"3012345678901\", \"date_naissance\": \"1968-05-14\", "
+	  "\"certification\": true",
+	  "\"adresse_residence\": " ADR ", \"occupation\": \"vacancier\", "
+	  "\"numero_fiscal\": \"30 12 345\", \"date_naissance\": "
+	  "\"1968-05-14\", \"certification\": true",
+	  "/form/occupation:one_of /form/avis_taxe_habitation:required "
+	  "/form/numero_fiscal:pattern" },
 };
 
 /* The demo file 'name' as a procedure, its definition checked. */
@@ -755,7 +765,7 @@ START_TEST(test_demo_procedures)
 		procedure_free(p);
 	}
 	ck_assert_msg(bad == 0, "%d demo cases failed (see above)", bad);
-	ck_assert_int_eq(grants, 2);
+	ck_assert_int_eq(grants, 3);
 }
 END_TEST
 
