@@ -397,6 +397,107 @@ START_TEST(test_references_without_gaps)
 }
 END_TEST
 
+/*
+ * A case keeps the version of the procedure it was filed under: its
+ * deadline, its implicit decision, the form its answers were checked
+ * against; silence decides by that version's rule.  A draft is not
+ * filed: it moves to the current version at its next change (and at its
+ * submission), whose form then applies (README, "Démarches").
+ */
+START_TEST(test_filed_keeps_its_version)
+{
+	const char	*decide[] = { "--clock", "2026-03-30T00:00:00Z", "cases",
+	    "decide", NULL };
+	struct idenv	 e;
+	json_t		*d, *c, *err, *j;
+	char		*res, *admin, *out = NULL, *errs = NULL, *filed, *draft;
+	char		*path;
+	long		 st;
+
+	res = idl_start_resident(&e, FROZEN);
+	admin = idl_login_admin(&e);
+	filed = cl_file(&e, res, "t_permis", cl_permis_form(), 1, NULL);
+	draft = cl_file(&e, res, "t_permis", json_pack("{s:s}", "nom", "B"), 0,
+	    NULL);
+
+	/* Version 2: 30 days, silence rejects, a new required field. */
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &errs, "procedures",
+	    "export", "t_permis", NULL), 0);
+	ck_assert_ptr_nonnull(d = json_loads(out, 0, NULL));
+	free(out);
+	free(errs);
+	json_object_set_new(d, "deadline_days", json_integer(30));
+	json_object_set_new(d, "implicit", json_string("rejection"));
+	json_array_append_new(json_object_get(d, "form"), json_pack(
+	    "{s:s, s:s, s:b, s:{s:s, s:s, s:s}}", "name", "telephone", "type",
+	    "phone", "required", 1, "label", "fr", "Téléphone", "en", "Phone",
+	    "it", "Telefono"));
+	j = idl_sendj(&e, "PUT", "/api/v1/admin/procedures/t_permis", admin, d,
+	    &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+	json_decref(j);
+
+	/* The filed case: version 1, its deadline and silence unchanged. */
+	c = cl_get(&e, res, filed, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
+	    "procedure"), "version")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(c,
+	    "deadline_days")), 10);
+	idl_assert_strs(c, "due_date", "2026-03-30", "implicit", "acceptance",
+	    NULL);
+	ck_assert(json_object_get(json_object_get(c, "form"), "telephone") ==
+	    NULL);
+	json_decref(c);
+	/* Its form is version 1's, still published. */
+	j = idl_reqj(&e, "GET", "/api/v1/procedures/t_permis?version=1", NULL,
+	    NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "form")), 6);
+	json_decref(j);
+	/* Silence at version 1's deadline accepts, as version 1 said. */
+	ck_assert_int_eq(idl_ctl(e.db, 0, decide, NULL, NULL), 0);
+	cl_assert_state(&e, filed, "accepted");
+
+	/* The draft moves to version 2 at its next change... */
+	path = harness_printf("/api/v1/cases/%s", draft);
+	c = idl_reqj(&e, "PATCH", path, res, "{\"form\": {\"motif\": "
+	    "\"encore\"}}", &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
+	    "procedure"), "version")), 2);
+	json_decref(c);
+	/* ...whose form applies to its filing... */
+	free(path);
+	path = harness_printf("/api/v1/cases/%s/submit", draft);
+	c = cl_problem(&e, "POST", path, res, NULL, 422, "validation");
+	ck_assert_ptr_nonnull(err = idl_error_for(c, "/form/telephone"));
+	idl_assert_str(err, "code", "required");
+	json_decref(c);
+	free(path);
+	path = harness_printf("/api/v1/cases/%s", draft);
+	ck_assert_int_eq(idl_status(&e, "PATCH", path, res, "{\"form\": "
+	    "{\"telephone\": \"+33612345678\"}}"), 200);
+	free(path);
+	path = harness_printf("/api/v1/cases/%s/submit", draft);
+	/* ...and its deadline and silence. */
+	c = idl_reqj(&e, "POST", path, res, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(c,
+	    "deadline_days")), 30);
+	idl_assert_strs(c, "implicit", "rejection", "due_date", "2026-04-19",
+	    NULL);
+	json_decref(c);
+	free(path);
+	free(draft);
+	free(filed);
+	free(admin);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_draft_patch_submit,
 	&test_answers_per_field,
@@ -404,6 +505,7 @@ static const TTest *const *const tests[] = {
 	&test_acknowledgement_mentions,
 	&test_documents_at_receipt,
 	&test_references_without_gaps,
+	&test_filed_keeps_its_version,
 	NULL
 };
 
