@@ -98,5 +98,22 @@ char	*cl_attach(const struct idenv *, const char *, const char *,
 	    const char *, const char *);
 /* Messages of 'template' in the outbox for 'email' (any recipient). */
 long	 cl_mails(const struct idenv *, const char *, const char *);
+/* Fails the test unless 'r' is the problem 'status' of code 'code'. */
+void	 cl_is_code(const struct http_resp *, long, const char *);
+/* cl_upload() whose answer must be 201: its body (caller decrefs). */
+json_t	*cl_uploaded(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, const void *, size_t);
+/* The file's id in an attachment's body. */
+const char *cl_file_id(const json_t *);
+/*
+ * 'method' on file 'file' of case 'id' as 'token': the status, the answer
+ * in 'r' (cl_on_file(); caller frees) or not (cl_file_status()).
+ */
+long	 cl_on_file(const struct idenv *, const char *, const char *,
+	    const char *, const char *, struct http_resp *);
+long	 cl_file_status(const struct idenv *, const char *, const char *,
+	    const char *, const char *);
+/* How many files the cases module stored for case 'id'. */
+long	 cl_files_of_case(const struct idenv *, const char *);
 
 #endif
