@@ -237,6 +237,9 @@ START_TEST(test_erasure_tombstone)
 	res = cl_resident(&e);
 	ck_assert_int_gt(idl_dump_count(&e, s.mark), 0);
 	ck_assert_int_gt(idl_dump_count(&e, s.hexmark), 0);
+	/* The mail too holds it (the decision's reasons): the erasure's. */
+	ck_assert_int_gt(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE payload::text LIKE '%%%s%%'", s.mark), 0);
 	out = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
 	    "password", IDL_RESIDENT_PASSWORD), &st);
 	ck_assert_msg(st == 200, "erasure: %ld", st);
@@ -273,7 +276,9 @@ START_TEST(test_erasure_tombstone)
 	    s.draft, s.open, s.decided), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "cases.attachments"), 0);
-	/* Nothing of the person in the whole database: names, bytes. */
+	/* Nothing of the person in the whole database: names, bytes, mail. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE payload::text LIKE '%%%s%%'", s.mark), 0);
 	ck_assert_int_eq(idl_dump_count(&e, s.mark), 0);
 	ck_assert_int_eq(idl_dump_count(&e, s.hexmark), 0);
 	/* The answer says what went and what the law keeps, until when. */
