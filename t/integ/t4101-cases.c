@@ -57,8 +57,12 @@ START_TEST(test_draft_patch_submit)
 	idl_assert_str(c, "expires_at", "2026-04-19T09:30:00Z");
 	json_decref(c);
 
-	/* A merge patch: members replace, null removes. */
+	/* An empty PATCH changes nothing: 422 empty_patch, as everywhere. */
 	path = harness_printf("/api/v1/cases/%s", id);
+	json_decref(cl_problem(&e, "PATCH", path, res, "{}", 422,
+	    "empty_patch"));
+
+	/* A merge patch: members replace, null removes. */
 	c = idl_reqj(&e, "PATCH", path, res, "{\"form\": {\"motif\": null, "
 	    "\"vehicule\": true, \"plaque\": \"AB-123-CD\"}}", &st);
 	ck_assert_int_eq(st, 200);
