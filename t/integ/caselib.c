@@ -224,6 +224,14 @@ cl_other(const struct idenv *e)
 }
 
 char *
+cl_other_in(const struct idenv *e, const char *locale)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "UPDATE identity.accounts SET "
+	    "locale = '%s' WHERE email = '%s'", locale, CL_OTHER_EMAIL), 0);
+	return (cl_other(e));
+}
+
+char *
 cl_tourist(const struct idenv *e)
 {
 	return (idl_login_ok(e, CL_TOURIST_EMAIL, IDL_RESIDENT_PASSWORD,
@@ -462,8 +470,15 @@ cl_file_status(const struct idenv *e, const char *method, const char *token,
 }
 
 long
-cl_files_of_case(const struct idenv *e, const char *id)
+cl_rows(const struct idenv *e, const char *table, const char *id)
 {
-	return (idl_sql_count(e, "SELECT count(*) FROM files.files WHERE "
-	    "owner_module = 'cases' AND owner_id = '%s'", id));
+	const char	*col = "case_id";
+
+	if (strcmp(table, "cases.cases") == 0)
+		col = "id";
+	else if (strcmp(table, "files.files") == 0)
+		return (idl_sql_count(e, "SELECT count(*) FROM files.files "
+		    "WHERE owner_module = 'cases' AND owner_id = '%s'", id));
+	return (idl_sql_count(e, "SELECT count(*) FROM %s WHERE %s = '%s'",
+	    table, col, id));
 }

@@ -52,6 +52,8 @@ char	*cl_agent(struct idenv *, enum cl_agent);
 char	*cl_resident(const struct idenv *);
 char	*cl_other(const struct idenv *);
 char	*cl_tourist(const struct idenv *);
+/* The other resident's, its account's language set to 'locale' first. */
+char	*cl_other_in(const struct idenv *, const char *);
 
 /* A valid answer to t_permis (a new object). */
 json_t	*cl_permis_form(void);
@@ -113,7 +115,11 @@ long	 cl_on_file(const struct idenv *, const char *, const char *,
 	    const char *, const char *, struct http_resp *);
 long	 cl_file_status(const struct idenv *, const char *, const char *,
 	    const char *, const char *);
-/* How many files the cases module stored for case 'id'. */
-long	 cl_files_of_case(const struct idenv *, const char *);
+/*
+ * The rows of 'table' of case 'id': cases.cases (the case itself: 0 or
+ * 1), files.files (the files the cases module stored for it), or a table
+ * with a case_id (cases.history, cases.messages, cases.attachments...).
+ */
+long	 cl_rows(const struct idenv *, const char *, const char *);
 
 #endif

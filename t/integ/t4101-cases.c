@@ -38,6 +38,22 @@ contains(const char *hay, const char *needle)
 	    hay);
 }
 
+/* A case of 'procedure' filed by 'token' with a name only, as it reads it. */
+static json_t *
+filed_named(const struct idenv *e, const char *token, const char *procedure)
+{
+	json_t	*c;
+	char	*id;
+	long	 st;
+
+	id = cl_file(e, token, procedure, json_pack("{s:s}", "nom", "A"), 1,
+	    NULL);
+	c = cl_get(e, token, id, &st);
+	ck_assert_int_eq(st, 200);
+	free(id);
+	return (c);
+}
+
 START_TEST(test_draft_patch_submit)
 {
 	struct idenv	 e;
@@ -273,29 +289,21 @@ START_TEST(test_acknowledgement_mentions)
 	free(id);
 
 	/* Silence rejects: said, without the attestation. */
-	id = cl_file(&e, res, "t_refus", json_pack("{s:s}", "nom", "A"), 1,
-	    NULL);
-	c = cl_get(&e, res, id, &st);
+	c = filed_named(&e, res, "t_refus");
 	contains(mention(c, "deadline"), "réputée rejetée");
 	contains(mention(c, "deadline"), "L231-4");
 	ck_assert_str_eq(mention(c, "attestation"), "");
 	ck_assert_str_eq(mention(c, "due_date"), "2026-04-04");
 	json_decref(c);
-	free(id);
 	/* Silence decides nothing: an express answer is promised. */
-	id = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom", "A"), 1,
-	    NULL);
-	c = cl_get(&e, res, id, &st);
+	c = filed_named(&e, res, "t_express");
 	contains(mention(c, "deadline"), "décision expresse");
 	ck_assert(json_is_null(json_object_get(c, "implicit")));
 	json_decref(c);
-	free(id);
 	free(res);
 
 	/* In the person's language. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
-	    "locale = 'en' WHERE email = '%s'", CL_OTHER_EMAIL), 0);
-	res = cl_other(&e);
+	res = cl_other_in(&e, "en");
 	id = cl_file(&e, res, "t_permis", cl_permis_form(), 1, NULL);
 	c = cl_get(&e, res, id, &st);
 	idl_assert_str(json_object_get(c, "acknowledgement"), "language",

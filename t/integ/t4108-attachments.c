@@ -99,7 +99,7 @@ START_TEST(test_types_from_content)
 	idl_assert_strs(json_object_get(a, "file"), "type", "image/jpeg",
 	    NULL);
 	json_decref(a);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 3);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 3);
 	/* Text, and HTML with a PDF header further on, named .pdf: 422. */
 	cl_upload(&e, res, id, "", "application/pdf", "facture.pdf",
 	    "just some text", 14, &r);
@@ -122,9 +122,8 @@ START_TEST(test_types_from_content)
 	json_decref(a);
 	http_resp_free(&r);
 	/* Nothing of the refused ones was stored. */
-	ck_assert_int_eq(cl_files_of_case(&e, id), 3);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "cases.attachments WHERE case_id = '%s'", id), 3);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 3);
+	ck_assert_int_eq(cl_rows(&e, "cases.attachments", id), 3);
 	free(sha);
 	free(png);
 	free(pdf);
@@ -171,7 +170,7 @@ START_TEST(test_caps)
 	    NULL);
 	/* 10 MB and one byte announced: 413 with nothing of it sent. */
 	ck_assert_int_eq(announced(&e, res, id, "10485761"), 413);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 0);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 0);
 	/* A smaller cap (upload_max). */
 	e.extra = small;
 	idl_restart(&e, FROZEN);
@@ -185,7 +184,7 @@ START_TEST(test_caps)
 	cl_upload(&e, res, id, "", "image/png", "big.png", big, 2048, &r);
 	ck_assert_int_eq(r.status, 201);
 	http_resp_free(&r);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 1);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 1);
 	free(big);
 	free(id);
 	free(res);
@@ -251,7 +250,7 @@ START_TEST(test_served_back)
 	    "\x89PNG\r\n\x1a\n", 8, &r);
 	ck_assert_int_eq(r.status, 422);
 	http_resp_free(&r);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 1);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 1);
 	/* Rejected: 410, never served. */
 	fl_mark(e.db, fid, "rejected");
 	cl_on_file(&e, "GET", res, id, fid, &r);
@@ -281,7 +280,7 @@ as_if_nothing(struct idenv *e, const char *token, const char *id,
 	struct http_resp a, b;
 	char		*pdf, *what, *pa, *pb;
 	size_t		 len, i;
-	long		 before = cl_files_of_case(e, id);
+	long		 before = cl_rows(e, "files.files", id);
 
 	pdf = fl_pdf("t4108 idor", &len);
 	cl_upload(e, token, id, "", "application/pdf", "x.pdf", pdf, len, &a);
@@ -312,7 +311,7 @@ as_if_nothing(struct idenv *e, const char *token, const char *id,
 	idl_assert_same_body(&a, &b, what);
 	http_resp_free(&a);
 	http_resp_free(&b);
-	ck_assert_int_eq(cl_files_of_case(e, id), before);
+	ck_assert_int_eq(cl_rows(e, "files.files", id), before);
 	free(what);
 	free(pa);
 	free(pb);
@@ -459,8 +458,7 @@ START_TEST(test_thread_files)
 	    "message"));
 	json_decref(j);
 	free(files);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "cases.messages WHERE case_id = '%s'", id), 1);
+	ck_assert_int_eq(cl_rows(&e, "cases.messages", id), 1);
 	files = harness_printf("[\"%s\"]", late);
 	j = post_with(&e, res, id, "messages", files, &st);
 	ck_assert_int_eq(st, 201);
@@ -600,8 +598,7 @@ START_TEST(test_removal)
 	gone = cl_attach(&e, res, id, NULL, "t4108 removed");
 	/* The person removes a file of their draft: its content goes. */
 	ck_assert_int_eq(cl_file_status(&e, "DELETE", res, id, gone), 204);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
-	    "WHERE id = '%s'", gone), 0);
+	ck_assert_int_eq(cl_rows(&e, "files.files", gone), 0);
 	ck_assert_int_eq(cl_file_status(&e, "GET", res, id, gone), 404);
 	ck_assert_int_eq(cl_move(&e, res, id, "submitted", NULL), 200);
 	/* Filed with the case: kept. */
@@ -622,7 +619,7 @@ START_TEST(test_removal)
 	cl_on_file(&e, "DELETE", agent, id, nfile, &r);
 	cl_is_code(&r, 409, "case_attachment_sent");
 	http_resp_free(&r);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 2);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 2);
 	free(files);
 	free(nfile);
 	free(afile);
@@ -659,7 +656,7 @@ START_TEST(test_idempotent_upload)
 	ck_assert_int_eq(b.status, 201);
 	ck_assert_str_eq(a.body, b.body);
 	ck_assert_str_eq(http_resp_header(&b, "Idempotent-Replayed"), "true");
-	ck_assert_int_eq(cl_files_of_case(&e, id), 1);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 1);
 	http_resp_free(&a);
 	http_resp_free(&b);
 	/* The same key, another file: 422. */
@@ -667,7 +664,7 @@ START_TEST(test_idempotent_upload)
 	ck_assert_int_eq(harness_http(&e.s, "POST", path, h, pdf, len, &a), 0);
 	ck_assert_int_eq(a.status, 422);
 	http_resp_free(&a);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 1);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 1);
 	free(auth);
 	free(path);
 	free(pdf);

@@ -186,9 +186,7 @@ START_TEST(test_acknowledgement_received)
 	free(id);
 
 	/* In English, for a person who reads English. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
-	    "locale = 'en' WHERE email = '%s'", CL_OTHER_EMAIL), 0);
-	other = cl_other(&e);
+	other = cl_other_in(&e, "en");
 	id = cl_file(&e, other, "t_permis", cl_permis_form(), 1, NULL);
 	ref = reference(&e, other, id);
 	subj = harness_printf("Acknowledgement of receipt of your request %s",

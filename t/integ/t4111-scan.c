@@ -65,7 +65,7 @@ START_TEST(test_scanned_by_clamd)
 	    strlen(eicar), &r);
 	cl_is_code(&r, 422, "file_type_refused");
 	http_resp_free(&r);
-	ck_assert_int_eq(cl_files_of_case(&e, id), 0);
+	ck_assert_int_eq(cl_rows(&e, "files.files", id), 0);
 	bad = fl_pdf(INFECTED_PDF, &blen);
 	png = fl_png("t4111-clamd", &plen);
 	a = cl_uploaded(&e, res, id, "?document=justificatif", "application/pdf",
