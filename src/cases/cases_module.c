@@ -8,7 +8,8 @@
  * identity_mail(), identity.directory, identity.agent_departments),
  * files (the bytes of its attachments: files.h) and privacy, whose
  * restriction (Art. 18) keeps a person's cases out of the agents' queue
- * and search (privacy.is_restricted(), which privacy exports).  It reaches the access log through core/access.h.
+ * and search (privacy.is_restricted(), which privacy exports).  It
+ * reaches the access log through core/access.h.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /*
- * t4101-cases: filing a case (issue 10): drafts and their merge patches,
- * the answers checked field by field against the procedure's form
- * (procedures_check_form(): JSON pointers into "form", visible_if), the
+ * t4101-cases: filing a case (README, "Démarches"): drafts and their
+ * merge patches, the answers checked field by field against the
+ * procedure's form (procedures_check_form(): JSON pointers into "form",
+ * visible_if), the
  * profile kinds a procedure is open to, the readable reference (without
  * gaps under concurrent submissions), and the acknowledgement of receipt
  * with what the law requires (CRPA L112-11, R112-11-1, R112-5, L114-5),

@@ -3,7 +3,8 @@
  * table over the states, the targets and the actors: the owner, another
  * resident, an agent and a supervisor of the case's department, an agent
  * and a supervisor of other departments.  The expected answer follows
- * from the rules the issue states, written here as the test's own table:
+ * from the rules README ("Démarches") states, written here as the
+ * test's own table:
  * 404 for whoever may not read the case (anyone's draft but the owner's,
  * another person's case, another department's), 200 for an allowed move
  * (422 first when its note is missing), 403 when the move exists for
@@ -29,7 +30,7 @@ static const char *const states[] = { "draft", "submitted", "in_review",
     "awaiting_information", "accepted", "rejected", "withdrawn", "closed" };
 #define NSTATES	(sizeof(states) / sizeof(states[0]))
 
-/* Who may make a move (the issue's rules): O owner, A agent, S supervisor. */
+/* Who may make a move (README, "Démarches"): O owner, A agent, S supervisor */
 static const struct {
 	const char	*from, *to, *who;
 	int		 note;
