@@ -4,7 +4,8 @@
  * rewrite nor remove a row (REVOKE UPDATE, DELETE), whatever setting a
  * session makes; the trigger refuses a rewrite even to the owner of the
  * tables; the one way around it is cases.history_redact(), the erasure's,
- * which blanks the public notes of one person's cases and nothing else,
+ * which blanks the public notes of one person's cases and nothing else
+ * (the trigger lets its setting through for that only: migration 040),
  * and leaves the way closed behind it.
  */
 #include <stdio.h>
@@ -51,6 +52,14 @@ START_TEST(test_history_append_only)
 	    "UPDATE cases.history SET to_status = 'accepted'",
 	    "SET cases.history_redact = 'on'; "
 	    "UPDATE cases.history SET at = at + interval '1 day'",
+	    "SET cases.history_redact = 'on'; "
+	    "UPDATE cases.history SET note = '[effacé]', actor = 'system', "
+	    "actor_id = NULL",
+	    "SET cases.history_redact = 'on'; "
+	    "UPDATE cases.history SET note = '[effacé]', from_status = NULL",
+	    /* ...and only to blank it. */
+	    "SET cases.history_redact = 'on'; "
+	    "UPDATE cases.history SET note = 'réécrit'",
 	    NULL };
 	struct idenv	 e;
 	char		*res, *other, *agent, *mine, *theirs, *app, *v, *sql;
