@@ -42,6 +42,7 @@
 #include "base/b64.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/hook.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xmalloc.h"
@@ -191,12 +192,14 @@ void
 server_set_guard(server_guard_fn fn)
 {
 	guard = fn;
+	hook_note("server-guard");
 }
 
 void
 server_set_replay(const struct server_replay *r)
 {
 	replay_hooks = r;
+	hook_note("server-replay");
 }
 
 long

@@ -283,23 +283,36 @@ errors_are(json_t *errors, size_t n, const char *want, const char *what)
 	return (ok);
 }
 
+/*
+ * The answers '{members}' to 'p' give the errors of 'want' (errors_are());
+ * 0 and a line naming 'what' otherwise.
+ */
+static int
+form_gives(const struct procedure *p, const char *members, int submit,
+    enum lang lang, const char *want, const char *what)
+{
+	json_t	*answers = object_of(members), *errors = json_array();
+	size_t	 n;
+	int	 ok;
+
+	n = procedures_check_form(p, answers, submit, lang, errors);
+	ok = errors_are(errors, n, want, what);
+	json_decref(answers);
+	return (ok);
+}
+
 START_TEST(test_form_answers_table)
 {
 	const struct procedure	*p = form_procedure();
-	json_t			*answers, *errors;
 	char			 what[64];
-	size_t			 i, n;
+	size_t			 i;
 	int			 bad = 0;
 
 	for (i = 0; i < sizeof(form_cases) / sizeof(form_cases[0]); i++) {
-		answers = object_of(form_cases[i].answers);
-		errors = json_array();
-		n = procedures_check_form(p, answers, form_cases[i].submit,
-		    LANG_EN, errors);
 		snprintf(what, sizeof(what), "case %zu (%s)", i,
 		    form_cases[i].submit ? "submit" : "draft");
-		bad += !errors_are(errors, n, form_cases[i].want, what);
-		json_decref(answers);
+		bad += !form_gives(p, form_cases[i].answers,
+		    form_cases[i].submit, LANG_EN, form_cases[i].want, what);
 	}
 	ck_assert_msg(bad == 0, "%d of %zu cases failed (see above)", bad,
 	    sizeof(form_cases) / sizeof(form_cases[0]));
@@ -716,7 +729,7 @@ START_TEST(test_demo_procedures)
 {
 	struct procedure	*p;
 	json_t			*def, *a, *errors;
-	size_t			 i, n;
+	size_t			 i;
 	int			 bad = 0, grants = 0;
 
 	for (i = 0; i < sizeof(demo_cases) / sizeof(demo_cases[0]); i++) {
@@ -736,12 +749,8 @@ START_TEST(test_demo_procedures)
 		}
 		json_decref(errors);
 		json_decref(a);
-		a = object_of(demo_cases[i].bad);
-		errors = json_array();
-		n = procedures_check_form(p, a, 1, LANG_FR, errors);
-		bad += !errors_are(errors, n, demo_cases[i].want,
-		    demo_cases[i].file);
-		json_decref(a);
+		bad += !form_gives(p, demo_cases[i].bad, 1, LANG_FR,
+		    demo_cases[i].want, demo_cases[i].file);
 		json_decref(def);
 		procedure_free(p);
 	}
