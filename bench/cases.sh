@@ -11,8 +11,9 @@
 #  2. the agent bench-agent@bench.guichet.test (agent and supervisor of
 #     services_techniques, the demo agent's password, a known TOTP secret:
 #     oathtool makes its codes) signs in, and the demo resident;
-#  3. wrk -t2 -cC -dDs --latency (C: BENCH_CASES_CONNECTIONS, 8; D:
-#     BENCH_CASES_DURATION, 10) on: the agent's queue, its second page
+#  3. R rounds (BENCH_CASES_ROUNDS, 3) of wrk -t2 -cC -dDs --latency (C:
+#     BENCH_CASES_CONNECTIONS, 8; D: BENCH_CASES_DURATION, 10; each
+#     figure the median of the rounds', every round's p99 shown) on: the agent's queue, its second page
 #     (the open cases, sorted by deadline, through the cursor of the
 #     first: filter + sort + keyset); a search for a person (a first name
 #     and a name); a broad search (one name, thousands of cases; no
@@ -33,6 +34,7 @@ N=${BENCH_CASES:-0}
 OWNERS=${BENCH_CASES_OWNERS:-20000}
 CONNS=${BENCH_CASES_CONNECTIONS:-8}
 DURATION=${BENCH_CASES_DURATION:-10}
+ROUNDS=${BENCH_CASES_ROUNDS:-3}
 OUT=${BENCH_OUT:-.}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PSQL=${BENCH_PGBIN:+$BENCH_PGBIN/}psql
@@ -106,14 +108,14 @@ for p in "$PAGE2" "$SEARCH" "$BROAD"; do
 done
 RES=$OUT/cases-results.txt
 {
-	run cases-queue "$PAGE2" "$AT"
-	run cases-search "$SEARCH" "$AT"
-	run cases-search-broad "$BROAD" "$AT"
-	run cases-submit /api/v1/cases "$RT" "$SUBMIT"
+	rounds "$ROUNDS" cases-queue "$PAGE2" "$AT"
+	rounds "$ROUNDS" cases-search "$SEARCH" "$AT"
+	rounds "$ROUNDS" cases-search-broad "$BROAD" "$AT"
+	rounds "$ROUNDS" cases-submit /api/v1/cases "$RT" "$SUBMIT"
 } >"$RES"
-while read -r name rps p50 p99 bad; do
-	[ "$bad" -eq 0 ] || die "$name: $bad requests failed (see $OUT/wrk-$name.txt)"
-	echo "$name $rps req/s p50 $p50 ms p99 $p99 ms"
+while read -r name rps p50 p99 bad p99s; do
+	[ "$bad" -eq 0 ] || die "$name: $bad requests failed (see $OUT/wrk-$name-N.txt)"
+	echo "$name $rps req/s p50 $p50 ms p99 $p99 ms (rounds' p99: $p99s)"
 done <"$RES"
 
 # 4. The plans, with the parameters the requests had (the cursor's key).

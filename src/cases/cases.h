@@ -1,5 +1,5 @@
 /*
- * cases.h: démarches (issue 10): the cases people file under the
+ * cases.h: démarches (README, "Démarches"): the cases people file under the
  * procedures of the catalogue (procedures/procedures.h), which the
  * procedure's department processes to a decision.  What the modules above
  * it may use; the rest is the module's own (cases_int.h).

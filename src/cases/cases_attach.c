@@ -242,6 +242,27 @@ att_db(struct case_outcome *o, int rc)
 	return (rc);
 }
 
+/*
+ * File 'file' of the case 'c' (of id 'id') as its caller may see it, read
+ * (AQ_ONE) or locked to change it (AQ_LOCK), into *m: 0, or -1 with 'o'
+ * set (404 case_attachment_not_found when there is none such).
+ */
+static int
+att_file(struct db *db, const char *id, const struct att_case *c,
+    const char *file, enum aq_stmt which, struct db_res **m,
+    struct case_outcome *o)
+{
+	const char	*q[3] = { id, c->staff ? "true" : "false", file };
+
+	if (att_db(o, db_exec(db, AQ(which), q, m, &o->err)) == -1)
+		return (-1);
+	if (db_res_rows(*m) != 1) {
+		case_refuse(o, CE_ATTACHMENT_NOT_FOUND, NULL, NULL);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Is 'code' one of the documents of version 'version' of 'proc'? */
 static int
 document_known(struct db *db, const char *proc, int version,
@@ -387,17 +408,12 @@ read_tx(struct db *db, void *arg, struct db_error *err)
 	t->next = NULL;
 	if (att_case(db, t->who, t->id, &c, o) == -1)
 		goto out;
-	q[0] = t->id;
-	q[1] = c.staff ? "true" : "false";
 	if (t->file != NULL) {
-		q[2] = t->file;
-		if (att_db(o, db_exec(db, AQ(AQ_ONE), q, &m, &o->err)) == -1)
+		if (att_file(db, t->id, &c, t->file, AQ_ONE, &m, o) == -1)
 			goto out;
-		if (db_res_rows(m) != 1) {
-			case_refuse(o, CE_ATTACHMENT_NOT_FOUND, NULL, NULL);
-			goto out;
-		}
 	} else {
+		q[0] = t->id;
+		q[1] = c.staff ? "true" : "false";
 		snprintf(lim, sizeof(lim), "%ld", t->limit + 1);
 		q[2] = t->after_at;
 		q[3] = t->after_id;
@@ -540,21 +556,13 @@ delete_tx(struct db *db, void *arg, struct db_error *err)
 	struct case_outcome	*o = t->o;
 	struct att_case		 c;
 	struct db_res		*m = NULL;
-	const char		*q[3];
+	const char		*q[1];
 	int			 mine, carried, after, rc = -1;
 
 	case_outcome_reset(o);
-	if (att_case(db, t->who, t->id, &c, o) == -1)
+	if (att_case(db, t->who, t->id, &c, o) == -1 ||
+	    att_file(db, t->id, &c, t->file, AQ_LOCK, &m, o) == -1)
 		goto out;
-	q[0] = t->id;
-	q[1] = c.staff ? "true" : "false";
-	q[2] = t->file;
-	if (att_db(o, db_exec(db, AQ(AQ_LOCK), q, &m, &o->err)) == -1)
-		goto out;
-	if (db_res_rows(m) != 1) {
-		case_refuse(o, CE_ATTACHMENT_NOT_FOUND, NULL, NULL);
-		goto out;
-	}
 	mine = strcmp(db_str(m, 0, "uploader_id"), t->who->id) == 0 &&
 	    strcmp(db_str(m, 0, "side"), c.owner ? "owner" : "department") ==
 	    0;
@@ -573,7 +581,8 @@ delete_tx(struct db *db, void *arg, struct db_error *err)
 		    NULL);
 		goto out;
 	}
-	if (att_db(o, db_exec(db, AQ(AQ_DELETE), &q[2], NULL, &o->err)) ==
+	q[0] = t->file;
+	if (att_db(o, db_exec(db, AQ(AQ_DELETE), q, NULL, &o->err)) ==
 	    -1 || att_db(o, files_delete(db, t->file, &o->err)) == -1)
 		goto out;
 	log_info("cases: file %s of case %s deleted by %s", t->file, t->id,

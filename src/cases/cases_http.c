@@ -36,8 +36,9 @@ static const struct json_field create_fields[] = {
 const struct json_spec cases_create_spec = { .name = "case_create",
     .fields = create_fields };
 
+/* Not required: an empty PATCH is 422 empty_patch (cases_patch()). */
 static const struct json_field patch_fields[] = {
-	{ .name = "form", .kind = JK_OBJECT, .flags = JF_REQUIRED },
+	{ .name = "form", .kind = JK_OBJECT },
 	{ .name = NULL, .kind = JK_END },
 };
 const struct json_spec cases_patch_spec = { .name = "case_patch",
@@ -188,6 +189,10 @@ one_case(struct request *req, enum one_op op, enum case_status to)
 	if ((id = case_param_id(req)) == NULL)
 		return (0);
 	memset(&o, 0, sizeof(o));
+	if (op == OP_PATCH && json_object_size(req->json) == 0) {
+		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
+		return (0);
+	}
 	switch (op) {
 	case OP_PATCH:
 		case_patch(db_thread(), req->principal, id, json_object_get(

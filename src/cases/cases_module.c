@@ -8,7 +8,8 @@
  * identity_mail(), identity.directory, identity.agent_departments),
  * files (the bytes of its attachments: files.h) and privacy, whose
  * restriction (Art. 18) keeps a person's cases out of the agents' queue
- * and search (privacy.is_restricted(), which privacy exports).  It reaches the access log through core/access.h.
+ * and search (privacy.is_restricted(), which privacy exports).  It
+ * reaches the access log through core/access.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -95,19 +96,19 @@ static const char *const cases_tables[] = { "cases.cases", "cases.history",
 static const char *const cases_exports[] = { "cases.entitlements", NULL };
 
 /*
- * The cases' messages (templates/mail/<name>.<lang>).  Despite a
- * restriction (Art. 18 RGPD) go those the law requires or the person's
- * rights need: the acknowledgement of receipt (CRPA L112-11), a decision
- * and an implicit decision (their notification starts the appeal period),
- * a request for information (the deadline is paused until the answer).
- * The department's notice goes to the department's address: no person.
+ * The cases' messages (templates/mail/<name>.<lang>).  None goes despite
+ * a restriction (Art. 18 RGPD) nor to an address nobody verified: the
+ * outbox keeps it as suppressed, with the reason, and the person reads it
+ * in GET /api/v1/me/notifications; the acknowledgement of receipt is
+ * also kept on the case (cases.acknowledgements), which the person reads
+ * whatever the mail became (guichet-privacy(7), "MAIL").  The
+ * department's notice goes to the department's address: no person.
  */
 static const struct mail_template cases_templates[] = {
-	{ .name = "case_acknowledgement", .flags = MAIL_DESPITE_RESTRICTION },
-	{ .name = "case_decision", .flags = MAIL_DESPITE_RESTRICTION },
-	{ .name = "case_implicit_decision", .flags = MAIL_DESPITE_RESTRICTION },
-	{ .name = "case_information_requested",
-	  .flags = MAIL_DESPITE_RESTRICTION },
+	{ .name = "case_acknowledgement" },
+	{ .name = "case_decision" },
+	{ .name = "case_implicit_decision" },
+	{ .name = "case_information_requested" },
 	{ .name = "case_status" },
 	{ .name = "case_message" },
 	{ .name = "case_draft_expiring" },

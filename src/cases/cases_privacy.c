@@ -49,35 +49,32 @@
 #include "core/module.h"
 #include "db/db.h"
 
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 #define CASES_SECTION \
 	"json_build_object('cases', coalesce((SELECT json_agg(" \
 	"json_build_object('id', c.id, 'reference', c.reference, " \
 	"'procedure', c.procedure, 'procedure_version', " \
 	"c.procedure_version, 'department', c.department, " \
 	"'status', c.status, 'profile_kind', c.profile_kind, " \
-	"'answers', c.answers, 'created_at', " TS("c.created_at") ", " \
-	"'updated_at', " TS("c.updated_at") ", " \
+	"'answers', c.answers, 'created_at', " DB_TIME_SQL("c.created_at") ", " \
+	"'updated_at', " DB_TIME_SQL("c.updated_at") ", " \
 	"'expires_at', CASE WHEN c.status = 'draft' THEN " \
-	TS("c.expires_at") " END, " \
-	"'received_at', " TS("c.received_at") ", " \
-	"'due_at', " TS("c.due_at") ", 'decision', c.decision, " \
-	"'decided_at', " TS("c.decided_at") ", " \
+	DB_TIME_SQL("c.expires_at") " END, " \
+	"'received_at', " DB_TIME_SQL("c.received_at") ", " \
+	"'due_at', " DB_TIME_SQL("c.due_at") ", 'decision', c.decision, " \
+	"'decided_at', " DB_TIME_SQL("c.decided_at") ", " \
 	"'decided_implicitly', c.decided_implicitly, " \
-	"'closes_at', " TS("c.closes_at") ", " \
-	"'closed_at', " TS("c.closed_at") ", " \
+	"'closes_at', " DB_TIME_SQL("c.closes_at") ", " \
+	"'closed_at', " DB_TIME_SQL("c.closed_at") ", " \
 	"'history', coalesce((SELECT json_agg(json_build_object(" \
-	"'at', " TS("h.at") ", 'actor', h.actor, 'from', h.from_status, " \
+	"'at', " DB_TIME_SQL("h.at") ", 'actor', h.actor, 'from', h.from_status, " \
 	"'to', h.to_status, 'note', h.note) ORDER BY h.id) " \
 	"FROM cases.history h WHERE h.case_id = c.id), '[]'), " \
 	"'messages', coalesce((SELECT json_agg(json_build_object(" \
-	"'at', " TS("m.at") ", 'author', m.author, 'body', m.body) " \
+	"'at', " DB_TIME_SQL("m.at") ", 'author', m.author, 'body', m.body) " \
 	"ORDER BY m.at, m.id) FROM cases.messages m " \
 	"WHERE m.case_id = c.id), '[]'), " \
 	"'acknowledgement', (SELECT json_build_object('issued_at', " \
-	TS("a.issued_at") ", 'language', a.locale, 'mentions', a.mentions) " \
+	DB_TIME_SQL("a.issued_at") ", 'language', a.locale, 'mentions', a.mentions) " \
 	"FROM cases.acknowledgements a WHERE a.case_id = c.id), " \
 	"'internal_notes', json_build_object('held', (SELECT count(*) " \
 	"FROM cases.notes n WHERE n.case_id = c.id), 'exported', false, " \
@@ -85,7 +82,7 @@
 	"FROM cases.cases c WHERE c.owner_id = $1), '[]'), " \
 	"'entitlements', coalesce((SELECT json_agg(json_build_object(" \
 	"'kind', e.kind, 'season', e.season, 'granted_at', " \
-	TS("e.granted_at") ", 'reference', k.reference) " \
+	DB_TIME_SQL("e.granted_at") ", 'reference', k.reference) " \
 	"ORDER BY e.granted_at, e.id) FROM cases.entitlements e " \
 	"JOIN cases.cases k ON k.id = e.case_id WHERE e.account_id = $1), " \
 	"'[]'))::text"

@@ -109,8 +109,9 @@ static const struct json_field definition_fields[] = {
 const struct json_spec procedures_definition_spec = {
     .name = "ProcedureDefinition", .fields = definition_fields };
 
+/* Not required: an empty PATCH is 422 empty_patch. */
 static const struct json_field patch_fields[] = {
-	{ .name = "active", .kind = JK_BOOLEAN, .flags = JF_REQUIRED },
+	{ .name = "active", .kind = JK_BOOLEAN },
 	JF_END
 };
 const struct json_spec procedures_patch_spec = { .name = "ProcedurePatch",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/lang.h"
 #include "core/module.h"
 #include "http/cache.h"
 #include "json/check.h"
@@ -152,7 +153,6 @@ static int
 version_get(struct db *db, const char *code, int version,
     struct procedure **out, struct version_meta *meta, struct db_error *err)
 {
-	static const char *const cols[LANG__COUNT] = { "fr", "en", "it" };
 	struct db_res		*res = NULL;
 	struct procedure	*p;
 	const char		*params[2];
@@ -181,9 +181,11 @@ version_get(struct db *db, const char *code, int version,
 	snprintf(p->department, sizeof(p->department), "%s",
 	    db_str(res, 0, "department"));
 	for (l = 0; l < LANG__COUNT; l++) {
-		snprintf(col, sizeof(col), "title_%s", cols[l]);
+		snprintf(col, sizeof(col), "title_%s",
+		    lang_code((enum lang)l));
 		p->title[l] = str_col(res, col);
-		snprintf(col, sizeof(col), "description_%s", cols[l]);
+		snprintf(col, sizeof(col), "description_%s",
+		    lang_code((enum lang)l));
 		p->description[l] = str_col(res, col);
 	}
 	p->profile_kinds = json_col(res, "profile_kinds", 0);

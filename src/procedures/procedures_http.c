@@ -23,6 +23,7 @@
 #include "auth/policy.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/log.h"
 #include "db/db.h"
 #include "http/cache.h"
@@ -253,7 +254,6 @@ procedures_get_one(struct request *req)
 int
 procedures_admin_list(struct request *req)
 {
-	static const char *const langs[] = { "fr", "en", "it" };
 	struct db_res	*res = NULL;
 	const char	*p[2];
 	char		 lim[24], col[16], *after = NULL;
@@ -274,9 +274,11 @@ procedures_admin_list(struct request *req)
 	items = json_array();
 	for (i = 0; i < db_res_rows(res) && i < limit; i++) {
 		title = json_object();
-		for (l = 0; l < 3; l++) {
-			snprintf(col, sizeof(col), "title_%s", langs[l]);
-			json_set_str(title, langs[l], db_str(res, i, col));
+		for (l = 0; l < LANG__COUNT; l++) {
+			snprintf(col, sizeof(col), "title_%s",
+			    lang_code((enum lang)l));
+			json_set_str(title, lang_code((enum lang)l),
+			    db_str(res, i, col));
 		}
 		it = json_pack("{s:s?, s:I, s:b, s:o, s:s?, s:s?}",
 		    "code", db_str(res, i, "code"),
@@ -416,6 +418,10 @@ procedures_admin_patch(struct request *req)
 
 	if ((code = code_or_reply(req)) == NULL)
 		return (0);
+	if (json_object_size(req->json) == 0) {
+		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
+		return (0);
+	}
 	active = json_is_true(json_object_get(req->json, "active"));
 	rc = procedures_set_active(db_thread(), code, active, clock_now(),
 	    &err);

@@ -224,6 +224,14 @@ cl_other(const struct idenv *e)
 }
 
 char *
+cl_other_in(const struct idenv *e, const char *locale)
+{
+	ck_assert_int_eq(idl_sql_exec(e, "UPDATE identity.accounts SET "
+	    "locale = '%s' WHERE email = '%s'", locale, CL_OTHER_EMAIL), 0);
+	return (cl_other(e));
+}
+
+char *
 cl_tourist(const struct idenv *e)
 {
 	return (idl_login_ok(e, CL_TOURIST_EMAIL, IDL_RESIDENT_PASSWORD,
@@ -389,4 +397,88 @@ cl_attach(const struct idenv *e, const char *token, const char *id,
 	free(pdf);
 	free(q);
 	return (fid);
+}
+
+/* The problem code of an answer ("" when none). */
+static char *
+code_of(const struct http_resp *r)
+{
+	json_t	*j = harness_json(r);
+	char	*c;
+
+	c = harness_printf("%s", j != NULL && idl_jstr(j, "code") != NULL ?
+	    idl_jstr(j, "code") : "");
+	json_decref(j);
+	return (c);
+}
+
+void
+cl_is_code(const struct http_resp *r, long status, const char *code)
+{
+	char	*c = code_of(r);
+
+	ck_assert_msg(r->status == status && strcmp(c, code) == 0,
+	    "%ld %s, expected %ld %s: %s", r->status, c, status, code,
+	    r->body);
+	free(c);
+}
+
+json_t *
+cl_uploaded(const struct idenv *e, const char *token, const char *id,
+    const char *query, const char *ctype, const char *name, const void *data,
+    size_t len)
+{
+	struct http_resp r;
+	json_t		*j;
+
+	cl_upload(e, token, id, query, ctype, name, data, len, &r);
+	ck_assert_msg(r.status == 201, "upload: %ld: %s", r.status, r.body);
+	j = harness_json(&r);
+	http_resp_free(&r);
+	return (j);
+}
+
+const char *
+cl_file_id(const json_t *a)
+{
+	return (idl_jstr(json_object_get(a, "file"), "id"));
+}
+
+long
+cl_on_file(const struct idenv *e, const char *method, const char *token,
+    const char *id, const char *file, struct http_resp *r)
+{
+	char	*path;
+	long	 st;
+
+	path = harness_printf("/api/v1/cases/%s/attachments/%s", id, file);
+	st = idl_req(e, method, path, token, NULL, r);
+	free(path);
+	return (st);
+}
+
+long
+cl_file_status(const struct idenv *e, const char *method, const char *token,
+    const char *id, const char *file)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = cl_on_file(e, method, token, id, file, &r);
+	http_resp_free(&r);
+	return (st);
+}
+
+long
+cl_rows(const struct idenv *e, const char *table, const char *id)
+{
+	const char	*col = "case_id";
+
+	if (strcmp(table, "cases.cases") == 0)
+		col = "id";
+	else if (strcmp(table, "files.files") == 0)
+		return (idl_sql_count(e, "SELECT count(*) FROM files.files "
+		    "WHERE owner_module = 'cases' AND owner_id = '%s'", id));
+	return (idl_sql_count(e, "SELECT count(*) FROM %s WHERE %s = '%s'",
+	    table, col, id));
 }

@@ -52,6 +52,8 @@ char	*cl_agent(struct idenv *, enum cl_agent);
 char	*cl_resident(const struct idenv *);
 char	*cl_other(const struct idenv *);
 char	*cl_tourist(const struct idenv *);
+/* The other resident's, its account's language set to 'locale' first. */
+char	*cl_other_in(const struct idenv *, const char *);
 
 /* A valid answer to t_permis (a new object). */
 json_t	*cl_permis_form(void);
@@ -98,5 +100,26 @@ char	*cl_attach(const struct idenv *, const char *, const char *,
 	    const char *, const char *);
 /* Messages of 'template' in the outbox for 'email' (any recipient). */
 long	 cl_mails(const struct idenv *, const char *, const char *);
+/* Fails the test unless 'r' is the problem 'status' of code 'code'. */
+void	 cl_is_code(const struct http_resp *, long, const char *);
+/* cl_upload() whose answer must be 201: its body (caller decrefs). */
+json_t	*cl_uploaded(const struct idenv *, const char *, const char *,
+	    const char *, const char *, const char *, const void *, size_t);
+/* The file's id in an attachment's body. */
+const char *cl_file_id(const json_t *);
+/*
+ * 'method' on file 'file' of case 'id' as 'token': the status, the answer
+ * in 'r' (cl_on_file(); caller frees) or not (cl_file_status()).
+ */
+long	 cl_on_file(const struct idenv *, const char *, const char *,
+	    const char *, const char *, struct http_resp *);
+long	 cl_file_status(const struct idenv *, const char *, const char *,
+	    const char *, const char *);
+/*
+ * The rows of 'table' of case 'id': cases.cases (the case itself: 0 or
+ * 1), files.files (the files the cases module stored for it), or a table
+ * with a case_id (cases.history, cases.messages, cases.attachments...).
+ */
+long	 cl_rows(const struct idenv *, const char *, const char *);
 
 #endif

@@ -534,8 +534,8 @@ START_TEST(test_restricted_person_suppressed)
 	mailcatch_wait(&c, 1, WAIT_MS);
 
 	/*
-	 * An ordinary notice (no route queues one for a resident yet: the
-	 * cases module will), written as outbox_queue() writes it: the
+	 * An ordinary notice (the cases' own are tested in t4109-mail),
+	 * written as outbox_queue() writes it: the
 	 * sender's own check must stop it.
 	 */
 	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO ops.outbox (account_id, "

@@ -612,6 +612,16 @@ START_TEST(test_admin_versions)
 	json_decref(idl_sendj(&e, "PATCH", ADMIN "/inconnue", at,
 	    json_pack("{s:b}", "active", 1), &st));
 	ck_assert_int_eq(st, 404);
+	/* An empty PATCH changes nothing: 422 empty_patch, as everywhere. */
+	ck_assert_int_eq(idl_req(&e, "PATCH", ADMIN "/stationnement_test", at,
+	    "{}", &r), 422);
+	j = harness_assert_problem(&r, 422, NULL, NULL);
+	idl_assert_str(j, "code", "empty_patch");
+	json_decref(j);
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "procedures.catalogue WHERE code = 'stationnement_test' AND "
+	    "active"), 1);
 	/* The list of administrators holds both, with their states. */
 	j = idl_reqj(&e, "GET", ADMIN "?limit=100", at, NULL, &st);
 	ck_assert_int_eq(st, 200);

@@ -1,7 +1,8 @@
 /*
- * t4101-cases: filing a case (issue 10): drafts and their merge patches,
- * the answers checked field by field against the procedure's form
- * (procedures_check_form(): JSON pointers into "form", visible_if), the
+ * t4101-cases: filing a case (README, "Démarches"): drafts and their
+ * merge patches, the answers checked field by field against the
+ * procedure's form (procedures_check_form(): JSON pointers into "form",
+ * visible_if), the
  * profile kinds a procedure is open to, the readable reference (without
  * gaps under concurrent submissions), and the acknowledgement of receipt
  * with what the law requires (CRPA L112-11, R112-11-1, R112-5, L114-5),
@@ -38,6 +39,22 @@ contains(const char *hay, const char *needle)
 	    hay);
 }
 
+/* A case of 'procedure' filed by 'token' with a name only, as it reads it. */
+static json_t *
+filed_named(const struct idenv *e, const char *token, const char *procedure)
+{
+	json_t	*c;
+	char	*id;
+	long	 st;
+
+	id = cl_file(e, token, procedure, json_pack("{s:s}", "nom", "A"), 1,
+	    NULL);
+	c = cl_get(e, token, id, &st);
+	ck_assert_int_eq(st, 200);
+	free(id);
+	return (c);
+}
+
 START_TEST(test_draft_patch_submit)
 {
 	struct idenv	 e;
@@ -57,8 +74,12 @@ START_TEST(test_draft_patch_submit)
 	idl_assert_str(c, "expires_at", "2026-04-19T09:30:00Z");
 	json_decref(c);
 
-	/* A merge patch: members replace, null removes. */
+	/* An empty PATCH changes nothing: 422 empty_patch, as everywhere. */
 	path = harness_printf("/api/v1/cases/%s", id);
+	json_decref(cl_problem(&e, "PATCH", path, res, "{}", 422,
+	    "empty_patch"));
+
+	/* A merge patch: members replace, null removes. */
 	c = idl_reqj(&e, "PATCH", path, res, "{\"form\": {\"motif\": null, "
 	    "\"vehicule\": true, \"plaque\": \"AB-123-CD\"}}", &st);
 	ck_assert_int_eq(st, 200);
@@ -269,29 +290,21 @@ START_TEST(test_acknowledgement_mentions)
 	free(id);
 
 	/* Silence rejects: said, without the attestation. */
-	id = cl_file(&e, res, "t_refus", json_pack("{s:s}", "nom", "A"), 1,
-	    NULL);
-	c = cl_get(&e, res, id, &st);
+	c = filed_named(&e, res, "t_refus");
 	contains(mention(c, "deadline"), "réputée rejetée");
 	contains(mention(c, "deadline"), "L231-4");
 	ck_assert_str_eq(mention(c, "attestation"), "");
 	ck_assert_str_eq(mention(c, "due_date"), "2026-04-04");
 	json_decref(c);
-	free(id);
 	/* Silence decides nothing: an express answer is promised. */
-	id = cl_file(&e, res, "t_express", json_pack("{s:s}", "nom", "A"), 1,
-	    NULL);
-	c = cl_get(&e, res, id, &st);
+	c = filed_named(&e, res, "t_express");
 	contains(mention(c, "deadline"), "décision expresse");
 	ck_assert(json_is_null(json_object_get(c, "implicit")));
 	json_decref(c);
-	free(id);
 	free(res);
 
 	/* In the person's language. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
-	    "locale = 'en' WHERE email = '%s'", CL_OTHER_EMAIL), 0);
-	res = cl_other(&e);
+	res = cl_other_in(&e, "en");
 	id = cl_file(&e, res, "t_permis", cl_permis_form(), 1, NULL);
 	c = cl_get(&e, res, id, &st);
 	idl_assert_str(json_object_get(c, "acknowledgement"), "language",
@@ -397,6 +410,107 @@ START_TEST(test_references_without_gaps)
 }
 END_TEST
 
+/*
+ * A case keeps the version of the procedure it was filed under: its
+ * deadline, its implicit decision, the form its answers were checked
+ * against; silence decides by that version's rule.  A draft is not
+ * filed: it moves to the current version at its next change (and at its
+ * submission), whose form then applies (README, "Démarches").
+ */
+START_TEST(test_filed_keeps_its_version)
+{
+	const char	*decide[] = { "--clock", "2026-03-30T00:00:00Z", "cases",
+	    "decide", NULL };
+	struct idenv	 e;
+	json_t		*d, *c, *err, *j;
+	char		*res, *admin, *out = NULL, *errs = NULL, *filed, *draft;
+	char		*path;
+	long		 st;
+
+	res = idl_start_resident(&e, FROZEN);
+	admin = idl_login_admin(&e);
+	filed = cl_file(&e, res, "t_permis", cl_permis_form(), 1, NULL);
+	draft = cl_file(&e, res, "t_permis", json_pack("{s:s}", "nom", "B"), 0,
+	    NULL);
+
+	/* Version 2: 30 days, silence rejects, a new required field. */
+	ck_assert_int_eq(idl_ctl_words(&e, &out, &errs, "procedures",
+	    "export", "t_permis", NULL), 0);
+	ck_assert_ptr_nonnull(d = json_loads(out, 0, NULL));
+	free(out);
+	free(errs);
+	json_object_set_new(d, "deadline_days", json_integer(30));
+	json_object_set_new(d, "implicit", json_string("rejection"));
+	json_array_append_new(json_object_get(d, "form"), json_pack(
+	    "{s:s, s:s, s:b, s:{s:s, s:s, s:s}}", "name", "telephone", "type",
+	    "phone", "required", 1, "label", "fr", "Téléphone", "en", "Phone",
+	    "it", "Telefono"));
+	j = idl_sendj(&e, "PUT", "/api/v1/admin/procedures/t_permis", admin, d,
+	    &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+	json_decref(j);
+
+	/* The filed case: version 1, its deadline and silence unchanged. */
+	c = cl_get(&e, res, filed, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
+	    "procedure"), "version")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(c,
+	    "deadline_days")), 10);
+	idl_assert_strs(c, "due_date", "2026-03-30", "implicit", "acceptance",
+	    NULL);
+	ck_assert(json_object_get(json_object_get(c, "form"), "telephone") ==
+	    NULL);
+	json_decref(c);
+	/* Its form is version 1's, still published. */
+	j = idl_reqj(&e, "GET", "/api/v1/procedures/t_permis?version=1", NULL,
+	    NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "form")), 6);
+	json_decref(j);
+	/* Silence at version 1's deadline accepts, as version 1 said. */
+	ck_assert_int_eq(idl_ctl(e.db, 0, decide, NULL, NULL), 0);
+	cl_assert_state(&e, filed, "accepted");
+
+	/* The draft moves to version 2 at its next change... */
+	path = harness_printf("/api/v1/cases/%s", draft);
+	c = idl_reqj(&e, "PATCH", path, res, "{\"form\": {\"motif\": "
+	    "\"encore\"}}", &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c,
+	    "procedure"), "version")), 2);
+	json_decref(c);
+	/* ...whose form applies to its filing... */
+	free(path);
+	path = harness_printf("/api/v1/cases/%s/submit", draft);
+	c = cl_problem(&e, "POST", path, res, NULL, 422, "validation");
+	ck_assert_ptr_nonnull(err = idl_error_for(c, "/form/telephone"));
+	idl_assert_str(err, "code", "required");
+	json_decref(c);
+	free(path);
+	path = harness_printf("/api/v1/cases/%s", draft);
+	ck_assert_int_eq(idl_status(&e, "PATCH", path, res, "{\"form\": "
+	    "{\"telephone\": \"+33612345678\"}}"), 200);
+	free(path);
+	path = harness_printf("/api/v1/cases/%s/submit", draft);
+	/* ...and its deadline and silence. */
+	c = idl_reqj(&e, "POST", path, res, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(c,
+	    "deadline_days")), 30);
+	idl_assert_strs(c, "implicit", "rejection", "due_date", "2026-04-19",
+	    NULL);
+	json_decref(c);
+	free(path);
+	free(draft);
+	free(filed);
+	free(admin);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_draft_patch_submit,
 	&test_answers_per_field,
@@ -404,6 +518,7 @@ static const TTest *const *const tests[] = {
 	&test_acknowledgement_mentions,
 	&test_documents_at_receipt,
 	&test_references_without_gaps,
+	&test_filed_keeps_its_version,
 	NULL
 };
 

@@ -3,7 +3,8 @@
  * table over the states, the targets and the actors: the owner, another
  * resident, an agent and a supervisor of the case's department, an agent
  * and a supervisor of other departments.  The expected answer follows
- * from the rules the issue states, written here as the test's own table:
+ * from the rules README ("Démarches") states, written here as the
+ * test's own table:
  * 404 for whoever may not read the case (anyone's draft but the owner's,
  * another person's case, another department's), 200 for an allowed move
  * (422 first when its note is missing), 403 when the move exists for
@@ -29,7 +30,7 @@ static const char *const states[] = { "draft", "submitted", "in_review",
     "awaiting_information", "accepted", "rejected", "withdrawn", "closed" };
 #define NSTATES	(sizeof(states) / sizeof(states[0]))
 
-/* Who may make a move (the issue's rules): O owner, A agent, S supervisor. */
+/* Who may make a move (README, "Démarches"): O owner, A agent, S supervisor */
 static const struct {
 	const char	*from, *to, *who;
 	int		 note;
@@ -334,6 +335,69 @@ START_TEST(test_history_and_mail)
 }
 END_TEST
 
+/*
+ * Mail of case 'id': the messages of 'template' to 'to' whose payload's
+ * 'key' is 'value'.
+ */
+static long
+mail_of(const struct idenv *e, const char *id, const char *template,
+    const char *to, const char *key, const char *value)
+{
+	return (idl_sql_count(e, "SELECT count(*) FROM ops.outbox WHERE "
+	    "template = '%s' AND recipient = '%s' AND payload->>'url' LIKE "
+	    "'%%/api/v1/cases/%s' AND payload->>'%s' = '%s'", template, to, id,
+	    key, value));
+}
+
+#define DEPARTMENT	"services-techniques@demo.guichet.test"
+
+/*
+ * The mail of the other moves: the department told of a submission and
+ * of a withdrawal; the person told of the review, of the withdrawal and
+ * of the closure, each once, in their language.
+ */
+START_TEST(test_state_change_mail)
+{
+	const char	*close[] = { "--clock", "2026-05-22T00:00:00Z", "cases",
+	    "decide", NULL };
+	struct idenv	 e;
+	struct tokens	 tk;
+	char		*id, *decided;
+
+	idl_start_new(&e, FROZEN);
+	tokens_get(&e, &tk);
+	id = reach(&e, &tk, "submitted");
+	ck_assert_int_eq(mail_of(&e, id, "case_department_notice", DEPARTMENT,
+	    "event_code", "new"), 1);
+	ck_assert_int_eq(mail_of(&e, id, "case_department_notice", DEPARTMENT,
+	    "event", "Nouvelle demande déposée"), 1);
+	ck_assert_int_eq(cl_move(&e, tk.t[A_AGENT], id, "in_review", NULL),
+	    200);
+	ck_assert_int_eq(mail_of(&e, id, "case_status", IDL_RESIDENT_EMAIL,
+	    "status", "en cours d''instruction"), 1);
+	ck_assert_int_eq(cl_move(&e, tk.t[A_OWNER], id, "withdrawn", NULL),
+	    200);
+	ck_assert_int_eq(mail_of(&e, id, "case_status", IDL_RESIDENT_EMAIL,
+	    "status", "retirée"), 1);
+	ck_assert_int_eq(mail_of(&e, id, "case_department_notice", DEPARTMENT,
+	    "event_code", "withdrawn"), 1);
+	/* Nothing else but the acknowledgement. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE payload->>'url' LIKE '%%/api/v1/cases/%s'", id), 5);
+
+	/* Decided at FROZEN, closed when the appeal period ends. */
+	decided = reach(&e, &tk, "accepted");
+	ck_assert_int_eq(idl_ctl(e.db, 0, close, NULL, NULL), 0);
+	cl_assert_state(&e, decided, "closed");
+	ck_assert_int_eq(mail_of(&e, decided, "case_status",
+	    IDL_RESIDENT_EMAIL, "status", "close"), 1);
+	free(decided);
+	free(id);
+	tokens_free(&tk);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_from_draft,
 	&test_from_submitted,
@@ -341,6 +405,7 @@ static const TTest *const *const tests[] = {
 	&test_from_awaiting_information,
 	&test_from_decisions_and_ends,
 	&test_history_and_mail,
+	&test_state_change_mail,
 	NULL
 };
 
