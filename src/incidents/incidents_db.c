@@ -62,16 +62,19 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  .nparams = 2 },
 	/*
 	 * $4 $5 lon lat (NULL: no position), $11 now, $12 the days, $14 the
-	 * SHA-256 of an anonymous filer's photo secret
+	 * SHA-256 of an anonymous filer's photo secret, $15 the account whose
+	 * address the follow-up address is (sql/039)
 	 */
 	[IQ_INSERT] = { .name = "incidents_insert_report",
 	  .sql = "INSERT INTO incidents.reports (category, department, "
 	  "description, position, address, attributes, status, reporter_id, "
 	  "contact_email, contact_token, contact_locale, created_at, "
-	  "updated_at, expected_at, photo_token) VALUES ($1, $2, $3, CASE WHEN "
+	  "updated_at, expected_at, photo_token, contact_person_id) VALUES "
+	  "($1, $2, $3, CASE WHEN "
 	  "$4::float8 IS NULL THEN NULL ELSE " POINT("$4", "$5") " END, $6, "
 	  "$7::jsonb, 'open', $8, $9, $10, $13, $11, $11, $11::timestamptz + "
-	  "make_interval(days => $12::int), $14) RETURNING id", .nparams = 14 },
+	  "make_interval(days => $12::int), $14, $15) RETURNING id",
+	  .nparams = 15 },
 	[IQ_HISTORY_INSERT] = { .name = "incidents_insert_history",
 	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
 	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6) "

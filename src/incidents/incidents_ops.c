@@ -114,10 +114,11 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	const struct incident_input *in = t->in;
 	struct incident_outcome	*o = t->o;
 	struct db_res		*cat = NULL, *res = NULL, *dup = NULL;
-	const char		*p[14], *q[6];
+	const char		*p[15], *q[6];
 	char			 lon[40], lat[40], now[40], metres[16], lim[16];
 	char			 token[64], hash[SHA256_HEX_LEN];
 	char			 ptoken[64], phash[SHA256_HEX_LEN];
+	char			 person[40];
 	char			*attrs = NULL;
 	json_t			*errors, *dups, *made;
 	int			 i, rc = -1;
@@ -191,6 +192,15 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	p[10] = now;
 	p[11] = db_str(cat, 0, "resolution_days");
 	p[12] = p[8] != NULL ? lang_code(t->l) : NULL;
+	/* An account's address: the report is in its export and erasure. */
+	p[14] = NULL;
+	if (p[8] != NULL) {
+		if ((i = identity_find_by_email(db, p[8], person,
+		    sizeof(person), err)) == -1)
+			goto db;
+		if (i == 0)
+			p[14] = person;
+	}
 	token[0] = '\0';
 	if (p[8] != NULL) {
 		if (random_token(token, sizeof(token)) == -1) {
@@ -232,7 +242,7 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 		snprintf(url, sizeof(url), "%s/incidents/confirm#%s",
 		    incidents_config.public_url, token);
 		pl = json_pack("{s:s, s:s}", "url", url, "token", token);
-		i = outbox_queue(db, NULL, in->email, "incident_contact_confirm",
+		i = outbox_queue(db, p[14], in->email, "incident_contact_confirm",
 		    lang_code(t->l), pl, NULL, err);
 		json_decref(pl);
 		if (i == -1)

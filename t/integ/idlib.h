@@ -268,4 +268,14 @@ void	 idl_assert_same_body(const struct http_resp *,
 /* The errors[] entry of a 422 for field 'field', or NULL. */
 json_t	*idl_error_for(const json_t *, const char *);
 
+/* --- inc (issue 11): signalements ------------------------------------ */
+
+/*
+ * A JPEG (t/data/incidents/base.jpg, 80x60, no metadata) with an EXIF
+ * APP1 segment inserted after SOI: IFD0 with Make = 'make' (a marker the
+ * test looks for) and a GPS IFD (the square of the town).  Its length in
+ * *len (caller frees).
+ */
+unsigned char	*idl_jpeg_with_exif(const char *, size_t *);
+
 #endif

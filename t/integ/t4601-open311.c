@@ -116,7 +116,8 @@ get_error(const struct idenv *e, const char *path, long status)
 	struct http_resp r;
 
 	idl_req(e, "GET", path, NULL, NULL, &r);
-	assert_error(&r, status, strstr(path, ".json") != NULL);
+	/* XML for a .xml path, JSON otherwise (also without a suffix). */
+	assert_error(&r, status, strstr(path, ".xml") == NULL);
 	http_resp_free(&r);
 }
 
