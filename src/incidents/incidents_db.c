@@ -19,6 +19,7 @@
 	"ON c.code = r.category"
 #define STAFF_COLS \
 	INCIDENTS_PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
+	"r.contact_person_id, " \
 	"r.contact_verified_at, r.contact_locale, r.assignee_id, " \
 	"r.personal_data_flagged, r.anonymised_at, r.photo_token, " \
 	"privacy.is_restricted(r.reporter_id) AS reporter_restricted"

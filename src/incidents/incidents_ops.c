@@ -438,10 +438,14 @@ mail_followers(struct db *db, const struct db_res *r, struct db_error *err)
 		if (identity_mail(db, db_str(f, i, "account"),
 		    "incident_status", pl, NULL, err) == -1)
 			rc = -1;
-	/* An anonymous follow-up address: only once its holder proved it. */
+	/*
+	 * An anonymous follow-up address: only once its holder proved it;
+	 * filed under the account whose address it was (sql/039), if any.
+	 */
 	if (rc == 0 && db_str(r, 0, "contact_email") != NULL &&
 	    !db_isnull(r, 0, "contact_verified_at"))
-		rc = outbox_queue(db, NULL, db_str(r, 0, "contact_email"),
+		rc = outbox_queue(db, db_str(r, 0, "contact_person_id"),
+		    db_str(r, 0, "contact_email"),
 		    "incident_status", db_str(r, 0, "contact_locale") != NULL ?
 		    db_str(r, 0, "contact_locale") : "fr", pl, NULL, err);
 	db_res_free(f);
