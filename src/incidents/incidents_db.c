@@ -1,9 +1,16 @@
 /*
  * incidents_db.c: the incidents module's statements.  Times are
  * parameters (the injectable clock), never now().  Positions are PostGIS
- * geography points: the map's bounding box (&&) and the duplicate search
- * (ST_DWithin, metres on the spheroid) both go through the one GiST index
- * reports_position (sql/023_incidents.sql).  Other modules are read
+ * geography points.  The duplicate search (ST_DWithin, metres on the
+ * spheroid) and a map of a small box go through the GiST index
+ * reports_position (sql/023_incidents.sql); a map of a large box reads
+ * the newest reports from the covering B-tree indexes reports_map_status
+ * and reports_map_updated alone (sql/035_incidents_versions.sql: they
+ * hold the longitude and latitude, tested before the geography's &&),
+ * because the GiST walk of a box holding a third of the reports visits
+ * them all before the 1000 newest are sorted out (README, "Signalements",
+ * has the figures).  The map's statement is planned with its box, so
+ * PostgreSQL picks one or the other.  Other modules are read
  * through what they export only: identity.directory,
  * identity.agent_departments and privacy.is_restricted() (Art. 18: the
  * board and the details say when the reporter restricted processing).

@@ -919,8 +919,16 @@ START_TEST(test_export_erasure_retention)
 	    "report_id", b);
 	json_decref(j);
 
-	/* The agent flags the neighbour's mention; the person erases. */
+	/* A PATCH that changes nothing: 422 empty_patch, nothing flagged. */
 	path = harness_printf("/api/v1/incidents/%s", a);
+	j = idl_reqj(&e, "PATCH", path, tech, "{}", &st);
+	ck_assert_int_eq(st, 422);
+	idl_assert_str(j, "code", "empty_patch");
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND NOT personal_data_flagged",
+	    a), 1);
+	/* The agent flags the neighbour's mention; the person erases. */
 	ck_assert_int_eq(idl_status(&e, "PATCH", path, tech,
 	    "{\"personal_data_flagged\": true}"), 200);
 	free(path);
