@@ -7,9 +7,9 @@
  * the newest reports from the covering B-tree indexes reports_map_status
  * and reports_map_updated alone (sql/035_incidents_versions.sql: they
  * hold the longitude and latitude, tested before the geography's &&),
- * because the GiST walk of a box holding a third of the reports visits
- * them all before the 1000 newest are sorted out (README, "Signalements",
- * has the figures).  The map's statement is planned with its box, so
+ * because through the GiST index a box holding a third of the reports
+ * finds them all before the 1000 newest are sorted out (136 ms against
+ * 12 ms, sql/027_incidents_map.sql; README has the figures).  The map's statement is planned with its box, so
  * PostgreSQL picks one or the other.  Other modules are read
  * through what they export only: identity.directory,
  * identity.agent_departments and privacy.is_restricted() (Art. 18: the
