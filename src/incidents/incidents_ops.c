@@ -90,10 +90,11 @@ invalid(struct incident_outcome *o, json_t *errors)
 	return (-1);
 }
 
-/* Run 'fn' in a transaction; sets o->result IR_DB on a database error. */
-static void
-run_tx(struct db *db, db_tx_fn fn, void *arg, struct incident_outcome *o)
+void
+incidents_run_tx(struct db *db, db_tx_fn fn, void *arg,
+    struct incident_outcome *o)
 {
+	memset(o, 0, sizeof(*o));
 	if (db_tx(db, fn, arg, &o->err) == -1 && o->err.code != DB_OK)
 		o->result = IR_DB;
 }
@@ -303,8 +304,7 @@ incidents_create(struct db *db, const struct principal *who,
 {
 	struct create_tx	 t = { who, in, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, create_tx, &t, o);
+	incidents_run_tx(db, create_tx, &t, o);
 }
 
 /* --- public reads -------------------------------------------------- */
@@ -622,8 +622,7 @@ incidents_update(struct db *db, const struct principal *who, const char *id,
 {
 	struct move_tx	 t = { who, id, u, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, move_tx, &t, o);
+	incidents_run_tx(db, move_tx, &t, o);
 }
 
 struct support_tx {
@@ -684,8 +683,7 @@ incidents_support(struct db *db, const struct principal *who, const char *id,
 {
 	struct support_tx	 t = { who, id, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, support_tx, &t, o);
+	incidents_run_tx(db, support_tx, &t, o);
 }
 
 /* The report with what only its department sees; the read is logged. */
@@ -772,8 +770,7 @@ incidents_details(struct db *db, const struct principal *who, const char *id,
 {
 	struct details_tx	 t = { who, id, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, details_tx, &t, o);
+	incidents_run_tx(db, details_tx, &t, o);
 }
 
 struct patch_tx {
@@ -840,8 +837,7 @@ incidents_patch(struct db *db, const struct principal *who, const char *id,
 {
 	struct patch_tx	 t = { who, id, body, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, patch_tx, &t, o);
+	incidents_run_tx(db, patch_tx, &t, o);
 }
 
 struct note_tx {
@@ -882,8 +878,7 @@ incidents_note(struct db *db, const struct principal *who, const char *id,
 {
 	struct note_tx	 t = { who, id, body, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, note_tx, &t, o);
+	incidents_run_tx(db, note_tx, &t, o);
 }
 
 void

@@ -1197,3 +1197,18 @@ idl_jpeg_with_exif(const char *make, size_t *len)
 	free(path);
 	return (out);
 }
+
+void
+idl_erase_me(const struct idenv *e, const char *token, const char *password)
+{
+	json_t	*j;
+	char	*d;
+	long	 st;
+
+	j = idl_sendj(e, "DELETE", "/api/v1/me", token, json_pack("{s:s}",
+	    "password", password), &st);
+	d = harness_dump(j);
+	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
+	free(d);
+	json_decref(j);
+}

@@ -278,4 +278,7 @@ json_t	*idl_error_for(const json_t *, const char *);
  */
 unsigned char	*idl_jpeg_with_exif(const char *, size_t *);
 
+/* The erasure of the person of 'token' (DELETE /api/v1/me): 200 asserted. */
+void	 idl_erase_me(const struct idenv *, const char *, const char *);
+
 #endif

@@ -933,10 +933,7 @@ START_TEST(test_export_erasure_retention)
 	    "{\"personal_data_flagged\": true}"), 200);
 	free(path);
 	ck_assert_int_gt(idl_dump_count(&e, mark), 0);
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
 	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
 	/* The report stays on the map, anonymised; the support is gone. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -1555,10 +1552,7 @@ START_TEST(test_photos)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
 	    2);
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
 	    0);

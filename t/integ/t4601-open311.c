@@ -121,6 +121,21 @@ get_error(const struct idenv *e, const char *path, long status)
 	http_resp_free(&r);
 }
 
+/* GET requests/{id}.xml of 'id' holds 'needle'. */
+static void
+xml_holds(const struct idenv *e, const char *id, const char *needle)
+{
+	struct http_resp r;
+	char		*path;
+
+	path = harness_printf("/open311/v2/requests/%s.xml", id);
+	get(e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, needle) != NULL, "%s: no %s in %s", path,
+	    needle, r.body);
+	http_resp_free(&r);
+	free(path);
+}
+
 /* File a request: the new id (caller frees). */
 static char *
 file(const struct idenv *e, const char *key, const char *more)
@@ -569,12 +584,8 @@ START_TEST(test_request_fields)
 	json_decref(j);
 	free(path);
 	free(name);
-	path = harness_printf("/open311/v2/requests/%s.xml", a);
-	get(&e, path, 200, &r);
-	ck_assert_msg(strstr(r.body, "<lat>44.931612</lat><long>6.721912"
-	    "</long>") != NULL, "%s", r.body);
-	http_resp_free(&r);
-	free(path);
+	xml_holds(&e, a, "<lat>44.931612</lat><long>6.721912"
+	    "</long>");
 	path = harness_printf("/open311/v2/requests/%s.json?lang=en", a);
 	j = get_json(&e, path, 200);
 	name = idl_sql(&e, "SELECT d.name_en FROM identity.departments d "
@@ -603,12 +614,8 @@ START_TEST(test_request_fields)
 		}
 	ck_assert(found);
 	json_decref(j);
-	path = harness_printf("/open311/v2/requests/%s.xml", a);
-	get(&e, path, 200, &r);
-	ck_assert_msg(strstr(r.body, "<agency_responsible>Voirie et réseaux"
-	    "</agency_responsible>") != NULL, "%s", r.body);
-	http_resp_free(&r);
-	free(path);
+	xml_holds(&e, a, "<agency_responsible>Voirie et réseaux"
+	    "</agency_responsible>");
 
 	/* The postcode of the address. */
 	path = harness_printf("/open311/v2/requests/%s.json", b);
@@ -1017,10 +1024,7 @@ START_TEST(test_privacy)
 	ck_assert(strstr(idl_jstr(sec, "phone"), mark) != NULL);
 	json_decref(j);
 
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
 	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "open311.requests WHERE report_id = '%s' AND email IS NULL AND "

@@ -108,6 +108,19 @@ exchange(const struct idenv *e, const char *name, const char *kind,
 	    path, body == NULL ? none : form_type, body, mask);
 }
 
+/* An error of a form POST as the partner of 'key': "api_key=key&rest". */
+static void
+keyed_error(const struct idenv *e, const char *name, long status,
+    const char *path, const char *key, const char *rest)
+{
+	char	*body;
+
+	body = harness_printf("api_key=%s%s%s", key, *rest != '\0' ? "&" :
+	    "", rest);
+	exchange(e, name, "errors", status, path, body, NULL);
+	free(body);
+}
+
 /*
  * 'method' 'path' (no format suffix, or one Open311 does not have):
  * the Open311 error list in JSON, with 'status', never a problem+json.
@@ -263,33 +276,21 @@ START_TEST(test_conformance)
 	/* Every error, both formats. */
 	exchange(&e, "e_post_no_key", "errors", 403, "/open311/v2/requests%s",
 	    "service_code=litter&lat=44.93&long=6.72", NULL);
-	body = harness_printf("api_key=%s&service_code=litter&lat=44.93&"
-	    "long=6.72", nokey);
-	exchange(&e, "e_post_no_scope", "errors", 403,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
+	keyed_error(&e, "e_post_no_scope", 403, "/open311/v2/requests%s",
+	    nokey, "service_code=litter&lat=44.93&long=6.72");
 	exchange(&e, "e_post_bad_key", "errors", 403, "/open311/v2/requests%s",
 	    "api_key=cl_0000000000000000%3Anope&service_code=litter&lat=44.93"
 	    "&long=6.72", NULL);
-	body = harness_printf("api_key=%s", key);
-	exchange(&e, "e_post_nothing", "errors", 400, "/open311/v2/requests%s",
-	    body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=noise&address_string="
-	    "Ici&attribute%%5Bcolour%%5D=red&media_url=ftp%%3A%%2F%%2Fx", key);
-	exchange(&e, "e_post_attributes", "errors", 400,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=nothing&lat=44.93&"
-	    "long=6.72", key);
-	exchange(&e, "e_post_service", "errors", 404, "/open311/v2/requests%s",
-	    body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=litter&lat=44.93&"
-	    "long=6.72&jurisdiction_id=nice.fr", key);
-	exchange(&e, "e_post_jurisdiction", "errors", 404,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
+	keyed_error(&e, "e_post_nothing", 400, "/open311/v2/requests%s", key,
+	    "");
+	keyed_error(&e, "e_post_attributes", 400, "/open311/v2/requests%s",
+	    key, "service_code=noise&address_string=Ici&attribute%5Bcolour%5D="
+	    "red&media_url=ftp%3A%2F%2Fx");
+	keyed_error(&e, "e_post_service", 404, "/open311/v2/requests%s", key,
+	    "service_code=nothing&lat=44.93&long=6.72");
+	keyed_error(&e, "e_post_jurisdiction", 404, "/open311/v2/requests%s",
+	    key, "service_code=litter&lat=44.93&long=6.72&jurisdiction_id="
+	    "nice.fr");
 	exchange(&e, "e_jurisdiction", "errors", 404,
 	    "/open311/v2/services%s?jurisdiction_id=nice.fr", NULL, NULL);
 	exchange(&e, "e_lang", "errors", 400, "/open311/v2/services%s?lang=de",
@@ -333,16 +334,11 @@ START_TEST(test_conformance)
 	    "/open311/v2/servicerequestupdates%s", body, NULL);
 	free(body);
 	/* A service for signed-in residents only, a place outside the area. */
-	body = harness_printf("api_key=%s&service_code=abandoned_vehicle&"
-	    "lat=%f&long=%f", key, LAT, LON);
-	exchange(&e, "e_post_signed_in_only", "errors", 400,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=litter&lat=48.8566&"
-	    "long=2.3522", key);
-	exchange(&e, "e_post_outside", "errors", 400,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
+	keyed_error(&e, "e_post_signed_in_only", 400,
+	    "/open311/v2/requests%s", key, "service_code=abandoned_vehicle&"
+	    "lat=44.9316&long=6.7219");
+	keyed_error(&e, "e_post_outside", 400, "/open311/v2/requests%s", key,
+	    "service_code=litter&lat=48.8566&long=2.3522");
 
 	/*
 	 * The errors the server raises before any Open311 handler, in the
