@@ -604,12 +604,10 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 	json_decref(errors);
 	if (incidents_move_apply(db, t->id, t->who->id, from, u, NULL, 0,
 	    err) == -1)
-		goto db;
+		goto out;
 	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(orig);
@@ -643,7 +641,7 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	incident_outcome_reset(t->o);
 	p[0] = t->id;
 	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1)
-		goto db;
+		goto out;
 	if (db_res_rows(r) != 1) {
 		rc = not_found(t->o);
 		goto out;
@@ -661,7 +659,7 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	if (db_str(r, 0, "reporter_id") == NULL ||
 	    strcmp(db_str(r, 0, "reporter_id"), t->who->id) != 0) {
 		if (db_exec(db, IQ(IQ_SUPPORT), p, &s, err) == -1)
-			goto db;
+			goto out;
 		t->o->made = json_pack("{s:b}", "added", db_int64(s, 0,
 		    "added") > 0);
 	} else
@@ -669,8 +667,6 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	snprintf(t->o->id, sizeof(t->o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(s);
@@ -737,10 +733,10 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	if (!restricted && db_str(r, 0, "reporter_id") != NULL &&
 	    access_record(db, db_str(r, 0, "reporter_id"), t->who,
 	    "incidents.report", t->id, "incident report", 0, err) == -1)
-		goto db;
+		goto out;
 	if (db_exec(db, IQ(IQ_HISTORY), p, &h, err) == -1 ||
 	    db_exec(db, IQ(IQ_NOTES), p, &n, err) == -1)
-		goto db;
+		goto out;
 	f = incidents_feature(r, 0, t->l);
 	staff = json_pack("{s:s?, s:b, s:s?, s:b, s:s?, s:b, s:o, s:o}",
 	    "reporter_id", restricted ? NULL : db_str(r, 0, "reporter_id"),
@@ -755,8 +751,6 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	t->o->made = f;
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(h);
@@ -800,7 +794,7 @@ patch_tx(struct db *db, void *arg, struct db_error *err)
 		p[0] = json_string_value(as);
 		p[1] = db_str(r, 0, "department");
 		if (db_exec(db, IQ(IQ_AGENT_OF), p, &a, err) == -1)
-			goto db;
+			goto out;
 		if (db_res_rows(a) != 1) {
 			json_t	*e = json_array();
 
@@ -819,12 +813,10 @@ patch_tx(struct db *db, void *arg, struct db_error *err)
 	p[3] = fl == NULL ? NULL : json_is_true(fl) ? "true" : "false";
 	p[4] = now;
 	if (db_exec(db, IQ(IQ_PATCH), p, NULL, err) == -1)
-		goto db;
+		goto out;
 	snprintf(t->o->id, sizeof(t->o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(a);

@@ -1298,6 +1298,16 @@ file_has(const struct idenv *e, const char *photo, const char *col,
 	    s));
 }
 
+/* Neither a file's bytes nor the dump hold 'mark' any more. */
+static void
+mark_gone(const struct idenv *e, const char *mark)
+{
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    0);
+	ck_assert_int_eq(idl_dump_count(e, mark), 0);
+}
+
 /* The CRC-32 of a PNG chunk (ISO 3309), bit by bit. */
 static unsigned long
 png_crc(const unsigned char *p, size_t n)
@@ -1553,10 +1563,7 @@ START_TEST(test_photos)
 	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
 	    2);
 	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
-	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
-	    0);
-	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	mark_gone(&e, mark);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
 	    "p.report_id = '%s' AND f.status = 'erased' AND f.content IS "
@@ -1724,10 +1731,7 @@ START_TEST(test_anonymous_photos_retention)
 	free(err);
 	/* The originals' bytes are gone, the anonymous filer's and the
 	   reporter's; the public copies and thumbnails stay. */
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
-	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
-	    0);
-	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	mark_gone(&e, mark);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
 	    "p.report_id IN ('%s', '%s') AND f.status = 'erased' AND f.content "

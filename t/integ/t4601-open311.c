@@ -121,6 +121,19 @@ get_error(const struct idenv *e, const char *path, long status)
 	http_resp_free(&r);
 }
 
+/* POST requests.json with 'body' (freed): the status. */
+static long
+post_status(const struct idenv *e, char *body)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = form(e, "/open311/v2/requests.json", body, &r);
+	http_resp_free(&r);
+	free(body);
+	return (st);
+}
+
 /* GET requests/{id}.xml of 'id' holds 'needle'. */
 static void
 xml_holds(const struct idenv *e, const char *id, const char *needle)
@@ -286,9 +299,7 @@ START_TEST(test_post_and_read)
 	k = idl_urlencode(key);
 	body = harness_printf("api_key=%.22sdeadbeef&service_code=pothole&"
 	    "lat=44.93&long=6.72", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 403);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 403);
 	body = harness_printf("api_key=%s&service_code=pothole&lat=44.93&"
 	    "long=6.72", nokey);
 	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 403);
@@ -325,15 +336,11 @@ START_TEST(test_post_and_read)
 	free(body);
 	body = harness_printf("api_key=%s&service_code=pothole&lat=44.93&"
 	    "long=6.72&jurisdiction_id=nice.fr", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 404);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 404);
 	/* A service for residents signed in only. */
 	body = harness_printf("api_key=%s&service_code=abandoned_vehicle&"
 	    "lat=44.93&long=6.72", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 400);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 400);
 
 	/* Filed with its contact, an attribute and a media_url. */
 	mark = idl_marker(12);
