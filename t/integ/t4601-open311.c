@@ -121,6 +121,21 @@ get_error(const struct idenv *e, const char *path, long status)
 	http_resp_free(&r);
 }
 
+/* POST servicerequestupdates.'fmt' with 'body' (freed): 201 asserted. */
+static void
+update_ok(const struct idenv *e, const char *fmt, char *body)
+{
+	struct http_resp r;
+	char		*path;
+
+	path = harness_printf("/open311/v2/servicerequestupdates.%s", fmt);
+	ck_assert_msg(form(e, path, body, &r) == 201, "%s: %ld %s", path,
+	    r.status, r.body);
+	http_resp_free(&r);
+	free(path);
+	free(body);
+}
+
 /* POST requests.json with 'body' (freed): the status. */
 static long
 post_status(const struct idenv *e, char *body)
@@ -824,10 +839,7 @@ START_TEST(test_update_mails)
 	free(body);
 	body = harness_printf("api_key=%s&update_id=m-2&service_request_id="
 	    "%s&status=closed&description=Ampoule+changee.", k, id);
-	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.xml", body,
-	    &r) == 201, "%s", r.body);
-	http_resp_free(&r);
-	free(body);
+	update_ok(&e, "xml", body);
 
 	/* Two moves, two people following: four messages, no more. */
 	mailcatch_wait(&c, 4, 20000);
@@ -1198,7 +1210,6 @@ START_TEST(test_default_window)
 	struct idenv	 e;
 	json_t		*j;
 	char		*key, *k, *old, *recent, *path, *d, *d2, *body;
-	struct http_resp r;
 
 	idl_start_new(&e, NULL);
 	key = partner(&e, "Street App", "open311");
@@ -1242,10 +1253,7 @@ START_TEST(test_default_window)
 	body = harness_printf("api_key=%s&update_id=w-1&service_request_id="
 	    "%s&status=open&guichet_status=acknowledged&description=Vu", k,
 	    recent);
-	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.json", body,
-	    &r) == 201, "%s", r.body);
-	http_resp_free(&r);
-	free(body);
+	update_ok(&e, "json", body);
 	ck_assert_int_eq(in_list(&e, "/open311/v2/servicerequestupdates.json",
 	    recent), 1);
 	d = sql_date(&e, "-2 days");
@@ -1301,10 +1309,7 @@ START_TEST(test_update_refusals)
 	    "open311.updates"), 0);
 	body = harness_printf("api_key=%s&update_id=s-1&service_request_id="
 	    "%s&status=open&guichet_status=acknowledged", k, a);
-	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.xml", body,
-	    &r) == 201, "%s", r.body);
-	http_resp_free(&r);
-	free(body);
+	update_ok(&e, "xml", body);
 	body = harness_printf("api_key=%s&update_id=s-1&service_request_id="
 	    "%s&status=open&guichet_status=acknowledged", k, b);
 	form(&e, "/open311/v2/servicerequestupdates.xml", body, &r);
