@@ -171,9 +171,10 @@ void	 reply_header(struct request *, const char *, const char *);
 const char *reply_header_get(const struct request *, const char *);
 
 /*
- * Conditional GET (ARCHITECTURE.md, "API conventions": public GETs send ETag and Cache-Control;
- * If-None-Match -> 304).  The server does it for every public GET answered
- * 200 with a body in memory, unless the reply says Cache-Control: no-store:
+ * Conditional GET (ARCHITECTURE.md, "API conventions": public GETs send
+ * ETag and Cache-Control; If-None-Match -> 304).  The server does it for
+ * every public GET answered 200 with a body in memory, unless the reply
+ * says Cache-Control: no-store:
  * the ETag is the handler's (a cheaper validator it knows) or a hash of
  * the body; Cache-Control defaults to "public, no-cache" (revalidate each
  * time); a matching If-None-Match turns the reply into a 304 without body.

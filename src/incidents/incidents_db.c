@@ -9,9 +9,10 @@
  * hold the longitude and latitude, tested before the geography's &&),
  * because through the GiST index a box holding a third of the reports
  * finds them all before the 1000 newest are sorted out (136 ms against
- * 12 ms, sql/027_incidents_map.sql; README has the figures).  The map's statement is planned with its box, so
- * PostgreSQL picks one or the other.  Other modules are read
- * through what they export only: identity.directory,
+ * 12 ms, sql/027_incidents_map.sql; README has the figures).  The map's
+ * statement is planned with its box, so PostgreSQL picks one or the
+ * other.  Other modules are read through what they export only:
+ * identity.directory,
  * identity.agent_departments and privacy.is_restricted() (Art. 18: the
  * board and the details say when the reporter restricted processing).
  */

@@ -1,15 +1,15 @@
 /*
- * t4501-incidents: signalements (issue 11): the categories as data; a
- * report's position inside the commune's area (outside: 422 naming /lat
- * and /lon); open reports of the same category within 50 m returned as
- * possible duplicates (49 m yes, 51 m no); "me too"; anonymous reports
- * only where the category allows them, throttled, their follow-up address
- * mailed nothing but a confirmation link until its holder confirms it;
- * the lifecycle by the department's agents with its mail (through the
- * real SMTP catcher) to the reporter and the supporters; a duplicate
- * closed onto its original with its supporters; public views (Feature,
- * FeatureCollection) free of personal data; the department's board and
- * isolation (IDOR) on every staff route; the access log of staff reads;
+ * t4501-incidents: signalements (README, "Signalements"): the categories as
+ * data; a report's position inside the commune's area (outside: 422 naming
+ * /lat and /lon); open reports of the same category within 50 m returned as
+ * possible duplicates (49 m yes, 51 m no); "me too"; anonymous reports only
+ * where the category allows them, throttled, their follow-up address mailed
+ * nothing but a confirmation link until its holder confirms it; the
+ * lifecycle by the department's agents with its mail (through the real SMTP
+ * catcher) to the reporter and the supporters; a duplicate closed onto its
+ * original with its supporters; public views (Feature, FeatureCollection)
+ * free of personal data; the department's board and isolation (IDOR) on
+ * every staff route; the access log of staff reads;
  * export, erasure and retention.
  */
 #include <math.h>
