@@ -541,6 +541,49 @@ reply_stream(struct request *req, int status, const char *ctype,
 	reply_stream_len(req, status, ctype, UINT64_MAX, next, cls, done);
 }
 
+static struct {
+	const char		*prefix;
+	size_t			 len;
+	reply_error_writer	 fn;
+} writers[REPLY_WRITERS_MAX];
+static int	nwriters;
+
+int
+reply_error_writer_add(const char *prefix, reply_error_writer fn)
+{
+	int	 i;
+
+	/* A module initialised again replaces its own. */
+	for (i = 0; i < nwriters; i++)
+		if (strcmp(writers[i].prefix, prefix) == 0) {
+			writers[i].fn = fn;
+			return (0);
+		}
+	if (nwriters == REPLY_WRITERS_MAX)
+		return (-1);
+	writers[nwriters].prefix = prefix;
+	writers[nwriters].len = strlen(prefix);
+	writers[nwriters].fn = fn;
+	nwriters++;
+	return (0);
+}
+
+/* The error writer of the request's path, or NULL. */
+static reply_error_writer
+writer_of(const struct request *req)
+{
+	int	 i;
+
+	if (req->path == NULL)
+		return (NULL);
+	for (i = 0; i < nwriters; i++)
+		if (strncmp(req->path, writers[i].prefix, writers[i].len) ==
+		    0 && (req->path[writers[i].len] == '/' ||
+		    req->path[writers[i].len] == '\0'))
+			return (writers[i].fn);
+	return (NULL);
+}
+
 /*
  * The problem document of 'code' (struct errcode).
  * 'errors' (may be NULL) is stolen; 'total' counts the problems it stands
@@ -551,10 +594,20 @@ static void
 problem_set(struct request *req, enum problem p, const char *code,
     const char *detail, json_t *errors, size_t total, json_t *extra)
 {
-	json_t	*o;
-	char	*s;
-	size_t	 n;
+	static _Thread_local int	 in_writer;
+	reply_error_writer		 w;
+	json_t				*o;
+	char				*s;
+	size_t				 n;
 
+	if (!in_writer && (w = writer_of(req)) != NULL) {
+		json_decref(errors);
+		json_decref(extra);
+		in_writer = 1;
+		w(req, problems[p].status, code, detail);
+		in_writer = 0;
+		goto headers;
+	}
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "type", problems[p].type,
 	    "title", problems[p].title[req->lang],
@@ -585,9 +638,11 @@ problem_set(struct request *req, enum problem p, const char *code,
 	buf_adds(&req->reply.body, s);
 	free(s);
 	json_decref(o);
-	if (p == PROB_UNAVAILABLE || p == PROB_TIMEOUT)
+headers:
+	if ((p == PROB_UNAVAILABLE || p == PROB_TIMEOUT) &&
+	    reply_header_get(req, "Retry-After") == NULL)
 		reply_header(req, "Retry-After", "1");
-	if (p == PROB_UNAUTHORIZED)
+	if (p == PROB_UNAUTHORIZED && req->reply.status == 401)
 		reply_header(req, "WWW-Authenticate", "Bearer");
 }
 

@@ -98,6 +98,25 @@ void	 reply_refused(struct request *, const struct errcode *,
 void	 reply_error_fields(struct request *, const struct errcode *, json_t *,
 	    ...);
 
+/*
+ * A module's own error format for the paths under 'prefix' (Open311's
+ * list of {code, description}, say): every problem of such a request,
+ * whoever raises it (the router's 404 and 405, the body's 413 and 415,
+ * the policy's 401 and 403, the lanes' and rate limits' 429 and 503, a
+ * handler's), is handed to 'fn' with its HTTP status, problem code and
+ * detail instead of being written as problem+json; 'fn' sets the reply
+ * itself (reply_bytes()), at the status it chooses.  A problem raised
+ * while 'fn' runs is problem+json.  Retry-After (503) and
+ * WWW-Authenticate (401) are added after it as for any problem.
+ * 'prefix' matches the path up to a '/' or its end.  Called at module
+ * init, before the server starts (again: the prefix's writer is
+ * replaced); -1 past REPLY_WRITERS_MAX.
+ */
+#define REPLY_WRITERS_MAX	4
+typedef void	(*reply_error_writer)(struct request *, int, const char *,
+	    const char *);
+int	 reply_error_writer_add(const char *, reply_error_writer);
+
 /* The codes of the server itself: routing, bodies, credentials, database. */
 enum http_err {
 	HE_NO_ROUTE,		/* 404: no resource at this path */
@@ -152,9 +171,10 @@ void	 reply_header(struct request *, const char *, const char *);
 const char *reply_header_get(const struct request *, const char *);
 
 /*
- * Conditional GET (ARCHITECTURE.md, "API conventions": public GETs send ETag and Cache-Control;
- * If-None-Match -> 304).  The server does it for every public GET answered
- * 200 with a body in memory, unless the reply says Cache-Control: no-store:
+ * Conditional GET (ARCHITECTURE.md, "API conventions": public GETs send
+ * ETag and Cache-Control; If-None-Match -> 304).  The server does it for
+ * every public GET answered 200 with a body in memory, unless the reply
+ * says Cache-Control: no-store:
  * the ETag is the handler's (a cheaper validator it knows) or a hash of
  * the body; Cache-Control defaults to "public, no-cache" (revalidate each
  * time); a matching If-None-Match turns the reply into a 304 without body.

@@ -1,10 +1,10 @@
 /*
- * incidents.h: signalements (issue 11), what the layers above (the
- * Open311 server to come) may call.  A report is a problem in the public
- * space under a category (an Open311 service: its code is the service
- * code, its attributes are Open311 attributes), placed inside the
- * commune's area, handled by the category's department from open to
- * resolved or closed.  The rest is the module's own (incidents_int.h).
+ * incidents.h: signalements (README, "Signalements"), what the layers above
+ * (the Open311 server, src/open311) may call.  A report is a problem in the
+ * public space under a category (an Open311 service: its code is the service
+ * code, its attributes are Open311 attributes), placed inside the commune's
+ * area, handled by the category's department from open to resolved or
+ * closed.  The rest is the module's own (incidents_int.h).
  *
  * Invariants:
  *  - a report's position is a WGS84 point inside the commune's area

@@ -1,10 +1,18 @@
 /*
  * incidents_db.c: the incidents module's statements.  Times are
  * parameters (the injectable clock), never now().  Positions are PostGIS
- * geography points: the map's bounding box (&&) and the duplicate search
- * (ST_DWithin, metres on the spheroid) both go through the one GiST index
- * reports_position (sql/023_incidents.sql).  Other modules are read
- * through what they export only: identity.directory,
+ * geography points.  The duplicate search (ST_DWithin, metres on the
+ * spheroid) and a map of a small box go through the GiST index
+ * reports_position (sql/023_incidents.sql); a map of a large box reads
+ * the newest reports from the covering B-tree indexes reports_map_status
+ * and reports_map_updated alone (sql/035_incidents_versions.sql: they
+ * hold the longitude and latitude, tested before the geography's &&),
+ * because through the GiST index a box holding a third of the reports
+ * finds them all before the 1000 newest are sorted out (136 ms against
+ * 12 ms, sql/027_incidents_map.sql; README has the figures).  The map's
+ * statement is planned with its box, so PostgreSQL picks one or the
+ * other.  Other modules are read through what they export only:
+ * identity.directory,
  * identity.agent_departments and privacy.is_restricted() (Art. 18: the
  * board and the details say when the reporter restricted processing).
  */
@@ -19,6 +27,7 @@
 	"ON c.code = r.category"
 #define STAFF_COLS \
 	INCIDENTS_PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
+	"r.contact_person_id, " \
 	"r.contact_verified_at, r.contact_locale, r.assignee_id, " \
 	"r.personal_data_flagged, r.anonymised_at, r.photo_token, " \
 	"privacy.is_restricted(r.reporter_id) AS reporter_restricted"
@@ -62,16 +71,19 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  .nparams = 2 },
 	/*
 	 * $4 $5 lon lat (NULL: no position), $11 now, $12 the days, $14 the
-	 * SHA-256 of an anonymous filer's photo secret
+	 * SHA-256 of an anonymous filer's photo secret, $15 the account whose
+	 * address the follow-up address is (sql/039)
 	 */
 	[IQ_INSERT] = { .name = "incidents_insert_report",
 	  .sql = "INSERT INTO incidents.reports (category, department, "
 	  "description, position, address, attributes, status, reporter_id, "
 	  "contact_email, contact_token, contact_locale, created_at, "
-	  "updated_at, expected_at, photo_token) VALUES ($1, $2, $3, CASE WHEN "
+	  "updated_at, expected_at, photo_token, contact_person_id) VALUES "
+	  "($1, $2, $3, CASE WHEN "
 	  "$4::float8 IS NULL THEN NULL ELSE " POINT("$4", "$5") " END, $6, "
 	  "$7::jsonb, 'open', $8, $9, $10, $13, $11, $11, $11::timestamptz + "
-	  "make_interval(days => $12::int), $14) RETURNING id", .nparams = 14 },
+	  "make_interval(days => $12::int), $14, $15) RETURNING id",
+	  .nparams = 15 },
 	[IQ_HISTORY_INSERT] = { .name = "incidents_insert_history",
 	  .sql = "INSERT INTO incidents.history (report_id, at, actor_id, "
 	  "from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6) "

@@ -374,27 +374,16 @@ reply_details(struct request *req, const char *id, struct incident_outcome *o)
 	return (0);
 }
 
-/* POST /api/v1/incidents/{id}/transitions */
-int
-incidents_h_transition(struct request *req)
-{
-	struct incident_outcome	 o;
-	struct incident_update	 u;
-	const char		*id;
+/*
+ * A staff operation on the report of the path: 'op' (NULL: none) with
+ * the request, the report's id and the outcome to fill; then the report
+ * with its staff part, or the operation's problem.
+ */
+typedef void	(*staff_op)(struct request *, const char *,
+		    struct incident_outcome *);
 
-	if ((id = param_id(req)) == NULL)
-		return (0);
-	u.to = json_str(req->json, "to");
-	u.note = json_str(req->json, "note");
-	u.reason = json_str(req->json, "reason");
-	u.duplicate_of = json_str(req->json, "duplicate_of");
-	incidents_update(db_thread(), req->principal, id, &u, req->lang, &o);
-	return (reply_details(req, id, &o));
-}
-
-/* GET /api/v1/incidents/{id}/details */
-int
-incidents_h_details(struct request *req)
+static int
+staff_reply(struct request *req, staff_op op)
 {
 	struct incident_outcome	 o;
 	const char		*id;
@@ -402,39 +391,68 @@ incidents_h_details(struct request *req)
 	if ((id = param_id(req)) == NULL)
 		return (0);
 	memset(&o, 0, sizeof(o));
+	if (op != NULL)
+		op(req, id, &o);
 	return (reply_details(req, id, &o));
 }
 
-/* PATCH /api/v1/incidents/{id} */
+static void
+transition_op(struct request *req, const char *id, struct incident_outcome *o)
+{
+	struct incident_update	 u = {
+		.to = json_str(req->json, "to"),
+		.note = json_str(req->json, "note"),
+		.reason = json_str(req->json, "reason"),
+		.duplicate_of = json_str(req->json, "duplicate_of"),
+	};
+
+	incidents_update(db_thread(), req->principal, id, &u, req->lang, o);
+}
+
+static void
+patch_op(struct request *req, const char *id, struct incident_outcome *o)
+{
+	incidents_patch(db_thread(), req->principal, id, req->json, req->lang,
+	    o);
+}
+
+static void
+note_op(struct request *req, const char *id, struct incident_outcome *o)
+{
+	incidents_note(db_thread(), req->principal, id, json_str(req->json,
+	    "body"), o);
+}
+
+/* POST /api/v1/incidents/{id}/transitions */
+int
+incidents_h_transition(struct request *req)
+{
+	return (staff_reply(req, transition_op));
+}
+
+/* GET /api/v1/incidents/{id}/details */
+int
+incidents_h_details(struct request *req)
+{
+	return (staff_reply(req, NULL));
+}
+
+/* PATCH /api/v1/incidents/{id}: {} changes nothing, 422 empty_patch. */
 int
 incidents_h_patch(struct request *req)
 {
-	struct incident_outcome	 o;
-	const char		*id;
-
-	if ((id = param_id(req)) == NULL)
-		return (0);
 	if (json_object_size(req->json) == 0) {
 		reply_error(req, HTTP_ERR(HE_EMPTY_PATCH));
 		return (0);
 	}
-	incidents_patch(db_thread(), req->principal, id, req->json, req->lang,
-	    &o);
-	return (reply_details(req, id, &o));
+	return (staff_reply(req, patch_op));
 }
 
 /* POST /api/v1/incidents/{id}/notes */
 int
 incidents_h_notes_post(struct request *req)
 {
-	struct incident_outcome	 o;
-	const char		*id;
-
-	if ((id = param_id(req)) == NULL)
-		return (0);
-	incidents_note(db_thread(), req->principal, id, json_str(req->json,
-	    "body"), &o);
-	return (reply_details(req, id, &o));
+	return (staff_reply(req, note_op));
 }
 
 /* POST /api/v1/incidents/contact-confirmations */

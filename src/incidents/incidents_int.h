@@ -181,6 +181,12 @@ void	 incidents_note(struct db *, const struct principal *, const char *,
 void	 incidents_confirm(struct db *, const char *,
 	    struct incident_outcome *);
 void	 incident_outcome_reset(struct incident_outcome *);
+/*
+ * 'fn' in a transaction (db_tx()), 'o' cleared first: o->result is IR_DB
+ * on a database error, else what 'fn' set.
+ */
+void	 incidents_run_tx(struct db *, db_tx_fn, void *,
+	    struct incident_outcome *);
 /* The one change of a report's state, agents' and partners' alike. */
 int	 incidents_move_apply(struct db *, const char *, const char *,
 	    const char *, const struct incident_update *, char *, size_t,

@@ -202,8 +202,5 @@ incidents_o311_move(struct db *db, const char *client, const char *id,
 {
 	struct o311_move_tx	 t = { client, id, to, note, reason, o };
 
-	memset(o, 0, sizeof(*o));
-	if (db_tx(db, o311_move_tx, &t, &o->err) == -1 && o->err.code !=
-	    DB_OK)
-		o->result = IR_DB;
+	incidents_run_tx(db, o311_move_tx, &t, o);
 }

@@ -90,10 +90,11 @@ invalid(struct incident_outcome *o, json_t *errors)
 	return (-1);
 }
 
-/* Run 'fn' in a transaction; sets o->result IR_DB on a database error. */
-static void
-run_tx(struct db *db, db_tx_fn fn, void *arg, struct incident_outcome *o)
+void
+incidents_run_tx(struct db *db, db_tx_fn fn, void *arg,
+    struct incident_outcome *o)
 {
+	memset(o, 0, sizeof(*o));
 	if (db_tx(db, fn, arg, &o->err) == -1 && o->err.code != DB_OK)
 		o->result = IR_DB;
 }
@@ -114,10 +115,11 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	const struct incident_input *in = t->in;
 	struct incident_outcome	*o = t->o;
 	struct db_res		*cat = NULL, *res = NULL, *dup = NULL;
-	const char		*p[14], *q[6];
+	const char		*p[15], *q[6];
 	char			 lon[40], lat[40], now[40], metres[16], lim[16];
 	char			 token[64], hash[SHA256_HEX_LEN];
 	char			 ptoken[64], phash[SHA256_HEX_LEN];
+	char			 person[40];
 	char			*attrs = NULL;
 	json_t			*errors, *dups, *made;
 	int			 i, rc = -1;
@@ -191,6 +193,15 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 	p[10] = now;
 	p[11] = db_str(cat, 0, "resolution_days");
 	p[12] = p[8] != NULL ? lang_code(t->l) : NULL;
+	/* An account's address: the report is in its export and erasure. */
+	p[14] = NULL;
+	if (p[8] != NULL) {
+		if ((i = identity_find_by_email(db, p[8], person,
+		    sizeof(person), err)) == -1)
+			goto db;
+		if (i == 0)
+			p[14] = person;
+	}
 	token[0] = '\0';
 	if (p[8] != NULL) {
 		if (random_token(token, sizeof(token)) == -1) {
@@ -232,7 +243,7 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 		snprintf(url, sizeof(url), "%s/incidents/confirm#%s",
 		    incidents_config.public_url, token);
 		pl = json_pack("{s:s, s:s}", "url", url, "token", token);
-		i = outbox_queue(db, NULL, in->email, "incident_contact_confirm",
+		i = outbox_queue(db, p[14], in->email, "incident_contact_confirm",
 		    lang_code(t->l), pl, NULL, err);
 		json_decref(pl);
 		if (i == -1)
@@ -293,8 +304,7 @@ incidents_create(struct db *db, const struct principal *who,
 {
 	struct create_tx	 t = { who, in, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, create_tx, &t, o);
+	incidents_run_tx(db, create_tx, &t, o);
 }
 
 /* --- public reads -------------------------------------------------- */
@@ -428,10 +438,14 @@ mail_followers(struct db *db, const struct db_res *r, struct db_error *err)
 		if (identity_mail(db, db_str(f, i, "account"),
 		    "incident_status", pl, NULL, err) == -1)
 			rc = -1;
-	/* An anonymous follow-up address: only once its holder proved it. */
+	/*
+	 * An anonymous follow-up address: only once its holder proved it;
+	 * filed under the account whose address it was (sql/039), if any.
+	 */
 	if (rc == 0 && db_str(r, 0, "contact_email") != NULL &&
 	    !db_isnull(r, 0, "contact_verified_at"))
-		rc = outbox_queue(db, NULL, db_str(r, 0, "contact_email"),
+		rc = outbox_queue(db, db_str(r, 0, "contact_person_id"),
+		    db_str(r, 0, "contact_email"),
 		    "incident_status", db_str(r, 0, "contact_locale") != NULL ?
 		    db_str(r, 0, "contact_locale") : "fr", pl, NULL, err);
 	db_res_free(f);
@@ -590,12 +604,10 @@ move_tx(struct db *db, void *arg, struct db_error *err)
 	json_decref(errors);
 	if (incidents_move_apply(db, t->id, t->who->id, from, u, NULL, 0,
 	    err) == -1)
-		goto db;
+		goto out;
 	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(orig);
@@ -608,8 +620,7 @@ incidents_update(struct db *db, const struct principal *who, const char *id,
 {
 	struct move_tx	 t = { who, id, u, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, move_tx, &t, o);
+	incidents_run_tx(db, move_tx, &t, o);
 }
 
 struct support_tx {
@@ -630,7 +641,7 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	incident_outcome_reset(t->o);
 	p[0] = t->id;
 	if (db_exec(db, IQ(IQ_LOCK), p, &r, err) == -1)
-		goto db;
+		goto out;
 	if (db_res_rows(r) != 1) {
 		rc = not_found(t->o);
 		goto out;
@@ -648,7 +659,7 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	if (db_str(r, 0, "reporter_id") == NULL ||
 	    strcmp(db_str(r, 0, "reporter_id"), t->who->id) != 0) {
 		if (db_exec(db, IQ(IQ_SUPPORT), p, &s, err) == -1)
-			goto db;
+			goto out;
 		t->o->made = json_pack("{s:b}", "added", db_int64(s, 0,
 		    "added") > 0);
 	} else
@@ -656,8 +667,6 @@ support_tx(struct db *db, void *arg, struct db_error *err)
 	snprintf(t->o->id, sizeof(t->o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(s);
@@ -670,8 +679,7 @@ incidents_support(struct db *db, const struct principal *who, const char *id,
 {
 	struct support_tx	 t = { who, id, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, support_tx, &t, o);
+	incidents_run_tx(db, support_tx, &t, o);
 }
 
 /* The report with what only its department sees; the read is logged. */
@@ -725,10 +733,10 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	if (!restricted && db_str(r, 0, "reporter_id") != NULL &&
 	    access_record(db, db_str(r, 0, "reporter_id"), t->who,
 	    "incidents.report", t->id, "incident report", 0, err) == -1)
-		goto db;
+		goto out;
 	if (db_exec(db, IQ(IQ_HISTORY), p, &h, err) == -1 ||
 	    db_exec(db, IQ(IQ_NOTES), p, &n, err) == -1)
-		goto db;
+		goto out;
 	f = incidents_feature(r, 0, t->l);
 	staff = json_pack("{s:s?, s:b, s:s?, s:b, s:s?, s:b, s:o, s:o}",
 	    "reporter_id", restricted ? NULL : db_str(r, 0, "reporter_id"),
@@ -743,8 +751,6 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	t->o->made = f;
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(h);
@@ -758,8 +764,7 @@ incidents_details(struct db *db, const struct principal *who, const char *id,
 {
 	struct details_tx	 t = { who, id, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, details_tx, &t, o);
+	incidents_run_tx(db, details_tx, &t, o);
 }
 
 struct patch_tx {
@@ -789,7 +794,7 @@ patch_tx(struct db *db, void *arg, struct db_error *err)
 		p[0] = json_string_value(as);
 		p[1] = db_str(r, 0, "department");
 		if (db_exec(db, IQ(IQ_AGENT_OF), p, &a, err) == -1)
-			goto db;
+			goto out;
 		if (db_res_rows(a) != 1) {
 			json_t	*e = json_array();
 
@@ -808,12 +813,10 @@ patch_tx(struct db *db, void *arg, struct db_error *err)
 	p[3] = fl == NULL ? NULL : json_is_true(fl) ? "true" : "false";
 	p[4] = now;
 	if (db_exec(db, IQ(IQ_PATCH), p, NULL, err) == -1)
-		goto db;
+		goto out;
 	snprintf(t->o->id, sizeof(t->o->id), "%s", t->id);
 	rc = 0;
 	goto out;
-db:
-	t->o->result = IR_DB;
 out:
 	db_res_free(r);
 	db_res_free(a);
@@ -826,8 +829,7 @@ incidents_patch(struct db *db, const struct principal *who, const char *id,
 {
 	struct patch_tx	 t = { who, id, body, l, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, patch_tx, &t, o);
+	incidents_run_tx(db, patch_tx, &t, o);
 }
 
 struct note_tx {
@@ -868,8 +870,7 @@ incidents_note(struct db *db, const struct principal *who, const char *id,
 {
 	struct note_tx	 t = { who, id, body, o };
 
-	memset(o, 0, sizeof(*o));
-	run_tx(db, note_tx, &t, o);
+	incidents_run_tx(db, note_tx, &t, o);
 }
 
 void

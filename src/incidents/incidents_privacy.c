@@ -9,7 +9,10 @@
  * Erasure (Art. 17): the reports stay on the public map, anonymised: the
  * reporter link goes, and the description too when an agent flagged
  * personal data in it ('[effacé]'); the person's supports go (the counts
- * drop with them).
+ * drop with them).  An anonymous report whose follow-up address was the
+ * person's account's when it was filed (contact_person_id, sql/039) is
+ * the person's too: in the export, and its address erased (the identity
+ * module erased the account's address before this hook runs).
  *
  * Retention: a year after its resolution or closure a report is cut from
  * its people the same way (reporter, follow-up address, supporters): the
@@ -50,7 +53,7 @@
 	"ORDER BY p.created_at, p.id) FROM incidents.photos p WHERE " \
 	"p.report_id = r.id), '[]')) " \
 	"ORDER BY r.created_at, r.id) FROM incidents.reports r " \
-	"WHERE r.reporter_id = $1), '[]'), " \
+	"WHERE r.reporter_id = $1 OR r.contact_person_id = $1), '[]'), " \
 	"'supports', coalesce((SELECT json_agg(json_build_object(" \
 	"'report_id', s.report_id, 'at', " TS("s.at") ") ORDER BY s.at, " \
 	"s.report_id) FROM incidents.supporters s WHERE s.account_id = $1), " \
@@ -83,7 +86,8 @@ static struct db_stmt ip_stmts[IP__COUNT] = {
 	  "records FROM u", .nparams = 1 },
 	[IP_ERASE_REPORTS] = { .name = "incidents_update_privacy_reports",
 	  .sql = "WITH u AS (UPDATE incidents.reports SET " ANONYMISE
-	  " WHERE reporter_id = $1 RETURNING id) SELECT count(*) AS records "
+	  " WHERE reporter_id = $1 OR contact_person_id = $1 RETURNING id) "
+	  "SELECT count(*) AS records "
 	  "FROM u", .nparams = 2 },
 	/* the originals of anonymised reports still kept, a batch */
 	[IP_ORIGINALS] = { .name = "incidents_select_privacy_originals",

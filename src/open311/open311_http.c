@@ -79,6 +79,7 @@ path_format(const char *seg, char *stem, size_t len)
 	return (f);
 }
 
+/* The format of the answer: the path's suffix; JSON when it has none. */
 static enum fmt
 req_format(const struct request *req)
 {
@@ -86,7 +87,7 @@ req_format(const struct request *req)
 	int		 f;
 
 	f = path_format(slash != NULL ? slash + 1 : req->path, NULL, 0);
-	return (f == FMT_JSON ? FMT_JSON : FMT_XML);
+	return (f == FMT_XML ? FMT_XML : FMT_JSON);
 }
 
 /* The answer 'v' (stolen) in the request's format. */
@@ -118,9 +119,10 @@ o311_reply(struct request *req, int status, const char *root, json_t *v)
 }
 
 /*
- * The Open311 error answer: the one place errors are made.  'errors' is
- * an array of {code, description} (stolen); the HTTP status is 'status'
- * (400, 403, 404; 500 or 503 when the store failed).
+ * The Open311 error answer: the one place errors are written.  'errors'
+ * is an array of {code, description} (stolen); the HTTP status is
+ * 'status': 400, 403 or 404 from the handlers, the others through
+ * open311_error_writer() below.
  */
 static int
 o311_errors(struct request *req, int status, json_t *errors)
@@ -149,16 +151,45 @@ o311_error(struct request *req, int status, const char *desc)
 	return (o311_errors(req, status, e));
 }
 
+/*
+ * Every problem of a request under /open311/v2 that is not one of the
+ * handlers' own (the router's 404 and 405, the body's 413 and 415, the
+ * credentials' 401 and 403, the lanes' and rate limits' 429 and 503, a
+ * database failure, a 500), in the Open311 format (reply.h,
+ * reply_error_writer_add(), from open311_init()).  The statuses are the
+ * spec's where it names them: a 401 is its 403 (credentials), and what
+ * the spec calls a general failure (a 500, a 409 or 422 of the store)
+ * is its 400; the transport's own (405, 413, 414, 415, 429, 431, 501,
+ * 503) are kept, a client's HTTP library acts on them
+ * (guichet-open311(7), ERRORS).  The code of the error is the status
+ * answered, its description the problem's detail.
+ */
+void
+open311_error_writer(struct request *req, int status, const char *code,
+    const char *detail)
+{
+	(void)code;
+	switch (status) {
+	case 400: case 403: case 404:
+	case 405: case 413: case 414: case 415: case 429: case 431:
+	case 501: case 503:
+		break;
+	case 401:
+		status = 403;
+		break;
+	default:
+		status = 400;
+		break;
+	}
+	o311_error(req, status, detail);
+}
+
+/* A database failure: 503 when it may pass, 400 otherwise (above). */
 static int
 o311_db_error(struct request *req, const struct db_error *err)
 {
-	log_warnx("request %s: open311: database error %d (%s)", req->id,
-	    (int)err->code, err->sqlstate);
-	if (err->code == DB_E_UNAVAILABLE || err->code == DB_E_TIMEOUT ||
-	    err->code == DB_E_SERIALIZATION)
-		return (o311_error(req, 503, "service unavailable, try again "
-		    "later"));
-	return (o311_error(req, 500, "internal error"));
+	reply_db_error(req, err);
+	return (0);
 }
 
 /* --- parameters ------------------------------------------------------ */
@@ -1716,9 +1747,3 @@ open311_h_update_post(struct request *req)
 	return (0);
 }
 
-/* Any other path under /open311/v2: the spec's 404. */
-int
-open311_h_unknown(struct request *req)
-{
-	return (o311_error(req, 404, "no such resource"));
-}

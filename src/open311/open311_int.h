@@ -61,6 +61,8 @@ int	 open311_h_request(struct request *);
 int	 open311_h_token(struct request *);
 int	 open311_h_updates(struct request *);
 int	 open311_h_update_post(struct request *);
-int	 open311_h_unknown(struct request *);
+/* Every other problem under /open311/v2 in Open311's format. */
+void	 open311_error_writer(struct request *, int, const char *,
+	    const char *);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "base/conf.h"
 #include "core/module.h"
+#include "http/reply.h"
 #include "http/route.h"
 #include "open311/open311_int.h"
 
@@ -54,14 +55,17 @@ static const struct route open311_routes[] = {
 static int
 open311_init(const struct module_env *env, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
 	snprintf(open311_config.jurisdiction,
 	    sizeof(open311_config.jurisdiction), "%s",
 	    env->conf->open311_jurisdiction != NULL ?
 	    env->conf->open311_jurisdiction : "");
 	snprintf(open311_config.public_url, sizeof(open311_config.public_url),
 	    "%s", env->conf->public_url != NULL ? env->conf->public_url : "");
+	if (reply_error_writer_add("/open311/v2", open311_error_writer) ==
+	    -1) {
+		snprintf(err, errlen, "open311: no room for its error writer");
+		return (-1);
+	}
 	return (0);
 }
 

@@ -1108,3 +1108,107 @@ idl_listed(const struct idenv *e, const char *path, const char *token)
 	json_decref(j);
 	return (s);
 }
+
+/* --- inc (issue 11): signalements ------------------------------------ */
+
+static void
+jpg_le16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void
+jpg_le32(unsigned char *p, unsigned long v)
+{
+	jpg_le16(p, (unsigned)(v & 0xffff));
+	jpg_le16(p + 2, (unsigned)(v >> 16));
+}
+
+static void
+jpg_ifd_entry(unsigned char *p, unsigned tag, unsigned type, unsigned long count,
+    unsigned long value)
+{
+	jpg_le16(p, tag);
+	jpg_le16(p + 2, type);
+	jpg_le32(p + 4, count);
+	jpg_le32(p + 8, value);
+}
+
+/*
+ * A JPEG (t/data/incidents/base.jpg, 80x60, no metadata) with an EXIF
+ * APP1 segment inserted after SOI: IFD0 with Make = 'make' (a marker the
+ * test looks for) and a GPS IFD (N 44 55' 53.76", E 6 43' 18.84", the
+ * square of the town).  Its length in *len (caller frees).
+ */
+unsigned char *
+idl_jpeg_with_exif(const char *make, size_t *len)
+{
+	unsigned char	 tiff[512], *out;
+	char		*path, *base;
+	size_t		 blen, mlen = strlen(make) + 1, t, gps, rat, seg;
+	static const unsigned long lat[6] = { 44, 1, 55, 1, 5376, 100 };
+	static const unsigned long lon[6] = { 6, 1, 43, 1, 1884, 100 };
+	int		 i;
+
+	path = harness_src("t/data/incidents/base.jpg");
+	base = harness_read_file(path, &blen);
+	ck_assert_ptr_nonnull(base);
+	ck_assert(blen > 4 && (unsigned char)base[0] == 0xff &&
+	    (unsigned char)base[1] == 0xd8);
+	memset(tiff, 0, sizeof(tiff));
+	memcpy(tiff, "II*\0", 4);
+	jpg_le32(tiff + 4, 8);
+	/* IFD0 at 8: Make, GPSInfo; the Make string after it. */
+	jpg_le16(tiff + 8, 2);
+	jpg_ifd_entry(tiff + 10, 0x010f, 2, mlen, 38);
+	gps = 38 + mlen + (mlen & 1);
+	jpg_ifd_entry(tiff + 22, 0x8825, 4, 1, gps);
+	jpg_le32(tiff + 34, 0);
+	memcpy(tiff + 38, make, mlen);
+	/* The GPS IFD: refs inline, the rationals after it. */
+	rat = gps + 2 + 4 * 12 + 4;
+	jpg_le16(tiff + gps, 4);
+	jpg_ifd_entry(tiff + gps + 2, 0x0001, 2, 2, 'N');
+	jpg_ifd_entry(tiff + gps + 14, 0x0002, 5, 3, rat);
+	jpg_ifd_entry(tiff + gps + 26, 0x0003, 2, 2, 'E');
+	jpg_ifd_entry(tiff + gps + 38, 0x0004, 5, 3, rat + 24);
+	jpg_le32(tiff + gps + 50, 0);
+	for (i = 0; i < 6; i++) {
+		jpg_le32(tiff + rat + 4 * (size_t)i, lat[i]);
+		jpg_le32(tiff + rat + 24 + 4 * (size_t)i, lon[i]);
+	}
+	t = rat + 48;
+	ck_assert(t < sizeof(tiff));
+	/* FF E1, the length (its own 2 bytes, "Exif\0\0", the TIFF). */
+	seg = 2 + 6 + t;
+	*len = blen + 2 + seg;
+	out = malloc(*len);
+	out[0] = 0xff;
+	out[1] = 0xd8;
+	out[2] = 0xff;
+	out[3] = 0xe1;
+	out[4] = (unsigned char)(seg >> 8);
+	out[5] = (unsigned char)(seg & 0xff);
+	memcpy(out + 6, "Exif\0\0", 6);
+	memcpy(out + 12, tiff, t);
+	memcpy(out + 12 + t, base + 2, blen - 2);
+	free(base);
+	free(path);
+	return (out);
+}
+
+void
+idl_erase_me(const struct idenv *e, const char *token, const char *password)
+{
+	json_t	*j;
+	char	*d;
+	long	 st;
+
+	j = idl_sendj(e, "DELETE", "/api/v1/me", token, json_pack("{s:s}",
+	    "password", password), &st);
+	d = harness_dump(j);
+	ck_assert_msg(st == 200, "DELETE /api/v1/me: %ld %s", st, d);
+	free(d);
+	json_decref(j);
+}

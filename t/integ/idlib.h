@@ -268,4 +268,17 @@ void	 idl_assert_same_body(const struct http_resp *,
 /* The errors[] entry of a 422 for field 'field', or NULL. */
 json_t	*idl_error_for(const json_t *, const char *);
 
+/* --- inc (issue 11): signalements ------------------------------------ */
+
+/*
+ * A JPEG (t/data/incidents/base.jpg, 80x60, no metadata) with an EXIF
+ * APP1 segment inserted after SOI: IFD0 with Make = 'make' (a marker the
+ * test looks for) and a GPS IFD (the square of the town).  Its length in
+ * *len (caller frees).
+ */
+unsigned char	*idl_jpeg_with_exif(const char *, size_t *);
+
+/* The erasure of the person of 'token' (DELETE /api/v1/me): 200 asserted. */
+void	 idl_erase_me(const struct idenv *, const char *, const char *);
+
 #endif

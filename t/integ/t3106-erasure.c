@@ -7,7 +7,11 @@
  * (outbox messages and one-time tokens), sign-in throttle rows from a
  * failed login, and cases (démarches: a draft, an open case with a
  * message, a case decided by silence, the marker in their answers, and
- * their mail); a bystander S gets the same with markers of its own.
+ * their mail), and signalements (a report with a flagged description and
+ * a photo whose EXIF holds the marker, an anonymous report followed up at
+ * the account's address and supported, an Open311 request with the
+ * person's contact in every contact field); a bystander S gets the same
+ * with markers of its own.
  * R erases itself with DELETE /api/v1/me; then `pg_dump --data-only`
  * holds none of R's markers, identifiers or unsalted hashes of its email,
  * R's tokens and password are dead, S's rows are byte for byte the same,
@@ -243,11 +247,124 @@ consent(const struct idenv *e, const struct person *p, const char *method,
 }
 
 /*
+ * Signalements (src/incidents, src/open311): a report with the marker in
+ * its description, which an agent flags as personal data, and a photo
+ * whose EXIF holds the marker (the original keeps it); an anonymous
+ * report followed up at the account's own address, which the person also
+ * supports; an Open311 request from a partner with the person's contact
+ * in every contact field.
+ */
+static void
+seed_incidents(struct idenv *e, struct person *p)
+{
+	static int	 partners;
+	struct http_resp r;
+	unsigned char	*jpg;
+	size_t		 len;
+	json_t		*j;
+	long		 st;
+	char		*tech, *desc, *make, *path, *auth, *report, *anon, *body;
+	char		*name, *key, *fn, *ln, *em, *ph, cid[40], csecret[80];
+	const char	*h[3];
+	const char	*form[] = { "Content-Type: application/x-www-form-"
+			    "urlencoded", NULL };
+
+	desc = harness_printf("Trou devant chez %s", p->mark);
+	j = idl_sendj(e, "POST", "/api/v1/incidents", p->access, json_pack(
+	    "{s:s, s:s, s:f, s:f}", "category", "pothole", "description",
+	    desc, "lat", 44.9316, "lon", 6.7219), &st);
+	ck_assert_msg(st == 201, "report: %ld", st);
+	report = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	free(desc);
+	tech = cl_agent(e, CL_TECH);
+	path = harness_printf("/api/v1/incidents/%s", report);
+	ck_assert_int_eq(idl_status(e, "PATCH", path, tech,
+	    "{\"personal_data_flagged\": true}"), 200);
+	free(path);
+	free(tech);
+	make = harness_printf("Cam%s", p->mark);
+	jpg = idl_jpeg_with_exif(make, &len);
+	auth = harness_printf("Authorization: Bearer %s", p->access);
+	h[0] = "Content-Type: image/jpeg";
+	h[1] = auth;
+	h[2] = NULL;
+	path = harness_printf("/api/v1/incidents/%s/photos", report);
+	ck_assert_int_eq(harness_http(&e->s, "POST", path, h, (char *)jpg,
+	    len, &r), 0);
+	ck_assert_msg(r.status == 201, "photo: %ld %s", r.status, r.body);
+	http_resp_free(&r);
+	free(path);
+	free(auth);
+	free(jpg);
+	free(make);
+
+	j = idl_sendj(e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f, s:s}", "category", "litter", "description",
+	    "Poubelle pleine", "lat", 44.9317, "lon", 6.7220, "email",
+	    p->email), &st);
+	ck_assert_msg(st == 201, "anonymous report: %ld", st);
+	anon = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	path = harness_printf("/api/v1/incidents/%s/supporters", anon);
+	st = idl_status(e, "POST", path, p->access, NULL);
+	ck_assert_msg(st == 200 || st == 201, "support: %ld", st);
+	free(path);
+
+	name = harness_printf("Partner %d", ++partners);
+	idl_client_add(e, name, "open311", NULL, cid, csecret);
+	free(name);
+	name = harness_printf("%s:%s", cid, csecret);
+	key = idl_urlencode(name);
+	free(name);
+	em = idl_urlencode(p->email);
+	fn = idl_urlencode(p->mark);
+	ln = idl_urlencode(p->name);
+	ph = idl_urlencode(p->phone);
+	body = harness_printf("api_key=%s&service_code=litter&lat=44.9318&"
+	    "long=6.7221&description=Sacs+au+sol&email=%s&first_name=%s&"
+	    "last_name=%s&phone=%s&device_id=dev-%s&account_id=acc-%s", key,
+	    em, fn, ln, ph, p->mark, p->mark);
+	ck_assert_int_eq(idl_reqh(e, "POST", "/open311/v2/requests.json",
+	    form, body, &r), 201);
+	http_resp_free(&r);
+	free(body);
+	free(key);
+	free(em);
+	free(fn);
+	free(ln);
+	free(ph);
+
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND reporter_id = '%s' AND "
+	    "personal_data_flagged AND description LIKE '%%%s%%'", report,
+	    p->id, p->mark), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM files.files f "
+	    "JOIN incidents.photos ph ON f.id = ph.original_file WHERE "
+	    "ph.report_id = '%s' AND position(convert_to('%s', 'UTF8') IN "
+	    "f.content) > 0", report, p->mark), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND reporter_id IS NULL AND "
+	    "contact_email = '%s' AND contact_person_id = '%s'", anon,
+	    p->email, p->id), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "incidents.supporters WHERE report_id = '%s' AND account_id = "
+	    "'%s'", anon, p->id), 1);
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM "
+	    "open311.requests WHERE person_id = '%s' AND first_name = '%s' AND "
+	    "last_name = '%s' AND phone = '%s' AND device_id = 'dev-%s' AND "
+	    "account_id = 'acc-%s' AND email = '%s'", p->id, p->mark, p->name,
+	    p->phone, p->mark, p->mark, p->email), 1);
+	free(report);
+	free(anon);
+}
+
+/*
  * Register p (a seasonal worker, or a tourist) and give it every record
  * that exists today.
  */
 static void
-seed(const struct idenv *e, struct person *p, int tourist)
+seed(struct idenv *e, struct person *p, int tourist)
 {
 	json_t	*in, *j;
 	char	*rt1 = NULL, *rt2 = NULL, *at = NULL;
@@ -345,6 +462,8 @@ seed(const struct idenv *e, struct person *p, int tourist)
 		free(open);
 	}
 
+	seed_incidents(e, p);
+
 	/* The records are there (else the proof proves nothing). */
 	ck_assert_int_ge(idl_sql_count(e, "SELECT count(*) FROM "
 	    "identity.refresh_tokens WHERE account_id = '%s'", p->id), 4);
@@ -382,7 +501,7 @@ seed(const struct idenv *e, struct person *p, int tourist)
 
 /* person_make() and seed() in one. */
 static void
-seeded(const struct idenv *e, struct person *p, const char *tag, int tourist)
+seeded(struct idenv *e, struct person *p, const char *tag, int tourist)
 {
 	person_make(p, tag);
 	seed(e, p, tourist);
@@ -446,6 +565,15 @@ static const char *const bystander_tables[] = {
 	    "WHERE c.owner_id = '@ID@')",
 	"cases.acknowledgements t WHERE t.case_id IN (SELECT c.id FROM "
 	    "cases.cases c WHERE c.owner_id = '@ID@')",
+	"incidents.reports t WHERE t.reporter_id = '@ID@' OR "
+	    "t.contact_person_id = '@ID@'",
+	"incidents.photos t WHERE t.report_id IN (SELECT r.id FROM "
+	    "incidents.reports r WHERE r.reporter_id = '@ID@')",
+	"files.files t WHERE t.id IN (SELECT ph.original_file FROM "
+	    "incidents.photos ph JOIN incidents.reports r ON r.id = "
+	    "ph.report_id WHERE r.reporter_id = '@ID@')",
+	"incidents.supporters t WHERE t.account_id = '@ID@'",
+	"open311.requests t WHERE t.person_id = '@ID@'",
 	NULL,
 };
 
@@ -632,7 +760,7 @@ START_TEST(test_bystander_rows_markers_and_login_untouched)
 	struct idenv	 e;
 	struct person	 r, s;
 	json_t		*me1, *me2;
-	char		*before[16], *after, *d1, *d2, *at = NULL;
+	char		*before[24], *after, *d1, *d2, *at = NULL;
 	int		 i;
 
 	idl_start_new(&e, NULL);
@@ -911,8 +1039,9 @@ START_TEST(test_wrong_password_refused_and_nothing_erased)
 	ck_assert_int_eq(refresh(&e, r.refresh, NULL), 200);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM privacy.erasures"),
 	    0);
+	/* Two of identity, the anonymous report's link (seed_incidents()). */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox WHERE "
-	    "account_id = '%s' AND template NOT LIKE 'case\\_%%'", r.id), 2);
+	    "account_id = '%s' AND template NOT LIKE 'case\\_%%'", r.id), 3);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM cases.cases "
 	    "WHERE owner_id = '%s' AND redacted_at IS NULL", r.id), 3);
 	/* The wrong password counted as a failed sign-in. */

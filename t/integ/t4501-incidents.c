@@ -1,15 +1,15 @@
 /*
- * t4501-incidents: signalements (issue 11): the categories as data; a
- * report's position inside the commune's area (outside: 422 naming /lat
- * and /lon); open reports of the same category within 50 m returned as
- * possible duplicates (49 m yes, 51 m no); "me too"; anonymous reports
- * only where the category allows them, throttled, their follow-up address
- * mailed nothing but a confirmation link until its holder confirms it;
- * the lifecycle by the department's agents with its mail (through the
- * real SMTP catcher) to the reporter and the supporters; a duplicate
- * closed onto its original with its supporters; public views (Feature,
- * FeatureCollection) free of personal data; the department's board and
- * isolation (IDOR) on every staff route; the access log of staff reads;
+ * t4501-incidents: signalements (README, "Signalements"): the categories as
+ * data; a report's position inside the commune's area (outside: 422 naming
+ * /lat and /lon); open reports of the same category within 50 m returned as
+ * possible duplicates (49 m yes, 51 m no); "me too"; anonymous reports only
+ * where the category allows them, throttled, their follow-up address mailed
+ * nothing but a confirmation link until its holder confirms it; the
+ * lifecycle by the department's agents with its mail (through the real SMTP
+ * catcher) to the reporter and the supporters; a duplicate closed onto its
+ * original with its supporters; public views (Feature, FeatureCollection)
+ * free of personal data; the department's board and isolation (IDOR) on
+ * every staff route; the access log of staff reads;
  * export, erasure and retention.
  */
 #include <math.h>
@@ -409,6 +409,107 @@ START_TEST(test_lifecycle_and_mail)
 }
 END_TEST
 
+/* An anonymous report followed up at 'email': its id (caller frees). */
+static char *
+file_anonymous(const struct idenv *e, const char *category,
+    const char *email)
+{
+	json_t	*j;
+	char	*id;
+	long	 st;
+
+	j = idl_sendj(e, "POST", "/api/v1/incidents", NULL, json_pack(
+	    "{s:s, s:s, s:f, s:f, s:s}", "category", category, "description",
+	    "Anonyme.", "lat", LAT, "lon", LON, "email", email), &st);
+	ck_assert_int_eq(st, 201);
+	id = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	return (id);
+}
+
+/*
+ * The status mail goes to a confirmed anonymous follow-up address and
+ * never to an unconfirmed one, and says the expected resolution date
+ * (the category's days after filing); the close reasons not_responsible
+ * and invalid.
+ */
+START_TEST(test_followup_mail_and_reasons)
+{
+	struct catcher	 c;
+	struct idenv	 e;
+	char		*tech, *a, *b, *d, *token, *body, *exp, *want, *path;
+
+	mailcatch_start_server(&c, &e);
+	tech = cl_agent(&e, CL_TECH);
+	a = file_anonymous(&e, "pothole", "suivi@example.fr");
+	b = file_anonymous(&e, "litter", "muet@example.fr");
+	token = idl_outbox_token(&e, "suivi@example.fr",
+	    "incident_contact_confirm");
+	body = harness_printf("{\"token\": \"%s\"}", token);
+	ck_assert_int_eq(idl_status(&e, "POST",
+	    "/api/v1/incidents/contact-confirmations", NULL, body), 200);
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"acknowledged\", "
+	    "\"note\": \"Trou vu.\"}"), 200);
+	ck_assert_int_eq(move(&e, tech, b, "{\"to\": \"acknowledged\"}"),
+	    200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient = 'suivi@example.fr' AND template = "
+	    "'incident_status'"), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient = 'muet@example.fr' AND template = "
+	    "'incident_status'"), 0);
+	/* pothole: 14 days after filing, the date in the mail. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND expected_at = created_at + "
+	    "interval '14 days'", a), 1);
+	exp = idl_sql(&e, "SELECT to_char(expected_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD') FROM incidents.reports WHERE id = '%s'", a);
+	want = harness_printf("au plus tard le %s", exp);
+	/* Two confirmation links, one status mail. */
+	ck_assert_int_ge(mailcatch_wait(&c, 3, WAIT_MS), 3);
+	ck_assert_int_eq(mailcatch_count_to(&c, "suivi@example.fr",
+	    "pris en compte", want), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, "suivi@example.fr",
+	    "pris en compte", "Trou vu."), 1);
+	ck_assert_int_eq(mailcatch_count_to(&c, "muet@example.fr",
+	    "pris en compte", NULL), 0);
+
+	/* Closed, not ours; closed, invalid: Open311's closed. */
+	ck_assert_int_eq(move(&e, tech, b, "{\"to\": \"closed\", \"reason\": "
+	    "\"not_responsible\", \"note\": \"Voie départementale.\"}"), 200);
+	d = file_ok(&e, NULL, "signage", LAT, LON, NULL);
+	ck_assert_int_eq(move(&e, tech, d, "{\"to\": \"closed\", \"reason\": "
+	    "\"invalid\"}"), 200);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE ((id = '%s' AND close_reason = "
+	    "'not_responsible') OR (id = '%s' AND close_reason = 'invalid')) "
+	    "AND status = 'closed'", b, d), 2);
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"closed\", \"reason\": "
+	    "\"elsewhere\"}"), 422);
+	path = harness_printf("/open311/v2/requests/%s.json", b);
+	{
+		json_t	*j;
+		long	 st;
+
+		j = idl_reqj(&e, "GET", path, NULL, NULL, &st);
+		ck_assert_int_eq(st, 200);
+		idl_assert_str(json_array_get(j, 0), "status", "closed");
+		json_decref(j);
+	}
+	free(path);
+	free(want);
+	free(exp);
+	free(body);
+	free(token);
+	free(a);
+	free(b);
+	free(d);
+	free(tech);
+	idl_stop(&e);
+	mailcatch_kill(&c);
+}
+END_TEST
+
 START_TEST(test_duplicate_moves_supporters)
 {
 	struct idenv	 e;
@@ -586,6 +687,28 @@ START_TEST(test_public_views_and_staff)
 }
 END_TEST
 
+/* The board of 'token' with 'query' (NULL: none) lists 'first', 'second'. */
+static void
+board_order(const struct idenv *e, const char *token, const char *query,
+    const char *first, const char *second)
+{
+	json_t	*j, *items;
+	char	*path;
+	long	 st;
+
+	path = harness_printf("/api/v1/incidents/board%s%s", query != NULL ?
+	    "?" : "", query != NULL ? query : "");
+	j = idl_reqj(e, "GET", path, token, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	items = json_object_get(j, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_msg(strcmp(idl_jstr(json_array_get(items, 0), "id"), first)
+	    == 0 && strcmp(idl_jstr(json_array_get(items, 1), "id"), second)
+	    == 0, "%s: not %s then %s", path, first, second);
+	json_decref(j);
+	free(path);
+}
+
 START_TEST(test_board)
 {
 	struct idenv	 e;
@@ -680,6 +803,15 @@ START_TEST(test_board)
 	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
 	    "record = '%s'", a), 1);
 	free(path);
+	/*
+	 * By the last change: a moved later than b was filed.  Ascending
+	 * and descending, and the default, the newest filed first.
+	 */
+	ck_assert_int_eq(move(&e, tech, a, "{\"to\": \"acknowledged\"}"), 200);
+	board_order(&e, tech, "sort=updated", b, a);
+	board_order(&e, tech, "sort=-updated", a, b);
+	board_order(&e, tech, "sort=-created", b, a);
+	board_order(&e, tech, NULL, b, a);
 	/* Another reporter's report is as it was. */
 	other = cl_other(&e);
 	free(b);
@@ -704,11 +836,15 @@ START_TEST(test_board)
 }
 END_TEST
 
+static long	photo_post(struct idenv *, const char *, const char *,
+		    const char *, const void *, size_t, json_t **);
+
 START_TEST(test_export_erasure_retention)
 {
 	struct idenv	 e;
 	json_t		*j, *sec;
 	char		*res, *other, *tech, *mark, *a, *b, *anon, *path, *body;
+	char		*kept, *photo, *mine;
 	const char	*args[] = { "--clock", NULL, "privacy",
 	    "purge", NULL };
 	char		*out = NULL, *err = NULL;
@@ -729,28 +865,75 @@ START_TEST(test_export_erasure_retention)
 	path = harness_printf("/api/v1/incidents/%s/supporters", b);
 	ck_assert_int_eq(idl_status(&e, "POST", path, res, NULL), 201);
 	free(path);
+	/*
+	 * A second report, nothing flagged in it, with a photo; and one
+	 * filed anonymously, followed up at the person's own address.
+	 */
+	j = file(&e, res, "signage", "Panneau tombé rue des Écoles.", LAT,
+	    LON, &st);
+	ck_assert_int_eq(st, 201);
+	kept = strdup(idl_jstr(json_object_get(j, "report"), "id"));
+	json_decref(j);
+	{
+		unsigned char	*jpg;
+		size_t		 len;
 
-	/* The export: the person's report and support. */
+		jpg = idl_jpeg_with_exif("CamExport", &len);
+		ck_assert_int_eq(photo_post(&e, res, kept, "image/jpeg", jpg,
+		    len, &j), 201);
+		photo = harness_printf("/api/v1/incidents/%s/photos/%s", kept,
+		    idl_jstr(j, "id"));
+		json_decref(j);
+		free(jpg);
+	}
+	mine = file_anonymous(&e, "litter", IDL_RESIDENT_EMAIL);
+
+	/* The export: the person's reports, photos as links, and support. */
 	j = idl_reqj(&e, "GET", "/api/v1/me/export", res, NULL, &st);
 	ck_assert_int_eq(st, 200);
 	sec = json_object_get(json_object_get(j, "data"), "incidents");
-	ck_assert_int_eq(json_array_size(json_object_get(sec, "reports")), 1);
-	idl_assert_str(json_array_get(json_object_get(sec, "reports"), 0),
-	    "id", a);
+	ck_assert_int_eq(json_array_size(json_object_get(sec, "reports")), 3);
+	{
+		const json_t	*r;
+		size_t		 i;
+		int		 seen = 0;
+
+		json_array_foreach(json_object_get(sec, "reports"), i, r) {
+			if (strcmp(idl_jstr(r, "id"), kept) == 0) {
+				ck_assert_int_eq(json_array_size(
+				    json_object_get(r, "photos")), 1);
+				ck_assert_str_eq(json_string_value(
+				    json_array_get(json_object_get(r,
+				    "photos"), 0)), photo);
+				seen++;
+			} else if (strcmp(idl_jstr(r, "id"), a) == 0 ||
+			    strcmp(idl_jstr(r, "id"), mine) == 0) {
+				ck_assert_int_eq(json_array_size(
+				    json_object_get(r, "photos")), 0);
+				seen++;
+			}
+		}
+		ck_assert_int_eq(seen, 3);
+	}
 	idl_assert_str(json_array_get(json_object_get(sec, "supports"), 0),
 	    "report_id", b);
 	json_decref(j);
 
-	/* The agent flags the neighbour's mention; the person erases. */
+	/* A PATCH that changes nothing: 422 empty_patch, nothing flagged. */
 	path = harness_printf("/api/v1/incidents/%s", a);
+	j = idl_reqj(&e, "PATCH", path, tech, "{}", &st);
+	ck_assert_int_eq(st, 422);
+	idl_assert_str(j, "code", "empty_patch");
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND NOT personal_data_flagged",
+	    a), 1);
+	/* The agent flags the neighbour's mention; the person erases. */
 	ck_assert_int_eq(idl_status(&e, "PATCH", path, tech,
 	    "{\"personal_data_flagged\": true}"), 200);
 	free(path);
 	ck_assert_int_gt(idl_dump_count(&e, mark), 0);
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
 	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
 	/* The report stays on the map, anonymised; the support is gone. */
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
@@ -763,6 +946,18 @@ START_TEST(test_export_erasure_retention)
 	    "incidents.reports WHERE id = '%s'", b), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "incidents.reports WHERE reporter_id = '%s'", idl_demo.resident_id),
+	    0);
+	/* Unflagged, the description stays; the follow-up address goes. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND reporter_id IS NULL AND "
+	    "description = 'Panneau tombé rue des Écoles.' AND anonymised_at "
+	    "IS NOT NULL", kept), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND contact_email IS NULL AND "
+	    "contact_person_id IS NULL AND anonymised_at IS NOT NULL", mine),
+	    1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE contact_email = '%s'", IDL_RESIDENT_EMAIL),
 	    0);
 
 	/* Retention: a finished anonymous report loses its contact. */
@@ -809,6 +1004,9 @@ START_TEST(test_export_erasure_retention)
 	free(a);
 	free(b);
 	free(anon);
+	free(kept);
+	free(photo);
+	free(mine);
 	free(res);
 	free(other);
 	free(tech);
@@ -1047,93 +1245,6 @@ END_TEST
 
 /* --- photos --------------------------------------------------------- */
 
-static void
-le16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v & 0xff);
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void
-le32(unsigned char *p, unsigned long v)
-{
-	le16(p, (unsigned)(v & 0xffff));
-	le16(p + 2, (unsigned)(v >> 16));
-}
-
-static void
-ifd_entry(unsigned char *p, unsigned tag, unsigned type, unsigned long count,
-    unsigned long value)
-{
-	le16(p, tag);
-	le16(p + 2, type);
-	le32(p + 4, count);
-	le32(p + 8, value);
-}
-
-/*
- * A JPEG (t/data/incidents/base.jpg, 80x60, no metadata) with an EXIF
- * APP1 segment inserted after SOI: IFD0 with Make = 'make' (a marker the
- * test looks for) and a GPS IFD (N 44 55' 53.76", E 6 43' 18.84", the
- * square of the town).  Its length in *len (caller frees).
- */
-static unsigned char *
-jpeg_with_exif(const char *make, size_t *len)
-{
-	unsigned char	 tiff[512], *out;
-	char		*path, *base;
-	size_t		 blen, mlen = strlen(make) + 1, t, gps, rat, seg;
-	static const unsigned long lat[6] = { 44, 1, 55, 1, 5376, 100 };
-	static const unsigned long lon[6] = { 6, 1, 43, 1, 1884, 100 };
-	int		 i;
-
-	path = harness_src("t/data/incidents/base.jpg");
-	base = harness_read_file(path, &blen);
-	ck_assert_ptr_nonnull(base);
-	ck_assert(blen > 4 && (unsigned char)base[0] == 0xff &&
-	    (unsigned char)base[1] == 0xd8);
-	memset(tiff, 0, sizeof(tiff));
-	memcpy(tiff, "II*\0", 4);
-	le32(tiff + 4, 8);
-	/* IFD0 at 8: Make, GPSInfo; the Make string after it. */
-	le16(tiff + 8, 2);
-	ifd_entry(tiff + 10, 0x010f, 2, mlen, 38);
-	gps = 38 + mlen + (mlen & 1);
-	ifd_entry(tiff + 22, 0x8825, 4, 1, gps);
-	le32(tiff + 34, 0);
-	memcpy(tiff + 38, make, mlen);
-	/* The GPS IFD: refs inline, the rationals after it. */
-	rat = gps + 2 + 4 * 12 + 4;
-	le16(tiff + gps, 4);
-	ifd_entry(tiff + gps + 2, 0x0001, 2, 2, 'N');
-	ifd_entry(tiff + gps + 14, 0x0002, 5, 3, rat);
-	ifd_entry(tiff + gps + 26, 0x0003, 2, 2, 'E');
-	ifd_entry(tiff + gps + 38, 0x0004, 5, 3, rat + 24);
-	le32(tiff + gps + 50, 0);
-	for (i = 0; i < 6; i++) {
-		le32(tiff + rat + 4 * (size_t)i, lat[i]);
-		le32(tiff + rat + 24 + 4 * (size_t)i, lon[i]);
-	}
-	t = rat + 48;
-	ck_assert(t < sizeof(tiff));
-	/* FF E1, the length (its own 2 bytes, "Exif\0\0", the TIFF). */
-	seg = 2 + 6 + t;
-	*len = blen + 2 + seg;
-	out = malloc(*len);
-	out[0] = 0xff;
-	out[1] = 0xd8;
-	out[2] = 0xff;
-	out[3] = 0xe1;
-	out[4] = (unsigned char)(seg >> 8);
-	out[5] = (unsigned char)(seg & 0xff);
-	memcpy(out + 6, "Exif\0\0", 6);
-	memcpy(out + 12, tiff, t);
-	memcpy(out + 12 + t, base + 2, blen - 2);
-	free(base);
-	free(path);
-	return (out);
-}
-
 /*
  * POST .../photos with 'data' as 'type' and the header 'auth' (NULL:
  * none): the status, the body in *out.
@@ -1187,6 +1298,145 @@ file_has(const struct idenv *e, const char *photo, const char *col,
 	    s));
 }
 
+/* Neither a file's bytes nor the dump hold 'mark' any more. */
+static void
+mark_gone(const struct idenv *e, const char *mark)
+{
+	ck_assert_int_eq(idl_sql_count(e, "SELECT count(*) FROM files.files "
+	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
+	    0);
+	ck_assert_int_eq(idl_dump_count(e, mark), 0);
+}
+
+/* The CRC-32 of a PNG chunk (ISO 3309), bit by bit. */
+static unsigned long
+png_crc(const unsigned char *p, size_t n)
+{
+	unsigned long	 c = 0xffffffffUL;
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? 0xedb88320UL ^ (c >> 1) : c >> 1;
+	}
+	return (c ^ 0xffffffffUL);
+}
+
+static void
+be32(unsigned char *p, unsigned long v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * 'png' (its 'len' bytes) with a chunk 'type' of 'data' inserted after
+ * its IHDR; the new length in *outlen (caller frees).
+ */
+static unsigned char *
+png_with_chunk(const unsigned char *png, size_t len, const char *type,
+    const void *data, size_t dlen, size_t *outlen)
+{
+	size_t		 at = 8 + 12 + 13, n = 12 + dlen;
+	unsigned char	*out, *c;
+
+	ck_assert(len > at && memcmp(png + 12, "IHDR", 4) == 0);
+	out = malloc(len + n);
+	ck_assert_ptr_nonnull(out);
+	memcpy(out, png, at);
+	c = out + at;
+	be32(c, (unsigned long)dlen);
+	memcpy(c + 4, type, 4);
+	memcpy(c + 8, data, dlen);
+	be32(c + 8 + dlen, png_crc(c + 4, 4 + dlen));
+	memcpy(c + n, png + at, len - at);
+	*outlen = len + n;
+	return (out);
+}
+
+/*
+ * A PNG's text and EXIF chunks (tEXt, eXIf) are gone from the public
+ * copy; a photo past the cap is refused from its Content-Length, before
+ * its body is sent.
+ */
+START_TEST(test_photo_png_chunks_and_cap)
+{
+	struct idenv	 e;
+	struct raw_resp	 raw;
+	unsigned char	*jpg, *png1, *png2;
+	char		*res, *id, *mark, *text, *pngpath, *png, *photo, *head;
+	size_t		 jlen, tlen, plen, l1, l2, tiff;
+	json_t		*j;
+	int		 fd;
+
+	res = idl_start_resident(&e, NULL);
+	id = file_ok(&e, res, "pothole", LAT, LON, NULL);
+	mark = idl_marker(20);
+	pngpath = harness_src("t/data/incidents/base.png");
+	png = harness_read_file(pngpath, &plen);
+	ck_assert_ptr_nonnull(png);
+	/* tEXt: a keyword, NUL, the text; eXIf: a TIFF whose Make is 'mark'. */
+	tlen = strlen("Comment") + 1 + strlen(mark);
+	text = malloc(tlen);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "Comment", 8);
+	memcpy(text + 8, mark, strlen(mark));
+	png1 = png_with_chunk((unsigned char *)png, plen, "tEXt", text, tlen,
+	    &l1);
+	jpg = idl_jpeg_with_exif(mark, &jlen);
+	tiff = ((size_t)jpg[4] << 8 | jpg[5]) - 8;
+	png2 = png_with_chunk(png1, l1, "eXIf", jpg + 12, tiff, &l2);
+	ck_assert_int_eq(photo_post(&e, res, id, "image/png", png2, l2, &j),
+	    201);
+	photo = strdup(idl_jstr(j, "id"));
+	json_decref(j);
+	ck_assert_int_eq(file_has(&e, photo, "original_file", mark), 1);
+	ck_assert_int_eq(file_has(&e, photo, "original_file", "tEXt"), 1);
+	ck_assert_int_eq(file_has(&e, photo, "original_file", "eXIf"), 1);
+	ck_assert_int_eq(file_has(&e, photo, "public_file", mark), 0);
+	ck_assert_int_eq(file_has(&e, photo, "public_file", "tEXt"), 0);
+	ck_assert_int_eq(file_has(&e, photo, "public_file", "eXIf"), 0);
+	ck_assert_int_eq(file_has(&e, photo, "public_file", "Comment"), 0);
+	ck_assert_int_eq(file_has(&e, photo, "thumb_file", mark), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
+	    "f JOIN incidents.photos p ON f.id = p.public_file WHERE p.id = "
+	    "'%s' AND f.media_type = 'image/png'", photo), 1);
+
+	/* Past the cap: 413 at once, the body never sent. */
+	fd = harness_connect(&e.s);
+	ck_assert_int_ne(fd, -1);
+	head = harness_printf("POST /api/v1/incidents/%s/photos HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: image/png\r\nContent-Length: %lu\r\n\r\n", id,
+	    res, (unsigned long)(10 * 1024 * 1024 + 1));
+	ck_assert_int_eq(harness_send_str(fd, head), 0);
+	harness_raw_read(fd, 5000, 0, &raw);
+	ck_assert_msg(raw.status == 413, "expected 413 before the body: %d "
+	    "(timeout %d): %s", raw.status, raw.timed_out, raw.data);
+	ck_assert_ptr_nonnull(strstr(raw.data, "body_too_large"));
+	raw_resp_free(&raw);
+	close(fd);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.photos WHERE report_id = '%s'", id), 1);
+	free(head);
+	free(photo);
+	free(png2);
+	free(png1);
+	free(jpg);
+	free(text);
+	free(png);
+	free(pngpath);
+	free(mark);
+	free(id);
+	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
 START_TEST(test_photos)
 {
 	struct idenv	 e;
@@ -1205,7 +1455,7 @@ START_TEST(test_photos)
 	id = file_ok(&e, res, "pothole", LAT, LON, NULL);
 	mark = idl_marker(20);
 	make = harness_printf("CamSerial%s", mark);
-	jpg = jpeg_with_exif(make, &len);
+	jpg = idl_jpeg_with_exif(make, &len);
 
 	/* Only its reporter adds photos. */
 	ck_assert_int_eq(photo_post(&e, other, id, "image/jpeg", jpg, len,
@@ -1312,14 +1562,8 @@ START_TEST(test_photos)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
 	    2);
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
-	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
-	    0);
-	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
+	mark_gone(&e, mark);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
 	    "p.report_id = '%s' AND f.status = 'erased' AND f.content IS "
@@ -1384,7 +1628,7 @@ START_TEST(test_anonymous_photos_retention)
 	tech = cl_agent(&e, CL_TECH);
 	mark = idl_marker(16);
 	make = harness_printf("Cam %s", mark);
-	jpg = jpeg_with_exif(make, &len);
+	jpg = idl_jpeg_with_exif(make, &len);
 
 	/* The secret: in an anonymous filing's answer only. */
 	j = idl_sendj(&e, "POST", "/api/v1/incidents", NULL, json_pack(
@@ -1487,10 +1731,7 @@ START_TEST(test_anonymous_photos_retention)
 	free(err);
 	/* The originals' bytes are gone, the anonymous filer's and the
 	   reporter's; the public copies and thumbnails stay. */
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
-	    "WHERE position(convert_to('%s', 'UTF8') IN content) > 0", mark),
-	    0);
-	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
+	mark_gone(&e, mark);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM files.files "
 	    "f JOIN incidents.photos p ON f.id = p.original_file WHERE "
 	    "p.report_id IN ('%s', '%s') AND f.status = 'erased' AND f.content "
@@ -1536,6 +1777,7 @@ static const TTest *const *const tests[] = {
 	&test_duplicates_49_51,
 	&test_anonymous,
 	&test_lifecycle_and_mail,
+	&test_followup_mail_and_reasons,
 	&test_duplicate_moves_supporters,
 	&test_public_views_and_staff,
 	&test_board,
@@ -1544,6 +1786,7 @@ static const TTest *const *const tests[] = {
 	&test_map_fragments,
 	&test_export_erasure_retention,
 	&test_photos,
+	&test_photo_png_chunks_and_cap,
 	&test_anonymous_photos_retention,
 	NULL
 };

@@ -116,8 +116,52 @@ get_error(const struct idenv *e, const char *path, long status)
 	struct http_resp r;
 
 	idl_req(e, "GET", path, NULL, NULL, &r);
-	assert_error(&r, status, strstr(path, ".json") != NULL);
+	/* XML for a .xml path, JSON otherwise (also without a suffix). */
+	assert_error(&r, status, strstr(path, ".xml") == NULL);
 	http_resp_free(&r);
+}
+
+/* POST servicerequestupdates.'fmt' with 'body' (freed): 201 asserted. */
+static void
+update_ok(const struct idenv *e, const char *fmt, char *body)
+{
+	struct http_resp r;
+	char		*path;
+
+	path = harness_printf("/open311/v2/servicerequestupdates.%s", fmt);
+	ck_assert_msg(form(e, path, body, &r) == 201, "%s: %ld %s", path,
+	    r.status, r.body);
+	http_resp_free(&r);
+	free(path);
+	free(body);
+}
+
+/* POST requests.json with 'body' (freed): the status. */
+static long
+post_status(const struct idenv *e, char *body)
+{
+	struct http_resp r;
+	long		 st;
+
+	st = form(e, "/open311/v2/requests.json", body, &r);
+	http_resp_free(&r);
+	free(body);
+	return (st);
+}
+
+/* GET requests/{id}.xml of 'id' holds 'needle'. */
+static void
+xml_holds(const struct idenv *e, const char *id, const char *needle)
+{
+	struct http_resp r;
+	char		*path;
+
+	path = harness_printf("/open311/v2/requests/%s.xml", id);
+	get(e, path, 200, &r);
+	ck_assert_msg(strstr(r.body, needle) != NULL, "%s: no %s in %s", path,
+	    needle, r.body);
+	http_resp_free(&r);
+	free(path);
 }
 
 /* File a request: the new id (caller frees). */
@@ -270,9 +314,7 @@ START_TEST(test_post_and_read)
 	k = idl_urlencode(key);
 	body = harness_printf("api_key=%.22sdeadbeef&service_code=pothole&"
 	    "lat=44.93&long=6.72", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 403);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 403);
 	body = harness_printf("api_key=%s&service_code=pothole&lat=44.93&"
 	    "long=6.72", nokey);
 	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 403);
@@ -309,15 +351,11 @@ START_TEST(test_post_and_read)
 	free(body);
 	body = harness_printf("api_key=%s&service_code=pothole&lat=44.93&"
 	    "long=6.72&jurisdiction_id=nice.fr", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 404);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 404);
 	/* A service for residents signed in only. */
 	body = harness_printf("api_key=%s&service_code=abandoned_vehicle&"
 	    "lat=44.93&long=6.72", k);
-	ck_assert_int_eq(form(&e, "/open311/v2/requests.json", body, &r), 400);
-	http_resp_free(&r);
-	free(body);
+	ck_assert_int_eq(post_status(&e, body), 400);
 
 	/* Filed with its contact, an attribute and a media_url. */
 	mark = idl_marker(12);
@@ -568,12 +606,8 @@ START_TEST(test_request_fields)
 	json_decref(j);
 	free(path);
 	free(name);
-	path = harness_printf("/open311/v2/requests/%s.xml", a);
-	get(&e, path, 200, &r);
-	ck_assert_msg(strstr(r.body, "<lat>44.931612</lat><long>6.721912"
-	    "</long>") != NULL, "%s", r.body);
-	http_resp_free(&r);
-	free(path);
+	xml_holds(&e, a, "<lat>44.931612</lat><long>6.721912"
+	    "</long>");
 	path = harness_printf("/open311/v2/requests/%s.json?lang=en", a);
 	j = get_json(&e, path, 200);
 	name = idl_sql(&e, "SELECT d.name_en FROM identity.departments d "
@@ -602,12 +636,8 @@ START_TEST(test_request_fields)
 		}
 	ck_assert(found);
 	json_decref(j);
-	path = harness_printf("/open311/v2/requests/%s.xml", a);
-	get(&e, path, 200, &r);
-	ck_assert_msg(strstr(r.body, "<agency_responsible>Voirie et réseaux"
-	    "</agency_responsible>") != NULL, "%s", r.body);
-	http_resp_free(&r);
-	free(path);
+	xml_holds(&e, a, "<agency_responsible>Voirie et réseaux"
+	    "</agency_responsible>");
 
 	/* The postcode of the address. */
 	path = harness_printf("/open311/v2/requests/%s.json", b);
@@ -809,10 +839,7 @@ START_TEST(test_update_mails)
 	free(body);
 	body = harness_printf("api_key=%s&update_id=m-2&service_request_id="
 	    "%s&status=closed&description=Ampoule+changee.", k, id);
-	ck_assert_msg(form(&e, "/open311/v2/servicerequestupdates.xml", body,
-	    &r) == 201, "%s", r.body);
-	http_resp_free(&r);
-	free(body);
+	update_ok(&e, "xml", body);
 
 	/* Two moves, two people following: four messages, no more. */
 	mailcatch_wait(&c, 4, 20000);
@@ -1016,10 +1043,7 @@ START_TEST(test_privacy)
 	ck_assert(strstr(idl_jstr(sec, "phone"), mark) != NULL);
 	json_decref(j);
 
-	j = idl_sendj(&e, "DELETE", "/api/v1/me", res, json_pack("{s:s}",
-	    "password", IDL_RESIDENT_PASSWORD), &st);
-	ck_assert_msg(st == 200, "erasure: %ld", st);
-	json_decref(j);
+	idl_erase_me(&e, res, IDL_RESIDENT_PASSWORD);
 	ck_assert_int_eq(idl_dump_count(&e, mark), 0);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "open311.requests WHERE report_id = '%s' AND email IS NULL AND "
@@ -1148,7 +1172,166 @@ START_TEST(test_requests_kept)
 }
 END_TEST
 
+/* Whether the JSON list 'path' holds the request or update of 'id'. */
+static int
+in_list(const struct idenv *e, const char *path, const char *id)
+{
+	json_t		*j, *q;
+	size_t		 i;
+	int		 found = 0;
+
+	j = get_json(e, path, 200);
+	json_array_foreach(j, i, q)
+		if (strcmp(idl_jstr(q, "service_request_id"), id) == 0)
+			found = 1;
+	json_decref(j);
+	return (found);
+}
+
+/* now() moved by the SQL interval 'by', as Open311 writes a date. */
+static char *
+sql_date(const struct idenv *e, const char *by)
+{
+	char	*d;
+
+	d = idl_sql(e, "SELECT to_char((now() + interval '%s') AT TIME ZONE "
+	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", by);
+	ck_assert_ptr_nonnull(d);
+	return (d);
+}
+
+/*
+ * GET requests by default: the last 90 days, 1000 requests at most; a
+ * start_date reaches back further; service_request_id overrides the
+ * window.  servicerequestupdates' start_date and end_date filter.
+ */
+START_TEST(test_default_window)
+{
+	struct idenv	 e;
+	json_t		*j;
+	char		*key, *k, *old, *recent, *path, *d, *d2, *body;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Street App", "open311");
+	k = idl_urlencode(key);
+	old = file_form(&e, k, "lat=44.9316&long=6.7219");
+	recent = file_form(&e, k, "lat=44.9316&long=6.7219");
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE incidents.reports SET "
+	    "created_at = now() - interval '100 days', updated_at = now() - "
+	    "interval '100 days', expected_at = now() - interval '86 days' "
+	    "WHERE id = '%s'", old), 0);
+	ck_assert_int_eq(in_list(&e, "/open311/v2/requests.json", recent), 1);
+	ck_assert_int_eq(in_list(&e, "/open311/v2/requests.json", old), 0);
+	d = sql_date(&e, "-120 days");
+	path = harness_printf("/open311/v2/requests.json?start_date=%s", d);
+	ck_assert_int_eq(in_list(&e, path, old), 1);
+	ck_assert_int_eq(in_list(&e, path, recent), 0);
+	free(path);
+	free(d);
+	path = harness_printf("/open311/v2/requests.json?service_request_id=%s",
+	    old);
+	ck_assert_int_eq(in_list(&e, path, old), 1);
+	free(path);
+
+	/* 1001 more in the window: the newest 1000, then the rest. */
+	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO incidents.reports "
+	    "(category, department, description, position, status, "
+	    "created_at, updated_at, expected_at) SELECT 'litter', "
+	    "'services_techniques', 'Sac ' || g, ST_SetSRID(ST_MakePoint("
+	    "6.72, 44.93), 4326)::geography, 'open', now() - g * interval "
+	    "'1 minute', now() - g * interval '1 minute', now() + interval "
+	    "'3 days' FROM generate_series(1, 1001) g"), 0);
+	j = get_json(&e, "/open311/v2/requests.json", 200);
+	ck_assert_int_eq(json_array_size(j), 1000);
+	json_decref(j);
+	/* recent (filed first, a few seconds ago) and the oldest one. */
+	j = get_json(&e, "/open311/v2/requests.json?page=2", 200);
+	ck_assert_int_eq(json_array_size(j), 2);
+	json_decref(j);
+
+	/* An update now: outside a window that ends before or starts after. */
+	body = harness_printf("api_key=%s&update_id=w-1&service_request_id="
+	    "%s&status=open&guichet_status=acknowledged&description=Vu", k,
+	    recent);
+	update_ok(&e, "json", body);
+	ck_assert_int_eq(in_list(&e, "/open311/v2/servicerequestupdates.json",
+	    recent), 1);
+	d = sql_date(&e, "-2 days");
+	d2 = sql_date(&e, "-1 day");
+	path = harness_printf("/open311/v2/servicerequestupdates.json?"
+	    "start_date=%s&end_date=%s", d, d2);
+	ck_assert_int_eq(in_list(&e, path, recent), 0);
+	free(path);
+	free(d2);
+	d2 = sql_date(&e, "1 hour");
+	path = harness_printf("/open311/v2/servicerequestupdates.json?"
+	    "start_date=%s", d2);
+	ck_assert_int_eq(in_list(&e, path, recent), 0);
+	free(path);
+	path = harness_printf("/open311/v2/servicerequestupdates.json?"
+	    "start_date=%s&end_date=%s", d, d2);
+	ck_assert_int_eq(in_list(&e, path, recent), 1);
+	free(path);
+	free(d);
+	free(d2);
+	free(old);
+	free(recent);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * A partner's update refused: a key without the open311 scope (403), an
+ * update_id it already used for another request (400).
+ */
+START_TEST(test_update_refusals)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*key, *k, *other, *ok, *a, *b, *body;
+
+	idl_start_new(&e, NULL);
+	key = partner(&e, "Contractor", "open311");
+	k = idl_urlencode(key);
+	other = partner(&e, "Lift Co", "lifts:write");
+	ok = idl_urlencode(other);
+	a = file_form(&e, k, "lat=44.9316&long=6.7219");
+	b = file_form(&e, k, "lat=44.9317&long=6.7220");
+	body = harness_printf("api_key=%s&update_id=s-1&service_request_id="
+	    "%s&status=closed", ok, a);
+	form(&e, "/open311/v2/servicerequestupdates.json", body, &r);
+	assert_error(&r, 403, 1);
+	http_resp_free(&r);
+	free(body);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "open311.updates"), 0);
+	body = harness_printf("api_key=%s&update_id=s-1&service_request_id="
+	    "%s&status=open&guichet_status=acknowledged", k, a);
+	update_ok(&e, "xml", body);
+	body = harness_printf("api_key=%s&update_id=s-1&service_request_id="
+	    "%s&status=open&guichet_status=acknowledged", k, b);
+	form(&e, "/open311/v2/servicerequestupdates.xml", body, &r);
+	assert_error(&r, 400, 0);
+	ck_assert_ptr_nonnull(strstr(r.body, "update_id"));
+	http_resp_free(&r);
+	free(body);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "incidents.reports WHERE id = '%s' AND status = 'open'", b), 1);
+	free(a);
+	free(b);
+	free(ok);
+	free(other);
+	free(k);
+	free(key);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
+	&test_default_window,
+	&test_update_refusals,
 	&test_rate_limit,
 	&test_discovery_services,
 	&test_post_and_read,

@@ -55,18 +55,21 @@ save(const char *name, const char *fmt, const struct http_resp *r)
 	json_decref(m);
 }
 
+static const char *const form_type[] = { "Content-Type: application/x-"
+    "www-form-urlencoded; charset=utf-8", NULL };
+
 /*
- * One exchange in both formats: 'path' has "%s" where the format goes
- * (".xml", ".json"); 'body' (a form, NULL: GET); 'mask' a member whose
- * values differ between the two answers by construction (NULL: none).
+ * One exchange in both formats: 'method' 'path' with the header lines
+ * 'h' (NULL-terminated) and 'body' (NULL: none); 'path' has "%s" where
+ * the format goes (".xml", ".json"); 'mask' a member whose values differ
+ * between the two answers by construction (NULL: none).
  */
 static void
-exchange(const struct idenv *e, const char *name, const char *kind,
-    long status, const char *path, const char *body, const char *mask)
+exchange_with(const struct idenv *e, const char *name, const char *kind,
+    long status, const char *method, const char *path,
+    const char *const *h, const char *body, const char *mask)
 {
 	static const char *const fmts[] = { "xml", "json" };
-	const char	*h[] = { "Content-Type: application/x-www-form-"
-	    "urlencoded; charset=utf-8", NULL };
 	struct http_resp r;
 	char		*p, sfx[8];
 	const char	*at;
@@ -79,10 +82,7 @@ exchange(const struct idenv *e, const char *name, const char *kind,
 		ck_assert(at != NULL);
 		p = harness_printf("%.*s%s%s", (int)(at - path), path, sfx,
 		    at + 2);
-		if (body == NULL)
-			idl_req(e, "GET", p, NULL, NULL, &r);
-		else
-			idl_reqh(e, "POST", p, h, body, &r);
+		idl_reqh(e, method, p, h, body, &r);
 		ck_assert_msg(r.status == status, "%s %s: %ld, not %ld: %s",
 		    name, p, r.status, status, r.body);
 		save(name, fmts[i], &r);
@@ -95,6 +95,58 @@ exchange(const struct idenv *e, const char *name, const char *kind,
 		json_array_append_new(json_object_get(x, "mask"),
 		    json_string(mask));
 	json_array_append_new(manifest, x);
+}
+
+/* A GET ('body' NULL) or a form POST in both formats (above). */
+static void
+exchange(const struct idenv *e, const char *name, const char *kind,
+    long status, const char *path, const char *body, const char *mask)
+{
+	static const char *const none[] = { NULL };
+
+	exchange_with(e, name, kind, status, body == NULL ? "GET" : "POST",
+	    path, body == NULL ? none : form_type, body, mask);
+}
+
+/* An error of a form POST as the partner of 'key': "api_key=key&rest". */
+static void
+keyed_error(const struct idenv *e, const char *name, long status,
+    const char *path, const char *key, const char *rest)
+{
+	char	*body;
+
+	body = harness_printf("api_key=%s%s%s", key, *rest != '\0' ? "&" :
+	    "", rest);
+	exchange(e, name, "errors", status, path, body, NULL);
+	free(body);
+}
+
+/*
+ * 'method' 'path' (no format suffix, or one Open311 does not have):
+ * the Open311 error list in JSON, with 'status', never a problem+json.
+ */
+static void
+error_in_json(const struct idenv *e, const char *method, const char *path,
+    long status)
+{
+	static const char *const none[] = { NULL };
+	struct http_resp r;
+	json_t		*j, *err;
+
+	idl_reqh(e, method, path, none, NULL, &r);
+	ck_assert_msg(r.status == status, "%s %s: %ld: %s", method, path,
+	    r.status, r.body);
+	ck_assert_str_eq(http_resp_header(&r, "Content-Type"),
+	    "application/json");
+	j = harness_json(&r);
+	ck_assert_msg(json_is_array(j) && json_array_size(j) == 1, "%s",
+	    r.body);
+	err = json_array_get(j, 0);
+	ck_assert_int_eq(json_object_size(err), 2);
+	ck_assert_int_eq(strtol(idl_jstr(err, "code"), NULL, 10), status);
+	ck_assert(strlen(idl_jstr(err, "description")) > 0);
+	json_decref(j);
+	http_resp_free(&r);
 }
 
 static char *
@@ -224,33 +276,21 @@ START_TEST(test_conformance)
 	/* Every error, both formats. */
 	exchange(&e, "e_post_no_key", "errors", 403, "/open311/v2/requests%s",
 	    "service_code=litter&lat=44.93&long=6.72", NULL);
-	body = harness_printf("api_key=%s&service_code=litter&lat=44.93&"
-	    "long=6.72", nokey);
-	exchange(&e, "e_post_no_scope", "errors", 403,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
+	keyed_error(&e, "e_post_no_scope", 403, "/open311/v2/requests%s",
+	    nokey, "service_code=litter&lat=44.93&long=6.72");
 	exchange(&e, "e_post_bad_key", "errors", 403, "/open311/v2/requests%s",
 	    "api_key=cl_0000000000000000%3Anope&service_code=litter&lat=44.93"
 	    "&long=6.72", NULL);
-	body = harness_printf("api_key=%s", key);
-	exchange(&e, "e_post_nothing", "errors", 400, "/open311/v2/requests%s",
-	    body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=noise&address_string="
-	    "Ici&attribute%%5Bcolour%%5D=red&media_url=ftp%%3A%%2F%%2Fx", key);
-	exchange(&e, "e_post_attributes", "errors", 400,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=nothing&lat=44.93&"
-	    "long=6.72", key);
-	exchange(&e, "e_post_service", "errors", 404, "/open311/v2/requests%s",
-	    body, NULL);
-	free(body);
-	body = harness_printf("api_key=%s&service_code=litter&lat=44.93&"
-	    "long=6.72&jurisdiction_id=nice.fr", key);
-	exchange(&e, "e_post_jurisdiction", "errors", 404,
-	    "/open311/v2/requests%s", body, NULL);
-	free(body);
+	keyed_error(&e, "e_post_nothing", 400, "/open311/v2/requests%s", key,
+	    "");
+	keyed_error(&e, "e_post_attributes", 400, "/open311/v2/requests%s",
+	    key, "service_code=noise&address_string=Ici&attribute%5Bcolour%5D="
+	    "red&media_url=ftp%3A%2F%2Fx");
+	keyed_error(&e, "e_post_service", 404, "/open311/v2/requests%s", key,
+	    "service_code=nothing&lat=44.93&long=6.72");
+	keyed_error(&e, "e_post_jurisdiction", 404, "/open311/v2/requests%s",
+	    key, "service_code=litter&lat=44.93&long=6.72&jurisdiction_id="
+	    "nice.fr");
 	exchange(&e, "e_jurisdiction", "errors", 404,
 	    "/open311/v2/services%s?jurisdiction_id=nice.fr", NULL, NULL);
 	exchange(&e, "e_lang", "errors", 400, "/open311/v2/services%s?lang=de",
@@ -287,6 +327,57 @@ START_TEST(test_conformance)
 	exchange(&e, "e_update_request", "errors", 404,
 	    "/open311/v2/servicerequestupdates%s", body, NULL);
 	free(body);
+	/* The same update_id for another request. */
+	body = harness_printf("api_key=%s&update_id=u-1&service_request_id="
+	    "%s&status=open", key, b);
+	exchange(&e, "e_update_id_reused", "errors", 400,
+	    "/open311/v2/servicerequestupdates%s", body, NULL);
+	free(body);
+	/* A service for signed-in residents only, a place outside the area. */
+	keyed_error(&e, "e_post_signed_in_only", 400,
+	    "/open311/v2/requests%s", key, "service_code=abandoned_vehicle&"
+	    "lat=44.9316&long=6.7219");
+	keyed_error(&e, "e_post_outside", 400, "/open311/v2/requests%s", key,
+	    "service_code=litter&lat=48.8566&long=2.3522");
+
+	/*
+	 * The errors the server raises before any Open311 handler, in the
+	 * same format: no such path, another method, a body too large or
+	 * not a form, credentials that do not verify.
+	 */
+	exchange(&e, "e_no_path", "errors", 404, "/open311/v2/foo%s", NULL,
+	    NULL);
+	exchange(&e, "e_no_path_deeper", "errors", 404,
+	    "/open311/v2/requests/a/b%s", NULL, NULL);
+	{
+		static const char *const none[] = { NULL };
+		static const char *const text[] = { "Content-Type: text/plain",
+		    NULL };
+		static const char *const bad_token[] = { "Authorization: "
+		    "Bearer not-a-token", NULL };
+		size_t	 n = 1048576 + 1;
+		char	*big = malloc(n + 1);
+
+		ck_assert_ptr_nonnull(big);
+		memset(big, 'a', n);
+		big[n] = '\0';
+		memcpy(big, "api_key=", 8);
+		exchange_with(&e, "e_method", "errors", 405, "DELETE",
+		    "/open311/v2/services%s", none, NULL, NULL);
+		exchange_with(&e, "e_too_large", "errors", 413, "POST",
+		    "/open311/v2/requests%s", form_type, big, NULL);
+		exchange_with(&e, "e_media_type", "errors", 415, "POST",
+		    "/open311/v2/requests%s", text, "service_code=litter",
+		    NULL);
+		exchange_with(&e, "e_bad_token", "errors", 403, "GET",
+		    "/open311/v2/services%s", bad_token, NULL, NULL);
+		free(big);
+	}
+	/* No format, or one Open311 has not: JSON. */
+	error_in_json(&e, "GET", "/open311/v2/services.csv", 404);
+	error_in_json(&e, "GET", "/open311/v2/services/pothole", 404);
+	error_in_json(&e, "GET", "/open311/v2", 404);
+	error_in_json(&e, "PUT", "/open311/v2/discovery.csv", 404);
 
 	m = json_dumps(manifest, JSON_INDENT(1));
 	path = harness_printf("%s/manifest.json", dir);

@@ -18,6 +18,11 @@ exchange, checked here (the JSON Schemas are schemas.mjs's):
     the two trees must be equal ('mask' names the members whose values
     differ by construction, such as the ids of two POSTs);
   - codes and ids are JSON strings, timestamps carry a zone;
+  - an error answer is a non-empty list of {code, description} whose
+    code is the status, the spec's 400, 403, 404 or a transport status
+    kept (405, 413, 414, 415, 429, 431, 501, 503), in both formats:
+    also the errors raised before any Open311 handler (no such path,
+    another method, a body too large or not a form, bad credentials);
   - the answer has the root, item names and every member of the spec's
     own example of its kind (spec-examples/), errors included.
 Exit 0 when all hold, 1 otherwise (one line per problem).
@@ -51,6 +56,9 @@ TIME_MEMBERS = {"requested_datetime", "updated_datetime",
 TZ = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?"
                 r"(Z|[+-]\d\d:\d\d)$")
 DECL = '<?xml version="1.0" encoding="utf-8"?>'
+# The spec's error statuses, and the transport's own that guichet keeps
+# (guichet-open311(7), ERRORS); never a 401, 422 or 500.
+ERROR_STATUSES = {400, 403, 404, 405, 413, 414, 415, 429, 431, 501, 503}
 
 problems = []
 
@@ -216,6 +224,12 @@ def main():
             bad(name, "the JSON root is not an array (the spec's mapping)")
         walk_json(j, name)
         if kind == "errors":
+            if x["status"] not in ERROR_STATUSES:
+                bad(name, "an error answered %s: the spec's 400, 403, 404 "
+                    "or a transport status %s" % (x["status"],
+                                                  sorted(ERROR_STATUSES)))
+            if not isinstance(j, list) or len(j) == 0:
+                bad(name, "an error answer lists no error")
             for e in j if isinstance(j, list) else []:
                 if set(e) != {"code", "description"}:
                     bad(name, "an error is not {code, description}: %r" % e)

@@ -8,7 +8,8 @@
 //
 // DIR/manifest.json lists the exchanges {"name", "kind", "status"}; the
 // JSON answer of each is DIR/NAME.json.  Kinds with a schema: services,
-// service_definition, requests (the single request too: a list of one).
+// service_definition, requests (the single request too: a list of one),
+// and errors (the spec's list of {code, description}, restated here).
 // Exit 0 when every such answer is valid and each kind was seen, 1
 // otherwise.
 import { readFileSync } from 'node:fs';
@@ -29,7 +30,13 @@ for (const f of ['service', 'services', 'service-definition', 'request',
 	ajv.addSchema(JSON.parse(readFileSync(join(schemas, f + '.json'),
 	    'utf8')), f + '.json');
 }
-const byKind = { services: 'services.json',
+// The spec's error list (it has no schema of its own): an array of
+// {code, description}, both strings, nothing else.
+ajv.addSchema({ type: 'array', minItems: 1, items: { type: 'object',
+    required: ['code', 'description'], additionalProperties: false,
+    properties: { code: { type: 'string', pattern: '^[0-9]{3}$' },
+    description: { type: 'string', minLength: 1 } } } }, 'errors.json');
+const byKind = { errors: 'errors.json', services: 'services.json',
     service_definition: 'service-definition.json',
     requests: 'requests.json' };
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -37,7 +44,7 @@ let bad = 0, checked = 0;
 const seen = new Set();
 for (const x of manifest) {
 	const id = byKind[x.kind];
-	if (id === undefined || x.status >= 300)
+	if (id === undefined || (x.status >= 300) !== (x.kind === 'errors'))
 		continue;
 	const body = JSON.parse(readFileSync(join(dir, x.name + '.json'),
 	    'utf8'));
