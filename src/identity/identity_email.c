@@ -98,7 +98,7 @@ judge(const char *s, size_t n, int local)
 		    c == 0xfffd)
 			return (EMAIL_SYNTAX);
 		p += len;
-		if (local && uc_is_general_category(c, UC_FORMAT_CONTROL))
+		if (local && uc_is_general_category(c, UC_CATEGORY_Cf))
 			return (EMAIL_INVISIBLE);
 		if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z')))
@@ -198,9 +198,11 @@ identity_email_normalise(const char *in, int strict, char *out, size_t len)
  * (an address with a non-ASCII character), filled here in C, once, before
  * anything compares addresses.  Two old accounts whose addresses are one
  * identity under the new rules (an NFC variant, an IDN and its punycode)
- * cannot both have the key: the older keeps it, the other gets one no
- * address normalises to ("<id>@conflict.invalid") and cannot sign in
- * until an operator gives it an address of its own; both ids are logged.
+ * cannot both have the key: the one keyed first keeps it (an ASCII
+ * address, keyed by the migration itself, else the older), the other
+ * gets one no address normalises to ("<id>@conflict.invalid") and cannot
+ * sign in until an operator gives it an address of its own; its id is
+ * logged.
  */
 static atomic_int	 keys_ready;
 static pthread_mutex_t	 keys_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -231,7 +233,7 @@ fill_keys(struct db *db, struct db_error *err)
 		}
 		snprintf(spare, sizeof(spare), "%s@conflict.invalid", p[0]);
 		p[1] = spare;
-		log_warnx("account %s has the address of an older account "
+		log_warnx("account %s has the address of another account "
 		    "under the address rules of migration 016: it cannot "
 		    "sign in until an operator changes its address", p[0]);
 		rc = db_exec(db, ID_STMT(ID_ACCOUNT_SET_KEY), p, NULL, err);

@@ -7,8 +7,10 @@
  *    registration (422 email_refused); mail only ever goes to a stored
  *    address.  Covers U+0130 in the domain and the local part, fullwidth
  *    letters, the Kelvin sign, combining and precomposed é, Cyrillic
- *    look-alikes, upper-case ASCII, an IDN and its punycode, capital
- *    sharp s, long s.
+ *    look-alikes (in Unicode and in punycode), upper-case ASCII, an IDN
+ *    and its punycode, capital sharp s, long s, dotless i, final sigma,
+ *    upper-case É, and invisible characters (general category Cf: zero-
+ *    width space, soft hyphen, right-to-left override).
  *  - Changing the address needs the current password or a fresh sign-in;
  *    the new address waits for its proof while sign-in and reset use the
  *    old one; the old one is told and can undo the change, which ends
@@ -145,6 +147,20 @@ static const struct variant variants[] = {
 	{ "capital sharp s", "stra\xe1\xba\x9e" "e@example.test", 5, REFUSED,
 	    "ambiguous" },
 	{ "long s", "\xc5\xbf" "am@example.test", 5, REFUSED, "ambiguous" },
+	{ "dotless i", "t\xc4\xb1" "m@example.test", 1, REFUSED,
+	    "ambiguous" },
+	{ "final sigma", "\xce\xbb\xce\xbf\xce\xb3\xce\xbf\xcf\x82"
+	    "@example.test", 1, REFUSED, "ambiguous" },
+	{ "upper-case E acute", "REN\xc3\x89" "@example.test", 3, REFUSED,
+	    "ambiguous" },
+	{ "zero-width space", "je\xe2\x80\x8b" "an@icloud.test", 0, REFUSED,
+	    "invisible" },
+	{ "soft hyphen", "jean\xc2\xad" "@icloud.test", 0, REFUSED,
+	    "invisible" },
+	{ "right-to-left override", "\xe2\x80\xae" "jean@icloud.test", 0,
+	    REFUSED, "invisible" },
+	{ "Cyrillic look-alike in a punycode domain",
+	    "jean@xn--cloud-m2e.test", 0, REFUSED, "mixed_scripts" },
 };
 
 START_TEST(test_unicode_variants)

@@ -158,14 +158,20 @@ START_TEST(test_partner_budget_survives_reload)
 	json_decref(j);
 	for (i = 0; i < 3; i++)
 		ok += healthz(&e, at) == 200;
-	/* A change of the client: its cached principal is reloaded. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.clients SET name "
-	    "= 'Reload Co 2' WHERE id = '%s'", id), 0);
+	/*
+	 * A change of the client: its cached principal is reloaded (the
+	 * NOTIFY).  The new limit, 8, shows that it was: a stale principal
+	 * would still allow 5 in all; a counter reset with the cache would
+	 * allow 3 + 8.  Kept apart from the cache, the minute allows 8.
+	 */
+	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.clients SET "
+	    "rate_limit = 8 WHERE id = '%s'", id), 0);
 	harness_sleep_ms(500);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 12; i++)
 		ok += healthz(&e, at) == 200;
-	ck_assert_msg(ok == 5, "%d requests served within the minute, the "
-	    "budget is 5", ok);
+	ck_assert_msg(ok == 8, "%d requests served within the minute: the "
+	    "budget is 8 after the reload (5 if the principal was not "
+	    "reloaded, 11 if the reload reset the count)", ok);
 	free(at);
 	free(out);
 	free(err);
