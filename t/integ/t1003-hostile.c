@@ -1,5 +1,5 @@
 /*
- * t1003-hostile: what an attacker tried against the HTTP layer (issue 8),
+ * t1003-hostile: what an attacker tried against the HTTP layer,
  * each attack reproduced as it was sent: bad query values, transfer
  * codings and Content-Length headers that disagree, NUL bytes inside
  * lines, requests that fill the connection's memory, a 422 amplified by
@@ -588,6 +588,11 @@ peer_open(const struct server *s, struct peer *p, char who,
 	return (harness_send_str(p->fd, req));
 }
 
+/* A small slow lane: one worker, 16 waiting, 4 per address. */
+static const char *const small_lane[] = { "--trusted-proxy", "127.0.0.1",
+    "--slow-threads", "1", "--slow-queue", "16",
+    "--slow-queue-per-address", "4", NULL };
+
 /* A raw sign-in as 'email' from 'xff' (X-Forwarded-For). */
 static char *
 signin_request(const char *xff, const char *email)
@@ -611,15 +616,12 @@ signin_request(const char *xff, const char *email)
  */
 START_TEST(test_hostile_slow_lane_fair)
 {
-	const char	*extra[] = { "--trusted-proxy", "127.0.0.1",
-	    "--slow-threads", "1", "--slow-queue", "16",
-	    "--slow-queue-per-address", "4", NULL };
 	struct server	 s;
 	struct peer	 ps[41], *b;
 	char		*body, *req_a, *req_b, *tok;
 	int		 i, rank = 0, a_ok = 0, a_429 = 0, a_before_b = 0;
 
-	start(&s, extra);
+	start(&s, small_lane);
 	tok = sign_up(&s, "fair@hostile.test");
 	free(tok);
 	body = harness_printf("{\"grant_type\":\"password\",\"username\":"
@@ -695,6 +697,26 @@ struct signin_flood {
 	int			 ok, e429, e503, other;
 };
 
+static void
+signin_flood_init(struct signin_flood *fl, const struct server *s, int naddr,
+    int per)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->s = s;
+	fl->naddr = naddr;
+	fl->per = per;
+}
+
+/* Flooding address i (192.0.2.<i + 1>) signs in as 'email'. */
+static void
+signin_flood_add(struct signin_flood *fl, int i, const char *email)
+{
+	char	*xff = harness_printf("192.0.2.%d", i + 1);
+
+	fl->req[i] = signin_request(xff, email);
+	free(xff);
+}
+
 static void *
 signin_flood_run(void *arg)
 {
@@ -769,28 +791,6 @@ signin_flood_stop(struct signin_flood *fl, pthread_t th)
 		free(fl->req[i]);
 }
 
-/* Sign in from address 'xff' as 'email': the status. */
-static long
-signin_from(const struct server *s, const char *xff, const char *email)
-{
-	const char	*h[3] = { "Content-Type: application/json", NULL, NULL };
-	struct http_resp r;
-	char		*body, *fwd;
-	long		 status;
-
-	fwd = harness_printf("X-Forwarded-For: %s", xff);
-	h[1] = fwd;
-	body = harness_printf("{\"grant_type\":\"password\",\"username\":"
-	    "\"%s\",\"password\":\"" PASSWORD "\"}", email);
-	harness_http(s, "POST", "/api/v1/auth/token", h, body, strlen(body),
-	    &r);
-	status = r.status;
-	http_resp_free(&r);
-	free(body);
-	free(fwd);
-	return (status);
-}
-
 /*
  * Four addresses flooding together filled the queue (16 each, 64 in
  * all: four shares), and everyone else got 503: the share bounded one
@@ -802,33 +802,26 @@ signin_from(const struct server *s, const char *xff, const char *email)
  */
 START_TEST(test_hostile_slow_lane_many_addresses)
 {
-	const char	*extra[] = { "--trusted-proxy", "127.0.0.1",
-	    "--slow-threads", "1", "--slow-queue", "16",
-	    "--slow-queue-per-address", "4", NULL };
 	struct server	 s;
 	struct signin_flood	 fl;
 	pthread_t	 th;
-	char		*email, *xff;
+	char		*email;
 	int		 i, served = 0;
 	long		 st;
 
-	start(&s, extra);
-	memset(&fl, 0, sizeof(fl));
-	fl.s = &s;
-	fl.naddr = 6;
-	fl.per = 8;
+	start(&s, small_lane);
+	signin_flood_init(&fl, &s, 6, 8);
 	for (i = 0; i < fl.naddr; i++) {
 		email = harness_printf("flood%d@hostile.test", i);
 		free(sign_up(&s, email));
-		xff = harness_printf("192.0.2.%d", i + 1);
-		fl.req[i] = signin_request(xff, email);
-		free(xff);
+		signin_flood_add(&fl, i, email);
 		free(email);
 	}
 	free(sign_up(&s, "person@hostile.test"));
 	signin_flood_start(&fl, &th);
 	for (i = 0; i < 8; i++) {
-		st = signin_from(&s, "203.0.113.9", "person@hostile.test");
+		st = harness_sign_in(&s, "203.0.113.9", "person@hostile.test",
+		    PASSWORD);
 		ck_assert_msg(st == 200 || st == 429 || st == 503, "%ld", st);
 		served += st == 200;
 	}
@@ -858,30 +851,20 @@ END_TEST
  */
 START_TEST(test_hostile_slow_lane_account_share)
 {
-	const char	*extra[] = { "--trusted-proxy", "127.0.0.1",
-	    "--slow-threads", "1", "--slow-queue", "16",
-	    "--slow-queue-per-address", "4", NULL };
 	struct server	 s;
 	struct signin_flood	 fl;
 	pthread_t	 th;
-	char		*xff;
 	long		 waiting, most = 0;
 	int		 i;
 
-	start(&s, extra);
-	memset(&fl, 0, sizeof(fl));
-	fl.s = &s;
-	fl.naddr = 6;
-	fl.per = 6;
+	start(&s, small_lane);
+	signin_flood_init(&fl, &s, 6, 6);
 	free(sign_up(&s, "target@hostile.test"));
 	free(sign_up(&s, "other@hostile.test"));
-	for (i = 0; i < fl.naddr; i++) {
-		xff = harness_printf("192.0.2.%d", i + 1);
-		/* Spelt differently: one account all the same. */
-		fl.req[i] = signin_request(xff, i % 2 ? "TARGET@hostile.test" :
+	/* Spelt differently: one account all the same. */
+	for (i = 0; i < fl.naddr; i++)
+		signin_flood_add(&fl, i, i % 2 ? "TARGET@hostile.test" :
 		    "target@HOSTILE.test");
-		free(xff);
-	}
 	signin_flood_start(&fl, &th);
 	for (i = 0; i < 20; i++) {
 		waiting = harness_metric(&s, "guichet_slow_lane_waiting");
@@ -889,8 +872,8 @@ START_TEST(test_hostile_slow_lane_account_share)
 			most = waiting;
 		harness_sleep_ms(25);
 	}
-	ck_assert_int_eq(signin_from(&s, "192.0.2.200", "other@hostile.test"),
-	    200);
+	ck_assert_int_eq(harness_sign_in(&s, "192.0.2.200",
+	    "other@hostile.test", PASSWORD), 200);
 	signin_flood_stop(&fl, th);
 	printf("t1003: one account's sign-ins from six addresses: at most %ld "
 	    "waiting; %d served, %d told 429, %d 503\n", most, fl.ok,

@@ -1,5 +1,5 @@
 /*
- * t3010-address: one address, one identity (issue 8).
+ * t3010-address: one address, one identity.
  *
  *  - A table of Unicode variants of real accounts' addresses: each is the
  *    same identity (same key: sign-in works, a reset goes to the stored
@@ -526,18 +526,66 @@ END_TEST
  * mail.  Each PATCH /me is run on the slow lane (a current_password is
  * hashed there, never on a polling thread).
  */
+/*
+ * Five accounts ('tag'0.. registered from 192.0.2.<first>..) change their
+ * address from one client: the first four five times each (200), the
+ * fifth is refused (429), and served from another client.  With 'v6',
+ * each change comes from another host of one IPv6 /64, the other client
+ * from another /64.
+ */
+static void
+change_budget_per_client(const struct idenv *e, const char *tag, int first,
+    int v6)
+{
+	char	*at, *addr, *who, *from;
+	long	 st;
+	int	 i, k;
+
+	for (k = 0; k < 5; k++) {
+		who = harness_printf("%s%d@example.test", tag, k);
+		from = harness_printf("192.0.2.%d", first + k);
+		ck_assert_int_eq(register_from(e, from, who, NULL), 201);
+		free(from);
+		at = idl_login_ok(e, who, PW, NULL);
+		for (i = 0; i < (k < 4 ? 5 : 1); i++) {
+			addr = harness_printf("%s%d-%d@example.test", tag, k, i);
+			from = v6 ? harness_printf("2001:db8:1:2::%x", k * 16 +
+			    i + 1) : strdup("203.0.113.50");
+			st = change_email_from(e, from, at, addr, NULL, NULL);
+			ck_assert_msg(st == (k < 4 ? 200 : 429), "%s, account "
+			    "%d, change %d: %ld", from, k, i, st);
+			free(addr);
+			free(from);
+		}
+		addr = harness_printf("%s%d-x@example.test", tag, k);
+		if (k == 4)
+			ck_assert_int_eq(change_email_from(e, v6 ?
+			    "2001:db8:1:3::1" : "203.0.113.51", at, addr, NULL,
+			    NULL), 200);
+		free(addr);
+		free(at);
+		free(who);
+	}
+}
+
 START_TEST(test_change_address_budget)
 {
 	struct idenv	 e;
-	char		*at, *addr, *who, *from;
+	char		*at, *addr;
 	long		 st, queued;
-	int		 i, k;
+	int		 i;
 	json_t		*j;
 
 	start(&e, NULL);
 	ck_assert_int_eq(register_from(&e, "192.0.2.1", "budget@example.test",
 	    NULL), 201);
 	at = idl_login_ok(&e, "budget@example.test", PW, NULL);
+	/* A password alone changes nothing: an empty patch. */
+	st = req_from(&e, "192.0.2.200", "PATCH", "/api/v1/me", at,
+	    json_pack("{s:s}", "current_password", PW), &j);
+	ck_assert_msg(st == 422 && strcmp(code_of(j), "empty_patch") == 0,
+	    "a password alone: %ld %s", st, code_of(j));
+	json_decref(j);
 	queued = harness_metric(&e.s, "guichet_slow_lane_requests_total"
 	    "{result=\"queued\"}");
 	for (i = 0; i < 5; i++) {
@@ -557,48 +605,9 @@ START_TEST(test_change_address_budget)
 	    "'b5@example.test'"), 0);
 	free(at);
 	/* Per client address: four accounts, five changes each, then 429. */
-	for (k = 0; k < 5; k++) {
-		who = harness_printf("peer%d@example.test", k);
-		from = harness_printf("192.0.2.%d", 20 + k);
-		ck_assert_int_eq(register_from(&e, from, who, NULL), 201);
-		at = idl_login_ok(&e, who, PW, NULL);
-		for (i = 0; i < (k < 4 ? 5 : 1); i++) {
-			addr = harness_printf("p%d-%d@example.test", k, i);
-			st = req_from(&e, "203.0.113.50", "PATCH",
-			    "/api/v1/me", at, json_pack("{s:s}", "email", addr),
-			    NULL);
-			ck_assert_msg(st == (k < 4 ? 200 : 429), "account %d, "
-			    "change %d: %ld", k, i, st);
-			free(addr);
-		}
-		if (k == 4)
-			ck_assert_int_eq(req_from(&e, "203.0.113.51", "PATCH",
-			    "/api/v1/me", at, json_pack("{s:s}", "email",
-			    "p4-x@example.test"), NULL), 200);
-		free(at);
-		free(who);
-		free(from);
-	}
+	change_budget_per_client(&e, "peer", 20, 0);
 	/* An IPv6 client is counted by its /64: another host in it is 429. */
-	for (k = 0; k < 5; k++) {
-		who = harness_printf("six%d@example.test", k);
-		from = harness_printf("192.0.2.%d", 40 + k);
-		ck_assert_int_eq(register_from(&e, from, who, NULL), 201);
-		at = idl_login_ok(&e, who, PW, NULL);
-		for (i = 0; i < (k < 4 ? 5 : 1); i++) {
-			addr = harness_printf("s%d-%d@example.test", k, i);
-			from = (free(from), harness_printf("2001:db8:1:2::%x",
-			    k * 16 + i + 1));
-			st = req_from(&e, from, "PATCH", "/api/v1/me", at,
-			    json_pack("{s:s}", "email", addr), NULL);
-			ck_assert_msg(st == (k < 4 ? 200 : 429), "IPv6 %s, "
-			    "account %d: %ld", from, k, st);
-			free(addr);
-		}
-		free(at);
-		free(who);
-		free(from);
-	}
+	change_budget_per_client(&e, "six", 30, 1);
 	idl_stop(&e);
 }
 END_TEST

@@ -1,6 +1,6 @@
 /*
  * t3011-abuse: budgets that case and Unicode variants, a cache reload or
- * a flood cannot get around (issue 8).
+ * a flood cannot get around (README, "Security notes").
  *  - The sign-in throttle counts every spelling of an address against
  *    the one account it names; a spelling that PostgreSQL's lower()
  *    would have folded onto the account (U+0130) names none, so it can
