@@ -912,7 +912,6 @@ conditional_get(struct request *req)
 	}
 }
 
-/* The pipeline, once the whole body is in. */
 /*
  * Parse and check the route's JSON input into req->json: 0, or -1 with
  * the reply set.
@@ -954,6 +953,7 @@ input_or_reply(struct request *req)
 	return (0);
 }
 
+/* The pipeline, once the whole body is in. */
 static void
 run(struct request *req)
 {
@@ -1508,9 +1508,7 @@ lane_submit(struct lane *l, struct request *req)
 		metrics_count(l->mc + 2);
 		return (LANE_FULL);
 	}
-	/* The displaced request may have let the flow go. */
-	if (out != NULL)
-		f = *(fp = flow_slot(l, key));
+	/* A displaced request was another flow's (it held more): f, fp stand. */
 	if (f == NULL) {
 		/* Never empty: cap waiting and nworkers running at most. */
 		f = *fp = STAILQ_FIRST(&l->unused);
