@@ -212,11 +212,41 @@ START_TEST(test_register_budget)
 }
 END_TEST
 
+/*
+ * The sign-in throttle counts an IPv6 client by its /64, as the slow lane
+ * does: five failures from five hosts of one /64 (each for another
+ * address, so that no account's count is reached) block a sixth host of
+ * it, even with the right password; another /64 is served.
+ */
+START_TEST(test_throttle_ipv6_by_64)
+{
+	struct idenv	 e;
+	char		*from, *user;
+	int		 i;
+
+	start(&e);
+	for (i = 0; i < 5; i++) {
+		from = harness_printf("2001:db8:5:6::%d", i + 1);
+		user = harness_printf("nobody%d@example.test", i);
+		ck_assert_int_eq(idl_login_from(&e, from, user, WRONG, NULL,
+		    NULL), 400);
+		free(user);
+		free(from);
+	}
+	ck_assert_int_eq(idl_login_from(&e, "2001:db8:5:6:ffff::99",
+	    IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL, NULL), 429);
+	ck_assert_int_eq(idl_login_from(&e, "2001:db8:5:7::1",
+	    IDL_RESIDENT_EMAIL, IDL_RESIDENT_PASSWORD, NULL, NULL), 200);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_signin_variants,
 	&test_otp_required_counts,
 	&test_partner_budget_survives_reload,
 	&test_register_budget,
+	&test_throttle_ipv6_by_64,
 	NULL
 };
 
