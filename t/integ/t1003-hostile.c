@@ -3,8 +3,9 @@
  * each attack reproduced as it was sent: bad query values, transfer
  * codings and Content-Length headers that disagree, NUL bytes inside
  * lines, requests that fill the connection's memory, a 422 amplified by
- * 80,000 unknown fields, one address flooding the slow lane, and slow
- * clients holding connections open one header line at a time.
+ * 80,000 unknown fields, one address, several addresses and one account
+ * from several addresses flooding the slow lane, and slow clients
+ * holding connections open one header line at a time.
  * Raw sockets where curl would not send the request.
  */
 #include <sys/socket.h>
