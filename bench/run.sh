@@ -77,11 +77,12 @@ ENDPOINTS=(
 	"lifts|GET|/api/v1/lifts||0.8N|"
 	# The shuttles (the demo town's feed): the next departures at a stop,
 	# never from the answer cache (the handler does not use it: each ?at=
-	# is another answer): one statement over what the import computed,
-	# the patterns of three service days (one row of day_patterns), the
-	# stop and its departures on them (stop_patterns, by primary key),
-	# the alerts (issue 12: at least half of pgbench -S);
-	# against the routes served from the answer cache.
+	# is another answer) but computed on each request from the timetable
+	# guichetd keeps in memory (src/shuttles/timetable.c): read from the
+	# database when first needed and again after a notification (an
+	# import, an alert); the first request of a stop then runs two
+	# statements, the others none.  At least half of pgbench -S (README,
+	# "The benchmark"); against the routes served from the answer cache.
 	"departures|GET|/api/v1/shuttles/stops/MTG_OFFICE/departures?at=2026-12-21T07:00:00Z&limit=10||0.5P|"
 	"shuttle-routes|GET|/api/v1/shuttles/routes||-|"
 )

@@ -193,6 +193,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	modules_start();
 	notify_start();
+	live_heartbeat(c->live_heartbeat);
 	live_start();
 	if (server_start(&sc) == -1) {
 		live_stop();

@@ -74,6 +74,8 @@ static const struct conf_def defs[] = {
 	{ "live_limit", CT_INT, S(live_limit), "10000", 0, 1000000, NULL,
 	  "live streams (GET /api/v1/live) open at once, at most; they do not "
 	  "count in connection_limit (503 beyond; 0: none)" },
+	{ "live_heartbeat", CT_INT, S(live_heartbeat), "15", 1, 3600, NULL,
+	  "seconds between two comment lines on an idle live stream" },
 	{ "header_timeout", CT_INT, S(header_timeout), "10", 1, 3600, NULL,
 	  "seconds a request's line and headers may take to arrive, from "
 	  "their first byte (from the connection on a new one)" },
@@ -310,41 +312,40 @@ check_clock(const char *v)
 	return (clock_check(v));
 }
 
-static const char *const check_hint[] = {
-	"a non-empty value", "one of debug, info, warn, error",
-	"an http:// or https:// URL without a trailing slash",
-	("system, an RFC 3339 time such as 2026-12-20T08:30:00Z, or an offset "
-	"such as +30d or -3600s"),
-	"an IPv4 or IPv6 address, or empty",
-	"a PostgreSQL role name (lowercase letters, digits, _), or empty",
-	"an absolute path of at most 107 bytes, or empty",
-	"empty, or smtp://host[:port] or smtps://host[:port]",
-	"required, try or no",
-	"an ASCII address such as noreply@example.fr",
+/* What each check wants, for the error message. */
+static const struct {
+	int		(*check)(const char *);
+	const char	*hint;
+} check_hints[] = {
+	{ .check = check_nonempty, .hint = "a non-empty value" },
+	{ .check = check_log_level, .hint = "one of debug, info, warn, error" },
+	{ .check = check_url,
+	  .hint = "an http:// or https:// URL without a trailing slash" },
+	{ .check = check_clock, .hint = "system, an RFC 3339 time such as "
+	  "2026-12-20T08:30:00Z, or an offset such as +30d or -3600s" },
+	{ .check = check_ip, .hint = "an IPv4 or IPv6 address, or empty" },
+	{ .check = check_role, .hint = "a PostgreSQL role name (lowercase "
+	  "letters, digits, _), or empty" },
+	{ .check = check_socket,
+	  .hint = "an absolute path of at most 107 bytes, or empty" },
+	{ .check = check_smtp_url,
+	  .hint = "empty, or smtp://host[:port] or smtps://host[:port]" },
+	{ .check = check_starttls, .hint = "required, try or no" },
+	{ .check = check_address,
+	  .hint = "an ASCII address such as noreply@example.fr" },
+	{ .check = check_department, .hint = "a department's code: a "
+	  "lowercase letter, then 1 to 39 lowercase letters, digits or _" },
 };
 
 static const char *
 hint_for(const struct conf_def *d)
 {
-	if (d->check == check_nonempty)
-		return (check_hint[0]);
-	if (d->check == check_log_level)
-		return (check_hint[1]);
-	if (d->check == check_url)
-		return (check_hint[2]);
-	if (d->check == check_ip)
-		return (check_hint[4]);
-	if (d->check == check_role)
-		return (check_hint[5]);
-	if (d->check == check_socket)
-		return (check_hint[6]);
-	if (d->check == check_smtp_url)
-		return (check_hint[7]);
-	if (d->check == check_starttls)
-		return (check_hint[8]);
-	if (d->check == check_address)
-		return (check_hint[9]);
-	return (check_hint[3]);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(check_hints) / sizeof(check_hints[0]); i++)
+		if (d->check == check_hints[i].check)
+			return (check_hints[i].hint);
+	return ("a valid value");
 }
 
 static void

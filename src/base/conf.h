@@ -27,6 +27,7 @@ struct conf {
 	int	 connection_timeout;		/* seconds */
 	int	 connection_memory_limit;	/* bytes per connection */
 	int	 live_limit;			/* live streams open at once */
+	int	 live_heartbeat;		/* seconds between heartbeats */
 	int	 header_timeout;		/* seconds */
 	int	 header_connection_limit;
 	int	 body_max;			/* bytes */

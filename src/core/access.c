@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "base/hook.h"
 #include "core/access.h"
 #include "db/db.h"
 
@@ -13,6 +14,7 @@ void
 access_set_recorder(access_recorder_fn fn)
 {
 	recorder = fn;
+	hook_note("access-recorder");
 }
 
 int

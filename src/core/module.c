@@ -12,6 +12,7 @@
 
 #include "auth/policy.h"
 #include "base/buf.h"
+#include "base/hook.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "core/module.h"
@@ -105,6 +106,28 @@ module_register(const struct module *m, size_t *nroutes, char *err,
 	return (0);
 }
 
+/*
+ * The hooks the modules' init installed (base/hook.h), in order: which
+ * module, which kind.  Every mode installs the same hooks (what differs by
+ * mode is keys, threads and caches), which t0003-modules checks.
+ */
+#define INSTALLS_MAX	32
+static struct {
+	const struct module	*by;
+	const char		*kind;
+}			 installs[INSTALLS_MAX];
+static size_t		 ninstalls;
+static const struct module *initializing;
+
+static void
+hook_installed(const char *kind)
+{
+	if (ninstalls == INSTALLS_MAX)
+		fatalx("modules: more than %d hooks installed", INSTALLS_MAX);
+	installs[ninstalls].by = initializing;
+	installs[ninstalls++].kind = kind;
+}
+
 int
 modules_init(const struct module *const *list, const struct module_env *env,
     char *err, size_t errlen)
@@ -129,11 +152,16 @@ modules_init(const struct module *const *list, const struct module_env *env,
 		at += mods[i]->nroutes;
 	}
 	router_init(routes, n);
-	for (i = 0; i < nmods; i++)
+	hook_observe(hook_installed);
+	for (i = 0; i < nmods; i++) {
+		initializing = mods[i];
 		if (mods[i]->init != NULL &&
 		    mods[i]->init(env, err, errlen) == -1)
-			return (-1);
-	return (0);
+			break;
+	}
+	initializing = NULL;
+	hook_observe(NULL);
+	return (i < nmods ? -1 : 0);
 }
 
 void
@@ -240,6 +268,10 @@ modules_describe(FILE *f)
 			    " despite-restriction" : "");
 		fprintf(f, "start %s %s\n", m->name, m->start != NULL ? "yes" :
 		    "no");
+		for (j = 0; j < ninstalls; j++)
+			if (installs[j].by == m)
+				fprintf(f, "installs %s %s\n", m->name,
+				    installs[j].kind);
 	}
 	for (i = 0; i < router_count(); i++) {
 		r = router_at(i);

@@ -494,14 +494,11 @@ db_copy_end(struct db *db, const char *abandon, long *rows,
 const void *
 db_bytes(const struct db_res *r, int row, const char *name, size_t *len)
 {
-	int	 c = db_col(r, name);
+	int		 c = db_col(r, name);
+	const char	*v = db_cell(r, row, c);
 
-	*len = 0;
-	if (c < 0 || row < 0 || row >= PQntuples(r->res) ||
-	    PQgetisnull(r->res, row, c))
-		return (NULL);
-	*len = (size_t)PQgetlength(r->res, row, c);
-	return (PQgetvalue(r->res, row, c));
+	*len = v != NULL ? (size_t)PQgetlength(r->res, row, c) : 0;
+	return (v);
 }
 
 int
@@ -586,12 +583,7 @@ db_col(const struct db_res *r, const char *name)
 const char *
 db_str(const struct db_res *r, int row, const char *name)
 {
-	int	 c = db_col(r, name);
-
-	if (c < 0 || row < 0 || row >= PQntuples(r->res) ||
-	    PQgetisnull(r->res, row, c))
-		return (NULL);
-	return (PQgetvalue(r->res, row, c));
+	return (db_cell(r, row, db_col(r, name)));
 }
 
 int

@@ -41,6 +41,14 @@ struct db_stmt {
  */
 #define DB_CUSTOM_PLAN	0x01
 
+/*
+ * The SQL of a timestamptz expression 'x' as the API's one form of a time,
+ * RFC 3339 in UTC to the second (what json_set_time() writes for the
+ * columns C reads), for statements that build JSON themselves.
+ */
+#define DB_TIME_SQL(x) \
+	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 enum db_err {
 	DB_OK = 0,
 	DB_E_UNAVAILABLE,	/* no connection: 503 */

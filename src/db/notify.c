@@ -1,22 +1,20 @@
 /*
  * notify.c: the one LISTEN connection of the process (notify.h).
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/log.h"
+#include "base/worker.h"
 #include "db/db.h"
 #include "db/notify.h"
 
 static const struct notify_sub	*subs[NOTIFY_SUBS_MAX];
 static size_t			 nsubs;
-static pthread_t		 listener;
-static _Atomic int		 stop;
-static int			 started;
+static struct worker		 listener = { .name =
+    "the notification listener" };
 
 void
 notify_subscribe(const struct notify_sub *s)
@@ -70,7 +68,7 @@ loop(void *arg)
 
 	(void)arg;
 	db = db_open();
-	while (!atomic_load(&stop)) {
+	while (!worker_stopping(&listener)) {
 		if (!listening) {
 			if (listen_all(db) == -1) {
 				nanosleep(&pause, NULL);
@@ -101,21 +99,12 @@ loop(void *arg)
 void
 notify_start(void)
 {
-	if (started || nsubs == 0)
-		return;
-	atomic_store(&stop, 0);
-	if (pthread_create(&listener, NULL, loop, NULL) == 0)
-		started = 1;
-	else
-		log_warnx("could not start the notification listener");
+	if (nsubs > 0)
+		(void)worker_start(&listener, loop);
 }
 
 void
 notify_stop(void)
 {
-	if (!started)
-		return;
-	atomic_store(&stop, 1);
-	pthread_join(listener, NULL);
-	started = 0;
+	worker_stop(&listener);
 }

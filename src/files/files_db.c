@@ -23,16 +23,14 @@
 #include "files/files_int.h"
 #include "json/check.h"
 
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* A file's facts as the export shows them (FileInfo). */
 #define FILE_JSON \
 	"json_build_object('id', f.id, 'owner', json_build_object('module', " \
 	"f.owner_module, 'id', f.owner_id), 'name', f.name, 'type', " \
 	"f.media_type, 'size', f.size, 'sha256', f.sha256, 'status', " \
 	"f.status, 'signature', f.signature, 'uploaded_at', " \
-	TS("f.created_at") ", 'scanned_at', " TS("f.scanned_at") ")"
+	DB_TIME_SQL("f.created_at") ", " \
+	"'scanned_at', " DB_TIME_SQL("f.scanned_at") ")"
 
 struct db_stmt files_stmts[FS__COUNT] = {
 	/* Run unprepared (db_copy_begin()): one row, content last. */
@@ -318,25 +316,12 @@ files_chunk(struct db *db, const char *id, const char *status, uint64_t off,
 	return (0);
 }
 
-int
-files_delete(struct db *db, const char *id, struct db_error *err)
-{
-	struct db_res	*res = NULL;
-	const char	*p[1] = { id };
-	long		 n;
-
-	memset(err, 0, sizeof(*err));
-	if (id == NULL || !json_format_ok(JF_UUID, id))
-		return (1);
-	if (db_exec(db, FS(FS_DELETE), p, &res, err) == -1)
-		return (-1);
-	n = db_res_affected(res);
-	db_res_free(res);
-	return (n == 1 ? 0 : 1);
-}
-
-int
-files_erase(struct db *db, const char *id, const char *now,
+/*
+ * Statement 'st' on the one file 'id' ($1; $2 'now' where it takes one):
+ * 0 when it changed that file, 1 when there is none, -1 with 'err'.
+ */
+static int
+one_file(struct db *db, enum files_stmt st, const char *id, const char *now,
     struct db_error *err)
 {
 	struct db_res	*res = NULL;
@@ -346,11 +331,24 @@ files_erase(struct db *db, const char *id, const char *now,
 	memset(err, 0, sizeof(*err));
 	if (id == NULL || !json_format_ok(JF_UUID, id))
 		return (1);
-	if (db_exec(db, FS(FS_ERASE_ONE), p, &res, err) == -1)
+	if (db_exec(db, FS(st), p, &res, err) == -1)
 		return (-1);
 	n = db_res_affected(res);
 	db_res_free(res);
 	return (n == 1 ? 0 : 1);
+}
+
+int
+files_delete(struct db *db, const char *id, struct db_error *err)
+{
+	return (one_file(db, FS_DELETE, id, NULL, err));
+}
+
+int
+files_erase(struct db *db, const char *id, const char *now,
+    struct db_error *err)
+{
+	return (one_file(db, FS_ERASE_ONE, id, now, err));
 }
 
 int

@@ -5,7 +5,7 @@
  * state.  The listener thread (db/notify.c) appends an event and marks
  * every stream due; the hub's thread (loop()) waits on epoll for the
  * streams' sockets and its eventfd, marks every stream for a comment
- * line each LIVE_HEARTBEAT seconds, and writes to the due streams what
+ * line each live_heartbeat seconds, and writes to the due streams what
  * they have not sent yet, holding the mutex.  libmicrohttpd's threads
  * never wait for it: the handler checks the request and the limits, and
  * attach() hands the socket over once the server has made the head of
@@ -97,6 +97,7 @@ static int		 stopping;	/* mtx */
 static int		 opened;	/* mtx: streams attached since the last trim */
 static struct live_stats st;		/* mtx */
 static int		 limit = 10000, per_peer, stall_after = 30;	/* cnt_mtx */
+static int		 beat_every = LIVE_HEARTBEAT;	/* before live_start() */
 static int		 ep = -1, kick_fd = -1;
 static pthread_t	 thread;
 static int		 running;
@@ -285,6 +286,12 @@ live_configure(int max, int per_address, int timeout)
 	per_peer = per_address;
 	stall_after = timeout;
 	pthread_mutex_unlock(&cnt_mtx);
+}
+
+void
+live_heartbeat(int seconds)
+{
+	beat_every = seconds > 0 ? seconds : LIVE_HEARTBEAT;
 }
 
 void
@@ -573,7 +580,7 @@ loop(void *arg)
 	int			 n, i, wait_ms;
 
 	(void)arg;
-	next_beat = clock_mono() + (int64_t)LIVE_HEARTBEAT * 1000000;
+	next_beat = clock_mono() + (int64_t)beat_every * 1000000;
 	for (;;) {
 		now = clock_mono();
 		wait_ms = next_beat > now ?
@@ -597,7 +604,7 @@ loop(void *arg)
 		move_in();
 		now = clock_mono();
 		if (now >= next_beat) {
-			next_beat = now + (int64_t)LIVE_HEARTBEAT * 1000000;
+			next_beat = now + (int64_t)beat_every * 1000000;
 			pthread_mutex_lock(&cnt_mtx);
 			stall = (int64_t)stall_after * 1000000;
 			pthread_mutex_unlock(&cnt_mtx);

@@ -22,7 +22,8 @@
  * Last-Event-ID gets the events after that id when the ring still holds
  * it, else an event "reload" (it missed some: fetch the documents
  * again); so does every stream when the listening connection was lost.
- * A comment line every LIVE_HEARTBEAT seconds keeps proxies from closing
+ * A comment line every live_heartbeat seconds (the setting; LIVE_HEARTBEAT
+ * by default) keeps proxies from closing
  * an idle stream and finds the clients that went away.  At most
  * live_limit streams are open, and per_ip_connection_limit from one
  * address (request_peer_key(): an IPv6 one by its /64; 503 beyond): they
@@ -45,7 +46,7 @@
 struct request;
 
 #define LIVE_RING		1024	/* events kept for resumption */
-#define LIVE_HEARTBEAT		15	/* seconds between comment lines */
+#define LIVE_HEARTBEAT		15	/* seconds between comment lines, by default */
 #define LIVE_FRAME_MAX		(16 * 1024)
 #define LIVE_EVENT_MAX		48	/* an event's name, at most */
 
@@ -57,6 +58,8 @@ void	 live_init(void);
  * nothing of what it is sent.
  */
 void	 live_configure(int, int, int);
+/* Seconds between heartbeats (setting live_heartbeat), before live_start(). */
+void	 live_heartbeat(int);
 /* The hub's thread (guichetd): writes, heartbeats. */
 void	 live_start(void);
 void	 live_stop(void);

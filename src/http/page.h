@@ -1,7 +1,8 @@
 /*
- * page.h: list pagination as every endpoint does it (ARCHITECTURE.md, "API conventions"): ?limit=
- * (default 20, 1 to 100) and an opaque keyset ?cursor= (base64url of the
- * last key seen, which the module chooses and checks).
+ * page.h: list pagination as every endpoint does it (ARCHITECTURE.md,
+ * "API conventions"): ?limit= (default 20, 1 to 100) and an opaque keyset
+ * ?cursor=: the last key seen, which the module chooses and checks,
+ * sealed (base/seal.h), so that a client can neither read nor forge it.
  */
 #ifndef GUICHET_PAGE_H
 #define GUICHET_PAGE_H

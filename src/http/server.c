@@ -43,6 +43,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/hook.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xmalloc.h"
@@ -213,12 +214,14 @@ void
 server_set_guard(server_guard_fn fn)
 {
 	guard = fn;
+	hook_note("server-guard");
 }
 
 void
 server_set_replay(const struct server_replay *r)
 {
 	replay_hooks = r;
+	hook_note("server-replay");
 }
 
 long

@@ -2200,12 +2200,13 @@ identity_init(const struct module_env *env, char *err, size_t errlen)
 	}
 	token_configure(c->public_url, "guichet");
 	identity_mail_gate_install();
+	/* The same hooks in every mode (core/module.c checks it). */
+	server_set_guard(identity_guard);
 	/* guichetctl issues no token: its commands need no key. */
 	if (env->mode != MODULE_SERVER)
 		return (0);
 	principal_cache_init();
 	pthread_once(&secret_once, instance_secret_load);
-	server_set_guard(identity_guard);
 	identity_start_keys();
 	if (c->jwt_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_key_file is not set: create one "

@@ -24,6 +24,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/xmalloc.h"
 #include "json/check.h"
 
@@ -825,8 +826,7 @@ json_format_ok(enum json_format fmt, const char *s)
 			;
 		return (s[n + 1] == '\0' && n >= 8 && n <= 15);
 	case JF_LANG:
-		return (strcmp(s, "fr") == 0 || strcmp(s, "en") == 0 ||
-		    strcmp(s, "it") == 0);
+		return (lang_from_code(s, LANG__COUNT) != LANG__COUNT);
 	case JF_INSEE:
 		return (strlen(s) == 5 && isdigit((unsigned char)s[0]) &&
 		    (isdigit((unsigned char)s[1]) || s[1] == 'A' ||

@@ -27,6 +27,14 @@
 #define TODAY \
 	"(date_trunc('day', $2::timestamptz AT TIME ZONE '" MOUNTAIN_ZONE \
 	"') AT TIME ZONE '" MOUNTAIN_ZONE "')"
+/*
+ * The first instant of the next day of $2 in the town, in microseconds
+ * since the epoch: when an answer that says "today" must be built again.
+ */
+#define NEXT_DAY \
+	"(extract(epoch FROM (date_trunc('day', $2::timestamptz AT TIME ZONE '" \
+	MOUNTAIN_ZONE "') + interval '1 day') AT TIME ZONE '" MOUNTAIN_ZONE \
+	"') * 1000000)::bigint AS next_day"
 
 #define LIFT_JSON \
 	"json_build_object('id', l.id, 'name', l.name, 'type', l.kind, " \
@@ -82,7 +90,8 @@ struct db_stmt mountain_stmts[MS__COUNT] = {
 	  "'changed_at', " TS("h.changed_at") ") ORDER BY h.changed_at, h.id) "
 	  "FROM mountain.status_history h WHERE h.item_kind = 'lift' AND "
 	  "h.item_id = l.id AND h.changed_at >= " TODAY "), '[]'::json)))::text "
-	  "AS lift FROM mountain.lifts l WHERE l.id = $3", .nparams = 3 },
+	  "AS lift, " NEXT_DAY " FROM mountain.lifts l WHERE l.id = $3",
+	  .nparams = 3 },
 	/* GET /api/v1/slopes in $1 at $2 (groomed today) */
 	[MS_SLOPES] = { .name = "mountain_select_slopes",
 	  .sql = "SELECT coalesce(json_agg(" SLOPE_JSON " ORDER BY s.position, "
@@ -90,8 +99,8 @@ struct db_stmt mountain_stmts[MS__COUNT] = {
 	  "count(*) FILTER (WHERE s.status = 'open') AS open, "
 	  "count(*) AS total, "
 	  "coalesce(sum(s.length_m) FILTER (WHERE s.status = 'open'), 0) "
-	  "AS m_open, coalesce(sum(s.length_m), 0) AS m_total "
-	  "FROM mountain.slopes s", .nparams = 2 },
+	  "AS m_open, coalesce(sum(s.length_m), 0) AS m_total, " NEXT_DAY
+	  " FROM mountain.slopes s", .nparams = 2 },
 	[MS_LIFT_SET] = { .name = "mountain_update_lift_status",
 	  .sql = SET_STATUS("lifts", "lift", ""), .nparams = 8 },
 	[MS_SLOPE_SET] = { .name = "mountain_update_slope_status",

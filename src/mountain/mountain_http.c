@@ -32,71 +32,57 @@
 #include "json/check.h"
 #include "mountain/mountain_int.h"
 
-#define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
 #define MOUNTAIN_MAX_AGE	"public, max-age=10"
 
 static const char *const statuses[] = { "open", "closed", "on_hold",
     "scheduled", NULL };
 
-static const struct json_field reason_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	{ .name = "en", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	{ .name = "it", .kind = JK_STRING, .min_len = 1, .max_len = 200 },
-	JF_END,
-};
+static const struct json_field reason_fields[] =
+    MOUNTAIN_TEXT_FIELDS(JF_NONE, 1, 200);
 static const struct json_spec reason_spec = { .name = "StatusReason",
     .fields = reason_fields };
 
+/* What every change of status says; a batch's items say which, too. */
+#define STATUS_FIELDS \
+	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .one_of = statuses }, \
+	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE, \
+	  .object = &reason_spec }, \
+	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE, \
+	  .format = JF_DATETIME }
+#define ITEM_ID_FIELD \
+	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .min_len = 1, .max_len = 48 }
+/* A slope's change may say whether it was groomed today. */
+#define GROOMED_FIELD	{ .name = "groomed", .kind = JK_BOOLEAN }
+
 static const struct json_field status_fields[] = {
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
+	STATUS_FIELDS,
 	JF_END,
 };
 const struct json_spec mountain_status_spec = { .name = "StatusChange",
     .fields = status_fields };
 
-/* A slope's change may say whether it was groomed today. */
 static const struct json_field slope_status_fields[] = {
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
-	{ .name = "groomed", .kind = JK_BOOLEAN },
+	STATUS_FIELDS,
+	GROOMED_FIELD,
 	JF_END,
 };
 const struct json_spec mountain_slope_status_spec = {
     .name = "SlopeStatusChange", .fields = slope_status_fields };
 
 static const struct json_field item_fields[] = {
-	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 48 },
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
+	ITEM_ID_FIELD,
+	STATUS_FIELDS,
 	JF_END,
 };
 static const struct json_spec item_spec = { .name = "StatusBatchItem",
     .fields = item_fields };
 
 static const struct json_field slope_item_fields[] = {
-	{ .name = "id", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 48 },
-	{ .name = "status", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .one_of = statuses },
-	{ .name = "reason", .kind = JK_OBJECT, .flags = JF_NULLABLE,
-	  .object = &reason_spec },
-	{ .name = "expected_at", .kind = JK_STRING, .flags = JF_NULLABLE,
-	  .format = JF_DATETIME },
-	{ .name = "groomed", .kind = JK_BOOLEAN },
+	ITEM_ID_FIELD,
+	STATUS_FIELDS,
+	GROOMED_FIELD,
 	JF_END,
 };
 static const struct json_spec slope_item_spec = {
@@ -115,12 +101,8 @@ const struct json_spec mountain_batch_spec = { .name = "StatusBatch",
 static const char *const weathers[] = { "sunny", "partly_cloudy", "cloudy",
     "snow", "rain", "fog", "wind", NULL };
 
-static const struct json_field comment_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	{ .name = "en", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	{ .name = "it", .kind = JK_STRING, .min_len = 1, .max_len = 500 },
-	JF_END,
-};
+static const struct json_field comment_fields[] =
+    MOUNTAIN_TEXT_FIELDS(JF_NONE, 1, 500);
 static const struct json_spec comment_spec = { .name = "SnowComment",
     .fields = comment_fields };
 
@@ -175,18 +157,19 @@ item_id_ok(const char *s)
 
 /*
  * A public list (row 0 of 'res': its items as JSON text) with its
- * 'summary', answered and kept in the cache under 'key'; frees 'res'.
+ * 'summary', answered and kept in the cache under 'key' until 'until'
+ * (µs, 0: no end of its own); frees 'res'.
  */
 static void
 list_reply(struct request *req, struct db_res *res, json_t *summary,
-    const char *key)
+    const char *key, int64_t until)
 {
 	reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items",
 	    json_loads(db_str(res, 0, "items"), 0, NULL), "next_cursor",
 	    "summary", summary));
 	db_res_free(res);
 	public_headers(req);
-	cache_store(req, key, MOUNTAIN_CACHE_TAG);
+	cache_store_until(req, key, MOUNTAIN_CACHE_TAG, until);
 }
 
 /* GET /api/v1/lifts */
@@ -208,7 +191,7 @@ mountain_lifts(struct request *req)
 	summary = json_pack("{s:I, s:I}",
 	    "open", (json_int_t)db_int64(res, 0, "open"),
 	    "total", (json_int_t)db_int64(res, 0, "total"));
-	list_reply(req, res, summary, key);
+	list_reply(req, res, summary, key, 0);
 	return (0);
 }
 
@@ -216,7 +199,9 @@ mountain_lifts(struct request *req)
  * The one-row JSON document of column 'col' of 'stmt' (parameters 'p') as
  * the answer: from the cache under 'key' when 'cached' (a public GET),
  * built afresh otherwise (after a change, which this process may not have
- * been told yet); 'notfound' when there is no row.
+ * been told yet); 'notfound' when there is no row.  When the statement
+ * has a column next_day (the document says "today"), the cached answer
+ * expires then: the town's midnight.
  */
 static void
 doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
@@ -224,12 +209,15 @@ doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
     int cached)
 {
 	struct db_res	*res = NULL;
+	int64_t		 until;
 
 	if (cached && cache_reply(req, key))
 		return;
 	if (reply_exec_row(req, MOUNTAIN_STMT(stmt), p, &res, notfound) == -1)
 		return;
 	reply_json(req, 200, json_loads(db_str(res, 0, col), 0, NULL));
+	until = db_col(res, "next_day") >= 0 ?
+	    db_int64(res, 0, "next_day") : 0;
 	db_res_free(res);
 	if (!cached) {
 		/* Not a public answer: never kept by anyone. */
@@ -237,7 +225,7 @@ doc_view(struct request *req, enum mountain_stmt stmt, const char *const *p,
 		return;
 	}
 	public_headers(req);
-	cache_store(req, key, MOUNTAIN_CACHE_TAG);
+	cache_store_until(req, key, MOUNTAIN_CACHE_TAG, until);
 }
 
 /* Lift 'id' with today's history ('cached': as doc_view()). */
@@ -293,7 +281,8 @@ mountain_slopes(struct request *req)
 	    "total", (json_int_t)db_int64(res, 0, "total"),
 	    "km_open", (double)db_int64(res, 0, "m_open") / 1000.0,
 	    "km_total", (double)db_int64(res, 0, "m_total") / 1000.0);
-	list_reply(req, res, summary, key);
+	/* "groomed" says today: built again at the town's midnight. */
+	list_reply(req, res, summary, key, db_int64(res, 0, "next_day"));
 	return (0);
 }
 

@@ -47,6 +47,23 @@
 /* The most items of one batch. */
 #define MOUNTAIN_BATCH_MAX	200
 
+/*
+ * Input schemas (json/check.h, which the files that use these include):
+ * the end of a list of fields, and a text in French, English and Italian,
+ * each of 'min' to 'max' characters, with the flags 'fl' (JF_REQUIRED or
+ * JF_NONE: any of the three may be left out).
+ */
+#define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
+#define MOUNTAIN_TEXT_FIELDS(fl, min, max) { \
+	{ .name = "fr", .kind = JK_STRING, .flags = (fl), \
+	  .min_len = (min), .max_len = (max) }, \
+	{ .name = "en", .kind = JK_STRING, .flags = (fl), \
+	  .min_len = (min), .max_len = (max) }, \
+	{ .name = "it", .kind = JK_STRING, .flags = (fl), \
+	  .min_len = (min), .max_len = (max) }, \
+	JF_END \
+}
+
 enum mountain_stmt {
 	MS_LIFTS,
 	MS_LIFT,

@@ -1,10 +1,10 @@
 /*
  * mountain_module.c: the mountain module's declaration (core/module.h):
- * the ski area's lifts, slopes, snow report and lift passes (issue 12).
- * Its routes, statements, problem codes, commands, demo and tables.  It holds nothing
- * about people (operators are recorded by id, like every act of staff):
- * no privacy hooks.  It reads the entitlements of the cases module
- * through cases.h only.
+ * the ski area's lifts, slopes, snow report and lift passes (README,
+ * "The mountain").  Its routes, statements, problem codes, commands, demo
+ * and tables.  It holds nothing about people (operators are recorded by
+ * id, like every act of staff): no privacy hooks.  It reads the
+ * entitlements of the cases module through cases.h only.
  */
 #include <stddef.h>
 

@@ -43,7 +43,6 @@
 #include "json/check.h"
 #include "mountain/mountain_int.h"
 
-#define JF_END	{ NULL, JK_END, 0, JF_NONE, 0, 0, 0, 0, NULL, NULL, JK_END }
 /* The largest document guichetctl reads, and its deepest nesting. */
 #define REF_FILE_MAX	(8 * 1024 * 1024)
 #define REF_DEPTH_MAX	16
@@ -161,15 +160,8 @@ static const struct json_field band_fields[] = {
 static const struct json_spec band_spec = { .name = "AgeBand",
     .fields = band_fields };
 
-static const struct json_field title_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 100 },
-	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 100 },
-	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .min_len = 1, .max_len = 100 },
-	JF_END,
-};
+static const struct json_field title_fields[] =
+    MOUNTAIN_TEXT_FIELDS(JF_REQUIRED, 1, 100);
 static const struct json_spec title_spec = { .name = "LiftPassTitle",
     .fields = title_fields };
 

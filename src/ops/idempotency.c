@@ -74,8 +74,8 @@ struct db_stmt idempotency_stmts[IDEMPOTENCY_NSTMTS] = {
 	/* The privacy hook: what was stored, never the answers themselves. */
 	[IK_EXPORT] = { "ops_select_idempotency_export",
 	  "SELECT coalesce(json_agg(json_build_object('method', method, "
-	  "'path', path, 'status', status, 'created_at', to_char(created_at "
-	  "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) "
+	  "'path', path, 'status', status, 'created_at', "
+	  DB_TIME_SQL("created_at") ") "
 	  "ORDER BY created_at, key), '[]') AS replayable_answers "
 	  "FROM ops.idempotency_keys "
 	  "WHERE scope = 'person:' || $1", 1, 0 },

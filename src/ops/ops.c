@@ -194,6 +194,15 @@ ops_readyz(struct request *req)
 	return (0);
 }
 
+/* One metric without labels, in the Prometheus text format. */
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help,
+    unsigned long long v)
+{
+	buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help,
+	    name, type, name, v);
+}
+
 static int
 ops_metrics(struct request *req)
 {
@@ -206,33 +215,22 @@ ops_metrics(struct request *req)
 	buf_init(&b);
 	metrics_render(&b);
 	db_stats(&st);
-	buf_addf(&b, "# HELP guichet_http_requests_in_flight Requests being "
-	    "processed.\n# TYPE guichet_http_requests_in_flight gauge\n"
-	    "guichet_http_requests_in_flight %ld\n", server_inflight());
-	buf_addf(&b, "# HELP guichet_db_errors_total Failed database "
-	    "statements.\n# TYPE guichet_db_errors_total counter\n"
-	    "guichet_db_errors_total %llu\n",
-	    (unsigned long long)st.errors);
-	buf_addf(&b, "# HELP guichet_db_statements_total Statements of the "
-	    "statement tables sent to the database.\n"
-	    "# TYPE guichet_db_statements_total counter\n"
-	    "guichet_db_statements_total %llu\n",
-	    (unsigned long long)st.statements);
-	buf_addf(&b, "# HELP guichet_db_reconnects_total Database "
-	    "connections re-established after a failure.\n"
-	    "# TYPE guichet_db_reconnects_total counter\n"
-	    "guichet_db_reconnects_total %llu\n",
-	    (unsigned long long)st.reconnects);
-	buf_addf(&b, "# HELP guichet_db_connect_failures_total Failed "
-	    "attempts to connect to the database.\n"
-	    "# TYPE guichet_db_connect_failures_total counter\n"
-	    "guichet_db_connect_failures_total %llu\n",
-	    (unsigned long long)st.connect_failures);
-	buf_addf(&b, "# HELP guichet_token_cache_hits_total Access tokens "
-	    "whose verification came from the cache.\n"
-	    "# TYPE guichet_token_cache_hits_total counter\n"
-	    "guichet_token_cache_hits_total %llu\n",
-	    (unsigned long long)token_cache_hits());
+	metric(&b, "guichet_http_requests_in_flight", "gauge",
+	    "Requests being processed.", (unsigned long long)server_inflight());
+	metric(&b, "guichet_db_errors_total", "counter",
+	    "Failed database statements.", st.errors);
+	metric(&b, "guichet_db_statements_total", "counter",
+	    "Statements of the statement tables sent to the database.",
+	    st.statements);
+	metric(&b, "guichet_db_reconnects_total", "counter",
+	    "Database connections re-established after a failure.",
+	    st.reconnects);
+	metric(&b, "guichet_db_connect_failures_total", "counter",
+	    "Failed attempts to connect to the database.",
+	    st.connect_failures);
+	metric(&b, "guichet_token_cache_hits_total", "counter",
+	    "Access tokens whose verification came from the cache.",
+	    token_cache_hits());
 	cache_stats(&cs);
 	buf_addf(&b, "# HELP guichet_cache_requests_total Lookups in the "
 	    "response cache, by result.\n"
@@ -358,13 +356,14 @@ ops_init(const struct module_env *env, char *err, size_t errlen)
 	unsigned char	 s[OPS_SECRET_LEN], k[SHA256_LEN];
 	static const char label[] = "guichet: cursor sealing key, v1";
 
+	/* The same hooks in every mode (core/module.c checks it). */
+	idempotency_init();
 	if (env->mode != MODULE_SERVER)
 		return (0);
 	/* Every template of every module, or guichetd does not start. */
 	if (mail_templates_load(env->conf->templates_dir, err, errlen) == -1 ||
 	    mailer_configure(env->conf, err, errlen) == -1)
 		return (-1);
-	idempotency_init();
 	/* Every guichetd of the deployment seals cursors alike. */
 	ops_instance_secret(s);
 	hmac_sha256(s, sizeof(s), label, sizeof(label) - 1, k);

@@ -9,15 +9,13 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/hook.h"
 #include "base/log.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "json/check.h"
 #include "ops/ops.h"
 #include "ops/outbox.h"
-
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 struct db_stmt outbox_stmts[OB__COUNT] = {
 	[OB_INSERT] = { .name = "ops_insert_outbox",
@@ -29,15 +27,16 @@ struct db_stmt outbox_stmts[OB__COUNT] = {
 	  "$6::timestamptz) RETURNING id", .nparams = 7 },
 	/* guichetctl outbox list: the oldest first */
 	[OB_LIST] = { .name = "ops_select_outbox",
-	  .sql = "SELECT id, " TS("created_at") " AS created_at, recipient, "
+	  .sql = "SELECT id, " DB_TIME_SQL("created_at") " AS created_at, "
+	  "recipient, "
 	  "template, locale, payload::text AS payload, status, attempts, "
 	  "coalesce(suppressed_reason, last_error, '-') AS why "
 	  "FROM ops.outbox ORDER BY created_at, id LIMIT $1", .nparams = 1 },
 	/* the privacy hook: a person's messages, single-use links withheld */
 	[OB_EXPORT] = { .name = "ops_select_outbox_export",
 	  .sql = "SELECT coalesce(json_agg(json_build_object("
-	  "'created_at', " TS("m.created_at") ", 'sent_at', " TS("m.sent_at")
-	  ", 'template', m.template, 'locale', m.locale, "
+	  "'created_at', " DB_TIME_SQL("m.created_at") ", "
+	  "'sent_at', " DB_TIME_SQL("m.sent_at") ", 'template', m.template, 'locale', m.locale, "
 	  "'status', m.status, 'suppressed_reason', m.suppressed_reason, "
 	  "'recipient', m.recipient, 'payload', CASE WHEN "
 	  "jsonb_typeof(m.payload) <> 'object' THEN m.payload "
@@ -95,6 +94,7 @@ outbox_gate_install(outbox_gate_fn fn)
 	if (ngates == GATES_MAX)
 		fatalx("outbox: more than %d gates", GATES_MAX);
 	gates[ngates++] = fn;
+	hook_note("outbox-gate");
 }
 
 int

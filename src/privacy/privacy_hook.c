@@ -46,13 +46,13 @@
 #include "privacy/hooks.h"
 
 /* Times in the sections: as everywhere in the API (privacy_int.h). */
-#define TS(x)	PRIV_RFC3339(x)
 
 /* $1 account: the ledger as a JSON array (column j), one statement. */
 #define LEDGER_CTE \
 	"WITH led AS (SELECT coalesce(json_agg(json_build_object(" \
 	"'purpose', l.purpose, 'purpose_version', l.purpose_version, " \
-	"'action', l.action, 'channel', l.channel, 'at', " TS("l.at") ") " \
+	"'action', l.action, 'channel', l.channel, " \
+	"'at', " DB_TIME_SQL("l.at") ") " \
 	"ORDER BY l.id), '[]') AS j FROM privacy.consent_ledger l " \
 	"WHERE l.account_id = $1) "
 
@@ -64,13 +64,14 @@
 	"json_build_object('consents', coalesce((SELECT json_agg(" \
 	"json_build_object('purpose', p.code, 'version', p.version, " \
 	"'state', CASE WHEN privacy.consent_given($1, p.code) THEN 'given' " \
-	"ELSE 'withdrawn' END, 'since', " TS("s.at") ") ORDER BY p.code) " \
+	"ELSE 'withdrawn' END, " \
+	"'since', " DB_TIME_SQL("s.at") ") ORDER BY p.code) " \
 	"FROM privacy.purposes p LEFT JOIN LATERAL (SELECT at " \
 	"FROM privacy.consent_ledger WHERE account_id = $1 " \
 	"AND purpose = p.code ORDER BY id DESC LIMIT 1) s ON true " \
 	"WHERE p.optional), '[]'), 'consent_ledger', led.j, " \
 	"'access_log', coalesce((SELECT json_agg(json_build_object(" \
-	"'at', " TS("g.at") ", 'reader_kind', g.reader_kind, " \
+	"'at', " DB_TIME_SQL("g.at") ", 'reader_kind', g.reader_kind, " \
 	"'department', g.department, 'client_id', g.client_id, " \
 	"'dataset', g.dataset, 'record', g.record, 'purpose', g.purpose) " \
 	"ORDER BY g.at, g.id) FROM privacy.access_log g " \
@@ -79,20 +80,22 @@
 	"'requests', coalesce((SELECT json_agg(json_build_object(" \
 	"'id', q.id, 'kind', q.kind, 'channel', q.channel, " \
 	"'purpose', q.purpose, 'grounds', q.grounds, " \
-	"'received_at', " TS("q.received_at") ", " \
-	"'due_at', " TS("q.due_at") ", " \
-	"'extended_until', " TS("q.extended_until") ", " \
-	"'extension_notified_at', " TS("q.extension_notified_at") ", " \
+	"'received_at', " DB_TIME_SQL("q.received_at") ", " \
+	"'due_at', " DB_TIME_SQL("q.due_at") ", " \
+	"'extended_until', " DB_TIME_SQL("q.extended_until") ", " \
+	"'extension_notified_at', " \
+	DB_TIME_SQL("q.extension_notified_at") ", " \
 	"'status', q.status, 'answer', q.answer, " \
 	"'refusal_reason', q.refusal_reason, 'decision', q.decision, " \
 	"'decision_grounds', q.decision_grounds, " \
-	"'decided_at', " TS("q.decided_at") ") " \
+	"'decided_at', " DB_TIME_SQL("q.decided_at") ") " \
 	"ORDER BY q.received_at, q.id) FROM privacy.requests q " \
 	"WHERE q.account_id = $1), '[]'), " \
 	"'restrictions', coalesce((SELECT json_agg(json_build_object(" \
-	"'since', " TS("r.since") ", 'channel', r.channel, " \
-	"'notified_at', " TS("r.notified_at") ", " \
-	"'lifted_at', " TS("r.lifted_at") ") ORDER BY r.since, r.id) " \
+	"'since', " DB_TIME_SQL("r.since") ", 'channel', r.channel, " \
+	"'notified_at', " DB_TIME_SQL("r.notified_at") ", " \
+	"'lifted_at', " DB_TIME_SQL("r.lifted_at") ") " \
+	"ORDER BY r.since, r.id) " \
 	"FROM privacy.restrictions r WHERE r.account_id = $1), '[]'))::text"
 
 enum pvh_stmt {
@@ -175,12 +178,10 @@ hook_export(struct db *db, const char *account, struct buf *out,
     struct privacy_portable *portable, struct db_error *err)
 {
 	struct db_res	*res = NULL;
-	const char	*p[2];
 	char		 now[40];
+	const char	*p[2] = { account, now };
 
 	clock_format(clock_now(), now, sizeof(now));
-	p[0] = account;
-	p[1] = now;
 	if (db_exec(db, PVH(portable != NULL ? PVH_EXPORT_PORTABLE :
 	    PVH_EXPORT), p, &res, err) == -1)
 		return (-1);

@@ -22,14 +22,6 @@
 	"CASE " p "::text WHEN 'en' THEN " c "_en WHEN 'it' THEN " c "_it " \
 	"ELSE " c "_fr END"
 
-/*
- * A time inside JSON that SQL builds (the export's sections): RFC 3339 in
- * UTC to the second, what json_set_time() writes for the columns that C
- * reads.
- */
-#define PRIV_RFC3339(t) \
-	"to_char(" t " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* The statements of privacy_db.c, by index into privacy_stmts[]. */
 enum privacy_stmt {
 	PRIV_TOWN_GET,

@@ -8,8 +8,6 @@
  * batch (sql/034): it calls the rule again, each batch in its own
  * transaction, until a batch handles fewer rows than that.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/worker.h"
 #include "core/module.h"
 #include "db/db.h"
 #include "json/check.h"
@@ -67,9 +66,8 @@ static struct db_stmt ret_stmts[RET__COUNT] = {
 	  "AS account_id", .nparams = 2 },
 };
 
-static pthread_t		 ret_thread;
-static int			 ret_started;
-static atomic_int		 ret_stop;
+static struct worker		 ret_worker = { .name =
+    "the retention thread" };
 
 const struct module_stmts retention_stmt_table = { .stmts = ret_stmts,
     .count = RET__COUNT };
@@ -142,7 +140,7 @@ run_delete(struct db *db, const char *rule, const char *now, long *count,
 		if (db_tx(db, delete_tx, &t, err) == -1)
 			return (-1);
 		*count += t.count;
-	} while (t.count >= RETENTION_BATCH && !atomic_load(&ret_stop));
+	} while (t.count >= RETENTION_BATCH && !worker_stopping(&ret_worker));
 	return (0);
 }
 
@@ -191,7 +189,7 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 	}
 	list = json_array();
 	/* guichetd stopping: the batch under way ends, the rest waits. */
-	for (i = 0; i < db_res_rows(rules) && !atomic_load(&ret_stop); i++) {
+	for (i = 0; i < db_res_rows(rules) && !worker_stopping(&ret_worker); i++) {
 		code = db_str(rules, i, "code");
 		action = db_str(rules, i, "action");
 		count = 0;
@@ -223,14 +221,14 @@ privacy_purge(struct db *db, int64_t now_us, json_t **report)
 	db_res_free(rules);
 	/* What the modules' rules cannot say in SQL (core/module.h). */
 	for (i = 0; (size_t)i < privacy_hook_count() &&
-	    !atomic_load(&ret_stop); i++) {
+	    !worker_stopping(&ret_worker); i++) {
 		const struct module	*m = privacy_hook_at((size_t)i);
 
 		if (m->privacy->purge != NULL &&
 		    m->privacy->purge(db, now_us, list) == -1)
 			failed = 1;
 	}
-	if (atomic_load(&ret_stop))
+	if (worker_stopping(&ret_worker))
 		log_info("retention: stopped before the end of the purge; the "
 		    "next run goes on");
 	if (report != NULL) {
@@ -276,7 +274,7 @@ ret_sleep(long long ms)
 	int64_t		 end;
 
 	end = clock_mono() + ms * 1000;
-	while (!atomic_load(&ret_stop)) {
+	while (!worker_stopping(&ret_worker)) {
 		if (clock_mono() >= end)
 			return (0);
 		nanosleep(&step, NULL);
@@ -304,19 +302,11 @@ ret_loop(void *arg)
 void
 retention_start(void)
 {
-	atomic_store(&ret_stop, 0);
-	if (pthread_create(&ret_thread, NULL, ret_loop, NULL) == 0)
-		ret_started = 1;
-	else
-		log_warnx("could not start the retention thread");
+	(void)worker_start(&ret_worker, ret_loop);
 }
 
 void
 retention_stop(void)
 {
-	if (!ret_started)
-		return;
-	atomic_store(&ret_stop, 1);
-	pthread_join(ret_thread, NULL);
-	ret_started = 0;
+	worker_stop(&ret_worker);
 }

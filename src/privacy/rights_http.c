@@ -517,7 +517,8 @@ create_tx(struct db *db, void *arg, struct db_error *err)
 /*
  * A value of the body that names nothing (a person, a purpose): a 422
  * with one error on 'field', code "unknown"; the same fault named in a
- * path is a 404 (issue 9: same fault, same status).
+ * path is a 404: the same fault gets the same status on every route
+ * (ARCHITECTURE.md, "API conventions").
  */
 static void
 reply_unknown(struct request *req, const char *field, enum rmsg why)

@@ -53,7 +53,7 @@ static const char *const profile_kinds[] = { "permanent_resident",
     "secondary_resident", "seasonal_worker", "tourist", NULL };
 static const char *const implicits[] = { "acceptance", "rejection", NULL };
 static const char *const grant_kinds[] = { "resident", "seasonal_worker",
-    NULL };
+    "secondary_resident", NULL };
 
 static const struct json_field grants_fields[] = {
 	{ .name = "kind", .kind = JK_STRING, .flags = JF_REQUIRED,

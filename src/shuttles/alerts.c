@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/lang.h"
 #include "base/xmalloc.h"
 #include "core/module.h"
 #include "json/check.h"
@@ -68,26 +69,21 @@ static const char *const effect_names[] = { "no_service", "reduced_service",
     "other_effect", "unknown_effect", "stop_moved", "no_effect",
     "accessibility_issue", NULL };
 
-static const struct json_field text_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED, .min_len = 1,
-	  .max_len = 200 },
-	{ NULL, JK_END, 0, 0, 0, 0, 0, 0, NULL, NULL, JK_END }
-};
+/* A text in French, English and Italian, each of 'min' to 'max'. */
+#define ALERT_TEXT_FIELDS(min, max) { \
+	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .min_len = (min), .max_len = (max) }, \
+	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .min_len = (min), .max_len = (max) }, \
+	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED, \
+	  .min_len = (min), .max_len = (max) }, \
+	{ NULL, JK_END, 0, 0, 0, 0, 0, 0, NULL, NULL, JK_END } \
+}
+
+static const struct json_field text_fields[] = ALERT_TEXT_FIELDS(1, 200);
 static const struct json_spec text_spec = { "ShuttleAlertText",
     text_fields, 0 };
-static const struct json_field desc_fields[] = {
-	{ .name = "fr", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .max_len = 4000 },
-	{ .name = "en", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .max_len = 4000 },
-	{ .name = "it", .kind = JK_STRING, .flags = JF_REQUIRED,
-	  .max_len = 4000 },
-	{ NULL, JK_END, 0, 0, 0, 0, 0, 0, NULL, NULL, JK_END }
-};
+static const struct json_field desc_fields[] = ALERT_TEXT_FIELDS(0, 4000);
 static const struct json_spec desc_spec = { "ShuttleAlertDescription",
     desc_fields, 0 };
 static const struct json_field period_fields[] = {
@@ -324,21 +320,21 @@ static void
 translated(struct rt_alert *a, int which, const struct db_res *res, int i,
     const char *col)
 {
-	static const char *const langs[] = { "fr", "en", "it" };
 	TransitRealtime__TranslatedString	*t = &a->text[which];
 	char					 name[32];
-	int					 k, base = which * 3;
+	int					 k, base = which * LANG__COUNT;
 
 	transit_realtime__translated_string__init(t);
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < LANG__COUNT; k++) {
 		transit_realtime__translated_string__translation__init(
 		    &a->tr[base + k]);
-		snprintf(name, sizeof(name), "%s_%s", col, langs[k]);
+		snprintf(name, sizeof(name), "%s_%s", col,
+		    lang_code((enum lang)k));
 		a->tr[base + k].text = (char *)db_str(res, i, name);
-		a->tr[base + k].language = (char *)langs[k];
+		a->tr[base + k].language = (char *)lang_code((enum lang)k);
 		a->tr_ptrs[base + k] = &a->tr[base + k];
 	}
-	t->n_translation = 3;
+	t->n_translation = LANG__COUNT;
 	t->translation = &a->tr_ptrs[base];
 }
 

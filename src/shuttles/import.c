@@ -232,6 +232,30 @@ copy_field(struct buf *b, const char *v, int null_empty, int last)
 	    last);
 }
 
+/*
+ * Columns of the row 'f' in order, 'cols' naming each by its index, with
+ * '?' after it when empty is NULL ("0 1 4? 5?"); the last one ends the
+ * row when 'last'.
+ */
+static void
+copy_fields(struct buf *b, const char *const *f, const char *cols, int last)
+{
+	const char	*p = cols;
+	char		*end;
+	long		 i;
+	int		 null_empty;
+
+	for (;;) {
+		i = strtol(p, &end, 10);
+		null_empty = *end == '?';
+		p = end + null_empty;
+		p += strspn(p, " ");
+		copy_field(b, f[i], null_empty, last && *p == '\0');
+		if (*p == '\0')
+			return;
+	}
+}
+
 static void
 copy_long(struct buf *b, long v, int last)
 {
@@ -310,6 +334,32 @@ time_field(struct import *im, const char *col, const char *v, int needed)
 	return (t);
 }
 
+/*
+ * 'a' and 'b' together for the first time in this file (the keys of its
+ * rows): 1; 0 when a row before had them.
+ */
+static int
+pair_new(struct import *im, const char *a, const char *b)
+{
+	char	*key = xmalloc(strlen(a) + strlen(b) + 2);
+	int	 added;
+
+	sprintf(key, "%s\x1f%s", a, b);
+	added = set_add(&im->keys, key);
+	free(key);
+	return (added);
+}
+
+/* pair_new() of 'a' and the number 'n'. */
+static int
+pair_new_long(struct import *im, const char *a, long n)
+{
+	char	 b[24];
+
+	snprintf(b, sizeof(b), "%ld", n);
+	return (pair_new(im, a, b));
+}
+
 /* The rows of each file: f[i] is the value of column i of the spec. */
 typedef int (*row_fn)(struct import *, const char *const *);
 
@@ -344,12 +394,7 @@ agency_row(struct import *im, const char *const *f)
 		snprintf(im->first_agency, sizeof(im->first_agency), "%s",
 		    f[0]);
 	}
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 0, 0);
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[3], 0, 0);
-	copy_field(b, f[4], 1, 0);
-	copy_field(b, f[5], 1, 1);
+	copy_fields(b, f, "0 1 2 3 4? 5?", 1);
 	return (0);
 }
 
@@ -375,10 +420,7 @@ stops_row(struct import *im, const char *const *f)
 		problem(im, "stop_id \"%.64s\" appears twice", f[0]);
 		return (-1);
 	}
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 1, 0);
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[3], 1, 0);
+	copy_fields(b, f, "0 1? 2 3?", 0);
 	if (located) {
 		buf_addf(b, "%.7f\t%.7f\t", lat, lon);
 	} else
@@ -422,13 +464,9 @@ routes_row(struct import *im, const char *const *f)
 	}
 	copy_field(b, f[0], 0, 0);
 	copy_field(b, agency, 0, 0);
-	copy_field(b, f[2], 1, 0);
-	copy_field(b, f[3], 1, 0);
-	copy_field(b, f[4], 1, 0);
+	copy_fields(b, f, "2? 3? 4?", 0);
 	copy_long(b, type, 0);
-	copy_field(b, f[6], 1, 0);
-	copy_field(b, f[7], 1, 0);
-	copy_field(b, f[8], 1, 1);
+	copy_fields(b, f, "6? 7? 8?", 1);
 	return (0);
 }
 
@@ -480,10 +518,9 @@ static int
 calendar_dates_row(struct import *im, const char *const *f)
 {
 	struct buf	*b = &im->copy[GF_CALENDAR_DATES];
-	char		 s[11], *key;
+	char		 s[11];
 	int32_t		 day;
 	long		 type;
-	int		 added;
 
 	if (required(im, "service_id", f[0]) == -1 ||
 	    int_field(im, "exception_type", f[2], 1, 2, LONG_MIN, &type) == -1)
@@ -492,11 +529,7 @@ calendar_dates_row(struct import *im, const char *const *f)
 		problem(im, "date \"%.20s\" is not a date YYYYMMDD", f[1]);
 		return (-1);
 	}
-	key = xmalloc(strlen(f[0]) + 16);
-	sprintf(key, "%s\x1f%s", f[0], f[1]);
-	added = set_add(&im->keys, key);
-	free(key);
-	if (!added) {
+	if (!pair_new(im, f[0], f[1])) {
 		problem(im, "service %.64s has two exceptions on %s", f[0],
 		    f[1]);
 		return (-1);
@@ -534,17 +567,12 @@ trips_row(struct import *im, const char *const *f)
 		problem(im, "trip_id \"%.64s\" appears twice", f[2]);
 		return (-1);
 	}
-	copy_field(b, f[2], 0, 0);
-	copy_field(b, f[0], 0, 0);
-	copy_field(b, f[1], 0, 0);
-	copy_field(b, f[3], 1, 0);
-	copy_field(b, f[5], 1, 0);
+	copy_fields(b, f, "2 0 1 3? 5?", 0);
 	if (dir < 0)
 		buf_adds(b, "\\N\t");
 	else
 		copy_long(b, dir, 0);
-	copy_field(b, f[6], 1, 0);
-	copy_field(b, f[7], 1, 1);
+	copy_fields(b, f, "6? 7?", 1);
 	return (0);
 }
 
@@ -554,8 +582,6 @@ stop_times_row(struct import *im, const char *const *f)
 {
 	struct buf	*b = &im->copy[GF_STOP_TIMES];
 	long		 seq, arr, dep, pick, drop;
-	char		*key;
-	int		 added;
 
 	if (required(im, "trip_id", f[0]) == -1 ||
 	    required(im, "stop_id", f[3]) == -1 ||
@@ -582,11 +608,7 @@ stop_times_row(struct import *im, const char *const *f)
 		problem(im, "departure_time is before arrival_time");
 		return (-1);
 	}
-	key = xmalloc(strlen(f[0]) + 24);
-	sprintf(key, "%s\x1f%ld", f[0], seq);
-	added = set_add(&im->keys, key);
-	free(key);
-	if (!added) {
+	if (!pair_new_long(im, f[0], seq)) {
 		problem(im, "trip %.64s has stop_sequence %ld twice", f[0], seq);
 		return (-1);
 	}
@@ -611,8 +633,6 @@ frequencies_row(struct import *im, const char *const *f)
 {
 	struct buf	*b = &im->copy[GF_FREQUENCIES];
 	long		 start, end, headway, exact;
-	char		*key;
-	int		 added;
 
 	if (required(im, "trip_id", f[0]) == -1 ||
 	    (start = time_field(im, "start_time", f[1], 1)) < 0 ||
@@ -629,11 +649,7 @@ frequencies_row(struct import *im, const char *const *f)
 		problem(im, "trip_id \"%.64s\" is not in trips.txt", f[0]);
 		return (-1);
 	}
-	key = xmalloc(strlen(f[0]) + 24);
-	sprintf(key, "%s\x1f%ld", f[0], start);
-	added = set_add(&im->keys, key);
-	free(key);
-	if (!added) {
+	if (!pair_new_long(im, f[0], start)) {
 		problem(im, "trip %.64s has two windows from %s", f[0], f[1]);
 		return (-1);
 	}
@@ -652,8 +668,7 @@ shapes_row(struct import *im, const char *const *f)
 	struct buf	*b = &im->copy[GF_SHAPES];
 	double		 lat, lon, dist = 0;
 	long		 seq;
-	char		*key, *end;
-	int		 added;
+	char		*end;
 
 	if (required(im, "shape_id", f[0]) == -1 ||
 	    coord_field(im, "shape_pt_lat", f[1], 90, &lat) == -1 ||
@@ -669,11 +684,7 @@ shapes_row(struct import *im, const char *const *f)
 			return (-1);
 		}
 	}
-	key = xmalloc(strlen(f[0]) + 24);
-	sprintf(key, "%s\x1f%ld", f[0], seq);
-	added = set_add(&im->keys, key);
-	free(key);
-	if (!added) {
+	if (!pair_new_long(im, f[0], seq)) {
 		problem(im, "shape %.64s has shape_pt_sequence %ld twice",
 		    f[0], seq);
 		return (-1);

@@ -110,11 +110,45 @@ active_alerts(struct request *req, int64_t *until)
 	return (res);
 }
 
+/*
+ * The rows of a public list ('stmt', parameters 'p') and the alerts
+ * active now as JSON in the caller's language (*alerts, *until when the
+ * answer stops being right), or NULL after a reply.
+ */
+static struct db_res *
+list_rows(struct request *req, enum shuttles_stmt stmt, const char *const *p,
+    json_t **alerts, int64_t *until)
+{
+	struct db_res	*res = NULL, *al;
+
+	if ((al = active_alerts(req, until)) == NULL)
+		return (NULL);
+	*alerts = alerts_json(al, 0, req->lang);
+	db_res_free(al);
+	if (reply_exec(req, SHUT_STMT(stmt), p, &res) == -1) {
+		json_decref(*alerts);
+		return (NULL);
+	}
+	return (res);
+}
+
+/* Answer a public list 'body', kept under 'key' until 'until'. */
+static void
+list_reply(struct request *req, json_t *body, struct db_res *res,
+    json_t *alerts, const char *key, int64_t until)
+{
+	reply_json(req, 200, body);
+	db_res_free(res);
+	json_decref(alerts);
+	public_headers(req);
+	cache_store_until(req, key, SHUTTLES_CACHE_TAG, until);
+}
+
 /* GET /api/v1/shuttles/routes */
 int
 shuttles_routes_list(struct request *req)
 {
-	struct db_res	*res = NULL, *al;
+	struct db_res	*res;
 	const char	*p[2];
 	char		 key[160], lim[24], *after = NULL;
 	int64_t		 until = 0;
@@ -129,17 +163,11 @@ shuttles_routes_list(struct request *req)
 	    lang_code(req->lang), limit, after != NULL ? after : "");
 	if (cache_reply(req, key))
 		goto out;
-	if ((al = active_alerts(req, &until)) == NULL)
-		goto out;
-	alerts = alerts_json(al, 0, req->lang);
-	db_res_free(al);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = after;
 	p[1] = lim;
-	if (reply_exec(req, SHUT_STMT(SS_ROUTES), p, &res) == -1) {
-		json_decref(alerts);
+	if ((res = list_rows(req, SS_ROUTES, p, &alerts, &until)) == NULL)
 		goto out;
-	}
 	items = json_array();
 	for (i = 0; i < db_res_rows(res) && i < limit; i++) {
 		it = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:s?, "
@@ -157,11 +185,8 @@ shuttles_routes_list(struct request *req)
 		    "route_ids", db_str(res, i, "route_id")));
 		json_array_append_new(items, it);
 	}
-	reply_json(req, 200, page(items, res, limit, "route_id"));
-	db_res_free(res);
-	json_decref(alerts);
-	public_headers(req);
-	cache_store_until(req, key, SHUTTLES_CACHE_TAG, until);
+	list_reply(req, page(items, res, limit, "route_id"), res, alerts, key,
+	    until);
 out:
 	free(after);
 	return (0);
@@ -196,7 +221,7 @@ shuttles_stops_list(struct request *req)
 {
 	const char	*near = request_query(req, "near");
 	const char	*rad = request_query(req, "radius");
-	struct db_res	*res = NULL, *al;
+	struct db_res	*res;
 	const char	*p[5];
 	char		 key[256], lim[24], la[32], lo[32], ra[24], *after = NULL;
 	char		*end;
@@ -226,20 +251,14 @@ shuttles_stops_list(struct request *req)
 	    near != NULL ? lo : "", ra, after != NULL ? after : "");
 	if (cache_reply(req, key))
 		goto out;
-	if ((al = active_alerts(req, &until)) == NULL)
-		goto out;
-	alerts = alerts_json(al, 0, req->lang);
-	db_res_free(al);
 	snprintf(lim, sizeof(lim), "%ld", limit + 1);
 	p[0] = after;
 	p[1] = lim;
 	p[2] = near != NULL ? la : NULL;
 	p[3] = near != NULL ? lo : NULL;
 	p[4] = ra;
-	if (reply_exec(req, SHUT_STMT(SS_STOPS), p, &res) == -1) {
-		json_decref(alerts);
+	if ((res = list_rows(req, SS_STOPS, p, &alerts, &until)) == NULL)
 		goto out;
-	}
 	items = json_array();
 	for (i = 0; i < db_res_rows(res) && i < limit; i++) {
 		it = json_pack("{s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:I, s:s?, "
@@ -263,15 +282,9 @@ shuttles_stops_list(struct request *req)
 		json_array_append_new(items, it);
 	}
 	/* Nearest first: no next page (?limit= is the answer's size). */
-	if (near != NULL)
-		reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
-		    "next_cursor"));
-	else
-		reply_json(req, 200, page(items, res, limit, "stop_id"));
-	db_res_free(res);
-	json_decref(alerts);
-	public_headers(req);
-	cache_store_until(req, key, SHUTTLES_CACHE_TAG, until);
+	list_reply(req, near != NULL ? json_pack("{s:o, s:n}", "items", items,
+	    "next_cursor") : page(items, res, limit, "stop_id"), res, alerts,
+	    key, until);
 out:
 	free(after);
 	return (0);

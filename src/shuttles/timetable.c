@@ -14,7 +14,8 @@
  * ends, and CACHE_TTL.  Why: on the benchmark's 2 cores one database round
  * trip per request costs as much as the rest of the request (GET
  * /api/v1/me, one row by primary key, runs at 0.46 x pgbench -S), and the
- * departures must run at half of pgbench -S at least (issue 12).
+ * departures must run at half of pgbench -S at least (the target bench/run.sh
+ * holds).
  *
  * A timetable holds:
  *  - read in one statement (SS_TIMETABLE, one snapshot of the data): the

@@ -13,14 +13,7 @@
 
 #include "base/conf.h"
 #include "harness.h"
-
-static const char *
-jstr(json_t *j, const char *name)
-{
-	json_t	*v = json_object_get(j, name);
-
-	return (json_is_string(v) ? json_string_value(v) : NULL);
-}
+#include "idlib.h"
 
 /* 1–64 characters of [A-Za-z0-9._-]. */
 static int
@@ -60,29 +53,21 @@ probe_answers(struct server *s, const char *path, const char *want)
 	    "Content-Type %s", ct ? ct : "(none)");
 	j = harness_json(&r);
 	ck_assert_msg(j != NULL, "body is not JSON: %s", r.body);
-	ck_assert_msg(jstr(j, "status") != NULL &&
-	    strcmp(jstr(j, "status"), want) == 0, "body %s", r.body);
+	ck_assert_msg(idl_jstr(j, "status") != NULL &&
+	    strcmp(idl_jstr(j, "status"), want) == 0, "body %s", r.body);
 	json_decref(j);
 	http_resp_free(&r);
 }
 
-START_TEST(test_healthz_ok)
+/* The probes: alive, then ready (the schema is the one it expects). */
+START_TEST(test_probes_answer)
 {
 	struct server	 s;
 
 	harness_start(&s, NULL);
 	probe_answers(&s, "/healthz", "ok");
-	ck_assert_int_eq(harness_server_stop(&s), 0);
-	harness_server_free(&s);
-}
-END_TEST
-
-START_TEST(test_readyz_ready)
-{
-	struct server	 s;
-
-	harness_start(&s, NULL);
 	probe_answers(&s, "/readyz", "ready");
+	ck_assert_int_eq(harness_server_stop(&s), 0);
 	harness_server_free(&s);
 }
 END_TEST
@@ -322,11 +307,11 @@ access_line(struct server *s, const char *rid)
 	free(log);
 	l = json_incref(json_array_get(lines, 0));
 	json_decref(lines);
-	t = jstr(l, "time");
+	t = idl_jstr(l, "time");
 	ck_assert_msg(t != NULL && strlen(t) >= 20 && t[10] == 'T' &&
 	    t[strlen(t) - 1] == 'Z', "time %s", t ? t : "(none)");
-	ck_assert_ptr_nonnull(jstr(l, "method"));
-	ck_assert_ptr_nonnull(jstr(l, "path"));
+	ck_assert_ptr_nonnull(idl_jstr(l, "method"));
+	ck_assert_ptr_nonnull(idl_jstr(l, "path"));
 	v = json_object_get(l, "status");
 	ck_assert_msg(json_is_integer(v), "status is not an integer");
 	v = json_object_get(l, "bytes");
@@ -357,20 +342,20 @@ START_TEST(test_accesslog_one_line_per_request)
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 
 	l = access_line(&s, "log-get-1");
-	ck_assert_str_eq(jstr(l, "method"), "GET");
-	ck_assert_str_eq(jstr(l, "path"), "/healthz");
+	ck_assert_str_eq(idl_jstr(l, "method"), "GET");
+	ck_assert_str_eq(idl_jstr(l, "path"), "/healthz");
 	ck_assert_int_eq(json_integer_value(json_object_get(l, "status")), 200);
 	ck_assert_msg(json_integer_value(json_object_get(l, "bytes")) > 0,
 	    "bytes of a 200 with a body is 0");
 	json_decref(l);
 
 	l = access_line(&s, "log-get-2");
-	ck_assert_str_eq(jstr(l, "path"), "/missing/page");
+	ck_assert_str_eq(idl_jstr(l, "path"), "/missing/page");
 	ck_assert_int_eq(json_integer_value(json_object_get(l, "status")), 404);
 	json_decref(l);
 
 	l = access_line(&s, "log-post-1");
-	ck_assert_str_eq(jstr(l, "method"), "POST");
+	ck_assert_str_eq(idl_jstr(l, "method"), "POST");
 	ck_assert_int_eq(json_integer_value(json_object_get(l, "status")), 405);
 	json_decref(l);
 	harness_server_free(&s);
@@ -390,7 +375,7 @@ START_TEST(test_accesslog_no_query_string)
 	http_resp_free(&r);
 	ck_assert_int_eq(harness_server_stop(&s), 0);
 	l = access_line(&s, "q-1");
-	ck_assert_str_eq(jstr(l, "path"), "/healthz");
+	ck_assert_str_eq(idl_jstr(l, "path"), "/healthz");
 	json_decref(l);
 	log = harness_server_log(&s);
 	ck_assert_msg(strstr(log, "secret") == NULL, "the query string is "
@@ -563,7 +548,7 @@ START_TEST(test_openapi_served)
 	ck_assert_int_eq(r.status, 200);
 	j = harness_json(&r);
 	ck_assert_msg(j != NULL, "not JSON");
-	v = jstr(j, "openapi");
+	v = idl_jstr(j, "openapi");
 	ck_assert_msg(v != NULL && strncmp(v, "3.1", 3) == 0, "openapi %s",
 	    v ? v : "(none)");
 	ck_assert_msg(json_is_object(json_object_get(j, "paths")),
@@ -793,8 +778,7 @@ START_TEST(test_sigterm_exit_zero)
 END_TEST
 
 static const TTest *const *const tests[] = {
-	&test_healthz_ok,
-	&test_readyz_ready,
+	&test_probes_answer,
 	&test_notfound_problem,
 	&test_method_not_allowed,
 	&test_request_id_echoed,

@@ -1,15 +1,16 @@
 /*
  * t0003-modules: guichetd and guichetctl see the same modules, with the
- * same routes, statements, privacy hooks, commands, scopes and problem
- * codes: both read the one module list (src/app/modules.c), and this test
- * fails the day one of them wires a module, or a hook, the other lacks.
+ * same routes, statements, privacy hooks, commands, scopes, problem codes
+ * and the hooks each module's init installs (the server's guard and replay
+ * hooks, the outbox's gates, the access recorder): both read the one
+ * module list (src/app/modules.c), and this test fails the day one of them
+ * wires a module, or a hook, the other lacks.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
-
 
 /* stdout of 'prog' with the database and 'extra' arguments; exit 0. */
 static char *
@@ -88,6 +89,12 @@ START_TEST(test_modules_content)
 		"route ops GET /healthz public",
 		"start privacy yes",
 		"problem no_route 404",
+		/* The hooks each init installs, the same in both programs. */
+		"installs ops server-replay",
+		"installs identity outbox-gate",
+		"installs identity server-guard",
+		"installs privacy access-recorder",
+		"installs privacy outbox-gate",
 	};
 	const char	*extra[] = { "modules", NULL };
 	const char	*p, *q;

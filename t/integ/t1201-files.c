@@ -47,12 +47,6 @@ start(struct idenv *e)
 	fl_init(e->db);
 }
 
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
 /* The problem's code of a response. */
 static char *
 code_of(const struct http_resp *r)
@@ -60,7 +54,7 @@ code_of(const struct http_resp *r)
 	json_t	*j = harness_json(r);
 	char	*c;
 
-	c = strdup(j != NULL && jstr(j, "code") != NULL ? jstr(j, "code") :
+	c = strdup(j != NULL && idl_jstr(j, "code") != NULL ? idl_jstr(j, "code") :
 	    "(none)");
 	json_decref(j);
 	return (c);
@@ -151,17 +145,17 @@ START_TEST(test_files_upload_route)
 	ck_assert_int_eq(fl_http("POST", "/t/files", png_as_pdf, png, len, &r),
 	    201);
 	j = harness_json(&r);
-	ck_assert_str_eq(jstr(j, "type"), "image/png");
-	ck_assert_str_eq(jstr(j, "name"), "reçu (1).pdf");
-	ck_assert_str_eq(jstr(j, "status"), "pending");
-	ck_assert_str_eq(jstr(json_object_get(j, "owner"), "module"), "test");
+	ck_assert_str_eq(idl_jstr(j, "type"), "image/png");
+	ck_assert_str_eq(idl_jstr(j, "name"), "reçu (1).pdf");
+	ck_assert_str_eq(idl_jstr(j, "status"), "pending");
+	ck_assert_str_eq(idl_jstr(json_object_get(j, "owner"), "module"), "test");
 	ck_assert(json_is_null(json_object_get(j, "scanned_at")));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "size")),
 	    (json_int_t)len);
 	http_resp_free(&r);
 	/* Served as what it is, under a name that says so. */
-	fl_mark(e.db, jstr(j, "id"), "clean");
-	path = harness_printf("/t/files/%s", jstr(j, "id"));
+	fl_mark(e.db, idl_jstr(j, "id"), "clean");
+	path = harness_printf("/t/files/%s", idl_jstr(j, "id"));
 	ck_assert_int_eq(fl_http("GET", path, NULL, NULL, 0, &r), 200);
 	ck_assert_str_eq(http_resp_header(&r, "Content-Type"), "image/png");
 	ck_assert_str_eq(http_resp_header(&r, "Content-Disposition"),
@@ -362,8 +356,8 @@ START_TEST(test_files_erased_with_their_uploader)
 	files = json_object_get(json_object_get(json_object_get(j, "data"),
 	    "files"), "files");
 	ck_assert_int_eq(json_array_size(files), 1);
-	ck_assert_str_eq(jstr(json_array_get(files, 0), "name"), name);
-	ck_assert_str_eq(jstr(json_array_get(files, 0), "id"), mine);
+	ck_assert_str_eq(idl_jstr(json_array_get(files, 0), "name"), name);
+	ck_assert_str_eq(idl_jstr(json_array_get(files, 0), "id"), mine);
 	json_decref(j);
 	ck_assert_int_ge(idl_dump_count(&e, name), 1);
 	ck_assert_int_ge(idl_dump_count(&e, hex), 1);
@@ -375,8 +369,8 @@ START_TEST(test_files_erased_with_their_uploader)
 	j = harness_json(&r);
 	erased = json_object_get(j, "erased");
 	json_array_foreach(erased, i, x)
-		if (strcmp(jstr(x, "module"), "files") == 0) {
-			ck_assert_str_eq(jstr(x, "category"), "attachment");
+		if (strcmp(idl_jstr(x, "module"), "files") == 0) {
+			ck_assert_str_eq(idl_jstr(x, "category"), "attachment");
 			ck_assert_int_eq(json_integer_value(json_object_get(x,
 			    "records")), 1);
 			found = 1;

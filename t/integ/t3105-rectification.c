@@ -79,6 +79,28 @@ read_api(const struct idenv *e, const char *path, const char *token)
 	return (body);
 }
 
+/* A person of person() with its marker, for the tests that need no more. */
+struct who {
+	struct idenv	 e;
+	char		*m, *id, *at;
+};
+
+static void
+who_start(struct who *w)
+{
+	w->m = idl_marker(20);
+	w->id = person(&w->e, w->m, &w->at);
+}
+
+static void
+who_stop(struct who *w)
+{
+	free(w->at);
+	free(w->id);
+	free(w->m);
+	idl_stop(&w->e);
+}
+
 START_TEST(test_old_value_gone_everywhere)
 {
 	struct idenv	 e;
@@ -150,57 +172,49 @@ END_TEST
 /* The locale is not personal data: changing it records no field. */
 START_TEST(test_locale_records_nothing)
 {
-	struct idenv	 e;
-	char		*m, *id, *at, *body;
+	struct who	 w;
+	char		*body;
 
-	m = idl_marker(20);
-	id = person(&e, m, &at);
-	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	who_start(&w);
+	ck_assert_int_eq(idl_status(&w.e, "PATCH", "/api/v1/me", w.at,
 	    "{\"locale\": \"it\"}"), 200);
-	ck_assert_int_eq(idl_sql_count(&e,
+	ck_assert_int_eq(idl_sql_count(&w.e,
 	    "SELECT count(*) FROM identity.accounts "
-	    "WHERE id = '%s' AND locale = 'it'", id), 1);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
+	    "WHERE id = '%s' AND locale = 'it'", w.id), 1);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
+	    "privacy.rectifications WHERE account_id = '%s'", w.id), 0);
 	/* The same value again changes nothing either. */
-	body = harness_printf("{\"display_name\": \"%s\"}", m);
-	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at, body), 200);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.rectifications WHERE account_id = '%s'", id), 0);
+	body = harness_printf("{\"display_name\": \"%s\"}", w.m);
+	ck_assert_int_eq(idl_status(&w.e, "PATCH", "/api/v1/me", w.at, body), 200);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
+	    "privacy.rectifications WHERE account_id = '%s'", w.id), 0);
 	free(body);
-	free(at);
-	free(id);
-	free(m);
-	idl_stop(&e);
+	who_stop(&w);
 }
 END_TEST
 
 /* Several fields at once: their names, never the values. */
 START_TEST(test_several_fields)
 {
-	struct idenv	 e;
-	char		*m, *id, *at, *v;
+	struct who	 w;
+	char		*v;
 
-	m = idl_marker(20);
-	id = person(&e, m, &at);
-	ck_assert_int_eq(idl_status(&e, "PATCH", "/api/v1/me", at,
+	who_start(&w);
+	ck_assert_int_eq(idl_status(&w.e, "PATCH", "/api/v1/me", w.at,
 	    "{\"phone\": \"+33612345678\", "
 	    "\"address\": {\"street\": \"1 rue du Marker\", \"postcode\": "
 	    "\"05100\", \"city\": \"Montgenevre\"}, \"locale\": \"en\"}"), 200);
-	v = idl_sql(&e, "SELECT array_to_string(fields, ',') FROM "
-	    "privacy.rectifications WHERE account_id = '%s'", id);
+	v = idl_sql(&w.e, "SELECT array_to_string(fields, ',') FROM "
+	    "privacy.rectifications WHERE account_id = '%s'", w.id);
 	ck_assert_msg(v != NULL, "no rectification row");
 	ck_assert_msg(strstr(v, "phone") != NULL && strstr(v, "street") !=
 	    NULL && strstr(v, "city") != NULL && strstr(v, "locale") == NULL,
 	    "fields: %s", v);
 	free(v);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
 	    "privacy.rectifications r WHERE account_id = '%s' AND (r::text "
-	    "LIKE '%%612345678%%' OR r::text LIKE '%%Marker%%')", id), 0);
-	free(at);
-	free(id);
-	free(m);
-	idl_stop(&e);
+	    "LIKE '%%612345678%%' OR r::text LIKE '%%Marker%%')", w.id), 0);
+	who_stop(&w);
 }
 END_TEST
 
@@ -211,46 +225,41 @@ END_TEST
  */
 START_TEST(test_actor_and_other_paths)
 {
-	struct idenv	 e;
-	char		*m, *id, *at;
+	struct who	 w;
 	long		 st;
 	json_t		*j;
 
-	m = idl_marker(20);
-	id = person(&e, m, &at);
-	ck_assert_int_eq(idl_sql_exec(&e, "BEGIN; SELECT set_config("
+	who_start(&w);
+	ck_assert_int_eq(idl_sql_exec(&w.e, "BEGIN; SELECT set_config("
 	    "'guichet.actor', '%s', true), set_config('guichet.channel', "
 	    "'counter', true); UPDATE identity.accounts SET email = "
 	    "'counter-%s@example.test', updated_at = '2027-04-01T09:00:00Z' "
-	    "WHERE id = '%s'; COMMIT", idl_demo.admin_id, m, id), 0);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "WHERE id = '%s'; COMMIT", idl_demo.admin_id, w.m, w.id), 0);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
 	    "AND channel = 'counter' AND fields = '{email}' AND at = "
-	    "'2027-04-01T09:00:00Z'", id, idl_demo.admin_id), 1);
+	    "'2027-04-01T09:00:00Z'", w.id, idl_demo.admin_id), 1);
 	/* The setting is transaction-local: the next change is the person's. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+	ck_assert_int_eq(idl_sql_exec(&w.e, "UPDATE identity.accounts SET "
 	    "employer = NULL, city = 'Briancon', updated_at = "
-	    "'2027-04-02T09:00:00Z' WHERE id = '%s'", id), 0);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "'2027-04-02T09:00:00Z' WHERE id = '%s'", w.id), 0);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
 	    "privacy.rectifications WHERE account_id = '%s' AND actor = '%s' "
-	    "AND channel = 'api' AND fields = '{city}'", id, id), 1);
+	    "AND channel = 'api' AND fields = '{city}'", w.id, w.id), 1);
 	/* A new password is not a rectification. */
-	j = idl_reqj(&e, "POST", "/api/v1/me/password", at,
+	j = idl_reqj(&w.e, "POST", "/api/v1/me/password", w.at,
 	    "{\"current_password\": \"" GOOD_PASSWORD "\", \"new_password\": "
 	    "\"another good passphrase 8\"}", &st);
 	json_decref(j);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.rectifications WHERE account_id = '%s'", id), 2);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
+	    "privacy.rectifications WHERE account_id = '%s'", w.id), 2);
 	/* An erasure is recorded by the erasure journal, not here. */
-	ck_assert_int_eq(idl_sql_exec(&e, "UPDATE identity.accounts SET "
+	ck_assert_int_eq(idl_sql_exec(&w.e, "UPDATE identity.accounts SET "
 	    "status = 'erased', display_name = 'erased', updated_at = "
-	    "'2027-04-03T09:00:00Z' WHERE id = '%s'", id), 0);
-	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
-	    "privacy.rectifications WHERE account_id = '%s'", id), 2);
-	free(at);
-	free(id);
-	free(m);
-	idl_stop(&e);
+	    "'2027-04-03T09:00:00Z' WHERE id = '%s'", w.id), 0);
+	ck_assert_int_eq(idl_sql_count(&w.e, "SELECT count(*) FROM "
+	    "privacy.rectifications WHERE account_id = '%s'", w.id), 2);
+	who_stop(&w);
 }
 END_TEST
 

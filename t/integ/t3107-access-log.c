@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/b64.h"
 #include "idlib.h"
 
 /* "fee" with no letter or digit on either side (case-insensitive). */
@@ -94,6 +95,60 @@ nitems(const json_t *j)
 	return (json_array_size(json_object_get(j, "items")));
 }
 
+/*
+ * A list's cursor is sealed: its bytes show neither the time of the last
+ * item (the key it continues from) nor any other text, and the cursor with
+ * one character changed is a 400 with the code bad_cursor.
+ */
+static void
+cursor_sealed(const char *cursor, const char *last_at, const char *token,
+    const struct idenv *e)
+{
+	unsigned char	 raw[1024];
+	char		*bad, *q, date[11];
+	ssize_t		 n;
+	json_t		*j;
+	long		 st;
+
+	n = b64url_decode(cursor, strlen(cursor), raw, sizeof(raw));
+	ck_assert_msg(n > 0, "cursor %s is not base64url", cursor);
+	snprintf(date, sizeof(date), "%s", last_at);
+	ck_assert_msg(memmem(raw, (size_t)n, date, strlen(date)) == NULL &&
+	    memmem(raw, (size_t)n, last_at + 11, 8) == NULL,
+	    "cursor %s shows its key %s", cursor, last_at);
+	bad = strdup(cursor);
+	bad[strlen(bad) / 2] = bad[strlen(bad) / 2] == 'A' ? 'B' : 'A';
+	q = harness_printf("/api/v1/me/access-log?cursor=%s", bad);
+	j = idl_reqj(e, "GET", q, token, NULL, &st);
+	ck_assert_int_eq(st, 400);
+	ck_assert_msg(idl_jstr(j, "code") != NULL &&
+	    strcmp(idl_jstr(j, "code"), "bad_cursor") == 0, "tampered cursor");
+	json_decref(j);
+	free(q);
+	free(bad);
+}
+
+/*
+ * INSERT INTO privacy.access_log (at, account_id, reader_kind, <rest>:
+ * the other columns and the rows, formatted; idl_sql_exec()'s result.
+ */
+static int
+log_add(const struct idenv *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*rest;
+	int	 rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&rest, fmt, ap) == -1)
+		rest = NULL;
+	va_end(ap);
+	ck_assert_ptr_nonnull(rest);
+	rc = idl_sql_exec(e, "INSERT INTO privacy.access_log (at, account_id, "
+	    "reader_kind, %s", rest);
+	free(rest);
+	return (rc);
+}
 START_TEST(test_dpo_read_is_logged_and_shown)
 {
 	struct idenv	 e;
@@ -136,14 +191,12 @@ START_TEST(test_dpo_read_is_logged_and_shown)
 	json_decref(log);
 
 	/* An agent's row names the department, a partner's its name. */
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
-	    "account_id, reader_kind, reader_account, department, dataset, "
+	ck_assert_int_eq(log_add(&e, "reader_account, department, dataset, "
 	    "record, purpose) SELECT '2026-12-20T09:00:00Z', '%s', 'agent', "
 	    "account_id, department, 'cases.case', 'C-1', 'instruction' FROM "
 	    "identity.agent_departments WHERE account_id = '%s' LIMIT 1",
 	    idl_demo.resident_id, idl_demo.agent_id), 0);
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
-	    "account_id, reader_kind, client_id, dataset, record) VALUES "
+	ck_assert_int_eq(log_add(&e, "client_id, dataset, record) VALUES "
 	    "('2026-12-20T10:00:00Z', '%s', 'client', '%s', 'mobility.pass', "
 	    "'P-7')", idl_demo.resident_id, idl_demo.client_id), 0);
 	log = access_log(&e, res, NULL);
@@ -201,12 +254,50 @@ START_TEST(test_read_without_purpose_refused)
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "privacy.access_log"), 0);
 	/* The database refuses a purposeless agent row too. */
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
-	    "account_id, reader_kind, reader_account, dataset) VALUES "
+	ck_assert_int_eq(log_add(&e, "reader_account, dataset) VALUES "
 	    "('" FROZEN "', '%s', 'dpo', '%s', 'identity.account')",
 	    idl_demo.resident_id, idl_demo.admin_id), -1);
 	free(dpo);
 	free(res);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * No log, no read: when the access-log row cannot be written, the read
+ * of the subject is refused (503) and its answer holds nothing of the
+ * person; once the log can be written again, the same read is answered
+ * and logged.
+ */
+START_TEST(test_read_refused_without_its_log)
+{
+	struct idenv	 e;
+	char		*dpo, *d;
+	json_t		*j;
+	long		 st;
+
+	dpo = idl_start_admin(&e, FROZEN);
+	idl_fail_on(&e, "INSERT", "privacy.access_log");
+	st = read_subject(&e, dpo, idl_demo.resident_id, "controle", NULL, &j);
+	d = harness_dump(j);
+	ck_assert_msg(st == 503, "read with the log failing: %ld %s", st, d);
+	ck_assert_msg(strstr(d, IDL_RESIDENT_EMAIL) == NULL &&
+	    json_object_get(j, "account") == NULL &&
+	    json_object_get(j, "email") == NULL, "the person in %s", d);
+	free(d);
+	json_decref(j);
+	idl_fail_off(&e, "privacy.access_log");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 0);
+	st = read_subject(&e, dpo, idl_demo.resident_id, "controle", NULL, &j);
+	d = harness_dump(j);
+	ck_assert_msg(st == 200 && strstr(d, IDL_RESIDENT_EMAIL) != NULL,
+	    "read: %ld %s", st, d);
+	free(d);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), 1);
+	free(dpo);
 	idl_stop(&e);
 }
 END_TEST
@@ -269,8 +360,7 @@ START_TEST(test_paging)
 
 	idl_start_new(&e, FROZEN);
 	/* 45 rows; pairs share their time, so the id breaks the tie. */
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
-	    "account_id, reader_kind, reader_account, dataset, record, purpose) "
+	ck_assert_int_eq(log_add(&e, "reader_account, dataset, record, purpose) "
 	    "SELECT timestamptz '2026-12-01T00:00:00Z' + (g / 2) * "
 	    "interval '1 hour', '%s', 'dpo', '%s', 'identity.account', "
 	    "'r' || g, 'p' FROM generate_series(1, 45) g",
@@ -302,6 +392,10 @@ START_TEST(test_paging)
 		}
 		if (json_is_string(json_object_get(log, "next_cursor")))
 			cursor = strdup(idl_jstr(log, "next_cursor"));
+		if (pages == 1) {
+			ck_assert_ptr_nonnull(cursor);
+			cursor_sealed(cursor, last_at, res, &e);
+		}
 		ck_assert_msg(pages > 2 || nitems(log) == 20, "page %d: %s",
 		    pages, d);
 		free(d);
@@ -373,8 +467,7 @@ START_TEST(test_append_only_but_purgeable)
 	struct idenv	 e;
 
 	idl_start_new(&e, FROZEN);
-	ck_assert_int_eq(idl_sql_exec(&e, "INSERT INTO privacy.access_log (at, "
-	    "account_id, reader_kind, reader_account, dataset, purpose) "
+	ck_assert_int_eq(log_add(&e, "reader_account, dataset, purpose) "
 	    "SELECT t, '%s', 'dpo', '%s', 'identity.account', 'p' FROM "
 	    "unnest(ARRAY[timestamptz '2025-01-01Z', '2026-06-01Z', "
 	    "'2026-12-01Z']) t", idl_demo.resident_id, idl_demo.admin_id), 0);
@@ -408,6 +501,7 @@ END_TEST
 static const TTest *const *const tests[] = {
 	&test_dpo_read_is_logged_and_shown,
 	&test_read_without_purpose_refused,
+	&test_read_refused_without_its_log,
 	&test_deferred_disclosure,
 	&test_paging,
 	&test_another_person_sees_nothing,

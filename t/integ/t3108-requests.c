@@ -463,7 +463,7 @@ START_TEST(test_no_fee_and_dpo_only)
 END_TEST
 
 /*
- * received_at is plausible (issue 8): no earlier than the retention of
+ * received_at is plausible: no earlier than the retention of
  * rights requests before now (5 years) nor than the RGPD (25 May 2018),
  * no later than now give or take 5 minutes of clock skew; the database
  * refuses one before the RGPD too.
@@ -553,7 +553,7 @@ read_request(const struct idenv *e, const char *path, const char *token,
 }
 
 /*
- * The Location of a new request is something a GET reads (issue 9): the
+ * The Location of a new request is something a GET reads: the
  * DPO's read of one request, with its purpose, written to the person's
  * access log like every read of the town.
  */
@@ -643,7 +643,8 @@ START_TEST(test_empty_patch_422)
 END_TEST
 
 /*
- * Free texts never reach guichetd's log (issue 8): the grounds, answers,
+ * Free texts never reach guichetd's log (ARCHITECTURE.md, "Rules a
+ * module keeps": ids and counts, never free text): the grounds, answers,
  * reasons and purposes that the DPO and the person type go to the
  * database and the person, the log keeps ids and counts.
  */

@@ -378,9 +378,9 @@ START_TEST(test_objection_other_bases)
 END_TEST
 
 /*
- * Same fault, same status (issue 9): a purpose that does not exist, named
- * in a body, is a value of a member: a 422 with one error on /purpose, code
- * "unknown", the same body from the person's objection and from the DPO's
+ * Same fault, same status (ARCHITECTURE.md, "API conventions"): a purpose
+ * that does not exist, named in a body, is a value of a member: a 422 with
+ * one error on /purpose, code "unknown", the same body from the person's objection and from the DPO's
  * record of one.  Named in a path it is a resource that does not exist:
  * 404, purpose_not_found.
  */
@@ -425,8 +425,8 @@ START_TEST(test_unknown_purpose_422)
 END_TEST
 
 /*
- * Lifting for a person who does not exist is 404, not 409 (issue 9); for
- * one whose data is not restricted, 409: two codes.
+ * Lifting for a person who does not exist is 404, not 409 (guichetd(8));
+ * for one whose data is not restricted, 409: two codes.
  */
 START_TEST(test_lift_unknown_person_404)
 {
@@ -466,7 +466,7 @@ START_TEST(test_lift_unknown_person_404)
 END_TEST
 
 /*
- * Budgets per client address (issue 8): the servers below believe
+ * Budgets per client address: the servers below believe
  * X-Forwarded-For from 127.0.0.1 (idl_start_proxied()), so that one test
  * speaks from several addresses.
  */

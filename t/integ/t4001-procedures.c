@@ -226,6 +226,8 @@ START_TEST(test_demo_procedures_load)
 		  "resident" },
 		{ "forfait_saisonnier", "remontees_mecaniques", 60,
 		  "rejection", "seasonal_worker" },
+		{ "forfait_residence_secondaire", "remontees_mecaniques", 60,
+		  "rejection", "secondary_resident" },
 	};
 	struct idenv	 e;
 	char		*out = NULL, *err = NULL;
@@ -249,7 +251,7 @@ START_TEST(test_demo_procedures_load)
 	    "procedures.versions WHERE source <> 'demo'"), 0);
 	/* A second demo changes nothing. */
 	ck_assert_int_eq(idl_ctl_words(&e, &out, &err, "demo", NULL), 0);
-	ck_assert_msg(strstr(out, " 0 created, 0 changed, 9 unchanged") !=
+	ck_assert_msg(strstr(out, " 0 created, 0 changed, 10 unchanged") !=
 	    NULL, "a second demo: %s", out);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "procedures.versions WHERE version > 1"), 0);
@@ -275,7 +277,7 @@ START_TEST(test_demo_procedures_languages)
 	ck_assert_int_eq(get_lang(&e, LIST "?limit=100", NULL, &r), 200);
 	page = harness_json(&r);
 	http_resp_free(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 9);
+	ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 10);
 	json_array_foreach(json_object_get(page, "items"), i, it) {
 		code = idl_jstr(it, "code");
 		path = harness_printf("/api/v1/procedures/%s", code);

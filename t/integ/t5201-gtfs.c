@@ -264,49 +264,66 @@ START_TEST(test_sample_departures)
 END_TEST
 
 /* A feed as they come: BOM, CRLF, quotes, columns in any order. */
+static const char *const night_feed[][2] = {
+	{ "agency.txt", "\xef\xbb\xbf" "agency_name,agency_url,"
+	  "agency_timezone\r\n\"Navettes, nuit\",https://example.org,"
+	  "Europe/Paris\r\n" },
+	{ "stops.txt", "stop_lat,stop_id,stop_lon,stop_name,"
+	  "platform_code\r\n44.89,A,6.63,\"Gare, quai 2\",2\r\n"
+	  "44.90,B,6.64,\"Champ de Mars\",\r\n"
+	  "44.93,C,6.72,Village,\r\n" },
+	{ "routes.txt", "route_type,route_long_name,route_id\r\n"
+	  "3,\"Navette \"\"de nuit\"\"\",R1\r\n" },
+	/* weekdays of 2026 */
+	{ "calendar.txt", "service_id,monday,tuesday,wednesday,"
+	  "thursday,friday,saturday,sunday,start_date,end_date\r\n"
+	  "SVC,1,1,1,1,1,0,0,20260101,20261231\r\n" },
+	/* none on Christmas; on the Sunday the clocks change, and
+	   the EXTRA service on 26 December only */
+	{ "calendar_dates.txt", "date,service_id,exception_type\r\n"
+	  "20261225,SVC,2\r\n20260329,SVC,1\r\n20261226,EXTRA,1\r\n" },
+	{ "trips.txt", "trip_id,route_id,service_id,trip_headsign\r\n"
+	  "T_NIGHT,R1,SVC,Village\r\nT_EXTRA,R1,EXTRA,\r\n" },
+	{ "stop_times.txt", "stop_sequence,trip_id,stop_id,"
+	  "departure_time,arrival_time\r\n"
+	  "1,T_NIGHT,A,23:50:00,23:50:00\r\n"
+	  "2,T_NIGHT,B,25:10:00,25:10:00\r\n"
+	  "3,T_NIGHT,C,25:30:00,25:30:00\r\n"
+	  "1,T_EXTRA,A,10:00:00,10:00:00\r\n"
+	  "2,T_EXTRA,B,10:10:00,10:10:00\r\n"
+	  "3,T_EXTRA,C,10:30:00,10:30:00\r\n" },
+	/* the line's path, the last point without a distance */
+	{ "shapes.txt", "shape_id,shape_pt_lat,shape_pt_lon,"
+	  "shape_pt_sequence,shape_dist_traveled\r\n"
+	  "S_NIGHT,44.89,6.63,1,0\r\n"
+	  "S_NIGHT,44.8951234,6.6354321,2,1250.5\r\n"
+	  "S_NIGHT,44.93,6.72,3,\r\n" },
+};
+
+/* The night feed's file 'name' (NULL: every one) written into 'dir'. */
+static void
+write_night_file(const char *dir, const char *name)
+{
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(night_feed) / sizeof(night_feed[0]); i++) {
+		if (name != NULL && strcmp(name, night_feed[i][0]) != 0)
+			continue;
+		p = harness_printf("%s/%s", dir, night_feed[i][0]);
+		ck_assert_int_eq(harness_write_file(p, night_feed[i][1]), 0);
+		free(p);
+	}
+}
+
 static char *
 write_night_feed(const char *name)
 {
 	char	*dir = harness_printf("%s/%d-%s", harness_tmpdir(),
 		    (int)getpid(), name);
-	char	*p;
-	static const char *const files[][2] = {
-		{ "agency.txt", "\xef\xbb\xbf" "agency_name,agency_url,"
-		  "agency_timezone\r\n\"Navettes, nuit\",https://example.org,"
-		  "Europe/Paris\r\n" },
-		{ "stops.txt", "stop_lat,stop_id,stop_lon,stop_name,"
-		  "platform_code\r\n44.89,A,6.63,\"Gare, quai 2\",2\r\n"
-		  "44.90,B,6.64,\"Champ de Mars\",\r\n"
-		  "44.93,C,6.72,Village,\r\n" },
-		{ "routes.txt", "route_type,route_long_name,route_id\r\n"
-		  "3,\"Navette \"\"de nuit\"\"\",R1\r\n" },
-		/* weekdays of 2026 */
-		{ "calendar.txt", "service_id,monday,tuesday,wednesday,"
-		  "thursday,friday,saturday,sunday,start_date,end_date\r\n"
-		  "SVC,1,1,1,1,1,0,0,20260101,20261231\r\n" },
-		/* none on Christmas; on the Sunday the clocks change, and
-		   the EXTRA service on 26 December only */
-		{ "calendar_dates.txt", "date,service_id,exception_type\r\n"
-		  "20261225,SVC,2\r\n20260329,SVC,1\r\n20261226,EXTRA,1\r\n" },
-		{ "trips.txt", "trip_id,route_id,service_id,trip_headsign\r\n"
-		  "T_NIGHT,R1,SVC,Village\r\nT_EXTRA,R1,EXTRA,\r\n" },
-		{ "stop_times.txt", "stop_sequence,trip_id,stop_id,"
-		  "departure_time,arrival_time\r\n"
-		  "1,T_NIGHT,A,23:50:00,23:50:00\r\n"
-		  "2,T_NIGHT,B,25:10:00,25:10:00\r\n"
-		  "3,T_NIGHT,C,25:30:00,25:30:00\r\n"
-		  "1,T_EXTRA,A,10:00:00,10:00:00\r\n"
-		  "2,T_EXTRA,B,10:10:00,10:10:00\r\n"
-		  "3,T_EXTRA,C,10:30:00,10:30:00\r\n" },
-	};
-	size_t	 i;
 
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		p = harness_printf("%s/%s", dir, files[i][0]);
-		ck_assert_int_eq(harness_write_file(p, files[i][1]), 0);
-		free(p);
-	}
+	write_night_file(dir, NULL);
 	return (dir);
 }
 
@@ -363,6 +380,16 @@ START_TEST(test_after_midnight_and_exceptions)
 	    "25:10:00\n");
 	/* C ends both trips: no departure there. */
 	assert_departures(&e, "C", "2026-12-23T20:00:00Z", 5, "");
+	/* shapes.txt: every point, to the 7th decimal, distances or none. */
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.shapes WHERE shape_id = 'S_NIGHT'"), 3);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.shapes WHERE shape_id = 'S_NIGHT' AND sequence = 2 AND "
+	    "abs(lat - 44.8951234) < 1e-9 AND abs(lon - 6.6354321) < 1e-9 AND "
+	    "dist = 1250.5"), 1);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.shapes WHERE shape_id = 'S_NIGHT' AND sequence = 3 AND "
+	    "dist IS NULL AND lat = 44.93"), 1);
 	free(dir);
 	idl_stop(&e);
 }
@@ -555,6 +582,41 @@ START_TEST(test_row_errors)
 	    NULL, "%s", err);
 	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
 	    "shuttles.trips WHERE trip_id = 'T_NIGHT'"), 0);
+	free(out);
+	free(err);
+	/* shapes.txt's rows too, the good stop_times back. */
+	write_night_file(dir, "stop_times.txt");
+	p = harness_printf("%s/shapes.txt", dir);
+	ck_assert_int_eq(harness_write_file(p, "shape_id,shape_pt_lat,"
+	    "shape_pt_lon,shape_pt_sequence,shape_dist_traveled\n"
+	    "S1,44.89,6.63,1,0\n"
+	    "S1,94.89,6.63,2,10\n"
+	    "S1,44.9,6.64,x,20\n"
+	    "S1,44.9,6.64,3,far\n"
+	    "S1,44.9,6.64,1,30\n"
+	    ",44.9,6.64,4,40\n"), 0);
+	free(p);
+	ck_assert_int_ne(gtfs_import(&e, &out, &err, dir, NULL), 0);
+	ck_assert_msg(strstr(err, "shapes.txt:3: shape_pt_lat \"94.89\" is "
+	    "not a number from -90 to 90\n") != NULL &&
+	    strstr(err, "shapes.txt:4: shape_pt_sequence \"x\" is not an "
+	    "integer from 0 to 2147483647\n") != NULL &&
+	    strstr(err, "shapes.txt:5: shape_dist_traveled \"far\" is not a "
+	    "number\n") != NULL &&
+	    strstr(err, "shapes.txt:6: shape S1 has shape_pt_sequence 1 "
+	    "twice\n") != NULL &&
+	    strstr(err, "shapes.txt:7: shape_id is required\n") != NULL,
+	    "%s", err);
+	ck_assert_ptr_null(strstr(err, "stop_times.txt"));
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.shapes"), 0);
+	free(out);
+	free(err);
+	/* Told to skip them: the one good point. */
+	ck_assert_int_eq(gtfs_import(&e, &out, &err, dir, "--skip-errors",
+	    NULL), 0);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "shuttles.shapes WHERE shape_id = 'S1'"), 1);
 	free(out);
 	free(err);
 	/* A required column missing: the file cannot be read at all. */

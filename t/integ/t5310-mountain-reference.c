@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "caselib.h"
+#include "mtnlib.h"
 
 #define FROZEN	"2026-12-20T08:00:00Z"
 #define ADMIN	"/api/v1/admin/mountain"
@@ -727,39 +727,33 @@ END_TEST
 START_TEST(test_who)
 {
 	struct idenv	 e;
-	char		*op, *res, *chief, *tech, *admin;
+	struct mtn_cast	 c;
+	char		*admin;
 	json_t		*j, *doc;
 	long		 st;
 
 	admin = idl_start_admin(&e, FROZEN);
-	op = idl_operator_token(&e);
-	res = cl_resident(&e);
-	chief = cl_agent(&e, CL_LIFT_CHIEF);
-	tech = cl_agent(&e, CL_TECH);
+	mtn_cast(&e, &c);
 	doc = export_doc(&e);
 	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, NULL, NULL), 401);
-	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, res, NULL), 403);
-	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, tech, NULL), 403);
-	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, chief, NULL), 200);
-	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, op, NULL), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, c.res, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, c.tech, NULL), 403);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, c.chief, NULL), 200);
+	ck_assert_int_eq(idl_status(&e, "GET", ADMIN, c.op, NULL), 200);
 	j = idl_sendj(&e, "PUT", ADMIN, NULL, json_incref(doc), &st);
 	ck_assert_int_eq(st, 401);
 	json_decref(j);
-	j = idl_sendj(&e, "PUT", ADMIN, tech, json_incref(doc), &st);
+	j = idl_sendj(&e, "PUT", ADMIN, c.tech, json_incref(doc), &st);
 	ck_assert_int_eq(st, 403);
 	json_decref(j);
-	j = idl_sendj(&e, "PUT", ADMIN, chief, json_incref(doc), &st);
+	j = idl_sendj(&e, "PUT", ADMIN, c.chief, json_incref(doc), &st);
 	ck_assert_int_eq(st, 200);
 	json_decref(j);
-	j = idl_sendj(&e, "PUT", ADMIN "?dry_run=maybe", op, doc, &st);
+	j = idl_sendj(&e, "PUT", ADMIN "?dry_run=maybe", c.op, doc, &st);
 	ck_assert_int_eq(st, 400);
 	json_decref(j);
 	free(admin);
-	free(op);
-	free(res);
-	free(chief);
-	free(tech);
-	idl_stop(&e);
+	mtn_cast_end(&e, &c);
 }
 END_TEST
 

@@ -4,8 +4,9 @@
 //
 // Input: the JSON Lines files of RESPONSES-DIR (default
 // $GUICHET_TEST_BUILDDIR/t/responses), one exchange a line, as
-// t/integ/record.c writes them; the document at $GUICHET_TEST_OPENAPI, or
-// else $GUICHET_TEST_SRCDIR/src/openapi.json; the known gaps in
+// t/integ/record.c writes them; the assembled document at
+// $GUICHET_TEST_OPENAPI, or else $GUICHET_TEST_BUILDDIR/openapi.json (what
+// tools/openapi-gen writes in the build tree); the known gaps in
 // known-gaps.json beside this script.
 //
 // Matching rules, in order:
@@ -40,7 +41,10 @@
 //     against its schema with ajv (JSON Schema 2020-12, ajv-formats; the
 //     document is added whole under an $id, so that `#/components/...`
 //     references resolve; formats ajv does not know, OpenAPI's `binary`
-//     and `password` and ours, are annotations only).
+//     and `password` and ours, are annotations only).  A `date-time` is
+//     the API's one form of a time, RFC 3339 in UTC to the second
+//     (`2026-12-20T08:30:00Z`, json_set_time()): a fraction of a second or
+//     an offset is a body violation, though RFC 3339 allows them.
 //     Other media types are checked when their schema is a string schema.
 //
 // Self-test: `node validate.mjs --self-test selftest.jsonl` checks lines
@@ -81,9 +85,11 @@ function env(name) {
 }
 
 const docPath = env('GUICHET_TEST_OPENAPI') ??
-  (env('GUICHET_TEST_SRCDIR') !== null ?
-    join(env('GUICHET_TEST_SRCDIR'), 'src/openapi.json') :
-    join(here, '../../src/openapi.json'));
+  (env('GUICHET_TEST_BUILDDIR') !== null ?
+    join(env('GUICHET_TEST_BUILDDIR'), 'openapi.json') : null);
+if (docPath === null)
+  die('no document: set GUICHET_TEST_OPENAPI to the assembled ' +
+    'openapi.json, or GUICHET_TEST_BUILDDIR to the build tree holding it');
 const selfTest = process.argv[2] === '--self-test' ? process.argv[3] : null;
 const dir = selfTest !== null ? null : process.argv[2] ??
   (env('GUICHET_TEST_BUILDDIR') !== null ?
@@ -116,6 +122,21 @@ for (const g of gaps)
 const ajv = new Ajv2020({ strict: false, allErrors: true,
   validateFormats: true });
 addFormats(ajv);
+// The API's one precision of a time: to the second, in UTC (see the head
+// comment); ajv-formats' date-time would take any RFC 3339 time.
+const SECOND_UTC = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+ajv.addFormat('date-time', {
+  type: 'string',
+  validate: (s) => {
+    const m = SECOND_UTC.exec(s);
+    if (m === null)
+      return false;
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1,
+      Number(m[3])));
+    return d.getUTCFullYear() === Number(m[1]) &&
+      d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  },
+});
 for (const f of ['binary', 'password', 'guichet-export'])
   ajv.addFormat(f, true);
 // RFC 6531 addresses (a Unicode local part or domain): one @, no space.

@@ -559,7 +559,10 @@ START_TEST(test_token_forged_valid)
 }
 END_TEST
 
-/* The negative matrix (reference/rgpd-security.md B2). */
+/*
+ * The negative matrix: every way a token can be forged or stale is
+ * refused (ARCHITECTURE.md, "API conventions", Identity).
+ */
 
 START_TEST(test_token_alg_none)
 {
