@@ -6,16 +6,18 @@
 
 #include "base/lang.h"
 
-static const char *const codes[LANG__COUNT] = {
+const char *const lang_codes[LANG__COUNT + 1] = {
 	[LANG_FR] = "fr",
 	[LANG_EN] = "en",
 	[LANG_IT] = "it",
+	[LANG__COUNT] = NULL,
 };
 
 const char *
 lang_code(enum lang l)
 {
-	return ((unsigned)l < LANG__COUNT ? codes[l] : codes[LANG_FR]);
+	return ((unsigned)l < LANG__COUNT ? lang_codes[l] :
+	    lang_codes[LANG_FR]);
 }
 
 enum lang
@@ -26,7 +28,7 @@ lang_from_code(const char *s, enum lang dflt)
 	if (s == NULL)
 		return (dflt);
 	for (i = 0; i < LANG__COUNT; i++)
-		if (strcmp(s, codes[i]) == 0)
+		if (strcmp(s, lang_codes[i]) == 0)
 			return ((enum lang)i);
 	return (dflt);
 }

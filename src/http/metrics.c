@@ -124,17 +124,23 @@ render_one_lane(struct buf *out, const char *name, const char *what,
 {
 	buf_addf(out, "# HELP guichet_%s_lane_requests_total Requests for "
 	    "the %s lane (%s), by result: queued, refused because their "
-	    "address held its share (429) or because the lane was full "
-	    "(503).\n"
+	    "address held its share (429), because the lane was full "
+	    "(503) or because what they name (a sign-in's account) held its "
+	    "share (429), and waiting ones that gave their place in a full "
+	    "queue to an address holding fewer (429).\n"
 	    "# TYPE guichet_%s_lane_requests_total counter\n"
 	    "guichet_%s_lane_requests_total{result=\"queued\"} %llu\n"
 	    "guichet_%s_lane_requests_total{result=\"refused_share\"} "
 	    "%llu\n"
-	    "guichet_%s_lane_requests_total{result=\"refused_full\"} %llu\n",
+	    "guichet_%s_lane_requests_total{result=\"refused_full\"} %llu\n"
+	    "guichet_%s_lane_requests_total{result=\"displaced\"} %llu\n"
+	    "guichet_%s_lane_requests_total{result=\"refused_key\"} %llu\n",
 	    name, name, what, name, name,
 	    (unsigned long long)counter(c), name,
 	    (unsigned long long)counter(c + 1), name,
-	    (unsigned long long)counter(c + 2));
+	    (unsigned long long)counter(c + 2), name,
+	    (unsigned long long)counter(c + 3), name,
+	    (unsigned long long)counter(c + 4));
 	buf_addf(out, "# HELP guichet_%s_lane_waiting Requests waiting for "
 	    "the %s lane.\n# TYPE guichet_%s_lane_waiting gauge\n"
 	    "guichet_%s_lane_waiting %ld\n"

@@ -12,17 +12,21 @@
 struct buf;
 
 /*
- * Events of the lanes and of connections (server.c).  A lane's three
+ * Events of the lanes and of connections (server.c).  A lane's five
  * counters and two gauges follow each other in this order, the slow
- * lane's first: MC_SLOW_QUEUED + 3 * lane is a lane's "queued".
+ * lane's first: MC_SLOW_QUEUED + 5 * lane is a lane's "queued".
  */
 enum metric_counter {
 	MC_SLOW_QUEUED,		/* a request handed to the slow lane */
 	MC_SLOW_REFUSED_SHARE,	/* 429: its address holds its share */
 	MC_SLOW_REFUSED_FULL,	/* 503: the lane's queue is full */
+	MC_SLOW_DISPLACED,	/* 429: a waiting one gave its place */
+	MC_SLOW_REFUSED_KEY,	/* 429: its route's lane_key holds its share */
 	MC_LIST_QUEUED,		/* the same for the list lane */
 	MC_LIST_REFUSED_SHARE,
 	MC_LIST_REFUSED_FULL,
+	MC_LIST_DISPLACED,
+	MC_LIST_REFUSED_KEY,
 	MC_HEADER_TIMEOUTS,	/* closed: headers past header_timeout */
 	MC_HEADER_EVICTIONS,	/* closed: room for a new connection */
 	MC_UPLOAD_REFUSED,	/* 503: uploads held upload_memory */

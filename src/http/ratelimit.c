@@ -103,19 +103,28 @@ ratelimit_take(const char *bucket, const char *key, int limit, int window,
 }
 
 int
-ratelimit_peer_or_reply(struct request *req, const char *bucket, int limit,
-    int window)
+ratelimit_or_reply(struct request *req, const char *bucket, const char *key,
+    int limit, int window)
 {
-	char	 peer[64], retry[16];
+	char	 retry[16];
 	int	 after = 1;
 
-	request_peer(req, peer, sizeof(peer));
-	if (ratelimit_take(bucket, peer, limit, window, &after) == 0)
+	if (ratelimit_take(bucket, key, limit, window, &after) == 0)
 		return (0);
 	snprintf(retry, sizeof(retry), "%d", after);
 	reply_error(req, HTTP_ERR(HE_RATE_LIMITED), retry);
 	reply_header(req, "Retry-After", retry);
 	return (-1);
+}
+
+int
+ratelimit_peer_or_reply(struct request *req, const char *bucket, int limit,
+    int window)
+{
+	char	 peer[64];
+
+	request_peer_group(req, peer, sizeof(peer));
+	return (ratelimit_or_reply(req, bucket, peer, limit, window));
 }
 
 void

@@ -31,9 +31,14 @@ struct request;
 int	 ratelimit_take(const char *, const char *, int, int, int *);
 
 /*
- * The same with the client's address (request_peer()) as the key; over
- * the budget, a 429 with Retry-After (code "rate_limited") is the reply
- * and -1 returned: the caller just returns.
+ * The same for a request: over the budget, a 429 with Retry-After (code
+ * "rate_limited") is the reply and -1 returned: the caller just returns.
+ */
+int	 ratelimit_or_reply(struct request *, const char *, const char *, int,
+	    int);
+/*
+ * The same with the client's address as the key: an IPv6 one by its /64
+ * (request_peer_group()), as every budget per client address.
  */
 int	 ratelimit_peer_or_reply(struct request *, const char *, int, int);
 

@@ -86,6 +86,8 @@ struct request {
 	int			 form;		/* the body is form-urlencoded */
 	int			 http10;	/* an HTTP/1.0 request (no chunked answer) */
 	struct request		*lane_next;	/* server-private: slow lane queue */
+	unsigned char		 lane_key[17];	/* server-private: route's lane_key */
+	int			 lane_keyed;	/* server-private: lane_key is set */
 	void			*replay;	/* the replay hook's state (server.h) */
 	uint64_t		 cache_epoch;	/* set by cache_reply() (cache.h) */
 	void			*allocs;	/* request_alloc() list */
@@ -114,6 +116,13 @@ void		 request_peer(const struct request *, char *, size_t);
  * unknown.
  */
 void		 request_peer_key(const struct request *, unsigned char *);
+/*
+ * The same as text, for budgets kept by name (http/ratelimit.h, the
+ * sign-in throttle): an IPv4 address as request_peer() writes it, an IPv6
+ * one as its /64 ("2001:db8:1:2::/64"), so that every limit per client
+ * address counts the addresses of one subscriber together.
+ */
+void		 request_peer_group(const struct request *, char *, size_t);
 /* Memory that lives as long as the request (zeroed); never freed by the caller. */
 void		*request_alloc(struct request *, size_t);
 char		*request_strdup(struct request *, const char *);

@@ -58,6 +58,15 @@ struct route {
 	 * upload; an upload is never allowed more than upload_max.
 	 */
 	size_t			 body_max;
+	/*
+	 * A ROUTE_SLOW route's second share (server.h): the key of what a
+	 * request names beside its client address (a sign-in: the account,
+	 * by the key of its address), written in 'out' ('len' bytes) from
+	 * req->json, which is parsed and checked before the request is
+	 * queued.  1 when a key was written, 0 when the request names none.
+	 */
+	int			(*lane_key)(const struct request *, char *out,
+				    size_t len);
 };
 
 /*

@@ -42,6 +42,7 @@
 #include "base/b64.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/hook.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -81,19 +82,39 @@ static _Atomic size_t		 upload_held;	/* bytes of uploads' buffers */
  * workers take one request from each address in turn (deficit round
  * robin where every request costs the same: round robin).  An address
  * holds at most 'share' requests, waiting or running (429 beyond, for it
- * alone); all addresses together at most 'cap' waiting (503 beyond).  So
- * a request from a new address waits for at most one request of each
- * address ahead of it, however many one address sends.
+ * alone); all addresses together at most 'cap' waiting.  When they are
+ * full, a request of an address with fewer waiting than the address with
+ * the most takes the place of that address's newest one, which is told
+ * 429 with Retry-After as if it had come past its share ("displaced"):
+ * a few addresses flooding together fill the queue only until anyone
+ * else comes, and each address is left its fair part of it.  503 only
+ * when no address holds more than the newcomer would.  So a request from
+ * a new address waits for at most one request of each address ahead of
+ * it, however many addresses flood and however much.
+ *
+ * A route may also name a second key (struct route's lane_key: the
+ * account a sign-in names), which holds at most LANE_KEY_SHARE requests
+ * waiting or running, whatever their addresses (429 beyond): flooding
+ * one account's sign-ins from many addresses takes one account's part.
  */
+#define LANE_KEY_SHARE	4
+
 struct flow {
 	unsigned char	 key[17];	/* family, then the address (v6: /64) */
 	size_t		 held;		/* waiting or running */
+	size_t		 waiting;
 	struct request	*head, *tail;	/* waiting, oldest first */
 	int		 active;	/* in the round robin */
 	STAILQ_ENTRY(flow) turn;	/* the round robin, or the unused */
 	struct flow	*chain;		/* hash bucket */
 };
 STAILQ_HEAD(flows, flow);
+
+/* A route's lane_key and its requests waiting or running (0: unused). */
+struct lane_keyed {
+	unsigned char	 key[17];
+	size_t		 held;
+};
 
 struct lane {
 	pthread_mutex_t	  mtx;
@@ -110,6 +131,7 @@ struct lane {
 	const char	 *name;		/* "slow", "list" */
 	enum metric_counter mc;		/* its counters from here (metrics.h) */
 	enum metric_gauge mg;		/* its gauges from here */
+	struct lane_keyed *keyed;	/* cap + workers, as the flows */
 };
 
 enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
@@ -117,7 +139,7 @@ enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
 #define LANE_INIT(l, n, c, g) { PTHREAD_MUTEX_INITIALIZER, \
 	PTHREAD_COND_INITIALIZER, NULL, STAILQ_HEAD_INITIALIZER((l).unused), \
 	NULL, 0, STAILQ_HEAD_INITIALIZER((l).turns), 0, 0, 0, 0, NULL, 0, 0, \
-	(n), (c), (g) }
+	(n), (c), (g), NULL }
 static struct lane	slow_lane = LANE_INIT(slow_lane, "slow",
 			    MC_SLOW_QUEUED, MG_SLOW_WAITING);
 /*
@@ -893,14 +915,52 @@ conditional_get(struct request *req)
 	}
 }
 
-/* The pipeline, once the whole body is in. */
-static void
-run(struct request *req)
+/*
+ * Parse and check the route's JSON input into req->json: 0, or -1 with
+ * the reply set.
+ */
+static int
+input_or_reply(struct request *req)
 {
 	const struct route	*r = req->route;
 	struct json_parse_error	 perr;
 	json_t			*errors;
 	size_t			 nerr;
+	const char		*why = NULL;
+
+	if (req->body.len == 0 && !(r->flags & ROUTE_BODY_OPTIONAL)) {
+		reply_error(req, HTTP_ERR(HE_BODY_REQUIRED));
+		return (-1);
+	}
+	if (req->body.len == 0)
+		req->json = json_object();
+	else if (req->form) {
+		if ((req->json = form_to_json(req, &why)) == NULL) {
+			reply_error(req, HTTP_ERR(HE_MALFORMED_FORM), why);
+			return (-1);
+		}
+	} else
+		req->json = json_parse_strict(req->body.data, req->body.len,
+		    cfg.json_max_depth, &perr);
+	if (req->json == NULL) {
+		reply_error(req, HTTP_ERR(HE_MALFORMED_JSON), perr.reason);
+		return (-1);
+	}
+	errors = json_array();
+	nerr = json_check(req->json, r->input, req->lang, errors);
+	if (nerr > 0) {
+		reply_validation(req, errors, nerr);
+		return (-1);
+	}
+	json_decref(errors);
+	return (0);
+}
+
+/* The pipeline, once the whole body is in. */
+static void
+run(struct request *req)
+{
+	const struct route	*r = req->route;
 
 	if (guard != NULL && guard(req) == -1)
 		return;
@@ -918,38 +978,8 @@ run(struct request *req)
 		reply_error(req, HTTP_ERR(HE_FORBIDDEN));
 		return;
 	}
-	if (r->input != NULL) {
-		if (req->body.len == 0 && !(r->flags & ROUTE_BODY_OPTIONAL)) {
-			reply_error(req, HTTP_ERR(HE_BODY_REQUIRED));
-			return;
-		}
-		if (req->body.len == 0)
-			req->json = json_object();
-		else if (req->form) {
-			const char	*why = NULL;
-
-			if ((req->json = form_to_json(req, &why)) == NULL) {
-				reply_error(req, HTTP_ERR(HE_MALFORMED_FORM),
-				    why);
-				return;
-			}
-		} else
-			req->json = json_parse_strict(req->body.data,
-			    req->body.len, cfg.json_max_depth, &perr);
-		if (req->json == NULL) {
-			reply_error(req, HTTP_ERR(HE_MALFORMED_JSON),
-			    perr.reason);
-			return;
-		}
-		errors = json_array();
-		nerr = json_check(req->json, r->input,
-		    req->lang, errors);
-		if (nerr > 0) {
-			reply_validation(req, errors, nerr);
-			return;
-		}
-		json_decref(errors);
-	}
+	if (r->input != NULL && req->json == NULL && input_or_reply(req) == -1)
+		return;
 	if (replay_hooks != NULL && replay_hooks->begin(req) != 0)
 		return;
 	r->handler(req);
@@ -1291,6 +1321,29 @@ request_peer_key(const struct request *req, unsigned char *key)
 	}
 }
 
+/* request.h: request_peer_key() as text. */
+void
+request_peer_group(const struct request *req, char *out, size_t len)
+{
+	unsigned char	 key[17];
+	struct in6_addr	 a6;
+	char		 t[INET6_ADDRSTRLEN];
+
+	request_peer_key(req, key);
+	if (key[0] == AF_INET && inet_ntop(AF_INET, key + 1, t,
+	    sizeof(t)) != NULL)
+		snprintf(out, len, "%s", t);
+	else if (key[0] == AF_INET6) {
+		memset(&a6, 0, sizeof(a6));
+		memcpy(a6.s6_addr, key + 1, 8);
+		if (inet_ntop(AF_INET6, &a6, t, sizeof(t)) != NULL)
+			snprintf(out, len, "%s/64", t);
+		else
+			snprintf(out, len, "%s", "unknown");
+	} else
+		snprintf(out, len, "%s", "unknown");
+}
+
 static struct flow **
 flow_slot(struct lane *l, const unsigned char *key)
 {
@@ -1307,12 +1360,52 @@ flow_slot(struct lane *l, const unsigned char *key)
 	return (fp);
 }
 
+/*
+ * The entry of a route's lane_key 'key' (under the lane's lock): the one
+ * in use, else an unused one when 'add', else NULL.
+ */
+static struct lane_keyed *
+keyed_slot(struct lane *l, const unsigned char *key, int add)
+{
+	struct lane_keyed	*k, *unused = NULL;
+	size_t			 i, n = l->cap + (size_t)l->nworkers;
+
+	for (i = 0; i < n; i++) {
+		k = &l->keyed[i];
+		if (k->held == 0) {
+			if (unused == NULL)
+				unused = k;
+		} else if (memcmp(k->key, key, 17) == 0)
+			return (k);
+	}
+	if (add && unused != NULL)
+		memcpy(unused->key, key, 17);
+	return (add ? unused : NULL);
+}
+
+/* A request leaves the lane: what it held (under the lane's lock). */
+static void
+lane_release(struct lane *l, struct flow *f, struct request *req)
+{
+	struct flow		**fp;
+	struct lane_keyed	 *k;
+
+	if (req->lane_keyed && (k = keyed_slot(l, req->lane_key, 0)) != NULL)
+		k->held--;
+	if (--f->held == 0) {
+		fp = flow_slot(l, f->key);
+		*fp = f->chain;
+		STAILQ_INSERT_HEAD(&l->unused, f, turn);
+		metrics_gauge(l->mg + 1, (long)--l->naddr);
+	}
+}
+
 static void *
 lane_worker(void *arg)
 {
 	struct lane	*l = arg;
 	struct request	*req;
-	struct flow	*f, **fp;
+	struct flow	*f;
 
 	for (;;) {
 		pthread_mutex_lock(&l->mtx);
@@ -1326,6 +1419,7 @@ lane_worker(void *arg)
 		f = STAILQ_FIRST(&l->turns);
 		STAILQ_REMOVE_HEAD(&l->turns, turn);
 		req = f->head;
+		f->waiting--;
 		if ((f->head = req->lane_next) == NULL) {
 			f->tail = NULL;
 			f->active = 0;
@@ -1336,12 +1430,7 @@ lane_worker(void *arg)
 		pthread_mutex_unlock(&l->mtx);
 		run(req);
 		pthread_mutex_lock(&l->mtx);
-		if (--f->held == 0) {
-			fp = flow_slot(l, f->key);
-			*fp = f->chain;
-			STAILQ_INSERT_HEAD(&l->unused, f, turn);
-			metrics_gauge(l->mg + 1, (long)--l->naddr);
-		}
+		lane_release(l, f, req);
 		pthread_mutex_unlock(&l->mtx);
 		req->phase = PH_READY;
 		MHD_resume_connection(req->conn);
@@ -1349,12 +1438,52 @@ lane_worker(void *arg)
 	return (NULL);
 }
 
-/* Hand 'req' to a lane, unless its address or the lane is full. */
+/*
+ * The queue is full: take the newest waiting request of the address with
+ * the most waiting, if it has at least two more than 'mine' (the
+ * newcomer's address would then still have fewer).  NULL when none has.
+ */
+static struct request *
+lane_displace(struct lane *l, size_t mine)
+{
+	struct flow	*f, *most = NULL;
+	struct request	*req, *prev = NULL;
+
+	STAILQ_FOREACH(f, &l->turns, turn)
+		if (most == NULL || f->waiting > most->waiting)
+			most = f;
+	if (most == NULL || most->waiting < mine + 2)
+		return (NULL);
+	for (req = most->head; req->lane_next != NULL; req = req->lane_next)
+		prev = req;
+	/* At least two waiting: the newest is not the only one. */
+	prev->lane_next = NULL;
+	most->tail = prev;
+	most->waiting--;
+	l->len--;
+	lane_release(l, most, req);
+	return (req);
+}
+
+/* A route's lane_key as a key of the lane: apart from any address's. */
+static void
+lane_key_of(const char *k, unsigned char *key)
+{
+	unsigned char	 md[SHA256_LEN];
+
+	sha256(k, strlen(k), md);
+	key[0] = 0xff;
+	memcpy(key + 1, md, 16);
+}
+
+/* Hand 'req' to a lane, unless its address, its key or the lane is full. */
 static enum lane_result
 lane_submit(struct lane *l, struct request *req)
 {
-	unsigned char	 key[17];
-	struct flow	**fp, *f;
+	unsigned char		 key[17];
+	struct flow		**fp, *f;
+	struct lane_keyed	 *k = NULL;
+	struct request		 *out = NULL;
 
 	request_peer_key(req, key);
 	pthread_mutex_lock(&l->mtx);
@@ -1369,22 +1498,34 @@ lane_submit(struct lane *l, struct request *req)
 		metrics_count(l->mc + 1);
 		return (LANE_SHARE);
 	}
-	if (l->len == l->cap) {
+	if (req->lane_keyed && (k = keyed_slot(l, req->lane_key, 0)) != NULL &&
+	    k->held >= (l->share < LANE_KEY_SHARE ? l->share :
+	    LANE_KEY_SHARE)) {
+		pthread_mutex_unlock(&l->mtx);
+		metrics_count(l->mc + 4);
+		return (LANE_SHARE);
+	}
+	if (l->len == l->cap &&
+	    (out = lane_displace(l, f != NULL ? f->waiting : 0)) == NULL) {
 		pthread_mutex_unlock(&l->mtx);
 		metrics_count(l->mc + 2);
 		return (LANE_FULL);
 	}
+	/* A displaced request was another flow's (it held more): f, fp stand. */
 	if (f == NULL) {
 		/* Never empty: cap waiting and nworkers running at most. */
 		f = *fp = STAILQ_FIRST(&l->unused);
 		STAILQ_REMOVE_HEAD(&l->unused, turn);
 		memcpy(f->key, key, sizeof(key));
 		f->chain = NULL;
-		f->held = 0;
+		f->held = f->waiting = 0;
 		f->head = f->tail = NULL;
 		f->active = 0;
 		metrics_gauge(l->mg + 1, (long)++l->naddr);
 	}
+	/* Never NULL: as many entries as flows. */
+	if (req->lane_keyed && (k = keyed_slot(l, req->lane_key, 1)) != NULL)
+		k->held++;
 	req->phase = PH_QUEUED;
 	MHD_suspend_connection(req->conn);
 	req->lane_next = NULL;
@@ -1394,6 +1535,7 @@ lane_submit(struct lane *l, struct request *req)
 		f->head = req;
 	f->tail = req;
 	f->held++;
+	f->waiting++;
 	if (!f->active) {
 		f->active = 1;
 		STAILQ_INSERT_TAIL(&l->turns, f, turn);
@@ -1403,6 +1545,13 @@ lane_submit(struct lane *l, struct request *req)
 	metrics_count(l->mc);
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mtx);
+	if (out != NULL) {
+		metrics_count(l->mc + 3);
+		reply_error(out, HTTP_ERR(HE_SLOW_LANE_SHARE));
+		reply_header(out, "Retry-After", "1");
+		out->phase = PH_READY;
+		MHD_resume_connection(out->conn);
+	}
 	return (LANE_QUEUED);
 }
 
@@ -1421,6 +1570,7 @@ lane_start(struct lane *l, int nworkers, int queue, int share)
 	for (l->nbuckets = 16; l->nbuckets < 2 * nflows; l->nbuckets *= 2)
 		;
 	l->buckets = xcalloc(l->nbuckets, sizeof(*l->buckets));
+	l->keyed = xcalloc(nflows, sizeof(*l->keyed));
 	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
 	for (i = 0; i < (size_t)l->nworkers; i++)
 		if (pthread_create(&l->workers[i], NULL, lane_worker, l) != 0)
@@ -1450,6 +1600,8 @@ lane_free(struct lane *l)
 	free(l->workers);
 	free(l->buckets);
 	free(l->flows);
+	free(l->keyed);
+	l->keyed = NULL;
 	l->workers = NULL;
 	l->buckets = NULL;
 	l->flows = NULL;
@@ -1715,6 +1867,23 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return (MHD_YES);
 	}
 	if (req->route->flags & (ROUTE_SLOW | ROUTE_LIST)) {
+		/*
+		 * A route's second share needs its input: read before the
+		 * queue (bad input is answered at once, without a place).
+		 */
+		if (req->route->lane_key != NULL) {
+			char	 k[256];
+
+			if (req->route->input != NULL &&
+			    input_or_reply(req) == -1) {
+				req->phase = PH_DONE;
+				return (queue(conn, req));
+			}
+			if (req->route->lane_key(req, k, sizeof(k)) == 1) {
+				req->lane_keyed = 1;
+				lane_key_of(k, req->lane_key);
+			}
+		}
 		switch (lane_submit(req->route->flags & ROUTE_SLOW ?
 		    &slow_lane : &list_lane, req)) {
 		case LANE_QUEUED:

@@ -29,7 +29,8 @@ int	 identity_guard(struct request *);
 /*
  * The caller re-authenticates before a change that needs it (a new
  * password, the erasure of the account): 'password' is checked against
- * the account's, throttled like a sign-in (keys "ip:<address>" and
+ * the account's, throttled like a sign-in (keys "ip:<address>", an IPv6 one
+ * by its /64 (request_peer_group()), and
  * "user:<HMAC of the address>" under this instance's secret).  0 when it
  * is right; 1 when it is wrong (counted as a failed sign-in: a stolen
  * access token must not buy unlimited guesses); -1 when the reply is set
@@ -46,8 +47,9 @@ void	 identity_throttle_user_key(const char *, char *);
  * Unicode NFC lower-cased in ASCII only.  The database compares nothing
  * else.  With 'strict' (a new address) the verdict also refuses a local
  * part holding a character that a case mapping or compatibility
- * normalisation changes, and scripts mixed in the local part or in a
- * domain label; without it (a lookup) the key is computed anyway for
+ * normalisation changes or an invisible (format, Cf) character, and
+ * scripts mixed in the local part or in a domain label (a punycode one
+ * judged decoded); without it (a lookup) the key is computed anyway for
  * anything with an '@', so that what cannot be an identity finds none.
  */
 #define IDENTITY_EMAIL_KEY_MAX	512
@@ -57,6 +59,7 @@ enum email_verdict {
 	EMAIL_DOMAIN,		/* IDNA 2008 refuses the domain */
 	EMAIL_AMBIGUOUS,	/* a character case rules turn into another */
 	EMAIL_MIXED_SCRIPTS,	/* Latin and Cyrillic letters, say */
+	EMAIL_INVISIBLE,	/* a format character (Cf) in the local part */
 };
 enum email_verdict identity_email_normalise(const char *, int, char *,
 	    size_t);
@@ -106,6 +109,7 @@ int	 identity_verify_email(struct request *);
 int	 identity_password_reset(struct request *);
 int	 identity_password_reset_confirm(struct request *);
 int	 identity_token(struct request *);
+int	 identity_token_lane_key(const struct request *, char *, size_t);
 int	 identity_logout(struct request *);
 int	 identity_me_get(struct request *);
 int	 identity_me_patch(struct request *);

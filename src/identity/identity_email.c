@@ -15,8 +15,11 @@
  * unambiguous: its local part may not hold a character that a case
  * mapping or compatibility normalisation turns into another one (U+0130,
  * the Kelvin sign, capital sharp s, long s, fullwidth letters...), nor
- * mix scripts (a Cyrillic "а" among Latin letters); a domain label may
- * not mix scripts either.  Lookups (sign-in, reset, throttling) use the
+ * mix scripts (a Cyrillic "а" among Latin letters), nor hold an invisible
+ * or format character (general category Cf: a zero-width space, a soft
+ * hyphen, a right-to-left override), which would make two addresses
+ * that look alike; a domain label may not mix scripts either, whether
+ * given in Unicode or in its punycode form ("xn--...": judged decoded).  Lookups (sign-in, reset, throttling) use the
  * key of whatever was typed and never fail: what cannot be an identity's
  * key simply finds none.
  */
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <idn2.h>
 #include <unicase.h>
@@ -94,6 +98,8 @@ judge(const char *s, size_t n, int local)
 		    c == 0xfffd)
 			return (EMAIL_SYNTAX);
 		p += len;
+		if (local && uc_is_general_category(c, UC_CATEGORY_Cf))
+			return (EMAIL_INVISIBLE);
 		if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z')))
 			continue;
@@ -111,21 +117,33 @@ judge(const char *s, size_t n, int local)
 	return (EMAIL_OK);
 }
 
-/* Each label of a Unicode domain on its own: scripts may not mix. */
+/*
+ * Each label of a Unicode domain on its own: scripts may not mix.  A
+ * domain with punycode labels is judged in its Unicode form, so that
+ * "xn--..." is refused as the letters it stands for would be.
+ */
 static enum email_verdict
 judge_domain(const char *d, size_t n)
 {
-	enum email_verdict	 v;
+	enum email_verdict	 v = EMAIL_OK;
+	char			*u = NULL;
 	size_t			 i, start = 0;
 
+	if (strncasecmp(d, "xn--", 4) == 0 || strcasestr(d, ".xn--") != NULL) {
+		if (idn2_to_unicode_8z8z(d, &u, 0) != IDN2_OK)
+			return (EMAIL_DOMAIN);
+		d = u;
+		n = strlen(u);
+	}
 	for (i = 0; i <= n; i++) {
 		if (i < n && d[i] != '.')
 			continue;
 		if ((v = judge(d + start, i - start, 0)) != EMAIL_OK)
-			return (v);
+			break;
 		start = i + 1;
 	}
-	return (EMAIL_OK);
+	free(u);
+	return (v);
 }
 
 enum email_verdict
@@ -180,9 +198,11 @@ identity_email_normalise(const char *in, int strict, char *out, size_t len)
  * (an address with a non-ASCII character), filled here in C, once, before
  * anything compares addresses.  Two old accounts whose addresses are one
  * identity under the new rules (an NFC variant, an IDN and its punycode)
- * cannot both have the key: the older keeps it, the other gets one no
- * address normalises to ("<id>@conflict.invalid") and cannot sign in
- * until an operator gives it an address of its own; both ids are logged.
+ * cannot both have the key: the one keyed first keeps it (an ASCII
+ * address, keyed by the migration itself, else the older), the other
+ * gets one no address normalises to ("<id>@conflict.invalid") and cannot
+ * sign in until an operator gives it an address of its own; its id is
+ * logged.
  */
 static atomic_int	 keys_ready;
 static pthread_mutex_t	 keys_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -213,7 +233,7 @@ fill_keys(struct db *db, struct db_error *err)
 		}
 		snprintf(spare, sizeof(spare), "%s@conflict.invalid", p[0]);
 		p[1] = spare;
-		log_warnx("account %s has the address of an older account "
+		log_warnx("account %s has the address of another account "
 		    "under the address rules of migration 016: it cannot "
 		    "sign in until an operator changes its address", p[0]);
 		rc = db_exec(db, ID_STMT(ID_ACCOUNT_SET_KEY), p, NULL, err);

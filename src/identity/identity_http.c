@@ -57,10 +57,11 @@
 #define RESET_PEER_BUDGET	20	/* reset requests per hour per address */
 #define RESET_LINKS_MAX		3	/* reset links per account per hour */
 #define FRESH_SIGN_IN		300	/* s: a change of address without the password */
+#define EMAIL_CHANGE_BUDGET	5	/* changes of address per hour per account */
+#define EMAIL_CHANGE_PEER_BUDGET 20	/* the same per client address */
 
 /* Input schemas. */
 
-static const char *const locales[] = { "fr", "en", "it", NULL };
 static const char *const profile_kinds[] = { "permanent_resident",
     "secondary_resident", "seasonal_worker", "tourist", NULL };
 static const char *const role_names[] = { "agent", "supervisor", "admin",
@@ -108,7 +109,7 @@ static const struct json_field register_fields[] = {
 	  .min_len = 1, .max_len = 1024 },
 	{ .name = "display_name", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 1, .max_len = 80 },
-	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "locale", .kind = JK_STRING, .one_of = lang_codes },
 	{ .name = "profile_kind", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .one_of = profile_kinds },
 	{ .name = "employment", .kind = JK_OBJECT,
@@ -126,7 +127,7 @@ static const struct json_field me_patch_fields[] = {
 	  .max_len = 254 },
 	{ .name = "display_name", .kind = JK_STRING, .min_len = 1,
 	  .max_len = 80 },
-	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "locale", .kind = JK_STRING, .one_of = lang_codes },
 	{ .name = "profile_kind", .kind = JK_STRING, .one_of = profile_kinds },
 	{ .name = "employment", .kind = JK_OBJECT, .flags = JF_NULLABLE,
 	  .object = &employment_spec },
@@ -218,7 +219,7 @@ static const struct json_field agent_create_fields[] = {
 	  .format = JF_EMAIL, .min_len = 3, .max_len = 254 },
 	{ .name = "display_name", .kind = JK_STRING, .flags = JF_REQUIRED,
 	  .min_len = 1, .max_len = 80 },
-	{ .name = "locale", .kind = JK_STRING, .one_of = locales },
+	{ .name = "locale", .kind = JK_STRING, .one_of = lang_codes },
 	{ .name = "roles", .kind = JK_ARRAY, .flags = JF_REQUIRED,
 	  .min_len = 1, .max_len = 4, .one_of = role_names,
 	  .items = JK_STRING },
@@ -242,7 +243,7 @@ const struct json_spec identity_agent_patch_spec = { .name = "agent_patch",
 /* Messages of the field errors that the schema cannot express. */
 enum msg { M_WEAK_SHORT, M_WEAK_LONG, M_WEAK_COMMON, M_WEAK_IDENTITY,
     M_NOT_ALLOWED, M_REQUIRED_FOR, M_DATE_ORDER, M_EMAIL_AMBIGUOUS,
-    M_EMAIL_SCRIPTS, M_EMAIL_DOMAIN, M_EMAIL_SYNTAX };
+    M_EMAIL_SCRIPTS, M_EMAIL_DOMAIN, M_EMAIL_SYNTAX, M_EMAIL_INVISIBLE };
 static const char *const msgs[][3] = {
 	[M_WEAK_SHORT] = { "le mot de passe doit compter au moins 12 caractères",
 	    "the password must have at least 12 characters",
@@ -279,6 +280,12 @@ static const char *const msgs[][3] = {
 	    "the address mixes scripts (Latin and Cyrillic, say) in one part",
 	    "l'indirizzo mescola alfabeti (latino e cirillico, per esempio) "
 	    "in una stessa parte" },
+	[M_EMAIL_INVISIBLE] = { "avant le @, un caractère invisible (espace "
+	    "sans chasse, trait d'union conditionnel, changement de sens "
+	    "d'écriture...)", "before the @, an invisible character (zero-width "
+	    "space, soft hyphen, change of writing direction...)", "prima "
+	    "della @, un carattere invisibile (spazio a larghezza zero, "
+	    "trattino facoltativo, cambio di direzione di scrittura...)" },
 	[M_EMAIL_DOMAIN] = { "ce nom de domaine n'est pas valide (IDNA 2008)",
 	    "this domain name is not valid (IDNA 2008)",
 	    "questo nome di dominio non è valido (IDNA 2008)" },
@@ -353,6 +360,7 @@ new_email_or_reply(struct request *req, const char *field, const char *email,
 		[EMAIL_DOMAIN] = { "domain", M_EMAIL_DOMAIN },
 		[EMAIL_AMBIGUOUS] = { "ambiguous", M_EMAIL_AMBIGUOUS },
 		[EMAIL_MIXED_SCRIPTS] = { "mixed_scripts", M_EMAIL_SCRIPTS },
+		[EMAIL_INVISIBLE] = { "invisible", M_EMAIL_INVISIBLE },
 	};
 	enum email_verdict	 v;
 	struct db_error		 err;
@@ -1109,7 +1117,7 @@ throttle_keys(struct request *req, const char *key, char *ipkey,
 {
 	char	 peer[64];
 
-	request_peer(req, peer, sizeof(peer));
+	request_peer_group(req, peer, sizeof(peer));
 	snprintf(ipkey, 80, "ip:%s", peer);
 	identity_throttle_user_key(key, userkey);
 }
@@ -1226,6 +1234,35 @@ grant_otp(struct request *req, const struct db_res *res, const char *id,
 	return (0);
 }
 
+/* The key a sign-in's username is found and throttled by. */
+static void
+username_key(const char *user, char *key)
+{
+	(void)identity_email_normalise(user, 0, key, IDENTITY_EMAIL_KEY_MAX);
+	if (key[0] == '\0')
+		snprintf(key, IDENTITY_EMAIL_KEY_MAX, "%s", user);
+}
+
+/*
+ * The token route's lane_key (http/route.h): a password grant's account,
+ * by its throttle key, so that one account's sign-ins hold one share of
+ * the slow lane whatever addresses they come from.
+ */
+int
+identity_token_lane_key(const struct request *req, char *out, size_t len)
+{
+	const char	*user = json_str(req->json, "username");
+	char		 key[IDENTITY_EMAIL_KEY_MAX], userkey[80];
+
+	if (user == NULL || *user == '\0' || json_str(req->json,
+	    "password") == NULL)
+		return (0);
+	username_key(user, key);
+	identity_throttle_user_key(key, userkey);
+	snprintf(out, len, "%s", userkey);
+	return (1);
+}
+
 static int
 grant_password(struct request *req)
 {
@@ -1249,9 +1286,7 @@ grant_password(struct request *req)
 	 * Found by the key of the address, throttled by it before: the
 	 * account once found is throttled by the same key, its own.
 	 */
-	(void)identity_email_normalise(user, 0, key, sizeof(key));
-	if (key[0] == '\0')
-		snprintf(key, sizeof(key), "%s", user);
+	username_key(user, key);
 	throttle_keys(req, key, ipkey, userkey);
 	if (throttled_or_reply(req, ipkey, userkey) == -1 ||
 	    keys_ready_or_reply(req, &err) == -1)
@@ -1650,9 +1685,18 @@ identity_me_patch(struct request *req)
 		return (0);
 	}
 	if ((t.email = json_str(in, "email")) != NULL) {
+		/*
+		 * Each change mails a link to the new address: budgets per
+		 * account and per client address, so that a session cannot
+		 * send mail to any address without end.
+		 */
 		if (new_email_or_reply(req, "/email", t.email, key) == -1 ||
 		    reauthenticated_or_reply(req, json_str(in,
-		    "current_password")) == -1)
+		    "current_password")) == -1 ||
+		    ratelimit_or_reply(req, "email_change", req->principal->id,
+		    EMAIL_CHANGE_BUDGET, 3600) == -1 ||
+		    ratelimit_peer_or_reply(req, "email_change_peer",
+		    EMAIL_CHANGE_PEER_BUDGET, 3600) == -1)
 			return (0);
 		t.key = key;
 		fields--;

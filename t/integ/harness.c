@@ -1772,3 +1772,30 @@ harness_fd_count(pid_t pid)
 	closedir(d);
 	return (n);
 }
+
+/* --- sec (issue 8) --- */
+
+long
+harness_sign_in(const struct server *s, const char *xff, const char *user,
+    const char *password)
+{
+	const char	*h[3] = { "Content-Type: application/json", NULL, NULL };
+	struct http_resp r;
+	json_t		*in;
+	char		*body, *fwd = NULL;
+	long		 status;
+
+	if (xff != NULL)
+		h[1] = fwd = harness_printf("X-Forwarded-For: %s", xff);
+	in = json_pack("{s:s, s:s, s:s}", "grant_type", "password", "username",
+	    user, "password", password);
+	body = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	harness_http(s, "POST", "/api/v1/auth/token", h, body, strlen(body),
+	    &r);
+	status = r.status;
+	http_resp_free(&r);
+	free(body);
+	free(fwd);
+	return (status);
+}

@@ -301,4 +301,12 @@ void	 raw_resp_free(struct raw_resp *);
 /* The number of open file descriptors of a process (-1 on error). */
 int	 harness_fd_count(pid_t);
 
+/* --- sec (issue 8) --- */
+/*
+ * A password grant (JSON) as 'user' with 'password', from client address
+ * 'xff' (X-Forwarded-For; NULL: none): the status.
+ */
+long	 harness_sign_in(const struct server *, const char *, const char *,
+	    const char *);
+
 #endif

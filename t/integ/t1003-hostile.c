@@ -1,16 +1,18 @@
 /*
- * t1003-hostile: what an attacker tried against the HTTP layer (issue 8),
+ * t1003-hostile: what an attacker tried against the HTTP layer,
  * each attack reproduced as it was sent: bad query values, transfer
  * codings and Content-Length headers that disagree, NUL bytes inside
  * lines, requests that fill the connection's memory, a 422 amplified by
- * 80,000 unknown fields, one address flooding the slow lane, and slow
- * clients holding connections open one header line at a time.
+ * 80,000 unknown fields, one address, several addresses and one account
+ * from several addresses flooding the slow lane, and slow clients
+ * holding connections open one header line at a time.
  * Raw sockets where curl would not send the request.
  */
 #include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -587,6 +589,26 @@ peer_open(const struct server *s, struct peer *p, char who,
 	return (harness_send_str(p->fd, req));
 }
 
+/* A small slow lane: one worker, 16 waiting, 4 per address. */
+static const char *const small_lane[] = { "--trusted-proxy", "127.0.0.1",
+    "--slow-threads", "1", "--slow-queue", "16",
+    "--slow-queue-per-address", "4", NULL };
+
+/* A raw sign-in as 'email' from 'xff' (X-Forwarded-For). */
+static char *
+signin_request(const char *xff, const char *email)
+{
+	char	*body, *req;
+
+	body = harness_printf("{\"grant_type\":\"password\",\"username\":"
+	    "\"%s\",\"password\":\"" PASSWORD "\"}", email);
+	req = harness_printf("POST /api/v1/auth/token HTTP/1.1\r\nHost: x"
+	    "\r\nContent-Type: application/json\r\nX-Forwarded-For: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", xff, strlen(body), body);
+	free(body);
+	return (req);
+}
+
 /*
  * One address with 40 connections doing valid sign-ins filled the slow
  * lane: everyone else got 503.  Now that address holds its share (4
@@ -595,15 +617,12 @@ peer_open(const struct server *s, struct peer *p, char who,
  */
 START_TEST(test_hostile_slow_lane_fair)
 {
-	const char	*extra[] = { "--trusted-proxy", "127.0.0.1",
-	    "--slow-threads", "1", "--slow-queue", "16",
-	    "--slow-queue-per-address", "4", NULL };
 	struct server	 s;
 	struct peer	 ps[41], *b;
 	char		*body, *req_a, *req_b, *tok;
 	int		 i, rank = 0, a_ok = 0, a_429 = 0, a_before_b = 0;
 
-	start(&s, extra);
+	start(&s, small_lane);
 	tok = sign_up(&s, "fair@hostile.test");
 	free(tok);
 	body = harness_printf("{\"grant_type\":\"password\",\"username\":"
@@ -612,10 +631,9 @@ START_TEST(test_hostile_slow_lane_fair)
 	    "\r\nContent-Type: application/json\r\nX-Forwarded-For: "
 	    "192.0.2.1, 198.51.100.7\r\nContent-Length: %zu\r\n\r\n%s",
 	    strlen(body), body);
-	req_b = harness_printf("POST /api/v1/auth/token HTTP/1.1\r\nHost: x"
-	    "\r\nContent-Type: application/json\r\nX-Forwarded-For: "
-	    "203.0.113.9\r\nContent-Length: %zu\r\n\r\n%s",
-	    strlen(body), body);
+	/* Another account: the flood's holds its own share of the lane. */
+	free(sign_up(&s, "fair-b@hostile.test"));
+	req_b = signin_request("203.0.113.9", "fair-b@hostile.test");
 	for (i = 0; i < 40; i++)
 		ck_assert_int_eq(peer_open(&s, &ps[i], 'A', req_a), 0);
 	/* The refusals come at once: the flood is in, its share queued. */
@@ -662,6 +680,210 @@ START_TEST(test_hostile_slow_lane_fair)
 	free(req_a);
 	free(req_b);
 	free(body);
+	stop(&s);
+}
+END_TEST
+
+/*
+ * A flood that goes on: 'naddr' addresses (192.0.2.1, .2, ... by
+ * X-Forwarded-For), 'per' connections each, every one sending its
+ * address's sign-in again as soon as it is answered, until 'stop'.
+ */
+struct signin_flood {
+	const struct server	*s;
+	char			*req[8];
+	int			 naddr, per;
+	_Atomic int		 stop;
+	_Atomic int		 ready;		/* every connection sent once */
+	int			 ok, e429, e503, other;
+};
+
+static void
+signin_flood_init(struct signin_flood *fl, const struct server *s, int naddr,
+    int per)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->s = s;
+	fl->naddr = naddr;
+	fl->per = per;
+}
+
+/* Flooding address i (192.0.2.<i + 1>) signs in as 'email'. */
+static void
+signin_flood_add(struct signin_flood *fl, int i, const char *email)
+{
+	char	*xff = harness_printf("192.0.2.%d", i + 1);
+
+	fl->req[i] = signin_request(xff, email);
+	free(xff);
+}
+
+static void *
+signin_flood_run(void *arg)
+{
+	struct signin_flood	*fl = arg;
+	struct peer	 ps[64];
+	struct pollfd	 pfd[64];
+	int		 i, n = fl->naddr * fl->per, refused;
+	ssize_t		 r;
+
+	for (i = 0; i < n; i++)
+		(void)peer_open(fl->s, &ps[i], 'A', fl->req[i % fl->naddr]);
+	atomic_store(&fl->ready, 1);
+	while (!atomic_load(&fl->stop)) {
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = ps[i].fd;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, 50) <= 0)
+			continue;
+		for (i = 0, refused = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(ps[i].fd, ps[i].buf + ps[i].len,
+			    sizeof(ps[i].buf) - 1 - ps[i].len);
+			if (r > 0) {
+				ps[i].len += (size_t)r;
+				if (!peer_complete(&ps[i]))
+					continue;
+			}
+			ps[i].buf[ps[i].len] = '\0';
+			if (sscanf(ps[i].buf, "HTTP/1.1 %d", &ps[i].status) != 1)
+				ps[i].status = -1;
+			if (ps[i].status == 200)
+				fl->ok++;
+			else if (ps[i].status == 429)
+				fl->e429++, refused++;
+			else if (ps[i].status == 503)
+				fl->e503++, refused++;
+			else
+				fl->other++;
+			close(ps[i].fd);
+			(void)peer_open(fl->s, &ps[i], 'A',
+			    fl->req[i % fl->naddr]);
+		}
+		/* Refusals come at once: a pause, not a busy loop. */
+		if (refused > 0)
+			harness_sleep_ms(10);
+	}
+	for (i = 0; i < n; i++)
+		close(ps[i].fd);
+	return (NULL);
+}
+
+static void
+signin_flood_start(struct signin_flood *fl, pthread_t *th)
+{
+	ck_assert_int_eq(pthread_create(th, NULL, signin_flood_run, fl), 0);
+	while (!atomic_load(&fl->ready))
+		harness_sleep_ms(10);
+	/* Every address has its share queued, the queue is full. */
+	harness_sleep_ms(500);
+}
+
+static void
+signin_flood_stop(struct signin_flood *fl, pthread_t th)
+{
+	int	 i;
+
+	atomic_store(&fl->stop, 1);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	for (i = 0; i < fl->naddr; i++)
+		free(fl->req[i]);
+}
+
+/*
+ * Four addresses flooding together filled the queue (16 each, 64 in
+ * all: four shares), and everyone else got 503: the share bounded one
+ * address, not several.  Here six addresses flood on (8 connections
+ * each, every answer followed by the next sign-in) a queue of 16 with a
+ * share of 4, and a person on a seventh address signs in eight times in
+ * a row: each of its sign-ins takes the place of a flooding address's
+ * newest one (told 429), and is served.
+ */
+START_TEST(test_hostile_slow_lane_many_addresses)
+{
+	struct server	 s;
+	struct signin_flood	 fl;
+	pthread_t	 th;
+	char		*email;
+	int		 i, served = 0;
+	long		 st;
+
+	start(&s, small_lane);
+	signin_flood_init(&fl, &s, 6, 8);
+	for (i = 0; i < fl.naddr; i++) {
+		email = harness_printf("flood%d@hostile.test", i);
+		free(sign_up(&s, email));
+		signin_flood_add(&fl, i, email);
+		free(email);
+	}
+	free(sign_up(&s, "person@hostile.test"));
+	signin_flood_start(&fl, &th);
+	for (i = 0; i < 8; i++) {
+		st = harness_sign_in(&s, "203.0.113.9", "person@hostile.test",
+		    PASSWORD);
+		ck_assert_msg(st == 200 || st == 429 || st == 503, "%ld", st);
+		served += st == 200;
+	}
+	signin_flood_stop(&fl, th);
+	printf("t1003: six addresses flooding: %d served, %d told 429, %d "
+	    "503; the person's sign-ins served: %d of 8\n", fl.ok, fl.e429,
+	    fl.e503, served);
+	ck_assert_msg(served == 8, "the person's sign-ins: %d of 8 served",
+	    served);
+	ck_assert_int_eq(fl.other, 0);
+	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
+	    "{result=\"displaced\"}"), 8);
+	/* The flood was refused: by its share, and by the full queue. */
+	ck_assert_int_ge(fl.e429, 8);
+	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
+	    "{result=\"refused_full\"}"), 1);
+	stop(&s);
+}
+END_TEST
+
+/*
+ * One account's sign-ins from many addresses: each address within its
+ * share, together they filled the queue for that one account.  The
+ * account holds at most four places (waiting or running) whatever the
+ * addresses, the rest is told 429, and another account's sign-in from
+ * one of the flooding addresses' neighbours is served.
+ */
+START_TEST(test_hostile_slow_lane_account_share)
+{
+	struct server	 s;
+	struct signin_flood	 fl;
+	pthread_t	 th;
+	long		 waiting, most = 0;
+	int		 i;
+
+	start(&s, small_lane);
+	signin_flood_init(&fl, &s, 6, 6);
+	free(sign_up(&s, "target@hostile.test"));
+	free(sign_up(&s, "other@hostile.test"));
+	/* Spelt differently: one account all the same. */
+	for (i = 0; i < fl.naddr; i++)
+		signin_flood_add(&fl, i, i % 2 ? "TARGET@hostile.test" :
+		    "target@HOSTILE.test");
+	signin_flood_start(&fl, &th);
+	for (i = 0; i < 20; i++) {
+		waiting = harness_metric(&s, "guichet_slow_lane_waiting");
+		if (waiting > most)
+			most = waiting;
+		harness_sleep_ms(25);
+	}
+	ck_assert_int_eq(harness_sign_in(&s, "192.0.2.200",
+	    "other@hostile.test", PASSWORD), 200);
+	signin_flood_stop(&fl, th);
+	printf("t1003: one account's sign-ins from six addresses: at most %ld "
+	    "waiting; %d served, %d told 429, %d 503\n", most, fl.ok,
+	    fl.e429, fl.e503);
+	ck_assert_msg(most <= 4, "%ld of one account's sign-ins waiting",
+	    most);
+	ck_assert_int_eq(fl.e503, 0);
+	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
+	    "{result=\"refused_key\"}"), 10);
 	stop(&s);
 }
 END_TEST
@@ -846,6 +1068,8 @@ static const TTest *const *const tests[] = {
 	&test_hostile_head_sizes,
 	&test_hostile_validation_capped,
 	&test_hostile_slow_lane_fair,
+	&test_hostile_slow_lane_many_addresses,
+	&test_hostile_slow_lane_account_share,
 	&test_hostile_slow_headers_deadline,
 	&test_hostile_slow_headers_limit,
 	NULL

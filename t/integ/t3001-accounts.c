@@ -4,6 +4,7 @@
  * verification, password reset, the caller's own account (GET and PATCH
  * /api/v1/me), and passwords kept out of the log (B4).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -877,6 +878,169 @@ START_TEST(test_password_not_in_log)
 }
 END_TEST
 
+/*
+ * Accounts made before migration 016, as they were: the old unique index
+ * (lower(email)) let through addresses that are one identity under the
+ * new rules.  A database migrated to 015, such accounts inserted, then
+ * migrated on: the ASCII addresses get their key from the migration, the
+ * others from guichetd before it compares any address (503 while it
+ * cannot), and of two accounts with one key the one keyed first keeps it
+ * (an ASCII address, else the older), the other gets a key no address
+ * normalises to, logged; each signs in by a normalised variant.
+ */
+static void
+insert_legacy(const char *db, const char *email, const char *hash,
+    const char *created)
+{
+	char	*sql;
+
+	sql = harness_printf("INSERT INTO identity.accounts (email, "
+	    "password_hash, display_name, profile_kind, created_at, "
+	    "updated_at) VALUES ('%s', '%s', 'Ancien Compte', "
+	    "'permanent_resident', '%s', '%s')", email, hash, created,
+	    created);
+	ck_assert_msg(harness_sql_exec(db, sql) == 0, "%s", sql);
+	free(sql);
+}
+
+static char *
+legacy_key(const char *db, const char *email)
+{
+	char	*sql, *v;
+
+	sql = harness_printf("SELECT coalesce(email_key, '(null)') FROM "
+	    "identity.accounts WHERE email = '%s'", email);
+	v = harness_sql(db, sql);
+	ck_assert_msg(v != NULL, "no account %s", email);
+	free(sql);
+	return (v);
+}
+
+static void
+assert_legacy_key(const char *db, const char *email, const char *key)
+{
+	char	*v = legacy_key(db, email);
+
+	ck_assert_msg(strcmp(v, key) == 0, "%s: key %s, expected %s", email, v,
+	    key);
+	free(v);
+}
+
+/* 'email' lost its key to another account: a key of its own, logged. */
+static void
+assert_conflict(const char *db, const char *email, const char *log)
+{
+	char	*sql, *id, *key, *line;
+
+	sql = harness_printf("SELECT id FROM identity.accounts WHERE email = "
+	    "'%s'", email);
+	id = harness_sql(db, sql);
+	ck_assert_ptr_nonnull(id);
+	key = harness_printf("%s@conflict.invalid", id);
+	assert_legacy_key(db, email, key);
+	line = harness_printf("account %s has the address of another account",
+	    id);
+	ck_assert_msg(strstr(log, line) != NULL, "%s: the clash is not logged",
+	    email);
+	free(line);
+	free(key);
+	free(id);
+	free(sql);
+}
+
+#define RENE_NFC	"ren\xc3\xa9@example.test"		/* é */
+#define RENE_NFD	"rene\xcc\x81@example.test"		/* e + U+0301 */
+#define JEAN_IDN	"jean@b\xc3\xbc" "cher.test"		/* bücher */
+
+START_TEST(test_migration_016_keys)
+{
+	struct server	 s;
+	char		*db, *dir, *src, *err = NULL, *hash, *path, *log;
+	DIR		*d;
+	struct dirent	*de;
+	const char	*extra[] = { NULL };
+	int		 rc;
+
+	hash = harness_sql(idl_template(), "SELECT password_hash FROM "
+	    "identity.accounts WHERE email = '" IDL_RESIDENT_EMAIL "'");
+	ck_assert_ptr_nonnull(hash);
+	/* sql/ up to 015. */
+	src = harness_src("sql");
+	dir = harness_printf("%s/sql-015-%ld", harness_tmpdir(),
+	    (long)getpid());
+	ck_assert_int_eq(harness_copy_dir(src, dir), 0);
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (strlen(de->d_name) > 4 && strcmp(de->d_name, "016") >= 0 &&
+		    de->d_name[0] >= '0' && de->d_name[0] <= '9') {
+			path = harness_printf("%s/%s", dir, de->d_name);
+			ck_assert_int_eq(unlink(path), 0);
+			free(path);
+		}
+	closedir(d);
+	db = harness_db_create();
+	rc = harness_migrate(db, dir, &err);
+	ck_assert_msg(rc == 0, "migrate to 015: %d %s", rc, err);
+	free(err);
+	insert_legacy(db, "Mixed.Case@Example.TEST", hash,
+	    "2020-01-01T00:00:00Z");
+	insert_legacy(db, RENE_NFC, hash, "2020-01-02T00:00:00Z");
+	insert_legacy(db, RENE_NFD, hash, "2020-01-03T00:00:00Z");
+	insert_legacy(db, JEAN_IDN, hash, "2020-01-04T00:00:00Z");
+	insert_legacy(db, "jean@xn--bcher-kva.test", hash,
+	    "2020-01-05T00:00:00Z");
+	/* 016 and after. */
+	err = NULL;
+	rc = harness_migrate(db, NULL, &err);
+	ck_assert_msg(rc == 0, "migrate on: %d %s", rc, err);
+	free(err);
+	assert_legacy_key(db, "Mixed.Case@Example.TEST",
+	    "mixed.case@example.test");
+	assert_legacy_key(db, "jean@xn--bcher-kva.test",
+	    "jean@xn--bcher-kva.test");
+	assert_legacy_key(db, RENE_NFC, "(null)");
+	assert_legacy_key(db, RENE_NFD, "(null)");
+	assert_legacy_key(db, JEAN_IDN, "(null)");
+	/* While the keys cannot be filled, nothing compares addresses. */
+	ck_assert_int_eq(harness_sql_exec(db, "CREATE FUNCTION public.t3001_"
+	    "fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE "
+	    "EXCEPTION 't3001: provoked' USING ERRCODE = '40001'; END$$"), 0);
+	ck_assert_int_eq(harness_sql_exec(db, "CREATE TRIGGER t3001_fail "
+	    "BEFORE UPDATE OF email_key ON identity.accounts FOR EACH ROW "
+	    "EXECUTE FUNCTION public.t3001_fail()"), 0);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(harness_server_start(&s, db, extra), 0);
+	ck_assert_int_eq(harness_sign_in(&s, NULL, "MIXED.CASE@example.test",
+	    IDL_RESIDENT_PASSWORD), 503);
+	ck_assert_int_eq(harness_sql_exec(db, "DROP TRIGGER t3001_fail ON "
+	    "identity.accounts"), 0);
+	/* Then: filled, in the order of the accounts. */
+	ck_assert_int_eq(harness_sign_in(&s, NULL, "MIXED.CASE@example.test",
+	    IDL_RESIDENT_PASSWORD), 200);
+	assert_legacy_key(db, RENE_NFC, RENE_NFC);
+	/* The same identity, younger: a key no address has, logged. */
+	log = harness_server_log(&s);
+	assert_conflict(db, RENE_NFD, log);
+	/* The IDN's punycode twin was keyed by the migration: it keeps it. */
+	assert_conflict(db, JEAN_IDN, log);
+	free(log);
+	/* Each key signs in by its variants. */
+	ck_assert_int_eq(harness_sign_in(&s, NULL, "rene\xcc\x81@EXAMPLE.TEST",
+	    IDL_RESIDENT_PASSWORD), 200);
+	ck_assert_int_eq(harness_sign_in(&s, NULL, "JEAN@B\xc3\x9c" "CHER.TEST",
+	    IDL_RESIDENT_PASSWORD), 200);
+	ck_assert_int_eq(harness_sql_count(db, "SELECT count(*) FROM "
+	    "identity.accounts WHERE email_key IS NULL"), 0);
+	ck_assert_int_eq(harness_server_stop(&s), 0);
+	harness_server_free(&s);
+	harness_db_drop(db);
+	free(db);
+	free(dir);
+	free(src);
+	free(hash);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_register_permanent_resident,
 	&test_register_secondary_resident,
@@ -897,6 +1061,7 @@ static const TTest *const *const tests[] = {
 	&test_me_patch_profile_kind,
 	&test_me_locale_wins,
 	&test_password_not_in_log,
+	&test_migration_016_keys,
 	NULL
 };
 

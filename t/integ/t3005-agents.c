@@ -604,6 +604,100 @@ START_TEST(test_ctl_block_reaches_server)
 }
 END_TEST
 
+/*
+ * A block, a second-factor reset and a logout everywhere are each one
+ * transaction: when the statement after the first fails (the tokens'
+ * revocation, the token version), nothing of the first is kept: the
+ * agent is still active, still enrolled, its sessions all alive.
+ */
+START_TEST(test_agent_steps_atomic)
+{
+	struct idenv	 e;
+	char		*admin, *agent, *secret;
+	long		 live, st;
+	json_t		*j;
+
+	idl_start_new(&e, NULL);
+	agent = enrol_agent(&e, &secret);
+	admin = idl_login_admin(&e);
+	live = idl_sql_count(&e, "SELECT count(*) FROM identity.refresh_tokens "
+	    "WHERE account_id = '%s' AND revoked_at IS NULL",
+	    idl_demo.agent_id);
+	ck_assert_int_ge(live, 1);
+	idl_fail_on(&e, "UPDATE OF revoked_at", "identity.refresh_tokens");
+	admin_on(&e, admin, idl_demo.agent_id, "/block", 503, "block, the "
+	    "revocation failing");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.accounts WHERE id = '%s' AND status = 'active'",
+	    idl_demo.agent_id), 1);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
+	admin_on(&e, admin, idl_demo.agent_id, "/totp/reset", 503, "TOTP "
+	    "reset, the revocation failing");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.agents WHERE account_id = '%s' AND totp_secret IS NOT "
+	    "NULL AND totp_enrolled_at IS NOT NULL", idl_demo.agent_id), 1);
+	idl_fail_off(&e, "identity.refresh_tokens");
+	/* The logout everywhere: the token version is its second statement. */
+	idl_fail_on(&e, "UPDATE OF token_version", "identity.accounts");
+	j = idl_sendj(&e, "POST", "/api/v1/auth/logout", agent,
+	    json_pack("{s:b}", "all", 1), &st);
+	ck_assert_msg(st == 503, "logout, the token version failing: %ld", st);
+	json_decref(j);
+	idl_fail_off(&e, "identity.accounts");
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "identity.refresh_tokens WHERE account_id = '%s' AND revoked_at IS "
+	    "NULL", idl_demo.agent_id), live);
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 200);
+	/* Without the failures, each is done. */
+	admin_on(&e, admin, idl_demo.agent_id, "/totp/reset", 204, "reset");
+	admin_on(&e, admin, idl_demo.agent_id, "/block", 204, "block");
+	ck_assert_int_eq(idl_status(&e, "GET", "/api/v1/me", agent, NULL), 401);
+	free(secret);
+	free(agent);
+	free(admin);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * An administrator's read of agents' personal data and its access-log
+ * entries are one transaction: when the log cannot be written the read
+ * is refused (503), no personal data in the answer, and nothing logged.
+ */
+START_TEST(test_staff_read_needs_log)
+{
+	struct idenv	 e;
+	struct http_resp r;
+	char		*admin, *auth;
+	const char	*h[2] = { NULL, NULL };
+	long		 logged;
+
+	idl_start_new(&e, NULL);
+	admin = idl_login_admin(&e);
+	auth = harness_printf("Authorization: Bearer %s", admin);
+	h[0] = auth;
+	logged = idl_sql_count(&e, "SELECT count(*) FROM privacy.access_log");
+	idl_fail_on(&e, "INSERT", "privacy.access_log");
+	idl_reqh(&e, "GET", "/api/v1/admin/agents", h, NULL, &r);
+	json_decref(harness_assert_problem(&r, 503, NULL, NULL));
+	ck_assert_msg(strstr(r.body, IDL_AGENT_EMAIL) == NULL, "the refused "
+	    "read answered an agent's address: %s", r.body);
+	http_resp_free(&r);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), logged);
+	idl_fail_off(&e, "privacy.access_log");
+	idl_reqh(&e, "GET", "/api/v1/admin/agents", h, NULL, &r);
+	ck_assert_msg(r.status == 200 && strstr(r.body, IDL_AGENT_EMAIL) !=
+	    NULL, "the read once the log works: %ld", r.status);
+	http_resp_free(&r);
+	ck_assert_int_gt(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log"), logged);
+	free(auth);
+	free(admin);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_ctl_agent_add_and_list,
 	&test_ctl_agent_add_documented_syntax,
@@ -614,6 +708,8 @@ static const TTest *const *const tests[] = {
 	&test_admin_agents_create,
 	&test_admin_patch_roles_revokes_tokens,
 	&test_admin_block,
+	&test_agent_steps_atomic,
+	&test_staff_read_needs_log,
 	&test_admin_without_mfa_forbidden,
 	&test_totp_enrolment,
 	&test_admin_totp_reset,

@@ -1,5 +1,5 @@
 /*
- * t3010-address: one address, one identity (issue 8).
+ * t3010-address: one address, one identity.
  *
  *  - A table of Unicode variants of real accounts' addresses: each is the
  *    same identity (same key: sign-in works, a reset goes to the stored
@@ -7,8 +7,10 @@
  *    registration (422 email_refused); mail only ever goes to a stored
  *    address.  Covers U+0130 in the domain and the local part, fullwidth
  *    letters, the Kelvin sign, combining and precomposed é, Cyrillic
- *    look-alikes, upper-case ASCII, an IDN and its punycode, capital
- *    sharp s, long s.
+ *    look-alikes (in Unicode and in punycode), upper-case ASCII, an IDN
+ *    and its punycode, capital sharp s, long s, dotless i, final sigma,
+ *    upper-case É, and invisible characters (general category Cf: zero-
+ *    width space, soft hyphen, right-to-left override).
  *  - Changing the address needs the current password or a fresh sign-in;
  *    the new address waits for its proof while sign-in and reset use the
  *    old one; the old one is told and can undo the change, which ends
@@ -145,6 +147,20 @@ static const struct variant variants[] = {
 	{ "capital sharp s", "stra\xe1\xba\x9e" "e@example.test", 5, REFUSED,
 	    "ambiguous" },
 	{ "long s", "\xc5\xbf" "am@example.test", 5, REFUSED, "ambiguous" },
+	{ "dotless i", "t\xc4\xb1" "m@example.test", 1, REFUSED,
+	    "ambiguous" },
+	{ "final sigma", "\xce\xbb\xce\xbf\xce\xb3\xce\xbf\xcf\x82"
+	    "@example.test", 1, REFUSED, "ambiguous" },
+	{ "upper-case E acute", "REN\xc3\x89" "@example.test", 3, REFUSED,
+	    "ambiguous" },
+	{ "zero-width space", "je\xe2\x80\x8b" "an@icloud.test", 0, REFUSED,
+	    "invisible" },
+	{ "soft hyphen", "jean\xc2\xad" "@icloud.test", 0, REFUSED,
+	    "invisible" },
+	{ "right-to-left override", "\xe2\x80\xae" "jean@icloud.test", 0,
+	    REFUSED, "invisible" },
+	{ "Cyrillic look-alike in a punycode domain",
+	    "jean@xn--cloud-m2e.test", 0, REFUSED, "mixed_scripts" },
 };
 
 START_TEST(test_unicode_variants)
@@ -238,17 +254,23 @@ START_TEST(test_reset_not_by_unicode_lower)
 }
 END_TEST
 
-/* PATCH /me {email}: 'pw' NULL sends no current_password. */
+/* PATCH /me {email} from 'from': 'pw' NULL sends no current_password. */
 static long
-change_email(const struct idenv *e, const char *at, const char *email,
-    const char *pw, json_t **out)
+change_email_from(const struct idenv *e, const char *from, const char *at,
+    const char *email, const char *pw, json_t **out)
 {
 	json_t	*in = json_pack("{s:s}", "email", email);
 
 	if (pw != NULL)
 		json_object_set_new(in, "current_password", json_string(pw));
-	return (req_from(e, "192.0.2.200", "PATCH", "/api/v1/me", at, in,
-	    out));
+	return (req_from(e, from, "PATCH", "/api/v1/me", at, in, out));
+}
+
+static long
+change_email(const struct idenv *e, const char *at, const char *email,
+    const char *pw, json_t **out)
+{
+	return (change_email_from(e, "192.0.2.200", at, email, pw, out));
 }
 
 START_TEST(test_change_address)
@@ -362,24 +384,31 @@ END_TEST
 START_TEST(test_verify_race)
 {
 	struct idenv	 e;
-	char		*id, *at, *tok, *b, *c, *v;
+	char		*id, *at, *tok, *b, *c, *v, *who, *from;
 	pid_t		 pid;
 	long		 st;
-	int		 i, status, won = 0;
+	int		 i, status, won = 0, lost = 0;
 
 	start(&e, NULL);
-	ck_assert_int_eq(register_from(&e, "192.0.2.1", "race@example.test",
-	    NULL), 201);
-	id = idl_sql(&e, "SELECT id FROM identity.accounts WHERE email = "
-	    "'race@example.test'");
-	at = idl_login_ok(&e, "race@example.test", PW, NULL);
-	for (i = 0; i < 30; i++) {
+	/*
+	 * A new account each round: changes of address have a budget per
+	 * account.  Rounds go on until each side has won at least once (the
+	 * race really interleaves both ways), 60 at most.
+	 */
+	for (i = 0; i < 60 && (i < 20 || won == 0 || lost == 0); i++) {
+		who = harness_printf("race%d@example.test", i);
+		from = harness_printf("198.51.100.%d", i + 1);
+		ck_assert_int_eq(register_from(&e, from, who, NULL), 201);
+		id = idl_sql(&e, "SELECT id FROM identity.accounts WHERE "
+		    "email = '%s'", who);
+		at = idl_login_ok(&e, who, PW, NULL);
 		b = harness_printf("b%d@example.test", i);
 		c = harness_printf("c%d@example.test", i);
-		ck_assert_int_eq(change_email(&e, at, b, NULL, NULL), 200);
+		ck_assert_int_eq(change_email_from(&e, from, at, b, NULL,
+		    NULL), 200);
 		tok = idl_outbox_token(&e, b, "verify_email");
 		if ((pid = fork()) == 0) {
-			st = change_email(&e, at, c, NULL, NULL);
+			st = change_email_from(&e, from, at, c, NULL, NULL);
 			_exit(st == 200 ? 0 : 1);
 		}
 		ck_assert(pid > 0);
@@ -399,17 +428,25 @@ START_TEST(test_verify_race)
 			    strstr(v, " true ") != NULL, "round %d: the link "
 			    "to %s worked, the account is %s", i, b, v);
 			won++;
-		} else
+		} else {
 			ck_assert_msg(st == 422 && strncmp(v, b, strlen(b)) !=
 			    0, "round %d: %ld, the account is %s", i, st, v);
+			lost++;
+		}
 		free(v);
 		free(tok);
 		free(b);
 		free(c);
+		free(at);
+		free(id);
+		free(who);
+		free(from);
 	}
-	fprintf(stderr, "t3010: the link won %d of 30 races\n", won);
-	free(at);
-	free(id);
+	fprintf(stderr, "t3010: the link won %d of %d races\n", won, i);
+	/* Both orders were run, and each held. */
+	ck_assert_msg(won > 0 && lost > 0, "the link won %d of %d races: the "
+	    "race never went %s", won, i, won == 0 ? "the link's way" :
+	    "the change's way");
 	idl_stop(&e);
 }
 END_TEST
@@ -482,6 +519,146 @@ START_TEST(test_reset_budget_per_client)
 }
 END_TEST
 
+/*
+ * Each change of address mails a link to the new one: a session could
+ * send mail to any address without end.  Five changes an hour per
+ * account, twenty per client address, then 429 with Retry-After and no
+ * mail.  Each PATCH /me is run on the slow lane (a current_password is
+ * hashed there, never on a polling thread).
+ */
+/*
+ * Five accounts ('tag'0.. registered from 192.0.2.<first>..) change their
+ * address from one client: the first four five times each (200), the
+ * fifth is refused (429), and served from another client.  With 'v6',
+ * each change comes from another host of one IPv6 /64, the other client
+ * from another /64.
+ */
+static void
+change_budget_per_client(const struct idenv *e, const char *tag, int first,
+    int v6)
+{
+	char	*at, *addr, *who, *from;
+	long	 st;
+	int	 i, k;
+
+	for (k = 0; k < 5; k++) {
+		who = harness_printf("%s%d@example.test", tag, k);
+		from = harness_printf("192.0.2.%d", first + k);
+		ck_assert_int_eq(register_from(e, from, who, NULL), 201);
+		free(from);
+		at = idl_login_ok(e, who, PW, NULL);
+		for (i = 0; i < (k < 4 ? 5 : 1); i++) {
+			addr = harness_printf("%s%d-%d@example.test", tag, k, i);
+			from = v6 ? harness_printf("2001:db8:1:2::%x", k * 16 +
+			    i + 1) : strdup("203.0.113.50");
+			st = change_email_from(e, from, at, addr, NULL, NULL);
+			ck_assert_msg(st == (k < 4 ? 200 : 429), "%s, account "
+			    "%d, change %d: %ld", from, k, i, st);
+			free(addr);
+			free(from);
+		}
+		addr = harness_printf("%s%d-x@example.test", tag, k);
+		if (k == 4)
+			ck_assert_int_eq(change_email_from(e, v6 ?
+			    "2001:db8:1:3::1" : "203.0.113.51", at, addr, NULL,
+			    NULL), 200);
+		free(addr);
+		free(at);
+		free(who);
+	}
+}
+
+START_TEST(test_change_address_budget)
+{
+	struct idenv	 e;
+	char		*at, *addr;
+	long		 st, queued;
+	int		 i;
+	json_t		*j;
+
+	start(&e, NULL);
+	ck_assert_int_eq(register_from(&e, "192.0.2.1", "budget@example.test",
+	    NULL), 201);
+	at = idl_login_ok(&e, "budget@example.test", PW, NULL);
+	/* A password alone changes nothing: an empty patch. */
+	st = req_from(&e, "192.0.2.200", "PATCH", "/api/v1/me", at,
+	    json_pack("{s:s}", "current_password", PW), &j);
+	ck_assert_msg(st == 422 && strcmp(code_of(j), "empty_patch") == 0,
+	    "a password alone: %ld %s", st, code_of(j));
+	json_decref(j);
+	queued = harness_metric(&e.s, "guichet_slow_lane_requests_total"
+	    "{result=\"queued\"}");
+	for (i = 0; i < 5; i++) {
+		addr = harness_printf("b%d@example.test", i);
+		ck_assert_int_eq(change_email(&e, at, addr, PW, NULL), 200);
+		free(addr);
+	}
+	/* The hashing of current_password ran on the slow lane. */
+	ck_assert_int_eq(harness_metric(&e.s, "guichet_slow_lane_requests_"
+	    "total{result=\"queued\"}") - queued, 5);
+	st = change_email(&e, at, "b5@example.test", PW, &j);
+	ck_assert_msg(st == 429 && strcmp(code_of(j), "rate_limited") == 0,
+	    "a sixth change in the hour: %ld %s", st, code_of(j));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE template = 'verify_email' AND recipient = "
+	    "'b5@example.test'"), 0);
+	free(at);
+	/* Per client address: four accounts, five changes each, then 429. */
+	change_budget_per_client(&e, "peer", 20, 0);
+	/* An IPv6 client is counted by its /64: another host in it is 429. */
+	change_budget_per_client(&e, "six", 30, 1);
+	idl_stop(&e);
+}
+END_TEST
+
+/*
+ * A refreshed access token carries the sign-in's time (auth_time), not
+ * the refresh's: six minutes after signing in, refreshing does not make
+ * the session fresh enough to change the address without the password.
+ */
+START_TEST(test_refresh_keeps_auth_time)
+{
+	struct idenv	 e;
+	char		*at, *rt, *body;
+	const char	*h[] = { "Content-Type: application/json", NULL };
+	struct http_resp r;
+	json_t		*j;
+	long		 st;
+
+	start(&e, T0);
+	ck_assert_int_eq(register_from(&e, "192.0.2.1", "fresh@example.test",
+	    NULL), 201);
+	ck_assert_int_eq(idl_login(&e, "fresh@example.test", PW, NULL, &at,
+	    &rt), 200);
+	free(at);
+	idl_restart(&e, T0_6MIN);
+	body = harness_printf("{\"grant_type\":\"refresh_token\","
+	    "\"refresh_token\":\"%s\"}", rt);
+	idl_reqh(&e, "POST", "/api/v1/auth/token", h, body, &r);
+	ck_assert_msg(r.status == 200, "refresh: %ld %s", r.status, r.body);
+	j = harness_json(&r);
+	at = strdup(idl_jstr(j, "access_token"));
+	json_decref(j);
+	http_resp_free(&r);
+	free(body);
+	j = idl_jwt_json(at, 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "auth_time")),
+	    1799575200);	/* T0 */
+	json_decref(j);
+	st = change_email(&e, at, "elsewhere@example.test", NULL, &j);
+	ck_assert_msg(st == 422 && strcmp(code_of(j),
+	    "reauthentication_required") == 0, "a refreshed token, six minutes "
+	    "after the sign-in: %ld %s", st, code_of(j));
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM ops.outbox "
+	    "WHERE recipient = 'elsewhere@example.test'"), 0);
+	free(at);
+	free(rt);
+	idl_stop(&e);
+}
+END_TEST
+
 static const TTest *const *const tests[] = {
 	&test_unicode_variants,
 	&test_reset_not_by_unicode_lower,
@@ -489,6 +666,8 @@ static const TTest *const *const tests[] = {
 	&test_verify_race,
 	&test_reset_links_kept,
 	&test_reset_budget_per_client,
+	&test_change_address_budget,
+	&test_refresh_keeps_auth_time,
 	NULL
 };
 
