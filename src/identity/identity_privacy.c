@@ -40,8 +40,7 @@
 #include "identity/identity.h"
 #include "core/module.h"
 
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(x) DB_TIME_SQL(x)
 
 /* The identity section of the person 'a'. */
 #define IDENTITY_SECTION \

@@ -38,8 +38,7 @@
 #include "files/files.h"
 #include "incidents/incidents_int.h"
 
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(x) DB_TIME_SQL(x)
 
 #define SECTION \
 	"json_build_object('reports', coalesce((SELECT json_agg(" \

@@ -21,8 +21,7 @@
 	"CASE $1::text WHEN 'en' THEN coalesce(" c "_en, " c "_fr) " \
 	"WHEN 'it' THEN coalesce(" c "_it, " c "_fr) ELSE " c "_fr END"
 /* A timestamptz as the API's RFC 3339 UTC to the second. */
-#define TS(x) \
-	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(x) DB_TIME_SQL(x)
 /* The first instant of the day of $2 in the town. */
 #define TODAY \
 	"(date_trunc('day', $2::timestamptz AT TIME ZONE '" MOUNTAIN_ZONE \

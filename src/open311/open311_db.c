@@ -98,8 +98,8 @@ struct db_stmt open311_stmts[OS__COUNT] = {
 	  "'partner', r.client_id, 'email', r.email, 'first_name', "
 	  "r.first_name, 'last_name', r.last_name, 'phone', r.phone, "
 	  "'device_id', r.device_id, 'account_id', r.account_id, "
-	  "'media_url', r.media_url, 'created_at', to_char(r.created_at AT "
-	  "TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY "
+	  "'media_url', r.media_url, 'created_at', "
+	  DB_TIME_SQL("r.created_at") ") ORDER BY "
 	  "r.created_at, r.report_id) FROM open311.requests r WHERE "
 	  "r.person_id = $1 OR r.email_key = $2), '[]'))::text AS section",
 	  .nparams = 2 },
