@@ -69,22 +69,11 @@ const struct json_spec cases_assignment_spec = { .name = "case_assignment",
 void
 case_reply_outcome(struct request *req, struct case_outcome *o)
 {
-	switch (o->result) {
-	case CR_REFUSED:
-		reply_refused(req, CASES_ERR(o->code), o->state, o->args[0],
-		    o->args[1]);
-		break;
-	case CR_INVALID:
-		reply_validation(req, o->errors, json_array_size(o->errors));
-		o->errors = NULL;
-		break;
-	default:
-		reply_db_error(req, &o->err);
-		break;
-	}
-	json_decref(o->errors);
-	json_decref(o->made);
+	reply_op_failure(req, o->result == CR_REFUSED ? OP_REFUSED :
+	    o->result == CR_INVALID ? OP_INVALID : OP_DB, CASES_ERR(o->code),
+	    o->state, o->args[0], o->args[1], o->errors, &o->err);
 	o->errors = NULL;
+	json_decref(o->made);
 	o->made = NULL;
 }
 

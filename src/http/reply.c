@@ -10,6 +10,7 @@
 
 #include "base/b64.h"
 #include "base/digest.h"
+#include "base/hook.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "http/reply.h"
@@ -553,6 +554,7 @@ reply_error_writer_add(const char *prefix, reply_error_writer fn)
 {
 	int	 i;
 
+	hook_note("error-writer");
 	/* A module initialised again replaces its own. */
 	for (i = 0; i < nwriters; i++)
 		if (strcmp(writers[i].prefix, prefix) == 0) {
@@ -744,6 +746,26 @@ reply_validation(struct request *req, json_t *errors, size_t total)
 
 	snprintf(n, sizeof(n), "%zu", total);
 	validation_reply(req, errors, total, n);
+}
+
+void
+reply_op_failure(struct request *req, enum op_failure f,
+    const struct errcode *e, const char *state, const char *a0,
+    const char *a1, json_t *errors, const struct db_error *err)
+{
+	switch (f) {
+	case OP_REFUSED:
+		reply_refused(req, e, state, a0, a1);
+		break;
+	case OP_INVALID:
+		reply_validation(req, errors, json_array_size(errors));
+		errors = NULL;
+		break;
+	case OP_DB:
+		reply_db_error(req, err);
+		break;
+	}
+	json_decref(errors);
 }
 
 void

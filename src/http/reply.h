@@ -200,6 +200,17 @@ struct db_error;
 struct db_res;
 struct db_stmt;
 void	 reply_db_error(struct request *, const struct db_error *);
+/*
+ * The answer to a module's business operation that did not succeed
+ * (ARCHITECTURE.md, "Rules a module keeps"): OP_REFUSED is problem 'e'
+ * through reply_refused() ('state' and the two arguments), OP_INVALID the
+ * field errors 'errors' (422), OP_DB the database error 'err'.  Steals
+ * 'errors' whatever the failure.
+ */
+enum op_failure { OP_REFUSED, OP_INVALID, OP_DB };
+void	 reply_op_failure(struct request *, enum op_failure,
+	    const struct errcode *, const char *, const char *, const char *,
+	    json_t *, const struct db_error *);
 /* db_exec() on the thread's connection; on failure the problem is set: -1. */
 int	 reply_exec(struct request *, const struct db_stmt *,
 	    const char *const *, struct db_res **);

@@ -98,7 +98,13 @@ judge(const char *s, size_t n, int local)
 		    c == 0xfffd)
 			return (EMAIL_SYNTAX);
 		p += len;
-		if (local && uc_is_general_category(c, UC_CATEGORY_Cf))
+		/*
+		 * Invisible: a format character (Cf) or any default-ignorable
+		 * one (a combining grapheme joiner, a variation selector: Mn
+		 * marks NFKC keeps, which the script rule passes).
+		 */
+		if (local && (uc_is_general_category(c, UC_CATEGORY_Cf) ||
+		    uc_is_property_default_ignorable_code_point(c)))
 			return (EMAIL_INVISIBLE);
 		if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z')))
@@ -120,18 +126,28 @@ judge(const char *s, size_t n, int local)
 /*
  * Each label of a Unicode domain on its own: scripts may not mix.  A
  * domain with punycode labels is judged in its Unicode form, so that
- * "xn--..." is refused as the letters it stands for would be.
+ * "xn--..." is refused as the letters it stands for would be, and must be
+ * what IDNA 2008 makes of those letters (a punycode label IDNA refuses in
+ * Unicode, an upper-case or non-NFC one, is refused as it would be typed).
  */
 static enum email_verdict
 judge_domain(const char *d, size_t n)
 {
 	enum email_verdict	 v = EMAIL_OK;
-	char			*u = NULL;
+	char			*u = NULL, *back = NULL;
 	size_t			 i, start = 0;
 
 	if (strncasecmp(d, "xn--", 4) == 0 || strcasestr(d, ".xn--") != NULL) {
 		if (idn2_to_unicode_8z8z(d, &u, 0) != IDN2_OK)
 			return (EMAIL_DOMAIN);
+		if (idn2_to_ascii_8z(u, &back, IDN2_NFC_INPUT |
+		    IDN2_NONTRANSITIONAL) != IDN2_OK ||
+		    strcasecmp(back, d) != 0) {
+			free(back);
+			free(u);
+			return (EMAIL_DOMAIN);
+		}
+		free(back);
 		d = u;
 		n = strlen(u);
 	}

@@ -25,12 +25,23 @@
 #define FROM_REPORTS \
 	"FROM incidents.reports r JOIN incidents.categories c " \
 	"ON c.code = r.category"
+/*
+ * The person a report is about: its reporter, or the account whose
+ * address an anonymous filer gave and then confirmed (contact_person_id,
+ * sql/039; an address typed but never confirmed proves nothing of who
+ * filed).  Whose access log a staff read goes to, whose restriction holds
+ * the report back.
+ */
+#define REPORT_PERSON \
+	"coalesce(r.reporter_id, CASE WHEN r.contact_verified_at IS NOT " \
+	"NULL THEN r.contact_person_id END)"
 #define STAFF_COLS \
 	INCIDENTS_PUBLIC_COLS ", r.reporter_id, r.contact_email, " \
 	"r.contact_person_id, " \
 	"r.contact_verified_at, r.contact_locale, r.assignee_id, " \
 	"r.personal_data_flagged, r.anonymised_at, r.photo_token, " \
-	"privacy.is_restricted(r.reporter_id) AS reporter_restricted"
+	REPORT_PERSON " AS person_id, " \
+	"privacy.is_restricted(" REPORT_PERSON ") AS reporter_restricted"
 #define CATEGORY_COLS \
 	"code, department, name_fr, name_en, name_it, " \
 	"attributes::text AS attributes, resolution_days, anonymous_allowed"
@@ -50,7 +61,7 @@
  */
 #define BOARD(key, dir, cmp) \
 	"SELECT " INCIDENTS_PUBLIC_COLS ", r.assignee_id, " \
-	"privacy.is_restricted(r.reporter_id) AS reporter_restricted, " \
+	"privacy.is_restricted(" REPORT_PERSON ") AS reporter_restricted, " \
 	"(" key ")::text AS sort_key " \
 	FROM_REPORTS " WHERE r.department = $1 AND " \
 	"($2::text[] IS NULL OR r.status = ANY ($2::text[])) AND " \
@@ -211,8 +222,9 @@ struct db_stmt incidents_stmts[IQ__COUNT] = {
 	  "$2, $3, $4, $5, $6, $7) RETURNING id", .nparams = 7 },
 	[IQ_PHOTO] = { .name = "incidents_select_photo",
 	  .sql = "SELECT p.id, p.original_file, p.public_file, p.thumb_file, "
-	  "r.department, r.reporter_id, privacy.is_restricted(r.reporter_id) "
-	  "AS reporter_restricted FROM incidents.photos p JOIN "
+	  "r.department, r.reporter_id, " REPORT_PERSON " AS person_id, "
+	  "privacy.is_restricted(" REPORT_PERSON ") AS reporter_restricted "
+	  "FROM incidents.photos p JOIN "
 	  "incidents.reports r ON r.id = p.report_id WHERE p.id = $2 AND "
 	  "p.report_id = $1", .nparams = 2 },
 };

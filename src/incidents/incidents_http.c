@@ -120,25 +120,16 @@ reply_geojson(struct request *req, int status, json_t *v)
 static void
 reply_outcome(struct request *req, struct incident_outcome *o)
 {
-	switch (o->result) {
-	case IR_NOT_FOUND:
+	if (o->result == IR_NOT_FOUND) {
 		reply_error(req, INCIDENTS_ERR(IE_NOT_FOUND));
-		break;
-	case IR_REFUSED:
-		reply_refused(req, INCIDENTS_ERR(o->code), o->args[0],
-		    o->args[0], o->args[1]);
-		break;
-	case IR_INVALID:
-		reply_validation(req, o->errors, json_array_size(o->errors));
-		o->errors = NULL;
-		break;
-	default:
-		reply_db_error(req, &o->err);
-		break;
-	}
-	json_decref(o->errors);
-	json_decref(o->made);
+		json_decref(o->errors);
+	} else
+		reply_op_failure(req, o->result == IR_REFUSED ? OP_REFUSED :
+		    o->result == IR_INVALID ? OP_INVALID : OP_DB,
+		    INCIDENTS_ERR(o->code), o->args[0], o->args[0],
+		    o->args[1], o->errors, &o->err);
 	o->errors = NULL;
+	json_decref(o->made);
 	o->made = NULL;
 }
 

@@ -730,8 +730,8 @@ details_tx(struct db *db, void *arg, struct db_error *err)
 	 * RGPD) is not read: the report is handled, its reporter held back.
 	 */
 	restricted = db_bool(r, 0, "reporter_restricted");
-	if (!restricted && db_str(r, 0, "reporter_id") != NULL &&
-	    access_record(db, db_str(r, 0, "reporter_id"), t->who,
+	if (!restricted && db_str(r, 0, "person_id") != NULL &&
+	    access_record(db, db_str(r, 0, "person_id"), t->who,
 	    "incidents.report", t->id, "incident report", 0, err) == -1)
 		goto out;
 	if (db_exec(db, IQ(IQ_HISTORY), p, &h, err) == -1 ||

@@ -252,8 +252,8 @@ photo_read_tx(struct db *db, void *arg, struct db_error *err)
 			t->found = 2;
 			goto out;
 		}
-		if (db_str(res, 0, "reporter_id") != NULL && access_record(db,
-		    db_str(res, 0, "reporter_id"), t->who,
+		if (db_str(res, 0, "person_id") != NULL && access_record(db,
+		    db_str(res, 0, "person_id"), t->who,
 		    "incidents.photo_original", t->photo, "incident report",
 		    0, err) == -1) {
 			rc = -1;

@@ -10,9 +10,12 @@
  * reporter link goes, and the description too when an agent flagged
  * personal data in it ('[effacé]'); the person's supports go (the counts
  * drop with them).  An anonymous report whose follow-up address was the
- * person's account's when it was filed (contact_person_id, sql/039) is
- * the person's too: in the export, and its address erased (the identity
- * module erased the account's address before this hook runs).
+ * person's account's when it was filed (contact_person_id, sql/039) has
+ * its address erased with the person's (the identity module erased the
+ * account's address before this hook runs): the address is theirs,
+ * whoever typed it.  The report itself is in their export only once the
+ * address was confirmed (its link used): an address typed by someone
+ * else must not put that someone's report in the person's export.
  *
  * Retention: a year after its resolution or closure a report is cut from
  * its people the same way (reporter, follow-up address, supporters): the
@@ -52,7 +55,8 @@
 	"ORDER BY p.created_at, p.id) FROM incidents.photos p WHERE " \
 	"p.report_id = r.id), '[]')) " \
 	"ORDER BY r.created_at, r.id) FROM incidents.reports r " \
-	"WHERE r.reporter_id = $1 OR r.contact_person_id = $1), '[]'), " \
+	"WHERE r.reporter_id = $1 OR (r.contact_person_id = $1 AND " \
+	"r.contact_verified_at IS NOT NULL)), '[]'), " \
 	"'supports', coalesce((SELECT json_agg(json_build_object(" \
 	"'report_id', s.report_id, 'at', " TS("s.at") ") ORDER BY s.at, " \
 	"s.report_id) FROM incidents.supporters s WHERE s.account_id = $1), " \

@@ -127,8 +127,9 @@ o311_reply(struct request *req, int status, const char *root, json_t *v)
 static int
 o311_errors(struct request *req, int status, json_t *errors)
 {
-	reply_header(req, "Cache-Control", "no-store");
+	/* After the reply is set: setting it drops the headers before. */
 	o311_reply(req, status, "errors", errors);
+	reply_header(req, "Cache-Control", "no-store");
 	return (0);
 }
 

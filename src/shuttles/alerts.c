@@ -310,8 +310,10 @@ struct rt_alert {
 	TransitRealtime__EntitySelector	*sel;
 	TransitRealtime__EntitySelector	**sel_ptrs;
 	TransitRealtime__TranslatedString text[3];	/* header, desc, url */
-	TransitRealtime__TranslatedString__Translation tr[7];
-	TransitRealtime__TranslatedString__Translation *tr_ptrs[7];
+	/* The header's and description's in each language, then the url. */
+#define RT_URL		(2 * LANG__COUNT)
+	TransitRealtime__TranslatedString__Translation tr[RT_URL + 1];
+	TransitRealtime__TranslatedString__Translation *tr_ptrs[RT_URL + 1];
 	json_t				*periods, *routes, *stops;
 };
 
@@ -399,11 +401,11 @@ rt_alert_fill(struct rt_alert *a, const struct db_res *res, int i)
 	if (!db_isnull(res, i, "url")) {
 		transit_realtime__translated_string__init(&a->text[2]);
 		transit_realtime__translated_string__translation__init(
-		    &a->tr[6]);
-		a->tr[6].text = (char *)db_str(res, i, "url");
-		a->tr_ptrs[6] = &a->tr[6];
+		    &a->tr[RT_URL]);
+		a->tr[RT_URL].text = (char *)db_str(res, i, "url");
+		a->tr_ptrs[RT_URL] = &a->tr[RT_URL];
 		a->text[2].n_translation = 1;
-		a->text[2].translation = &a->tr_ptrs[6];
+		a->text[2].translation = &a->tr_ptrs[RT_URL];
 		a->alert.url = &a->text[2];
 	}
 }

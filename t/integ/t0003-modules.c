@@ -95,6 +95,7 @@ START_TEST(test_modules_content)
 		"installs identity server-guard",
 		"installs privacy access-recorder",
 		"installs privacy outbox-gate",
+		"installs open311 error-writer",
 	};
 	const char	*extra[] = { "modules", NULL };
 	const char	*p, *q;

@@ -9,8 +9,10 @@
  *    letters, the Kelvin sign, combining and precomposed é, Cyrillic
  *    look-alikes (in Unicode and in punycode), upper-case ASCII, an IDN
  *    and its punycode, capital sharp s, long s, dotless i, final sigma,
- *    upper-case É, and invisible characters (general category Cf: zero-
- *    width space, soft hyphen, right-to-left override).
+ *    upper-case É, invisible characters (general category Cf: zero-
+ *    width space, soft hyphen, right-to-left override; default-ignorable
+ *    marks: combining grapheme joiner, variation selector) and the
+ *    punycode of a label IDNA 2008 would not make (upper case).
  *  - Changing the address needs the current password or a fresh sign-in;
  *    the new address waits for its proof while sign-in and reset use the
  *    old one; the old one is told and can undo the change, which ends
@@ -161,6 +163,14 @@ static const struct variant variants[] = {
 	    REFUSED, "invisible" },
 	{ "Cyrillic look-alike in a punycode domain",
 	    "jean@xn--cloud-m2e.test", 0, REFUSED, "mixed_scripts" },
+	/* Default-ignorable marks (Mn) NFKC keeps. */
+	{ "combining grapheme joiner", "jean\xcd\x8f" "@icloud.test", 0,
+	    REFUSED, "invisible" },
+	{ "variation selector", "je\xef\xb8\x8f" "an@icloud.test", 0,
+	    REFUSED, "invisible" },
+	/* Punycode of B\u00dccher: IDNA 2008 makes xn--bcher-kva of it. */
+	{ "punycode of an upper-case label", "jean@xn--Bcher-2pa.test", 2,
+	    REFUSED, "domain" },
 };
 
 START_TEST(test_unicode_variants)

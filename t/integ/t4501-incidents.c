@@ -888,6 +888,28 @@ START_TEST(test_export_erasure_retention)
 	}
 	mine = file_anonymous(&e, "litter", IDL_RESIDENT_EMAIL);
 
+	/*
+	 * Someone typing the person's address puts nothing of theirs in the
+	 * person's export: the anonymous report is the person's once the
+	 * address is confirmed (its link used), not before.
+	 */
+	j = idl_reqj(&e, "GET", "/api/v1/me/export", res, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	sec = json_object_get(json_object_get(j, "data"), "incidents");
+	ck_assert_int_eq(json_array_size(json_object_get(sec, "reports")), 2);
+	json_decref(j);
+	ck_assert_int_eq(idl_sql_count(&e, "WITH u AS (UPDATE "
+	    "incidents.reports SET contact_verified_at = now() WHERE id = "
+	    "'%s' RETURNING 1) SELECT count(*) FROM u", mine), 1);
+	/* Confirmed, an agent's read of it is in the person's access log. */
+	path = harness_printf("/api/v1/incidents/%s/details", mine);
+	ck_assert_int_eq(idl_status(&e, "GET", path, tech, NULL), 200);
+	free(path);
+	ck_assert_int_eq(idl_sql_count(&e, "SELECT count(*) FROM "
+	    "privacy.access_log WHERE dataset = 'incidents.report' AND "
+	    "record = '%s' AND account_id = '%s'", mine,
+	    idl_demo.resident_id), 1);
+
 	/* The export: the person's reports, photos as links, and support. */
 	j = idl_reqj(&e, "GET", "/api/v1/me/export", res, NULL, &st);
 	ck_assert_int_eq(st, 200);
