@@ -60,6 +60,9 @@ START_TEST(test_history_append_only)
 	    /* ...and only to blank it. */
 	    "SET cases.history_redact = 'on'; "
 	    "UPDATE cases.history SET note = 'réécrit'",
+	    /* ...and only one that was written (a move had none). */
+	    "SET cases.history_redact = 'on'; "
+	    "UPDATE cases.history SET note = '[effacé]' WHERE note IS NULL",
 	    NULL };
 	struct idenv	 e;
 	char		*res, *other, *agent, *mine, *theirs, *app, *v, *sql;
