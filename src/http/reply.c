@@ -218,6 +218,19 @@ const struct errcode http_errors[HE__COUNT] = {
 	      "from your address are waiting; try again shortly",
 	      "troppe richieste di questo tipo dal tuo indirizzo sono in "
 	      "attesa; riprova tra poco" } },
+	[HE_SLOW_LANE_ACCOUNT] = { "busy_account", PROB_TOO_MANY,
+	    { "trop de connexions à ce compte attendent ; réessayez dans un "
+	      "instant", "too many sign-ins to this account are waiting; try "
+	      "again shortly", "troppi accessi a questo account sono in "
+	      "attesa; riprova tra poco" } },
+	[HE_SLOW_LANE_DISPLACED] = { "displaced", PROB_TOO_MANY,
+	    { "la file d'attente est pleine et votre adresse y avait le plus "
+	      "de requêtes : la place de celle-ci est allée à une autre "
+	      "adresse ; réessayez dans un instant", "the queue is full and "
+	      "your address held the most requests in it: this one's place "
+	      "went to another address; try again shortly", "la coda è piena "
+	      "e il tuo indirizzo vi aveva più richieste: il posto di questa "
+	      "è andato a un altro indirizzo; riprova tra poco" } },
 	[HE_UPLOAD_MEMORY] = { "uploads_busy", PROB_UNAVAILABLE,
 	    { "trop de fichiers sont en cours d'envoi ; réessayez dans un "
 	      "instant", "too many files are being uploaded; try again "

@@ -153,7 +153,9 @@ enum http_err {
 	HE_LENGTH_AND_CHUNKED,	/* 400 */
 	HE_LENGTH_CONFLICT,	/* 400 */
 	HE_QUERY_NOT_TEXT,	/* 400 */
-	HE_SLOW_LANE_SHARE,	/* 429 */
+	HE_SLOW_LANE_SHARE,	/* 429: the address's share of a lane */
+	HE_SLOW_LANE_ACCOUNT,	/* 429: the account's share of the slow lane */
+	HE_SLOW_LANE_DISPLACED,	/* 429: its place given to another address */
 	HE_UPLOAD_MEMORY,	/* 503: the uploads being received fill upload_memory */
 	HE_LIVE_FULL,		/* 503: live_limit, or per_ip_connection_limit, streams */
 	HE__COUNT

@@ -134,7 +134,7 @@ struct lane {
 	struct lane_keyed *keyed;	/* cap + workers, as the flows */
 };
 
-enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_FULL };
+enum lane_result { LANE_QUEUED, LANE_SHARE, LANE_ACCOUNT, LANE_FULL };
 
 #define LANE_INIT(l, n, c, g) { PTHREAD_MUTEX_INITIALIZER, \
 	PTHREAD_COND_INITIALIZER, NULL, STAILQ_HEAD_INITIALIZER((l).unused), \
@@ -1503,7 +1503,7 @@ lane_submit(struct lane *l, struct request *req)
 	    LANE_KEY_SHARE)) {
 		pthread_mutex_unlock(&l->mtx);
 		metrics_count(l->mc + 4);
-		return (LANE_SHARE);
+		return (LANE_ACCOUNT);
 	}
 	if (l->len == l->cap &&
 	    (out = lane_displace(l, f != NULL ? f->waiting : 0)) == NULL) {
@@ -1547,7 +1547,7 @@ lane_submit(struct lane *l, struct request *req)
 	pthread_mutex_unlock(&l->mtx);
 	if (out != NULL) {
 		metrics_count(l->mc + 3);
-		reply_error(out, HTTP_ERR(HE_SLOW_LANE_SHARE));
+		reply_error(out, HTTP_ERR(HE_SLOW_LANE_DISPLACED));
 		reply_header(out, "Retry-After", "1");
 		out->phase = PH_READY;
 		MHD_resume_connection(out->conn);
@@ -1890,6 +1890,10 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return (MHD_YES);
 		case LANE_SHARE:
 			reply_error(req, HTTP_ERR(HE_SLOW_LANE_SHARE));
+			reply_header(req, "Retry-After", "1");
+			break;
+		case LANE_ACCOUNT:
+			reply_error(req, HTTP_ERR(HE_SLOW_LANE_ACCOUNT));
 			reply_header(req, "Retry-After", "1");
 			break;
 		case LANE_FULL:

@@ -696,6 +696,7 @@ struct signin_flood {
 	_Atomic int		 stop;
 	_Atomic int		 ready;		/* every connection sent once */
 	int			 ok, e429, e503, other;
+	int			 displaced, account;	/* 429s by code */
 };
 
 static void
@@ -752,8 +753,13 @@ signin_flood_run(void *arg)
 				ps[i].status = -1;
 			if (ps[i].status == 200)
 				fl->ok++;
-			else if (ps[i].status == 429)
+			else if (ps[i].status == 429) {
 				fl->e429++, refused++;
+				fl->displaced += strstr(ps[i].buf,
+				    "\"code\":\"displaced\"") != NULL;
+				fl->account += strstr(ps[i].buf,
+				    "\"code\":\"busy_account\"") != NULL;
+			}
 			else if (ps[i].status == 503)
 				fl->e503++, refused++;
 			else
@@ -835,6 +841,8 @@ START_TEST(test_hostile_slow_lane_many_addresses)
 	ck_assert_int_eq(fl.other, 0);
 	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
 	    "{result=\"displaced\"}"), 8);
+	/* A displaced request is told so (its own code). */
+	ck_assert_int_ge(fl.displaced, 8);
 	/* The flood was refused: by its share, and by the full queue. */
 	ck_assert_int_ge(fl.e429, 8);
 	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
@@ -884,6 +892,8 @@ START_TEST(test_hostile_slow_lane_account_share)
 	ck_assert_int_eq(fl.e503, 0);
 	ck_assert_int_ge(harness_metric(&s, "guichet_slow_lane_requests_total"
 	    "{result=\"refused_key\"}"), 10);
+	/* Refused for the account, and told so, not for the address. */
+	ck_assert_int_ge(fl.account, 10);
 	stop(&s);
 }
 END_TEST
