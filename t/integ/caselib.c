@@ -461,11 +461,12 @@ long
 cl_file_status(const struct idenv *e, const char *method, const char *token,
     const char *id, const char *file)
 {
-	struct http_resp r;
-	long		 st;
+	char	*path;
+	long	 st;
 
-	st = cl_on_file(e, method, token, id, file, &r);
-	http_resp_free(&r);
+	path = harness_printf("/api/v1/cases/%s/attachments/%s", id, file);
+	st = idl_status(e, method, path, token, NULL);
+	free(path);
 	return (st);
 }
 
